@@ -1,0 +1,46 @@
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTempDir } from '@sluice/testing';
+import { ChunkSink } from './chunk-sink.js';
+
+describe('ChunkSink', () => {
+  let remove: (() => Promise<void>) | undefined;
+  afterEach(async () => remove?.());
+
+  async function sinkOf(pieces: string[], chunkBytes: number) {
+    const dir = await createTempDir();
+    remove = dir.remove;
+    const sink = new ChunkSink({ dir: dir.path, prefix: 't', chunkBytes });
+    await pipeline(Readable.from(pieces.map((p) => Buffer.from(p))), sink);
+    const contents = await Promise.all(sink.files.map((f) => readFile(f.path, 'utf8')));
+    return { sink, contents };
+  }
+
+  it('cuts files only between records, even when quoted values hold newlines and doubled quotes', async () => {
+    const records = ['1,"a\nb",x\n', '2,"say ""hi""\n,",y\n', '3,,""\n', '4,plain,z\n', '5,"ü\n€",w\n'];
+    // Split the stream at awkward places: inside quotes, between \n and the next record.
+    const text = records.join('');
+    const pieces = [text.slice(0, 3), text.slice(3, 9), text.slice(9, 20), text.slice(20)];
+    const { sink, contents } = await sinkOf(pieces, 12);
+    expect(contents.join('')).toBe(text);
+    expect(sink.rows).toBe(records.length);
+    expect(sink.files.reduce((n, f) => n + f.rows, 0)).toBe(records.length);
+    // Every file holds whole records only.
+    let index = 0;
+    for (const [i, content] of contents.entries()) {
+      let rebuilt = '';
+      while (rebuilt.length < content.length) rebuilt += records[index++];
+      expect(rebuilt).toBe(content);
+      expect(sink.files[i]?.bytes).toBe(Buffer.byteLength(content));
+    }
+    expect(sink.files.length).toBeGreaterThan(1);
+  });
+
+  it('writes no file for an empty stream', async () => {
+    const { sink } = await sinkOf([], 100);
+    expect(sink.files).toEqual([]);
+    expect(sink.rows).toBe(0);
+  });
+});

@@ -1,0 +1,118 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { ChunkFile } from '@sluice/warehouse';
+
+const QUOTE = 0x22;
+const NEWLINE = 0x0a;
+
+/**
+ * A writable that takes Postgres CSV (as `COPY … TO STDOUT (FORMAT csv)` streams it) and writes it into chunk files
+ * of about `chunkBytes` each, cutting only between records. Records may hold newlines inside quotes: a newline ends a
+ * record only when the number of quote characters since the record began is even (`""` inside a quoted value counts
+ * twice). Quote and newline bytes never occur inside UTF-8 multi-byte sequences, so scanning bytes is safe.
+ */
+export class ChunkSink extends Writable {
+  readonly files: ChunkFile[] = [];
+  private readonly dir: string;
+  private readonly prefix: string;
+  private readonly chunkBytes: number;
+  private current: { stream: WriteStream; path: string; rows: number; bytes: number } | undefined;
+  private inQuotes = false;
+  private sequence = 0;
+  private readonly hash: Hash | undefined;
+
+  constructor(options: { dir: string; prefix: string; chunkBytes: number; digest?: boolean }) {
+    super({ highWaterMark: 1 << 20 });
+    this.dir = options.dir;
+    this.prefix = options.prefix;
+    this.chunkBytes = options.chunkBytes;
+    this.hash = options.digest ? createHash('sha256') : undefined;
+  }
+
+  /** SHA-256 (hex) of every byte written, when constructed with `digest: true` (call after the stream ended). */
+  digest(): string | undefined {
+    return this.hash?.copy().digest('hex');
+  }
+
+  /** Rows written so far, across files. */
+  get rows(): number {
+    return this.files.reduce((sum, file) => sum + file.rows, 0) + (this.current?.rows ?? 0);
+  }
+
+  /** Bytes written so far, across files. */
+  get bytes(): number {
+    return this.files.reduce((sum, file) => sum + file.bytes, 0) + (this.current?.bytes ?? 0);
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.writeBuffer(chunk).then(() => callback(), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.closeCurrent().then(() => callback(), callback);
+  }
+
+  /** Close the file being written (call between two COPY streams that share this sink). */
+  async flushFile(): Promise<void> {
+    await this.closeCurrent();
+  }
+
+  private async writeBuffer(buffer: Buffer): Promise<void> {
+    this.hash?.update(buffer);
+    let start = 0;
+    let position = 0;
+    let rows = 0;
+    while (position < buffer.length) {
+      const newline = buffer.indexOf(NEWLINE, position);
+      const end = newline === -1 ? buffer.length : newline;
+      // Quote parity between position and end decides whether that newline ends a record.
+      let quote = buffer.indexOf(QUOTE, position);
+      while (quote !== -1 && quote < end) {
+        this.inQuotes = !this.inQuotes;
+        quote = buffer.indexOf(QUOTE, quote + 1);
+      }
+      if (newline === -1) break;
+      position = newline + 1;
+      if (this.inQuotes) continue;
+      rows++;
+      if ((this.current?.bytes ?? 0) + (position - start) >= this.chunkBytes) {
+        await this.append(buffer.subarray(start, position), rows);
+        start = position;
+        rows = 0;
+        await this.closeCurrent();
+      }
+    }
+    if (start < buffer.length || rows > 0) await this.append(buffer.subarray(start), rows);
+  }
+
+  private async append(data: Buffer, rows: number): Promise<void> {
+    if (data.length === 0 && rows === 0) return;
+    if (!this.current) {
+      this.sequence++;
+      const file = path.join(this.dir, `${this.prefix}-${String(this.sequence).padStart(5, '0')}.csv`);
+      this.current = { stream: createWriteStream(file), path: file, rows: 0, bytes: 0 };
+    }
+    const current = this.current;
+    current.rows += rows;
+    current.bytes += data.length;
+    if (!current.stream.write(data)) {
+      await new Promise<void>((resolve, reject) => {
+        current.stream.once('drain', resolve);
+        current.stream.once('error', reject);
+      });
+    }
+  }
+
+  private async closeCurrent(): Promise<void> {
+    const current = this.current;
+    if (!current) return;
+    this.current = undefined;
+    await new Promise<void>((resolve, reject) => {
+      current.stream.once('error', reject);
+      current.stream.end(resolve);
+    });
+    this.files.push({ path: current.path, rows: current.rows, bytes: current.bytes, format: 'csv' });
+  }
+}

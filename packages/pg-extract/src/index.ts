@@ -1,0 +1,24 @@
+export { ChunkSink } from './chunk-sink.js';
+export { describeEndpoint, ExtractError, type ExtractErrorCode } from './extract-error.js';
+export {
+  afterCondition,
+  planExtraction,
+  selectSql,
+  upperBoundSql,
+  type CursorElement,
+  type ExtractPlan,
+  type ExtractPosition,
+  type PlannedColumn,
+  type TableSpec,
+} from './extract-plan.js';
+export { closestNames, introspectTable, listTables, type Queryable, type SourceColumn, type SourceTable } from './introspect.js';
+export { logicalTypeOf, type PgTypeInfo } from './pg-type.js';
+export { runExtraction, type ExtractOptions, type ExtractResult } from './run-extraction.js';
+export {
+  bucketKey,
+  bucketWidth,
+  keyRangeSql,
+  sourceKeyBucketsSql,
+  sourceKeysInBucketsSql,
+  type KeyBucket,
+} from './key-buckets.js';

@@ -1,0 +1,157 @@
+import type { Column } from '@sluice/warehouse';
+import { ExtractError } from './extract-error.js';
+import { logicalTypeOf, type PgTypeInfo } from './pg-type.js';
+
+/** The part of a `pg.Client` introspection needs. */
+export interface Queryable {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<{ rows: R[] }>;
+}
+
+/** A source column: its Postgres type as written by `format_type`, and its logical type when Sluice has one. */
+export interface SourceColumn {
+  readonly name: string;
+  readonly pgType: string;
+  readonly nullable: boolean;
+  readonly info: PgTypeInfo;
+  /** `undefined`: no exact mapping; the column must be excluded (or hashed) to load the table. */
+  readonly logical: Column['type'] | undefined;
+}
+
+/** What Postgres says about one table. */
+export interface SourceTable {
+  readonly schema: string;
+  readonly name: string;
+  /** `r` table, `p` partitioned table, `v` view, `m` materialized view, `f` foreign table. */
+  readonly kind: string;
+  readonly columns: readonly SourceColumn[];
+  readonly primaryKey: readonly string[];
+  /** Planner estimates, for splitting large first loads. */
+  readonly estimatedRows: number;
+  readonly pages: number;
+}
+
+interface ColumnRow extends Record<string, unknown> {
+  name: string;
+  pg_type: string;
+  nullable: boolean;
+  typmod: number;
+  typname: string;
+  typtype: string;
+  elem_typname: string | null;
+  elem_typtype: string | null;
+  labels: string[] | null;
+  elem_labels: string[] | null;
+}
+
+/**
+ * Read a table's columns, types and primary key from `pg_catalog`.
+ * Throws `TABLE_NOT_FOUND` naming the table and the closest existing names in the schema.
+ */
+export async function introspectTable(client: Queryable, schema: string, name: string): Promise<SourceTable> {
+  const rel = await client.query<{ oid: number; relkind: string; reltuples: number; relpages: number }>(
+    `SELECT c.oid::int AS oid, c.relkind::text AS relkind, c.reltuples::float8 AS reltuples, c.relpages::int AS relpages
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
+    [schema, name],
+  );
+  const relation = rel.rows[0];
+  if (!relation) {
+    const others = await listTables(client, schema);
+    const hint = closestNames(name, others);
+    throw new ExtractError(
+      'TABLE_NOT_FOUND',
+      `table ${schema}.${name} does not exist in the source` +
+        (hint.length > 0 ? ` (did you mean ${hint.join(' or ')}?)` : others.length === 0 ? ` (schema ${schema} has no tables)` : ''),
+      { table: `${schema}.${name}` },
+    );
+  }
+  const columns = await client.query<ColumnRow>(
+    `SELECT a.attname AS name,
+            format_type(a.atttypid, a.atttypmod) AS pg_type,
+            NOT a.attnotnull AS nullable,
+            CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END AS typmod,
+            bt.typname::text AS typname, bt.typtype::text AS typtype,
+            et.typname::text AS elem_typname, et.typtype::text AS elem_typtype,
+            (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = bt.oid) AS labels,
+            (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = et.oid) AS elem_labels
+       FROM pg_attribute a
+       JOIN pg_type t ON t.oid = a.atttypid
+       JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+       LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A'
+      WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attnum`,
+    [relation.oid],
+  );
+  const pk = await client.query<{ name: string }>(
+    `SELECT a.attname AS name
+       FROM pg_index i
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey::int2[])
+      WHERE i.indrelid = $1 AND i.indisprimary
+      ORDER BY array_position(i.indkey::int2[], a.attnum)`,
+    [relation.oid],
+  );
+  return {
+    schema,
+    name,
+    kind: relation.relkind,
+    columns: columns.rows.map((row) => {
+      const info: PgTypeInfo = {
+        typname: row.typname,
+        typtype: row.typtype,
+        typmod: row.typmod,
+        ...(row.labels ? { enumLabels: row.labels } : {}),
+        ...(row.elem_typname
+          ? {
+              element: {
+                typname: row.elem_typname,
+                typtype: row.elem_typtype ?? 'b',
+                typmod: row.typmod,
+                ...(row.elem_labels ? { enumLabels: row.elem_labels } : {}),
+              },
+            }
+          : {}),
+      };
+      return { name: row.name, pgType: row.pg_type, nullable: row.nullable, info, logical: logicalTypeOf(info) };
+    }),
+    primaryKey: pk.rows.map((row) => row.name),
+    estimatedRows: Math.max(0, Math.round(relation.reltuples)),
+    pages: relation.relpages,
+  };
+}
+
+/** Names of the tables and views in a schema. */
+export async function listTables(client: Queryable, schema: string): Promise<string[]> {
+  const result = await client.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1`,
+    [schema],
+  );
+  return result.rows.map((row) => row.name);
+}
+
+/** Up to three names closest to `name` by edit distance (for "did you mean" hints). */
+export function closestNames(name: string, candidates: readonly string[]): string[] {
+  const limit = Math.max(2, Math.floor(name.length / 3));
+  return candidates
+    .map((candidate) => ({ candidate, distance: editDistance(name.toLowerCase(), candidate.toLowerCase()) }))
+    .filter((entry) => entry.distance <= limit)
+    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
+    .slice(0, 3)
+    .map((entry) => entry.candidate);
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
