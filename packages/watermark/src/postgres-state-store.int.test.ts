@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '@sluice/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresStateStore } from './postgres-state-store.js';
+import type { StateEvent, StateStore } from './state-store.js';
+import { describeStateStoreContract, stateErrorOf } from './state-store-contract.js';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase('watermark');
+});
+afterAll(() => db?.drop());
+
+/** A fresh state schema in the test database; every store opened on it is closed and the schema dropped at the end. */
+async function postgresFixture() {
+  const schema = `state_${randomBytes(4).toString('hex')}`;
+  const events: StateEvent[] = [];
+  const opened: StateStore[] = [];
+  const open = () => {
+    const store = createPostgresStateStore({ url: db.url, schema, onEvent: (event) => events.push(event) });
+    opened.push(store);
+    return store;
+  };
+  const store = open();
+  return {
+    schema,
+    store,
+    events,
+    open,
+    openAnother: async () => open(),
+    async corruptWatermark(table: string) {
+      await db.withClient((client) => client.query(`update "${schema}".watermarks set "position" = '{"id": 42}' where table_name = $1`, [table]));
+      return `"${schema}"."watermarks"`;
+    },
+    async dispose() {
+      for (const each of opened) await each.close();
+      await db.withClient((client) => client.query(`drop schema if exists "${schema}" cascade`));
+    },
+  };
+}
+
+describeStateStoreContract('postgres store', () => postgresFixture());
+
+describe('postgres store specifics', () => {
+  it('creates its schema once when several processes start at the same moment', async () => {
+    const state = await postgresFixture();
+    try {
+      const stores = [state.store, state.open(), state.open(), state.open()];
+      await Promise.all(stores.map((store, i) => store.commit(`t${i}`, { id: String(i) }, { runId: 'r' })));
+      expect((await state.store.readAll()).map((w) => w.table)).toEqual(['t0', 't1', 't2', 't3']);
+      const tables = await db.withClient((client) =>
+        client.query<{ table_name: string }>('select table_name from information_schema.tables where table_schema = $1 order by 1', [state.schema]),
+      );
+      expect(tables.rows.map((row) => row.table_name)).toEqual(['lock_holders', 'meta', 'runs', 'slot_claims', 'watermark_history', 'watermarks']);
+    } finally {
+      await state.dispose();
+    }
+  });
+
+  it('stores every position scalar as a JSON string in jsonb, never as a number', async () => {
+    const state = await postgresFixture();
+    try {
+      await state.store.commit('t', { id: '123456789012345678901234567890', at: '2024-03-10 02:30:00.123456' }, { runId: 'r' });
+      const types = await db.withClient((client) =>
+        client.query(`select jsonb_typeof("position"->'id') as id, "position"->>'id' as text from "${state.schema}".watermarks`),
+      );
+      expect(types.rows).toEqual([{ id: 'string', text: '123456789012345678901234567890' }]);
+    } finally {
+      await state.dispose();
+    }
+  });
+
+  it('names the holding session in LOCK_HELD, and frees the lock when that session dies', async () => {
+    const state = await postgresFixture();
+    try {
+      const lock = await state.store.acquireLock('run', { holder: 'daemon-a' });
+      expect(lock.holder.backendPid).toBeGreaterThan(0);
+      const other = state.open();
+      const error = await stateErrorOf(other.acquireLock('run'));
+      expect(error.code).toBe('LOCK_HELD');
+      expect(error.holder).toMatchObject({ holder: 'daemon-a', backendPid: lock.holder.backendPid });
+      expect(error.message).toContain(`pg_terminate_backend(${lock.holder.backendPid})`);
+
+      // The lock lives exactly as long as its connection.
+      await db.withClient((client) => client.query('select pg_terminate_backend($1)', [lock.holder.backendPid]));
+      const taken = await other.acquireLock('run', { wait: true, timeoutMs: 10_000, holder: 'daemon-b' });
+      expect(taken.holder.holder).toBe('daemon-b');
+      await expect.poll(() => state.events.map((event) => event.type)).toContain('lock-lost');
+      await lock.release(); // harmless after the loss
+      expect((await stateErrorOf(state.store.acquireLock('run'))).message).toContain('"daemon-b"');
+      await taken.release();
+    } finally {
+      await state.dispose();
+    }
+  });
+
+  it('reports an unreachable server as STATE_UNAVAILABLE naming host:port/db, never the password', async () => {
+    const store = createPostgresStateStore({ url: 'postgres://sluice:s3cr3t-pw@127.0.0.1:1/statedb', connectTimeoutMs: 2_000 });
+    try {
+      for (const attempt of [store.read('t'), store.acquireLock('run')]) {
+        const error = await stateErrorOf(attempt);
+        expect(error.code).toBe('STATE_UNAVAILABLE');
+        expect(error.message).toContain('127.0.0.1:1/statedb');
+        expect(error.message).not.toContain('s3cr3t-pw');
+        expect(JSON.stringify(error)).not.toContain('s3cr3t-pw');
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reports a wrong password as STATE_UNAVAILABLE without echoing it', async () => {
+    const url = new URL(db.url);
+    url.username = 'no_such_role';
+    url.password = 'wrong-pass-xyz';
+    const store = createPostgresStateStore({ url: url.toString() });
+    try {
+      const error = await stateErrorOf(store.read('t'));
+      expect(error.code).toBe('STATE_UNAVAILABLE');
+      expect(error.message).toContain(`${url.hostname}:${url.port}/${db.name}`);
+      expect(error.message).not.toContain('wrong-pass-xyz');
+    } finally {
+      await store.close();
+    }
+  });
+});
