@@ -7,3 +7,12 @@ export {
   fingerprintWarehouseTable,
   type TableFingerprint,
 } from './table-fingerprint.js';
+export {
+  CHUNK_SESSION_SETTINGS,
+  copyToChunkFile,
+  postgresChunkExpression,
+} from './postgres-chunk.js';
+export {
+  canonicalDecimal,
+  describeWarehouseConformance,
+} from './warehouse-conformance.js';

@@ -1,0 +1,476 @@
+import { mkdir, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import {
+  DuckDBInstance,
+  StatementType,
+  type DuckDBConnection,
+  type DuckDBMaterializedResult,
+} from '@duckdb/node-api';
+import {
+  WarehouseError,
+  qualifiedName,
+  quoteIdentifier,
+  tableLabel,
+  type EnsureTableResult,
+  type LoadRequest,
+  type LoadResult,
+  type Relation,
+  type Row,
+  type SqlDialect,
+  type TableSchema,
+  type Warehouse,
+  type WarehouseCapabilities,
+} from '@sluice/warehouse';
+import { UNREPRESENTABLE_MARKER } from './chunk-decode.js';
+import { duckDbDialect } from './duckdb-dialect.js';
+import { planEnsureTable } from './ensure-table-plan.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { DEFAULT_MAX_ROW_BYTES, planLoad, type LoadStepRole } from './load-plan.js';
+import { rowValue } from './row-value.js';
+import {
+  CATALOG_COLUMNS_SQL,
+  CATALOG_RELATION_SQL,
+  tableSchemaOf,
+  warehouseTableFromCatalog,
+  type CatalogColumnRow,
+  type CatalogRelationRow,
+  type WarehouseTable,
+} from './warehouse-table.js';
+
+/** Where the DuckDB warehouse lives and how much of the machine it may use. */
+export interface DuckDbWarehouseOptions {
+  /** The database file (its directory is created), or `':memory:'` for a warehouse that ends with the process. */
+  readonly path: string;
+  /** Worker threads for one statement (DuckDB's default: one per core). */
+  readonly threads?: number;
+  /** DuckDB's memory limit, e.g. `'2GB'` (default: 80% of RAM). Larger work spills to a temp directory. */
+  readonly memoryLimit?: string;
+  /**
+   * The longest row of a chunk file a load accepts, in bytes (default 16 MiB). Each file read in parallel holds a
+   * buffer twice this large within the memory limit.
+   */
+  readonly maxRowBytes?: number;
+}
+
+/** Options of `execute` and `query`. */
+export interface DuckDbStatementOptions {
+  /** Accepted for the contract; DuckDB has no query log to tag. */
+  readonly tag?: string;
+  /** Aborting interrupts the statement; the call then rejects with `CANCELLED`. */
+  readonly signal?: AbortSignal;
+}
+
+const CATALOG_LOCK = '\u0000catalog';
+
+/**
+ * Open (or create) a DuckDB warehouse.
+ *
+ * @example
+ * const warehouse = await createDuckDbWarehouse({ path: '.sluice/warehouse.duckdb' });
+ * const rows = await warehouse.query('select 42 as answer');
+ * await warehouse.close();
+ */
+export async function createDuckDbWarehouse(options: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> {
+  const inMemory = options.path === ':memory:';
+  const config: Record<string, string> = {};
+  if (options.threads !== undefined) config.threads = String(options.threads);
+  if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
+  // An in-memory database would spill into `./.tmp` of whatever directory the process runs in.
+  if (inMemory) config.temp_directory = path.join(os.tmpdir(), `sluice-duckdb-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    if (!inMemory) await mkdir(path.dirname(path.resolve(options.path)), { recursive: true });
+    const instance = await DuckDBInstance.create(options.path, config);
+    // timestamptz → date or text conversions in models must not depend on the machine's time zone.
+    const setup = await instance.connect();
+    try {
+      await setup.run(`SET GLOBAL TimeZone = 'UTC'`);
+    } finally {
+      setup.closeSync();
+    }
+    return new DuckDbWarehouse(options.path, instance, options.maxRowBytes ?? DEFAULT_MAX_ROW_BYTES);
+  } catch (error) {
+    const reason = firstLine(error);
+    const hint = /lock/i.test(reason)
+      ? ' Another process has the database open (a running Sluice or a DuckDB shell): stop it, or use another path.'
+      : '';
+    throw new WarehouseError('WAREHOUSE_UNAVAILABLE', `Could not open the DuckDB warehouse at ${options.path}: ${reason}.${hint}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The embedded default warehouse. One DuckDB instance; every operation (`execute`, `query`, `load`, …) gets a
+ * connection of its own, so callers may run many at once: DuckDB runs readers and writers in parallel under MVCC.
+ * Loads and schema changes of the same table are serialized here (they would otherwise conflict in DuckDB);
+ * schema changes of different tables are serialized too (DuckDB's catalog allows one writer at a time).
+ */
+export class DuckDbWarehouse implements Warehouse {
+  readonly engine = 'duckdb';
+  readonly dialect: SqlDialect = duckDbDialect;
+  readonly capabilities: WarehouseCapabilities = { transactionalDdl: true, stagesFiles: false, queriesCostCompute: false };
+  /** The database file, or `':memory:'`. */
+  readonly path: string;
+  readonly #instance: DuckDBInstance;
+  readonly #connections = new Set<DuckDBConnection>();
+  readonly #running = new Set<Promise<unknown>>();
+  readonly #locks = new KeyedMutex();
+  readonly #maxRowBytes: number;
+  #closed = false;
+
+  /** Use {@link createDuckDbWarehouse}. */
+  constructor(path: string, instance: DuckDBInstance, maxRowBytes: number) {
+    this.path = path;
+    this.#instance = instance;
+    this.#maxRowBytes = maxRowBytes;
+  }
+
+  async execute(sql: string, options: DuckDbStatementOptions = {}): Promise<{ readonly rowsAffected: number | undefined }> {
+    return this.#withConnection(options.signal, async (connection) => {
+      const result = await this.#runScript(connection, sql, { signal: options.signal });
+      const counted = [StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO];
+      return { rowsAffected: counted.includes(result.statementType) ? result.rowsChanged : undefined };
+    });
+  }
+
+  async query<T extends Row = Row>(sql: string, options: DuckDbStatementOptions = {}): Promise<T[]> {
+    return this.#withConnection(options.signal, async (connection) => {
+      const result = await this.#runScript(connection, sql, { signal: options.signal });
+      return this.#rows<T>(result, sql, options.signal);
+    });
+  }
+
+  async ensureSchema(schema: string): Promise<void> {
+    await this.#locks.run(CATALOG_LOCK, () =>
+      this.#withConnection(undefined, (connection) =>
+        this.#run(connection, `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`, {}),
+      ),
+    );
+  }
+
+  async describeTable(relation: Relation): Promise<TableSchema | undefined> {
+    const table = await this.#withConnection(undefined, (connection) => this.#readTable(connection, relation));
+    return table === undefined ? undefined : tableSchemaOf(table);
+  }
+
+  async ensureTable(table: TableSchema, options: { readonly softDelete?: boolean } = {}): Promise<EnsureTableResult> {
+    return this.#locks.run(tableKey(table), () =>
+      this.#locks.run(CATALOG_LOCK, () =>
+        this.#withConnection(undefined, (connection) =>
+          this.#transaction(connection, tableLabel(table), undefined, async () => {
+            const existing = await this.#readTable(connection, table);
+            const plan = planEnsureTable(existing, table, { softDelete: options.softDelete ?? false });
+            for (const statement of plan.statements) {
+              await this.#run(connection, statement, { table: tableLabel(table) });
+            }
+            return plan.result;
+          }),
+        ),
+      ),
+    );
+  }
+
+  async dropTable(relation: Relation): Promise<void> {
+    await this.#locks.run(tableKey(relation), () =>
+      this.#locks.run(CATALOG_LOCK, () =>
+        this.#withConnection(undefined, (connection) =>
+          this.#run(connection, `DROP TABLE IF EXISTS ${qualifiedName(relation)}`, { table: tableLabel(relation) }),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Load chunk files in one transaction (see `planLoad` for the statements): all of the request is visible
+   * afterwards, or — on any failure or abort — none of it.
+   */
+  async load(request: LoadRequest): Promise<LoadResult> {
+    const where = tableLabel(request.table);
+    await checkFiles(request, where);
+    return this.#locks.run(tableKey(request.table), () =>
+      this.#withConnection(request.signal, (connection) =>
+        this.#transaction(connection, where, request.signal, async () => {
+          const existing = await this.#readTable(connection, request.table);
+          if (existing === undefined) {
+            throw new WarehouseError('INVALID_LOAD_REQUEST', `Load into ${where}: the table does not exist; run ensureTable first.`, {
+              table: where,
+            });
+          }
+          const plan = planLoad(request, existing, { maxRowBytes: this.#maxRowBytes });
+          const counts: Partial<Record<LoadStepRole, number>> = {};
+          let statements = 2; // the catalog reads
+          // BEGIN was issued by #transaction, COMMIT is issued by it too; run what lies between.
+          for (const step of plan.steps) {
+            if (step.role === 'begin' || step.role === 'commit') {
+              statements += 1;
+              continue;
+            }
+            if (request.signal?.aborted) throw cancelled(where);
+            const result = await this.#run(connection, step.sql, { table: where, signal: request.signal });
+            statements += 1;
+            counts[step.role] = (counts[step.role] ?? 0) + (await affectedRows(result));
+          }
+          const inserted = counts.insert ?? 0;
+          const updated = Math.min(counts['delete-matched'] ?? 0, inserted);
+          return {
+            rowsStaged: counts.stage ?? inserted,
+            rowsMerged: inserted,
+            inserted: inserted - updated,
+            updated,
+            deleted: (counts.clear ?? 0) + (counts['delete-keys'] ?? 0),
+            statements,
+          };
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Close the database: statements still running are interrupted (their calls reject), and the file is released
+   * once they have rolled back. Later calls fail with `WAREHOUSE_UNAVAILABLE`.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const connection of this.#connections) connection.interrupt();
+    // Closing a connection while a statement runs on it is not safe in DuckDB: wait for each to unwind.
+    await Promise.allSettled([...this.#running]);
+    this.#instance.closeSync();
+  }
+
+  async #withConnection<T>(signal: AbortSignal | undefined, work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.#closed) {
+      throw new WarehouseError('WAREHOUSE_UNAVAILABLE', `The DuckDB warehouse at ${this.path} is closed.`);
+    }
+    if (signal?.aborted) throw cancelled(undefined);
+    // Registered before connecting, so `close` waits for this work before closing the database.
+    const running = (async () => {
+      const connection = await this.#instance.connect();
+      this.#connections.add(connection);
+      const interrupt = () => connection.interrupt();
+      signal?.addEventListener('abort', interrupt, { once: true });
+      try {
+        if (this.#closed) throw new WarehouseError('WAREHOUSE_UNAVAILABLE', `The DuckDB warehouse at ${this.path} is closed.`);
+        return await work(connection);
+      } finally {
+        signal?.removeEventListener('abort', interrupt);
+        this.#connections.delete(connection);
+        connection.closeSync();
+      }
+    })();
+    this.#running.add(running);
+    try {
+      return await running;
+    } finally {
+      this.#running.delete(running);
+    }
+  }
+
+  async #transaction<T>(
+    connection: DuckDBConnection,
+    table: string,
+    signal: AbortSignal | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    await this.#run(connection, 'BEGIN TRANSACTION', { table, signal });
+    let result: T;
+    try {
+      result = await work();
+      await this.#run(connection, 'COMMIT', { table, signal });
+    } catch (error) {
+      // The connection may be interrupted or aborted; the rollback must still run (or the connection is dropped,
+      // which rolls back too).
+      await connection.run('ROLLBACK').catch(() => undefined);
+      if (signal?.aborted && !(error instanceof WarehouseError && error.code === 'CANCELLED')) throw cancelled(table, error);
+      throw error;
+    }
+    return result;
+  }
+
+  async #run(
+    connection: DuckDBConnection,
+    sql: string,
+    context: { readonly table?: string; readonly signal?: AbortSignal | undefined },
+  ): Promise<DuckDBMaterializedResult> {
+    this.#assertOpen(context.table);
+    try {
+      return await connection.run(sql);
+    } catch (error) {
+      this.#assertOpen(context.table, error);
+      throw wrapError(error, sql, context.table, context.signal);
+    }
+  }
+
+  /** Work still under way when `close` is called stops at its next statement (and rolls back). */
+  #assertOpen(table: string | undefined, cause?: unknown): void {
+    if (!this.#closed) return;
+    throw new WarehouseError(
+      'WAREHOUSE_UNAVAILABLE',
+      `The DuckDB warehouse at ${this.path} was closed${table === undefined ? '' : ` while working on ${table}`}; nothing of that work was committed.`,
+      { ...(table === undefined ? {} : { table }), ...(cause === undefined ? {} : { cause }) },
+    );
+  }
+
+  /** Run one or several `;`-separated statements; the result of the last. */
+  async #runScript(
+    connection: DuckDBConnection,
+    sql: string,
+    context: { readonly signal?: AbortSignal | undefined },
+  ): Promise<DuckDBMaterializedResult> {
+    let extracted;
+    try {
+      extracted = await connection.extractStatements(sql);
+    } catch (error) {
+      throw wrapError(error, sql, undefined, context.signal);
+    }
+    if (extracted.count === 0) throw new WarehouseError('WAREHOUSE_STATEMENT_FAILED', 'The SQL text holds no statement.', { sql });
+    let last: DuckDBMaterializedResult | undefined;
+    for (let index = 0; index < extracted.count; index += 1) {
+      this.#assertOpen(undefined);
+      try {
+        const prepared = await extracted.prepare(index);
+        try {
+          last = await prepared.run();
+        } finally {
+          prepared.destroySync();
+        }
+      } catch (error) {
+        this.#assertOpen(undefined, error);
+        throw wrapError(error, sql, undefined, context.signal);
+      }
+    }
+    return last as DuckDBMaterializedResult;
+  }
+
+  async #rows<T extends Row>(result: DuckDBMaterializedResult, sql: string, signal: AbortSignal | undefined): Promise<T[]> {
+    try {
+      const names = result.deduplicatedColumnNames();
+      const rows = await result.getRows();
+      return rows.map((values) => {
+        const row: Row = {};
+        names.forEach((name, i) => {
+          row[name] = rowValue(values[i] ?? null);
+        });
+        return row as T;
+      });
+    } catch (error) {
+      throw wrapError(error, sql, undefined, signal);
+    }
+  }
+
+  async #readTable(connection: DuckDBConnection, relation: Relation): Promise<WarehouseTable | undefined> {
+    const read = async <R>(sql: string): Promise<R[]> => {
+      try {
+        const reader = await connection.runAndReadAll(sql, [relation.schema, relation.name]);
+        return reader.getRowObjectsJS() as R[];
+      } catch (error) {
+        throw wrapError(error, sql, tableLabel(relation), undefined);
+      }
+    };
+    const relations = await read<CatalogRelationRow>(CATALOG_RELATION_SQL);
+    const found = relations[0];
+    if (found === undefined) return undefined;
+    const columns = await read<CatalogColumnRow>(CATALOG_COLUMNS_SQL);
+    return warehouseTableFromCatalog(found, columns);
+  }
+}
+
+/** Rows a statement wrote; a CREATE TABLE … AS answers with one row holding the count. */
+async function affectedRows(result: DuckDBMaterializedResult): Promise<number> {
+  if (result.statementType === StatementType.CREATE) {
+    const rows = await result.getRows();
+    const first = rows[0]?.[0];
+    return typeof first === 'bigint' || typeof first === 'number' ? Number(first) : 0;
+  }
+  return result.rowsChanged;
+}
+
+async function checkFiles(request: LoadRequest, where: string): Promise<void> {
+  const files = [...request.files, ...(request.deletes?.files ?? [])];
+  await Promise.all(
+    files.map(async (file) => {
+      if (!path.isAbsolute(file.path)) {
+        throw new WarehouseError('INVALID_LOAD_REQUEST', `Load into ${where}: chunk file path ${file.path} is not absolute.`, {
+          table: where,
+        });
+      }
+      const info = await stat(file.path).catch(() => undefined);
+      if (!info?.isFile()) {
+        throw new WarehouseError('INVALID_LOAD_REQUEST', `Load into ${where}: chunk file ${file.path} does not exist or is not a file.`, {
+          table: where,
+        });
+      }
+    }),
+  );
+}
+
+function tableKey(relation: Relation): string {
+  // DuckDB compares identifiers without case.
+  return `${relation.schema.toLowerCase()}\u0000${relation.name.toLowerCase()}`;
+}
+
+function cancelled(table: string | undefined, cause?: unknown): WarehouseError {
+  return new WarehouseError('CANCELLED', `${table === undefined ? 'The statement' : `The work on ${table}`} was cancelled; nothing of it was committed.`, {
+    ...(table === undefined ? {} : { table }),
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+function wrapError(error: unknown, sql: string, table: string | undefined, signal: AbortSignal | undefined): WarehouseError {
+  if (error instanceof WarehouseError) return error;
+  if (signal?.aborted) return cancelled(table, error);
+  const message = error instanceof Error ? error.message : String(error);
+  const marker = message.indexOf(UNREPRESENTABLE_MARKER);
+  if (marker >= 0) {
+    const details = parseDetails(message.slice(marker + UNREPRESENTABLE_MARKER.length));
+    if (details) {
+      const shown = details.value.length > 80 ? `${details.value.slice(0, 80)}…` : details.value;
+      return new WarehouseError(
+        'UNREPRESENTABLE_VALUE',
+        `${details.table} column "${details.column}": the value ${shown} (in ${details.file}) cannot be stored exactly ` +
+          `in DuckDB ${details.type}: ${details.reason}. Nothing was loaded. Fix or exclude the value in the source, ` +
+          `or load the column as text (exclude it and select it cast to text).`,
+        { table: details.table, sql, cause: error },
+      );
+    }
+  }
+  return new WarehouseError(
+    'WAREHOUSE_STATEMENT_FAILED',
+    `DuckDB statement failed${table === undefined ? '' : ` for ${table}`}: ${conciseMessage(message)}`,
+    { ...(table === undefined ? {} : { table }), sql, cause: error },
+  );
+}
+
+function parseDetails(
+  text: string,
+): { table: string; column: string; type: string; reason: string; value: string; file: string } | undefined {
+  const end = text.lastIndexOf('}');
+  try {
+    const parsed = JSON.parse(text.slice(0, end + 1)) as Record<string, unknown>;
+    const field = (name: string) => (typeof parsed[name] === 'string' ? (parsed[name] as string) : '');
+    return {
+      table: field('table'),
+      column: field('column'),
+      type: field('type'),
+      reason: field('reason'),
+      value: field('value'),
+      file: field('file'),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** DuckDB's CSV errors run to thirty lines of hints; keep what says what and where. */
+function conciseMessage(message: string): string {
+  const lines = message.split('\n').map((l) => l.trimEnd());
+  const kept = lines.filter((l) => l.length > 0 && !/^\s*(\*|Possible fixes|[a-z_]+ = )/.test(l) || /^\s*file = /.test(l));
+  return kept.slice(0, 6).join(' ').replace(/\s+/g, ' ').trim();
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split('\n')[0] ?? message).replace(/\.$/, '');
+}
