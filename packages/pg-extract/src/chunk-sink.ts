@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -54,11 +55,6 @@ export class ChunkSink extends Writable {
     this.closeCurrent().then(() => callback(), callback);
   }
 
-  /** Close the file being written (call between two COPY streams that share this sink). */
-  async flushFile(): Promise<void> {
-    await this.closeCurrent();
-  }
-
   private async writeBuffer(buffer: Buffer): Promise<void> {
     this.hash?.update(buffer);
     let start = 0;
@@ -97,12 +93,8 @@ export class ChunkSink extends Writable {
     const current = this.current;
     current.rows += rows;
     current.bytes += data.length;
-    if (!current.stream.write(data)) {
-      await new Promise<void>((resolve, reject) => {
-        current.stream.once('drain', resolve);
-        current.stream.once('error', reject);
-      });
-    }
+    // events.once removes its listeners whichever way it settles (a bare once('error') per wait leaks them).
+    if (!current.stream.write(data)) await once(current.stream, 'drain');
   }
 
   private async closeCurrent(): Promise<void> {

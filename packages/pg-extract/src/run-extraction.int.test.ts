@@ -88,7 +88,7 @@ describe('runExtraction against a real Postgres', () => {
     // A writer opens a transaction and writes a row stamped 10:30, before the next run's upper bound…
     const writer = new pg.Client({ connectionString: db.url });
     await writer.connect();
-    let second: ExtractResult;
+    let second: ExtractResult & { text: string };
     try {
       await writer.query('BEGIN');
       await writer.query(`INSERT INTO late VALUES (3, '2024-01-01 10:30', 'late')`);

@@ -61,9 +61,13 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
   if (options.signal?.aborted) throw new ExtractError('CANCELLED', `extraction of ${label} was cancelled`, { table: label });
   options.signal?.addEventListener('abort', abort, { once: true });
   await mkdir(options.dir, { recursive: true });
-  const sink = new ChunkSink({ dir: options.dir, prefix: plan.table.name, chunkBytes: options.chunkBytes ?? 128 * 1024 * 1024,
-    digest: options.digest ?? false,
-  });
+  const chunkBytes = options.chunkBytes ?? 128 * 1024 * 1024;
+  const sinks: ChunkSink[] = [];
+  const newSink = (prefix: string, digest: boolean) => {
+    const sink = new ChunkSink({ dir: options.dir, prefix, chunkBytes, digest });
+    sinks.push(sink);
+    return sink;
+  };
   let lateRows = 0;
   try {
     await run('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -89,35 +93,34 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
     const window = from ? afterCondition(plan, from) : undefined;
     // A digest must not depend on the heap's physical order: read in key order then.
     const ordered = options.digest === true;
-    await copyInto(client, sink, `COPY (${selectSql(plan, window, { ordered })}) TO STDOUT (FORMAT csv)`, statements, options);
+    const windowSink = newSink(plan.table.name, options.digest ?? false);
+    await copyInto(client, windowSink, `COPY (${selectSql(plan, window, { ordered })}) TO STDOUT (FORMAT csv)`, statements, options);
 
     if (plan.lateCommits && from && plan.from) {
       const distance = BigInt(xmax) - BigInt(plan.from.snapshotXmin);
-      const before = sink.rows;
-      await sink.flushFile();
       // The row's 32-bit xmin, read as a distance back from this snapshot's xmax (wraparound-safe below 2^31).
       const late =
         distance >= 2n ** 31n
           ? `NOT (${window})`
           : `NOT (${window}) AND ((${BigInt(xmax) % 2n ** 32n} - xmin::text::bigint + 4294967296) % 4294967296) <= ${distance}`;
-      await copyInto(client, sink, `COPY (${selectSql(plan, late)}) TO STDOUT (FORMAT csv)`, statements, options);
-      lateRows = sink.rows - before;
+      const lateSink = newSink(`${plan.table.name}-late`, false);
+      await copyInto(client, lateSink, `COPY (${selectSql(plan, late)}) TO STDOUT (FORMAT csv)`, statements, options);
+      lateRows = lateSink.rows;
     }
     await run('COMMIT');
-    await new Promise<void>((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve())));
     const position = plan.strategy === 'full' ? undefined : { cursor: upper ?? from, snapshotXmin: xmin };
     return {
-      files: sink.files,
-      rows: sink.rows,
-      bytes: sink.bytes,
+      files: sinks.flatMap((sink) => sink.files),
+      rows: sinks.reduce((sum, sink) => sum + sink.rows, 0),
+      bytes: sinks.reduce((sum, sink) => sum + sink.bytes, 0),
       lateRows,
       position,
       window: { from, to: upper ?? from },
       statements,
-      digest: sink.digest(),
+      digest: windowSink.digest(),
     };
   } catch (error) {
-    sink.destroy();
+    for (const sink of sinks) sink.destroy();
     await client.query('ROLLBACK').catch(() => undefined);
     if (options.signal?.aborted) {
       throw new ExtractError('CANCELLED', `extraction of ${label} was cancelled`, { table: label, cause: error });
@@ -150,12 +153,13 @@ async function copyInto(
     const report = options.onProgress;
     const timer = setInterval(() => report({ rows: sink.rows, bytes: sink.bytes }), 250);
     try {
-      await pipeline(source, sink, { end: false });
+      await pipeline(source, sink);
     } finally {
       clearInterval(timer);
       report({ rows: sink.rows, bytes: sink.bytes });
     }
   } else {
-    await pipeline(source, sink, { end: false });
+    // Resolves once the sink has finished: every record written and the last file closed.
+    await pipeline(source, sink);
   }
 }
