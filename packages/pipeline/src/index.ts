@@ -1,0 +1,29 @@
+export { RUN_LOCK, runIngest, type IngestEvent, type IngestOptions, type IngestResult, type TableResult } from './ingest.js';
+export {
+  ConfigError,
+  formatConfigProblem,
+  loadProjectConfig,
+  parseProjectConfig,
+  projectConfigSchema,
+  tableConfigSchema,
+  targetConfigSchema,
+  type ConfigProblem,
+  type LoadedProject,
+  type ProjectConfig,
+  type StateConfig,
+  type TableConfig,
+  type TargetConfig,
+} from './project-config.js';
+export { connectSource } from './source-connection.js';
+export { openStateStore, openWarehouse, resolveTarget } from './open-project.js';
+export {
+  NO_RETRY,
+  retryDelayMs,
+  runPipeline,
+  type PipelineEvent,
+  type PipelineRunOptions,
+  type PipelineRunResult,
+  type PipelineStep,
+  type RetryPolicy,
+} from './run-pipeline.js';
+export { durationSchema, scheduleConfigSchema, type ScheduleConfig } from './schedule-config.js';

@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { createDuckDbWarehouse } from '@sluice/duckdb';
+import type { Warehouse } from '@sluice/warehouse';
+import { createStateStore, type StateEvent, type StateStore } from '@sluice/watermark';
+import { ConfigError, type LoadedProject, type TargetConfig } from './project-config.js';
+
+/** The target a command runs against: the one named, or the project's default. */
+export function resolveTarget(project: LoadedProject, name?: string): { readonly name: string; readonly config: TargetConfig } {
+  const chosen = name ?? project.config.target;
+  const config = project.config.targets[chosen];
+  if (!config) {
+    throw new ConfigError([
+      {
+        file: project.file,
+        line: undefined,
+        path: 'targets',
+        message: `no target "${chosen}": sluice.yml has ${Object.keys(project.config.targets).join(', ')}`,
+      },
+    ]);
+  }
+  return { name: chosen, config };
+}
+
+/**
+ * Open the warehouse of a target. This is the engine registry: the one place that knows engines by name.
+ * Relative paths are resolved against the project folder.
+ */
+export async function openWarehouse(project: LoadedProject, target: TargetConfig): Promise<Warehouse> {
+  switch (target.type) {
+    case 'duckdb':
+      return createDuckDbWarehouse({
+        path: path.resolve(project.dir, target.path),
+        ...(target.threads ? { threads: target.threads } : {}),
+        ...(target.memory_limit ? { memoryLimit: target.memory_limit } : {}),
+      });
+    case 'snowflake':
+      throw new ConfigError([
+        {
+          file: project.file,
+          line: undefined,
+          path: 'targets',
+          message: 'the snowflake target is not implemented yet in this build of Sluice: use a duckdb target',
+        },
+      ]);
+  }
+}
+
+/** Open the project's state store (watermarks, locks, run history). */
+export function openStateStore(project: LoadedProject, onEvent?: (event: StateEvent) => void): StateStore {
+  return createStateStore(project.config.state, { baseDir: project.dir, ...(onEvent ? { onEvent } : {}) });
+}

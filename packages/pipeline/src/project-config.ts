@@ -1,0 +1,288 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { scheduleConfigSchema } from './schedule-config.js';
+
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'must be a plain SQL identifier (letters, digits, _)');
+
+const cursorElement = z.union([identifier, z.strictObject({ coalesce: z.array(identifier).min(2) })]);
+
+/** One source table and how it is loaded. */
+export const tableConfigSchema = z.strictObject({
+  /** Source schema (default: `source.schema`). */
+  schema: identifier.optional(),
+  strategy: z.enum(['append', 'upsert', 'full']),
+  cursor: z.array(cursorElement).min(1).optional(),
+  /** Find rows deleted in the source by comparing keys (`reconcile`), or not at all (`none`, the default). */
+  deletes: z.enum(['none', 'reconcile']).default('none'),
+  /** What a detected delete does in the warehouse: remove the row, or set `_sluice_deleted_at`. */
+  delete_mode: z.enum(['delete', 'mark']).default('delete'),
+  include: z.array(identifier).optional(),
+  exclude: z.array(identifier).optional(),
+  /** Columns loaded as a salted SHA-256 digest (personal data). */
+  hash: z.array(identifier).optional(),
+  /** `scan` (default): re-read rows of transactions that were open at the last run, so late commits arrive. */
+  late_commits: z.enum(['scan', 'off']).default('scan'),
+});
+
+const duckdbTarget = z.strictObject({
+  type: z.literal('duckdb'),
+  /** The DuckDB file, relative to the project folder. */
+  path: z.string().min(1),
+  /** Schema the models are built in (default `analytics`). */
+  schema: identifier.default('analytics'),
+  threads: z.number().int().positive().optional(),
+  memory_limit: z.string().optional(),
+});
+
+const snowflakeTarget = z.strictObject({
+  type: z.literal('snowflake'),
+  account: z.string().min(1),
+  user: z.string().min(1),
+  role: z.string().optional(),
+  warehouse: z.string().min(1),
+  database: z.string().min(1),
+  schema: identifier.default('ANALYTICS'),
+  password: z.string().optional(),
+  private_key_path: z.string().optional(),
+  private_key_passphrase: z.string().optional(),
+  access_url: z.string().optional(),
+});
+
+export const targetConfigSchema = z.discriminatedUnion('type', [duckdbTarget, snowflakeTarget]);
+
+const stateConfigSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('file'), dir: z.string().min(1) }),
+  z.strictObject({ type: z.literal('postgres'), url: z.string().min(1), schema: identifier.default('sluice_state') }),
+]);
+
+/**
+ * The whole `sluice.yml`. Keys owned by the model runner (`models`, `vars`, `snapshots`, `data_tests`) are checked by
+ * `@sluice/models` when it loads the project.
+ */
+export const projectConfigSchema = z.strictObject({
+  name: identifier,
+  version: z.literal(1).default(1),
+  source: z.strictObject({
+    url: z.string().min(1),
+    schema: identifier.default('public'),
+  }),
+  /** Warehouse schema the source tables are loaded into. */
+  raw_schema: identifier.default('raw'),
+  targets: z.record(identifier, targetConfigSchema).refine((targets) => Object.keys(targets).length > 0, 'at least one target is needed'),
+  /** The target used when none is named on the command line. */
+  target: identifier,
+  state: stateConfigSchema,
+  ingest: z
+    .strictObject({
+      /** Tables extracted and loaded at once. */
+      parallelism: z.number().int().min(1).max(64).default(4),
+      /** Size of one chunk file, uncompressed. */
+      chunk_mb: z.number().int().min(1).max(4096).default(128),
+      /** Salt for hashed columns (use `${env:…}`). */
+      hash_salt: z.string().optional(),
+    })
+    .default({ parallelism: 4, chunk_mb: 128 }),
+  tables: z.record(identifier, tableConfigSchema).refine((tables) => Object.keys(tables).length > 0, 'list at least one table'),
+  schedule: scheduleConfigSchema.optional(),
+  models: z.unknown().optional(),
+  vars: z.unknown().optional(),
+  snapshots: z.unknown().optional(),
+  data_tests: z.unknown().optional(),
+});
+
+export type ProjectConfig = z.infer<typeof projectConfigSchema>;
+export type TableConfig = z.infer<typeof tableConfigSchema>;
+export type TargetConfig = z.infer<typeof targetConfigSchema>;
+export type StateConfig = z.infer<typeof stateConfigSchema>;
+
+/** One problem found in `sluice.yml`: where (file, line, key path) and what. */
+export interface ConfigProblem {
+  readonly file: string;
+  readonly line: number | undefined;
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A loaded project: its folder, the validated config, and the config file path. */
+export interface LoadedProject {
+  readonly dir: string;
+  readonly file: string;
+  readonly config: ProjectConfig;
+}
+
+/** `sluice.yml:14: tables.vendas.cursor: …` */
+export function formatConfigProblem(problem: ConfigProblem): string {
+  const where = `${path.basename(problem.file)}${problem.line === undefined ? '' : `:${problem.line}`}`;
+  return `${where}: ${problem.path ? `${problem.path}: ` : ''}${problem.message}`;
+}
+
+/** The error `loadProjectConfig` throws: every problem found, each with its place. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'INVALID_CONFIG';
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: readonly ConfigProblem[]) {
+    super(problems.map(formatConfigProblem).join('\n'));
+    this.problems = problems;
+  }
+}
+
+/**
+ * Read and validate `<dir>/sluice.yml`. `${env:NAME}` and `${env:NAME:-default}` in string values are replaced from
+ * `env` (values are never echoed in messages). Collects every problem before throwing one `ConfigError`.
+ *
+ * @example const { config } = await loadProjectConfig('sql-models');
+ */
+export async function loadProjectConfig(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedProject> {
+  const file = path.join(path.resolve(dir), 'sluice.yml');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new ConfigError([
+      { file, line: undefined, path: '', message: `no sluice.yml in ${path.resolve(dir)}: pass --project DIR, or run sluice init` },
+    ]);
+  }
+  return { dir: path.resolve(dir), file, config: parseProjectConfig(text, file, env) };
+}
+
+/** Validate the text of a `sluice.yml` (see `loadProjectConfig`). */
+export function parseProjectConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ProjectConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problems: ConfigProblem[] = [];
+  for (const error of doc.errors) {
+    problems.push({ file, line: error.linePos?.[0]?.line, path: '', message: `YAML: ${error.message.split('\n')[0]}` });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const raw = substituteEnv(doc.toJS(), [], env, (keyPath, name) =>
+    problems.push({
+      file,
+      line: lineOf(doc, lineCounter, keyPath),
+      path: keyPath.join('.'),
+      message: `environment variable ${name} is not set: export it, or give a default with \${env:${name}:-value}`,
+    }),
+  );
+  const parsed = projectConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const keyPath = issue.path.map(String);
+      problems.push({ file, line: lineOf(doc, lineCounter, keyPath), path: keyPath.join('.'), message: describeIssue(issue, keyPath) });
+    }
+  }
+  if (parsed.success) {
+    const config = parsed.data;
+    if (!(config.target in config.targets)) {
+      problems.push({
+        file,
+        line: lineOf(doc, lineCounter, ['target']),
+        path: 'target',
+        message: `target "${config.target}" is not among targets (${Object.keys(config.targets).join(', ')})`,
+      });
+    }
+    for (const [name, table] of Object.entries(config.tables)) {
+      if (table.strategy !== 'full' && !table.cursor) {
+        problems.push({
+          file,
+          line: lineOf(doc, lineCounter, ['tables', name, 'strategy']),
+          path: `tables.${name}.cursor`,
+          message: `strategy ${table.strategy} needs a cursor, e.g. cursor: [updated_at, id]`,
+        });
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return (parsed as { data: ProjectConfig }).data;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, keyPath: string[]): string {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys
+      .map((key) => {
+        const hint = suggestKey(key, keyPath);
+        return `unknown key "${key}"${hint ? ` (did you mean ${hint}?)` : ''}`;
+      })
+      .join('; ');
+  }
+  return issue.message;
+}
+
+const KNOWN_KEYS: Record<string, readonly string[]> = {
+  '': Object.keys(projectConfigSchema.shape),
+  table: Object.keys(tableConfigSchema.shape),
+  source: ['url', 'schema'],
+  ingest: ['parallelism', 'chunk_mb', 'hash_salt'],
+  duckdb: Object.keys(duckdbTarget.shape),
+  snowflake: Object.keys(snowflakeTarget.shape),
+};
+
+function suggestKey(key: string, keyPath: string[]): string | undefined {
+  const scope =
+    keyPath.length === 0
+      ? ''
+      : keyPath[0] === 'tables' && keyPath.length === 2
+        ? 'table'
+        : keyPath[0] === 'targets' && keyPath.length === 2
+          ? 'duckdb'
+          : (keyPath[0] ?? '');
+  const candidates = [...(KNOWN_KEYS[scope] ?? []), ...(scope === 'duckdb' ? (KNOWN_KEYS.snowflake ?? []) : [])];
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(key, candidate);
+    if (distance <= Math.max(2, Math.floor(key.length / 3)) && (!best || distance < best.distance)) best = { key: candidate, distance };
+  }
+  return best?.key;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** The 1-based line of the YAML node at `keyPath` (or of its nearest existing parent). */
+export function lineOf(doc: Document, lineCounter: LineCounter, keyPath: readonly string[]): number | undefined {
+  for (let depth = keyPath.length; depth >= 0; depth--) {
+    const node = doc.getIn(keyPath.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
+    if (node && (isMap(node) || isSeq(node) || isScalar(node)) && node.range) {
+      // For a map or list value, point at its key's line when we can: the value starts on the next line.
+      return lineCounter.linePos(node.range[0]).line;
+    }
+  }
+  return undefined;
+}
+
+const ENV_PATTERN = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+function substituteEnv(
+  value: unknown,
+  keyPath: string[],
+  env: NodeJS.ProcessEnv,
+  missing: (keyPath: string[], name: string) => void,
+): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_PATTERN, (_match, name: string, fallback: string | undefined) => {
+      const found = env[name];
+      if (found !== undefined && found !== '') return found;
+      if (fallback !== undefined) return fallback;
+      missing(keyPath, name);
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, [...keyPath, String(i)], env, missing));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, substituteEnv(item, [...keyPath, key], env, missing)]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import type { Warehouse } from '@sluice/warehouse';
+import type { JsonObject, RunRecord, RunStatus, StateStore } from '@sluice/watermark';
+import { RUN_LOCK, runIngest, type IngestEvent, type IngestResult } from './ingest.js';
+import type { LoadedProject } from './project-config.js';
+
+/** How a step is retried: `attempts` in all, waiting `baseDelayMs · 2^(n-1)` (± jitter, at most `maxDelayMs`). */
+export interface RetryPolicy {
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** 0..1: the share of each delay drawn at random (0.2 = ±20 %). */
+  readonly jitter: number;
+}
+
+export const NO_RETRY: RetryPolicy = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0, jitter: 0 };
+
+/** The delay before attempt `attempt` (2, 3, …) under a policy; `random` in [0, 1). */
+export function retryDelayMs(policy: RetryPolicy, attempt: number, random: number = Math.random()): number {
+  const exponential = policy.baseDelayMs * 2 ** Math.max(0, attempt - 2);
+  const capped = Math.min(policy.maxDelayMs, exponential);
+  const spread = capped * policy.jitter;
+  return Math.max(0, Math.round(capped - spread + 2 * spread * random));
+}
+
+export type PipelineStep = 'ingest';
+
+export type PipelineEvent =
+  | { readonly type: 'run-start'; readonly runId: string; readonly trigger: string }
+  | { readonly type: 'step-start'; readonly runId: string; readonly step: PipelineStep; readonly attempt: number }
+  | {
+      readonly type: 'step-retry';
+      readonly runId: string;
+      readonly step: PipelineStep;
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: string;
+    }
+  | { readonly type: 'ingest'; readonly runId: string; readonly event: IngestEvent }
+  | { readonly type: 'run-end'; readonly runId: string; readonly status: RunStatus; readonly seconds: number };
+
+export interface PipelineRunOptions {
+  readonly project: LoadedProject;
+  readonly warehouse: Warehouse;
+  readonly state: StateStore;
+  readonly workDir: string;
+  /** What started it: `cli`, `schedule`, `api`, `demo`… (kept in the run history). */
+  readonly trigger: string;
+  readonly runId?: string;
+  /** Only these tables. */
+  readonly tables?: readonly string[];
+  readonly fullRefresh?: boolean;
+  readonly retry?: RetryPolicy;
+  /** A step that runs longer is cancelled (and retried if attempts remain). */
+  readonly stepTimeoutMs?: number;
+  /** The whole run is cancelled after this long. */
+  readonly runTimeoutMs?: number;
+  /** Cancels the run (e.g. SIGTERM): the run is recorded `interrupted`. */
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: PipelineEvent) => void;
+  /** Injected for tests: waits between attempts. */
+  readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Who runs it, shown to another run that finds the lock held. */
+  readonly holder?: string;
+}
+
+export interface PipelineRunResult {
+  readonly runId: string;
+  readonly trigger: string;
+  readonly status: RunStatus;
+  readonly startedAt: Date;
+  readonly endedAt: Date;
+  readonly ingest: IngestResult | undefined;
+  readonly attempts: Readonly<Record<PipelineStep, number>>;
+  readonly error: { readonly code: string; readonly message: string } | undefined;
+}
+
+/**
+ * One run end to end, as both the CLI (`sluice run`) and the scheduler do it: take the run lock, record the run as
+ * `running`, run each step (ingest; models and tests when the project has them) with retries and timeouts, and
+ * record how it ended. Never throws for a failure inside a step: the result says what happened. Throws only when
+ * the lock is held (`LOCK_HELD`), so a second run never starts.
+ */
+export async function runPipeline(options: PipelineRunOptions): Promise<PipelineRunResult> {
+  const runId = options.runId ?? randomUUID();
+  const startedAt = new Date();
+  const lock = await options.state.acquireLock(RUN_LOCK, { holder: options.holder ?? `sluice ${options.trigger}` });
+  const runController = new AbortController();
+  const abortRun = () => runController.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', abortRun, { once: true });
+  const runTimer = options.runTimeoutMs
+    ? setTimeout(() => runController.abort(new Error(`run timed out after ${options.runTimeoutMs} ms`)), options.runTimeoutMs)
+    : undefined;
+  const emit = (event: PipelineEvent) => options.onEvent?.(event);
+  const save = (status: RunStatus, detail: JsonObject, endedAt?: Date) =>
+    options.state.saveRun({ id: runId, trigger: options.trigger, status, startedAt, ...(endedAt ? { endedAt } : {}), detail } satisfies RunRecord);
+  let ingest: IngestResult | undefined;
+  const attempts: Record<PipelineStep, number> = { ingest: 0 };
+  let error: PipelineRunResult['error'];
+  try {
+    await save('running', { tables: [] });
+    emit({ type: 'run-start', runId, trigger: options.trigger });
+    ingest = await withRetries('ingest', options, runController.signal, attempts, emit, runId, async (signal) => {
+      const result = await runIngest({
+        project: options.project,
+        warehouse: options.warehouse,
+        state: options.state,
+        workDir: options.workDir,
+        runId,
+        lock: false,
+        signal,
+        ...(options.tables ? { tables: options.tables } : {}),
+        ...(options.fullRefresh ? { fullRefresh: true } : {}),
+        onEvent: (event) => emit({ type: 'ingest', runId, event }),
+      });
+      if (result.status === 'failed' && !signal.aborted) {
+        const failed = result.tables.filter((t) => t.status === 'failed');
+        throw Object.assign(new Error(failed.map((t) => `${t.table}: ${t.error?.message ?? 'failed'}`).join('; ')), {
+          code: 'TABLES_FAILED',
+          result,
+        });
+      }
+      return result;
+    });
+  } catch (caught) {
+    const failure = caught as Error & { code?: string; result?: IngestResult };
+    ingest = failure.result ?? ingest;
+    error = { code: failure.code ?? 'RUN_FAILED', message: failure.message };
+  } finally {
+    clearTimeout(runTimer);
+    options.signal?.removeEventListener('abort', abortRun);
+  }
+  const interrupted = runController.signal.aborted || ingest?.status === 'cancelled';
+  const status: RunStatus = interrupted ? 'interrupted' : error || ingest?.status === 'failed' ? 'failed' : 'success';
+  if (interrupted && !error) error = { code: 'INTERRUPTED', message: String(runController.signal.reason ?? 'interrupted') };
+  const endedAt = new Date();
+  try {
+    await save(status, runDetail(ingest, attempts, error), endedAt);
+  } finally {
+    await lock.release();
+  }
+  emit({ type: 'run-end', runId, status, seconds: (endedAt.getTime() - startedAt.getTime()) / 1000 });
+  return { runId, trigger: options.trigger, status, startedAt, endedAt, ingest, attempts, error };
+}
+
+async function withRetries<T>(
+  step: PipelineStep,
+  options: PipelineRunOptions,
+  runSignal: AbortSignal,
+  attempts: Record<PipelineStep, number>,
+  emit: (event: PipelineEvent) => void,
+  runId: string,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const policy = options.retry ?? NO_RETRY;
+  const sleep = options.sleep ?? defaultSleep;
+  for (let attempt = 1; ; attempt++) {
+    attempts[step] = attempt;
+    emit({ type: 'step-start', runId, step, attempt });
+    const stepController = new AbortController();
+    const forward = () => stepController.abort(runSignal.reason);
+    runSignal.addEventListener('abort', forward, { once: true });
+    const timer = options.stepTimeoutMs
+      ? setTimeout(() => stepController.abort(new Error(`${step} timed out after ${options.stepTimeoutMs} ms`)), options.stepTimeoutMs)
+      : undefined;
+    try {
+      const result = await work(stepController.signal);
+      if (stepController.signal.aborted && !runSignal.aborted) throw stepController.signal.reason;
+      return result;
+    } catch (error) {
+      if (runSignal.aborted || attempt >= policy.attempts) throw error;
+      const delayMs = retryDelayMs(policy, attempt + 1);
+      emit({ type: 'step-retry', runId, step, attempt, delayMs, error: error instanceof Error ? error.message : String(error) });
+      await sleep(delayMs, runSignal);
+    } finally {
+      clearTimeout(timer);
+      runSignal.removeEventListener('abort', forward);
+    }
+  }
+}
+
+function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function runDetail(
+  ingest: IngestResult | undefined,
+  attempts: Record<PipelineStep, number>,
+  error: PipelineRunResult['error'],
+): JsonObject {
+  return {
+    attempts: { ...attempts },
+    tables: (ingest?.tables ?? []).map((t) => ({
+      table: t.table,
+      strategy: t.strategy,
+      status: t.status,
+      rows: t.rows,
+      bytes: t.bytes,
+      inserted: t.inserted,
+      updated: t.updated,
+      deleted: t.deleted,
+      seconds: Number(t.seconds.toFixed(3)),
+      ...(t.error ? { error: { code: t.error.code, message: t.error.message } } : {}),
+    })),
+    ...(error ? { error: { code: error.code, message: error.message } } : {}),
+  };
+}
