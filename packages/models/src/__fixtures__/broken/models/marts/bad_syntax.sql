@@ -1,0 +1,4 @@
+select 1 as x
+{% if %}
+where true
+{% endif %}

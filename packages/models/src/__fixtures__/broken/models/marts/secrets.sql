@@ -1,0 +1,1 @@
+select '{{ env_var('SLUICE_TEST_SURELY_UNSET_VARIABLE') }}' as token

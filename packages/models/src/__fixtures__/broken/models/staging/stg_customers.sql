@@ -1,0 +1,3 @@
+-- the source table is misspelled
+select *
+from {{ source('raw', 'custmers') }}

@@ -1,0 +1,2 @@
+-- Reads the broken model, so it is skipped.
+select * from {{ ref('broken_model') }}

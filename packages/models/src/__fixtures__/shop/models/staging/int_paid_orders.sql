@@ -1,0 +1,3 @@
+{{ config(materialized='ephemeral') }}
+-- only paid orders count towards a customer's value
+select * from {{ ref('stg_orders') }} where status = 'paid'

@@ -1,0 +1,369 @@
+import { genericTestSql } from '@sluice/data-tests';
+import type { Relation, SqlDialect } from '@sluice/warehouse';
+import { keywordArguments, type CallArguments } from './call-arguments.js';
+import { closestNames } from './closest-names.js';
+import { ephemeralCteName, injectCtes } from './inject-ctes.js';
+import { ModelsError } from './models-error.js';
+import { configArguments, lookupEnv, lookupVariable } from './parse-hooks.js';
+import { projectInternals } from './project-internals.js';
+import { didYouMean, type ProjectIssue } from './project-issue.js';
+import type { ModelNode, Project, ProjectNode, SnapshotNode, SourceNode, TestNode } from './project.js';
+import { scanReferences } from './scan-references.js';
+import { RelationValue, TemplateError, TemplateUsageError, type RenderHooks } from './template-engine.js';
+
+/**
+ * The warehouse target models are built in: `target.name`, `target.type` and `target.schema` in templates.
+ * `schema` is the default schema; a model's `+schema: stage` builds in `<schema>_stage` (dbt's rule) unless the
+ * project overrides the `generate_schema_name` macro.
+ */
+export interface TargetConfig {
+  readonly name: string;
+  /** The engine (`duckdb`, `snowflake`). */
+  readonly type: string;
+  readonly schema: string;
+  readonly database?: string;
+  readonly threads?: number;
+}
+
+/** One node rendered to SQL. */
+export interface CompiledNode {
+  readonly id: string;
+  readonly kind: ProjectNode['kind'];
+  /** The query (a SELECT; for tests, the failing rows), with ephemeral models inlined as CTEs. */
+  readonly sql: string;
+  /** Where the node is built (models, snapshots) or its failing rows stored (tests); absent for ephemeral models. */
+  readonly relation?: Relation;
+  readonly preHooks: readonly string[];
+  readonly postHooks: readonly string[];
+  /** Path of the compiled SQL file under the target folder: `compiled/<project>/<file>`. */
+  readonly compiledPath: string;
+}
+
+export interface CompileOptions {
+  readonly target: TargetConfig;
+  readonly dialect: SqlDialect;
+  /** Whether `is_incremental()` is true for a node (runProject: the table exists and no full refresh). Default false. */
+  readonly isIncremental?: (node: ModelNode) => boolean;
+  /** `run_started_at` in templates (default: now). */
+  readonly runStartedAt?: Date;
+  /** Compile only these node ids (default: every model, snapshot and test). */
+  readonly nodes?: readonly string[];
+}
+
+export interface CompileResult {
+  readonly nodes: ReadonlyMap<string, CompiledNode>;
+  /** Nodes that failed to render, with file and line. */
+  readonly errors: readonly ProjectIssue[];
+}
+
+/** Path of a node's compiled SQL under the target folder. */
+export function compiledPathOf(project: Project, node: ProjectNode): string {
+  const file = node.kind === 'test' && node.testType === 'generic' ? `${node.file}/${node.name}.sql` : node.kind === 'snapshot' ? `${node.file.replace(/[^/]+$/, '')}${node.name}.sql` : node.file;
+  return `compiled/${project.name}/${file}`;
+}
+
+/**
+ * Renders nodes to SQL for one target and dialect. Pure: no I/O. Relations, schema names and ephemeral CTEs are
+ * memoized, so compiling a whole project renders each template once.
+ */
+export class ProjectCompiler {
+  private readonly byName = new Map<string, ModelNode | SnapshotNode>();
+  private readonly relations = new Map<string, Relation | undefined>();
+  private readonly ephemeralSql = new Map<string, { sql: string; uses: string[] }>();
+  private readonly runStartedAt: string;
+
+  constructor(
+    readonly project: Project,
+    readonly options: Omit<CompileOptions, 'nodes'>,
+  ) {
+    for (const node of project.nodes.values()) {
+      if (node.kind === 'model' || node.kind === 'snapshot') this.byName.set(node.name, node);
+    }
+    this.runStartedAt = (options.runStartedAt ?? new Date()).toISOString();
+  }
+
+  private get dialect(): SqlDialect {
+    return this.options.dialect;
+  }
+
+  /** The relation a model or snapshot is built as, a source is read from, or a test stores failures in. */
+  relationOf(node: ProjectNode): Relation | undefined {
+    if (this.relations.has(node.id)) return this.relations.get(node.id);
+    let relation: Relation | undefined;
+    switch (node.kind) {
+      case 'source':
+        relation = { schema: node.schema, name: node.identifier };
+        break;
+      case 'model':
+        relation =
+          node.materialized === 'ephemeral'
+            ? undefined
+            : { schema: this.schemaName(node, node.config.schema), name: node.config.alias ?? node.name };
+        break;
+      case 'snapshot':
+        relation = {
+          schema: node.config.target_schema ?? this.schemaName(node, node.config.schema),
+          name: node.config.alias ?? node.name,
+        };
+        break;
+      case 'test':
+        relation = { schema: this.schemaName(node, node.config.schema ?? 'audit'), name: node.name };
+        break;
+    }
+    this.relations.set(node.id, relation);
+    return relation;
+  }
+
+  /** dbt's `generate_schema_name`: the project's macro when it defines one, else `<target schema>_<custom>`. */
+  private schemaName(node: ProjectNode, custom: string | undefined): string {
+    const { engine } = projectInternals(this.project);
+    if (engine.hasMacro('generate_schema_name')) {
+      const hooks = this.hooks(node, false, []);
+      const value = engine.callMacro('generate_schema_name', hooks, [custom ?? null, this.nodeValue(node)]).trim();
+      if (value === '') throw new ModelsError('COMPILE_FAILED', `generate_schema_name returned nothing for ${node.name}.`, { node: node.id });
+      return value;
+    }
+    const base = this.options.target.schema;
+    return custom === undefined ? base : `${base}_${custom.trim()}`;
+  }
+
+  private nodeValue(node: ProjectNode): Record<string, unknown> {
+    return {
+      name: node.name,
+      unique_id: node.id,
+      resource_type: node.kind,
+      original_file_path: node.file,
+      fqn: node.fqn,
+      tags: node.tags,
+      config: 'config' in node ? node.config : {},
+    };
+  }
+
+  private relationValue(node: ProjectNode, uses: string[]): RelationValue {
+    if (node.kind === 'model' && node.materialized === 'ephemeral') {
+      uses.push(node.id);
+      const cte = ephemeralCteName(node.name);
+      return new RelationValue('', cte, cte);
+    }
+    const relation = this.relationOf(node) as Relation;
+    return new RelationValue(relation.schema, relation.name, this.dialect.qualify(relation));
+  }
+
+  /** The hooks of a compile-mode render of `node`; ephemeral models it reads are pushed to `uses`. */
+  hooks(node: ProjectNode, incremental: boolean, uses: string[]): RenderHooks {
+    const { env, secrets } = projectInternals(this.project);
+    const project = this.project;
+    const config = 'config' in node ? (node.config as Record<string, unknown>) : {};
+    const refNode = (args: CallArguments): ModelNode | SnapshotNode => {
+      const name = String(args.positional.at(-1));
+      const found = this.byName.get(name);
+      if (!found) {
+        throw new TemplateUsageError(`ref('${name}') names no model or snapshot.${didYouMean(closestNames(name, this.byName.keys()))}`);
+      }
+      return found;
+    };
+    let self: RelationValue | undefined;
+    const compiler = this;
+    return {
+      mode: 'compile',
+      ref: (args) => this.relationValue(refNode(args), uses),
+      source: (args) => {
+        const [sourceName, table] = args.positional as [unknown, unknown];
+        const found = project.nodes.get(`source.${project.name}.${String(sourceName)}.${String(table)}`) as SourceNode | undefined;
+        if (!found) throw new TemplateUsageError(`source('${String(sourceName)}', '${String(table)}') is not declared.`);
+        return this.relationValue(found, uses);
+      },
+      config: (args) => {
+        configArguments(args);
+      },
+      configGet: (key, fallback) => config[key] ?? fallback,
+      variable: (name, fallback) => {
+        const found = lookupVariable(project.vars, name, fallback);
+        if (found === undefined) throw new TemplateUsageError(`var('${name}') has no value and no default.`);
+        return found.value;
+      },
+      envVar: (name, fallback) => {
+        const found = lookupEnv(env, secrets, name, fallback);
+        if (found === undefined) throw new TemplateUsageError(`env_var('${name}'): ${name} is not set and there is no default.`);
+        return found.value;
+      },
+      isIncremental: () => incremental,
+      // `this` is resolved lazily: computing a relation can call generate_schema_name, itself a render.
+      get thisRelation() {
+        self ??= compiler.thisValue(node, uses);
+        return self;
+      },
+      target: { ...this.options.target, profile_name: this.options.target.name, threads: this.options.target.threads ?? 1 },
+      model: this.nodeValue(node),
+      dialect: this.dialect,
+      runStartedAt: this.runStartedAt,
+    };
+  }
+
+  /** `{{ this }}` for a node. */
+  thisValue(node: ProjectNode, uses: string[]): RelationValue {
+    if (node.kind === 'model' && node.materialized === 'ephemeral') return this.relationValue(node, uses);
+    const relation = this.relationOf(node) as Relation;
+    return new RelationValue(relation.schema, relation.name, this.dialect.qualify(relation));
+  }
+
+  /** Render one node (models, snapshots, tests). Throws `ModelsError('COMPILE_FAILED')` with the file and line. */
+  compileNode(id: string, incremental = false): CompiledNode {
+    const node = this.project.nodes.get(id);
+    if (node === undefined || node.kind === 'source') {
+      throw new ModelsError('COMPILE_FAILED', `no model, snapshot or test with id ${id}.`, { node: id });
+    }
+    const uses: string[] = [];
+    let sql: string;
+    let preHooks: string[] = [];
+    let postHooks: string[] = [];
+    try {
+      sql = this.renderBody(node, incremental, uses);
+      if (node.kind === 'model' || node.kind === 'snapshot') {
+        const hooks = this.hooks(node, incremental, []);
+        const { engine } = projectInternals(this.project);
+        preHooks = (node.config.pre_hook ?? []).map((h) => engine.renderString(h, node.file, hooks).trim()).filter((h) => h !== '');
+        postHooks = (node.config.post_hook ?? []).map((h) => engine.renderString(h, node.file, hooks).trim()).filter((h) => h !== '');
+      }
+      sql = injectCtes(sql, this.ephemeralCtes(uses, new Set([node.id])));
+    } catch (error) {
+      throw this.compileError(node, error);
+    }
+    const relation = this.relationOf(node);
+    return {
+      id,
+      kind: node.kind,
+      sql,
+      ...(relation === undefined ? {} : { relation }),
+      preHooks,
+      postHooks,
+      compiledPath: compiledPathOf(this.project, node),
+    };
+  }
+
+  private compileError(node: ProjectNode, error: unknown): ModelsError {
+    if (error instanceof ModelsError) return error;
+    const { engine } = projectInternals(this.project);
+    const e = error instanceof TemplateError ? error : engine.toTemplateError(error, node.file);
+    const line = e.line ?? node.line;
+    return new ModelsError('COMPILE_FAILED', `${node.file}${line === undefined ? '' : `:${line}`}: ${e.message}`, {
+      node: node.id,
+      file: node.file,
+      ...(line === undefined ? {} : { line }),
+      cause: error,
+    });
+  }
+
+  private renderBody(node: Exclude<ProjectNode, SourceNode>, incremental: boolean, uses: string[]): string {
+    const { engine, templates } = projectInternals(this.project);
+    if (node.kind === 'test' && node.testType === 'generic') return this.genericTestSql(node, uses);
+    const template = templates.get(node.id);
+    if (template === undefined) throw new ModelsError('COMPILE_FAILED', `${node.name} has no template.`, { node: node.id });
+    return engine.render(template, this.hooks(node, incremental, uses)).trim();
+  }
+
+  private genericTestSql(node: TestNode, uses: string[]): string {
+    const { engine } = projectInternals(this.project);
+    const tested = this.project.nodes.get(node.attachedTo ?? '');
+    if (tested === undefined) throw new ModelsError('COMPILE_FAILED', `test ${node.name}: the tested node is missing.`, { node: node.id });
+    const hooks = this.hooks(node, false, uses);
+    const model = this.relationValue(tested, uses);
+    // Arguments written as ref('x') / source('s', 't') / {{ … }} are rendered to relations.
+    const args: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node.args)) {
+      if (typeof value === 'string' && (value.includes('{{') || isRelationCall(value))) {
+        const rendered = value.includes('{{') ? value : `{{ ${value} }}`;
+        args[key] = engine.renderString(rendered, node.file, hooks).trim();
+      } else {
+        args[key] = value;
+      }
+    }
+    const where = node.config.where;
+    if (node.builtin) {
+      return genericTestSql(
+        node.testName as string,
+        {
+          relation: model.toString(),
+          ...(node.columnName === undefined ? {} : { columnName: node.columnName }),
+          args,
+          ...(where === undefined ? {} : { where }),
+        },
+        this.dialect,
+      );
+    }
+    const modelArg =
+      where === undefined
+        ? model
+        : new RelationValue(model.schema, model.identifier, `(select * from ${model.toString()} where ${where}) as sluice_subquery`);
+    return engine
+      .callMacro(`test_${node.testName as string}`, hooks, [
+        keywordArguments({ model: modelArg, ...(node.columnName === undefined ? {} : { column_name: node.columnName }), ...args }),
+      ])
+      .trim();
+  }
+
+  /** The ephemeral models a query reads, compiled, dependencies first. */
+  private ephemeralCtes(uses: readonly string[], visiting: Set<string>): Array<{ name: string; sql: string }> {
+    const out: Array<{ name: string; sql: string }> = [];
+    const added = new Set<string>();
+    const visit = (id: string): void => {
+      if (added.has(id)) return;
+      if (visiting.has(id)) throw new ModelsError('COMPILE_FAILED', `ephemeral models refer to each other in a circle at ${id}.`, { node: id });
+      const node = this.project.nodes.get(id) as ModelNode;
+      let compiled = this.ephemeralSql.get(id);
+      if (compiled === undefined) {
+        const inner: string[] = [];
+        try {
+          compiled = { sql: this.renderBody(node, false, inner), uses: inner };
+        } catch (error) {
+          throw this.compileError(node, error);
+        }
+        this.ephemeralSql.set(id, compiled);
+      }
+      visiting.add(id);
+      for (const dep of compiled.uses) visit(dep);
+      visiting.delete(id);
+      added.add(id);
+      out.push({ name: node.name, sql: compiled.sql });
+    };
+    for (const id of uses) visit(id);
+    return out;
+  }
+}
+
+function isRelationCall(value: string): boolean {
+  const scanned = scanReferences(`{{ ${value} }}`);
+  return /^\s*(ref|source)\s*\(/.test(value) && scanned.refs.length + scanned.sources.length === 1;
+}
+
+/**
+ * Render every model, snapshot and test of a project to SQL for a target. Pure: it reads nothing and runs
+ * nothing; `writeArtifacts` writes the result under `target/compiled/`. Failures are returned with their file and
+ * line, never thrown.
+ *
+ * @example
+ * const { nodes, errors } = compileProject(project, { target: { name: 'dev', type: 'duckdb', schema: 'main' }, dialect: warehouse.dialect });
+ */
+export function compileProject(project: Project, options: CompileOptions): CompileResult {
+  const compiler = new ProjectCompiler(project, options);
+  const nodes = new Map<string, CompiledNode>();
+  const errors: ProjectIssue[] = [];
+  const ids = options.nodes ?? [...project.nodes.values()].filter((n) => n.kind !== 'source').map((n) => n.id);
+  for (const id of ids) {
+    const node = project.nodes.get(id);
+    if (node === undefined || node.kind === 'source') continue;
+    try {
+      nodes.set(id, compiler.compileNode(id, node.kind === 'model' && node.materialized === 'incremental' ? (options.isIncremental?.(node) ?? false) : false));
+    } catch (error) {
+      const e = error as ModelsError;
+      errors.push({
+        code: 'TEMPLATE_ERROR',
+        severity: 'error',
+        message: e.message.replace(/^[^:]+:\d+: /, ''),
+        file: e.file ?? node.file,
+        ...(e.line === undefined ? {} : { line: e.line }),
+      });
+    }
+  }
+  return { nodes, errors };
+}

@@ -1,0 +1,56 @@
+export { collectCatalog, type Catalog } from './collect-catalog.js';
+export {
+  compiledPathOf,
+  compileProject,
+  type CompiledNode,
+  type CompileOptions,
+  type CompileResult,
+  type TargetConfig,
+} from './compile-project.js';
+export { CROSS_ENGINE_MACRO_NAMES, parseTypeSpec } from './cross-engine-macros.js';
+export { injectCtes } from './inject-ctes.js';
+export { renderLineagePage, type LineageInputs } from './lineage-page.js';
+export { loadProject, type LoadProjectOptions, type LoadProjectResult } from './load-project.js';
+export { SNAPSHOT_COLUMNS } from './materialize.js';
+export { ModelsError, type ModelsErrorCode } from './models-error.js';
+export {
+  configKeys,
+  modelConfigShape,
+  snapshotConfigShape,
+  testConfigShape,
+  type ConfigKind,
+  type ModelConfig,
+  type NodeConfig,
+  type SnapshotConfig,
+  type TestConfig,
+} from './node-config.js';
+export {
+  INGESTION_CONFIG_KEYS,
+  MODELS_CONFIG_KEYS,
+  modelsProjectConfigSchema,
+  type ModelsProjectConfig,
+} from './project-config.js';
+export { redactSecrets } from './project-internals.js';
+export { didYouMean, formatIssue, type ProjectIssue, type ProjectIssueCode } from './project-issue.js';
+export {
+  nodesOfKind,
+  type ColumnDoc,
+  type ModelNode,
+  type NodeKind,
+  type Project,
+  type ProjectNode,
+  type SnapshotNode,
+  type SourceNode,
+  type TestNode,
+} from './project.js';
+export {
+  runProject,
+  type NodeResult,
+  type NodeStatus,
+  type RunEvent,
+  type RunOptions,
+  type RunResult,
+  type RunTestsMode,
+} from './run-project.js';
+export { selectNodes, type Selection, type SelectOptions } from './select-nodes.js';
+export { writeArtifacts, type ArtifactInputs } from './write-artifacts.js';

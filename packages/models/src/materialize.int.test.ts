@@ -1,0 +1,237 @@
+import { createDuckDbWarehouse } from '@sluice/duckdb';
+import type { Warehouse } from '@sluice/warehouse';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadProject } from './load-project.js';
+import { runProject, type NodeResult, type RunOptions } from './run-project.js';
+import { tempDir, writeProject } from './test-support/temp-project.js';
+
+const target = { name: 'dev', type: 'duckdb', schema: 'main' };
+
+let dir: { path: string; remove(): Promise<void> };
+let warehouse: Warehouse;
+beforeEach(async () => {
+  dir = await tempDir();
+  warehouse = await createDuckDbWarehouse({ path: path.join(dir.path, 'warehouse.duckdb') });
+  await warehouse.execute('create schema raw');
+});
+afterEach(async () => {
+  await warehouse.close();
+  await dir.remove();
+});
+
+/** Write the files, load the project, run it, and return the result of each node by name. */
+async function build(files: Record<string, string>, options: Partial<RunOptions> = {}): Promise<Record<string, NodeResult>> {
+  await writeProject(dir.path, { 'sluice.yml': 'name: m\n', ...files });
+  const { project, errors } = await loadProject(dir.path);
+  expect(errors).toEqual([]);
+  const result = await runProject(project, warehouse, { target, threads: 2, ...options });
+  return Object.fromEntries(result.results.map((r) => [r.name, r]));
+}
+
+async function rows(sql: string): Promise<Record<string, unknown>[]> {
+  return warehouse.query(sql);
+}
+
+async function tableType(name: string): Promise<string | undefined> {
+  const found = await rows(`select table_type from information_schema.tables where table_schema = 'main' and table_name = '${name}'`);
+  return found[0]?.['table_type'] as string | undefined;
+}
+
+describe('view and table', () => {
+  it('creates views and tables, and switches a model between the two', async () => {
+    let r = await build({ 'models/v.sql': 'select 1 as x', 'models/t.sql': "{{ config(materialized='table') }}\nselect 2 as y" });
+    expect(r['v']).toMatchObject({ status: 'success', message: 'view created' });
+    expect(r['t']).toMatchObject({ status: 'success', message: 'table created' });
+    expect(await tableType('v')).toBe('VIEW');
+    expect(await tableType('t')).toBe('BASE TABLE');
+    r = await build({ 'models/v.sql': "{{ config(materialized='table') }}\nselect 3 as x", 'models/t.sql': 'select 4 as y' });
+    expect(r['v']?.status).toBe('success');
+    expect(r['t']?.status).toBe('success');
+    expect(await tableType('v')).toBe('BASE TABLE');
+    expect(await tableType('t')).toBe('VIEW');
+    expect(await rows('select x from main.v')).toEqual([{ x: 3 }]);
+  });
+
+  it('runs pre- and post-hooks around the model', async () => {
+    await warehouse.execute('create table main.audit_log (event varchar)');
+    const r = await build({
+      'models/hooked.sql': [
+        "{{ config(materialized='table', pre_hook=\"insert into main.audit_log values ('before')\", post_hook=[\"insert into main.audit_log select 'after ' || count(*) from {{ this }}\"]) }}",
+        'select 1 as x union all select 2',
+      ].join('\n'),
+    });
+    expect(r['hooked']?.status).toBe('success');
+    expect(await rows('select event from main.audit_log order by event')).toEqual([{ event: 'after 2' }, { event: 'before' }]);
+  });
+});
+
+describe('incremental', () => {
+  const model = (extra = '', config = "unique_key='id'") =>
+    [
+      `{{ config(materialized='incremental', ${config}) }}`,
+      `select id, amount, updated_at${extra} from {{ source('raw', 'payments') }}`,
+      '{% if is_incremental() %}',
+      'where updated_at > (select max(updated_at) from {{ this }})',
+      '{% endif %}',
+    ].join('\n');
+  const sources = 'version: 2\nsources:\n  - name: raw\n    tables:\n      - name: payments\n';
+
+  beforeEach(async () => {
+    await warehouse.execute(`
+      create table raw.payments (id integer, amount integer, updated_at timestamp, note varchar);
+      insert into raw.payments values (1, 10, '2024-01-01', 'a'), (2, 20, '2024-01-02', 'b');
+    `);
+  });
+
+  it('merges new and changed rows by unique_key, and rebuilds on full refresh', async () => {
+    let r = await build({ 'models/sources.yml': sources, 'models/payments.sql': model() });
+    expect(r['payments']).toMatchObject({ status: 'success', message: 'table created (first build)' });
+    await warehouse.execute(`
+      update raw.payments set amount = 11, updated_at = '2024-01-05' where id = 1;
+      insert into raw.payments values (3, 30, '2024-01-06', 'c');
+    `);
+    r = await build({ 'models/sources.yml': sources, 'models/payments.sql': model() });
+    expect(r['payments']).toMatchObject({ status: 'success', rowsAffected: 2, message: 'merged 2 rows on id' });
+    expect(r['payments']?.compiledSql).toContain('where updated_at > (select max(updated_at) from "main"."payments")');
+    expect(await rows('select id, amount from main.payments order by id')).toEqual([
+      { id: 1, amount: 11 },
+      { id: 2, amount: 20 },
+      { id: 3, amount: 30 },
+    ]);
+    // A row whose timestamp did not move is not picked up incrementally; a full refresh sees it.
+    await warehouse.execute('update raw.payments set amount = 99 where id = 2');
+    r = await build({ 'models/sources.yml': sources, 'models/payments.sql': model() });
+    expect(await rows('select amount from main.payments where id = 2')).toEqual([{ amount: 20 }]);
+    r = await build({ 'models/sources.yml': sources, 'models/payments.sql': model() }, { fullRefresh: true });
+    expect(r['payments']).toMatchObject({ status: 'success', message: 'table rebuilt (full refresh)' });
+    expect(await rows('select amount from main.payments where id = 2')).toEqual([{ amount: 99 }]);
+  });
+
+  it('keeps its table on --full-refresh when the model says full_refresh=false', async () => {
+    await build({ 'models/sources.yml': sources, 'models/payments.sql': model('', "unique_key='id', full_refresh=false") });
+    const r = await build({ 'models/sources.yml': sources, 'models/payments.sql': model('', "unique_key='id', full_refresh=false") }, { fullRefresh: true });
+    expect(r['payments']?.message).toBe('merged 0 rows on id');
+  });
+
+  it('appends without a unique_key, and replaces by key with delete+insert', async () => {
+    const always = (config: string) => `{{ config(materialized='incremental'${config}) }}\nselect id, amount from {{ source('raw', 'payments') }}`;
+    await build({ 'models/sources.yml': sources, 'models/appended.sql': always(''), 'models/replaced.sql': always(", unique_key='id', incremental_strategy='delete+insert'") });
+    const r = await build({ 'models/sources.yml': sources, 'models/appended.sql': always(''), 'models/replaced.sql': always(", unique_key='id', incremental_strategy='delete+insert'") });
+    expect(r['appended']).toMatchObject({ message: 'appended 2 rows', rowsAffected: 2 });
+    expect(r['replaced']).toMatchObject({ message: 'replaced 2 rows by id' });
+    expect(await rows('select count(*) as n from main.appended')).toEqual([{ n: 4 }]);
+    expect(await rows('select count(*) as n from main.replaced')).toEqual([{ n: 2 }]);
+  });
+
+  it('adds new columns with on_schema_change append_new_columns', async () => {
+    await build({ 'models/sources.yml': sources, 'models/payments.sql': model('', "unique_key='id', on_schema_change='append_new_columns'") });
+    await warehouse.execute("insert into raw.payments values (3, 30, '2024-01-06', 'c')");
+    const r = await build({ 'models/sources.yml': sources, 'models/payments.sql': model(', note', "unique_key='id', on_schema_change='append_new_columns'") });
+    expect(r['payments']).toMatchObject({ status: 'success', message: 'merged 1 rows on id (added columns note)' });
+    expect(await rows('select id, note from main.payments order by id')).toEqual([
+      { id: 1, note: null },
+      { id: 2, note: null },
+      { id: 3, note: 'c' },
+    ]);
+  });
+
+  it('merges columns named like Sluice metadata (describeTable leaves those out)', async () => {
+    await warehouse.execute(`
+      create table raw.synced (id integer, v integer, _sluice_synced_at timestamptz);
+      insert into raw.synced values (1, 1, '2024-01-01 00:00:00+00');
+    `);
+    const files = {
+      'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    tables:\n      - name: synced\n',
+      'models/copy.sql': "{{ config(materialized='incremental', unique_key='id') }}\nselect id, v, _sluice_synced_at from {{ source('raw', 'synced') }}",
+    };
+    await build(files);
+    await warehouse.execute("update raw.synced set v = 2, _sluice_synced_at = '2024-02-01 00:00:00+00'; insert into raw.synced values (2, 5, '2024-02-01 00:00:00+00')");
+    await build(files);
+    expect(await rows('select id, v, _sluice_synced_at::varchar as synced from main.copy order by id')).toEqual([
+      { id: 1, v: 2, synced: '2024-02-01 00:00:00+00' },
+      { id: 2, v: 5, synced: '2024-02-01 00:00:00+00' },
+    ]);
+  });
+
+  it('fails, changing nothing, when the columns change and on_schema_change is fail', async () => {
+    await build({ 'models/sources.yml': sources, 'models/payments.sql': model('', "unique_key='id', on_schema_change='fail'") });
+    const r = await build({ 'models/sources.yml': sources, 'models/payments.sql': model(', note', "unique_key='id', on_schema_change='fail'") });
+    expect(r['payments']).toMatchObject({ status: 'error', errorCode: 'SCHEMA_CHANGED' });
+    expect(r['payments']?.message).toContain('new: note');
+    expect(r['payments']?.message).toContain('--full-refresh');
+    expect((await rows("select column_name from information_schema.columns where table_name = 'payments' and table_schema = 'main'")).length).toBe(3);
+    expect(await rows("select table_name from information_schema.tables where table_name like '%sluice_tmp%'")).toEqual([]);
+  });
+});
+
+describe('snapshots', () => {
+  const sources = 'version: 2\nsources:\n  - name: raw\n    tables:\n      - name: prices\n';
+  const snapshot = (config: string) =>
+    [
+      '{% snapshot price_history %}',
+      `{{ config(unique_key='product_id', ${config}) }}`,
+      "select product_id, price, changed_at from {{ source('raw', 'prices') }}",
+      '{% endsnapshot %}',
+    ].join('\n');
+  const history = () =>
+    rows('select product_id, price, valid_from::varchar as valid_from, valid_to::varchar as valid_to from main.price_history order by product_id, valid_from');
+
+  beforeEach(async () => {
+    await warehouse.execute(`
+      create table raw.prices (product_id integer, price decimal(10,2), changed_at timestamp);
+      insert into raw.prices values (1, 100.00, '2024-01-01'), (2, 200.00, '2024-01-01');
+    `);
+  });
+
+  it('keeps the history by an update timestamp (valid_from / valid_to)', async () => {
+    const files = { 'models/sources.yml': sources, 'snapshots/prices.sql': snapshot("strategy='timestamp', updated_at='changed_at'") };
+    let r = await build(files);
+    expect(r['price_history']).toMatchObject({ status: 'success', message: 'snapshot created with 2 rows' });
+    await warehouse.execute("update raw.prices set price = 110.00, changed_at = '2024-02-01' where product_id = 1");
+    r = await build(files);
+    expect(r['price_history']?.status).toBe('success');
+    // Unchanged rows do not make new versions on a rerun.
+    await build(files);
+    expect(await history()).toEqual([
+      { product_id: 1, price: '100.00', valid_from: '2024-01-01 00:00:00', valid_to: '2024-02-01 00:00:00' },
+      { product_id: 1, price: '110.00', valid_from: '2024-02-01 00:00:00', valid_to: null },
+      { product_id: 2, price: '200.00', valid_from: '2024-01-01 00:00:00', valid_to: null },
+    ]);
+  });
+
+  it('detects changes in check_cols, and closes deleted keys with hard_deletes invalidate', async () => {
+    const files = {
+      'models/sources.yml': sources,
+      'snapshots/prices.sql': snapshot("strategy='check', check_cols=['price'], updated_at='changed_at', hard_deletes='invalidate'"),
+    };
+    await build(files);
+    // A new timestamp without a new price is no change for the check strategy.
+    await warehouse.execute("update raw.prices set changed_at = '2024-01-15' where product_id = 2");
+    await warehouse.execute("update raw.prices set price = 90.00, changed_at = '2024-03-01' where product_id = 1");
+    await build(files);
+    await warehouse.execute('delete from raw.prices where product_id = 2');
+    const runStartedAt = new Date('2024-04-01T00:00:00Z');
+    await build(files, { runStartedAt });
+    expect(await history()).toEqual([
+      { product_id: 1, price: '100.00', valid_from: '2024-01-01 00:00:00', valid_to: '2024-03-01 00:00:00' },
+      { product_id: 1, price: '90.00', valid_from: '2024-03-01 00:00:00', valid_to: null },
+      { product_id: 2, price: '200.00', valid_from: '2024-01-01 00:00:00', valid_to: '2024-04-01 00:00:00' },
+    ]);
+  });
+
+  it('adds columns the query gains', async () => {
+    const files = { 'models/sources.yml': sources, 'snapshots/prices.sql': snapshot("strategy='timestamp', updated_at='changed_at'") };
+    await build(files);
+    await warehouse.execute("alter table raw.prices add column currency varchar; update raw.prices set currency = 'BRL', price = 120.00, changed_at = '2024-05-01' where product_id = 1");
+    const r = await build({
+      ...files,
+      'snapshots/prices.sql': files['snapshots/prices.sql'].replace('price, changed_at', 'price, changed_at, currency'),
+    });
+    expect(r['price_history']?.message).toContain('added columns currency');
+    expect(await rows('select product_id, currency from main.price_history where valid_to is null order by product_id')).toEqual([
+      { product_id: 1, currency: 'BRL' },
+      { product_id: 2, currency: null },
+    ]);
+  });
+});

@@ -1,0 +1,111 @@
+import type { ModelConfig, SnapshotConfig, TestConfig } from './node-config.js';
+import type { ProjectIssue } from './project-issue.js';
+
+/** The kinds of node in a project's graph. Sources are not run; they anchor lineage and `source:` selection. */
+export type NodeKind = 'model' | 'snapshot' | 'test' | 'source';
+
+/** A column as the property files document it. */
+export interface ColumnDoc {
+  readonly name: string;
+  readonly description: string;
+  readonly dataType?: string;
+  /** Quote the name in generic tests (dbt's `quote: true`). */
+  readonly quote?: boolean;
+}
+
+interface NodeBase {
+  /** Unique id: `model.novadrive.fct_vendas`, `source.novadrive.novadrive.vendas`, `test.novadrive.unique_…`. */
+  readonly id: string;
+  readonly kind: NodeKind;
+  readonly name: string;
+  /** The file that defines the node, relative to the project folder, with `/` separators. */
+  readonly file: string;
+  /** 1-based line of the definition (property-file nodes: the line of the entry). */
+  readonly line?: number;
+  /** The project name, the folders under the resource folder, then the name: dbt's fully qualified name. */
+  readonly fqn: readonly string[];
+  readonly description: string;
+  readonly tags: readonly string[];
+  /** Unique ids of the nodes this one reads (refs, sources; for tests the tested nodes). */
+  readonly dependsOn: readonly string[];
+}
+
+/** A SQL model (`models/**.sql`). */
+export interface ModelNode extends NodeBase {
+  readonly kind: 'model';
+  readonly config: ModelConfig;
+  readonly materialized: 'view' | 'table' | 'incremental' | 'ephemeral';
+  /** The template as written. */
+  readonly rawSql: string;
+  readonly columns: readonly ColumnDoc[];
+}
+
+/** An SCD type 2 snapshot (`snapshots/**.sql` with `{% snapshot name %}`). */
+export interface SnapshotNode extends NodeBase {
+  readonly kind: 'snapshot';
+  readonly config: SnapshotConfig;
+  readonly rawSql: string;
+  readonly columns: readonly ColumnDoc[];
+}
+
+/** A source table declared in a property file (`sources:`). */
+export interface SourceNode extends NodeBase {
+  readonly kind: 'source';
+  readonly sourceName: string;
+  /** The schema the table lives in (`schema:` of the source; default the source's name). */
+  readonly schema: string;
+  /** The table's name in the warehouse (`identifier:`; default its name). */
+  readonly identifier: string;
+  readonly columns: readonly ColumnDoc[];
+  readonly loadedAtField?: string;
+}
+
+/** A data test: generic (declared in a property file) or singular (`tests/*.sql`). */
+export interface TestNode extends NodeBase {
+  readonly kind: 'test';
+  readonly testType: 'generic' | 'singular';
+  /** Generic tests: the test's name (`not_null`, or a custom test `test_<name>` macro's `<name>`). */
+  readonly testName?: string;
+  /** Whether the generic test is built in (else it is a project macro). */
+  readonly builtin?: boolean;
+  /** The node the test is declared on (generic tests), which its result gates in `build`. */
+  readonly attachedTo?: string;
+  readonly columnName?: string;
+  /** The test's arguments as written (`ref('x')` strings are resolved when compiled). */
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly config: TestConfig;
+  /** Singular tests: the template as written. */
+  readonly rawSql?: string;
+}
+
+/** Any node of the graph. */
+export type ProjectNode = ModelNode | SnapshotNode | SourceNode | TestNode;
+
+/** A loaded project: every node, the graph, and what was found wrong. Produced by `loadProject`. */
+export interface Project {
+  readonly name: string;
+  /** Absolute path of the project folder. */
+  readonly dir: string;
+  /** `sluice.yml` or `dbt_project.yml`. */
+  readonly configFile: string;
+  /** Nodes by unique id, in a stable order (by kind, then file, then name). */
+  readonly nodes: ReadonlyMap<string, ProjectNode>;
+  /** Unique id → ids it depends on / ids that depend on it. */
+  readonly parents: ReadonlyMap<string, readonly string[]>;
+  readonly children: ReadonlyMap<string, readonly string[]>;
+  /** The values `var()` sees (sluice.yml `vars`, overridden by `loadProject`'s `vars`). */
+  readonly vars: Readonly<Record<string, unknown>>;
+  /** Macro name → file that defines it. */
+  readonly macros: ReadonlyMap<string, string>;
+  /** Warnings found while loading (errors are returned by `loadProject` and block a run). */
+  readonly warnings: readonly ProjectIssue[];
+  /** Errors found while loading; a project with errors can be listed and compiled but not run. */
+  readonly errors: readonly ProjectIssue[];
+}
+
+/** Nodes of one kind, in the project's order. */
+export function nodesOfKind<K extends NodeKind>(project: Project, kind: K): Extract<ProjectNode, { kind: K }>[] {
+  const out: Extract<ProjectNode, { kind: K }>[] = [];
+  for (const node of project.nodes.values()) if (node.kind === kind) out.push(node as Extract<ProjectNode, { kind: K }>);
+  return out;
+}

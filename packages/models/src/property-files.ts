@@ -1,0 +1,348 @@
+import { closestNames } from './closest-names.js';
+import { configKeys } from './node-config.js';
+import type { ColumnDoc } from './project.js';
+import { didYouMean, type ProjectIssue } from './project-issue.js';
+import type { YamlSource } from './yaml-source.js';
+
+type YamlPath = readonly (string | number)[];
+
+/** Where something was written in a property file, to report issues at the right line. */
+export interface YamlPlace {
+  readonly source: YamlSource;
+  readonly path: YamlPath;
+}
+
+/** The documented properties of a model or snapshot (`models:` / `snapshots:` entries). */
+export interface NodeProperties {
+  readonly name: string;
+  readonly place: YamlPlace;
+  readonly description: string;
+  readonly config: Record<string, unknown>;
+  readonly tags: readonly string[];
+  readonly columns: readonly ColumnDoc[];
+}
+
+/** One source table (`sources:` → `tables:`). */
+export interface SourceDeclaration {
+  readonly sourceName: string;
+  readonly tableName: string;
+  /** As written; may hold `{{ var(...) }}` / `{{ env_var(...) }}`, rendered by the loader. */
+  readonly schema: string;
+  readonly identifier: string;
+  readonly description: string;
+  readonly tags: readonly string[];
+  readonly columns: readonly ColumnDoc[];
+  readonly loadedAtField?: string;
+  readonly place: YamlPlace;
+}
+
+/** A generic test as declared under a model, snapshot, source table or column. */
+export interface TestDeclaration {
+  readonly target: { readonly kind: 'model' | 'snapshot'; readonly name: string } | { readonly kind: 'source'; readonly source: string; readonly table: string };
+  readonly columnName?: string;
+  readonly quoteColumn?: boolean;
+  /** As written, e.g. `not_null` or `dbt_utils.expression_is_true`. */
+  readonly testName: string;
+  readonly args: Record<string, unknown>;
+  /** Test config as written (validated by the loader). */
+  readonly config: Record<string, unknown>;
+  /** The YAML path of each config key, for lines. */
+  readonly configPaths: Readonly<Record<string, YamlPath>>;
+  readonly name?: string;
+  readonly place: YamlPlace;
+}
+
+/** Everything one property file declares. */
+export interface PropertyFileContent {
+  readonly models: NodeProperties[];
+  readonly snapshots: NodeProperties[];
+  readonly sources: SourceDeclaration[];
+  readonly tests: TestDeclaration[];
+  readonly issues: ProjectIssue[];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const TOP_LEVEL = ['version', 'models', 'sources', 'snapshots', 'macros'];
+const TOP_LEVEL_UNSUPPORTED = ['seeds', 'exposures', 'metrics', 'semantic_models', 'saved_queries', 'analyses', 'unit_tests', 'groups'];
+const MODEL_KEYS = ['name', 'description', 'config', 'columns', 'tests', 'data_tests', 'docs', 'meta', 'tags'];
+const MODEL_UNSUPPORTED = ['constraints', 'access', 'group', 'versions', 'latest_version', 'deprecation_date', 'time_spine'];
+const COLUMN_KEYS = ['name', 'description', 'data_type', 'quote', 'tests', 'data_tests', 'meta', 'tags'];
+const COLUMN_UNSUPPORTED = ['constraints', 'granularity', 'policy_tags'];
+const SOURCE_KEYS = ['name', 'description', 'schema', 'loader', 'meta', 'tags', 'config', 'tables', 'loaded_at_field'];
+const SOURCE_UNSUPPORTED = ['freshness', 'quoting', 'overrides'];
+const TABLE_KEYS = ['name', 'description', 'identifier', 'columns', 'tests', 'data_tests', 'meta', 'tags', 'config', 'loaded_at_field'];
+const TABLE_UNSUPPORTED = ['freshness', 'quoting', 'external'];
+
+/**
+ * Read a YAML property file (dbt's `schema.yml`): models, snapshots and sources with their columns and
+ * tests. Every key is checked: a misspelled key is an error naming the closest valid key and its line.
+ */
+export function readPropertyFile(source: YamlSource): PropertyFileContent {
+  const out: PropertyFileContent = { models: [], snapshots: [], sources: [], tests: [], issues: [] };
+  const issue = (
+    code: ProjectIssue['code'],
+    severity: ProjectIssue['severity'],
+    message: string,
+    path: YamlPath,
+    key = false,
+    suggestions?: string[],
+  ): void => {
+    const line = source.lineOf(path, key);
+    out.issues.push({
+      code,
+      severity,
+      message,
+      file: source.file,
+      ...(line === undefined ? {} : { line }),
+      ...(suggestions === undefined ? {} : { suggestions }),
+    });
+  };
+  const checkKeys = (
+    value: Record<string, unknown>,
+    path: YamlPath,
+    allowed: readonly string[],
+    unsupported: readonly string[],
+    what: string,
+  ): void => {
+    for (const key of Object.keys(value)) {
+      if (allowed.includes(key)) continue;
+      if (unsupported.includes(key)) {
+        issue('UNSUPPORTED', 'warning', `"${key}" (in ${what}) is not supported yet; it is ignored.`, [...path, key], true);
+        continue;
+      }
+      const suggestions = closestNames(key, allowed);
+      issue(
+        'UNKNOWN_KEY',
+        'error',
+        `"${key}" is not a property of ${what}.${didYouMean(suggestions)}${suggestions.length === 0 ? ` Valid keys: ${allowed.join(', ')}.` : ''}`,
+        [...path, key],
+        true,
+        suggestions,
+      );
+    }
+  };
+  const text = (value: unknown, path: YamlPath, what: string): string => {
+    if (value === undefined || value === null) return '';
+    if (typeof value === 'string') return value;
+    issue('INVALID_VALUE', 'error', `${what} must be text (got ${JSON.stringify(value)}).`, path);
+    return '';
+  };
+  const stringList = (value: unknown, path: YamlPath, what: string): string[] => {
+    if (value === undefined || value === null) return [];
+    if (typeof value === 'string') return [value];
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+    issue('INVALID_VALUE', 'error', `${what} must be a name or a list of names.`, path);
+    return [];
+  };
+  const list = (value: unknown, path: YamlPath, what: string): unknown[] => {
+    if (value === undefined || value === null) return [];
+    if (Array.isArray(value)) return value;
+    issue('INVALID_VALUE', 'error', `${what} must be a list (start each entry with "- ").`, path);
+    return [];
+  };
+
+  const value = source.value;
+  if (value === undefined || value === null) return out;
+  if (!isObject(value)) {
+    issue('INVALID_VALUE', 'error', 'a property file must be a mapping (models:, sources:, snapshots:).', []);
+    return out;
+  }
+  checkKeys(value, [], TOP_LEVEL, TOP_LEVEL_UNSUPPORTED, 'a property file');
+
+  const readColumns = (
+    raw: unknown,
+    path: YamlPath,
+    owner: string,
+    target: TestDeclaration['target'],
+  ): ColumnDoc[] => {
+    const columns: ColumnDoc[] = [];
+    list(raw, path, `columns of ${owner}`).forEach((entry, i) => {
+      const at = [...path, i];
+      if (!isObject(entry) || typeof entry['name'] !== 'string') {
+        issue('INVALID_VALUE', 'error', `each column of ${owner} needs a "name".`, at);
+        return;
+      }
+      const name = entry['name'];
+      checkKeys(entry, at, COLUMN_KEYS, COLUMN_UNSUPPORTED, `column ${name} of ${owner}`);
+      const dataType = entry['data_type'];
+      const quote = entry['quote'] === true;
+      columns.push({
+        name,
+        description: text(entry['description'], [...at, 'description'], 'description'),
+        ...(typeof dataType === 'string' ? { dataType } : {}),
+        ...(quote ? { quote } : {}),
+      });
+      readTests(entry, at, `column ${name} of ${owner}`, target, name, quote);
+    });
+    return columns;
+  };
+
+  const readTests = (
+    owner: Record<string, unknown>,
+    path: YamlPath,
+    what: string,
+    target: TestDeclaration['target'],
+    columnName?: string,
+    quoteColumn?: boolean,
+  ): void => {
+    for (const key of ['data_tests', 'tests'] as const) {
+      list(owner[key], [...path, key], `${key} of ${what}`).forEach((entry, i) => {
+        const at = [...path, key, i];
+        const parsed = parseTestEntry(entry, at);
+        if (typeof parsed === 'string') {
+          issue('INVALID_TEST', 'error', `${parsed} (in ${key} of ${what})`, at);
+          return;
+        }
+        const column = parsed.columnName ?? columnName;
+        out.tests.push({
+          target,
+          ...(column === undefined ? {} : { columnName: column }),
+          ...(quoteColumn ? { quoteColumn } : {}),
+          testName: parsed.testName,
+          args: parsed.args,
+          config: parsed.config,
+          configPaths: parsed.configPaths,
+          ...(parsed.name === undefined ? {} : { name: parsed.name }),
+          place: { source, path: at },
+        });
+      });
+    }
+  };
+
+  const readNodes = (kind: 'models' | 'snapshots'): void => {
+    const singular = kind === 'models' ? 'model' : 'snapshot';
+    list(value[kind], [kind], kind).forEach((entry, i) => {
+      const at = [kind, i];
+      if (!isObject(entry) || typeof entry['name'] !== 'string') {
+        issue('INVALID_VALUE', 'error', `each entry of ${kind} needs a "name".`, at);
+        return;
+      }
+      const name = entry['name'];
+      if (kind === 'snapshots' && 'relation' in entry) {
+        issue('UNSUPPORTED', 'error', `snapshot ${name}: snapshots defined in YAML (relation:) are not supported yet; write snapshots/${name}.sql with {% snapshot ${name} %}.`, [...at, 'relation'], true);
+      }
+      checkKeys(entry, at, kind === 'snapshots' ? [...MODEL_KEYS, 'relation'] : MODEL_KEYS, MODEL_UNSUPPORTED, `${singular} ${name}`);
+      const config = entry['config'];
+      if (config !== undefined && !isObject(config)) issue('INVALID_VALUE', 'error', `config of ${singular} ${name} must be a mapping.`, [...at, 'config']);
+      const target = { kind: singular, name } as const;
+      const props: NodeProperties = {
+        name,
+        place: { source, path: at },
+        description: text(entry['description'], [...at, 'description'], 'description'),
+        config: isObject(config) ? config : {},
+        tags: stringList(entry['tags'], [...at, 'tags'], 'tags'),
+        columns: readColumns(entry['columns'], [...at, 'columns'], `${singular} ${name}`, target),
+      };
+      readTests(entry, at, `${singular} ${name}`, target);
+      (kind === 'models' ? out.models : out.snapshots).push(props);
+    });
+  };
+  readNodes('models');
+  readNodes('snapshots');
+
+  list(value['sources'], ['sources'], 'sources').forEach((entry, i) => {
+    const at = ['sources', i];
+    if (!isObject(entry) || typeof entry['name'] !== 'string') {
+      issue('INVALID_VALUE', 'error', 'each source needs a "name".', at);
+      return;
+    }
+    const sourceName = entry['name'];
+    if ('database' in entry) {
+      issue('UNSUPPORTED', 'error', `source ${sourceName}: "database" is not supported yet; sources are read from the target's database.`, [...at, 'database'], true);
+    }
+    checkKeys(entry, at, [...SOURCE_KEYS, 'database'], SOURCE_UNSUPPORTED, `source ${sourceName}`);
+    const schema = text(entry['schema'], [...at, 'schema'], 'schema') || sourceName;
+    const sourceTags = stringList(entry['tags'], [...at, 'tags'], 'tags');
+    const sourceLoadedAt = typeof entry['loaded_at_field'] === 'string' ? entry['loaded_at_field'] : undefined;
+    list(entry['tables'], [...at, 'tables'], `tables of source ${sourceName}`).forEach((table, j) => {
+      const tat = [...at, 'tables', j];
+      if (!isObject(table) || typeof table['name'] !== 'string') {
+        issue('INVALID_VALUE', 'error', `each table of source ${sourceName} needs a "name".`, tat);
+        return;
+      }
+      const tableName = table['name'];
+      checkKeys(table, tat, TABLE_KEYS, TABLE_UNSUPPORTED, `source table ${sourceName}.${tableName}`);
+      const target = { kind: 'source', source: sourceName, table: tableName } as const;
+      const loadedAtField = typeof table['loaded_at_field'] === 'string' ? table['loaded_at_field'] : sourceLoadedAt;
+      out.sources.push({
+        sourceName,
+        tableName,
+        schema,
+        identifier: text(table['identifier'], [...tat, 'identifier'], 'identifier') || tableName,
+        description: text(table['description'], [...tat, 'description'], 'description'),
+        tags: [...new Set([...sourceTags, ...stringList(table['tags'], [...tat, 'tags'], 'tags')])],
+        columns: readColumns(table['columns'], [...tat, 'columns'], `source ${sourceName}.${tableName}`, target),
+        ...(loadedAtField === undefined ? {} : { loadedAtField }),
+        place: { source, path: tat },
+      });
+      readTests(table, tat, `source ${sourceName}.${tableName}`, target);
+    });
+  });
+  return out;
+}
+
+const TEST_CONFIG_KEYS = configKeys('test');
+
+/** One entry of a `data_tests:` list, split into name, arguments and config (dbt's two spellings). */
+function parseTestEntry(
+  entry: unknown,
+  path: YamlPath,
+):
+  | {
+      testName: string;
+      args: Record<string, unknown>;
+      config: Record<string, unknown>;
+      configPaths: Record<string, YamlPath>;
+      name?: string;
+      columnName?: string;
+    }
+  | string {
+  if (typeof entry === 'string') return { testName: entry, args: {}, config: {}, configPaths: {} };
+  if (!isObject(entry)) return 'a test is a name (- not_null) or a mapping with one key, the test name';
+  const keys = Object.keys(entry);
+  if (keys.length !== 1) {
+    return `a test entry has exactly one key, the test's name (found ${keys.join(', ')}); indent its arguments under it`;
+  }
+  const testName = keys[0] as string;
+  const body = entry[testName];
+  if (body === null || body === undefined) return { testName, args: {}, config: {}, configPaths: {} };
+  if (!isObject(body)) return `the arguments of test ${testName} must be a mapping`;
+  const args: Record<string, unknown> = {};
+  const config: Record<string, unknown> = {};
+  const configPaths: Record<string, YamlPath> = {};
+  let name: string | undefined;
+  let columnName: string | undefined;
+  const explicitArguments = isObject(body['arguments']) ? body['arguments'] : undefined;
+  if (explicitArguments) Object.assign(args, explicitArguments);
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'arguments' && explicitArguments) continue;
+    if (key === 'config' && isObject(value)) {
+      for (const [k, v] of Object.entries(value)) {
+        config[k] = v;
+        configPaths[k] = [...path, testName, 'config', k];
+      }
+    } else if (key === 'name' && typeof value === 'string') {
+      name = value;
+    } else if (key === 'column_name' && typeof value === 'string') {
+      columnName = value;
+    } else if (key === 'description') {
+      // documentation only
+    } else if (TEST_CONFIG_KEYS.includes(key) || explicitArguments) {
+      config[key] = value;
+      configPaths[key] = [...path, testName, key];
+    } else {
+      args[key] = value;
+    }
+  }
+  return {
+    testName,
+    args,
+    config,
+    configPaths,
+    ...(name === undefined ? {} : { name }),
+    ...(columnName === undefined ? {} : { columnName }),
+  };
+}

@@ -1,0 +1,407 @@
+import { runDataTest } from '@sluice/data-tests';
+import type { Relation, Row, Warehouse } from '@sluice/warehouse';
+import { WarehouseError } from '@sluice/warehouse';
+import { compiledPathOf, ProjectCompiler, type CompiledNode, type TargetConfig } from './compile-project.js';
+import { materializeModel, materializeSnapshot, type MaterializeOutcome } from './materialize.js';
+import { ModelsError } from './models-error.js';
+import { redactSecrets } from './project-internals.js';
+import { formatIssue } from './project-issue.js';
+import type { ModelNode, Project, SnapshotNode, TestNode } from './project.js';
+import { selectNodes } from './select-nodes.js';
+
+/** How a node ended. Models and snapshots: success | error | skipped | cancelled. Tests: pass | warn | fail | error | skipped | cancelled. */
+export type NodeStatus = 'success' | 'error' | 'skipped' | 'cancelled' | 'pass' | 'warn' | 'fail';
+
+/** The outcome of one node in a run. Secrets read through `env_var()` are redacted from every text. */
+export interface NodeResult {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: 'model' | 'snapshot' | 'test';
+  readonly status: NodeStatus;
+  /** One line for people: what was done, or what went wrong and where. */
+  readonly message: string;
+  readonly file: string;
+  readonly line?: number;
+  /** ISO time the node started (absent when it never started). */
+  readonly startedAt?: string;
+  readonly elapsedMs: number;
+  readonly materialized?: string;
+  readonly relation?: Relation;
+  readonly rowsAffected?: number;
+  /** The compiled SQL's path under the target folder (`compiled/<project>/…`) and its text (redacted). */
+  readonly compiledPath?: string;
+  readonly compiledSql?: string;
+  /** Tests: the severity, the number of failing rows, up to five of them, and where they were stored. */
+  readonly severity?: 'error' | 'warn';
+  readonly failures?: number;
+  readonly samples?: readonly Row[];
+  readonly storedIn?: Relation;
+  /** The error's stable code when there is one (`WAREHOUSE_STATEMENT_FAILED`, `COMPILE_FAILED`, …). */
+  readonly errorCode?: string;
+}
+
+/** The outcome of a run. */
+export interface RunResult {
+  /** `success` when nothing errored, failed or was skipped; warnings do not count. */
+  readonly status: 'success' | 'error' | 'cancelled';
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly elapsedMs: number;
+  /** One result per selected model, snapshot and test, in dependency order. */
+  readonly results: readonly NodeResult[];
+  readonly counts: Readonly<Record<NodeStatus, number>>;
+  /** The options that shaped the run, for run_results.json. */
+  readonly args: { readonly select: readonly string[]; readonly exclude: readonly string[]; readonly threads: number; readonly fullRefresh: boolean; readonly runTests: RunTestsMode };
+  readonly target: TargetConfig;
+}
+
+/** `after-each-model` = dbt build; `none` = dbt run; `only` = dbt test. */
+export type RunTestsMode = 'after-each-model' | 'none' | 'only';
+
+/** Progress, as it happens. `node-start` is sent before a node's first statement. */
+export type RunEvent =
+  | { readonly type: 'run-start'; readonly nodes: readonly string[]; readonly threads: number }
+  | { readonly type: 'node-start'; readonly id: string; readonly name: string; readonly kind: 'model' | 'snapshot' | 'test' }
+  | { readonly type: 'node-finish'; readonly result: NodeResult }
+  | { readonly type: 'run-finish'; readonly result: RunResult };
+
+export interface RunOptions {
+  readonly target: TargetConfig;
+  readonly select?: readonly string[];
+  readonly exclude?: readonly string[];
+  /** Nodes run at once (default 4). */
+  readonly threads?: number;
+  /** Rebuild incremental models from scratch (unless a model sets `full_refresh: false`). */
+  readonly fullRefresh?: boolean;
+  /** Aborting cancels the running statements; they and the nodes not started are recorded `cancelled`. */
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: RunEvent) => void;
+  /** Default `after-each-model`. */
+  readonly runTests?: RunTestsMode;
+  /** Failing rows returned per test (default 5). */
+  readonly sampleSize?: number;
+  /** `run_started_at` in templates, and the time snapshots record for the check strategy and deletes. */
+  readonly runStartedAt?: Date;
+}
+
+const BLOCKING: ReadonlySet<NodeStatus> = new Set(['error', 'skipped', 'cancelled', 'fail']);
+const UPSTREAM_WORDING: Record<NodeStatus, string> = {
+  error: 'failed',
+  fail: 'failed',
+  skipped: 'was skipped',
+  cancelled: 'was cancelled',
+  success: 'succeeded',
+  pass: 'passed',
+  warn: 'warned',
+};
+
+function errorMessage(error: unknown): { message: string; code?: string } {
+  if (error instanceof ModelsError || error instanceof WarehouseError) return { message: error.message, code: error.code };
+  if (error instanceof Error) return { message: error.message };
+  return { message: String(error) };
+}
+
+/**
+ * Run a project's models, snapshots and tests in dependency order, `threads` at a time. A failed node (or an
+ * error-severity test that fails, in `after-each-model` mode) marks what depends on it `skipped`, and the rest
+ * goes on. Never throws once started: every node gets a result. Throws before starting only when the project has
+ * load errors (`PROJECT_HAS_ERRORS`) or a selector is invalid (`INVALID_SELECTOR`).
+ *
+ * @example
+ * const result = await runProject(project, warehouse, { target: { name: 'dev', type: 'duckdb', schema: 'main' }, threads: 4 });
+ * for (const r of result.results) console.log(r.status, r.name, r.message);
+ */
+export async function runProject(project: Project, warehouse: Warehouse, options: RunOptions): Promise<RunResult> {
+  if (project.errors.length > 0) {
+    throw new ModelsError(
+      'PROJECT_HAS_ERRORS',
+      `the project has ${project.errors.length} error(s); fix them before running:\n${project.errors.map(formatIssue).join('\n')}`,
+    );
+  }
+  const mode = options.runTests ?? 'after-each-model';
+  const threads = Math.max(1, Math.floor(options.threads ?? 4));
+  const fullRefresh = options.fullRefresh ?? false;
+  const started = options.runStartedAt ?? new Date();
+  const startedMs = Date.now();
+  const signal = options.signal;
+  const emit = (event: RunEvent): void => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // A listener's failure must not break the run.
+    }
+  };
+  const selection = selectNodes(project, {
+    ...(options.select === undefined ? {} : { select: options.select }),
+    ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
+    indirectTests: mode !== 'none',
+  });
+  const selectorErrors = selection.issues.filter((i) => i.severity === 'error');
+  if (selectorErrors.length > 0) {
+    throw new ModelsError('INVALID_SELECTOR', selectorErrors.map((i) => i.message).join(' '));
+  }
+  const runnable = selection.nodes.filter((node): node is ModelNode | SnapshotNode | TestNode => {
+    if (node.kind === 'source') return false;
+    if (node.kind === 'model' && node.materialized === 'ephemeral') return false;
+    if (node.kind === 'test') return mode !== 'none';
+    return mode !== 'only';
+  });
+  const runnableIds = new Set(runnable.map((n) => n.id));
+
+  // Dependencies between runnable nodes, through nodes that do not run (ephemeral, unselected).
+  const nearest = new Map<string, Set<string>>();
+  const nearestRunnable = (id: string): Set<string> => {
+    const known = nearest.get(id);
+    if (known) return known;
+    const out = new Set<string>();
+    nearest.set(id, out);
+    for (const parent of project.parents.get(id) ?? []) {
+      if (runnableIds.has(parent)) out.add(parent);
+      else for (const p of nearestRunnable(parent)) out.add(p);
+    }
+    return out;
+  };
+  const deps = new Map<string, Set<string>>();
+  for (const node of runnable) deps.set(node.id, new Set(nearestRunnable(node.id)));
+  if (mode === 'after-each-model') gateChildrenOnTests(project, runnable, deps);
+
+  const compiler = new ProjectCompiler(project, { target: options.target, dialect: warehouse.dialect, runStartedAt: started });
+  const schemas = new Map<string, Promise<void>>();
+  const ensureSchema = (schema: string): Promise<void> => {
+    let pending = schemas.get(schema);
+    if (pending === undefined) {
+      pending = warehouse.ensureSchema(schema);
+      schemas.set(schema, pending);
+    }
+    return pending;
+  };
+  const redact = (text: string): string => redactSecrets(project, text);
+
+  const results = new Map<string, NodeResult>();
+  const dependents = new Map<string, string[]>();
+  const remaining = new Map<string, number>();
+  for (const [id, parents] of deps) {
+    remaining.set(id, parents.size);
+    for (const parent of parents) {
+      let list = dependents.get(parent);
+      if (!list) dependents.set(parent, (list = []));
+      list.push(id);
+    }
+  }
+  const order = new Map(runnable.map((n, i) => [n.id, i] as const));
+  const ready: string[] = runnable.filter((n) => remaining.get(n.id) === 0).map((n) => n.id);
+  emit({ type: 'run-start', nodes: runnable.map((n) => n.id), threads });
+
+  const runNode = async (node: ModelNode | SnapshotNode | TestNode): Promise<NodeResult> => {
+    const startedAt = new Date();
+    const t0 = performance.now();
+    const base = {
+      id: node.id,
+      name: node.name,
+      kind: node.kind,
+      file: node.file,
+      ...(node.line === undefined ? {} : { line: node.line }),
+      startedAt: startedAt.toISOString(),
+      compiledPath: compiledPathOf(project, node),
+    };
+    let compiled: CompiledNode | undefined;
+    const compile = (incremental: boolean): CompiledNode => {
+      compiled = compiler.compileNode(node.id, incremental);
+      return compiled;
+    };
+    const elapsed = (): number => Math.round((performance.now() - t0) * 1000) / 1000;
+    const withSql = (): { compiledSql?: string } => (compiled === undefined ? {} : { compiledSql: redact(compiled.sql) });
+    try {
+      if (node.kind === 'test') {
+        const test = compile(false);
+        const storeFailures = node.config.store_failures === true;
+        if (storeFailures && test.relation) await ensureSchema(test.relation.schema);
+        const outcome = await runDataTest(
+          warehouse,
+          {
+            name: node.name,
+            sql: test.sql,
+            severity: node.config.severity ?? 'error',
+            ...(node.config.warn_if === undefined ? {} : { warnIf: node.config.warn_if }),
+            ...(node.config.error_if === undefined ? {} : { errorIf: node.config.error_if }),
+            ...(node.config.fail_calc === undefined ? {} : { failCalc: node.config.fail_calc }),
+            ...(node.config.limit === undefined ? {} : { limit: node.config.limit }),
+            ...(storeFailures && test.relation ? { storeFailuresIn: test.relation } : {}),
+          },
+          { ...(signal === undefined ? {} : { signal }), sampleSize: options.sampleSize ?? 5, tag: node.id },
+        );
+        const status: NodeStatus = outcome.status === 'cancelled' || (outcome.status === 'error' && signal?.aborted) ? 'cancelled' : outcome.status;
+        const where = status === 'pass' ? '' : ` — compiled SQL: target/${base.compiledPath}`;
+        return {
+          ...base,
+          status,
+          message: redact(outcome.message + where),
+          elapsedMs: elapsed(),
+          severity: node.config.severity ?? 'error',
+          failures: outcome.failures,
+          samples: outcome.samples,
+          ...(outcome.storedIn === undefined ? {} : { storedIn: outcome.storedIn }),
+          ...withSql(),
+        };
+      }
+      const probe = compiler.relationOf(node);
+      if (probe) await ensureSchema(probe.schema);
+      const ctx = { warehouse, fullRefresh, runStartedAt: started, compile, ...(signal === undefined ? {} : { signal }) };
+      const outcome: MaterializeOutcome = node.kind === 'model' ? await materializeModel(ctx, node) : await materializeSnapshot(ctx, node);
+      return {
+        ...base,
+        status: 'success',
+        message: redact(outcome.message),
+        elapsedMs: elapsed(),
+        materialized: node.kind === 'model' ? node.materialized : 'snapshot',
+        ...(outcome.compiled.relation === undefined ? {} : { relation: outcome.compiled.relation }),
+        ...(outcome.rowsAffected === undefined ? {} : { rowsAffected: outcome.rowsAffected }),
+        ...withSql(),
+      };
+    } catch (error) {
+      const cancelled = signal?.aborted === true;
+      const { message, code } = errorMessage(error);
+      const label = node.kind === 'test' ? 'test' : node.kind;
+      return {
+        ...base,
+        status: cancelled ? 'cancelled' : 'error',
+        message: redact(
+          cancelled
+            ? 'cancelled: the run was cancelled while this node ran'
+            : `${label} ${node.name} (${node.file}) failed: ${message}${compiled === undefined ? '' : ` — compiled SQL: target/${base.compiledPath}`}`,
+        ),
+        elapsedMs: elapsed(),
+        ...(node.kind === 'model' ? { materialized: node.materialized } : node.kind === 'snapshot' ? { materialized: 'snapshot' } : {}),
+        ...(code === undefined ? {} : { errorCode: cancelled ? 'CANCELLED' : code }),
+        ...withSql(),
+      };
+    }
+  };
+
+  await new Promise<void>((resolve) => {
+    let running = 0;
+    const finish = (id: string, result: NodeResult): void => {
+      results.set(id, result);
+      emit({ type: 'node-finish', result });
+      const unlocked: string[] = [];
+      for (const child of dependents.get(id) ?? []) {
+        const left = (remaining.get(child) as number) - 1;
+        remaining.set(child, left);
+        if (left === 0) unlocked.push(child);
+      }
+      // Keep the project's order among nodes that become ready together.
+      ready.push(...unlocked.sort((a, b) => (order.get(a) as number) - (order.get(b) as number)));
+    };
+    const pump = (): void => {
+      while (ready.length > 0 && (running < threads || signal?.aborted)) {
+        const id = ready.shift() as string;
+        const node = project.nodes.get(id) as ModelNode | SnapshotNode | TestNode;
+        const blocker = [...(deps.get(id) ?? [])].find((d) => BLOCKING.has(results.get(d)?.status as NodeStatus));
+        if (blocker !== undefined || signal?.aborted) {
+          const upstream = blocker === undefined ? undefined : results.get(blocker);
+          finish(id, {
+            id,
+            name: node.name,
+            kind: node.kind,
+            file: node.file,
+            ...(node.line === undefined ? {} : { line: node.line }),
+            status: signal?.aborted ? 'cancelled' : 'skipped',
+            message: signal?.aborted
+              ? 'cancelled: not started, the run was cancelled'
+              : `skipped: ${upstream?.kind ?? 'node'} ${upstream?.name ?? blocker} ${UPSTREAM_WORDING[upstream?.status ?? 'error']}`,
+            elapsedMs: 0,
+            compiledPath: compiledPathOf(project, node),
+            ...(node.kind === 'test' ? { severity: node.config.severity ?? 'error' } : {}),
+          });
+          continue;
+        }
+        running++;
+        emit({ type: 'node-start', id, name: node.name, kind: node.kind });
+        void runNode(node).then((result) => {
+          running--;
+          finish(id, result);
+          pump();
+        });
+      }
+      if (running === 0 && ready.length === 0) resolve();
+    };
+    signal?.addEventListener('abort', () => pump(), { once: true });
+    pump();
+  });
+
+  // Anything never reached (only possible after a cancel) is recorded as cancelled.
+  for (const node of runnable) {
+    if (results.has(node.id)) continue;
+    results.set(node.id, {
+      id: node.id,
+      name: node.name,
+      kind: node.kind,
+      file: node.file,
+      status: 'cancelled',
+      message: 'cancelled: not started, the run was cancelled',
+      elapsedMs: 0,
+    });
+  }
+  const ordered = runnable.map((n) => results.get(n.id) as NodeResult);
+  const counts: Record<NodeStatus, number> = { success: 0, error: 0, skipped: 0, cancelled: 0, pass: 0, warn: 0, fail: 0 };
+  for (const r of ordered) counts[r.status]++;
+  const finished = new Date();
+  const result: RunResult = {
+    status: signal?.aborted ? 'cancelled' : counts.error + counts.fail + counts.skipped + counts.cancelled > 0 ? 'error' : 'success',
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    elapsedMs: Date.now() - startedMs,
+    results: ordered,
+    counts,
+    args: { select: options.select ?? [], exclude: options.exclude ?? [], threads, fullRefresh, runTests: mode },
+    target: options.target,
+  };
+  emit({ type: 'run-finish', result });
+  return result;
+}
+
+/**
+ * In build mode the children of a model wait for the model's tests, so an error-severity failure skips them.
+ * A test with several parents (relationships) gates the children of the node it is declared on, except children
+ * it itself depends on (that edge would make a cycle).
+ */
+function gateChildrenOnTests(
+  project: Project,
+  runnable: readonly (ModelNode | SnapshotNode | TestNode)[],
+  deps: Map<string, Set<string>>,
+): void {
+  const ancestorsOf = (id: string): Set<string> => {
+    const seen = new Set<string>();
+    const stack = [...(deps.get(id) ?? [])];
+    while (stack.length > 0) {
+      const next = stack.pop() as string;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      stack.push(...(deps.get(next) ?? []));
+    }
+    return seen;
+  };
+  const childrenOf = new Map<string, string[]>();
+  for (const [id, parents] of deps) {
+    for (const parent of parents) {
+      let list = childrenOf.get(parent);
+      if (!list) childrenOf.set(parent, (list = []));
+      list.push(id);
+    }
+  }
+  for (const test of runnable) {
+    if (test.kind !== 'test') continue;
+    const anchor = test.attachedTo ?? (test.dependsOn.length === 1 ? test.dependsOn[0] : undefined);
+    if (anchor === undefined || !deps.has(anchor)) continue;
+    let ancestors: Set<string> | undefined;
+    for (const child of childrenOf.get(anchor) ?? []) {
+      if (child === test.id || project.nodes.get(child)?.kind === 'test') continue;
+      if ((deps.get(test.id)?.size ?? 0) > 1) {
+        ancestors ??= ancestorsOf(test.id);
+        if (ancestors.has(child)) continue;
+      }
+      deps.get(child)?.add(test.id);
+    }
+  }
+}
+

@@ -1,0 +1,2 @@
+select concessionaria_id, concessionaria, cidade_id
+from {{ ref('stg_concessionarias') }}

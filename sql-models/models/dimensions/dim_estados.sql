@@ -1,0 +1,2 @@
+select estado_id, estado, sigla
+from {{ ref('stg_estados') }}
