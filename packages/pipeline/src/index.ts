@@ -27,3 +27,4 @@ export {
   type RetryPolicy,
 } from './run-pipeline.js';
 export { durationSchema, scheduleConfigSchema, type ScheduleConfig } from './schedule-config.js';
+export { buildModels, hasModels, loadModels, modelTarget, type BuildOptions, type BuildResult } from './build-models.js';

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Warehouse } from '@sluice/warehouse';
 import type { JsonObject, RunRecord, RunStatus, StateStore } from '@sluice/watermark';
 import { RUN_LOCK, runIngest, type IngestEvent, type IngestResult } from './ingest.js';
-import type { LoadedProject } from './project-config.js';
+import type { RunEvent } from '@sluice/models';
+import { buildModels, hasModels, type BuildResult } from './build-models.js';
+import { resolveTarget } from './open-project.js';
+import type { LoadedProject, TargetConfig } from './project-config.js';
 
 /** How a step is retried: `attempts` in all, waiting `baseDelayMs · 2^(n-1)` (± jitter, at most `maxDelayMs`). */
 export interface RetryPolicy {
@@ -23,7 +26,7 @@ export function retryDelayMs(policy: RetryPolicy, attempt: number, random: numbe
   return Math.max(0, Math.round(capped - spread + 2 * spread * random));
 }
 
-export type PipelineStep = 'ingest';
+export type PipelineStep = 'ingest' | 'build';
 
 export type PipelineEvent =
   | { readonly type: 'run-start'; readonly runId: string; readonly trigger: string }
@@ -37,6 +40,7 @@ export type PipelineEvent =
       readonly error: string;
     }
   | { readonly type: 'ingest'; readonly runId: string; readonly event: IngestEvent }
+  | { readonly type: 'build'; readonly runId: string; readonly event: RunEvent }
   | { readonly type: 'run-end'; readonly runId: string; readonly status: RunStatus; readonly seconds: number };
 
 export interface PipelineRunOptions {
@@ -49,6 +53,14 @@ export interface PipelineRunOptions {
   readonly runId?: string;
   /** Only these tables. */
   readonly tables?: readonly string[];
+  /** Which steps (default both; `build` only when the project has models). */
+  readonly steps?: readonly PipelineStep[];
+  /** The target (default: the project's); used by the build step. */
+  readonly target?: { readonly name: string; readonly config: TargetConfig };
+  /** Model selection and parallelism for the build step. */
+  readonly select?: readonly string[];
+  readonly exclude?: readonly string[];
+  readonly threads?: number;
   readonly fullRefresh?: boolean;
   readonly retry?: RetryPolicy;
   /** A step that runs longer is cancelled (and retried if attempts remain). */
@@ -71,6 +83,7 @@ export interface PipelineRunResult {
   readonly startedAt: Date;
   readonly endedAt: Date;
   readonly ingest: IngestResult | undefined;
+  readonly build: BuildResult | undefined;
   readonly attempts: Readonly<Record<PipelineStep, number>>;
   readonly error: { readonly code: string; readonly message: string } | undefined;
 }
@@ -95,12 +108,14 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   const save = (status: RunStatus, detail: JsonObject, endedAt?: Date) =>
     options.state.saveRun({ id: runId, trigger: options.trigger, status, startedAt, ...(endedAt ? { endedAt } : {}), detail } satisfies RunRecord);
   let ingest: IngestResult | undefined;
-  const attempts: Record<PipelineStep, number> = { ingest: 0 };
+  let build: BuildResult | undefined;
+  const attempts: Record<PipelineStep, number> = { ingest: 0, build: 0 };
+  const steps = options.steps ?? ['ingest', 'build'];
   let error: PipelineRunResult['error'];
   try {
     await save('running', { tables: [] });
     emit({ type: 'run-start', runId, trigger: options.trigger });
-    ingest = await withRetries('ingest', options, runController.signal, attempts, emit, runId, async (signal) => {
+    if (steps.includes('ingest')) ingest = await withRetries('ingest', options, runController.signal, attempts, emit, runId, async (signal) => {
       const result = await runIngest({
         project: options.project,
         warehouse: options.warehouse,
@@ -122,6 +137,22 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       }
       return result;
     });
+    if (steps.includes('build') && hasModels(options.project) && !runController.signal.aborted) {
+      const target = options.target ?? resolveTarget(options.project);
+      build = await withRetries('build', options, runController.signal, attempts, emit, runId, (signal) =>
+        buildModels({
+          project: options.project,
+          warehouse: options.warehouse,
+          target,
+          signal,
+          ...(options.select ? { select: options.select } : {}),
+          ...(options.exclude ? { exclude: options.exclude } : {}),
+          ...(options.threads ? { threads: options.threads } : {}),
+          ...(options.fullRefresh ? { fullRefresh: true } : {}),
+          onEvent: (event) => emit({ type: 'build', runId, event }),
+        }),
+      );
+    }
   } catch (caught) {
     const failure = caught as Error & { code?: string; result?: IngestResult };
     ingest = failure.result ?? ingest;
@@ -130,17 +161,22 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     clearTimeout(runTimer);
     options.signal?.removeEventListener('abort', abortRun);
   }
-  const interrupted = runController.signal.aborted || ingest?.status === 'cancelled';
-  const status: RunStatus = interrupted ? 'interrupted' : error || ingest?.status === 'failed' ? 'failed' : 'success';
+  const interrupted = runController.signal.aborted || ingest?.status === 'cancelled' || build?.run.status === 'cancelled';
+  const buildFailed = build !== undefined && build.run.status !== 'success';
+  const status: RunStatus = interrupted ? 'interrupted' : error || ingest?.status === 'failed' || buildFailed ? 'failed' : 'success';
+  if (!error && buildFailed && !interrupted) {
+    const failed = build?.run.results.filter((r) => r.status === 'error' || r.status === 'fail') ?? [];
+    error = { code: 'BUILD_FAILED', message: `${failed.length} model(s) or test(s) failed: ${failed.map((r) => r.name).join(', ')}` };
+  }
   if (interrupted && !error) error = { code: 'INTERRUPTED', message: String(runController.signal.reason ?? 'interrupted') };
   const endedAt = new Date();
   try {
-    await save(status, runDetail(ingest, attempts, error), endedAt);
+    await save(status, runDetail(ingest, build, attempts, error), endedAt);
   } finally {
     await lock.release();
   }
   emit({ type: 'run-end', runId, status, seconds: (endedAt.getTime() - startedAt.getTime()) / 1000 });
-  return { runId, trigger: options.trigger, status, startedAt, endedAt, ingest, attempts, error };
+  return { runId, trigger: options.trigger, status, startedAt, endedAt, ingest, build, attempts, error };
 }
 
 async function withRetries<T>(
@@ -193,6 +229,7 @@ function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
 
 function runDetail(
   ingest: IngestResult | undefined,
+  build: BuildResult | undefined,
   attempts: Record<PipelineStep, number>,
   error: PipelineRunResult['error'],
 ): JsonObject {
@@ -210,6 +247,20 @@ function runDetail(
       seconds: Number(t.seconds.toFixed(3)),
       ...(t.error ? { error: { code: t.error.code, message: t.error.message } } : {}),
     })),
+    models: (build?.run.results ?? [])
+      .filter((r) => r.kind !== 'test')
+      .map((r) => ({ name: r.name, kind: r.kind, status: r.status, seconds: Number((r.elapsedMs / 1000).toFixed(3)), message: r.message })),
+    tests: (build?.run.results ?? [])
+      .filter((r) => r.kind === 'test')
+      .map((r) => ({
+        name: r.name,
+        status: r.status,
+        severity: r.severity ?? 'error',
+        failures: r.failures ?? 0,
+        seconds: Number((r.elapsedMs / 1000).toFixed(3)),
+        message: r.message,
+      })),
+    ...(build ? { lineagePage: build.lineagePage } : {}),
     ...(error ? { error: { code: error.code, message: error.message } } : {}),
   };
 }

@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import {
+  collectCatalog,
+  formatIssue,
+  loadProject,
+  runProject,
+  writeArtifacts,
+  type Project,
+  type RunEvent,
+  type RunResult,
+  type RunTestsMode,
+  type TargetConfig as ModelTarget,
+} from '@sluice/models';
+import type { Warehouse } from '@sluice/warehouse';
+import { ConfigError, type LoadedProject, type TargetConfig } from './project-config.js';
+
+export interface BuildOptions {
+  readonly project: LoadedProject;
+  readonly warehouse: Warehouse;
+  readonly target: { readonly name: string; readonly config: TargetConfig };
+  readonly select?: readonly string[];
+  readonly exclude?: readonly string[];
+  readonly threads?: number;
+  readonly fullRefresh?: boolean;
+  /** `after-each-model` = build, `none` = models only, `only` = tests only. */
+  readonly runTests?: RunTestsMode;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: RunEvent) => void;
+  /** Environment for `env_var()` and `${env:…}` (default: the process's). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface BuildResult {
+  readonly run: RunResult;
+  /** Files written under the project's `target/` folder. */
+  readonly artifacts: readonly string[];
+  /** The lineage page, `target/docs/index.html`. */
+  readonly lineagePage: string;
+}
+
+/** Does the project have models at all (a `models/` folder)? Ingest-only projects skip the build step. */
+export function hasModels(project: LoadedProject): boolean {
+  return existsSync(path.join(project.dir, 'models'));
+}
+
+/** The model runner's view of a target: its name, engine and schema (what templates see as `target`). */
+export function modelTarget(target: { readonly name: string; readonly config: TargetConfig }, threads?: number): ModelTarget {
+  return {
+    name: target.name,
+    type: target.config.type,
+    schema: target.config.schema,
+    ...(target.config.type === 'snowflake' ? { database: target.config.database } : {}),
+    ...(threads ? { threads } : {}),
+  };
+}
+
+/** Load the model project in a Sluice project folder; every problem found becomes one `ConfigError`. */
+export async function loadModels(project: LoadedProject, env: NodeJS.ProcessEnv = process.env): Promise<Project> {
+  const loaded = await loadProject(project.dir, {
+    vars: { raw_schema: project.config.raw_schema },
+    env,
+  });
+  if (loaded.errors.length > 0) {
+    throw new ConfigError(
+      loaded.errors.map((issue) => ({ file: issue.file ?? project.file, line: issue.line, path: '', message: formatIssue(issue) })),
+    );
+  }
+  return loaded.project;
+}
+
+/**
+ * Build the project's models and run their data tests in the warehouse (dbt's `build`), then write
+ * `target/manifest.json`, `target/run_results.json`, `target/compiled/…` and the lineage page. A failed model or
+ * test is in the result; this throws only for a project that does not load.
+ */
+export async function buildModels(options: BuildOptions): Promise<BuildResult> {
+  const models = await loadModels(options.project, options.env);
+  const target = modelTarget(options.target, options.threads);
+  const run = await runProject(models, options.warehouse, {
+    target,
+    threads: options.threads ?? 4,
+    runTests: options.runTests ?? 'after-each-model',
+    ...(options.select ? { select: options.select } : {}),
+    ...(options.exclude ? { exclude: options.exclude } : {}),
+    ...(options.fullRefresh ? { fullRefresh: true } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+  const targetDir = path.join(options.project.dir, 'target');
+  const catalog = await collectCatalog(models, options.warehouse, target).catch(() => undefined);
+  const artifacts = await writeArtifacts(targetDir, { project: models, run, target, ...(catalog ? { catalog } : {}) });
+  return { run, artifacts, lineagePage: path.join(targetDir, 'docs', 'index.html') };
+}
