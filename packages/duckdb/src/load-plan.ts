@@ -123,12 +123,14 @@ export function planLoad(request: LoadRequest, table: WarehouseTable, options: L
         (kept.length > 0 ? `\nLEFT JOIN ${quoteIdentifier(KEPT_TABLE)} AS "kept" ON ${keptJoin}` : ''),
     });
   } else if (request.mode === 'replace') {
-    if (hasFiles && keys.length > 0) {
+    // Rows known to have distinct keys go straight from the files into the table: no staging copy, no sort.
+    const dedupeNeeded = keys.length > 0 && request.distinctKeys !== true;
+    if (hasFiles && dedupeNeeded) {
       steps.push({ role: 'stage', sql: `CREATE TEMP TABLE ${quoteIdentifier(STAGE_TABLE)} AS\n${stageSelect()}` });
     }
     steps.push({ role: 'clear', sql: `DELETE FROM ${target}` });
     if (hasFiles) {
-      const source = keys.length > 0 ? dedupe() : stageSelect();
+      const source = dedupeNeeded ? dedupe() : stageSelect();
       steps.push({ role: 'insert', sql: `${insertInto([])}\nSELECT *, now()\nFROM (\n${source}\n)` });
     }
   } else if (request.mode === 'append' && hasFiles) {

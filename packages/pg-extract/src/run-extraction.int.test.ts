@@ -60,6 +60,34 @@ describe('runExtraction against a real Postgres', () => {
     expect(second).toBe('1,,,false,"",,,,,,,,,,,,,-Infinity\n');
   });
 
+  it('splits a large first load into block ranges read at once in one snapshot, each row exactly once', async () => {
+    await client.query(`CREATE TABLE wide (id int PRIMARY KEY, at timestamp NOT NULL, pad text)`);
+    await client.query(`INSERT INTO wide SELECT i, '2024-01-01'::timestamp + i * interval '1 second', repeat('x', 100) FROM generate_series(1, 20000) i`);
+    const plan = planExtraction(await introspectTable(client, 'public', 'wide'), { strategy: 'upsert', cursor: ['at', 'id'] }, undefined);
+    const main = new pg.Client({ connectionString: db.url });
+    await main.connect();
+    try {
+      const connect = async () => {
+        const extra = new pg.Client({ connectionString: db.url });
+        await extra.connect();
+        return extra;
+      };
+      const result = await runExtraction(main, plan, { dir: dir.path, connect, parallelism: 3, parallelMinPages: 1 });
+      expect(result.ranges).toBe(3);
+      expect(result.files.length).toBeGreaterThanOrEqual(3);
+      const ids = (await Promise.all(result.files.map((f) => readFile(f.path, 'utf8'))))
+        .join('')
+        .trim()
+        .split('\n')
+        .map((line) => Number(line.split(',')[0]));
+      expect(ids.length).toBe(20000);
+      expect(new Set(ids).size).toBe(20000);
+      expect(result.position?.cursor).toEqual(['2024-01-01 05:33:20', '20000']);
+    } finally {
+      await main.end();
+    }
+  });
+
   it('stops with a clear error on a BC date instead of writing a wrong year', async () => {
     await client.query(`CREATE TABLE ancient (id int PRIMARY KEY, day date)`);
     await client.query(`INSERT INTO ancient VALUES (1, '0044-03-15 BC')`);

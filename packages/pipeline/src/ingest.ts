@@ -176,6 +176,8 @@ async function ingestTable(
       dir,
       chunkBytes: config.ingest.chunk_mb * 1024 * 1024,
       digest: spec.strategy === 'full',
+      connect: () => connectSource(config.source.url, 'sluice-extract'),
+      parallelism: config.ingest.first_load_parallelism,
       ...(snapshotId ? { snapshotId } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: ({ rows, bytes }) => options.onEvent?.({ type: 'table-progress', table: name, rows, bytes }),
@@ -207,6 +209,8 @@ async function ingestTable(
         files: extracted.files,
         columns: plan.columns.map((column) => column.name),
         mode,
+        // One snapshot of a keyed table holds each key once.
+        distinctKeys: source.primaryKey.length > 0,
         tag,
         ...(options.signal ? { signal: options.signal } : {}),
       });

@@ -82,8 +82,10 @@ export const projectConfigSchema = z.strictObject({
       chunk_mb: z.number().int().min(1).max(4096).default(128),
       /** Salt for hashed columns (use `${env:…}`). */
       hash_salt: z.string().optional(),
+      /** Connections reading a large table's first load at once (block ranges in one snapshot). */
+      first_load_parallelism: z.number().int().min(1).max(16).default(2),
     })
-    .default({ parallelism: 4, chunk_mb: 128 }),
+    .default({ parallelism: 4, chunk_mb: 128, first_load_parallelism: 2 }),
   tables: z.record(identifier, tableConfigSchema).refine((tables) => Object.keys(tables).length > 0, 'list at least one table'),
   schedule: scheduleConfigSchema.optional(),
   models: z.unknown().optional(),
@@ -214,7 +216,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': Object.keys(projectConfigSchema.shape),
   table: Object.keys(tableConfigSchema.shape),
   source: ['url', 'schema'],
-  ingest: ['parallelism', 'chunk_mb', 'hash_salt'],
+  ingest: ['parallelism', 'chunk_mb', 'hash_salt', 'first_load_parallelism'],
   duckdb: Object.keys(duckdbTarget.shape),
   snowflake: Object.keys(snowflakeTarget.shape),
 };

@@ -93,6 +93,9 @@ export interface LoadRequest {
   readonly mode: 'merge' | 'replace' | 'append';
   readonly newestBy?: readonly string[];
   readonly deletes?: { readonly files: readonly ChunkFile[]; readonly mode: 'delete' | 'mark' };
+  /** The caller guarantees at most one row per primary key across the files (rows read from one snapshot of a
+   *  table with that key): a `replace` may then skip de-duplication. Default false. */
+  readonly distinctKeys?: boolean;
   /** Names the run and table in the engine's query log (Snowflake QUERY_TAG). */
   readonly tag?: string;
   readonly signal?: AbortSignal;
