@@ -1,0 +1,588 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import {
+  openWarehouse,
+  RUN_LOCK,
+  runPipeline,
+  type LoadedProject,
+  type PipelineEvent,
+  type ScheduleConfig,
+  type TargetConfig,
+} from '@sluice/pipeline';
+import type { Warehouse } from '@sluice/warehouse';
+import { describeHolder, StateError, type RunRecord, type StateStore } from '@sluice/watermark';
+import { decideAlert, type AlertSender } from './alerts.js';
+import { systemClock, type Clock } from './clock.js';
+import { createCronSchedule, type CronSchedule } from './cron-schedule.js';
+import type { Logger } from './logger.js';
+import { readRunDetail } from './run-detail-view.js';
+import { runSettings, type RunSettings } from './run-settings.js';
+import { runScheduleLoop } from './schedule-loop.js';
+import { SchedulerError } from './scheduler-error.js';
+import { SchedulerMetrics, type MetricsSnapshot } from './scheduler-metrics.js';
+import { slotOfRunId, slotRunId } from './slot-run-id.js';
+import type { StatusView, TableFreshness } from './status-page.js';
+
+export interface SchedulerOptions {
+  readonly project: LoadedProject;
+  readonly target: { readonly name: string; readonly config: TargetConfig };
+  readonly state: StateStore;
+  readonly schedule: ScheduleConfig;
+  readonly log: Logger;
+  /** Where chunk files are written during a run. */
+  readonly workDir: string;
+  /** Who this daemon is, in lock holders and slot claims (`sluice-scheduler on web-1 pid 42`). */
+  readonly holder: string;
+  readonly alerts?: AlertSender;
+  readonly clock?: Clock;
+  readonly metrics?: SchedulerMetrics;
+  /** Opens the target's warehouse for one run (default: the pipeline's engine registry). */
+  readonly openWarehouse?: (project: LoadedProject, target: TargetConfig) => Promise<Warehouse>;
+}
+
+/** The run this daemon is doing. */
+export interface CurrentRun {
+  readonly runId: string;
+  readonly trigger: string;
+  readonly startedAt: Date;
+  readonly tables: readonly string[] | undefined;
+}
+
+interface ActiveRun extends CurrentRun {
+  readonly controller: AbortController;
+  readonly done: Promise<RunRecord | undefined>;
+}
+
+/** How `trigger` answers: the run started (its id), or why not. */
+export type TriggerResult = { readonly runId: string };
+
+/**
+ * The scheduler daemon's logic, without HTTP or the process: the schedule loop, one run at a time (across
+ * processes too: slot claims and the run lock in the state store), manual runs, pause and resume, alerts,
+ * metrics, history pruning and a graceful stop. Every run goes through `runPipeline`, as `sluice run` does.
+ */
+export class Scheduler {
+  readonly metrics: SchedulerMetrics;
+  readonly cron: CronSchedule;
+  readonly settings: RunSettings;
+  readonly #options: SchedulerOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #stop = new AbortController();
+  #active: ActiveRun | undefined;
+  #starting = false;
+  #paused = false;
+  #stopping = false;
+  #next: Date | undefined;
+  #loop: Promise<void> | undefined;
+  #started = false;
+
+  constructor(options: SchedulerOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = options.log;
+    this.metrics = options.metrics ?? new SchedulerMetrics();
+    this.cron = createCronSchedule(options.schedule.cron, options.schedule.timezone);
+    this.settings = runSettings(options.schedule);
+  }
+
+  /** The name slots are claimed under: one per project. */
+  get scheduleName(): string {
+    return this.#options.project.config.name;
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  /** True once the loop runs and until a stop begins. */
+  get ready(): boolean {
+    return this.#started && !this.#stopping;
+  }
+
+  get nextRun(): Date | undefined {
+    return this.#next;
+  }
+
+  get current(): CurrentRun | undefined {
+    const active = this.#active;
+    return active ? { runId: active.runId, trigger: active.trigger, startedAt: active.startedAt, tables: active.tables } : undefined;
+  }
+
+  /**
+   * Start the schedule loop. The last slot handled is read from the run history, so a restart neither repeats a
+   * slot nor forgets one missed while it was down (the catch-up policy decides). A first start runs nothing
+   * until the first slot.
+   */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    const now = this.#clock.now();
+    await this.#prune(now);
+    await this.#closeAbandonedRuns(now);
+    const anchor = (await this.#lastHandledSlot()) ?? now;
+    this.#next = this.cron.next(now);
+    this.#started = true;
+    this.#log.info('scheduler started', {
+      cron: this.cron.cron,
+      timezone: this.cron.timezone,
+      catchUp: this.#options.schedule.catch_up,
+      lastSlot: anchor.toISOString(),
+      nextRun: this.#next?.toISOString(),
+    });
+    this.#loop = runScheduleLoop({
+      schedule: this.cron,
+      catchUp: this.#options.schedule.catch_up,
+      clock: this.#clock,
+      anchor,
+      signal: this.#stop.signal,
+      onNext: (next) => {
+        this.#next = next;
+      },
+      onRun: (slot, info) => this.#runSlot(slot, info),
+      onSkip: (slot, info) => this.#skipSlot(slot, info.missed),
+      onError: (error, slot) =>
+        this.#log.error('handling a slot failed: trying again in 30 s', { slot: slot.toISOString(), error: error instanceof Error ? error : String(error) }),
+    }).catch((error: unknown) => {
+      this.#log.error('the schedule loop stopped on an unexpected error', { error: error instanceof Error ? error : String(error) });
+    });
+  }
+
+  /** Stop taking new runs from the schedule (a running run goes on). */
+  pause(): void {
+    if (!this.#paused) this.#log.info('paused: scheduled slots will not run until resumed');
+    this.#paused = true;
+  }
+
+  resume(): void {
+    if (this.#paused) this.#log.info('resumed', { nextRun: this.#next?.toISOString() });
+    this.#paused = false;
+  }
+
+  /**
+   * Start a manual run of every table or of `tables`, and answer once it has started (it goes on in the
+   * background). Fails with `BUSY` when a run is going on (here, or in another process: the holder is named),
+   * `SHUTTING_DOWN` during a stop, `UNKNOWN_TABLE` for a table not in `sluice.yml`.
+   */
+  async trigger(request: { readonly tables?: readonly string[]; readonly trigger?: string } = {}): Promise<TriggerResult> {
+    if (this.#stopping) throw new SchedulerError('SHUTTING_DOWN', 'the scheduler is shutting down and takes no new runs');
+    const known = Object.keys(this.#options.project.config.tables);
+    const tables = request.tables && request.tables.length > 0 ? [...new Set(request.tables)] : undefined;
+    const unknown = tables?.filter((table) => !known.includes(table)) ?? [];
+    if (unknown.length > 0) {
+      throw new SchedulerError('UNKNOWN_TABLE', `unknown table ${unknown.join(', ')}: sluice.yml lists ${known.join(', ')}`);
+    }
+    if (this.#active || this.#starting) {
+      throw new SchedulerError('BUSY', `a run is in progress (${this.#active?.runId ?? 'starting'}): try again when it has finished`);
+    }
+    this.#starting = true;
+    try {
+      // Ask for the run lock first, so a run held by another process is refused now rather than after a 202.
+      await this.#probeRunLock(false);
+      // The probe awaited: a scheduled run may have started meanwhile.
+      const scheduled = this.current;
+      if (scheduled) throw new SchedulerError('BUSY', `a scheduled run has just started (${scheduled.runId}): try again when it has finished`);
+      const runId = randomUUID();
+      const started = this.#execute({ runId, trigger: request.trigger ?? 'api', tables });
+      await started.started;
+      return { runId };
+    } finally {
+      this.#starting = false;
+    }
+  }
+
+  /**
+   * Stop: take nothing new, let the run in progress finish within `graceMs`, else cancel it (it is recorded
+   * `interrupted`, and what it had committed stays committed). A second call cancels the run at once.
+   */
+  async stop(reason: string, graceMs: number): Promise<void> {
+    const active = this.#active;
+    if (this.#stopping) {
+      if (active && !active.controller.signal.aborted) {
+        this.#log.warn('stopping now: cancelling the run in progress', { runId: active.runId, reason });
+        active.controller.abort(new Error(`interrupted by ${reason}`));
+      }
+      return;
+    }
+    this.#stopping = true;
+    this.#stop.abort();
+    this.#log.info('stopping: no new runs are taken', { reason, graceMs, runId: active?.runId });
+    if (active) {
+      const finished = await Promise.race([active.done.then(() => true), this.#clock.sleep(graceMs).then(() => false)]);
+      if (!finished && !active.controller.signal.aborted) {
+        this.#log.warn('the grace period ran out: cancelling the run in progress', { runId: active.runId, graceMs });
+        active.controller.abort(new Error(`interrupted by ${reason}: the run did not finish within the ${graceMs} ms grace period`));
+      }
+      await active.done;
+    }
+    await this.#loop;
+    this.#log.info('scheduler stopped');
+  }
+
+  /** What the status page shows. */
+  async statusView(now: Date = this.#clock.now()): Promise<StatusView> {
+    const { config, dir } = this.#options.project;
+    const [runs, watermarks] = await Promise.all([this.#options.state.listRuns({ limit: 20 }), this.#options.state.readAll()]);
+    const tables: TableFreshness[] = Object.entries(config.tables).map(([name, spec]) => {
+      const key = `${spec.schema ?? config.source.schema}.${name}`;
+      const watermark = watermarks.find((w) => w.table === key);
+      const latest = runs
+        .filter((run) => run.status !== 'running')
+        .map((run) => readRunDetail(run).tables.find((t) => t.table === name))
+        .find((t) => t !== undefined && t.status !== 'cancelled' && t.status !== 'skipped');
+      return {
+        table: name,
+        lastLoaded: watermark?.committedAt,
+        rows: latest?.rows,
+        status: latest?.status,
+        error: latest?.status === 'failed' ? latest.error : undefined,
+      };
+    });
+    return {
+      project: config.name,
+      now,
+      cron: this.cron.cron,
+      timezone: this.cron.timezone,
+      paused: this.#paused,
+      stopping: this.#stopping,
+      current: this.current,
+      nextRun: this.#next,
+      runs,
+      tables,
+      docsAvailable: existsSync(path.join(dir, 'target', 'docs', 'index.html')),
+    };
+  }
+
+  /** What `/metrics` reads at scrape time. */
+  async metricsSnapshot(): Promise<MetricsSnapshot> {
+    const { state } = this.#options;
+    const [lastSuccess, recent, watermarks] = await Promise.all([state.listRuns({ limit: 1, status: 'success' }), state.listRuns({ limit: 20 }), state.readAll()]);
+    return {
+      lastSuccess: lastSuccess[0],
+      lastFinished: recent.find((run) => run.status !== 'running' && run.status !== 'skipped'),
+      tablesLoadedAt: watermarks.map((w) => ({ table: w.table, at: w.committedAt })),
+      paused: this.#paused,
+      running: this.#active !== undefined,
+      nextRun: this.#paused ? undefined : this.#next,
+    };
+  }
+
+  /** The run history, newest first (shared by every daemon and `sluice status`). */
+  listRuns(limit: number, status?: RunRecord['status']): Promise<RunRecord[]> {
+    return this.#options.state.listRuns({ limit, ...(status ? { status } : {}) });
+  }
+
+  getRun(id: string): Promise<RunRecord | undefined> {
+    return this.#options.state.getRun(id);
+  }
+
+  /** True when the state store answers (for /readyz). */
+  async stateReachable(): Promise<boolean> {
+    try {
+      await this.#options.state.listRuns({ limit: 1 });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async #runSlot(slot: Date, info: { late: boolean; missed: number }): Promise<void> {
+    const fields = { slot: slot.toISOString(), late: info.late, missed: info.missed };
+    if (this.#paused) {
+      this.#log.info('paused: slot not run', fields);
+      return;
+    }
+    const won = await this.#options.state.claimSlot(this.scheduleName, slot, this.#options.holder);
+    if (!won) {
+      this.#log.info('slot taken by another daemon', fields);
+      return;
+    }
+    const runId = slotRunId(slot);
+    this.#log.info(info.late ? 'slot claimed (late: catch-up run)' : 'slot claimed', { ...fields, runId });
+    // Wait for the run lock (a manual run here or elsewhere), but not past the next slot.
+    const next = this.cron.next(slot);
+    const waitMs = next ? Math.max(0, next.getTime() - this.#clock.now().getTime()) : 3_600_000;
+    const stoppedFirst = async () => {
+      this.#log.info('slot not run: the daemon is stopping', { ...fields, runId });
+      await this.#recordSkipped(runId, 'the daemon was stopping when the slot came', info.missed);
+    };
+    try {
+      await this.#waitForLocalRun();
+      await this.#probeRunLock(true, waitMs);
+      // A manual run may have started here while we waited for the lock.
+      await this.#waitForLocalRun();
+    } catch (error) {
+      if (this.#stop.signal.aborted) return stoppedFirst();
+      const message = error instanceof Error ? error.message : String(error);
+      this.#log.warn('slot skipped: another run held the lock until the next slot', { ...fields, runId, reason: message });
+      await this.#recordSkipped(runId, `another run held the run lock until the next slot: ${message}`, info.missed);
+      return;
+    }
+    if (this.#stop.signal.aborted) return stoppedFirst();
+    await this.#execute({ runId, trigger: 'schedule', tables: undefined }).done;
+  }
+
+  async #skipSlot(slot: Date, missed: number): Promise<void> {
+    const fields = { slot: slot.toISOString(), missed };
+    if (this.#paused) {
+      this.#log.info('paused: late slot not run', fields);
+      return;
+    }
+    if (!(await this.#options.state.claimSlot(this.scheduleName, slot, this.#options.holder))) return;
+    const runId = slotRunId(slot);
+    this.#log.info('late slot skipped (catch_up: skip)', { ...fields, runId });
+    await this.#recordSkipped(runId, `${missed} slot${missed === 1 ? '' : 's'} passed while the daemon was down or busy; catch_up is skip`, missed);
+  }
+
+  async #recordSkipped(runId: string, reason: string, missed: number): Promise<void> {
+    const now = this.#clock.now();
+    await this.#options.state.saveRun({
+      id: runId,
+      trigger: 'schedule',
+      status: 'skipped',
+      startedAt: now,
+      endedAt: now,
+      detail: { tables: [], missedSlots: missed, error: { code: 'SLOT_SKIPPED', message: reason } },
+    });
+  }
+
+  /** Wait until no run of this process is going on or starting. */
+  async #waitForLocalRun(): Promise<void> {
+    while ((this.#active || this.#starting) && !this.#stop.signal.aborted) {
+      if (this.#active) await this.#active.done;
+      else await this.#clock.sleep(50, this.#stop.signal);
+    }
+  }
+
+  /** Take and release the run lock: is anyone running? Throws BUSY (or waits up to `waitMs` with `wait`). */
+  async #probeRunLock(wait: boolean, waitMs?: number): Promise<void> {
+    try {
+      const lock = await this.#options.state.acquireLock(RUN_LOCK, {
+        holder: this.#options.holder,
+        ...(wait ? { wait: true, timeoutMs: waitMs ?? 0, signal: this.#stop.signal } : {}),
+      });
+      await lock.release();
+    } catch (error) {
+      if (error instanceof StateError && error.code === 'LOCK_HELD') {
+        const who = error.holder ? describeHolder(error.holder) : 'another process';
+        throw new SchedulerError('BUSY', `a run is in progress in ${who}: try again when it has finished`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Run the pipeline once. `started` settles when the run is under way (or refused); `done` when it is over. */
+  #execute(request: { runId: string; trigger: string; tables: readonly string[] | undefined }): { started: Promise<void>; done: Promise<RunRecord | undefined> } {
+    const { runId, trigger, tables } = request;
+    const log = this.#log.child({ runId });
+    const controller = new AbortController();
+    let markStarted!: () => void;
+    let refuse!: (error: unknown) => void;
+    const started = new Promise<void>((resolve, reject) => {
+      markStarted = resolve;
+      refuse = reject;
+    });
+    const startedAt = this.#clock.now();
+    const done = (async (): Promise<RunRecord | undefined> => {
+      let warehouse: Warehouse | undefined;
+      let record: RunRecord | undefined;
+      try {
+        const open = this.#options.openWarehouse ?? openWarehouse;
+        try {
+          warehouse = await open(this.#options.project, this.#options.target.config);
+        } catch (error) {
+          // Nothing ran: record the failure, so the page and the alert say why.
+          const message = error instanceof Error ? error.message : String(error);
+          log.error('could not open the warehouse: run failed', { trigger, error: message });
+          record = {
+            id: runId,
+            trigger,
+            status: 'failed',
+            startedAt,
+            endedAt: this.#clock.now(),
+            detail: { tables: [], error: { code: (error as { code?: string }).code ?? 'WAREHOUSE_UNAVAILABLE', message } },
+          };
+          await this.#options.state.saveRun(record);
+          markStarted();
+          return await this.#finish(record, log);
+        }
+        const result = await runPipeline({
+          project: this.#options.project,
+          warehouse,
+          state: this.#options.state,
+          workDir: this.#options.workDir,
+          trigger,
+          runId,
+          target: this.#options.target,
+          ...(tables ? { tables } : {}),
+          retry: this.settings.retry,
+          ...(this.settings.stepTimeoutMs > 0 ? { stepTimeoutMs: this.settings.stepTimeoutMs } : {}),
+          ...(this.settings.runTimeoutMs > 0 ? { runTimeoutMs: this.settings.runTimeoutMs } : {}),
+          signal: controller.signal,
+          holder: this.#options.holder,
+          onEvent: (event) => {
+            if (event.type === 'run-start') markStarted();
+            logPipelineEvent(log, event);
+          },
+        });
+        record = (await this.#options.state.getRun(runId).catch(() => undefined)) ?? {
+          id: runId,
+          trigger,
+          status: result.status,
+          startedAt: result.startedAt,
+          endedAt: result.endedAt,
+          detail: { tables: [], ...(result.error ? { error: { ...result.error } } : {}) },
+        };
+        markStarted();
+        return await this.#finish(record, log);
+      } catch (error) {
+        if (error instanceof StateError && error.code === 'LOCK_HELD') {
+          log.warn('run not started: another run holds the lock', { trigger, reason: error.message });
+          refuse(new SchedulerError('BUSY', error.message, { cause: error }));
+          if (trigger === 'schedule') await this.#recordSkipped(runId, `another run held the run lock: ${error.message}`, 0).catch(() => undefined);
+        } else {
+          log.error('run crashed', { trigger, error: error instanceof Error ? error : String(error) });
+          refuse(error);
+        }
+        return record;
+      } finally {
+        await warehouse?.close().catch((error: unknown) => log.warn('closing the warehouse failed', { error: String(error) }));
+        if (this.#active?.runId === runId) this.#active = undefined;
+      }
+    })();
+    this.#active = { runId, trigger, startedAt, tables, controller, done };
+    started.catch(() => undefined);
+    return { started, done };
+  }
+
+  async #finish(record: RunRecord, log: Logger): Promise<RunRecord> {
+    this.metrics.observe(record);
+    const seconds = record.endedAt ? (record.endedAt.getTime() - record.startedAt.getTime()) / 1000 : undefined;
+    const detail = readRunDetail(record);
+    const fields = {
+      trigger: record.trigger,
+      status: record.status,
+      seconds,
+      rows: detail.tables.reduce((sum, t) => sum + t.rows, 0),
+      ...(detail.error ? { error: `${detail.error.code}: ${detail.error.message}` } : {}),
+    };
+    if (record.status === 'success') log.info('run finished', fields);
+    else log.warn('run finished', fields);
+    if (this.#options.alerts) {
+      const previous = (await this.#options.state.listRuns({ limit: 20 }).catch(() => [] as RunRecord[])).find(
+        (run) => run.id !== record.id && run.status !== 'running' && run.status !== 'skipped' && run.startedAt.getTime() <= record.startedAt.getTime(),
+      );
+      const alert = decideAlert(this.#options.project.config.name, record, previous);
+      if (alert) await this.#options.alerts.send(alert);
+    }
+    await this.#prune(this.#clock.now());
+    return record;
+  }
+
+  async #prune(now: Date): Promise<void> {
+    try {
+      const removed = await this.#options.state.pruneRuns(new Date(now.getTime() - this.#options.schedule.keep_history));
+      if (removed > 0) this.#log.info('old run history pruned', { removed });
+    } catch (error) {
+      this.#log.warn('pruning the run history failed', { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  /**
+   * Runs still recorded `running` while nobody holds the run lock were left by a process that died (SIGKILL, a
+   * crash, a lost machine): record them `interrupted`, so the history does not show them running for ever.
+   */
+  async #closeAbandonedRuns(now: Date): Promise<void> {
+    const running = await this.#options.state.listRuns({ status: 'running', limit: 100 });
+    if (running.length === 0) return;
+    let lock;
+    try {
+      lock = await this.#options.state.acquireLock(RUN_LOCK, { holder: this.#options.holder });
+    } catch {
+      return; // someone is running: those records may be live
+    }
+    try {
+      for (const run of running) {
+        const current = await this.#options.state.getRun(run.id);
+        if (current?.status !== 'running') continue;
+        await this.#options.state.saveRun({
+          ...current,
+          status: 'interrupted',
+          endedAt: now,
+          detail: { ...current.detail, error: { code: 'ABANDONED', message: 'the process running it ended without recording how it ended (killed or crashed)' } },
+        });
+        this.#log.warn('a run left running by a process that died is now recorded interrupted', { runId: run.id });
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** The latest slot a scheduled run (or skip) was recorded for, from the shared history. */
+  async #lastHandledSlot(): Promise<Date | undefined> {
+    const runs = await this.#options.state.listRuns({ limit: 50 });
+    let latest: Date | undefined;
+    for (const run of runs) {
+      if (run.trigger !== 'schedule') continue;
+      const slot = slotOfRunId(run.id) ?? this.cron.latest(run.startedAt);
+      if (slot && (!latest || slot.getTime() > latest.getTime())) latest = slot;
+    }
+    return latest;
+  }
+}
+
+function logPipelineEvent(log: Logger, event: PipelineEvent): void {
+  switch (event.type) {
+    case 'run-start':
+      log.info('run started', { trigger: event.trigger });
+      return;
+    case 'step-start':
+      log.info('step started', { step: event.step, attempt: event.attempt });
+      return;
+    case 'step-retry':
+      log.warn('step failed: retrying', { step: event.step, attempt: event.attempt, delayMs: event.delayMs, error: event.error });
+      return;
+    case 'ingest': {
+      const inner = event.event;
+      if (inner.type === 'table-start') log.debug('table started', { table: inner.table, strategy: inner.strategy });
+      else if (inner.type === 'table-done') {
+        const t = inner.result;
+        const fields = { table: t.table, status: t.status, rows: t.rows, bytes: t.bytes, seconds: Number(t.seconds.toFixed(3)), ...(t.error ? { error: `${t.error.code}: ${t.error.message}` } : {}) };
+        if (t.status === 'failed') log.warn('table failed', fields);
+        else log.info('table done', fields);
+      }
+      return;
+    }
+    case 'run-end':
+      return;
+    default:
+      logOtherEvent(log, event as { readonly type: string; readonly event?: unknown });
+  }
+}
+
+/**
+ * Events of steps this build may not know by type (the model build): a finished model or test is logged at info
+ * when the event carries `{ type: 'node-finish', result: { name, kind, status } }`, anything else at debug.
+ */
+function logOtherEvent(log: Logger, event: { readonly type: string; readonly event?: unknown }): void {
+  const inner = event.event as { type?: unknown; result?: Record<string, unknown> } | undefined;
+  if (inner?.type === 'node-finish' && inner.result && typeof inner.result.name === 'string') {
+    const r = inner.result;
+    const fields = {
+      step: event.type,
+      [r.kind === 'test' ? 'test' : 'model']: r.name,
+      status: r.status,
+      ...(typeof r.elapsedMs === 'number' ? { seconds: Number((r.elapsedMs / 1000).toFixed(3)) } : {}),
+      ...(typeof r.failures === 'number' && r.failures > 0 ? { failures: r.failures } : {}),
+      ...(typeof r.message === 'string' && r.status !== 'success' && r.status !== 'pass' ? { message: r.message } : {}),
+    };
+    if (r.status === 'error' || r.status === 'fail') log.warn(`${r.kind === 'test' ? 'test' : 'model'} ${String(r.status)}`, fields);
+    else log.info(`${r.kind === 'test' ? 'test' : 'model'} done`, fields);
+    return;
+  }
+  log.debug('pipeline event', { step: event.type, event: typeof inner?.type === 'string' ? inner.type : undefined });
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { RunRecord } from '@sluice/watermark';
+import { esc, renderStatusPage, type StatusView } from './status-page.js';
+
+const now = new Date('2024-05-02T09:00:00Z');
+
+function view(runs: RunRecord[], extra: Partial<StatusView> = {}): StatusView {
+  return {
+    project: 'novadrive',
+    now,
+    cron: '0 6 * * *',
+    timezone: 'America/Sao_Paulo',
+    paused: false,
+    stopping: false,
+    current: undefined,
+    nextRun: new Date('2024-05-03T09:00:00Z'),
+    runs,
+    tables: [
+      { table: 'vendas', lastLoaded: new Date('2024-05-02T09:00:40Z'), rows: 1234, status: 'success', error: undefined },
+      { table: 'clientes', lastLoaded: undefined, rows: undefined, status: undefined, error: undefined },
+    ],
+    docsAvailable: true,
+    ...extra,
+  };
+}
+
+describe('renderStatusPage', () => {
+  it('shows a failing data test of the last run, with its model, severity and failing rows', () => {
+    const run: RunRecord = {
+      id: '20240502T090000Z-abc123',
+      trigger: 'schedule',
+      status: 'success',
+      startedAt: new Date('2024-05-02T09:00:00Z'),
+      endedAt: new Date('2024-05-02T09:01:10Z'),
+      detail: {
+        tables: [{ table: 'vendas', status: 'success', rows: 1234, bytes: 99999 }],
+        models: [{ name: 'fct_vendas', status: 'success', seconds: 2.5 }],
+        tests: [
+          { name: 'price_within_list_price', model: 'fct_vendas', status: 'fail', severity: 'error', failures: 17, message: '17 sales paid above the list price' },
+          { name: 'not_null_cliente_id', model: 'dim_clientes', status: 'pass', severity: 'error', failures: 0 },
+        ],
+      },
+    };
+    const html = renderStatusPage(view([run]));
+    expect(html).toContain('<h2>Failing tests</h2>');
+    expect(html).toContain(
+      '<strong>price_within_list_price</strong><div class="dim">on fct_vendas</div><div class="dim">17 sales paid above the list price</div></td><td><span class="pill bad">fail</span><div class="dim">error</div></td><td class="num">17</td>',
+    );
+    expect(html).not.toContain('not_null_cliente_id');
+    expect(html).toContain('Needs attention');
+    expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    expect(html).toContain('<a href="/docs/">Lineage and model docs</a>');
+    expect(html).toContain('3 May 2024, 06:00'); // next run, in São Paulo time
+  });
+
+  it('shows a failed run: the error, the failing table, and the table freshness', () => {
+    const run: RunRecord = {
+      id: 'r-failed',
+      trigger: 'api',
+      status: 'failed',
+      startedAt: new Date('2024-05-02T08:59:00Z'),
+      endedAt: new Date('2024-05-02T08:59:30Z'),
+      detail: { tables: [{ table: 'vendas', status: 'failed', rows: 0, bytes: 0, error: { code: 'X', message: 'column "data_atualizacao" does not exist' } }], error: { code: 'TABLES_FAILED', message: 'vendas failed' } },
+    };
+    const html = renderStatusPage(view([run], { docsAvailable: false }));
+    expect(html).toContain('<h2>Last run failed</h2>');
+    expect(html).toContain('Table <strong>vendas</strong>: column &quot;data_atualizacao&quot; does not exist');
+    expect(html).toContain('<strong>clientes</strong></td><td class="nowrap"><span class="dim">never</span>');
+    expect(html).not.toContain('TABLES_FAILED'); // the failing table says it all
+    expect(html).toContain('1,234');
+    expect(html).toContain('(not built yet)');
+  });
+
+  it('escapes every value that comes from data', () => {
+    const run: RunRecord = {
+      id: 'r1',
+      trigger: '<script>alert(1)</script>',
+      status: 'failed',
+      startedAt: now,
+      detail: { tables: [], error: { code: 'E', message: '<img src=x onerror=alert(1)>' } },
+    };
+    const html = renderStatusPage(view([run]));
+    expect(html).not.toContain('<script>alert(1)');
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(esc(`a&b"c'<d>`)).toBe('a&amp;b&quot;c&#39;&lt;d&gt;');
+  });
+
+  it('says when nothing ran yet, when paused, and what is running', () => {
+    const html = renderStatusPage(view([], { paused: true, current: { runId: 'r9', trigger: 'api', startedAt: new Date('2024-05-02T08:58:00Z') } }));
+    expect(html).toContain('No runs yet.');
+    expect(html).toContain('<span class="badge paused">Paused</span>');
+    expect(html).toContain('Next run: <strong>paused</strong>');
+    expect(html).toContain('Running now: <a href="/api/runs/r9">r9</a> (api, started 2 min ago)');
+  });
+});
