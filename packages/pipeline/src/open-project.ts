@@ -32,6 +32,7 @@ export async function openWarehouse(project: LoadedProject, target: TargetConfig
         path: path.resolve(project.dir, target.path),
         ...(target.threads ? { threads: target.threads } : {}),
         ...(target.memory_limit ? { memoryLimit: target.memory_limit } : {}),
+        ...(target.max_row_mb ? { maxRowBytes: target.max_row_mb * 1024 * 1024 } : {}),
       });
     case 'snowflake':
       throw new ConfigError([

@@ -34,6 +34,8 @@ const duckdbTarget = z.strictObject({
   schema: identifier.default('analytics'),
   threads: z.number().int().positive().optional(),
   memory_limit: z.string().optional(),
+  /** The longest source row a load accepts, in MiB (default 16); each file read in parallel buffers twice this. */
+  max_row_mb: z.number().int().min(1).max(1024).optional(),
 });
 
 const snowflakeTarget = z.strictObject({

@@ -1,0 +1,66 @@
+// ingest-initial: a 1,000,000-row vendas-shaped table, Postgres → DuckDB, end to end through Sluice, against the
+// two raw tools alone in the same run (COPY … TO STDOUT into a file, then DuckDB read_csv of that file).
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { DuckDBInstance } from '@duckdb/node-api';
+import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { createDuckDbWarehouse } from '@sluice/duckdb';
+import { loadProjectConfig, openStateStore, runIngest } from '@sluice/pipeline';
+import { createVendasTable, median, seconds, startBenchPostgres, VENDAS_YAML, withClient, writeProject } from './_harness.mjs';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+const pgBench = await startBenchPostgres();
+try {
+  const url = await pgBench.server.createDatabase('bench');
+  const t0 = performance.now();
+  await withClient(url, (client) => createVendasTable(client, ROWS));
+  console.log(`made ${ROWS.toLocaleString()} rows in ${seconds(t0).toFixed(1)} s`);
+
+  const baseline = [];
+  const sluice = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    // Baseline: the two raw tools, nothing else.
+    const dir = path.join(pgBench.root, `round-${round}`);
+    const csv = path.join(pgBench.root, `baseline-${round}.csv`);
+    let start = performance.now();
+    await withClient(url, async (client) => {
+      await pipeline(client.query(copyTo('COPY (SELECT * FROM vendas) TO STDOUT (FORMAT csv)')), createWriteStream(csv));
+    });
+    const instance = await DuckDBInstance.create(path.join(pgBench.root, `baseline-${round}.duckdb`));
+    const connection = await instance.connect();
+    await connection.run(`CREATE TABLE vendas AS SELECT * FROM read_csv('${csv}', header = false, columns = {
+      'id_vendas': 'INTEGER', 'id_veiculos': 'INTEGER', 'id_concessionarias': 'INTEGER', 'id_vendedores': 'INTEGER',
+      'id_clientes': 'INTEGER', 'valor_pago': 'DECIMAL(10,2)', 'data_venda': 'TIMESTAMP', 'data_inclusao': 'TIMESTAMP',
+      'data_atualizacao': 'TIMESTAMP'})`);
+    connection.closeSync();
+    instance.closeSync();
+    baseline.push(seconds(start));
+    await rm(csv, { force: true });
+
+    // Sluice end to end: introspect, plan, snapshot, COPY into chunk files, load, merge, watermark.
+    await writeProject(dir, url, VENDAS_YAML);
+    const project = await loadProjectConfig(dir);
+    const warehouse = await createDuckDbWarehouse({ path: path.join(dir, 'warehouse.duckdb') });
+    const state = openStateStore(project);
+    start = performance.now();
+    const result = await runIngest({ project, warehouse, state, workDir: path.join(dir, 'work') });
+    sluice.push(seconds(start));
+    if (result.status !== 'success') throw new Error(JSON.stringify(result.tables, null, 2));
+    const [count] = await warehouse.query('SELECT count(*) AS n FROM raw.vendas');
+    if (Number(count.n) !== ROWS) throw new Error(`loaded ${count.n} rows, expected ${ROWS}`);
+    await warehouse.close();
+    await state.close();
+    console.log(`round ${round}: baseline ${baseline.at(-1).toFixed(2)} s, sluice ${sluice.at(-1).toFixed(2)} s`);
+  }
+  const s = median(sluice);
+  const b = median(baseline);
+  console.log(`median: sluice ${s.toFixed(2)} s, baseline ${b.toFixed(2)} s, ratio ${(s / b).toFixed(2)} (target ≤ 1.3)`);
+  console.log(JSON.stringify({ name: 'ingest-initial', rows: ROWS, seconds: +s.toFixed(3), baseline_seconds: +b.toFixed(3), ratio: +(s / b).toFixed(3) }));
+} finally {
+  await pgBench.stop();
+}
