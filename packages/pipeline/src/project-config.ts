@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import { closestNames } from '@sluice/pg-extract';
 import { scheduleConfigSchema } from './schedule-config.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'must be a plain SQL identifier (letters, digits, _)');
@@ -159,7 +160,8 @@ export function parseProjectConfig(text: string, file: string, env: NodeJS.Proce
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
   for (const error of doc.errors) {
-    problems.push({ file, line: error.linePos?.[0]?.line, path: '', message: `YAML: ${error.message.split('\n')[0]}` });
+    const line = error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line;
+    problems.push({ file, line, path: '', message: `YAML: ${error.message.split('\n')[0]}` });
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const raw = substituteEnv(doc.toJS(), [], env, (keyPath, name) =>
@@ -170,10 +172,13 @@ export function parseProjectConfig(text: string, file: string, env: NodeJS.Proce
       message: `environment variable ${name} is not set: export it, or give a default with \${env:${name}:-value}`,
     }),
   );
+  const unset = new Set(problems.map((problem) => problem.path));
   const parsed = projectConfigSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const keyPath = issue.path.map(String);
+      // A value left empty by an unset variable is already reported once, by the variable's name.
+      if (unset.has(keyPath.join('.'))) continue;
       problems.push({ file, line: lineOf(doc, lineCounter, keyPath), path: keyPath.join('.'), message: describeIssue(issue, keyPath) });
     }
   }
@@ -233,24 +238,7 @@ function suggestKey(key: string, keyPath: string[]): string | undefined {
           ? 'duckdb'
           : (keyPath[0] ?? '');
   const candidates = [...(KNOWN_KEYS[scope] ?? []), ...(scope === 'duckdb' ? (KNOWN_KEYS.snowflake ?? []) : [])];
-  let best: { key: string; distance: number } | undefined;
-  for (const candidate of candidates) {
-    const distance = editDistance(key, candidate);
-    if (distance <= Math.max(2, Math.floor(key.length / 3)) && (!best || distance < best.distance)) best = { key: candidate, distance };
-  }
-  return best?.key;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
+  return closestNames(key, candidates)[0];
 }
 
 /** The 1-based line of the YAML node at `keyPath` (or of its nearest existing parent). */
