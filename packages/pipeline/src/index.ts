@@ -28,3 +28,18 @@ export {
 } from './run-pipeline.js';
 export { durationSchema, scheduleConfigSchema, type ScheduleConfig } from './schedule-config.js';
 export { buildModels, hasModels, loadModels, modelTarget, type BuildOptions, type BuildResult } from './build-models.js';
+export { checkSource, MIN_SOURCE_SERVER_VERSION, placeOfPlanProblem, type CheckSourceOptions, type SourceCheck, type SourceTableCheck } from './check-source.js';
+export { compileModels, targetDialect, type CompileModelsOptions, type CompileModelsResult } from './compile-models.js';
+export { configKeyLineFinder, yamlErrorLines } from './config-key-line.js';
+export {
+  identifierFrom,
+  initProject,
+  proposeTable,
+  renderInitFiles,
+  urlWithoutPassword,
+  type InitFilesInput,
+  type InitProjectOptions,
+  type InitProjectResult,
+  type InitTableProposal,
+  type ProposeOptions,
+} from './init-project.js';

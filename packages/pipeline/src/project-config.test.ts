@@ -35,7 +35,7 @@ describe('parseProjectConfig', () => {
 
   it('points a misspelled key at its line with the closest valid key', () => {
     expect(problems(valid.replace('    strategy: upsert', '    strategy: upsert\n    delets: reconcile'))).toEqual([
-      'sluice.yml:10: tables.orders: unknown key "delets" (did you mean deletes?)',
+      'sluice.yml:11: tables.orders: unknown key "delets" (did you mean deletes?)',
     ]);
   });
 

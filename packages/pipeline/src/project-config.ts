@@ -179,7 +179,9 @@ export function parseProjectConfig(text: string, file: string, env: NodeJS.Proce
       const keyPath = issue.path.map(String);
       // A value left empty by an unset variable is already reported once, by the variable's name.
       if (unset.has(keyPath.join('.'))) continue;
-      problems.push({ file, line: lineOf(doc, lineCounter, keyPath), path: keyPath.join('.'), message: describeIssue(issue, keyPath) });
+      // An unknown key is pointed at on its own line, not on its parent's.
+      const at = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...keyPath, issue.keys[0]] : keyPath;
+      problems.push({ file, line: lineOf(doc, lineCounter, at), path: keyPath.join('.'), message: describeIssue(issue, keyPath) });
     }
   }
   if (parsed.success) {

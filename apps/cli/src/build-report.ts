@@ -1,0 +1,26 @@
+import type { BuildResult } from '@sluice/pipeline';
+import { formatSeconds } from './format.js';
+import type { Output } from './output.js';
+
+/** Lines summing up a build: each failure and warning with its samples, then counts and the lineage page. */
+export function buildReport(build: BuildResult, out: Output): string[] {
+  const lines: string[] = [];
+  const results = build.run.results;
+  for (const result of results) {
+    if (result.status === 'error' || result.status === 'fail') {
+      lines.push(out.red(`${result.status.toUpperCase()} ${result.kind} ${result.name}: ${result.message}`));
+    } else if (result.status === 'warn') {
+      lines.push(out.yellow(`WARN ${result.kind} ${result.name}: ${result.message}`));
+    } else continue;
+    for (const sample of result.samples ?? []) lines.push(`    ${JSON.stringify(sample)}`);
+    if (result.compiledPath) lines.push(out.dim(`    compiled SQL: target/${result.compiledPath}`));
+  }
+  const models = results.filter((r) => r.kind !== 'test');
+  const tests = results.filter((r) => r.kind === 'test');
+  const count = (list: typeof results, status: string) => list.filter((r) => r.status === status).length;
+  const modelLine = `models: ${count(models, 'success')} built, ${count(models, 'error')} failed, ${count(models, 'skipped')} skipped`;
+  const testLine = `tests: ${count(tests, 'pass')} passed, ${count(tests, 'warn')} warned, ${count(tests, 'fail') + count(tests, 'error')} failed`;
+  lines.push(`${modelLine}; ${testLine} — ${formatSeconds(build.run.elapsedMs / 1000)}`);
+  lines.push(`lineage page: ${build.lineagePage}`);
+  return lines;
+}

@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { selectNodes, type ProjectNode } from '@sluice/models';
+import { compileModels, openWarehouse } from '@sluice/pipeline';
+import type { Warehouse } from '@sluice/warehouse';
+import { displayPath } from '../config-problems.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { formatTable } from '../format.js';
+import type { Output } from '../output.js';
+import { preflight, type Checked } from '../preflight.js';
+import { jsonText } from '../run-result.js';
+
+export interface SelectCommandOptions {
+  readonly project: string;
+  readonly target?: string;
+  readonly select?: readonly string[];
+  readonly exclude?: readonly string[];
+  readonly resourceType?: readonly string[];
+  readonly json: boolean;
+}
+
+const KINDS = ['model', 'snapshot', 'test', 'source'];
+
+async function checkedModels(options: SelectCommandOptions): Promise<Checked & { models: NonNullable<Checked['models']> }> {
+  const checked = await preflight({ project: options.project, target: options.target, models: true, select: options.select, exclude: options.exclude });
+  if (!checked.models) throw new CliError(`no models/ folder in ${displayPath(checked.project.dir) || '.'}: there is nothing to list`, EXIT.usage);
+  for (const warning of checked.warnings) process.stderr.write(`warning: ${warning}\n`);
+  return checked as Checked & { models: NonNullable<Checked['models']> };
+}
+
+/** What a node is, in one word: a model's materialization, a test's name, a snapshot's strategy. */
+function detailOf(node: ProjectNode): string {
+  switch (node.kind) {
+    case 'model':
+      return node.materialized;
+    case 'snapshot':
+      return `snapshot (${String(node.config.strategy ?? 'timestamp')})`;
+    case 'test':
+      return node.testType === 'generic' ? (node.testName ?? 'generic') : 'singular';
+    case 'source':
+      return `${node.schema}.${node.identifier}`;
+  }
+}
+
+/** `sluice ls`: the nodes a selection picks, in the order they would run. Reads files only. */
+export async function lsCommand(options: SelectCommandOptions, out: Output): Promise<number> {
+  const types = options.resourceType ?? [];
+  const unknown = types.filter((type) => !KINDS.includes(type));
+  if (unknown.length > 0) throw new CliError(`--resource-type ${unknown.join(', ')}: expected ${KINDS.join(', ')}`, EXIT.usage);
+  const { models } = await checkedModels(options);
+  const selection = selectNodes(models, {
+    ...(options.select?.length ? { select: options.select } : {}),
+    ...(options.exclude?.length ? { exclude: options.exclude } : {}),
+  });
+  const nodes = selection.nodes.filter((node) => types.length === 0 || types.includes(node.kind));
+  if (options.json) {
+    out.line(
+      jsonText({
+        command: 'ls',
+        count: nodes.length,
+        nodes: nodes.map((node) => ({ id: node.id, name: node.name, kind: node.kind, detail: detailOf(node), file: node.file, tags: node.tags, dependsOn: node.dependsOn })),
+      }),
+    );
+    return EXIT.ok;
+  }
+  for (const line of formatTable(['kind', 'name', 'what', 'file'], nodes.map((node) => [node.kind, node.name, detailOf(node), node.file])).slice(1)) out.line(line);
+  if (nodes.length === 0) out.error('no nodes match the selection');
+  return EXIT.ok;
+}
+
+/** The warehouse of the target, when it already exists (DuckDB: the file is there); never creates one. */
+async function existingWarehouse(checked: Checked, out: Output): Promise<Warehouse | undefined> {
+  const { config } = checked.target;
+  if (config.type === 'duckdb' && !existsSync(path.resolve(checked.project.dir, config.path))) return undefined;
+  try {
+    return await openWarehouse(checked.project, config);
+  } catch (error) {
+    out.error(out.yellow(`note: the warehouse could not be opened (${error instanceof Error ? error.message : String(error)}); going on without it`));
+    return undefined;
+  }
+}
+
+/**
+ * `sluice compile`: render the selected nodes to SQL under `target/compiled/…` and write the manifest, without
+ * running anything. With a single selected node, its SQL is printed.
+ */
+export async function compileCommand(options: SelectCommandOptions, out: Output): Promise<number> {
+  const checked = await checkedModels(options);
+  const warehouse = await existingWarehouse(checked, out);
+  try {
+    const result = await compileModels({
+      project: checked.project,
+      target: checked.target,
+      ...(options.select?.length ? { select: options.select } : {}),
+      ...(options.exclude?.length ? { exclude: options.exclude } : {}),
+      ...(warehouse ? { warehouse } : {}),
+    });
+    const compiled = result.selected.flatMap((node) => {
+      const found = result.compiled.nodes.get(node.id);
+      return found ? [{ node, compiled: found }] : [];
+    });
+    const targetDir = path.join(checked.project.dir, 'target');
+    if (options.json) {
+      out.line(
+        jsonText({
+          command: 'compile',
+          count: compiled.length,
+          nodes: compiled.map(({ node, compiled: c }) => ({ id: node.id, name: node.name, kind: node.kind, compiledPath: path.join(targetDir, c.compiledPath), sql: c.sql })),
+        }),
+      );
+      return EXIT.ok;
+    }
+    const only = compiled.length === 1 ? compiled[0] : undefined;
+    if (only) {
+      out.line(only.compiled.sql.trimEnd());
+      out.error(out.dim(`(written to ${displayPath(path.join(targetDir, only.compiled.compiledPath))})`));
+    } else {
+      out.line(`compiled ${compiled.length} node${compiled.length === 1 ? '' : 's'} into ${displayPath(path.join(targetDir, 'compiled'))}/`);
+      out.line(`manifest: ${displayPath(path.join(targetDir, 'manifest.json'))}`);
+    }
+    return EXIT.ok;
+  } finally {
+    await warehouse?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * `sluice docs generate`: the manifest, the compiled SQL of every node and the lineage page `target/docs/index.html`,
+ * without running models. When the warehouse exists, the page shows the columns of what is built.
+ */
+export async function docsGenerateCommand(options: SelectCommandOptions, out: Output): Promise<number> {
+  const checked = await checkedModels(options);
+  const warehouse = await existingWarehouse(checked, out);
+  try {
+    const result = await compileModels({ project: checked.project, target: checked.target, ...(warehouse ? { warehouse } : {}) });
+    const count = (kind: string) => [...result.models.nodes.values()].filter((node) => node.kind === kind).length;
+    if (options.json) {
+      out.line(
+        jsonText({
+          command: 'docs generate',
+          lineagePage: result.lineagePage,
+          manifest: path.join(checked.project.dir, 'target', 'manifest.json'),
+          files: result.artifacts,
+          nodes: { models: count('model'), snapshots: count('snapshot'), tests: count('test'), sources: count('source') },
+          catalog: result.catalog !== undefined,
+        }),
+      );
+      return EXIT.ok;
+    }
+    out.line(
+      `documented ${count('model')} models, ${count('snapshot')} snapshots, ${count('test')} tests and ${count('source')} sources` +
+        (result.catalog ? ' with their columns from the warehouse' : ' (no warehouse yet: columns from the property files)'),
+    );
+    out.line(`manifest:     ${displayPath(path.join(checked.project.dir, 'target', 'manifest.json'))}`);
+    out.line(`lineage page: ${displayPath(result.lineagePage)}`);
+    out.line(out.dim('open it in a browser, or run sluice docs serve'));
+    return EXIT.ok;
+  } finally {
+    await warehouse?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,51 @@
+import { openStateStore } from '@sluice/pipeline';
+import { checkTableNames, loadProject } from '../preflight.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { formatTable } from '../format.js';
+import type { Output } from '../output.js';
+
+/** `sluice state show`: every table's watermark. */
+export async function stateShowCommand(options: { project: string; json: boolean }, out: Output): Promise<number> {
+  const project = await loadProject(options.project, { needsSource: false });
+  const state = openStateStore(project);
+  try {
+    const all = await state.readAll();
+    if (options.json) {
+      out.line(JSON.stringify(all, null, 2));
+      return EXIT.ok;
+    }
+    const configured = Object.keys(project.config.tables).map((name) => `${project.config.tables[name]?.schema ?? project.config.source.schema}.${name}`);
+    const rows = configured.map((table) => {
+      const mark = all.find((w) => w.table === table);
+      return [table, mark ? describePosition(mark.position) : 'not loaded yet', mark ? mark.committedAt.toISOString() : '', mark?.runId ?? ''];
+    });
+    for (const line of formatTable(['table', 'position', 'committed', 'run'], rows)) out.line(line);
+    return EXIT.ok;
+  } finally {
+    await state.close();
+  }
+}
+
+/** `sluice state reset --table T`: forget one table's position so the next run reloads it (others untouched). */
+export async function stateResetCommand(options: { project: string; table: readonly string[] }, out: Output): Promise<number> {
+  const project = await loadProject(options.project, { needsSource: false });
+  if (options.table.length === 0) throw new CliError('state reset needs --table NAME (repeat it for several tables)');
+  checkTableNames(project, options.table);
+  const state = openStateStore(project);
+  try {
+    for (const name of options.table) {
+      const key = `${project.config.tables[name]?.schema ?? project.config.source.schema}.${name}`;
+      const had = await state.reset(key, { reason: 'sluice state reset' });
+      out.line(had ? `${key}: reset; the next ingest reloads it from the start` : `${key}: had no watermark; nothing to reset`);
+    }
+    return EXIT.ok;
+  } finally {
+    await state.close();
+  }
+}
+
+function describePosition(position: Record<string, unknown>): string {
+  if (typeof position.digest === 'string') return `full reload, content ${position.digest.slice(0, 12)}…`;
+  const cursor = Array.isArray(position.cursor) ? `(${position.cursor.join(', ')})` : 'empty table';
+  return `${cursor}, xmin ${String(position.snapshotXmin)}`;
+}

@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import {
+  checkSource,
+  ConfigError,
+  configKeyLineFinder,
+  hasModels,
+  loadModels,
+  loadProjectConfig,
+  MIN_SOURCE_SERVER_VERSION,
+  resolveTarget,
+  type ConfigProblem,
+  type LoadedProject,
+  type SourceCheck,
+  type TargetConfig,
+} from '@sluice/pipeline';
+import { closestNames } from '@sluice/pg-extract';
+import { formatIssue, selectNodes, type Project, type ProjectIssue } from '@sluice/models';
+import { CliError, EXIT } from './exit-codes.js';
+
+/** A target chosen for a command. */
+export interface ChosenTarget {
+  readonly name: string;
+  readonly config: TargetConfig;
+}
+
+/** Everything a command needs once the project has been checked. */
+export interface Checked {
+  readonly project: LoadedProject;
+  readonly target: ChosenTarget;
+  /** The model project, when asked for and the project has a `models/` folder. */
+  readonly models: Project | undefined;
+  /** The source check, when asked for. */
+  readonly source: SourceCheck | undefined;
+  /** Load warnings of the model project and selectors that match nothing. */
+  readonly warnings: readonly string[];
+}
+
+export interface PreflightOptions {
+  readonly project: string;
+  readonly target?: string | undefined;
+  /** Only these tables (`--table`). */
+  readonly tables?: readonly string[] | undefined;
+  /** Load the model project and check the selectors. */
+  readonly models?: boolean;
+  readonly select?: readonly string[] | undefined;
+  readonly exclude?: readonly string[] | undefined;
+  /** Check every (selected) table against the live source. */
+  readonly source?: boolean;
+}
+
+/**
+ * Check a project before anything runs: `sluice.yml`, the target, `--table` names, the model project and the
+ * selectors, and each table's config against the live source. Every config problem is collected and thrown as
+ * one `ConfigError` (exit 2) with its file and line; a table the role cannot read or a server that is too old is
+ * a `CliError` (exit 1). Nothing is written.
+ */
+export async function preflight(options: PreflightOptions): Promise<Checked> {
+  const project = await loadProject(options.project, { needsSource: options.source === true });
+  const target = chooseTarget(project, options.target);
+  const tables = options.tables && options.tables.length > 0 ? options.tables : undefined;
+  if (tables) checkTableNames(project, tables);
+  const problems: ConfigProblem[] = [];
+  const warnings: string[] = [];
+  let models: Project | undefined;
+  if (options.models && hasModels(project)) {
+    try {
+      models = await loadModels(project);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+    if (models) {
+      warnings.push(...models.warnings.map(formatIssue));
+      const selection = selectNodes(models, {
+        ...(options.select ? { select: options.select } : {}),
+        ...(options.exclude ? { exclude: options.exclude } : {}),
+      });
+      const bad = selection.issues.filter((issue: ProjectIssue) => issue.severity === 'error');
+      if (bad.length > 0) throw new CliError(`invalid selector: ${bad.map((issue) => issue.message).join('; ')}`, EXIT.usage);
+      warnings.push(...selection.issues.map((issue) => issue.message));
+    }
+  }
+  let source: SourceCheck | undefined;
+  if (options.source) {
+    source = await checkSource(project, tables ? { tables } : {});
+    problems.push(...source.problems);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (source) {
+    if (source.serverVersionNum > 0 && source.serverVersionNum < MIN_SOURCE_SERVER_VERSION) {
+      throw new CliError(
+        `the source runs PostgreSQL ${source.serverVersion}; Sluice needs 13 or newer (pg_snapshot_xmin, exported snapshots)`,
+        EXIT.failed,
+      );
+    }
+    if (source.unreadable.length > 0) {
+      throw new CliError(
+        `the role ${source.role} cannot read ${source.unreadable.join(', ')}; nothing was run. Grant it, e.g.\n` +
+          source.unreadable.map((table) => `  GRANT SELECT ON ${table} TO ${source.role};`).join('\n'),
+        EXIT.failed,
+      );
+    }
+  }
+  return { project, target, models, source, warnings };
+}
+
+const MISSING_ENV = /^environment variable ([A-Za-z_][A-Za-z0-9_]*) is not set/;
+
+/**
+ * Load `sluice.yml`. A command that does not read the source (`build`, `ls`, `status`…) does not need the
+ * variables only `source.url` uses: when they are the only problem, they are stood in for, so `sluice ls` works
+ * without the database password in the environment. Any other problem is a `ConfigError` as usual.
+ */
+export async function loadProject(dir: string, options: { needsSource: boolean }): Promise<LoadedProject> {
+  try {
+    return await loadProjectConfig(dir);
+  } catch (error) {
+    if (options.needsSource || !(error instanceof ConfigError)) throw error;
+    const names = new Set<string>();
+    for (const problem of error.problems) {
+      const missing = MISSING_ENV.exec(problem.message);
+      if (problem.path === 'source.url' && missing) names.add(missing[1] as string);
+      else if (problem.path !== 'source.url') throw error;
+    }
+    if (names.size === 0) throw error;
+    const stand: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of names) stand[name] = 'postgres://source-url-not-set.invalid/';
+    return loadProjectConfig(dir, stand);
+  }
+}
+
+/** The target named on the command line (or the project's default), or a config error pointing at `targets:`. */
+export function chooseTarget(project: LoadedProject, name: string | undefined): ChosenTarget {
+  if (name !== undefined && !(name in project.config.targets)) {
+    const names = Object.keys(project.config.targets);
+    const hint = closestNames(name, names);
+    throw new ConfigError([
+      {
+        file: project.file,
+        line: lineOf(project, ['targets']),
+        path: 'targets',
+        message: `no target "${name}" (from --target)${hint.length ? ` (did you mean ${hint.join(' or ')}?)` : ''}; sluice.yml defines ${names.join(', ')}`,
+      },
+    ]);
+  }
+  return resolveTarget(project, name);
+}
+
+/** `--table` names must be keys of `tables:`. */
+export function checkTableNames(project: LoadedProject, tables: readonly string[]): void {
+  const known = Object.keys(project.config.tables);
+  const unknown = tables.filter((table) => !known.includes(table));
+  if (unknown.length === 0) return;
+  throw new CliError(
+    unknown
+      .map((table) => {
+        const hint = closestNames(table, known);
+        return `--table ${table}: no such table in sluice.yml${hint.length ? ` (did you mean ${hint.join(' or ')}?)` : ''}; it lists ${known.join(', ')}`;
+      })
+      .join('\n'),
+    EXIT.usage,
+  );
+}
+
+function lineOf(project: LoadedProject, keyPath: readonly string[]): number | undefined {
+  try {
+    return configKeyLineFinder(readFileSync(project.file, 'utf8'))(keyPath);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,224 @@
+import type { IngestEvent, PipelineEvent, TableResult } from '@sluice/pipeline';
+import type { NodeResult, RunEvent } from '@sluice/models';
+import { formatBytes, formatCount, formatSeconds, visibleLength } from './format.js';
+import type { Output } from './output.js';
+
+/** Receives a run's events and shows them: live on a terminal, as plain lines elsewhere. */
+export interface RunProgress {
+  pipeline(event: PipelineEvent): void;
+  build(event: RunEvent): void;
+  /** Stop redrawing and leave the finished lines on screen. */
+  close(): void;
+}
+
+/** Progress that shows nothing (`--json`). */
+export const SILENT_PROGRESS: RunProgress = { pipeline: () => undefined, build: () => undefined, close: () => undefined };
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+interface ActiveTable {
+  readonly name: string;
+  readonly strategy: string;
+  readonly started: number;
+  rows: number;
+  bytes: number;
+  phase: 'reading' | 'loading';
+}
+
+interface ActiveNode {
+  readonly name: string;
+  readonly kind: string;
+  readonly started: number;
+}
+
+/**
+ * A progress display for `run`, `ingest`, `build`, `models run` and `test`. Each table, model and test gets one
+ * line when it finishes (with rows, bytes, time and throughput, or its status). On a terminal (`out.live`) the
+ * tables and models in flight are shown below those lines, redrawn ten times a second, with rows read so far
+ * and rows per second; elsewhere (pipes, CI) only the finished lines are printed.
+ */
+export function createRunProgress(out: Output, options: { readonly tables: readonly string[]; readonly nodes?: readonly string[] }): RunProgress {
+  const tableWidth = Math.max(8, ...options.tables.map((name) => name.length));
+  const nodeWidth = Math.min(56, Math.max(20, ...(options.nodes ?? []).map((name) => name.length)));
+  const activeTables = new Map<string, ActiveTable>();
+  const activeNodes = new Map<string, ActiveNode>();
+  let drawn = 0;
+  let frame = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const erase = () => {
+    if (drawn > 0) out.write(`\u001b[${drawn}A\u001b[0J`);
+    drawn = 0;
+  };
+  const draw = () => {
+    if (!out.live || closed) return;
+    const lines: string[] = [];
+    const spin = SPINNER[frame++ % SPINNER.length] ?? '*';
+    const now = performance.now();
+    for (const table of activeTables.values()) {
+      const seconds = (now - table.started) / 1000;
+      const rate = seconds > 0.2 && table.rows > 0 ? `  ${formatCount(Math.round(table.rows / seconds))} rows/s` : '';
+      lines.push(
+        `  ${out.dim(spin)} ${table.name.padEnd(tableWidth)}  ${table.strategy.padEnd(6)}  ${formatCount(table.rows).padStart(11)} rows  ${formatBytes(table.bytes).padStart(8)}${rate}  ${out.dim(table.phase === 'loading' ? 'loading into the warehouse…' : formatSeconds(seconds))}`,
+      );
+    }
+    for (const node of activeNodes.values()) {
+      lines.push(`  ${out.dim(spin)} ${node.kind.padEnd(8)} ${fit(node.name, nodeWidth)}  ${out.dim(formatSeconds((now - node.started) / 1000))}`);
+    }
+    const width = Math.max(20, out.columns - 1);
+    const clipped = lines.slice(0, 12).map((line) => clip(line, width));
+    if (lines.length > 12) clipped.push(out.dim(`  … and ${lines.length - 12} more running`));
+    erase();
+    if (clipped.length > 0) out.write(`${clipped.join('\n')}\n`);
+    drawn = clipped.length;
+  };
+  const print = (line: string) => {
+    erase();
+    out.line(line);
+    draw();
+  };
+  const ensureTimer = () => {
+    if (!out.live || timer || closed) return;
+    timer = setInterval(draw, 100);
+    timer.unref();
+  };
+
+  const ingest = (event: IngestEvent) => {
+    switch (event.type) {
+      case 'table-start':
+        activeTables.set(event.table, { name: event.table, strategy: event.strategy, started: performance.now(), rows: 0, bytes: 0, phase: 'reading' });
+        ensureTimer();
+        draw();
+        return;
+      case 'table-progress': {
+        const table = activeTables.get(event.table);
+        if (table) {
+          table.rows = event.rows;
+          table.bytes = event.bytes;
+        }
+        return;
+      }
+      case 'table-loading': {
+        const table = activeTables.get(event.table);
+        if (table) table.phase = 'loading';
+        return;
+      }
+      case 'table-loaded':
+        return;
+      case 'table-done':
+        activeTables.delete(event.result.table);
+        for (const line of tableLines(event.result, tableWidth, out)) print(line);
+        return;
+    }
+  };
+
+  const build = (event: RunEvent) => {
+    switch (event.type) {
+      case 'run-start':
+        ensureTimer();
+        return;
+      case 'node-start':
+        activeNodes.set(event.id, { name: event.name, kind: event.kind, started: performance.now() });
+        draw();
+        return;
+      case 'node-finish':
+        activeNodes.delete(event.result.id);
+        for (const line of nodeLines(event.result, nodeWidth, out)) print(line);
+        return;
+      case 'run-finish':
+        return;
+    }
+  };
+
+  return {
+    build,
+    pipeline(event) {
+      switch (event.type) {
+        case 'step-start':
+          print(out.bold(event.step === 'ingest' ? 'Ingest' : 'Models and tests') + (event.attempt > 1 ? out.dim(` (attempt ${event.attempt})`) : ''));
+          return;
+        case 'step-retry':
+          print(out.yellow(`  ${event.step} failed (attempt ${event.attempt}): ${event.error}; retrying in ${formatSeconds(event.delayMs / 1000)}`));
+          return;
+        case 'ingest':
+          ingest(event.event);
+          return;
+        case 'build':
+          build(event.event);
+          return;
+        default:
+          return;
+      }
+    },
+    close() {
+      if (timer) clearInterval(timer);
+      erase();
+      closed = true;
+    },
+  };
+}
+
+/** A name padded to `width`, or cut with … when longer. */
+function fit(name: string, width: number): string {
+  return name.length > width ? `${name.slice(0, width - 1)}…` : name.padEnd(width);
+}
+
+function clip(line: string, width: number): string {
+  // Escape sequences take no columns; a line cut short loses its colours.
+  if (visibleLength(line) <= width) return line;
+  return `${line.replace(/\u001b\[[0-9;]*m/g, '').slice(0, width - 1)}…`;
+}
+
+/** The line (and error line) of a finished table. */
+export function tableLines(result: TableResult, width: number, out: Output): string[] {
+  const icon =
+    result.status === 'success' ? out.green('✓') : result.status === 'unchanged' ? out.dim('·') : result.status === 'failed' ? out.red('✗') : out.yellow('-');
+  const seconds = result.seconds;
+  // Throughput says something only for tables of some size.
+  const rate = result.rows >= 1000 && seconds > 0 ? `  ${formatCount(Math.round(result.rows / seconds))} rows/s` : '';
+  const line = `  ${icon} ${result.table.padEnd(width)}  ${result.strategy.padEnd(6)}  ${describeTableStatus(result).padEnd(16)} ${formatCount(result.rows).padStart(9)} rows  ${formatBytes(result.bytes).padStart(8)}  ${formatSeconds(seconds).padStart(7)}${rate}`;
+  const lines = [line];
+  const changes = result.schemaChanges;
+  if (changes.addedColumns.length) lines.push(out.dim(`      added columns ${changes.addedColumns.join(', ')}`));
+  if (changes.widenedColumns.length) lines.push(out.dim(`      widened columns ${changes.widenedColumns.join(', ')}`));
+  if (changes.droppedColumns.length) lines.push(out.dim(`      columns gone from the source, kept and NULL from now on: ${changes.droppedColumns.join(', ')}`));
+  if (result.error) lines.push(out.red(`      [${result.error.code}] ${result.error.message}`));
+  return lines;
+}
+
+/** `+600 ~3 -1`, `unchanged`, `failed`… */
+export function describeTableStatus(result: TableResult): string {
+  if (result.status !== 'success') return result.status;
+  const parts: string[] = [];
+  if (result.inserted) parts.push(`+${formatCount(result.inserted)}`);
+  if (result.updated) parts.push(`~${formatCount(result.updated)}`);
+  if (result.deleted) parts.push(`-${formatCount(result.deleted)}`);
+  return parts.length > 0 ? parts.join(' ') : 'loaded';
+}
+
+/** The line (and message line) of a finished model, snapshot or test. */
+export function nodeLines(result: NodeResult, width: number, out: Output): string[] {
+  const time = formatSeconds(result.elapsedMs / 1000).padStart(7);
+  const icon =
+    result.status === 'success' || result.status === 'pass'
+      ? out.green('✓')
+      : result.status === 'warn'
+        ? out.yellow('!')
+        : result.status === 'error' || result.status === 'fail'
+          ? out.red('✗')
+          : out.dim('-');
+  let detail: string;
+  if (result.kind === 'test') {
+    detail = result.status === 'pass' ? 'pass' : result.failures !== undefined && (result.status === 'fail' || result.status === 'warn')
+      ? `${result.status} (${formatCount(result.failures)} failing row${result.failures === 1 ? '' : 's'})`
+      : result.status;
+  } else {
+    detail = result.status === 'success' ? `${result.materialized ?? ''}${result.rowsAffected !== undefined ? ` ${formatCount(result.rowsAffected)} rows` : ''}` : result.status;
+  }
+  const lines = [`  ${icon} ${result.kind.padEnd(8)} ${fit(result.name, width)}  ${detail.padEnd(22)} ${time}`];
+  if (result.status === 'error' || result.status === 'skipped' || result.status === 'cancelled') {
+    lines.push(out.dim(`      ${result.message}`));
+  }
+  return lines;
+}

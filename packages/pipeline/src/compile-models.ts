@@ -1,0 +1,111 @@
+import path from 'node:path';
+import { duckDbDialect } from '@sluice/duckdb';
+import {
+  collectCatalog,
+  compileProject,
+  formatIssue,
+  ModelsError,
+  selectNodes,
+  writeArtifacts,
+  type Catalog,
+  type CompileResult,
+  type Project,
+  type ProjectNode,
+} from '@sluice/models';
+import type { SqlDialect, Warehouse } from '@sluice/warehouse';
+import { loadModels, modelTarget } from './build-models.js';
+import { ConfigError, type LoadedProject, type TargetConfig } from './project-config.js';
+
+/**
+ * The SQL dialect of a target's engine, without connecting to it (compiling needs only the dialect). Part of the
+ * engine registry, beside `openWarehouse`.
+ */
+export function targetDialect(project: LoadedProject, target: TargetConfig): SqlDialect {
+  switch (target.type) {
+    case 'duckdb':
+      return duckDbDialect;
+    case 'snowflake':
+      throw new ConfigError([
+        {
+          file: project.file,
+          line: undefined,
+          path: 'targets',
+          message: 'the snowflake target is not implemented yet in this build of Sluice: use a duckdb target',
+        },
+      ]);
+  }
+}
+
+export interface CompileModelsOptions {
+  readonly project: LoadedProject;
+  readonly target: { readonly name: string; readonly config: TargetConfig };
+  readonly select?: readonly string[];
+  readonly exclude?: readonly string[];
+  /**
+   * An open warehouse, when there is one: incremental models whose table exists render with `is_incremental()`
+   * true (as the next run would), and the lineage page gets the columns of what is built. Without it,
+   * `is_incremental()` is false everywhere and nothing is queried.
+   */
+  readonly warehouse?: Warehouse;
+  /** Write `target/` (manifest, compiled SQL, lineage page); default true. */
+  readonly write?: boolean;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface CompileModelsResult {
+  readonly models: Project;
+  /** The selected nodes in dependency order (sources left out). */
+  readonly selected: readonly ProjectNode[];
+  readonly compiled: CompileResult;
+  readonly catalog: Catalog | undefined;
+  /** Files written under `target/`. */
+  readonly artifacts: readonly string[];
+  /** `target/docs/index.html`. */
+  readonly lineagePage: string;
+}
+
+/**
+ * Render the selected models, snapshots and tests to SQL without running them (dbt's `compile` / `docs generate`)
+ * and write `target/manifest.json`, `target/compiled/…` and the lineage page `target/docs/index.html`. A model that
+ * fails to render is a `ConfigError` naming the file and line, a wrong selector a `ModelsError` `INVALID_SELECTOR`;
+ * nothing is written then.
+ *
+ * @example const { compiled, lineagePage } = await compileModels({ project, target: resolveTarget(project) });
+ */
+export async function compileModels(options: CompileModelsOptions): Promise<CompileModelsResult> {
+  const { project } = options;
+  const models = await loadModels(project, options.env);
+  const selection = selectNodes(models, {
+    ...(options.select ? { select: options.select } : {}),
+    ...(options.exclude ? { exclude: options.exclude } : {}),
+  });
+  const selectorErrors = selection.issues.filter((issue) => issue.severity === 'error');
+  if (selectorErrors.length > 0) {
+    throw new ModelsError('INVALID_SELECTOR', selectorErrors.map((issue) => issue.message).join(' '));
+  }
+  const selected = selection.nodes.filter((node) => node.kind !== 'source');
+  const target = modelTarget(options.target);
+  const dialect = options.warehouse?.dialect ?? targetDialect(project, options.target.config);
+  const ids = selected.map((node) => node.id);
+  let compiled = compileProject(models, { target, dialect, nodes: ids });
+  if (options.warehouse) {
+    // Render incremental models whose table exists as the next run would: with is_incremental() true.
+    const existing = new Set<string>();
+    for (const node of selected) {
+      const relation = compiled.nodes.get(node.id)?.relation;
+      if (node.kind !== 'model' || node.materialized !== 'incremental' || !relation) continue;
+      if (await options.warehouse.describeTable(relation).catch(() => undefined)) existing.add(node.id);
+    }
+    if (existing.size > 0) compiled = compileProject(models, { target, dialect, nodes: ids, isIncremental: (node) => existing.has(node.id) });
+  }
+  if (compiled.errors.length > 0) {
+    throw new ConfigError(
+      compiled.errors.map((issue) => ({ file: issue.file ?? project.file, line: issue.line, path: '', message: formatIssue(issue) })),
+    );
+  }
+  const catalog = options.warehouse ? await collectCatalog(models, options.warehouse, target).catch(() => undefined) : undefined;
+  const targetDir = path.join(project.dir, 'target');
+  const artifacts =
+    options.write === false ? [] : await writeArtifacts(targetDir, { project: models, target, compiled, ...(catalog ? { catalog } : {}) });
+  return { models, selected, compiled, catalog, artifacts, lineagePage: path.join(targetDir, 'docs', 'index.html') };
+}
