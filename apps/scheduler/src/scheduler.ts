@@ -51,6 +51,8 @@ export interface CurrentRun {
 
 interface ActiveRun extends CurrentRun {
   readonly controller: AbortController;
+  /** Aborted on shutdown: the step under way finishes, no further step starts. */
+  readonly drain: AbortController;
   readonly done: Promise<RunRecord | undefined>;
 }
 
@@ -212,6 +214,8 @@ export class Scheduler {
     this.#stop.abort();
     this.#log.info('stopping: no new runs are taken', { reason, graceMs, runId: active?.runId });
     if (active) {
+      // The step under way may finish within the grace period; the next one does not start.
+      active.drain.abort(new Error(`interrupted by ${reason}: stopped after the step under way`));
       const finished = await Promise.race([active.done.then(() => true), this.#clock.sleep(graceMs).then(() => false)]);
       if (!finished && !active.controller.signal.aborted) {
         this.#log.warn('the grace period ran out: cancelling the run in progress', { runId: active.runId, graceMs });
@@ -380,6 +384,7 @@ export class Scheduler {
     const { runId, trigger, tables } = request;
     const log = this.#log.child({ runId });
     const controller = new AbortController();
+    const drain = new AbortController();
     let markStarted!: () => void;
     let refuse!: (error: unknown) => void;
     const started = new Promise<void>((resolve, reject) => {
@@ -423,6 +428,7 @@ export class Scheduler {
           ...(this.settings.stepTimeoutMs > 0 ? { stepTimeoutMs: this.settings.stepTimeoutMs } : {}),
           ...(this.settings.runTimeoutMs > 0 ? { runTimeoutMs: this.settings.runTimeoutMs } : {}),
           signal: controller.signal,
+          drain: drain.signal,
           holder: this.#options.holder,
           onEvent: (event) => {
             if (event.type === 'run-start') markStarted();
@@ -454,7 +460,7 @@ export class Scheduler {
         if (this.#active?.runId === runId) this.#active = undefined;
       }
     })();
-    this.#active = { runId, trigger, startedAt, tables, controller, done };
+    this.#active = { runId, trigger, startedAt, tables, controller, drain, done };
     started.catch(() => undefined);
     return { started, done };
   }

@@ -69,6 +69,9 @@ export interface PipelineRunOptions {
   readonly runTimeoutMs?: number;
   /** Cancels the run (e.g. SIGTERM): the run is recorded `interrupted`. */
   readonly signal?: AbortSignal;
+  /** Stops the run between steps: the step under way finishes, no further step starts, and the run is recorded
+   *  `interrupted` (a graceful shutdown). Abort `signal` too to cancel the step under way. */
+  readonly drain?: AbortSignal;
   readonly onEvent?: (event: PipelineEvent) => void;
   /** Injected for tests: waits between attempts. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -115,7 +118,8 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   try {
     await save('running', { tables: [] });
     emit({ type: 'run-start', runId, trigger: options.trigger });
-    if (steps.includes('ingest')) ingest = await withRetries('ingest', options, runController.signal, attempts, emit, runId, async (signal) => {
+    const drained = () => options.drain?.aborted === true;
+    if (steps.includes('ingest') && !drained()) ingest = await withRetries('ingest', options, runController.signal, attempts, emit, runId, async (signal) => {
       const result = await runIngest({
         project: options.project,
         warehouse: options.warehouse,
@@ -137,7 +141,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       }
       return result;
     });
-    if (steps.includes('build') && hasModels(options.project) && !runController.signal.aborted) {
+    if (steps.includes('build') && hasModels(options.project) && !runController.signal.aborted && !drained()) {
       const target = options.target ?? resolveTarget(options.project);
       build = await withRetries('build', options, runController.signal, attempts, emit, runId, (signal) =>
         buildModels({
@@ -161,14 +165,21 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     clearTimeout(runTimer);
     options.signal?.removeEventListener('abort', abortRun);
   }
-  const interrupted = runController.signal.aborted || ingest?.status === 'cancelled' || build?.run.status === 'cancelled';
+  // A drain that left a step of this run unstarted makes the run interrupted; one that came after the last step does not.
+  const skippedByDrain =
+    options.drain?.aborted === true &&
+    ((steps.includes('ingest') && ingest === undefined) || (steps.includes('build') && hasModels(options.project) && build === undefined));
+  const interrupted = runController.signal.aborted || skippedByDrain || ingest?.status === 'cancelled' || build?.run.status === 'cancelled';
   const buildFailed = build !== undefined && build.run.status !== 'success';
   const status: RunStatus = interrupted ? 'interrupted' : error || ingest?.status === 'failed' || buildFailed ? 'failed' : 'success';
   if (!error && buildFailed && !interrupted) {
     const failed = build?.run.results.filter((r) => r.status === 'error' || r.status === 'fail') ?? [];
     error = { code: 'BUILD_FAILED', message: `${failed.length} model(s) or test(s) failed: ${failed.map((r) => r.name).join(', ')}` };
   }
-  if (interrupted && !error) error = { code: 'INTERRUPTED', message: String(runController.signal.reason ?? 'interrupted') };
+  if (interrupted && !error) {
+    const reason = runController.signal.aborted ? runController.signal.reason : options.drain?.reason;
+    error = { code: 'INTERRUPTED', message: reason instanceof Error ? reason.message : String(reason ?? 'interrupted') };
+  }
   const endedAt = new Date();
   try {
     await save(status, runDetail(ingest, build, attempts, error), endedAt);
