@@ -10,7 +10,7 @@ import {
   type ExtractPosition,
   type TableSpec,
 } from '@sluice/pg-extract';
-import { tableLabel, WarehouseError, type EnsureTableResult, type TableSchema, type Warehouse } from '@sluice/warehouse';
+import { quoteLiteral, tableLabel, WarehouseError, type EnsureTableResult, type TableSchema, type Warehouse } from '@sluice/warehouse';
 import type { Position, StateStore } from '@sluice/watermark';
 import type { LoadedProject, TableConfig } from './project-config.js';
 import { reconcileDeletes, type ReconcileResult } from './reconcile-deletes.js';
@@ -221,7 +221,7 @@ async function ingestTable(
     if (spec.deletes === 'reconcile' && spec.strategy !== 'full') {
       // Compare keys in the very snapshot the batch came from, against the warehouse after the batch merged.
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      if (snapshotId) await client.query(`SET TRANSACTION SNAPSHOT '${snapshotId}'`);
+      if (snapshotId) await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshotId)}`);
       try {
         reconcile = await reconcileDeletes({
           source: client,
