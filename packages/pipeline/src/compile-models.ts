@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { duckDbDialect } from '@sluice/duckdb';
 import {
   collectCatalog,
   compileProject,
@@ -12,29 +11,10 @@ import {
   type Project,
   type ProjectNode,
 } from '@sluice/models';
-import type { SqlDialect, Warehouse } from '@sluice/warehouse';
+import type { Warehouse } from '@sluice/warehouse';
 import { loadModels, modelTarget } from './build-models.js';
+import { targetDialect } from './open-project.js';
 import { ConfigError, type LoadedProject, type TargetConfig } from './project-config.js';
-
-/**
- * The SQL dialect of a target's engine, without connecting to it (compiling needs only the dialect). Part of the
- * engine registry, beside `openWarehouse`.
- */
-export function targetDialect(project: LoadedProject, target: TargetConfig): SqlDialect {
-  switch (target.type) {
-    case 'duckdb':
-      return duckDbDialect;
-    case 'snowflake':
-      throw new ConfigError([
-        {
-          file: project.file,
-          line: undefined,
-          path: 'targets',
-          message: 'the snowflake target is not implemented yet in this build of Sluice: use a duckdb target',
-        },
-      ]);
-  }
-}
 
 export interface CompileModelsOptions {
   readonly project: LoadedProject;
@@ -85,7 +65,7 @@ export async function compileModels(options: CompileModelsOptions): Promise<Comp
   }
   const selected = selection.nodes.filter((node) => node.kind !== 'source');
   const target = modelTarget(options.target);
-  const dialect = options.warehouse?.dialect ?? targetDialect(project, options.target.config);
+  const dialect = options.warehouse?.dialect ?? targetDialect(options.target.config);
   const ids = selected.map((node) => node.id);
   let compiled = compileProject(models, { target, dialect, nodes: ids });
   if (options.warehouse) {

@@ -15,7 +15,7 @@ export {
   type TargetConfig,
 } from './project-config.js';
 export { connectSource } from './source-connection.js';
-export { openStateStore, openWarehouse, resolveTarget } from './open-project.js';
+export { openStateStore, openWarehouse, resolveTarget, targetDialect } from './open-project.js';
 export {
   NO_RETRY,
   retryDelayMs,
@@ -29,7 +29,7 @@ export {
 export { durationSchema, scheduleConfigSchema, type ScheduleConfig } from './schedule-config.js';
 export { buildModels, hasModels, loadModels, modelTarget, type BuildOptions, type BuildResult } from './build-models.js';
 export { checkSource, MIN_SOURCE_SERVER_VERSION, placeOfPlanProblem, type CheckSourceOptions, type SourceCheck, type SourceTableCheck } from './check-source.js';
-export { compileModels, targetDialect, type CompileModelsOptions, type CompileModelsResult } from './compile-models.js';
+export { compileModels, type CompileModelsOptions, type CompileModelsResult } from './compile-models.js';
 export { configKeyLineFinder, yamlErrorLines } from './config-key-line.js';
 export {
   identifierFrom,

@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { createDuckDbWarehouse } from '@sluice/duckdb';
-import type { Warehouse } from '@sluice/warehouse';
+import { createDuckDbWarehouse, duckDbDialect } from '@sluice/duckdb';
+import { createSnowflakeWarehouse, snowflakeDialect } from '@sluice/snowflake';
+import type { SqlDialect, Warehouse } from '@sluice/warehouse';
 import { createStateStore, type StateEvent, type StateStore } from '@sluice/watermark';
 import { ConfigError, type LoadedProject, type TargetConfig } from './project-config.js';
 
@@ -35,14 +36,28 @@ export async function openWarehouse(project: LoadedProject, target: TargetConfig
         ...(target.max_row_mb ? { maxRowBytes: target.max_row_mb * 1024 * 1024 } : {}),
       });
     case 'snowflake':
-      throw new ConfigError([
-        {
-          file: project.file,
-          line: undefined,
-          path: 'targets',
-          message: 'the snowflake target is not implemented yet in this build of Sluice: use a duckdb target',
-        },
-      ]);
+      return createSnowflakeWarehouse({
+        account: target.account,
+        user: target.user,
+        warehouse: target.warehouse,
+        database: target.database,
+        schema: target.schema,
+        ...(target.role ? { role: target.role } : {}),
+        ...(target.password ? { password: target.password } : {}),
+        ...(target.private_key_path ? { privateKeyPath: path.resolve(project.dir, target.private_key_path) } : {}),
+        ...(target.private_key_passphrase ? { privateKeyPassphrase: target.private_key_passphrase } : {}),
+        ...(target.access_url ? { accessUrl: target.access_url } : {}),
+      });
+  }
+}
+
+/** The SQL dialect of a target, without connecting to it (for compiling models offline). */
+export function targetDialect(target: TargetConfig): SqlDialect {
+  switch (target.type) {
+    case 'duckdb':
+      return duckDbDialect;
+    case 'snowflake':
+      return snowflakeDialect;
   }
 }
 

@@ -78,6 +78,11 @@ describe('Snowflake dialect through the driver', () => {
     expect(row.N).toBe('João Da Silva-Souza');
   });
 
+  test('INITCAP with delimiters splits words only at those characters', async () => {
+    const { rows } = await run(conn, "select initcap('joão da SILVA-souza', ' ') a, initcap('ab cd-ef', '') b, initcap(null, ' ') c");
+    expect(rows).toEqual([{ A: 'João Da Silva-souza', B: 'Ab cd-ef', C: null }]);
+  });
+
   test('casting a timestamp to text uses Snowflake output format (milliseconds)', async () => {
     const { rows } = await run(conn, 'select sold_at::string s, cast(sold_on as varchar) d from sales where id = 1');
     expect(rows).toEqual([{ S: '2024-01-31 10:00:00.000', D: '2024-01-31' }]);

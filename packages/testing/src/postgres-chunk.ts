@@ -97,7 +97,8 @@ class CopyOut {
   }
 
   handleCopyData(message: { chunk: Buffer }): void {
-    this.#chunks.push(message.chunk);
+    // pg reuses its read buffer: copy the chunk before keeping it.
+    this.#chunks.push(Buffer.from(message.chunk));
   }
 
   handleCommandComplete(message: { text: string }): void {

@@ -52,7 +52,9 @@ export const SESSION_MACROS: readonly string[] = [
     WHEN 'TIME' THEN substr(CAST(x AS VARCHAR), 1, 8)
     WHEN 'JSON' THEN CASE WHEN json_type(CAST(x AS VARCHAR)) = 'VARCHAR' THEN json_extract_string(CAST(x AS VARCHAR), '$') ELSE CAST(x AS VARCHAR) END
     ELSE CAST(x AS VARCHAR) END`,
-  `CREATE OR REPLACE TEMP MACRO INITCAP(s) AS CASE WHEN s = '' THEN '' ELSE list_aggregate(list_transform(range(1, length(s) + 1), lambda i: CASE WHEN i = 1 OR regexp_matches(s[i - 1], ${WORD_DELIMITERS}) THEN upper(s[i]) ELSE lower(s[i]) END), 'string_agg', '') END`,
+  // INITCAP(s) splits words at Snowflake's default delimiters; INITCAP(s, delimiters) only at the characters given.
+  `CREATE OR REPLACE TEMP MACRO INITCAP(s) AS CASE WHEN s = '' THEN '' ELSE list_aggregate(list_transform(range(1, length(s) + 1), lambda i: CASE WHEN i = 1 OR regexp_matches(s[i - 1], ${WORD_DELIMITERS}) THEN upper(s[i]) ELSE lower(s[i]) END), 'string_agg', '') END,
+    (s, d) AS CASE WHEN s = '' THEN '' ELSE list_aggregate(list_transform(range(1, length(s) + 1), lambda i: CASE WHEN i = 1 OR contains(d, s[i - 1]) THEN upper(s[i]) ELSE lower(s[i]) END), 'string_agg', '') END`,
 ];
 
 /** DuckDB settings that make its behaviour match Snowflake's where a setting exists. */

@@ -1,0 +1,28 @@
+export {
+  createSnowflakeWarehouse,
+  DEFAULT_RETRY_POLICY,
+  isRepeatable,
+  SnowflakeWarehouse,
+  type SnowflakeEvent,
+  type SnowflakeRetryPolicy,
+  type SnowflakeWarehouseOptions,
+  type SnowflakeWarehouseStats,
+} from './snowflake-warehouse.js';
+export { checkConnectionConfig, type SnowflakeConnectionConfig } from './snowflake-config.js';
+export { mergeStatement, snowflakeDialect, type MergeStatementInput } from './snowflake-dialect.js';
+export { qualifySnowflake, quoteSnowflakeIdentifier, sluiceName, snowflakeLiteral, snowflakeName } from './snowflake-identifier.js';
+export { decimalStorage, logicalTypeFromSnowflake, snowflakeTypeName, type DecimalStorage } from './snowflake-type.js';
+export { planEnsureTable, type EnsureTablePlan } from './ensure-table-plan.js';
+export {
+  CHUNK_FILE_FORMAT,
+  loadPreamble,
+  planLoad,
+  type LoadContext,
+  type LoadPlan,
+  type LoadStep,
+  type LoadStepRole,
+  type UploadFile,
+} from './load-plan.js';
+export { classifyFailure, type FailureKind, type SessionEvent } from './snowflake-session.js';
+export { splitStatements } from './sql-script.js';
+export { warehouseTableFromShow, type ShowColumnRow, type ShowObjectRow, type WarehouseColumn, type WarehouseTable } from './warehouse-table.js';

@@ -1,0 +1,131 @@
+import type { Row } from '@sluice/warehouse';
+import { sluiceName } from './snowflake-identifier.js';
+
+/** A result column as the driver describes it. */
+export interface ResultColumn {
+  /** The name Snowflake gives the column (`ID_VENDAS`, `count(*)`, `n` when quoted). */
+  readonly name: string;
+  /** Snowflake's result type: `fixed`, `real`, `text`, `boolean`, `date`, `time`, `timestamp_ntz`, … */
+  readonly type: string;
+  readonly scale: number;
+}
+
+/** What snowflake-sdk hands out for a TIMESTAMP or DATE value: a Date that also knows its exact instant. */
+interface SfDate {
+  getEpochSeconds(): number;
+  getNanoSeconds(): number;
+}
+
+/**
+ * The JavaScript value `query` returns for a value snowflake-sdk delivered (fetched with `fetchAsString: ['Number']`
+ * and `rowMode: 'array'`), in the shapes the `Warehouse` contract pins for every engine:
+ *
+ * - NUMBER with scale 0 → number when a safe integer, else its decimal string; with a scale → the exact decimal string;
+ * - FLOAT → number (`NaN`, `inf`, `-inf` and `-0` as such);
+ * - BOOLEAN → boolean; TEXT → string; BINARY → Uint8Array;
+ * - DATE → `'YYYY-MM-DD'`; TIME → `'HH:MM:SS.ffffff'`; TIMESTAMP_NTZ → `'YYYY-MM-DD HH:MM:SS.ffffff'`;
+ *   TIMESTAMP_LTZ/TZ → the instant in UTC, `'YYYY-MM-DD HH:MM:SS.ffffff+00'` (microseconds: Sluice's precision);
+ * - VARIANT, OBJECT, ARRAY → the parsed JSON (numbers beyond 2^53 lose digits in JSON.parse).
+ */
+export function rowValue(value: unknown, column: ResultColumn): unknown {
+  if (value === null || value === undefined) return null;
+  switch (column.type) {
+    case 'fixed': {
+      const text = String(value);
+      if (column.scale > 0) return text;
+      const number = Number(text);
+      return Number.isSafeInteger(number) ? number : text;
+    }
+    case 'real':
+      return floatValue(String(value));
+    case 'date':
+      return isSfDate(value) ? formatDate(Math.floor(value.getEpochSeconds() / 86_400)) : String(value);
+    case 'time':
+      return timeText(String(value));
+    case 'timestamp_ntz':
+      return isSfDate(value) ? formatTimestamp(value) : String(value);
+    case 'timestamp_ltz':
+    case 'timestamp_tz':
+      return isSfDate(value) ? `${formatTimestamp(value)}+00` : String(value);
+    case 'binary':
+      return value instanceof Uint8Array ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
+    default:
+      return value;
+  }
+}
+
+/** Rows keyed by column name (plain upper-case names in lower case; duplicates as `name`, `name:1`, …). */
+export function toRows(columns: readonly ResultColumn[], rows: readonly (readonly unknown[])[]): Row[] {
+  const names = uniqueNames(columns.map((c) => sluiceName(c.name)));
+  return rows.map((values) => {
+    const row: Row = {};
+    columns.forEach((column, i) => {
+      row[names[i] as string] = rowValue(values[i], column);
+    });
+    return row;
+  });
+}
+
+function uniqueNames(names: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((name) => {
+    const count = seen.get(name) ?? 0;
+    seen.set(name, count + 1);
+    return count === 0 ? name : `${name}:${count}`;
+  });
+}
+
+function floatValue(text: string): number {
+  if (text === 'inf' || text === 'Infinity') return Infinity;
+  if (text === '-inf' || text === '-Infinity') return -Infinity;
+  if (text === 'NaN' || text === 'nan') return Number.NaN;
+  return Number(text);
+}
+
+function isSfDate(value: unknown): value is SfDate {
+  return typeof (value as Partial<SfDate>).getEpochSeconds === 'function' && typeof (value as Partial<SfDate>).getNanoSeconds === 'function';
+}
+
+/** `HH:MM:SS` with exactly six fraction digits, whatever fraction the session's TIME_OUTPUT_FORMAT gave. */
+function timeText(text: string): string {
+  const match = /^(\d{2}:\d{2}:\d{2})(?:\.(\d+))?$/.exec(text);
+  if (!match) return text;
+  return `${match[1]}.${(match[2] ?? '').padEnd(6, '0').slice(0, 6)}`;
+}
+
+/** An instant as `YYYY-MM-DD HH:MM:SS.ffffff` in UTC (nanoseconds cut to microseconds). */
+export function formatTimestamp(value: SfDate): string {
+  const seconds = value.getEpochSeconds();
+  const days = Math.floor(seconds / 86_400);
+  const inDay = seconds - days * 86_400;
+  const micros = Math.floor(value.getNanoSeconds() / 1000);
+  const hh = Math.floor(inDay / 3600);
+  const mm = Math.floor((inDay % 3600) / 60);
+  const ss = inDay % 60;
+  return `${formatDate(days)} ${pad2(hh)}:${pad2(mm)}:${pad2(ss)}.${String(micros).padStart(6, '0')}`;
+}
+
+/** Days since 1970-01-01 as `YYYY-MM-DD` (years before 1 as `YYYY-MM-DD BC`, Postgres's way). */
+export function formatDate(days: number): string {
+  const { year, month, day } = civilFromDays(days);
+  const shown = year > 0 ? year : 1 - year;
+  return `${String(shown).padStart(4, '0')}-${pad2(month)}-${pad2(day)}${year > 0 ? '' : ' BC'}`;
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** Howard Hinnant's days → civil date (proleptic Gregorian, astronomical years: 0 is 1 BC). */
+function civilFromDays(days: number): { year: number; month: number; day: number } {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return { year, month, day };
+}

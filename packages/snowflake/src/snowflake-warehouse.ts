@@ -1,0 +1,651 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  WarehouseError,
+  tableLabel,
+  type EnsureTableResult,
+  type LoadRequest,
+  type LoadResult,
+  type Relation,
+  type Row,
+  type SqlDialect,
+  type TableSchema,
+  type Warehouse,
+  type WarehouseCapabilities,
+} from '@sluice/warehouse';
+import { UNREPRESENTABLE_MARKER } from './chunk-decode.js';
+import { planEnsureTable } from './ensure-table-plan.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { EXTRA_FIELD_MARKER, loadPreamble, planLoad, validateLoad, type LoadStepRole } from './load-plan.js';
+import { toRows } from './row-value.js';
+import { checkConnectionConfig, type SnowflakeConnectionConfig } from './snowflake-config.js';
+import { snowflakeDialect } from './snowflake-dialect.js';
+import { quoteSnowflakeIdentifier, snowflakeLiteral, snowflakeName } from './snowflake-identifier.js';
+import { classifyFailure, SnowflakeSession, type FailureKind, type SessionEvent, type StatementResult } from './snowflake-session.js';
+import { splitStatements } from './sql-script.js';
+import { prepareUploads, removeUploads } from './upload-files.js';
+import { findShownObject, tableSchemaOf, warehouseTableFromShow, type ShowColumnRow, type ShowObjectRow, type WarehouseTable } from './warehouse-table.js';
+
+/** How failed steps are retried: `attempts` in all, waiting `baseDelayMs · 2^(n-1)` (±20 %, at most `maxDelayMs`). */
+export interface SnowflakeRetryPolicy {
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/** Default: 5 attempts, 0.5 s, 1 s, 2 s, 4 s apart (the driver has already retried each HTTP request itself). */
+export const DEFAULT_RETRY_POLICY: SnowflakeRetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 30_000 };
+
+/** Everything `createSnowflakeWarehouse` takes: where to connect, and how loads are staged. */
+export interface SnowflakeWarehouseOptions extends SnowflakeConnectionConfig {
+  /** Where upload files are written while a load runs (default: the OS temp folder). */
+  readonly workDir?: string;
+  /** Compressed size aimed at per upload file (default 150 MiB; Snowflake advises 100–250 MB). */
+  readonly uploadFileBytes?: number;
+  /** gzip level of upload files, 1–9 (default 6). */
+  readonly compressionLevel?: number;
+  /** Upload files compressed at once (default 2). */
+  readonly compressionParallelism?: number;
+  /** PUT's PARALLEL: files uploaded at once (default 4). */
+  readonly putParallel?: number;
+  /** The named stage created in each raw schema (default `sluice_stage`, stored as SLUICE_STAGE). */
+  readonly stageName?: string;
+  readonly retry?: Partial<SnowflakeRetryPolicy>;
+  /** Sees every login, statement and retry (never secrets): for logs and tests. */
+  readonly onEvent?: (event: SnowflakeEvent) => void;
+  /** snowflake-sdk's log level (global to the process). Default 'OFF': the driver prints nothing. */
+  readonly driverLogLevel?: 'OFF' | 'ERROR' | 'WARN' | 'INFO' | 'DEBUG' | 'TRACE';
+  /** The driver's request timeout in ms (default 90 s). */
+  readonly timeoutMs?: number;
+}
+
+/** What the warehouse reports as it works. */
+export type SnowflakeEvent =
+  | SessionEvent
+  | { readonly type: 'retry'; readonly what: string; readonly attempt: number; readonly delayMs: number; readonly failure: FailureKind; readonly error: string }
+  | { readonly type: 'load-step'; readonly table: string; readonly role: LoadStepRole | 'prepare' | 'clock' }
+  | { readonly type: 'cleanup-failed'; readonly table: string; readonly error: string };
+
+/** Counters since the warehouse was opened (what a run costs). */
+export interface SnowflakeWarehouseStats {
+  /** Statements sent, session setup and retries included. */
+  readonly statements: number;
+  readonly logins: number;
+  /** Steps repeated after a transient failure. */
+  readonly retries: number;
+  readonly loads: number;
+  /** Files PUT to stages, and their (compressed) bytes. */
+  readonly filesUploaded: number;
+  readonly bytesUploaded: number;
+  /** The uncompressed chunk bytes those files held. */
+  readonly sourceBytesUploaded: number;
+}
+
+/**
+ * Open a Snowflake warehouse: checks the config, logs in (password or key pair; snowflake-sdk is loaded now, not
+ * at import) and sets the session up. Bad credentials or an unreachable account fail here with
+ * `WAREHOUSE_UNAVAILABLE`, with secrets redacted.
+ *
+ * @example
+ * const warehouse = await createSnowflakeWarehouse({
+ *   account: 'myorg-myaccount', user: 'SLUICE', role: 'SLUICE_LOADER', warehouse: 'SLUICE_WH', database: 'ANALYTICS',
+ *   privateKeyPath: '/etc/sluice/rsa_key.p8', privateKeyPassphrase: process.env.SNOWFLAKE_KEY_PASSPHRASE,
+ * });
+ */
+export async function createSnowflakeWarehouse(options: SnowflakeWarehouseOptions): Promise<SnowflakeWarehouse> {
+  const problems = checkConnectionConfig(options);
+  if (problems.length > 0) {
+    throw new WarehouseError('WAREHOUSE_UNAVAILABLE', `The Snowflake target is not usable: ${problems.join('; ')}.`);
+  }
+  const warehouse = new SnowflakeWarehouse(options);
+  await warehouse.connect();
+  return warehouse;
+}
+
+const CAPABILITIES: WarehouseCapabilities = { transactionalDdl: false, stagesFiles: true, queriesCostCompute: true };
+
+/**
+ * The Snowflake warehouse. One session (statements from parallel work run on it concurrently); loads stage gzip
+ * files and apply each table's batch in one statement; every statement carries a QUERY_TAG; transient failures are
+ * retried with backoff and a new login, and only where repeating is harmless.
+ */
+export class SnowflakeWarehouse implements Warehouse {
+  readonly engine = 'snowflake';
+  readonly dialect: SqlDialect = snowflakeDialect;
+  readonly capabilities: WarehouseCapabilities = CAPABILITIES;
+  readonly #options: SnowflakeWarehouseOptions;
+  readonly #session: SnowflakeSession;
+  readonly #retry: SnowflakeRetryPolicy;
+  readonly #locks = new KeyedMutex();
+  /** Tables as last read or written by this warehouse (a load needs their column types). */
+  readonly #tables = new Map<string, WarehouseTable>();
+  #retries = 0;
+  #loads = 0;
+  #filesUploaded = 0;
+  #bytesUploaded = 0;
+  #sourceBytesUploaded = 0;
+
+  /** Use {@link createSnowflakeWarehouse}. */
+  constructor(options: SnowflakeWarehouseOptions) {
+    this.#options = options;
+    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#session = new SnowflakeSession(options, { onEvent: options.onEvent, driverLogLevel: options.driverLogLevel, timeoutMs: options.timeoutMs });
+  }
+
+  /** Log in (retried like any step). */
+  async connect(): Promise<void> {
+    await this.#attempt('login', true, undefined, undefined, async () => {
+      try {
+        await this.#session.connect();
+      } catch (error) {
+        throw this.#wrap(error, undefined, undefined);
+      }
+    });
+  }
+
+  /** Counters since the warehouse was opened: statements, logins, retries, loads, files and bytes uploaded. */
+  stats(): SnowflakeWarehouseStats {
+    return {
+      statements: this.#session.statements,
+      logins: this.#session.logins,
+      retries: this.#retries,
+      loads: this.#loads,
+      filesUploaded: this.#filesUploaded,
+      bytesUploaded: this.#bytesUploaded,
+      sourceBytesUploaded: this.#sourceBytesUploaded,
+    };
+  }
+
+  async execute(sql: string, options: { readonly tag?: string; readonly signal?: AbortSignal } = {}): Promise<{ readonly rowsAffected: number | undefined }> {
+    const result = await this.#script(sql, options);
+    return { rowsAffected: result.rowsAffected };
+  }
+
+  async query<T extends Row = Row>(sql: string, options: { readonly tag?: string; readonly signal?: AbortSignal } = {}): Promise<T[]> {
+    const result = await this.#script(sql, options);
+    return toRows(result.columns, result.rows) as T[];
+  }
+
+  async ensureSchema(schema: string): Promise<void> {
+    await this.#statement(`CREATE SCHEMA IF NOT EXISTS ${quoteSnowflakeIdentifier(schema)}`, { tag: `sluice schema ${schema}`, idempotent: true });
+  }
+
+  async describeTable(relation: Relation): Promise<TableSchema | undefined> {
+    const table = await this.#attempt(`describe ${tableLabel(relation)}`, true, undefined, tableLabel(relation), () => this.#readTable(relation, schemaTag(relation)));
+    return table === undefined ? undefined : tableSchemaOf(table);
+  }
+
+  async ensureTable(table: TableSchema, options: { readonly softDelete?: boolean } = {}): Promise<EnsureTableResult> {
+    const where = tableLabel(table);
+    const tag = schemaTag(table);
+    return this.#locks.run(tableKey(table), () =>
+      // Every statement of the plan may run twice (IF NOT EXISTS, SET DATA TYPE, COMMENT): on a transient failure
+      // the whole of it is planned again from what the table now is.
+      this.#attempt(`ensureTable ${where}`, true, undefined, where, async () => {
+        const existing = await this.#readTable(table, tag);
+        const plan = planEnsureTable(existing, table, { softDelete: options.softDelete ?? false });
+        for (const statement of plan.statements) await this.#run(statement, tag, undefined, where);
+        if (plan.statements.length > 0) {
+          this.#tables.delete(tableKey(table));
+          await this.#readTable(table, tag);
+        }
+        return plan.result;
+      }),
+    );
+  }
+
+  async dropTable(relation: Relation): Promise<void> {
+    await this.#locks.run(tableKey(relation), async () => {
+      this.#tables.delete(tableKey(relation));
+      await this.#statement(`DROP TABLE IF EXISTS ${this.dialect.qualify(relation)}`, { tag: schemaTag(relation), idempotent: true, table: tableLabel(relation) });
+    });
+  }
+
+  /**
+   * Load chunk files (see `planLoad`): compress them into upload files, create the stage if needed, read the
+   * load's instant, PUT, COPY into a fresh transient table, apply in ONE statement (MERGE / INSERT OVERWRITE /
+   * guarded INSERT), clean up. Each step is retried as a whole after a transient failure; the apply statement is
+   * idempotent, so a repeated step never writes a row twice.
+   */
+  async load(request: LoadRequest): Promise<LoadResult> {
+    const where = tableLabel(request.table);
+    const tag = request.tag ?? `sluice load ${where}`;
+    return this.#locks.run(tableKey(request.table), async () => {
+      const loadId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(4).toString('hex')}`;
+      const dir = path.join(this.#options.workDir ?? os.tmpdir(), `sluice-snowflake-${loadId}`);
+      let statements = 0;
+      const signal = request.signal;
+      const step = async (what: LoadStepRole | 'prepare' | 'clock', sqls: readonly string[]): Promise<StatementResult[]> => {
+        this.#options.onEvent?.({ type: 'load-step', table: where, role: what });
+        return this.#attempt(`${what} ${where}`, true, signal, where, async () => {
+          const results: StatementResult[] = [];
+          for (const sql of sqls) {
+            statements++;
+            results.push(await this.#run(sql, tag, signal, where, request));
+          }
+          return results;
+        });
+      };
+      /** The cleanup statements, once something may have been staged. */
+      let staged: readonly string[] | undefined;
+      try {
+        const table = await this.#attempt(`describe ${where}`, true, signal, where, () => this.#tableFor(request.table, tag, () => statements++));
+        if (table === undefined) {
+          throw new WarehouseError('INVALID_LOAD_REQUEST', `Load into ${where}: the table does not exist; run ensureTable first.`, { table: where });
+        }
+        validateLoad(request, table);
+        const uploads = await prepareUploads(request.files, request.deletes?.files ?? [], {
+          dir,
+          table: where,
+          targetBytes: this.#options.uploadFileBytes ?? 150 * 1024 * 1024,
+          compressionLevel: this.#options.compressionLevel ?? 6,
+          parallelism: this.#options.compressionParallelism ?? 2,
+          signal,
+        });
+        const stage = `${quoteSnowflakeIdentifier(request.table.schema)}.${quoteSnowflakeIdentifier(this.#options.stageName ?? 'sluice_stage')}`;
+        const tablePath = `${stagePathSegment(request.table.name)}/`;
+        let syncedAt = new Date().toISOString().replace('Z', '000+00:00');
+        if (uploads.files.length > 0) {
+          const preamble = loadPreamble(stage);
+          await step('prepare', [preamble.createStage]);
+          const [clock] = await step('clock', [preamble.clock]);
+          syncedAt = instantOf(clock);
+        }
+        const plan = planLoad(request, table, uploads.files, {
+          stage,
+          tablePath,
+          loadPath: `${tablePath}${loadId}/`,
+          localDir: dir,
+          syncedAt,
+          parallel: this.#options.putParallel ?? 4,
+        });
+        const counts = { staged: 0, inserted: 0, updated: 0, deleted: 0, before: 0, marked: -1 };
+        for (const planned of plan.steps) {
+          if (signal?.aborted) throw cancelled(where);
+          if (planned.role === 'cleanup') {
+            await this.#cleanup(planned.statements, tag, where, () => statements++);
+            continue;
+          }
+          if (planned.role === 'upload' || planned.role === 'stage') {
+            staged = plan.steps.find((s) => s.role === 'cleanup')?.statements ?? [];
+          }
+          const results = await step(planned.role, planned.statements);
+          if (planned.role === 'upload') {
+            checkPut(results[0], uploads.files.length, where);
+            this.#filesUploaded += uploads.files.length;
+            this.#bytesUploaded += uploads.bytes;
+            this.#sourceBytesUploaded += uploads.sourceBytes;
+          } else if (planned.role === 'stage') {
+            counts.staged = checkCopies(results.slice(1), uploads.files, where);
+          } else if (planned.role === 'count-before') {
+            counts.before = firstNumber(results[0]);
+          } else if (planned.role === 'count-marked') {
+            counts.marked = firstNumber(results[0]);
+          } else if (planned.role === 'apply') {
+            const applied = dmlCounts(results[0]);
+            counts.inserted = applied.inserted;
+            counts.updated = applied.updated;
+            counts.deleted = applied.deleted;
+          }
+        }
+        staged = undefined;
+        this.#loads++;
+        return loadResult(request, counts, statements);
+      } catch (error) {
+        this.#tables.delete(tableKey(request.table));
+        if (staged && !signal?.aborted) {
+          // Best effort: a failed load leaves no staging table or staged files behind (the next load of the table
+          // would replace them anyway).
+          await this.#cleanup(staged, tag, where, () => statements++);
+        }
+        throw this.#wrap(error, where, undefined, request);
+      } finally {
+        await removeUploads(dir).catch(() => undefined);
+      }
+    });
+  }
+
+  /** Log out. Later calls fail with `WAREHOUSE_UNAVAILABLE`. */
+  async close(): Promise<void> {
+    await this.#session.close();
+  }
+
+  // ------------------------------------------------------------------------------------------------ internals
+
+  /** Run a `;`-separated script, one statement at a time; the result of the last. */
+  async #script(sql: string, options: { readonly tag?: string; readonly signal?: AbortSignal }): Promise<StatementResult> {
+    const statements = splitStatements(sql);
+    if (statements.length === 0) throw new WarehouseError('WAREHOUSE_STATEMENT_FAILED', 'The SQL text holds no statement.', { sql });
+    let last: StatementResult | undefined;
+    for (const statement of statements) {
+      last = await this.#statement(statement, { tag: options.tag ?? 'sluice', idempotent: isRepeatable(statement), signal: options.signal });
+    }
+    return last as StatementResult;
+  }
+
+  /** One statement with the retry policy: repeated after any transient failure only when `idempotent`. */
+  #statement(
+    sql: string,
+    options: { readonly tag: string; readonly idempotent: boolean; readonly signal?: AbortSignal | undefined; readonly table?: string },
+  ): Promise<StatementResult> {
+    return this.#attempt(firstWords(sql), options.idempotent, options.signal, options.table, () => this.#run(sql, options.tag, options.signal, options.table));
+  }
+
+  /** One statement, no retry; driver errors are wrapped (secrets redacted). */
+  async #run(sql: string, tag: string, signal: AbortSignal | undefined, table: string | undefined, request?: LoadRequest): Promise<StatementResult> {
+    try {
+      return await this.#session.run(sql, { tag, signal });
+    } catch (error) {
+      throw this.#wrap(error, table, sql, request);
+    }
+  }
+
+  /**
+   * Run `work`, retrying after failures of the session (always: the statement did not run) and, when `repeatable`,
+   * after transient failures (network, 5xx) too, with exponential backoff; a dead session is logged in again.
+   */
+  async #attempt<T>(what: string, repeatable: boolean, signal: AbortSignal | undefined, table: string | undefined, work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      if (signal?.aborted) throw cancelled(table);
+      try {
+        return await work();
+      } catch (error) {
+        if (signal?.aborted) throw cancelled(table, error);
+        const failure = failureOf(error);
+        const retry = failure === 'session' || (failure === 'transient' && repeatable);
+        if (!retry || attempt >= this.#retry.attempts) {
+          if (failure !== 'permanent' && error instanceof WarehouseError && error.code === 'WAREHOUSE_STATEMENT_FAILED') {
+            const ambiguous = failure === 'transient' && !repeatable;
+            throw new WarehouseError(
+              'WAREHOUSE_UNAVAILABLE',
+              ambiguous
+                ? `Snowflake did not answer ${what}${table ? ` for ${table}` : ''}; the statement may or may not have run, and it is not one that can safely run twice, so it was not repeated: ${error.message}`
+                : `Snowflake could not be reached for ${what}${table ? ` (${table})` : ''} after ${attempt} attempt(s): ${error.message}`,
+              { ...(table ? { table } : {}), ...(error.sql ? { sql: error.sql } : {}), cause: error },
+            );
+          }
+          throw error;
+        }
+        if (failure === 'session') this.#session.reset();
+        const delayMs = backoff(this.#retry, attempt);
+        this.#retries++;
+        this.#options.onEvent?.({ type: 'retry', what, attempt, delayMs, failure, error: error instanceof Error ? error.message : String(error) });
+        await sleep(delayMs, signal);
+      }
+    }
+  }
+
+  /**
+   * Cleanup statements (idempotent: DROP … IF EXISTS, REMOVE), retried like any step; a failure that remains is
+   * reported as an event, never thrown — the load has committed, and the next load of the table replaces the
+   * staging table and removes the table's stage folder anyway.
+   */
+  async #cleanup(statements: readonly string[], tag: string, table: string, count: () => void): Promise<void> {
+    for (const sql of statements) {
+      try {
+        await this.#attempt(`cleanup ${table}`, true, undefined, table, () => {
+          count();
+          return this.#run(sql, tag, undefined, table);
+        });
+      } catch (error) {
+        this.#options.onEvent?.({ type: 'cleanup-failed', table, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
+
+  /** The table for a load: as this warehouse last saw it, else read (two metadata statements). */
+  async #tableFor(relation: Relation, tag: string, count: () => void): Promise<WarehouseTable | undefined> {
+    const cached = this.#tables.get(tableKey(relation));
+    if (cached) return cached;
+    count();
+    count();
+    return this.#readTable(relation, tag);
+  }
+
+  /**
+   * Read a table from Snowflake's metadata: `SHOW OBJECTS` (kind, table comment) and `SHOW COLUMNS` (types, column
+   * comments). Both are answered by the cloud services layer: no warehouse is resumed.
+   */
+  async #readTable(relation: Relation, tag: string): Promise<WarehouseTable | undefined> {
+    const where = tableLabel(relation);
+    const schema = quoteSnowflakeIdentifier(relation.schema);
+    let objects: ShowObjectRow[];
+    try {
+      const shown = await this.#run(`SHOW OBJECTS LIKE ${snowflakeLiteral(snowflakeName(relation.name))} IN SCHEMA ${schema}`, tag, undefined, where);
+      objects = toRows(shown.columns, shown.rows) as unknown as ShowObjectRow[];
+    } catch (error) {
+      if (isMissingObject(error)) return undefined;
+      throw error;
+    }
+    const object = findShownObject(objects, relation);
+    if (object === undefined) {
+      this.#tables.delete(tableKey(relation));
+      return undefined;
+    }
+    const kind = /VIEW/i.test(object.kind) ? 'VIEW' : 'TABLE';
+    let columns: ShowColumnRow[];
+    try {
+      const shown = await this.#run(`SHOW COLUMNS IN ${kind} ${this.dialect.qualify(relation)}`, tag, undefined, where);
+      columns = toRows(shown.columns, shown.rows) as unknown as ShowColumnRow[];
+    } catch (error) {
+      if (isMissingObject(error)) return undefined;
+      throw error;
+    }
+    const table = warehouseTableFromShow(relation, object, columns);
+    this.#tables.set(tableKey(relation), table);
+    return table;
+  }
+
+  /** Wrap anything thrown while talking to Snowflake into a WarehouseError, secrets redacted. */
+  #wrap(error: unknown, table: string | undefined, sql: string | undefined, request?: LoadRequest): WarehouseError {
+    if (error instanceof WarehouseError) return error;
+    const redact = (text: string) => this.#session.redactor.redact(text);
+    const e = error as { code?: unknown; sqlState?: unknown; message?: unknown };
+    const message = redact(error instanceof Error ? error.message : String(error));
+    const code = e?.code === undefined ? '' : String(e.code);
+    const cause = Object.assign(new Error(message), { code: e?.code, sqlState: e?.sqlState });
+    const at = table === undefined ? '' : ` for ${table}`;
+    const marker = new RegExp(`${UNREPRESENTABLE_MARKER}:(\\d+):([\\s\\S]*?)' is not recognized`).exec(message);
+    if (marker && request) {
+      const column = request.columns[Number(marker[1])] ?? '?';
+      const type = request.table.columns.find((c) => c.name === column)?.type;
+      const value = marker[2] ?? '';
+      const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+      const why =
+        type?.kind === 'decimal'
+          ? 'Snowflake NUMBERs hold no NaN or Infinity, and only the digits the column was created with'
+          : type?.kind === 'time'
+            ? 'Snowflake TIME ends at 23:59:59.999999999'
+            : 'Snowflake holds no dates before year 1 and no infinite dates or timestamps';
+      return new WarehouseError(
+        'UNREPRESENTABLE_VALUE',
+        `${table ?? tableLabel(request.table)} column "${column}": the value ${shown} cannot be stored exactly in Snowflake: ${why}. ` +
+          'Nothing was loaded. Fix or exclude the value in the source, or load the column as text (exclude it and select it cast to text).',
+        { ...(table ? { table } : {}), ...(sql ? { sql } : {}), cause },
+      );
+    }
+    const extra = new RegExp(`${EXTRA_FIELD_MARKER}:([^:']*):(\\d+):`).exec(message);
+    if (extra) {
+      return new WarehouseError(
+        'INVALID_LOAD_REQUEST',
+        `Load into ${table ?? '?'}: record ${extra[2]} of upload file ${extra[1]} has more fields than the ${request?.columns.length ?? '?'} columns of the request; the chunk files do not match their columns. Nothing was loaded.`,
+        { ...(table ? { table } : {}), ...(sql ? { sql } : {}), cause },
+      );
+    }
+    if (/^390(100|144|190|101|102|103)$/.test(code) || /incorrect username or password|JWT token is invalid/i.test(message)) {
+      return new WarehouseError(
+        'WAREHOUSE_UNAVAILABLE',
+        `Could not log in to Snowflake account ${this.#options.account} as ${this.#options.user}: ${message} Check the user, the password or key (from the environment) and that the key's public half is set on the user.`,
+        { cause },
+      );
+    }
+    return new WarehouseError('WAREHOUSE_STATEMENT_FAILED', `Snowflake statement failed${at}: ${code ? `${code} ` : ''}${message}`, {
+      ...(table ? { table } : {}),
+      ...(sql ? { sql } : {}),
+      cause,
+    });
+  }
+}
+
+/** The kind of failure a (wrapped or raw) error stands for. */
+function failureOf(error: unknown): FailureKind {
+  if (error instanceof WarehouseError) {
+    if (error.code !== 'WAREHOUSE_STATEMENT_FAILED' && error.code !== 'WAREHOUSE_UNAVAILABLE') return 'permanent';
+    return error.cause === undefined ? 'permanent' : classifyFailure(error.cause);
+  }
+  return classifyFailure(error);
+}
+
+function isMissingObject(error: unknown): boolean {
+  const cause = error instanceof WarehouseError ? error.cause : error;
+  return String((cause as { code?: unknown } | undefined)?.code ?? '') === '002003';
+}
+
+function backoff(policy: SnowflakeRetryPolicy, attempt: number): number {
+  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(exponential * (0.8 + 0.4 * Math.random()));
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function cancelled(table: string | undefined, cause?: unknown): WarehouseError {
+  return new WarehouseError('CANCELLED', `${table === undefined ? 'The statement' : `The work on ${table}`} was cancelled.`, {
+    ...(table === undefined ? {} : { table }),
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+function tableKey(relation: Relation): string {
+  return `${snowflakeName(relation.schema)}\u0000${snowflakeName(relation.name)}`;
+}
+
+function schemaTag(relation: Relation): string {
+  return `sluice schema ${tableLabel(relation)}`;
+}
+
+/** A stage folder name for a table: its name where it is plain, else a safe spelling plus a short hash. */
+function stagePathSegment(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9_-]/g, '_');
+  if (safe === name) return name.toLowerCase();
+  let hash = 0;
+  for (const ch of name) hash = (hash * 31 + (ch.codePointAt(0) ?? 0)) >>> 0;
+  return `${safe.toLowerCase()}-${hash.toString(16)}`;
+}
+
+/** Statements that may run twice with the same outcome: reads, and DDL that says OR REPLACE / IF [NOT] EXISTS. */
+export function isRepeatable(sql: string): boolean {
+  const text = sql.replace(/^(\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)+/, '').toUpperCase();
+  if (/^(SELECT|WITH|SHOW|DESC|DESCRIBE|LIST|LS|USE|ALTER\s+SESSION|EXPLAIN)\b/.test(text)) return true;
+  if (/^CREATE\s+OR\s+REPLACE\b/.test(text)) return true;
+  if (/^CREATE\s+(TRANSIENT\s+|TEMPORARY\s+)?(TABLE|VIEW|SCHEMA|STAGE)\s+IF\s+NOT\s+EXISTS\b/.test(text)) return true;
+  if (/^DROP\s+(TABLE|VIEW|SCHEMA|STAGE)\s+IF\s+EXISTS\b/.test(text)) return true;
+  return false;
+}
+
+function firstWords(sql: string): string {
+  return sql.trim().split(/\s+/).slice(0, 3).join(' ');
+}
+
+/** The instant of `SELECT CURRENT_TIMESTAMP()` as ISO 8601 with microseconds, in UTC. */
+function instantOf(result: StatementResult | undefined): string {
+  const value = toRows(result?.columns ?? [], result?.rows ?? [])[0]?.now;
+  const match = typeof value === 'string' ? /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}\.\d{6})\+00$/.exec(value) : null;
+  if (!match) throw new WarehouseError('WAREHOUSE_STATEMENT_FAILED', `Snowflake answered CURRENT_TIMESTAMP() with ${String(value)}, not an instant.`);
+  return `${match[1]}T${match[2]}+00:00`;
+}
+
+function firstNumber(result: StatementResult | undefined): number {
+  const value = result?.rows[0]?.[0];
+  return value === null || value === undefined ? 0 : Number(value);
+}
+
+/** The counts a DML statement reports (`number of rows inserted`, `… updated`, `… deleted`). */
+function dmlCounts(result: StatementResult | undefined): { inserted: number; updated: number; deleted: number } {
+  const counts = { inserted: 0, updated: 0, deleted: 0 };
+  if (!result) return counts;
+  result.columns.forEach((column, i) => {
+    const value = Number(result.rows[0]?.[i] ?? 0);
+    if (/inserted/i.test(column.name)) counts.inserted += value;
+    else if (/multi-joined/i.test(column.name)) return;
+    else if (/updated/i.test(column.name)) counts.updated += value;
+    else if (/deleted/i.test(column.name)) counts.deleted += value;
+  });
+  return counts;
+}
+
+/** Every file of the PUT must be UPLOADED (or SKIPPED: already there, same content). */
+function checkPut(result: StatementResult | undefined, expected: number, table: string): void {
+  const rows = toRows(result?.columns ?? [], result?.rows ?? []);
+  const bad = rows.filter((r) => !['UPLOADED', 'SKIPPED'].includes(String(r.status)));
+  if (rows.length !== expected || bad.length > 0) {
+    throw new WarehouseError(
+      'WAREHOUSE_STATEMENT_FAILED',
+      `PUT of ${expected} file(s) for ${table} did not upload them all: ${rows.map((r) => `${String(r.source)} ${String(r.status)}${r.message ? ` (${String(r.message)})` : ''}`).join(', ') || 'no files reported'}.`,
+      { table },
+    );
+  }
+}
+
+/** COPY must have loaded every file, each with exactly its records; returns the data rows staged. */
+function checkCopies(results: readonly StatementResult[], files: readonly { name: string; kind: string; rows: number }[], table: string): number {
+  const loaded = new Map<string, number>();
+  for (const result of results) {
+    for (const row of toRows(result.columns, result.rows)) {
+      const name = String(row.file ?? '').split('/').pop() ?? '';
+      if (String(row.status) !== 'LOADED') {
+        throw new WarehouseError('WAREHOUSE_STATEMENT_FAILED', `COPY into the staging table of ${table}: file ${name} was ${String(row.status)}: ${String(row.first_error ?? '')}`, { table });
+      }
+      loaded.set(name, Number(row.rows_loaded ?? 0));
+    }
+  }
+  let staged = 0;
+  for (const file of files) {
+    const rows = loaded.get(file.name);
+    if (rows === undefined) {
+      throw new WarehouseError('WAREHOUSE_STATEMENT_FAILED', `COPY into the staging table of ${table} did not load ${file.name}.`, { table });
+    }
+    if (rows !== file.rows) {
+      throw new WarehouseError(
+        'INVALID_LOAD_REQUEST',
+        `Load into ${table}: upload file ${file.name} held ${rows} record(s) where its chunk files declare ${file.rows}; a chunk file does not match its row count. Nothing was loaded.`,
+        { table },
+      );
+    }
+    if (file.kind === 'data') staged += rows;
+  }
+  return staged;
+}
+
+function loadResult(
+  request: LoadRequest,
+  counts: { staged: number; inserted: number; updated: number; deleted: number; before: number; marked: number },
+  statements: number,
+): LoadResult {
+  if (request.mode === 'replace') {
+    return { rowsStaged: counts.staged, rowsMerged: counts.inserted, inserted: counts.inserted, updated: 0, deleted: counts.before + counts.deleted, statements };
+  }
+  if (request.mode === 'append') {
+    return { rowsStaged: counts.staged, rowsMerged: counts.inserted, inserted: counts.inserted, updated: 0, deleted: 0, statements };
+  }
+  const mark = request.deletes?.mode === 'mark' && (request.deletes.files.length ?? 0) > 0;
+  const hasData = counts.staged > 0;
+  let { updated, deleted } = counts;
+  if (mark) {
+    // MERGE counts marks among the updates; with no data rows every update is a mark.
+    const marked = counts.marked >= 0 ? counts.marked : hasData ? 0 : counts.updated;
+    deleted = marked;
+    updated = Math.max(0, counts.updated - marked);
+  }
+  return { rowsStaged: counts.staged, rowsMerged: counts.inserted + updated, inserted: counts.inserted, updated, deleted, statements };
+}
