@@ -31,7 +31,10 @@ export function ingestReport(result: IngestResult): string[] {
     if (table.error) lines.push(`  ${table.table} failed [${table.error.code}]: ${table.error.message}`);
   }
   const total = result.tables.reduce((sum, t) => sum + t.rows, 0);
-  lines.push(`${formatCount(total)} rows in ${formatSeconds(result.seconds)} — ${result.status}`);
+  const statements = result.tables.reduce((sum, t) => sum + t.warehouseStatements, 0);
+  const uploaded = result.tables.reduce((sum, t) => sum + t.uploadedBytes, 0);
+  const cost = `${formatCount(statements)} warehouse statement${statements === 1 ? '' : 's'}${uploaded ? `, ${formatBytes(uploaded)} uploaded` : ''}`;
+  lines.push(`${formatCount(total)} rows in ${formatSeconds(result.seconds)}; ${cost} — ${result.status}`);
   return lines;
 }
 

@@ -36,6 +36,7 @@ const done: TableResult = {
   window: undefined,
   schemaChanges: { created: true, addedColumns: [], widenedColumns: [], droppedColumns: [] },
   warehouseStatements: 3,
+  uploadedBytes: 0,
 };
 
 describe('createRunProgress', () => {

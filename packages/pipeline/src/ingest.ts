@@ -33,6 +33,8 @@ export interface TableResult {
   readonly window: { readonly from: readonly string[] | null; readonly to: readonly string[] | null } | undefined;
   readonly schemaChanges: Omit<EnsureTableResult, 'created'> & { readonly created: boolean };
   readonly warehouseStatements: number;
+  /** Bytes uploaded to the warehouse (compressed), for engines that stage files remotely. */
+  readonly uploadedBytes: number;
   /** What delete detection found (tables with `deletes: reconcile`). */
   readonly reconcile?: ReconcileResult;
   readonly error?: { readonly code: string; readonly message: string };
@@ -152,6 +154,7 @@ async function ingestTable(
   let client: pg.Client | undefined;
   let schemaChanges: TableResult['schemaChanges'] = NO_CHANGES;
   let statements = 0;
+  let uploadedBytes = 0;
   try {
     client = await connectSource(config.source.url, 'sluice-extract');
     const source = await introspectTable(client, schema, name);
@@ -216,6 +219,7 @@ async function ingestTable(
       });
       counts = { inserted: loaded.inserted, updated: loaded.updated, deleted: loaded.deleted };
       statements += loaded.statements;
+      uploadedBytes += loaded.bytesUploaded ?? 0;
     }
     let reconcile: ReconcileResult | undefined;
     if (spec.deletes === 'reconcile' && spec.strategy !== 'full') {
@@ -261,6 +265,7 @@ async function ingestTable(
       ...counts,
       seconds: (performance.now() - started) / 1000,
       warehouseStatements: statements,
+      uploadedBytes,
     };
   } catch (error) {
     const cancelled = options.signal?.aborted === true;
@@ -299,6 +304,7 @@ function emptyResult(name: string, spec: TableConfig, status: TableResult['statu
     window: undefined,
     schemaChanges: NO_CHANGES,
     warehouseStatements: 0,
+    uploadedBytes: 0,
   };
 }
 

@@ -256,6 +256,8 @@ function runDetail(
       updated: t.updated,
       deleted: t.deleted,
       seconds: Number(t.seconds.toFixed(3)),
+      warehouseStatements: t.warehouseStatements,
+      uploadedBytes: t.uploadedBytes,
       ...(t.error ? { error: { code: t.error.code, message: t.error.message } } : {}),
     })),
     models: (build?.run.results ?? [])

@@ -101,6 +101,12 @@ describe('the NovaDrive pipeline on Snowflake (prod target, through the emulator
     expect(problems(result)).toEqual([]);
     expect(result.status).toBe('success');
     expect(result.ingest?.tables.map((t) => t.status)).toEqual(NOVADRIVE_TABLES.map(() => 'success'));
+    // The run summary counts statements and the compressed bytes PUT to the stage, per table.
+    for (const table of result.ingest?.tables ?? []) {
+      expect(table.warehouseStatements, table.table).toBeGreaterThan(0);
+      expect(table.uploadedBytes, table.table).toBeGreaterThan(0);
+      expect(table.uploadedBytes, table.table).toBeLessThan(table.bytes);
+    }
     const results = result.build?.run.results ?? [];
     expect(results.filter((r) => r.kind === 'model').map((r) => r.name)).toEqual(
       expect.arrayContaining(['stg_vendas', 'dim_clientes', 'fct_vendas', 'vendas_por_concessionaria', 'vendas_por_mes', 'vendas_por_veiculo', 'vendas_por_vendedor']),

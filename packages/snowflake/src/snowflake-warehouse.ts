@@ -291,7 +291,7 @@ export class SnowflakeWarehouse implements Warehouse {
         }
         staged = undefined;
         this.#loads++;
-        return loadResult(request, counts, statements);
+        return { ...loadResult(request, counts, statements), bytesUploaded: uploads.bytes };
       } catch (error) {
         this.#tables.delete(tableKey(request.table));
         if (staged && !signal?.aborted) {

@@ -111,6 +111,9 @@ export interface LoadResult {
   readonly deleted: number;
   /** Statements sent to the engine for this load. */
   readonly statements: number;
+  /** Bytes sent over the network to the engine (compressed files uploaded to a stage); absent when the engine
+   *  reads local files. */
+  readonly bytesUploaded?: number;
 }
 
 /**
