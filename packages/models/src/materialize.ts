@@ -13,6 +13,13 @@ export interface MaterializeContext {
   readonly runStartedAt: Date;
   /** Renders the node; `incremental` is what `is_incremental()` returns. */
   readonly compile: (incremental: boolean) => CompiledNode;
+  /** Names the run in each statement's tag (Snowflake QUERY_TAG), e.g. `sluice run <id>`. */
+  readonly tagPrefix?: string;
+}
+
+/** The tag of a node's statements: the run and the node (`sluice run 3f… model model.novadrive.fct_vendas`). */
+export function statementTag(ctx: { readonly tagPrefix?: string }, nodeId: string): string {
+  return ctx.tagPrefix ? `${ctx.tagPrefix} ${nodeId}` : nodeId;
 }
 
 /** What a materialization did. */
@@ -98,7 +105,7 @@ function sameName(a: string, b: string): boolean {
 
 /** Materialize a model as a view, a table or an incremental table. Ephemeral models are never materialized. */
 export async function materializeModel(ctx: MaterializeContext, node: ModelNode): Promise<MaterializeOutcome> {
-  const run = new Statements(ctx, node.id);
+  const run = new Statements(ctx, statementTag(ctx, node.id));
   const { dialect } = ctx.warehouse;
   if (node.materialized === 'view' || node.materialized === 'table') {
     const compiled = ctx.compile(false);
@@ -210,7 +217,7 @@ const STAGED_UPDATED_AT = '__sluice_updated_at';
  * current row closed at the run's start time.
  */
 export async function materializeSnapshot(ctx: MaterializeContext, node: SnapshotNode): Promise<MaterializeOutcome> {
-  const run = new Statements(ctx, node.id);
+  const run = new Statements(ctx, statementTag(ctx, node.id));
   const { dialect } = ctx.warehouse;
   const compiled = ctx.compile(false);
   const relation = compiled.relation as Relation;

@@ -2,7 +2,7 @@ import { runDataTest } from '@sluice/data-tests';
 import type { Relation, Row, Warehouse } from '@sluice/warehouse';
 import { WarehouseError } from '@sluice/warehouse';
 import { compiledPathOf, ProjectCompiler, type CompiledNode, type TargetConfig } from './compile-project.js';
-import { materializeModel, materializeSnapshot, type MaterializeOutcome } from './materialize.js';
+import { materializeModel, materializeSnapshot, statementTag, type MaterializeOutcome } from './materialize.js';
 import { ModelsError } from './models-error.js';
 import { redactSecrets } from './project-internals.js';
 import { formatIssue } from './project-issue.js';
@@ -82,6 +82,8 @@ export interface RunOptions {
   readonly sampleSize?: number;
   /** `run_started_at` in templates, and the time snapshots record for the check strategy and deletes. */
   readonly runStartedAt?: Date;
+  /** Prefixes every statement's tag (Snowflake QUERY_TAG) so it names the run, e.g. `sluice run <id>`. */
+  readonly tagPrefix?: string;
 }
 
 const BLOCKING: ReadonlySet<NodeStatus> = new Set(['error', 'skipped', 'cancelled', 'fail']);
@@ -228,7 +230,7 @@ export async function runProject(project: Project, warehouse: Warehouse, options
             ...(node.config.limit === undefined ? {} : { limit: node.config.limit }),
             ...(storeFailures && test.relation ? { storeFailuresIn: test.relation } : {}),
           },
-          { ...(signal === undefined ? {} : { signal }), sampleSize: options.sampleSize ?? 5, tag: node.id },
+          { ...(signal === undefined ? {} : { signal }), sampleSize: options.sampleSize ?? 5, tag: statementTag(options, node.id) },
         );
         const status: NodeStatus = outcome.status === 'cancelled' || (outcome.status === 'error' && signal?.aborted) ? 'cancelled' : outcome.status;
         const where = status === 'pass' ? '' : ` — compiled SQL: target/${base.compiledPath}`;
@@ -246,7 +248,14 @@ export async function runProject(project: Project, warehouse: Warehouse, options
       }
       const probe = compiler.relationOf(node);
       if (probe) await ensureSchema(probe.schema);
-      const ctx = { warehouse, fullRefresh, runStartedAt: started, compile, ...(signal === undefined ? {} : { signal }) };
+      const ctx = {
+        warehouse,
+        fullRefresh,
+        runStartedAt: started,
+        compile,
+        ...(signal === undefined ? {} : { signal }),
+        ...(options.tagPrefix === undefined ? {} : { tagPrefix: options.tagPrefix }),
+      };
       const outcome: MaterializeOutcome = node.kind === 'model' ? await materializeModel(ctx, node) : await materializeSnapshot(ctx, node);
       return {
         ...base,

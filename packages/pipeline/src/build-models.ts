@@ -29,6 +29,8 @@ export interface BuildOptions {
   readonly onEvent?: (event: RunEvent) => void;
   /** Environment for `env_var()` and `${env:…}` (default: the process's). */
   readonly env?: NodeJS.ProcessEnv;
+  /** The run's id, named in every statement's tag. */
+  readonly runId?: string;
 }
 
 export interface BuildResult {
@@ -86,6 +88,7 @@ export async function buildModels(options: BuildOptions): Promise<BuildResult> {
     ...(options.fullRefresh ? { fullRefresh: true } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.runId ? { tagPrefix: `sluice run ${options.runId}` } : {}),
   });
   const targetDir = path.join(options.project.dir, 'target');
   const catalog = await collectCatalog(models, options.warehouse, target).catch(() => undefined);

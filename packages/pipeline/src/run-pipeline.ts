@@ -148,6 +148,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
           project: options.project,
           warehouse: options.warehouse,
           target,
+          runId,
           signal,
           ...(options.select ? { select: options.select } : {}),
           ...(options.exclude ? { exclude: options.exclude } : {}),

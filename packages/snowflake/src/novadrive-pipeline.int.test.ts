@@ -120,6 +120,8 @@ describe('the NovaDrive pipeline on Snowflake (prod target, through the emulator
     const untagged = emulator.stats().statements.filter((s) => s.queryTag === '');
     expect(untagged.map((s) => s.sqlText.slice(0, 60))).toEqual([]);
     expect(emulator.stats().statements.some((s) => s.queryTag === `sluice run ${result.runId} table raw.vendas`)).toBe(true);
+    // Model statements name the run and the model too.
+    expect(emulator.stats().statements.some((s) => s.queryTag.startsWith(`sluice run ${result.runId} model.`) && s.queryTag.endsWith('fct_vendas'))).toBe(true);
   }, 180_000);
 
   it('a day of inserts, updates and deletes arrives, and the models follow', async () => {
