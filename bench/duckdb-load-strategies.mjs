@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { createDuckDbWarehouse, planLoad } from '../dist/index.js';
+import { createDuckDbWarehouse, planLoad } from '@sluice/duckdb';
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 // MEMORY_LIMIT (e.g. 256MB) bounds DuckDB's memory for the DELETE+INSERT part; larger work spills to disk.
