@@ -1,6 +1,6 @@
 import type { TableSchema } from '@sluice/warehouse';
 import { describe, expect, it } from 'vitest';
-import { columnComment, tableComment } from './column-metadata.js';
+import { columnComment, tableComment } from '@sluice/warehouse';
 import { planEnsureTable, validateTableSchema, widenedStorage } from './ensure-table-plan.js';
 import { warehouseTableFromCatalog, type WarehouseTable } from './warehouse-table.js';
 

@@ -12,7 +12,7 @@ import {
   type LogicalType,
   type TableSchema,
 } from '@sluice/warehouse';
-import { columnComment, tableComment } from './column-metadata.js';
+import { columnComment, tableComment } from '@sluice/warehouse';
 import { MAX_DECIMAL_WIDTH, UNCONSTRAINED_DECIMAL_SCALE, decimalStorage, duckDbTypeName } from './duckdb-dialect.js';
 import { arrayElement, normalizeTypeName, storesLogicalType } from './duckdb-type.js';
 import { findColumn, isMetadataColumn, type WarehouseTable } from './warehouse-table.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChunkFile, LoadRequest, TableSchema } from '@sluice/warehouse';
 import { describe, expect, it } from 'vitest';
-import { columnComment, tableComment } from './column-metadata.js';
+import { columnComment, tableComment } from '@sluice/warehouse';
 import { duckDbDialect } from './duckdb-dialect.js';
 import { planEnsureTable } from './ensure-table-plan.js';
 import { planLoad } from './load-plan.js';

@@ -1,6 +1,6 @@
 import type { ChunkFile, LoadRequest, TableSchema } from '@sluice/warehouse';
 import { describe, expect, it } from 'vitest';
-import { columnComment, tableComment } from './column-metadata.js';
+import { columnComment, tableComment } from '@sluice/warehouse';
 import { planLoad } from './load-plan.js';
 import { warehouseTableFromCatalog } from './warehouse-table.js';
 

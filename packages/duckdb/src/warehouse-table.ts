@@ -3,7 +3,7 @@ import {
   type LogicalType,
   type TableSchema,
 } from '@sluice/warehouse';
-import { parseColumnComment, parseTableComment } from './column-metadata.js';
+import { parseColumnComment, parseTableComment } from '@sluice/warehouse';
 import { logicalTypeFromDuckDb, storesLogicalType } from './duckdb-type.js';
 
 /** A column as the warehouse has it. */

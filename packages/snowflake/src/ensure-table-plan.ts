@@ -8,7 +8,7 @@ import {
   type EnsureTableResult,
   type TableSchema,
 } from '@sluice/warehouse';
-import { columnComment, tableComment } from './column-metadata.js';
+import { columnComment, tableComment } from '@sluice/warehouse';
 import { qualifySnowflake, quoteSnowflakeIdentifier, sameSnowflakeName, sluiceName, snowflakeLiteral, snowflakeName } from './snowflake-identifier.js';
 import { normalizeStorage, snowflakeTypeName, storesLogicalType, widenedStorage } from './snowflake-type.js';
 import { findColumn, isMetadataColumn, type WarehouseTable } from './warehouse-table.js';

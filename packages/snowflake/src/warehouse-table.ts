@@ -1,5 +1,5 @@
 import { METADATA_COLUMNS, type LogicalType, type Relation, type TableSchema } from '@sluice/warehouse';
-import { parseColumnComment, parseTableComment } from './column-metadata.js';
+import { parseColumnComment, parseTableComment } from '@sluice/warehouse';
 import { sameSnowflakeName, sluiceName, snowflakeName } from './snowflake-identifier.js';
 import { logicalTypeFromSnowflake, storageFromShowColumns, storesLogicalType } from './snowflake-type.js';
 

@@ -1,4 +1,11 @@
 export type { ChunkFile } from './chunk-file.js';
+export {
+  columnComment,
+  parseColumnComment,
+  parseTableComment,
+  tableComment,
+  type ColumnMetadata,
+} from './column-metadata.js';
 export { WarehouseError, type WarehouseErrorCode } from './errors.js';
 export {
   compareLogicalTypes,

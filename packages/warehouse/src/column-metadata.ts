@@ -1,9 +1,10 @@
-import type { Column, LogicalType } from '@sluice/warehouse';
+import type { LogicalType } from './logical-type.js';
+import type { Column } from './table-schema.js';
 
 /**
- * Snowflake keeps one NUMBER for every integer size, one VARCHAR for text, char, enums, uuids, JSON text and
- * intervals, and one FLOAT for real and double, so the logical type of each column and the table's key are recorded
- * as Snowflake COMMENTs, written by the DDL that creates or changes the column (and read back with SHOW COLUMNS):
+ * Engines lose part of a logical type (DuckDB keeps no VARCHAR length, CHAR, enum or primary key; Snowflake keeps one
+ * NUMBER for every integer size and one VARCHAR for many kinds), so each column's logical type and the table's key are
+ * recorded in the engine's column and table comments, written by the DDL that creates or changes them:
  *
  * - column: `sluice:{"type":{"kind":"text","maxLength":255},"nullable":false}`
  * - table:  `sluice:{"primaryKey":["id_vendas"]}`
