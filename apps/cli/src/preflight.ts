@@ -13,7 +13,7 @@ import {
   type SourceCheck,
   type TargetConfig,
 } from '@sluice/pipeline';
-import { closestNames } from '@sluice/pg-extract';
+import { closestNames } from '@sluice/warehouse';
 import { formatIssue, selectNodes, type Project, type ProjectIssue } from '@sluice/models';
 import { CliError, EXIT } from './exit-codes.js';
 

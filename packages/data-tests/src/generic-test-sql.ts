@@ -1,6 +1,6 @@
 import type { SqlDialect } from '@sluice/warehouse';
 import { quoteLiteral } from '@sluice/warehouse';
-import { closestNames } from './closest-names.js';
+import { closestNames } from '@sluice/warehouse';
 import { DataTestError } from './data-test-error.js';
 
 /** The generic tests built in, by name (dbt's four plus the three most used from dbt_utils). */

@@ -1,7 +1,7 @@
 import { genericTestSql } from '@sluice/data-tests';
 import type { Relation, SqlDialect } from '@sluice/warehouse';
 import { keywordArguments, type CallArguments } from './call-arguments.js';
-import { closestNames } from './closest-names.js';
+import { closestNames } from '@sluice/warehouse';
 import { ephemeralCteName, injectCtes } from './inject-ctes.js';
 import { ModelsError } from './models-error.js';
 import { configArguments, lookupEnv, lookupVariable } from './parse-hooks.js';

@@ -2,7 +2,7 @@ import { GENERIC_TEST_NAMES, isGenericTestName, validateGenericTestArgs } from '
 import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { closestNames } from './closest-names.js';
+import { closestNames } from '@sluice/warehouse';
 import { mergeConfig, validateConfig, type ConfigKind } from './node-config.js';
 import { createParseHooks, emptyParseRecord, type ParseRecord } from './parse-hooks.js';
 import {

@@ -1,6 +1,6 @@
 import { parseThreshold } from '@sluice/data-tests';
 import { z } from 'zod';
-import { closestNames } from './closest-names.js';
+import { closestNames } from '@sluice/warehouse';
 import { didYouMean, type ProjectIssue } from './project-issue.js';
 
 /** The kinds of node a config applies to. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { closestNames } from './closest-names.js';
+import { closestNames } from '@sluice/warehouse';
 import { configKeys, isConfigKey, validateConfig, type ConfigKind } from './node-config.js';
 import { didYouMean, type ProjectIssue } from './project-issue.js';
 

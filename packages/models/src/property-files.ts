@@ -1,4 +1,4 @@
-import { closestNames } from './closest-names.js';
+import { closestNames } from '@sluice/warehouse';
 import { configKeys } from './node-config.js';
 import type { ColumnDoc } from './project.js';
 import { didYouMean, type ProjectIssue } from './project-issue.js';

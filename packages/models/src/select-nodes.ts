@@ -1,4 +1,4 @@
-import { closestNames } from './closest-names.js';
+import { closestNames } from '@sluice/warehouse';
 import { reachable, topologicalOrder } from './project-graph.js';
 import { didYouMean, type ProjectIssue } from './project-issue.js';
 import type { NodeKind, Project, ProjectNode } from './project.js';

@@ -1,7 +1,7 @@
 import type { SqlDialect } from '@sluice/warehouse';
 import nunjucks from 'nunjucks';
 import { callArguments, type CallArguments } from './call-arguments.js';
-import { closestNames } from './closest-names.js';
+import { closestNames } from '@sluice/warehouse';
 import { crossEngineMacros, type TemplateFunction } from './cross-engine-macros.js';
 import { didYouMean } from './project-issue.js';
 import { parseStaticTemplate, type StaticExpression, type StaticLiteral, type StaticSegment } from './static-template.js';

@@ -1,6 +1,7 @@
 import { quoteIdentifier, quoteLiteral, type LogicalType } from '@sluice/warehouse';
 import { ExtractError } from './extract-error.js';
-import { closestNames, type SourceColumn, type SourceTable } from './introspect.js';
+import { closestNames } from '@sluice/warehouse';
+import type { SourceColumn, SourceTable } from './introspect.js';
 
 /** One element of a cursor: a column, or the first non-NULL of several (for columns that can be NULL). */
 export type CursorElement = string | { readonly coalesce: readonly string[] };

@@ -11,7 +11,7 @@ export {
   type PlannedColumn,
   type TableSpec,
 } from './extract-plan.js';
-export { closestNames, introspectTable, listTables, type Queryable, type SourceColumn, type SourceTable } from './introspect.js';
+export { introspectTable, listTables, type Queryable, type SourceColumn, type SourceTable } from './introspect.js';
 export { logicalTypeOf, type PgTypeInfo } from './pg-type.js';
 export { runExtraction, type ExtractOptions, type ExtractResult } from './run-extraction.js';
 export {
@@ -22,3 +22,5 @@ export {
   sourceKeysInBucketsSql,
   type KeyBucket,
 } from './key-buckets.js';
+/** Re-exported from @sluice/warehouse for the callers that already import it from here. */
+export { closestNames } from '@sluice/warehouse';

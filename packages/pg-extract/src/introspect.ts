@@ -1,4 +1,4 @@
-import type { Column } from '@sluice/warehouse';
+import { closestNames, type Column } from '@sluice/warehouse';
 import { ExtractError } from './extract-error.js';
 import { logicalTypeOf, type PgTypeInfo } from './pg-type.js';
 
@@ -130,28 +130,4 @@ export async function listTables(client: Queryable, schema: string): Promise<str
     [schema],
   );
   return result.rows.map((row) => row.name);
-}
-
-/** Up to three names closest to `name` by edit distance (for "did you mean" hints). */
-export function closestNames(name: string, candidates: readonly string[]): string[] {
-  const limit = Math.max(2, Math.floor(name.length / 3));
-  return candidates
-    .map((candidate) => ({ candidate, distance: editDistance(name.toLowerCase(), candidate.toLowerCase()) }))
-    .filter((entry) => entry.distance <= limit)
-    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
-    .slice(0, 3)
-    .map((entry) => entry.candidate);
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

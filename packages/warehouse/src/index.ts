@@ -1,4 +1,5 @@
 export type { ChunkFile } from './chunk-file.js';
+export { closestNames } from './closest-names.js';
 export {
   columnComment,
   parseColumnComment,

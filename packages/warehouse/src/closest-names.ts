@@ -13,7 +13,12 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] as number;
 }
 
-/** The candidates within a few edits of `name`, nearest first (at most three). */
+/**
+ * The candidates within a few edits of `name` (case-insensitive), nearest first, at most three: for "did you mean"
+ * hints in every error that names something unknown.
+ *
+ * @example closestNames('data_atualizacaoo', ['data_atualizacao', 'id']) // ['data_atualizacao']
+ */
 export function closestNames(name: string, candidates: Iterable<string>): string[] {
   const limit = Math.max(2, Math.floor(name.length / 3));
   const scored: Array<[string, number]> = [];
