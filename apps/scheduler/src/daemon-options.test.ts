@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,9 +17,13 @@ describe('parseDaemonOptions', () => {
 
   it('reads the token from a file (Docker secrets)', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-token-'));
-    writeFileSync(path.join(dir, 'token'), 'from-a-file\n');
-    expect(parseDaemonOptions([], { SLUICE_SCHEDULER_TOKEN_FILE: path.join(dir, 'token') }).token).toBe('from-a-file');
-    expect(() => parseDaemonOptions([], { SLUICE_SCHEDULER_TOKEN_FILE: path.join(dir, 'missing') })).toThrow(/SLUICE_SCHEDULER_TOKEN_FILE: cannot read .*missing \(ENOENT\)/);
+    try {
+      writeFileSync(path.join(dir, 'token'), 'from-a-file\n');
+      expect(parseDaemonOptions([], { SLUICE_SCHEDULER_TOKEN_FILE: path.join(dir, 'token') }).token).toBe('from-a-file');
+      expect(() => parseDaemonOptions([], { SLUICE_SCHEDULER_TOKEN_FILE: path.join(dir, 'missing') })).toThrow(/SLUICE_SCHEDULER_TOKEN_FILE: cannot read .*missing \(ENOENT\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses bad values, naming the flag, the variable and what is accepted', () => {
