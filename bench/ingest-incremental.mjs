@@ -1,81 +1,88 @@
 // ingest-incremental: after a 1,000,000-row initial load, 1% of the rows change (updated in place, touching their
 // cursor); the incremental run must take ≤ 10% of the initial load's time. Both measured in this run.
+//
+// The table has an index on its cursor expression, as the README asks of a large table. Measured in turn:
+//   1. default settings (late_commits: auto, which looks back on a table this size) — the headline figure;
+//   2. late_commits: scan (every run reads everything written since the last one: one sequential pass);
+//   3. late_commits: off (the cursor alone).
 import path from 'node:path';
 import { createDuckDbWarehouse } from '@sluice/duckdb';
 import { loadProjectConfig, openStateStore, runIngest } from '@sluice/pipeline';
 import { createVendasTable, median, seconds, startBenchPostgres, VENDAS_YAML, withClient, writeProject } from './_harness.mjs';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CHANGED = Math.round(ROWS / 100);
 
 const pgBench = await startBenchPostgres();
 try {
   const url = await pgBench.server.createDatabase('bench');
-  await withClient(url, (client) => createVendasTable(client, ROWS));
+  await withClient(url, async (client) => {
+    await createVendasTable(client, ROWS);
+    await client.query(`CREATE INDEX vendas_cursor ON vendas ((COALESCE(data_atualizacao, data_inclusao, '-infinity'::timestamp)), id_vendas)`);
+  });
   const dir = path.join(pgBench.root, 'project');
-  await writeProject(dir, url, VENDAS_YAML);
-  const project = await loadProjectConfig(dir);
   const warehouse = await createDuckDbWarehouse({ path: path.join(dir, 'warehouse.duckdb') });
-  const state = openStateStore(project);
-  const ingest = async () => {
+  let state;
+  let round = 0;
+  /** Change 1% of the rows, then time one incremental run; returns the run's seconds and its table result. */
+  const changeAndIngest = async (project) => {
+    round++;
+    await withClient(url, (client) =>
+      client.query(
+        // Stamped as an application does: with the transaction's time (rows sharing it are told apart by the key).
+        `UPDATE vendas SET valor_pago = valor_pago - 0.01, data_atualizacao = localtimestamp
+          WHERE id_vendas % 100 = ${round % 100}`,
+      ),
+    );
+    const start = performance.now();
     const result = await runIngest({ project, warehouse, state, workDir: path.join(dir, 'work') });
+    const time = seconds(start);
     if (result.status !== 'success') throw new Error(JSON.stringify(result.tables));
-    return result.tables[0];
-  };
-  let start = performance.now();
-  await ingest();
-  const initial = seconds(start);
-  console.log(`initial load of ${ROWS.toLocaleString()} rows: ${initial.toFixed(2)} s`);
-  const times = [];
-  for (let round = 1; round <= ROUNDS; round++) {
-    await withClient(url, (client) =>
-      client.query(
-        `UPDATE vendas SET valor_pago = valor_pago - 0.01, data_atualizacao = timestamp '2030-01-01' + interval '${round} day' + id_vendas * interval '1 microsecond'
-          WHERE id_vendas % 100 = ${round}`,
-      ),
-    );
-    start = performance.now();
-    const table = await ingest();
-    times.push(seconds(start));
+    const table = result.tables[0];
     if (table.rows < CHANGED * 0.9) throw new Error(`only ${table.rows} rows read, expected about ${CHANGED}`);
-    console.log(`round ${round}: ${table.rows.toLocaleString()} changed rows in ${times.at(-1).toFixed(3)} s`);
-  }
-  const s = median(times);
-  console.log(`median ${s.toFixed(3)} s, ${((s / initial) * 100).toFixed(1)}% of the initial load (target ≤ 10%)`);
+    return { time, table };
+  };
+  const variant = async (label, yaml) => {
+    await writeProject(dir, url, yaml);
+    const project = await loadProjectConfig(dir);
+    state ??= openStateStore(project);
+    const times = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const { time, table } = await changeAndIngest(project);
+      times.push(time);
+      console.log(`${label}, round ${round}: ${table.rows.toLocaleString()} rows (${table.read}) in ${time.toFixed(3)} s`);
+    }
+    return median(times);
+  };
 
-  // Variant: the cursor indexed and late-commit scanning off (trusting the cursor alone): no full scan per run.
-  await withClient(url, (client) =>
-    client.query(`CREATE INDEX vendas_cursor ON vendas ((COALESCE(data_atualizacao, data_inclusao, '-infinity'::timestamp)), id_vendas)`),
-  );
-  await writeProject(dir, url, VENDAS_YAML.replace('    cursor:', '    late_commits: off\n    cursor:'));
-  const trusting = await loadProjectConfig(dir);
-  const trustingTimes = [];
-  for (let round = ROUNDS + 1; round <= 2 * ROUNDS; round++) {
-    await withClient(url, (client) =>
-      client.query(
-        `UPDATE vendas SET valor_pago = valor_pago - 0.01, data_atualizacao = timestamp '2030-01-01' + interval '${round} day' + id_vendas * interval '1 microsecond'
-          WHERE id_vendas % 100 = ${round}`,
-      ),
-    );
-    start = performance.now();
-    const result = await runIngest({ project: trusting, warehouse, state, workDir: path.join(dir, 'work') });
-    trustingTimes.push(seconds(start));
-    if (result.status !== 'success') throw new Error(JSON.stringify(result.tables));
-    console.log(`round ${round} (index, late_commits: off): ${result.tables[0].rows.toLocaleString()} rows in ${trustingTimes.at(-1).toFixed(3)} s`);
-  }
+  await writeProject(dir, url, VENDAS_YAML);
+  const first = await loadProjectConfig(dir);
+  state = openStateStore(first);
+  const start = performance.now();
+  const initialResult = await runIngest({ project: first, warehouse, state, workDir: path.join(dir, 'work') });
+  const initial = seconds(start);
+  if (initialResult.status !== 'success') throw new Error(JSON.stringify(initialResult.tables));
+  console.log(`initial load of ${ROWS.toLocaleString()} rows: ${initial.toFixed(2)} s`);
+
+  const auto = await variant('default (auto: lookback)', VENDAS_YAML);
+  const scan = await variant('late_commits: scan', VENDAS_YAML.replace('    cursor:', '    late_commits: scan\n    cursor:'));
+  const off = await variant('late_commits: off', VENDAS_YAML.replace('    cursor:', '    late_commits: off\n    cursor:'));
   await warehouse.close();
   await state.close();
-  const t = median(trustingTimes);
-  console.log(`median with an index on the cursor and late_commits: off: ${t.toFixed(3)} s, ${((t / initial) * 100).toFixed(1)}% of the initial load`);
+  const pct = (s) => `${((s / initial) * 100).toFixed(1)}%`;
+  console.log(`median, default settings: ${auto.toFixed(3)} s, ${pct(auto)} of the initial load (target ≤ 10%)`);
+  console.log(`median, late_commits: scan: ${scan.toFixed(3)} s, ${pct(scan)}; late_commits: off: ${off.toFixed(3)} s, ${pct(off)}`);
   console.log(
     JSON.stringify({
       name: 'ingest-incremental',
-      seconds: +s.toFixed(3),
+      seconds: +auto.toFixed(3),
       initial_seconds: +initial.toFixed(3),
-      ratio: +(s / initial).toFixed(3),
-      indexed_no_late_scan_seconds: +t.toFixed(3),
-      indexed_no_late_scan_ratio: +(t / initial).toFixed(3),
+      ratio: +(auto / initial).toFixed(3),
+      scan_seconds: +scan.toFixed(3),
+      scan_ratio: +(scan / initial).toFixed(3),
+      off_seconds: +off.toFixed(3),
+      off_ratio: +(off / initial).toFixed(3),
     }),
   );
 } finally {

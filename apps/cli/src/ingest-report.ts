@@ -28,6 +28,7 @@ export function ingestReport(result: IngestResult): string[] {
     if (changes.droppedColumns.length) {
       lines.push(`  ${table.table}: columns gone from the source, kept and NULL from now on: ${changes.droppedColumns.join(', ')}`);
     }
+    if (table.sweepReason) lines.push(`  ${table.table}: swept for late commits: ${table.sweepReason}`);
     if (table.error) lines.push(`  ${table.table} failed [${table.error.code}]: ${table.error.message}`);
   }
   const total = result.tables.reduce((sum, t) => sum + t.rows, 0);
@@ -51,5 +52,6 @@ function describeWindow(table: TableResult): string {
   if (!table.window) return table.strategy === 'full' ? 'whole table' : '';
   const from = table.window.from ? `(${table.window.from.join(', ')})` : 'start';
   const to = table.window.to ? `(${table.window.to.join(', ')})` : 'empty';
-  return `${from} → ${to}${table.lateRows ? `, ${formatCount(table.lateRows)} late` : ''}`;
+  // Rows read at or before the previous position: late commits, backdated writes, or rows read again.
+  return `${from} → ${to}${table.lateRows ? `, ${formatCount(table.lateRows)} behind the cursor` : ''}`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterCondition, planExtraction, selectSql, upperBoundSql } from './extract-plan.js';
+import { afterCondition, changedSinceSql, planExtraction, planLateRead, selectSql, snapshotSql, upperBoundSql, type SnapshotFacts } from './extract-plan.js';
 import type { SourceColumn, SourceTable } from './introspect.js';
 import { logicalTypeOf } from './pg-type.js';
 
@@ -77,5 +77,81 @@ describe('planExtraction', () => {
     expect(() =>
       planExtraction(vendas, { strategy: 'append', cursor: ['id_vendas'], exclude: ['local'] }, { cursor: ['1', '2'], snapshotXmin: '5' }),
     ).toThrow(/resync the table/);
+  });
+
+  it('bounds the run past the previous position, counting in the same pass the rows the transaction ids do not explain', () => {
+    const plan = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'] }, undefined);
+    const changed = changedSinceSql('4294967396', '4294967500');
+    const sql = upperBoundSql(plan, ['2024-01-02 03:04:05', '9'], { changed });
+    expect(sql).toContain(`WHERE (COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp), "id_vendas") > ('2024-01-02 03:04:05'::timestamp, '9'::int4)`);
+    expect(sql).toContain(`count(*) FILTER (WHERE NOT (${changed})) OVER () AS unexplained`);
+    expect(upperBoundSql(plan, null)).not.toContain('WHERE');
+  });
+});
+
+describe('changedSinceSql', () => {
+  it('compares 32-bit xmin by age, from the low 32 bits of the 64-bit snapshot xmin', () => {
+    expect(changedSinceSql('4294967396', '4294967500')).toBe(`CASE WHEN age(xmin) <= age('100'::xid) THEN true ELSE false END`);
+  });
+
+  it('reads everything when the ids cannot be compared: too far apart, from another server, or unknown', () => {
+    expect(changedSinceSql('1000', String(1000n + 2n ** 31n))).toBeUndefined();
+    expect(changedSinceSql('5000', '4000')).toBeUndefined();
+    expect(changedSinceSql('0', '4000')).toBeUndefined();
+  });
+});
+
+describe('planLateRead', () => {
+  const cursor = [{ coalesce: ['data_atualizacao', 'data_inclusao'] }, 'id_vendas'] as const;
+  // A table of 10,000 blocks (80 MB): large enough for auto to look back rather than scan.
+  const facts: SnapshotFacts = { xmin: '2000', xmax: '2010', now: '2026-01-02 00:00:00+00', pages: 10_000, openXids: [], committedOpen: 0, sweepDue: false };
+  const position = { cursor: ['2024-01-02 03:04:05', '9'], snapshotXmin: '1000', openXids: ['1001'], sweptXmin: '900', sweptAt: '2026-01-01 12:00:00+00' };
+
+  it('auto: scans a small table or an integer cursor, looks back on a large table with a timestamp cursor', () => {
+    const auto = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'] }, position);
+    expect(auto.lateCommits).toBe('auto');
+    expect(planLateRead(auto, facts).kind).toBe('lookback');
+    expect(planLateRead(auto, { ...facts, pages: 8191 })).toMatchObject({ kind: 'sweep', where: changedSinceSql('1000', '2010') });
+    expect(planExtraction(vendas, { strategy: 'append', cursor: ['id_vendas'], exclude: ['local'] }, undefined).lateCommits).toBe('scan');
+    expect(() => planExtraction(vendas, { strategy: 'append', cursor: ['id_vendas'], exclude: ['local'], lateCommits: 'lookback' }, undefined)).toThrow(
+      /late_commits: lookback looks back in time, but the cursor starts with a integer column: use scan/,
+    );
+  });
+
+  it('looks back by an index range when nothing calls for a sweep, and keeps the last sweep', () => {
+    const plan = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'], lookbackMs: 600_000 }, position);
+    const read = planLateRead(plan, facts);
+    expect(read.kind).toBe('lookback');
+    // From the cursor, or from the clock when the cursor lies more than 14 hours ahead of UTC (a future-dated row).
+    const start =
+      `CASE WHEN '2024-01-02 03:04:05'::timestamp > ((now() AT TIME ZONE 'UTC') + interval '14 hours')::timestamp ` +
+      `THEN ((now() AT TIME ZONE 'UTC') - interval '12 hours')::timestamp ELSE '2024-01-02 03:04:05'::timestamp END`;
+    expect(read.where).toBe(
+      `COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp) >= (${start} - interval '600000 milliseconds')::timestamp` +
+        ` AND CASE WHEN ${afterCondition(plan, position.cursor)} THEN true ELSE ${changedSinceSql('1000', '2010')} END`,
+    );
+    expect(read).toMatchObject({ sweptXmin: '900', sweptAt: '2026-01-01 12:00:00+00' });
+    expect(snapshotSql(plan)).toContain(`ARRAY['1001']::xid8[]`);
+  });
+
+  it('sweeps from the last sweep when a transaction open at the last run committed, when due, or when unsure', () => {
+    const plan = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'] }, position);
+    const committed = planLateRead(plan, { ...facts, committedOpen: 1 });
+    expect(committed).toMatchObject({ kind: 'sweep', where: changedSinceSql('900', '2010'), sweptXmin: '2000', sweptAt: facts.now });
+    expect(committed.reason).toMatch(/1 transaction\(s\) open at the last run committed/);
+    expect(planLateRead(plan, { ...facts, sweepDue: true }).reason).toMatch(/last sweep was 86400 s or more ago/);
+    const crowded = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'] }, { ...position, openXids: null });
+    expect(planLateRead(crowded, facts).reason).toMatch(/more than 1000 transactions/);
+    const older = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'] }, { cursor: position.cursor, snapshotXmin: '1000' });
+    expect(planLateRead(older, facts)).toMatchObject({ kind: 'sweep', where: changedSinceSql('1000', '2010'), reason: 'no sweep recorded yet' });
+  });
+
+  it('scan sweeps every run from the previous snapshot; off reads the window; a first run reads all', () => {
+    const scan = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'], lateCommits: 'scan' }, position);
+    expect(planLateRead(scan, facts)).toMatchObject({ kind: 'sweep', where: changedSinceSql('1000', '2010'), sweptXmin: '2000' });
+    const off = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'], lateCommits: 'off' }, position);
+    expect(planLateRead(off, facts)).toMatchObject({ kind: 'window', where: afterCondition(off, position.cursor), sweptXmin: '900' });
+    const first = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'] }, undefined);
+    expect(planLateRead(first, facts)).toEqual({ kind: 'all', where: undefined, sweptXmin: '2000', sweptAt: facts.now });
   });
 });

@@ -20,10 +20,28 @@ export interface TableSpec {
   /** Columns loaded as a salted SHA-256 hex digest instead of their value (personal data). */
   readonly hash?: readonly string[];
   readonly hashSalt?: string;
-  /** `scan` (default): each run also re-reads rows written by transactions that were still open at the previous
-   *  run's snapshot, so a late commit is never lost. `off`: trust the cursor alone. */
-  readonly lateCommits?: 'scan' | 'off';
+  /**
+   * How rows committed behind the cursor (late commits, backdated writes) are found; see `LateCommits`. Default
+   * `auto`: `scan` for a table under 64 MB or a cursor that is not a date or timestamp, `lookback` otherwise
+   * (decided at each run from the table's size).
+   */
+  readonly lateCommits?: 'auto' | LateCommits;
+  /** `lookback`: how far behind the cursor each run looks, in milliseconds (default one hour). */
+  readonly lookbackMs?: number;
+  /** `lookback`: the longest time between two sweeps, in milliseconds (default one day). */
+  readonly sweepEveryMs?: number;
 }
+
+/**
+ * - `scan`: every run reads every row written since the previous run's snapshot (by the transaction id in each
+ *   row's `xmin`): one sequential pass per run; nothing committed behind the cursor is ever missed.
+ * - `lookback`: every run reads the rows past the cursor and those written since the previous snapshot within
+ *   `lookback` behind it (an index range on the cursor). A sweep — a `scan` pass over everything written since the
+ *   previous sweep — runs instead when a transaction that was open at the previous snapshot has committed since,
+ *   and at least every `sweepEvery`.
+ * - `off`: the cursor alone.
+ */
+export type LateCommits = 'scan' | 'lookback' | 'off';
 
 /** Where an incremental extraction stands; every value is Postgres's own text, so it is exact. */
 export interface ExtractPosition {
@@ -31,6 +49,13 @@ export interface ExtractPosition {
   readonly cursor: readonly string[] | null;
   /** `pg_snapshot_xmin` of the snapshot the rows were read in (a 64-bit transaction id, as text). */
   readonly snapshotXmin: string;
+  /** The transactions open at that snapshot that had written to the table (see `snapshotSql`), at most 1,000;
+   *  `null`: too many to tell. */
+  readonly openXids?: readonly string[] | null;
+  /** `pg_snapshot_xmin` of the last sweep (or first load): a sweep reads everything written since. */
+  readonly sweptXmin?: string;
+  /** When the last sweep read (the source's clock, as timestamptz text). */
+  readonly sweptAt?: string;
 }
 
 /** A column as it will be written to the chunk files. */
@@ -53,11 +78,15 @@ export interface ExtractPlan {
   readonly cursorTypes: readonly string[];
   /** Where the previous run stopped (`undefined`: first run, or `full`). */
   readonly from: ExtractPosition | undefined;
-  readonly lateCommits: boolean;
+  /** `auto` only for a date/timestamp cursor (resolved at run time by the table's size); otherwise resolved. */
+  readonly lateCommits: 'auto' | LateCommits;
+  readonly lookbackMs: number;
+  readonly sweepEveryMs: number;
 }
 
 const ORDERABLE: ReadonlySet<string> = new Set(['smallint', 'integer', 'bigint', 'decimal', 'date', 'timestamp', 'timestamptz']);
 const INFINITE: ReadonlySet<string> = new Set(['date', 'timestamp', 'timestamptz']);
+const HOUR_MS = 3_600_000;
 
 /**
  * Check a table's spec against what Postgres says about it and plan its extraction. Pure: no I/O.
@@ -124,6 +153,7 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
 
   const cursorSql: string[] = [];
   const cursorTypes: string[] = [];
+  const cursorKinds: string[] = [];
   if (spec.strategy !== 'full') {
     const cursor = spec.cursor ?? [];
     if (cursor.length === 0) problems.push(`${label}: strategy ${spec.strategy} needs a cursor`);
@@ -160,7 +190,16 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
       }
       cursorSql.push(quoted.length === 1 ? (quoted[0] as string) : `COALESCE(${quoted.join(', ')})`);
       cursorTypes.push(first.pgType);
+      cursorKinds.push(kind);
     });
+    const firstKind = cursorKinds[0];
+    if (spec.lateCommits === 'lookback' && firstKind !== undefined && !INFINITE.has(firstKind)) {
+      problems.push(
+        `${label}: late_commits: lookback looks back in time, but the cursor starts with a ${firstKind} column: use scan (or off)`,
+      );
+    }
+    if (spec.lookbackMs !== undefined && !(spec.lookbackMs >= 0)) problems.push(`${label}: lookback must be a duration of 0 or more`);
+    if (spec.sweepEveryMs !== undefined && !(spec.sweepEveryMs > 0)) problems.push(`${label}: sweep_every must be a positive duration`);
     if (spec.strategy === 'upsert' && table.primaryKey.length > 0 && cursor.length > 0) {
       const tail = cursor.slice(-table.primaryKey.length);
       const endsWithKey = tail.every((element, i) => element === table.primaryKey[i]);
@@ -190,8 +229,17 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
     cursorSql,
     cursorTypes,
     from: spec.strategy === 'full' ? undefined : from,
-    lateCommits: spec.strategy !== 'full' && (spec.lateCommits ?? 'scan') === 'scan',
+    lateCommits: resolveLateCommits(spec, cursorKinds[0]),
+    lookbackMs: spec.lookbackMs ?? HOUR_MS,
+    sweepEveryMs: spec.sweepEveryMs ?? 24 * HOUR_MS,
   };
+}
+
+function resolveLateCommits(spec: TableSpec, firstCursorKind: string | undefined): 'auto' | LateCommits {
+  if (spec.strategy === 'full') return 'off';
+  const asked = spec.lateCommits ?? 'auto';
+  if (asked !== 'auto') return asked;
+  return firstCursorKind !== undefined && INFINITE.has(firstCursorKind) ? 'auto' : 'scan';
 }
 
 /** Render one column as the chunk format wants it (see ChunkFile in @sluice/warehouse). */
@@ -240,19 +288,225 @@ export function afterCondition(plan: ExtractPlan, cursor: readonly string[]): st
 
 /** The SELECT that reads the plan's rows, optionally filtered, optionally in primary-key order. */
 export function selectSql(plan: ExtractPlan, where?: string, options: { ordered?: boolean } = {}): string {
-  const list = plan.columns.map((column) => `${column.selectSql} AS ${quoteIdentifier(column.name)}`).join(', ');
+  const columns = plan.columns.map((column) => `${column.selectSql} AS ${quoteIdentifier(column.name)}`);
   const from = `${quoteIdentifier(plan.table.schema)}.${quoteIdentifier(plan.table.name)}`;
   const order =
     options.ordered && plan.table.primaryKey.length > 0
       ? ` ORDER BY ${plan.table.primaryKey.map((key) => quoteIdentifier(key)).join(', ')}`
       : '';
-  return `SELECT ${list} FROM ${from}${where ? ` WHERE ${where}` : ''}${order}`;
+  return `SELECT ${columns.join(', ')} FROM ${from}${where ? ` WHERE ${where}` : ''}${order}`;
 }
 
-/** The query reading the cursor of the newest row (the upper bound of this run, in its snapshot). */
-export function upperBoundSql(plan: ExtractPlan): string {
-  const from = `${quoteIdentifier(plan.table.schema)}.${quoteIdentifier(plan.table.name)}`;
-  const list = plan.cursorSql.map((sql, i) => `(${sql})::text AS c${i}`).join(', ');
+/**
+ * The query reading the cursor of the newest row past `from` (of any row on a first run): the upper bound of this
+ * run, in its snapshot (no row: the position stays at `from`). With `count`, it also counts the rows past `from`
+ * (`window_rows`) in the same pass; with `changed` (see `changedSinceSql`), those of them NOT written since the
+ * previous snapshot (`unexplained`: more than 0 only when the transaction ids do not continue the previous run's,
+ * e.g. the source was restored elsewhere). With an index on the cursor, one index range scan.
+ */
+export function upperBoundSql(
+  plan: ExtractPlan,
+  from?: readonly string[] | null,
+  options: { readonly count?: boolean; readonly changed?: string | undefined } = {},
+): string {
+  const table = `${quoteIdentifier(plan.table.schema)}.${quoteIdentifier(plan.table.name)}`;
+  const list = plan.cursorSql.map((sql, i) => `(${sql})::text AS c${i}`);
+  if (options.count || options.changed) list.push('count(*) OVER () AS window_rows');
+  if (options.changed) list.push(`count(*) FILTER (WHERE NOT (${options.changed})) OVER () AS unexplained`);
   const order = plan.cursorSql.map((sql) => `${sql} DESC`).join(', ');
-  return `SELECT ${list} FROM ${from} ORDER BY ${order} LIMIT 1`;
+  const where = from ? ` WHERE ${afterCondition(plan, from)}` : '';
+  return `SELECT ${list.join(', ')} FROM ${table}${where} ORDER BY ${order} LIMIT 1`;
+}
+
+/** At most this many open transaction ids are kept in a position; with more, the next lookback run sweeps. */
+const MAX_OPEN_XIDS = 1000;
+/** Transaction ids assigned past a snapshot's xmax that are looked at one by one; with more, the next run sweeps. */
+const MAX_OPEN_RANGE = 100_000;
+
+/**
+ * The first query of an extraction, which fixes its snapshot: the snapshot's xmin and xmax, the transactions open
+ * at it (`open_xids`, up to MAX_OPEN_XIDS + 1), the source's clock, and for `lookback`: how many of the transactions open at
+ * the previous snapshot have committed since or can no longer be told (`committed_open`), and whether a sweep is
+ * due (`sweep_due`).
+ */
+export function snapshotSql(plan: ExtractPlan): string {
+  const relation = quoteLiteral(`${quoteIdentifier(plan.table.schema)}.${quoteIdentifier(plan.table.name)}`);
+  const columns = [
+    'pg_snapshot_xmin(snap.s)::text AS xmin',
+    'pg_snapshot_xmax(snap.s)::text AS xmax',
+    "now()::text AS now",
+    "current_setting('server_version_num')::int AS version",
+    `pg_relation_size(${relation}::regclass) / current_setting('block_size')::int AS pages`,
+  ];
+  const from = plan.from;
+  if (plan.lateCommits === 'lookback' || plan.lateCommits === 'auto') {
+    // Transactions open at the snapshot that matter here: its xip list and the ids from its xmax up to the next
+    // unassigned one (age() counts from there) — which running transactions hold but a snapshot does not list —
+    // kept when the transaction holds a write lock on this table (it wrote to it), or has already ended in a
+    // commit (it may have, in the moment between the snapshot and this look at the locks). An id assigned just
+    // after the snapshot may be among them: it only makes a sweep likelier.
+    columns.push(
+      `(WITH writers AS MATERIALIZED (
+          SELECT t.transactionid AS xid FROM pg_locks AS r
+            JOIN pg_locks AS t ON t.virtualtransaction = r.virtualtransaction AND t.locktype = 'transactionid'
+           WHERE r.locktype = 'relation' AND r.granted
+             AND r.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             AND r.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+             AND r.relation IN (SELECT ${relation}::regclass UNION SELECT relid FROM pg_partition_tree(${relation}::regclass))),
+        open AS (
+          SELECT pg_snapshot_xip(snap.s) AS x
+          UNION ALL
+          SELECT (pg_snapshot_xmax(snap.s)::text::numeric + g)::text::xid8
+            FROM generate_series(0, least(age(xid(pg_snapshot_xmax(snap.s))), ${MAX_OPEN_RANGE}) - 1) AS g)
+       SELECT CASE WHEN count(*) > ${MAX_OPEN_XIDS} THEN NULL ELSE coalesce(array_agg(o.x::text), '{}') END
+         FROM open AS o
+        WHERE CASE coalesce(pg_xact_status(o.x), 'committed')
+                WHEN 'aborted' THEN false
+                WHEN 'committed' THEN true
+                ELSE xid(o.x) IN (SELECT xid FROM writers) END) AS open_xids`,
+    );
+    columns.push(`age(xid(pg_snapshot_xmax(snap.s))) AS assigned_past_xmax`);
+    const open = from?.openXids ?? [];
+    // A transaction id not below this snapshot's xmax cannot be asked about (the position came from elsewhere).
+    columns.push(
+      open.length === 0
+        ? '0 AS committed_open'
+        : `(SELECT count(*) FROM unnest(ARRAY[${open.map((x) => quoteLiteral(x)).join(', ')}]::xid8[]) AS o(x)
+            WHERE CASE WHEN o.x < pg_snapshot_xmax(snap.s) THEN pg_xact_status(o.x) END IS DISTINCT FROM 'aborted'
+              AND CASE WHEN o.x < pg_snapshot_xmax(snap.s) THEN pg_xact_status(o.x) END IS DISTINCT FROM 'in progress')::int AS committed_open`,
+    );
+    columns.push(
+      from?.sweptAt
+        ? `(${quoteLiteral(from.sweptAt)}::timestamptz <= now() - interval '${plan.sweepEveryMs} milliseconds') AS sweep_due`
+        : 'true AS sweep_due',
+    );
+  }
+  return `SELECT ${columns.join(',\n       ')}\nFROM (SELECT pg_current_snapshot() AS s) AS snap`;
+}
+
+/** What the first query of an extraction found (see `snapshotSql`). */
+export interface SnapshotFacts {
+  readonly xmin: string;
+  readonly xmax: string;
+  readonly now: string;
+  /** The table's size in 8 kB blocks. */
+  readonly pages: number;
+  /** Transactions open at the snapshot that wrote to the table (see `snapshotSql`); `null`: too many to tell. */
+  readonly openXids: readonly string[] | null;
+  readonly committedOpen: number;
+  readonly sweepDue: boolean;
+}
+
+/** Read the facts out of the row `snapshotSql` returned. */
+export function snapshotFacts(row: Record<string, unknown> | undefined): SnapshotFacts {
+  const open = row?.open_xids;
+  const tooMany = Number(row?.assigned_past_xmax ?? 0) >= MAX_OPEN_RANGE;
+  const openXids = Array.isArray(open) && !tooMany ? open.map(String) : null;
+  return {
+    xmin: String(row?.xmin),
+    xmax: String(row?.xmax),
+    now: String(row?.now),
+    pages: Number(row?.pages ?? 0),
+    openXids,
+    committedOpen: Number(row?.committed_open ?? 0),
+    sweepDue: row?.sweep_due === true,
+  };
+}
+
+/**
+ * How a run reads its rows:
+ * - `all`: first run (or the table was empty): everything.
+ * - `window`: the rows past the cursor (`off`).
+ * - `sweep`: every row written since `base` (a snapshot xmin), which includes every row past the cursor; the bound
+ *   query checks that (`unexplained`). `where` undefined: ids cannot be compared, read everything.
+ * - `lookback`: rows past the cursor, and rows written since the previous snapshot within `lookback` behind it.
+ */
+export interface LateRead {
+  readonly kind: 'all' | 'window' | 'sweep' | 'lookback';
+  /** Why a lookback table swept this run. */
+  readonly reason?: string;
+  /** The row filter (`undefined`: every row). */
+  readonly where: string | undefined;
+  /** `sweep`: the condition "written since base", for the bound query's check. */
+  readonly changed?: string;
+  /** The position fields this run leaves about sweeps. */
+  readonly sweptXmin?: string;
+  readonly sweptAt?: string;
+}
+
+/** Decide how this run reads, from the plan and what the snapshot query found. Pure. */
+export function planLateRead(plan: ExtractPlan, facts: SnapshotFacts): LateRead {
+  const mode = plan.lateCommits === 'auto' ? (facts.pages < SCAN_MAX_PAGES ? 'scan' : 'lookback') : plan.lateCommits;
+  const from = plan.from;
+  const cursor = from?.cursor ?? null;
+  if (!from || cursor === null) return { kind: 'all', where: undefined, sweptXmin: facts.xmin, sweptAt: facts.now };
+  const window = afterCondition(plan, cursor);
+  const kept = { ...(from.sweptXmin ? { sweptXmin: from.sweptXmin } : {}), ...(from.sweptAt ? { sweptAt: from.sweptAt } : {}) };
+  if (mode === 'off') return { kind: 'window', where: window, ...kept };
+  const sweep = (base: string, reason: string | undefined): LateRead => {
+    const changed = changedSinceSql(base, facts.xmax);
+    return {
+      kind: 'sweep',
+      ...(reason ? { reason } : {}),
+      where: changed,
+      ...(changed ? { changed } : {}),
+      sweptXmin: facts.xmin,
+      sweptAt: facts.now,
+    };
+  };
+  if (mode === 'scan') return sweep(from.snapshotXmin, undefined);
+  const base = from.sweptXmin ?? from.snapshotXmin;
+  if (!from.sweptXmin || !from.sweptAt) return sweep(base, 'no sweep recorded yet');
+  if (from.openXids === null || from.openXids === undefined) {
+    return sweep(base, `more than ${MAX_OPEN_XIDS} transactions were open at the last run`);
+  }
+  if (facts.committedOpen > 0) {
+    return sweep(base, `${facts.committedOpen} transaction(s) open at the last run committed since`);
+  }
+  if (facts.sweepDue) return sweep(base, `the last sweep was ${plan.sweepEveryMs / 1000} s or more ago`);
+  const changed = changedSinceSql(from.snapshotXmin, facts.xmax);
+  if (!changed) return sweep(base, 'the transaction ids moved too far, or backwards');
+  const first = plan.cursorSql[0] as string;
+  const floor = `(${clockedCursor(cursor[0] as string, plan.cursorTypes[0] as string)} - interval '${plan.lookbackMs} milliseconds')::${plan.cursorTypes[0]}`;
+  return { kind: 'lookback', where: `${first} >= ${floor} AND CASE WHEN ${window} THEN true ELSE ${changed} END`, ...kept };
+}
+
+/** Below this many 8 kB blocks (64 MB), `auto` scans: a sequential pass costs milliseconds there. */
+const SCAN_MAX_PAGES = 8192;
+
+/**
+ * Where a lookback starts from: the cursor's first value — unless it lies in the future (a row stamped ahead of
+ * the clock), in which case the clock: rows written now would otherwise all land behind the lookback. A
+ * timestamptz compares with now(); a timestamp or date has no zone, so only a value more than 14 hours ahead of
+ * UTC (ahead of every zone) counts as future, and the clock then reads as 12 hours behind UTC (behind every zone).
+ */
+function clockedCursor(value: string, type: string): string {
+  const literal = `${quoteLiteral(value)}::${type}`;
+  if (type === 'timestamptz' || type === 'timestamp with time zone') return `least(${literal}, now())`;
+  const utc = `(now() AT TIME ZONE 'UTC')`;
+  return `CASE WHEN ${literal} > (${utc} + interval '14 hours')::${type} THEN (${utc} - interval '12 hours')::${type} ELSE ${literal} END`;
+}
+
+/** Transaction ids this far apart or more cannot be compared through 32-bit `xmin` (Postgres's `age` is an int4);
+ *  a margin below 2^31 leaves room for transactions begun while the run reads. */
+const XID_HORIZON = 2n ** 31n - 2n ** 24n;
+
+/**
+ * The condition selecting every row version written by a transaction that was not yet visible to the snapshot
+ * whose `pg_snapshot_xmin` was `snapshotXmin`: every such transaction has an id at or after that xmin, and an
+ * inserted or updated row carries the id of its writer in `xmin`. Those rows are what changed since that snapshot
+ * — rows past the cursor and late commits behind it alike. (Some transactions at or after that xmin had committed
+ * before the snapshot: their rows are read again, which the MERGE absorbs.) `age()` measures transaction ids back
+ * from the current one, modulo 2^32, which is exact while the two snapshots are less than 2^31 transactions apart:
+ * `undefined` (read everything) otherwise, and when the position's xmin is ahead of the current snapshot (it came
+ * from another server). Written as a CASE so Postgres tests this cheap header field first in a sequential scan.
+ *
+ * @example changedSinceSql('1000', '1200') // "CASE WHEN age(xmin) <= age('1000'::xid) THEN true ELSE false END"
+ */
+export function changedSinceSql(snapshotXmin: string, currentXmax: string): string | undefined {
+  const previous = BigInt(snapshotXmin);
+  const distance = BigInt(currentXmax) - previous;
+  // Negative: the position came from another server (or a restore); too far: beyond what 32 bits tell apart.
+  if (previous <= 0n || distance < 0n || distance >= XID_HORIZON) return undefined;
+  return `CASE WHEN age(xmin) <= age('${previous % 2n ** 32n}'::xid) THEN true ELSE false END`;
 }

@@ -2,12 +2,16 @@ export { ChunkSink } from './chunk-sink.js';
 export { describeEndpoint, ExtractError, type ExtractErrorCode } from './extract-error.js';
 export {
   afterCondition,
+  changedSinceSql,
   planExtraction,
+  planLateRead,
   selectSql,
   upperBoundSql,
   type CursorElement,
   type ExtractPlan,
   type ExtractPosition,
+  type LateCommits,
+  type LateRead,
   type PlannedColumn,
   type TableSpec,
 } from './extract-plan.js';

@@ -23,12 +23,24 @@ describe('runExtraction against a real Postgres', () => {
     await dir?.remove();
   });
 
-  async function extract(table: string, spec: TableSpec, from?: ExtractPosition): Promise<ExtractResult & { text: string }> {
+  const connect = async () => {
+    const extra = new pg.Client({ connectionString: db.url });
+    await extra.connect();
+    return extra;
+  };
+
+  /** Extract on a connection of its own; `shared`: with helper connections reading in its exported snapshot. */
+  async function extract(
+    table: string,
+    spec: TableSpec,
+    from?: ExtractPosition,
+    shared = false,
+  ): Promise<ExtractResult & { text: string }> {
     const plan = planExtraction(await introspectTable(client, 'public', table), spec, from);
     const extractor = new pg.Client({ connectionString: db.url });
     await extractor.connect();
     try {
-      const result = await runExtraction(extractor, plan, { dir: dir.path, chunkBytes: 1 << 20 });
+      const result = await runExtraction(extractor, plan, { dir: dir.path, chunkBytes: 1 << 20, ...(shared ? { connect } : {}) });
       const text = (await Promise.all(result.files.map((f) => readFile(f.path, 'utf8')))).join('');
       return { ...result, text };
     } finally {
@@ -67,11 +79,6 @@ describe('runExtraction against a real Postgres', () => {
     const main = new pg.Client({ connectionString: db.url });
     await main.connect();
     try {
-      const connect = async () => {
-        const extra = new pg.Client({ connectionString: db.url });
-        await extra.connect();
-        return extra;
-      };
       const result = await runExtraction(main, plan, { dir: dir.path, connect, parallelism: 3, parallelMinPages: 1 });
       expect(result.ranges).toBe(3);
       expect(result.files.length).toBeGreaterThanOrEqual(3);
@@ -106,36 +113,150 @@ describe('runExtraction against a real Postgres', () => {
     expect(second.text.trim().split('\n')).toEqual(['6,2024-01-01 00:00:00', '7,2024-01-01 00:00:00', '8,2024-01-01 00:00:00']);
   });
 
-  it('loads a row whose transaction began before a run and committed after it (two connections)', async () => {
-    await client.query(`CREATE TABLE late (id int PRIMARY KEY, at timestamp NOT NULL, note text)`);
-    await client.query(`INSERT INTO late VALUES (1, '2024-01-01 10:00', 'a'), (2, '2024-01-01 11:00', 'b')`);
-    const spec: TableSpec = { strategy: 'upsert', cursor: ['at', 'id'] };
-    const first = await extract('late', spec);
-    expect(first.rows).toBe(2);
+  for (const shared of [false, true]) {
+    it(`loads a row whose transaction began before a run and committed after it (two connections${shared ? ', helper reads' : ''})`, async () => {
+      const name = shared ? 'late_shared' : 'late';
+      await client.query(`CREATE TABLE ${name} (id int PRIMARY KEY, at timestamp NOT NULL, note text)`);
+      await client.query(`INSERT INTO ${name} VALUES (1, '2024-01-01 10:00', 'a'), (2, '2024-01-01 11:00', 'b')`);
+      const spec: TableSpec = { strategy: 'upsert', cursor: ['at', 'id'] };
+      const first = await extract(name, spec, undefined, shared);
+      expect(first.rows).toBe(2);
 
-    // A writer opens a transaction and writes a row stamped 10:30, before the next run's upper bound…
+      // A writer opens a transaction and writes a row stamped 10:30, before the next run's upper bound…
+      const writer = new pg.Client({ connectionString: db.url });
+      await writer.connect();
+      let second: ExtractResult & { text: string };
+      try {
+        await writer.query('BEGIN');
+        await writer.query(`INSERT INTO ${name} VALUES (3, '2024-01-01 10:30', 'late')`);
+        // …meanwhile another row commits at 12:00 and a run reads up to it, not seeing row 3.
+        await client.query(`INSERT INTO ${name} VALUES (4, '2024-01-01 12:00', 'd')`);
+        second = await extract(name, spec, first.position, shared);
+        expect(second.text).toContain('4,2024-01-01 12:00:00,d\n');
+        expect(second.text).not.toContain('late');
+        expect(second.position?.cursor).toEqual(['2024-01-01 12:00:00', '4']);
+        // The writer commits after that run: its row is behind the cursor.
+        await writer.query('COMMIT');
+      } finally {
+        await writer.end();
+      }
+      // An old row is updated behind the cursor too (a backdated write): it is read as well.
+      await client.query(`UPDATE ${name} SET note = 'fixed' WHERE id = 1`);
+      const third = await extract(name, spec, second.position, shared);
+      const lines = third.text.trim().split('\n');
+      expect(lines).toContain('1,2024-01-01 10:00:00,fixed');
+      expect(lines).toContain('3,2024-01-01 10:30:00,late');
+      // Rows of transactions newer than the previous snapshot's xmin are read again (row 4 here: its transaction
+      // began while the writer's was open), and any other open transaction on the server holds that xmin back:
+      // more rows may come, never one twice.
+      const ids = lines.map((line) => line.split(',')[0]);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(third.lateRows).toBe(third.rows);
+      expect(third.position?.cursor).toEqual(['2024-01-01 12:00:00', '4']);
+      // With late-commit scanning off, the cursor alone would have lost both: that is the failure this guards against.
+      const blind = await extract(name, { ...spec, lateCommits: 'off' }, second.position, shared);
+      expect(blind.rows).toBe(0);
+    });
+  }
+
+  it('reads rows past the cursor even when the transaction ids do not continue the previous run (source restored)', async () => {
+    await client.query(`CREATE TABLE restored (id int PRIMARY KEY, at timestamp NOT NULL)`);
+    await client.query(`INSERT INTO restored VALUES (1, '2024-01-01 10:00'), (2, '2024-01-01 11:00')`);
+    // A position whose snapshot is newer than every row, yet behind row 2's cursor: as after a restore elsewhere.
+    const now = await client.query<{ xmax: string }>(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`);
+    const position = { cursor: ['2024-01-01 10:00:00', '1'], snapshotXmin: now.rows[0]?.xmax ?? '' };
+    for (const shared of [false, true]) {
+      const result = await extract('restored', { strategy: 'upsert', cursor: ['at', 'id'] }, position, shared);
+      expect(result.text).toBe('2,2024-01-01 11:00:00\n');
+      expect(result.position?.cursor).toEqual(['2024-01-01 11:00:00', '2']);
+    }
+    // A position from a server further ahead than this one: everything is read again.
+    const ahead = await extract('restored', { strategy: 'upsert', cursor: ['at', 'id'] }, { ...position, snapshotXmin: '99999999999' });
+    expect(ahead.rows).toBe(2);
+  });
+
+  it('lookback: reads rows written behind the cursor within the lookback, sweeps when due, and says which it did', async () => {
+    await client.query(`CREATE TABLE back (id int PRIMARY KEY, at timestamptz NOT NULL, note text)`);
+    await client.query(`INSERT INTO back SELECT i, timestamptz '2024-01-01 00:00+00' + i * interval '1 minute', 'new' FROM generate_series(1, 300) i`);
+    await client.query(`CREATE INDEX back_cursor ON back (at, id)`);
+    const spec: TableSpec = { strategy: 'upsert', cursor: ['at', 'id'], lateCommits: 'lookback', lookbackMs: 3_600_000 };
+    const first = await extract('back', spec, undefined, true);
+    expect(first).toMatchObject({ rows: 300, read: 'all' });
+    expect(first.position).toMatchObject({ cursor: ['2024-01-01 05:00:00+00', '300'], sweptXmin: first.position?.snapshotXmin });
+
+    // Written now behind the cursor: row 290 (10 minutes behind, inside the hour) and row 10 (hours behind).
+    await client.query(`UPDATE back SET note = 'recent fix' WHERE id = 290`);
+    await client.query(`UPDATE back SET note = 'old fix' WHERE id = 10`);
+    await client.query(`INSERT INTO back VALUES (301, '2024-01-01 05:01+00', 'past')`);
+    const second = await extract('back', spec, first.position, true);
+    const lines = second.text.trim().split('\n');
+    expect(lines).toContain('290,2024-01-01 04:50:00+00,recent fix');
+    expect(lines).toContain('301,2024-01-01 05:01:00+00,past');
+    if (second.read === 'lookback') {
+      // The documented limit of lookback: a write more than the lookback behind the cursor waits for a sweep.
+      expect(lines).not.toContain('10,2024-01-01 00:10:00+00,old fix');
+      expect(second.lateRows).toBe(1);
+      expect(second.position?.sweptAt).toBe(first.position?.sweptAt);
+    } else {
+      // Another test's transaction, open at the first run and committed since, made this run sweep.
+      expect(second.sweepReason).toMatch(/open at the last run committed since/);
+      expect(lines).toContain('10,2024-01-01 00:10:00+00,old fix');
+    }
+    // A sweep that is due reads everything written since the last sweep, the old fix included.
+    const third = await extract('back', { ...spec, sweepEveryMs: 1 }, second.position, true);
+    expect(third.read).toBe('sweep');
+    expect(third.text).toContain('10,2024-01-01 00:10:00+00,old fix');
+    expect(third.position?.sweptXmin).toBe(third.position?.snapshotXmin);
+    expect(third.position?.cursor).toEqual(['2024-01-01 05:01:00+00', '301']);
+  });
+
+  it('lookback: a transaction open at a run that commits afterwards makes the next run sweep, whatever its cursor', async () => {
+    await client.query(`CREATE TABLE held (id int PRIMARY KEY, at timestamp NOT NULL, note text)`);
+    await client.query(`INSERT INTO held VALUES (1, '2024-01-01 10:00', 'a'), (2, '2024-01-01 11:00', 'b')`);
+    const spec: TableSpec = { strategy: 'upsert', cursor: ['at', 'id'], lateCommits: 'lookback' };
+    await client.query(`CREATE TABLE unrelated (id int)`);
+    const first = await extract('held', spec, undefined, true);
     const writer = new pg.Client({ connectionString: db.url });
+    const bystander = new pg.Client({ connectionString: db.url });
     await writer.connect();
+    await bystander.connect();
     let second: ExtractResult & { text: string };
     try {
       await writer.query('BEGIN');
-      await writer.query(`INSERT INTO late VALUES (3, '2024-01-01 10:30', 'late')`);
-      // …meanwhile another row commits at 12:00 and a run reads up to it, not seeing row 3.
-      await client.query(`INSERT INTO late VALUES (4, '2024-01-01 12:00', 'd')`);
-      second = await extract('late', spec, first.position);
-      expect(second.text).toContain('4,2024-01-01 12:00:00,d');
-      expect(second.text).not.toContain('late');
-      expect(second.position?.cursor).toEqual(['2024-01-01 12:00:00', '4']);
-      // The writer commits after that run: its row is behind the cursor.
+      await writer.query(`INSERT INTO held VALUES (3, '1999-01-01 00:00', 'long ago')`);
+      // Open too, but writing another table: it cannot leave rows behind this one's cursor.
+      await bystander.query('BEGIN');
+      await bystander.query(`INSERT INTO unrelated VALUES (1)`);
+      second = await extract('held', spec, first.position, true);
+      expect(second.text).not.toContain('long ago');
+      const xid = async (connection: pg.Client) =>
+        (await connection.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid')).rows[0]?.xid;
+      expect(second.position?.openXids).toContain(await xid(writer));
+      expect(second.position?.openXids).not.toContain(await xid(bystander));
       await writer.query('COMMIT');
+      await bystander.query('COMMIT');
     } finally {
       await writer.end();
+      await bystander.end();
     }
-    const third = await extract('late', spec, second.position);
-    expect(third.text).toContain('3,2024-01-01 10:30:00,late');
-    expect(third.lateRows).toBeGreaterThanOrEqual(1);
-    // With late-commit scanning off, the cursor alone would have lost it: that is the failure this guards against.
-    const blind = await extract('late', { ...spec, lateCommits: 'off' }, { cursor: ['2024-01-01 12:00:00', '4'], snapshotXmin: '0' });
-    expect(blind.rows).toBe(0);
+    const third = await extract('held', spec, second.position, true);
+    expect(third.read).toBe('sweep');
+    expect(third.sweepReason).toMatch(/transaction\(s\) open at the last run committed since/);
+    expect(third.text).toContain('3,1999-01-01 00:00:00,long ago');
+  });
+
+  it('lookback: a row stamped in the future does not hide the rows written now behind it', async () => {
+    await client.query(`CREATE TABLE ahead (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), note text)`);
+    await client.query(`INSERT INTO ahead VALUES (1, DEFAULT, 'a'), (2, '2099-01-01 00:00+00', 'typo')`);
+    const spec: TableSpec = { strategy: 'upsert', cursor: ['at', 'id'], lateCommits: 'lookback' };
+    const first = await extract('ahead', spec, undefined, true);
+    expect(first.position?.cursor).toEqual(['2099-01-01 00:00:00+00', '2']);
+    await client.query(`INSERT INTO ahead (id, note) VALUES (3, 'written now')`);
+    await client.query(`UPDATE ahead SET note = 'edited now', at = now() WHERE id = 1`);
+    const second = await extract('ahead', spec, first.position, true);
+    expect(['lookback', 'sweep']).toContain(second.read);
+    expect(second.text).toContain(',written now');
+    expect(second.text).toContain(',edited now');
+    expect(second.position?.cursor).toEqual(['2099-01-01 00:00:00+00', '2']);
   });
 });

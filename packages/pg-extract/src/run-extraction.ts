@@ -5,7 +5,17 @@ import { to as copyTo } from 'pg-copy-streams';
 import { quoteIdentifier, quoteLiteral, type ChunkFile } from '@sluice/warehouse';
 import { ChunkSink } from './chunk-sink.js';
 import { ExtractError } from './extract-error.js';
-import { afterCondition, selectSql, upperBoundSql, type ExtractPlan, type ExtractPosition } from './extract-plan.js';
+import {
+  afterCondition,
+  planLateRead,
+  selectSql,
+  snapshotFacts,
+  snapshotSql,
+  upperBoundSql,
+  type ExtractPlan,
+  type ExtractPosition,
+  type LateRead,
+} from './extract-plan.js';
 
 export interface ExtractOptions {
   /** Where chunk files are written (created if missing). */
@@ -34,8 +44,12 @@ export interface ExtractResult {
   readonly files: readonly ChunkFile[];
   readonly rows: number;
   readonly bytes: number;
-  /** Rows re-read because a transaction that was open at the previous run has written them since. */
+  /** Rows read at or before the previous position: late commits and backdated writes (see `LateCommits`). */
   readonly lateRows: number;
+  /** How the rows were read: everything, the window past the cursor, a sweep, or a lookback (see `LateRead`). */
+  readonly read: LateRead['kind'];
+  /** Why a `lookback` table swept this run. */
+  readonly sweepReason?: string;
   /** The position to commit once these rows are in the warehouse (`undefined` for `full`). */
   readonly position: ExtractPosition | undefined;
   /** The window read, for messages: `(a, b] ` in cursor terms. */
@@ -52,9 +66,8 @@ export interface ExtractResult {
  * and every row read, so nothing committed after the bound is half-seen. Rows stream through `COPY … TO STDOUT`
  * into chunk files; nothing is held in memory.
  *
- * Late commits: the snapshot's xmin is kept in the position; the next run also reads rows at or before its
- * starting cursor whose writing transaction is not older than that xmin (a transaction still open when this run
- * looked, or one begun since), so a row committed after the run with an old cursor value still arrives.
+ * Late commits: the snapshot's xmin (and, for `lookback`, its open transactions) is kept in the position; what the
+ * next run reads follows from it (see `LateCommits` and `planLateRead`).
  */
 export async function runExtraction(client: pg.Client, plan: ExtractPlan, options: ExtractOptions): Promise<ExtractResult> {
   const label = `${plan.table.schema}.${plan.table.name}`;
@@ -64,12 +77,29 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
     return client.query(sql);
   };
   const helpers: pg.Client[] = [];
+  /** Helper connections being closed: waited for at the end, not in the middle of the reads. */
+  const closing: Promise<unknown>[] = [];
   const abort = () => {
     // Ending the connections stops the COPYs on the server too (the backend sees the client go).
     for (const connection of [client, ...helpers]) void connection.end().catch(() => undefined);
   };
   if (options.signal?.aborted) throw new ExtractError('CANCELLED', `extraction of ${label} was cancelled`, { table: label });
   options.signal?.addEventListener('abort', abort, { once: true });
+  // The first helper connection is opened now, while this one takes its snapshot (opening one costs milliseconds).
+  const connect = options.connect;
+  let spare = connect && options.digest !== true ? connect() : undefined;
+  spare?.catch(() => undefined); // a failure surfaces where the connection is taken
+  const takeHelper = async (): Promise<pg.Client> => {
+    const next = spare ?? (connect as () => Promise<pg.Client>)();
+    spare = undefined;
+    const helper = await next;
+    helpers.push(helper);
+    if (options.signal?.aborted) {
+      void helper.end().catch(() => undefined);
+      throw new ExtractError('CANCELLED', `extraction of ${label} was cancelled`, { table: label });
+    }
+    return helper;
+  };
   await mkdir(options.dir, { recursive: true });
   const chunkBytes = options.chunkBytes ?? 128 * 1024 * 1024;
   const sinks: ChunkSink[] = [];
@@ -92,16 +122,10 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
     if (options.snapshotId) await run(`SET TRANSACTION SNAPSHOT ${quoteLiteral(options.snapshotId)}`);
     await run(SESSION_SETTINGS);
     // The first query fixes the snapshot; everything below reads in it.
-    const snapshot = await run(
-      `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax,
-              current_setting('server_version_num')::int AS version,
-              pg_relation_size(${quoteLiteral(`${quoteIdentifier(plan.table.schema)}.${quoteIdentifier(plan.table.name)}`)}::regclass)
-                / current_setting('block_size')::int AS pages`,
-    );
-    const xmin = String(snapshot.rows[0]?.xmin);
-    const xmax = String(snapshot.rows[0]?.xmax);
+    const snapshot = (await run(snapshotSql(plan))).rows[0] as Record<string, unknown> | undefined;
+    const facts = snapshotFacts(snapshot);
     const from = plan.from?.cursor ?? null;
-    const window = from ? afterCondition(plan, from) : undefined;
+    const late = plan.strategy === 'full' ? ({ kind: 'all', where: undefined } as const) : planLateRead(plan, facts);
     // A digest must not depend on the heap's physical order: read in key order then.
     const ordered = options.digest === true;
 
@@ -111,73 +135,86 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
     const snapshotId = canShare
       ? (options.snapshotId ?? String((await run('SELECT pg_export_snapshot() AS id')).rows[0]?.id))
       : undefined;
-    const ranges = canShare
-      ? blockRanges(plan, from, Number(snapshot.rows[0]?.pages ?? 0), Number(snapshot.rows[0]?.version ?? 0), options.parallelism ?? 1, options.parallelMinPages ?? PARALLEL_MIN_PAGES)
-      : [undefined];
+    const ranges =
+      canShare && late.kind === 'all'
+        ? blockRanges(plan, Number(snapshot?.pages ?? 0), Number(snapshot?.version ?? 0), options.parallelism ?? 1, options.parallelMinPages ?? PARALLEL_MIN_PAGES)
+        : [undefined];
     /** Stream one SELECT into a new sink: on a helper connection in the shared snapshot when we can, else here. */
     const read = async (prefix: string, select: string, digest: boolean) => {
       const sink = newSink(prefix, digest);
-      if (!canShare || !options.connect || !snapshotId) {
+      if (!canShare || !snapshotId) {
         await copy(client, sink, select);
         return sink;
       }
-      const helper = await options.connect();
-      helpers.push(helper);
+      const helper = await takeHelper();
       try {
         await helper.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         await helper.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshotId)}`);
         await helper.query(SESSION_SETTINGS);
         await copy(helper, sink, select);
-        await helper.query('COMMIT');
         return sink;
       } finally {
-        await helper.end().catch(() => undefined);
+        // Its read-only transaction needs no COMMIT: closing the connection ends it.
+        closing.push(helper.end().catch(() => undefined));
       }
     };
-    const windowRead = (range: string | undefined, index: number) => {
-      const where = [window, range].filter(Boolean).join(' AND ') || undefined;
+    const rangeRead = (range: string | undefined, index: number) => {
+      const where = [late.where, range].filter(Boolean).join(' AND ') || undefined;
       const prefix = ranges.length > 1 ? `${plan.table.name}-r${index + 1}` : plan.table.name;
       return read(prefix, selectSql(plan, where, { ordered }), options.digest ?? false);
     };
+    // Sweep and lookback reads also find rows behind the cursor: count the rows past it to tell how many.
+    const counts = late.kind === 'sweep' || late.kind === 'lookback';
+    let windowRows = 0;
+    let unexplained = 0;
     const upperBound = async (): Promise<string[] | null> => {
       if (plan.strategy === 'full') return null;
-      const bound = await run(upperBoundSql(plan));
+      const bound = await run(upperBoundSql(plan, from, { count: counts, changed: late.changed }));
       const row = bound.rows[0] as Record<string, string> | undefined;
+      windowRows = Number(row?.window_rows ?? 0);
+      unexplained = Number(row?.unexplained ?? 0);
       return row ? plan.cursorSql.map((_, i) => String(row[`c${i}`])) : null;
     };
-    const lateRead = async (): Promise<ChunkSink | undefined> => {
-      if (!plan.lateCommits || !window || !plan.from) return undefined;
-      const distance = BigInt(xmax) - BigInt(plan.from.snapshotXmin);
-      // The row's 32-bit xmin, read as a distance back from this snapshot's xmax (wraparound-safe below 2^31).
-      const late =
-        distance >= 2n ** 31n
-          ? `NOT (${window})`
-          : `NOT (${window}) AND ((${BigInt(xmax) % 2n ** 32n} - xmin::text::bigint + 4294967296) % 4294967296) <= ${distance}`;
-      return read(`${plan.table.name}-late`, selectSql(plan, late), false);
-    };
-    // The upper bound, the window (in ranges) and the late-commit scan each read the table: at once when other
-    // connections can share the snapshot, one after the other otherwise.
+    // The upper bound and the rows (in ranges) each read the table: at once when other connections can share the
+    // snapshot, one after the other otherwise.
     let upper: string[] | null;
-    let windowSinks: ChunkSink[];
-    let lateSink: ChunkSink | undefined;
+    let rowSinks: ChunkSink[];
     if (canShare) {
-      [upper, windowSinks, lateSink] = await Promise.all([upperBound(), Promise.all(ranges.map(windowRead)), lateRead()]);
+      [upper, rowSinks] = await Promise.all([upperBound(), Promise.all(ranges.map(rangeRead))]);
     } else {
       upper = await upperBound();
-      windowSinks = [await windowRead(undefined, 0)];
-      lateSink = await lateRead();
+      rowSinks = await Promise.all(ranges.map(rangeRead));
     }
-    const lateRows = lateSink?.rows ?? 0;
+    if (unexplained > 0 && late.changed && from) {
+      // Rows past the cursor that no transaction since the sweep's base wrote: the transaction ids do not continue
+      // the previous run's (the source was restored or replaced). Read them too; nothing is skipped.
+      const missed = `(${afterCondition(plan, from)}) AND NOT (${late.changed})`;
+      rowSinks.push(await read(`${plan.table.name}-unexplained`, selectSql(plan, missed), false));
+    }
+    const rows = rowSinks.reduce((sum, sink) => sum + sink.rows, 0);
     await run('COMMIT');
-    const position = plan.strategy === 'full' ? undefined : { cursor: upper ?? from, snapshotXmin: xmin };
+    const position: ExtractPosition | undefined =
+      plan.strategy === 'full'
+        ? undefined
+        : {
+            cursor: upper ?? from,
+            snapshotXmin: facts.xmin,
+            ...(plan.lateCommits === 'lookback' || plan.lateCommits === 'auto' ? { openXids: facts.openXids } : {}),
+            ...(late.sweptXmin ? { sweptXmin: late.sweptXmin } : {}),
+            ...(late.sweptAt ? { sweptAt: late.sweptAt } : {}),
+          };
     return {
-      files: [...windowSinks, ...(lateSink ? [lateSink] : [])].flatMap((sink) => sink.files),
+      files: rowSinks.flatMap((sink) => sink.files),
       ...progress(),
-      lateRows,
+      // Rows read at or before the previous position: late commits and backdated writes (and rows of transactions
+      // that had committed just before the previous snapshot, read again).
+      lateRows: counts ? Math.max(0, rows - windowRows) : 0,
+      read: late.kind,
+      ...(late.reason ? { sweepReason: late.reason } : {}),
       position,
       window: { from, to: upper ?? from },
       statements,
-      digest: windowSinks[0]?.digest(),
+      digest: rowSinks[0]?.digest(),
       ranges: ranges.length,
     };
   } catch (error) {
@@ -198,6 +235,8 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
     throw new ExtractError('SOURCE_QUERY_FAILED', `reading ${label} failed: ${message}`, { table: label, cause: error });
   } finally {
     options.signal?.removeEventListener('abort', abort);
+    if (spare) closing.push(spare.then((unused) => unused.end()).catch(() => undefined));
+    await Promise.all(closing);
   }
 }
 
@@ -214,13 +253,12 @@ const PARALLEL_MIN_PAGES = 8192;
  */
 function blockRanges(
   plan: ExtractPlan,
-  from: readonly string[] | null,
   pages: number,
   version: number,
   parallelism: number,
   minPages: number,
 ): (string | undefined)[] {
-  if (from || parallelism < 2 || version < 140000 || plan.table.kind !== 'r' || pages < minPages) return [undefined];
+  if (parallelism < 2 || version < 140000 || plan.table.kind !== 'r' || pages < minPages) return [undefined];
   const size = Math.ceil(pages / parallelism);
   return Array.from({ length: parallelism }, (_, i) => {
     const lower = i === 0 ? undefined : `ctid >= '(${i * size},0)'::tid`;

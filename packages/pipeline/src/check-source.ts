@@ -10,7 +10,7 @@ import {
   type TableSpec,
 } from '@sluice/pg-extract';
 import { configKeyLineFinder } from './config-key-line.js';
-import type { ConfigProblem, LoadedProject, ProjectConfig, TableConfig } from './project-config.js';
+import { tableSpecOf, type ConfigProblem, type LoadedProject, type ProjectConfig, type TableConfig } from './project-config.js';
 import { connectSource } from './source-connection.js';
 
 /** The oldest Postgres the extraction supports (`pg_snapshot_xmin`, `pg_current_snapshot`: PostgreSQL 13). */
@@ -140,18 +140,6 @@ async function checkTable(
   const columns = plan ? plan.columns.map((column) => column.name) : table.columns.map((column) => column.name);
   const readable = await canRead(client, schema, name, columns);
   return { ...base, table, plan, readable, problems };
-}
-
-/** The extraction half of a table's config, as the ingest builds it. */
-function tableSpecOf(config: ProjectConfig, spec: TableConfig): TableSpec {
-  return {
-    strategy: spec.strategy,
-    ...(spec.cursor ? { cursor: spec.cursor } : {}),
-    ...(spec.include ? { include: spec.include } : {}),
-    ...(spec.exclude ? { exclude: spec.exclude } : {}),
-    ...(spec.hash ? { hash: spec.hash, hashSalt: config.ingest.hash_salt ?? '' } : {}),
-    lateCommits: spec.late_commits,
-  };
 }
 
 /**

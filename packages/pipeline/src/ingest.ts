@@ -8,11 +8,11 @@ import {
   planExtraction,
   runExtraction,
   type ExtractPosition,
-  type TableSpec,
+  type ExtractResult,
 } from '@sluice/pg-extract';
 import { quoteLiteral, tableLabel, WarehouseError, type EnsureTableResult, type TableSchema, type Warehouse } from '@sluice/warehouse';
 import type { Position, StateStore } from '@sluice/watermark';
-import type { LoadedProject, TableConfig } from './project-config.js';
+import { tableSpecOf, type LoadedProject, type TableConfig } from './project-config.js';
 import { reconcileDeletes, type ReconcileResult } from './reconcile-deletes.js';
 import { connectSource } from './source-connection.js';
 
@@ -24,7 +24,12 @@ export interface TableResult {
   /** Rows read from the source (incl. late rows). */
   readonly rows: number;
   readonly bytes: number;
+  /** Rows read at or before the previous position: late commits and backdated writes. */
   readonly lateRows: number;
+  /** How the rows were read (see `LateRead` in @sluice/pg-extract); `undefined` when nothing was read. */
+  readonly read?: ExtractResult['read'];
+  /** Why a `late_commits: lookback` table swept this run. */
+  readonly sweepReason?: string;
   readonly inserted: number;
   readonly updated: number;
   readonly deleted: number;
@@ -159,15 +164,7 @@ async function ingestTable(
     client = await connectSource(config.source.url, 'sluice-extract');
     const source = await introspectTable(client, schema, name);
     const watermark = options.fullRefresh ? undefined : await options.state.read(stateKey);
-    const tableSpec: TableSpec = {
-      strategy: spec.strategy,
-      ...(spec.cursor ? { cursor: spec.cursor } : {}),
-      ...(spec.include ? { include: spec.include } : {}),
-      ...(spec.exclude ? { exclude: spec.exclude } : {}),
-      ...(spec.hash ? { hash: spec.hash, hashSalt: config.ingest.hash_salt ?? '' } : {}),
-      lateCommits: spec.late_commits,
-    };
-    const plan = planExtraction(source, tableSpec, toExtractPosition(watermark?.position));
+    const plan = planExtraction(source, tableSpecOf(config, spec), toExtractPosition(watermark?.position));
     const target: TableSchema = {
       schema: config.raw_schema,
       name,
@@ -192,6 +189,8 @@ async function ingestTable(
       rows: extracted.rows,
       bytes: extracted.bytes,
       lateRows: extracted.lateRows,
+      read: extracted.read,
+      ...(extracted.sweepReason ? { sweepReason: extracted.sweepReason } : {}),
       window: spec.strategy === 'full' ? undefined : extracted.window,
       schemaChanges,
     };
@@ -253,6 +252,11 @@ async function ingestTable(
         : {
             cursor: extracted.position?.cursor ? [...extracted.position.cursor] : null,
             snapshotXmin: extracted.position?.snapshotXmin ?? null,
+            ...(extracted.position?.openXids !== undefined
+              ? { openXids: extracted.position.openXids ? [...extracted.position.openXids] : null }
+              : {}),
+            ...(extracted.position?.sweptXmin ? { sweptXmin: extracted.position.sweptXmin } : {}),
+            ...(extracted.position?.sweptAt ? { sweptAt: extracted.position.sweptAt } : {}),
             ...(reconcile ? { keysDigest: reconcile.keysDigest } : {}),
           };
     if (!unchanged || JSON.stringify(position) !== JSON.stringify(watermark?.position)) {
@@ -282,10 +286,17 @@ async function ingestTable(
 
 function toExtractPosition(position: Position | undefined): ExtractPosition | undefined {
   if (!position || typeof position.snapshotXmin !== 'string') return undefined;
-  const cursor = position.cursor;
+  const strings = (value: unknown): string[] | undefined =>
+    Array.isArray(value) && value.every((item) => typeof item === 'string') ? (value as string[]) : undefined;
+  const { cursor, openXids, sweptXmin, sweptAt } = position;
+  const open = strings(openXids);
   return {
-    cursor: Array.isArray(cursor) && cursor.every((value) => typeof value === 'string') ? (cursor as string[]) : null,
+    cursor: strings(cursor) ?? null,
     snapshotXmin: position.snapshotXmin,
+    // Absent (an older position) or unreadable: undefined, and a lookback table sweeps once.
+    ...(openXids === null ? { openXids: null } : open ? { openXids: open } : {}),
+    ...(typeof sweptXmin === 'string' ? { sweptXmin } : {}),
+    ...(typeof sweptAt === 'string' ? { sweptAt } : {}),
   };
 }
 

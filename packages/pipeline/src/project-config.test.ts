@@ -29,7 +29,7 @@ describe('parseProjectConfig', () => {
     const config = parseProjectConfig(valid, '/project/sluice.yml', { SHOP_PG_URL: 'postgres://u:p@h/db' });
     expect(config.source).toEqual({ url: 'postgres://u:p@h/db', schema: 'public' });
     expect(config.raw_schema).toBe('raw');
-    expect(config.tables.orders).toMatchObject({ strategy: 'upsert', deletes: 'none', late_commits: 'scan' });
+    expect(config.tables.orders).toMatchObject({ strategy: 'upsert', deletes: 'none', late_commits: 'auto' });
     expect(config.ingest).toMatchObject({ parallelism: 4, chunk_mb: 128, first_load_parallelism: 2 });
   });
 

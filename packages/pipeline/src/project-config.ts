@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import type { TableSpec } from '@sluice/pg-extract';
 import { closestNames } from '@sluice/warehouse';
-import { scheduleConfigSchema } from './schedule-config.js';
+import { durationSchema, scheduleConfigSchema } from './schedule-config.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'must be a plain SQL identifier (letters, digits, _)');
 
@@ -23,8 +24,15 @@ export const tableConfigSchema = z.strictObject({
   exclude: z.array(identifier).optional(),
   /** Columns loaded as a salted SHA-256 digest (personal data). */
   hash: z.array(identifier).optional(),
-  /** `scan` (default): re-read rows of transactions that were open at the last run, so late commits arrive. */
-  late_commits: z.enum(['scan', 'off']).default('scan'),
+  /**
+   * How rows committed behind the cursor are found (see LateCommits in @sluice/pg-extract): `auto` (default) is
+   * `lookback` for a date/timestamp cursor and `scan` otherwise.
+   */
+  late_commits: z.enum(['auto', 'scan', 'lookback', 'off']).default('auto'),
+  /** `lookback`: how far behind the cursor each run looks (default 1h). */
+  lookback: durationSchema.optional(),
+  /** `lookback`: the longest time between two sweeps (default 1d). */
+  sweep_every: durationSchema.optional(),
 });
 
 const duckdbTarget = z.strictObject({
@@ -279,4 +287,18 @@ function substituteEnv(
     );
   }
   return value;
+}
+
+/** The extraction half of a table's config, as `@sluice/pg-extract` takes it. */
+export function tableSpecOf(config: ProjectConfig, spec: TableConfig): TableSpec {
+  return {
+    strategy: spec.strategy,
+    ...(spec.cursor ? { cursor: spec.cursor } : {}),
+    ...(spec.include ? { include: spec.include } : {}),
+    ...(spec.exclude ? { exclude: spec.exclude } : {}),
+    ...(spec.hash ? { hash: spec.hash, hashSalt: config.ingest.hash_salt ?? '' } : {}),
+    lateCommits: spec.late_commits,
+    ...(spec.lookback !== undefined ? { lookbackMs: spec.lookback } : {}),
+    ...(spec.sweep_every !== undefined ? { sweepEveryMs: spec.sweep_every } : {}),
+  };
 }

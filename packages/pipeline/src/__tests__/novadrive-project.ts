@@ -9,9 +9,18 @@ import { loadProjectConfig, type LoadedProject } from '../project-config.js';
 
 const INGEST_YML = fileURLToPath(new URL('./novadrive-ingest.yml', import.meta.url));
 
-/** Write a NovaDrive project (the ingestion half of sql-models/sluice.yml) into `dir`, pointed at `sourceUrl`. */
-export async function writeNovaDriveProject(dir: string, sourceUrl: string, extra = ''): Promise<LoadedProject> {
-  const ingest = await readFile(INGEST_YML, 'utf8');
+/** Write a NovaDrive project (the ingestion half of sql-models/sluice.yml) into `dir`, pointed at `sourceUrl`;
+ *  `lateCommits` overrides the tables' `late_commits`. */
+export async function writeNovaDriveProject(
+  dir: string,
+  sourceUrl: string,
+  extra = '',
+  options: { readonly lateCommits?: 'scan' | 'lookback' | 'off' } = {},
+): Promise<LoadedProject> {
+  let ingest = await readFile(INGEST_YML, 'utf8');
+  if (options.lateCommits) {
+    ingest = ingest.replaceAll('    strategy: upsert\n', `    strategy: upsert\n    late_commits: ${options.lateCommits}\n`);
+  }
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'sluice.yml'), `name: novadrive\n${ingest}${extra}`);
   return loadProjectConfig(dir, { SLUICE_SOURCE_URL: sourceUrl, SLUICE_HOME: path.join(dir, '.sluice') });
