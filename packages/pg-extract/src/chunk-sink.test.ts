@@ -9,10 +9,10 @@ describe('ChunkSink', () => {
   let remove: (() => Promise<void>) | undefined;
   afterEach(async () => remove?.());
 
-  async function sinkOf(pieces: string[], chunkBytes: number) {
+  async function sinkOf(pieces: string[], chunkBytes: number, flagged = false) {
     const dir = await createTempDir();
     remove = dir.remove;
-    const sink = new ChunkSink({ dir: dir.path, prefix: 't', chunkBytes });
+    const sink = new ChunkSink({ dir: dir.path, prefix: 't', chunkBytes, flagged });
     await pipeline(Readable.from(pieces.map((p) => Buffer.from(p))), sink);
     const contents = await Promise.all(sink.files.map((f) => readFile(f.path, 'utf8')));
     return { sink, contents };
@@ -42,5 +42,26 @@ describe('ChunkSink', () => {
     const { sink } = await sinkOf([], 100);
     expect(sink.files).toEqual([]);
     expect(sink.rows).toBe(0);
+  });
+
+  it('flagged: counts and strips the trailing boolean of every record, wherever the stream is split', async () => {
+    const records = ['1,"a\nb,t",x', '2,"say ""f""\n,"', '3,,""', '4,plain,z', '5,"ü\n€",w'];
+    const flags = ['t', 'f', 'f', 't', 'f'];
+    const text = records.map((record, i) => `${record},${flags[i]}\n`).join('');
+    const expected = records.map((record) => `${record}\n`).join('');
+    for (let cut = 1; cut < text.length; cut++) {
+      const { sink, contents } = await sinkOf([text.slice(0, cut), text.slice(cut)], 16, true);
+      expect(contents.join(''), `split at ${cut}`).toBe(expected);
+      expect(sink.rows).toBe(5);
+      expect(sink.trueFlags).toBe(2);
+      expect(sink.files.reduce((n, f) => n + f.bytes, 0)).toBe(Buffer.byteLength(expected));
+      await remove?.();
+      remove = undefined;
+    }
+  });
+
+  it('flagged: refuses a record without its flag, and a stream ending inside a record', async () => {
+    await expect(sinkOf(['1,x\n'], 100, true)).rejects.toThrow(/does not end in a boolean field/);
+    await expect(sinkOf(['1,x,t\n2,y'], 100, true)).rejects.toThrow(/ended inside a record/);
   });
 });

@@ -7,12 +7,19 @@ import type { ChunkFile } from '@sluice/warehouse';
 
 const QUOTE = 0x22;
 const NEWLINE = 0x0a;
+const COMMA = 0x2c;
+const TRUE = 0x74; // t
+const FALSE = 0x66; // f
+const NEWLINE_BYTE = Buffer.from('\n');
 
 /**
  * A writable that takes Postgres CSV (as `COPY … TO STDOUT (FORMAT csv)` streams it) and writes it into chunk files
  * of about `chunkBytes` each, cutting only between records. Records may hold newlines inside quotes: a newline ends a
  * record only when the number of quote characters since the record began is even (`""` inside a quoted value counts
  * twice). Quote and newline bytes never occur inside UTF-8 multi-byte sequences, so scanning bytes is safe.
+ *
+ * With `flagged: true`, every record ends in one extra boolean field (`,t` or `,f`, as Postgres writes a boolean)
+ * that is counted (`trueFlags`) and removed: the files hold the records without it.
  */
 export class ChunkSink extends Writable {
   readonly files: ChunkFile[] = [];
@@ -23,13 +30,20 @@ export class ChunkSink extends Writable {
   private inQuotes = false;
   private sequence = 0;
   private readonly hash: Hash | undefined;
+  private readonly flagged: boolean;
+  /** Flagged mode: the bytes of a record not yet ended (already scanned for quotes). */
+  private carry: Buffer = Buffer.alloc(0);
+  /** Flagged mode: records whose trailing flag was `t`. */
+  trueFlags = 0;
 
-  constructor(options: { dir: string; prefix: string; chunkBytes: number; digest?: boolean }) {
+  constructor(options: { dir: string; prefix: string; chunkBytes: number; digest?: boolean; flagged?: boolean }) {
     super({ highWaterMark: 1 << 20 });
     this.dir = options.dir;
     this.prefix = options.prefix;
     this.chunkBytes = options.chunkBytes;
     this.hash = options.digest ? createHash('sha256') : undefined;
+    this.flagged = options.flagged === true;
+    if (this.flagged && this.hash) throw new Error('ChunkSink: a flagged stream cannot be digested');
   }
 
   /** SHA-256 (hex) of every byte written, when constructed with `digest: true` (call after the stream ended). */
@@ -48,11 +62,49 @@ export class ChunkSink extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.writeBuffer(chunk).then(() => callback(), callback);
+    (this.flagged ? this.writeFlagged(chunk) : this.writeBuffer(chunk)).then(() => callback(), callback);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
+    if (this.carry.length > 0) {
+      callback(new Error(`ChunkSink: the stream ended inside a record (${this.carry.length} bytes after the last newline)`));
+      return;
+    }
     this.closeCurrent().then(() => callback(), callback);
+  }
+
+  /** Flagged mode: write whole records only, each without its trailing `,t`/`,f`; keep the unfinished one. */
+  private async writeFlagged(buffer: Buffer): Promise<void> {
+    const data = this.carry.length > 0 ? Buffer.concat([this.carry, buffer]) : buffer;
+    let position = this.carry.length;
+    let recordStart = 0;
+    const parts: Buffer[] = [];
+    let rows = 0;
+    for (;;) {
+      const newline = data.indexOf(NEWLINE, position);
+      const end = newline === -1 ? data.length : newline;
+      let quote = data.indexOf(QUOTE, position);
+      while (quote !== -1 && quote < end) {
+        this.inQuotes = !this.inQuotes;
+        quote = data.indexOf(QUOTE, quote + 1);
+      }
+      if (newline === -1) break;
+      position = newline + 1;
+      if (this.inQuotes) continue;
+      const flag = data[newline - 1];
+      if (newline - 2 < recordStart || data[newline - 2] !== COMMA || (flag !== TRUE && flag !== FALSE)) {
+        throw new Error('ChunkSink: a flagged record does not end in a boolean field');
+      }
+      if (flag === TRUE) this.trueFlags++;
+      parts.push(data.subarray(recordStart, newline - 2), NEWLINE_BYTE);
+      rows++;
+      recordStart = position;
+    }
+    // Copied: the tail must not keep the whole (possibly large) buffer alive.
+    this.carry = Buffer.from(data.subarray(recordStart));
+    if (rows === 0) return;
+    await this.append(Buffer.concat(parts), rows);
+    if ((this.current?.bytes ?? 0) >= this.chunkBytes) await this.closeCurrent();
   }
 
   private async writeBuffer(buffer: Buffer): Promise<void> {

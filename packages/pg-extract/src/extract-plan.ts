@@ -286,9 +286,11 @@ export function afterCondition(plan: ExtractPlan, cursor: readonly string[]): st
   return plan.cursorSql.length === 1 ? `${left} > ${right}` : `(${left}) > (${right})`;
 }
 
-/** The SELECT that reads the plan's rows, optionally filtered, optionally in primary-key order. */
-export function selectSql(plan: ExtractPlan, where?: string, options: { ordered?: boolean } = {}): string {
+/** The SELECT that reads the plan's rows, optionally filtered, optionally in primary-key order, optionally with a
+ *  trailing boolean field (`flag`, a condition) after the columns (see ChunkSink's `flagged`). */
+export function selectSql(plan: ExtractPlan, where?: string, options: { ordered?: boolean; flag?: string } = {}): string {
   const columns = plan.columns.map((column) => `${column.selectSql} AS ${quoteIdentifier(column.name)}`);
+  if (options.flag) columns.push(`(${options.flag}) AS "__sluice_flag"`);
   const from = `${quoteIdentifier(plan.table.schema)}.${quoteIdentifier(plan.table.name)}`;
   const order =
     options.ordered && plan.table.primaryKey.length > 0
@@ -419,7 +421,8 @@ export function snapshotFacts(row: Record<string, unknown> | undefined): Snapsho
  * - `window`: the rows past the cursor (`off`).
  * - `sweep`: every row written since `base` (a snapshot xmin), which includes every row past the cursor; the bound
  *   query checks that (`unexplained`). `where` undefined: ids cannot be compared, read everything.
- * - `lookback`: rows past the cursor, and rows written since the previous snapshot within `lookback` behind it.
+ * - `lookback`: rows past the cursor, and rows written since the previous snapshot within `lookback` behind it;
+ *   `flag` tells the two apart (true: past the cursor).
  */
 export interface LateRead {
   readonly kind: 'all' | 'window' | 'sweep' | 'lookback';
@@ -429,6 +432,8 @@ export interface LateRead {
   readonly where: string | undefined;
   /** `sweep`: the condition "written since base", for the bound query's check. */
   readonly changed?: string;
+  /** `lookback`: true for a row past the cursor (read as a trailing field, to count the rows behind it). */
+  readonly flag?: string;
   /** The position fields this run leaves about sweeps. */
   readonly sweptXmin?: string;
   readonly sweptAt?: string;
@@ -468,7 +473,12 @@ export function planLateRead(plan: ExtractPlan, facts: SnapshotFacts): LateRead 
   if (!changed) return sweep(base, 'the transaction ids moved too far, or backwards');
   const first = plan.cursorSql[0] as string;
   const floor = `(${clockedCursor(cursor[0] as string, plan.cursorTypes[0] as string)} - interval '${plan.lookbackMs} milliseconds')::${plan.cursorTypes[0]}`;
-  return { kind: 'lookback', where: `${first} >= ${floor} AND CASE WHEN ${window} THEN true ELSE ${changed} END`, ...kept };
+  return {
+    kind: 'lookback',
+    where: `${first} >= ${floor} AND CASE WHEN ${window} THEN true ELSE ${changed} END`,
+    flag: window,
+    ...kept,
+  };
 }
 
 /** Below this many 8 kB blocks (64 MB), `auto` scans: a sequential pass costs milliseconds there. */

@@ -41,6 +41,7 @@ describe('runExtraction against a real Postgres', () => {
     await extractor.connect();
     try {
       const result = await runExtraction(extractor, plan, { dir: dir.path, chunkBytes: 1 << 20, ...(shared ? { connect } : {}) });
+      await result.closed;
       const text = (await Promise.all(result.files.map((f) => readFile(f.path, 'utf8')))).join('');
       return { ...result, text };
     } finally {
@@ -80,6 +81,7 @@ describe('runExtraction against a real Postgres', () => {
     await main.connect();
     try {
       const result = await runExtraction(main, plan, { dir: dir.path, connect, parallelism: 3, parallelMinPages: 1 });
+      await result.closed;
       expect(result.ranges).toBe(3);
       expect(result.files.length).toBeGreaterThanOrEqual(3);
       const ids = (await Promise.all(result.files.map((f) => readFile(f.path, 'utf8'))))

@@ -59,6 +59,8 @@ export interface ExtractResult {
   readonly digest: string | undefined;
   /** Block ranges the rows were read in (1 unless a large first load was split). */
   readonly ranges: number;
+  /** Settles once every helper connection is closed (await it before dropping the database, say). */
+  readonly closed: Promise<void>;
 }
 
 /**
@@ -89,6 +91,12 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
   const connect = options.connect;
   let spare = connect && options.digest !== true ? connect() : undefined;
   spare?.catch(() => undefined); // a failure surfaces where the connection is taken
+  /** Every helper connection closed (an unused spare too). */
+  const settle = async (): Promise<void> => {
+    if (spare) closing.push(spare.then((unused) => unused.end()).catch(() => undefined));
+    spare = undefined;
+    await Promise.all(closing);
+  };
   const takeHelper = async (): Promise<pg.Client> => {
     const next = spare ?? (connect as () => Promise<pg.Client>)();
     spare = undefined;
@@ -103,8 +111,8 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
   await mkdir(options.dir, { recursive: true });
   const chunkBytes = options.chunkBytes ?? 128 * 1024 * 1024;
   const sinks: ChunkSink[] = [];
-  const newSink = (prefix: string, digest: boolean) => {
-    const sink = new ChunkSink({ dir: options.dir, prefix, chunkBytes, digest });
+  const newSink = (prefix: string, digest: boolean, flagged = false) => {
+    const sink = new ChunkSink({ dir: options.dir, prefix, chunkBytes, digest, flagged });
     sinks.push(sink);
     return sink;
   };
@@ -118,9 +126,7 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
     await copyInto(connection, sink, sql, options.onProgress ? () => options.onProgress?.(progress()) : undefined);
   };
   try {
-    await run('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    if (options.snapshotId) await run(`SET TRANSACTION SNAPSHOT ${quoteLiteral(options.snapshotId)}`);
-    await run(SESSION_SETTINGS);
+    await run(beginSql(options.snapshotId));
     // The first query fixes the snapshot; everything below reads in it.
     const snapshot = (await run(snapshotSql(plan))).rows[0] as Record<string, unknown> | undefined;
     const facts = snapshotFacts(snapshot);
@@ -139,37 +145,50 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
       canShare && late.kind === 'all'
         ? blockRanges(plan, Number(snapshot?.pages ?? 0), Number(snapshot?.version ?? 0), options.parallelism ?? 1, options.parallelMinPages ?? PARALLEL_MIN_PAGES)
         : [undefined];
-    /** Stream one SELECT into a new sink: on a helper connection in the shared snapshot when we can, else here. */
-    const read = async (prefix: string, select: string, digest: boolean) => {
-      const sink = newSink(prefix, digest);
-      if (!canShare || !snapshotId) {
-        await copy(client, sink, select);
-        return sink;
-      }
+    /** Run `work` on a helper connection in the shared snapshot (here when there is none). */
+    const elsewhere = async <T>(work: (connection: pg.Client) => Promise<T>): Promise<T> => {
+      if (!canShare || !snapshotId) return work(client);
       const helper = await takeHelper();
       try {
-        await helper.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        await helper.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshotId)}`);
-        await helper.query(SESSION_SETTINGS);
-        await copy(helper, sink, select);
-        return sink;
+        await helper.query(beginSql(snapshotId));
+        return await work(helper);
       } finally {
         // Its read-only transaction needs no COMMIT: closing the connection ends it.
         closing.push(helper.end().catch(() => undefined));
       }
     };
+    /** Stream one SELECT into a new sink, on this connection or (`helper`) another in the shared snapshot. */
+    const read = async (prefix: string, select: string, options: { digest?: boolean; flagged?: boolean; helper?: boolean } = {}) => {
+      const sink = newSink(prefix, options.digest ?? false, options.flagged ?? false);
+      await (options.helper ? elsewhere((connection) => copy(connection, sink, select)) : copy(client, sink, select));
+      return sink;
+    };
+    // One read goes on this connection while a helper reads the bound; the ranges of a split first load each go on
+    // a helper while this connection reads the bound.
+    const split = ranges.length > 1;
     const rangeRead = (range: string | undefined, index: number) => {
       const where = [late.where, range].filter(Boolean).join(' AND ') || undefined;
-      const prefix = ranges.length > 1 ? `${plan.table.name}-r${index + 1}` : plan.table.name;
-      return read(prefix, selectSql(plan, where, { ordered }), options.digest ?? false);
+      const prefix = split ? `${plan.table.name}-r${index + 1}` : plan.table.name;
+      const flag = late.kind === 'lookback' ? late.flag : undefined;
+      return read(prefix, selectSql(plan, where, { ordered, ...(flag ? { flag } : {}) }), {
+        digest: options.digest ?? false,
+        flagged: flag !== undefined,
+        helper: split,
+      });
     };
-    // Sweep and lookback reads also find rows behind the cursor: count the rows past it to tell how many.
-    const counts = late.kind === 'sweep' || late.kind === 'lookback';
+    // A sweep also finds rows behind the cursor: the bound query counts those past it (a lookback read flags them).
+    const counts = late.kind === 'sweep';
     let windowRows = 0;
     let unexplained = 0;
     const upperBound = async (): Promise<string[] | null> => {
       if (plan.strategy === 'full') return null;
-      const bound = await run(upperBoundSql(plan, from, { count: counts, changed: late.changed }));
+      const sql = upperBoundSql(plan, from, { count: counts, changed: late.changed });
+      const bound = split
+        ? await run(sql)
+        : await elsewhere((connection) => {
+            statements.push(sql);
+            return connection.query(sql);
+          });
       const row = bound.rows[0] as Record<string, string> | undefined;
       windowRows = Number(row?.window_rows ?? 0);
       unexplained = Number(row?.unexplained ?? 0);
@@ -189,7 +208,7 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
       // Rows past the cursor that no transaction since the sweep's base wrote: the transaction ids do not continue
       // the previous run's (the source was restored or replaced). Read them too; nothing is skipped.
       const missed = `(${afterCondition(plan, from)}) AND NOT (${late.changed})`;
-      rowSinks.push(await read(`${plan.table.name}-unexplained`, selectSql(plan, missed), false));
+      rowSinks.push(await read(`${plan.table.name}-unexplained`, selectSql(plan, missed)));
     }
     const rows = rowSinks.reduce((sum, sink) => sum + sink.rows, 0);
     await run('COMMIT');
@@ -208,7 +227,12 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
       ...progress(),
       // Rows read at or before the previous position: late commits and backdated writes (and rows of transactions
       // that had committed just before the previous snapshot, read again).
-      lateRows: counts ? Math.max(0, rows - windowRows) : 0,
+      lateRows:
+        late.kind === 'sweep'
+          ? Math.max(0, rows - windowRows)
+          : late.kind === 'lookback'
+            ? rows - rowSinks.reduce((sum, sink) => sum + sink.trueFlags, 0)
+            : 0,
       read: late.kind,
       ...(late.reason ? { sweepReason: late.reason } : {}),
       position,
@@ -216,10 +240,13 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
       statements,
       digest: rowSinks[0]?.digest(),
       ranges: ranges.length,
+      // Helper connections close in the background: the rows are ready before that.
+      closed: settle(),
     };
   } catch (error) {
     for (const sink of sinks) sink.destroy();
     await client.query('ROLLBACK').catch(() => undefined);
+    await settle();
     if (options.signal?.aborted) {
       throw new ExtractError('CANCELLED', `extraction of ${label} was cancelled`, { table: label, cause: error });
     }
@@ -235,14 +262,19 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
     throw new ExtractError('SOURCE_QUERY_FAILED', `reading ${label} failed: ${message}`, { table: label, cause: error });
   } finally {
     options.signal?.removeEventListener('abort', abort);
-    if (spare) closing.push(spare.then((unused) => unused.end()).catch(() => undefined));
-    await Promise.all(closing);
   }
 }
 
 const SESSION_SETTINGS =
   "SET LOCAL timezone = 'UTC'; SET LOCAL datestyle = 'ISO, YMD'; SET LOCAL intervalstyle = 'postgres'; " +
   'SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = hex';
+
+/** One round trip: a read-only REPEATABLE READ transaction, in `snapshotId` when given, with the text settings the
+ *  chunk format needs. None of these statements takes the snapshot: the first query after them does. */
+function beginSql(snapshotId: string | undefined): string {
+  const snapshot = snapshotId ? `SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshotId)}; ` : '';
+  return `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ${snapshot}${SESSION_SETTINGS}`;
+}
 
 /** Below this many 8 kB blocks (64 MB) a table is read by one connection. */
 const PARALLEL_MIN_PAGES = 8192;

@@ -109,11 +109,15 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   const lock = options.lock === false ? undefined : await options.state.acquireLock(RUN_LOCK, { holder: options.holder ?? 'sluice ingest' });
   const results: TableResult[] = [];
   let coordinator: pg.Client | undefined;
-  try {
+  // The shared snapshot is taken while the tables connect and look at their catalogs: only reading waits for it.
+  const snapshot = (async () => {
     coordinator = await connectSource(config.source.url, 'sluice-coordinator');
     await coordinator.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const exported = await coordinator.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
-    const snapshotId = exported.rows[0]?.id;
+    return exported.rows[0]?.id;
+  })();
+  snapshot.catch(() => undefined); // awaited below, and by every table
+  try {
     const queue = [...names];
     const worker = async () => {
       for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
@@ -123,16 +127,22 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
           continue;
         }
         options.onEvent?.({ type: 'table-start', table: name, strategy: spec.strategy });
-        const result = await ingestTable(options, runId, name, spec, snapshotId);
+        const result = await ingestTable(options, runId, name, spec, snapshot);
         results.push(result);
         options.onEvent?.({ type: 'table-done', result });
       }
     };
     await Promise.all(Array.from({ length: Math.min(config.ingest.parallelism, names.length) }, worker));
+    // A source that cannot be reached fails the run, as it fails every table.
+    await snapshot;
   } finally {
-    await coordinator?.query('COMMIT').catch(() => undefined);
-    await coordinator?.end().catch(() => undefined);
-    await rm(path.join(options.workDir, runId), { recursive: true, force: true });
+    await snapshot.catch(() => undefined);
+    const ending = coordinator;
+    await Promise.all([
+      // Ending the connection ends its read-only transaction.
+      ending?.end().catch(() => undefined),
+      rm(path.join(options.workDir, runId), { recursive: true, force: true }),
+    ]);
     await lock?.release();
   }
   results.sort((a, b) => names.indexOf(a.table) - names.indexOf(b.table));
@@ -149,7 +159,7 @@ async function ingestTable(
   runId: string,
   name: string,
   spec: TableConfig,
-  snapshotId: string | undefined,
+  snapshot: Promise<string | undefined>,
 ): Promise<TableResult> {
   const started = performance.now();
   const { config } = options.project;
@@ -160,10 +170,20 @@ async function ingestTable(
   let schemaChanges: TableResult['schemaChanges'] = NO_CHANGES;
   let statements = 0;
   let uploadedBytes = 0;
+  let closing: Promise<unknown> | undefined;
+  let helpersClosed: Promise<void> | undefined;
+  const reading = new AbortController();
+  const stopReading = () => reading.abort();
+  // Two connections at once: this one, and the first a read in the shared snapshot will take (a `full` table is
+  // read in key order on this one).
+  let prefetched = spec.strategy === 'full' ? undefined : connectSource(config.source.url, 'sluice-extract');
+  prefetched?.catch(() => undefined); // taken (and awaited) by the extraction, or closed at the end
   try {
     client = await connectSource(config.source.url, 'sluice-extract');
-    const source = await introspectTable(client, schema, name);
-    const watermark = options.fullRefresh ? undefined : await options.state.read(stateKey);
+    const [source, watermark] = await Promise.all([
+      introspectTable(client, schema, name),
+      options.fullRefresh ? undefined : options.state.read(stateKey),
+    ]);
     const plan = planExtraction(source, tableSpecOf(config, spec), toExtractPosition(watermark?.position));
     const target: TableSchema = {
       schema: config.raw_schema,
@@ -171,17 +191,43 @@ async function ingestTable(
       columns: plan.columns.map((column) => ({ name: column.name, type: column.type, nullable: column.nullable })),
       primaryKey: source.primaryKey,
     };
-    schemaChanges = await options.warehouse.ensureTable(target, { softDelete: spec.delete_mode === 'mark' });
-    const extracted = await runExtraction(client, plan, {
+    // The warehouse table is checked (and evolved) while the rows stream; the load waits for both, and a table the
+    // warehouse refuses stops the reading.
+    const ensured = options.warehouse.ensureTable(target, { softDelete: spec.delete_mode === 'mark' });
+    ensured.catch(() => undefined); // awaited below
+    const snapshotId = await snapshot;
+    options.signal?.addEventListener('abort', stopReading, { once: true });
+    if (options.signal?.aborted) stopReading();
+    const extracting = runExtraction(client, plan, {
       dir,
       chunkBytes: config.ingest.chunk_mb * 1024 * 1024,
       digest: spec.strategy === 'full',
-      connect: () => connectSource(config.source.url, 'sluice-extract'),
+      connect: () => {
+        const next = prefetched ?? connectSource(config.source.url, 'sluice-extract');
+        prefetched = undefined;
+        return next;
+      },
       parallelism: config.ingest.first_load_parallelism,
       ...(snapshotId ? { snapshotId } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: reading.signal,
       onProgress: ({ rows, bytes }) => options.onEvent?.({ type: 'table-progress', table: name, rows, bytes }),
     });
+    extracting.catch(() => undefined); // awaited below
+    try {
+      schemaChanges = await ensured;
+    } catch (error) {
+      stopReading();
+      await extracting.catch(() => undefined);
+      throw error;
+    }
+    const extracted = await extracting;
+    helpersClosed = extracted.closed;
+    const reconciles = spec.deletes === 'reconcile' && spec.strategy !== 'full';
+    if (!reconciles) {
+      // The source is done with: close it while the warehouse loads.
+      closing = client.end().catch(() => undefined);
+      client = undefined;
+    }
 
     const base = {
       table: name,
@@ -221,7 +267,7 @@ async function ingestTable(
       uploadedBytes += loaded.bytesUploaded ?? 0;
     }
     let reconcile: ReconcileResult | undefined;
-    if (spec.deletes === 'reconcile' && spec.strategy !== 'full') {
+    if (reconciles && client) {
       // Compare keys in the very snapshot the batch came from, against the warehouse after the batch merged.
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       if (snapshotId) await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshotId)}`);
@@ -279,8 +325,9 @@ async function ingestTable(
       error: describeError(error),
     };
   } finally {
-    await client?.end().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
+    options.signal?.removeEventListener('abort', stopReading);
+    await Promise.all([closing, helpersClosed, client?.end().catch(() => undefined), rm(dir, { recursive: true, force: true })]);
+    await prefetched?.then((unused) => unused.end()).catch(() => undefined);
   }
 }
 
