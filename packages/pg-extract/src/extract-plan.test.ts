@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { afterCondition, changedSinceSql, planExtraction, planLateRead, selectSql, snapshotSql, upperBoundSql, type SnapshotFacts } from './extract-plan.js';
+import {
+  afterCondition,
+  changedSinceSql,
+  needsIndexCheck,
+  planExtraction,
+  planLateRead,
+  selectSql,
+  snapshotSql,
+  upperBoundSql,
+  usesIndex,
+  type SnapshotFacts,
+} from './extract-plan.js';
 import type { SourceColumn, SourceTable } from './introspect.js';
 import { logicalTypeOf } from './pg-type.js';
 
@@ -103,15 +114,29 @@ describe('changedSinceSql', () => {
 
 describe('planLateRead', () => {
   const cursor = [{ coalesce: ['data_atualizacao', 'data_inclusao'] }, 'id_vendas'] as const;
-  // A table of 10,000 blocks (80 MB): large enough for auto to look back rather than scan.
-  const facts: SnapshotFacts = { xmin: '2000', xmax: '2010', now: '2026-01-02 00:00:00+00', pages: 10_000, openXids: [], committedOpen: 0, sweepDue: false };
+  // A table of 10,000 blocks (80 MB) with an index on its cursor: auto looks back rather than scans.
+  const facts: SnapshotFacts = {
+    xmin: '2000',
+    xmax: '2010',
+    now: '2026-01-02 00:00:00+00',
+    pages: 10_000,
+    cursorIndexed: true,
+    openXids: [],
+    committedOpen: 0,
+    sweepDue: false,
+  };
   const position = { cursor: ['2024-01-02 03:04:05', '9'], snapshotXmin: '1000', openXids: ['1001'], sweptXmin: '900', sweptAt: '2026-01-01 12:00:00+00' };
 
-  it('auto: scans a small table or an integer cursor, looks back on a large table with a timestamp cursor', () => {
+  it('auto: looks back on a large table whose timestamp cursor an index serves, scans otherwise', () => {
     const auto = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'] }, position);
     expect(auto.lateCommits).toBe('auto');
-    expect(planLateRead(auto, facts).kind).toBe('lookback');
-    expect(planLateRead(auto, { ...facts, pages: 8191 })).toMatchObject({ kind: 'sweep', where: changedSinceSql('1000', '2010') });
+    expect(needsIndexCheck(auto, facts)).toBe(true);
+    expect(needsIndexCheck(auto, { ...facts, pages: 8191 })).toBe(false);
+    expect(planLateRead(auto, { ...facts, cursorIndexed: true }).kind).toBe('lookback');
+    expect(planLateRead(auto, { ...facts, cursorIndexed: false })).toMatchObject({ kind: 'sweep', where: changedSinceSql('1000', '2010') });
+    expect(planLateRead(auto, { ...facts, pages: 8191, cursorIndexed: true })).toMatchObject({ kind: 'sweep' });
+    expect(usesIndex({ 'QUERY PLAN': [{ Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Index Scan' }] } }] })).toBe(true);
+    expect(usesIndex({ 'QUERY PLAN': [{ Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Seq Scan' }] } }] })).toBe(false);
     expect(planExtraction(vendas, { strategy: 'append', cursor: ['id_vendas'], exclude: ['local'] }, undefined).lateCommits).toBe('scan');
     expect(() => planExtraction(vendas, { strategy: 'append', cursor: ['id_vendas'], exclude: ['local'], lateCommits: 'lookback' }, undefined)).toThrow(
       /late_commits: lookback looks back in time, but the cursor starts with a integer column: use scan/,

@@ -22,8 +22,8 @@ export interface TableSpec {
   readonly hashSalt?: string;
   /**
    * How rows committed behind the cursor (late commits, backdated writes) are found; see `LateCommits`. Default
-   * `auto`: `scan` for a table under 64 MB or a cursor that is not a date or timestamp, `lookback` otherwise
-   * (decided at each run from the table's size).
+   * `auto`: `lookback` for a table of 64 MB or more whose cursor starts with a date or timestamp and is served by
+   * an index, `scan` otherwise (decided at each run).
    */
   readonly lateCommits?: 'auto' | LateCommits;
   /** `lookback`: how far behind the cursor each run looks, in milliseconds (default one hour). */
@@ -78,7 +78,7 @@ export interface ExtractPlan {
   readonly cursorTypes: readonly string[];
   /** Where the previous run stopped (`undefined`: first run, or `full`). */
   readonly from: ExtractPosition | undefined;
-  /** `auto` only for a date/timestamp cursor (resolved at run time by the table's size); otherwise resolved. */
+  /** `auto` only for a date/timestamp cursor (resolved at run time by the table's size and indexes). */
   readonly lateCommits: 'auto' | LateCommits;
   readonly lookbackMs: number;
   readonly sweepEveryMs: number;
@@ -393,6 +393,8 @@ export interface SnapshotFacts {
   readonly now: string;
   /** The table's size in 8 kB blocks. */
   readonly pages: number;
+  /** Whether an index serves the cursor (asked only when `auto` needs to know, see `needsIndexCheck`). */
+  readonly cursorIndexed?: boolean;
   /** Transactions open at the snapshot that wrote to the table (see `snapshotSql`); `null`: too many to tell. */
   readonly openXids: readonly string[] | null;
   readonly committedOpen: number;
@@ -441,7 +443,8 @@ export interface LateRead {
 
 /** Decide how this run reads, from the plan and what the snapshot query found. Pure. */
 export function planLateRead(plan: ExtractPlan, facts: SnapshotFacts): LateRead {
-  const mode = plan.lateCommits === 'auto' ? (facts.pages < SCAN_MAX_PAGES ? 'scan' : 'lookback') : plan.lateCommits;
+  const mode =
+    plan.lateCommits === 'auto' ? (facts.pages >= SCAN_MAX_PAGES && facts.cursorIndexed === true ? 'lookback' : 'scan') : plan.lateCommits;
   const from = plan.from;
   const cursor = from?.cursor ?? null;
   if (!from || cursor === null) return { kind: 'all', where: undefined, sweptXmin: facts.xmin, sweptAt: facts.now };
@@ -483,6 +486,23 @@ export function planLateRead(plan: ExtractPlan, facts: SnapshotFacts): LateRead 
 
 /** Below this many 8 kB blocks (64 MB), `auto` scans: a sequential pass costs milliseconds there. */
 const SCAN_MAX_PAGES = 8192;
+
+/** Whether `planLateRead` needs to know if an index serves the cursor (ask with `cursorIndexSql`). */
+export function needsIndexCheck(plan: ExtractPlan, facts: SnapshotFacts): boolean {
+  const from = plan.from?.cursor;
+  return plan.lateCommits === 'auto' && from !== undefined && from !== null && facts.pages >= SCAN_MAX_PAGES;
+}
+
+/** EXPLAIN of the bound query: Postgres plans an index scan for it exactly when an index serves the cursor (a
+ *  lookback without one reads the whole table, and a scan is then no dearer and exact). */
+export function cursorIndexSql(plan: ExtractPlan): string {
+  return `EXPLAIN (FORMAT JSON) ${upperBoundSql(plan, plan.from?.cursor ?? null)}`;
+}
+
+/** Read the answer of `cursorIndexSql`. */
+export function usesIndex(explain: Record<string, unknown> | undefined): boolean {
+  return /"Node Type": ?"Index (Only )?Scan"/.test(JSON.stringify(explain?.['QUERY PLAN'] ?? ''));
+}
 
 /**
  * Where a lookback starts from: the cursor's first value — unless it lies in the future (a row stamped ahead of

@@ -3,10 +3,12 @@ export { describeEndpoint, ExtractError, type ExtractErrorCode } from './extract
 export {
   afterCondition,
   changedSinceSql,
+  cursorIndexSql,
   planExtraction,
   planLateRead,
   selectSql,
   upperBoundSql,
+  usesIndex,
   type CursorElement,
   type ExtractPlan,
   type ExtractPosition,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDir, createTestDatabase, type TestDatabase } from '@sluice/testing';
-import { planExtraction, type ExtractPosition, type TableSpec } from './extract-plan.js';
+import { cursorIndexSql, planExtraction, usesIndex, type ExtractPosition, type TableSpec } from './extract-plan.js';
 import { introspectTable } from './introspect.js';
 import { runExtraction, type ExtractResult } from './run-extraction.js';
 
@@ -260,5 +260,17 @@ describe('runExtraction against a real Postgres', () => {
     expect(second.text).toContain(',written now');
     expect(second.text).toContain(',edited now');
     expect(second.position?.cursor).toEqual(['2099-01-01 00:00:00+00', '2']);
+  });
+
+  it('tells whether an index serves the cursor, as auto asks before looking back on a large table', async () => {
+    await client.query(`CREATE TABLE served (id int PRIMARY KEY, at timestamp NOT NULL)`);
+    await client.query(`INSERT INTO served SELECT i, '2024-01-01'::timestamp + i * interval '1 minute' FROM generate_series(1, 2000) i`);
+    await client.query('ANALYZE served');
+    const position = { cursor: ['2024-01-01 12:00:00', '720'], snapshotXmin: '3' };
+    const plan = async () => planExtraction(await introspectTable(client, 'public', 'served'), { strategy: 'upsert', cursor: ['at', 'id'] }, position);
+    const served = async () => usesIndex((await client.query(cursorIndexSql(await plan()))).rows[0] as Record<string, unknown>);
+    expect(await served()).toBe(false);
+    await client.query(`CREATE INDEX served_cursor ON served (at, id)`);
+    expect(await served()).toBe(true);
   });
 });

@@ -7,11 +7,14 @@ import { ChunkSink } from './chunk-sink.js';
 import { ExtractError } from './extract-error.js';
 import {
   afterCondition,
+  cursorIndexSql,
+  needsIndexCheck,
   planLateRead,
   selectSql,
   snapshotFacts,
   snapshotSql,
   upperBoundSql,
+  usesIndex,
   type ExtractPlan,
   type ExtractPosition,
   type LateRead,
@@ -129,7 +132,10 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
     await run(beginSql(options.snapshotId));
     // The first query fixes the snapshot; everything below reads in it.
     const snapshot = (await run(snapshotSql(plan))).rows[0] as Record<string, unknown> | undefined;
-    const facts = snapshotFacts(snapshot);
+    let facts = snapshotFacts(snapshot);
+    if (needsIndexCheck(plan, facts)) {
+      facts = { ...facts, cursorIndexed: usesIndex((await run(cursorIndexSql(plan))).rows[0] as Record<string, unknown> | undefined) };
+    }
     const from = plan.from?.cursor ?? null;
     const late = plan.strategy === 'full' ? ({ kind: 'all', where: undefined } as const) : planLateRead(plan, facts);
     // A digest must not depend on the heap's physical order: read in key order then.

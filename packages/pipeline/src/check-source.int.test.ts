@@ -48,6 +48,24 @@ describe('checkSource (real Postgres)', () => {
     return checkSource(project);
   }
 
+  it('says whether an index serves each cursor, and gives the index that would', async () => {
+    const tables = `  vendas:
+    strategy: upsert
+    cursor: [{ coalesce: [data_atualizacao, data_inclusao] }, id_vendas]
+`;
+    const before = (await check(tables)).tables[0]?.cursorIndex;
+    expect(before).toEqual({
+      served: false,
+      suggestion: `CREATE INDEX CONCURRENTLY ON "public"."vendas" ((COALESCE("data_atualizacao", "data_inclusao")), "id_vendas")`,
+    });
+    await db.withClient((client) => client.query(before?.suggestion ?? ''));
+    try {
+      expect((await check(tables)).tables[0]?.cursorIndex?.served).toBe(true);
+    } finally {
+      await db.withClient((client) => client.query('DROP INDEX vendas_coalesce_id_vendas_idx'));
+    }
+  });
+
   it('plans every table of a valid config and says the server version and role', async () => {
     const result = await check(`  vendas:
     strategy: upsert

@@ -1,14 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import {
   describeEndpoint,
+  cursorIndexSql,
   ExtractError,
   introspectTable,
   planExtraction,
+  usesIndex,
   type ExtractPlan,
   type Queryable,
   type SourceTable,
   type TableSpec,
 } from '@sluice/pg-extract';
+import { quoteIdentifier } from '@sluice/warehouse';
 import { configKeyLineFinder } from './config-key-line.js';
 import { tableSpecOf, type ConfigProblem, type LoadedProject, type ProjectConfig, type TableConfig } from './project-config.js';
 import { connectSource } from './source-connection.js';
@@ -31,6 +34,8 @@ export interface SourceTableCheck {
   readonly readable: boolean | undefined;
   /** The config problems of this table, each with its place in `sluice.yml`. */
   readonly problems: readonly ConfigProblem[];
+  /** For a table read by a cursor: whether an index serves it, and the statement creating one that would. */
+  readonly cursorIndex?: { readonly served: boolean; readonly suggestion: string };
 }
 
 /** The outcome of {@link checkSource}. */
@@ -139,7 +144,16 @@ async function checkTable(
   }
   const columns = plan ? plan.columns.map((column) => column.name) : table.columns.map((column) => column.name);
   const readable = await canRead(client, schema, name, columns);
-  return { ...base, table, plan, readable, problems };
+  const cursorIndex = plan && readable && plan.cursorSql.length > 0 ? await checkCursorIndex(client, plan) : undefined;
+  return { ...base, table, plan, readable, problems, ...(cursorIndex ? { cursorIndex } : {}) };
+}
+
+/** Whether an index serves the cursor (Postgres plans the bound query on one), and the index that would. */
+async function checkCursorIndex(client: Queryable, plan: ExtractPlan): Promise<{ served: boolean; suggestion: string }> {
+  const explain = await client.query<Record<string, unknown>>(cursorIndexSql(plan));
+  const keys = plan.cursorSql.map((sql) => (/^"([^"]|"")+"$/.test(sql) ? sql : `(${sql})`));
+  const table = `${quoteIdentifier(plan.table.schema)}.${quoteIdentifier(plan.table.name)}`;
+  return { served: usesIndex(explain.rows[0]), suggestion: `CREATE INDEX CONCURRENTLY ON ${table} (${keys.join(', ')})` };
 }
 
 /**

@@ -22,6 +22,9 @@ import type { Output } from '../output.js';
 import { chooseTarget, type ChosenTarget } from '../preflight.js';
 import { jsonText } from '../run-result.js';
 
+
+/** From this size (64 MB, as `late_commits: auto` counts it) an unindexed cursor is worth a warning. */
+const LARGE_TABLE_PAGES = 8192;
 /** One line of the doctor's report. */
 interface Check {
   readonly area: string;
@@ -163,7 +166,22 @@ async function checkTheSource(project: LoadedProject, report: (check: Check) => 
     }
     const how = table.strategy === 'full' ? 'full (reloaded whole)' : `${table.strategy} by ${describeCursor(spec?.cursor)}`;
     const key = table.table?.primaryKey.length ? `key ${table.table.primaryKey.join(', ')}` : 'no primary key';
-    report({ area: 'table', ok: true, message: `${table.qualified}: ${how}; ${key}; ${table.plan?.columns.length ?? 0} columns; readable` });
+    const pages = table.table?.pages ?? 0;
+    const unserved =
+      table.cursorIndex?.served === false && (pages >= LARGE_TABLE_PAGES || spec?.late_commits === 'lookback' || spec?.late_commits === 'off');
+    report({
+      area: 'table',
+      ok: true,
+      message: `${table.qualified}: ${how}; ${key}; ${table.plan?.columns.length ?? 0} columns; readable`,
+      ...(unserved && table.cursorIndex
+        ? {
+            details: [
+              `warning: no index serves the cursor, so every run reads the whole table (about ${Math.round((pages * 8) / 1024)} MB)`,
+              `to read only what changed: ${table.cursorIndex.suggestion}`,
+            ],
+          }
+        : {}),
+    });
   }
 }
 
