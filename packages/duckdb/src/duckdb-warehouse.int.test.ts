@@ -132,6 +132,25 @@ describe('DuckDbWarehouse', () => {
     }
   });
 
+  it('a load after ensureTable uses what ensureTable read, unless SQL changed the table in between', async () => {
+    const tbl = table('known', 'items', { id: { kind: 'integer' }, note: { kind: 'text' } });
+    await warehouse.ensureTable(tbl);
+    const columns = ['id', 'note'];
+    await warehouse.load({ table: tbl, mode: 'merge', columns, files: [await chunk('1,a\n')] });
+    await warehouse.ensureTable(tbl);
+    await warehouse.execute('ALTER TABLE known.items DROP COLUMN note');
+    const error = await warehouse.load({ table: tbl, mode: 'merge', columns, files: [await chunk('1,b\n')] }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INVALID_LOAD_REQUEST' });
+    expect(String(error)).toMatch(/column "note" does not exist in the warehouse table; run ensureTable/);
+    // ensureTable puts the column back (NULL for the row it had); the load then goes through.
+    await warehouse.ensureTable(tbl);
+    await warehouse.load({ table: tbl, mode: 'merge', columns, files: [await chunk('2,c\n')] });
+    expect(await warehouse.query('SELECT id, note FROM known.items ORDER BY id')).toEqual([
+      { id: 1, note: null },
+      { id: 2, note: 'c' },
+    ]);
+  });
+
   it('keeps the exact interval and -0.0 a row is updated to (DuckDB’s UPDATE would skip them as equal)', async () => {
     const tbl = table('equal', 'values', { id: { kind: 'integer' }, span: { kind: 'interval' }, d: { kind: 'double' } });
     await warehouse.ensureTable(tbl);

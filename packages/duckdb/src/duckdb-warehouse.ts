@@ -118,6 +118,12 @@ export class DuckDbWarehouse implements Warehouse {
   readonly #running = new Set<Promise<unknown>>();
   readonly #locks = new KeyedMutex();
   readonly #maxRowBytes: number;
+  /**
+   * Tables as `ensureTable` last found them unchanged, so the `load` that follows need not read the catalog again.
+   * Only this process can change the file (DuckDB locks it), and every path that can change a table's shape here
+   * forgets it: `ensureTable` when it alters, `dropTable`, and any SQL run through `execute` or `query`.
+   */
+  readonly #known = new Map<string, WarehouseTable>();
   #closed = false;
 
   /** Use {@link createDuckDbWarehouse}. */
@@ -128,6 +134,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async execute(sql: string, options: DuckDbStatementOptions = {}): Promise<{ readonly rowsAffected: number | undefined }> {
+    this.#known.clear();
     return this.#withConnection(options.signal, async (connection) => {
       const result = await this.#runScript(connection, sql, { signal: options.signal });
       const counted = [StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO];
@@ -136,6 +143,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async query<T extends Row = Row>(sql: string, options: DuckDbStatementOptions = {}): Promise<T[]> {
+    this.#known.clear();
     return this.#withConnection(options.signal, async (connection) => {
       const result = await this.#runScript(connection, sql, { signal: options.signal });
       return this.#rows<T>(result, sql, options.signal);
@@ -160,11 +168,14 @@ export class DuckDbWarehouse implements Warehouse {
       this.#locks.run(CATALOG_LOCK, () =>
         this.#withConnection(undefined, (connection) =>
           this.#transaction(connection, tableLabel(table), undefined, async () => {
+            const key = tableKey(table);
+            this.#known.delete(key);
             const existing = await this.#readTable(connection, table);
             const plan = planEnsureTable(existing, table, { softDelete: options.softDelete ?? false });
             for (const statement of plan.statements) {
               await this.#run(connection, statement, { table: tableLabel(table) });
             }
+            if (existing !== undefined && plan.statements.length === 0) this.#known.set(key, existing);
             return plan.result;
           }),
         ),
@@ -173,6 +184,7 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async dropTable(relation: Relation): Promise<void> {
+    this.#known.delete(tableKey(relation));
     await this.#locks.run(tableKey(relation), () =>
       this.#locks.run(CATALOG_LOCK, () =>
         this.#withConnection(undefined, (connection) =>
@@ -192,7 +204,7 @@ export class DuckDbWarehouse implements Warehouse {
     return this.#locks.run(tableKey(request.table), () =>
       this.#withConnection(request.signal, (connection) =>
         this.#transaction(connection, where, request.signal, async () => {
-          const existing = await this.#readTable(connection, request.table);
+          const existing = this.#known.get(tableKey(request.table)) ?? (await this.#readTable(connection, request.table));
           if (existing === undefined) {
             throw new WarehouseError('INVALID_LOAD_REQUEST', `Load into ${where}: the table does not exist; run ensureTable first.`, {
               table: where,
@@ -200,7 +212,7 @@ export class DuckDbWarehouse implements Warehouse {
           }
           const plan = planLoad(request, existing, { maxRowBytes: this.#maxRowBytes });
           const counts: Partial<Record<LoadStepRole, number>> = {};
-          let statements = 2; // the catalog reads
+          let statements = 2; // the catalog reads (or what ensureTable read)
           // BEGIN was issued by #transaction, COMMIT is issued by it too; run what lies between.
           for (const step of plan.steps) {
             if (step.role === 'begin' || step.role === 'commit') {

@@ -33,6 +33,13 @@ export interface SourceTable {
   readonly pages: number;
 }
 
+interface RelationRow extends Record<string, unknown> {
+  oid: number;
+  relkind: string;
+  reltuples: number;
+  relpages: number;
+}
+
 interface ColumnRow extends Record<string, unknown> {
   name: string;
   pg_type: string;
@@ -51,13 +58,35 @@ interface ColumnRow extends Record<string, unknown> {
  * Throws `TABLE_NOT_FOUND` naming the table and the closest existing names in the schema.
  */
 export async function introspectTable(client: Queryable, schema: string, name: string): Promise<SourceTable> {
-  const rel = await client.query<{ oid: number; relkind: string; reltuples: number; relpages: number }>(
-    `SELECT c.oid::int AS oid, c.relkind::text AS relkind, c.reltuples::float8 AS reltuples, c.relpages::int AS relpages
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
+  // One round trip: the relation, its columns (none: one row of NULLs) and each column's place in the primary key.
+  const result = await client.query<RelationRow & Partial<ColumnRow> & { pk_position: number | null }>(
+    `SELECT c.oid::int AS oid, c.relkind::text AS relkind, c.reltuples::float8 AS reltuples, c.relpages::int AS relpages, col.*
+       FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN LATERAL (
+         SELECT a.attnum,
+                a.attname AS name,
+                format_type(a.atttypid, a.atttypmod) AS pg_type,
+                NOT a.attnotnull AS nullable,
+                CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END AS typmod,
+                bt.typname::text AS typname, bt.typtype::text AS typtype,
+                et.typname::text AS elem_typname, et.typtype::text AS elem_typtype,
+                (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = bt.oid) AS labels,
+                (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = et.oid) AS elem_labels,
+                array_position(
+                  (SELECT i.indkey::int2[] FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary), a.attnum
+                ) AS pk_position
+           FROM pg_attribute a
+           JOIN pg_type t ON t.oid = a.atttypid
+           JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+           LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A'
+          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+       ) col ON true
+      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+      ORDER BY col.attnum`,
     [schema, name],
   );
-  const relation = rel.rows[0];
+  const relation = result.rows[0];
   if (!relation) {
     const others = await listTables(client, schema);
     const hint = closestNames(name, others);
@@ -68,36 +97,16 @@ export async function introspectTable(client: Queryable, schema: string, name: s
       { table: `${schema}.${name}` },
     );
   }
-  const columns = await client.query<ColumnRow>(
-    `SELECT a.attname AS name,
-            format_type(a.atttypid, a.atttypmod) AS pg_type,
-            NOT a.attnotnull AS nullable,
-            CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END AS typmod,
-            bt.typname::text AS typname, bt.typtype::text AS typtype,
-            et.typname::text AS elem_typname, et.typtype::text AS elem_typtype,
-            (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = bt.oid) AS labels,
-            (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = et.oid) AS elem_labels
-       FROM pg_attribute a
-       JOIN pg_type t ON t.oid = a.atttypid
-       JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
-       LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A'
-      WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
-      ORDER BY a.attnum`,
-    [relation.oid],
-  );
-  const pk = await client.query<{ name: string }>(
-    `SELECT a.attname AS name
-       FROM pg_index i
-       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey::int2[])
-      WHERE i.indrelid = $1 AND i.indisprimary
-      ORDER BY array_position(i.indkey::int2[], a.attnum)`,
-    [relation.oid],
-  );
+  const columnRows = result.rows.filter((row): row is typeof row & ColumnRow => row.name !== null && row.name !== undefined);
+  const primaryKey = columnRows
+    .filter((row) => row.pk_position !== null)
+    .sort((a, b) => (a.pk_position ?? 0) - (b.pk_position ?? 0))
+    .map((row) => row.name);
   return {
     schema,
     name,
     kind: relation.relkind,
-    columns: columns.rows.map((row) => {
+    columns: columnRows.map((row) => {
       const info: PgTypeInfo = {
         typname: row.typname,
         typtype: row.typtype,
@@ -116,7 +125,7 @@ export async function introspectTable(client: Queryable, schema: string, name: s
       };
       return { name: row.name, pgType: row.pg_type, nullable: row.nullable, info, logical: logicalTypeOf(info) };
     }),
-    primaryKey: pk.rows.map((row) => row.name),
+    primaryKey,
     estimatedRows: Math.max(0, Math.round(relation.reltuples)),
     pages: relation.relpages,
   };
