@@ -110,7 +110,10 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   const results: TableResult[] = [];
   let coordinator: pg.Client | undefined;
   // The shared snapshot is taken while the tables connect and look at their catalogs: only reading waits for it.
+  // One table without delete reconciliation shares nothing: it takes its own snapshot.
+  const shares = names.length > 1 || names.some((name) => config.tables[name]?.deletes === 'reconcile');
   const snapshot = (async () => {
+    if (!shares) return undefined;
     coordinator = await connectSource(config.source.url, 'sluice-coordinator');
     await coordinator.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const exported = await coordinator.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
