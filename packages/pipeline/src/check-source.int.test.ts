@@ -45,7 +45,7 @@ describe('checkSource (real Postgres)', () => {
   async function check(tables: string, url = db.url) {
     await writeFile(path.join(dir.path, 'sluice.yml'), CONFIG(tables));
     const project = await loadProjectConfig(dir.path, { CHECK_URL: url });
-    return checkSource(project);
+    return checkSource(project, { cursorIndexes: true });
   }
 
   it('says whether an index serves each cursor, and gives the index that would', async () => {

@@ -34,7 +34,8 @@ export interface SourceTableCheck {
   readonly readable: boolean | undefined;
   /** The config problems of this table, each with its place in `sluice.yml`. */
   readonly problems: readonly ConfigProblem[];
-  /** For a table read by a cursor: whether an index serves it, and the statement creating one that would. */
+  /** For a table read by a cursor, when asked (`cursorIndexes`): whether an index serves it, and the statement
+   *  creating one that would. */
   readonly cursorIndex?: { readonly served: boolean; readonly suggestion: string };
 }
 
@@ -61,6 +62,8 @@ export interface CheckSourceOptions {
   readonly tables?: readonly string[];
   /** An open connection to use instead of connecting to `source.url` (it is left open). */
   readonly client?: Queryable;
+  /** Also ask, per table read by a cursor, whether an index serves the cursor (`cursorIndex`; one EXPLAIN each). */
+  readonly cursorIndexes?: boolean;
 }
 
 /**
@@ -89,7 +92,7 @@ export async function checkSource(project: LoadedProject, options: CheckSourceOp
     const tables: SourceTableCheck[] = [];
     for (const name of names) {
       const spec = config.tables[name];
-      if (spec) tables.push(await checkTable(client, project, name, spec, lineOf));
+      if (spec) tables.push(await checkTable(client, project, name, spec, lineOf, options.cursorIndexes === true));
     }
     return {
       endpoint: describeEndpoint(config.source.url),
@@ -112,6 +115,7 @@ async function checkTable(
   name: string,
   spec: TableConfig,
   lineOf: (keyPath: readonly string[]) => number | undefined,
+  cursorIndexes: boolean,
 ): Promise<SourceTableCheck> {
   const schema = spec.schema ?? project.config.source.schema;
   const qualified = `${schema}.${name}`;
@@ -144,7 +148,7 @@ async function checkTable(
   }
   const columns = plan ? plan.columns.map((column) => column.name) : table.columns.map((column) => column.name);
   const readable = await canRead(client, schema, name, columns);
-  const cursorIndex = plan && readable && plan.cursorSql.length > 0 ? await checkCursorIndex(client, plan) : undefined;
+  const cursorIndex = cursorIndexes && plan && readable && plan.cursorSql.length > 0 ? await checkCursorIndex(client, plan) : undefined;
   return { ...base, table, plan, readable, problems, ...(cursorIndex ? { cursorIndex } : {}) };
 }
 

@@ -122,7 +122,7 @@ async function checkTheSource(project: LoadedProject, report: (check: Check) => 
   const urlLine = configKeyLineFinder(readFileSync(project.file, 'utf8'))(['source', 'url']);
   let source: SourceCheck;
   try {
-    source = await checkSource(project);
+    source = await checkSource(project, { cursorIndexes: true });
   } catch (error) {
     report({
       area: 'source',

@@ -47,5 +47,7 @@ export async function stateResetCommand(options: { project: string; table: reado
 function describePosition(position: Record<string, unknown>): string {
   if (typeof position.digest === 'string') return `full reload, content ${position.digest.slice(0, 12)}…`;
   const cursor = Array.isArray(position.cursor) ? `(${position.cursor.join(', ')})` : 'empty table';
-  return `${cursor}, xmin ${String(position.snapshotXmin)}`;
+  const swept = typeof position.sweptAt === 'string' ? `, last full pass ${position.sweptAt}` : '';
+  const open = Array.isArray(position.openXids) && position.openXids.length > 0 ? `, ${position.openXids.length} writer(s) open` : '';
+  return `${cursor}, xmin ${String(position.snapshotXmin)}${swept}${open}`;
 }
