@@ -81,13 +81,7 @@ export class ChunkSink extends Writable {
     const parts: Buffer[] = [];
     let rows = 0;
     for (;;) {
-      const newline = data.indexOf(NEWLINE, position);
-      const end = newline === -1 ? data.length : newline;
-      let quote = data.indexOf(QUOTE, position);
-      while (quote !== -1 && quote < end) {
-        this.inQuotes = !this.inQuotes;
-        quote = data.indexOf(QUOTE, quote + 1);
-      }
+      const newline = this.nextNewline(data, position);
       if (newline === -1) break;
       position = newline + 1;
       if (this.inQuotes) continue;
@@ -107,20 +101,28 @@ export class ChunkSink extends Writable {
     if ((this.current?.bytes ?? 0) >= this.chunkBytes) await this.closeCurrent();
   }
 
+  /**
+   * The next newline at or after `position` (-1: none), with the quote parity brought up to it (to the end of the
+   * buffer when there is none): whether that newline ends a record is `!this.inQuotes`.
+   */
+  private nextNewline(buffer: Buffer, position: number): number {
+    const newline = buffer.indexOf(NEWLINE, position);
+    const end = newline === -1 ? buffer.length : newline;
+    let quote = buffer.indexOf(QUOTE, position);
+    while (quote !== -1 && quote < end) {
+      this.inQuotes = !this.inQuotes;
+      quote = buffer.indexOf(QUOTE, quote + 1);
+    }
+    return newline;
+  }
+
   private async writeBuffer(buffer: Buffer): Promise<void> {
     this.hash?.update(buffer);
     let start = 0;
     let position = 0;
     let rows = 0;
     while (position < buffer.length) {
-      const newline = buffer.indexOf(NEWLINE, position);
-      const end = newline === -1 ? buffer.length : newline;
-      // Quote parity between position and end decides whether that newline ends a record.
-      let quote = buffer.indexOf(QUOTE, position);
-      while (quote !== -1 && quote < end) {
-        this.inQuotes = !this.inQuotes;
-        quote = buffer.indexOf(QUOTE, quote + 1);
-      }
+      const newline = this.nextNewline(buffer, position);
       if (newline === -1) break;
       position = newline + 1;
       if (this.inQuotes) continue;
