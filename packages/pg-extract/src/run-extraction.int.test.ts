@@ -273,4 +273,55 @@ describe('runExtraction against a real Postgres', () => {
     await client.query(`CREATE INDEX served_cursor ON served (at, id)`);
     expect(await served()).toBe(true);
   });
+
+  it('needs no privilege beyond SELECT: a plain role scans, looks back and sweeps', async () => {
+    const role = `plain_${Math.random().toString(36).slice(2, 8)}`;
+    await client.query(`CREATE TABLE plain (id int PRIMARY KEY, at timestamptz NOT NULL, note text)`);
+    await client.query(`INSERT INTO plain SELECT i, timestamptz '2024-01-01 00:00+00' + i * interval '1 minute', 'a' FROM generate_series(1, 50) i`);
+    await client.query(`CREATE ROLE ${role} LOGIN PASSWORD 'plain'`);
+    await client.query(`GRANT SELECT ON plain TO ${role}`);
+    try {
+      const url = new URL(db.url);
+      url.username = role;
+      url.password = 'plain';
+      const asRole = async (spec: TableSpec, from?: ExtractPosition) => {
+        const plan = planExtraction(await introspectTable(client, 'public', 'plain'), spec, from);
+        const reader = new pg.Client({ connectionString: url.toString() });
+        await reader.connect();
+        try {
+          const connectReader = async () => {
+            const extra = new pg.Client({ connectionString: url.toString() });
+            await extra.connect();
+            return extra;
+          };
+          const result = await runExtraction(reader, plan, { dir: dir.path, connect: connectReader });
+          await result.closed;
+          return { ...result, text: (await Promise.all(result.files.map((f) => readFile(f.path, 'utf8')))).join('') };
+        } finally {
+          await reader.end();
+        }
+      };
+      for (const lateCommits of ['scan', 'lookback'] as const) {
+        const spec: TableSpec = { strategy: 'upsert', cursor: ['at', 'id'], lateCommits };
+        const first = await asRole(spec);
+        expect(first.rows).toBe(50);
+        // Row 10 is behind the cursor by hours (a lookback run leaves it to a sweep); row 50 is at the cursor.
+        await client.query(`UPDATE plain SET note = '${lateCommits}' WHERE id IN (10, 50)`);
+        const second = await asRole(spec, first.position);
+        expect(second.text).toContain(`50,2024-01-01 00:50:00+00,${lateCommits}`);
+        if (lateCommits === 'scan') expect(second.read).toBe('sweep');
+        if (second.read === 'sweep') {
+          expect(second.text).toContain(`10,2024-01-01 00:10:00+00,${lateCommits}`);
+        } else {
+          // A sweep that is due reads it, as the plain role too.
+          const third = await asRole({ ...spec, sweepEveryMs: 1 }, second.position);
+          expect(third.read).toBe('sweep');
+          expect(third.text).toContain(`10,2024-01-01 00:10:00+00,${lateCommits}`);
+        }
+      }
+    } finally {
+      await client.query(`DROP OWNED BY ${role}`);
+      await client.query(`DROP ROLE ${role}`);
+    }
+  });
 });

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { quoteIdentifier, quoteLiteral, type ChunkFile } from '@sluice/warehouse';
+import { quoteLiteral, type ChunkFile } from '@sluice/warehouse';
 import { ChunkSink } from './chunk-sink.js';
 import { ExtractError } from './extract-error.js';
 import {
@@ -164,9 +164,9 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
       }
     };
     /** Stream one SELECT into a new sink, on this connection or (`helper`) another in the shared snapshot. */
-    const read = async (prefix: string, select: string, options: { digest?: boolean; flagged?: boolean; helper?: boolean } = {}) => {
-      const sink = newSink(prefix, options.digest ?? false, options.flagged ?? false);
-      await (options.helper ? elsewhere((connection) => copy(connection, sink, select)) : copy(client, sink, select));
+    const read = async (prefix: string, select: string, how: { digest?: boolean; flagged?: boolean; helper?: boolean } = {}) => {
+      const sink = newSink(prefix, how.digest ?? false, how.flagged ?? false);
+      await (how.helper ? elsewhere((connection) => copy(connection, sink, select)) : copy(client, sink, select));
       return sink;
     };
     // One read goes on this connection while a helper reads the bound; the ranges of a split first load each go on

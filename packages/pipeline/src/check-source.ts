@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import {
-  describeEndpoint,
   cursorIndexSql,
+  describeEndpoint,
   ExtractError,
   introspectTable,
   planExtraction,
@@ -9,11 +9,10 @@ import {
   type ExtractPlan,
   type Queryable,
   type SourceTable,
-  type TableSpec,
 } from '@sluice/pg-extract';
 import { quoteIdentifier } from '@sluice/warehouse';
 import { configKeyLineFinder } from './config-key-line.js';
-import { tableSpecOf, type ConfigProblem, type LoadedProject, type ProjectConfig, type TableConfig } from './project-config.js';
+import { tableSpecOf, type ConfigProblem, type LoadedProject, type TableConfig } from './project-config.js';
 import { connectSource } from './source-connection.js';
 
 /** The oldest Postgres the extraction supports (`pg_snapshot_xmin`, `pg_current_snapshot`: PostgreSQL 13). */

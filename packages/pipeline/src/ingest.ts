@@ -175,6 +175,7 @@ async function ingestTable(
   let uploadedBytes = 0;
   let closing: Promise<unknown> | undefined;
   let helpersClosed: Promise<void> | undefined;
+  let ensuring: Promise<unknown> | undefined;
   const reading = new AbortController();
   const stopReading = () => reading.abort();
   // Two connections at once: this one, and the first a read in the shared snapshot will take (a `full` table is
@@ -197,7 +198,7 @@ async function ingestTable(
     // The warehouse table is checked (and evolved) while the rows stream; the load waits for both, and a table the
     // warehouse refuses stops the reading.
     const ensured = options.warehouse.ensureTable(target, { softDelete: spec.delete_mode === 'mark' });
-    ensured.catch(() => undefined); // awaited below
+    ensuring = ensured.catch(() => undefined); // awaited below, and settled before this table is done
     const snapshotId = await snapshot;
     options.signal?.addEventListener('abort', stopReading, { once: true });
     if (options.signal?.aborted) stopReading();
@@ -329,7 +330,7 @@ async function ingestTable(
     };
   } finally {
     options.signal?.removeEventListener('abort', stopReading);
-    await Promise.all([closing, helpersClosed, client?.end().catch(() => undefined), rm(dir, { recursive: true, force: true })]);
+    await Promise.all([ensuring, closing, helpersClosed, client?.end().catch(() => undefined), rm(dir, { recursive: true, force: true })]);
     await prefetched?.then((unused) => unused.end()).catch(() => undefined);
   }
 }
