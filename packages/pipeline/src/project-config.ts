@@ -26,7 +26,7 @@ export const tableConfigSchema = z.strictObject({
   hash: z.array(identifier).optional(),
   /**
    * How rows committed behind the cursor are found (see LateCommits in @sluice/pg-extract): `auto` (default) is
-   * `lookback` for a date/timestamp cursor and `scan` otherwise.
+   * `lookback` for a table of 64 MB or more whose date/timestamp cursor an index serves, and `scan` otherwise.
    */
   late_commits: z.enum(['auto', 'scan', 'lookback', 'off']).default('auto'),
   /** `lookback`: how far behind the cursor each run looks (default 1h). */
