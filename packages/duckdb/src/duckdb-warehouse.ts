@@ -9,6 +9,7 @@ import {
   type DuckDBMaterializedResult,
 } from '@duckdb/node-api';
 import {
+  KeyedMutex,
   WarehouseError,
   qualifiedName,
   quoteIdentifier,
@@ -26,7 +27,6 @@ import {
 import { UNREPRESENTABLE_MARKER } from './chunk-decode.js';
 import { duckDbDialect } from './duckdb-dialect.js';
 import { planEnsureTable } from './ensure-table-plan.js';
-import { KeyedMutex } from './keyed-mutex.js';
 import { DEFAULT_MAX_ROW_BYTES, planLoad, type LoadStepRole } from './load-plan.js';
 import { rowValue } from './row-value.js';
 import {

@@ -374,8 +374,8 @@ export function snapshotSql(plan: ExtractPlan): string {
       open.length === 0
         ? '0 AS committed_open'
         : `(SELECT count(*) FROM unnest(ARRAY[${open.map((x) => quoteLiteral(x)).join(', ')}]::xid8[]) AS o(x)
-            WHERE CASE WHEN o.x < pg_snapshot_xmax(snap.s) THEN pg_xact_status(o.x) END IS DISTINCT FROM 'aborted'
-              AND CASE WHEN o.x < pg_snapshot_xmax(snap.s) THEN pg_xact_status(o.x) END IS DISTINCT FROM 'in progress')::int AS committed_open`,
+            WHERE coalesce(CASE WHEN o.x < pg_snapshot_xmax(snap.s) THEN pg_xact_status(o.x) END, 'unknown')
+                  NOT IN ('aborted', 'in progress'))::int AS committed_open`,
     );
     columns.push(
       from?.sweptAt

@@ -34,7 +34,8 @@ export interface ExtractOptions {
   /** Compute a SHA-256 of everything read (to tell whether a `full` table changed since the last run). */
   readonly digest?: boolean;
   /** Opens another connection to the same source: with it, the upper bound is read while rows stream, and a large
-   *  first load is read as `parallelism` block ranges at once, all in one snapshot. */
+   *  first load is read as `parallelism` block ranges at once, all in one snapshot. A caller may have the first
+   *  one connecting already (the pipeline opens it alongside the table's own). */
   readonly connect?: () => Promise<pg.Client>;
   /** Connections reading a large first load at once (default 1). */
   readonly parallelism?: number;
@@ -90,20 +91,12 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
   };
   if (options.signal?.aborted) throw new ExtractError('CANCELLED', `extraction of ${label} was cancelled`, { table: label });
   options.signal?.addEventListener('abort', abort, { once: true });
-  // The first helper connection is opened now, while this one takes its snapshot (opening one costs milliseconds).
-  const connect = options.connect;
-  let spare = connect && options.digest !== true ? connect() : undefined;
-  spare?.catch(() => undefined); // a failure surfaces where the connection is taken
-  /** Every helper connection closed (an unused spare too). */
+  /** Every helper connection closed. */
   const settle = async (): Promise<void> => {
-    if (spare) closing.push(spare.then((unused) => unused.end()).catch(() => undefined));
-    spare = undefined;
     await Promise.all(closing);
   };
   const takeHelper = async (): Promise<pg.Client> => {
-    const next = spare ?? (connect as () => Promise<pg.Client>)();
-    spare = undefined;
-    const helper = await next;
+    const helper = await (options.connect as () => Promise<pg.Client>)();
     helpers.push(helper);
     if (options.signal?.aborted) {
       void helper.end().catch(() => undefined);

@@ -300,13 +300,7 @@ async function ingestTable(
       spec.strategy === 'full'
         ? { digest: extracted.digest ?? null }
         : {
-            cursor: extracted.position?.cursor ? [...extracted.position.cursor] : null,
-            snapshotXmin: extracted.position?.snapshotXmin ?? null,
-            ...(extracted.position?.openXids !== undefined
-              ? { openXids: extracted.position.openXids ? [...extracted.position.openXids] : null }
-              : {}),
-            ...(extracted.position?.sweptXmin ? { sweptXmin: extracted.position.sweptXmin } : {}),
-            ...(extracted.position?.sweptAt ? { sweptAt: extracted.position.sweptAt } : {}),
+            ...(extracted.position ?? { cursor: null, snapshotXmin: null }),
             ...(reconcile ? { keysDigest: reconcile.keysDigest } : {}),
           };
     if (!unchanged || JSON.stringify(position) !== JSON.stringify(watermark?.position)) {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  KeyedMutex,
   WarehouseError,
   tableLabel,
   type EnsureTableResult,
@@ -16,7 +17,6 @@ import {
 } from '@sluice/warehouse';
 import { UNREPRESENTABLE_MARKER } from './chunk-decode.js';
 import { planEnsureTable } from './ensure-table-plan.js';
-import { KeyedMutex } from './keyed-mutex.js';
 import { EXTRA_FIELD_MARKER, loadPreamble, planLoad, validateLoad, type LoadStepRole } from './load-plan.js';
 import { toRows } from './row-value.js';
 import { checkConnectionConfig, type SnowflakeConnectionConfig } from './snowflake-config.js';

@@ -1,5 +1,6 @@
 export type { ChunkFile } from './chunk-file.js';
 export { closestNames } from './closest-names.js';
+export { KeyedMutex } from './keyed-mutex.js';
 export {
   columnComment,
   parseColumnComment,
