@@ -82,14 +82,24 @@ const figures = {};
   await warehouse.ensureTable(table);
   figures.readCsvOnly = (
     await timed('read_csv of the files alone (count(*))', () =>
-      warehouse.query(`SELECT count(*) AS n FROM read_csv([${initial.map((f) => `'${f.path}'`).join(', ')}], header = false, auto_detect = true)`),
+      warehouse.query(
+        `SELECT count(*) AS n FROM read_csv([${initial.map((f) => `'${f.path}'`).join(', ')}], header = false, auto_detect = true)`,
+      ),
     )
   ).seconds;
   const request = (files) => ({ table, columns, files, mode: 'merge', newestBy: ['data_atualizacao'] });
-  figures.deleteInsertInitial = (await timed('load merge, empty table (DELETE+INSERT)', () => warehouse.load(request(initial)))).seconds;
-  figures.deleteInsertAll = (await timed('load merge, every row changed (DELETE+INSERT)', () => warehouse.load(request(changedAll)))).seconds;
-  figures.deleteInsertOnePercent = (await timed('load merge, 1% changed (DELETE+INSERT)', () => warehouse.load(request(changedOnePercent)))).seconds;
-  figures.replace = (await timed('load replace (DELETE all + INSERT)', () => warehouse.load({ ...request(initial), mode: 'replace' }))).seconds;
+  figures.deleteInsertInitial = (
+    await timed('load merge, empty table (DELETE+INSERT)', () => warehouse.load(request(initial)))
+  ).seconds;
+  figures.deleteInsertAll = (
+    await timed('load merge, every row changed (DELETE+INSERT)', () => warehouse.load(request(changedAll)))
+  ).seconds;
+  figures.deleteInsertOnePercent = (
+    await timed('load merge, 1% changed (DELETE+INSERT)', () => warehouse.load(request(changedOnePercent)))
+  ).seconds;
+  figures.replace = (
+    await timed('load replace (DELETE all + INSERT)', () => warehouse.load({ ...request(initial), mode: 'replace' }))
+  ).seconds;
   await warehouse.close();
   figures.peakRssMbAfterDeleteInsert = process.resourceUsage().maxRSS / 1024;
 }
@@ -103,12 +113,24 @@ const figures = {};
     id_vendedores INTEGER, id_clientes INTEGER, valor_pago DECIMAL(10,2), data_venda TIMESTAMP, data_atualizacao TIMESTAMP,
     _sluice_synced_at TIMESTAMPTZ)`);
   const physical = ['INTEGER', 'INTEGER', 'INTEGER', 'INTEGER', 'INTEGER', 'DECIMAL(10,2)', 'TIMESTAMP', 'TIMESTAMP'];
-  const withColumns = { ...described, columns: columns.map((name, i) => ({ name, dataType: physical[i], type: table.columns[i].type, nullable: true, recorded: true })) };
+  const withColumns = {
+    ...described,
+    columns: columns.map((name, i) => ({
+      name,
+      dataType: physical[i],
+      type: table.columns[i].type,
+      nullable: true,
+      recorded: true,
+    })),
+  };
   const mergeSql = (files) => {
     const steps = planLoad({ table, columns, files, mode: 'merge', newestBy: ['data_atualizacao'] }, withColumns).steps;
     const stage = steps.find((s) => s.role === 'stage').sql;
     const dedupe = `SELECT * FROM "__sluice_stage" QUALIFY row_number() OVER (PARTITION BY "id_vendas" ORDER BY "data_atualizacao" DESC NULLS LAST, rowid DESC) = 1`;
-    const set = columns.filter((c) => c !== 'id_vendas').map((c) => `"${c}" = "source"."${c}"`).join(', ');
+    const set = columns
+      .filter((c) => c !== 'id_vendas')
+      .map((c) => `"${c}" = "source"."${c}"`)
+      .join(', ');
     return [
       'BEGIN TRANSACTION',
       stage,
@@ -130,4 +152,12 @@ const figures = {};
 }
 
 await rm(dir, { recursive: true, force: true });
-console.log(JSON.stringify({ name: 'duckdb-load-strategies', rows: ROWS, files: FILES, cpus: os.cpus().length, ...Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, Number(v.toFixed(3))])) }));
+console.log(
+  JSON.stringify({
+    name: 'duckdb-load-strategies',
+    rows: ROWS,
+    files: FILES,
+    cpus: os.cpus().length,
+    ...Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, Number(v.toFixed(3))])),
+  }),
+);

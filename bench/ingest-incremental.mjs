@@ -9,7 +9,15 @@
 import path from 'node:path';
 import { createDuckDbWarehouse } from '@sluice/duckdb';
 import { loadProjectConfig, openStateStore, runIngest } from '@sluice/pipeline';
-import { createVendasTable, median, seconds, startBenchPostgres, VENDAS_YAML, withClient, writeProject } from './_harness.mjs';
+import {
+  createVendasTable,
+  median,
+  seconds,
+  startBenchPostgres,
+  VENDAS_YAML,
+  withClient,
+  writeProject,
+} from './_harness.mjs';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -21,7 +29,9 @@ try {
   const url = await pgBench.server.createDatabase('bench');
   await withClient(url, async (client) => {
     await createVendasTable(client, ROWS);
-    await client.query(`CREATE INDEX vendas_cursor ON vendas ((COALESCE(data_atualizacao, data_inclusao, '-infinity'::timestamp)), id_vendas)`);
+    await client.query(
+      `CREATE INDEX vendas_cursor ON vendas ((COALESCE(data_atualizacao, data_inclusao, '-infinity'::timestamp)), id_vendas)`,
+    );
   });
   // The initial load is measured three times (each into a fresh warehouse and state): its median is the baseline.
   const initials = [];
@@ -71,14 +81,22 @@ try {
     for (let i = 0; i < ROUNDS; i++) {
       const { time, table } = await changeAndIngest(project);
       times.push(time);
-      console.log(`${label}, round ${round}: ${table.rows.toLocaleString()} rows (${table.read}) in ${time.toFixed(3)} s`);
+      console.log(
+        `${label}, round ${round}: ${table.rows.toLocaleString()} rows (${table.read}) in ${time.toFixed(3)} s`,
+      );
     }
     return median(times);
   };
 
   const auto = await variant('default (auto: lookback)', VENDAS_YAML);
-  const scan = await variant('late_commits: scan', VENDAS_YAML.replace('    cursor:', '    late_commits: scan\n    cursor:'));
-  const off = await variant('late_commits: off', VENDAS_YAML.replace('    cursor:', '    late_commits: off\n    cursor:'));
+  const scan = await variant(
+    'late_commits: scan',
+    VENDAS_YAML.replace('    cursor:', '    late_commits: scan\n    cursor:'),
+  );
+  const off = await variant(
+    'late_commits: off',
+    VENDAS_YAML.replace('    cursor:', '    late_commits: off\n    cursor:'),
+  );
   // Without the index, auto scans (a lookback would read the whole table too, and knows less).
   await withClient(url, (client) => client.query('DROP INDEX vendas_cursor'));
   const unindexed = await variant('default, no index on the cursor (auto: scan)', VENDAS_YAML);
@@ -86,7 +104,9 @@ try {
   await state.close();
   const pct = (s) => `${((s / initial) * 100).toFixed(1)}%`;
   console.log(`median, default settings: ${auto.toFixed(3)} s, ${pct(auto)} of the initial load (target ≤ 10%)`);
-  console.log(`median, late_commits: scan: ${scan.toFixed(3)} s, ${pct(scan)}; late_commits: off: ${off.toFixed(3)} s, ${pct(off)}`);
+  console.log(
+    `median, late_commits: scan: ${scan.toFixed(3)} s, ${pct(scan)}; late_commits: off: ${off.toFixed(3)} s, ${pct(off)}`,
+  );
   console.log(`median, default settings without an index on the cursor: ${unindexed.toFixed(3)} s, ${pct(unindexed)}`);
   console.log(
     JSON.stringify({

@@ -5,11 +5,18 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
-import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { createDuckDbWarehouse } from '@sluice/duckdb';
 import { loadProjectConfig, openStateStore, runIngest } from '@sluice/pipeline';
-import { createVendasTable, median, seconds, startBenchPostgres, VENDAS_YAML, withClient, writeProject } from './_harness.mjs';
+import {
+  createVendasTable,
+  median,
+  seconds,
+  startBenchPostgres,
+  VENDAS_YAML,
+  withClient,
+  writeProject,
+} from './_harness.mjs';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -29,7 +36,10 @@ try {
     const csv = path.join(pgBench.root, `baseline-${round}.csv`);
     let start = performance.now();
     await withClient(url, async (client) => {
-      await pipeline(client.query(copyTo('COPY (SELECT * FROM vendas) TO STDOUT (FORMAT csv)')), createWriteStream(csv));
+      await pipeline(
+        client.query(copyTo('COPY (SELECT * FROM vendas) TO STDOUT (FORMAT csv)')),
+        createWriteStream(csv),
+      );
     });
     const instance = await DuckDBInstance.create(path.join(pgBench.root, `baseline-${round}.duckdb`));
     const connection = await instance.connect();
@@ -59,8 +69,18 @@ try {
   }
   const s = median(sluice);
   const b = median(baseline);
-  console.log(`median: sluice ${s.toFixed(2)} s, baseline ${b.toFixed(2)} s, ratio ${(s / b).toFixed(2)} (target ≤ 1.3)`);
-  console.log(JSON.stringify({ name: 'ingest-initial', rows: ROWS, seconds: +s.toFixed(3), baseline_seconds: +b.toFixed(3), ratio: +(s / b).toFixed(3) }));
+  console.log(
+    `median: sluice ${s.toFixed(2)} s, baseline ${b.toFixed(2)} s, ratio ${(s / b).toFixed(2)} (target ≤ 1.3)`,
+  );
+  console.log(
+    JSON.stringify({
+      name: 'ingest-initial',
+      rows: ROWS,
+      seconds: +s.toFixed(3),
+      baseline_seconds: +b.toFixed(3),
+      ratio: +(s / b).toFixed(3),
+    }),
+  );
 } finally {
   await pgBench.stop();
 }

@@ -20,14 +20,30 @@ try {
   const dir = path.join(pgBench.root, 'project');
   await writeProject(dir, url, VENDAS_YAML);
   const yml = path.join(dir, 'sluice.yml');
-  await writeFile(yml, (await readFile(yml, 'utf8')).replace('path: warehouse.duckdb', `path: warehouse.duckdb\n    memory_limit: ${LIMIT}\n    threads: ${THREADS}\n    max_row_mb: 4`));
+  await writeFile(
+    yml,
+    (await readFile(yml, 'utf8')).replace(
+      'path: warehouse.duckdb',
+      `path: warehouse.duckdb\n    memory_limit: ${LIMIT}\n    threads: ${THREADS}\n    max_row_mb: 4`,
+    ),
+  );
   const run = spawnSync(process.execPath, [child, dir], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(run.stderr);
   const report = JSON.parse(run.stdout.trim().split('\n').at(-1));
   if (report.status !== 'success') throw new Error(JSON.stringify(report));
   const peak = report.maxRssKb / 1024;
-  console.log(`${report.rows.toLocaleString()} rows loaded in ${report.seconds.toFixed(1)} s; peak RSS ${peak.toFixed(0)} MB (target < 300 MB; DuckDB memory_limit ${LIMIT}, threads ${THREADS}, max_row_mb 4)`);
-  console.log(JSON.stringify({ name: 'ingest-memory', rows: report.rows, peak_rss_mb: +peak.toFixed(1), duckdb_memory_limit: LIMIT, duckdb_threads: Number(THREADS) }));
+  console.log(
+    `${report.rows.toLocaleString()} rows loaded in ${report.seconds.toFixed(1)} s; peak RSS ${peak.toFixed(0)} MB (target < 300 MB; DuckDB memory_limit ${LIMIT}, threads ${THREADS}, max_row_mb 4)`,
+  );
+  console.log(
+    JSON.stringify({
+      name: 'ingest-memory',
+      rows: report.rows,
+      peak_rss_mb: +peak.toFixed(1),
+      duckdb_memory_limit: LIMIT,
+      duckdb_threads: Number(THREADS),
+    }),
+  );
 } finally {
   await pgBench.stop();
 }

@@ -14,18 +14,21 @@ const WRITE = /^\s*(insert|update|delete|merge|create|alter|drop|copy|truncate|b
 
 /** Count statements per kind and the time spent in the warehouse. */
 function counting(warehouse, tally) {
-  const wrap = (name, fn) => async (...args) => {
-    const start = performance.now();
-    try {
-      return await fn(...args);
-    } finally {
-      tally.seconds += (performance.now() - start) / 1000;
-      const sql = typeof args[0] === 'string' ? args[0] : '';
-      const write = name === 'load' || name === 'ensureSchema' || name === 'dropTable' || (name === 'execute' && WRITE.test(sql));
-      if (write) tally.writes.push(`${name}: ${sql.slice(0, 60)}`);
-      tally.calls++;
-    }
-  };
+  const wrap =
+    (name, fn) =>
+    async (...args) => {
+      const start = performance.now();
+      try {
+        return await fn(...args);
+      } finally {
+        tally.seconds += (performance.now() - start) / 1000;
+        const sql = typeof args[0] === 'string' ? args[0] : '';
+        const write =
+          name === 'load' || name === 'ensureSchema' || name === 'dropTable' || (name === 'execute' && WRITE.test(sql));
+        if (write) tally.writes.push(`${name}: ${sql.slice(0, 60)}`);
+        tally.calls++;
+      }
+    };
   return new Proxy(warehouse, {
     get(target, key) {
       const value = Reflect.get(target, key);
@@ -57,7 +60,12 @@ try {
   for (let round = 1; round <= ROUNDS; round++) {
     const tally = { seconds: 0, writes: [], calls: 0 };
     const start = performance.now();
-    const result = await runIngest({ project, warehouse: counting(inner, tally), state, workDir: path.join(dir, 'work') });
+    const result = await runIngest({
+      project,
+      warehouse: counting(inner, tally),
+      state,
+      workDir: path.join(dir, 'work'),
+    });
     times.push(seconds(start));
     warehouseSeconds.push(tally.seconds);
     writes = writes.concat(tally.writes);
@@ -70,10 +78,17 @@ try {
   await inner.close();
   await state.close();
   const s = median(times);
-  console.log(`median ${s.toFixed(3)} s, warehouse work ${median(warehouseSeconds).toFixed(3)} s, writes ${writes.length}`);
+  console.log(
+    `median ${s.toFixed(3)} s, warehouse work ${median(warehouseSeconds).toFixed(3)} s, writes ${writes.length}`,
+  );
   for (const write of writes.slice(0, 5)) console.log(`  write: ${write}`);
   console.log(
-    JSON.stringify({ name: 'ingest-noop', seconds: +s.toFixed(3), warehouse_seconds: +median(warehouseSeconds).toFixed(3), warehouse_writes: writes.length }),
+    JSON.stringify({
+      name: 'ingest-noop',
+      seconds: +s.toFixed(3),
+      warehouse_seconds: +median(warehouseSeconds).toFixed(3),
+      warehouse_writes: writes.length,
+    }),
   );
 } finally {
   await pgBench.stop();

@@ -25,7 +25,9 @@ try {
     });
     if (compiled.errors.length > 0) throw new Error(`compile failed: ${compiled.errors[0]?.message}`);
     times.push(seconds(start));
-    console.log(`round ${round}: ${nodes.length} nodes planned, ${compiled.nodes.size} compiled in ${times.at(-1).toFixed(3)} s`);
+    console.log(
+      `round ${round}: ${nodes.length} nodes planned, ${compiled.nodes.size} compiled in ${times.at(-1).toFixed(3)} s`,
+    );
   }
   const s = median(times);
   console.log(`median ${s.toFixed(3)} s for ${MODELS.toLocaleString()} models (target ≤ 2 s)`);

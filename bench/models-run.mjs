@@ -14,18 +14,21 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 /** A warehouse that records when each statement ran. */
 function timed(warehouse, intervals) {
-  const wrap = (fn) => async (...args) => {
-    const start = performance.now();
-    try {
-      return await fn(...args);
-    } finally {
-      intervals.push([start, performance.now()]);
-    }
-  };
+  const wrap =
+    (fn) =>
+    async (...args) => {
+      const start = performance.now();
+      try {
+        return await fn(...args);
+      } finally {
+        intervals.push([start, performance.now()]);
+      }
+    };
   return new Proxy(warehouse, {
     get(target, key) {
       const value = Reflect.get(target, key);
-      if (key === 'execute' || key === 'query' || key === 'describeTable' || key === 'ensureSchema') return wrap(value.bind(target));
+      if (key === 'execute' || key === 'query' || key === 'describeTable' || key === 'ensureSchema')
+        return wrap(value.bind(target));
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
@@ -62,15 +65,20 @@ try {
     });
     const wall = (performance.now() - start) / 1000;
     await warehouse.close();
-    if (run.status !== 'success') throw new Error(`run ${run.status}: ${run.results.find((r) => r.status === 'error')?.message}`);
+    if (run.status !== 'success')
+      throw new Error(`run ${run.status}: ${run.results.find((r) => r.status === 'error')?.message}`);
     walls.push(wall);
     busy.push(union(intervals));
-    console.log(`round ${round}: ${MODELS} views in ${wall.toFixed(3)} s, statements busy ${busy.at(-1).toFixed(3)} s (${intervals.length} calls)`);
+    console.log(
+      `round ${round}: ${MODELS} views in ${wall.toFixed(3)} s, statements busy ${busy.at(-1).toFixed(3)} s (${intervals.length} calls)`,
+    );
   }
   const w = median(walls);
   const b = median(busy);
   const overhead = ((w - b) / MODELS) * 1000;
-  console.log(`median: wall ${w.toFixed(3)} s, statements ${b.toFixed(3)} s, overhead ${overhead.toFixed(2)} ms per model (target < 5)`);
+  console.log(
+    `median: wall ${w.toFixed(3)} s, statements ${b.toFixed(3)} s, overhead ${overhead.toFixed(2)} ms per model (target < 5)`,
+  );
   console.log(
     JSON.stringify({
       name: 'models-run',

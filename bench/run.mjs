@@ -15,5 +15,7 @@ if (!name || !available.includes(name)) {
   console.error(`usage: pnpm bench NAME [args]\nbenchmarks: ${available.join(', ')}`);
   process.exit(2);
 }
-const result = spawnSync(process.execPath, ['--expose-gc', path.join(here, `${name}.mjs`), ...args], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--expose-gc', path.join(here, `${name}.mjs`), ...args], {
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

@@ -61,11 +61,18 @@ ${VENDAS_YAML}`,
     const elapsed = seconds(start);
     if (result.status !== 'success') throw new Error(JSON.stringify(result.tables));
     const sent = emulator.stats().statements.slice(before);
-    return { table: result.tables[0], elapsed, statements: sent.length, warehouseStatements: sent.filter((s) => s.needsWarehouse).length };
+    return {
+      table: result.tables[0],
+      elapsed,
+      statements: sent.length,
+      warehouseStatements: sent.filter((s) => s.needsWarehouse).length,
+    };
   };
 
   const initial = await ingest();
-  console.log(`initial load of ${ROWS.toLocaleString()} rows: ${initial.elapsed.toFixed(2)} s, ${initial.statements} statements`);
+  console.log(
+    `initial load of ${ROWS.toLocaleString()} rows: ${initial.elapsed.toFixed(2)} s, ${initial.statements} statements`,
+  );
 
   const statementsPerTable = {};
   const secondsFor = {};
@@ -86,13 +93,17 @@ ${VENDAS_YAML}`,
     );
   }
   const stats = warehouse.stats();
-  console.log(`uploaded ${stats.filesUploaded} files, ${(stats.bytesUploaded / 1024 / 1024).toFixed(1)} MiB gzip (${(stats.sourceBytesUploaded / 1024 / 1024).toFixed(1)} MiB of CSV)`);
+  console.log(
+    `uploaded ${stats.filesUploaded} files, ${(stats.bytesUploaded / 1024 / 1024).toFixed(1)} MiB gzip (${(stats.sourceBytesUploaded / 1024 / 1024).toFixed(1)} MiB of CSV)`,
+  );
 
   // Sluice's time for BASELINE_ROWS changed rows (measured above when it is one of the sizes).
   let sluiceSeconds = secondsFor[BASELINE_ROWS];
   if (sluiceSeconds === undefined) {
     await withClient(url, (client) =>
-      client.query(`UPDATE vendas SET data_atualizacao = timestamp '2031-01-01' + id_vendas * interval '1 microsecond' WHERE id_vendas <= ${BASELINE_ROWS}`),
+      client.query(
+        `UPDATE vendas SET data_atualizacao = timestamp '2031-01-01' + id_vendas * interval '1 microsecond' WHERE id_vendas <= ${BASELINE_ROWS}`,
+      ),
     );
     sluiceSeconds = (await ingest()).elapsed;
   }
@@ -114,10 +125,15 @@ ${VENDAS_YAML}`,
   const literal = (v) => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${v}'`);
   const start = performance.now();
   for (const row of rows) {
-    await warehouse.execute(`INSERT INTO raw.vendas_row_by_row VALUES (${Object.values(row).map(literal).join(', ')})`, { tag: 'bench row by row' });
+    await warehouse.execute(
+      `INSERT INTO raw.vendas_row_by_row VALUES (${Object.values(row).map(literal).join(', ')})`,
+      { tag: 'bench row by row' },
+    );
   }
   const rowByRow = seconds(start);
-  console.log(`${BASELINE_ROWS.toLocaleString()} rows: Sluice ${sluiceSeconds.toFixed(3)} s (extract + load), one INSERT per row ${rowByRow.toFixed(3)} s`);
+  console.log(
+    `${BASELINE_ROWS.toLocaleString()} rows: Sluice ${sluiceSeconds.toFixed(3)} s (extract + load), one INSERT per row ${rowByRow.toFixed(3)} s`,
+  );
   await warehouse.close();
   await state.close();
   console.log(

@@ -8,7 +8,13 @@ import type { ConfigProblem } from '@sluice/pipeline';
 const out = createOutput();
 
 function collect(value: string, previous: string[]): string[] {
-  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
 }
 
 function positiveInteger(name: string) {
@@ -21,7 +27,8 @@ function positiveInteger(name: string) {
 
 function portNumber(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number from 0 (any free port) to 65535');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('expected a port number from 0 (any free port) to 65535');
   return n;
 }
 
@@ -31,11 +38,18 @@ const flags = {
   target: (cmd: Command) => cmd.option('--target <name>', 'the target to use (default: target in sluice.yml)'),
   select: (cmd: Command) =>
     cmd
-      .option('-s, --select <selector...>', 'models, tests and snapshots to include (dbt syntax: name, +name, name+, tag:x, path:…)')
+      .option(
+        '-s, --select <selector...>',
+        'models, tests and snapshots to include (dbt syntax: name, +name, name+, tag:x, path:…)',
+      )
       .option('--exclude <selector...>', 'models, tests and snapshots to leave out (same syntax)'),
-  threads: (cmd: Command) => cmd.addOption(new Option('--threads <n>', 'models and tests built at once').argParser(positiveInteger('--threads'))),
+  threads: (cmd: Command) =>
+    cmd.addOption(
+      new Option('--threads <n>', 'models and tests built at once').argParser(positiveInteger('--threads')),
+    ),
   fullRefresh: (cmd: Command, what: string) => cmd.option('--full-refresh', what, false),
-  json: (cmd: Command) => cmd.option('--json', 'print one JSON object with the result on stdout, and nothing else there', false),
+  json: (cmd: Command) =>
+    cmd.option('--json', 'print one JSON object with the result on stdout, and nothing else there', false),
   table: (cmd: Command) => cmd.option('--table <name>', 'only this table (repeat, or comma-separate)', collect, []),
 };
 
@@ -65,12 +79,19 @@ example(
     flags.project(
       program
         .command('init')
-        .description('Start a project from a live database: a sluice.yml with a strategy per table, and a staging model per table')
+        .description(
+          'Start a project from a live database: a sluice.yml with a strategy per table, and a staging model per table',
+        )
         .option('--from <url>', 'the source Postgres URL (postgres://user:password@host:5432/db)')
-        .option('--url-env <name>', 'write source.url as ${env:NAME} (and read the URL from NAME when --from is not given)')
+        .option(
+          '--url-env <name>',
+          'write source.url as ${env:NAME} (and read the URL from NAME when --from is not given)',
+        )
         .option('--schema <name>', 'the Postgres schema whose tables to load', 'public')
         .option('--name <name>', 'the project name (default: from the folder name)')
-        .addOption(new Option('--small-rows <n>', 'tables with at most this many rows are reloaded whole').argParser(Number))
+        .addOption(
+          new Option('--small-rows <n>', 'tables with at most this many rows are reloaded whole').argParser(Number),
+        )
         .option('--write-password', 'write the URL with its password into sluice.yml (default: never)', false),
     ),
   ),
@@ -96,7 +117,17 @@ example(
 });
 
 example(
-  flags.json(flags.target(flags.project(program.command('doctor').description('Check the config, the source, each table, the warehouse and the state store; say how to fix what is wrong')))),
+  flags.json(
+    flags.target(
+      flags.project(
+        program
+          .command('doctor')
+          .description(
+            'Check the config, the source, each table, the warehouse and the state store; say how to fix what is wrong',
+          ),
+      ),
+    ),
+  ),
   '  $ sluice doctor --project sql-models',
 ).action(async (opts) => {
   const { doctorCommand } = await import('./commands/doctor.js');
@@ -105,7 +136,16 @@ example(
 
 // ---- running ----
 
-type RunOpts = { project: string; target?: string; table?: string[]; select?: string[]; exclude?: string[]; threads?: number; fullRefresh?: boolean; json: boolean };
+type RunOpts = {
+  project: string;
+  target?: string;
+  table?: string[];
+  select?: string[];
+  exclude?: string[];
+  threads?: number;
+  fullRefresh?: boolean;
+  json: boolean;
+};
 
 function runOptions(opts: RunOpts) {
   return {
@@ -126,7 +166,11 @@ function pipelineCommand(name: 'run' | 'ingest' | 'build', description: string, 
   if (name !== 'ingest') cmd = flags.threads(flags.select(cmd));
   cmd = flags.fullRefresh(
     cmd,
-    name === 'build' ? 'rebuild incremental models from scratch' : name === 'ingest' ? 'reload the tables from scratch, replacing the warehouse copy atomically' : 'reload the tables from scratch and rebuild incremental models',
+    name === 'build'
+      ? 'rebuild incremental models from scratch'
+      : name === 'ingest'
+        ? 'reload the tables from scratch, replacing the warehouse copy atomically'
+        : 'reload the tables from scratch and rebuild incremental models',
   );
   example(flags.json(cmd), examples).action(async (opts: RunOpts) => {
     const { pipelineCommand: run } = await import('./commands/run.js');
@@ -141,30 +185,70 @@ pipelineCommand(
   $ sluice run --table vendas --select +fct_vendas
   $ sluice run --json > result.json           # one JSON object; exit code 0, 1 or 2`,
 );
-pipelineCommand('ingest', 'Extract the configured tables from Postgres and load them into the warehouse (no models)', '  $ sluice ingest --project sql-models --table vendas');
+pipelineCommand(
+  'ingest',
+  'Extract the configured tables from Postgres and load them into the warehouse (no models)',
+  '  $ sluice ingest --project sql-models --table vendas',
+);
 pipelineCommand(
   'build',
   "Build the models and run each test right after the model it checks (dbt's build); no ingest",
   '  $ sluice build --select tag:daily --threads 8',
 );
 
-const models = program.command('models').description("The model runner alone, as dbt users type it: dbt's run, test and build");
+const models = program
+  .command('models')
+  .description("The model runner alone, as dbt users type it: dbt's run, test and build");
 example(
-  flags.json(flags.fullRefresh(flags.threads(flags.select(flags.target(flags.project(models.command('run').description("Build the models without running tests (dbt's run)"))))), 'rebuild incremental models from scratch')),
+  flags.json(
+    flags.fullRefresh(
+      flags.threads(
+        flags.select(
+          flags.target(
+            flags.project(models.command('run').description("Build the models without running tests (dbt's run)")),
+          ),
+        ),
+      ),
+      'rebuild incremental models from scratch',
+    ),
+  ),
   '  $ sluice models run --select stg_vendas+',
 ).action(async (opts: RunOpts) => {
   const { modelsCommand } = await import('./commands/run.js');
   process.exitCode = await modelsCommand('models run', runOptions(opts), out);
 });
 example(
-  flags.json(flags.threads(flags.select(flags.target(flags.project(models.command('test').description("Run the data tests on what is built (dbt's test)")))))),
+  flags.json(
+    flags.threads(
+      flags.select(
+        flags.target(
+          flags.project(models.command('test').description("Run the data tests on what is built (dbt's test)")),
+        ),
+      ),
+    ),
+  ),
   '  $ sluice models test --select fct_vendas',
 ).action(async (opts: RunOpts) => {
   const { modelsCommand } = await import('./commands/run.js');
   process.exitCode = await modelsCommand('test', runOptions(opts), out);
 });
 example(
-  flags.json(flags.fullRefresh(flags.threads(flags.select(flags.target(flags.project(models.command('build').description('Models and tests, each test right after its model: the same as sluice build'))))), 'rebuild incremental models from scratch')),
+  flags.json(
+    flags.fullRefresh(
+      flags.threads(
+        flags.select(
+          flags.target(
+            flags.project(
+              models
+                .command('build')
+                .description('Models and tests, each test right after its model: the same as sluice build'),
+            ),
+          ),
+        ),
+      ),
+      'rebuild incremental models from scratch',
+    ),
+  ),
   '  $ sluice models build --exclude tag:slow',
 ).action(async (opts: RunOpts) => {
   const { pipelineCommand: run } = await import('./commands/run.js');
@@ -172,7 +256,19 @@ example(
 });
 
 example(
-  flags.json(flags.threads(flags.select(flags.target(flags.project(program.command('test').description("Run the data tests on what is built (dbt's test; the same as sluice models test)")))))),
+  flags.json(
+    flags.threads(
+      flags.select(
+        flags.target(
+          flags.project(
+            program
+              .command('test')
+              .description("Run the data tests on what is built (dbt's test; the same as sluice models test)"),
+          ),
+        ),
+      ),
+    ),
+  ),
   '  $ sluice test --select tag:novadrive --exclude test_name:relationships',
 ).action(async (opts: RunOpts) => {
   const { modelsCommand } = await import('./commands/run.js');
@@ -190,7 +286,12 @@ example(
             .command('ls')
             .alias('list')
             .description('List the models, snapshots, tests and sources a selection picks, in the order they would run')
-            .option('--resource-type <type>', 'only model, snapshot, test or source (repeat, or comma-separate)', collect, []),
+            .option(
+              '--resource-type <type>',
+              'only model, snapshot, test or source (repeat, or comma-separate)',
+              collect,
+              [],
+            ),
         ),
       ),
     ),
@@ -199,22 +300,52 @@ example(
 ).action(async (opts) => {
   const { lsCommand } = await import('./commands/models-info.js');
   process.exitCode = await lsCommand(
-    { project: opts.project, target: opts.target, select: opts.select, exclude: opts.exclude, resourceType: opts.resourceType, json: opts.json },
+    {
+      project: opts.project,
+      target: opts.target,
+      select: opts.select,
+      exclude: opts.exclude,
+      resourceType: opts.resourceType,
+      json: opts.json,
+    },
     out,
   );
 });
 
 example(
-  flags.json(flags.select(flags.target(flags.project(program.command('compile').description('Render the selected models and tests to SQL under target/compiled/ without running them'))))),
+  flags.json(
+    flags.select(
+      flags.target(
+        flags.project(
+          program
+            .command('compile')
+            .description('Render the selected models and tests to SQL under target/compiled/ without running them'),
+        ),
+      ),
+    ),
+  ),
   '  $ sluice compile --select fct_vendas      # prints the SQL of one model',
 ).action(async (opts) => {
   const { compileCommand } = await import('./commands/models-info.js');
-  process.exitCode = await compileCommand({ project: opts.project, target: opts.target, select: opts.select, exclude: opts.exclude, json: opts.json }, out);
+  process.exitCode = await compileCommand(
+    { project: opts.project, target: opts.target, select: opts.select, exclude: opts.exclude, json: opts.json },
+    out,
+  );
 });
 
 const docs = program.command('docs').description('The lineage page: sources → models → tests, with SQL and columns');
 example(
-  flags.json(flags.target(flags.project(docs.command('generate').description('Write target/manifest.json, the compiled SQL and the lineage page target/docs/index.html, without running models')))),
+  flags.json(
+    flags.target(
+      flags.project(
+        docs
+          .command('generate')
+          .description(
+            'Write target/manifest.json, the compiled SQL and the lineage page target/docs/index.html, without running models',
+          ),
+      ),
+    ),
+  ),
   '  $ sluice docs generate && open target/docs/index.html',
 ).action(async (opts) => {
   const { docsGenerateCommand } = await import('./commands/models-info.js');
@@ -252,15 +383,24 @@ example(
   process.exitCode = await statusCommand({ project: opts.project, limit: opts.limit, json: opts.json }, out);
 });
 
-const state = program.command('state').description('Show or reset the watermarks (where each table’s incremental load stands)');
-example(flags.json(flags.project(state.command('show').description("Every table's position"))), '  $ sluice state show --project sql-models').action(
-  async (opts) => {
-    const { stateShowCommand } = await import('./commands/state.js');
-    process.exitCode = await stateShowCommand({ project: opts.project, json: opts.json }, out);
-  },
-);
+const state = program
+  .command('state')
+  .description('Show or reset the watermarks (where each table’s incremental load stands)');
 example(
-  flags.table(flags.project(state.command('reset').description("Forget tables' positions: the next run reloads them from scratch, other tables are untouched"))),
+  flags.json(flags.project(state.command('show').description("Every table's position"))),
+  '  $ sluice state show --project sql-models',
+).action(async (opts) => {
+  const { stateShowCommand } = await import('./commands/state.js');
+  process.exitCode = await stateShowCommand({ project: opts.project, json: opts.json }, out);
+});
+example(
+  flags.table(
+    flags.project(
+      state
+        .command('reset')
+        .description("Forget tables' positions: the next run reloads them from scratch, other tables are untouched"),
+    ),
+  ),
   '  $ sluice state reset --table vendas',
 ).action(async (opts) => {
   const { stateResetCommand } = await import('./commands/state.js');
@@ -283,14 +423,29 @@ example(
 ).action(async (opts) => {
   const { demoCommand } = await import('./commands/demo.js');
   process.exitCode = await demoCommand(
-    { home: opts.home, project: opts.project, scale: opts.scale, seed: opts.seed, fresh: opts.fresh, advance: opts.advance },
+    {
+      home: opts.home,
+      project: opts.project,
+      scale: opts.scale,
+      seed: opts.seed,
+      fresh: opts.fresh,
+      advance: opts.advance,
+    },
     out,
   );
 });
 
 /** What a failure is, for the exit code and for `--json`. */
-function describeFailure(error: unknown): { exitCode: number; code: string; message: string; lines: string[]; problems?: readonly unknown[] } | undefined {
-  if (error instanceof CliError) return { exitCode: error.exitCode, code: error.exitCode === EXIT.usage ? 'USAGE' : 'FAILED', message: error.message, lines: [error.message] };
+function describeFailure(
+  error: unknown,
+): { exitCode: number; code: string; message: string; lines: string[]; problems?: readonly unknown[] } | undefined {
+  if (error instanceof CliError)
+    return {
+      exitCode: error.exitCode,
+      code: error.exitCode === EXIT.usage ? 'USAGE' : 'FAILED',
+      message: error.message,
+      lines: [error.message],
+    };
   return undefined;
 }
 
@@ -302,7 +457,14 @@ async function main(): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return EXIT.ok;
-      if (json) out.line(JSON.stringify({ status: 'usage-error', exitCode: EXIT.usage, error: { code: error.code, message: error.message } }, null, 2));
+      if (json)
+        out.line(
+          JSON.stringify(
+            { status: 'usage-error', exitCode: EXIT.usage, error: { code: error.code, message: error.message } },
+            null,
+            2,
+          ),
+        );
       return EXIT.usage;
     }
     const failure = describeFailure(error) ?? (await describeLibraryFailure(error));
@@ -310,7 +472,15 @@ async function main(): Promise<number> {
     if (json) {
       out.line(
         JSON.stringify(
-          { status: failure.exitCode === EXIT.usage ? 'config-error' : 'failed', exitCode: failure.exitCode, error: { code: failure.code, message: failure.message, ...(failure.problems ? { problems: failure.problems } : {}) } },
+          {
+            status: failure.exitCode === EXIT.usage ? 'config-error' : 'failed',
+            exitCode: failure.exitCode,
+            error: {
+              code: failure.code,
+              message: failure.message,
+              ...(failure.problems ? { problems: failure.problems } : {}),
+            },
+          },
           null,
           2,
         ),
@@ -321,22 +491,32 @@ async function main(): Promise<number> {
 }
 
 /** Errors of the libraries: config problems (exit 2, each with its place), a bad selector (2), the rest (1). */
-async function describeLibraryFailure(error: unknown): Promise<{ exitCode: number; code: string; message: string; lines: string[]; problems?: readonly unknown[] }> {
+async function describeLibraryFailure(
+  error: unknown,
+): Promise<{ exitCode: number; code: string; message: string; lines: string[]; problems?: readonly unknown[] }> {
   const code = error && typeof error === 'object' && 'code' in error ? String(error.code) : 'INTERNAL';
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof Error && error.name === 'ConfigError' && 'problems' in error) {
     const { problemLines } = await import('./config-problems.js');
     const problems = (error as Error & { problems: readonly ConfigProblem[] }).problems;
     const lines = problemLines(problems);
-    lines.push(`sluice: ${lines.length === 1 ? 'a configuration problem' : `${lines.length} configuration problems`}; nothing was run`);
+    lines.push(
+      `sluice: ${lines.length === 1 ? 'a configuration problem' : `${lines.length} configuration problems`}; nothing was run`,
+    );
     return { exitCode: EXIT.usage, code, message: lines.slice(0, -1).join('\n'), lines, problems };
   }
-  if (error instanceof Error && error.name === 'ModelsError' && (code === 'INVALID_SELECTOR' || code === 'PROJECT_HAS_ERRORS')) {
+  if (
+    error instanceof Error &&
+    error.name === 'ModelsError' &&
+    (code === 'INVALID_SELECTOR' || code === 'PROJECT_HAS_ERRORS')
+  ) {
     return { exitCode: EXIT.usage, code, message, lines: [`sluice: ${message}`] };
   }
   const lines = [`sluice: ${message}${code === 'INTERNAL' ? '' : ` [${code}]`}`];
   if (code === 'SOURCE_UNREACHABLE' && /password/i.test(message)) {
-    lines.push('hint: a password not in source.url is read from PGPASSWORD; or write the URL as ${env:NAME} and export NAME');
+    lines.push(
+      'hint: a password not in source.url is read from PGPASSWORD; or write the URL as ${env:NAME} and export NAME',
+    );
   }
   return { exitCode: EXIT.failed, code, message, lines };
 }

@@ -15,10 +15,15 @@ export function displayPath(file: string): string {
  * model files already carry their place in the message (`models/x.sql:3: …`), which is kept as it is.
  */
 export function formatProblem(problem: ConfigProblem): string {
-  if (problem.file && (problem.message.startsWith(`${problem.file}:`) || problem.message.startsWith(`${problem.file} `))) {
+  if (
+    problem.file &&
+    (problem.message.startsWith(`${problem.file}:`) || problem.message.startsWith(`${problem.file} `))
+  ) {
     return problem.message;
   }
-  const where = problem.file ? `${displayPath(problem.file)}${problem.line === undefined ? '' : `:${problem.line}`}: ` : '';
+  const where = problem.file
+    ? `${displayPath(problem.file)}${problem.line === undefined ? '' : `:${problem.line}`}: `
+    : '';
   return `${where}${problem.path ? `${problem.path}: ` : ''}${problem.message}`;
 }
 
@@ -38,7 +43,9 @@ export function problemLines(problems: readonly ConfigProblem[]): string[] {
     }
     return texts.get(file) ?? '';
   };
-  const missingEnv = new Set(problems.filter((p) => /^environment variable \S+ is not set/.test(p.message)).map((p) => p.path));
+  const missingEnv = new Set(
+    problems.filter((p) => /^environment variable \S+ is not set/.test(p.message)).map((p) => p.path),
+  );
   return problems
     .filter((p) => !missingEnv.has(p.path) || /^environment variable \S+ is not set/.test(p.message))
     .map((p) => {
@@ -48,7 +55,7 @@ export function problemLines(problems: readonly ConfigProblem[]): string[] {
       }
       // A misspelled key is reported on its parent: point at the key itself.
       const unknownKey = /^unknown key "([^"]+)"/.exec(p.message);
-      if (unknownKey && p.file && p.file.endsWith('.yml')) {
+      if (unknownKey && p.file?.endsWith('.yml')) {
         const line = configKeyLineFinder(text(p.file))([...(p.path ? p.path.split('.') : []), unknownKey[1] as string]);
         if (line !== undefined) return formatProblem({ ...p, line });
       }

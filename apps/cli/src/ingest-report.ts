@@ -24,9 +24,12 @@ export function ingestReport(result: IngestResult): string[] {
   for (const table of result.tables) {
     const changes = table.schemaChanges;
     if (changes.addedColumns.length) lines.push(`  ${table.table}: added columns ${changes.addedColumns.join(', ')}`);
-    if (changes.widenedColumns.length) lines.push(`  ${table.table}: widened columns ${changes.widenedColumns.join(', ')}`);
+    if (changes.widenedColumns.length)
+      lines.push(`  ${table.table}: widened columns ${changes.widenedColumns.join(', ')}`);
     if (changes.droppedColumns.length) {
-      lines.push(`  ${table.table}: columns gone from the source, kept and NULL from now on: ${changes.droppedColumns.join(', ')}`);
+      lines.push(
+        `  ${table.table}: columns gone from the source, kept and NULL from now on: ${changes.droppedColumns.join(', ')}`,
+      );
     }
     if (table.sweepReason) lines.push(`  ${table.table}: swept for late commits: ${table.sweepReason}`);
     if (table.error) lines.push(`  ${table.table} failed [${table.error.code}]: ${table.error.message}`);

@@ -76,7 +76,8 @@ export async function preflight(options: PreflightOptions): Promise<Checked> {
         ...(options.exclude ? { exclude: options.exclude } : {}),
       });
       const bad = selection.issues.filter((issue: ProjectIssue) => issue.severity === 'error');
-      if (bad.length > 0) throw new CliError(`invalid selector: ${bad.map((issue) => issue.message).join('; ')}`, EXIT.usage);
+      if (bad.length > 0)
+        throw new CliError(`invalid selector: ${bad.map((issue) => issue.message).join('; ')}`, EXIT.usage);
       warnings.push(...selection.issues.map((issue) => issue.message));
     }
   }

@@ -44,9 +44,21 @@ describe('createRunProgress', () => {
     const { out, text } = capture(true);
     const progress = createRunProgress(out, { tables: ['vendas', 'estados'] });
     progress.pipeline({ type: 'step-start', runId: 'r', step: 'ingest', attempt: 1 });
-    progress.pipeline({ type: 'ingest', runId: 'r', event: { type: 'table-start', table: 'vendas', strategy: 'upsert' } });
-    progress.pipeline({ type: 'ingest', runId: 'r', event: { type: 'table-progress', table: 'vendas', rows: 5000, bytes: 400_000 } });
-    progress.pipeline({ type: 'ingest', runId: 'r', event: { type: 'table-start', table: 'estados', strategy: 'full' } });
+    progress.pipeline({
+      type: 'ingest',
+      runId: 'r',
+      event: { type: 'table-start', table: 'vendas', strategy: 'upsert' },
+    });
+    progress.pipeline({
+      type: 'ingest',
+      runId: 'r',
+      event: { type: 'table-progress', table: 'vendas', rows: 5000, bytes: 400_000 },
+    });
+    progress.pipeline({
+      type: 'ingest',
+      runId: 'r',
+      event: { type: 'table-start', table: 'estados', strategy: 'full' },
+    });
     progress.pipeline({ type: 'ingest', runId: 'r', event: { type: 'table-done', result: done } });
     progress.close();
     const output = text();
@@ -59,18 +71,35 @@ describe('createRunProgress', () => {
   it('elsewhere prints only finished lines, never escape sequences', () => {
     const { out, text } = capture(false);
     const progress = createRunProgress(out, { tables: ['vendas'] });
-    progress.pipeline({ type: 'ingest', runId: 'r', event: { type: 'table-start', table: 'vendas', strategy: 'upsert' } });
-    progress.pipeline({ type: 'ingest', runId: 'r', event: { type: 'table-progress', table: 'vendas', rows: 5000, bytes: 400_000 } });
+    progress.pipeline({
+      type: 'ingest',
+      runId: 'r',
+      event: { type: 'table-start', table: 'vendas', strategy: 'upsert' },
+    });
+    progress.pipeline({
+      type: 'ingest',
+      runId: 'r',
+      event: { type: 'table-progress', table: 'vendas', rows: 5000, bytes: 400_000 },
+    });
     progress.pipeline({ type: 'ingest', runId: 'r', event: { type: 'table-done', result: done } });
     progress.build({
       type: 'node-finish',
-      result: { id: 'test.x.t', name: 'unique_vendas', kind: 'test', status: 'fail', message: '3 rows', file: 'm.yml', elapsedMs: 12, failures: 3 },
+      result: {
+        id: 'test.x.t',
+        name: 'unique_vendas',
+        kind: 'test',
+        status: 'fail',
+        message: '3 rows',
+        file: 'm.yml',
+        elapsedMs: 12,
+        failures: 3,
+      },
     });
     progress.close();
     expect(text()).not.toMatch(/\u001b/);
     expect(text().replace(/\n$/, '').split('\n')).toEqual([
-      expect.stringMatching(/^  ✓ vendas +upsert +\+11,990 ~10 +12,000 rows/),
-      expect.stringMatching(/^  ✗ test +unique_vendas +fail \(3 failing rows\)/),
+      expect.stringMatching(/^ {2}✓ vendas +upsert +\+11,990 ~10 +12,000 rows/),
+      expect.stringMatching(/^ {2}✗ test +unique_vendas +fail \(3 failing rows\)/),
     ]);
   });
 

@@ -12,7 +12,11 @@ export interface RunProgress {
 }
 
 /** Progress that shows nothing (`--json`). */
-export const SILENT_PROGRESS: RunProgress = { pipeline: () => undefined, build: () => undefined, close: () => undefined };
+export const SILENT_PROGRESS: RunProgress = {
+  pipeline: () => undefined,
+  build: () => undefined,
+  close: () => undefined,
+};
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -37,7 +41,10 @@ interface ActiveNode {
  * tables and models in flight are shown below those lines, redrawn ten times a second, with rows read so far
  * and rows per second; elsewhere (pipes, CI) only the finished lines are printed.
  */
-export function createRunProgress(out: Output, options: { readonly tables: readonly string[]; readonly nodes?: readonly string[] }): RunProgress {
+export function createRunProgress(
+  out: Output,
+  options: { readonly tables: readonly string[]; readonly nodes?: readonly string[] },
+): RunProgress {
   const tableWidth = Math.max(8, ...options.tables.map((name) => name.length));
   const nodeWidth = Math.min(56, Math.max(20, ...(options.nodes ?? []).map((name) => name.length)));
   const activeTables = new Map<string, ActiveTable>();
@@ -64,7 +71,9 @@ export function createRunProgress(out: Output, options: { readonly tables: reado
       );
     }
     for (const node of activeNodes.values()) {
-      lines.push(`  ${out.dim(spin)} ${node.kind.padEnd(8)} ${fit(node.name, nodeWidth)}  ${out.dim(formatSeconds((now - node.started) / 1000))}`);
+      lines.push(
+        `  ${out.dim(spin)} ${node.kind.padEnd(8)} ${fit(node.name, nodeWidth)}  ${out.dim(formatSeconds((now - node.started) / 1000))}`,
+      );
     }
     const width = Math.max(20, out.columns - 1);
     const clipped = lines.slice(0, 12).map((line) => clip(line, width));
@@ -87,7 +96,14 @@ export function createRunProgress(out: Output, options: { readonly tables: reado
   const ingest = (event: IngestEvent) => {
     switch (event.type) {
       case 'table-start':
-        activeTables.set(event.table, { name: event.table, strategy: event.strategy, started: performance.now(), rows: 0, bytes: 0, phase: 'reading' });
+        activeTables.set(event.table, {
+          name: event.table,
+          strategy: event.strategy,
+          started: performance.now(),
+          rows: 0,
+          bytes: 0,
+          phase: 'reading',
+        });
         ensureTimer();
         draw();
         return;
@@ -136,10 +152,17 @@ export function createRunProgress(out: Output, options: { readonly tables: reado
     pipeline(event) {
       switch (event.type) {
         case 'step-start':
-          print(out.bold(event.step === 'ingest' ? 'Ingest' : 'Models and tests') + (event.attempt > 1 ? out.dim(` (attempt ${event.attempt})`) : ''));
+          print(
+            out.bold(event.step === 'ingest' ? 'Ingest' : 'Models and tests') +
+              (event.attempt > 1 ? out.dim(` (attempt ${event.attempt})`) : ''),
+          );
           return;
         case 'step-retry':
-          print(out.yellow(`  ${event.step} failed (attempt ${event.attempt}): ${event.error}; retrying in ${formatSeconds(event.delayMs / 1000)}`));
+          print(
+            out.yellow(
+              `  ${event.step} failed (attempt ${event.attempt}): ${event.error}; retrying in ${formatSeconds(event.delayMs / 1000)}`,
+            ),
+          );
           return;
         case 'ingest':
           ingest(event.event);
@@ -173,7 +196,13 @@ function clip(line: string, width: number): string {
 /** The line (and error line) of a finished table. */
 export function tableLines(result: TableResult, width: number, out: Output): string[] {
   const icon =
-    result.status === 'success' ? out.green('✓') : result.status === 'unchanged' ? out.dim('·') : result.status === 'failed' ? out.red('✗') : out.yellow('-');
+    result.status === 'success'
+      ? out.green('✓')
+      : result.status === 'unchanged'
+        ? out.dim('·')
+        : result.status === 'failed'
+          ? out.red('✗')
+          : out.yellow('-');
   const seconds = result.seconds;
   // Throughput says something only for tables of some size.
   const rate = result.rows >= 1000 && seconds > 0 ? `  ${formatCount(Math.round(result.rows / seconds))} rows/s` : '';
@@ -182,7 +211,10 @@ export function tableLines(result: TableResult, width: number, out: Output): str
   const changes = result.schemaChanges;
   if (changes.addedColumns.length) lines.push(out.dim(`      added columns ${changes.addedColumns.join(', ')}`));
   if (changes.widenedColumns.length) lines.push(out.dim(`      widened columns ${changes.widenedColumns.join(', ')}`));
-  if (changes.droppedColumns.length) lines.push(out.dim(`      columns gone from the source, kept and NULL from now on: ${changes.droppedColumns.join(', ')}`));
+  if (changes.droppedColumns.length)
+    lines.push(
+      out.dim(`      columns gone from the source, kept and NULL from now on: ${changes.droppedColumns.join(', ')}`),
+    );
   if (result.error) lines.push(out.red(`      [${result.error.code}] ${result.error.message}`));
   return lines;
 }
@@ -210,11 +242,17 @@ export function nodeLines(result: NodeResult, width: number, out: Output): strin
           : out.dim('-');
   let detail: string;
   if (result.kind === 'test') {
-    detail = result.status === 'pass' ? 'pass' : result.failures !== undefined && (result.status === 'fail' || result.status === 'warn')
-      ? `${result.status} (${formatCount(result.failures)} failing row${result.failures === 1 ? '' : 's'})`
-      : result.status;
+    detail =
+      result.status === 'pass'
+        ? 'pass'
+        : result.failures !== undefined && (result.status === 'fail' || result.status === 'warn')
+          ? `${result.status} (${formatCount(result.failures)} failing row${result.failures === 1 ? '' : 's'})`
+          : result.status;
   } else {
-    detail = result.status === 'success' ? `${result.materialized ?? ''}${result.rowsAffected !== undefined ? ` ${formatCount(result.rowsAffected)} rows` : ''}` : result.status;
+    detail =
+      result.status === 'success'
+        ? `${result.materialized ?? ''}${result.rowsAffected !== undefined ? ` ${formatCount(result.rowsAffected)} rows` : ''}`
+        : result.status;
   }
   const lines = [`  ${icon} ${result.kind.padEnd(8)} ${fit(result.name, width)}  ${detail.padEnd(22)} ${time}`];
   if (result.status === 'error' || result.status === 'skipped' || result.status === 'cancelled') {

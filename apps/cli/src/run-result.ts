@@ -14,7 +14,11 @@ export function jsonText(value: unknown): string {
 
 /** The exit code of a run that ended with `status`. */
 export function exitCodeOf(status: RunStatus | 'cancelled' | 'error'): number {
-  return status === 'success' ? EXIT.ok : status === 'interrupted' || status === 'cancelled' ? EXIT.interrupted : EXIT.failed;
+  return status === 'success'
+    ? EXIT.ok
+    : status === 'interrupted' || status === 'cancelled'
+      ? EXIT.interrupted
+      : EXIT.failed;
 }
 
 /** The build part of a JSON result: every node's outcome, without the compiled SQL text (its path is there). */
@@ -35,7 +39,11 @@ function ingestJson(ingest: IngestResult | undefined): unknown {
 }
 
 /** The one JSON object `run`, `ingest` and `build` print with `--json`. */
-export function pipelineJson(command: string, result: PipelineRunResult, context: { project: string; target: string }): unknown {
+export function pipelineJson(
+  command: string,
+  result: PipelineRunResult,
+  context: { project: string; target: string },
+): unknown {
   return {
     command,
     status: result.status,
@@ -63,17 +71,33 @@ export function summaryLines(result: PipelineRunResult, out: Output, projectDir:
     const parts = [`${count('success')} loaded`, `${count('unchanged')} unchanged`];
     if (count('failed')) parts.push(out.red(`${count('failed')} failed`));
     if (count('cancelled')) parts.push(`${count('cancelled')} cancelled`);
-    lines.push(`tables: ${parts.join(', ')} — ${formatCount(rows)} rows, ${formatBytes(bytes)} in ${formatSeconds(result.ingest.seconds)}`);
+    lines.push(
+      `tables: ${parts.join(', ')} — ${formatCount(rows)} rows, ${formatBytes(bytes)} in ${formatSeconds(result.ingest.seconds)}`,
+    );
   }
   if (result.build) {
     for (const line of buildReport(result.build, out)) {
-      lines.push(line.startsWith('lineage page: ') ? `lineage page: ${displayPath(path.resolve(projectDir, line.slice(14)))}` : line);
+      lines.push(
+        line.startsWith('lineage page: ')
+          ? `lineage page: ${displayPath(path.resolve(projectDir, line.slice(14)))}`
+          : line,
+      );
     }
   }
   const seconds = (result.endedAt.getTime() - result.startedAt.getTime()) / 1000;
-  const status = result.status === 'success' ? out.green('success') : result.status === 'interrupted' ? out.yellow('interrupted') : out.red(result.status);
+  const status =
+    result.status === 'success'
+      ? out.green('success')
+      : result.status === 'interrupted'
+        ? out.yellow('interrupted')
+        : out.red(result.status);
   lines.push(`run ${result.runId.slice(0, 8)} ${status} in ${formatSeconds(seconds)}`);
-  if (result.error && result.status !== 'success' && result.error.code !== 'BUILD_FAILED' && result.error.code !== 'TABLES_FAILED') {
+  if (
+    result.error &&
+    result.status !== 'success' &&
+    result.error.code !== 'BUILD_FAILED' &&
+    result.error.code !== 'TABLES_FAILED'
+  ) {
     lines.push(out.red(`  [${result.error.code}] ${result.error.message}`));
   }
   return lines;

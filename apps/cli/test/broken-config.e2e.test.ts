@@ -63,7 +63,9 @@ describe('broken configs: each its own message with file:line, exit 2, nothing w
     await db.withClient(async (client) => {
       await createNovaDriveSchema(client);
       await generateNovaDrive(client, { scale: 100, seed: 3 });
-      await client.query('CREATE TABLE eventos (id bigint NOT NULL, payload text, criado_em timestamp NOT NULL DEFAULT now())');
+      await client.query(
+        'CREATE TABLE eventos (id bigint NOT NULL, payload text, criado_em timestamp NOT NULL DEFAULT now())',
+      );
       await client.query(`INSERT INTO eventos (id, payload) SELECT g, 'e' || g FROM generate_series(1, 20) AS g`);
       // A role that may read everything but vendas.
       await client.query(`CREATE ROLE ${reader} LOGIN PASSWORD '${readerPassword}'`);
@@ -95,11 +97,19 @@ describe('broken configs: each its own message with file:line, exit 2, nothing w
     expect(await readdir(dir)).toEqual(['sluice.yml']);
   }
 
-  const cases: { name: string; config: string; env?: Record<string, string>; args?: string[]; expected: (config: string) => string[] }[] = [
+  const cases: {
+    name: string;
+    config: string;
+    env?: Record<string, string>;
+    args?: string[];
+    expected: (config: string) => string[];
+  }[] = [
     {
       name: 'unknown table',
       config: VALID.replace('  estados:', '  estadoz:'),
-      expected: (c) => [`sluice.yml:${lineOf(c, 'estadoz:')}: tables.estadoz: table public.estadoz does not exist in the source (did you mean estados?)`],
+      expected: (c) => [
+        `sluice.yml:${lineOf(c, 'estadoz:')}: tables.estadoz: table public.estadoz does not exist in the source (did you mean estados?)`,
+      ],
     },
     {
       name: 'misspelled column in a cursor',
@@ -130,7 +140,9 @@ describe('broken configs: each its own message with file:line, exit 2, nothing w
       name: 'unknown target on the command line',
       config: VALID,
       args: ['--target', 'deb'],
-      expected: (c) => [`sluice.yml:${lineOf(c, 'targets:')}: targets: no target "deb" (from --target) (did you mean dev?); sluice.yml defines dev`],
+      expected: (c) => [
+        `sluice.yml:${lineOf(c, 'targets:')}: targets: no target "deb" (from --target) (did you mean dev?); sluice.yml defines dev`,
+      ],
     },
     {
       name: 'YAML syntax error',
@@ -139,7 +151,10 @@ describe('broken configs: each its own message with file:line, exit 2, nothing w
     },
     {
       name: 'upsert without a primary key',
-      config: VALID.replace('    strategy: append\n    cursor: [id]', '    strategy: upsert\n    cursor: [criado_em, id]'),
+      config: VALID.replace(
+        '    strategy: append\n    cursor: [id]',
+        '    strategy: upsert\n    cursor: [criado_em, id]',
+      ),
       expected: (c) => [
         `sluice.yml:${lineAfter(c, 'eventos:', 'strategy: upsert')}: tables.eventos.strategy: public.eventos has no primary key, which upsert needs to merge rows: add one, or use strategy full or append`,
       ],
@@ -180,12 +195,18 @@ describe('broken configs: each its own message with file:line, exit 2, nothing w
     const result = JSON.parse(ingest.stdout);
     expect(result).toMatchObject({ status: 'config-error', exitCode: 2, error: { code: 'INVALID_CONFIG' } });
     expect(result.error.problems).toEqual([
-      expect.objectContaining({ line: lineOf(config, 'data_atualizacaoo'), path: 'tables.vendas.cursor', message: expect.stringContaining('did you mean data_atualizacao?') }),
+      expect.objectContaining({
+        line: lineOf(config, 'data_atualizacaoo'),
+        path: 'tables.vendas.cursor',
+        message: expect.stringContaining('did you mean data_atualizacao?'),
+      }),
     ]);
     const doctor = await sluice(['doctor'], { cwd: dir, env });
     expect(doctor.code).toBe(2);
     expect(doctor.stdout).toMatch(/✗ table +public\.vendas: its config does not work against the table/);
-    expect(doctor.stdout).toContain(`sluice.yml:${lineOf(config, 'data_atualizacaoo')}: tables.vendas.cursor: column "data_atualizacaoo"`);
+    expect(doctor.stdout).toContain(
+      `sluice.yml:${lineOf(config, 'data_atualizacaoo')}: tables.vendas.cursor: column "data_atualizacaoo"`,
+    );
     expect(doctor.stdout).toMatch(/✓ table +public\.estados/);
     await expectNothingWritten(dir);
   });
@@ -198,7 +219,9 @@ describe('broken configs: each its own message with file:line, exit 2, nothing w
     const doctor = await sluice(['doctor'], { cwd: dir, env: { BROKEN_URL: url.toString() } });
     expect(doctor.code).toBe(1);
     expect(doctor.stdout).toContain(`✗ table      public.vendas: the role ${reader} cannot read it`);
-    expect(doctor.stdout).toContain(`fix: GRANT USAGE ON SCHEMA public TO ${reader}; GRANT SELECT ON public.vendas TO ${reader};`);
+    expect(doctor.stdout).toContain(
+      `fix: GRANT USAGE ON SCHEMA public TO ${reader}; GRANT SELECT ON public.vendas TO ${reader};`,
+    );
     expect(doctor.stdout).toMatch(/✓ table +public\.eventos: append by \(id\); no primary key/);
     expect(doctor.stdout).toMatch(/1 of \d+ checks failed$/m);
     const run = await sluice(['run'], { cwd: dir, env: { BROKEN_URL: url.toString() } });
@@ -213,7 +236,9 @@ describe('broken configs: each its own message with file:line, exit 2, nothing w
     const run = await sluice(['ingest', '--json'], { cwd: dir, env });
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
-    expect(result.ingest.tables.map((t: { table: string; status: string; rows: number }) => [t.table, t.status, t.rows])).toEqual([
+    expect(
+      result.ingest.tables.map((t: { table: string; status: string; rows: number }) => [t.table, t.status, t.rows]),
+    ).toEqual([
       ['estados', 'success', 27],
       ['vendas', 'success', 100],
       ['eventos', 'success', 20],

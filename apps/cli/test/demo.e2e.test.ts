@@ -14,7 +14,10 @@ const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
 function sluice(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [bin, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -71,7 +74,7 @@ describe('sluice demo (the built binary)', () => {
     const run = await sluice(['demo', '--home', home.path]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('reused; advanced to simulated day 1');
-    expect(run.stdout).toMatch(/^  estados +full +unchanged/m);
+    expect(run.stdout).toMatch(/^ {2}estados +full +unchanged/m);
   });
 
   it('says so, and touches nothing, when another demo is running on the same home', async () => {

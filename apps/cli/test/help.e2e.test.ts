@@ -25,10 +25,26 @@ describe('sluice --help (the built binary)', () => {
   it('lists every command and the exit codes', async () => {
     const run = await sluice(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['init', 'doctor', 'run', 'ingest', 'build', 'models', 'test', 'ls|list', 'compile', 'docs', 'status', 'state', 'demo']) {
+    for (const command of [
+      'init',
+      'doctor',
+      'run',
+      'ingest',
+      'build',
+      'models',
+      'test',
+      'ls|list',
+      'compile',
+      'docs',
+      'status',
+      'state',
+      'demo',
+    ]) {
       expect(run.stdout).toMatch(new RegExp(`^  ${command.replace('|', '\\|')} `, 'm'));
     }
-    expect(run.stdout).toMatch(/^Exit codes:\n  0 +success\n  1 +the run failed.*\n  2 +bad usage or configuration.*\n  130 +interrupted/m);
+    expect(run.stdout).toMatch(
+      /^Exit codes:\n {2}0 +success\n {2}1 +the run failed.*\n {2}2 +bad usage or configuration.*\n {2}130 +interrupted/m,
+    );
   });
 
   it('every command has --help with its options and an example', async () => {
@@ -37,10 +53,18 @@ describe('sluice --help (the built binary)', () => {
       const command = COMMANDS[i] as string;
       expect(run.code, command).toBe(0);
       expect(run.stdout, command).toContain(`Usage: sluice ${command === 'ls' ? 'ls|list' : command} [options]`);
-      expect(run.stdout, command).toMatch(/\nExample:\n(  .*\n)*  \$ .*sluice [a-z]/);
+      expect(run.stdout, command).toMatch(/\nExample:\n( {2}.*\n)* {2}\$ .*sluice [a-z]/);
     });
     const shared = (i: number) => runs[i]?.stdout ?? '';
-    for (const flag of ['--project <dir>', '--target <name>', '--select <selector...>', '--exclude <selector...>', '--threads <n>', '--full-refresh', '--json']) {
+    for (const flag of [
+      '--project <dir>',
+      '--target <name>',
+      '--select <selector...>',
+      '--exclude <selector...>',
+      '--threads <n>',
+      '--full-refresh',
+      '--json',
+    ]) {
       expect(shared(COMMANDS.indexOf('run')), flag).toContain(flag);
     }
   });

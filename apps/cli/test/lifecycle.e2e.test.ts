@@ -33,13 +33,15 @@ describe('sluice init → run → change data → run → status (the built bina
     const run = await sluice(['init', '--project', project, '--url-env', 'SHOP_URL', '--small-rows', '50'], { env });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^  vendas +upsert +\(coalesce\(data_atualizacao, data_inclusao\), id_vendas\)/m);
-    expect(run.stdout).toMatch(/^  estados +full +- +27 rows/m);
+    expect(run.stdout).toMatch(/^ {2}vendas +upsert +\(coalesce\(data_atualizacao, data_inclusao\), id_vendas\)/m);
+    expect(run.stdout).toMatch(/^ {2}estados +full +- +27 rows/m);
     expect(run.stdout).toContain('sluice run');
     const config = await readFile(path.join(project, 'sluice.yml'), 'utf8');
     expect(config).toContain('url: "${env:SHOP_URL}"');
     expect(config).not.toContain(new URL(db.url).password);
-    expect(config).toMatch(/  vendas:\n    strategy: upsert\n    cursor: \[\{ coalesce: \[data_atualizacao, data_inclusao\] \}, id_vendas\]/);
+    expect(config).toMatch(
+      / {2}vendas:\n {4}strategy: upsert\n {4}cursor: \[\{ coalesce: \[data_atualizacao, data_inclusao\] \}, id_vendas\]/,
+    );
     const model = await readFile(path.join(project, 'models', 'stage', 'stg_vendas.sql'), 'utf8');
     expect(model).toContain("from {{ source('");
     expect(existsSync(path.join(project, 'models', 'stage', 'sources.yml'))).toBe(true);
@@ -57,7 +59,9 @@ describe('sluice init → run → change data → run → status (the built bina
     const run = await sluice(['doctor'], { cwd: project, env });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/✓ source +connected to 127\.0\.0\.1:\d+\/\w+ as \w+/);
-    expect(run.stdout).toMatch(/✓ table +public\.vendas: upsert by \(coalesce\(data_atualizacao, data_inclusao\), id_vendas\); key id_vendas/);
+    expect(run.stdout).toMatch(
+      /✓ table +public\.vendas: upsert by \(coalesce\(data_atualizacao, data_inclusao\), id_vendas\); key id_vendas/,
+    );
     expect(run.stdout).toMatch(/✓ warehouse .* does not exist yet; the first run creates it/);
     expect(run.stdout).toMatch(/all \d+ checks passed/);
     expect(existsSync(path.join(project, '.sluice'))).toBe(false);
@@ -83,10 +87,10 @@ describe('sluice init → run → change data → run → status (the built bina
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/\u001b/); // no colours nor redraws in a pipe
     expect(run.stdout).toMatch(/^Ingest$/m);
-    expect(run.stdout).toMatch(/^  ✓ vendas +upsert +\+\d+/m);
-    expect(run.stdout).toMatch(/^  · estados +full +unchanged/m);
+    expect(run.stdout).toMatch(/^ {2}✓ vendas +upsert +\+\d+/m);
+    expect(run.stdout).toMatch(/^ {2}· estados +full +unchanged/m);
     expect(run.stdout).toMatch(/^Models and tests$/m);
-    expect(run.stdout).toMatch(/^  ✓ model +stg_vendas +view/m);
+    expect(run.stdout).toMatch(/^ {2}✓ model +stg_vendas +view/m);
     expect(run.stdout).toMatch(/tests: 14 passed, 0 warned, 0 failed/);
     expect(run.stdout).toMatch(/^run [0-9a-f]{8} success in /m);
   });
@@ -94,19 +98,26 @@ describe('sluice init → run → change data → run → status (the built bina
   it('status shows both runs, each table’s freshness and the tests', async () => {
     const run = await sluice(['status'], { cwd: project, env });
     expect(run.code).toBe(0);
-    expect(run.stdout.match(/^  [0-9a-f]{8} +cli +success /gm)).toHaveLength(2);
-    expect(run.stdout).toMatch(/^  public\.vendas +upsert +[\d.]+ (s|min) ago +success/m);
-    expect(run.stdout).toMatch(/^  public\.estados +full +[\d.]+ (s|min) ago +unchanged/m);
+    expect(run.stdout.match(/^ {2}[0-9a-f]{8} +cli +success /gm)).toHaveLength(2);
+    expect(run.stdout).toMatch(/^ {2}public\.vendas +upsert +[\d.]+ (s|min) ago +success/m);
+    expect(run.stdout).toMatch(/^ {2}public\.estados +full +[\d.]+ (s|min) ago +unchanged/m);
     expect(run.stdout).toMatch(/Tests: all 14 passed/);
     const json = JSON.parse((await sluice(['status', '--json'], { cwd: project, env })).stdout);
     expect(json.runs).toHaveLength(2);
-    expect(json.tables.find((t: { table: string }) => t.table === 'public.vendas').watermark.position.cursor).toHaveLength(2);
+    expect(
+      json.tables.find((t: { table: string }) => t.table === 'public.vendas').watermark.position.cursor,
+    ).toHaveLength(2);
   });
 
   it('ls, compile and docs generate read the project without running anything', async () => {
     const ls = await sluice(['ls', '--select', '+stg_vendas'], { cwd: project });
     expect(ls.code).toBe(0);
-    expect(ls.stdout.trim().split('\n').map((line) => line.split(/ +/).slice(0, 2).join(' '))).toEqual([
+    expect(
+      ls.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split(/ +/).slice(0, 2).join(' ')),
+    ).toEqual([
       'source vendas',
       'model stg_vendas',
       expect.stringMatching(/^test source_(unique|not_null)_/),
@@ -122,7 +133,11 @@ describe('sluice init → run → change data → run → status (the built bina
     const docs = await sluice(['docs', 'generate', '--json'], { cwd: project });
     expect(docs.code).toBe(0);
     const generated = JSON.parse(docs.stdout);
-    expect(generated).toMatchObject({ command: 'docs generate', nodes: { models: 7, tests: 14, sources: 7 }, catalog: true });
+    expect(generated).toMatchObject({
+      command: 'docs generate',
+      nodes: { models: 7, tests: 14, sources: 7 },
+      catalog: true,
+    });
     expect(await readFile(generated.lineagePage, 'utf8')).toContain('stg_vendas');
   });
 
@@ -149,14 +164,17 @@ describe('sluice init → run → change data → run → status (the built bina
 
   it('a failing data test makes sluice test exit 1, and status names it', async () => {
     await mkdir(path.join(project, 'tests'), { recursive: true });
-    await writeFile(path.join(project, 'tests', 'no_sale_above_100k.sql'), "select * from {{ ref('stg_vendas') }} where valor_pago > 100000\n");
+    await writeFile(
+      path.join(project, 'tests', 'no_sale_above_100k.sql'),
+      "select * from {{ ref('stg_vendas') }} where valor_pago > 100000\n",
+    );
     const test = await sluice(['test', '--select', 'test_type:singular'], { cwd: project, env });
     expect(test.code).toBe(1);
-    expect(test.stdout).toMatch(/^  ✗ test +no_sale_above_100k +fail \(\d+ failing rows?\)/m);
+    expect(test.stdout).toMatch(/^ {2}✗ test +no_sale_above_100k +fail \(\d+ failing rows?\)/m);
     expect(test.stdout).toMatch(/^FAIL test no_sale_above_100k/m);
     const status = await sluice(['status'], { cwd: project, env });
     expect(status.stdout).toMatch(/Failing tests \(run [0-9a-f]{8}/);
-    expect(status.stdout).toMatch(/^  FAIL no_sale_above_100k: /m);
+    expect(status.stdout).toMatch(/^ {2}FAIL no_sale_above_100k: /m);
 
     const models = await sluice(['models', 'run', '--select', 'stg_vendas', '--json'], { cwd: project, env });
     expect(models.code).toBe(0);
@@ -176,7 +194,10 @@ describe('sluice init → run → change data → run → status (the built bina
     const url = new URL(db.url);
     expect(config).not.toContain(url.password);
     expect(config).toContain(`@${url.host}/`);
-    const doctor = await sluice(['doctor', '--json'], { cwd: other, env: { PGPASSWORD: decodeURIComponent(url.password) } });
+    const doctor = await sluice(['doctor', '--json'], {
+      cwd: other,
+      env: { PGPASSWORD: decodeURIComponent(url.password) },
+    });
     expect(JSON.parse(doctor.stdout)).toMatchObject({ status: 'ok', exitCode: 0 });
     expect(doctor.code).toBe(0);
   });

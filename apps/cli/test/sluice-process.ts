@@ -19,7 +19,10 @@ function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
 }
 
 /** Run `sluice …` to completion and collect what it printed. */
-export function sluice(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<SluiceRun> {
+export function sluice(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<SluiceRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SLUICE_BIN, ...args], {
       cwd: options.cwd ?? process.cwd(),
@@ -36,7 +39,10 @@ export function sluice(args: readonly string[], options: { cwd?: string; env?: R
 }
 
 /** Start `sluice …` and leave it running (for `docs serve`). */
-export function startSluice(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): ChildProcess {
+export function startSluice(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): ChildProcess {
   return spawn(process.execPath, [SLUICE_BIN, ...args], {
     cwd: options.cwd ?? process.cwd(),
     stdio: ['ignore', 'pipe', 'pipe'],

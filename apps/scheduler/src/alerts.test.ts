@@ -6,12 +6,25 @@ import { createWebhookAlertSender, decideAlert, slackPayload } from './alerts.js
 import { createLogger } from './logger.js';
 
 function run(id: string, status: RunRecord['status'], detail: RunRecord['detail'] = { tables: [] }): RunRecord {
-  return { id, trigger: 'schedule', status, startedAt: new Date('2024-05-01T06:00:00Z'), endedAt: new Date('2024-05-01T06:05:00Z'), detail };
+  return {
+    id,
+    trigger: 'schedule',
+    status,
+    startedAt: new Date('2024-05-01T06:00:00Z'),
+    endedAt: new Date('2024-05-01T06:05:00Z'),
+    detail,
+  };
 }
 
 const failingTable = {
   tables: [
-    { table: 'vendas', status: 'failed', rows: 0, bytes: 0, error: { code: 'COLUMN_NOT_FOUND', message: 'column "data_atualizacao" does not exist in public.vendas' } },
+    {
+      table: 'vendas',
+      status: 'failed',
+      rows: 0,
+      bytes: 0,
+      error: { code: 'COLUMN_NOT_FOUND', message: 'column "data_atualizacao" does not exist in public.vendas' },
+    },
     { table: 'clientes', status: 'success', rows: 10, bytes: 100 },
   ],
   error: { code: 'TABLES_FAILED', message: 'vendas: column "data_atualizacao" does not exist' },
@@ -29,15 +42,23 @@ describe('decideAlert', () => {
   });
 
   it('alerts on a run stopped by its timeout, not on one interrupted by a shutdown', () => {
-    const timedOut = run('r2', 'interrupted', { tables: [], error: { code: 'INTERRUPTED', message: 'Error: run timed out after 3600000 ms' } });
+    const timedOut = run('r2', 'interrupted', {
+      tables: [],
+      error: { code: 'INTERRUPTED', message: 'Error: run timed out after 3600000 ms' },
+    });
     expect(decideAlert('p', timedOut, undefined)?.kind).toBe('failure');
-    const shutdown = run('r3', 'interrupted', { tables: [], error: { code: 'INTERRUPTED', message: 'Error: interrupted by SIGTERM' } });
+    const shutdown = run('r3', 'interrupted', {
+      tables: [],
+      error: { code: 'INTERRUPTED', message: 'Error: interrupted by SIGTERM' },
+    });
     expect(decideAlert('p', shutdown, undefined)).toBeUndefined();
   });
 
   it('alerts on recovery after a failure, and stays quiet between two successes', () => {
     expect(decideAlert('p', run('r2', 'success'), run('r1', 'failed'))?.kind).toBe('recovery');
-    expect(decideAlert('p', run('r2', 'success'), run('r1', 'failed'))?.lines).toEqual(['run r2 succeeded after run r1 failed']);
+    expect(decideAlert('p', run('r2', 'success'), run('r1', 'failed'))?.lines).toEqual([
+      'run r2 succeeded after run r1 failed',
+    ]);
     expect(decideAlert('p', run('r2', 'success'), run('r1', 'success'))).toBeUndefined();
     expect(decideAlert('p', run('r2', 'success'), undefined)).toBeUndefined();
   });
@@ -46,7 +67,14 @@ describe('decideAlert', () => {
     const detail = {
       tables: [],
       tests: [
-        { name: 'price_within_list_price', model: 'fct_vendas', status: 'fail', severity: 'error', failures: 3, message: '3 failing rows' },
+        {
+          name: 'price_within_list_price',
+          model: 'fct_vendas',
+          status: 'fail',
+          severity: 'error',
+          failures: 3,
+          message: '3 failing rows',
+        },
         { name: 'accepted_values_tipo', model: 'dim_veiculos', status: 'warn', severity: 'warn', failures: 1 },
         { name: 'unique_venda_id', model: 'fct_vendas', status: 'pass', severity: 'error', failures: 0 },
       ],
@@ -54,7 +82,9 @@ describe('decideAlert', () => {
     const alert = decideAlert('p', run('r2', 'success', detail), run('r1', 'success'));
     expect(alert?.kind).toBe('test-failure');
     expect(alert?.title).toBe('Sluice: 1 data test failed at error severity — p');
-    expect(alert?.lines).toEqual(['test price_within_list_price on fct_vendas: fail (3 failing rows) — 3 failing rows']);
+    expect(alert?.lines).toEqual([
+      'test price_within_list_price on fct_vendas: fail (3 failing rows) — 3 failing rows',
+    ]);
     const onlyWarning = { tables: [], tests: [detail.tests[1]!] };
     expect(decideAlert('p', run('r2', 'success', onlyWarning), run('r1', 'success'))).toBeUndefined();
   });
@@ -100,7 +130,12 @@ describe('createWebhookAlertSender', () => {
     const ok = await sender.send(decideAlert('p', run('r2', 'success'), run('r1', 'failed'))!);
     expect(ok).toBe(true);
     expect(calls).toBe(2);
-    expect(received).toEqual([{ contentType: 'application/json', body: expect.objectContaining({ text: ':large_green_circle: Sluice recovered — p' }) }]);
+    expect(received).toEqual([
+      {
+        contentType: 'application/json',
+        body: expect.objectContaining({ text: ':large_green_circle: Sluice recovered — p' }),
+      },
+    ]);
     expect(lines.join('')).not.toContain('secret-part');
   });
 
@@ -109,6 +144,11 @@ describe('createWebhookAlertSender', () => {
     const log = createLogger({ format: 'json', stream: { write: (text: string) => lines.push(text) } });
     const sender = createWebhookAlertSender({ url: 'http://127.0.0.1:1/hook', log, attempts: 1, timeoutMs: 2000 });
     expect(await sender.send(decideAlert('p', run('r2', 'failed'), undefined)!)).toBe(false);
-    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ level: 'warn', msg: 'alert webhook failed: the alert was not delivered', runId: 'r2', alert: 'failure' });
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({
+      level: 'warn',
+      msg: 'alert webhook failed: the alert was not delivered',
+      runId: 'r2',
+      alert: 'failure',
+    });
   });
 });

@@ -37,13 +37,23 @@ export function decideAlert(project: string, current: RunRecord, previous: RunRe
   const detail = readRunDetail(current);
   const failingTests = detail.tests.filter(isErrorTestFailure);
   const testLines = failingTests.map(
-    (t) => `test ${t.name}${t.model ? ` on ${t.model}` : ''}: ${t.status}${t.failures !== undefined ? ` (${t.failures} failing rows)` : ''}${t.message ? ` — ${t.message}` : ''}`,
+    (t) =>
+      `test ${t.name}${t.model ? ` on ${t.model}` : ''}: ${t.status}${t.failures !== undefined ? ` (${t.failures} failing rows)` : ''}${t.message ? ` — ${t.message}` : ''}`,
   );
   const base = { project, runId: current.id, trigger: current.trigger, status: current.status };
   if (isAlertedFailure(current)) {
-    const tableLines = detail.tables.filter((t) => t.status === 'failed').map((t) => `table ${t.table}: ${t.error ?? 'failed'}`);
-    const modelLines = detail.models.filter((m) => m.status === 'failed' || m.status === 'error').map((m) => `model ${m.name}: ${m.error ?? m.status}`);
-    const lines = [...(detail.error ? [`${detail.error.code}: ${detail.error.message}`] : []), ...tableLines, ...modelLines, ...testLines];
+    const tableLines = detail.tables
+      .filter((t) => t.status === 'failed')
+      .map((t) => `table ${t.table}: ${t.error ?? 'failed'}`);
+    const modelLines = detail.models
+      .filter((m) => m.status === 'failed' || m.status === 'error')
+      .map((m) => `model ${m.name}: ${m.error ?? m.status}`);
+    const lines = [
+      ...(detail.error ? [`${detail.error.code}: ${detail.error.message}`] : []),
+      ...tableLines,
+      ...modelLines,
+      ...testLines,
+    ];
     return { ...base, kind: 'failure', title: `Sluice run ${current.status} — ${project}`, lines: clip(lines) };
   }
   if (current.status !== 'success') return undefined;
@@ -56,7 +66,12 @@ export function decideAlert(project: string, current: RunRecord, previous: RunRe
     };
   }
   if (previous && isAlertedFailure(previous)) {
-    return { ...base, kind: 'recovery', title: `Sluice recovered — ${project}`, lines: [`run ${current.id} succeeded after run ${previous.id} ${previous.status}`] };
+    return {
+      ...base,
+      kind: 'recovery',
+      title: `Sluice recovered — ${project}`,
+      lines: [`run ${current.id} succeeded after run ${previous.id} ${previous.status}`],
+    };
   }
   return undefined;
 }
@@ -67,14 +82,20 @@ function clip(lines: readonly string[]): string[] {
 }
 
 const COLORS: Record<AlertKind, string> = { failure: '#d93025', 'test-failure': '#e8710a', recovery: '#188038' };
-const ICONS: Record<AlertKind, string> = { failure: ':red_circle:', 'test-failure': ':large_orange_circle:', recovery: ':large_green_circle:' };
+const ICONS: Record<AlertKind, string> = {
+  failure: ':red_circle:',
+  'test-failure': ':large_orange_circle:',
+  recovery: ':large_green_circle:',
+};
 
 /**
  * The alert as Slack incoming-webhook JSON: a one-line `text` (what notifications show) and one coloured attachment
  * with the details. Mattermost, Rocket.Chat and Discord's `/slack` endpoint accept the same body.
  */
 export function slackPayload(alert: Alert, pageUrl?: string): Record<string, unknown> {
-  const runLink = pageUrl ? `<${pageUrl.replace(/\/$/, '')}/api/runs/${encodeURIComponent(alert.runId)}|${alert.runId}>` : alert.runId;
+  const runLink = pageUrl
+    ? `<${pageUrl.replace(/\/$/, '')}/api/runs/${encodeURIComponent(alert.runId)}|${alert.runId}>`
+    : alert.runId;
   return {
     text: `${ICONS[alert.kind]} ${alert.title}`,
     attachments: [
@@ -129,11 +150,17 @@ export function createWebhookAlertSender(options: WebhookAlertOptions): AlertSen
           problem = `HTTP ${response.status}`;
           if (response.status < 500 && response.status !== 429) break;
         } catch (error) {
-          problem = error instanceof Error ? (error.name === 'TimeoutError' ? 'timed out' : error.message) : String(error);
+          problem =
+            error instanceof Error ? (error.name === 'TimeoutError' ? 'timed out' : error.message) : String(error);
         }
-        if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, (options.retryDelayMs ?? 1000) * 2 ** (attempt - 1)));
+        if (attempt < attempts)
+          await new Promise((resolve) => setTimeout(resolve, (options.retryDelayMs ?? 1000) * 2 ** (attempt - 1)));
       }
-      options.log.warn('alert webhook failed: the alert was not delivered', { runId: alert.runId, alert: alert.kind, problem });
+      options.log.warn('alert webhook failed: the alert was not delivered', {
+        runId: alert.runId,
+        alert: alert.kind,
+        problem,
+      });
       return false;
     },
   };

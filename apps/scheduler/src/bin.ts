@@ -14,7 +14,9 @@ const EXIT = { ok: 0, crashed: 1, config: 2 } as const;
 
 function version(): string {
   try {
-    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
     return manifest.version ?? 'unknown';
   } catch {
     return 'unknown';
@@ -41,32 +43,51 @@ async function main(): Promise<number> {
   const loaded = await loadProjectConfig(options.project);
   // A deployment can point every daemon at one Postgres state store without editing the project.
   const project = options.stateUrl
-    ? { ...loaded, config: { ...loaded.config, state: { type: 'postgres' as const, url: options.stateUrl, schema: options.stateSchema } } }
+    ? {
+        ...loaded,
+        config: {
+          ...loaded.config,
+          state: { type: 'postgres' as const, url: options.stateUrl, schema: options.stateSchema },
+        },
+      }
     : loaded;
   const schedule = project.config.schedule ?? scheduleConfigSchema.parse({});
   const target = resolveTarget(project, options.target);
   const cron = createCronSchedule(schedule.cron, schedule.timezone);
   const webhookUrl = options.webhookUrl ?? schedule.alerts.webhook_url;
-  const secrets = [options.token, webhookUrl, passwordOf(options.stateUrl), passwordOf(project.config.source.url)].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  const secrets = [
+    options.token,
+    webhookUrl,
+    passwordOf(options.stateUrl),
+    passwordOf(project.config.source.url),
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
   const log = createLogger({ format: options.logFormat, level: options.logLevel, secrets });
 
   if (options.check) {
-    const lines = [`sluice.yml OK: project ${project.config.name}, target ${target.name} (${target.config.type}), state ${project.config.state.type}`];
+    const lines = [
+      `sluice.yml OK: project ${project.config.name}, target ${target.name} (${target.config.type}), state ${project.config.state.type}`,
+    ];
     lines.push(`schedule "${schedule.cron}" in ${schedule.timezone}, catch_up ${schedule.catch_up}; next runs:`);
     let at = new Date();
     for (let i = 0; i < 3; i++) {
       const next = cron.next(at);
       if (!next) break;
-      lines.push(`  ${next.toISOString()}  (${next.toLocaleString('en-GB', { timeZone: schedule.timezone })} ${schedule.timezone})`);
+      lines.push(
+        `  ${next.toISOString()}  (${next.toLocaleString('en-GB', { timeZone: schedule.timezone })} ${schedule.timezone})`,
+      );
       at = next;
     }
-    lines.push(`alerts: ${webhookUrl ? 'webhook configured' : 'none (set SLUICE_ALERT_WEBHOOK_URL or schedule.alerts.webhook_url)'}; API token: ${options.token ? 'set' : 'not set (write API disabled)'}`);
+    lines.push(
+      `alerts: ${webhookUrl ? 'webhook configured' : 'none (set SLUICE_ALERT_WEBHOOK_URL or schedule.alerts.webhook_url)'}; API token: ${options.token ? 'set' : 'not set (write API disabled)'}`,
+    );
     process.stdout.write(`${lines.join('\n')}\n`);
     return EXIT.ok;
   }
 
-  if (options.token && options.token.length < 16) log.warn('SLUICE_SCHEDULER_TOKEN is shorter than 16 characters: use a long random token (openssl rand -hex 32)');
-  if (!options.token) log.info('no SLUICE_SCHEDULER_TOKEN: the write API (POST /api/runs, /api/pause, /api/resume) is disabled');
+  if (options.token && options.token.length < 16)
+    log.warn('SLUICE_SCHEDULER_TOKEN is shorter than 16 characters: use a long random token (openssl rand -hex 32)');
+  if (!options.token)
+    log.info('no SLUICE_SCHEDULER_TOKEN: the write API (POST /api/runs, /api/pause, /api/resume) is disabled');
 
   const holder = `sluice-scheduler on ${os.hostname()} pid ${process.pid}`;
   const state = openStateStore(project, (event) => log.warn(`state store: ${event.type}`, { ...event }));
@@ -78,7 +99,15 @@ async function main(): Promise<number> {
     log,
     holder,
     workDir: path.resolve(options.workDir ?? path.join(project.dir, '.sluice', 'work')),
-    ...(webhookUrl ? { alerts: createWebhookAlertSender({ url: webhookUrl, log, ...(schedule.alerts.page_url ? { pageUrl: schedule.alerts.page_url } : {}) }) } : {}),
+    ...(webhookUrl
+      ? {
+          alerts: createWebhookAlertSender({
+            url: webhookUrl,
+            log,
+            ...(schedule.alerts.page_url ? { pageUrl: schedule.alerts.page_url } : {}),
+          }),
+        }
+      : {}),
   });
 
   let server: SchedulerServer | undefined;
@@ -112,7 +141,10 @@ async function main(): Promise<number> {
   });
   log.info('listening', { url: server.url, project: project.config.name, target: target.name, version: version() });
   if (!['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
-    log.warn('the HTTP server listens beyond this machine: keep it behind a firewall or a TLS proxy (the run history is readable without a token)', { host: options.host });
+    log.warn(
+      'the HTTP server listens beyond this machine: keep it behind a firewall or a TLS proxy (the run history is readable without a token)',
+      { host: options.host },
+    );
   }
   await scheduler.start();
   await stopped;
@@ -131,7 +163,10 @@ function passwordOf(url: string | undefined): string | undefined {
 
 function report(error: unknown): number {
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof ConfigError || (error instanceof SchedulerError && (error.code === 'INVALID_SCHEDULE' || error.code === 'INVALID_OPTION'))) {
+  if (
+    error instanceof ConfigError ||
+    (error instanceof SchedulerError && (error.code === 'INVALID_SCHEDULE' || error.code === 'INVALID_OPTION'))
+  ) {
     process.stderr.write(`sluice-scheduler: invalid configuration\n${message}\n`);
     return EXIT.config;
   }

@@ -5,7 +5,11 @@ import { SchedulerError } from './scheduler-error.js';
 /** Every slot in [from, to), as ISO strings. */
 function slotsBetween(schedule: CronSchedule, from: string, to: string): string[] {
   const out: string[] = [];
-  for (let slot = schedule.next(new Date(new Date(from).getTime() - 1)); slot && slot < new Date(to); slot = schedule.next(slot)) {
+  for (
+    let slot = schedule.next(new Date(new Date(from).getTime() - 1));
+    slot && slot < new Date(to);
+    slot = schedule.next(slot)
+  ) {
     out.push(slot.toISOString());
   }
   return out;
@@ -61,17 +65,30 @@ describe('createCronSchedule', () => {
     const spring = slotsBetween(schedule, '2024-03-10T05:00:00Z', '2024-03-11T04:00:00Z');
     expect(spring).toHaveLength(23);
     expect(new Set(spring).size).toBe(23);
-    expect(spring.slice(0, 4)).toEqual(['2024-03-10T05:00:00.000Z', '2024-03-10T06:00:00.000Z', '2024-03-10T07:00:00.000Z', '2024-03-10T08:00:00.000Z']);
+    expect(spring.slice(0, 4)).toEqual([
+      '2024-03-10T05:00:00.000Z',
+      '2024-03-10T06:00:00.000Z',
+      '2024-03-10T07:00:00.000Z',
+      '2024-03-10T08:00:00.000Z',
+    ]);
     // 3 November 2024 is 25 hours long (04:00Z to 05:00Z next day); the repeated 01:00 runs once.
     const fall = slotsBetween(schedule, '2024-11-03T04:00:00Z', '2024-11-04T05:00:00Z');
     expect(fall).toHaveLength(24);
-    expect(fall.slice(0, 3)).toEqual(['2024-11-03T04:00:00.000Z', '2024-11-03T05:00:00.000Z', '2024-11-03T07:00:00.000Z']);
+    expect(fall.slice(0, 3)).toEqual([
+      '2024-11-03T04:00:00.000Z',
+      '2024-11-03T05:00:00.000Z',
+      '2024-11-03T07:00:00.000Z',
+    ]);
     for (let i = 1; i < fall.length; i++) expect(fall[i]! > fall[i - 1]!).toBe(true);
   });
 
   it('takes seconds as a sixth field and @nicknames', () => {
-    expect(createCronSchedule('*/3 * * * * *', 'UTC').next(new Date('2024-01-01T00:00:01.500Z'))?.toISOString()).toBe('2024-01-01T00:00:03.000Z');
-    expect(createCronSchedule('@daily', 'UTC').next(new Date('2024-01-01T00:00:00Z'))?.toISOString()).toBe('2024-01-02T00:00:00.000Z');
+    expect(createCronSchedule('*/3 * * * * *', 'UTC').next(new Date('2024-01-01T00:00:01.500Z'))?.toISOString()).toBe(
+      '2024-01-01T00:00:03.000Z',
+    );
+    expect(createCronSchedule('@daily', 'UTC').next(new Date('2024-01-01T00:00:00Z'))?.toISOString()).toBe(
+      '2024-01-02T00:00:00.000Z',
+    );
   });
 
   it('refuses a bad expression or time zone with INVALID_SCHEDULE, naming it', () => {

@@ -50,7 +50,9 @@ export function createCronSchedule(cron: string, timezone: string): CronSchedule
     },
     latest(until: Date): Date | undefined {
       // previousRuns looks strictly before its (whole-second) reference: start one second past `until`.
-      const found = job.previousRuns(2, new Date(until.getTime() + 1000)).filter((slot) => slot.getTime() <= until.getTime());
+      const found = job
+        .previousRuns(2, new Date(until.getTime() + 1000))
+        .filter((slot) => slot.getTime() <= until.getTime());
       return found[0];
     },
   };

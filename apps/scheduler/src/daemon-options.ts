@@ -74,7 +74,10 @@ export function parseDaemonOptions(argv: readonly string[], env: NodeJS.ProcessE
       allowPositionals: false,
     }));
   } catch (error) {
-    throw new SchedulerError('INVALID_OPTION', `${error instanceof Error ? error.message : String(error)} (see sluice-scheduler --help)`);
+    throw new SchedulerError(
+      'INVALID_OPTION',
+      `${error instanceof Error ? error.message : String(error)} (see sluice-scheduler --help)`,
+    );
   }
   const pick = (flag: string, variable: string): string | undefined => {
     const value = values[flag];
@@ -85,18 +88,31 @@ export function parseDaemonOptions(argv: readonly string[], env: NodeJS.ProcessE
   const portText = pick('port', 'SLUICE_SCHEDULER_PORT') ?? '8080';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) {
-    throw new SchedulerError('INVALID_OPTION', `--port / SLUICE_SCHEDULER_PORT: "${portText}" is not a port number (0 to 65535)`);
+    throw new SchedulerError(
+      'INVALID_OPTION',
+      `--port / SLUICE_SCHEDULER_PORT: "${portText}" is not a port number (0 to 65535)`,
+    );
   }
   const graceText = pick('grace', 'SLUICE_SCHEDULER_GRACE') ?? '30s';
   const grace = durationSchema.safeParse(/^\d+(\.\d+)?$/.test(graceText) ? Number(graceText) : graceText);
-  if (!grace.success) throw new SchedulerError('INVALID_OPTION', `--grace / SLUICE_SCHEDULER_GRACE: "${graceText}" is not a duration (e.g. 30s, 2m)`);
+  if (!grace.success)
+    throw new SchedulerError(
+      'INVALID_OPTION',
+      `--grace / SLUICE_SCHEDULER_GRACE: "${graceText}" is not a duration (e.g. 30s, 2m)`,
+    );
   const logFormat = pick('log-format', 'SLUICE_LOG_FORMAT') ?? 'auto';
   if (logFormat !== 'auto' && logFormat !== 'json' && logFormat !== 'pretty') {
-    throw new SchedulerError('INVALID_OPTION', `--log-format / SLUICE_LOG_FORMAT: "${logFormat}" is not one of auto, json, pretty`);
+    throw new SchedulerError(
+      'INVALID_OPTION',
+      `--log-format / SLUICE_LOG_FORMAT: "${logFormat}" is not one of auto, json, pretty`,
+    );
   }
   const logLevel = pick('log-level', 'SLUICE_LOG_LEVEL') ?? 'info';
   if (logLevel !== 'debug' && logLevel !== 'info' && logLevel !== 'warn' && logLevel !== 'error') {
-    throw new SchedulerError('INVALID_OPTION', `--log-level / SLUICE_LOG_LEVEL: "${logLevel}" is not one of debug, info, warn, error`);
+    throw new SchedulerError(
+      'INVALID_OPTION',
+      `--log-level / SLUICE_LOG_LEVEL: "${logLevel}" is not one of debug, info, warn, error`,
+    );
   }
   return {
     project: pick('project', 'SLUICE_PROJECT') ?? '.',
@@ -124,6 +140,9 @@ function readToken(env: NodeJS.ProcessEnv): string | undefined {
   try {
     return readFileSync(file, 'utf8').trim() || undefined;
   } catch (error) {
-    throw new SchedulerError('INVALID_OPTION', `SLUICE_SCHEDULER_TOKEN_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new SchedulerError(
+      'INVALID_OPTION',
+      `SLUICE_SCHEDULER_TOKEN_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }

@@ -43,7 +43,9 @@ const CONTENT_TYPES: Record<string, string> = {
 /** True when `header` is `Bearer <token>`; compared in constant time (over SHA-256 digests, so length leaks nothing). */
 export function bearerMatches(header: string | undefined, token: string): boolean {
   const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  const given = createHash('sha256').update(match?.[1]?.trim() ?? '').digest();
+  const given = createHash('sha256')
+    .update(match?.[1]?.trim() ?? '')
+    .digest();
   const expected = createHash('sha256').update(token).digest();
   return timingSafeEqual(given, expected) && match !== null;
 }
@@ -56,8 +58,13 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
   const { scheduler, log } = options;
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      log.error('request failed', { method: req.method, path: pathOf(req), error: error instanceof Error ? error : String(error) });
-      if (!res.headersSent) sendJson(res, 500, { error: 'INTERNAL', message: 'the request failed: see the daemon log' });
+      log.error('request failed', {
+        method: req.method,
+        path: pathOf(req),
+        error: error instanceof Error ? error : String(error),
+      });
+      if (!res.headersSent)
+        sendJson(res, 500, { error: 'INTERNAL', message: 'the request failed: see the daemon log' });
       else res.end();
     });
   });
@@ -80,7 +87,9 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
     if (route === '/metrics') {
       return only(method, ['GET'], res, async () => {
         const body = scheduler.metrics.render(await scheduler.metricsSnapshot());
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' }).end(body);
+        res
+          .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' })
+          .end(body);
       });
     }
     if (route === '/') {
@@ -90,7 +99,8 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
           .writeHead(200, {
             'content-type': 'text/html; charset=utf-8',
             'cache-control': 'no-store',
-            'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            'content-security-policy':
+              "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
           })
           .end(method === 'HEAD' ? undefined : html);
       });
@@ -99,7 +109,8 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
       res.writeHead(301, { location: '/docs/' }).end();
       return;
     }
-    if (route.startsWith('/docs/')) return only(method, ['GET', 'HEAD'], res, () => serveDocs(route.slice('/docs/'.length), res));
+    if (route.startsWith('/docs/'))
+      return only(method, ['GET', 'HEAD'], res, () => serveDocs(route.slice('/docs/'.length), res));
     if (route === '/api/status') {
       return only(method, ['GET'], res, async () => {
         const view = await scheduler.statusView();
@@ -119,9 +130,13 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
       if (method === 'GET') {
         const limit = Number(url.searchParams.get('limit') ?? '50');
         const status = url.searchParams.get('status');
-        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return sendJson(res, 400, { error: 'INVALID_ARGUMENT', message: 'limit must be an integer from 1 to 1000' });
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+          return sendJson(res, 400, { error: 'INVALID_ARGUMENT', message: 'limit must be an integer from 1 to 1000' });
         if (status !== null && !RUN_STATUSES.includes(status as RunStatus)) {
-          return sendJson(res, 400, { error: 'INVALID_ARGUMENT', message: `status must be one of ${RUN_STATUSES.join(', ')}` });
+          return sendJson(res, 400, {
+            error: 'INVALID_ARGUMENT',
+            message: `status must be one of ${RUN_STATUSES.join(', ')}`,
+          });
         }
         const runs = await scheduler.listRuns(limit, (status as RunStatus | null) ?? undefined);
         return sendJson(res, 200, { runs: runs.map(runJson) });
@@ -132,16 +147,29 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
         if (body === undefined) return;
         const tables = (body as { tables?: unknown }).tables;
         if (tables !== undefined && !(Array.isArray(tables) && tables.every((t) => typeof t === 'string'))) {
-          return sendJson(res, 400, { error: 'INVALID_ARGUMENT', message: 'tables must be a list of table names, e.g. {"tables": ["vendas"]}' });
+          return sendJson(res, 400, {
+            error: 'INVALID_ARGUMENT',
+            message: 'tables must be a list of table names, e.g. {"tables": ["vendas"]}',
+          });
         }
         try {
-          const { runId } = await scheduler.trigger({ ...(tables ? { tables: tables as string[] } : {}), trigger: 'api' });
+          const { runId } = await scheduler.trigger({
+            ...(tables ? { tables: tables as string[] } : {}),
+            trigger: 'api',
+          });
           log.info('manual run started through the API', { runId, tables });
           res.setHeader('location', `/api/runs/${encodeURIComponent(runId)}`);
           return sendJson(res, 202, { id: runId, status: 'running', url: `/api/runs/${encodeURIComponent(runId)}` });
         } catch (error) {
           if (error instanceof SchedulerError) {
-            const status = error.code === 'BUSY' ? 409 : error.code === 'SHUTTING_DOWN' ? 503 : error.code === 'UNKNOWN_TABLE' ? 400 : 500;
+            const status =
+              error.code === 'BUSY'
+                ? 409
+                : error.code === 'SHUTTING_DOWN'
+                  ? 503
+                  : error.code === 'UNKNOWN_TABLE'
+                    ? 400
+                    : 500;
             return sendJson(res, status, { error: error.code, message: error.message });
           }
           throw error;
@@ -153,7 +181,11 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
     if (runMatch) {
       return only(method, ['GET'], res, async () => {
         const run = await scheduler.getRun(decodeURIComponent(runMatch[1] ?? ''));
-        if (!run) return sendJson(res, 404, { error: 'NOT_FOUND', message: 'no run with that id (runs older than keep_history are pruned)' });
+        if (!run)
+          return sendJson(res, 404, {
+            error: 'NOT_FOUND',
+            message: 'no run with that id (runs older than keep_history are pruned)',
+          });
         return sendJson(res, 200, runJson(run));
       });
     }
@@ -164,18 +196,31 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
       else scheduler.resume();
       return sendJson(res, 200, { paused: scheduler.paused, nextRun: scheduler.nextRun?.toISOString() ?? null });
     }
-    sendJson(res, 404, { error: 'NOT_FOUND', message: `no route ${route}: see / for the status page, /api/runs for the run history` });
+    sendJson(res, 404, {
+      error: 'NOT_FOUND',
+      message: `no route ${route}: see / for the status page, /api/runs for the run history`,
+    });
   }
 
   function authorized(req: http.IncomingMessage, res: http.ServerResponse): boolean {
     if (!options.token) {
-      sendJson(res, 403, { error: 'API_DISABLED', message: 'the write API is disabled: start the daemon with SLUICE_SCHEDULER_TOKEN set' });
+      sendJson(res, 403, {
+        error: 'API_DISABLED',
+        message: 'the write API is disabled: start the daemon with SLUICE_SCHEDULER_TOKEN set',
+      });
       return false;
     }
     if (!bearerMatches(req.headers.authorization, options.token)) {
       res.setHeader('www-authenticate', 'Bearer realm="sluice-scheduler"');
-      sendJson(res, 401, { error: 'UNAUTHORIZED', message: 'send Authorization: Bearer <the SLUICE_SCHEDULER_TOKEN value>' });
-      log.warn('API call refused: missing or wrong bearer token', { method: req.method, path: pathOf(req), remote: req.socket.remoteAddress });
+      sendJson(res, 401, {
+        error: 'UNAUTHORIZED',
+        message: 'send Authorization: Bearer <the SLUICE_SCHEDULER_TOKEN value>',
+      });
+      log.warn('API call refused: missing or wrong bearer token', {
+        method: req.method,
+        path: pathOf(req),
+        remote: req.socket.remoteAddress,
+      });
       return false;
     }
     return true;
@@ -195,20 +240,32 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
     if (!info?.isFile()) {
       if (decoded === '' || decoded === 'index.html') {
         res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' });
-        res.end('<!doctype html><meta name="viewport" content="width=device-width, initial-scale=1"><title>No docs yet</title><p>The lineage page has not been built yet: it appears here once a run has built the models (<code>target/docs/index.html</code>). <a href="/">Back to the status page</a></p>');
+        res.end(
+          '<!doctype html><meta name="viewport" content="width=device-width, initial-scale=1"><title>No docs yet</title><p>The lineage page has not been built yet: it appears here once a run has built the models (<code>target/docs/index.html</code>). <a href="/">Back to the status page</a></p>',
+        );
         return;
       }
       return sendText(res, 404, 'not found\n');
     }
-    res.writeHead(200, { 'content-type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream', 'content-length': info.size, 'cache-control': 'no-cache' });
-    await new Promise<void>((resolve, reject) => createReadStream(file).on('error', reject).pipe(res).on('finish', resolve).on('error', reject));
+    res.writeHead(200, {
+      'content-type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'content-length': info.size,
+      'cache-control': 'no-cache',
+    });
+    await new Promise<void>((resolve, reject) =>
+      createReadStream(file).on('error', reject).pipe(res).on('finish', resolve).on('error', reject),
+    );
   }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new SchedulerError('PORT_IN_USE', `port ${options.port} on ${options.host} is in use: stop what uses it, or pass --port`, { cause: error })
+          ? new SchedulerError(
+              'PORT_IN_USE',
+              `port ${options.port} on ${options.host} is in use: stop what uses it, or pass --port`,
+              { cause: error },
+            )
           : error,
       ),
     );
@@ -242,7 +299,12 @@ function pathOf(req: http.IncomingMessage): string {
   return new URL(req.url ?? '/', 'http://localhost').pathname;
 }
 
-async function only(method: string, allowed: readonly string[], res: http.ServerResponse, work: () => unknown): Promise<void> {
+async function only(
+  method: string,
+  allowed: readonly string[],
+  res: http.ServerResponse,
+  work: () => unknown,
+): Promise<void> {
   if (!allowed.includes(method)) return methodNotAllowed(res, allowed);
   await work();
 }
@@ -253,7 +315,9 @@ function methodNotAllowed(res: http.ServerResponse, allowed: readonly string[]):
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(`${JSON.stringify(body, null, 2)}\n`);
+  res
+    .writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+    .end(`${JSON.stringify(body, null, 2)}\n`);
 }
 
 function sendText(res: http.ServerResponse, status: number, body: string): void {
@@ -280,6 +344,9 @@ async function readJson(req: http.IncomingMessage, res: http.ServerResponse): Pr
   } catch {
     // answered below
   }
-  sendJson(res, 400, { error: 'INVALID_JSON', message: 'the body must be a JSON object, e.g. {} or {"tables": ["vendas"]}' });
+  sendJson(res, 400, {
+    error: 'INVALID_JSON',
+    message: 'the body must be a JSON object, e.g. {} or {"tables": ["vendas"]}',
+  });
   return undefined;
 }

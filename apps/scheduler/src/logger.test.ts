@@ -3,7 +3,12 @@ import { createLogger } from './logger.js';
 
 function capture(format: 'json' | 'pretty', secrets: string[] = []) {
   const lines: string[] = [];
-  const log = createLogger({ format, secrets, stream: { write: (text: string) => lines.push(text) }, now: () => new Date('2024-05-01T06:00:01.250Z') });
+  const log = createLogger({
+    format,
+    secrets,
+    stream: { write: (text: string) => lines.push(text) },
+    now: () => new Date('2024-05-01T06:00:01.250Z'),
+  });
   return { log, lines };
 }
 
@@ -13,7 +18,14 @@ describe('createLogger', () => {
     log.child({ runId: 'r-42' }).info('table done', { table: 'vendas', rows: 10, error: undefined });
     expect(lines).toHaveLength(1);
     expect(lines[0]!.endsWith('\n')).toBe(true);
-    expect(JSON.parse(lines[0]!)).toEqual({ time: '2024-05-01T06:00:01.250Z', level: 'info', msg: 'table done', runId: 'r-42', table: 'vendas', rows: 10 });
+    expect(JSON.parse(lines[0]!)).toEqual({
+      time: '2024-05-01T06:00:01.250Z',
+      level: 'info',
+      msg: 'table done',
+      runId: 'r-42',
+      table: 'vendas',
+      rows: 10,
+    });
   });
 
   it('writes readable lines for a terminal', () => {

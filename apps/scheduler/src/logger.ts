@@ -45,7 +45,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       if (RANK[level] < min) return;
       const all = { ...bound, ...fields };
       const time = now();
-      const line = pretty ? prettyLine(time, level, msg, all) : JSON.stringify({ time: time.toISOString(), level, msg, ...serializable(all) });
+      const line = pretty
+        ? prettyLine(time, level, msg, all)
+        : JSON.stringify({ time: time.toISOString(), level, msg, ...serializable(all) });
       stream.write(`${scrub(line)}\n`);
     };
     return {
@@ -63,7 +65,10 @@ function serializable(fields: LogFields): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    out[key] = value instanceof Error ? { name: value.name, message: value.message, ...('code' in value ? { code: value.code } : {}) } : value;
+    out[key] =
+      value instanceof Error
+        ? { name: value.name, message: value.message, ...('code' in value ? { code: value.code } : {}) }
+        : value;
   }
   return out;
 }
@@ -71,7 +76,10 @@ function serializable(fields: LogFields): Record<string, unknown> {
 function prettyLine(time: Date, level: LogLevel, msg: string, fields: LogFields): string {
   const clock = time.toISOString().slice(11, 19);
   const tail = Object.entries(serializable(fields))
-    .map(([key, value]) => `${key === 'runId' ? 'run' : key}=${typeof value === 'string' ? (/\s/.test(value) ? JSON.stringify(value) : value) : JSON.stringify(value)}`)
+    .map(
+      ([key, value]) =>
+        `${key === 'runId' ? 'run' : key}=${typeof value === 'string' ? (/\s/.test(value) ? JSON.stringify(value) : value) : JSON.stringify(value)}`,
+    )
     .join(' ');
   return `${clock} ${level.toUpperCase().padEnd(5)} ${msg}${tail ? `  ${tail}` : ''}`;
 }

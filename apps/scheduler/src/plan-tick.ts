@@ -57,14 +57,19 @@ export function planTick(input: PlanTickInput): TickDecision {
  * at `MAX_COUNTED_SLOTS` (then `count` is a lower bound), so a per-second schedule after a week down is decided at
  * once.
  */
-export function dueSlots(schedule: CronSchedule, after: Date, until: Date): { count: number; latest: Date | undefined; next: Date | undefined } {
+export function dueSlots(
+  schedule: CronSchedule,
+  after: Date,
+  until: Date,
+): { count: number; latest: Date | undefined; next: Date | undefined } {
   let count = 0;
   let latest: Date | undefined;
   let slot = schedule.next(after);
   for (; slot && slot.getTime() <= until.getTime(); slot = schedule.next(slot)) {
     count++;
     latest = slot;
-    if (count >= MAX_COUNTED_SLOTS) return { count, latest: schedule.latest(until) ?? latest, next: schedule.next(until) };
+    if (count >= MAX_COUNTED_SLOTS)
+      return { count, latest: schedule.latest(until) ?? latest, next: schedule.next(until) };
   }
   return { count, latest, next: slot };
 }

@@ -85,7 +85,9 @@ export function isFailingTest(test: TestOutcome): boolean {
 }
 
 function list(value: JsonValue | undefined): JsonObject[] {
-  return Array.isArray(value) ? value.filter((item): item is JsonObject => typeof item === 'object' && item !== null && !Array.isArray(item)) : [];
+  return Array.isArray(value)
+    ? value.filter((item): item is JsonObject => typeof item === 'object' && item !== null && !Array.isArray(item))
+    : [];
 }
 
 function text(value: JsonValue | undefined): string | undefined {

@@ -55,7 +55,11 @@ describe('the schedule: block of sluice.yml', () => {
   it('reports every bad key with its path and line', () => {
     let message = '';
     try {
-      parseProjectConfig(`${BASE}schedule:\n  cron: "every day"\n  timezone: Mars/Olympus\n  catch_up: twice\n  step_timeout: soon\n  retrys: {}\n`, 'sluice.yml', {});
+      parseProjectConfig(
+        `${BASE}schedule:\n  cron: "every day"\n  timezone: Mars/Olympus\n  catch_up: twice\n  step_timeout: soon\n  retrys: {}\n`,
+        'sluice.yml',
+        {},
+      );
     } catch (error) {
       message = String(error);
     }
@@ -68,7 +72,11 @@ describe('the schedule: block of sluice.yml', () => {
 });
 
 describe('retries and timeouts handed to runPipeline', () => {
-  const schedule = scheduleConfigSchema.parse({ retries: { attempts: 4, backoff: '30s', max_delay: '1m', jitter: 0.2 }, step_timeout: '20m', run_timeout: '1h' });
+  const schedule = scheduleConfigSchema.parse({
+    retries: { attempts: 4, backoff: '30s', max_delay: '1m', jitter: 0.2 },
+    step_timeout: '20m',
+    run_timeout: '1h',
+  });
   const settings = runSettings(schedule);
 
   it('maps the schedule to the pipeline retry policy and timeouts', () => {

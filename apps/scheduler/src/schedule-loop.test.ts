@@ -29,7 +29,9 @@ async function simulate(options: {
   let anchor = clock.now();
   let lastHandled = anchor;
   const until = new Date(options.until).getTime();
-  const down = options.downtime ? { from: new Date(options.downtime.from).getTime(), to: new Date(options.downtime.to).getTime() } : undefined;
+  const down = options.downtime
+    ? { from: new Date(options.downtime.from).getTime(), to: new Date(options.downtime.to).getTime() }
+    : undefined;
   let restarted = false;
   for (;;) {
     const stop = new AbortController();
@@ -50,7 +52,12 @@ async function simulate(options: {
       anchor,
       signal: stop.signal,
       onRun: async (slot, info) => {
-        sim.runs.push({ slot: slot.toISOString(), at: clock.now().toISOString(), late: info.late, missed: info.missed });
+        sim.runs.push({
+          slot: slot.toISOString(),
+          at: clock.now().toISOString(),
+          late: info.late,
+          missed: info.missed,
+        });
         lastHandled = slot;
         clock.advance(options.runMs ?? 1000);
         watch();
@@ -72,8 +79,18 @@ async function simulate(options: {
 
 describe('the schedule loop on an injected clock', () => {
   it('runs a daily slot once a day, at the slot', async () => {
-    const sim = await simulate({ cron: '0 6 * * *', timezone: 'UTC', catchUp: 'once', start: '2024-05-01T00:00:00Z', until: '2024-05-04T00:00:00Z' });
-    expect(sim.runs.map((r) => r.slot)).toEqual(['2024-05-01T06:00:00.000Z', '2024-05-02T06:00:00.000Z', '2024-05-03T06:00:00.000Z']);
+    const sim = await simulate({
+      cron: '0 6 * * *',
+      timezone: 'UTC',
+      catchUp: 'once',
+      start: '2024-05-01T00:00:00Z',
+      until: '2024-05-04T00:00:00Z',
+    });
+    expect(sim.runs.map((r) => r.slot)).toEqual([
+      '2024-05-01T06:00:00.000Z',
+      '2024-05-02T06:00:00.000Z',
+      '2024-05-03T06:00:00.000Z',
+    ]);
     expect(sim.runs.every((r) => r.at === r.slot && !r.late)).toBe(true);
   });
 
@@ -83,7 +100,13 @@ describe('the schedule loop on an injected clock', () => {
     await runScheduleLoop({
       schedule: createCronSchedule('0 6 * * *', 'UTC'),
       catchUp: 'once',
-      clock: { now: () => clock.now(), sleep: async (ms, signal) => { await clock.sleep(ms, signal); if (clock.naps.length >= 5) stop.abort(); } },
+      clock: {
+        now: () => clock.now(),
+        sleep: async (ms, signal) => {
+          await clock.sleep(ms, signal);
+          if (clock.naps.length >= 5) stop.abort();
+        },
+      },
       anchor: clock.now(),
       signal: stop.signal,
       onRun: async () => undefined,
@@ -119,12 +142,22 @@ describe('the schedule loop on an injected clock', () => {
       until: '2024-05-07T00:00:00Z',
       downtime: { from: '2024-05-01T12:00:00Z', to: '2024-05-04T10:00:00Z' },
     });
-    expect(sim.runs.map((r) => r.slot)).toEqual(['2024-05-01T06:00:00.000Z', '2024-05-05T06:00:00.000Z', '2024-05-06T06:00:00.000Z']);
+    expect(sim.runs.map((r) => r.slot)).toEqual([
+      '2024-05-01T06:00:00.000Z',
+      '2024-05-05T06:00:00.000Z',
+      '2024-05-06T06:00:00.000Z',
+    ]);
     expect(sim.skips).toEqual([{ slot: '2024-05-04T06:00:00.000Z', at: '2024-05-04T10:00:00.000Z', missed: 3 }]);
   });
 
   it('a run longer than the interval: once runs the latest missed slot right after, skip waits for the next', async () => {
-    const base = { cron: '*/10 * * * *', timezone: 'UTC', start: '2024-05-01T00:00:00Z', until: '2024-05-01T01:00:00Z', runMs: 25 * 60_000 };
+    const base = {
+      cron: '*/10 * * * *',
+      timezone: 'UTC',
+      start: '2024-05-01T00:00:00Z',
+      until: '2024-05-01T01:00:00Z',
+      runMs: 25 * 60_000,
+    };
     const once = await simulate({ ...base, catchUp: 'once' });
     expect(once.runs.map((r) => [r.slot.slice(11, 16), r.at.slice(11, 16), r.late])).toEqual([
       ['00:10', '00:10', false],
@@ -164,18 +197,52 @@ describe('the schedule loop on an injected clock', () => {
   });
 
   it('DST spring-forward and fall-back in New York: one run per day at the local time', async () => {
-    const spring = await simulate({ cron: '30 2 * * *', timezone: 'America/New_York', catchUp: 'once', start: '2024-03-08T12:00:00Z', until: '2024-03-12T12:00:00Z' });
-    expect(spring.runs.map((r) => r.slot)).toEqual(['2024-03-09T07:30:00.000Z', '2024-03-10T07:30:00.000Z', '2024-03-11T06:30:00.000Z', '2024-03-12T06:30:00.000Z']);
-    const fall = await simulate({ cron: '30 1 * * *', timezone: 'America/New_York', catchUp: 'once', start: '2024-11-01T12:00:00Z', until: '2024-11-05T12:00:00Z' });
-    expect(fall.runs.map((r) => r.slot)).toEqual(['2024-11-02T05:30:00.000Z', '2024-11-03T05:30:00.000Z', '2024-11-04T06:30:00.000Z', '2024-11-05T06:30:00.000Z']);
+    const spring = await simulate({
+      cron: '30 2 * * *',
+      timezone: 'America/New_York',
+      catchUp: 'once',
+      start: '2024-03-08T12:00:00Z',
+      until: '2024-03-12T12:00:00Z',
+    });
+    expect(spring.runs.map((r) => r.slot)).toEqual([
+      '2024-03-09T07:30:00.000Z',
+      '2024-03-10T07:30:00.000Z',
+      '2024-03-11T06:30:00.000Z',
+      '2024-03-12T06:30:00.000Z',
+    ]);
+    const fall = await simulate({
+      cron: '30 1 * * *',
+      timezone: 'America/New_York',
+      catchUp: 'once',
+      start: '2024-11-01T12:00:00Z',
+      until: '2024-11-05T12:00:00Z',
+    });
+    expect(fall.runs.map((r) => r.slot)).toEqual([
+      '2024-11-02T05:30:00.000Z',
+      '2024-11-03T05:30:00.000Z',
+      '2024-11-04T06:30:00.000Z',
+      '2024-11-05T06:30:00.000Z',
+    ]);
     expect([...spring.runs, ...fall.runs].filter((r) => r.at !== r.slot || r.late)).toEqual([]);
   });
 
   it('the fall-back night with an every-30-minutes schedule: no slot runs twice', async () => {
-    const sim = await simulate({ cron: '*/30 * * * *', timezone: 'America/New_York', catchUp: 'once', start: '2024-11-03T04:00:00Z', until: '2024-11-03T09:00:00Z' });
+    const sim = await simulate({
+      cron: '*/30 * * * *',
+      timezone: 'America/New_York',
+      catchUp: 'once',
+      start: '2024-11-03T04:00:00Z',
+      until: '2024-11-03T09:00:00Z',
+    });
     const slots = sim.runs.map((r) => r.slot);
     expect(new Set(slots).size).toBe(slots.length);
     // 00:00 01:00 01:30 EDT, then 02:00 EST: the repeated 01:00 and 01:30 EST are not run again.
-    expect(slots.slice(0, 5)).toEqual(['2024-11-03T04:30:00.000Z', '2024-11-03T05:00:00.000Z', '2024-11-03T05:30:00.000Z', '2024-11-03T07:00:00.000Z', '2024-11-03T07:30:00.000Z']);
+    expect(slots.slice(0, 5)).toEqual([
+      '2024-11-03T04:30:00.000Z',
+      '2024-11-03T05:00:00.000Z',
+      '2024-11-03T05:30:00.000Z',
+      '2024-11-03T07:00:00.000Z',
+      '2024-11-03T07:30:00.000Z',
+    ]);
   });
 });

@@ -19,7 +19,13 @@ const success: RunRecord = {
     ],
   },
 };
-const failed: RunRecord = { ...success, id: 'r2', status: 'failed', trigger: 'api', detail: { tables: [{ table: 'vendas', status: 'failed', rows: 0, bytes: 0 }] } };
+const failed: RunRecord = {
+  ...success,
+  id: 'r2',
+  status: 'failed',
+  trigger: 'api',
+  detail: { tables: [{ table: 'vendas', status: 'failed', rows: 0, bytes: 0 }] },
+};
 
 describe('SchedulerMetrics', () => {
   it('renders Prometheus text: runs, failures, durations, rows per table, last success, tests failed, freshness', () => {
@@ -51,15 +57,29 @@ describe('SchedulerMetrics', () => {
     expect(lines).toContain('sluice_table_last_loaded_timestamp_seconds{table="public.vendas"} 1714543240');
     expect(lines).toContain('sluice_next_run_timestamp_seconds 1714629600');
     // Every sample line is `name{labels} value`, and every metric has HELP and TYPE.
-    for (const line of lines.filter((l) => !l.startsWith('#'))) expect(line).toMatch(/^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+$/);
-    const names = new Set(lines.filter((l) => !l.startsWith('#')).map((l) => l.split(/[{ ]/)[0]!.replace(/_(bucket|sum|count)$/, '')));
-    for (const name of names) expect(lines).toContain(`# TYPE ${name} ${text.match(new RegExp(`# TYPE ${name} (\\w+)`))?.[1]}`);
+    for (const line of lines.filter((l) => !l.startsWith('#')))
+      expect(line).toMatch(/^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+$/);
+    const names = new Set(
+      lines.filter((l) => !l.startsWith('#')).map((l) => l.split(/[{ ]/)[0]!.replace(/_(bucket|sum|count)$/, '')),
+    );
+    for (const name of names)
+      expect(lines).toContain(`# TYPE ${name} ${text.match(new RegExp(`# TYPE ${name} (\\w+)`))?.[1]}`);
   });
 
   it('escapes label values', () => {
     const metrics = new SchedulerMetrics();
-    metrics.observe({ ...success, detail: { tables: [{ table: 'we"ird\\name', status: 'success', rows: 1, bytes: 1 }] } });
-    const text = metrics.render({ lastSuccess: undefined, lastFinished: undefined, tablesLoadedAt: [], paused: true, running: true, nextRun: undefined });
+    metrics.observe({
+      ...success,
+      detail: { tables: [{ table: 'we"ird\\name', status: 'success', rows: 1, bytes: 1 }] },
+    });
+    const text = metrics.render({
+      lastSuccess: undefined,
+      lastFinished: undefined,
+      tablesLoadedAt: [],
+      paused: true,
+      running: true,
+      nextRun: undefined,
+    });
     expect(text).toContain('sluice_rows_loaded_total{table="we\\"ird\\\\name"} 1');
     expect(text).toContain('sluice_scheduler_paused 1');
     expect(text).not.toContain('sluice_next_run_timestamp_seconds');

@@ -69,22 +69,44 @@ export class SchedulerMetrics {
         return [{ status, trigger }, n];
       }),
     );
-    metric('sluice_run_failures_total', 'counter', 'Runs finished by this daemon that failed or timed out.', [[{}, this.#failures]]);
-    out.push('# HELP sluice_run_duration_seconds Duration of the runs finished by this daemon.', '# TYPE sluice_run_duration_seconds histogram');
-    DURATION_BUCKETS.forEach((bound, i) => out.push(`sluice_run_duration_seconds_bucket{le="${bound}"} ${this.#buckets[i] ?? 0}`));
+    metric('sluice_run_failures_total', 'counter', 'Runs finished by this daemon that failed or timed out.', [
+      [{}, this.#failures],
+    ]);
+    out.push(
+      '# HELP sluice_run_duration_seconds Duration of the runs finished by this daemon.',
+      '# TYPE sluice_run_duration_seconds histogram',
+    );
+    DURATION_BUCKETS.forEach((bound, i) => {
+      out.push(`sluice_run_duration_seconds_bucket{le="${bound}"} ${this.#buckets[i] ?? 0}`);
+    });
     out.push(
       `sluice_run_duration_seconds_bucket{le="+Inf"} ${this.#durationCount}`,
       `sluice_run_duration_seconds_sum ${formatNumber(this.#durationSum)}`,
       `sluice_run_duration_seconds_count ${this.#durationCount}`,
     );
     const last = snapshot.lastFinished;
-    const lastDuration = last?.endedAt ? (last.endedAt.getTime() - last.startedAt.getTime()) / 1000 : this.#lastDuration;
-    if (lastDuration !== undefined) metric('sluice_last_run_duration_seconds', 'gauge', 'Duration of the latest finished run.', [[{}, lastDuration]]);
-    metric('sluice_rows_loaded_total', 'counter', 'Rows read from the source and loaded, per table, by this daemon.', sorted(this.#rows));
-    metric('sluice_bytes_loaded_total', 'counter', 'Bytes of chunk files loaded, per table, by this daemon.', sorted(this.#bytes));
+    const lastDuration = last?.endedAt
+      ? (last.endedAt.getTime() - last.startedAt.getTime()) / 1000
+      : this.#lastDuration;
+    if (lastDuration !== undefined)
+      metric('sluice_last_run_duration_seconds', 'gauge', 'Duration of the latest finished run.', [[{}, lastDuration]]);
+    metric(
+      'sluice_rows_loaded_total',
+      'counter',
+      'Rows read from the source and loaded, per table, by this daemon.',
+      sorted(this.#rows),
+    );
+    metric(
+      'sluice_bytes_loaded_total',
+      'counter',
+      'Bytes of chunk files loaded, per table, by this daemon.',
+      sorted(this.#bytes),
+    );
     if (snapshot.lastSuccess) {
       const at = snapshot.lastSuccess.endedAt ?? snapshot.lastSuccess.startedAt;
-      metric('sluice_last_success_timestamp_seconds', 'gauge', 'When the latest successful run ended (Unix time).', [[{}, at.getTime() / 1000]]);
+      metric('sluice_last_success_timestamp_seconds', 'gauge', 'When the latest successful run ended (Unix time).', [
+        [{}, at.getTime() / 1000],
+      ]);
     }
     const tests = last ? readRunDetail(last).tests : [];
     metric('sluice_tests_failed', 'gauge', 'Data tests that failed in the latest finished run, by severity.', [
@@ -92,7 +114,9 @@ export class SchedulerMetrics {
       [{ severity: 'warn' }, tests.filter((t) => isFailingTest(t) && !isErrorTestFailure(t)).length],
     ]);
     if (last) {
-      metric('sluice_last_run_success', 'gauge', '1 when the latest finished run succeeded, else 0.', [[{}, last.status === 'success' ? 1 : 0]]);
+      metric('sluice_last_run_success', 'gauge', '1 when the latest finished run succeeded, else 0.', [
+        [{}, last.status === 'success' ? 1 : 0],
+      ]);
     }
     metric(
       'sluice_table_last_loaded_timestamp_seconds',
@@ -101,9 +125,13 @@ export class SchedulerMetrics {
       snapshot.tablesLoadedAt.map(({ table, at }) => [{ table }, at.getTime() / 1000]),
     );
     metric('sluice_scheduler_paused', 'gauge', '1 while this daemon is paused.', [[{}, snapshot.paused ? 1 : 0]]);
-    metric('sluice_run_in_progress', 'gauge', '1 while this daemon runs the pipeline.', [[{}, snapshot.running ? 1 : 0]]);
+    metric('sluice_run_in_progress', 'gauge', '1 while this daemon runs the pipeline.', [
+      [{}, snapshot.running ? 1 : 0],
+    ]);
     if (snapshot.nextRun) {
-      metric('sluice_next_run_timestamp_seconds', 'gauge', 'The next scheduled slot (Unix time).', [[{}, snapshot.nextRun.getTime() / 1000]]);
+      metric('sluice_next_run_timestamp_seconds', 'gauge', 'The next scheduled slot (Unix time).', [
+        [{}, snapshot.nextRun.getTime() / 1000],
+      ]);
     }
     return `${out.join('\n')}\n`;
   }

@@ -113,7 +113,9 @@ export class Scheduler {
 
   get current(): CurrentRun | undefined {
     const active = this.#active;
-    return active ? { runId: active.runId, trigger: active.trigger, startedAt: active.startedAt, tables: active.tables } : undefined;
+    return active
+      ? { runId: active.runId, trigger: active.trigger, startedAt: active.startedAt, tables: active.tables }
+      : undefined;
   }
 
   /**
@@ -148,9 +150,14 @@ export class Scheduler {
       onRun: (slot, info) => this.#runSlot(slot, info),
       onSkip: (slot, info) => this.#skipSlot(slot, info.missed),
       onError: (error, slot) =>
-        this.#log.error('handling a slot failed: trying again in 30 s', { slot: slot.toISOString(), error: error instanceof Error ? error : String(error) }),
+        this.#log.error('handling a slot failed: trying again in 30 s', {
+          slot: slot.toISOString(),
+          error: error instanceof Error ? error : String(error),
+        }),
     }).catch((error: unknown) => {
-      this.#log.error('the schedule loop stopped on an unexpected error', { error: error instanceof Error ? error : String(error) });
+      this.#log.error('the schedule loop stopped on an unexpected error', {
+        error: error instanceof Error ? error : String(error),
+      });
     });
   }
 
@@ -170,16 +177,25 @@ export class Scheduler {
    * background). Fails with `BUSY` when a run is going on (here, or in another process: the holder is named),
    * `SHUTTING_DOWN` during a stop, `UNKNOWN_TABLE` for a table not in `sluice.yml`.
    */
-  async trigger(request: { readonly tables?: readonly string[]; readonly trigger?: string } = {}): Promise<TriggerResult> {
-    if (this.#stopping) throw new SchedulerError('SHUTTING_DOWN', 'the scheduler is shutting down and takes no new runs');
+  async trigger(
+    request: { readonly tables?: readonly string[]; readonly trigger?: string } = {},
+  ): Promise<TriggerResult> {
+    if (this.#stopping)
+      throw new SchedulerError('SHUTTING_DOWN', 'the scheduler is shutting down and takes no new runs');
     const known = Object.keys(this.#options.project.config.tables);
     const tables = request.tables && request.tables.length > 0 ? [...new Set(request.tables)] : undefined;
     const unknown = tables?.filter((table) => !known.includes(table)) ?? [];
     if (unknown.length > 0) {
-      throw new SchedulerError('UNKNOWN_TABLE', `unknown table ${unknown.join(', ')}: sluice.yml lists ${known.join(', ')}`);
+      throw new SchedulerError(
+        'UNKNOWN_TABLE',
+        `unknown table ${unknown.join(', ')}: sluice.yml lists ${known.join(', ')}`,
+      );
     }
     if (this.#active || this.#starting) {
-      throw new SchedulerError('BUSY', `a run is in progress (${this.#active?.runId ?? 'starting'}): try again when it has finished`);
+      throw new SchedulerError(
+        'BUSY',
+        `a run is in progress (${this.#active?.runId ?? 'starting'}): try again when it has finished`,
+      );
     }
     this.#starting = true;
     try {
@@ -187,7 +203,11 @@ export class Scheduler {
       await this.#probeRunLock(false);
       // The probe awaited: a scheduled run may have started meanwhile.
       const scheduled = this.current;
-      if (scheduled) throw new SchedulerError('BUSY', `a scheduled run has just started (${scheduled.runId}): try again when it has finished`);
+      if (scheduled)
+        throw new SchedulerError(
+          'BUSY',
+          `a scheduled run has just started (${scheduled.runId}): try again when it has finished`,
+        );
       const runId = randomUUID();
       const started = this.#execute({ runId, trigger: request.trigger ?? 'api', tables });
       await started.started;
@@ -219,7 +239,9 @@ export class Scheduler {
       const finished = await Promise.race([active.done.then(() => true), this.#clock.sleep(graceMs).then(() => false)]);
       if (!finished && !active.controller.signal.aborted) {
         this.#log.warn('the grace period ran out: cancelling the run in progress', { runId: active.runId, graceMs });
-        active.controller.abort(new Error(`interrupted by ${reason}: the run did not finish within the ${graceMs} ms grace period`));
+        active.controller.abort(
+          new Error(`interrupted by ${reason}: the run did not finish within the ${graceMs} ms grace period`),
+        );
       }
       await active.done;
     }
@@ -230,7 +252,10 @@ export class Scheduler {
   /** What the status page shows. */
   async statusView(now: Date = this.#clock.now()): Promise<StatusView> {
     const { config, dir } = this.#options.project;
-    const [runs, watermarks] = await Promise.all([this.#options.state.listRuns({ limit: 20 }), this.#options.state.readAll()]);
+    const [runs, watermarks] = await Promise.all([
+      this.#options.state.listRuns({ limit: 20 }),
+      this.#options.state.readAll(),
+    ]);
     const tables: TableFreshness[] = Object.entries(config.tables).map(([name, spec]) => {
       const key = `${spec.schema ?? config.source.schema}.${name}`;
       const watermark = watermarks.find((w) => w.table === key);
@@ -264,7 +289,11 @@ export class Scheduler {
   /** What `/metrics` reads at scrape time. */
   async metricsSnapshot(): Promise<MetricsSnapshot> {
     const { state } = this.#options;
-    const [lastSuccess, recent, watermarks] = await Promise.all([state.listRuns({ limit: 1, status: 'success' }), state.listRuns({ limit: 20 }), state.readAll()]);
+    const [lastSuccess, recent, watermarks] = await Promise.all([
+      state.listRuns({ limit: 1, status: 'success' }),
+      state.listRuns({ limit: 20 }),
+      state.readAll(),
+    ]);
     return {
       lastSuccess: lastSuccess[0],
       lastFinished: recent.find((run) => run.status !== 'running' && run.status !== 'skipped'),
@@ -322,7 +351,11 @@ export class Scheduler {
     } catch (error) {
       if (this.#stop.signal.aborted) return stoppedFirst();
       const message = error instanceof Error ? error.message : String(error);
-      this.#log.warn('slot skipped: another run held the lock until the next slot', { ...fields, runId, reason: message });
+      this.#log.warn('slot skipped: another run held the lock until the next slot', {
+        ...fields,
+        runId,
+        reason: message,
+      });
       await this.#recordSkipped(runId, `another run held the run lock until the next slot: ${message}`, info.missed);
       return;
     }
@@ -339,7 +372,11 @@ export class Scheduler {
     if (!(await this.#options.state.claimSlot(this.scheduleName, slot, this.#options.holder))) return;
     const runId = slotRunId(slot);
     this.#log.info('late slot skipped (catch_up: skip)', { ...fields, runId });
-    await this.#recordSkipped(runId, `${missed} slot${missed === 1 ? '' : 's'} passed while the daemon was down or busy; catch_up is skip`, missed);
+    await this.#recordSkipped(
+      runId,
+      `${missed} slot${missed === 1 ? '' : 's'} passed while the daemon was down or busy; catch_up is skip`,
+      missed,
+    );
   }
 
   async #recordSkipped(runId: string, reason: string, missed: number): Promise<void> {
@@ -373,14 +410,19 @@ export class Scheduler {
     } catch (error) {
       if (error instanceof StateError && error.code === 'LOCK_HELD') {
         const who = error.holder ? describeHolder(error.holder) : 'another process';
-        throw new SchedulerError('BUSY', `a run is in progress in ${who}: try again when it has finished`, { cause: error });
+        throw new SchedulerError('BUSY', `a run is in progress in ${who}: try again when it has finished`, {
+          cause: error,
+        });
       }
       throw error;
     }
   }
 
   /** Run the pipeline once. `started` settles when the run is under way (or refused); `done` when it is over. */
-  #execute(request: { runId: string; trigger: string; tables: readonly string[] | undefined }): { started: Promise<void>; done: Promise<RunRecord | undefined> } {
+  #execute(request: { runId: string; trigger: string; tables: readonly string[] | undefined }): {
+    started: Promise<void>;
+    done: Promise<RunRecord | undefined>;
+  } {
     const { runId, trigger, tables } = request;
     const log = this.#log.child({ runId });
     const controller = new AbortController();
@@ -409,7 +451,10 @@ export class Scheduler {
             status: 'failed',
             startedAt,
             endedAt: this.#clock.now(),
-            detail: { tables: [], error: { code: (error as { code?: string }).code ?? 'WAREHOUSE_UNAVAILABLE', message } },
+            detail: {
+              tables: [],
+              error: { code: (error as { code?: string }).code ?? 'WAREHOUSE_UNAVAILABLE', message },
+            },
           };
           await this.#options.state.saveRun(record);
           markStarted();
@@ -449,14 +494,19 @@ export class Scheduler {
         if (error instanceof StateError && error.code === 'LOCK_HELD') {
           log.warn('run not started: another run holds the lock', { trigger, reason: error.message });
           refuse(new SchedulerError('BUSY', error.message, { cause: error }));
-          if (trigger === 'schedule') await this.#recordSkipped(runId, `another run held the run lock: ${error.message}`, 0).catch(() => undefined);
+          if (trigger === 'schedule')
+            await this.#recordSkipped(runId, `another run held the run lock: ${error.message}`, 0).catch(
+              () => undefined,
+            );
         } else {
           log.error('run crashed', { trigger, error: error instanceof Error ? error : String(error) });
           refuse(error);
         }
         return record;
       } finally {
-        await warehouse?.close().catch((error: unknown) => log.warn('closing the warehouse failed', { error: String(error) }));
+        await warehouse
+          ?.close()
+          .catch((error: unknown) => log.warn('closing the warehouse failed', { error: String(error) }));
         if (this.#active?.runId === runId) this.#active = undefined;
       }
     })();
@@ -480,7 +530,11 @@ export class Scheduler {
     else log.warn('run finished', fields);
     if (this.#options.alerts) {
       const previous = (await this.#options.state.listRuns({ limit: 20 }).catch(() => [] as RunRecord[])).find(
-        (run) => run.id !== record.id && run.status !== 'running' && run.status !== 'skipped' && run.startedAt.getTime() <= record.startedAt.getTime(),
+        (run) =>
+          run.id !== record.id &&
+          run.status !== 'running' &&
+          run.status !== 'skipped' &&
+          run.startedAt.getTime() <= record.startedAt.getTime(),
       );
       const alert = decideAlert(this.#options.project.config.name, record, previous);
       if (alert) await this.#options.alerts.send(alert);
@@ -491,10 +545,14 @@ export class Scheduler {
 
   async #prune(now: Date): Promise<void> {
     try {
-      const removed = await this.#options.state.pruneRuns(new Date(now.getTime() - this.#options.schedule.keep_history));
+      const removed = await this.#options.state.pruneRuns(
+        new Date(now.getTime() - this.#options.schedule.keep_history),
+      );
       if (removed > 0) this.#log.info('old run history pruned', { removed });
     } catch (error) {
-      this.#log.warn('pruning the run history failed', { error: error instanceof Error ? error.message : String(error) });
+      this.#log.warn('pruning the run history failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
@@ -519,7 +577,13 @@ export class Scheduler {
           ...current,
           status: 'interrupted',
           endedAt: now,
-          detail: { ...current.detail, error: { code: 'ABANDONED', message: 'the process running it ended without recording how it ended (killed or crashed)' } },
+          detail: {
+            ...current.detail,
+            error: {
+              code: 'ABANDONED',
+              message: 'the process running it ended without recording how it ended (killed or crashed)',
+            },
+          },
         });
         this.#log.warn('a run left running by a process that died is now recorded interrupted', { runId: run.id });
       }
@@ -550,14 +614,26 @@ function logPipelineEvent(log: Logger, event: PipelineEvent): void {
       log.info('step started', { step: event.step, attempt: event.attempt });
       return;
     case 'step-retry':
-      log.warn('step failed: retrying', { step: event.step, attempt: event.attempt, delayMs: event.delayMs, error: event.error });
+      log.warn('step failed: retrying', {
+        step: event.step,
+        attempt: event.attempt,
+        delayMs: event.delayMs,
+        error: event.error,
+      });
       return;
     case 'ingest': {
       const inner = event.event;
       if (inner.type === 'table-start') log.debug('table started', { table: inner.table, strategy: inner.strategy });
       else if (inner.type === 'table-done') {
         const t = inner.result;
-        const fields = { table: t.table, status: t.status, rows: t.rows, bytes: t.bytes, seconds: Number(t.seconds.toFixed(3)), ...(t.error ? { error: `${t.error.code}: ${t.error.message}` } : {}) };
+        const fields = {
+          table: t.table,
+          status: t.status,
+          rows: t.rows,
+          bytes: t.bytes,
+          seconds: Number(t.seconds.toFixed(3)),
+          ...(t.error ? { error: `${t.error.code}: ${t.error.message}` } : {}),
+        };
         if (t.status === 'failed') log.warn('table failed', fields);
         else log.info('table done', fields);
       }
@@ -586,7 +662,8 @@ function logOtherEvent(log: Logger, event: { readonly type: string; readonly eve
       ...(typeof r.failures === 'number' && r.failures > 0 ? { failures: r.failures } : {}),
       ...(typeof r.message === 'string' && r.status !== 'success' && r.status !== 'pass' ? { message: r.message } : {}),
     };
-    if (r.status === 'error' || r.status === 'fail') log.warn(`${r.kind === 'test' ? 'test' : 'model'} ${String(r.status)}`, fields);
+    if (r.status === 'error' || r.status === 'fail')
+      log.warn(`${r.kind === 'test' ? 'test' : 'model'} ${String(r.status)}`, fields);
     else log.info(`${r.kind === 'test' ? 'test' : 'model'} done`, fields);
     return;
   }

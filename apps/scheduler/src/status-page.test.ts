@@ -16,7 +16,13 @@ function view(runs: RunRecord[], extra: Partial<StatusView> = {}): StatusView {
     nextRun: new Date('2024-05-03T09:00:00Z'),
     runs,
     tables: [
-      { table: 'vendas', lastLoaded: new Date('2024-05-02T09:00:40Z'), rows: 1234, status: 'success', error: undefined },
+      {
+        table: 'vendas',
+        lastLoaded: new Date('2024-05-02T09:00:40Z'),
+        rows: 1234,
+        status: 'success',
+        error: undefined,
+      },
       { table: 'clientes', lastLoaded: undefined, rows: undefined, status: undefined, error: undefined },
     ],
     docsAvailable: true,
@@ -36,7 +42,14 @@ describe('renderStatusPage', () => {
         tables: [{ table: 'vendas', status: 'success', rows: 1234, bytes: 99999 }],
         models: [{ name: 'fct_vendas', status: 'success', seconds: 2.5 }],
         tests: [
-          { name: 'price_within_list_price', model: 'fct_vendas', status: 'fail', severity: 'error', failures: 17, message: '17 sales paid above the list price' },
+          {
+            name: 'price_within_list_price',
+            model: 'fct_vendas',
+            status: 'fail',
+            severity: 'error',
+            failures: 17,
+            message: '17 sales paid above the list price',
+          },
           { name: 'not_null_cliente_id', model: 'dim_clientes', status: 'pass', severity: 'error', failures: 0 },
         ],
       },
@@ -60,7 +73,18 @@ describe('renderStatusPage', () => {
       status: 'failed',
       startedAt: new Date('2024-05-02T08:59:00Z'),
       endedAt: new Date('2024-05-02T08:59:30Z'),
-      detail: { tables: [{ table: 'vendas', status: 'failed', rows: 0, bytes: 0, error: { code: 'X', message: 'column "data_atualizacao" does not exist' } }], error: { code: 'TABLES_FAILED', message: 'vendas failed' } },
+      detail: {
+        tables: [
+          {
+            table: 'vendas',
+            status: 'failed',
+            rows: 0,
+            bytes: 0,
+            error: { code: 'X', message: 'column "data_atualizacao" does not exist' },
+          },
+        ],
+        error: { code: 'TABLES_FAILED', message: 'vendas failed' },
+      },
     };
     const html = renderStatusPage(view([run], { docsAvailable: false }));
     expect(html).toContain('<h2>Last run failed</h2>');
@@ -87,7 +111,9 @@ describe('renderStatusPage', () => {
   });
 
   it('says when nothing ran yet, when paused, and what is running', () => {
-    const html = renderStatusPage(view([], { paused: true, current: { runId: 'r9', trigger: 'api', startedAt: new Date('2024-05-02T08:58:00Z') } }));
+    const html = renderStatusPage(
+      view([], { paused: true, current: { runId: 'r9', trigger: 'api', startedAt: new Date('2024-05-02T08:58:00Z') } }),
+    );
     expect(html).toContain('No runs yet.');
     expect(html).toContain('<span class="badge paused">Paused</span>');
     expect(html).toContain('Next run: <strong>paused</strong>');

@@ -44,7 +44,14 @@ export function renderStatusPage(view: StatusView): string {
   const failingTests = detail?.tests.filter(isFailingTest) ?? [];
   const failingTables = detail?.tables.filter((t) => t.status === 'failed') ?? [];
   const failingModels = detail?.models.filter((m) => m.status === 'failed' || m.status === 'error') ?? [];
-  const health = view.current || running ? 'running' : !finished ? 'waiting' : finished.status === 'success' && failingTests.every((t) => t.severity === 'warn' || t.status === 'warn') ? 'ok' : 'failing';
+  const health =
+    view.current || running
+      ? 'running'
+      : !finished
+        ? 'waiting'
+        : finished.status === 'success' && failingTests.every((t) => t.severity === 'warn' || t.status === 'warn')
+          ? 'ok'
+          : 'failing';
   const healthText = { running: 'Running', waiting: 'No run yet', ok: 'Healthy', failing: 'Needs attention' }[health];
 
   const parts: string[] = [];
@@ -55,57 +62,87 @@ export function renderStatusPage(view: StatusView): string {
 </header>`);
 
   if (view.current) {
-    parts.push(`<p class="note running">Running now: <a href="/api/runs/${encodeURIComponent(view.current.runId)}">${esc(view.current.runId)}</a> (${esc(view.current.trigger)}, started ${esc(relative(view.current.startedAt, view.now))})</p>`);
+    parts.push(
+      `<p class="note running">Running now: <a href="/api/runs/${encodeURIComponent(view.current.runId)}">${esc(view.current.runId)}</a> (${esc(view.current.trigger)}, started ${esc(relative(view.current.startedAt, view.now))})</p>`,
+    );
   } else if (running) {
-    parts.push(`<p class="note running">Running now (another daemon): ${esc(running.id)} (${esc(running.trigger)}, started ${esc(relative(running.startedAt, view.now))})</p>`);
+    parts.push(
+      `<p class="note running">Running now (another daemon): ${esc(running.id)} (${esc(running.trigger)}, started ${esc(relative(running.startedAt, view.now))})</p>`,
+    );
   }
 
   if (finished && (finished.status !== 'success' || failingTables.length > 0)) {
     // TABLES_FAILED and BUILD_FAILED only sum up what is listed one by one below (and under Failing tests).
     const itemized = failingTables.length + failingModels.length + failingTests.length > 0;
-    const summary = detail?.error && !((detail.error.code === 'TABLES_FAILED' || detail.error.code === 'BUILD_FAILED') && itemized) ? detail.error : undefined;
+    const summary =
+      detail?.error && !((detail.error.code === 'TABLES_FAILED' || detail.error.code === 'BUILD_FAILED') && itemized)
+        ? detail.error
+        : undefined;
     const erroredTests = failingTests.filter((t) => t.status !== 'warn' && t.severity !== 'warn').length;
     const items = [
       ...(summary ? [`<li><strong>${esc(summary.code)}</strong>: ${esc(clip(summary.message, 400))}</li>`] : []),
-      ...(erroredTests > 0 ? [`<li><strong>${erroredTests} data test${erroredTests === 1 ? '' : 's'}</strong> failed at error severity: see Failing tests</li>`] : []),
-      ...failingTables.map((t) => `<li>Table <strong>${esc(t.table)}</strong>: ${esc(clip(t.error ?? 'failed', 400))}</li>`),
-      ...failingModels.map((m) => `<li>Model <strong>${esc(m.name)}</strong>: ${esc(clip(m.error ?? m.status, 400))}</li>`),
+      ...(erroredTests > 0
+        ? [
+            `<li><strong>${erroredTests} data test${erroredTests === 1 ? '' : 's'}</strong> failed at error severity: see Failing tests</li>`,
+          ]
+        : []),
+      ...failingTables.map(
+        (t) => `<li>Table <strong>${esc(t.table)}</strong>: ${esc(clip(t.error ?? 'failed', 400))}</li>`,
+      ),
+      ...failingModels.map(
+        (m) => `<li>Model <strong>${esc(m.name)}</strong>: ${esc(clip(m.error ?? m.status, 400))}</li>`,
+      ),
     ];
-    parts.push(`<section id="last-run" class="alert"><h2>Last run ${esc(finished.status)}</h2><p class="dim">${esc(when(finished.startedAt))} · <a href="/api/runs/${encodeURIComponent(finished.id)}"><code>${esc(shortId(finished.id))}</code></a> · ${esc(finished.trigger)}</p>${items.length ? `<ul>${items.join('')}</ul>` : ''}</section>`);
+    parts.push(
+      `<section id="last-run" class="alert"><h2>Last run ${esc(finished.status)}</h2><p class="dim">${esc(when(finished.startedAt))} · <a href="/api/runs/${encodeURIComponent(finished.id)}"><code>${esc(shortId(finished.id))}</code></a> · ${esc(finished.trigger)}</p>${items.length ? `<ul>${items.join('')}</ul>` : ''}</section>`,
+    );
   }
 
-  parts.push(`<section id="tests"><h2>Failing tests</h2>${
-    !finished
-      ? '<p class="dim">No finished run yet.</p>'
-      : failingTests.length === 0
-        ? `<p class="ok-text">${detail && detail.tests.length > 0 ? `All ${detail.tests.length} tests passed` : 'No test failed'} in the last run.</p>`
-        : `<div class="scroll"><table><thead><tr><th>Test</th><th>Result</th><th class="num">Rows</th></tr></thead><tbody>${failingTests.map(testRow).join('')}</tbody></table></div>`
-  }</section>`);
+  parts.push(
+    `<section id="tests"><h2>Failing tests</h2>${
+      !finished
+        ? '<p class="dim">No finished run yet.</p>'
+        : failingTests.length === 0
+          ? `<p class="ok-text">${detail && detail.tests.length > 0 ? `All ${detail.tests.length} tests passed` : 'No test failed'} in the last run.</p>`
+          : `<div class="scroll"><table><thead><tr><th>Test</th><th>Result</th><th class="num">Rows</th></tr></thead><tbody>${failingTests.map(testRow).join('')}</tbody></table></div>`
+    }</section>`,
+  );
 
-  parts.push(`<section id="tables"><h2>Tables</h2><div class="scroll"><table><thead><tr><th>Table</th><th>Loaded</th><th class="num">Rows</th><th>Last run</th></tr></thead><tbody>${view.tables
-    .map(
-      (t) =>
-        `<tr><td><strong>${esc(t.table)}</strong></td><td class="nowrap">${t.lastLoaded ? timeTag(t.lastLoaded, relative(t.lastLoaded, view.now), when(t.lastLoaded)) : '<span class="dim">never</span>'}</td><td class="num">${t.rows === undefined ? '–' : t.rows.toLocaleString('en-US')}</td><td>${t.status ? pill(t.status) : '<span class="dim">–</span>'}</td></tr>${
-          t.error ? `<tr class="sub"><td colspan="4"><div class="err">${esc(clip(t.error, 300))}</div></td></tr>` : ''
-        }`,
-    )
-    .join('')}</tbody></table></div><p class="dim">Loaded: when new rows last arrived. Rows: read in the latest run that had the table.</p></section>`);
+  parts.push(
+    `<section id="tables"><h2>Tables</h2><div class="scroll"><table><thead><tr><th>Table</th><th>Loaded</th><th class="num">Rows</th><th>Last run</th></tr></thead><tbody>${view.tables
+      .map(
+        (t) =>
+          `<tr><td><strong>${esc(t.table)}</strong></td><td class="nowrap">${t.lastLoaded ? timeTag(t.lastLoaded, relative(t.lastLoaded, view.now), when(t.lastLoaded)) : '<span class="dim">never</span>'}</td><td class="num">${t.rows === undefined ? '–' : t.rows.toLocaleString('en-US')}</td><td>${t.status ? pill(t.status) : '<span class="dim">–</span>'}</td></tr>${
+            t.error ? `<tr class="sub"><td colspan="4"><div class="err">${esc(clip(t.error, 300))}</div></td></tr>` : ''
+          }`,
+      )
+      .join(
+        '',
+      )}</tbody></table></div><p class="dim">Loaded: when new rows last arrived. Rows: read in the latest run that had the table.</p></section>`,
+  );
 
-  parts.push(`<section id="runs"><h2>Recent runs</h2>${
-    view.runs.length === 0
-      ? '<p class="dim">No runs yet.</p>'
-      : `<div class="scroll"><table><thead><tr><th>Started</th><th>Status</th><th class="num">Took</th><th class="num">Rows</th></tr></thead><tbody>${view.runs
-          .map((run) => {
-            const d = readRunDetail(run);
-            const rows = d.tables.reduce((sum, t) => sum + t.rows, 0);
-            const slot = slotOfRunId(run.id);
-            const note = run.status === 'success' || !d.error ? '' : `<tr class="sub"><td colspan="4"><div class="err">${esc(clip(d.error.message, 300))}</div></td></tr>`;
-            return `<tr><td><a href="/api/runs/${encodeURIComponent(run.id)}" title="${esc(run.id)}">${esc(shortTime(run.startedAt, view.timezone))}</a><div class="dim">${esc(run.trigger)}${slot && run.trigger === 'schedule' ? ` · slot ${esc(shortTime(slot, view.timezone))}` : ''}</div></td><td>${pill(run.status)}</td><td class="num">${run.endedAt ? esc(duration(run.endedAt.getTime() - run.startedAt.getTime())) : '…'}</td><td class="num">${rows.toLocaleString('en-US')}</td></tr>${note}`;
-          })
-          .join('')}</tbody></table></div>`
-  }</section>`);
+  parts.push(
+    `<section id="runs"><h2>Recent runs</h2>${
+      view.runs.length === 0
+        ? '<p class="dim">No runs yet.</p>'
+        : `<div class="scroll"><table><thead><tr><th>Started</th><th>Status</th><th class="num">Took</th><th class="num">Rows</th></tr></thead><tbody>${view.runs
+            .map((run) => {
+              const d = readRunDetail(run);
+              const rows = d.tables.reduce((sum, t) => sum + t.rows, 0);
+              const slot = slotOfRunId(run.id);
+              const note =
+                run.status === 'success' || !d.error
+                  ? ''
+                  : `<tr class="sub"><td colspan="4"><div class="err">${esc(clip(d.error.message, 300))}</div></td></tr>`;
+              return `<tr><td><a href="/api/runs/${encodeURIComponent(run.id)}" title="${esc(run.id)}">${esc(shortTime(run.startedAt, view.timezone))}</a><div class="dim">${esc(run.trigger)}${slot && run.trigger === 'schedule' ? ` · slot ${esc(shortTime(slot, view.timezone))}` : ''}</div></td><td>${pill(run.status)}</td><td class="num">${run.endedAt ? esc(duration(run.endedAt.getTime() - run.startedAt.getTime())) : '…'}</td><td class="num">${rows.toLocaleString('en-US')}</td></tr>${note}`;
+            })
+            .join('')}</tbody></table></div>`
+    }</section>`,
+  );
 
-  parts.push(`<footer><a href="/docs/">Lineage and model docs</a>${view.docsAvailable ? '' : ' <span class="dim">(not built yet)</span>'} · <a href="/api/runs">Runs (JSON)</a> · <a href="/metrics">Metrics</a></footer>`);
+  parts.push(
+    `<footer><a href="/docs/">Lineage and model docs</a>${view.docsAvailable ? '' : ' <span class="dim">(not built yet)</span>'} · <a href="/api/runs">Runs (JSON)</a> · <a href="/metrics">Metrics</a></footer>`,
+  );
 
   return `<!doctype html>
 <html lang="en">
@@ -144,7 +181,14 @@ function clip(text: string, max: number): string {
 
 /** `25 Nov 15:35` in the schedule's time zone. */
 function shortTime(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).format(date);
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).format(date);
 }
 
 const PILL_CLASS: Record<string, string> = {
@@ -167,7 +211,15 @@ function pill(status: string): string {
 
 /** `10 Mar 2024, 06:00` in the schedule's time zone. */
 function formatTime(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }).format(date);
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).format(date);
 }
 
 function relative(date: Date, now: Date): string {
@@ -189,7 +241,10 @@ function duration(ms: number): string {
 
 /** HTML-escape text for element content and attribute values. */
 export function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 }
 
 const STYLE = `

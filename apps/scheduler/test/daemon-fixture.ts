@@ -5,7 +5,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createNovaDriveSchema, generateNovaDrive, NOVADRIVE_PRIMARY_KEYS, NOVADRIVE_TABLES } from '@sluice/novadrive';
-import { createTestDatabase, diffFingerprints, fingerprintPostgresTable, fingerprintWarehouseTable, type TestDatabase } from '@sluice/testing';
+import {
+  createTestDatabase,
+  diffFingerprints,
+  fingerprintPostgresTable,
+  fingerprintWarehouseTable,
+  type TestDatabase,
+} from '@sluice/testing';
 import { METADATA_COLUMNS, type Warehouse } from '@sluice/warehouse';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -116,10 +122,12 @@ export function startDaemon(name: string, args: readonly string[], env: NodeJS.P
   };
   child.stdout?.on('data', take);
   child.stderr?.on('data', take);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
-    for (const wake of waiters) wake();
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      for (const wake of waiters) wake();
+      resolve(code);
+    }),
+  );
   let exitCode: number | null | undefined;
   void exited.then((code) => {
     exitCode = code;
@@ -134,12 +142,20 @@ export function startDaemon(name: string, args: readonly string[], env: NodeJS.P
           resolve(found);
         } else if (exitCode !== undefined) {
           cleanup();
-          reject(new Error(`${name} exited (${exitCode}) before logging ${what}:\n${[...otherOutput, ...logs.map((l) => JSON.stringify(l))].slice(-25).join('\n')}`));
+          reject(
+            new Error(
+              `${name} exited (${exitCode}) before logging ${what}:\n${[...otherOutput, ...logs.map((l) => JSON.stringify(l))].slice(-25).join('\n')}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`${name} did not log ${what} within ${timeoutMs} ms:\n${[...otherOutput, ...logs.map((l) => JSON.stringify(l))].slice(-25).join('\n')}`));
+        reject(
+          new Error(
+            `${name} did not log ${what} within ${timeoutMs} ms:\n${[...otherOutput, ...logs.map((l) => JSON.stringify(l))].slice(-25).join('\n')}`,
+          ),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -165,7 +181,11 @@ export function startDaemon(name: string, args: readonly string[], env: NodeJS.P
 }
 
 /** Every difference between the seven source tables and their warehouse copies (empty when equal). */
-export async function compareNovaDrive(sourceUrl: string, warehouse: Warehouse, tables: readonly string[] = NOVADRIVE_TABLES): Promise<string[]> {
+export async function compareNovaDrive(
+  sourceUrl: string,
+  warehouse: Warehouse,
+  tables: readonly string[] = NOVADRIVE_TABLES,
+): Promise<string[]> {
   const client = new pg.Client({ connectionString: sourceUrl });
   await client.connect();
   try {
@@ -191,7 +211,11 @@ export async function compareNovaDrive(sourceUrl: string, warehouse: Warehouse, 
 }
 
 /** POST to the daemon's API with the bearer token. */
-export async function post(url: string, token: string | undefined, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function post(
+  url: string,
+  token: string | undefined,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },

@@ -13,7 +13,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(here, '..', '..', '..');
 const DEPLOY = path.join(REPO, 'deploy');
 const DOCKERFILE = path.join(REPO, 'apps', 'scheduler', 'Dockerfile');
-const has = (command: string, args: string[] = ['--version']) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+const has = (command: string, args: string[] = ['--version']) =>
+  spawnSync(command, args, { stdio: 'ignore' }).status === 0;
 
 describe('deploy/install-ec2.sh', () => {
   it('is valid bash with set -euo pipefail', async () => {
@@ -46,7 +47,10 @@ describe('deploy/install-ec2.sh', () => {
       await stub('id', 'echo 0');
       await stub('systemctl', 'exit 0');
       await stub('sleep', 'exit 0');
-      await stub('docker', 'case "$1 $2" in "compose ps") echo abc123 ;; "inspect --format") echo healthy ;; esac; exit 0');
+      await stub(
+        'docker',
+        'case "$1 $2" in "compose ps") echo abc123 ;; "inspect --format") echo healthy ;; esac; exit 0',
+      );
       const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
       const script = path.join(deploy, 'install-ec2.sh');
 
@@ -65,11 +69,16 @@ describe('deploy/install-ec2.sh', () => {
       expect(await readFile(envFile, 'utf8')).toBe(written);
 
       // With the source set, the stack is built and started, and the script waits until it is healthy.
-      await writeFile(envFile, written.replace(/^SLUICE_SOURCE_URL=.*$/m, 'SLUICE_SOURCE_URL=postgres://reader:pw@db:5432/app'));
+      await writeFile(
+        envFile,
+        written.replace(/^SLUICE_SOURCE_URL=.*$/m, 'SLUICE_SOURCE_URL=postgres://reader:pw@db:5432/app'),
+      );
       const started = await run('bash', [script], { env });
       expect(started.stderr).toContain('the scheduler is healthy');
       const log = await readFile(calls, 'utf8');
-      expect(log).toContain(`docker compose --project-name sluice --project-directory ${deploy} -f ${deploy}/docker-compose.yml up -d --build --remove-orphans`);
+      expect(log).toContain(
+        `docker compose --project-name sluice --project-directory ${deploy} -f ${deploy}/docker-compose.yml up -d --build --remove-orphans`,
+      );
       expect(log).toContain('systemctl enable --now docker');
     } finally {
       await rm(sandbox, { recursive: true, force: true });
@@ -81,7 +90,11 @@ describe('deploy/docker-compose.yml', () => {
   it('runs the scheduler and a Postgres for state, with volumes, restart policies, healthchecks and an env file', async () => {
     const compose = parse(await readFile(path.join(DEPLOY, 'docker-compose.yml'), 'utf8'));
     const { scheduler, 'state-db': stateDb } = compose.services;
-    expect(scheduler.build).toEqual({ context: '..', dockerfile: 'apps/scheduler/Dockerfile', args: { PROJECT_DIR: '${SLUICE_PROJECT_DIR:-sql-models}' } });
+    expect(scheduler.build).toEqual({
+      context: '..',
+      dockerfile: 'apps/scheduler/Dockerfile',
+      args: { PROJECT_DIR: '${SLUICE_PROJECT_DIR:-sql-models}' },
+    });
     expect(scheduler.restart).toBe('unless-stopped');
     expect(stateDb.restart).toBe('unless-stopped');
     expect(scheduler.env_file).toBe('.env');
@@ -98,7 +111,11 @@ describe('deploy/docker-compose.yml', () => {
   });
 
   // The Compose v2 plugin or Debian's docker-compose (v1) validate the file without a Docker engine.
-  const composeCommand = has('docker', ['compose', 'version']) ? ['docker', 'compose'] : has('docker-compose', ['version']) ? ['docker-compose'] : undefined;
+  const composeCommand = has('docker', ['compose', 'version'])
+    ? ['docker', 'compose']
+    : has('docker-compose', ['version'])
+      ? ['docker-compose']
+      : undefined;
   it.skipIf(!composeCommand)('passes `docker compose config`', async () => {
     const sandbox = await mkdtemp(path.join(os.tmpdir(), 'sluice-compose-'));
     try {
@@ -106,11 +123,17 @@ describe('deploy/docker-compose.yml', () => {
       const example = await readFile(path.join(DEPLOY, '.env.example'), 'utf8');
       await writeFile(path.join(sandbox, 'deploy', '.env'), example.replaceAll('=GENERATED', '=0123abcd'));
       const [command, ...args] = composeCommand!;
-      const { stdout } = await run(command!, [...args, '--project-name', 'sluice', '-f', path.join(sandbox, 'deploy', 'docker-compose.yml'), 'config'], {
-        cwd: path.join(sandbox, 'deploy'),
-      });
+      const { stdout } = await run(
+        command!,
+        [...args, '--project-name', 'sluice', '-f', path.join(sandbox, 'deploy', 'docker-compose.yml'), 'config'],
+        {
+          cwd: path.join(sandbox, 'deploy'),
+        },
+      );
       const resolved = parse(stdout);
-      expect(resolved.services.scheduler.environment.SLUICE_STATE_URL).toBe('postgres://sluice:0123abcd@state-db:5432/sluice');
+      expect(resolved.services.scheduler.environment.SLUICE_STATE_URL).toBe(
+        'postgres://sluice:0123abcd@state-db:5432/sluice',
+      );
       expect(resolved.services.scheduler.environment.SLUICE_SOURCE_URL).toContain('postgres://');
     } finally {
       await rm(sandbox, { recursive: true, force: true });
@@ -141,8 +164,14 @@ describe('apps/scheduler/Dockerfile', () => {
       app = path.join(sandbox, 'app');
       project = path.join(sandbox, 'project');
       // The same command as the Dockerfile's build stage (the workspace is built before the tests run).
-      await run('pnpm', ['--filter', '@sluice/scheduler', 'deploy', '--prod', '--legacy', '--offline', app], { cwd: REPO, env: { ...process.env, CI: 'true' } });
-      await writeNovaDriveProject(project, { state: 'type: file\ndir: ${env:SLUICE_HOME}/state', schedule: 'cron: "0 6 * * *"' });
+      await run('pnpm', ['--filter', '@sluice/scheduler', 'deploy', '--prod', '--legacy', '--offline', app], {
+        cwd: REPO,
+        env: { ...process.env, CI: 'true' },
+      });
+      await writeNovaDriveProject(project, {
+        state: 'type: file\ndir: ${env:SLUICE_HOME}/state',
+        schedule: 'cron: "0 6 * * *"',
+      });
       const line = /^\s+CMD (\[.*\])$/m.exec(dockerfile.slice(dockerfile.indexOf('HEALTHCHECK')));
       healthcheck = JSON.parse(line![1]!) as string[];
     }, 120_000);
@@ -150,15 +179,25 @@ describe('apps/scheduler/Dockerfile', () => {
       if (app) await rm(path.dirname(app), { recursive: true, force: true });
     });
 
-    const clean = () => ({ PATH: process.env.PATH, SLUICE_SOURCE_URL: 'postgres://reader:pw@127.0.0.1:1/none', SLUICE_HOME: path.join(path.dirname(app), 'home') });
+    const clean = () => ({
+      PATH: process.env.PATH,
+      SLUICE_SOURCE_URL: 'postgres://reader:pw@127.0.0.1:1/none',
+      SLUICE_HOME: path.join(path.dirname(app), 'home'),
+    });
 
     it('has only production dependencies, and answers --version and --check', async () => {
       const manifest = JSON.parse(await readFile(path.join(app, 'package.json'), 'utf8'));
       expect(manifest.name).toBe('@sluice/scheduler');
       await expect(stat(path.join(app, 'node_modules', 'playwright-core'))).rejects.toThrow();
-      const version = await run(process.execPath, [path.join(app, 'dist', 'bin.js'), '--version'], { cwd: os.tmpdir(), env: clean() });
+      const version = await run(process.execPath, [path.join(app, 'dist', 'bin.js'), '--version'], {
+        cwd: os.tmpdir(),
+        env: clean(),
+      });
       expect(version.stdout).toBe(`sluice-scheduler ${manifest.version}\n`);
-      const check = await run(process.execPath, [path.join(app, 'dist', 'bin.js'), '--check', '--project', project], { cwd: os.tmpdir(), env: clean() });
+      const check = await run(process.execPath, [path.join(app, 'dist', 'bin.js'), '--check', '--project', project], {
+        cwd: os.tmpdir(),
+        env: clean(),
+      });
       expect(check.stdout).toContain('sluice.yml OK: project novadrive, target dev (duckdb), state file');
       expect(check.stdout).toContain('schedule "0 6 * * *" in UTC');
     });
@@ -174,13 +213,18 @@ describe('apps/scheduler/Dockerfile', () => {
       child.stderr.on('data', (chunk) => (output += chunk));
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
       try {
-        for (let i = 0; i < 100 && !output.includes('"scheduler started"'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+        for (let i = 0; i < 100 && !output.includes('"scheduler started"'); i++)
+          await new Promise((resolve) => setTimeout(resolve, 100));
         expect(output).toContain('"scheduler started"');
         const port = /"url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(output)?.[1];
         expect(port).toBeDefined();
         const [command, ...args] = healthcheck;
         expect(command).toBe('node');
-        const probe = spawnSync(process.execPath, args, { env: { PATH: process.env.PATH, SLUICE_SCHEDULER_PORT: String(port) }, encoding: 'utf8', timeout: 10_000 });
+        const probe = spawnSync(process.execPath, args, {
+          env: { PATH: process.env.PATH, SLUICE_SCHEDULER_PORT: String(port) },
+          encoding: 'utf8',
+          timeout: 10_000,
+        });
         expect(probe.status, probe.stderr).toBe(0);
       } finally {
         child.kill('SIGTERM');

@@ -21,10 +21,21 @@ class AlertInbox implements AlertSender {
 
 /** A clock stopped at `at`; naps last a few real milliseconds so the loop yields. */
 function stoppedClock(at: string): Clock {
-  return { now: () => new Date(at), sleep: (ms, signal) => new Promise((resolve) => {
-    const timer = setTimeout(resolve, Math.min(ms, 20));
-    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  }) };
+  return {
+    now: () => new Date(at),
+    sleep: (ms, signal) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(resolve, Math.min(ms, 20));
+        signal?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      }),
+  };
 }
 
 describe('Scheduler (in process, real pipeline): timeouts, retries, history, catch-up from the run history', () => {
@@ -38,7 +49,10 @@ describe('Scheduler (in process, real pipeline): timeouts, retries, history, cat
   beforeAll(async () => {
     source = await createNovaDriveSource(300);
     dir = await createTempDir();
-    await writeNovaDriveProject(dir.path, { state: 'type: file\ndir: ${env:SLUICE_HOME}/state', schedule: 'cron: "0 6 * * *"' });
+    await writeNovaDriveProject(dir.path, {
+      state: 'type: file\ndir: ${env:SLUICE_HOME}/state',
+      schedule: 'cron: "0 6 * * *"',
+    });
     project = await loadProjectConfig(dir.path, { SLUICE_SOURCE_URL: source.url, SLUICE_HOME: dir.path });
     state = createFileStateStore({ dir: path.join(dir.path, 'state') });
   });
@@ -70,13 +84,18 @@ describe('Scheduler (in process, real pipeline): timeouts, retries, history, cat
 
   it('a step that outlives step_timeout is retried with backoff, then the run fails and alerts', async () => {
     const inbox = new AlertInbox();
-    const s = scheduler({ retries: { attempts: 3, backoff: '10ms', max_delay: '20ms', jitter: 0 }, step_timeout: '1ms' }, { alerts: inbox });
+    const s = scheduler(
+      { retries: { attempts: 3, backoff: '10ms', max_delay: '20ms', jitter: 0 }, step_timeout: '1ms' },
+      { alerts: inbox },
+    );
     const { runId } = await s.trigger({});
     const run = await finished(runId);
     expect(run.status).toBe('failed');
     expect(run.detail.attempts).toMatchObject({ ingest: 3 });
     expect(String((run.detail.error as { message: string }).message)).toMatch(/ingest timed out after 1 ms/);
-    const retries = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'step failed: retrying' && l.runId === runId);
+    const retries = lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === 'step failed: retrying' && l.runId === runId);
     expect(retries.map((l) => l.delayMs)).toEqual([10, 20]);
     await s.stop('test', 0);
     expect(inbox.alerts.map((a) => a.kind)).toEqual(['failure']);
@@ -101,13 +120,36 @@ describe('Scheduler (in process, real pipeline): timeouts, retries, history, cat
   });
 
   it('on start: prunes history older than keep_history, closes runs left running by a dead process, and catches up the slot missed since the last one', async () => {
-    const old: RunRecord = { id: 'old-run', trigger: 'api', status: 'success', startedAt: new Date('2024-01-01T00:00:00Z'), endedAt: new Date('2024-01-01T00:01:00Z'), detail: { tables: [] } };
-    const abandoned: RunRecord = { id: 'abandoned-run', trigger: 'api', status: 'running', startedAt: new Date('2024-05-09T10:00:00Z'), detail: { tables: [] } };
+    const old: RunRecord = {
+      id: 'old-run',
+      trigger: 'api',
+      status: 'success',
+      startedAt: new Date('2024-01-01T00:00:00Z'),
+      endedAt: new Date('2024-01-01T00:01:00Z'),
+      detail: { tables: [] },
+    };
+    const abandoned: RunRecord = {
+      id: 'abandoned-run',
+      trigger: 'api',
+      status: 'running',
+      startedAt: new Date('2024-05-09T10:00:00Z'),
+      detail: { tables: [] },
+    };
     // The last scheduled slot handled was 8 May 06:00; the daemon comes back on 10 May at 09:00.
-    const lastSlot: RunRecord = { id: slotRunId(new Date('2024-05-08T06:00:00Z')), trigger: 'schedule', status: 'success', startedAt: new Date('2024-05-08T06:00:01Z'), endedAt: new Date('2024-05-08T06:01:00Z'), detail: { tables: [] } };
+    const lastSlot: RunRecord = {
+      id: slotRunId(new Date('2024-05-08T06:00:00Z')),
+      trigger: 'schedule',
+      status: 'success',
+      startedAt: new Date('2024-05-08T06:00:01Z'),
+      endedAt: new Date('2024-05-08T06:01:00Z'),
+      detail: { tables: [] },
+    };
     for (const run of [old, abandoned, lastSlot]) await state.saveRun(run);
 
-    const s = scheduler({ cron: '0 6 * * *', catch_up: 'once', keep_history: '30d', retries: { attempts: 1 } }, { clock: stoppedClock('2024-05-10T09:00:00Z') });
+    const s = scheduler(
+      { cron: '0 6 * * *', catch_up: 'once', keep_history: '30d', retries: { attempts: 1 } },
+      { clock: stoppedClock('2024-05-10T09:00:00Z') },
+    );
     await s.start();
     const catchUpId = slotRunId(new Date('2024-05-10T06:00:00Z'), 'x').slice(0, -2);
     let catchUp: RunRecord | undefined;
@@ -119,10 +161,22 @@ describe('Scheduler (in process, real pipeline): timeouts, retries, history, cat
 
     expect(catchUp).toMatchObject({ trigger: 'schedule', status: 'success' });
     expect(await state.getRun('old-run')).toBeUndefined();
-    expect(await state.getRun('abandoned-run')).toMatchObject({ status: 'interrupted', detail: { error: { code: 'ABANDONED' } } });
+    expect(await state.getRun('abandoned-run')).toMatchObject({
+      status: 'interrupted',
+      detail: { error: { code: 'ABANDONED' } },
+    });
     // One catch-up run for 9 and 10 May, not two.
-    expect((await state.listRuns()).filter((r) => r.trigger === 'schedule').map((r) => r.id.slice(0, 16)).sort()).toEqual(['20240508T060000Z', '20240510T060000Z']);
+    expect(
+      (await state.listRuns())
+        .filter((r) => r.trigger === 'schedule')
+        .map((r) => r.id.slice(0, 16))
+        .sort(),
+    ).toEqual(['20240508T060000Z', '20240510T060000Z']);
     const logged = lines.map((l) => JSON.parse(l));
-    expect(logged.find((l) => l.msg === 'slot claimed (late: catch-up run)')).toMatchObject({ slot: '2024-05-10T06:00:00.000Z', late: true, missed: 1 });
+    expect(logged.find((l) => l.msg === 'slot claimed (late: catch-up run)')).toMatchObject({
+      slot: '2024-05-10T06:00:00.000Z',
+      late: true,
+      missed: 1,
+    });
   });
 });

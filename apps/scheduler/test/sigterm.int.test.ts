@@ -5,7 +5,14 @@ import { createDuckDbWarehouse } from '@sluice/duckdb';
 import { NOVADRIVE_TABLES } from '@sluice/novadrive';
 import { createTempDir, type TestDatabase } from '@sluice/testing';
 import { createFileStateStore } from '@sluice/watermark';
-import { compareNovaDrive, createNovaDriveSource, post, startDaemon, writeNovaDriveProject, type DaemonProcess } from './daemon-fixture.js';
+import {
+  compareNovaDrive,
+  createNovaDriveSource,
+  post,
+  startDaemon,
+  writeNovaDriveProject,
+  type DaemonProcess,
+} from './daemon-fixture.js';
 
 const TOKEN = 'sigterm-test-token-0123456789abcdef';
 
@@ -48,7 +55,10 @@ describe('sluice-scheduler: SIGTERM in the middle of a run', () => {
       const started = await post(`${url}/api/runs`, TOKEN);
       expect(started.status).toBe(202);
       runId = String(started.json.id);
-      await first.waitForLog((l) => l.msg === 'table done' && l.table === 'clientes' && l.runId === runId, 'the tables before vendas');
+      await first.waitForLog(
+        (l) => l.msg === 'table done' && l.table === 'clientes' && l.runId === runId,
+        'the tables before vendas',
+      );
       expect(await first.stop('SIGTERM')).toBe(0);
     } finally {
       await blocker.query('ROLLBACK').catch(() => undefined);
@@ -100,7 +110,10 @@ describe('sluice-scheduler: SIGTERM in the middle of a run', () => {
     await second.waitForLog((l) => l.msg === 'scheduler started', 'that the scheduler started');
     const again = await post(`${secondUrl}/api/runs`, TOKEN);
     expect(again.status).toBe(202);
-    const finished = await second.waitForLog((l) => l.msg === 'run finished' && l.runId === again.json.id, 'the end of the second run');
+    const finished = await second.waitForLog(
+      (l) => l.msg === 'run finished' && l.runId === again.json.id,
+      'the end of the second run',
+    );
     expect(finished.status).toBe('success');
     expect(await second.stop('SIGTERM')).toBe(0);
 
@@ -123,13 +136,16 @@ describe('sluice-scheduler: SIGTERM in the middle of a run', () => {
     await blocker.connect();
     try {
       // Hold the run in the middle: new sales arrive, and the sales table stays locked until we let go.
-      await blocker.query("UPDATE vendas SET data_atualizacao = now() WHERE id_vendas % 10 = 0");
+      await blocker.query('UPDATE vendas SET data_atualizacao = now() WHERE id_vendas % 10 = 0');
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE vendas IN ACCESS EXCLUSIVE MODE');
       const started = await post(`${url}/api/runs`, TOKEN);
       expect(started.status).toBe(202);
       const runId = String(started.json.id);
-      await daemon.waitForLog((l) => l.msg === 'table done' && l.table === 'clientes' && l.runId === runId, 'the tables before vendas');
+      await daemon.waitForLog(
+        (l) => l.msg === 'table done' && l.table === 'clientes' && l.runId === runId,
+        'the tables before vendas',
+      );
 
       daemon.child.kill('SIGTERM');
       await daemon.waitForLog((l) => l.msg === 'stopping: no new runs are taken', 'that it stops');
@@ -141,7 +157,9 @@ describe('sluice-scheduler: SIGTERM in the middle of a run', () => {
       expect(await daemon.exited).toBe(0);
       const finished = daemon.logs.find((l) => l.msg === 'run finished' && l.runId === runId);
       expect(finished?.status).toBe('success');
-      expect(daemon.logs.findIndex((l) => l.msg === 'run finished')).toBeLessThan(daemon.logs.findIndex((l) => l.msg === 'scheduler stopped'));
+      expect(daemon.logs.findIndex((l) => l.msg === 'run finished')).toBeLessThan(
+        daemon.logs.findIndex((l) => l.msg === 'scheduler stopped'),
+      );
       const state = createFileStateStore({ dir: path.join(dir.path, 'state') });
       try {
         expect((await state.getRun(runId))?.status).toBe('success');

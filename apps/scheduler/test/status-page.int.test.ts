@@ -6,14 +6,29 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDir, type TestDatabase } from '@sluice/testing';
-import { createNovaDriveSource, post, startDaemon, writeNovaDriveProject, type DaemonProcess } from './daemon-fixture.js';
+import {
+  createNovaDriveSource,
+  post,
+  startDaemon,
+  writeNovaDriveProject,
+  type DaemonProcess,
+} from './daemon-fixture.js';
 
 const TOKEN = 'status-page-test-token-5f0e9a1c';
 
 /** Debian's Chromium, as the flags this machine needs (no network from the browser, root without a sandbox). */
 const CHROMIUM = {
   executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 };
 
 describe('sluice-scheduler: status page, API, alerts and metrics after real runs', () => {
@@ -38,10 +53,14 @@ describe('sluice-scheduler: status page, API, alerts and metrics after real runs
     await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
     await writeNovaDriveProject(dir.path, {
       state: 'type: file\ndir: ${env:SLUICE_HOME}/state',
-      schedule: 'cron: "0 6 * * *"\ntimezone: America/Sao_Paulo\nretries: { attempts: 1 }\nalerts: { webhook_url: "${env:ALERT_HOOK}", page_url: "https://sluice.example.com" }',
+      schedule:
+        'cron: "0 6 * * *"\ntimezone: America/Sao_Paulo\nretries: { attempts: 1 }\nalerts: { webhook_url: "${env:ALERT_HOOK}", page_url: "https://sluice.example.com" }',
     });
     await mkdir(path.join(dir.path, 'target', 'docs'), { recursive: true });
-    await writeFile(path.join(dir.path, 'target', 'docs', 'index.html'), '<!doctype html><title>Lineage</title><h1>NovaDrive lineage</h1>');
+    await writeFile(
+      path.join(dir.path, 'target', 'docs', 'index.html'),
+      '<!doctype html><title>Lineage</title><h1>NovaDrive lineage</h1>',
+    );
     daemon = startDaemon('status', ['--project', dir.path], {
       SLUICE_SOURCE_URL: source.url,
       SLUICE_HOME: dir.path,
@@ -74,7 +93,10 @@ describe('sluice-scheduler: status page, API, alerts and metrics after real runs
     expect((await post(`${url}/api/pause`, 'wrong-token')).status).toBe(401);
     expect((await post(`${url}/api/runs`, TOKEN, { tables: ['nope'] })).json).toMatchObject({ error: 'UNKNOWN_TABLE' });
     expect((await post(`${url}/api/pause`, TOKEN)).json).toMatchObject({ paused: true });
-    expect((await (await fetch(`${url}/api/status`)).json()) as object).toMatchObject({ paused: true, timezone: 'America/Sao_Paulo' });
+    expect((await (await fetch(`${url}/api/status`)).json()) as object).toMatchObject({
+      paused: true,
+      timezone: 'America/Sao_Paulo',
+    });
     expect((await post(`${url}/api/resume`, TOKEN)).json).toMatchObject({ paused: false });
     expect((await fetch(`${url}/api/runs`, { method: 'DELETE' })).status).toBe(405);
     expect(daemon.logs.some((l) => l.msg === 'API call refused: missing or wrong bearer token')).toBe(true);
@@ -86,22 +108,30 @@ describe('sluice-scheduler: status page, API, alerts and metrics after real runs
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('NovaDrive lineage');
     const escaped = await new Promise<number>((resolve, reject) =>
-      http.get(`${url}/docs/%2e%2e/sluice.yml`, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      }).on('error', reject),
+      http
+        .get(`${url}/docs/%2e%2e/sluice.yml`, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', reject),
     );
     expect(escaped).toBe(404);
   });
 
   it('a run with a failing table: failure alert, run history API, metrics, and the page in Chromium', async () => {
     // Break one table at the source: its cursor column disappears.
-    await source.withClient((client) => client.query('ALTER TABLE vendas RENAME COLUMN data_atualizacao TO data_atualizacao_old'));
+    await source.withClient((client) =>
+      client.query('ALTER TABLE vendas RENAME COLUMN data_atualizacao TO data_atualizacao_old'),
+    );
     const id = await runAndWait();
 
-    const runs = (await (await fetch(`${url}/api/runs`)).json()) as { runs: Array<{ id: string; status: string; trigger: string }> };
+    const runs = (await (await fetch(`${url}/api/runs`)).json()) as {
+      runs: Array<{ id: string; status: string; trigger: string }>;
+    };
     expect(runs.runs[0]).toMatchObject({ id, status: 'failed', trigger: 'api' });
-    const detail = (await (await fetch(`${url}/api/runs/${id}`)).json()) as { detail: { tables: Array<{ table: string; status: string; rows: number }> } };
+    const detail = (await (await fetch(`${url}/api/runs/${id}`)).json()) as {
+      detail: { tables: Array<{ table: string; status: string; rows: number }> };
+    };
     expect(detail.detail.tables.find((t) => t.table === 'vendas')?.status).toBe('failed');
     expect(detail.detail.tables.find((t) => t.table === 'clientes')?.rows).toBeGreaterThan(0);
     expect((await fetch(`${url}/api/runs/no-such-run`)).status).toBe(404);
@@ -118,26 +148,35 @@ describe('sluice-scheduler: status page, API, alerts and metrics after real runs
     expect(metrics).toContain('sluice_tests_failed{severity="error"} 0');
 
     const profile = await mkdtemp(path.join(os.tmpdir(), 'sluice-chromium-'));
-    const browser = await chromium.launchPersistentContext(profile, { ...CHROMIUM, headless: true, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+    const browser = await chromium.launchPersistentContext(profile, {
+      ...CHROMIUM,
+      headless: true,
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+    });
     try {
       const page = browser.pages()[0] ?? (await browser.newPage());
       const response = await page.goto(url);
       expect(response?.status()).toBe(200);
       await expect(page.title()).resolves.toBe('novadrive · Sluice');
-      const text = await page.locator('main').innerText();
+      const text = await page.locator('main').textContent();
       expect(text).toContain('Needs attention');
       expect(text).toContain('Last run failed');
       expect(text).toMatch(/Table vendas: .*data_atualizacao/);
-      for (const table of ['estados', 'cidades', 'concessionarias', 'vendedores', 'veiculos', 'clientes', 'vendas']) expect(text).toContain(table);
+      for (const table of ['estados', 'cidades', 'concessionarias', 'vendedores', 'veiculos', 'clientes', 'vendas'])
+        expect(text).toContain(table);
       expect(await page.locator(`a[href="/api/runs/${id}"]`).count()).toBeGreaterThan(0);
       expect(text).toContain('Failing tests');
       expect(text).toMatch(/Next run: \d+ \w+ \d{4}, 06:00/);
       // Readable on a phone: nothing wider than the screen but the scrollable tables.
       const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
       expect(overflow).toBeLessThanOrEqual(0);
-      await page.screenshot({ path: process.env.SLUICE_SCREENSHOT ?? path.join(dir.path, 'status-page.png'), fullPage: true });
+      await page.screenshot({
+        path: process.env.SLUICE_SCREENSHOT ?? path.join(dir.path, 'status-page.png'),
+        fullPage: true,
+      });
       await page.locator('a[href="/docs/"]').click();
-      await expect(page.locator('h1').innerText()).resolves.toBe('NovaDrive lineage');
+      await expect(page.locator('h1').textContent()).resolves.toBe('NovaDrive lineage');
     } finally {
       await browser.close();
       await rm(profile, { recursive: true, force: true });
@@ -145,7 +184,9 @@ describe('sluice-scheduler: status page, API, alerts and metrics after real runs
   });
 
   it('a recovery alert once the source is fixed and a run succeeds', async () => {
-    await source.withClient((client) => client.query('ALTER TABLE vendas RENAME COLUMN data_atualizacao_old TO data_atualizacao'));
+    await source.withClient((client) =>
+      client.query('ALTER TABLE vendas RENAME COLUMN data_atualizacao_old TO data_atualizacao'),
+    );
     const id = await runAndWait();
     await daemon.waitForLog((l) => l.msg === 'alert sent' && l.runId === id, 'the recovery alert');
     expect(alerts.at(-1)?.text).toBe(':large_green_circle: Sluice recovered — novadrive');
@@ -160,64 +201,79 @@ describe('sluice-scheduler: status page, API, alerts and metrics after real runs
 const pipeline: Record<string, unknown> = await import('@sluice/pipeline');
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
 
-describe.skipIf(typeof pipeline.hasModels !== 'function')('sluice-scheduler: a data test failing at error severity, after a real build', () => {
-  it('fails the run, alerts, counts it in the metrics, and lists the test on the page in Chromium', async () => {
-    const source = await createNovaDriveSource(1000);
-    const dir = await createTempDir();
-    const hookCalls: Array<{ text: string; attachments: Array<{ text: string }> }> = [];
-    const hook = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk) => (body += chunk));
-      req.on('end', () => {
-        hookCalls.push(JSON.parse(body));
-        res.writeHead(200).end('ok');
+describe.skipIf(typeof pipeline.hasModels !== 'function')(
+  'sluice-scheduler: a data test failing at error severity, after a real build',
+  () => {
+    it('fails the run, alerts, counts it in the metrics, and lists the test on the page in Chromium', async () => {
+      const source = await createNovaDriveSource(1000);
+      const dir = await createTempDir();
+      const hookCalls: Array<{ text: string; attachments: Array<{ text: string }> }> = [];
+      const hook = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (chunk) => (body += chunk));
+        req.on('end', () => {
+          hookCalls.push(JSON.parse(body));
+          res.writeHead(200).end('ok');
+        });
       });
-    });
-    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-    let daemon: DaemonProcess | undefined;
-    try {
-      // Sales paid twice their list price break the price rule.
-      await source.withClient((client) => client.query('UPDATE vendas SET valor_pago = valor_pago * 2 WHERE id_vendas % 97 = 0'));
-      await cp(path.join(REPO, 'sql-models'), dir.path, { recursive: true, filter: (src) => !/[/\\](target|\.sluice)([/\\]|$)/.test(src) });
-      daemon = startDaemon('models', ['--project', dir.path], {
-        SLUICE_SOURCE_URL: source.url,
-        SLUICE_HOME: path.join(dir.path, '.sluice'),
-        SLUICE_SCHEDULER_TOKEN: TOKEN,
-        SLUICE_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
-      });
-      const url = await daemon.url();
-      await daemon.waitForLog((l) => l.msg === 'scheduler started', 'that the scheduler started');
-      const started = await post(`${url}/api/runs`, TOKEN);
-      expect(started.status).toBe(202);
-      const id = String(started.json.id);
-      await daemon.waitForLog((l) => l.msg === 'run finished' && l.runId === id, 'the end of the run', 120_000);
-
-      const run = (await (await fetch(`${url}/api/runs/${id}`)).json()) as { status: string; detail: { tests: Array<{ name: string; status: string; severity: string }> } };
-      const failing = run.detail.tests.filter((t) => t.status === 'fail' && t.severity === 'error');
-      expect(failing.length).toBeGreaterThan(0);
-      expect(run.status).toBe('failed');
-      await daemon.waitForLog((l) => l.msg === 'alert sent' && l.runId === id, 'the failure alert');
-      expect(hookCalls.at(-1)?.attachments[0]?.text).toContain(`test ${failing[0]!.name}`);
-      expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/sluice_tests_failed\{severity="error"\} [1-9]/);
-
-      const profile = await mkdtemp(path.join(os.tmpdir(), 'sluice-chromium-'));
-      const browser = await chromium.launchPersistentContext(profile, { ...CHROMIUM, headless: true, viewport: { width: 390, height: 844 } });
+      await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+      let daemon: DaemonProcess | undefined;
       try {
-        const page = browser.pages()[0] ?? (await browser.newPage());
-        await page.goto(url);
-        const tests = await page.locator('#tests').innerText();
-        for (const test of failing) expect(tests).toContain(test.name);
-        expect(tests).toContain('fail');
-        await page.screenshot({ path: path.join(dir.path, 'status-page-tests.png'), fullPage: true });
+        // Sales paid twice their list price break the price rule.
+        await source.withClient((client) =>
+          client.query('UPDATE vendas SET valor_pago = valor_pago * 2 WHERE id_vendas % 97 = 0'),
+        );
+        await cp(path.join(REPO, 'sql-models'), dir.path, {
+          recursive: true,
+          filter: (src) => !/[/\\](target|\.sluice)([/\\]|$)/.test(src),
+        });
+        daemon = startDaemon('models', ['--project', dir.path], {
+          SLUICE_SOURCE_URL: source.url,
+          SLUICE_HOME: path.join(dir.path, '.sluice'),
+          SLUICE_SCHEDULER_TOKEN: TOKEN,
+          SLUICE_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+        });
+        const url = await daemon.url();
+        await daemon.waitForLog((l) => l.msg === 'scheduler started', 'that the scheduler started');
+        const started = await post(`${url}/api/runs`, TOKEN);
+        expect(started.status).toBe(202);
+        const id = String(started.json.id);
+        await daemon.waitForLog((l) => l.msg === 'run finished' && l.runId === id, 'the end of the run', 120_000);
+
+        const run = (await (await fetch(`${url}/api/runs/${id}`)).json()) as {
+          status: string;
+          detail: { tests: Array<{ name: string; status: string; severity: string }> };
+        };
+        const failing = run.detail.tests.filter((t) => t.status === 'fail' && t.severity === 'error');
+        expect(failing.length).toBeGreaterThan(0);
+        expect(run.status).toBe('failed');
+        await daemon.waitForLog((l) => l.msg === 'alert sent' && l.runId === id, 'the failure alert');
+        expect(hookCalls.at(-1)?.attachments[0]?.text).toContain(`test ${failing[0]!.name}`);
+        expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/sluice_tests_failed\{severity="error"\} [1-9]/);
+
+        const profile = await mkdtemp(path.join(os.tmpdir(), 'sluice-chromium-'));
+        const browser = await chromium.launchPersistentContext(profile, {
+          ...CHROMIUM,
+          headless: true,
+          viewport: { width: 390, height: 844 },
+        });
+        try {
+          const page = browser.pages()[0] ?? (await browser.newPage());
+          await page.goto(url);
+          const tests = await page.locator('#tests').textContent();
+          for (const test of failing) expect(tests).toContain(test.name);
+          expect(tests).toContain('fail');
+          await page.screenshot({ path: path.join(dir.path, 'status-page-tests.png'), fullPage: true });
+        } finally {
+          await browser.close();
+          await rm(profile, { recursive: true, force: true });
+        }
       } finally {
-        await browser.close();
-        await rm(profile, { recursive: true, force: true });
+        if (daemon) await daemon.stop('SIGTERM');
+        await new Promise<void>((resolve) => hook.close(() => resolve()));
+        await source.drop();
+        await dir.remove();
       }
-    } finally {
-      if (daemon) await daemon.stop('SIGTERM');
-      await new Promise<void>((resolve) => hook.close(() => resolve()));
-      await source.drop();
-      await dir.remove();
-    }
-  }, 150_000);
-});
+    }, 150_000);
+  },
+);

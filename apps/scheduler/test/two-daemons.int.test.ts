@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDir, createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { createPostgresStateStore, type RunRecord } from '@sluice/watermark';
 import { slotOfRunId } from '../src/slot-run-id.js';
-import { createNovaDriveSource, startDaemon, writeNovaDriveProject, type DaemonProcess, type LogLine } from './daemon-fixture.js';
+import {
+  createNovaDriveSource,
+  startDaemon,
+  writeNovaDriveProject,
+  type DaemonProcess,
+  type LogLine,
+} from './daemon-fixture.js';
 
 describe('sluice-scheduler: two daemons on one Postgres state store', () => {
   let source: TestDatabase;
@@ -35,13 +41,22 @@ describe('sluice-scheduler: two daemons on one Postgres state store', () => {
 
     // Wait until both daemons have seen (claimed or lost) at least three common slots, and a run has finished.
     const seen = (d: DaemonProcess) =>
-      new Set(d.logs.filter((l) => l.msg.startsWith('slot claimed') || l.msg === 'slot taken by another daemon').map((l) => String(l.slot)));
+      new Set(
+        d.logs
+          .filter((l) => l.msg.startsWith('slot claimed') || l.msg === 'slot taken by another daemon')
+          .map((l) => String(l.slot)),
+      );
     const common = () => [...seen(a)].filter((slot) => seen(b).has(slot));
-    await a.waitForLog(() => common().length >= 3 && [...a.logs, ...b.logs].some((l) => l.msg === 'run finished'), 'three slots seen by both', 60_000);
+    await a.waitForLog(
+      () => common().length >= 3 && [...a.logs, ...b.logs].some((l) => l.msg === 'run finished'),
+      'three slots seen by both',
+      60_000,
+    );
     expect(await a.stop('SIGTERM')).toBe(0);
     expect(await b.stop('SIGTERM')).toBe(0);
 
-    const claims = (d: DaemonProcess) => d.logs.filter((l: LogLine) => l.msg.startsWith('slot claimed')).map((l) => String(l.slot));
+    const claims = (d: DaemonProcess) =>
+      d.logs.filter((l: LogLine) => l.msg.startsWith('slot claimed')).map((l) => String(l.slot));
     const claimedByA = claims(a);
     const claimedByB = claims(b);
     // Every slot both daemons saw was claimed by exactly one of them.

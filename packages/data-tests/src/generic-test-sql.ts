@@ -75,30 +75,35 @@ export function validateGenericTestArgs(
     const near = closestNames(key, known);
     problems.push(
       `${name} has no argument "${key}"` +
-        (near.length > 0 ? `; did you mean "${near[0]}"?` : known.length > 0 ? `; its arguments are ${known.join(', ')}.` : '.'),
+        (near.length > 0
+          ? `; did you mean "${near[0]}"?`
+          : known.length > 0
+            ? `; its arguments are ${known.join(', ')}.`
+            : '.'),
     );
   }
   for (const key of spec.required) {
     if (args[key] === undefined || args[key] === null) problems.push(`${name} needs the argument "${key}".`);
   }
-  if (name === 'accepted_values' && args['values'] !== undefined && !Array.isArray(args['values'])) {
+  if (name === 'accepted_values' && args.values !== undefined && !Array.isArray(args.values)) {
     problems.push('accepted_values: "values" must be a list.');
   }
   if (
     name === 'unique_combination_of_columns' &&
-    args['combination_of_columns'] !== undefined &&
-    (!Array.isArray(args['combination_of_columns']) || args['combination_of_columns'].length === 0)
+    args.combination_of_columns !== undefined &&
+    (!Array.isArray(args.combination_of_columns) || args.combination_of_columns.length === 0)
   ) {
     problems.push('unique_combination_of_columns: "combination_of_columns" must be a non-empty list of columns.');
   }
-  if (name === 'accepted_range' && args['min_value'] === undefined && args['max_value'] === undefined) {
+  if (name === 'accepted_range' && args.min_value === undefined && args.max_value === undefined) {
     problems.push('accepted_range needs "min_value", "max_value" or both.');
   }
   return problems;
 }
 
 function literal(value: unknown, quote: boolean): string {
-  if (!quote || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (!quote || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value);
   return quoteLiteral(String(value));
 }
 
@@ -115,7 +120,9 @@ export function genericTestSql(name: string, input: GenericTestInput, dialect: S
     throw new DataTestError(
       'UNKNOWN_GENERIC_TEST',
       `"${name}" is not a built-in generic test` +
-        (near.length > 0 ? `; did you mean "${near[0]}"?` : `; the built-in tests are ${GENERIC_TEST_NAMES.join(', ')}.`) +
+        (near.length > 0
+          ? `; did you mean "${near[0]}"?`
+          : `; the built-in tests are ${GENERIC_TEST_NAMES.join(', ')}.`) +
         ' Custom generic tests are macros written as {% test name(model, column_name) %}.',
       { test: name },
     );
@@ -142,8 +149,8 @@ export function genericTestSql(name: string, input: GenericTestInput, dialect: S
         'having count(*) > 1',
       ].join('\n');
     case 'accepted_values': {
-      const quote = args['quote'] !== false;
-      const values = (args['values'] as unknown[]).map((v) => literal(v, quote));
+      const quote = args.quote !== false;
+      const values = (args.values as unknown[]).map((v) => literal(v, quote));
       return [
         'select value_field, n_records',
         `from (select ${column} as value_field, count(*) as n_records from ${from('tested')} group by ${column}) as all_values`,
@@ -151,8 +158,8 @@ export function genericTestSql(name: string, input: GenericTestInput, dialect: S
       ].join('\n');
     }
     case 'relationships': {
-      const to = String(args['to']);
-      const field = String(args['field']);
+      const to = String(args.to);
+      const field = String(args.field);
       return [
         'select *',
         `from ${from('child')}`,
@@ -161,13 +168,13 @@ export function genericTestSql(name: string, input: GenericTestInput, dialect: S
       ].join('\n');
     }
     case 'expression_is_true': {
-      const expression = String(args['expression']);
+      const expression = String(args.expression);
       const condition = input.columnName === undefined ? expression : `${column} ${expression}`;
       return `select *\nfrom ${from('tested')}\nwhere not (${condition})`;
     }
     case 'unique_combination_of_columns': {
-      const quoteColumns = args['quote_columns'] === true;
-      const columns = (args['combination_of_columns'] as unknown[]).map((c) =>
+      const quoteColumns = args.quote_columns === true;
+      const columns = (args.combination_of_columns as unknown[]).map((c) =>
         quoteColumns ? dialect.quoteIdentifier(String(c)) : String(c),
       );
       return [
@@ -178,10 +185,12 @@ export function genericTestSql(name: string, input: GenericTestInput, dialect: S
       ].join('\n');
     }
     case 'accepted_range': {
-      const inclusive = args['inclusive'] !== false;
+      const inclusive = args.inclusive !== false;
       const bounds: string[] = [];
-      if (args['min_value'] !== undefined) bounds.push(`${column} ${inclusive ? '>=' : '>'} ${literal(args['min_value'], false)}`);
-      if (args['max_value'] !== undefined) bounds.push(`${column} ${inclusive ? '<=' : '<'} ${literal(args['max_value'], false)}`);
+      if (args.min_value !== undefined)
+        bounds.push(`${column} ${inclusive ? '>=' : '>'} ${literal(args.min_value, false)}`);
+      if (args.max_value !== undefined)
+        bounds.push(`${column} ${inclusive ? '<=' : '<'} ${literal(args.max_value, false)}`);
       return `select *\nfrom ${from('tested')}\nwhere not (${bounds.join(' and ')})`;
     }
   }

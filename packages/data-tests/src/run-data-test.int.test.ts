@@ -44,19 +44,31 @@ describe('runDataTest on DuckDB', () => {
     expect((await runDataTest(warehouse, { name: 't', sql: nullCustomers, errorIf: '>10' })).status).toBe('warn');
     expect((await runDataTest(warehouse, { name: 't', sql: nullCustomers, errorIf: '>=10' })).status).toBe('fail');
     const within = await runDataTest(warehouse, { name: 't', sql: nullCustomers, warnIf: '>20', errorIf: '>50' });
-    expect(within).toMatchObject({ status: 'pass', failures: 10, message: 'pass: 10 failing rows, within warn_if >20 and error_if >50' });
+    expect(within).toMatchObject({
+      status: 'pass',
+      failures: 10,
+      message: 'pass: 10 failing rows, within warn_if >20 and error_if >50',
+    });
   });
 
   it('applies limit and fail_calc', async () => {
     expect((await runDataTest(warehouse, { name: 't', sql: nullCustomers, limit: 4 })).failures).toBe(4);
-    const sum = await runDataTest(warehouse, { name: 't', sql: 'select id from shop.orders where id <= 3', failCalc: 'sum(id)' });
+    const sum = await runDataTest(warehouse, {
+      name: 't',
+      sql: 'select id from shop.orders where id <= 3',
+      failCalc: 'sum(id)',
+    });
     expect(sum.failures).toBe(6);
   });
 
   it('stores the failing rows in the audit table, replacing them on every run', async () => {
     const storeFailuresIn = { schema: 'audit', name: 'not_null_orders_customer_id' };
     await runDataTest(warehouse, { name: 't', sql: nullCustomers, storeFailuresIn });
-    const result = await runDataTest(warehouse, { name: 't', sql: 'select * from shop.orders where id = 10', storeFailuresIn });
+    const result = await runDataTest(warehouse, {
+      name: 't',
+      sql: 'select * from shop.orders where id = 10',
+      storeFailuresIn,
+    });
     expect(result).toMatchObject({ status: 'fail', failures: 1, storedIn: storeFailuresIn });
     expect(result.message).toContain('failing rows stored in audit.not_null_orders_customer_id');
     expect(await warehouse.query('select id from audit.not_null_orders_customer_id')).toEqual([{ id: 10 }]);
@@ -71,6 +83,8 @@ describe('runDataTest on DuckDB', () => {
     expect(threshold.message).toContain('"lots" is not a threshold');
     const controller = new AbortController();
     controller.abort();
-    expect((await runDataTest(warehouse, { name: 't', sql: nullCustomers }, { signal: controller.signal })).status).toBe('cancelled');
+    expect(
+      (await runDataTest(warehouse, { name: 't', sql: nullCustomers }, { signal: controller.signal })).status,
+    ).toBe('cancelled');
   });
 });

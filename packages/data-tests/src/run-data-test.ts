@@ -84,24 +84,34 @@ export async function runDataTest(
       ...(test.errorIf === undefined ? {} : { errorIf: test.errorIf }),
     });
     let failing = bareQuery(test.sql);
-    if (test.limit !== undefined) failing = `select * from (\n${failing}\n) as limited\nlimit ${Math.floor(test.limit)}`;
+    if (test.limit !== undefined)
+      failing = `select * from (\n${failing}\n) as limited\nlimit ${Math.floor(test.limit)}`;
     let source = `(\n${failing}\n) as failing`;
     if (test.storeFailuresIn !== undefined) {
       await warehouse.ensureSchema(test.storeFailuresIn.schema);
-      await warehouse.execute(warehouse.dialect.createOrReplaceTableAs(test.storeFailuresIn, failing), statementOptions);
+      await warehouse.execute(
+        warehouse.dialect.createOrReplaceTableAs(test.storeFailuresIn, failing),
+        statementOptions,
+      );
       source = `${warehouse.dialect.qualify(test.storeFailuresIn)} as failing`;
     }
-    const [row] = await warehouse.query(`select ${test.failCalc ?? 'count(*)'} as failures\nfrom ${source}`, statementOptions);
+    const [row] = await warehouse.query(
+      `select ${test.failCalc ?? 'count(*)'} as failures\nfrom ${source}`,
+      statementOptions,
+    );
     const value = row === undefined ? 0 : Number(Object.values(row)[0] ?? 0);
     const failures = Number.isFinite(value) ? value : 0;
-    const samples = failures > 0 ? await warehouse.query(`select *\nfrom ${source}\nlimit ${sampleSize}`, statementOptions) : [];
+    const samples =
+      failures > 0 ? await warehouse.query(`select *\nfrom ${source}\nlimit ${sampleSize}`, statementOptions) : [];
     const status = evaluateThresholds(failures, {
       severity,
       ...(test.warnIf === undefined ? {} : { warnIf: test.warnIf }),
       ...(test.errorIf === undefined ? {} : { errorIf: test.errorIf }),
     });
     const stored =
-      test.storeFailuresIn === undefined ? '' : `; failing rows stored in ${test.storeFailuresIn.schema}.${test.storeFailuresIn.name}`;
+      test.storeFailuresIn === undefined
+        ? ''
+        : `; failing rows stored in ${test.storeFailuresIn.schema}.${test.storeFailuresIn.name}`;
     const message =
       status === 'pass'
         ? failures === 0

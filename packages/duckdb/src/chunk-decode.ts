@@ -29,8 +29,20 @@ export interface DecodeContext {
  * read_csv (DuckDB 1.5.6) turns a TIMESTAMPTZ field it cannot parse into NULL instead of failing.
  */
 const READ_TYPED = new Set<LogicalType['kind']>([
-  'smallint', 'integer', 'bigint', 'real', 'double', 'boolean', 'text', 'char', 'enum', 'timestamp', 'time',
-  'interval', 'uuid', 'json',
+  'smallint',
+  'integer',
+  'bigint',
+  'real',
+  'double',
+  'boolean',
+  'text',
+  'char',
+  'enum',
+  'timestamp',
+  'time',
+  'interval',
+  'uuid',
+  'json',
 ]);
 
 /**
@@ -44,7 +56,13 @@ export function chunkColumnRead(type: LogicalType, storage: string, context: Dec
 }
 
 /** SQL turning chunk-format text `value` into a value of `type` stored as `storage`. */
-function decodeText(value: string, type: LogicalType, storage: string | undefined, context: DecodeContext, depth: number): string {
+function decodeText(
+  value: string,
+  type: LogicalType,
+  storage: string | undefined,
+  context: DecodeContext,
+  depth: number,
+): string {
   switch (type.kind) {
     case 'text':
     case 'char':
@@ -62,7 +80,13 @@ function decodeText(value: string, type: LogicalType, storage: string | undefine
         'END',
       ].join(' ');
     case 'array':
-      return decodeArray(value, type.element, storage === undefined ? undefined : arrayElement(storage), context, depth);
+      return decodeArray(
+        value,
+        type.element,
+        storage === undefined ? undefined : arrayElement(storage),
+        context,
+        depth,
+      );
     default:
       return `CAST(${value} AS ${duckDbTypeName(type)})`;
   }
@@ -88,7 +112,9 @@ function decodeDecimal(value: string, storage: DecimalStorage, context: DecodeCo
   const reason = storage.checked
     ? `DuckDB decimals hold no NaN or Infinity, and this column keeps ${storage.width - storage.scale} integer and ${storage.scale} fraction digits`
     : 'DuckDB decimals hold no NaN or Infinity';
-  const bad = storage.checked ? `${special} OR NOT regexp_full_match(${value}, ${quoteLiteral(exactDecimalPattern(storage))})` : special;
+  const bad = storage.checked
+    ? `${special} OR NOT regexp_full_match(${value}, ${quoteLiteral(exactDecimalPattern(storage))})`
+    : special;
   return [
     'CASE',
     `WHEN ${value} IS NULL THEN NULL`,

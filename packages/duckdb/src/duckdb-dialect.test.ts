@@ -42,7 +42,11 @@ describe('duckDbTypeName', () => {
   it('checks on load only the decimals DuckDB cannot hold for sure', () => {
     expect(decimalStorage({ kind: 'decimal', precision: 38, scale: 38 }).checked).toBe(false);
     expect(decimalStorage({ kind: 'decimal' }).checked).toBe(true);
-    expect(decimalStorage({ kind: 'decimal', precision: 39, scale: 0 })).toEqual({ width: 38, scale: 0, checked: true });
+    expect(decimalStorage({ kind: 'decimal', precision: 39, scale: 0 })).toEqual({
+      width: 38,
+      scale: 0,
+      checked: true,
+    });
   });
 });
 
@@ -53,7 +57,12 @@ describe('duckDbDialect', () => {
   });
 
   it('MERGE writes bare target columns in SET and skips the update branch when only keys are written', () => {
-    const sql = mergeStatement({ target: { schema: 's', name: 't' }, sourceSql: 'select 1 as id', keys: ['id'], columns: ['id'] });
+    const sql = mergeStatement({
+      target: { schema: 's', name: 't' },
+      sourceSql: 'select 1 as id',
+      keys: ['id'],
+      columns: ['id'],
+    });
     expect(sql).not.toContain('WHEN MATCHED');
     expect(sql).toContain('WHEN NOT MATCHED THEN INSERT ("id")');
     const full = duckDbDialect.mergeInto({ schema: 's', name: 't' }, 'select 1 as id, 2 as v', ['id'], ['v']);

@@ -90,7 +90,11 @@ export function storesLogicalType(type: LogicalType, dataType: string): boolean 
 
 /** One spelling per DuckDB type, for comparisons (`TIMESTAMPTZ` and `TIMESTAMP WITH TIME ZONE` are one type). */
 export function normalizeTypeName(dataType: string): string {
-  const upper = dataType.trim().toUpperCase().replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1');
+  const upper = dataType
+    .trim()
+    .toUpperCase()
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([(),])\s*/g, '$1');
   return upper.replaceAll('TIMESTAMPTZ', 'TIMESTAMP WITH TIME ZONE');
 }
 

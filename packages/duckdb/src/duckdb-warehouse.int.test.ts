@@ -32,11 +32,20 @@ describe('DuckDbWarehouse', () => {
     await writeFile(file, data);
     return { path: file, rows: String(text).split('\n').length - 1, bytes: data.length, format };
   };
-  const table = (schema: string, name: string, columns: Record<string, TableSchema['columns'][number]['type']>, primaryKey = ['id']): TableSchema => ({
+  const table = (
+    schema: string,
+    name: string,
+    columns: Record<string, TableSchema['columns'][number]['type']>,
+    primaryKey = ['id'],
+  ): TableSchema => ({
     schema,
     name,
     primaryKey,
-    columns: Object.entries(columns).map(([column, type]) => ({ name: column, type, nullable: !primaryKey.includes(column) })),
+    columns: Object.entries(columns).map(([column, type]) => ({
+      name: column,
+      type,
+      nullable: !primaryKey.includes(column),
+    })),
   });
 
   it('returns DuckDB values in the documented shapes', async () => {
@@ -74,9 +83,13 @@ describe('DuckDbWarehouse', () => {
   });
 
   it('execute runs several statements and reports rows affected for DML only', async () => {
-    expect(await warehouse.execute('CREATE SCHEMA IF NOT EXISTS exec; CREATE OR REPLACE TABLE exec.t (a INTEGER)')).toEqual({ rowsAffected: undefined });
+    expect(
+      await warehouse.execute('CREATE SCHEMA IF NOT EXISTS exec; CREATE OR REPLACE TABLE exec.t (a INTEGER)'),
+    ).toEqual({ rowsAffected: undefined });
     expect(await warehouse.execute('INSERT INTO exec.t SELECT * FROM range(5)')).toEqual({ rowsAffected: 5 });
-    expect(await warehouse.execute('DELETE FROM exec.t WHERE a < 2; UPDATE exec.t SET a = a + 1 WHERE a > 2')).toEqual({ rowsAffected: 2 });
+    expect(await warehouse.execute('DELETE FROM exec.t WHERE a < 2; UPDATE exec.t SET a = a + 1 WHERE a > 2')).toEqual({
+      rowsAffected: 2,
+    });
     expect(await warehouse.query('SELECT 1 AS one; SELECT sum(a)::INTEGER AS s FROM exec.t')).toEqual([{ s: 11 }]);
     await expect(warehouse.query('SELECT * FROM exec.missing')).rejects.toMatchObject({
       code: 'WAREHOUSE_STATEMENT_FAILED',
@@ -87,10 +100,14 @@ describe('DuckDbWarehouse', () => {
 
   it('interrupts a running statement when its signal aborts, and refuses work whose signal already aborted', async () => {
     const controller = new AbortController();
-    const running = warehouse.query('SELECT count(*) FROM range(1000000000000) AS a(x) WHERE x % 7 = 3', { signal: controller.signal });
+    const running = warehouse.query('SELECT count(*) FROM range(1000000000000) AS a(x) WHERE x % 7 = 3', {
+      signal: controller.signal,
+    });
     setTimeout(() => controller.abort(), 100);
     await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
-    await expect(warehouse.query('SELECT 1', { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(warehouse.query('SELECT 1', { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'CANCELLED',
+    });
     expect(await warehouse.query('SELECT 1 AS still_fine')).toEqual([{ still_fine: 1 }]);
   });
 
@@ -98,10 +115,20 @@ describe('DuckDbWarehouse', () => {
     const tbl = table('serial', 'events', { id: { kind: 'integer' }, v: { kind: 'text' } });
     await warehouse.ensureTable(tbl);
     const lines = (n: number, v: string) => Array.from({ length: n }, (_, i) => `${i},${v}\n`).join('');
-    const [firstFile, cancelledFile, lastFile] = [await chunk(lines(50_000, 'first')), await chunk(lines(10, 'cancelled')), await chunk(lines(10, 'last'))];
+    const [firstFile, cancelledFile, lastFile] = [
+      await chunk(lines(50_000, 'first')),
+      await chunk(lines(10, 'cancelled')),
+      await chunk(lines(10, 'last')),
+    ];
     const controller = new AbortController();
     const first = warehouse.load({ table: tbl, mode: 'merge', columns: ['id', 'v'], files: [firstFile] });
-    const cancelled = warehouse.load({ table: tbl, mode: 'merge', columns: ['id', 'v'], files: [cancelledFile], signal: controller.signal });
+    const cancelled = warehouse.load({
+      table: tbl,
+      mode: 'merge',
+      columns: ['id', 'v'],
+      files: [cancelledFile],
+      signal: controller.signal,
+    });
     const last = warehouse.load({ table: tbl, mode: 'merge', columns: ['id', 'v'], files: [lastFile] });
     // Aborted before the load could reach its table: it must not run at all.
     controller.abort();
@@ -115,20 +142,30 @@ describe('DuckDbWarehouse', () => {
   });
 
   it('loads many tables in parallel while queries run', async () => {
-    const tables = Array.from({ length: 6 }, (_, i) => table('parallel', `t${i}`, { id: { kind: 'bigint' }, amount: { kind: 'decimal', precision: 12, scale: 2 } }));
-    const body = (from: number, n: number) => Array.from({ length: n }, (_, i) => `${from + i},${from + i}.25\n`).join('');
+    const tables = Array.from({ length: 6 }, (_, i) =>
+      table('parallel', `t${i}`, { id: { kind: 'bigint' }, amount: { kind: 'decimal', precision: 12, scale: 2 } }),
+    );
+    const body = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => `${from + i},${from + i}.25\n`).join('');
     const results = await Promise.all([
       ...tables.map(async (tbl) => {
         await warehouse.ensureTable(tbl);
-        return warehouse.load({ table: tbl, mode: 'merge', columns: ['id', 'amount'], files: [await chunk(body(0, 10_000)), await chunk(body(10_000, 10_000))] });
+        return warehouse.load({
+          table: tbl,
+          mode: 'merge',
+          columns: ['id', 'amount'],
+          files: [await chunk(body(0, 10_000)), await chunk(body(10_000, 10_000))],
+        });
       }),
       ...Array.from({ length: 6 }, () => warehouse.query('SELECT count(*) AS n FROM range(100000)')),
     ]);
-    expect(results.slice(0, 6)).toEqual(tables.map(() => expect.objectContaining({ rowsStaged: 20_000, inserted: 20_000 })));
+    expect(results.slice(0, 6)).toEqual(
+      tables.map(() => expect.objectContaining({ rowsStaged: 20_000, inserted: 20_000 })),
+    );
     for (const tbl of tables) {
-      expect(await warehouse.query(`SELECT count(*)::INTEGER AS n, sum(amount)::VARCHAR AS total FROM parallel.${tbl.name}`)).toEqual([
-        { n: 20_000, total: '199995000.00' },
-      ]);
+      expect(
+        await warehouse.query(`SELECT count(*)::INTEGER AS n, sum(amount)::VARCHAR AS total FROM parallel.${tbl.name}`),
+      ).toEqual([{ n: 20_000, total: '199995000.00' }]);
     }
   });
 
@@ -139,7 +176,9 @@ describe('DuckDbWarehouse', () => {
     await warehouse.load({ table: tbl, mode: 'merge', columns, files: [await chunk('1,a\n')] });
     await warehouse.ensureTable(tbl);
     await warehouse.execute('ALTER TABLE known.items DROP COLUMN note');
-    const error = await warehouse.load({ table: tbl, mode: 'merge', columns, files: [await chunk('1,b\n')] }).catch((e: unknown) => e);
+    const error = await warehouse
+      .load({ table: tbl, mode: 'merge', columns, files: [await chunk('1,b\n')] })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'INVALID_LOAD_REQUEST' });
     expect(String(error)).toMatch(/column "note" does not exist in the warehouse table; run ensureTable/);
     // ensureTable puts the column back (NULL for the row it had); the load then goes through.
@@ -152,44 +191,88 @@ describe('DuckDbWarehouse', () => {
   });
 
   it('keeps the exact interval and -0.0 a row is updated to (DuckDB’s UPDATE would skip them as equal)', async () => {
-    const tbl = table('equal', 'values', { id: { kind: 'integer' }, span: { kind: 'interval' }, d: { kind: 'double' } });
+    const tbl = table('equal', 'values', {
+      id: { kind: 'integer' },
+      span: { kind: 'interval' },
+      d: { kind: 'double' },
+    });
     await warehouse.ensureTable(tbl);
     const columns = ['id', 'span', 'd'];
-    await warehouse.load({ table: tbl, mode: 'merge', columns, files: [await chunk('1,0 months 0 days 86400000000 microseconds,0\n')] });
-    await warehouse.load({ table: tbl, mode: 'merge', columns, files: [await chunk('1,0 months 1 days 0 microseconds,-0\n')] });
+    await warehouse.load({
+      table: tbl,
+      mode: 'merge',
+      columns,
+      files: [await chunk('1,0 months 0 days 86400000000 microseconds,0\n')],
+    });
+    await warehouse.load({
+      table: tbl,
+      mode: 'merge',
+      columns,
+      files: [await chunk('1,0 months 1 days 0 microseconds,-0\n')],
+    });
     const [row] = await warehouse.query('SELECT span, d FROM equal.values');
     expect(row?.span).toBe('0 months 1 days 0 microseconds');
     expect(Object.is(row?.d, -0)).toBe(true);
   });
 
   it('widens a decimal to unconstrained without losing the digits it holds, and checks each value on load', async () => {
-    const before = table('widen', 'amounts', { id: { kind: 'integer' }, n: { kind: 'decimal', precision: 38, scale: 20 } });
+    const before = table('widen', 'amounts', {
+      id: { kind: 'integer' },
+      n: { kind: 'decimal', precision: 38, scale: 20 },
+    });
     await warehouse.ensureTable(before);
-    await warehouse.load({ table: before, mode: 'merge', columns: ['id', 'n'], files: [await chunk('1,123456789012345678.12345678901234567891\n')] });
+    await warehouse.load({
+      table: before,
+      mode: 'merge',
+      columns: ['id', 'n'],
+      files: [await chunk('1,123456789012345678.12345678901234567891\n')],
+    });
     const after = table('widen', 'amounts', { id: { kind: 'integer' }, n: { kind: 'decimal' } });
     expect(await warehouse.ensureTable(after)).toMatchObject({ widenedColumns: ['n'] });
-    expect((await warehouse.describeTable(after))?.columns.find((c) => c.name === 'n')?.type).toEqual({ kind: 'decimal' });
-    await warehouse.load({ table: after, mode: 'merge', columns: ['id', 'n'], files: [await chunk('2,0.00000000000000000001\n')] });
+    expect((await warehouse.describeTable(after))?.columns.find((c) => c.name === 'n')?.type).toEqual({
+      kind: 'decimal',
+    });
+    await warehouse.load({
+      table: after,
+      mode: 'merge',
+      columns: ['id', 'n'],
+      files: [await chunk('2,0.00000000000000000001\n')],
+    });
     expect(await warehouse.query('SELECT n FROM widen.amounts ORDER BY id')).toEqual([
       { n: '123456789012345678.12345678901234567891' },
       { n: '0.00000000000000000001' },
     ]);
     const tooWide = await chunk('3,1234567890123456789.5\n');
-    const error = await warehouse.load({ table: after, mode: 'merge', columns: ['id', 'n'], files: [tooWide] }).catch((e: unknown) => e);
+    const error = await warehouse
+      .load({ table: after, mode: 'merge', columns: ['id', 'n'], files: [tooWide] })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'UNREPRESENTABLE_VALUE', table: 'widen.amounts' });
     expect((error as Error).message).toContain(tooWide.path);
     expect((error as Error).message).toContain('DECIMAL(38,20)');
   });
 
   it('refuses what DuckDB would misread: a BC date, a timestamptz it cannot parse (read_csv would make it NULL)', async () => {
-    const tbl = table('misread', 'dates', { id: { kind: 'integer' }, day: { kind: 'date' }, at: { kind: 'timestamptz' } });
+    const tbl = table('misread', 'dates', {
+      id: { kind: 'integer' },
+      day: { kind: 'date' },
+      at: { kind: 'timestamptz' },
+    });
     await warehouse.ensureTable(tbl);
     const columns = ['id', 'day', 'at'];
-    await warehouse.load({ table: tbl, mode: 'merge', columns, files: [await chunk('1,2024-02-29,2024-01-02 03:04:05.123456+00\n2,,\n')] });
-    const bc = await warehouse.load({ table: tbl, mode: 'merge', columns, files: [await chunk('3,0044-03-15 BC,\n')] }).catch((e: unknown) => e);
+    await warehouse.load({
+      table: tbl,
+      mode: 'merge',
+      columns,
+      files: [await chunk('1,2024-02-29,2024-01-02 03:04:05.123456+00\n2,,\n')],
+    });
+    const bc = await warehouse
+      .load({ table: tbl, mode: 'merge', columns, files: [await chunk('3,0044-03-15 BC,\n')] })
+      .catch((e: unknown) => e);
     expect(bc).toMatchObject({ code: 'UNREPRESENTABLE_VALUE', table: 'misread.dates' });
     expect((bc as Error).message).toMatch(/column "day".*0044-03-15 BC.*before year 1/);
-    await expect(warehouse.load({ table: tbl, mode: 'merge', columns, files: [await chunk('3,2024-01-01,garbage\n')] })).rejects.toMatchObject({
+    await expect(
+      warehouse.load({ table: tbl, mode: 'merge', columns, files: [await chunk('3,2024-01-01,garbage\n')] }),
+    ).rejects.toMatchObject({
       code: 'WAREHOUSE_STATEMENT_FAILED',
     });
     expect(await warehouse.query('SELECT id, day, "at" FROM misread.dates ORDER BY id')).toEqual([
@@ -238,10 +321,22 @@ describe('DuckDbWarehouse', () => {
   it('runs the dialect’s statements and describes views and tables it did not create', async () => {
     const d = warehouse.dialect;
     await warehouse.ensureSchema('models');
-    await warehouse.execute(d.createOrReplaceTableAs({ schema: 'models', name: 'base' }, `SELECT 1 AS id, 'a' AS v, 1.50::DECIMAL(10,2) AS amount, ['x'] AS tags`));
-    await warehouse.execute(d.createOrReplaceView({ schema: 'models', name: 'base_view' }, 'SELECT id, v FROM models.base'));
+    await warehouse.execute(
+      d.createOrReplaceTableAs(
+        { schema: 'models', name: 'base' },
+        `SELECT 1 AS id, 'a' AS v, 1.50::DECIMAL(10,2) AS amount, ['x'] AS tags`,
+      ),
+    );
+    await warehouse.execute(
+      d.createOrReplaceView({ schema: 'models', name: 'base_view' }, 'SELECT id, v FROM models.base'),
+    );
     const merged = await warehouse.execute(
-      d.mergeInto({ schema: 'models', name: 'base' }, `SELECT * FROM (VALUES (1, 'b', 2.00), (2, 'c', 3.00)) AS s(id, v, amount)`, ['id'], ['id', 'v', 'amount']),
+      d.mergeInto(
+        { schema: 'models', name: 'base' },
+        `SELECT * FROM (VALUES (1, 'b', 2.00), (2, 'c', 3.00)) AS s(id, v, amount)`,
+        ['id'],
+        ['id', 'v', 'amount'],
+      ),
     );
     expect(merged.rowsAffected).toBe(2);
     expect(await warehouse.query('SELECT * FROM models.base_view ORDER BY id')).toEqual([
@@ -259,8 +354,12 @@ describe('DuckDbWarehouse', () => {
         { name: 'tags', type: { kind: 'array', element: { kind: 'text' } }, nullable: true },
       ],
     });
-    expect((await warehouse.describeTable({ schema: 'MODELS', name: 'Base_View' }))?.columns.map((c) => c.name)).toEqual(['id', 'v']);
-    await expect(warehouse.ensureTable(table('models', 'base_view', { id: { kind: 'integer' } }))).rejects.toMatchObject({
+    expect(
+      (await warehouse.describeTable({ schema: 'MODELS', name: 'Base_View' }))?.columns.map((c) => c.name),
+    ).toEqual(['id', 'v']);
+    await expect(
+      warehouse.ensureTable(table('models', 'base_view', { id: { kind: 'integer' } })),
+    ).rejects.toMatchObject({
       code: 'INCOMPATIBLE_SCHEMA_CHANGE',
     });
     await warehouse.execute(d.dropRelation({ schema: 'models', name: 'base_view' }, 'view'));
@@ -312,7 +411,12 @@ describe('createDuckDbWarehouse with a file', () => {
     await first.ensureTable(tbl);
     const csv = path.join(dir.path, 'estados.csv');
     await writeFile(csv, '1,SP\n2,RJ\n');
-    await first.load({ table: tbl, mode: 'replace', columns: ['id', 'sigla'], files: [{ path: csv, rows: 2, bytes: 10, format: 'csv' }] });
+    await first.load({
+      table: tbl,
+      mode: 'replace',
+      columns: ['id', 'sigla'],
+      files: [{ path: csv, rows: 2, bytes: 10, format: 'csv' }],
+    });
     await first.close();
     await first.close();
     await expect(first.query('SELECT 1')).rejects.toMatchObject({ code: 'WAREHOUSE_UNAVAILABLE' });

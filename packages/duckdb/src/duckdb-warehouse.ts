@@ -2,12 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import {
-  DuckDBInstance,
-  StatementType,
-  type DuckDBConnection,
-  type DuckDBMaterializedResult,
-} from '@duckdb/node-api';
+import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import {
   KeyedMutex,
   WarehouseError,
@@ -78,7 +73,8 @@ export async function createDuckDbWarehouse(options: DuckDbWarehouseOptions): Pr
   if (options.threads !== undefined) config.threads = String(options.threads);
   if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
   // An in-memory database would spill into `./.tmp` of whatever directory the process runs in.
-  if (inMemory) config.temp_directory = path.join(os.tmpdir(), `sluice-duckdb-${process.pid}-${randomBytes(4).toString('hex')}`);
+  if (inMemory)
+    config.temp_directory = path.join(os.tmpdir(), `sluice-duckdb-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     if (!inMemory) await mkdir(path.dirname(path.resolve(options.path)), { recursive: true });
     const instance = await DuckDBInstance.create(options.path, config);
@@ -95,9 +91,13 @@ export async function createDuckDbWarehouse(options: DuckDbWarehouseOptions): Pr
     const hint = /lock/i.test(reason)
       ? ' Another process has the database open (a running Sluice or a DuckDB shell): stop it, or use another path.'
       : '';
-    throw new WarehouseError('WAREHOUSE_UNAVAILABLE', `Could not open the DuckDB warehouse at ${options.path}: ${reason}.${hint}`, {
-      cause: error,
-    });
+    throw new WarehouseError(
+      'WAREHOUSE_UNAVAILABLE',
+      `Could not open the DuckDB warehouse at ${options.path}: ${reason}.${hint}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -110,7 +110,11 @@ export async function createDuckDbWarehouse(options: DuckDbWarehouseOptions): Pr
 export class DuckDbWarehouse implements Warehouse {
   readonly engine = 'duckdb';
   readonly dialect: SqlDialect = duckDbDialect;
-  readonly capabilities: WarehouseCapabilities = { transactionalDdl: true, stagesFiles: false, queriesCostCompute: false };
+  readonly capabilities: WarehouseCapabilities = {
+    transactionalDdl: true,
+    stagesFiles: false,
+    queriesCostCompute: false,
+  };
   /** The database file, or `':memory:'`. */
   readonly path: string;
   readonly #instance: DuckDBInstance;
@@ -133,7 +137,10 @@ export class DuckDbWarehouse implements Warehouse {
     this.#maxRowBytes = maxRowBytes;
   }
 
-  async execute(sql: string, options: DuckDbStatementOptions = {}): Promise<{ readonly rowsAffected: number | undefined }> {
+  async execute(
+    sql: string,
+    options: DuckDbStatementOptions = {},
+  ): Promise<{ readonly rowsAffected: number | undefined }> {
     this.#known.clear();
     return this.#withConnection(options.signal, async (connection) => {
       const result = await this.#runScript(connection, sql, { signal: options.signal });
@@ -204,11 +211,16 @@ export class DuckDbWarehouse implements Warehouse {
     return this.#locks.run(tableKey(request.table), () =>
       this.#withConnection(request.signal, (connection) =>
         this.#transaction(connection, where, request.signal, async () => {
-          const existing = this.#known.get(tableKey(request.table)) ?? (await this.#readTable(connection, request.table));
+          const existing =
+            this.#known.get(tableKey(request.table)) ?? (await this.#readTable(connection, request.table));
           if (existing === undefined) {
-            throw new WarehouseError('INVALID_LOAD_REQUEST', `Load into ${where}: the table does not exist; run ensureTable first.`, {
-              table: where,
-            });
+            throw new WarehouseError(
+              'INVALID_LOAD_REQUEST',
+              `Load into ${where}: the table does not exist; run ensureTable first.`,
+              {
+                table: where,
+              },
+            );
           }
           const plan = planLoad(request, existing, { maxRowBytes: this.#maxRowBytes });
           const counts: Partial<Record<LoadStepRole, number>> = {};
@@ -252,7 +264,10 @@ export class DuckDbWarehouse implements Warehouse {
     this.#instance.closeSync();
   }
 
-  async #withConnection<T>(signal: AbortSignal | undefined, work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  async #withConnection<T>(
+    signal: AbortSignal | undefined,
+    work: (connection: DuckDBConnection) => Promise<T>,
+  ): Promise<T> {
     if (this.#closed) {
       throw new WarehouseError('WAREHOUSE_UNAVAILABLE', `The DuckDB warehouse at ${this.path} is closed.`);
     }
@@ -264,7 +279,8 @@ export class DuckDbWarehouse implements Warehouse {
       const interrupt = () => connection.interrupt();
       signal?.addEventListener('abort', interrupt, { once: true });
       try {
-        if (this.#closed) throw new WarehouseError('WAREHOUSE_UNAVAILABLE', `The DuckDB warehouse at ${this.path} is closed.`);
+        if (this.#closed)
+          throw new WarehouseError('WAREHOUSE_UNAVAILABLE', `The DuckDB warehouse at ${this.path} is closed.`);
         return await work(connection);
       } finally {
         signal?.removeEventListener('abort', interrupt);
@@ -295,7 +311,8 @@ export class DuckDbWarehouse implements Warehouse {
       // The connection may be interrupted or aborted; the rollback must still run (or the connection is dropped,
       // which rolls back too).
       await connection.run('ROLLBACK').catch(() => undefined);
-      if (signal?.aborted && !(error instanceof WarehouseError && error.code === 'CANCELLED')) throw cancelled(table, error);
+      if (signal?.aborted && !(error instanceof WarehouseError && error.code === 'CANCELLED'))
+        throw cancelled(table, error);
       throw error;
     }
     return result;
@@ -337,7 +354,8 @@ export class DuckDbWarehouse implements Warehouse {
     } catch (error) {
       throw wrapError(error, sql, undefined, context.signal);
     }
-    if (extracted.count === 0) throw new WarehouseError('WAREHOUSE_STATEMENT_FAILED', 'The SQL text holds no statement.', { sql });
+    if (extracted.count === 0)
+      throw new WarehouseError('WAREHOUSE_STATEMENT_FAILED', 'The SQL text holds no statement.', { sql });
     let last: DuckDBMaterializedResult | undefined;
     for (let index = 0; index < extracted.count; index += 1) {
       this.#assertOpen(undefined);
@@ -356,7 +374,11 @@ export class DuckDbWarehouse implements Warehouse {
     return last as DuckDBMaterializedResult;
   }
 
-  async #rows<T extends Row>(result: DuckDBMaterializedResult, sql: string, signal: AbortSignal | undefined): Promise<T[]> {
+  async #rows<T extends Row>(
+    result: DuckDBMaterializedResult,
+    sql: string,
+    signal: AbortSignal | undefined,
+  ): Promise<T[]> {
     try {
       const names = result.deduplicatedColumnNames();
       const rows = await result.getRows();
@@ -404,15 +426,23 @@ async function checkFiles(request: LoadRequest, where: string): Promise<void> {
   await Promise.all(
     files.map(async (file) => {
       if (!path.isAbsolute(file.path)) {
-        throw new WarehouseError('INVALID_LOAD_REQUEST', `Load into ${where}: chunk file path ${file.path} is not absolute.`, {
-          table: where,
-        });
+        throw new WarehouseError(
+          'INVALID_LOAD_REQUEST',
+          `Load into ${where}: chunk file path ${file.path} is not absolute.`,
+          {
+            table: where,
+          },
+        );
       }
       const info = await stat(file.path).catch(() => undefined);
       if (!info?.isFile()) {
-        throw new WarehouseError('INVALID_LOAD_REQUEST', `Load into ${where}: chunk file ${file.path} does not exist or is not a file.`, {
-          table: where,
-        });
+        throw new WarehouseError(
+          'INVALID_LOAD_REQUEST',
+          `Load into ${where}: chunk file ${file.path} does not exist or is not a file.`,
+          {
+            table: where,
+          },
+        );
       }
     }),
   );
@@ -424,13 +454,22 @@ function tableKey(relation: Relation): string {
 }
 
 function cancelled(table: string | undefined, cause?: unknown): WarehouseError {
-  return new WarehouseError('CANCELLED', `${table === undefined ? 'The statement' : `The work on ${table}`} was cancelled; nothing of it was committed.`, {
-    ...(table === undefined ? {} : { table }),
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return new WarehouseError(
+    'CANCELLED',
+    `${table === undefined ? 'The statement' : `The work on ${table}`} was cancelled; nothing of it was committed.`,
+    {
+      ...(table === undefined ? {} : { table }),
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
 }
 
-function wrapError(error: unknown, sql: string, table: string | undefined, signal: AbortSignal | undefined): WarehouseError {
+function wrapError(
+  error: unknown,
+  sql: string,
+  table: string | undefined,
+  signal: AbortSignal | undefined,
+): WarehouseError {
   if (error instanceof WarehouseError) return error;
   if (signal?.aborted) return cancelled(table, error);
   const message = error instanceof Error ? error.message : String(error);
@@ -478,7 +517,9 @@ function parseDetails(
 /** DuckDB's CSV errors run to thirty lines of hints; keep what says what and where. */
 function conciseMessage(message: string): string {
   const lines = message.split('\n').map((l) => l.trimEnd());
-  const kept = lines.filter((l) => l.length > 0 && !/^\s*(\*|Possible fixes|[a-z_]+ = )/.test(l) || /^\s*file = /.test(l));
+  const kept = lines.filter(
+    (l) => (l.length > 0 && !/^\s*(\*|Possible fixes|[a-z_]+ = )/.test(l)) || /^\s*file = /.test(l),
+  );
   return kept.slice(0, 6).join(' ').replace(/\s+/g, ' ').trim();
 }
 

@@ -4,33 +4,54 @@ import { columnComment, tableComment } from '@sluice/warehouse';
 import { planEnsureTable, validateTableSchema, widenedStorage } from './ensure-table-plan.js';
 import { warehouseTableFromCatalog, type WarehouseTable } from './warehouse-table.js';
 
-const schema = (columns: TableSchema['columns'], primaryKey = ['id']): TableSchema => ({ schema: 'raw', name: 't', columns, primaryKey });
+const schema = (columns: TableSchema['columns'], primaryKey = ['id']): TableSchema => ({
+  schema: 'raw',
+  name: 't',
+  columns,
+  primaryKey,
+});
 
 /** The warehouse table `ensureTable(table)` would have created, plus extra physical columns. */
 function created(table: TableSchema, extra: { name: string; dataType: string }[] = []): WarehouseTable {
   const plan = planEnsureTable(undefined, table, { softDelete: false });
   const types = /CREATE TABLE [^(]+\(\n([\s\S]*)\n\)/.exec(plan.statements[1] ?? '')?.[1] ?? '';
-  const physical = new Map(types.split(',\n').map((line) => {
-    const m = /^\s*"([^"]+)" (.+)$/.exec(line);
-    return [m?.[1] ?? '', (m?.[2] ?? '').replace('TIMESTAMPTZ', 'TIMESTAMP WITH TIME ZONE')];
-  }));
-  return warehouseTableFromCatalog({ kind: 'table', schema_name: table.schema, table_name: table.name, comment: tableComment(table.primaryKey) }, [
-    ...table.columns.map((c) => ({ column_name: c.name, data_type: physical.get(c.name) ?? '', comment: columnComment(c), is_nullable: true })),
-    ...extra.map((e) => ({ column_name: e.name, data_type: e.dataType, comment: null, is_nullable: true })),
-    { column_name: '_sluice_synced_at', data_type: 'TIMESTAMP WITH TIME ZONE', comment: null, is_nullable: true },
-  ]);
+  const physical = new Map(
+    types.split(',\n').map((line) => {
+      const m = /^\s*"([^"]+)" (.+)$/.exec(line);
+      return [m?.[1] ?? '', (m?.[2] ?? '').replace('TIMESTAMPTZ', 'TIMESTAMP WITH TIME ZONE')];
+    }),
+  );
+  return warehouseTableFromCatalog(
+    { kind: 'table', schema_name: table.schema, table_name: table.name, comment: tableComment(table.primaryKey) },
+    [
+      ...table.columns.map((c) => ({
+        column_name: c.name,
+        data_type: physical.get(c.name) ?? '',
+        comment: columnComment(c),
+        is_nullable: true,
+      })),
+      ...extra.map((e) => ({ column_name: e.name, data_type: e.dataType, comment: null, is_nullable: true })),
+      { column_name: '_sluice_synced_at', data_type: 'TIMESTAMP WITH TIME ZONE', comment: null, is_nullable: true },
+    ],
+  );
 }
 
 const id = { name: 'id', type: { kind: 'integer' as const }, nullable: false };
 
 describe('planEnsureTable', () => {
   it('creates schema, table with metadata columns, and records types and key in comments', () => {
-    const plan = planEnsureTable(undefined, schema([id, { name: 'v', type: { kind: 'text', maxLength: 9 }, nullable: true }]), { softDelete: true });
+    const plan = planEnsureTable(
+      undefined,
+      schema([id, { name: 'v', type: { kind: 'text', maxLength: 9 }, nullable: true }]),
+      { softDelete: true },
+    );
     expect(plan.result).toEqual({ created: true, addedColumns: [], widenedColumns: [], droppedColumns: [] });
     expect(plan.statements[0]).toBe('CREATE SCHEMA IF NOT EXISTS "raw"');
     expect(plan.statements[1]).toContain('"_sluice_synced_at" TIMESTAMPTZ,\n  "_sluice_deleted_at" TIMESTAMPTZ');
     expect(plan.statements[1]).not.toMatch(/PRIMARY KEY|NOT NULL/);
-    expect(plan.statements).toContain(`COMMENT ON COLUMN "raw"."t"."v" IS 'sluice:{"type":{"kind":"text","maxLength":9},"nullable":true}'`);
+    expect(plan.statements).toContain(
+      `COMMENT ON COLUMN "raw"."t"."v" IS 'sluice:{"type":{"kind":"text","maxLength":9},"nullable":true}'`,
+    );
   });
 
   it('does nothing when the table already matches', () => {
@@ -42,8 +63,16 @@ describe('planEnsureTable', () => {
   });
 
   it('widens in place, altering DuckDB’s type only when it differs', () => {
-    const before = schema([id, { name: 'n', type: { kind: 'integer' }, nullable: true }, { name: 's', type: { kind: 'text', maxLength: 5 }, nullable: true }]);
-    const after = schema([id, { name: 'n', type: { kind: 'bigint' }, nullable: true }, { name: 's', type: { kind: 'text' }, nullable: true }]);
+    const before = schema([
+      id,
+      { name: 'n', type: { kind: 'integer' }, nullable: true },
+      { name: 's', type: { kind: 'text', maxLength: 5 }, nullable: true },
+    ]);
+    const after = schema([
+      id,
+      { name: 'n', type: { kind: 'bigint' }, nullable: true },
+      { name: 's', type: { kind: 'text' }, nullable: true },
+    ]);
     const plan = planEnsureTable(created(before), after, { softDelete: true });
     expect(plan.result.widenedColumns).toEqual(['n', 's']);
     expect(plan.statements.filter((s) => s.startsWith('ALTER'))).toEqual([
@@ -54,15 +83,26 @@ describe('planEnsureTable', () => {
 
   it('reports columns the source dropped, and keeps them', () => {
     const table = schema([id]);
-    const plan = planEnsureTable(created(table, [{ name: 'legacy', dataType: 'VARCHAR' }]), table, { softDelete: false });
+    const plan = planEnsureTable(created(table, [{ name: 'legacy', dataType: 'VARCHAR' }]), table, {
+      softDelete: false,
+    });
     expect(plan.result.droppedColumns).toEqual(['legacy']);
     expect(plan.statements.some((s) => s.includes('DROP'))).toBe(false);
   });
 
   it('refuses incompatible changes and a changed key, listing every problem, before planning anything', () => {
-    const before = schema([id, { name: 'a', type: { kind: 'text' }, nullable: true }, { name: 'b', type: { kind: 'double' }, nullable: true }]);
+    const before = schema([
+      id,
+      { name: 'a', type: { kind: 'text' }, nullable: true },
+      { name: 'b', type: { kind: 'double' }, nullable: true },
+    ]);
     const after = schema(
-      [id, { name: 'a', type: { kind: 'integer' }, nullable: true }, { name: 'b', type: { kind: 'real' }, nullable: true }, { name: 'c', type: { kind: 'date' }, nullable: true }],
+      [
+        id,
+        { name: 'a', type: { kind: 'integer' }, nullable: true },
+        { name: 'b', type: { kind: 'real' }, nullable: true },
+        { name: 'c', type: { kind: 'date' }, nullable: true },
+      ],
       ['id', 'a'],
     );
     const error = (() => {
@@ -83,7 +123,9 @@ describe('planEnsureTable', () => {
 
   it('refuses to turn a view into a table', () => {
     const view = { ...created(schema([id])), kind: 'view' as const };
-    expect(() => planEnsureTable(view, schema([id]), { softDelete: false })).toThrow(expect.objectContaining({ code: 'INCOMPATIBLE_SCHEMA_CHANGE' }));
+    expect(() => planEnsureTable(view, schema([id]), { softDelete: false })).toThrow(
+      expect.objectContaining({ code: 'INCOMPATIBLE_SCHEMA_CHANGE' }),
+    );
   });
 
   it('records the logical types of a table created outside Sluice, without altering it', () => {
@@ -91,7 +133,11 @@ describe('planEnsureTable', () => {
       { column_name: 'id', data_type: 'INTEGER', comment: null, is_nullable: true },
       { column_name: 'name', data_type: 'VARCHAR', comment: 'the name', is_nullable: true },
     ]);
-    const plan = planEnsureTable(foreign, schema([id, { name: 'name', type: { kind: 'text', maxLength: 40 }, nullable: true }]), { softDelete: false });
+    const plan = planEnsureTable(
+      foreign,
+      schema([id, { name: 'name', type: { kind: 'text', maxLength: 40 }, nullable: true }]),
+      { softDelete: false },
+    );
     expect(plan.statements.some((s) => s.includes('ALTER COLUMN'))).toBe(false);
     expect(plan.statements.filter((s) => s.startsWith('COMMENT'))).toHaveLength(3);
     expect(plan.result.widenedColumns).toEqual([]);
@@ -110,11 +156,18 @@ describe('widenedStorage', () => {
 });
 
 describe('validateTableSchema', () => {
-  const invalid = (table: TableSchema) => expect(() => validateTableSchema(table)).toThrow(expect.objectContaining({ code: 'INVALID_LOAD_REQUEST' }));
+  const invalid = (table: TableSchema) =>
+    expect(() => validateTableSchema(table)).toThrow(expect.objectContaining({ code: 'INVALID_LOAD_REQUEST' }));
   it('refuses schemas no DuckDB table can have', () => {
     invalid(schema([]));
     invalid(schema([id, { name: '_sluice_synced_at', type: { kind: 'text' }, nullable: true }]));
-    invalid(schema([id, { name: 'Nome', type: { kind: 'text' }, nullable: true }, { name: 'nome', type: { kind: 'text' }, nullable: true }]));
+    invalid(
+      schema([
+        id,
+        { name: 'Nome', type: { kind: 'text' }, nullable: true },
+        { name: 'nome', type: { kind: 'text' }, nullable: true },
+      ]),
+    );
     invalid(schema([id], ['missing']));
     expect(() => validateTableSchema(schema([id]))).not.toThrow();
   });

@@ -65,7 +65,9 @@ export function planEnsureTable(
 
   const problems: string[] = [];
   if (existing.primaryKey !== undefined && !sameNames(existing.primaryKey, desired.primaryKey)) {
-    problems.push(`the primary key changed from (${existing.primaryKey.join(', ')}) to (${desired.primaryKey.join(', ')})`);
+    problems.push(
+      `the primary key changed from (${existing.primaryKey.join(', ')}) to (${desired.primaryKey.join(', ')})`,
+    );
   }
   const statements: string[] = [];
   const added: string[] = [];
@@ -81,9 +83,13 @@ export function planEnsureTable(
     // A type mapped back from DuckDB's column type is a guess (VARCHAR has no length, no CHAR, no enum): when the
     // column already stores the new type exactly, there is nothing to change but the record.
     const change =
-      !current.recorded && storesLogicalType(column.type, current.dataType) ? 'same' : compareLogicalTypes(current.type, column.type);
+      !current.recorded && storesLogicalType(column.type, current.dataType)
+        ? 'same'
+        : compareLogicalTypes(current.type, column.type);
     if (change === 'incompatible') {
-      problems.push(`column "${column.name}" changed type from ${formatLogicalType(current.type)} to ${formatLogicalType(column.type)}`);
+      problems.push(
+        `column "${column.name}" changed type from ${formatLogicalType(current.type)} to ${formatLogicalType(column.type)}`,
+      );
       continue;
     }
     if (change === 'widen') {
@@ -93,7 +99,12 @@ export function planEnsureTable(
         statements.push(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdentifier(current.name)} TYPE ${storage}`);
       }
     }
-    if (change === 'widen' || !current.recorded || current.nullable !== column.nullable || current.name !== column.name) {
+    if (
+      change === 'widen' ||
+      !current.recorded ||
+      current.nullable !== column.nullable ||
+      current.name !== column.name
+    ) {
       statements.push(commentOnColumn(desired, current.name, columnComment(column)));
     }
   }
@@ -172,11 +183,15 @@ export function validateTableSchema(table: TableSchema): void {
   const seen = new Map<string, string>();
   for (const column of table.columns) {
     if (isMetadataColumn(column.name)) {
-      fail(`column "${column.name}" uses a name Sluice reserves for its own metadata; exclude or rename it in the source query.`);
+      fail(
+        `column "${column.name}" uses a name Sluice reserves for its own metadata; exclude or rename it in the source query.`,
+      );
     }
     const other = seen.get(column.name.toLowerCase());
     if (other !== undefined) {
-      fail(`columns "${other}" and "${column.name}" differ only in case, which DuckDB cannot tell apart; exclude or rename one.`);
+      fail(
+        `columns "${other}" and "${column.name}" differ only in case, which DuckDB cannot tell apart; exclude or rename one.`,
+      );
     }
     seen.set(column.name.toLowerCase(), column.name);
   }

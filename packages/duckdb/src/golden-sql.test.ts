@@ -26,7 +26,11 @@ const vendas: TableSchema = {
     { name: 'data_venda', type: { kind: 'timestamp' }, nullable: true },
     { name: 'data_atualizacao', type: { kind: 'timestamp' }, nullable: true },
     { name: 'recibo', type: { kind: 'bytes' }, nullable: true },
-    { name: 'parcelas', type: { kind: 'array', element: { kind: 'decimal', precision: 12, scale: 2 } }, nullable: true },
+    {
+      name: 'parcelas',
+      type: { kind: 'array', element: { kind: 'decimal', precision: 12, scale: 2 } },
+      nullable: true,
+    },
     { name: 'etiquetas', type: { kind: 'array', element: { kind: 'text' } }, nullable: true },
   ],
 };
@@ -51,7 +55,8 @@ const existing = warehouseTableFromCatalog(
 
 const columns = vendas.columns.map((c) => c.name);
 const statements = (sql: readonly string[]) => `${sql.join(';\n\n')};\n`;
-const loadSql = (request: LoadRequest) => statements(planLoad(request, existing).steps.map((s) => `-- ${s.role}\n${s.sql}`));
+const loadSql = (request: LoadRequest) =>
+  statements(planLoad(request, existing).steps.map((s) => `-- ${s.role}\n${s.sql}`));
 
 const goldens: Record<string, () => string> = {
   'ddl-create.sql': () => statements(planEnsureTable(undefined, vendas, { softDelete: true }).statements),

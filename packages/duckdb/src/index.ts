@@ -15,5 +15,12 @@ export {
 export { logicalTypeFromDuckDb } from './duckdb-type.js';
 export { mergeStatement, type MergeStatementInput } from './merge-statement.js';
 export { planEnsureTable, type EnsureTablePlan } from './ensure-table-plan.js';
-export { DEFAULT_MAX_ROW_BYTES, planLoad, type LoadPlan, type LoadPlanOptions, type LoadStep, type LoadStepRole } from './load-plan.js';
+export {
+  DEFAULT_MAX_ROW_BYTES,
+  planLoad,
+  type LoadPlan,
+  type LoadPlanOptions,
+  type LoadStep,
+  type LoadStepRole,
+} from './load-plan.js';
 export type { WarehouseColumn, WarehouseTable } from './warehouse-table.js';

@@ -16,40 +16,84 @@ const table: TableSchema = {
 };
 const physical: Record<string, string> = { id: 'INTEGER', nome: 'VARCHAR', atualizado: 'TIMESTAMP' };
 const existing = (softDelete: boolean, extra: string[] = []) =>
-  warehouseTableFromCatalog({ kind: 'table', schema_name: 'raw', table_name: 'clientes', comment: tableComment(['id']) }, [
-    ...table.columns.map((c) => ({ column_name: c.name, data_type: physical[c.name] ?? '', comment: columnComment(c), is_nullable: true })),
-    ...extra.map((name) => ({ column_name: name, data_type: 'VARCHAR', comment: null, is_nullable: true })),
-    { column_name: '_sluice_synced_at', data_type: 'TIMESTAMP WITH TIME ZONE', comment: null, is_nullable: true },
-    ...(softDelete ? [{ column_name: '_sluice_deleted_at', data_type: 'TIMESTAMP WITH TIME ZONE', comment: null, is_nullable: true }] : []),
-  ]);
+  warehouseTableFromCatalog(
+    { kind: 'table', schema_name: 'raw', table_name: 'clientes', comment: tableComment(['id']) },
+    [
+      ...table.columns.map((c) => ({
+        column_name: c.name,
+        data_type: physical[c.name] ?? '',
+        comment: columnComment(c),
+        is_nullable: true,
+      })),
+      ...extra.map((name) => ({ column_name: name, data_type: 'VARCHAR', comment: null, is_nullable: true })),
+      { column_name: '_sluice_synced_at', data_type: 'TIMESTAMP WITH TIME ZONE', comment: null, is_nullable: true },
+      ...(softDelete
+        ? [
+            {
+              column_name: '_sluice_deleted_at',
+              data_type: 'TIMESTAMP WITH TIME ZONE',
+              comment: null,
+              is_nullable: true,
+            },
+          ]
+        : []),
+    ],
+  );
 const file: ChunkFile = { path: '/tmp/c.csv', rows: 1, bytes: 10, format: 'csv' };
-const request = (over: Partial<LoadRequest>): LoadRequest => ({ table, files: [file], columns: ['id', 'nome', 'atualizado'], mode: 'merge', ...over });
-const roles = (r: LoadRequest, softDelete = false, extra: string[] = []) => planLoad(r, existing(softDelete, extra)).steps.map((s) => s.role);
+const request = (over: Partial<LoadRequest>): LoadRequest => ({
+  table,
+  files: [file],
+  columns: ['id', 'nome', 'atualizado'],
+  mode: 'merge',
+  ...over,
+});
+const roles = (r: LoadRequest, softDelete = false, extra: string[] = []) =>
+  planLoad(r, existing(softDelete, extra)).steps.map((s) => s.role);
 
 describe('planLoad', () => {
   it('merges by staging, deleting matched keys and inserting the newest row per key, in one transaction', () => {
     expect(roles(request({}))).toEqual(['begin', 'stage', 'delete-matched', 'insert', 'commit']);
-    expect(roles(request({}), false, ['legacy'])).toEqual(['begin', 'stage', 'keep', 'delete-matched', 'insert', 'commit']);
+    expect(roles(request({}), false, ['legacy'])).toEqual([
+      'begin',
+      'stage',
+      'keep',
+      'delete-matched',
+      'insert',
+      'commit',
+    ]);
     expect(roles(request({ deletes: { mode: 'mark', files: [file] } }), true)).toEqual([
-      'begin', 'stage', 'delete-matched', 'insert', 'delete-keys', 'commit',
+      'begin',
+      'stage',
+      'delete-matched',
+      'insert',
+      'delete-keys',
+      'commit',
     ]);
   });
 
   it('replaces and appends', () => {
     expect(roles(request({ mode: 'replace' }))).toEqual(['begin', 'stage', 'clear', 'insert', 'commit']);
     expect(roles(request({ mode: 'replace', files: [] }))).toEqual(['begin', 'clear', 'commit']);
-    expect(roles(request({ mode: 'append', table: { ...table, primaryKey: [] } }))).toEqual(['begin', 'insert', 'commit']);
+    expect(roles(request({ mode: 'append', table: { ...table, primaryKey: [] } }))).toEqual([
+      'begin',
+      'insert',
+      'commit',
+    ]);
     expect(roles(request({ mode: 'merge', files: [] }))).toEqual(['begin', 'commit']);
   });
 
   it('orders duplicates by newestBy (NULLs oldest), then by file order', () => {
-    const insert = planLoad(request({ newestBy: ['atualizado'] }), existing(false)).steps.find((s) => s.role === 'insert');
+    const insert = planLoad(request({ newestBy: ['atualizado'] }), existing(false)).steps.find(
+      (s) => s.role === 'insert',
+    );
     expect(insert?.sql).toContain('ORDER BY "atualizado" DESC NULLS LAST, rowid DESC');
   });
 
   it('refuses requests that do not fit the table', () => {
     const refuse = (r: LoadRequest, softDelete = false) =>
-      expect(() => planLoad(r, existing(softDelete))).toThrow(expect.objectContaining({ code: 'INVALID_LOAD_REQUEST', table: 'raw.clientes' }));
+      expect(() => planLoad(r, existing(softDelete))).toThrow(
+        expect.objectContaining({ code: 'INVALID_LOAD_REQUEST', table: 'raw.clientes' }),
+      );
     refuse(request({ columns: ['id', 'unknown'] }));
     refuse(request({ columns: ['nome'] }));
     refuse(request({ columns: ['id', 'id'] }));
@@ -57,17 +101,28 @@ describe('planLoad', () => {
     refuse(request({ table: { ...table, primaryKey: [] } }));
     refuse(request({ deletes: { mode: 'mark', files: [file] } }));
     refuse(request({ files: [file, { ...file, path: '/tmp/x.csv.zip', format: 'csv.gz' }] }));
-    const added: TableSchema = { ...table, columns: [...table.columns, { name: 'novo', type: { kind: 'text' }, nullable: true }] };
+    const added: TableSchema = {
+      ...table,
+      columns: [...table.columns, { name: 'novo', type: { kind: 'text' }, nullable: true }],
+    };
     refuse(request({ table: added, columns: ['id', 'novo'] }));
   });
 
   it('never lets a source column collide with the file-name column', () => {
-    const odd: TableSchema = { ...table, columns: [...table.columns, { name: '__sluice_file', type: { kind: 'decimal' }, nullable: true }] };
-    const withOdd = warehouseTableFromCatalog({ kind: 'table', schema_name: 'raw', table_name: 'clientes', comment: null }, [
-      { column_name: 'id', data_type: 'INTEGER', comment: null, is_nullable: true },
-      { column_name: '__sluice_file', data_type: 'DECIMAL(38,18)', comment: null, is_nullable: true },
-    ]);
-    const stage = planLoad({ table: odd, files: [file], columns: ['id', '__sluice_file'], mode: 'merge' }, withOdd).steps[1]?.sql ?? '';
+    const odd: TableSchema = {
+      ...table,
+      columns: [...table.columns, { name: '__sluice_file', type: { kind: 'decimal' }, nullable: true }],
+    };
+    const withOdd = warehouseTableFromCatalog(
+      { kind: 'table', schema_name: 'raw', table_name: 'clientes', comment: null },
+      [
+        { column_name: 'id', data_type: 'INTEGER', comment: null, is_nullable: true },
+        { column_name: '__sluice_file', data_type: 'DECIMAL(38,18)', comment: null, is_nullable: true },
+      ],
+    );
+    const stage =
+      planLoad({ table: odd, files: [file], columns: ['id', '__sluice_file'], mode: 'merge' }, withOdd).steps[1]?.sql ??
+      '';
     expect(stage).toContain(`filename = '___sluice_file'`);
     expect(stage).toContain(`'file': "___sluice_file"`);
   });

@@ -81,10 +81,7 @@ export function planLoad(request: LoadRequest, table: WarehouseTable, options: L
   const maxRowBytes = options.maxRowBytes ?? DEFAULT_MAX_ROW_BYTES;
   const stageSelect = () => readChunks(request.files, columns, table, where, maxRowBytes);
   const dedupe = () => {
-    const order = [
-      ...(request.newestBy ?? []).map((c) => `${quoteIdentifier(c)} DESC NULLS LAST`),
-      'rowid DESC',
-    ];
+    const order = [...(request.newestBy ?? []).map((c) => `${quoteIdentifier(c)} DESC NULLS LAST`), 'rowid DESC'];
     return `SELECT * FROM ${quoteIdentifier(STAGE_TABLE)}\nQUALIFY row_number() OVER (PARTITION BY ${keys.map(quoteIdentifier).join(', ')} ORDER BY ${order.join(', ')}) = 1`;
   };
   const insertInto = (extraColumns: readonly string[]) =>
@@ -204,7 +201,9 @@ function validateLoad(request: LoadRequest, table: WarehouseTable): Column[] {
     const column = request.table.columns.find((c) => c.name === name);
     if (column === undefined) return fail(`column "${name}" is not a column of the table schema.`);
     if (findColumn(table, name) === undefined) {
-      return fail(`column "${name}" does not exist in the warehouse table; run ensureTable with the current schema first.`);
+      return fail(
+        `column "${name}" does not exist in the warehouse table; run ensureTable with the current schema first.`,
+      );
     }
     return column;
   });
@@ -228,13 +227,16 @@ function validateLoad(request: LoadRequest, table: WarehouseTable): Column[] {
   if (request.deletes && request.deletes.files.length > 0) {
     if (keys.length === 0) fail('deletes need a primary key to find the rows.');
     if (request.deletes.mode === 'mark' && findColumn(table, DELETED_AT_COLUMN) === undefined) {
-      fail(`deletes mode "mark" needs the ${DELETED_AT_COLUMN} column; run ensureTable with { softDelete: true } first.`);
+      fail(
+        `deletes mode "mark" needs the ${DELETED_AT_COLUMN} column; run ensureTable with { softDelete: true } first.`,
+      );
     }
   }
   for (const file of [...request.files, ...(request.deletes?.files ?? [])]) {
     if (file.format === 'csv.gz' && !file.path.endsWith('.gz')) {
       const mixed = [...request.files, ...(request.deletes?.files ?? [])].some((f) => f.format === 'csv');
-      if (mixed) fail(`file ${file.path} is gzip-compressed but its name does not end in .gz; mixed lists need the suffix.`);
+      if (mixed)
+        fail(`file ${file.path} is gzip-compressed but its name does not end in .gz; mixed lists need the suffix.`);
     }
   }
   return columns;

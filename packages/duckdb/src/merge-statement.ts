@@ -20,9 +20,13 @@ export interface MergeStatementInput {
 export function mergeStatement(input: MergeStatementInput): string {
   const { target, sourceSql, keys, columns, extra = [] } = input;
   if (keys.length === 0) {
-    throw new WarehouseError('INVALID_LOAD_REQUEST', `MERGE into ${target.schema}.${target.name} needs at least one key column.`, {
-      table: `${target.schema}.${target.name}`,
-    });
+    throw new WarehouseError(
+      'INVALID_LOAD_REQUEST',
+      `MERGE into ${target.schema}.${target.name} needs at least one key column.`,
+      {
+        table: `${target.schema}.${target.name}`,
+      },
+    );
   }
   const keySet = new Set(keys);
   const insertColumns = [...keys, ...columns.filter((c) => !keySet.has(c))].filter((c, i, all) => all.indexOf(c) === i);

@@ -33,20 +33,25 @@ const MICROS_PER_DAY = 86_400_000_000n;
  * - LIST/ARRAY → array; STRUCT → object; MAP → `{ key, value }[]`; UNION → `{ tag, value }`.
  */
 export function rowValue(value: DuckDBValue): unknown {
-  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return value;
   if (typeof value === 'bigint') return exactInteger(value);
   if (value instanceof DuckDBDecimalValue) return value.toString();
-  if (value instanceof DuckDBTimestampTZValue) return value.isFinite ? `${formatTimestamp(value.micros)}+00` : infinity(value.micros);
-  if (value instanceof DuckDBTimestampValue) return value.isFinite ? formatTimestamp(value.micros) : infinity(value.micros);
+  if (value instanceof DuckDBTimestampTZValue)
+    return value.isFinite ? `${formatTimestamp(value.micros)}+00` : infinity(value.micros);
+  if (value instanceof DuckDBTimestampValue)
+    return value.isFinite ? formatTimestamp(value.micros) : infinity(value.micros);
   if (value instanceof DuckDBDateValue) return value.isFinite ? formatDate(value.days) : infinity(BigInt(value.days));
   if (value instanceof DuckDBTimeValue) return formatTime(value.micros);
-  if (value instanceof DuckDBIntervalValue) return `${value.months} months ${value.days} days ${value.micros} microseconds`;
+  if (value instanceof DuckDBIntervalValue)
+    return `${value.months} months ${value.days} days ${value.micros} microseconds`;
   if (value instanceof DuckDBBlobValue) return new Uint8Array(value.bytes);
   if (value instanceof DuckDBListValue || value instanceof DuckDBArrayValue) return value.items.map(rowValue);
   if (value instanceof DuckDBStructValue) {
     return Object.fromEntries(Object.entries(value.entries).map(([k, v]) => [k, rowValue(v)]));
   }
-  if (value instanceof DuckDBMapValue) return value.entries.map((e) => ({ key: rowValue(e.key), value: rowValue(e.value) }));
+  if (value instanceof DuckDBMapValue)
+    return value.entries.map((e) => ({ key: rowValue(e.key), value: rowValue(e.value) }));
   if (value instanceof DuckDBUnionValue) return { tag: value.tag, value: rowValue(value.value) };
   if (value instanceof DuckDBTimestampSecondsValue) {
     return value.isFinite ? formatTimestamp(value.seconds * 1_000_000n) : infinity(value.seconds);
@@ -66,7 +71,9 @@ export function rowValue(value: DuckDBValue): unknown {
 
 /** A 64-bit (or wider) integer as a number when that is exact, else as its decimal string. */
 export function exactInteger(value: bigint): number | string {
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : String(value);
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(value)
+    : String(value);
 }
 
 /** Microseconds since 1970-01-01 as `YYYY-MM-DD HH:MM:SS.ffffff` (proleptic Gregorian; years before 1 as `… BC`). */

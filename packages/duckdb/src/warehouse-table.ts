@@ -1,8 +1,4 @@
-import {
-  METADATA_COLUMNS,
-  type LogicalType,
-  type TableSchema,
-} from '@sluice/warehouse';
+import { METADATA_COLUMNS, type LogicalType, type TableSchema } from '@sluice/warehouse';
 import { parseColumnComment, parseTableComment } from '@sluice/warehouse';
 import { logicalTypeFromDuckDb, storesLogicalType } from './duckdb-type.js';
 
@@ -57,7 +53,10 @@ WHERE database_name = current_database() AND lower(schema_name) = lower($1) AND 
 export const CATALOG_COLUMNS_SQL = `SELECT column_name, data_type, comment, is_nullable FROM duckdb_columns() WHERE ${SAME_RELATION} ORDER BY column_index`;
 
 /** Build the warehouse's view of a table from the catalog rows (pure). */
-export function warehouseTableFromCatalog(relation: CatalogRelationRow, columns: readonly CatalogColumnRow[]): WarehouseTable {
+export function warehouseTableFromCatalog(
+  relation: CatalogRelationRow,
+  columns: readonly CatalogColumnRow[],
+): WarehouseTable {
   return {
     schema: relation.schema_name,
     name: relation.table_name,
@@ -66,7 +65,13 @@ export function warehouseTableFromCatalog(relation: CatalogRelationRow, columns:
     columns: columns.map((row) => {
       const recorded = parseColumnComment(row.comment);
       if (recorded && storesLogicalType(recorded.type, row.data_type)) {
-        return { name: row.column_name, dataType: row.data_type, type: recorded.type, nullable: recorded.nullable, recorded: true };
+        return {
+          name: row.column_name,
+          dataType: row.data_type,
+          type: recorded.type,
+          nullable: recorded.nullable,
+          recorded: true,
+        };
       }
       return {
         name: row.column_name,

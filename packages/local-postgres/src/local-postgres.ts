@@ -156,7 +156,10 @@ async function readPassword(dataDir: string): Promise<string> {
 
 async function readServerPid(dataDir: string): Promise<number | undefined> {
   try {
-    const pid = Number.parseInt((await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0] ?? '', 10);
+    const pid = Number.parseInt(
+      (await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0] ?? '',
+      10,
+    );
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;

@@ -15,7 +15,10 @@ export async function assertReachableByPostgresUser(dataDir: string): Promise<vo
   if (binaries) targets.push(binaries);
   for (const target of targets) {
     for (const dir of ancestors(target)) {
-      const mode = await fs.stat(dir).then((info) => info.mode, () => undefined);
+      const mode = await fs.stat(dir).then(
+        (info) => info.mode,
+        () => undefined,
+      );
       // Not there yet (created later by us, with the default mode) or enterable by others: fine.
       if (mode === undefined || (mode & 0o001) !== 0) continue;
       throw new Error(

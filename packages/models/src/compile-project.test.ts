@@ -23,8 +23,13 @@ describe('compileProject on the shop fixture', () => {
     expect(errors).toEqual([]);
     expect(nodes.get('model.shop.stg_customers')?.sql).toContain('from "raw"."customers"');
     expect(nodes.get('model.shop.stg_customers')?.relation).toEqual({ schema: 'main_staging', name: 'stg_customers' });
-    expect(nodes.get('model.shop.stg_orders')?.sql).toContain('cast((amount_cents) / 100.0 as DECIMAL(12,2)) as amount');
-    expect(nodes.get('snapshot.shop.orders_snapshot')?.relation).toEqual({ schema: 'main_snapshots', name: 'orders_snapshot' });
+    expect(nodes.get('model.shop.stg_orders')?.sql).toContain(
+      'cast((amount_cents) / 100.0 as DECIMAL(12,2)) as amount',
+    );
+    expect(nodes.get('snapshot.shop.orders_snapshot')?.relation).toEqual({
+      schema: 'main_snapshots',
+      name: 'orders_snapshot',
+    });
     expect(nodes.get('model.shop.dim_customers')?.compiledPath).toBe('compiled/shop/models/marts/dim_customers.sql');
     expect(nodes.get('test.shop.unique_dim_customers_customer_id')?.compiledPath).toBe(
       'compiled/shop/models/marts/schema.yml/unique_dim_customers_customer_id.sql',
@@ -42,7 +47,12 @@ describe('compileProject on the shop fixture', () => {
   it('renders is_incremental() branches only when asked', () => {
     const full = compileProject(project, { target, dialect: duckDbDialect, nodes: ['model.shop.fct_orders'] });
     expect(full.nodes.get('model.shop.fct_orders')?.sql).not.toContain('where updated_at');
-    const incremental = compileProject(project, { target, dialect: duckDbDialect, isIncremental: () => true, nodes: ['model.shop.fct_orders'] });
+    const incremental = compileProject(project, {
+      target,
+      dialect: duckDbDialect,
+      isIncremental: () => true,
+      nodes: ['model.shop.fct_orders'],
+    });
     expect(incremental.nodes.get('model.shop.fct_orders')?.sql).toContain(
       'where updated_at > (select max(updated_at) from "main_marts"."fct_orders")',
     );
@@ -53,8 +63,12 @@ describe('compileProject on the shop fixture', () => {
     expect(nodes.get('test.shop.relationships_fct_orders_customer_id')?.sql).toContain(
       'customer_id not in (select customer_id from "main_marts"."dim_customers" as parent',
     );
-    expect(nodes.get('test.shop.is_positive_fct_orders_amount')?.sql).toBe('select * from "main_marts"."fct_orders" where amount <= 0');
-    expect(nodes.get('test.shop.assert_no_future_orders')?.sql).toContain("ordered_at > timestamp '2030-01-01 00:00:00'");
+    expect(nodes.get('test.shop.is_positive_fct_orders_amount')?.sql).toBe(
+      'select * from "main_marts"."fct_orders" where amount <= 0',
+    );
+    expect(nodes.get('test.shop.assert_no_future_orders')?.sql).toContain(
+      "ordered_at > timestamp '2030-01-01 00:00:00'",
+    );
   });
 });
 
@@ -67,7 +81,8 @@ describe('templates', () => {
       'sluice.yml': 'name: templates\nvars:\n  factor: 3\n',
       'macros/generate_schema_name.sql':
         '{% macro generate_schema_name(custom_schema_name, node) -%}\n{{ custom_schema_name if custom_schema_name else target.schema }}\n{%- endmacro %}\n',
-      'models/eph.sql': "{{ config(materialized='ephemeral') }}\nwith inner_rows as (select 1 as d) select * from inner_rows",
+      'models/eph.sql':
+        "{{ config(materialized='ephemeral') }}\nwith inner_rows as (select 1 as d) select * from inner_rows",
       'models/dates.sql': [
         "{{ config(schema='analytics') }}",
         "with base as (select * from {{ ref('eph') }})",
@@ -106,7 +121,8 @@ describe('templates', () => {
   });
 
   it('renders the cross-engine macros through the dialect, with DuckDB defaults', () => {
-    const sql = compileProject(project, { target, dialect: duckDbDialect }).nodes.get('model.templates.dates')?.sql ?? '';
+    const sql =
+      compileProject(project, { target, dialect: duckDbDialect }).nodes.get('model.templates.dates')?.sql ?? '';
     expect(sql).toContain("(d + (7) * interval '1 day') as next_week");
     expect(sql).toContain("date_diff('month', d, e) as months");
     expect(sql).toContain("date_trunc('month', d) as m");
@@ -116,15 +132,21 @@ describe('templates', () => {
     expect(sql).toContain('3 * 2 as doubled');
     expect(sql).toContain("'dev' as target_name");
     // The ephemeral model joins the query's own WITH list.
-    expect(sql.startsWith('with __sluice_cte__eph as (\nwith inner_rows as (select 1 as d) select * from inner_rows\n),\nbase as')).toBe(true);
+    expect(
+      sql.startsWith(
+        'with __sluice_cte__eph as (\nwith inner_rows as (select 1 as d) select * from inner_rows\n),\nbase as',
+      ),
+    ).toBe(true);
 
     const snowflakeLike: SqlDialect = {
       ...duckDbDialect,
       dateAdd: (part, amount, expression) => `DATEADD(${part}, ${amount}, ${expression})`,
       dateDiff: (part, start, end) => `DATEDIFF(${part}, ${start}, ${end})`,
-      typeName: (type) => (type.kind === 'decimal' ? `NUMBER(${type.precision},${type.scale})` : duckDbDialect.typeName(type)),
+      typeName: (type) =>
+        type.kind === 'decimal' ? `NUMBER(${type.precision},${type.scale})` : duckDbDialect.typeName(type),
     };
-    const other = compileProject(project, { target, dialect: snowflakeLike }).nodes.get('model.templates.dates')?.sql ?? '';
+    const other =
+      compileProject(project, { target, dialect: snowflakeLike }).nodes.get('model.templates.dates')?.sql ?? '';
     expect(other).toContain('DATEADD(day, 7, d) as next_week');
     expect(other).toContain('DATEDIFF(month, d, e) as months');
     expect(other).toContain('cast(x as NUMBER(10,2)) as money');
@@ -154,7 +176,9 @@ describe('templates', () => {
 describe('injectCtes', () => {
   it('prefixes a query, or joins an existing WITH list after comments', () => {
     const ctes = [{ name: 'a', sql: 'select 1 as x;' }];
-    expect(injectCtes('select * from __sluice_cte__a', ctes)).toBe('with __sluice_cte__a as (\nselect 1 as x\n)\nselect * from __sluice_cte__a');
+    expect(injectCtes('select * from __sluice_cte__a', ctes)).toBe(
+      'with __sluice_cte__a as (\nselect 1 as x\n)\nselect * from __sluice_cte__a',
+    );
     expect(injectCtes('-- note\n/* more */ WITH b as (select 2) select 1', ctes)).toBe(
       '-- note\n/* more */ WITH __sluice_cte__a as (\nselect 1 as x\n),\nb as (select 2) select 1',
     );

@@ -58,7 +58,12 @@ export interface CompileResult {
 
 /** Path of a node's compiled SQL under the target folder. */
 export function compiledPathOf(project: Project, node: ProjectNode): string {
-  const file = node.kind === 'test' && node.testType === 'generic' ? `${node.file}/${node.name}.sql` : node.kind === 'snapshot' ? `${node.file.replace(/[^/]+$/, '')}${node.name}.sql` : node.file;
+  const file =
+    node.kind === 'test' && node.testType === 'generic'
+      ? `${node.file}/${node.name}.sql`
+      : node.kind === 'snapshot'
+        ? `${node.file.replace(/[^/]+$/, '')}${node.name}.sql`
+        : node.file;
   return `compiled/${project.name}/${file}`;
 }
 
@@ -120,7 +125,10 @@ export class ProjectCompiler {
     if (engine.hasMacro('generate_schema_name')) {
       const hooks = this.hooks(node, false, []);
       const value = engine.callMacro('generate_schema_name', hooks, [custom ?? null, this.nodeValue(node)]).trim();
-      if (value === '') throw new ModelsError('COMPILE_FAILED', `generate_schema_name returned nothing for ${node.name}.`, { node: node.id });
+      if (value === '')
+        throw new ModelsError('COMPILE_FAILED', `generate_schema_name returned nothing for ${node.name}.`, {
+          node: node.id,
+        });
       return value;
     }
     const base = this.options.target.schema;
@@ -158,7 +166,9 @@ export class ProjectCompiler {
       const name = String(args.positional.at(-1));
       const found = this.byName.get(name);
       if (!found) {
-        throw new TemplateUsageError(`ref('${name}') names no model or snapshot.${didYouMean(closestNames(name, this.byName.keys()))}`);
+        throw new TemplateUsageError(
+          `ref('${name}') names no model or snapshot.${didYouMean(closestNames(name, this.byName.keys()))}`,
+        );
       }
       return found;
     };
@@ -169,8 +179,11 @@ export class ProjectCompiler {
       ref: (args) => this.relationValue(refNode(args), uses),
       source: (args) => {
         const [sourceName, table] = args.positional as [unknown, unknown];
-        const found = project.nodes.get(`source.${project.name}.${String(sourceName)}.${String(table)}`) as SourceNode | undefined;
-        if (!found) throw new TemplateUsageError(`source('${String(sourceName)}', '${String(table)}') is not declared.`);
+        const found = project.nodes.get(`source.${project.name}.${String(sourceName)}.${String(table)}`) as
+          | SourceNode
+          | undefined;
+        if (!found)
+          throw new TemplateUsageError(`source('${String(sourceName)}', '${String(table)}') is not declared.`);
         return this.relationValue(found, uses);
       },
       config: (args) => {
@@ -184,7 +197,8 @@ export class ProjectCompiler {
       },
       envVar: (name, fallback) => {
         const found = lookupEnv(env, secrets, name, fallback);
-        if (found === undefined) throw new TemplateUsageError(`env_var('${name}'): ${name} is not set and there is no default.`);
+        if (found === undefined)
+          throw new TemplateUsageError(`env_var('${name}'): ${name} is not set and there is no default.`);
         return found.value;
       },
       isIncremental: () => incremental,
@@ -193,7 +207,11 @@ export class ProjectCompiler {
         self ??= compiler.thisValue(node, uses);
         return self;
       },
-      target: { ...this.options.target, profile_name: this.options.target.name, threads: this.options.target.threads ?? 1 },
+      target: {
+        ...this.options.target,
+        profile_name: this.options.target.name,
+        threads: this.options.target.threads ?? 1,
+      },
       model: this.nodeValue(node),
       dialect: this.dialect,
       runStartedAt: this.runStartedAt,
@@ -222,8 +240,12 @@ export class ProjectCompiler {
       if (node.kind === 'model' || node.kind === 'snapshot') {
         const hooks = this.hooks(node, incremental, []);
         const { engine } = projectInternals(this.project);
-        preHooks = (node.config.pre_hook ?? []).map((h) => engine.renderString(h, node.file, hooks).trim()).filter((h) => h !== '');
-        postHooks = (node.config.post_hook ?? []).map((h) => engine.renderString(h, node.file, hooks).trim()).filter((h) => h !== '');
+        preHooks = (node.config.pre_hook ?? [])
+          .map((h) => engine.renderString(h, node.file, hooks).trim())
+          .filter((h) => h !== '');
+        postHooks = (node.config.post_hook ?? [])
+          .map((h) => engine.renderString(h, node.file, hooks).trim())
+          .filter((h) => h !== '');
       }
       sql = injectCtes(sql, this.ephemeralCtes(uses, new Set([node.id])));
     } catch (error) {
@@ -258,14 +280,16 @@ export class ProjectCompiler {
     const { engine, templates } = projectInternals(this.project);
     if (node.kind === 'test' && node.testType === 'generic') return this.genericTestSql(node, uses);
     const template = templates.get(node.id);
-    if (template === undefined) throw new ModelsError('COMPILE_FAILED', `${node.name} has no template.`, { node: node.id });
+    if (template === undefined)
+      throw new ModelsError('COMPILE_FAILED', `${node.name} has no template.`, { node: node.id });
     return engine.render(template, this.hooks(node, incremental, uses)).trim();
   }
 
   private genericTestSql(node: TestNode, uses: string[]): string {
     const { engine } = projectInternals(this.project);
     const tested = this.project.nodes.get(node.attachedTo ?? '');
-    if (tested === undefined) throw new ModelsError('COMPILE_FAILED', `test ${node.name}: the tested node is missing.`, { node: node.id });
+    if (tested === undefined)
+      throw new ModelsError('COMPILE_FAILED', `test ${node.name}: the tested node is missing.`, { node: node.id });
     const hooks = this.hooks(node, false, uses);
     const model = this.relationValue(tested, uses);
     // Arguments written as ref('x') / source('s', 't') / {{ … }} are rendered to relations.
@@ -294,10 +318,18 @@ export class ProjectCompiler {
     const modelArg =
       where === undefined
         ? model
-        : new RelationValue(model.schema, model.identifier, `(select * from ${model.toString()} where ${where}) as sluice_subquery`);
+        : new RelationValue(
+            model.schema,
+            model.identifier,
+            `(select * from ${model.toString()} where ${where}) as sluice_subquery`,
+          );
     return engine
       .callMacro(`test_${node.testName as string}`, hooks, [
-        keywordArguments({ model: modelArg, ...(node.columnName === undefined ? {} : { column_name: node.columnName }), ...args }),
+        keywordArguments({
+          model: modelArg,
+          ...(node.columnName === undefined ? {} : { column_name: node.columnName }),
+          ...args,
+        }),
       ])
       .trim();
   }
@@ -308,7 +340,10 @@ export class ProjectCompiler {
     const added = new Set<string>();
     const visit = (id: string): void => {
       if (added.has(id)) return;
-      if (visiting.has(id)) throw new ModelsError('COMPILE_FAILED', `ephemeral models refer to each other in a circle at ${id}.`, { node: id });
+      if (visiting.has(id))
+        throw new ModelsError('COMPILE_FAILED', `ephemeral models refer to each other in a circle at ${id}.`, {
+          node: id,
+        });
       const node = this.project.nodes.get(id) as ModelNode;
       let compiled = this.ephemeralSql.get(id);
       if (compiled === undefined) {
@@ -353,7 +388,15 @@ export function compileProject(project: Project, options: CompileOptions): Compi
     const node = project.nodes.get(id);
     if (node === undefined || node.kind === 'source') continue;
     try {
-      nodes.set(id, compiler.compileNode(id, node.kind === 'model' && node.materialized === 'incremental' ? (options.isIncremental?.(node) ?? false) : false));
+      nodes.set(
+        id,
+        compiler.compileNode(
+          id,
+          node.kind === 'model' && node.materialized === 'incremental'
+            ? (options.isIncremental?.(node) ?? false)
+            : false,
+        ),
+      );
     } catch (error) {
       const e = error as ModelsError;
       errors.push({

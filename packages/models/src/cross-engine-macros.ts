@@ -168,8 +168,9 @@ export function crossEngineMacros(dialect: () => SqlDialect): Record<string, Tem
     },
     concat: (...args) => {
       const b = bindArguments(['fields'], args);
-      const fields = b['fields'];
-      if (!Array.isArray(fields) || fields.length === 0) throw new Error('concat: "fields" must be a non-empty list of SQL expressions.');
+      const fields = b.fields;
+      if (!Array.isArray(fields) || fields.length === 0)
+        throw new Error('concat: "fields" must be a non-empty list of SQL expressions.');
       return `(${fields.map(String).join(' || ')})`;
     },
     type_string: () => dialect().typeName({ kind: 'text' }),
@@ -181,8 +182,8 @@ export function crossEngineMacros(dialect: () => SqlDialect): Record<string, Tem
     type_date: () => dialect().typeName({ kind: 'date' }),
     type_numeric: (...args) => {
       const b = bindArguments(['precision', 'scale'], args);
-      const precision = b['precision'] === undefined ? 28 : Number(b['precision']);
-      const scale = b['scale'] === undefined ? 6 : Number(b['scale']);
+      const precision = b.precision === undefined ? 28 : Number(b.precision);
+      const scale = b.scale === undefined ? 6 : Number(b.scale);
       return dialect().typeName({ kind: 'decimal', precision, scale });
     },
   };
@@ -190,6 +191,8 @@ export function crossEngineMacros(dialect: () => SqlDialect): Record<string, Tem
 }
 
 /** The names of the cross-engine macros (reserved: a project macro with one of these names replaces it). */
-export const CROSS_ENGINE_MACRO_NAMES: readonly string[] = Object.keys(crossEngineMacros(() => {
-  throw new Error('unused');
-}));
+export const CROSS_ENGINE_MACRO_NAMES: readonly string[] = Object.keys(
+  crossEngineMacros(() => {
+    throw new Error('unused');
+  }),
+);

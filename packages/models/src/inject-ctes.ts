@@ -29,7 +29,9 @@ export function ephemeralCteName(name: string): string {
  */
 export function injectCtes(sql: string, ctes: ReadonlyArray<{ readonly name: string; readonly sql: string }>): string {
   if (ctes.length === 0) return sql;
-  const definitions = ctes.map((c) => `${ephemeralCteName(c.name)} as (\n${c.sql.replace(/[\s;]+$/u, '')}\n)`).join(',\n');
+  const definitions = ctes
+    .map((c) => `${ephemeralCteName(c.name)} as (\n${c.sql.replace(/[\s;]+$/u, '')}\n)`)
+    .join(',\n');
   const at = firstKeywordAt(sql);
   const head = /^with(\s+recursive)?\b\s*/i.exec(sql.slice(at));
   if (head) {

@@ -40,7 +40,10 @@ function jsonForScript(value: unknown): string {
 }
 
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }
 
 /** Layers by longest path from the roots (sources left, tests right), rows ordered by the parents' rows. */
@@ -91,15 +94,27 @@ export function renderLineagePage(project: Project, inputs: LineageInputs = {}):
     const documented = 'columns' in node ? node.columns : [];
     const actual = inputs.catalog?.[node.id];
     const columns = actual
-      ? actual.map((c) => ({ name: c.name, type: c.type, description: documented.find((d) => d.name.toLowerCase() === c.name.toLowerCase())?.description ?? '' }))
-      : documented.map((d) => ({ name: d.name, ...(d.dataType === undefined ? {} : { type: d.dataType }), description: d.description }));
+      ? actual.map((c) => ({
+          name: c.name,
+          type: c.type,
+          description: documented.find((d) => d.name.toLowerCase() === c.name.toLowerCase())?.description ?? '',
+        }))
+      : documented.map((d) => ({
+          name: d.name,
+          ...(d.dataType === undefined ? {} : { type: d.dataType }),
+          description: d.description,
+        }));
     nodes.push({
       id: node.id,
       name: node.kind === 'source' ? `${node.sourceName}.${node.name}` : node.name,
       kind: node.kind === 'model' && node.materialized === 'ephemeral' ? 'ephemeral' : node.kind,
       file: node.file,
       description: node.description,
-      ...(node.kind === 'model' ? { materialized: node.materialized } : node.kind === 'snapshot' ? { materialized: 'snapshot' } : {}),
+      ...(node.kind === 'model'
+        ? { materialized: node.materialized }
+        : node.kind === 'snapshot'
+          ? { materialized: 'snapshot' }
+          : {}),
       ...(result ? { status: result.status, message: result.message } : {}),
       sql: redactSecrets(project, compiled ?? raw),
       sqlKind: compiled !== undefined ? 'compiled' : raw !== '' ? 'raw' : 'none',

@@ -14,7 +14,8 @@ describe('loadProject on the shop fixture', () => {
   it('loads every node with no errors', async () => {
     const { project, errors } = await loadProject(fixture('shop'));
     expect(errors.map(formatIssue)).toEqual([]);
-    const kinds = [...project.nodes.values()].reduce<Record<string, number>>((acc, n) => ({ ...acc, [n.kind]: (acc[n.kind] ?? 0) + 1 }), {});
+    const kinds: Record<string, number> = {};
+    for (const n of project.nodes.values()) kinds[n.kind] = (kinds[n.kind] ?? 0) + 1;
     expect(kinds).toEqual({ source: 2, model: 9, snapshot: 1, test: 12 });
   });
 
@@ -35,7 +36,10 @@ describe('loadProject on the shop fixture', () => {
 
   it('finds dependencies, including refs inside is_incremental() branches and test arguments', async () => {
     const { project } = await loadProject(fixture('shop'));
-    expect(project.nodes.get('model.shop.dim_customers')?.dependsOn).toEqual(['model.shop.stg_customers', 'model.shop.int_paid_orders']);
+    expect(project.nodes.get('model.shop.dim_customers')?.dependsOn).toEqual([
+      'model.shop.stg_customers',
+      'model.shop.int_paid_orders',
+    ]);
     const relationships = project.nodes.get('test.shop.relationships_fct_orders_customer_id') as TestNode;
     expect(relationships.dependsOn).toEqual(['model.shop.fct_orders', 'model.shop.dim_customers']);
     expect(relationships.attachedTo).toBe('model.shop.fct_orders');
@@ -51,10 +55,22 @@ describe('loadProject collects every error before anything runs', () => {
   it('reports each mistake of the broken fixture with its file, line and the closest names', async () => {
     const { errors } = await loadProject(fixture('broken'), { env: {} });
 
-    expect(find(errors, 'UNKNOWN_KEY', '"modles"')).toMatchObject({ file: 'sluice.yml', line: 4, suggestions: ['models'] });
-    expect(find(errors, 'UNKNOWN_KEY', '"+materialzed"')).toMatchObject({ file: 'sluice.yml', line: 9, suggestions: ['+materialized'] });
+    expect(find(errors, 'UNKNOWN_KEY', '"modles"')).toMatchObject({
+      file: 'sluice.yml',
+      line: 4,
+      suggestions: ['models'],
+    });
+    expect(find(errors, 'UNKNOWN_KEY', '"+materialzed"')).toMatchObject({
+      file: 'sluice.yml',
+      line: 9,
+      suggestions: ['+materialized'],
+    });
     expect(find(errors, 'INVALID_VALUE', 'tabel')).toMatchObject({ file: 'sluice.yml', line: 13 });
-    expect(find(errors, 'UNKNOWN_FOLDER', 'stagng')).toMatchObject({ file: 'sluice.yml', line: 10, suggestions: ['staging'] });
+    expect(find(errors, 'UNKNOWN_FOLDER', 'stagng')).toMatchObject({
+      file: 'sluice.yml',
+      line: 10,
+      suggestions: ['staging'],
+    });
 
     expect(find(errors, 'UNKNOWN_REF', "ref('stg_ordrs')")).toMatchObject({
       file: 'models/marts/orders_by_day.sql',
@@ -66,17 +82,38 @@ describe('loadProject collects every error before anything runs', () => {
       line: 3,
       suggestions: ['raw.customers'],
     });
-    expect(find(errors, 'UNKNOWN_KEY', '"materialised"')).toMatchObject({ file: 'models/marts/orders_by_day.sql', line: 1, suggestions: ['materialized'] });
-    expect(find(errors, 'UNKNOWN_VAR', 'min_amount')).toMatchObject({ file: 'models/marts/orders_by_day.sql', line: 4 });
-    expect(find(errors, 'MISSING_ENV_VAR', 'SLUICE_TEST_SURELY_UNSET_VARIABLE')).toMatchObject({ file: 'models/marts/secrets.sql', line: 1 });
-    expect(find(errors, 'TEMPLATE_ERROR', 'unexpected token')).toMatchObject({ file: 'models/marts/bad_syntax.sql', line: 2 });
+    expect(find(errors, 'UNKNOWN_KEY', '"materialised"')).toMatchObject({
+      file: 'models/marts/orders_by_day.sql',
+      line: 1,
+      suggestions: ['materialized'],
+    });
+    expect(find(errors, 'UNKNOWN_VAR', 'min_amount')).toMatchObject({
+      file: 'models/marts/orders_by_day.sql',
+      line: 4,
+    });
+    expect(find(errors, 'MISSING_ENV_VAR', 'SLUICE_TEST_SURELY_UNSET_VARIABLE')).toMatchObject({
+      file: 'models/marts/secrets.sql',
+      line: 1,
+    });
+    expect(find(errors, 'TEMPLATE_ERROR', 'unexpected token')).toMatchObject({
+      file: 'models/marts/bad_syntax.sql',
+      line: 2,
+    });
 
     const cycle = find(errors, 'CYCLE', 'circle');
     expect(cycle.cycle).toEqual(['cycle_a', 'cycle_b', 'cycle_c', 'cycle_a']);
     expect(cycle.message).toContain('cycle_a → cycle_b → cycle_c → cycle_a');
 
-    expect(find(errors, 'UNKNOWN_KEY', '"colums"')).toMatchObject({ file: 'models/marts/schema.yml', line: 4, suggestions: ['columns'] });
-    expect(find(errors, 'INVALID_TEST', '"not_nul"')).toMatchObject({ file: 'models/marts/schema.yml', line: 10, suggestions: ['not_null'] });
+    expect(find(errors, 'UNKNOWN_KEY', '"colums"')).toMatchObject({
+      file: 'models/marts/schema.yml',
+      line: 4,
+      suggestions: ['columns'],
+    });
+    expect(find(errors, 'INVALID_TEST', '"not_nul"')).toMatchObject({
+      file: 'models/marts/schema.yml',
+      line: 10,
+      suggestions: ['not_null'],
+    });
     expect(find(errors, 'INVALID_TEST', 'needs the argument "values"')).toMatchObject({ line: 11 });
     expect(find(errors, 'UNKNOWN_NODE', 'dim_custmers')).toMatchObject({ file: 'models/marts/schema.yml', line: 13 });
     expect(errors).toHaveLength(15);
@@ -100,14 +137,17 @@ describe('loadProject collects every error before anything runs', () => {
         'sluice.yml': 'name: dupes\n',
         'models/a/same.sql': 'select 1 as x',
         'models/b/same.sql': 'select 2 as x',
-        'models/off.sql': "{{ config(enabled=false) }}\nselect 1 as x",
+        'models/off.sql': '{{ config(enabled=false) }}\nselect 1 as x',
         'models/reader.sql': "select * from {{ ref('off') }}",
         'snapshots/s.sql': "{% snapshot s %}\n{{ config(unique_key='x') }}\nselect 1 as x\n{% endsnapshot %}",
       });
       const { errors, project } = await loadProject(dir.path);
       expect(find(errors, 'DUPLICATE_NAME', 'named same').message).toContain('models/a/same.sql and models/b/same.sql');
       expect(find(errors, 'DISABLED_REF', "ref('off')")).toMatchObject({ file: 'models/reader.sql', line: 1 });
-      expect(find(errors, 'INVALID_VALUE', 'snapshot s needs config strategy')).toMatchObject({ file: 'snapshots/s.sql', line: 1 });
+      expect(find(errors, 'INVALID_VALUE', 'snapshot s needs config strategy')).toMatchObject({
+        file: 'snapshots/s.sql',
+        line: 1,
+      });
       expect(project.nodes.has('model.dupes.off')).toBe(false);
     } finally {
       await dir.remove();
@@ -126,8 +166,15 @@ describe('template mistakes', () => {
         'models/c.sql': "{% set n = 1 %}\nselect {{ dateadd('dayz', n, 'x') }} as d",
       });
       const { errors } = await loadProject(dir.path);
-      expect(find(errors, 'TEMPLATE_ERROR', 'reff() is not a function')).toMatchObject({ file: 'models/b.sql', line: 2, message: expect.stringContaining("Did you mean 'ref'?") });
-      expect(find(errors, 'TEMPLATE_ERROR', '"dayz" is not a date part')).toMatchObject({ file: 'models/c.sql', line: 2 });
+      expect(find(errors, 'TEMPLATE_ERROR', 'reff() is not a function')).toMatchObject({
+        file: 'models/b.sql',
+        line: 2,
+        message: expect.stringContaining("Did you mean 'ref'?"),
+      });
+      expect(find(errors, 'TEMPLATE_ERROR', '"dayz" is not a date part')).toMatchObject({
+        file: 'models/c.sql',
+        line: 2,
+      });
     } finally {
       await dir.remove();
     }
@@ -147,7 +194,7 @@ describe('loadProject with a dbt project', () => {
       'dbt_project.yml': [
         'name: legacy',
         "version: '1.0.0'",
-        "config-version: 2",
+        'config-version: 2',
         'profile: legacy',
         'on-run-start: ["select 1"]',
         'vars:',
@@ -162,7 +209,8 @@ describe('loadProject with a dbt project', () => {
         '',
       ].join('\n'),
       'models/marts/customers.sql': "select 1 as id, '{{ var('country') }}' as country",
-      'models/marts/schema.yml': 'version: 2\nmodels:\n  - name: customers\n    columns:\n      - name: id\n        tests: [unique]\n',
+      'models/marts/schema.yml':
+        'version: 2\nmodels:\n  - name: customers\n    columns:\n      - name: id\n        tests: [unique]\n',
     });
     const { project, errors, warnings } = await loadProject(dir.path);
     expect(errors.map(formatIssue)).toEqual([]);

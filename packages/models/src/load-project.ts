@@ -16,18 +16,11 @@ import {
 import { findCycles } from './project-graph.js';
 import { setProjectInternals } from './project-internals.js';
 import { didYouMean, type ProjectIssue } from './project-issue.js';
-import type {
-  ModelNode,
-  Project,
-  ProjectNode,
-  SnapshotNode,
-  SourceNode,
-  TestNode,
-} from './project.js';
+import type { ModelNode, Project, ProjectNode, SnapshotNode, SourceNode, TestNode } from './project.js';
 import { readPropertyFile, type NodeProperties, type TestDeclaration } from './property-files.js';
 import { escapeRegExp, lineAt, lineOfCall, lineOfMatch, scanReferences } from './scan-references.js';
 import { TemplateEngine, TemplateError, type CompiledTemplate } from './template-engine.js';
-import { parseYamlSource, type YamlSource } from './yaml-source.js';
+import { parseYamlSource } from './yaml-source.js';
 
 /** Options of `loadProject`. */
 export interface LoadProjectOptions {
@@ -67,7 +60,18 @@ const DBT_IGNORED_KEYS = [
   'quoting',
   'dispatch',
 ];
-const DBT_UNSUPPORTED_KEYS = ['on-run-start', 'on-run-end', 'seeds', 'seed-paths', 'exposures', 'metrics', 'semantic-models', 'saved-queries', 'sources', 'unit_tests'];
+const DBT_UNSUPPORTED_KEYS = [
+  'on-run-start',
+  'on-run-end',
+  'seeds',
+  'seed-paths',
+  'exposures',
+  'metrics',
+  'semantic-models',
+  'saved-queries',
+  'sources',
+  'unit_tests',
+];
 
 interface FileEntry {
   /** Relative to the project, with `/`. */
@@ -125,7 +129,8 @@ class FolderConfigs {
   private readonly byPath = new Map<string, Record<string, unknown>>();
   private readonly memo = new Map<string, Record<string, unknown>>();
   constructor(layers: readonly FolderConfigLayer[]) {
-    for (const layer of layers) this.byPath.set(layer.path, mergeConfig(this.byPath.get(layer.path) ?? {}, layer.config));
+    for (const layer of layers)
+      this.byPath.set(layer.path, mergeConfig(this.byPath.get(layer.path) ?? {}, layer.config));
   }
   /** The config of everything in `folders`, with a leaf layer for the node's own name when written. */
   resolve(folders: readonly string[], name?: string): Record<string, unknown> {
@@ -209,14 +214,20 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
   const configYaml = parsedConfig.source;
   const rawConfig: Record<string, unknown> = isObject(configYaml.value) ? { ...configYaml.value } : {};
   if (configYaml.value !== undefined && !isObject(configYaml.value)) {
-    push({ code: 'INVALID_VALUE', severity: 'error', message: `${configFile} must be a mapping of keys.`, file: configFile, line: 1 });
+    push({
+      code: 'INVALID_VALUE',
+      severity: 'error',
+      message: `${configFile} must be a mapping of keys.`,
+      file: configFile,
+      line: 1,
+    });
   }
   const atKey = (key: string): { file: string; line?: number } => {
     const line = configYaml.lineOf([key], true);
     return { file: configFile as string, ...(line === undefined ? {} : { line }) };
   };
-  if (isDbt && rawConfig['tests'] !== undefined && rawConfig['data_tests'] === undefined) {
-    rawConfig['data_tests'] = rawConfig['tests'];
+  if (isDbt && rawConfig.tests !== undefined && rawConfig.data_tests === undefined) {
+    rawConfig.data_tests = rawConfig.tests;
   }
   const otherKeys = options.otherConfigKeys ?? INGESTION_CONFIG_KEYS;
   for (const key of Object.keys(rawConfig)) {
@@ -224,11 +235,22 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
     if (isDbt) {
       if (key === 'tests' || DBT_IGNORED_KEYS.includes(key)) continue;
       if (DBT_UNSUPPORTED_KEYS.includes(key)) {
-        push({ code: 'UNSUPPORTED', severity: 'warning', message: `"${key}" in dbt_project.yml is not supported yet; it is ignored.`, ...atKey(key) });
+        push({
+          code: 'UNSUPPORTED',
+          severity: 'warning',
+          message: `"${key}" in dbt_project.yml is not supported yet; it is ignored.`,
+          ...atKey(key),
+        });
         continue;
       }
       const suggestions = closestNames(key, MODELS_CONFIG_KEYS);
-      push({ code: 'UNKNOWN_KEY', severity: 'warning', message: `"${key}" in dbt_project.yml is not a key Sluice knows; it is ignored.${didYouMean(suggestions)}`, ...atKey(key), suggestions });
+      push({
+        code: 'UNKNOWN_KEY',
+        severity: 'warning',
+        message: `"${key}" in dbt_project.yml is not a key Sluice knows; it is ignored.${didYouMean(suggestions)}`,
+        ...atKey(key),
+        suggestions,
+      });
       continue;
     }
     if (otherKeys.includes(key)) continue;
@@ -243,16 +265,16 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
   }
   const shape = modelsProjectConfigSchema.shape;
   let projectName = 'project';
-  const nameResult = shape.name.safeParse(rawConfig['name']);
+  const nameResult = shape.name.safeParse(rawConfig.name);
   if (nameResult.success) projectName = nameResult.data;
   else {
     push({
       code: 'INVALID_VALUE',
       severity: 'error',
       message:
-        rawConfig['name'] === undefined
+        rawConfig.name === undefined
           ? `${configFile} needs a "name" (letters, digits and underscores), e.g. name: novadrive.`
-          : `"name": ${nameResult.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(rawConfig['name'])}).`,
+          : `"name": ${nameResult.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(rawConfig.name)}).`,
       ...atKey('name'),
     });
   }
@@ -260,7 +282,12 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
     if (rawConfig[key] === undefined) return [fallback];
     const result = shape[key].safeParse(rawConfig[key]);
     if (result.success && result.data) return result.data.map((p) => p.replace(/\/+$/, ''));
-    push({ code: 'INVALID_VALUE', severity: 'error', message: `"${key}" must be a list of folders, e.g. ["${fallback}"].`, ...atKey(key) });
+    push({
+      code: 'INVALID_VALUE',
+      severity: 'error',
+      message: `"${key}" must be a list of folders, e.g. ["${fallback}"].`,
+      ...atKey(key),
+    });
     return [fallback];
   };
   const modelPaths = paths('model-paths', 'models');
@@ -270,23 +297,36 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
 
   // vars: the project's, with dbt's project-scoped block, then the caller's.
   let vars: Record<string, unknown> = {};
-  if (rawConfig['vars'] !== undefined) {
-    if (isObject(rawConfig['vars'])) {
-      const { [projectName]: scoped, ...rest } = rawConfig['vars'];
+  if (rawConfig.vars !== undefined) {
+    if (isObject(rawConfig.vars)) {
+      const { [projectName]: scoped, ...rest } = rawConfig.vars;
       vars = { ...rest, ...(isObject(scoped) ? scoped : scoped === undefined ? {} : { [projectName]: scoped }) };
     } else {
-      push({ code: 'INVALID_VALUE', severity: 'error', message: '"vars" must be a mapping of names to values.', ...atKey('vars') });
+      push({
+        code: 'INVALID_VALUE',
+        severity: 'error',
+        message: '"vars" must be a mapping of names to values.',
+        ...atKey('vars'),
+      });
     }
   }
   // The ingestion's raw schema is where sources live: templates read it as var('raw_schema').
-  if (typeof rawConfig['raw_schema'] === 'string' && !('raw_schema' in vars)) vars['raw_schema'] = rawConfig['raw_schema'];
+  if (typeof rawConfig.raw_schema === 'string' && !('raw_schema' in vars)) vars.raw_schema = rawConfig.raw_schema;
   vars = { ...vars, ...(options.vars ?? {}) };
 
-  const folderTree = (key: 'models' | 'snapshots' | 'data_tests', kind: ConfigKind): { configs: FolderConfigs; folders: FolderReference[] } => {
+  const folderTree = (
+    key: 'models' | 'snapshots' | 'data_tests',
+    kind: ConfigKind,
+  ): { configs: FolderConfigs; folders: FolderReference[] } => {
     const value = rawConfig[key];
     if (value === undefined || value === null) return { configs: new FolderConfigs([]), folders: [] };
     if (!isObject(value)) {
-      push({ code: 'INVALID_VALUE', severity: 'error', message: `"${key}" must be a mapping of folders and +configs.`, ...atKey(key) });
+      push({
+        code: 'INVALID_VALUE',
+        severity: 'error',
+        message: `"${key}" must be a mapping of folders and +configs.`,
+        ...atKey(key),
+      });
       return { configs: new FolderConfigs([]), folders: [] };
     }
     const result = readFolderConfigTree(kind, value, {
@@ -304,23 +344,34 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
 
   // 2. Files.
   const walked = await Promise.all(
-    [...modelPaths, ...snapshotPaths, ...testPaths, ...macroPaths].map(async (root) => ({ root, ...(await walk(projectDir, root)) })),
+    [...modelPaths, ...snapshotPaths, ...testPaths, ...macroPaths].map(async (root) => ({
+      root,
+      ...(await walk(projectDir, root)),
+    })),
   );
   const seenFiles = new Set<string>();
   const filesUnder = (roots: readonly string[]): FileEntry[] =>
     walked.filter((w) => roots.includes(w.root)).flatMap((w) => w.files);
-  const dirsUnder = (roots: readonly string[]): Set<string> => new Set(walked.filter((w) => roots.includes(w.root)).flatMap((w) => w.dirs));
-  const allFiles = walked.flatMap((w) => w.files).filter((f) => {
-    if (seenFiles.has(f.file)) return false;
-    seenFiles.add(f.file);
-    return /\.(sql|ya?ml)$/.test(f.file);
-  });
+  const dirsUnder = (roots: readonly string[]): Set<string> =>
+    new Set(walked.filter((w) => roots.includes(w.root)).flatMap((w) => w.dirs));
+  const allFiles = walked
+    .flatMap((w) => w.files)
+    .filter((f) => {
+      if (seenFiles.has(f.file)) return false;
+      seenFiles.add(f.file);
+      return /\.(sql|ya?ml)$/.test(f.file);
+    });
   // Synchronous reads: for thousands of small files they are several times faster than fs/promises.
   for (const f of allFiles) {
     try {
       f.text = readFileSync(path.join(projectDir, f.file), 'utf8');
     } catch (error) {
-      push({ code: 'UNREADABLE_FILE', severity: 'error', message: `cannot read: ${(error as Error).message}`, file: f.file });
+      push({
+        code: 'UNREADABLE_FILE',
+        severity: 'error',
+        message: `cannot read: ${(error as Error).message}`,
+        file: f.file,
+      });
     }
   }
   const isSql = (f: FileEntry): boolean => f.file.endsWith('.sql');
@@ -330,7 +381,9 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
   const genericTestFiles = filesUnder(testPaths).filter((f) => isSql(f) && f.folders[0] === 'generic');
   const singularFiles = filesUnder(testPaths).filter((f) => isSql(f) && f.folders[0] !== 'generic');
   const macroFiles = [...filesUnder(macroPaths).filter(isSql), ...genericTestFiles];
-  const propertyFiles = [...new Set([...filesUnder(modelPaths), ...filesUnder(snapshotPaths), ...filesUnder(testPaths)])].filter(isYaml);
+  const propertyFiles = [
+    ...new Set([...filesUnder(modelPaths), ...filesUnder(snapshotPaths), ...filesUnder(testPaths)]),
+  ].filter(isYaml);
 
   const templateIssue = (error: unknown, file: string, fallbackLine?: number): void => {
     const e = error instanceof TemplateError ? error : engine.toTemplateError(error, file);
@@ -367,7 +420,13 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
       });
     }
   };
-  const parseRender = (template: CompiledTemplate, file: string, text: string, nodeName: string, nodeId: string): ParseRecord => {
+  const parseRender = (
+    template: CompiledTemplate,
+    file: string,
+    text: string,
+    nodeName: string,
+    nodeId: string,
+  ): ParseRecord => {
     const record = emptyParseRecord();
     try {
       engine.render(template, createParseHooks({ nodeName, nodeId, file, vars, env, secrets, record }));
@@ -390,15 +449,38 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
       const names = engine.addMacroFile(
         f.text,
         f.file,
-        createParseHooks({ nodeName: f.stem, nodeId: `macro.${projectName}.${f.stem}`, file: f.file, vars, env, secrets, record }),
+        createParseHooks({
+          nodeName: f.stem,
+          nodeId: `macro.${projectName}.${f.stem}`,
+          file: f.file,
+          vars,
+          env,
+          secrets,
+          record,
+        }),
       );
       recordIssues(record, f.file, f.text);
       for (const name of names) {
-        const line = lineOfMatch(f.text, new RegExp(`\\{%-?\\s*(?:macro|test)\\s+(?:test_)?${escapeRegExp(name.replace(/^test_/, ''))}\\b`));
+        const line = lineOfMatch(
+          f.text,
+          new RegExp(`\\{%-?\\s*(?:macro|test)\\s+(?:test_)?${escapeRegExp(name.replace(/^test_/, ''))}\\b`),
+        );
         if (TemplateEngine.isReservedName(name)) {
-          push({ code: 'DUPLICATE_NAME', severity: 'error', message: `macro ${name} would replace the built-in ${name}; rename it.`, file: f.file, ...(line === undefined ? {} : { line }) });
+          push({
+            code: 'DUPLICATE_NAME',
+            severity: 'error',
+            message: `macro ${name} would replace the built-in ${name}; rename it.`,
+            file: f.file,
+            ...(line === undefined ? {} : { line }),
+          });
         } else if (macros.has(name)) {
-          push({ code: 'DUPLICATE_NAME', severity: 'error', message: `macro ${name} is defined twice: here and in ${macros.get(name)}.`, file: f.file, ...(line === undefined ? {} : { line }) });
+          push({
+            code: 'DUPLICATE_NAME',
+            severity: 'error',
+            message: `macro ${name} is defined twice: here and in ${macros.get(name)}.`,
+            file: f.file,
+            ...(line === undefined ? {} : { line }),
+          });
         } else {
           macros.set(name, f.file);
         }
@@ -418,7 +500,9 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
     if (!value.includes('{{')) return value;
     const record = emptyParseRecord();
     try {
-      return engine.renderString(value, file, createParseHooks({ nodeName: '', nodeId: '', file, vars, env, secrets, record })).trim();
+      return engine
+        .renderString(value, file, createParseHooks({ nodeName: '', nodeId: '', file, vars, env, secrets, record }))
+        .trim();
     } catch (error) {
       templateIssue(error, file);
       return value;
@@ -439,7 +523,13 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
         const previous = map.get(props.name);
         if (previous) {
           const line = props.place.source.lineOf(props.place.path);
-          push({ code: 'DUPLICATE_NAME', severity: 'error', message: `${kind} ${props.name} is described twice: here and in ${previous.place.source.file}.`, file: f.file, ...(line === undefined ? {} : { line }) });
+          push({
+            code: 'DUPLICATE_NAME',
+            severity: 'error',
+            message: `${kind} ${props.name} is described twice: here and in ${previous.place.source.file}.`,
+            file: f.file,
+            ...(line === undefined ? {} : { line }),
+          });
         } else {
           map.set(props.name, props);
         }
@@ -449,7 +539,13 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
       const id = `source.${projectName}.${s.sourceName}.${s.tableName}`;
       const line = s.place.source.lineOf(s.place.path);
       if (sourceKeys.has(id)) {
-        push({ code: 'DUPLICATE_NAME', severity: 'error', message: `source table ${s.sourceName}.${s.tableName} is declared twice: here and in ${sourceKeys.get(id)}.`, file: f.file, ...(line === undefined ? {} : { line }) });
+        push({
+          code: 'DUPLICATE_NAME',
+          severity: 'error',
+          message: `source table ${s.sourceName}.${s.tableName} is declared twice: here and in ${sourceKeys.get(id)}.`,
+          file: f.file,
+          ...(line === undefined ? {} : { line }),
+        });
         continue;
       }
       sourceKeys.set(id, f.file);
@@ -508,7 +604,8 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
     }
     const own = validateConfig(kind, record.config, {
       file,
-      lineOf: (key) => lineOfMatch(text, new RegExp(`\\b${escapeRegExp(key)}\\s*=`)) ?? lineOfMatch(text, /\bconfig\s*\(/),
+      lineOf: (key) =>
+        lineOfMatch(text, new RegExp(`\\b${escapeRegExp(key)}\\s*=`)) ?? lineOfMatch(text, /\bconfig\s*\(/),
       what: `config() of ${kind} ${name}`,
     });
     issues.push(...own.issues);
@@ -545,14 +642,22 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
     const record = parseRender(template, f.file, f.text, name, id);
     const props = modelProps.get(name);
     if (props) usedProps.add(props);
-    const config = finalConfig('model', modelFolders.configs.resolve(f.folders, name), props, record, f.file, f.text, name);
-    if (config['enabled'] === false) {
+    const config = finalConfig(
+      'model',
+      modelFolders.configs.resolve(f.folders, name),
+      props,
+      record,
+      f.file,
+      f.text,
+      name,
+    );
+    if (config.enabled === false) {
       disabled.set(name, f.file);
       continue;
     }
     if (!claimName(name, id, f.file, 1)) continue;
     templates.set(id, template);
-    const materialized = (config['materialized'] as ModelNode['materialized'] | undefined) ?? 'view';
+    const materialized = (config.materialized as ModelNode['materialized'] | undefined) ?? 'view';
     models.push({
       id,
       kind: 'model',
@@ -561,7 +666,7 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
       line: 1,
       fqn: [projectName, ...f.folders, name],
       description: props?.description ?? '',
-      tags: (config['tags'] as string[] | undefined) ?? [],
+      tags: (config.tags as string[] | undefined) ?? [],
       dependsOn: [],
       config: { ...config, materialized },
       materialized,
@@ -591,19 +696,35 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
       const record = parseRender(template, f.file, body, name, id);
       const props = snapshotProps.get(name);
       if (props) usedProps.add(props);
-      const config = finalConfig('snapshot', snapshotFolders.configs.resolve(f.folders, name), props, record, f.file, f.text, name);
-      if (config['enabled'] === false) {
+      const config = finalConfig(
+        'snapshot',
+        snapshotFolders.configs.resolve(f.folders, name),
+        props,
+        record,
+        f.file,
+        f.text,
+        name,
+      );
+      if (config.enabled === false) {
         disabled.set(name, f.file);
         continue;
       }
       if (!claimName(name, id, f.file, startLine)) continue;
       const problems: string[] = [];
-      if (config['unique_key'] === undefined) problems.push('unique_key');
-      if (config['strategy'] === undefined) problems.push("strategy ('timestamp' or 'check')");
-      if (config['strategy'] === 'timestamp' && config['updated_at'] === undefined) problems.push('updated_at (the timestamp strategy needs it)');
-      if (config['strategy'] === 'check' && config['check_cols'] === undefined) problems.push("check_cols (a list of columns, or 'all')");
+      if (config.unique_key === undefined) problems.push('unique_key');
+      if (config.strategy === undefined) problems.push("strategy ('timestamp' or 'check')");
+      if (config.strategy === 'timestamp' && config.updated_at === undefined)
+        problems.push('updated_at (the timestamp strategy needs it)');
+      if (config.strategy === 'check' && config.check_cols === undefined)
+        problems.push("check_cols (a list of columns, or 'all')");
       if (problems.length > 0) {
-        push({ code: 'INVALID_VALUE', severity: 'error', message: `snapshot ${name} needs config ${problems.join(', ')}.`, file: f.file, line: startLine });
+        push({
+          code: 'INVALID_VALUE',
+          severity: 'error',
+          message: `snapshot ${name} needs config ${problems.join(', ')}.`,
+          file: f.file,
+          line: startLine,
+        });
       }
       templates.set(id, template);
       snapshots.push({
@@ -614,7 +735,7 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
         line: startLine,
         fqn: [projectName, ...f.folders, name],
         description: props?.description ?? '',
-        tags: (config['tags'] as string[] | undefined) ?? [],
+        tags: (config.tags as string[] | undefined) ?? [],
         dependsOn: [],
         config,
         rawSql: m[2] as string,
@@ -623,7 +744,13 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
       pending.push({ node: { id, name, file: f.file, kind: 'snapshot' }, record, text: body });
     }
     if (!found && f.text.trim() !== '') {
-      push({ code: 'TEMPLATE_ERROR', severity: 'error', message: 'a snapshot file holds {% snapshot name %} … {% endsnapshot %} blocks; none found.', file: f.file, line: 1 });
+      push({
+        code: 'TEMPLATE_ERROR',
+        severity: 'error',
+        message: 'a snapshot file holds {% snapshot name %} … {% endsnapshot %} blocks; none found.',
+        file: f.file,
+        line: 1,
+      });
     }
   }
 
@@ -657,15 +784,31 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
     const line = lineOfCall(text, 'ref', ref.package ?? ref.name);
     const at = { file, ...(line === undefined ? {} : { line }) };
     if (ref.package !== undefined && ref.package !== projectName) {
-      push({ code: 'UNSUPPORTED', severity: 'error', message: `ref('${ref.package}', '${ref.name}'): refs into other packages are not supported; this project is ${projectName}.`, ...at });
+      push({
+        code: 'UNSUPPORTED',
+        severity: 'error',
+        message: `ref('${ref.package}', '${ref.name}'): refs into other packages are not supported; this project is ${projectName}.`,
+        ...at,
+      });
       return undefined;
     }
     if (disabled.has(ref.name)) {
-      push({ code: 'DISABLED_REF', severity: 'error', message: `ref('${ref.name}') names a disabled model (${disabled.get(ref.name)}); enable it or remove the ref.`, ...at });
+      push({
+        code: 'DISABLED_REF',
+        severity: 'error',
+        message: `ref('${ref.name}') names a disabled model (${disabled.get(ref.name)}); enable it or remove the ref.`,
+        ...at,
+      });
       return undefined;
     }
     const suggestions = closestNames(ref.name, relationalNames.keys());
-    push({ code: 'UNKNOWN_REF', severity: 'error', message: `ref('${ref.name}') names no model or snapshot.${didYouMean(suggestions)}`, ...at, suggestions });
+    push({
+      code: 'UNKNOWN_REF',
+      severity: 'error',
+      message: `ref('${ref.name}') names no model or snapshot.${didYouMean(suggestions)}`,
+      ...at,
+      suggestions,
+    });
     return undefined;
   };
   const resolveSource = (s: { source: string; table: string }, file: string, text: string): string | undefined => {
@@ -714,7 +857,13 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
   const claimTestName = (name: string, file: string, line: number | undefined): boolean => {
     const previous = testNames.get(name);
     if (previous !== undefined) {
-      push({ code: 'DUPLICATE_NAME', severity: 'error', message: `two data tests are named ${name} (also in ${previous}); give one a name: .`, file, ...(line === undefined ? {} : { line }) });
+      push({
+        code: 'DUPLICATE_NAME',
+        severity: 'error',
+        message: `two data tests are named ${name} (also in ${previous}); give one a name: .`,
+        file,
+        ...(line === undefined ? {} : { line }),
+      });
       return false;
     }
     testNames.set(name, file);
@@ -738,7 +887,7 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
     });
     issues.push(...own.issues);
     const config = mergeConfig(testFolders.configs.resolve(f.folders), own.config);
-    if (config['enabled'] === false) continue;
+    if (config.enabled === false) continue;
     if (!claimTestName(name, f.file, 1)) continue;
     templates.set(id, template);
     const deps = resolveAll(id, record, f.file, f.text);
@@ -750,7 +899,7 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
       line: 1,
       fqn: [projectName, ...f.folders, name],
       description: '',
-      tags: (config['tags'] as string[] | undefined) ?? [],
+      tags: (config.tags as string[] | undefined) ?? [],
       dependsOn: deps,
       testType: 'singular',
       args: {},
@@ -804,7 +953,7 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
     });
     issues.push(...own.issues);
     const config = mergeConfig(testFolders.configs.resolve(testFileFolders.get(source.file) ?? []), own.config);
-    if (config['enabled'] === false) continue;
+    if (config.enabled === false) continue;
     // Arguments written as ref('x') / source('s', 't') are dependencies too (relationships.to).
     const deps = new Set<string>([attachedTo]);
     for (const value of Object.values(declaration.args)) {
@@ -821,7 +970,8 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
     }
     const base = [testName, label, declaration.columnName ?? ''].filter((s) => s !== '').join('_');
     let name = declaration.name ?? sanitizeName(declaration.target.kind === 'source' ? `source_${base}` : base);
-    if (declaration.name === undefined && testNames.has(name)) name = `${name}_${shortHash(JSON.stringify(declaration.args))}`;
+    if (declaration.name === undefined && testNames.has(name))
+      name = `${name}_${shortHash(JSON.stringify(declaration.args))}`;
     if (!claimTestName(name, source.file, line)) continue;
     const id = `test.${projectName}.${name}`;
     dependencies.set(id, [...deps]);
@@ -833,24 +983,41 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
       ...(line === undefined ? {} : { line }),
       fqn: [projectName, ...(testFileFolders.get(source.file) ?? []), name],
       description: '',
-      tags: (config['tags'] as string[] | undefined) ?? [],
+      tags: (config.tags as string[] | undefined) ?? [],
       dependsOn: [...deps],
       testType: 'generic',
       testName,
       builtin,
       attachedTo,
-      ...(declaration.columnName === undefined ? {} : { columnName: declaration.quoteColumn ? `"${declaration.columnName.replaceAll('"', '""')}"` : declaration.columnName }),
+      ...(declaration.columnName === undefined
+        ? {}
+        : {
+            columnName: declaration.quoteColumn
+              ? `"${declaration.columnName.replaceAll('"', '""')}"`
+              : declaration.columnName,
+          }),
       args: declaration.args,
       config,
     });
   }
 
   // 8. Folder names in the project file must exist.
-  const checkFolders = (refs: readonly FolderReference[], dirs: Set<string>, names: readonly string[], key: string): void => {
+  const checkFolders = (
+    refs: readonly FolderReference[],
+    dirs: Set<string>,
+    names: readonly string[],
+    key: string,
+  ): void => {
     for (const ref of refs) {
       const full = ref.parent === '' ? ref.name : `${ref.parent}/${ref.name}`;
       if (dirs.has(full) || names.includes(ref.name)) continue;
-      const siblings = [...dirs].filter((d) => (ref.parent === '' ? !d.includes('/') : d.startsWith(`${ref.parent}/`) && !d.slice(ref.parent.length + 1).includes('/'))).map((d) => d.split('/').at(-1) as string);
+      const siblings = [...dirs]
+        .filter((d) =>
+          ref.parent === ''
+            ? !d.includes('/')
+            : d.startsWith(`${ref.parent}/`) && !d.slice(ref.parent.length + 1).includes('/'),
+        )
+        .map((d) => d.split('/').at(-1) as string);
       const suggestions = closestNames(ref.name, [...siblings, ...names]);
       const line = configYaml.lineOf(ref.yamlPath, true);
       push({
@@ -863,8 +1030,18 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
       });
     }
   };
-  checkFolders(modelFolders.folders, dirsUnder(modelPaths), models.map((m) => m.name), modelPaths.join(', '));
-  checkFolders(snapshotFolders.folders, dirsUnder(snapshotPaths), snapshots.map((s) => s.name), snapshotPaths.join(', '));
+  checkFolders(
+    modelFolders.folders,
+    dirsUnder(modelPaths),
+    models.map((m) => m.name),
+    modelPaths.join(', '),
+  );
+  checkFolders(
+    snapshotFolders.folders,
+    dirsUnder(snapshotPaths),
+    snapshots.map((s) => s.name),
+    snapshotPaths.join(', '),
+  );
   checkFolders(testFolders.folders, new Set([...dirsUnder(testPaths), ...dirsUnder(modelPaths)]), [], 'tests');
 
   // 9. The graph, and its cycles.
@@ -923,4 +1100,3 @@ function shortHash(text: string): string {
   }
   return (h >>> 0).toString(16).padStart(8, '0').slice(0, 8);
 }
-

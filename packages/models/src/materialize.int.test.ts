@@ -21,7 +21,10 @@ afterEach(async () => {
 });
 
 /** Write the files, load the project, run it, and return the result of each node by name. */
-async function build(files: Record<string, string>, options: Partial<RunOptions> = {}): Promise<Record<string, NodeResult>> {
+async function build(
+  files: Record<string, string>,
+  options: Partial<RunOptions> = {},
+): Promise<Record<string, NodeResult>> {
   await writeProject(dir.path, { 'sluice.yml': 'name: m\n', ...files });
   const { project, errors } = await loadProject(dir.path);
   expect(errors).toEqual([]);
@@ -34,20 +37,28 @@ async function rows(sql: string): Promise<Record<string, unknown>[]> {
 }
 
 async function tableType(name: string): Promise<string | undefined> {
-  const found = await rows(`select table_type from information_schema.tables where table_schema = 'main' and table_name = '${name}'`);
-  return found[0]?.['table_type'] as string | undefined;
+  const found = await rows(
+    `select table_type from information_schema.tables where table_schema = 'main' and table_name = '${name}'`,
+  );
+  return found[0]?.table_type as string | undefined;
 }
 
 describe('view and table', () => {
   it('creates views and tables, and switches a model between the two', async () => {
-    let r = await build({ 'models/v.sql': 'select 1 as x', 'models/t.sql': "{{ config(materialized='table') }}\nselect 2 as y" });
-    expect(r['v']).toMatchObject({ status: 'success', message: 'view created' });
-    expect(r['t']).toMatchObject({ status: 'success', message: 'table created' });
+    let r = await build({
+      'models/v.sql': 'select 1 as x',
+      'models/t.sql': "{{ config(materialized='table') }}\nselect 2 as y",
+    });
+    expect(r.v).toMatchObject({ status: 'success', message: 'view created' });
+    expect(r.t).toMatchObject({ status: 'success', message: 'table created' });
     expect(await tableType('v')).toBe('VIEW');
     expect(await tableType('t')).toBe('BASE TABLE');
-    r = await build({ 'models/v.sql': "{{ config(materialized='table') }}\nselect 3 as x", 'models/t.sql': 'select 4 as y' });
-    expect(r['v']?.status).toBe('success');
-    expect(r['t']?.status).toBe('success');
+    r = await build({
+      'models/v.sql': "{{ config(materialized='table') }}\nselect 3 as x",
+      'models/t.sql': 'select 4 as y',
+    });
+    expect(r.v?.status).toBe('success');
+    expect(r.t?.status).toBe('success');
     expect(await tableType('v')).toBe('BASE TABLE');
     expect(await tableType('t')).toBe('VIEW');
     expect(await rows('select x from main.v')).toEqual([{ x: 3 }]);
@@ -61,8 +72,11 @@ describe('view and table', () => {
         'select 1 as x union all select 2',
       ].join('\n'),
     });
-    expect(r['hooked']?.status).toBe('success');
-    expect(await rows('select event from main.audit_log order by event')).toEqual([{ event: 'after 2' }, { event: 'before' }]);
+    expect(r.hooked?.status).toBe('success');
+    expect(await rows('select event from main.audit_log order by event')).toEqual([
+      { event: 'after 2' },
+      { event: 'before' },
+    ]);
   });
 });
 
@@ -86,14 +100,14 @@ describe('incremental', () => {
 
   it('merges new and changed rows by unique_key, and rebuilds on full refresh', async () => {
     let r = await build({ 'models/sources.yml': sources, 'models/payments.sql': model() });
-    expect(r['payments']).toMatchObject({ status: 'success', message: 'table created (first build)' });
+    expect(r.payments).toMatchObject({ status: 'success', message: 'table created (first build)' });
     await warehouse.execute(`
       update raw.payments set amount = 11, updated_at = '2024-01-05' where id = 1;
       insert into raw.payments values (3, 30, '2024-01-06', 'c');
     `);
     r = await build({ 'models/sources.yml': sources, 'models/payments.sql': model() });
-    expect(r['payments']).toMatchObject({ status: 'success', rowsAffected: 2, message: 'merged 2 rows on id' });
-    expect(r['payments']?.compiledSql).toContain('where updated_at > (select max(updated_at) from "main"."payments")');
+    expect(r.payments).toMatchObject({ status: 'success', rowsAffected: 2, message: 'merged 2 rows on id' });
+    expect(r.payments?.compiledSql).toContain('where updated_at > (select max(updated_at) from "main"."payments")');
     expect(await rows('select id, amount from main.payments order by id')).toEqual([
       { id: 1, amount: 11 },
       { id: 2, amount: 20 },
@@ -104,31 +118,52 @@ describe('incremental', () => {
     r = await build({ 'models/sources.yml': sources, 'models/payments.sql': model() });
     expect(await rows('select amount from main.payments where id = 2')).toEqual([{ amount: 20 }]);
     r = await build({ 'models/sources.yml': sources, 'models/payments.sql': model() }, { fullRefresh: true });
-    expect(r['payments']).toMatchObject({ status: 'success', message: 'table rebuilt (full refresh)' });
+    expect(r.payments).toMatchObject({ status: 'success', message: 'table rebuilt (full refresh)' });
     expect(await rows('select amount from main.payments where id = 2')).toEqual([{ amount: 99 }]);
   });
 
   it('keeps its table on --full-refresh when the model says full_refresh=false', async () => {
-    await build({ 'models/sources.yml': sources, 'models/payments.sql': model('', "unique_key='id', full_refresh=false") });
-    const r = await build({ 'models/sources.yml': sources, 'models/payments.sql': model('', "unique_key='id', full_refresh=false") }, { fullRefresh: true });
-    expect(r['payments']?.message).toBe('merged 0 rows on id');
+    await build({
+      'models/sources.yml': sources,
+      'models/payments.sql': model('', "unique_key='id', full_refresh=false"),
+    });
+    const r = await build(
+      { 'models/sources.yml': sources, 'models/payments.sql': model('', "unique_key='id', full_refresh=false") },
+      { fullRefresh: true },
+    );
+    expect(r.payments?.message).toBe('merged 0 rows on id');
   });
 
   it('appends without a unique_key, and replaces by key with delete+insert', async () => {
-    const always = (config: string) => `{{ config(materialized='incremental'${config}) }}\nselect id, amount from {{ source('raw', 'payments') }}`;
-    await build({ 'models/sources.yml': sources, 'models/appended.sql': always(''), 'models/replaced.sql': always(", unique_key='id', incremental_strategy='delete+insert'") });
-    const r = await build({ 'models/sources.yml': sources, 'models/appended.sql': always(''), 'models/replaced.sql': always(", unique_key='id', incremental_strategy='delete+insert'") });
-    expect(r['appended']).toMatchObject({ message: 'appended 2 rows', rowsAffected: 2 });
-    expect(r['replaced']).toMatchObject({ message: 'replaced 2 rows by id' });
+    const always = (config: string) =>
+      `{{ config(materialized='incremental'${config}) }}\nselect id, amount from {{ source('raw', 'payments') }}`;
+    await build({
+      'models/sources.yml': sources,
+      'models/appended.sql': always(''),
+      'models/replaced.sql': always(", unique_key='id', incremental_strategy='delete+insert'"),
+    });
+    const r = await build({
+      'models/sources.yml': sources,
+      'models/appended.sql': always(''),
+      'models/replaced.sql': always(", unique_key='id', incremental_strategy='delete+insert'"),
+    });
+    expect(r.appended).toMatchObject({ message: 'appended 2 rows', rowsAffected: 2 });
+    expect(r.replaced).toMatchObject({ message: 'replaced 2 rows by id' });
     expect(await rows('select count(*) as n from main.appended')).toEqual([{ n: 4 }]);
     expect(await rows('select count(*) as n from main.replaced')).toEqual([{ n: 2 }]);
   });
 
   it('adds new columns with on_schema_change append_new_columns', async () => {
-    await build({ 'models/sources.yml': sources, 'models/payments.sql': model('', "unique_key='id', on_schema_change='append_new_columns'") });
+    await build({
+      'models/sources.yml': sources,
+      'models/payments.sql': model('', "unique_key='id', on_schema_change='append_new_columns'"),
+    });
     await warehouse.execute("insert into raw.payments values (3, 30, '2024-01-06', 'c')");
-    const r = await build({ 'models/sources.yml': sources, 'models/payments.sql': model(', note', "unique_key='id', on_schema_change='append_new_columns'") });
-    expect(r['payments']).toMatchObject({ status: 'success', message: 'merged 1 rows on id (added columns note)' });
+    const r = await build({
+      'models/sources.yml': sources,
+      'models/payments.sql': model(', note', "unique_key='id', on_schema_change='append_new_columns'"),
+    });
+    expect(r.payments).toMatchObject({ status: 'success', message: 'merged 1 rows on id (added columns note)' });
     expect(await rows('select id, note from main.payments order by id')).toEqual([
       { id: 1, note: null },
       { id: 2, note: null },
@@ -143,10 +178,13 @@ describe('incremental', () => {
     `);
     const files = {
       'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    tables:\n      - name: synced\n',
-      'models/copy.sql': "{{ config(materialized='incremental', unique_key='id') }}\nselect id, v, _sluice_synced_at from {{ source('raw', 'synced') }}",
+      'models/copy.sql':
+        "{{ config(materialized='incremental', unique_key='id') }}\nselect id, v, _sluice_synced_at from {{ source('raw', 'synced') }}",
     };
     await build(files);
-    await warehouse.execute("update raw.synced set v = 2, _sluice_synced_at = '2024-02-01 00:00:00+00'; insert into raw.synced values (2, 5, '2024-02-01 00:00:00+00')");
+    await warehouse.execute(
+      "update raw.synced set v = 2, _sluice_synced_at = '2024-02-01 00:00:00+00'; insert into raw.synced values (2, 5, '2024-02-01 00:00:00+00')",
+    );
     await build(files);
     expect(await rows('select id, v, _sluice_synced_at::varchar as synced from main.copy order by id')).toEqual([
       { id: 1, v: 2, synced: '2024-02-01 00:00:00+00' },
@@ -155,13 +193,27 @@ describe('incremental', () => {
   });
 
   it('fails, changing nothing, when the columns change and on_schema_change is fail', async () => {
-    await build({ 'models/sources.yml': sources, 'models/payments.sql': model('', "unique_key='id', on_schema_change='fail'") });
-    const r = await build({ 'models/sources.yml': sources, 'models/payments.sql': model(', note', "unique_key='id', on_schema_change='fail'") });
-    expect(r['payments']).toMatchObject({ status: 'error', errorCode: 'SCHEMA_CHANGED' });
-    expect(r['payments']?.message).toContain('new: note');
-    expect(r['payments']?.message).toContain('--full-refresh');
-    expect((await rows("select column_name from information_schema.columns where table_name = 'payments' and table_schema = 'main'")).length).toBe(3);
-    expect(await rows("select table_name from information_schema.tables where table_name like '%sluice_tmp%'")).toEqual([]);
+    await build({
+      'models/sources.yml': sources,
+      'models/payments.sql': model('', "unique_key='id', on_schema_change='fail'"),
+    });
+    const r = await build({
+      'models/sources.yml': sources,
+      'models/payments.sql': model(', note', "unique_key='id', on_schema_change='fail'"),
+    });
+    expect(r.payments).toMatchObject({ status: 'error', errorCode: 'SCHEMA_CHANGED' });
+    expect(r.payments?.message).toContain('new: note');
+    expect(r.payments?.message).toContain('--full-refresh');
+    expect(
+      (
+        await rows(
+          "select column_name from information_schema.columns where table_name = 'payments' and table_schema = 'main'",
+        )
+      ).length,
+    ).toBe(3);
+    expect(await rows("select table_name from information_schema.tables where table_name like '%sluice_tmp%'")).toEqual(
+      [],
+    );
   });
 });
 
@@ -175,7 +227,9 @@ describe('snapshots', () => {
       '{% endsnapshot %}',
     ].join('\n');
   const history = () =>
-    rows('select product_id, price, valid_from::varchar as valid_from, valid_to::varchar as valid_to from main.price_history order by product_id, valid_from');
+    rows(
+      'select product_id, price, valid_from::varchar as valid_from, valid_to::varchar as valid_to from main.price_history order by product_id, valid_from',
+    );
 
   beforeEach(async () => {
     await warehouse.execute(`
@@ -185,12 +239,15 @@ describe('snapshots', () => {
   });
 
   it('keeps the history by an update timestamp (valid_from / valid_to)', async () => {
-    const files = { 'models/sources.yml': sources, 'snapshots/prices.sql': snapshot("strategy='timestamp', updated_at='changed_at'") };
+    const files = {
+      'models/sources.yml': sources,
+      'snapshots/prices.sql': snapshot("strategy='timestamp', updated_at='changed_at'"),
+    };
     let r = await build(files);
-    expect(r['price_history']).toMatchObject({ status: 'success', message: 'snapshot created with 2 rows' });
+    expect(r.price_history).toMatchObject({ status: 'success', message: 'snapshot created with 2 rows' });
     await warehouse.execute("update raw.prices set price = 110.00, changed_at = '2024-02-01' where product_id = 1");
     r = await build(files);
-    expect(r['price_history']?.status).toBe('success');
+    expect(r.price_history?.status).toBe('success');
     // Unchanged rows do not make new versions on a rerun.
     await build(files);
     expect(await history()).toEqual([
@@ -203,7 +260,9 @@ describe('snapshots', () => {
   it('detects changes in check_cols, and closes deleted keys with hard_deletes invalidate', async () => {
     const files = {
       'models/sources.yml': sources,
-      'snapshots/prices.sql': snapshot("strategy='check', check_cols=['price'], updated_at='changed_at', hard_deletes='invalidate'"),
+      'snapshots/prices.sql': snapshot(
+        "strategy='check', check_cols=['price'], updated_at='changed_at', hard_deletes='invalidate'",
+      ),
     };
     await build(files);
     // A new timestamp without a new price is no change for the check strategy.
@@ -221,15 +280,22 @@ describe('snapshots', () => {
   });
 
   it('adds columns the query gains', async () => {
-    const files = { 'models/sources.yml': sources, 'snapshots/prices.sql': snapshot("strategy='timestamp', updated_at='changed_at'") };
+    const files = {
+      'models/sources.yml': sources,
+      'snapshots/prices.sql': snapshot("strategy='timestamp', updated_at='changed_at'"),
+    };
     await build(files);
-    await warehouse.execute("alter table raw.prices add column currency varchar; update raw.prices set currency = 'BRL', price = 120.00, changed_at = '2024-05-01' where product_id = 1");
+    await warehouse.execute(
+      "alter table raw.prices add column currency varchar; update raw.prices set currency = 'BRL', price = 120.00, changed_at = '2024-05-01' where product_id = 1",
+    );
     const r = await build({
       ...files,
       'snapshots/prices.sql': files['snapshots/prices.sql'].replace('price, changed_at', 'price, changed_at, currency'),
     });
-    expect(r['price_history']?.message).toContain('added columns currency');
-    expect(await rows('select product_id, currency from main.price_history where valid_to is null order by product_id')).toEqual([
+    expect(r.price_history?.message).toContain('added columns currency');
+    expect(
+      await rows('select product_id, currency from main.price_history where valid_to is null order by product_id'),
+    ).toEqual([
       { product_id: 1, currency: 'BRL' },
       { product_id: 2, currency: null },
     ]);

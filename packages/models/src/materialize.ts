@@ -66,7 +66,9 @@ class Statements {
     ).catch(() => []);
     const hidden = names
       .map((row) => String(Object.values(row)[0]))
-      .filter((name) => METADATA_COLUMNS.some((m) => sameName(m, name)) && !described.some((c) => sameName(c.name, name)));
+      .filter(
+        (name) => METADATA_COLUMNS.some((m) => sameName(m, name)) && !described.some((c) => sameName(c.name, name)),
+      );
     return [...described, ...hidden.map((name): Column => ({ name, type: { kind: 'timestamptz' }, nullable: true }))];
   }
 }
@@ -75,7 +77,12 @@ class Statements {
  * `CREATE OR REPLACE` a view or table. When the name is taken by the other kind (a model switched from view to
  * table), that object is dropped and the statement repeated; only that switch is not atomic.
  */
-async function replaceRelation(run: Statements, kind: 'view' | 'table', relation: Relation, statement: string): Promise<void> {
+async function replaceRelation(
+  run: Statements,
+  kind: 'view' | 'table',
+  relation: Relation,
+  statement: string,
+): Promise<void> {
   try {
     await run.execute(statement);
   } catch (error) {
@@ -112,13 +119,19 @@ export async function materializeModel(ctx: MaterializeContext, node: ModelNode)
     const relation = compiled.relation as Relation;
     await runHooks(run, compiled.preHooks);
     const statement =
-      node.materialized === 'view' ? dialect.createOrReplaceView(relation, compiled.sql) : dialect.createOrReplaceTableAs(relation, compiled.sql);
+      node.materialized === 'view'
+        ? dialect.createOrReplaceView(relation, compiled.sql)
+        : dialect.createOrReplaceTableAs(relation, compiled.sql);
     await replaceRelation(run, node.materialized, relation, statement);
     await runHooks(run, compiled.postHooks);
     return { compiled, message: `${node.materialized} created`, statements: run.count };
   }
   if (node.materialized !== 'incremental') {
-    throw new ModelsError('INVALID_MATERIALIZATION', `${node.name} is ephemeral: it is inlined into the models that read it.`, { node: node.id });
+    throw new ModelsError(
+      'INVALID_MATERIALIZATION',
+      `${node.name} is ephemeral: it is inlined into the models that read it.`,
+      { node: node.id },
+    );
   }
   // Incremental.
   const probe = ctx.compile(false);
@@ -157,14 +170,18 @@ export async function materializeModel(ctx: MaterializeContext, node: ModelNode)
     let columns = incoming.filter((c) => existing.some((e) => sameName(e.name, c.name))).map((c) => c.name);
     if (mode === 'append_new_columns' || mode === 'sync_all_columns') {
       for (const column of added) {
-        await run.execute(`ALTER TABLE ${dialect.qualify(relation)} ADD COLUMN ${dialect.quoteIdentifier(column.name)} ${dialect.typeName(column.type)}`);
+        await run.execute(
+          `ALTER TABLE ${dialect.qualify(relation)} ADD COLUMN ${dialect.quoteIdentifier(column.name)} ${dialect.typeName(column.type)}`,
+        );
       }
       if (added.length > 0) notes.push(`added columns ${added.map((c) => c.name).join(', ')}`);
       columns = incoming.map((c) => c.name);
     }
     if (mode === 'sync_all_columns') {
       for (const column of removed) {
-        await run.execute(`ALTER TABLE ${dialect.qualify(relation)} DROP COLUMN ${dialect.quoteIdentifier(column.name)}`);
+        await run.execute(
+          `ALTER TABLE ${dialect.qualify(relation)} DROP COLUMN ${dialect.quoteIdentifier(column.name)}`,
+        );
       }
       if (removed.length > 0) notes.push(`dropped columns ${removed.map((c) => c.name).join(', ')}`);
     }
@@ -174,7 +191,11 @@ export async function materializeModel(ctx: MaterializeContext, node: ModelNode)
     const source = `select ${list} from ${dialect.qualify(staging)}`;
     if (strategy === 'merge' || strategy === 'delete+insert') {
       if (keys.length === 0) {
-        throw new ModelsError('INVALID_MATERIALIZATION', `${node.name}: incremental_strategy ${strategy} needs a unique_key.`, { node: node.id, file: node.file });
+        throw new ModelsError(
+          'INVALID_MATERIALIZATION',
+          `${node.name}: incremental_strategy ${strategy} needs a unique_key.`,
+          { node: node.id, file: node.file },
+        );
       }
       const keyColumns = keys.map((k) => columns.find((c) => sameName(c, k)) ?? k);
       if (strategy === 'merge') {
@@ -182,7 +203,12 @@ export async function materializeModel(ctx: MaterializeContext, node: ModelNode)
         message = `merged ${rowsAffected ?? '?'} rows on ${keys.join(', ')}`;
       } else {
         const target = dialect.qualify(relation);
-        const match = keyColumns.map((k) => `${dialect.quoteIdentifier(k)} in (select ${dialect.quoteIdentifier(k)} from ${dialect.qualify(staging)})`).join(' and ');
+        const match = keyColumns
+          .map(
+            (k) =>
+              `${dialect.quoteIdentifier(k)} in (select ${dialect.quoteIdentifier(k)} from ${dialect.qualify(staging)})`,
+          )
+          .join(' and ');
         await run.execute(`DELETE FROM ${target} WHERE ${match}`);
         rowsAffected = await run.execute(`INSERT INTO ${target} (${list}) ${source}`);
         message = `replaced ${rowsAffected ?? '?'} rows by ${keys.join(', ')}`;
@@ -224,14 +250,21 @@ export async function materializeSnapshot(ctx: MaterializeContext, node: Snapsho
   const config = node.config;
   const keys = config.unique_key ?? [];
   if (keys.length === 0 || config.strategy === undefined) {
-    throw new ModelsError('INVALID_MATERIALIZATION', `snapshot ${node.name} needs unique_key and strategy.`, { node: node.id, file: node.file });
+    throw new ModelsError('INVALID_MATERIALIZATION', `snapshot ${node.name} needs unique_key and strategy.`, {
+      node: node.id,
+      file: node.file,
+    });
   }
   const q = (name: string): string => dialect.quoteIdentifier(name);
   const text = dialect.typeName({ kind: 'text' });
   const runTime = `cast(${quoteLiteral(ctx.runStartedAt.toISOString().replace('T', ' ').replace('Z', ''))} as ${dialect.typeName({ kind: 'timestamp' })})`;
   const updatedAt = config.updated_at ?? (config.strategy === 'check' ? runTime : undefined);
   if (updatedAt === undefined) {
-    throw new ModelsError('INVALID_MATERIALIZATION', `snapshot ${node.name}: the timestamp strategy needs updated_at.`, { node: node.id, file: node.file });
+    throw new ModelsError(
+      'INVALID_MATERIALIZATION',
+      `snapshot ${node.name}: the timestamp strategy needs updated_at.`,
+      { node: node.id, file: node.file },
+    );
   }
   const hardDeletes = config.hard_deletes ?? (config.invalidate_hard_deletes === true ? 'invalidate' : 'ignore');
   const C = SNAPSHOT_COLUMNS;
@@ -250,8 +283,12 @@ export async function materializeSnapshot(ctx: MaterializeContext, node: Snapsho
     const stagingFirst: Relation = { schema: relation.schema, name: `${relation.name}__sluice_snapshot_source` };
     await run.execute(dialect.createOrReplaceTableAs(stagingFirst, sql));
     try {
-      const columns = ((await run.describe(stagingFirst)) ?? []).filter((c) => c.name !== STAGED_UPDATED_AT).map((c) => q(c.name));
-      await run.execute(dialect.createOrReplaceTableAs(relation, `select ${columns.join(', ')} from ${dialect.qualify(stagingFirst)}`));
+      const columns = ((await run.describe(stagingFirst)) ?? [])
+        .filter((c) => c.name !== STAGED_UPDATED_AT)
+        .map((c) => q(c.name));
+      await run.execute(
+        dialect.createOrReplaceTableAs(relation, `select ${columns.join(', ')} from ${dialect.qualify(stagingFirst)}`),
+      );
     } finally {
       await ctx.warehouse.execute(dialect.dropRelation(stagingFirst, 'table')).catch(() => undefined);
     }
@@ -265,22 +302,36 @@ export async function materializeSnapshot(ctx: MaterializeContext, node: Snapsho
   const changes: Relation = { schema: relation.schema, name: `${relation.name}__sluice_snapshot_changes` };
   try {
     await run.execute(
-      dialect.createOrReplaceTableAs(staging, `select *, ${updatedAt} as ${STAGED_UPDATED_AT} from (\n${compiled.sql}\n) as snapshot_query`),
+      dialect.createOrReplaceTableAs(
+        staging,
+        `select *, ${updatedAt} as ${STAGED_UPDATED_AT} from (\n${compiled.sql}\n) as snapshot_query`,
+      ),
     );
     const stagedColumns = ((await run.describe(staging)) ?? []).filter((c) => c.name !== STAGED_UPDATED_AT);
     const meta = new Set<string>(Object.values(C));
     const added = stagedColumns.filter((c) => !existing.some((e) => sameName(e.name, c.name)) && !meta.has(c.name));
     for (const column of added) {
-      await run.execute(`ALTER TABLE ${dialect.qualify(relation)} ADD COLUMN ${q(column.name)} ${dialect.typeName(column.type)}`);
+      await run.execute(
+        `ALTER TABLE ${dialect.qualify(relation)} ADD COLUMN ${q(column.name)} ${dialect.typeName(column.type)}`,
+      );
     }
     const sourceColumns = stagedColumns.map((c) => c.name).filter((c) => !meta.has(c));
-    const checkColumns = config.strategy === 'check' ? (config.check_cols === 'all' || config.check_cols === undefined ? sourceColumns.map(q) : config.check_cols) : [];
+    const checkColumns =
+      config.strategy === 'check'
+        ? config.check_cols === 'all' || config.check_cols === undefined
+          ? sourceColumns.map(q)
+          : config.check_cols
+        : [];
     const keyMatch = keys.map((k) => `stg.${k} = cur.${k}`).join(' and ');
     const changed =
       config.strategy === 'timestamp'
         ? `stg.${STAGED_UPDATED_AT} > cur.${q(C.updatedAt)}`
         : `(${checkColumns.map((c) => `stg.${c} is distinct from cur.${c}`).join(' or ')})`;
-    const scdParts = [...keys.map((k) => asText(`stg.${k}`)), asText(`stg.${STAGED_UPDATED_AT}`), ...checkColumns.map((c) => asText(`stg.${c}`))];
+    const scdParts = [
+      ...keys.map((k) => asText(`stg.${k}`)),
+      asText(`stg.${STAGED_UPDATED_AT}`),
+      ...checkColumns.map((c) => asText(`stg.${c}`)),
+    ];
     const scd = `md5(${scdParts.join(` || '|' || `)})`;
     const stg = (c: string): string => `stg.${q(c)}`;
     const cur = (c: string): string => `cur.${q(c)}`;
@@ -312,7 +363,12 @@ export async function materializeSnapshot(ctx: MaterializeContext, node: Snapsho
     await run.execute(dialect.createOrReplaceTableAs(changes, changesSql));
     const columns = [...sourceColumns, C.updatedAt, C.validFrom, C.validTo, C.scdId];
     const rowsAffected = await run.execute(
-      dialect.mergeInto(relation, `select ${columns.map(q).join(', ')} from ${dialect.qualify(changes)}`, [C.scdId], columns),
+      dialect.mergeInto(
+        relation,
+        `select ${columns.map(q).join(', ')} from ${dialect.qualify(changes)}`,
+        [C.scdId],
+        columns,
+      ),
     );
     await runHooks(run, compiled.postHooks);
     return {

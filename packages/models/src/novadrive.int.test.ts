@@ -30,10 +30,13 @@ afterEach(async () => {
 });
 
 function problems(result: RunResult): string[] {
-  return result.results.filter((r) => r.status !== 'success' && r.status !== 'pass').map((r) => `${r.status} ${r.name}: ${r.message}`);
+  return result.results
+    .filter((r) => r.status !== 'success' && r.status !== 'pass')
+    .map((r) => `${r.status} ${r.name}: ${r.message}`);
 }
 
-const build = (options: { fullRefresh?: boolean } = {}) => runProject(project, warehouse, { target, threads: 4, ...options });
+const build = (options: { fullRefresh?: boolean } = {}) =>
+  runProject(project, warehouse, { target, threads: 4, ...options });
 
 describe('the NovaDrive project (sql-models) on DuckDB', () => {
   it('builds green: every model, the snapshot and every test', async () => {
@@ -41,23 +44,41 @@ describe('the NovaDrive project (sql-models) on DuckDB', () => {
     expect(problems(result)).toEqual([]);
     expect(result.status).toBe('success');
     const models = result.results.filter((r) => r.kind === 'model').map((r) => r.name);
-    expect(models).toEqual(expect.arrayContaining(['stg_vendas', 'dim_clientes', 'fct_vendas', 'vendas_por_concessionaria', 'vendas_por_mes', 'vendas_por_veiculo', 'vendas_por_vendedor']));
+    expect(models).toEqual(
+      expect.arrayContaining([
+        'stg_vendas',
+        'dim_clientes',
+        'fct_vendas',
+        'vendas_por_concessionaria',
+        'vendas_por_mes',
+        'vendas_por_veiculo',
+        'vendas_por_vendedor',
+      ]),
+    );
     expect(models).not.toContain('int_precos_veiculos');
     expect(result.counts.pass).toBeGreaterThan(40);
 
-    const rows = await warehouse.query('select count(*) as n, count(valor_sugerido_na_venda) as priced from analytics_facts.fct_vendas');
+    const rows = await warehouse.query(
+      'select count(*) as n, count(valor_sugerido_na_venda) as priced from analytics_facts.fct_vendas',
+    );
     expect(rows).toEqual([{ n: 300, priced: 300 }]);
     // Every customer is a dimension member, also the five who never bought.
     expect(await warehouse.query('select count(*) as n from analytics_dimensions.dim_clientes')).toEqual([{ n: 60 }]);
     // Tidy values: INITCAP names, trimmed dealers and addresses, upper-case states.
-    expect(await warehouse.query('select cliente, endereco from analytics_dimensions.dim_clientes where cliente_id = 1')).toEqual([
-      { cliente: 'Cliente 1 Da Silva', endereco: 'Rua 1, Centro' },
-    ]);
-    expect(await warehouse.query('select estado, sigla from analytics_dimensions.dim_estados where estado_id in (1, 3) order by 1')).toEqual([
+    expect(
+      await warehouse.query('select cliente, endereco from analytics_dimensions.dim_clientes where cliente_id = 1'),
+    ).toEqual([{ cliente: 'Cliente 1 Da Silva', endereco: 'Rua 1, Centro' }]);
+    expect(
+      await warehouse.query(
+        'select estado, sigla from analytics_dimensions.dim_estados where estado_id in (1, 3) order by 1',
+      ),
+    ).toEqual([
       { estado: 'MINAS GERAIS', sigla: 'MG' },
       { estado: 'SÃO PAULO', sigla: 'SP' },
     ]);
-    const byMonth = await warehouse.query('select strftime(mes, \'%Y-%m\') as mes, quantidade_vendas from analytics_analysis.vendas_por_mes order by mes');
+    const byMonth = await warehouse.query(
+      "select strftime(mes, '%Y-%m') as mes, quantidade_vendas from analytics_analysis.vendas_por_mes order by mes",
+    );
     expect(byMonth).toEqual([
       { mes: '2024-03', quantidade_vendas: 185 },
       { mes: '2024-04', quantidade_vendas: 115 },
@@ -81,8 +102,12 @@ describe('the NovaDrive project (sql-models) on DuckDB', () => {
     expect(second.results.find((r) => r.name === 'fct_vendas')?.message).toBe('merged 11 rows on venda_id');
 
     expect(await warehouse.query('select count(*) as n from analytics_facts.fct_vendas')).toEqual([{ n: 309 }]);
-    expect(await warehouse.query('select valor_venda from analytics_facts.fct_vendas where venda_id = 13')).toEqual([{ valor_venda: '89990.00' }]);
-    expect(await warehouse.query('select count(*) as n from analytics_facts.fct_vendas where venda_id = 14')).toEqual([{ n: 0 }]);
+    expect(await warehouse.query('select valor_venda from analytics_facts.fct_vendas where venda_id = 13')).toEqual([
+      { valor_venda: '89990.00' },
+    ]);
+    expect(await warehouse.query('select count(*) as n from analytics_facts.fct_vendas where venda_id = 14')).toEqual([
+      { n: 0 },
+    ]);
     // Old sales of vehicle 1 keep the old price; new ones get the new one.
     expect(
       await warehouse.query(
@@ -98,9 +123,11 @@ describe('the NovaDrive project (sql-models) on DuckDB', () => {
       { valor_sugerido: '59990.00', valid_from: '2024-06-01 00:00:00', valid_to: null },
     ]);
     // Sales of vehicle 2 older than its history (it starts 2024-04-15) take the earliest known price.
-    expect(await warehouse.query("select distinct valor_sugerido_na_venda as preco from analytics_facts.fct_vendas where veiculo_id = 2 and data_venda < '2024-04-15'")).toEqual([
-      { preco: '89990.00' },
-    ]);
+    expect(
+      await warehouse.query(
+        "select distinct valor_sugerido_na_venda as preco from analytics_facts.fct_vendas where veiculo_id = 2 and data_venda < '2024-04-15'",
+      ),
+    ).toEqual([{ preco: '89990.00' }]);
 
     // Determinism: rebuilding everything from the same data gives the same fact table.
     const before = await warehouse.query('select * from analytics_facts.fct_vendas order by venda_id');
@@ -120,18 +147,34 @@ describe('the NovaDrive project (sql-models) on DuckDB', () => {
     const test = failing[0];
     expect(test?.failures).toBe(1);
     expect(test?.samples).toEqual([
-      { venda_id: 999, veiculo_id: 4, data_venda: '2024-04-10 10:00:00.000000', valor_venda: '69995.00', preco_de_tabela: '139990.00' },
+      {
+        venda_id: 999,
+        veiculo_id: 4,
+        data_venda: '2024-04-10 10:00:00.000000',
+        valor_venda: '69995.00',
+        preco_de_tabela: '139990.00',
+      },
     ]);
     expect(test?.storedIn).toEqual({ schema: 'analytics_audit', name: 'assert_venda_dentro_do_preco_de_tabela' });
-    expect(test?.message).toContain('compiled SQL: target/compiled/novadrive/tests/assert_venda_dentro_do_preco_de_tabela.sql');
+    expect(test?.message).toContain(
+      'compiled SQL: target/compiled/novadrive/tests/assert_venda_dentro_do_preco_de_tabela.sql',
+    );
   });
 
   it('reports a sale whose customer is missing instead of dropping it', async () => {
-    await warehouse.execute("insert into raw.vendas values (1000, 4, 2, 3, 777, 139990.00, '2024-04-10 11:00', '2024-04-10 11:00', null, timestamptz '2024-05-01 00:00:00+00')");
+    await warehouse.execute(
+      "insert into raw.vendas values (1000, 4, 2, 3, 777, 139990.00, '2024-04-10 11:00', '2024-04-10 11:00', null, timestamptz '2024-05-01 00:00:00+00')",
+    );
     const result = await build();
-    expect(await warehouse.query('select count(*) as n from analytics_facts.fct_vendas where venda_id = 1000')).toEqual([{ n: 1 }]);
+    expect(await warehouse.query('select count(*) as n from analytics_facts.fct_vendas where venda_id = 1000')).toEqual(
+      [{ n: 1 }],
+    );
     const relationships = result.results.find((r) => r.name === 'relationships_fct_vendas_cliente_id');
-    expect(relationships).toMatchObject({ status: 'fail', failures: 1, samples: [expect.objectContaining({ venda_id: 1000, cliente_id: 777 })] });
+    expect(relationships).toMatchObject({
+      status: 'fail',
+      failures: 1,
+      samples: [expect.objectContaining({ venda_id: 1000, cliente_id: 777 })],
+    });
     // An error-severity test on fct_vendas stops what is built from it.
     expect(result.results.find((r) => r.name === 'vendas_por_mes')?.status).toBe('skipped');
   });

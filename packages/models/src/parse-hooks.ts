@@ -34,7 +34,7 @@ export function lookupVariable(
   name: string,
   fallback: { readonly value: unknown } | undefined,
 ): { value: unknown } | undefined {
-  if (Object.prototype.hasOwnProperty.call(vars, name)) return { value: vars[name] };
+  if (Object.hasOwn(vars, name)) return { value: vars[name] };
   return fallback;
 }
 
@@ -62,7 +62,8 @@ function stringArgument(fn: string, args: CallArguments, index: number): string 
 /** `config(...)` arguments as one object: keywords, or a single mapping passed positionally. */
 export function configArguments(args: CallArguments): Record<string, unknown> {
   const first = args.positional[0];
-  const positional = typeof first === 'object' && first !== null && !Array.isArray(first) ? (first as Record<string, unknown>) : {};
+  const positional =
+    typeof first === 'object' && first !== null && !Array.isArray(first) ? (first as Record<string, unknown>) : {};
   return { ...positional, ...args.keywords };
 }
 
@@ -122,7 +123,12 @@ export function createParseHooks(options: {
     isIncremental: () => false,
     thisRelation: placeholder(options.nodeName),
     target: { name: '', type: '', schema: '', profile_name: '', threads: 1 },
-    model: { name: options.nodeName, unique_id: options.nodeId, original_file_path: options.file, config: record.config },
+    model: {
+      name: options.nodeName,
+      unique_id: options.nodeId,
+      original_file_path: options.file,
+      config: record.config,
+    },
     dialect: parseDialect,
     runStartedAt: '',
   };

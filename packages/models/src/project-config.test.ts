@@ -4,7 +4,10 @@ import { modelsProjectConfigSchema } from './project-config.js';
 
 describe('modelsProjectConfigSchema', () => {
   // How the pipeline composes the full sluice.yml schema: its own keys, then ours, strict.
-  const full = z.object({ source: z.object({ url: z.string() }) }).extend(modelsProjectConfigSchema.shape).strict();
+  const full = z
+    .object({ source: z.object({ url: z.string() }) })
+    .extend(modelsProjectConfigSchema.shape)
+    .strict();
 
   it('accepts the models sections of a sluice.yml', () => {
     const parsed = full.parse({
@@ -28,7 +31,9 @@ describe('modelsProjectConfigSchema', () => {
     });
     expect(result.success).toBe(false);
     const messages = result.error?.issues.map((i) => i.message).join('\n') ?? '';
-    expect(messages).toContain(`"+materialzed" is not a model config key (in models.stage). Did you mean '+materialized'?`);
+    expect(messages).toContain(
+      `"+materialzed" is not a model config key (in models.stage). Did you mean '+materialized'?`,
+    );
     expect(messages).toContain('"+materialized" in models.marts');
     expect(messages).toContain('"+severity" in data_tests');
     expect(result.error?.issues.map((i) => i.path)).toEqual([

@@ -40,10 +40,19 @@ export function readFolderConfigTree(
   const layers: FolderConfigLayer[] = [];
   const folders: FolderReference[] = [];
   const issues: ProjectIssue[] = [];
-  const walk = (node: Record<string, unknown>, folder: string, yamlPath: readonly (string | number)[], root: boolean): void => {
+  const walk = (
+    node: Record<string, unknown>,
+    folder: string,
+    yamlPath: readonly (string | number)[],
+    root: boolean,
+  ): void => {
     const own: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(node)) {
-      if (key.startsWith('+') || (isConfigKey(kind, key) && !isPlainObject(value)) || (key === 'meta' && isPlainObject(value))) {
+      if (
+        key.startsWith('+') ||
+        (isConfigKey(kind, key) && !isPlainObject(value)) ||
+        (key === 'meta' && isPlainObject(value))
+      ) {
         own[key] = value;
       } else if (root && key === options.projectName && isPlainObject(value)) {
         walk(value, folder, [...yamlPath, key], false);
@@ -83,7 +92,8 @@ function folderTreeSchema(kind: ConfigKind, key: string) {
   return z.record(z.string(), z.unknown()).superRefine((tree, ctx) => {
     const { issues } = readFolderConfigTree(kind, tree, { file: '', yamlPath: [key], lineOf: () => undefined });
     for (const issue of issues) {
-      if (issue.severity === 'error') ctx.addIssue({ code: 'custom', message: issue.message, path: [...(issue.keyPath ?? [key]).slice(1)] });
+      if (issue.severity === 'error')
+        ctx.addIssue({ code: 'custom', message: issue.message, path: [...(issue.keyPath ?? [key]).slice(1)] });
     }
   });
 }

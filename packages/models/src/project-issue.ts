@@ -56,8 +56,7 @@ export interface ProjectIssue {
  * One line for people: `models/facts/fct_vendas.sql:12: ref('stg_venda') names no model; did you mean 'stg_vendas'?`
  */
 export function formatIssue(issue: ProjectIssue): string {
-  const where =
-    issue.file === undefined ? '' : `${issue.file}${issue.line === undefined ? '' : `:${issue.line}`}: `;
+  const where = issue.file === undefined ? '' : `${issue.file}${issue.line === undefined ? '' : `:${issue.line}`}: `;
   return `${where}${issue.message}`;
 }
 

@@ -106,6 +106,7 @@ export interface Project {
 /** Nodes of one kind, in the project's order. */
 export function nodesOfKind<K extends NodeKind>(project: Project, kind: K): Extract<ProjectNode, { kind: K }>[] {
   const out: Extract<ProjectNode, { kind: K }>[] = [];
-  for (const node of project.nodes.values()) if (node.kind === kind) out.push(node as Extract<ProjectNode, { kind: K }>);
+  for (const node of project.nodes.values())
+    if (node.kind === kind) out.push(node as Extract<ProjectNode, { kind: K }>);
   return out;
 }

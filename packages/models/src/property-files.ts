@@ -38,7 +38,9 @@ export interface SourceDeclaration {
 
 /** A generic test as declared under a model, snapshot, source table or column. */
 export interface TestDeclaration {
-  readonly target: { readonly kind: 'model' | 'snapshot'; readonly name: string } | { readonly kind: 'source'; readonly source: string; readonly table: string };
+  readonly target:
+    | { readonly kind: 'model' | 'snapshot'; readonly name: string }
+    | { readonly kind: 'source'; readonly source: string; readonly table: string };
   readonly columnName?: string;
   readonly quoteColumn?: boolean;
   /** As written, e.g. `not_null` or `dbt_utils.expression_is_true`. */
@@ -66,14 +68,42 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 const TOP_LEVEL = ['version', 'models', 'sources', 'snapshots', 'macros'];
-const TOP_LEVEL_UNSUPPORTED = ['seeds', 'exposures', 'metrics', 'semantic_models', 'saved_queries', 'analyses', 'unit_tests', 'groups'];
+const TOP_LEVEL_UNSUPPORTED = [
+  'seeds',
+  'exposures',
+  'metrics',
+  'semantic_models',
+  'saved_queries',
+  'analyses',
+  'unit_tests',
+  'groups',
+];
 const MODEL_KEYS = ['name', 'description', 'config', 'columns', 'tests', 'data_tests', 'docs', 'meta', 'tags'];
-const MODEL_UNSUPPORTED = ['constraints', 'access', 'group', 'versions', 'latest_version', 'deprecation_date', 'time_spine'];
+const MODEL_UNSUPPORTED = [
+  'constraints',
+  'access',
+  'group',
+  'versions',
+  'latest_version',
+  'deprecation_date',
+  'time_spine',
+];
 const COLUMN_KEYS = ['name', 'description', 'data_type', 'quote', 'tests', 'data_tests', 'meta', 'tags'];
 const COLUMN_UNSUPPORTED = ['constraints', 'granularity', 'policy_tags'];
 const SOURCE_KEYS = ['name', 'description', 'schema', 'loader', 'meta', 'tags', 'config', 'tables', 'loaded_at_field'];
 const SOURCE_UNSUPPORTED = ['freshness', 'quoting', 'overrides'];
-const TABLE_KEYS = ['name', 'description', 'identifier', 'columns', 'tests', 'data_tests', 'meta', 'tags', 'config', 'loaded_at_field'];
+const TABLE_KEYS = [
+  'name',
+  'description',
+  'identifier',
+  'columns',
+  'tests',
+  'data_tests',
+  'meta',
+  'tags',
+  'config',
+  'loaded_at_field',
+];
 const TABLE_UNSUPPORTED = ['freshness', 'quoting', 'external'];
 
 /**
@@ -110,7 +140,13 @@ export function readPropertyFile(source: YamlSource): PropertyFileContent {
     for (const key of Object.keys(value)) {
       if (allowed.includes(key)) continue;
       if (unsupported.includes(key)) {
-        issue('UNSUPPORTED', 'warning', `"${key}" (in ${what}) is not supported yet; it is ignored.`, [...path, key], true);
+        issue(
+          'UNSUPPORTED',
+          'warning',
+          `"${key}" (in ${what}) is not supported yet; it is ignored.`,
+          [...path, key],
+          true,
+        );
         continue;
       }
       const suggestions = closestNames(key, allowed);
@@ -152,26 +188,21 @@ export function readPropertyFile(source: YamlSource): PropertyFileContent {
   }
   checkKeys(value, [], TOP_LEVEL, TOP_LEVEL_UNSUPPORTED, 'a property file');
 
-  const readColumns = (
-    raw: unknown,
-    path: YamlPath,
-    owner: string,
-    target: TestDeclaration['target'],
-  ): ColumnDoc[] => {
+  const readColumns = (raw: unknown, path: YamlPath, owner: string, target: TestDeclaration['target']): ColumnDoc[] => {
     const columns: ColumnDoc[] = [];
     list(raw, path, `columns of ${owner}`).forEach((entry, i) => {
       const at = [...path, i];
-      if (!isObject(entry) || typeof entry['name'] !== 'string') {
+      if (!isObject(entry) || typeof entry.name !== 'string') {
         issue('INVALID_VALUE', 'error', `each column of ${owner} needs a "name".`, at);
         return;
       }
-      const name = entry['name'];
+      const name = entry.name;
       checkKeys(entry, at, COLUMN_KEYS, COLUMN_UNSUPPORTED, `column ${name} of ${owner}`);
-      const dataType = entry['data_type'];
-      const quote = entry['quote'] === true;
+      const dataType = entry.data_type;
+      const quote = entry.quote === true;
       columns.push({
         name,
-        description: text(entry['description'], [...at, 'description'], 'description'),
+        description: text(entry.description, [...at, 'description'], 'description'),
         ...(typeof dataType === 'string' ? { dataType } : {}),
         ...(quote ? { quote } : {}),
       });
@@ -216,25 +247,38 @@ export function readPropertyFile(source: YamlSource): PropertyFileContent {
     const singular = kind === 'models' ? 'model' : 'snapshot';
     list(value[kind], [kind], kind).forEach((entry, i) => {
       const at = [kind, i];
-      if (!isObject(entry) || typeof entry['name'] !== 'string') {
+      if (!isObject(entry) || typeof entry.name !== 'string') {
         issue('INVALID_VALUE', 'error', `each entry of ${kind} needs a "name".`, at);
         return;
       }
-      const name = entry['name'];
+      const name = entry.name;
       if (kind === 'snapshots' && 'relation' in entry) {
-        issue('UNSUPPORTED', 'error', `snapshot ${name}: snapshots defined in YAML (relation:) are not supported yet; write snapshots/${name}.sql with {% snapshot ${name} %}.`, [...at, 'relation'], true);
+        issue(
+          'UNSUPPORTED',
+          'error',
+          `snapshot ${name}: snapshots defined in YAML (relation:) are not supported yet; write snapshots/${name}.sql with {% snapshot ${name} %}.`,
+          [...at, 'relation'],
+          true,
+        );
       }
-      checkKeys(entry, at, kind === 'snapshots' ? [...MODEL_KEYS, 'relation'] : MODEL_KEYS, MODEL_UNSUPPORTED, `${singular} ${name}`);
-      const config = entry['config'];
-      if (config !== undefined && !isObject(config)) issue('INVALID_VALUE', 'error', `config of ${singular} ${name} must be a mapping.`, [...at, 'config']);
+      checkKeys(
+        entry,
+        at,
+        kind === 'snapshots' ? [...MODEL_KEYS, 'relation'] : MODEL_KEYS,
+        MODEL_UNSUPPORTED,
+        `${singular} ${name}`,
+      );
+      const config = entry.config;
+      if (config !== undefined && !isObject(config))
+        issue('INVALID_VALUE', 'error', `config of ${singular} ${name} must be a mapping.`, [...at, 'config']);
       const target = { kind: singular, name } as const;
       const props: NodeProperties = {
         name,
         place: { source, path: at },
-        description: text(entry['description'], [...at, 'description'], 'description'),
+        description: text(entry.description, [...at, 'description'], 'description'),
         config: isObject(config) ? config : {},
-        tags: stringList(entry['tags'], [...at, 'tags'], 'tags'),
-        columns: readColumns(entry['columns'], [...at, 'columns'], `${singular} ${name}`, target),
+        tags: stringList(entry.tags, [...at, 'tags'], 'tags'),
+        columns: readColumns(entry.columns, [...at, 'columns'], `${singular} ${name}`, target),
       };
       readTests(entry, at, `${singular} ${name}`, target);
       (kind === 'models' ? out.models : out.snapshots).push(props);
@@ -243,38 +287,44 @@ export function readPropertyFile(source: YamlSource): PropertyFileContent {
   readNodes('models');
   readNodes('snapshots');
 
-  list(value['sources'], ['sources'], 'sources').forEach((entry, i) => {
+  list(value.sources, ['sources'], 'sources').forEach((entry, i) => {
     const at = ['sources', i];
-    if (!isObject(entry) || typeof entry['name'] !== 'string') {
+    if (!isObject(entry) || typeof entry.name !== 'string') {
       issue('INVALID_VALUE', 'error', 'each source needs a "name".', at);
       return;
     }
-    const sourceName = entry['name'];
+    const sourceName = entry.name;
     if ('database' in entry) {
-      issue('UNSUPPORTED', 'error', `source ${sourceName}: "database" is not supported yet; sources are read from the target's database.`, [...at, 'database'], true);
+      issue(
+        'UNSUPPORTED',
+        'error',
+        `source ${sourceName}: "database" is not supported yet; sources are read from the target's database.`,
+        [...at, 'database'],
+        true,
+      );
     }
     checkKeys(entry, at, [...SOURCE_KEYS, 'database'], SOURCE_UNSUPPORTED, `source ${sourceName}`);
-    const schema = text(entry['schema'], [...at, 'schema'], 'schema') || sourceName;
-    const sourceTags = stringList(entry['tags'], [...at, 'tags'], 'tags');
-    const sourceLoadedAt = typeof entry['loaded_at_field'] === 'string' ? entry['loaded_at_field'] : undefined;
-    list(entry['tables'], [...at, 'tables'], `tables of source ${sourceName}`).forEach((table, j) => {
+    const schema = text(entry.schema, [...at, 'schema'], 'schema') || sourceName;
+    const sourceTags = stringList(entry.tags, [...at, 'tags'], 'tags');
+    const sourceLoadedAt = typeof entry.loaded_at_field === 'string' ? entry.loaded_at_field : undefined;
+    list(entry.tables, [...at, 'tables'], `tables of source ${sourceName}`).forEach((table, j) => {
       const tat = [...at, 'tables', j];
-      if (!isObject(table) || typeof table['name'] !== 'string') {
+      if (!isObject(table) || typeof table.name !== 'string') {
         issue('INVALID_VALUE', 'error', `each table of source ${sourceName} needs a "name".`, tat);
         return;
       }
-      const tableName = table['name'];
+      const tableName = table.name;
       checkKeys(table, tat, TABLE_KEYS, TABLE_UNSUPPORTED, `source table ${sourceName}.${tableName}`);
       const target = { kind: 'source', source: sourceName, table: tableName } as const;
-      const loadedAtField = typeof table['loaded_at_field'] === 'string' ? table['loaded_at_field'] : sourceLoadedAt;
+      const loadedAtField = typeof table.loaded_at_field === 'string' ? table.loaded_at_field : sourceLoadedAt;
       out.sources.push({
         sourceName,
         tableName,
         schema,
-        identifier: text(table['identifier'], [...tat, 'identifier'], 'identifier') || tableName,
-        description: text(table['description'], [...tat, 'description'], 'description'),
-        tags: [...new Set([...sourceTags, ...stringList(table['tags'], [...tat, 'tags'], 'tags')])],
-        columns: readColumns(table['columns'], [...tat, 'columns'], `source ${sourceName}.${tableName}`, target),
+        identifier: text(table.identifier, [...tat, 'identifier'], 'identifier') || tableName,
+        description: text(table.description, [...tat, 'description'], 'description'),
+        tags: [...new Set([...sourceTags, ...stringList(table.tags, [...tat, 'tags'], 'tags')])],
+        columns: readColumns(table.columns, [...tat, 'columns'], `source ${sourceName}.${tableName}`, target),
         ...(loadedAtField === undefined ? {} : { loadedAtField }),
         place: { source, path: tat },
       });
@@ -315,7 +365,7 @@ function parseTestEntry(
   const configPaths: Record<string, YamlPath> = {};
   let name: string | undefined;
   let columnName: string | undefined;
-  const explicitArguments = isObject(body['arguments']) ? body['arguments'] : undefined;
+  const explicitArguments = isObject(body.arguments) ? body.arguments : undefined;
   if (explicitArguments) Object.assign(args, explicitArguments);
   for (const [key, value] of Object.entries(body)) {
     if (key === 'arguments' && explicitArguments) continue;

@@ -44,25 +44,45 @@ describe('runProject: the shop fixture in build mode', () => {
     expect(result.counts).toEqual({ success: 6, error: 1, skipped: 2, cancelled: 0, pass: 8, warn: 3, fail: 1 });
 
     // The deliberately broken model fails with the warehouse's reason and where to look; its child is skipped.
-    expect(r['broken_model']).toMatchObject({ status: 'error', errorCode: 'WAREHOUSE_STATEMENT_FAILED', compiledPath: 'compiled/shop/models/marts/broken_model.sql' });
-    expect(r['broken_model']?.message).toContain('no_such_column');
-    expect(r['broken_model']?.message).toContain('models/marts/broken_model.sql');
-    expect(r['after_broken']).toMatchObject({ status: 'skipped', message: 'skipped: model broken_model failed' });
+    expect(r.broken_model).toMatchObject({
+      status: 'error',
+      errorCode: 'WAREHOUSE_STATEMENT_FAILED',
+      compiledPath: 'compiled/shop/models/marts/broken_model.sql',
+    });
+    expect(r.broken_model?.message).toContain('no_such_column');
+    expect(r.broken_model?.message).toContain('models/marts/broken_model.sql');
+    expect(r.after_broken).toMatchObject({ status: 'skipped', message: 'skipped: model broken_model failed' });
 
     // An error-severity test that fails skips the models downstream of the model it tests.
-    expect(r['order_amounts_not_negative']).toMatchObject({ status: 'fail', failures: 1, severity: 'error', samples: [{ order_id: 11, amount: '-5.00' }] });
-    expect(r['order_amounts_not_negative']?.message).toContain('compiled SQL: target/compiled/shop/models/marts/schema.yml/order_amounts_not_negative.sql');
-    expect(r['order_amount_report']).toMatchObject({ status: 'skipped', message: 'skipped: test order_amounts_not_negative failed' });
+    expect(r.order_amounts_not_negative).toMatchObject({
+      status: 'fail',
+      failures: 1,
+      severity: 'error',
+      samples: [{ order_id: 11, amount: '-5.00' }],
+    });
+    expect(r.order_amounts_not_negative?.message).toContain(
+      'compiled SQL: target/compiled/shop/models/marts/schema.yml/order_amounts_not_negative.sql',
+    );
+    expect(r.order_amount_report).toMatchObject({
+      status: 'skipped',
+      message: 'skipped: test order_amounts_not_negative failed',
+    });
 
     // Warnings: severity warn, and a warn_if threshold below error_if; failing rows stored in the audit schema.
-    expect(r['accepted_values_stg_orders_status']).toMatchObject({ status: 'warn', failures: 1, samples: [{ value_field: 'refunded', n_records: 1 }] });
-    expect(r['is_positive_fct_orders_amount']).toMatchObject({ status: 'warn', failures: 1 });
-    expect(r['relationships_fct_orders_customer_id']).toMatchObject({
+    expect(r.accepted_values_stg_orders_status).toMatchObject({
+      status: 'warn',
+      failures: 1,
+      samples: [{ value_field: 'refunded', n_records: 1 }],
+    });
+    expect(r.is_positive_fct_orders_amount).toMatchObject({ status: 'warn', failures: 1 });
+    expect(r.relationships_fct_orders_customer_id).toMatchObject({
       status: 'warn',
       failures: 1,
       storedIn: { schema: 'main_audit', name: 'relationships_fct_orders_customer_id' },
     });
-    expect(await count('select count(*) from main_audit.relationships_fct_orders_customer_id where order_id = 12')).toBe(1);
+    expect(
+      await count('select count(*) from main_audit.relationships_fct_orders_customer_id where order_id = 12'),
+    ).toBe(1);
 
     // What succeeded is there.
     expect(await count('select count(*) from main_marts.dim_customers')).toBe(2);
@@ -70,8 +90,12 @@ describe('runProject: the shop fixture in build mode', () => {
       { customer_name: 'Ana Maria' },
       { customer_name: 'João Silva' },
     ]);
-    expect(r['dim_customers']).toMatchObject({ status: 'success', materialized: 'table', relation: { schema: 'main_marts', name: 'dim_customers' } });
-    expect(r['orders_snapshot']).toMatchObject({ status: 'success', rowsAffected: 3 });
+    expect(r.dim_customers).toMatchObject({
+      status: 'success',
+      materialized: 'table',
+      relation: { schema: 'main_marts', name: 'dim_customers' },
+    });
+    expect(r.orders_snapshot).toMatchObject({ status: 'success', rowsAffected: 3 });
 
     // Tests ran right after their model: each test started after its model finished.
     const finishedAt = (name: string) => events.findIndex((e) => e.type === 'node-finish' && e.result.name === name);
@@ -96,7 +120,9 @@ describe('runProject: the shop fixture in build mode', () => {
     ]);
     expect(catalog['model.shop.after_broken']).toBeUndefined();
     const files = await writeArtifacts(out, { project, run: result, target, catalog });
-    expect(files.map((f) => path.relative(out, f))).toEqual(expect.arrayContaining(['manifest.json', 'run_results.json', 'docs/index.html']));
+    expect(files.map((f) => path.relative(out, f))).toEqual(
+      expect.arrayContaining(['manifest.json', 'run_results.json', 'docs/index.html']),
+    );
 
     const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8'));
     expect(manifest.nodes['model.shop.dim_customers']).toMatchObject({
@@ -109,7 +135,11 @@ describe('runProject: the shop fixture in build mode', () => {
 
     const runResults = JSON.parse(await readFile(path.join(out, 'run_results.json'), 'utf8'));
     const failing = runResults.results.find((x: { name: string }) => x.name === 'order_amounts_not_negative');
-    expect(failing).toMatchObject({ status: 'fail', failures: 1, compiled_path: 'compiled/shop/models/marts/schema.yml/order_amounts_not_negative.sql' });
+    expect(failing).toMatchObject({
+      status: 'fail',
+      failures: 1,
+      compiled_path: 'compiled/shop/models/marts/schema.yml/order_amounts_not_negative.sql',
+    });
     expect(await readFile(path.join(out, failing.compiled_path), 'utf8')).toContain('where not (amount >= 0)');
 
     const html = await readFile(path.join(out, 'docs/index.html'), 'utf8');
@@ -126,7 +156,7 @@ describe('runProject: the shop fixture in build mode', () => {
     const { project } = await loadProject(fixture('shop'));
     const run = await runProject(project, warehouse, { target, runTests: 'none' });
     expect(run.results.every((r) => r.kind !== 'test')).toBe(true);
-    expect(byName(run)['order_amount_report']?.status).toBe('success');
+    expect(byName(run).order_amount_report?.status).toBe('success');
     const test = await runProject(project, warehouse, { target, runTests: 'only', select: ['fct_orders'] });
     expect(test.results.map((r) => [r.name, r.status])).toEqual([
       ['unique_fct_orders_order_id', 'pass'],
@@ -144,7 +174,10 @@ describe('runProject: the shop fixture in build mode', () => {
     const { project } = await loadProject(dir.path, { env: { SLUICE_TEST_TOKEN: 'tok-3f9a-secret' } });
     const events: string[] = [];
     const result = await runProject(project, warehouse, { target, onEvent: (e) => events.push(JSON.stringify(e)) });
-    expect(result.results[0]).toMatchObject({ status: 'error', compiledSql: "select '*****' as token from no_such_table" });
+    expect(result.results[0]).toMatchObject({
+      status: 'error',
+      compiledSql: "select '*****' as token from no_such_table",
+    });
     expect(result.results[0]?.message).toContain('no_such_table');
     expect(JSON.stringify(result)).not.toContain('tok-3f9a');
     expect(events.join('\n')).not.toContain('tok-3f9a');
@@ -160,7 +193,9 @@ describe('runProject: scheduling', () => {
   it('runs at most `threads` nodes at once', async () => {
     const files: Record<string, string> = { 'sluice.yml': 'name: wide\n' };
     for (let i = 0; i < 8; i++) files[`models/m${i}.sql`] = `select ${i} as x, count(*) as n from range(20000)`;
-    files['models/last.sql'] = Array.from({ length: 8 }, (_, i) => `select * from {{ ref('m${i}') }}`).join('\nunion all\n');
+    files['models/last.sql'] = Array.from({ length: 8 }, (_, i) => `select * from {{ ref('m${i}') }}`).join(
+      '\nunion all\n',
+    );
     await writeProject(dir.path, files);
     const { project } = await loadProject(dir.path);
     for (const threads of [1, 3]) {
@@ -176,7 +211,7 @@ describe('runProject: scheduling', () => {
       });
       expect(result.status).toBe('success');
       expect(peak).toBe(threads);
-      expect(byName(result)['last']?.status).toBe('success');
+      expect(byName(result).last?.status).toBe('success');
     }
   });
 
@@ -185,7 +220,8 @@ describe('runProject: scheduling', () => {
       'sluice.yml': 'name: slow\n',
       'models/quick.sql': 'select 1 as x',
       // Minutes of work: only cancelling ends it.
-      'models/endless.sql': "{{ config(materialized='table') }}\nselect count(*) as n from range(1000000000000) as t where t.range % 7 = 3",
+      'models/endless.sql':
+        "{{ config(materialized='table') }}\nselect count(*) as n from range(1000000000000) as t where t.range % 7 = 3",
       'models/after_endless.sql': "select * from {{ ref('endless') }}",
     });
     const { project } = await loadProject(dir.path);
@@ -200,8 +236,14 @@ describe('runProject: scheduling', () => {
     });
     const r = byName(result);
     expect(result.status).toBe('cancelled');
-    expect(r['endless']).toMatchObject({ status: 'cancelled', message: 'cancelled: the run was cancelled while this node ran' });
-    expect(r['after_endless']).toMatchObject({ status: 'cancelled', message: 'cancelled: not started, the run was cancelled' });
-    expect(r['quick']?.status).toBe('success');
+    expect(r.endless).toMatchObject({
+      status: 'cancelled',
+      message: 'cancelled: the run was cancelled while this node ran',
+    });
+    expect(r.after_endless).toMatchObject({
+      status: 'cancelled',
+      message: 'cancelled: not started, the run was cancelled',
+    });
+    expect(r.quick?.status).toBe('success');
   });
 });

@@ -51,7 +51,13 @@ export interface RunResult {
   readonly results: readonly NodeResult[];
   readonly counts: Readonly<Record<NodeStatus, number>>;
   /** The options that shaped the run, for run_results.json. */
-  readonly args: { readonly select: readonly string[]; readonly exclude: readonly string[]; readonly threads: number; readonly fullRefresh: boolean; readonly runTests: RunTestsMode };
+  readonly args: {
+    readonly select: readonly string[];
+    readonly exclude: readonly string[];
+    readonly threads: number;
+    readonly fullRefresh: boolean;
+    readonly runTests: RunTestsMode;
+  };
   readonly target: TargetConfig;
 }
 
@@ -61,7 +67,12 @@ export type RunTestsMode = 'after-each-model' | 'none' | 'only';
 /** Progress, as it happens. `node-start` is sent before a node's first statement. */
 export type RunEvent =
   | { readonly type: 'run-start'; readonly nodes: readonly string[]; readonly threads: number }
-  | { readonly type: 'node-start'; readonly id: string; readonly name: string; readonly kind: 'model' | 'snapshot' | 'test' }
+  | {
+      readonly type: 'node-start';
+      readonly id: string;
+      readonly name: string;
+      readonly kind: 'model' | 'snapshot' | 'test';
+    }
   | { readonly type: 'node-finish'; readonly result: NodeResult }
   | { readonly type: 'run-finish'; readonly result: RunResult };
 
@@ -98,7 +109,8 @@ const UPSTREAM_WORDING: Record<NodeStatus, string> = {
 };
 
 function errorMessage(error: unknown): { message: string; code?: string } {
-  if (error instanceof ModelsError || error instanceof WarehouseError) return { message: error.message, code: error.code };
+  if (error instanceof ModelsError || error instanceof WarehouseError)
+    return { message: error.message, code: error.code };
   if (error instanceof Error) return { message: error.message };
   return { message: String(error) };
 }
@@ -167,7 +179,11 @@ export async function runProject(project: Project, warehouse: Warehouse, options
   for (const node of runnable) deps.set(node.id, new Set(nearestRunnable(node.id)));
   if (mode === 'after-each-model') gateChildrenOnTests(project, runnable, deps);
 
-  const compiler = new ProjectCompiler(project, { target: options.target, dialect: warehouse.dialect, runStartedAt: started });
+  const compiler = new ProjectCompiler(project, {
+    target: options.target,
+    dialect: warehouse.dialect,
+    runStartedAt: started,
+  });
   const schemas = new Map<string, Promise<void>>();
   const ensureSchema = (schema: string): Promise<void> => {
     let pending = schemas.get(schema);
@@ -212,7 +228,8 @@ export async function runProject(project: Project, warehouse: Warehouse, options
       return compiled;
     };
     const elapsed = (): number => Math.round((performance.now() - t0) * 1000) / 1000;
-    const withSql = (): { compiledSql?: string } => (compiled === undefined ? {} : { compiledSql: redact(compiled.sql) });
+    const withSql = (): { compiledSql?: string } =>
+      compiled === undefined ? {} : { compiledSql: redact(compiled.sql) };
     try {
       if (node.kind === 'test') {
         const test = compile(false);
@@ -230,9 +247,16 @@ export async function runProject(project: Project, warehouse: Warehouse, options
             ...(node.config.limit === undefined ? {} : { limit: node.config.limit }),
             ...(storeFailures && test.relation ? { storeFailuresIn: test.relation } : {}),
           },
-          { ...(signal === undefined ? {} : { signal }), sampleSize: options.sampleSize ?? 5, tag: statementTag(options, node.id) },
+          {
+            ...(signal === undefined ? {} : { signal }),
+            sampleSize: options.sampleSize ?? 5,
+            tag: statementTag(options, node.id),
+          },
         );
-        const status: NodeStatus = outcome.status === 'cancelled' || (outcome.status === 'error' && signal?.aborted) ? 'cancelled' : outcome.status;
+        const status: NodeStatus =
+          outcome.status === 'cancelled' || (outcome.status === 'error' && signal?.aborted)
+            ? 'cancelled'
+            : outcome.status;
         const where = status === 'pass' ? '' : ` — compiled SQL: target/${base.compiledPath}`;
         return {
           ...base,
@@ -256,7 +280,8 @@ export async function runProject(project: Project, warehouse: Warehouse, options
         ...(signal === undefined ? {} : { signal }),
         ...(options.tagPrefix === undefined ? {} : { tagPrefix: options.tagPrefix }),
       };
-      const outcome: MaterializeOutcome = node.kind === 'model' ? await materializeModel(ctx, node) : await materializeSnapshot(ctx, node);
+      const outcome: MaterializeOutcome =
+        node.kind === 'model' ? await materializeModel(ctx, node) : await materializeSnapshot(ctx, node);
       return {
         ...base,
         status: 'success',
@@ -280,7 +305,11 @@ export async function runProject(project: Project, warehouse: Warehouse, options
             : `${label} ${node.name} (${node.file}) failed: ${message}${compiled === undefined ? '' : ` — compiled SQL: target/${base.compiledPath}`}`,
         ),
         elapsedMs: elapsed(),
-        ...(node.kind === 'model' ? { materialized: node.materialized } : node.kind === 'snapshot' ? { materialized: 'snapshot' } : {}),
+        ...(node.kind === 'model'
+          ? { materialized: node.materialized }
+          : node.kind === 'snapshot'
+            ? { materialized: 'snapshot' }
+            : {}),
         ...(code === undefined ? {} : { errorCode: cancelled ? 'CANCELLED' : code }),
         ...withSql(),
       };
@@ -352,11 +381,23 @@ export async function runProject(project: Project, warehouse: Warehouse, options
     });
   }
   const ordered = runnable.map((n) => results.get(n.id) as NodeResult);
-  const counts: Record<NodeStatus, number> = { success: 0, error: 0, skipped: 0, cancelled: 0, pass: 0, warn: 0, fail: 0 };
+  const counts: Record<NodeStatus, number> = {
+    success: 0,
+    error: 0,
+    skipped: 0,
+    cancelled: 0,
+    pass: 0,
+    warn: 0,
+    fail: 0,
+  };
   for (const r of ordered) counts[r.status]++;
   const finished = new Date();
   const result: RunResult = {
-    status: signal?.aborted ? 'cancelled' : counts.error + counts.fail + counts.skipped + counts.cancelled > 0 ? 'error' : 'success',
+    status: signal?.aborted
+      ? 'cancelled'
+      : counts.error + counts.fail + counts.skipped + counts.cancelled > 0
+        ? 'error'
+        : 'success',
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
     elapsedMs: Date.now() - startedMs,
@@ -413,4 +454,3 @@ function gateChildrenOnTests(
     }
   }
 }
-

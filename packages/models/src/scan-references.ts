@@ -26,7 +26,8 @@ function jinjaSpans(text: string): string[] {
   const spans: string[] = [];
   const pattern = /\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}/g;
   const withoutComments = text.replace(/\{#[\s\S]*?#\}/g, '');
-  for (let m = pattern.exec(withoutComments); m !== null; m = pattern.exec(withoutComments)) spans.push(m[1] ?? m[2] ?? '');
+  for (let m = pattern.exec(withoutComments); m !== null; m = pattern.exec(withoutComments))
+    spans.push(m[1] ?? m[2] ?? '');
   return spans;
 }
 

@@ -32,7 +32,13 @@ describe('selectNodes', () => {
     expect(names({ select: ['1+order_amounts'] })).toEqual(['fct_orders', 'order_amounts']);
     expect(names({ select: ['fct_orders+'] })).toEqual(['fct_orders', 'order_amounts', 'order_amount_report']);
     expect(names({ select: ['fct_orders+1'] })).toEqual(['fct_orders', 'order_amounts']);
-    expect(names({ select: ['@order_amounts'] })).toEqual(['orders', 'stg_orders', 'fct_orders', 'order_amounts', 'order_amount_report']);
+    expect(names({ select: ['@order_amounts'] })).toEqual([
+      'orders',
+      'stg_orders',
+      'fct_orders',
+      'order_amounts',
+      'order_amount_report',
+    ]);
   });
 
   it('selects by tag, path, source, resource type, config and fqn', () => {
@@ -62,14 +68,9 @@ describe('selectNodes', () => {
   });
 
   it('excludes with the same syntax', () => {
-    expect(names({ select: ['stg_orders+'], exclude: ['broken_model+', 'resource_type:test', 'orders_snapshot'] })).toEqual([
-      'stg_orders',
-      'fct_orders',
-      'int_paid_orders',
-      'order_amounts',
-      'dim_customers',
-      'order_amount_report',
-    ]);
+    expect(
+      names({ select: ['stg_orders+'], exclude: ['broken_model+', 'resource_type:test', 'orders_snapshot'] }),
+    ).toEqual(['stg_orders', 'fct_orders', 'int_paid_orders', 'order_amounts', 'dim_customers', 'order_amount_report']);
   });
 
   it('selects the tests of selected nodes, and leaves out the tests of excluded ones (eager indirect selection)', () => {
@@ -81,7 +82,9 @@ describe('selectNodes', () => {
       'is_positive_fct_orders_amount',
       'relationships_fct_orders_customer_id',
     ]);
-    const excluded = selectNodes(project, { select: ['path:models/marts'], exclude: ['dim_customers'] }).nodes.map((n) => n.name);
+    const excluded = selectNodes(project, { select: ['path:models/marts'], exclude: ['dim_customers'] }).nodes.map(
+      (n) => n.name,
+    );
     expect(excluded).not.toContain('relationships_fct_orders_customer_id');
     expect(excluded).not.toContain('unique_dim_customers_customer_id');
     expect(excluded).toContain('unique_fct_orders_order_id');

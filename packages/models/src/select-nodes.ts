@@ -31,7 +31,10 @@ const METHODS = ['tag', 'path', 'source', 'resource_type', 'config', 'test_type'
 
 function glob(pattern: string): (value: string) => boolean {
   if (!/[*?[]/.test(pattern)) return (value) => value === pattern;
-  const source = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   const re = new RegExp(`^${source}$`);
   return (value) => re.test(value);
 }
@@ -60,7 +63,8 @@ interface ParsedSelector {
 
 function parseSelector(text: string): ParsedSelector | string {
   const match = /^(@)?(?:(\d*)\+)?([^+@]+?)(?:\+(\d*))?$/.exec(text);
-  if (!match) return `"${text}" is not a selector (write name, +name, name+, 2+name, @name, tag:x, path:dir, source:s.t).`;
+  if (!match)
+    return `"${text}" is not a selector (write name, +name, name+, 2+name, @name, tag:x, path:dir, source:s.t).`;
   const [, at, up, body, down] = match;
   if (at !== undefined && (up !== undefined || down !== undefined)) return `"${text}": @ cannot be combined with +.`;
   const colon = (body as string).indexOf(':');
@@ -73,7 +77,8 @@ function parseSelector(text: string): ParsedSelector | string {
     method = 'path';
   }
   const base = method.split('.')[0] as string;
-  if (!METHODS.includes(base)) return `"${method}:" is not a selector method.${didYouMean(closestNames(base, METHODS))}`;
+  if (!METHODS.includes(base))
+    return `"${method}:" is not a selector method.${didYouMean(closestNames(base, METHODS))}`;
   if (value === '') return `"${text}": the selector has no value after "${method}:".`;
   return {
     method,
@@ -102,7 +107,9 @@ function matchMethod(project: Project, selector: ParsedSelector): Set<string> {
         hit = node.file === normalizedPath || node.file.startsWith(`${normalizedPath}/`) || match(node.file);
         break;
       case 'file':
-        hit = match(node.file.split('/').at(-1) as string) || match((node.file.split('/').at(-1) as string).replace(/\.sql$/, ''));
+        hit =
+          match(node.file.split('/').at(-1) as string) ||
+          match((node.file.split('/').at(-1) as string).replace(/\.sql$/, ''));
         break;
       case 'source':
         hit = node.kind === 'source' && (match(node.sourceName) || match(`${node.sourceName}.${node.name}`));
@@ -120,7 +127,9 @@ function matchMethod(project: Project, selector: ParsedSelector): Set<string> {
         const key = method.slice('config.'.length);
         const config = 'config' in node ? (node.config as Record<string, unknown>) : {};
         const actual = config[key];
-        hit = Array.isArray(actual) ? actual.some((v) => match(String(v))) : actual !== undefined && match(String(actual));
+        hit = Array.isArray(actual)
+          ? actual.some((v) => match(String(v)))
+          : actual !== undefined && match(String(actual));
         break;
       }
     }
@@ -166,7 +175,8 @@ function evaluate(project: Project, expressions: readonly string[], issues: Proj
           });
         }
         const selected = expand(project, parsed, seeds);
-        intersection = intersection === undefined ? selected : new Set([...intersection].filter((id) => selected.has(id)));
+        intersection =
+          intersection === undefined ? selected : new Set([...intersection].filter((id) => selected.has(id)));
       }
       for (const id of intersection ?? []) union.add(id);
     }

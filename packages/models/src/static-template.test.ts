@@ -19,23 +19,35 @@ describe('parseStaticTemplate', () => {
     expect(segments).toEqual([
       {
         path: ['config'],
-        call: { positional: [], keywords: { materialized: 'incremental', unique_key: ['a', 'b'], full_refresh: false, tags: null } },
+        call: {
+          positional: [],
+          keywords: { materialized: 'incremental', unique_key: ['a', 'b'], full_refresh: false, tags: null },
+        },
         offset: 0,
         line: 1,
       },
       { path: ['this'], offset: expect.any(Number), line: 1 },
       { path: ['target', 'schema'], offset: expect.any(Number), line: 1 },
-      { path: ['dbt', 'dateadd'], call: { positional: ['day', -1, 'x'], keywords: {} }, offset: expect.any(Number), line: 1 },
+      {
+        path: ['dbt', 'dateadd'],
+        call: { positional: ['day', -1, 'x'], keywords: {} },
+        offset: expect.any(Number),
+        line: 1,
+      },
     ]);
   });
 
   it('records the line of each expression', () => {
     const segments = parseStaticTemplate("select\n  {{ config(\n  materialized='table') }}\nfrom {{ ref('a') }}") ?? [];
-    expect(segments.filter((s) => typeof s !== 'string').map((s) => (typeof s === 'string' ? 0 : s.line))).toEqual([2, 4]);
+    expect(segments.filter((s) => typeof s !== 'string').map((s) => (typeof s === 'string' ? 0 : s.line))).toEqual([
+      2, 4,
+    ]);
   });
 
   it('decodes string escapes as nunjucks does', () => {
-    expect(parseStaticTemplate("{{ f('it\\'s', \"a\\nb\") }}")).toEqual([{ path: ['f'], call: { positional: ["it's", 'a\nb'], keywords: {} }, offset: expect.any(Number), line: 1 }]);
+    expect(parseStaticTemplate("{{ f('it\\'s', \"a\\nb\") }}")).toEqual([
+      { path: ['f'], call: { positional: ["it's", 'a\nb'], keywords: {} }, offset: expect.any(Number), line: 1 },
+    ]);
   });
 
   it('leaves everything else to nunjucks', () => {

@@ -13,7 +13,10 @@ export type StaticLiteral = string | number | boolean | null | StaticLiteral[];
 export interface StaticExpression {
   readonly path: readonly string[];
   /** Absent for a name lookup without a call. */
-  readonly call?: { readonly positional: readonly StaticLiteral[]; readonly keywords: Readonly<Record<string, StaticLiteral>> };
+  readonly call?: {
+    readonly positional: readonly StaticLiteral[];
+    readonly keywords: Readonly<Record<string, StaticLiteral>>;
+  };
   readonly offset: number;
   /** 1-based line of the expression's `{{`. */
   readonly line: number;

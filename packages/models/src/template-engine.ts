@@ -4,7 +4,12 @@ import { callArguments, type CallArguments } from './call-arguments.js';
 import { closestNames } from '@sluice/warehouse';
 import { crossEngineMacros, type TemplateFunction } from './cross-engine-macros.js';
 import { didYouMean } from './project-issue.js';
-import { parseStaticTemplate, type StaticExpression, type StaticLiteral, type StaticSegment } from './static-template.js';
+import {
+  parseStaticTemplate,
+  type StaticExpression,
+  type StaticLiteral,
+  type StaticSegment,
+} from './static-template.js';
 
 /** A relation as templates see it: `{{ this }}` renders the quoted name; `.schema` and `.identifier` are parts. */
 export class RelationValue {
@@ -145,7 +150,7 @@ export class TemplateEngine {
     const fallbackOf = (args: unknown[]): { value: unknown } | undefined => {
       const { positional, keywords } = callArguments(args);
       if (positional.length > 1) return { value: positional[1] };
-      if ('default' in keywords) return { value: keywords['default'] };
+      if ('default' in keywords) return { value: keywords.default };
       return undefined;
     };
     Object.assign(globals, {
@@ -161,8 +166,8 @@ export class TemplateEngine {
     });
     const macros = crossEngineMacros(() => hooks().dialect);
     Object.assign(globals, macros);
-    globals['dbt'] = { ...macros };
-    globals['dbt_utils'] = { ...macros };
+    globals.dbt = { ...macros };
+    globals.dbt_utils = { ...macros };
     for (const [name, read] of [
       ['this', () => hooks().thisRelation],
       ['target', () => hooks().target],
@@ -186,7 +191,7 @@ export class TemplateEngine {
 
   /** Call a project macro (or built-in function) by name from TypeScript, within a render context. */
   callMacro(name: string, hooks: RenderHooks, args: readonly unknown[]): string {
-    const fn = (this.globals)[name];
+    const fn = this.globals[name];
     if (typeof fn !== 'function') throw new TemplateUsageError(`no macro named "${name}".`);
     return this.withHooks(hooks, () => String((fn as TemplateFunction)(...args) ?? ''));
   }
@@ -200,7 +205,12 @@ export class TemplateEngine {
       .replace(/\{%(-?)\s*test\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/g, '{%$1 macro test_$2(')
       .replace(/\{%(-?)\s*endtest\s*(-?)%\}/g, '{%$1 endmacro $2%}');
     if (/\{%-?\s*materialization\b/.test(text)) {
-      throw new TemplateError('custom materializations ({% materialization %}) are not supported.', file, undefined, undefined);
+      throw new TemplateError(
+        'custom materializations ({% materialization %}) are not supported.',
+        file,
+        undefined,
+        undefined,
+      );
     }
     const template = this.compile(text, file);
     if (template.kind !== 'nunjucks') return [];
@@ -208,10 +218,14 @@ export class TemplateEngine {
       let result: Record<string, unknown> = {};
       let failure: unknown;
       try {
-        (template.template as unknown as ExportingTemplate).getExported({}, null, (error: Error | null, value: unknown) => {
-          if (error) failure = error;
-          else result = value as Record<string, unknown>;
-        });
+        (template.template as unknown as ExportingTemplate).getExported(
+          {},
+          null,
+          (error: Error | null, value: unknown) => {
+            if (error) failure = error;
+            else result = value as Record<string, unknown>;
+          },
+        );
       } catch (error) {
         failure = error;
       }
@@ -219,7 +233,7 @@ export class TemplateEngine {
       return result;
     });
     for (const [name, fn] of Object.entries(exported)) {
-      (this.globals)[name] = fn;
+      this.globals[name] = fn;
       this.macroNames.add(name);
     }
     return Object.keys(exported);
@@ -299,7 +313,7 @@ export class TemplateEngine {
   private evaluate(expression: StaticExpression): unknown {
     const globals = this.globals;
     const [head, ...rest] = expression.path;
-    let owner: unknown = undefined;
+    let owner: unknown;
     let value: unknown = globals[head as string];
     for (const key of rest) {
       owner = value;

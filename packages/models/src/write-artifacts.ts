@@ -34,17 +34,38 @@ function manifestNode(project: Project, node: ProjectNode): Record<string, unkno
   };
   switch (node.kind) {
     case 'source':
-      return { ...common, source_name: node.sourceName, schema: node.schema, identifier: node.identifier, columns: node.columns, ...(node.loadedAtField ? { loaded_at_field: node.loadedAtField } : {}) };
+      return {
+        ...common,
+        source_name: node.sourceName,
+        schema: node.schema,
+        identifier: node.identifier,
+        columns: node.columns,
+        ...(node.loadedAtField ? { loaded_at_field: node.loadedAtField } : {}),
+      };
     case 'model':
     case 'snapshot':
-      return { ...common, config: node.config, columns: node.columns, raw_code: node.rawSql, compiled_path: compiledPathOf(project, node) };
+      return {
+        ...common,
+        config: node.config,
+        columns: node.columns,
+        raw_code: node.rawSql,
+        compiled_path: compiledPathOf(project, node),
+      };
     case 'test':
       return {
         ...common,
         config: node.config,
         test_type: node.testType,
         ...(node.testType === 'generic'
-          ? { test_metadata: { name: node.testName, kwargs: node.args, column_name: node.columnName ?? null, builtin: node.builtin }, attached_node: node.attachedTo }
+          ? {
+              test_metadata: {
+                name: node.testName,
+                kwargs: node.args,
+                column_name: node.columnName ?? null,
+                builtin: node.builtin,
+              },
+              attached_node: node.attachedTo,
+            }
           : { raw_code: node.rawSql }),
         compiled_path: compiledPathOf(project, node),
       };
@@ -68,15 +89,18 @@ export async function writeArtifacts(targetDir: string, inputs: ArtifactInputs):
     written.push(file);
   };
   const compiledSql = new Map<string, { path: string; sql: string }>();
-  for (const node of inputs.compiled?.nodes.values() ?? []) compiledSql.set(node.id, { path: node.compiledPath, sql: redactSecrets(project, node.sql) });
+  for (const node of inputs.compiled?.nodes.values() ?? [])
+    compiledSql.set(node.id, { path: node.compiledPath, sql: redactSecrets(project, node.sql) });
   for (const result of inputs.run?.results ?? []) {
-    if (result.compiledSql !== undefined && result.compiledPath !== undefined) compiledSql.set(result.id, { path: result.compiledPath, sql: result.compiledSql });
+    if (result.compiledSql !== undefined && result.compiledPath !== undefined)
+      compiledSql.set(result.id, { path: result.compiledPath, sql: result.compiledSql });
   }
   for (const { path: relative, sql } of compiledSql.values()) await write(relative, `${sql}\n`);
 
   const nodes: Record<string, unknown> = {};
   const sources: Record<string, unknown> = {};
-  for (const node of project.nodes.values()) (node.kind === 'source' ? sources : nodes)[node.id] = manifestNode(project, node);
+  for (const node of project.nodes.values())
+    (node.kind === 'source' ? sources : nodes)[node.id] = manifestNode(project, node);
   const parentMap: Record<string, readonly string[]> = {};
   const childMap: Record<string, readonly string[]> = {};
   for (const [id, list] of project.parents) parentMap[id] = list;
@@ -90,7 +114,9 @@ export async function writeArtifacts(targetDir: string, inputs: ArtifactInputs):
         generated_at: generatedAt,
         project_name: project.name,
         project_file: project.configFile,
-        ...(inputs.target === undefined ? {} : { target: { name: inputs.target.name, type: inputs.target.type, schema: inputs.target.schema } }),
+        ...(inputs.target === undefined
+          ? {}
+          : { target: { name: inputs.target.name, type: inputs.target.type, schema: inputs.target.schema } }),
       },
       nodes,
       sources,
@@ -124,7 +150,12 @@ export async function writeArtifacts(targetDir: string, inputs: ArtifactInputs):
           materialized: r.materialized ?? null,
           compiled_path: r.compiledPath ?? null,
           ...(r.kind === 'test'
-            ? { severity: r.severity ?? null, failures: r.failures ?? null, samples: r.samples ?? [], stored_in: r.storedIn ?? null }
+            ? {
+                severity: r.severity ?? null,
+                failures: r.failures ?? null,
+                samples: r.samples ?? [],
+                stored_in: r.storedIn ?? null,
+              }
             : {}),
           ...(r.errorCode === undefined ? {} : { error_code: r.errorCode }),
         })),

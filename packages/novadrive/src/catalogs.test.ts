@@ -40,6 +40,7 @@ describe('fake people', () => {
     expect(names.filter((n) => n === n.toLowerCase()).length).toBeLessThan(200);
     expect(addresses.some((a) => a !== a.trim())).toBe(true);
     expect(addresses.filter((a) => a !== a.trim()).length).toBeLessThan(200);
-    for (const address of addresses) expect(address.trim()).toMatch(/^(Rua|Avenida|Travessa|Alameda|Praça|Estrada) .+, \d+(, (Apto|Casa) \d+)? - .+$/);
+    for (const address of addresses)
+      expect(address.trim()).toMatch(/^(Rua|Avenida|Travessa|Alameda|Praça|Estrada) .+, \d+(, (Apto|Casa) \d+)? - .+$/);
   });
 });

@@ -22,7 +22,9 @@ describe('createNovaDriveSchema', () => {
          WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum`,
       );
       const describe = (table: string) =>
-        columns.rows.filter((r) => r.table_name === table).map((r) => `${r.column_name} ${r.type}${r.not_null ? ' not null' : ''}`);
+        columns.rows
+          .filter((r) => r.table_name === table)
+          .map((r) => `${r.column_name} ${r.type}${r.not_null ? ' not null' : ''}`);
       expect(describe('veiculos')).toEqual([
         'id_veiculos integer not null',
         'nome character varying(255) not null',
@@ -64,7 +66,11 @@ describe('createNovaDriveSchema', () => {
          FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype IN ('p', 'f') ORDER BY 1, 3`,
       );
       for (const table of NOVADRIVE_TABLES) {
-        expect(constraints.rows).toContainEqual({ table_name: table, contype: 'p', definition: `PRIMARY KEY (${NOVADRIVE_PRIMARY_KEYS[table]})` });
+        expect(constraints.rows).toContainEqual({
+          table_name: table,
+          contype: 'p',
+          definition: `PRIMARY KEY (${NOVADRIVE_PRIMARY_KEYS[table]})`,
+        });
       }
       const foreign = constraints.rows.filter((row) => row.contype === 'f');
       expect(foreign).toHaveLength(8);
@@ -116,10 +122,14 @@ describe('createNovaDriveSchema', () => {
       expect(rows[0]?.n).toBe(7);
 
       await client.query(`CREATE VIEW "Nova Drive".recent_sales AS SELECT * FROM "Nova Drive".vendas`);
-      const error = await createNovaDriveSchema(client, { schema: 'Nova Drive', replace: true }).catch((e: unknown) => e);
+      const error = await createNovaDriveSchema(client, { schema: 'Nova Drive', replace: true }).catch(
+        (e: unknown) => e,
+      );
       expect((error as NovaDriveError).code).toBe('STATEMENT_FAILED');
       expect((error as NovaDriveError).message).toMatch(/could not drop Nova Drive\.vendas.*depend/);
-      const after = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'Nova Drive'`);
+      const after = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'Nova Drive'`,
+      );
       expect(after.rows[0]?.n).toBe(7);
     });
   });

@@ -23,7 +23,11 @@ export function fakeAddress(random: SeededRandom): string {
   const number = 1 + random.int(3000);
   const kind = random.int(100);
   const complement =
-    kind < 35 ? `, Apto ${(1 + random.int(20)) * 100 + 1 + random.int(8)}` : kind < 45 ? `, Casa ${1 + random.int(4)}` : '';
+    kind < 35
+      ? `, Apto ${(1 + random.int(20)) * 100 + 1 + random.int(8)}`
+      : kind < 45
+        ? `, Casa ${1 + random.int(4)}`
+        : '';
   const address = `${street}, ${number}${complement} - ${random.pick(BRAZILIAN_NAMES.neighbourhood)}`;
   return pad(address, random.int(100));
 }

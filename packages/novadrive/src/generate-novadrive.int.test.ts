@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNovaDriveSchema } from './create-novadrive-schema.js';
 import { generateNovaDrive, type GenerateNovaDriveResult } from './generate-novadrive.js';
 import { NOVADRIVE_CALENDAR } from './novadrive-clock.js';
-import { NovaDriveError } from './novadrive-error.js';
+import type { NovaDriveError } from './novadrive-error.js';
 import { novaDriveSizes } from './novadrive-sizes.js';
 import { NOVADRIVE_PRIMARY_KEYS, NOVADRIVE_TABLES } from './novadrive-tables.js';
 import { VEHICLE_TYPES } from './vehicle-catalog.js';
@@ -23,7 +23,9 @@ async function tableDigests(client: pg.Client): Promise<Record<string, string>> 
   return digests;
 }
 
-async function freshNovaDrive(seed: number): Promise<{ db: TestDatabase; result: GenerateNovaDriveResult; digests: Record<string, string> }> {
+async function freshNovaDrive(
+  seed: number,
+): Promise<{ db: TestDatabase; result: GenerateNovaDriveResult; digests: Record<string, string> }> {
   const db = await createTestDatabase('novadrive_gen');
   return db.withClient(async (client) => {
     await createNovaDriveSchema(client);
@@ -46,7 +48,9 @@ afterAll(async () => {
 describe('generateNovaDrive', () => {
   it('loads the sizes novaDriveSizes promises', () => {
     expect(first.result.rows).toEqual(novaDriveSizes({ scale: SCALE, seed: 42 }).rows);
-    expect(first.result.customersWithoutSales).toBe(first.result.rows.clientes - novaDriveSizes({ scale: SCALE, seed: 42 }).buyers);
+    expect(first.result.customersWithoutSales).toBe(
+      first.result.rows.clientes - novaDriveSizes({ scale: SCALE, seed: 42 }).buyers,
+    );
   });
 
   it('is deterministic: same seed ⇒ identical rows in every table; another seed ⇒ different rows', async () => {
@@ -90,7 +94,8 @@ describe('generateNovaDrive', () => {
         );
         expect(nulls.no_inclusion, table).toBe(0);
         if (table !== 'estados') expect(nulls.missing, table).toBeGreaterThan(nulls.present);
-        if (table === 'vendas' || table === 'clientes' || table === 'veiculos') expect(nulls.present, table).toBeGreaterThan(0);
+        if (table === 'vendas' || table === 'clientes' || table === 'veiculos')
+          expect(nulls.present, table).toBeGreaterThan(0);
       }
 
       const states = await one<{ n: number; bad_sigla: number; distinct_sigla: number }>(
@@ -111,7 +116,14 @@ describe('generateNovaDrive', () => {
       expect(Number(vehicles.high)).toBeLessThanOrEqual(200_000);
       expect(vehicles.types.sort()).toEqual(VEHICLE_TYPES.map((t) => t.tipo).sort());
 
-      const timeline = await one<{ before_customer: number; wrong_seller: number; first_sale: string; latest: string; untidy_names: number; untidy_addresses: number }>(
+      const timeline = await one<{
+        before_customer: number;
+        wrong_seller: number;
+        first_sale: string;
+        latest: string;
+        untidy_names: number;
+        untidy_addresses: number;
+      }>(
         `SELECT count(*) FILTER (WHERE s.data_venda < c.data_inclusao)::int AS before_customer,
                 count(*) FILTER (WHERE vd.id_concessionarias <> s.id_concessionarias)::int AS wrong_seller,
                 min(s.data_venda)::text AS first_sale,
@@ -150,11 +162,15 @@ describe('generateNovaDrive', () => {
       expect((filled as NovaDriveError).code).toBe('TABLES_NOT_EMPTY');
       expect((filled as NovaDriveError).message).toMatch(/public\.veiculos already has rows.*replace: true/);
 
-      const missing = await generateNovaDrive(client, { scale: 100, seed: 1, schema: 'nowhere' }).catch((e: unknown) => e);
+      const missing = await generateNovaDrive(client, { scale: 100, seed: 1, schema: 'nowhere' }).catch(
+        (e: unknown) => e,
+      );
       expect((missing as NovaDriveError).code).toBe('TABLES_MISSING');
       expect((missing as NovaDriveError).message).toMatch(/nowhere\.veiculos.*createNovaDriveSchema/);
 
-      await expect(generateNovaDrive(client, { scale: 50, seed: 1 })).rejects.toThrow(/scale \(the number of sales\) must be an integer from 100/);
+      await expect(generateNovaDrive(client, { scale: 50, seed: 1 })).rejects.toThrow(
+        /scale \(the number of sales\) must be an integer from 100/,
+      );
     });
   });
 

@@ -6,7 +6,14 @@ import { BRAZILIAN_NAMES } from './brazilian-names.js';
 import { requireNovaDriveTables } from './create-novadrive-schema.js';
 import { fakeAddress, fakePersonName, pad } from './fake-person.js';
 import { inTransaction, runSql, runSqlCount, type NovaDriveClient } from './novadrive-client.js';
-import { DAY_US, formatTimestamp, HOUR_US, NOVADRIVE_CALENDAR, parseTimestamp, SALES_SPAN_DAYS } from './novadrive-clock.js';
+import {
+  DAY_US,
+  formatTimestamp,
+  HOUR_US,
+  NOVADRIVE_CALENDAR,
+  parseTimestamp,
+  SALES_SPAN_DAYS,
+} from './novadrive-clock.js';
 import { NovaDriveError } from './novadrive-error.js';
 import { fromCents, pricePaid } from './price-rule.js';
 import { BUYERS_PER_BLOCK, CUSTOMER_BLOCK, checkScale, checkSeed, novaDriveSizes } from './novadrive-sizes.js';
@@ -60,7 +67,10 @@ export interface GenerateNovaDriveResult {
  * await createNovaDriveSchema(client);
  * const { rows } = await generateNovaDrive(client, { scale: 10_000, seed: 42 });
  */
-export async function generateNovaDrive(client: NovaDriveClient, options: GenerateNovaDriveOptions): Promise<GenerateNovaDriveResult> {
+export async function generateNovaDrive(
+  client: NovaDriveClient,
+  options: GenerateNovaDriveOptions,
+): Promise<GenerateNovaDriveResult> {
   const scale = checkScale(options.scale);
   const seed = checkSeed(options.seed);
   const schema = checkSchemaName(options.schema ?? 'public');
@@ -110,7 +120,8 @@ export async function generateNovaDrive(client: NovaDriveClient, options: Genera
     return counts;
   });
   if (options.analyze !== false) {
-    for (const table of NOVADRIVE_TABLES) await runSql(client, `ANALYZE ${qualifiedTable(schema, table)}`, [], tableLabel(schema, table));
+    for (const table of NOVADRIVE_TABLES)
+      await runSql(client, `ANALYZE ${qualifiedTable(schema, table)}`, [], tableLabel(schema, table));
   }
   return { schema, scale, seed, rows, customersWithoutSales: sizes.rows.clientes - sizes.buyers };
 }
@@ -128,13 +139,61 @@ interface ColumnSpec {
 }
 
 const col = (name: string, type: string): ColumnSpec => ({ name, type });
-const VEHICLE_COLUMNS = [col('id_veiculos', 'int'), col('nome', 'text'), col('tipo', 'text'), col('valor', 'numeric'), col('data_atualizacao', 'timestamp'), col('data_inclusao', 'timestamp')];
-const STATE_COLUMNS = [col('id_estados', 'int'), col('estado', 'text'), col('sigla', 'text'), col('data_inclusao', 'timestamp'), col('data_atualizacao', 'timestamp')];
-const CITY_COLUMNS = [col('id_cidades', 'int'), col('cidade', 'text'), col('id_estados', 'int'), col('data_inclusao', 'timestamp'), col('data_atualizacao', 'timestamp')];
-const DEALERSHIP_COLUMNS = [col('id_concessionarias', 'int'), col('concessionaria', 'text'), col('id_cidades', 'int'), col('data_inclusao', 'timestamp'), col('data_atualizacao', 'timestamp')];
-const CUSTOMER_COLUMNS = ['id_clientes', 'cliente', 'endereco', 'id_concessionarias', 'data_inclusao', 'data_atualizacao'];
-const SALE_COLUMNS = ['id_vendas', 'id_veiculos', 'id_concessionarias', 'id_vendedores', 'id_clientes', 'valor_pago', 'data_venda', 'data_inclusao', 'data_atualizacao'];
-const SALESPERSON_COLUMNS = [col('id_vendedores', 'int'), col('nome', 'text'), col('id_concessionarias', 'int'), col('data_inclusao', 'timestamp'), col('data_atualizacao', 'timestamp')];
+const VEHICLE_COLUMNS = [
+  col('id_veiculos', 'int'),
+  col('nome', 'text'),
+  col('tipo', 'text'),
+  col('valor', 'numeric'),
+  col('data_atualizacao', 'timestamp'),
+  col('data_inclusao', 'timestamp'),
+];
+const STATE_COLUMNS = [
+  col('id_estados', 'int'),
+  col('estado', 'text'),
+  col('sigla', 'text'),
+  col('data_inclusao', 'timestamp'),
+  col('data_atualizacao', 'timestamp'),
+];
+const CITY_COLUMNS = [
+  col('id_cidades', 'int'),
+  col('cidade', 'text'),
+  col('id_estados', 'int'),
+  col('data_inclusao', 'timestamp'),
+  col('data_atualizacao', 'timestamp'),
+];
+const DEALERSHIP_COLUMNS = [
+  col('id_concessionarias', 'int'),
+  col('concessionaria', 'text'),
+  col('id_cidades', 'int'),
+  col('data_inclusao', 'timestamp'),
+  col('data_atualizacao', 'timestamp'),
+];
+const CUSTOMER_COLUMNS = [
+  'id_clientes',
+  'cliente',
+  'endereco',
+  'id_concessionarias',
+  'data_inclusao',
+  'data_atualizacao',
+];
+const SALE_COLUMNS = [
+  'id_vendas',
+  'id_veiculos',
+  'id_concessionarias',
+  'id_vendedores',
+  'id_clientes',
+  'valor_pago',
+  'data_venda',
+  'data_inclusao',
+  'data_atualizacao',
+];
+const SALESPERSON_COLUMNS = [
+  col('id_vendedores', 'int'),
+  col('nome', 'text'),
+  col('id_concessionarias', 'int'),
+  col('data_inclusao', 'timestamp'),
+  col('data_atualizacao', 'timestamp'),
+];
 
 /** One INSERT … SELECT FROM unnest(arrays): a whole small table in one statement. */
 async function insertArrays(
@@ -153,7 +212,12 @@ async function insertArrays(
 
 async function requireEmpty(client: NovaDriveClient, schema: string): Promise<void> {
   for (const table of NOVADRIVE_TABLES) {
-    const [row] = await runSql<{ filled: boolean }>(client, `SELECT EXISTS (SELECT 1 FROM ${qualifiedTable(schema, table)}) AS filled`, [], tableLabel(schema, table));
+    const [row] = await runSql<{ filled: boolean }>(
+      client,
+      `SELECT EXISTS (SELECT 1 FROM ${qualifiedTable(schema, table)}) AS filled`,
+      [],
+      tableLabel(schema, table),
+    );
     if (row?.filled) {
       throw new NovaDriveError(
         'TABLES_NOT_EMPTY',
@@ -171,13 +235,28 @@ const LARGE_TABLE_INDEXES = NOVADRIVE_INDEXES.filter((index) => LARGE_TABLES.inc
 
 async function dropLargeTableConstraints(client: NovaDriveClient, schema: string): Promise<void> {
   for (const key of LARGE_TABLE_KEYS) {
-    await runSql(client, `ALTER TABLE ${qualifiedTable(schema, key.table)} DROP CONSTRAINT IF EXISTS ${quoteIdent(key.name)}`, [], tableLabel(schema, key.table));
+    await runSql(
+      client,
+      `ALTER TABLE ${qualifiedTable(schema, key.table)} DROP CONSTRAINT IF EXISTS ${quoteIdent(key.name)}`,
+      [],
+      tableLabel(schema, key.table),
+    );
   }
   for (const index of LARGE_TABLE_INDEXES) {
-    await runSql(client, `DROP INDEX IF EXISTS ${qualifiedTable(schema, index.name)}`, [], tableLabel(schema, index.table));
+    await runSql(
+      client,
+      `DROP INDEX IF EXISTS ${qualifiedTable(schema, index.name)}`,
+      [],
+      tableLabel(schema, index.table),
+    );
   }
   for (const table of LARGE_TABLES) {
-    await runSql(client, `ALTER TABLE ${qualifiedTable(schema, table)} DROP CONSTRAINT IF EXISTS ${quoteIdent(`${table}_pkey`)}`, [], tableLabel(schema, table));
+    await runSql(
+      client,
+      `ALTER TABLE ${qualifiedTable(schema, table)} DROP CONSTRAINT IF EXISTS ${quoteIdent(`${table}_pkey`)}`,
+      [],
+      tableLabel(schema, table),
+    );
   }
 }
 
@@ -185,8 +264,10 @@ async function restoreLargeTableConstraints(client: NovaDriveClient, schema: str
   for (const table of LARGE_TABLES) {
     await runSql(client, addPrimaryKeySql(schema, table), [], tableLabel(schema, table));
   }
-  for (const index of LARGE_TABLE_INDEXES) await runSql(client, createIndexSql(schema, index), [], tableLabel(schema, index.table));
-  for (const key of LARGE_TABLE_KEYS) await runSql(client, addForeignKeySql(schema, key), [], tableLabel(schema, key.table));
+  for (const index of LARGE_TABLE_INDEXES)
+    await runSql(client, createIndexSql(schema, index), [], tableLabel(schema, index.table));
+  for (const key of LARGE_TABLE_KEYS)
+    await runSql(client, addForeignKeySql(schema, key), [], tableLabel(schema, key.table));
 }
 
 /** Point the identity sequence past the generated ids, so rows inserted later get new ids. */
@@ -222,20 +303,31 @@ function buildVehicles(seed: number, count: number): { rows: Cell[][]; priceCent
   const rows: Cell[][] = [];
   const priceCents: number[] = [];
   const weights: number[] = [];
-  [...chosen].sort((a, b) => a - b).forEach((index, position) => {
-    const model = VEHICLE_MODELS[index];
-    const type = VEHICLE_TYPES.find((t) => t.tipo === model?.tipo);
-    if (!model || !type) throw new Error(`vehicle catalog entry ${index} has no type`);
-    const price = listPriceCents(type.minPrice + random.next() * (type.maxPrice - type.minPrice));
-    const included = US.catalogFrom + random.int(180 * DAY_US);
-    // Updates of generated vehicles happen before the first sale: every generated sale is priced at today's list price.
-    rows.push([position + 1, model.nome, model.tipo, fromCents(price), maybeUpdated(random, 0.2, included, US.salesFrom), formatTimestamp(included)]);
-    priceCents.push(price);
-    weights.push((0.5 + random.next()) * (20_000_000 / price) ** 0.8);
-  });
+  [...chosen]
+    .sort((a, b) => a - b)
+    .forEach((index, position) => {
+      const model = VEHICLE_MODELS[index];
+      const type = VEHICLE_TYPES.find((t) => t.tipo === model?.tipo);
+      if (!model || !type) throw new Error(`vehicle catalog entry ${index} has no type`);
+      const price = listPriceCents(type.minPrice + random.next() * (type.maxPrice - type.minPrice));
+      const included = US.catalogFrom + random.int(180 * DAY_US);
+      // Updates of generated vehicles happen before the first sale: every generated sale is priced at today's list price.
+      rows.push([
+        position + 1,
+        model.nome,
+        model.tipo,
+        fromCents(price),
+        maybeUpdated(random, 0.2, included, US.salesFrom),
+        formatTimestamp(included),
+      ]);
+      priceCents.push(price);
+      weights.push((0.5 + random.next()) * (20_000_000 / price) ** 0.8);
+    });
   // A popularity wheel of ~1000 slots: picking a slot uniformly favours cheaper, more popular models.
   const total = weights.reduce((sum, w) => sum + w, 0);
-  const wheel = weights.flatMap((weight, index) => Array.from({ length: Math.max(1, Math.round((weight / total) * 1000)) }, () => index + 1));
+  const wheel = weights.flatMap((weight, index) =>
+    Array.from({ length: Math.max(1, Math.round((weight / total) * 1000)) }, () => index + 1),
+  );
   return { rows, priceCents, wheel };
 }
 
@@ -243,7 +335,13 @@ function buildStates(seed: number): Cell[][] {
   const random = createSeededRandom(seed, 'estados');
   return BRAZIL_STATES.map((state, index) => {
     const included = US.catalogFrom + random.int(HOUR_US);
-    return [index + 1, state.name, state.sigla, formatTimestamp(included), maybeUpdated(random, 0.1, included, US.historyEnd)];
+    return [
+      index + 1,
+      state.name,
+      state.sigla,
+      formatTimestamp(included),
+      maybeUpdated(random, 0.1, included, US.historyEnd),
+    ];
   });
 }
 
@@ -253,7 +351,13 @@ function buildCities(seed: number): Cell[][] {
   BRAZIL_STATES.forEach((state, stateIndex) => {
     for (const city of state.cities) {
       const included = US.catalogFrom + DAY_US + random.int(7 * DAY_US);
-      rows.push([rows.length + 1, city, stateIndex + 1, formatTimestamp(included), maybeUpdated(random, 0.05, included, US.historyEnd)]);
+      rows.push([
+        rows.length + 1,
+        city,
+        stateIndex + 1,
+        formatTimestamp(included),
+        maybeUpdated(random, 0.05, included, US.historyEnd),
+      ]);
     }
   });
   return rows;
@@ -265,7 +369,9 @@ function buildDealerships(seed: number, count: number): { rows: Cell[][]; create
   const cities: { id: number; name: string; weight: number }[] = [];
   for (const state of BRAZIL_STATES) {
     const harmonic = state.cities.reduce((sum, _, rank) => sum + 1 / (rank + 1), 0);
-    state.cities.forEach((name, rank) => cities.push({ id: cities.length + 1, name, weight: state.population / (rank + 1) / harmonic }));
+    state.cities.forEach((name, rank) => {
+      cities.push({ id: cities.length + 1, name, weight: state.population / (rank + 1) / harmonic });
+    });
   }
   const total = cities.reduce((sum, city) => sum + city.weight, 0);
   const perCity = new Map<number, number>();
@@ -277,22 +383,41 @@ function buildDealerships(seed: number, count: number): { rows: Cell[][]; create
     const nth = perCity.get(city.id) ?? 0;
     perCity.set(city.id, nth + 1);
     const areas = BRAZILIAN_NAMES.dealershipArea;
-    const suffix = nth === 0 ? '' : ` ${areas[(nth - 1) % areas.length]}${nth > areas.length ? ` ${Math.ceil(nth / areas.length)}` : ''}`;
+    const suffix =
+      nth === 0
+        ? ''
+        : ` ${areas[(nth - 1) % areas.length]}${nth > areas.length ? ` ${Math.ceil(nth / areas.length)}` : ''}`;
     const included = US.catalogFrom + 10 * DAY_US + random.int(300 * DAY_US);
     created.push(included);
-    rows.push([id, pad(`NovaDrive ${city.name}${suffix}`, random.int(25)), city.id, formatTimestamp(included), maybeUpdated(random, 0.2, included, US.historyEnd)]);
+    rows.push([
+      id,
+      pad(`NovaDrive ${city.name}${suffix}`, random.int(25)),
+      city.id,
+      formatTimestamp(included),
+      maybeUpdated(random, 0.2, included, US.historyEnd),
+    ]);
   }
   return { rows, created };
 }
 
-function buildSalespeople(seed: number, dealershipCreated: readonly number[], perDealership: readonly number[]): Cell[][] {
+function buildSalespeople(
+  seed: number,
+  dealershipCreated: readonly number[],
+  perDealership: readonly number[],
+): Cell[][] {
   const random = createSeededRandom(seed, 'vendedores');
   const rows: Cell[][] = [];
   perDealership.forEach((staff, index) => {
     const opened = dealershipCreated[index] ?? US.catalogFrom;
     for (let n = 0; n < staff; n += 1) {
       const included = opened + 1 + random.int(US.salesFrom - opened - 1);
-      rows.push([rows.length + 1, fakePersonName(random), index + 1, formatTimestamp(included), maybeUpdated(random, 0.15, included, US.historyEnd)]);
+      rows.push([
+        rows.length + 1,
+        fakePersonName(random),
+        index + 1,
+        formatTimestamp(included),
+        maybeUpdated(random, 0.15, included, US.historyEnd),
+      ]);
     }
   });
   return rows;
@@ -389,8 +514,12 @@ function* customerChunks(plan: LargeTablePlan): Generator<string> {
     } else {
       included = nonBuyerFrom + random.int(US.historyEnd - nonBuyerFrom);
     }
-    const updated = random.chance(0.08) ? formatTimestamp(included + 1 + random.int(US.historyEnd - included - 1)) : '\\N';
-    lines.push(`${j}\t${name}\t${address}\t${homeDealership(plan.seed, j, plan.dealerships)}\t${formatTimestamp(included)}\t${updated}\n`);
+    const updated = random.chance(0.08)
+      ? formatTimestamp(included + 1 + random.int(US.historyEnd - included - 1))
+      : '\\N';
+    lines.push(
+      `${j}\t${name}\t${address}\t${homeDealership(plan.seed, j, plan.dealerships)}\t${formatTimestamp(included)}\t${updated}\n`,
+    );
     if (lines.length === ROWS_PER_CHUNK) {
       yield lines.join('');
       lines = [];
@@ -415,13 +544,17 @@ function* saleChunks(plan: LargeTablePlan): Generator<string> {
     const previous = Math.ceil(((i - 1) * plan.buyers) / plan.sales);
     const buyer = newest !== previous ? newest : 1 + random.int(newest);
     const customer = buyerCustomerId(plan.seed, buyer);
-    const dealership = random.chance(0.9) ? homeDealership(plan.seed, customer, plan.dealerships) : 1 + random.int(plan.dealerships);
+    const dealership = random.chance(0.9)
+      ? homeDealership(plan.seed, customer, plan.dealerships)
+      : 1 + random.int(plan.dealerships);
     const salesperson = (plan.staffFirst[dealership - 1] ?? 1) + random.int(plan.staffCount[dealership - 1] ?? 1);
     const vehicle = plan.vehicleWheel[random.int(plan.vehicleWheel.length)] ?? 1;
     const paid = pricePaid(random, plan.priceCents[vehicle - 1] ?? 0);
     const sold = saleSlotStart(i, plan.sales) + random.int(step) * 1_000_000;
     const included = sold + 5 * 60_000_000 + random.int(3 * HOUR_US);
-    const updated = random.chance(0.03) ? formatTimestamp(included + 1 + random.int(US.historyEnd - included - 1)) : '\\N';
+    const updated = random.chance(0.03)
+      ? formatTimestamp(included + 1 + random.int(US.historyEnd - included - 1))
+      : '\\N';
     lines.push(
       `${i}\t${vehicle}\t${dealership}\t${salesperson}\t${customer}\t${fromCents(paid)}\t${formatTimestamp(sold)}\t${formatTimestamp(included)}\t${updated}\n`,
     );

@@ -1,5 +1,13 @@
-export { createNovaDriveSchema, type CreateNovaDriveSchemaOptions, type CreateNovaDriveSchemaResult } from './create-novadrive-schema.js';
-export { generateNovaDrive, type GenerateNovaDriveOptions, type GenerateNovaDriveResult } from './generate-novadrive.js';
+export {
+  createNovaDriveSchema,
+  type CreateNovaDriveSchemaOptions,
+  type CreateNovaDriveSchemaResult,
+} from './create-novadrive-schema.js';
+export {
+  generateNovaDrive,
+  type GenerateNovaDriveOptions,
+  type GenerateNovaDriveResult,
+} from './generate-novadrive.js';
 export type { NovaDriveClient, NovaDriveConnection } from './novadrive-client.js';
 export { NOVADRIVE_CALENDAR, novaDriveDayWindow, type TimeWindow } from './novadrive-clock.js';
 export { NovaDriveError, type NovaDriveErrorCode } from './novadrive-error.js';

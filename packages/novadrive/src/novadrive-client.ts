@@ -11,7 +11,12 @@ export type NovaDriveClient = Pick<ClientBase, 'query'>;
 export type NovaDriveConnection = Pick<ClientBase, 'query'> & { end(): Promise<void> };
 
 /** Run one statement; a driver error becomes a NovaDriveError naming the table and the SQL (never the values). */
-export async function runSql<Row>(client: NovaDriveClient, sql: string, values: unknown[] = [], table?: string): Promise<Row[]> {
+export async function runSql<Row>(
+  client: NovaDriveClient,
+  sql: string,
+  values: unknown[] = [],
+  table?: string,
+): Promise<Row[]> {
   try {
     return (await client.query(sql, values)).rows as Row[];
   } catch (error) {
@@ -20,7 +25,12 @@ export async function runSql<Row>(client: NovaDriveClient, sql: string, values: 
 }
 
 /** Run one statement and return how many rows it wrote (errors as in runSql). */
-export async function runSqlCount(client: NovaDriveClient, sql: string, values: unknown[] = [], table?: string): Promise<number> {
+export async function runSqlCount(
+  client: NovaDriveClient,
+  sql: string,
+  values: unknown[] = [],
+  table?: string,
+): Promise<number> {
   try {
     return (await client.query(sql, values)).rowCount ?? 0;
   } catch (error) {

@@ -27,7 +27,11 @@ export class NovaDriveError extends Error {
   readonly table: string | undefined;
   readonly sql: string | undefined;
 
-  constructor(code: NovaDriveErrorCode, message: string, options: { table?: string; sql?: string; cause?: unknown } = {}) {
+  constructor(
+    code: NovaDriveErrorCode,
+    message: string,
+    options: { table?: string; sql?: string; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.table = options.table;

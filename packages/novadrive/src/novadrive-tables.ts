@@ -136,8 +136,16 @@ export function tableLabel(schema: string, table: string): string {
 
 /** Check a schema option: a non-empty name of at most 63 bytes (Postgres truncates longer names silently). */
 export function checkSchemaName(schema: string): string {
-  if (typeof schema !== 'string' || schema.length === 0 || Buffer.byteLength(schema) > 63 || schema.includes('\u0000')) {
-    throw new NovaDriveError('INVALID_OPTIONS', `schema must be a non-empty name of at most 63 bytes, got ${JSON.stringify(schema)}`);
+  if (
+    typeof schema !== 'string' ||
+    schema.length === 0 ||
+    Buffer.byteLength(schema) > 63 ||
+    schema.includes('\u0000')
+  ) {
+    throw new NovaDriveError(
+      'INVALID_OPTIONS',
+      `schema must be a non-empty name of at most 63 bytes, got ${JSON.stringify(schema)}`,
+    );
   }
   return schema;
 }

@@ -24,7 +24,12 @@ afterAll(() => db.drop());
 async function load(saleId: number, customerId: number) {
   return db.withClient(async (client) => {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    const { rows } = await client.query<{ upper: string; sale: number; address: string; customer_stamp: string | null }>(
+    const { rows } = await client.query<{
+      upper: string;
+      sale: number;
+      address: string;
+      customer_stamp: string | null;
+    }>(
       `SELECT greatest((SELECT max(coalesce(data_atualizacao, data_inclusao)) FROM vendas),
                        (SELECT max(coalesce(data_atualizacao, data_inclusao)) FROM clientes))::text AS upper,
               (SELECT count(*) FROM vendas WHERE id_vendas = $1)::int AS sale,
@@ -92,10 +97,11 @@ describe('openLateTransaction', () => {
   });
 
   it('names the server, never the password, when it cannot connect', async () => {
-    const error = await openLateTransaction('postgres://someone:hunter2@127.0.0.1:1/novadrive', { seed: 1 }).catch((e: unknown) => e);
+    const error = await openLateTransaction('postgres://someone:hunter2@127.0.0.1:1/novadrive', { seed: 1 }).catch(
+      (e: unknown) => e,
+    );
     expect((error as NovaDriveError).code).toBe('CONNECTION_FAILED');
     expect((error as NovaDriveError).message).toMatch(/127\.0\.0\.1:1/);
     expect((error as NovaDriveError).message).not.toMatch(/hunter2/);
   });
 });
-

@@ -106,7 +106,12 @@ function describeServer(url: string): string {
   }
 }
 
-async function writeLateRows(client: NovaDriveConnection, schema: string, seed: number, requestedAt: string | undefined): Promise<LateTransactionRows> {
+async function writeLateRows(
+  client: NovaDriveConnection,
+  schema: string,
+  seed: number,
+  requestedAt: string | undefined,
+): Promise<LateTransactionRows> {
   const random = createSeededRandom(seed, 'late-transaction');
   const t = (table: 'vendas' | 'clientes' | 'veiculos' | 'vendedores') => qualifiedTable(schema, table);
   const [state] = await runSql<{ latest: string | null; max_customer: number | null }>(
@@ -115,7 +120,8 @@ async function writeLateRows(client: NovaDriveConnection, schema: string, seed: 
                      (SELECT max(greatest(data_inclusao, data_atualizacao)) FROM ${t('clientes')}))::text AS latest,
             (SELECT max(id_clientes) FROM ${t('clientes')}) AS max_customer`,
   );
-  const at = requestedAt ?? formatTimestamp(parseTimestamp(state?.latest ?? NOVADRIVE_CALENDAR.historyEnd) - 60_000_000);
+  const at =
+    requestedAt ?? formatTimestamp(parseTimestamp(state?.latest ?? NOVADRIVE_CALENDAR.historyEnd) - 60_000_000);
 
   // A customer registered (and last changed) no later than `at`, that no other transaction holds.
   let customer: { id: number; dealership: number } | undefined;
@@ -133,9 +139,13 @@ async function writeLateRows(client: NovaDriveConnection, schema: string, seed: 
     customer = candidates.map((id) => byId.get(id)).find((row) => row !== undefined);
   }
   if (!customer) {
-    throw new NovaDriveError('INVALID_OPTIONS', `no customer in ${tableLabel(schema, 'clientes')} was registered before ${at}: pass a later \`at\``, {
-      table: tableLabel(schema, 'clientes'),
-    });
+    throw new NovaDriveError(
+      'INVALID_OPTIONS',
+      `no customer in ${tableLabel(schema, 'clientes')} was registered before ${at}: pass a later \`at\``,
+      {
+        table: tableLabel(schema, 'clientes'),
+      },
+    );
   }
   // A vehicle whose list price was already valid at `at`, so the sale obeys the price rule as of its date.
   const vehicles = await runSql<{ id: number; valor: string }>(
@@ -146,9 +156,13 @@ async function writeLateRows(client: NovaDriveConnection, schema: string, seed: 
     tableLabel(schema, 'veiculos'),
   );
   if (vehicles.length === 0) {
-    throw new NovaDriveError('INVALID_OPTIONS', `no vehicle in ${tableLabel(schema, 'veiculos')} had its list price before ${at}: pass a later \`at\``, {
-      table: tableLabel(schema, 'veiculos'),
-    });
+    throw new NovaDriveError(
+      'INVALID_OPTIONS',
+      `no vehicle in ${tableLabel(schema, 'veiculos')} had its list price before ${at}: pass a later \`at\``,
+      {
+        table: tableLabel(schema, 'veiculos'),
+      },
+    );
   }
   const vehicle = random.pick(vehicles);
   const sellers = await runSql<{ id: number; dealership: number }>(
@@ -160,9 +174,17 @@ async function writeLateRows(client: NovaDriveConnection, schema: string, seed: 
   );
   const ownDealership = sellers.filter((seller) => seller.dealership === customer.dealership);
   const seller = ownDealership.length > 0 ? random.pick(ownDealership) : sellers[0];
-  if (!seller) throw new NovaDriveError('INVALID_OPTIONS', `${tableLabel(schema, 'vendedores')} is empty`, { table: tableLabel(schema, 'vendedores') });
+  if (!seller)
+    throw new NovaDriveError('INVALID_OPTIONS', `${tableLabel(schema, 'vendedores')} is empty`, {
+      table: tableLabel(schema, 'vendedores'),
+    });
 
-  const [idRow] = await runSql<{ id: string }>(client, `SELECT nextval(pg_get_serial_sequence($1, 'id_vendas')) AS id`, [t('vendas')], tableLabel(schema, 'vendas'));
+  const [idRow] = await runSql<{ id: string }>(
+    client,
+    `SELECT nextval(pg_get_serial_sequence($1, 'id_vendas')) AS id`,
+    [t('vendas')],
+    tableLabel(schema, 'vendas'),
+  );
   const sale = {
     id_vendas: Number(idRow?.id),
     id_veiculos: vehicle.id,
@@ -177,7 +199,16 @@ async function writeLateRows(client: NovaDriveConnection, schema: string, seed: 
     client,
     `INSERT INTO ${t('vendas')} (id_vendas, id_veiculos, id_concessionarias, id_vendedores, id_clientes, valor_pago, data_venda, data_inclusao)
      VALUES ($1, $2, $3, $4, $5, $6::numeric, $7::timestamp, $8::timestamp)`,
-    [sale.id_vendas, sale.id_veiculos, sale.id_concessionarias, sale.id_vendedores, sale.id_clientes, sale.valor_pago, sale.data_venda, sale.data_inclusao],
+    [
+      sale.id_vendas,
+      sale.id_veiculos,
+      sale.id_concessionarias,
+      sale.id_vendedores,
+      sale.id_clientes,
+      sale.valor_pago,
+      sale.data_venda,
+      sale.data_inclusao,
+    ],
     tableLabel(schema, 'vendas'),
   );
   const endereco = fakeAddress(random);
@@ -194,7 +225,10 @@ function handle(client: NovaDriveConnection, rows: LateTransactionRows): LateTra
   let closed = false;
   const finish = async (statement: 'COMMIT' | 'ROLLBACK') => {
     if (closed) {
-      throw new NovaDriveError('TRANSACTION_CLOSED', `the late transaction (sale ${rows.sale.id_vendas}) was already committed or rolled back`);
+      throw new NovaDriveError(
+        'TRANSACTION_CLOSED',
+        `the late transaction (sale ${rows.sale.id_vendas}) was already committed or rolled back`,
+      );
     }
     closed = true;
     try {

@@ -29,7 +29,8 @@ export function createSeededRandom(seed: number, ...keys: readonly (string | num
   };
   const next = (): number => ((next32() >>> 5) * 67_108_864 + (next32() >>> 6)) / 9_007_199_254_740_992;
   // Small ranges (almost every draw) take one 32-bit step; larger ones the full 53 bits.
-  const int = (n: number): number => (n <= 0x100000 ? Math.floor((next32() / 4_294_967_296) * n) : Math.floor(next() * n));
+  const int = (n: number): number =>
+    n <= 0x100000 ? Math.floor((next32() / 4_294_967_296) * n) : Math.floor(next() * n);
   return {
     next,
     int,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNovaDriveSchema } from './create-novadrive-schema.js';
 import { generateNovaDrive } from './generate-novadrive.js';
 import { novaDriveDayWindow } from './novadrive-clock.js';
-import { NovaDriveError } from './novadrive-error.js';
+import type { NovaDriveError } from './novadrive-error.js';
 import { NOVADRIVE_PRIMARY_KEYS, NOVADRIVE_TABLES, type NovaDriveTable } from './novadrive-tables.js';
 import { toCents } from './price-rule.js';
 import { simulateDay, type DayChanges } from './simulate-day.js';
@@ -49,7 +49,9 @@ async function tableDigests(client: pg.Client): Promise<string[]> {
 type PriceHistory = Map<number, [string | null, number][]>;
 
 async function startPriceHistory(client: pg.Client): Promise<PriceHistory> {
-  const { rows } = await client.query<{ id: number; valor: string }>('SELECT id_veiculos AS id, valor::text AS valor FROM veiculos');
+  const { rows } = await client.query<{ id: number; valor: string }>(
+    'SELECT id_veiculos AS id, valor::text AS valor FROM veiculos',
+  );
   return new Map(rows.map((row) => [row.id, [[null, toCents(row.valor)]]]));
 }
 
@@ -98,10 +100,12 @@ describe('simulateDay', () => {
   it('changes exactly the rows it reports, inside the day window, later than everything before', async () => {
     await db.withClient(async (client) => {
       const before = await rowDigests(client);
-      const latestBefore = (await client.query<{ t: string }>(
-        `SELECT greatest((SELECT max(greatest(data_venda, data_inclusao, data_atualizacao)) FROM vendas),
+      const latestBefore = (
+        await client.query<{ t: string }>(
+          `SELECT greatest((SELECT max(greatest(data_venda, data_inclusao, data_atualizacao)) FROM vendas),
                          (SELECT max(greatest(data_inclusao, data_atualizacao)) FROM clientes))::text AS t`,
-      )).rows[0]?.t as string;
+        )
+      ).rows[0]?.t as string;
 
       const changes = await simulateDay(client, { seed: 11, day: 1 });
       expect(changes.window).toEqual(novaDriveDayWindow(1));
@@ -125,36 +129,47 @@ describe('simulateDay', () => {
         for (const id of change.deleted) expect(old.has(id) && !now.has(id), `${table} ${id} deleted`).toBe(true);
         for (const id of change.updated) expect(now.get(id), `${table} ${id} updated`).not.toBe(old.get(id));
         const touched = new Set([...change.inserted, ...change.updated, ...change.deleted]);
-        for (const [id, digest] of old) if (!touched.has(id)) expect(now.get(id), `${table} ${id} untouched`).toBe(digest);
+        for (const [id, digest] of old)
+          if (!touched.has(id)) expect(now.get(id), `${table} ${id} untouched`).toBe(digest);
         expect(now.size).toBe(old.size + change.inserted.length - change.deleted.length);
       }
 
       const { from, to } = changes.window;
       const inWindow = async (sql: string, ids: readonly number[]) =>
         (await client.query<{ n: number }>(sql, [ids, from, to])).rows[0]?.n;
-      expect(await inWindow(
-        `SELECT count(*)::int AS n FROM vendas WHERE id_vendas = ANY($1) AND data_atualizacao IS NULL
+      expect(
+        await inWindow(
+          `SELECT count(*)::int AS n FROM vendas WHERE id_vendas = ANY($1) AND data_atualizacao IS NULL
            AND data_venda >= $2::timestamp AND data_inclusao >= data_venda AND data_inclusao < $3::timestamp`,
-        changes.tables.vendas.inserted,
-      )).toBe(21);
-      expect(await inWindow(
-        `SELECT count(*)::int AS n FROM vendas WHERE id_vendas = ANY($1) AND data_atualizacao >= $2::timestamp AND data_atualizacao < $3::timestamp`,
-        changes.tables.vendas.updated,
-      )).toBe(6);
-      expect(await inWindow(
-        `SELECT count(*)::int AS n FROM clientes WHERE id_clientes = ANY($1) AND data_atualizacao >= $2::timestamp AND data_atualizacao < $3::timestamp`,
-        changes.tables.clientes.updated,
-      )).toBe(changes.counts.clientes.updated);
-      expect(await inWindow(
-        `SELECT count(*)::int AS n FROM veiculos WHERE id_veiculos = ANY($1) AND data_atualizacao >= $2::timestamp AND data_atualizacao < $3::timestamp`,
-        changes.tables.veiculos.updated,
-      )).toBe(2);
+          changes.tables.vendas.inserted,
+        ),
+      ).toBe(21);
+      expect(
+        await inWindow(
+          `SELECT count(*)::int AS n FROM vendas WHERE id_vendas = ANY($1) AND data_atualizacao >= $2::timestamp AND data_atualizacao < $3::timestamp`,
+          changes.tables.vendas.updated,
+        ),
+      ).toBe(6);
+      expect(
+        await inWindow(
+          `SELECT count(*)::int AS n FROM clientes WHERE id_clientes = ANY($1) AND data_atualizacao >= $2::timestamp AND data_atualizacao < $3::timestamp`,
+          changes.tables.clientes.updated,
+        ),
+      ).toBe(changes.counts.clientes.updated);
+      expect(
+        await inWindow(
+          `SELECT count(*)::int AS n FROM veiculos WHERE id_veiculos = ANY($1) AND data_atualizacao >= $2::timestamp AND data_atualizacao < $3::timestamp`,
+          changes.tables.veiculos.updated,
+        ),
+      ).toBe(2);
       // Some of today's new customers bought nothing.
-      expect(await inWindow(
-        `SELECT count(*)::int AS n FROM clientes c WHERE id_clientes = ANY($1) AND data_inclusao >= $2::timestamp AND data_inclusao < $3::timestamp
+      expect(
+        await inWindow(
+          `SELECT count(*)::int AS n FROM clientes c WHERE id_clientes = ANY($1) AND data_inclusao >= $2::timestamp AND data_inclusao < $3::timestamp
            AND NOT EXISTS (SELECT 1 FROM vendas s WHERE s.id_clientes = c.id_clientes)`,
-        changes.tables.clientes.inserted,
-      )).toBeGreaterThan(0);
+          changes.tables.clientes.inserted,
+        ),
+      ).toBeGreaterThan(0);
 
       // A second day-1 would write timestamps that are no longer new.
       const again = await simulateDay(client, { seed: 11, day: 1 }).catch((e: unknown) => e);
@@ -182,7 +197,10 @@ describe('simulateDay', () => {
     const [a, b] = [await freshNovaDrive(13), await freshNovaDrive(13)];
     const run = (database: TestDatabase) =>
       database.withClient(async (client) => {
-        const days = [await simulateDay(client, { seed: 5, day: 1 }), await simulateDay(client, { seed: 5, day: 2, sameTimestamp: 3 })];
+        const days = [
+          await simulateDay(client, { seed: 5, day: 1 }),
+          await simulateDay(client, { seed: 5, day: 2, sameTimestamp: 3 }),
+        ];
         return { days, digests: await tableDigests(client) };
       });
     const [first, second] = [await run(a), await run(b)];
@@ -193,25 +211,28 @@ describe('simulateDay', () => {
     expect(other.tables).not.toEqual(same.tables);
   });
 
-  it.each(['vendas', 'clientes', 'veiculos'] as const)('sameTimestamp stamps that many %s rows with one shared, latest value', async (table) => {
-    const fresh = await freshNovaDrive(14);
-    await fresh.withClient(async (client) => {
-      const n = table === 'veiculos' ? 6 : 25;
-      const changes = await simulateDay(client, { seed: 14, day: 1, sameTimestamp: n, sameTimestampTable: table });
-      const shared = changes.sharedTimestamp;
-      expect(shared?.table).toBe(table);
-      expect(shared?.ids).toHaveLength(n);
-      const key = NOVADRIVE_PRIMARY_KEYS[table];
-      const { rows } = await client.query<{ ids: number[]; latest: string }>(
-        `SELECT array_agg(${key} ORDER BY ${key}) FILTER (WHERE data_atualizacao = $1::timestamp) AS ids,
+  it.each(['vendas', 'clientes', 'veiculos'] as const)(
+    'sameTimestamp stamps that many %s rows with one shared, latest value',
+    async (table) => {
+      const fresh = await freshNovaDrive(14);
+      await fresh.withClient(async (client) => {
+        const n = table === 'veiculos' ? 6 : 25;
+        const changes = await simulateDay(client, { seed: 14, day: 1, sameTimestamp: n, sameTimestampTable: table });
+        const shared = changes.sharedTimestamp;
+        expect(shared?.table).toBe(table);
+        expect(shared?.ids).toHaveLength(n);
+        const key = NOVADRIVE_PRIMARY_KEYS[table];
+        const { rows } = await client.query<{ ids: number[]; latest: string }>(
+          `SELECT array_agg(${key} ORDER BY ${key}) FILTER (WHERE data_atualizacao = $1::timestamp) AS ids,
                 max(greatest(data_atualizacao, data_inclusao))::text AS latest FROM ${table}`,
-        [shared?.value],
-      );
-      expect(rows[0]?.ids).toEqual(shared?.ids);
-      if (table !== 'veiculos') expect(rows[0]?.latest).toBe(shared?.value);
-      for (const id of shared?.ids ?? []) expect(changes.tables[table].updated).toContain(id);
-    });
-  });
+          [shared?.value],
+        );
+        expect(rows[0]?.ids).toEqual(shared?.ids);
+        if (table !== 'veiculos') expect(rows[0]?.latest).toBe(shared?.value);
+        for (const id of shared?.ids ?? []) expect(changes.tables[table].updated).toContain(id);
+      });
+    },
+  );
 
   it('takes explicit sizes and an explicit start, and validates them', async () => {
     const fresh = await freshNovaDrive(15);
@@ -233,10 +254,12 @@ describe('simulateDay', () => {
       expect(changes.counts.vendas).toEqual({ inserted: 0, updated: 0, deleted: 0 });
 
       await expect(simulateDay(client, { seed: 1, day: 0 })).rejects.toThrow(/day must be an integer/);
-      await expect(simulateDay(client, { seed: 1, day: 70, newSales: -1 })).rejects.toThrow(/newSales must be an integer/);
-      await expect(simulateDay(client, { seed: 1, day: 70, sameTimestamp: 500, sameTimestampTable: 'veiculos' })).rejects.toThrow(
-        /sameTimestamp asks for 500 vehicles/,
+      await expect(simulateDay(client, { seed: 1, day: 70, newSales: -1 })).rejects.toThrow(
+        /newSales must be an integer/,
       );
+      await expect(
+        simulateDay(client, { seed: 1, day: 70, sameTimestamp: 500, sameTimestampTable: 'veiculos' }),
+      ).rejects.toThrow(/sameTimestamp asks for 500 vehicles/);
       // The failed day left nothing behind: day 70 can still run.
       const later = await simulateDay(client, { seed: 1, day: 70 });
       expect(later.counts.vendas.inserted).toBeGreaterThan(0);

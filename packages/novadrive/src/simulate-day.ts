@@ -1,10 +1,24 @@
 import { requireNovaDriveTables } from './create-novadrive-schema.js';
 import { fakeAddress, fakePersonName } from './fake-person.js';
 import { inTransaction, runSql, type NovaDriveClient } from './novadrive-client.js';
-import { DAY_US, formatTimestamp, HOUR_US, NOVADRIVE_CALENDAR, novaDriveDayWindow, parseTimestamp, type TimeWindow } from './novadrive-clock.js';
+import {
+  DAY_US,
+  formatTimestamp,
+  HOUR_US,
+  NOVADRIVE_CALENDAR,
+  novaDriveDayWindow,
+  parseTimestamp,
+  type TimeWindow,
+} from './novadrive-clock.js';
 import { NovaDriveError } from './novadrive-error.js';
 import { checkSeed } from './novadrive-sizes.js';
-import { checkSchemaName, NOVADRIVE_TABLES, qualifiedTable, tableLabel, type NovaDriveTable } from './novadrive-tables.js';
+import {
+  checkSchemaName,
+  NOVADRIVE_TABLES,
+  qualifiedTable,
+  tableLabel,
+  type NovaDriveTable,
+} from './novadrive-tables.js';
 import { createSeededRandom, drawIds, type SeededRandom } from './seeded-random.js';
 import { fromCents, pricePaid, toCents } from './price-rule.js';
 import { listPriceCents } from './vehicle-catalog.js';
@@ -59,9 +73,15 @@ export interface DayChanges {
   readonly window: TimeWindow;
   readonly tables: Readonly<Record<NovaDriveTable, TableChanges>>;
   /** Row counts per table: inserted, updated, deleted. */
-  readonly counts: Readonly<Record<NovaDriveTable, { readonly inserted: number; readonly updated: number; readonly deleted: number }>>;
+  readonly counts: Readonly<
+    Record<NovaDriveTable, { readonly inserted: number; readonly updated: number; readonly deleted: number }>
+  >;
   /** Present when `sameTimestamp` was asked for: the rows that share `value` as their data_atualizacao. */
-  readonly sharedTimestamp?: { readonly table: SameTimestampTable; readonly value: string; readonly ids: readonly number[] };
+  readonly sharedTimestamp?: {
+    readonly table: SameTimestampTable;
+    readonly value: string;
+    readonly ids: readonly number[];
+  };
 }
 
 /**
@@ -82,7 +102,10 @@ export async function simulateDay(client: NovaDriveClient, options: SimulateDayO
   const window = { from: formatTimestamp(start), to: formatTimestamp(start + DAY_US) };
   const sharedTable = options.sameTimestampTable ?? 'vendas';
   if (!['vendas', 'clientes', 'veiculos'].includes(sharedTable)) {
-    throw new NovaDriveError('INVALID_OPTIONS', `sameTimestampTable must be vendas, clientes or veiculos, got ${JSON.stringify(sharedTable)}`);
+    throw new NovaDriveError(
+      'INVALID_OPTIONS',
+      `sameTimestampTable must be vendas, clientes or veiculos, got ${JSON.stringify(sharedTable)}`,
+    );
   }
   const shared = count(options.sameTimestamp, 'sameTimestamp') ?? 0;
   const requested = {
@@ -111,7 +134,8 @@ export async function simulateDay(client: NovaDriveClient, options: SimulateDayO
     );
     if (!state) throw new NovaDriveError('STATEMENT_FAILED', 'reading the table sizes returned nothing');
     if (state.latest !== null && parseTimestamp(state.latest) >= start) {
-      const next = Math.floor((parseTimestamp(state.latest) - parseTimestamp(NOVADRIVE_CALENDAR.baseDate)) / DAY_US) + 1;
+      const next =
+        Math.floor((parseTimestamp(state.latest) - parseTimestamp(NOVADRIVE_CALENDAR.baseDate)) / DAY_US) + 1;
       throw new NovaDriveError(
         'DAY_ALREADY_PASSED',
         `day ${day} starts at ${window.from}, but ${schema} already holds a timestamp at ${state.latest}: ` +
@@ -128,7 +152,14 @@ export async function simulateDay(client: NovaDriveClient, options: SimulateDayO
       saleDeletes: requested.saleDeletes ?? Math.max(1, Math.round(state.sales * 0.0005)),
       customerDeletes: requested.customerDeletes ?? Math.max(1, Math.round(state.customers * 0.0005)),
     };
-    const run = new DayRun(client, schema, createSeededRandom(seed, 'day', day), start, Number(state.max_sale), Number(state.max_customer));
+    const run = new DayRun(
+      client,
+      schema,
+      createSeededRandom(seed, 'day', day),
+      start,
+      Number(state.max_sale),
+      Number(state.max_customer),
+    );
     // Prices change first, in the day's first hour, so every sale made today (from the second hour on) is priced
     // at the list price valid at its data_venda.
     await run.updatePrices(plan.priceUpdates, sharedTable === 'veiculos' ? shared : 0);
@@ -224,7 +255,14 @@ class DayRun {
    * Existing rows chosen at random among ids up to `max`: draws candidate ids, keeps those `query` returns (it gets
    * the candidates as $1 and may lock and filter them), in draw order, until `howMany` are found or tries run out.
    */
-  private async pick(max: number, howMany: number, oversample: number, query: string, table: NovaDriveTable, exclude: ReadonlySet<number> = new Set()): Promise<number[]> {
+  private async pick(
+    max: number,
+    howMany: number,
+    oversample: number,
+    query: string,
+    table: NovaDriveTable,
+    exclude: ReadonlySet<number> = new Set(),
+  ): Promise<number[]> {
     const found: number[] = [];
     for (let attempt = 0; attempt < 4 && found.length < howMany && max > 0; attempt += 1) {
       const candidates = drawIds(this.random, max, Math.ceil((howMany - found.length) * oversample) + 20).filter(
@@ -246,9 +284,13 @@ class DayRun {
     );
     this.vehicles = rows.map((row) => ({ id: row.id, priceCents: toCents(row.valor) }));
     if (shared > this.vehicles.length) {
-      throw new NovaDriveError('INVALID_OPTIONS', `sameTimestamp asks for ${shared} vehicles, but only ${this.vehicles.length} can be updated`, {
-        table: this.label('veiculos'),
-      });
+      throw new NovaDriveError(
+        'INVALID_OPTIONS',
+        `sameTimestamp asks for ${shared} vehicles, but only ${this.vehicles.length} can be updated`,
+        {
+          table: this.label('veiculos'),
+        },
+      );
     }
     const order = this.vehicles.map((_, index) => index);
     for (let i = order.length - 1; i > 0; i -= 1) {
@@ -262,11 +304,14 @@ class DayRun {
     chosen.forEach((index, position) => {
       const vehicle = this.vehicles[index] as VehicleRow;
       let price = listPriceCents((vehicle.priceCents / 100) * (0.97 + this.random.next() * 0.09));
-      if (price === vehicle.priceCents) price = listPriceCents(vehicle.priceCents / 100 + (price > 10_000_000 ? -1000 : 1000));
+      if (price === vehicle.priceCents)
+        price = listPriceCents(vehicle.priceCents / 100 + (price > 10_000_000 ? -1000 : 1000));
       vehicle.priceCents = price;
       ids.push(vehicle.id);
       prices.push(fromCents(price));
-      stamps.push(formatTimestamp(position < shared ? this.sharedAt('veiculos') : this.start + this.random.int(HOUR_US - 1)));
+      stamps.push(
+        formatTimestamp(position < shared ? this.sharedAt('veiculos') : this.start + this.random.int(HOUR_US - 1)),
+      );
     });
     if (shared > 0) this.sharedIds = ids.slice(0, shared);
     await runSql(
@@ -281,7 +326,12 @@ class DayRun {
 
   async insertCustomers(howMany: number): Promise<{ id: number; dealership: number }[]> {
     const dealerships = (
-      await runSql<{ id: number }>(this.client, `SELECT id_concessionarias AS id FROM ${this.table('concessionarias')} ORDER BY 1`, [], this.label('concessionarias'))
+      await runSql<{ id: number }>(
+        this.client,
+        `SELECT id_concessionarias AS id FROM ${this.table('concessionarias')} ORDER BY 1`,
+        [],
+        this.label('concessionarias'),
+      )
     ).map((row) => row.id);
     if (dealerships.length === 0 || howMany === 0) return [];
     const ids = await this.newIds('clientes', 'id_clientes', howMany);
@@ -296,7 +346,13 @@ class DayRun {
       this.client,
       `INSERT INTO ${this.table('clientes')} (id_clientes, cliente, endereco, id_concessionarias, data_inclusao)
        SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::timestamp[])`,
-      [ids, rows.map((r) => r.name), rows.map((r) => r.address), rows.map((r) => r.dealership), rows.map((r) => r.included)],
+      [
+        ids,
+        rows.map((r) => r.name),
+        rows.map((r) => r.address),
+        rows.map((r) => r.dealership),
+        rows.map((r) => r.included),
+      ],
       this.label('clientes'),
     );
     this.record('clientes', 'inserted', ids);
@@ -319,7 +375,10 @@ class DayRun {
     const buyingNew = [...newCustomers];
     for (let i = buyingNew.length - 1; i > 0; i -= 1) {
       const j = this.random.int(i + 1);
-      [buyingNew[i], buyingNew[j]] = [buyingNew[j] as (typeof buyingNew)[number], buyingNew[i] as (typeof buyingNew)[number]];
+      [buyingNew[i], buyingNew[j]] = [
+        buyingNew[j] as (typeof buyingNew)[number],
+        buyingNew[i] as (typeof buyingNew)[number],
+      ];
     }
     const buyers = buyingNew.slice(0, Math.min(howMany, Math.floor(newCustomers.length * 0.8)));
     const existing = await this.pick(
@@ -351,10 +410,23 @@ class DayRun {
         sellers = [person.id];
       }
       let roll = this.random.next() * totalWeight;
-      const vehicle = this.vehicles.find((_, i) => (roll -= weights[i] ?? 0) < 0) ?? (this.vehicles[this.vehicles.length - 1] as VehicleRow);
+      const vehicle =
+        this.vehicles.find((_, i) => (roll -= weights[i] ?? 0) < 0) ??
+        (this.vehicles[this.vehicles.length - 1] as VehicleRow);
       const sold = this.start + HOUR_US + this.random.int(22 * 3600) * 1_000_000;
-      const row = [ids[index] as number, vehicle.id, dealership, this.random.pick(sellers), buyer.id, fromCents(pricePaid(this.random, vehicle.priceCents)), formatTimestamp(sold), formatTimestamp(sold + this.random.int(HOUR_US))];
-      row.forEach((value, column) => columns[column]?.push(value));
+      const row = [
+        ids[index] as number,
+        vehicle.id,
+        dealership,
+        this.random.pick(sellers),
+        buyer.id,
+        fromCents(pricePaid(this.random, vehicle.priceCents)),
+        formatTimestamp(sold),
+        formatTimestamp(sold + this.random.int(HOUR_US)),
+      ];
+      row.forEach((value, column) => {
+        columns[column]?.push(value);
+      });
     });
     await runSql(
       this.client,
@@ -416,7 +488,9 @@ class DayRun {
     this.requireShared(ids.length, shared, 'clientes');
     if (ids.length === 0) return;
     const addresses = ids.map(() => fakeAddress(this.random));
-    const stamps = ids.map((_, index) => formatTimestamp(index < shared ? this.sharedAt('clientes') : this.start + this.random.int(DAY_US - 1)));
+    const stamps = ids.map((_, index) =>
+      formatTimestamp(index < shared ? this.sharedAt('clientes') : this.start + this.random.int(DAY_US - 1)),
+    );
     await runSql(
       this.client,
       `UPDATE ${this.table('clientes')} AS c SET endereco = u.address, data_atualizacao = u.stamp
@@ -438,7 +512,12 @@ class DayRun {
       new Set(this.changes.get('vendas')?.updated),
     );
     if (ids.length === 0) return;
-    await runSql(this.client, `DELETE FROM ${this.table('vendas')} WHERE id_vendas = ANY($1::int[])`, [ids], this.label('vendas'));
+    await runSql(
+      this.client,
+      `DELETE FROM ${this.table('vendas')} WHERE id_vendas = ANY($1::int[])`,
+      [ids],
+      this.label('vendas'),
+    );
     this.record('vendas', 'deleted', ids);
   }
 
@@ -455,7 +534,12 @@ class DayRun {
       new Set(this.changes.get('clientes')?.updated),
     );
     if (ids.length === 0) return;
-    await runSql(this.client, `DELETE FROM ${this.table('clientes')} WHERE id_clientes = ANY($1::int[])`, [ids], this.label('clientes'));
+    await runSql(
+      this.client,
+      `DELETE FROM ${this.table('clientes')} WHERE id_clientes = ANY($1::int[])`,
+      [ids],
+      this.label('clientes'),
+    );
     this.record('clientes', 'deleted', ids);
   }
 
@@ -480,13 +564,21 @@ class DayRun {
         deleted: [...change.deleted].sort((a, b) => a - b),
       };
       tables[table] = sorted;
-      counts[table] = { inserted: sorted.inserted.length, updated: sorted.updated.length, deleted: sorted.deleted.length };
+      counts[table] = {
+        inserted: sorted.inserted.length,
+        updated: sorted.updated.length,
+        deleted: sorted.deleted.length,
+      };
     }
     const result: DayChanges = { day, window, tables, counts };
     if (sharedTable === undefined) return result;
     return {
       ...result,
-      sharedTimestamp: { table: sharedTable, value: formatTimestamp(this.sharedAt(sharedTable)), ids: [...this.sharedIds].sort((a, b) => a - b) },
+      sharedTimestamp: {
+        table: sharedTable,
+        value: formatTimestamp(this.sharedAt(sharedTable)),
+        ids: [...this.sharedIds].sort((a, b) => a - b),
+      },
     };
   }
 }

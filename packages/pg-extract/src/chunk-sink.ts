@@ -67,7 +67,9 @@ export class ChunkSink extends Writable {
 
   override _final(callback: (error?: Error | null) => void): void {
     if (this.carry.length > 0) {
-      callback(new Error(`ChunkSink: the stream ended inside a record (${this.carry.length} bytes after the last newline)`));
+      callback(
+        new Error(`ChunkSink: the stream ended inside a record (${this.carry.length} bytes after the last newline)`),
+      );
       return;
     }
     this.closeCurrent().then(() => callback(), callback);

@@ -42,8 +42,17 @@ describe('planExtraction', () => {
   it('plans a compound cursor over nullable timestamps that never loses a row', () => {
     const plan = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'] }, undefined);
     // Both timestamps can be NULL: the cursor sorts such rows first instead of dropping them from comparisons.
-    expect(plan.cursorSql).toEqual([`COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp)`, '"id_vendas"']);
-    expect(plan.columns.map((c) => c.name)).toEqual(['id_vendas', 'valor_pago', 'data_inclusao', 'data_atualizacao', 'foto']);
+    expect(plan.cursorSql).toEqual([
+      `COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp)`,
+      '"id_vendas"',
+    ]);
+    expect(plan.columns.map((c) => c.name)).toEqual([
+      'id_vendas',
+      'valor_pago',
+      'data_inclusao',
+      'data_atualizacao',
+      'foto',
+    ]);
     expect(plan.columns[1]?.type).toEqual({ kind: 'decimal', precision: 10, scale: 2 });
     expect(selectSql(plan)).toContain(`encode("foto", 'hex') AS "foto"`);
     expect(upperBoundSql(plan)).toMatch(/ORDER BY COALESCE\(.*\) DESC, "id_vendas" DESC LIMIT 1$/);
@@ -57,36 +66,48 @@ describe('planExtraction', () => {
     try {
       planExtraction(
         vendas,
-        { strategy: 'upsert', cursor: [{ coalesce: ['data_atualizacaoo', 'data_inclusao'] }, 'valor_pago'], include: ['id_venda'] },
+        {
+          strategy: 'upsert',
+          cursor: [{ coalesce: ['data_atualizacaoo', 'data_inclusao'] }, 'valor_pago'],
+          include: ['id_venda'],
+        },
         undefined,
       );
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toContain('column "data_atualizacaoo" does not exist in public.vendas (did you mean data_atualizacao?)');
+    expect(message).toContain(
+      'column "data_atualizacaoo" does not exist in public.vendas (did you mean data_atualizacao?)',
+    );
     expect(message).toContain('include: column "id_venda" does not exist in public.vendas (did you mean id_vendas?)');
     expect(message).toContain('must end with the primary key (id_vendas)');
   });
 
   it('refuses a type it cannot load exactly unless excluded or hashed', () => {
-    expect(() => planExtraction(vendas, { strategy: 'full' }, undefined)).toThrow(/"local" of public\.vendas has type point/);
+    expect(() => planExtraction(vendas, { strategy: 'full' }, undefined)).toThrow(
+      /"local" of public\.vendas has type point/,
+    );
     const hashed = planExtraction(vendas, { strategy: 'full', hash: ['local'], hashSalt: 's' }, undefined);
     expect(hashed.columns.find((c) => c.name === 'local')?.selectSql).toContain('sha256');
   });
 
   it('needs a primary key for upsert and an orderable cursor', () => {
     const noKey = { ...vendas, primaryKey: [] };
-    expect(() => planExtraction(noKey, { strategy: 'upsert', cursor: ['id_vendas'], exclude: ['local'] }, undefined)).toThrow(
-      /has no primary key, which upsert needs/,
-    );
-    expect(() => planExtraction(vendas, { strategy: 'append', cursor: ['foto'], exclude: ['local'] }, undefined)).toThrow(
-      /not an orderable cursor type/,
-    );
+    expect(() =>
+      planExtraction(noKey, { strategy: 'upsert', cursor: ['id_vendas'], exclude: ['local'] }, undefined),
+    ).toThrow(/has no primary key, which upsert needs/);
+    expect(() =>
+      planExtraction(vendas, { strategy: 'append', cursor: ['foto'], exclude: ['local'] }, undefined),
+    ).toThrow(/not an orderable cursor type/);
   });
 
   it('refuses a stored position that no longer fits the cursor', () => {
     expect(() =>
-      planExtraction(vendas, { strategy: 'append', cursor: ['id_vendas'], exclude: ['local'] }, { cursor: ['1', '2'], snapshotXmin: '5' }),
+      planExtraction(
+        vendas,
+        { strategy: 'append', cursor: ['id_vendas'], exclude: ['local'] },
+        { cursor: ['1', '2'], snapshotXmin: '5' },
+      ),
     ).toThrow(/resync the table/);
   });
 
@@ -94,7 +115,9 @@ describe('planExtraction', () => {
     const plan = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'] }, undefined);
     const changed = changedSinceSql('4294967396', '4294967500');
     const sql = upperBoundSql(plan, ['2024-01-02 03:04:05', '9'], { changed });
-    expect(sql).toContain(`WHERE (COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp), "id_vendas") > ('2024-01-02 03:04:05'::timestamp, '9'::int4)`);
+    expect(sql).toContain(
+      `WHERE (COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp), "id_vendas") > ('2024-01-02 03:04:05'::timestamp, '9'::int4)`,
+    );
     expect(sql).toContain(`count(*) FILTER (WHERE NOT (${changed})) OVER () AS unexplained`);
     expect(upperBoundSql(plan, null)).not.toContain('WHERE');
   });
@@ -102,7 +125,9 @@ describe('planExtraction', () => {
 
 describe('changedSinceSql', () => {
   it('compares 32-bit xmin by age, from the low 32 bits of the 64-bit snapshot xmin', () => {
-    expect(changedSinceSql('4294967396', '4294967500')).toBe(`CASE WHEN age(xmin) <= age('100'::xid) THEN true ELSE false END`);
+    expect(changedSinceSql('4294967396', '4294967500')).toBe(
+      `CASE WHEN age(xmin) <= age('100'::xid) THEN true ELSE false END`,
+    );
   });
 
   it('reads everything when the ids cannot be compared: too far apart, from another server, or unknown', () => {
@@ -125,7 +150,13 @@ describe('planLateRead', () => {
     committedOpen: 0,
     sweepDue: false,
   };
-  const position = { cursor: ['2024-01-02 03:04:05', '9'], snapshotXmin: '1000', openXids: ['1001'], sweptXmin: '900', sweptAt: '2026-01-01 12:00:00+00' };
+  const position = {
+    cursor: ['2024-01-02 03:04:05', '9'],
+    snapshotXmin: '1000',
+    openXids: ['1001'],
+    sweptXmin: '900',
+    sweptAt: '2026-01-01 12:00:00+00',
+  };
 
   it('auto: looks back on a large table whose timestamp cursor an index serves, scans otherwise', () => {
     const auto = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'] }, position);
@@ -133,18 +164,35 @@ describe('planLateRead', () => {
     expect(needsIndexCheck(auto, facts)).toBe(true);
     expect(needsIndexCheck(auto, { ...facts, pages: 8191 })).toBe(false);
     expect(planLateRead(auto, { ...facts, cursorIndexed: true }).kind).toBe('lookback');
-    expect(planLateRead(auto, { ...facts, cursorIndexed: false })).toMatchObject({ kind: 'sweep', where: changedSinceSql('1000', '2010') });
+    expect(planLateRead(auto, { ...facts, cursorIndexed: false })).toMatchObject({
+      kind: 'sweep',
+      where: changedSinceSql('1000', '2010'),
+    });
     expect(planLateRead(auto, { ...facts, pages: 8191, cursorIndexed: true })).toMatchObject({ kind: 'sweep' });
-    expect(usesIndex({ 'QUERY PLAN': [{ Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Index Scan' }] } }] })).toBe(true);
-    expect(usesIndex({ 'QUERY PLAN': [{ Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Seq Scan' }] } }] })).toBe(false);
-    expect(planExtraction(vendas, { strategy: 'append', cursor: ['id_vendas'], exclude: ['local'] }, undefined).lateCommits).toBe('scan');
-    expect(() => planExtraction(vendas, { strategy: 'append', cursor: ['id_vendas'], exclude: ['local'], lateCommits: 'lookback' }, undefined)).toThrow(
-      /late_commits: lookback looks back in time, but the cursor starts with a integer column: use scan/,
-    );
+    expect(
+      usesIndex({ 'QUERY PLAN': [{ Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Index Scan' }] } }] }),
+    ).toBe(true);
+    expect(
+      usesIndex({ 'QUERY PLAN': [{ Plan: { 'Node Type': 'Limit', Plans: [{ 'Node Type': 'Seq Scan' }] } }] }),
+    ).toBe(false);
+    expect(
+      planExtraction(vendas, { strategy: 'append', cursor: ['id_vendas'], exclude: ['local'] }, undefined).lateCommits,
+    ).toBe('scan');
+    expect(() =>
+      planExtraction(
+        vendas,
+        { strategy: 'append', cursor: ['id_vendas'], exclude: ['local'], lateCommits: 'lookback' },
+        undefined,
+      ),
+    ).toThrow(/late_commits: lookback looks back in time, but the cursor starts with a integer column: use scan/);
   });
 
   it('looks back by an index range when nothing calls for a sweep, and keeps the last sweep', () => {
-    const plan = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'], lookbackMs: 600_000 }, position);
+    const plan = planExtraction(
+      vendas,
+      { strategy: 'upsert', cursor, exclude: ['local'], lookbackMs: 600_000 },
+      position,
+    );
     const read = planLateRead(plan, facts);
     expect(read.kind).toBe('lookback');
     // From the cursor, or from the clock when the cursor lies more than 14 hours ahead of UTC (a future-dated row).
@@ -162,21 +210,59 @@ describe('planLateRead', () => {
   it('sweeps from the last sweep when a transaction open at the last run committed, when due, or when unsure', () => {
     const plan = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'] }, position);
     const committed = planLateRead(plan, { ...facts, committedOpen: 1 });
-    expect(committed).toMatchObject({ kind: 'sweep', where: changedSinceSql('900', '2010'), sweptXmin: '2000', sweptAt: facts.now });
+    expect(committed).toMatchObject({
+      kind: 'sweep',
+      where: changedSinceSql('900', '2010'),
+      sweptXmin: '2000',
+      sweptAt: facts.now,
+    });
     expect(committed.reason).toMatch(/1 transaction\(s\) open at the last run committed/);
     expect(planLateRead(plan, { ...facts, sweepDue: true }).reason).toMatch(/last sweep was 86400 s or more ago/);
-    const crowded = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'] }, { ...position, openXids: null });
+    const crowded = planExtraction(
+      vendas,
+      { strategy: 'upsert', cursor, exclude: ['local'] },
+      { ...position, openXids: null },
+    );
     expect(planLateRead(crowded, facts).reason).toMatch(/more than 1000 transactions/);
-    const older = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'] }, { cursor: position.cursor, snapshotXmin: '1000' });
-    expect(planLateRead(older, facts)).toMatchObject({ kind: 'sweep', where: changedSinceSql('1000', '2010'), reason: 'no sweep recorded yet' });
+    const older = planExtraction(
+      vendas,
+      { strategy: 'upsert', cursor, exclude: ['local'] },
+      { cursor: position.cursor, snapshotXmin: '1000' },
+    );
+    expect(planLateRead(older, facts)).toMatchObject({
+      kind: 'sweep',
+      where: changedSinceSql('1000', '2010'),
+      reason: 'no sweep recorded yet',
+    });
   });
 
   it('scan sweeps every run from the previous snapshot; off reads the window; a first run reads all', () => {
-    const scan = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'], lateCommits: 'scan' }, position);
-    expect(planLateRead(scan, facts)).toMatchObject({ kind: 'sweep', where: changedSinceSql('1000', '2010'), sweptXmin: '2000' });
-    const off = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'], lateCommits: 'off' }, position);
-    expect(planLateRead(off, facts)).toMatchObject({ kind: 'window', where: afterCondition(off, position.cursor), sweptXmin: '900' });
+    const scan = planExtraction(
+      vendas,
+      { strategy: 'upsert', cursor, exclude: ['local'], lateCommits: 'scan' },
+      position,
+    );
+    expect(planLateRead(scan, facts)).toMatchObject({
+      kind: 'sweep',
+      where: changedSinceSql('1000', '2010'),
+      sweptXmin: '2000',
+    });
+    const off = planExtraction(
+      vendas,
+      { strategy: 'upsert', cursor, exclude: ['local'], lateCommits: 'off' },
+      position,
+    );
+    expect(planLateRead(off, facts)).toMatchObject({
+      kind: 'window',
+      where: afterCondition(off, position.cursor),
+      sweptXmin: '900',
+    });
     const first = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'] }, undefined);
-    expect(planLateRead(first, facts)).toEqual({ kind: 'all', where: undefined, sweptXmin: '2000', sweptAt: facts.now });
+    expect(planLateRead(first, facts)).toEqual({
+      kind: 'all',
+      where: undefined,
+      sweptXmin: '2000',
+      sweptAt: facts.now,
+    });
   });
 });

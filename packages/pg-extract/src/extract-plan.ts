@@ -84,7 +84,15 @@ export interface ExtractPlan {
   readonly sweepEveryMs: number;
 }
 
-const ORDERABLE: ReadonlySet<string> = new Set(['smallint', 'integer', 'bigint', 'decimal', 'date', 'timestamp', 'timestamptz']);
+const ORDERABLE: ReadonlySet<string> = new Set([
+  'smallint',
+  'integer',
+  'bigint',
+  'decimal',
+  'date',
+  'timestamp',
+  'timestamptz',
+]);
 const INFINITE: ReadonlySet<string> = new Set(['date', 'timestamp', 'timestamptz']);
 const HOUR_MS = 3_600_000;
 
@@ -104,7 +112,8 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
     if (!found) {
       const hint = closestNames(column, names);
       problems.push(
-        `${where}: column "${column}" does not exist in ${label}` + (hint.length ? ` (did you mean ${hint.join(' or ')}?)` : ''),
+        `${where}: column "${column}" does not exist in ${label}` +
+          (hint.length ? ` (did you mean ${hint.join(' or ')}?)` : ''),
       );
     }
     return found;
@@ -123,7 +132,9 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
     }
   }
   if (spec.strategy === 'upsert' && table.primaryKey.length === 0) {
-    problems.push(`${label} has no primary key, which upsert needs to merge rows: add one, or use strategy full or append`);
+    problems.push(
+      `${label} has no primary key, which upsert needs to merge rows: add one, or use strategy full or append`,
+    );
   }
   if (table.kind === 'v' || table.kind === 'f') {
     if (spec.strategy !== 'full') problems.push(`${label} is a view or foreign table: only strategy full can read it`);
@@ -148,7 +159,12 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
       );
       continue;
     }
-    columns.push({ name: column.name, type: column.logical, nullable: column.nullable, selectSql: renderColumn(column, label) });
+    columns.push({
+      name: column.name,
+      type: column.logical,
+      nullable: column.nullable,
+      selectSql: renderColumn(column, label),
+    });
   }
 
   const cursorSql: string[] = [];
@@ -168,12 +184,16 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
       const first = resolved[0] as SourceColumn;
       const kind = first.logical?.kind ?? first.pgType;
       if (!ORDERABLE.has(kind)) {
-        problems.push(`${where}: column "${first.name}" of ${label} has type ${first.pgType}, which is not an orderable cursor type`);
+        problems.push(
+          `${where}: column "${first.name}" of ${label} has type ${first.pgType}, which is not an orderable cursor type`,
+        );
         return;
       }
       for (const other of resolved.slice(1) as SourceColumn[]) {
         if ((other.logical?.kind ?? other.pgType) !== kind) {
-          problems.push(`${where}: coalesce needs columns of one type; "${other.name}" is ${other.pgType}, "${first.name}" is ${first.pgType}`);
+          problems.push(
+            `${where}: coalesce needs columns of one type; "${other.name}" is ${other.pgType}, "${first.name}" is ${first.pgType}`,
+          );
         }
       }
       const quoted = parts.map(quoteIdentifier);
@@ -198,8 +218,10 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
         `${label}: late_commits: lookback looks back in time, but the cursor starts with a ${firstKind} column: use scan (or off)`,
       );
     }
-    if (spec.lookbackMs !== undefined && !(spec.lookbackMs >= 0)) problems.push(`${label}: lookback must be a duration of 0 or more`);
-    if (spec.sweepEveryMs !== undefined && !(spec.sweepEveryMs > 0)) problems.push(`${label}: sweep_every must be a positive duration`);
+    if (spec.lookbackMs !== undefined && !(spec.lookbackMs >= 0))
+      problems.push(`${label}: lookback must be a duration of 0 or more`);
+    if (spec.sweepEveryMs !== undefined && !(spec.sweepEveryMs > 0))
+      problems.push(`${label}: sweep_every must be a positive duration`);
     if (spec.strategy === 'upsert' && table.primaryKey.length > 0 && cursor.length > 0) {
       const tail = cursor.slice(-table.primaryKey.length);
       const endsWithKey = tail.every((element, i) => element === table.primaryKey[i]);
@@ -288,7 +310,11 @@ export function afterCondition(plan: ExtractPlan, cursor: readonly string[]): st
 
 /** The SELECT that reads the plan's rows, optionally filtered, optionally in primary-key order, optionally with a
  *  trailing boolean field (`flag`, a condition) after the columns (see ChunkSink's `flagged`). */
-export function selectSql(plan: ExtractPlan, where?: string, options: { ordered?: boolean; flag?: string } = {}): string {
+export function selectSql(
+  plan: ExtractPlan,
+  where?: string,
+  options: { ordered?: boolean; flag?: string } = {},
+): string {
   const columns = plan.columns.map((column) => `${column.selectSql} AS ${quoteIdentifier(column.name)}`);
   if (options.flag) columns.push(`(${options.flag}) AS "__sluice_flag"`);
   const from = `${quoteIdentifier(plan.table.schema)}.${quoteIdentifier(plan.table.name)}`;
@@ -336,7 +362,7 @@ export function snapshotSql(plan: ExtractPlan): string {
   const columns = [
     'pg_snapshot_xmin(snap.s)::text AS xmin',
     'pg_snapshot_xmax(snap.s)::text AS xmax',
-    "now()::text AS now",
+    'now()::text AS now',
     "current_setting('server_version_num')::int AS version",
     `pg_relation_size(${relation}::regclass) / current_setting('block_size')::int AS pages`,
   ];
@@ -444,12 +470,19 @@ export interface LateRead {
 /** Decide how this run reads, from the plan and what the snapshot query found. Pure. */
 export function planLateRead(plan: ExtractPlan, facts: SnapshotFacts): LateRead {
   const mode =
-    plan.lateCommits === 'auto' ? (facts.pages >= SCAN_MAX_PAGES && facts.cursorIndexed === true ? 'lookback' : 'scan') : plan.lateCommits;
+    plan.lateCommits === 'auto'
+      ? facts.pages >= SCAN_MAX_PAGES && facts.cursorIndexed === true
+        ? 'lookback'
+        : 'scan'
+      : plan.lateCommits;
   const from = plan.from;
   const cursor = from?.cursor ?? null;
   if (!from || cursor === null) return { kind: 'all', where: undefined, sweptXmin: facts.xmin, sweptAt: facts.now };
   const window = afterCondition(plan, cursor);
-  const kept = { ...(from.sweptXmin ? { sweptXmin: from.sweptXmin } : {}), ...(from.sweptAt ? { sweptAt: from.sweptAt } : {}) };
+  const kept = {
+    ...(from.sweptXmin ? { sweptXmin: from.sweptXmin } : {}),
+    ...(from.sweptAt ? { sweptAt: from.sweptAt } : {}),
+  };
   if (mode === 'off') return { kind: 'window', where: window, ...kept };
   const sweep = (base: string, reason: string | undefined): LateRead => {
     const changed = changedSinceSql(base, facts.xmax);

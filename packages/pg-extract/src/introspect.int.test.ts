@@ -15,7 +15,9 @@ describe('introspectTable (real Postgres)', () => {
     await db.withClient(async (client) => {
       await client.query(`CREATE TYPE mood AS ENUM ('sad', 'happy')`);
       await client.query(`CREATE DOMAIN price AS numeric(10,2)`);
-      await client.query(`CREATE TABLE keyed (a int, b text, c price, d mood[], dropped int, e timestamptz NOT NULL, PRIMARY KEY (b, a))`);
+      await client.query(
+        `CREATE TABLE keyed (a int, b text, c price, d mood[], dropped int, e timestamptz NOT NULL, PRIMARY KEY (b, a))`,
+      );
       await client.query(`ALTER TABLE keyed DROP COLUMN dropped`);
       const table = await introspectTable(client, 'public', 'keyed');
       expect(table.kind).toBe('r');
@@ -28,7 +30,10 @@ describe('introspectTable (real Postgres)', () => {
       ]);
       expect(table.primaryKey).toEqual(['b', 'a']);
       expect(table.columns[2]?.logical).toEqual({ kind: 'decimal', precision: 10, scale: 2 });
-      expect(table.columns[3]?.logical).toEqual({ kind: 'array', element: { kind: 'enum', name: 'mood', values: ['sad', 'happy'] } });
+      expect(table.columns[3]?.logical).toEqual({
+        kind: 'array',
+        element: { kind: 'enum', name: 'mood', values: ['sad', 'happy'] },
+      });
     });
   });
 
@@ -38,7 +43,9 @@ describe('introspectTable (real Postgres)', () => {
       const table = await introspectTable(client, 'public', 'empty_shape');
       expect(table.columns).toEqual([]);
       expect(table.primaryKey).toEqual([]);
-      await expect(introspectTable(client, 'public', 'empty_shapes')).rejects.toThrow(/does not exist in the source \(did you mean empty_shape/);
+      await expect(introspectTable(client, 'public', 'empty_shapes')).rejects.toThrow(
+        /does not exist in the source \(did you mean empty_shape/,
+      );
     });
   });
 });

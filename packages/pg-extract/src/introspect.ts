@@ -93,11 +93,17 @@ export async function introspectTable(client: Queryable, schema: string, name: s
     throw new ExtractError(
       'TABLE_NOT_FOUND',
       `table ${schema}.${name} does not exist in the source` +
-        (hint.length > 0 ? ` (did you mean ${hint.join(' or ')}?)` : others.length === 0 ? ` (schema ${schema} has no tables)` : ''),
+        (hint.length > 0
+          ? ` (did you mean ${hint.join(' or ')}?)`
+          : others.length === 0
+            ? ` (schema ${schema} has no tables)`
+            : ''),
       { table: `${schema}.${name}` },
     );
   }
-  const columnRows = result.rows.filter((row): row is typeof row & ColumnRow => row.name !== null && row.name !== undefined);
+  const columnRows = result.rows.filter(
+    (row): row is typeof row & ColumnRow => row.name !== null && row.name !== undefined,
+  );
   const primaryKey = columnRows
     .filter((row) => row.pk_position !== null)
     .sort((a, b) => (a.pk_position ?? 0) - (b.pk_position ?? 0))

@@ -28,7 +28,12 @@ export function sourceKeyBucketsSql(table: SourceTable, key: string, width: bigi
 }
 
 /** SQL (Postgres) listing the keys of some ranges. */
-export function sourceKeysInBucketsSql(table: SourceTable, key: string, width: bigint, buckets: readonly string[]): string {
+export function sourceKeysInBucketsSql(
+  table: SourceTable,
+  key: string,
+  width: bigint,
+  buckets: readonly string[],
+): string {
   const k = quoteIdentifier(key);
   const from = `${quoteIdentifier(table.schema)}.${quoteIdentifier(table.name)}`;
   return `SELECT ${k}::text AS k FROM ${from} WHERE floor(${k}::numeric / ${width})::bigint IN (${buckets.map((b) => `${BigInt(b)}`).join(', ')})`;

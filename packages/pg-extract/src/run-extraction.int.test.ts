@@ -40,7 +40,11 @@ describe('runExtraction against a real Postgres', () => {
     const extractor = new pg.Client({ connectionString: db.url });
     await extractor.connect();
     try {
-      const result = await runExtraction(extractor, plan, { dir: dir.path, chunkBytes: 1 << 20, ...(shared ? { connect } : {}) });
+      const result = await runExtraction(extractor, plan, {
+        dir: dir.path,
+        chunkBytes: 1 << 20,
+        ...(shared ? { connect } : {}),
+      });
       await result.closed;
       const text = (await Promise.all(result.files.map((f) => readFile(f.path, 'utf8')))).join('');
       return { ...result, text };
@@ -75,8 +79,14 @@ describe('runExtraction against a real Postgres', () => {
 
   it('splits a large first load into block ranges read at once in one snapshot, each row exactly once', async () => {
     await client.query(`CREATE TABLE wide (id int PRIMARY KEY, at timestamp NOT NULL, pad text)`);
-    await client.query(`INSERT INTO wide SELECT i, '2024-01-01'::timestamp + i * interval '1 second', repeat('x', 100) FROM generate_series(1, 20000) i`);
-    const plan = planExtraction(await introspectTable(client, 'public', 'wide'), { strategy: 'upsert', cursor: ['at', 'id'] }, undefined);
+    await client.query(
+      `INSERT INTO wide SELECT i, '2024-01-01'::timestamp + i * interval '1 second', repeat('x', 100) FROM generate_series(1, 20000) i`,
+    );
+    const plan = planExtraction(
+      await introspectTable(client, 'public', 'wide'),
+      { strategy: 'upsert', cursor: ['at', 'id'] },
+      undefined,
+    );
     const main = new pg.Client({ connectionString: db.url });
     await main.connect();
     try {
@@ -112,7 +122,11 @@ describe('runExtraction against a real Postgres', () => {
     expect(first.position?.cursor).toEqual(['2024-01-01 00:00:00', '5']);
     await client.query(`INSERT INTO same SELECT i, '2024-01-01 00:00:00' FROM generate_series(6, 8) i`);
     const second = await extract('same', spec, first.position);
-    expect(second.text.trim().split('\n')).toEqual(['6,2024-01-01 00:00:00', '7,2024-01-01 00:00:00', '8,2024-01-01 00:00:00']);
+    expect(second.text.trim().split('\n')).toEqual([
+      '6,2024-01-01 00:00:00',
+      '7,2024-01-01 00:00:00',
+      '8,2024-01-01 00:00:00',
+    ]);
   });
 
   for (const shared of [false, true]) {
@@ -173,18 +187,32 @@ describe('runExtraction against a real Postgres', () => {
       expect(result.position?.cursor).toEqual(['2024-01-01 11:00:00', '2']);
     }
     // A position from a server further ahead than this one: everything is read again.
-    const ahead = await extract('restored', { strategy: 'upsert', cursor: ['at', 'id'] }, { ...position, snapshotXmin: '99999999999' });
+    const ahead = await extract(
+      'restored',
+      { strategy: 'upsert', cursor: ['at', 'id'] },
+      { ...position, snapshotXmin: '99999999999' },
+    );
     expect(ahead.rows).toBe(2);
   });
 
   it('lookback: reads rows written behind the cursor within the lookback, sweeps when due, and says which it did', async () => {
     await client.query(`CREATE TABLE back (id int PRIMARY KEY, at timestamptz NOT NULL, note text)`);
-    await client.query(`INSERT INTO back SELECT i, timestamptz '2024-01-01 00:00+00' + i * interval '1 minute', 'new' FROM generate_series(1, 300) i`);
+    await client.query(
+      `INSERT INTO back SELECT i, timestamptz '2024-01-01 00:00+00' + i * interval '1 minute', 'new' FROM generate_series(1, 300) i`,
+    );
     await client.query(`CREATE INDEX back_cursor ON back (at, id)`);
-    const spec: TableSpec = { strategy: 'upsert', cursor: ['at', 'id'], lateCommits: 'lookback', lookbackMs: 3_600_000 };
+    const spec: TableSpec = {
+      strategy: 'upsert',
+      cursor: ['at', 'id'],
+      lateCommits: 'lookback',
+      lookbackMs: 3_600_000,
+    };
     const first = await extract('back', spec, undefined, true);
     expect(first).toMatchObject({ rows: 300, read: 'all' });
-    expect(first.position).toMatchObject({ cursor: ['2024-01-01 05:00:00+00', '300'], sweptXmin: first.position?.snapshotXmin });
+    expect(first.position).toMatchObject({
+      cursor: ['2024-01-01 05:00:00+00', '300'],
+      sweptXmin: first.position?.snapshotXmin,
+    });
 
     // Written now behind the cursor: row 290 (10 minutes behind, inside the hour) and row 10 (hours behind).
     await client.query(`UPDATE back SET note = 'recent fix' WHERE id = 290`);
@@ -264,11 +292,19 @@ describe('runExtraction against a real Postgres', () => {
 
   it('tells whether an index serves the cursor, as auto asks before looking back on a large table', async () => {
     await client.query(`CREATE TABLE served (id int PRIMARY KEY, at timestamp NOT NULL)`);
-    await client.query(`INSERT INTO served SELECT i, '2024-01-01'::timestamp + i * interval '1 minute' FROM generate_series(1, 2000) i`);
+    await client.query(
+      `INSERT INTO served SELECT i, '2024-01-01'::timestamp + i * interval '1 minute' FROM generate_series(1, 2000) i`,
+    );
     await client.query('ANALYZE served');
     const position = { cursor: ['2024-01-01 12:00:00', '720'], snapshotXmin: '3' };
-    const plan = async () => planExtraction(await introspectTable(client, 'public', 'served'), { strategy: 'upsert', cursor: ['at', 'id'] }, position);
-    const served = async () => usesIndex((await client.query(cursorIndexSql(await plan()))).rows[0] as Record<string, unknown>);
+    const plan = async () =>
+      planExtraction(
+        await introspectTable(client, 'public', 'served'),
+        { strategy: 'upsert', cursor: ['at', 'id'] },
+        position,
+      );
+    const served = async () =>
+      usesIndex((await client.query(cursorIndexSql(await plan()))).rows[0] as Record<string, unknown>);
     expect(await served()).toBe(false);
     await client.query(`CREATE INDEX served_cursor ON served (at, id)`);
     expect(await served()).toBe(true);
@@ -277,7 +313,9 @@ describe('runExtraction against a real Postgres', () => {
   it('needs no privilege beyond SELECT: a plain role scans, looks back and sweeps', async () => {
     const role = `plain_${Math.random().toString(36).slice(2, 8)}`;
     await client.query(`CREATE TABLE plain (id int PRIMARY KEY, at timestamptz NOT NULL, note text)`);
-    await client.query(`INSERT INTO plain SELECT i, timestamptz '2024-01-01 00:00+00' + i * interval '1 minute', 'a' FROM generate_series(1, 50) i`);
+    await client.query(
+      `INSERT INTO plain SELECT i, timestamptz '2024-01-01 00:00+00' + i * interval '1 minute', 'a' FROM generate_series(1, 50) i`,
+    );
     await client.query(`CREATE ROLE ${role} LOGIN PASSWORD 'plain'`);
     await client.query(`GRANT SELECT ON plain TO ${role}`);
     try {

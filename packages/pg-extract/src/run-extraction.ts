@@ -75,7 +75,11 @@ export interface ExtractResult {
  * Late commits: the snapshot's xmin (and, for `lookback`, its open transactions) is kept in the position; what the
  * next run reads follows from it (see `LateCommits` and `planLateRead`).
  */
-export async function runExtraction(client: pg.Client, plan: ExtractPlan, options: ExtractOptions): Promise<ExtractResult> {
+export async function runExtraction(
+  client: pg.Client,
+  plan: ExtractPlan,
+  options: ExtractOptions,
+): Promise<ExtractResult> {
   const label = `${plan.table.schema}.${plan.table.name}`;
   const statements: string[] = [];
   const run = async (sql: string) => {
@@ -89,7 +93,8 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
     // Ending the connections stops the COPYs on the server too (the backend sees the client go).
     for (const connection of [client, ...helpers]) void connection.end().catch(() => undefined);
   };
-  if (options.signal?.aborted) throw new ExtractError('CANCELLED', `extraction of ${label} was cancelled`, { table: label });
+  if (options.signal?.aborted)
+    throw new ExtractError('CANCELLED', `extraction of ${label} was cancelled`, { table: label });
   options.signal?.addEventListener('abort', abort, { once: true });
   /** Every helper connection closed. */
   const settle = async (): Promise<void> => {
@@ -127,7 +132,10 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
     const snapshot = (await run(snapshotSql(plan))).rows[0] as Record<string, unknown> | undefined;
     let facts = snapshotFacts(snapshot);
     if (needsIndexCheck(plan, facts)) {
-      facts = { ...facts, cursorIndexed: usesIndex((await run(cursorIndexSql(plan))).rows[0] as Record<string, unknown> | undefined) };
+      facts = {
+        ...facts,
+        cursorIndexed: usesIndex((await run(cursorIndexSql(plan))).rows[0] as Record<string, unknown> | undefined),
+      };
     }
     const from = plan.from?.cursor ?? null;
     const late = plan.strategy === 'full' ? ({ kind: 'all', where: undefined } as const) : planLateRead(plan, facts);
@@ -142,7 +150,13 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
       : undefined;
     const ranges =
       canShare && late.kind === 'all'
-        ? blockRanges(plan, Number(snapshot?.pages ?? 0), Number(snapshot?.version ?? 0), options.parallelism ?? 1, options.parallelMinPages ?? PARALLEL_MIN_PAGES)
+        ? blockRanges(
+            plan,
+            Number(snapshot?.pages ?? 0),
+            Number(snapshot?.version ?? 0),
+            options.parallelism ?? 1,
+            options.parallelMinPages ?? PARALLEL_MIN_PAGES,
+          )
         : [undefined];
     /** Run `work` on a helper connection in the shared snapshot (here when there is none). */
     const elsewhere = async <T>(work: (connection: pg.Client) => Promise<T>): Promise<T> => {
@@ -157,7 +171,11 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
       }
     };
     /** Stream one SELECT into a new sink, on this connection or (`helper`) another in the shared snapshot. */
-    const read = async (prefix: string, select: string, how: { digest?: boolean; flagged?: boolean; helper?: boolean } = {}) => {
+    const read = async (
+      prefix: string,
+      select: string,
+      how: { digest?: boolean; flagged?: boolean; helper?: boolean } = {},
+    ) => {
       const sink = newSink(prefix, how.digest ?? false, how.flagged ?? false);
       await (how.helper ? elsewhere((connection) => copy(connection, sink, select)) : copy(client, sink, select));
       return sink;
@@ -253,12 +271,19 @@ export async function runExtraction(client: pg.Client, plan: ExtractPlan, option
     const message = error instanceof Error ? error.message : String(error);
     const bc = /invalid input syntax for type integer: "sluice: (.*)"/.exec(message);
     if (bc) {
-      throw new ExtractError('UNSUPPORTED_VALUE', `${bc[1]}: years before 1 AD cannot be loaded exactly; exclude the column or fix the value`, {
-        table: label,
-        cause: error,
-      });
+      throw new ExtractError(
+        'UNSUPPORTED_VALUE',
+        `${bc[1]}: years before 1 AD cannot be loaded exactly; exclude the column or fix the value`,
+        {
+          table: label,
+          cause: error,
+        },
+      );
     }
-    throw new ExtractError('SOURCE_QUERY_FAILED', `reading ${label} failed: ${message}`, { table: label, cause: error });
+    throw new ExtractError('SOURCE_QUERY_FAILED', `reading ${label} failed: ${message}`, {
+      table: label,
+      cause: error,
+    });
   } finally {
     options.signal?.removeEventListener('abort', abort);
   }
@@ -298,7 +323,12 @@ function blockRanges(
   });
 }
 
-async function copyInto(client: pg.Client, sink: ChunkSink, sql: string, report: (() => void) | undefined): Promise<void> {
+async function copyInto(
+  client: pg.Client,
+  sink: ChunkSink,
+  sql: string,
+  report: (() => void) | undefined,
+): Promise<void> {
   const source = client.query(copyTo(sql));
   const timer = report ? setInterval(report, 250) : undefined;
   try {

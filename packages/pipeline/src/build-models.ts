@@ -47,7 +47,10 @@ export function hasModels(project: LoadedProject): boolean {
 }
 
 /** The model runner's view of a target: its name, engine and schema (what templates see as `target`). */
-export function modelTarget(target: { readonly name: string; readonly config: TargetConfig }, threads?: number): ModelTarget {
+export function modelTarget(
+  target: { readonly name: string; readonly config: TargetConfig },
+  threads?: number,
+): ModelTarget {
   return {
     name: target.name,
     type: target.config.type,
@@ -65,7 +68,12 @@ export async function loadModels(project: LoadedProject, env: NodeJS.ProcessEnv 
   });
   if (loaded.errors.length > 0) {
     throw new ConfigError(
-      loaded.errors.map((issue) => ({ file: issue.file ?? project.file, line: issue.line, path: '', message: formatIssue(issue) })),
+      loaded.errors.map((issue) => ({
+        file: issue.file ?? project.file,
+        line: issue.line,
+        path: '',
+        message: formatIssue(issue),
+      })),
     );
   }
   return loaded.project;

@@ -24,7 +24,9 @@ describe('checkSource (real Postgres)', () => {
   beforeAll(async () => {
     db = await createTestDatabase('chk');
     await db.withClient(async (client) => {
-      await client.query(`CREATE TABLE vendas (id_vendas int PRIMARY KEY, valor numeric(10,2), data_inclusao timestamp NOT NULL, data_atualizacao timestamp)`);
+      await client.query(
+        `CREATE TABLE vendas (id_vendas int PRIMARY KEY, valor numeric(10,2), data_inclusao timestamp NOT NULL, data_atualizacao timestamp)`,
+      );
       await client.query(`CREATE TABLE eventos (id bigint NOT NULL, payload text)`);
       await client.query(`CREATE ROLE ${role} LOGIN PASSWORD 'x'`);
       await client.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
@@ -95,21 +97,34 @@ describe('checkSource (real Postgres)', () => {
   vendedores:
     strategy: full
 `);
-    expect(result.problems.map((p) => [p.line, p.path, p.message])).toEqual([
-      [11, 'tables.vendas.include', 'column "valr" does not exist in public.vendas (did you mean valor?)'],
-      [13, 'tables.vendas.cursor', 'column "data_atualizacaoo" does not exist in public.vendas (did you mean data_atualizacao?)'],
-      [16, 'tables.eventos.strategy', 'public.eventos has no primary key, which upsert needs to merge rows: add one, or use strategy full or append'],
-      [18, 'tables.vendedores', 'table public.vendedores does not exist in the source'],
-    ].map(([line, p, m]) => [line, p, expect.stringContaining(m as string)]));
+    expect(result.problems.map((p) => [p.line, p.path, p.message])).toEqual(
+      [
+        [11, 'tables.vendas.include', 'column "valr" does not exist in public.vendas (did you mean valor?)'],
+        [
+          13,
+          'tables.vendas.cursor',
+          'column "data_atualizacaoo" does not exist in public.vendas (did you mean data_atualizacao?)',
+        ],
+        [
+          16,
+          'tables.eventos.strategy',
+          'public.eventos has no primary key, which upsert needs to merge rows: add one, or use strategy full or append',
+        ],
+        [18, 'tables.vendedores', 'table public.vendedores does not exist in the source'],
+      ].map(([line, p, m]) => [line, p, expect.stringContaining(m as string)]),
+    );
   });
 
   it('says which tables the role cannot read (column grants count only when they cover every column)', async () => {
     const url = new URL(db.url);
     url.username = role;
     url.password = 'x';
-    const result = await check(`  vendas: { strategy: full }
+    const result = await check(
+      `  vendas: { strategy: full }
   eventos: { strategy: full }
-`, url.toString());
+`,
+      url.toString(),
+    );
     expect(result.role).toBe(role);
     expect(result.unreadable).toEqual(['public.vendas']);
   });
@@ -118,15 +133,32 @@ describe('checkSource (real Postgres)', () => {
 describe('placeOfPlanProblem', () => {
   it('maps planExtraction wording to keys', () => {
     const place = (problem: string, spec = {}) => placeOfPlanProblem('t', 'public.t', spec, problem);
-    expect(place('cursor[1]: column "x" does not exist in public.t')).toEqual({ keyPath: ['tables', 't', 'cursor', '1'], message: 'column "x" does not exist in public.t' });
+    expect(place('cursor[1]: column "x" does not exist in public.t')).toEqual({
+      keyPath: ['tables', 't', 'cursor', '1'],
+      message: 'column "x" does not exist in public.t',
+    });
     expect(place('hash: column "x" does not exist in public.t').keyPath).toEqual(['tables', 't', 'hash']);
     expect(place('public.t: strategy append takes one increasing cursor column; use upsert')).toEqual({
       keyPath: ['tables', 't', 'cursor'],
       message: 'strategy append takes one increasing cursor column; use upsert',
     });
-    expect(place('primary key column "id" of public.t cannot be excluded', { include: ['a'] }).keyPath).toEqual(['tables', 't', 'include']);
-    expect(place('primary key column "id" of public.t cannot be excluded', { exclude: ['id'] }).keyPath).toEqual(['tables', 't', 'exclude']);
-    expect(place('public.t is a view or foreign table: only strategy full can read it').keyPath).toEqual(['tables', 't', 'strategy']);
-    expect(place('column "g" of public.t has type point, which Sluice cannot load exactly: exclude it, or hash it').keyPath).toEqual(['tables', 't']);
+    expect(place('primary key column "id" of public.t cannot be excluded', { include: ['a'] }).keyPath).toEqual([
+      'tables',
+      't',
+      'include',
+    ]);
+    expect(place('primary key column "id" of public.t cannot be excluded', { exclude: ['id'] }).keyPath).toEqual([
+      'tables',
+      't',
+      'exclude',
+    ]);
+    expect(place('public.t is a view or foreign table: only strategy full can read it').keyPath).toEqual([
+      'tables',
+      't',
+      'strategy',
+    ]);
+    expect(
+      place('column "g" of public.t has type point, which Sluice cannot load exactly: exclude it, or hash it').keyPath,
+    ).toEqual(['tables', 't']);
   });
 });

@@ -130,7 +130,13 @@ async function checkTable(
     table = await introspectTable(client, schema, name);
   } catch (error) {
     if (error instanceof ExtractError && error.code === 'TABLE_NOT_FOUND') {
-      return { ...base, table: undefined, plan: undefined, readable: undefined, problems: [problem(['tables', name], `tables.${name}`, error.message)] };
+      return {
+        ...base,
+        table: undefined,
+        plan: undefined,
+        readable: undefined,
+        problems: [problem(['tables', name], `tables.${name}`, error.message)],
+      };
     }
     throw error;
   }
@@ -147,16 +153,23 @@ async function checkTable(
   }
   const columns = plan ? plan.columns.map((column) => column.name) : table.columns.map((column) => column.name);
   const readable = await canRead(client, schema, name, columns);
-  const cursorIndex = cursorIndexes && plan && readable && plan.cursorSql.length > 0 ? await checkCursorIndex(client, plan) : undefined;
+  const cursorIndex =
+    cursorIndexes && plan && readable && plan.cursorSql.length > 0 ? await checkCursorIndex(client, plan) : undefined;
   return { ...base, table, plan, readable, problems, ...(cursorIndex ? { cursorIndex } : {}) };
 }
 
 /** Whether an index serves the cursor (Postgres plans the bound query on one), and the index that would. */
-async function checkCursorIndex(client: Queryable, plan: ExtractPlan): Promise<{ served: boolean; suggestion: string }> {
+async function checkCursorIndex(
+  client: Queryable,
+  plan: ExtractPlan,
+): Promise<{ served: boolean; suggestion: string }> {
   const explain = await client.query<Record<string, unknown>>(cursorIndexSql(plan));
   const keys = plan.cursorSql.map((sql) => (/^"([^"]|"")+"$/.test(sql) ? sql : `(${sql})`));
   const table = `${quoteIdentifier(plan.table.schema)}.${quoteIdentifier(plan.table.name)}`;
-  return { served: usesIndex(explain.rows[0]), suggestion: `CREATE INDEX CONCURRENTLY ON ${table} (${keys.join(', ')})` };
+  return {
+    served: usesIndex(explain.rows[0]),
+    suggestion: `CREATE INDEX CONCURRENTLY ON ${table} (${keys.join(', ')})`,
+  };
 }
 
 /**
@@ -176,7 +189,11 @@ export function placeOfPlanProblem(
   if (list) return { keyPath: at(list[1] as string), message: list[2] as string };
   const message = problem.startsWith(`${qualified}: `) ? problem.slice(qualified.length + 2) : problem;
   const excludedKey = /^primary key column "([^"]+)" of .* cannot be excluded/.exec(problem);
-  if (excludedKey) return { keyPath: at(spec.exclude?.includes(excludedKey[1] as string) || !spec.include ? 'exclude' : 'include'), message };
+  if (excludedKey)
+    return {
+      keyPath: at(spec.exclude?.includes(excludedKey[1] as string) || !spec.include ? 'exclude' : 'include'),
+      message,
+    };
   if (/cannot be hashed/.test(problem)) return { keyPath: at('hash'), message };
   if (/has no primary key|is a view or foreign table/.test(problem)) return { keyPath: at('strategy'), message };
   if (/cursor/.test(problem)) return { keyPath: at('cursor'), message };

@@ -76,16 +76,31 @@ export async function compileModels(options: CompileModelsOptions): Promise<Comp
       if (node.kind !== 'model' || node.materialized !== 'incremental' || !relation) continue;
       if (await options.warehouse.describeTable(relation).catch(() => undefined)) existing.add(node.id);
     }
-    if (existing.size > 0) compiled = compileProject(models, { target, dialect, nodes: ids, isIncremental: (node) => existing.has(node.id) });
+    if (existing.size > 0)
+      compiled = compileProject(models, {
+        target,
+        dialect,
+        nodes: ids,
+        isIncremental: (node) => existing.has(node.id),
+      });
   }
   if (compiled.errors.length > 0) {
     throw new ConfigError(
-      compiled.errors.map((issue) => ({ file: issue.file ?? project.file, line: issue.line, path: '', message: formatIssue(issue) })),
+      compiled.errors.map((issue) => ({
+        file: issue.file ?? project.file,
+        line: issue.line,
+        path: '',
+        message: formatIssue(issue),
+      })),
     );
   }
-  const catalog = options.warehouse ? await collectCatalog(models, options.warehouse, target).catch(() => undefined) : undefined;
+  const catalog = options.warehouse
+    ? await collectCatalog(models, options.warehouse, target).catch(() => undefined)
+    : undefined;
   const targetDir = path.join(project.dir, 'target');
   const artifacts =
-    options.write === false ? [] : await writeArtifacts(targetDir, { project: models, target, compiled, ...(catalog ? { catalog } : {}) });
+    options.write === false
+      ? []
+      : await writeArtifacts(targetDir, { project: models, target, compiled, ...(catalog ? { catalog } : {}) });
   return { models, selected, compiled, catalog, artifacts, lineagePage: path.join(targetDir, 'docs', 'index.html') };
 }

@@ -35,5 +35,8 @@ export function configKeyLineFinder(text: string): (keyPath: readonly string[]) 
 export function yamlErrorLines(text: string): { readonly line: number; readonly message: string }[] {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  return doc.errors.map((error) => ({ line: lineCounter.linePos(error.pos[0]).line, message: `YAML: ${error.message.split('\n')[0]}` }));
+  return doc.errors.map((error) => ({
+    line: lineCounter.linePos(error.pos[0]).line,
+    message: `YAML: ${error.message.split('\n')[0]}`,
+  }));
 }

@@ -2,7 +2,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbWarehouse } from '@sluice/duckdb';
 import { createNovaDriveSchema, generateNovaDrive } from '@sluice/novadrive';
@@ -15,7 +15,10 @@ const child = fileURLToPath(new URL('./__fixtures__/ingest-child.mjs', import.me
 const entry = path.join(packageDir, 'dist', 'index.js');
 
 /** Where to kill the loader: after an event (with a small delay drawn from the round), or never. */
-type KillPoint = { readonly after: 'table-start' | 'table-progress' | 'table-loading' | 'table-loaded'; readonly delayMs: number };
+type KillPoint = {
+  readonly after: 'table-start' | 'table-progress' | 'table-loading' | 'table-loaded';
+  readonly delayMs: number;
+};
 
 interface ChildRun {
   readonly killed: boolean;
@@ -31,11 +34,15 @@ describe('crash safety: the loader SIGKILLed at many points, then rerun', () => 
 
   beforeAll(async () => {
     // The child runs the built pipeline: build it and what it imports (a turbo cache hit when nothing changed).
-    execFileSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@sluice/pipeline...', '--output-logs=errors-only'], {
-      cwd: packageDir,
-      stdio: 'inherit',
-      env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
-    });
+    execFileSync(
+      'pnpm',
+      ['exec', 'turbo', 'run', 'build', '--filter=@sluice/pipeline...', '--output-logs=errors-only'],
+      {
+        cwd: packageDir,
+        stdio: 'inherit',
+        env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+      },
+    );
     db = await createTestDatabase('crash');
     dir = await createTempDir();
     home = path.join(dir.path, '.sluice');
@@ -106,7 +113,10 @@ describe('crash safety: the loader SIGKILLed at many points, then rerun', () => 
       const rerun = await runChild();
       expect(rerun.events.at(-1)).toBe('done');
       expect(rerun.done, JSON.stringify(rerun.done)).toMatchObject({ status: 'success' });
-      expect(await warehouseEqualsSource(), `after a kill at ${point.after}+${point.delayMs}ms in round ${round}`).toEqual([]);
+      expect(
+        await warehouseEqualsSource(),
+        `after a kill at ${point.after}+${point.delayMs}ms in round ${round}`,
+      ).toEqual([]);
     }
     expect(kills).toBeGreaterThanOrEqual(points.length - 1);
   }, 300_000);

@@ -1,4 +1,11 @@
-export { RUN_LOCK, runIngest, type IngestEvent, type IngestOptions, type IngestResult, type TableResult } from './ingest.js';
+export {
+  RUN_LOCK,
+  runIngest,
+  type IngestEvent,
+  type IngestOptions,
+  type IngestResult,
+  type TableResult,
+} from './ingest.js';
 export {
   ConfigError,
   formatConfigProblem,
@@ -27,8 +34,22 @@ export {
   type RetryPolicy,
 } from './run-pipeline.js';
 export { durationSchema, scheduleConfigSchema, type ScheduleConfig } from './schedule-config.js';
-export { buildModels, hasModels, loadModels, modelTarget, type BuildOptions, type BuildResult } from './build-models.js';
-export { checkSource, MIN_SOURCE_SERVER_VERSION, placeOfPlanProblem, type CheckSourceOptions, type SourceCheck, type SourceTableCheck } from './check-source.js';
+export {
+  buildModels,
+  hasModels,
+  loadModels,
+  modelTarget,
+  type BuildOptions,
+  type BuildResult,
+} from './build-models.js';
+export {
+  checkSource,
+  MIN_SOURCE_SERVER_VERSION,
+  placeOfPlanProblem,
+  type CheckSourceOptions,
+  type SourceCheck,
+  type SourceTableCheck,
+} from './check-source.js';
 export { compileModels, type CompileModelsOptions, type CompileModelsResult } from './compile-models.js';
 export { configKeyLineFinder, yamlErrorLines } from './config-key-line.js';
 export {

@@ -77,7 +77,12 @@ describe('runIngest: NovaDrive from Postgres into DuckDB', () => {
       path.join(dir.path, 'unreachable'),
       'postgres://someone:secret-password@127.0.0.1:1/nowhere',
     );
-    const error = await runIngest({ project: unreachable, warehouse, state, workDir: path.join(dir.path, 'work') }).catch((e: unknown) => e);
+    const error = await runIngest({
+      project: unreachable,
+      warehouse,
+      state,
+      workDir: path.join(dir.path, 'work'),
+    }).catch((e: unknown) => e);
     expect(String(error)).toContain('127.0.0.1:1');
     expect(String(error)).not.toContain('secret-password');
   });
@@ -86,13 +91,24 @@ describe('runIngest: NovaDrive from Postgres into DuckDB', () => {
     const broken = await writeNovaDriveProject(path.join(dir.path, 'broken'), db.url);
     const config = {
       ...broken.config,
-      tables: { vendas: { ...broken.config.tables.vendas!, cursor: [{ coalesce: ['data_atualizacaoo', 'data_inclusao'] }, 'id_vendas'] } },
+      tables: {
+        vendas: {
+          ...broken.config.tables.vendas!,
+          cursor: [{ coalesce: ['data_atualizacaoo', 'data_inclusao'] }, 'id_vendas'],
+        },
+      },
     };
     const before = await state.read('public.vendas');
-    const result = await runIngest({ project: { ...broken, config }, warehouse, state, workDir: path.join(dir.path, 'work') });
+    const result = await runIngest({
+      project: { ...broken, config },
+      warehouse,
+      state,
+      workDir: path.join(dir.path, 'work'),
+    });
     expect(result.status).toBe('failed');
-    expect(result.tables[0]?.error?.message).toMatch(/column "data_atualizacaoo" does not exist in public\.vendas \(did you mean data_atualizacao\?\)/);
+    expect(result.tables[0]?.error?.message).toMatch(
+      /column "data_atualizacaoo" does not exist in public\.vendas \(did you mean data_atualizacao\?\)/,
+    );
     expect(await state.read('public.vendas')).toEqual(before);
   });
-
 });

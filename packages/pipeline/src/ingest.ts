@@ -10,7 +10,14 @@ import {
   type ExtractPosition,
   type ExtractResult,
 } from '@sluice/pg-extract';
-import { quoteLiteral, tableLabel, WarehouseError, type EnsureTableResult, type TableSchema, type Warehouse } from '@sluice/warehouse';
+import {
+  quoteLiteral,
+  tableLabel,
+  WarehouseError,
+  type EnsureTableResult,
+  type TableSchema,
+  type Warehouse,
+} from '@sluice/warehouse';
 import type { Position, StateStore } from '@sluice/watermark';
 import { tableSpecOf, type LoadedProject, type TableConfig } from './project-config.js';
 import { reconcileDeletes, type ReconcileResult } from './reconcile-deletes.js';
@@ -106,7 +113,10 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       `unknown table ${unknown.join(', ')}: sluice.yml lists ${Object.keys(config.tables).join(', ')}`,
     );
   }
-  const lock = options.lock === false ? undefined : await options.state.acquireLock(RUN_LOCK, { holder: options.holder ?? 'sluice ingest' });
+  const lock =
+    options.lock === false
+      ? undefined
+      : await options.state.acquireLock(RUN_LOCK, { holder: options.holder ?? 'sluice ingest' });
   const results: TableResult[] = [];
   let coordinator: pg.Client | undefined;
   // The shared snapshot is taken while the tables connect and look at their catalogs: only reading waits for it.
@@ -254,7 +264,8 @@ async function ingestTable(
     if (!unchanged) {
       // Without a watermark (first load, full refresh, state reset) the warehouse copy is replaced, atomically:
       // rows it still holds from before are not trusted.
-      const mode = spec.strategy === 'full' || !watermark ? 'replace' : source.primaryKey.length > 0 ? 'merge' : 'append';
+      const mode =
+        spec.strategy === 'full' || !watermark ? 'replace' : source.primaryKey.length > 0 ? 'merge' : 'append';
       options.onEvent?.({ type: 'table-loading', table: name, files: extracted.files.length });
       const loaded = await options.warehouse.load({
         table: target,
@@ -285,13 +296,19 @@ async function ingestTable(
           dir,
           tag,
           inSync: !watermark,
-          ...(typeof watermark?.position.keysDigest === 'string' ? { previousDigest: watermark.position.keysDigest } : {}),
+          ...(typeof watermark?.position.keysDigest === 'string'
+            ? { previousDigest: watermark.position.keysDigest }
+            : {}),
           ...(options.signal ? { signal: options.signal } : {}),
         });
       } finally {
         await client.query('COMMIT').catch(() => undefined);
       }
-      counts = { ...counts, deleted: counts.deleted + reconcile.deleted, inserted: counts.inserted + reconcile.restored };
+      counts = {
+        ...counts,
+        deleted: counts.deleted + reconcile.deleted,
+        inserted: counts.inserted + reconcile.restored,
+      };
       statements += reconcile.statements;
     }
     options.onEvent?.({ type: 'table-loaded', table: name });
@@ -324,7 +341,13 @@ async function ingestTable(
     };
   } finally {
     options.signal?.removeEventListener('abort', stopReading);
-    await Promise.all([ensuring, closing, helpersClosed, client?.end().catch(() => undefined), rm(dir, { recursive: true, force: true })]);
+    await Promise.all([
+      ensuring,
+      closing,
+      helpersClosed,
+      client?.end().catch(() => undefined),
+      rm(dir, { recursive: true, force: true }),
+    ]);
     await prefetched?.then((unused) => unused.end()).catch(() => undefined);
   }
 }
@@ -365,8 +388,15 @@ function emptyResult(name: string, spec: TableConfig, status: TableResult['statu
 }
 
 function describeError(error: unknown): { code: string; message: string } {
-  if (error instanceof ExtractError || error instanceof WarehouseError) return { code: error.code, message: error.message };
-  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string' && error instanceof Error) {
+  if (error instanceof ExtractError || error instanceof WarehouseError)
+    return { code: error.code, message: error.message };
+  if (
+    error &&
+    typeof error === 'object' &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    error instanceof Error
+  ) {
     return { code: error.code, message: error.message };
   }
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };

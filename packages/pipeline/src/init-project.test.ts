@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { identifierFrom, proposeTable, renderInitFiles, urlWithoutPassword } from './init-project.js';
 import { parseProjectConfig } from './project-config.js';
 
-function column(name: string, logical: LogicalType | undefined, nullable = true, pgType = logical?.kind ?? 'point'): SourceColumn {
+function column(
+  name: string,
+  logical: LogicalType | undefined,
+  nullable = true,
+  pgType = logical?.kind ?? 'point',
+): SourceColumn {
   return { name, pgType, nullable, info: { typname: pgType, typtype: 'b', typmod: -1 }, logical };
 }
 
@@ -18,15 +23,29 @@ const text = (name: string) => column(name, { kind: 'text' });
 
 describe('proposeTable', () => {
   it('upserts by a nullable update timestamp coalesced with the creation column, then the key (NovaDrive)', () => {
-    const vendas = table('vendas', [id('id_vendas'), text('x'), ts('data_inclusao'), ts('data_atualizacao')], ['id_vendas']);
+    const vendas = table(
+      'vendas',
+      [id('id_vendas'), text('x'), ts('data_inclusao'), ts('data_atualizacao')],
+      ['id_vendas'],
+    );
     const proposal = proposeTable(vendas, 600_000);
-    expect(proposal).toMatchObject({ strategy: 'upsert', cursor: [{ coalesce: ['data_atualizacao', 'data_inclusao'] }, 'id_vendas'] });
+    expect(proposal).toMatchObject({
+      strategy: 'upsert',
+      cursor: [{ coalesce: ['data_atualizacao', 'data_inclusao'] }, 'id_vendas'],
+    });
     expect(proposal.reason).toContain('data_atualizacao');
   });
 
   it('uses a NOT NULL update column alone, and a compound key in full', () => {
-    const lines = table('lines', [id('order_id'), id('line_no'), ts('updated_at', false), ts('created_at', false)], ['order_id', 'line_no']);
-    expect(proposeTable(lines, 50_000)).toMatchObject({ strategy: 'upsert', cursor: ['updated_at', 'order_id', 'line_no'] });
+    const lines = table(
+      'lines',
+      [id('order_id'), id('line_no'), ts('updated_at', false), ts('created_at', false)],
+      ['order_id', 'line_no'],
+    );
+    expect(proposeTable(lines, 50_000)).toMatchObject({
+      strategy: 'upsert',
+      cursor: ['updated_at', 'order_id', 'line_no'],
+    });
   });
 
   it('finds update columns by pattern when no common name matches, but only among timestamps', () => {
@@ -51,36 +70,72 @@ describe('proposeTable', () => {
 
   it('excludes columns Sluice cannot load exactly', () => {
     const t = table('places', [id('id'), column('location', undefined), ts('updated_at', false)], ['id']);
-    expect(proposeTable(t, 1_000_000)).toMatchObject({ strategy: 'upsert', exclude: ['location'], columns: ['id', 'updated_at'] });
+    expect(proposeTable(t, 1_000_000)).toMatchObject({
+      strategy: 'upsert',
+      exclude: ['location'],
+      columns: ['id', 'updated_at'],
+    });
   });
 });
 
 describe('renderInitFiles', () => {
   const tables = [
-    proposeTable(table('vendas', [id('id_vendas'), column('Valor Pago', { kind: 'decimal', precision: 10, scale: 2 }), ts('data_inclusao'), ts('data_atualizacao')], ['id_vendas']), 600_000),
+    proposeTable(
+      table(
+        'vendas',
+        [
+          id('id_vendas'),
+          column('Valor Pago', { kind: 'decimal', precision: 10, scale: 2 }),
+          ts('data_inclusao'),
+          ts('data_atualizacao'),
+        ],
+        ['id_vendas'],
+      ),
+      600_000,
+    ),
     proposeTable(table('estados', [id('id_estados'), text('sigla')], ['id_estados']), 27),
   ];
-  const files = renderInitFiles({ name: 'shop', sourceName: 'shop', url: '${env:SHOP_URL}', schema: 'public', tables, from: 'postgres://app@db:5432/shop' });
+  const files = renderInitFiles({
+    name: 'shop',
+    sourceName: 'shop',
+    url: '${env:SHOP_URL}',
+    schema: 'public',
+    tables,
+    from: 'postgres://app@db:5432/shop',
+  });
 
   it('writes a sluice.yml that validates, with each proposal and the URL as written', () => {
     const config = parseProjectConfig(files['sluice.yml'] as string, 'sluice.yml', { SHOP_URL: 'postgres://x@y/z' });
     expect(config.source.url).toBe('postgres://x@y/z');
-    expect(config.tables.vendas).toMatchObject({ strategy: 'upsert', cursor: [{ coalesce: ['data_atualizacao', 'data_inclusao'] }, 'id_vendas'] });
+    expect(config.tables.vendas).toMatchObject({
+      strategy: 'upsert',
+      cursor: [{ coalesce: ['data_atualizacao', 'data_inclusao'] }, 'id_vendas'],
+    });
     expect(config.tables.estados).toMatchObject({ strategy: 'full' });
     expect(files['sluice.yml']).toContain('# 27 rows: small, reloaded whole');
   });
 
   it('writes a staging model per table (odd column names quoted) and the sources with key tests', () => {
-    expect(Object.keys(files).sort()).toEqual(['.gitignore', 'models/stage/sources.yml', 'models/stage/stg_estados.sql', 'models/stage/stg_vendas.sql', 'sluice.yml']);
+    expect(Object.keys(files).sort()).toEqual([
+      '.gitignore',
+      'models/stage/sources.yml',
+      'models/stage/stg_estados.sql',
+      'models/stage/stg_vendas.sql',
+      'sluice.yml',
+    ]);
     expect(files['models/stage/stg_vendas.sql']).toContain('    "Valor Pago",\n');
     expect(files['models/stage/stg_vendas.sql']).toContain("from {{ source('shop', 'vendas') }}");
-    expect(files['models/stage/sources.yml']).toContain('          - name: id_vendas\n            data_tests: [unique, not_null]');
+    expect(files['models/stage/sources.yml']).toContain(
+      '          - name: id_vendas\n            data_tests: [unique, not_null]',
+    );
   });
 });
 
 describe('helpers', () => {
   it('urlWithoutPassword drops only the password', () => {
-    expect(urlWithoutPassword('postgres://app:s3cret@db:5432/shop?sslmode=require')).toBe('postgres://app@db:5432/shop?sslmode=require');
+    expect(urlWithoutPassword('postgres://app:s3cret@db:5432/shop?sslmode=require')).toBe(
+      'postgres://app@db:5432/shop?sslmode=require',
+    );
     expect(urlWithoutPassword('postgres://app@db/shop')).toBe('postgres://app@db/shop');
   });
 

@@ -41,19 +41,56 @@ const TIMESTAMP_KINDS: ReadonlySet<string> = new Set(['timestamp', 'timestamptz'
 const INTEGER_KINDS: ReadonlySet<string> = new Set(['smallint', 'integer', 'bigint']);
 /** Names that say "last changed at", best first (English and Portuguese, as NovaDrive's data_atualizacao). */
 const UPDATE_NAMES = [
-  'updated_at', 'updated_on', 'updated', 'update_time', 'updated_time', 'last_updated', 'last_updated_at', 'last_update',
-  'modified_at', 'modified_on', 'modified', 'last_modified', 'last_modified_at', 'changed_at', 'mtime',
-  'data_atualizacao', 'dt_atualizacao', 'atualizado_em', 'data_alteracao', 'dt_alteracao', 'alterado_em', 'data_modificacao',
+  'updated_at',
+  'updated_on',
+  'updated',
+  'update_time',
+  'updated_time',
+  'last_updated',
+  'last_updated_at',
+  'last_update',
+  'modified_at',
+  'modified_on',
+  'modified',
+  'last_modified',
+  'last_modified_at',
+  'changed_at',
+  'mtime',
+  'data_atualizacao',
+  'dt_atualizacao',
+  'atualizado_em',
+  'data_alteracao',
+  'dt_alteracao',
+  'alterado_em',
+  'data_modificacao',
 ];
 const UPDATE_PATTERN = /(updat|modif|chang|atualiz|alter)/i;
 /** Names that say "inserted at": the fallback of a nullable update column. */
 const CREATE_NAMES = [
-  'created_at', 'created_on', 'created', 'create_time', 'inserted_at', 'insert_time', 'added_at',
-  'data_inclusao', 'dt_inclusao', 'data_criacao', 'dt_criacao', 'criado_em', 'data_cadastro', 'dt_cadastro', 'incluido_em',
+  'created_at',
+  'created_on',
+  'created',
+  'create_time',
+  'inserted_at',
+  'insert_time',
+  'added_at',
+  'data_inclusao',
+  'dt_inclusao',
+  'data_criacao',
+  'dt_criacao',
+  'criado_em',
+  'data_cadastro',
+  'dt_cadastro',
+  'incluido_em',
 ];
 const CREATE_PATTERN = /(creat|insert|added|inclu|criad|criac|cadastr)/i;
 
-function findColumn(columns: readonly SourceColumn[], names: readonly string[], pattern: RegExp, kinds: ReadonlySet<string>): SourceColumn | undefined {
+function findColumn(
+  columns: readonly SourceColumn[],
+  names: readonly string[],
+  pattern: RegExp,
+  kinds: ReadonlySet<string>,
+): SourceColumn | undefined {
   const typed = columns.filter((column) => column.logical && kinds.has(column.logical.kind));
   for (const name of names) {
     const found = typed.find((column) => column.name.toLowerCase() === name);
@@ -75,7 +112,9 @@ function findColumn(columns: readonly SourceColumn[], names: readonly string[], 
  */
 export function proposeTable(table: SourceTable, rows: number, options: ProposeOptions = {}): InitTableProposal {
   const smallRows = options.smallRows ?? DEFAULT_SMALL_ROWS;
-  const unloadable = table.columns.filter((column) => !column.logical && !table.primaryKey.includes(column.name)).map((column) => column.name);
+  const unloadable = table.columns
+    .filter((column) => !column.logical && !table.primaryKey.includes(column.name))
+    .map((column) => column.name);
   const columns = table.columns.map((column) => column.name).filter((name) => !unloadable.includes(name));
   const base = {
     name: table.name,
@@ -87,18 +126,23 @@ export function proposeTable(table: SourceTable, rows: number, options: ProposeO
   const full = (reason: string): InitTableProposal => ({ ...base, strategy: 'full', reason });
   let proposal: InitTableProposal;
   if (table.kind === 'v' || table.kind === 'm' || table.kind === 'f') {
-    proposal = full(`a ${table.kind === 'v' ? 'view' : table.kind === 'm' ? 'materialized view' : 'foreign table'}: read whole every run`);
+    proposal = full(
+      `a ${table.kind === 'v' ? 'view' : table.kind === 'm' ? 'materialized view' : 'foreign table'}: read whole every run`,
+    );
   } else if (table.primaryKey.length === 0) {
     proposal = full('no primary key: reloaded whole every run (add a key to load it incrementally)');
   } else if (rows <= smallRows) {
     proposal = full(`${rows.toLocaleString('en-US')} rows: small, reloaded whole (skipped when unchanged)`);
   } else {
     const updated = findColumn(table.columns, UPDATE_NAMES, UPDATE_PATTERN, TIMESTAMP_KINDS);
-    const single = table.primaryKey.length === 1 ? table.columns.find((column) => column.name === table.primaryKey[0]) : undefined;
+    const single =
+      table.primaryKey.length === 1 ? table.columns.find((column) => column.name === table.primaryKey[0]) : undefined;
     if (updated) {
       const created = updated.nullable
         ? findColumn(
-            table.columns.filter((column) => column.name !== updated.name && column.logical?.kind === updated.logical?.kind),
+            table.columns.filter(
+              (column) => column.name !== updated.name && column.logical?.kind === updated.logical?.kind,
+            ),
             CREATE_NAMES,
             CREATE_PATTERN,
             TIMESTAMP_KINDS,
@@ -128,11 +172,15 @@ export function proposeTable(table: SourceTable, rows: number, options: ProposeO
     }
   }
   try {
-    planExtraction(table, {
-      strategy: proposal.strategy,
-      ...(proposal.cursor ? { cursor: proposal.cursor } : {}),
-      ...(proposal.exclude ? { exclude: proposal.exclude } : {}),
-    }, undefined);
+    planExtraction(
+      table,
+      {
+        strategy: proposal.strategy,
+        ...(proposal.cursor ? { cursor: proposal.cursor } : {}),
+        ...(proposal.exclude ? { exclude: proposal.exclude } : {}),
+      },
+      undefined,
+    );
     return proposal;
   } catch (error) {
     if (proposal.strategy === 'full' || !(error instanceof ExtractError)) throw error;
@@ -159,7 +207,9 @@ export interface InitFilesInput {
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 function yamlString(value: string): string {
-  return /^[A-Za-z0-9_./-]+$/.test(value) && !/^(true|false|null|yes|no|on|off|~)$/i.test(value) ? value : JSON.stringify(value);
+  return /^[A-Za-z0-9_./-]+$/.test(value) && !/^(true|false|null|yes|no|on|off|~)$/i.test(value)
+    ? value
+    : JSON.stringify(value);
 }
 
 function cursorYaml(cursor: readonly CursorElement[]): string {
@@ -341,7 +391,12 @@ export async function initProject(options: InitProjectOptions): Promise<InitProj
     const names = await listTables(client, schema);
     if (names.length === 0) {
       throw new ConfigError([
-        { file: configFile, line: undefined, path: '', message: `schema ${schema} of the source has no tables: pass --schema NAME` },
+        {
+          file: configFile,
+          line: undefined,
+          path: '',
+          message: `schema ${schema} of the source has no tables: pass --schema NAME`,
+        },
       ]);
     }
     tables = [];
@@ -351,7 +406,10 @@ export async function initProject(options: InitProjectOptions): Promise<InitProj
         continue;
       }
       const table = await introspectTable(client, schema, name);
-      const rows = table.kind === 'r' || table.kind === 'p' ? await countUpTo(client, schema, name, (options.smallRows ?? DEFAULT_SMALL_ROWS) + 1) : 0;
+      const rows =
+        table.kind === 'r' || table.kind === 'p'
+          ? await countUpTo(client, schema, name, (options.smallRows ?? DEFAULT_SMALL_ROWS) + 1)
+          : 0;
       try {
         tables.push(proposeTable(table, rows, options.smallRows === undefined ? {} : { smallRows: options.smallRows }));
       } catch (error) {
@@ -375,7 +433,9 @@ export async function initProject(options: InitProjectOptions): Promise<InitProj
   const written: string[] = [];
   const kept: string[] = [];
   // sluice.yml first and exclusively ('wx'): two inits racing in one folder cannot both write it.
-  for (const relative of Object.keys(files).sort((a, b) => (a === 'sluice.yml' ? -1 : b === 'sluice.yml' ? 1 : a.localeCompare(b)))) {
+  for (const relative of Object.keys(files).sort((a, b) =>
+    a === 'sluice.yml' ? -1 : b === 'sluice.yml' ? 1 : a.localeCompare(b),
+  )) {
     const file = path.join(dir, relative);
     await mkdir(path.dirname(file), { recursive: true });
     try {
@@ -384,7 +444,9 @@ export async function initProject(options: InitProjectOptions): Promise<InitProj
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       if (relative === 'sluice.yml') {
-        throw new ConfigError([{ file, line: undefined, path: '', message: `${file} exists already: sluice init never overwrites it` }]);
+        throw new ConfigError([
+          { file, line: undefined, path: '', message: `${file} exists already: sluice init never overwrites it` },
+        ]);
       }
       kept.push(relative);
     }

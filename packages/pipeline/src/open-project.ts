@@ -6,7 +6,10 @@ import { createStateStore, type StateEvent, type StateStore } from '@sluice/wate
 import { ConfigError, type LoadedProject, type TargetConfig } from './project-config.js';
 
 /** The target a command runs against: the one named, or the project's default. */
-export function resolveTarget(project: LoadedProject, name?: string): { readonly name: string; readonly config: TargetConfig } {
+export function resolveTarget(
+  project: LoadedProject,
+  name?: string,
+): { readonly name: string; readonly config: TargetConfig } {
   const chosen = name ?? project.config.target;
   const config = project.config.targets[chosen];
   if (!config) {

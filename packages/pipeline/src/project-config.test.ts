@@ -48,11 +48,18 @@ describe('parseProjectConfig', () => {
   it('reports schema problems with their lines, then every cross-key problem at once', () => {
     const broken = valid
       .replace('target: dev', 'target: prod')
-      .replace("    cursor: [{ coalesce: [updated_at, created_at] }, id]\n", '')
+      .replace('    cursor: [{ coalesce: [updated_at, created_at] }, id]\n', '')
       .concat('  items:\n    strategy: sometimes\n');
     const found = problems(broken);
-    expect(found.some((p) => p.startsWith('sluice.yml:12: tables.items.strategy:')), found.join('\n')).toBe(true);
-    const withoutBadStrategy = problems(valid.replace('target: dev', 'target: prod').replace("    cursor: [{ coalesce: [updated_at, created_at] }, id]\n", ''));
+    expect(
+      found.some((p) => p.startsWith('sluice.yml:12: tables.items.strategy:')),
+      found.join('\n'),
+    ).toBe(true);
+    const withoutBadStrategy = problems(
+      valid
+        .replace('target: dev', 'target: prod')
+        .replace('    cursor: [{ coalesce: [updated_at, created_at] }, id]\n', ''),
+    );
     expect(withoutBadStrategy).toEqual([
       'sluice.yml:6: target: target "prod" is not among targets (dev)',
       'sluice.yml:10: tables.orders.cursor: strategy upsert needs a cursor, e.g. cursor: [updated_at, id]',

@@ -81,7 +81,9 @@ export const projectConfigSchema = z.strictObject({
   }),
   /** Warehouse schema the source tables are loaded into. */
   raw_schema: identifier.default('raw'),
-  targets: z.record(identifier, targetConfigSchema).refine((targets) => Object.keys(targets).length > 0, 'at least one target is needed'),
+  targets: z
+    .record(identifier, targetConfigSchema)
+    .refine((targets) => Object.keys(targets).length > 0, 'at least one target is needed'),
   /** The target used when none is named on the command line. */
   target: identifier,
   state: stateConfigSchema,
@@ -97,7 +99,9 @@ export const projectConfigSchema = z.strictObject({
       first_load_parallelism: z.number().int().min(1).max(16).default(2),
     })
     .default({ parallelism: 4, chunk_mb: 128, first_load_parallelism: 2 }),
-  tables: z.record(identifier, tableConfigSchema).refine((tables) => Object.keys(tables).length > 0, 'list at least one table'),
+  tables: z
+    .record(identifier, tableConfigSchema)
+    .refine((tables) => Object.keys(tables).length > 0, 'list at least one table'),
   schedule: scheduleConfigSchema.optional(),
   models: z.unknown().optional(),
   vars: z.unknown().optional(),
@@ -156,7 +160,12 @@ export async function loadProjectConfig(dir: string, env: NodeJS.ProcessEnv = pr
     text = await readFile(file, 'utf8');
   } catch {
     throw new ConfigError([
-      { file, line: undefined, path: '', message: `no sluice.yml in ${path.resolve(dir)}: pass --project DIR, or run sluice init` },
+      {
+        file,
+        line: undefined,
+        path: '',
+        message: `no sluice.yml in ${path.resolve(dir)}: pass --project DIR, or run sluice init`,
+      },
     ]);
   }
   return { dir: path.resolve(dir), file, config: parseProjectConfig(text, file, env) };
@@ -188,8 +197,14 @@ export function parseProjectConfig(text: string, file: string, env: NodeJS.Proce
       // A value left empty by an unset variable is already reported once, by the variable's name.
       if (unset.has(keyPath.join('.'))) continue;
       // An unknown key is pointed at on its own line, not on its parent's.
-      const at = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...keyPath, issue.keys[0]] : keyPath;
-      problems.push({ file, line: lineOf(doc, lineCounter, at), path: keyPath.join('.'), message: describeIssue(issue, keyPath) });
+      const at =
+        issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...keyPath, issue.keys[0]] : keyPath;
+      problems.push({
+        file,
+        line: lineOf(doc, lineCounter, at),
+        path: keyPath.join('.'),
+        message: describeIssue(issue, keyPath),
+      });
     }
   }
   if (parsed.success) {

@@ -71,11 +71,17 @@ export async function reconcileDeletes(options: ReconcileOptions): Promise<Recon
     );
   }
   let statements = 0;
-  const range = (await options.source.query<{ min: string | null; max: string | null; count: string }>(keyRangeSql(plan.table, key))).rows[0];
+  const range = (
+    await options.source.query<{ min: string | null; max: string | null; count: string }>(keyRangeSql(plan.table, key))
+  ).rows[0];
   const width = range?.min && range.max ? bucketWidth(BigInt(range.min), BigInt(range.max), BigInt(range.count)) : 1n;
 
   const sourceBuckets = new Map<string, string>();
-  for (const row of (await options.source.query<{ bucket: string; count: string; sum: string }>(sourceKeyBucketsSql(plan.table, key, width))).rows) {
+  for (const row of (
+    await options.source.query<{ bucket: string; count: string; sum: string }>(
+      sourceKeyBucketsSql(plan.table, key, width),
+    )
+  ).rows) {
     sourceBuckets.set(row.bucket, `${row.count}/${row.sum}`);
   }
   const digest = createHash('sha256').update(`${width}\n`);
@@ -83,7 +89,16 @@ export async function reconcileDeletes(options: ReconcileOptions): Promise<Recon
   const keysDigest = digest.digest('hex');
   if (options.inSync || options.previousDigest === keysDigest) {
     // Same keys as when the warehouse was last reconciled: nothing deleted since, and no warehouse query needed.
-    return { deleted: 0, restored: 0, bucketsCompared: 0, bucketsDiffering: 0, keysCompared: 0, statements, keysDigest, skipped: true };
+    return {
+      deleted: 0,
+      restored: 0,
+      bucketsCompared: 0,
+      bucketsDiffering: 0,
+      keysCompared: 0,
+      statements,
+      keysDigest,
+      skipped: true,
+    };
   }
   const q = (name: string) => warehouse.dialect.quoteIdentifier(name);
   const table = warehouse.dialect.qualify(target);
@@ -100,14 +115,19 @@ export async function reconcileDeletes(options: ReconcileOptions): Promise<Recon
   const differing = [...new Set([...sourceBuckets.keys(), ...warehouseBuckets.keys()])].filter(
     (bucket) => sourceBuckets.get(bucket) !== warehouseBuckets.get(bucket),
   );
-  const result = { bucketsCompared: Math.max(sourceBuckets.size, warehouseBuckets.size), bucketsDiffering: differing.length };
-  if (differing.length === 0) return { ...result, deleted: 0, restored: 0, keysCompared: 0, statements, keysDigest, skipped: false };
+  const result = {
+    bucketsCompared: Math.max(sourceBuckets.size, warehouseBuckets.size),
+    bucketsDiffering: differing.length,
+  };
+  if (differing.length === 0)
+    return { ...result, deleted: 0, restored: 0, keysCompared: 0, statements, keysDigest, skipped: false };
 
   const sourceKeys = new Set<string>();
   const warehouseKeys = new Set<string>();
   for (let i = 0; i < differing.length; i += IN_LIST) {
     const slice = differing.slice(i, i + IN_LIST);
-    for (const row of (await options.source.query<{ k: string }>(sourceKeysInBucketsSql(plan.table, key, width, slice))).rows) {
+    for (const row of (await options.source.query<{ k: string }>(sourceKeysInBucketsSql(plan.table, key, width, slice)))
+      .rows) {
       sourceKeys.add(row.k);
     }
     statements++;
@@ -120,12 +140,24 @@ export async function reconcileDeletes(options: ReconcileOptions): Promise<Recon
   const gone = [...warehouseKeys].filter((k) => !sourceKeys.has(k));
   const missing = [...sourceKeys].filter((k) => !warehouseKeys.has(k));
   if (gone.length === 0 && missing.length === 0) {
-    return { ...result, deleted: 0, restored: 0, keysCompared: sourceKeys.size + warehouseKeys.size, statements, keysDigest, skipped: false };
+    return {
+      ...result,
+      deleted: 0,
+      restored: 0,
+      keysCompared: sourceKeys.size + warehouseKeys.size,
+      statements,
+      keysDigest,
+      skipped: false,
+    };
   }
 
   let files: readonly ChunkFile[] = [];
   if (missing.length > 0) {
-    const sink = new ChunkSink({ dir: options.dir, prefix: `${plan.table.name}-restore`, chunkBytes: 128 * 1024 * 1024 });
+    const sink = new ChunkSink({
+      dir: options.dir,
+      prefix: `${plan.table.name}-restore`,
+      chunkBytes: 128 * 1024 * 1024,
+    });
     // One COPY, one sink: the pipeline resolves when every record is on disk.
     const keys = `${q(key)} = ANY (${quoteLiteral(`{${missing.join(',')}}`)}::bigint[])`;
     await pipeline(options.source.query(copyTo(`COPY (${selectSql(plan, keys)}) TO STDOUT (FORMAT csv)`)), sink);

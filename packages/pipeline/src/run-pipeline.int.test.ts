@@ -26,7 +26,10 @@ describe('runPipeline', () => {
     });
     project = await writeNovaDriveProject(dir.path, db.url);
     await mkdir(path.join(dir.path, 'models'), { recursive: true });
-    await writeFile(path.join(dir.path, 'models', 'vendas_por_dia.sql'), `select cast(data_venda as date) as dia, count(*) as n from raw.vendas group by 1`);
+    await writeFile(
+      path.join(dir.path, 'models', 'vendas_por_dia.sql'),
+      `select cast(data_venda as date) as dia, count(*) as n from raw.vendas group by 1`,
+    );
     warehouse = await createDuckDbWarehouse({ path: path.join(dir.path, 'warehouse.duckdb') });
     state = createStateStore({ type: 'file', dir: path.join(dir.path, 'state') });
   });
@@ -66,7 +69,7 @@ describe('runPipeline', () => {
     expect(run.build?.run.results.map((r) => [r.name, r.status])).toEqual([['vendas_por_dia', 'success']]);
     const record = await state.getRun(run.runId);
     expect(record?.status).toBe('success');
-    expect((record?.detail.models as { name: string; status: string }[]).map((m) => m.status)).toEqual(['success']);
-    expect((record?.detail.tables as unknown[]).length).toBe(7);
+    expect((record!.detail.models as { name: string; status: string }[]).map((m) => m.status)).toEqual(['success']);
+    expect((record!.detail.tables as unknown[]).length).toBe(7);
   });
 });

@@ -105,11 +105,21 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   const abortRun = () => runController.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', abortRun, { once: true });
   const runTimer = options.runTimeoutMs
-    ? setTimeout(() => runController.abort(new Error(`run timed out after ${options.runTimeoutMs} ms`)), options.runTimeoutMs)
+    ? setTimeout(
+        () => runController.abort(new Error(`run timed out after ${options.runTimeoutMs} ms`)),
+        options.runTimeoutMs,
+      )
     : undefined;
   const emit = (event: PipelineEvent) => options.onEvent?.(event);
   const save = (status: RunStatus, detail: JsonObject, endedAt?: Date) =>
-    options.state.saveRun({ id: runId, trigger: options.trigger, status, startedAt, ...(endedAt ? { endedAt } : {}), detail } satisfies RunRecord);
+    options.state.saveRun({
+      id: runId,
+      trigger: options.trigger,
+      status,
+      startedAt,
+      ...(endedAt ? { endedAt } : {}),
+      detail,
+    } satisfies RunRecord);
   let ingest: IngestResult | undefined;
   let build: BuildResult | undefined;
   const attempts: Record<PipelineStep, number> = { ingest: 0, build: 0 };
@@ -119,28 +129,29 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     await save('running', { tables: [] });
     emit({ type: 'run-start', runId, trigger: options.trigger });
     const drained = () => options.drain?.aborted === true;
-    if (steps.includes('ingest') && !drained()) ingest = await withRetries('ingest', options, runController.signal, attempts, emit, runId, async (signal) => {
-      const result = await runIngest({
-        project: options.project,
-        warehouse: options.warehouse,
-        state: options.state,
-        workDir: options.workDir,
-        runId,
-        lock: false,
-        signal,
-        ...(options.tables ? { tables: options.tables } : {}),
-        ...(options.fullRefresh ? { fullRefresh: true } : {}),
-        onEvent: (event) => emit({ type: 'ingest', runId, event }),
-      });
-      if (result.status === 'failed' && !signal.aborted) {
-        const failed = result.tables.filter((t) => t.status === 'failed');
-        throw Object.assign(new Error(failed.map((t) => `${t.table}: ${t.error?.message ?? 'failed'}`).join('; ')), {
-          code: 'TABLES_FAILED',
-          result,
+    if (steps.includes('ingest') && !drained())
+      ingest = await withRetries('ingest', options, runController.signal, attempts, emit, runId, async (signal) => {
+        const result = await runIngest({
+          project: options.project,
+          warehouse: options.warehouse,
+          state: options.state,
+          workDir: options.workDir,
+          runId,
+          lock: false,
+          signal,
+          ...(options.tables ? { tables: options.tables } : {}),
+          ...(options.fullRefresh ? { fullRefresh: true } : {}),
+          onEvent: (event) => emit({ type: 'ingest', runId, event }),
         });
-      }
-      return result;
-    });
+        if (result.status === 'failed' && !signal.aborted) {
+          const failed = result.tables.filter((t) => t.status === 'failed');
+          throw Object.assign(new Error(failed.map((t) => `${t.table}: ${t.error?.message ?? 'failed'}`).join('; ')), {
+            code: 'TABLES_FAILED',
+            result,
+          });
+        }
+        return result;
+      });
     if (steps.includes('build') && hasModels(options.project) && !runController.signal.aborted && !drained()) {
       const target = options.target ?? resolveTarget(options.project);
       build = await withRetries('build', options, runController.signal, attempts, emit, runId, (signal) =>
@@ -169,17 +180,32 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   // A drain that left a step of this run unstarted makes the run interrupted; one that came after the last step does not.
   const skippedByDrain =
     options.drain?.aborted === true &&
-    ((steps.includes('ingest') && ingest === undefined) || (steps.includes('build') && hasModels(options.project) && build === undefined));
-  const interrupted = runController.signal.aborted || skippedByDrain || ingest?.status === 'cancelled' || build?.run.status === 'cancelled';
+    ((steps.includes('ingest') && ingest === undefined) ||
+      (steps.includes('build') && hasModels(options.project) && build === undefined));
+  const interrupted =
+    runController.signal.aborted ||
+    skippedByDrain ||
+    ingest?.status === 'cancelled' ||
+    build?.run.status === 'cancelled';
   const buildFailed = build !== undefined && build.run.status !== 'success';
-  const status: RunStatus = interrupted ? 'interrupted' : error || ingest?.status === 'failed' || buildFailed ? 'failed' : 'success';
+  const status: RunStatus = interrupted
+    ? 'interrupted'
+    : error || ingest?.status === 'failed' || buildFailed
+      ? 'failed'
+      : 'success';
   if (!error && buildFailed && !interrupted) {
     const failed = build?.run.results.filter((r) => r.status === 'error' || r.status === 'fail') ?? [];
-    error = { code: 'BUILD_FAILED', message: `${failed.length} model(s) or test(s) failed: ${failed.map((r) => r.name).join(', ')}` };
+    error = {
+      code: 'BUILD_FAILED',
+      message: `${failed.length} model(s) or test(s) failed: ${failed.map((r) => r.name).join(', ')}`,
+    };
   }
   if (interrupted && !error) {
     const reason = runController.signal.aborted ? runController.signal.reason : options.drain?.reason;
-    error = { code: 'INTERRUPTED', message: reason instanceof Error ? reason.message : String(reason ?? 'interrupted') };
+    error = {
+      code: 'INTERRUPTED',
+      message: reason instanceof Error ? reason.message : String(reason ?? 'interrupted'),
+    };
   }
   const endedAt = new Date();
   try {
@@ -209,7 +235,10 @@ async function withRetries<T>(
     const forward = () => stepController.abort(runSignal.reason);
     runSignal.addEventListener('abort', forward, { once: true });
     const timer = options.stepTimeoutMs
-      ? setTimeout(() => stepController.abort(new Error(`${step} timed out after ${options.stepTimeoutMs} ms`)), options.stepTimeoutMs)
+      ? setTimeout(
+          () => stepController.abort(new Error(`${step} timed out after ${options.stepTimeoutMs} ms`)),
+          options.stepTimeoutMs,
+        )
       : undefined;
     try {
       const result = await work(stepController.signal);
@@ -218,7 +247,14 @@ async function withRetries<T>(
     } catch (error) {
       if (runSignal.aborted || attempt >= policy.attempts) throw error;
       const delayMs = retryDelayMs(policy, attempt + 1);
-      emit({ type: 'step-retry', runId, step, attempt, delayMs, error: error instanceof Error ? error.message : String(error) });
+      emit({
+        type: 'step-retry',
+        runId,
+        step,
+        attempt,
+        delayMs,
+        error: error instanceof Error ? error.message : String(error),
+      });
       await sleep(delayMs, runSignal);
     } finally {
       clearTimeout(timer);
@@ -263,7 +299,13 @@ function runDetail(
     })),
     models: (build?.run.results ?? [])
       .filter((r) => r.kind !== 'test')
-      .map((r) => ({ name: r.name, kind: r.kind, status: r.status, seconds: Number((r.elapsedMs / 1000).toFixed(3)), message: r.message })),
+      .map((r) => ({
+        name: r.name,
+        kind: r.kind,
+        status: r.status,
+        seconds: Number((r.elapsedMs / 1000).toFixed(3)),
+        message: r.message,
+      })),
     tests: (build?.run.results ?? [])
       .filter((r) => r.kind === 'test')
       .map((r) => ({

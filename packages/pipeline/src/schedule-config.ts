@@ -8,18 +8,16 @@ const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
  * A duration: `500ms`, `30s`, `10m`, `2h`, `1d`, combinations such as `1h30m`, or a plain number of seconds.
  * Parsed to whole milliseconds.
  */
-export const durationSchema = z
-  .union([z.number().nonnegative(), z.string().trim()])
-  .transform((value, ctx) => {
-    if (typeof value === 'number') return Math.round(value * 1000);
-    if (!DURATION.test(value)) {
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration: write e.g. 30s, 10m, 2h, 1d or 1h30m` });
-      return z.NEVER;
-    }
-    let ms = 0;
-    for (const [, amount, unit] of value.matchAll(DURATION_PART)) ms += Number(amount) * (UNIT_MS[unit ?? 's'] ?? 1000);
-    return Math.round(ms);
-  });
+export const durationSchema = z.union([z.number().nonnegative(), z.string().trim()]).transform((value, ctx) => {
+  if (typeof value === 'number') return Math.round(value * 1000);
+  if (!DURATION.test(value)) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration: write e.g. 30s, 10m, 2h, 1d or 1h30m` });
+    return z.NEVER;
+  }
+  let ms = 0;
+  for (const [, amount, unit] of value.matchAll(DURATION_PART)) ms += Number(amount) * (UNIT_MS[unit ?? 's'] ?? 1000);
+  return Math.round(ms);
+});
 
 const NICKNAMES = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
 const CRON_FIELD = /^[0-9A-Za-z*/,?#-]+$/;
@@ -71,7 +69,9 @@ const alertsSchema = z.strictObject({
     .trim()
     .optional()
     .transform((value) => (value ? value : undefined))
-    .refine((value) => value === undefined || /^https?:\/\//.test(value), { message: 'webhook_url must be an http(s) URL' }),
+    .refine((value) => value === undefined || /^https?:\/\//.test(value), {
+      message: 'webhook_url must be an http(s) URL',
+    }),
   /** Where people read the status page; alerts link to it. */
   page_url: z.string().trim().optional(),
 });

@@ -21,8 +21,12 @@ describe('schema drift in the source', () => {
     await db.withClient(async (client) => {
       await client.query(`CREATE TABLE items (id int PRIMARY KEY, name varchar(10) NOT NULL, qty int, price numeric(6,2), note text,
                                               updated_at timestamp NOT NULL DEFAULT '2024-01-01')`);
-      await client.query(`CREATE TABLE other (id int PRIMARY KEY, label text, updated_at timestamp NOT NULL DEFAULT '2024-01-01')`);
-      await client.query(`INSERT INTO items (id, name, qty, price, note) VALUES (1, 'one', 1, 1.50, 'first'), (2, 'two', 2, 2.50, 'second')`);
+      await client.query(
+        `CREATE TABLE other (id int PRIMARY KEY, label text, updated_at timestamp NOT NULL DEFAULT '2024-01-01')`,
+      );
+      await client.query(
+        `INSERT INTO items (id, name, qty, price, note) VALUES (1, 'one', 1, 1.50, 'first'), (2, 'two', 2, 2.50, 'second')`,
+      );
       await client.query(`INSERT INTO other (id, label) VALUES (1, 'a')`);
     });
     await mkdir(dir.path, { recursive: true });
@@ -56,10 +60,16 @@ tables:
   it('adds a new column, widens widened types, keeps a dropped column (NULL for rows loaded since)', async () => {
     await db.withClient(async (client) => {
       await client.query(`ALTER TABLE items ADD COLUMN color text`);
-      await client.query(`ALTER TABLE items ALTER COLUMN name TYPE varchar(40), ALTER COLUMN qty TYPE bigint, ALTER COLUMN price TYPE numeric(12,2)`);
+      await client.query(
+        `ALTER TABLE items ALTER COLUMN name TYPE varchar(40), ALTER COLUMN qty TYPE bigint, ALTER COLUMN price TYPE numeric(12,2)`,
+      );
       await client.query(`ALTER TABLE items DROP COLUMN note`);
-      await client.query(`UPDATE items SET color = 'blue', qty = 9007199254740993, updated_at = '2024-02-01' WHERE id = 2`);
-      await client.query(`INSERT INTO items (id, name, qty, price, color, updated_at) VALUES (3, 'a much longer name than before', 3, 1234567890.12, 'red', '2024-02-01')`);
+      await client.query(
+        `UPDATE items SET color = 'blue', qty = 9007199254740993, updated_at = '2024-02-01' WHERE id = 2`,
+      );
+      await client.query(
+        `INSERT INTO items (id, name, qty, price, color, updated_at) VALUES (3, 'a much longer name than before', 3, 1234567890.12, 'red', '2024-02-01')`,
+      );
     });
     const result = await ingest();
     expect(result.status).toBe('success');
@@ -67,7 +77,9 @@ tables:
     expect(items?.schemaChanges.addedColumns).toEqual(['color']);
     expect([...(items?.schemaChanges.widenedColumns ?? [])].sort()).toEqual(['name', 'price', 'qty']);
     expect(items?.schemaChanges.droppedColumns).toEqual(['note']);
-    const rows = await warehouse.query(`SELECT id, name, CAST(qty AS VARCHAR) AS qty, CAST(price AS VARCHAR) AS price, note, color FROM raw.items ORDER BY id`);
+    const rows = await warehouse.query(
+      `SELECT id, name, CAST(qty AS VARCHAR) AS qty, CAST(price AS VARCHAR) AS price, note, color FROM raw.items ORDER BY id`,
+    );
     expect(rows).toEqual([
       { id: 1, name: 'one', qty: '1', price: '1.50', note: 'first', color: null },
       { id: 2, name: 'two', qty: '9007199254740993', price: '2.50', note: 'second', color: 'blue' },

@@ -6,7 +6,11 @@ import { describeEndpoint, ExtractError } from '@sluice/pg-extract';
  * (never the password) and what to check.
  */
 export async function connectSource(url: string, applicationName = 'sluice'): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: 10_000 });
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: applicationName,
+    connectionTimeoutMillis: 10_000,
+  });
   // An idle client whose server goes away emits 'error'; without a listener that would crash the process.
   client.on('error', () => undefined);
   try {

@@ -39,7 +39,12 @@ describe('every supported Postgres type, end to end through extraction and the D
     );
     warehouse = await createDuckDbWarehouse({ path: path.join(dir.path, 'warehouse.duckdb') });
     state = createStateStore({ type: 'file', dir: path.join(dir.path, 'state') });
-    const result = await runIngest({ project: await loadProjectConfig(dir.path), warehouse, state, workDir: path.join(dir.path, 'work') });
+    const result = await runIngest({
+      project: await loadProjectConfig(dir.path),
+      warehouse,
+      state,
+      workDir: path.join(dir.path, 'work'),
+    });
     expect(result.status, JSON.stringify(result.tables[0]?.error)).toBe('success');
   });
   afterAll(async () => {
@@ -84,7 +89,9 @@ describe('every supported Postgres type, end to end through extraction and the D
   });
 
   it('keeps NaN and -Infinity in float columns, the empty string apart from NULL, and an empty array apart from NULL', async () => {
-    const [row] = await warehouse.query(`SELECT isnan(ratio) AS nan, precise, name, body, code, tags FROM raw.kinds WHERE id = 1`);
+    const [row] = await warehouse.query(
+      `SELECT isnan(ratio) AS nan, precise, name, body, code, tags FROM raw.kinds WHERE id = 1`,
+    );
     expect(row).toMatchObject({ nan: true, precise: -Infinity, name: '', body: '', code: null });
     expect(row?.tags).toEqual([]);
   });

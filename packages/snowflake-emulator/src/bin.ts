@@ -33,7 +33,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof SnowflakeEmulatorError) console.error(`sluice-snowflake-emulator: ${error.message} [${error.code}]`);
+    if (error instanceof SnowflakeEmulatorError)
+      console.error(`sluice-snowflake-emulator: ${error.message} [${error.code}]`);
     else console.error('sluice-snowflake-emulator failed:', error);
     process.exit(1);
   },

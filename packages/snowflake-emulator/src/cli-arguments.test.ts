@@ -11,7 +11,26 @@ describe('parseCliArguments', () => {
   });
 
   test('reads port, host, databases and the result wait', () => {
-    expect(parseCliArguments(['--data', '/tmp/x', '--port', '4567', '--host', '0.0.0.0', '--database', 'A', '--database', 'B', '--result-wait-ms', '10'], {}, noFile)).toEqual({
+    expect(
+      parseCliArguments(
+        [
+          '--data',
+          '/tmp/x',
+          '--port',
+          '4567',
+          '--host',
+          '0.0.0.0',
+          '--database',
+          'A',
+          '--database',
+          'B',
+          '--result-wait-ms',
+          '10',
+        ],
+        {},
+        noFile,
+      ),
+    ).toEqual({
       kind: 'run',
       user: undefined,
       passwordVariable: undefined,
@@ -20,18 +39,35 @@ describe('parseCliArguments', () => {
   });
 
   test('a user takes its password from the environment and its public key from a file', () => {
-    const parsed = parseCliArguments(['--data', 'd', '--user', 'sluice', '--password-env', 'PW', '--public-key', 'key.pem'], { PW: 'secret' }, () => 'PEM');
-    expect(parsed).toMatchObject({ kind: 'run', options: { users: [{ name: 'sluice', password: 'secret', publicKeyPem: 'PEM' }] } });
+    const parsed = parseCliArguments(
+      ['--data', 'd', '--user', 'sluice', '--password-env', 'PW', '--public-key', 'key.pem'],
+      { PW: 'secret' },
+      () => 'PEM',
+    );
+    expect(parsed).toMatchObject({
+      kind: 'run',
+      options: { users: [{ name: 'sluice', password: 'secret', publicKeyPem: 'PEM' }] },
+    });
   });
 
   test('an unset password variable, a user without credentials and credentials without a user are errors', () => {
-    expect(parseCliArguments(['--data', 'd', '--user', 'u', '--password-env', 'NOPE'], {}, noFile)).toMatchObject({ kind: 'exit', exitCode: 2, message: expect.stringContaining('NOPE') });
+    expect(parseCliArguments(['--data', 'd', '--user', 'u', '--password-env', 'NOPE'], {}, noFile)).toMatchObject({
+      kind: 'exit',
+      exitCode: 2,
+      message: expect.stringContaining('NOPE'),
+    });
     expect(parseCliArguments(['--data', 'd', '--user', 'u'], {}, noFile)).toMatchObject({ kind: 'exit', exitCode: 2 });
-    expect(parseCliArguments(['--data', 'd', '--password-env', 'PW'], { PW: 'x' }, noFile)).toMatchObject({ kind: 'exit', exitCode: 2 });
+    expect(parseCliArguments(['--data', 'd', '--password-env', 'PW'], { PW: 'x' }, noFile)).toMatchObject({
+      kind: 'exit',
+      exitCode: 2,
+    });
   });
 
   test('a bad port or an unknown option is an error; --help exits 0', () => {
-    expect(parseCliArguments(['--data', 'd', '--port', 'abc'], {}, noFile)).toMatchObject({ kind: 'exit', exitCode: 2 });
+    expect(parseCliArguments(['--data', 'd', '--port', 'abc'], {}, noFile)).toMatchObject({
+      kind: 'exit',
+      exitCode: 2,
+    });
     expect(parseCliArguments(['--data', 'd', '--nope'], {}, noFile)).toMatchObject({ kind: 'exit', exitCode: 2 });
     expect(parseCliArguments(['--help'], {}, noFile)).toMatchObject({ kind: 'exit', exitCode: 0 });
   });

@@ -20,14 +20,23 @@ A local server that speaks snowflake-sdk's protocol and runs the SQL in DuckDB.
 
 /** What the command line asks for: emulator options, or a message and exit code. */
 export type CliArguments =
-  | { readonly kind: 'run'; readonly options: SnowflakeEmulatorOptions; readonly passwordVariable: string | undefined; readonly user: string | undefined }
+  | {
+      readonly kind: 'run';
+      readonly options: SnowflakeEmulatorOptions;
+      readonly passwordVariable: string | undefined;
+      readonly user: string | undefined;
+    }
   | { readonly kind: 'exit'; readonly message: string; readonly exitCode: number };
 
 /**
  * Parse `sluice-snowflake-emulator` arguments. Secrets come from the environment (`--password-env VAR`), never
  * from the command line; the public key is read with `readFile`.
  */
-export function parseCliArguments(args: readonly string[], env: Readonly<Record<string, string | undefined>>, readFile: (file: string) => string): CliArguments {
+export function parseCliArguments(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: (file: string) => string,
+): CliArguments {
   let values;
   try {
     ({ values } = parseArgs({
@@ -56,7 +65,11 @@ export function parseCliArguments(args: readonly string[], env: Readonly<Record<
   }
   const resultWaitMs = values['result-wait-ms'] === undefined ? undefined : Number(values['result-wait-ms']);
   if (resultWaitMs !== undefined && !(Number.isFinite(resultWaitMs) && resultWaitMs >= 0)) {
-    return { kind: 'exit', message: `--result-wait-ms must be a number of milliseconds, got '${values['result-wait-ms']}'.`, exitCode: 2 };
+    return {
+      kind: 'exit',
+      message: `--result-wait-ms must be a number of milliseconds, got '${values['result-wait-ms']}'.`,
+      exitCode: 2,
+    };
   }
   let users: EmulatorUser[] | undefined;
   if (values.user) {
@@ -64,20 +77,35 @@ export function parseCliArguments(args: readonly string[], env: Readonly<Record<
     const variable = values['password-env'];
     if (variable) {
       password = env[variable];
-      if (password === undefined) return { kind: 'exit', message: `The environment variable ${variable} (from --password-env) is not set.`, exitCode: 2 };
+      if (password === undefined)
+        return {
+          kind: 'exit',
+          message: `The environment variable ${variable} (from --password-env) is not set.`,
+          exitCode: 2,
+        };
     }
     let publicKeyPem: string | undefined;
     if (values['public-key']) {
       try {
         publicKeyPem = readFile(values['public-key']);
       } catch (error) {
-        return { kind: 'exit', message: `Cannot read the public key file ${values['public-key']}: ${(error as Error).message}`, exitCode: 2 };
+        return {
+          kind: 'exit',
+          message: `Cannot read the public key file ${values['public-key']}: ${(error as Error).message}`,
+          exitCode: 2,
+        };
       }
     }
     if (password === undefined && publicKeyPem === undefined) {
       return { kind: 'exit', message: '--user needs --password-env VAR or --public-key FILE (or both).', exitCode: 2 };
     }
-    users = [{ name: values.user, ...(password === undefined ? {} : { password }), ...(publicKeyPem === undefined ? {} : { publicKeyPem }) }];
+    users = [
+      {
+        name: values.user,
+        ...(password === undefined ? {} : { password }),
+        ...(publicKeyPem === undefined ? {} : { publicKeyPem }),
+      },
+    ];
   } else if (values['password-env'] || values['public-key']) {
     return { kind: 'exit', message: '--password-env and --public-key need --user NAME.', exitCode: 2 };
   }
@@ -97,7 +125,12 @@ export function parseCliArguments(args: readonly string[], env: Readonly<Record<
 }
 
 /** How to point snowflake-sdk at a running emulator (printed by the bin; no secret in it). */
-export function connectionHint(url: string, user: string | undefined, passwordVariable: string | undefined, database: string | undefined): string {
+export function connectionHint(
+  url: string,
+  user: string | undefined,
+  passwordVariable: string | undefined,
+  database: string | undefined,
+): string {
   return [
     'Point snowflake-sdk at it with accessUrl:',
     '',

@@ -29,7 +29,10 @@ const tableComment = async (table: string): Promise<unknown> =>
 
 describe('COMMENTs on tables and columns', () => {
   test('kept from CREATE TABLE (column COMMENT and table COMMENT =), shown by SHOW COLUMNS, SHOW OBJECTS, SHOW TABLES and DESCRIBE', async () => {
-    await run(conn, `create table commented (id number(10,0) comment 'the key', note varchar comment 'say \\'hi\\' \\\\ "json"', plain int) comment = 'sluice:{"primaryKey":["id"]}'`);
+    await run(
+      conn,
+      `create table commented (id number(10,0) comment 'the key', note varchar comment 'say \\'hi\\' \\\\ "json"', plain int) comment = 'sluice:{"primaryKey":["id"]}'`,
+    );
     expect(await columnComments('commented')).toEqual({ ID: 'the key', NOTE: `say 'hi' \\ "json"`, PLAIN: '' });
     expect(await tableComment('COMMENTED')).toBe('sluice:{"primaryKey":["id"]}');
     expect((await run(conn, `show tables like 'COMMENTED'`)).rows[0]?.comment).toBe('sluice:{"primaryKey":["id"]}');
@@ -47,7 +50,12 @@ describe('COMMENTs on tables and columns', () => {
     await run(conn, `alter table commented alter column id unset comment`);
     await run(conn, `alter table commented set comment = 'changed'`);
     await run(conn, `comment on column commented.note is 'via comment on'`);
-    expect(await columnComments('commented')).toEqual({ ID: '', NOTE: 'via comment on', PLAIN: 'now commented', ADDED: 'new' });
+    expect(await columnComments('commented')).toEqual({
+      ID: '',
+      NOTE: 'via comment on',
+      PLAIN: 'now commented',
+      ADDED: 'new',
+    });
     expect(await tableComment('COMMENTED')).toBe('changed');
     await run(conn, `comment on table commented is 'again'`);
     expect(await tableComment('COMMENTED')).toBe('again');
@@ -76,7 +84,9 @@ describe('COMMENTs on tables and columns', () => {
   test('COMMENT ON a missing table is an error, unless IF EXISTS', async () => {
     await expect(run(conn, `comment on table nope is 'x'`)).rejects.toMatchObject({ code: '002003' });
     await expect(run(conn, `comment on column commented.nope is 'x'`)).rejects.toMatchObject({ code: '000904' });
-    expect((await run(conn, `comment if exists on table nope is 'x'`)).rows).toEqual([{ status: 'Statement executed successfully.' }]);
+    expect((await run(conn, `comment if exists on table nope is 'x'`)).rows).toEqual([
+      { status: 'Statement executed successfully.' },
+    ]);
   });
 });
 
@@ -85,8 +95,14 @@ describe('METADATA$FILENAME and METADATA$FILE_ROW_NUMBER in a transforming COPY'
     await writeFile(path.join(localDir, 'part-1.csv.gz'), gzipSync('1,"a,b"\n2,"multi\nline"\n3,x,extra\n'));
     await writeFile(path.join(localDir, 'part-2.csv.gz'), gzipSync('4,y\n'));
     await run(conn, 'create stage meta_stage');
-    await run(conn, `PUT file://${localDir}/part-*.csv.gz @meta_stage/t/load-1/ AUTO_COMPRESS = FALSE SOURCE_COMPRESSION = GZIP`);
-    await run(conn, 'create transient table meta_target (id varchar, v varchar, extra varchar, f varchar, r number(38,0))');
+    await run(
+      conn,
+      `PUT file://${localDir}/part-*.csv.gz @meta_stage/t/load-1/ AUTO_COMPRESS = FALSE SOURCE_COMPRESSION = GZIP`,
+    );
+    await run(
+      conn,
+      'create transient table meta_target (id varchar, v varchar, extra varchar, f varchar, r number(38,0))',
+    );
     await run(
       conn,
       `copy into meta_target from (select s.$1, s.$2, s.$3, metadata$filename, METADATA$FILE_ROW_NUMBER from @meta_stage/t/load-1/ s) ` +

@@ -74,7 +74,8 @@ export function decompress(data: Buffer, fileName: string, compression: string):
     else if (lower.endsWith('.br')) kind = 'BROTLI';
     else if (lower.endsWith('.raw_deflate')) kind = 'RAW_DEFLATE';
     else if (lower.endsWith('.deflate')) kind = 'DEFLATE';
-    else if (lower.endsWith('.bz2') || lower.endsWith('.zst')) throw SnowflakeEmulatorError.unsupported(`compressed file ${fileName} (bz2/zstd)`);
+    else if (lower.endsWith('.bz2') || lower.endsWith('.zst'))
+      throw SnowflakeEmulatorError.unsupported(`compressed file ${fileName} (bz2/zstd)`);
     else if (data[0] === 0x1f && data[1] === 0x8b) kind = 'GZIP';
     else kind = 'NONE';
   }
@@ -92,12 +93,21 @@ export function decompress(data: Buffer, fileName: string, compression: string):
         return data;
     }
   } catch (error) {
-    throw SnowflakeEmulatorError.sql('100069', '22000', `Error parsing the file '${fileName}': it is not valid ${kind} data (${(error as Error).message}).`, error);
+    throw SnowflakeEmulatorError.sql(
+      '100069',
+      '22000',
+      `Error parsing the file '${fileName}': it is not valid ${kind} data (${(error as Error).message}).`,
+      error,
+    );
   }
 }
 
 /** The DuckDB expression converting the text `c` of a CSV field to a target column's type, and how to validate it. */
-function conversion(column: TargetColumn, field: string, format: CsvFileFormat): { convert: string; isBad: string; kind: string } {
+function conversion(
+  column: TargetColumn,
+  field: string,
+  format: CsvFileFormat,
+): { convert: string; isBad: string; kind: string } {
   const t = column.duckType;
   if (t === 'VARCHAR') {
     const m = column.declared ? /^VARCHAR\((\d+)\)$/.exec(column.declared) : null;
@@ -114,13 +124,30 @@ function conversion(column: TargetColumn, field: string, format: CsvFileFormat):
   }
   if (t === 'BLOB') {
     const fn = format.binaryFormat === 'HEX' ? 'from_hex' : format.binaryFormat === 'BASE64' ? 'from_base64' : 'encode';
-    return { convert: `${fn}(${field})`, isBad: `(${field} IS NOT NULL AND TRY(${fn}(${field})) IS NULL)`, kind: 'binary' };
+    return {
+      convert: `${fn}(${field})`,
+      isBad: `(${field} IS NOT NULL AND TRY(${fn}(${field})) IS NULL)`,
+      kind: 'binary',
+    };
   }
   const duck = t === 'TIMESTAMP WITH TIME ZONE' ? 'TIMESTAMPTZ' : t;
-  const kind = NUMERIC.test(t) ? 'numeric' : t === 'DATE' ? 'date' : t.startsWith('TIMESTAMP') ? 'timestamp' : t === 'TIME' ? 'time' : 'value';
+  const kind = NUMERIC.test(t)
+    ? 'numeric'
+    : t === 'DATE'
+      ? 'date'
+      : t.startsWith('TIMESTAMP')
+        ? 'timestamp'
+        : t === 'TIME'
+          ? 'time'
+          : 'value';
   // DuckDB reads Postgres' '… BC' dates as AD and accepts 'infinity'; Snowflake recognises neither
-  const notSnowflake = kind === 'date' || kind === 'timestamp' ? ` OR ${field} ILIKE '%BC' OR ${field} ILIKE '%infinity%'` : '';
-  return { convert: `CAST(${field} AS ${duck})`, isBad: `(${field} IS NOT NULL AND (TRY_CAST(${field} AS ${duck}) IS NULL${notSnowflake}))`, kind };
+  const notSnowflake =
+    kind === 'date' || kind === 'timestamp' ? ` OR ${field} ILIKE '%BC' OR ${field} ILIKE '%infinity%'` : '';
+  return {
+    convert: `CAST(${field} AS ${duck})`,
+    isBad: `(${field} IS NOT NULL AND (TRY_CAST(${field} AS ${duck}) IS NULL${notSnowflake}))`,
+    kind,
+  };
 }
 
 function conversionError(kind: string, value: string | null): { message: string; code: string; sqlState: string } {
@@ -137,7 +164,11 @@ function conversionError(kind: string, value: string | null): { message: string;
     case 'boolean':
       return { message: `Boolean value '${v}' is not recognized`, code: '100037', sqlState: '22018' };
     case 'binary':
-      return { message: `The following string is not a legal hex-encoded value: '${v}'`, code: '100115', sqlState: '22000' };
+      return {
+        message: `The following string is not a legal hex-encoded value: '${v}'`,
+        code: '100115',
+        sqlState: '22000',
+      };
     case 'length':
       return { message: `String '${v}' is too long and would be truncated`, code: '100074', sqlState: '22000' };
     case 'null':
@@ -175,7 +206,10 @@ export async function loadStagedFiles(request: CopyRequest): Promise<CopyFileRes
     const errors: RowError[] = [];
     let width = request.transform ? (request.transformWidth ?? 0) : targetCount;
     parsed.forEach((entry, index) => {
-      const checked = entry instanceof CsvParseFailure || request.transform ? entry : checkColumnCount(entry, targetCount, request.format.errorOnColumnCountMismatch);
+      const checked =
+        entry instanceof CsvParseFailure || request.transform
+          ? entry
+          : checkColumnCount(entry, targetCount, request.format.errorOnColumnCountMismatch);
       if (checked instanceof CsvParseFailure) {
         const countMismatch = checked.message.startsWith('Number of columns');
         errors.push({
@@ -195,7 +229,7 @@ export async function loadStagedFiles(request: CopyRequest): Promise<CopyFileRes
     });
     const rowsParsed = parsed.length;
     const rowOf = new Map<number, number>();
-    parsed.forEach((entry, index) => rowOf.set(entry.line, index + 1));
+    for (const [index, entry] of parsed.entries()) rowOf.set(entry.line, index + 1);
 
     const scratch = `sluice_copy_${process.pid}_${++scratchCounter}`;
     const fields = Array.from({ length: Math.max(width, 1) }, (_, i) => quoteIdent(`c${i + 1}`));
@@ -228,7 +262,9 @@ export async function loadStagedFiles(request: CopyRequest): Promise<CopyFileRes
           const field = quoteIdent(`c${i + 1}`);
           const conv = conversion(column, field, request.format);
           selectExpressions.push(conv.convert);
-          checks.push(`CASE WHEN ${conv.isBad} THEN '${conv.kind}' WHEN ${column.notNull ? `${field} IS NULL` : 'false'} THEN 'null' END`);
+          checks.push(
+            `CASE WHEN ${conv.isBad} THEN '${conv.kind}' WHEN ${column.notNull ? `${field} IS NULL` : 'false'} THEN 'null' END`,
+          );
         });
         const bad = await request.connection.runAndReadAll(
           `SELECT __line, ${checks.map((c, i) => `${c} AS k${i}`).join(', ')}, ${fields.slice(0, request.columns.length).join(', ')} FROM ${quoteIdent(scratch)} WHERE ${checks.map((c) => `(${c}) IS NOT NULL`).join(' OR ')} ORDER BY __line`,
@@ -252,7 +288,10 @@ export async function loadStagedFiles(request: CopyRequest): Promise<CopyFileRes
       errors.sort((a, b) => a.line - b.line);
       const first = errors[0];
       if (first && request.onError === 'ABORT_STATEMENT') {
-        const where = first.column !== null ? `\n  Row ${first.row}, column "${request.tableName}"["${first.column}":${first.columnIndex}]` : `\n  Row ${first.row} starts at line ${first.line}, column "${request.tableName}"`;
+        const where =
+          first.column !== null
+            ? `\n  Row ${first.row}, column "${request.tableName}"["${first.column}":${first.columnIndex}]`
+            : `\n  Row ${first.row} starts at line ${first.line}, column "${request.tableName}"`;
         throw SnowflakeEmulatorError.sql(
           first.code,
           first.sqlState,
@@ -281,8 +320,14 @@ export async function loadStagedFiles(request: CopyRequest): Promise<CopyFileRes
         firstError: first?.message ?? null,
         firstErrorLine: first?.line ?? null,
         firstErrorCharacter: first?.character ?? null,
-        firstErrorColumnName: first?.column !== null && first?.column !== undefined ? `"${request.tableName}"["${first.column}":${first.columnIndex}]` : null,
-        load: status === 'LOAD_FAILED' ? undefined : { path: file.relativePath, record: { md5, loadedAt: new Date().toISOString() } },
+        firstErrorColumnName:
+          first?.column !== null && first?.column !== undefined
+            ? `"${request.tableName}"["${first.column}":${first.columnIndex}]`
+            : null,
+        load:
+          status === 'LOAD_FAILED'
+            ? undefined
+            : { path: file.relativePath, record: { md5, loadedAt: new Date().toISOString() } },
       });
     } finally {
       await request.connection.run(`DROP TABLE IF EXISTS temp.main.${quoteIdent(scratch)}`);

@@ -59,14 +59,22 @@ describe('parseCsv with Snowflake defaults (what a missing option does)', () => 
   });
 
   test('NULL_IF lists strings that become NULL', () => {
-    const format = csvFormatFromOptions(new Map<string, FormatValue>([['NULL_IF', { kind: 'list', value: ['NULL', 'n/a'] }]]));
+    const format = csvFormatFromOptions(
+      new Map<string, FormatValue>([['NULL_IF', { kind: 'list', value: ['NULL', 'n/a'] }]]),
+    );
     expect(fields(parseCsv('NULL,n/a,x\n', format))).toEqual([[null, null, 'x']]);
   });
 });
 
 describe('format options', () => {
   test('SKIP_HEADER, another delimiter and TRIM_SPACE', () => {
-    const format = csvFormatFromOptions(new Map<string, FormatValue>([['SKIP_HEADER', { kind: 'number', value: 1 }], ['FIELD_DELIMITER', str('|')], ['TRIM_SPACE', word('TRUE')]]));
+    const format = csvFormatFromOptions(
+      new Map<string, FormatValue>([
+        ['SKIP_HEADER', { kind: 'number', value: 1 }],
+        ['FIELD_DELIMITER', str('|')],
+        ['TRIM_SPACE', word('TRUE')],
+      ]),
+    );
     expect(fields(parseCsv('h1|h2\n a | b \n', format))).toEqual([['a', 'b']]);
   });
 

@@ -28,7 +28,7 @@ export function parseCsv(text: string, format: CsvFileFormat): (CsvRecord | CsvP
   const delimiter = format.fieldDelimiter;
   const recordDelimiter = format.recordDelimiter;
   const quote = format.fieldOptionallyEnclosedBy;
-  const escape = format.escape;
+  const escapeChar = format.escape;
   const escapeUnenclosed = format.escapeUnenclosedField;
   let i = 0;
   let line = 1;
@@ -51,7 +51,7 @@ export function parseCsv(text: string, format: CsvFileFormat): (CsvRecord | CsvP
         let closed = false;
         while (k < n) {
           const ch = input[k] as string;
-          if (escape !== undefined && ch === escape && k + 1 < n) {
+          if (escapeChar !== undefined && ch === escapeChar && k + 1 < n) {
             value += input[k + 1];
             k += 2;
             continue;
@@ -71,7 +71,11 @@ export function parseCsv(text: string, format: CsvFileFormat): (CsvRecord | CsvP
           k++;
         }
         if (!closed) {
-          failure = new CsvParseFailure('Unexpected end of file while reading an enclosed field (missing closing quote)', recordLine, i - recordStart + 1);
+          failure = new CsvParseFailure(
+            'Unexpected end of file while reading an enclosed field (missing closing quote)',
+            recordLine,
+            i - recordStart + 1,
+          );
           i = n;
           break;
         }
@@ -182,6 +186,10 @@ export function checkColumnCount(record: CsvRecord, expected: number, strict: bo
 /** Guard against a format that cannot be parsed unambiguously. */
 export function validateCsvFormat(format: CsvFileFormat): void {
   if (format.fieldDelimiter === format.recordDelimiter) {
-    throw SnowflakeEmulatorError.sql('001003', '42000', 'SQL compilation error:\nFIELD_DELIMITER and RECORD_DELIMITER must differ.');
+    throw SnowflakeEmulatorError.sql(
+      '001003',
+      '42000',
+      'SQL compilation error:\nFIELD_DELIMITER and RECORD_DELIMITER must differ.',
+    );
   }
 }

@@ -11,7 +11,10 @@ beforeAll(async () => {
   await run(conn, 'create database analytics');
   await run(conn, 'create schema analytics.marts');
   await run(conn, 'use schema analytics.public');
-  await run(conn, `create table sales (id int, seller varchar, amount number(10,2), sold_at timestamp_ntz, sold_on date, payload variant)`);
+  await run(
+    conn,
+    `create table sales (id int, seller varchar, amount number(10,2), sold_at timestamp_ntz, sold_on date, payload variant)`,
+  );
   await run(
     conn,
     `insert into sales values
@@ -79,7 +82,10 @@ describe('Snowflake dialect through the driver', () => {
   });
 
   test('INITCAP with delimiters splits words only at those characters', async () => {
-    const { rows } = await run(conn, "select initcap('joão da SILVA-souza', ' ') a, initcap('ab cd-ef', '') b, initcap(null, ' ') c");
+    const { rows } = await run(
+      conn,
+      "select initcap('joão da SILVA-souza', ' ') a, initcap('ab cd-ef', '') b, initcap(null, ' ') c",
+    );
     expect(rows).toEqual([{ A: 'João Da Silva-souza', B: 'Ab cd-ef', C: null }]);
   });
 
@@ -97,7 +103,10 @@ describe('Snowflake dialect through the driver', () => {
   });
 
   test('QUALIFY keeps the newest row per key', async () => {
-    const { rows } = await run(conn, 'select seller, id from sales qualify row_number() over (partition by seller order by sold_at desc) = 1 order by seller');
+    const { rows } = await run(
+      conn,
+      'select seller, id from sales qualify row_number() over (partition by seller order by sold_at desc) = 1 order by seller',
+    );
     expect(rows).toEqual([
       { SELLER: 'ana', ID: 3 },
       { SELLER: 'bob', ID: 2 },
@@ -122,16 +131,27 @@ describe('Snowflake dialect through the driver', () => {
     expect(rows).toEqual([{ 'number of rows inserted': 1, 'number of rows updated': 1, 'number of rows deleted': 1 }]);
     expect((await run(conn, 'select id from sales order by id')).rows.map((r) => r.ID)).toEqual([1, 2, 4]);
     const { rows: shown } = await run(conn, "show tables like 'CHANGES'");
-    expect(shown[0]).toMatchObject({ name: 'CHANGES', kind: 'TRANSIENT', database_name: 'ANALYTICS', schema_name: 'PUBLIC' });
+    expect(shown[0]).toMatchObject({
+      name: 'CHANGES',
+      kind: 'TRANSIENT',
+      database_name: 'ANALYTICS',
+      schema_name: 'PUBLIC',
+    });
   });
 
   test('UPDATE … FROM and DELETE … USING report their counts', async () => {
     await run(conn, 'create table fixes (id int, amount number(10,2))');
     await run(conn, 'insert into fixes values (1, 1.00), (2, 2.00)');
-    const { rows: updated, statement } = await run(conn, 'update sales s set s.amount = f.amount from fixes f where s.id = f.id');
+    const { rows: updated, statement } = await run(
+      conn,
+      'update sales s set s.amount = f.amount from fixes f where s.id = f.id',
+    );
     expect(updated).toEqual([{ 'number of rows updated': 2, 'number of multi-joined rows updated': 0 }]);
     expect(statement.getNumUpdatedRows()).toBe(2);
-    const { rows: deleted } = await run(conn, 'delete from fixes using sales where fixes.id = sales.id and sales.seller = \'bob\'');
+    const { rows: deleted } = await run(
+      conn,
+      "delete from fixes using sales where fixes.id = sales.id and sales.seller = 'bob'",
+    );
     expect(deleted).toEqual([{ 'number of rows deleted': 1 }]);
   });
 
@@ -149,14 +169,18 @@ describe('Snowflake dialect through the driver', () => {
       conn.execute({
         sqlText: 'select id, seller from sales',
         describeOnly: true,
-        complete: (err, statement) => (err ? reject(err) : resolve((statement.getColumns() ?? []).map((col) => `${col.getName()}:${col.getType()}`))),
+        complete: (err, statement) =>
+          err ? reject(err) : resolve((statement.getColumns() ?? []).map((col) => `${col.getName()}:${col.getType()}`)),
       });
     });
     expect(columns).toEqual(['ID:fixed', 'SELLER:text']);
   });
 
   test('CREATE TABLE AS SELECT names columns as Snowflake does; ALTER TABLE SWAP WITH', async () => {
-    await run(conn, 'create or replace table totals as select seller, count(*), sum(amount) total from sales group by seller');
+    await run(
+      conn,
+      'create or replace table totals as select seller, count(*), sum(amount) total from sales group by seller',
+    );
     expect((await run(conn, 'describe table totals')).rows.map((r) => r.name)).toEqual(['SELLER', 'COUNT(*)', 'TOTAL']);
     await run(conn, 'create table totals_next as select seller, 0 as n from sales');
     await run(conn, 'alter table totals swap with totals_next');
@@ -164,7 +188,10 @@ describe('Snowflake dialect through the driver', () => {
   });
 
   test('DESCRIBE TABLE and INFORMATION_SCHEMA.COLUMNS show Snowflake type names', async () => {
-    await run(conn, 'create table typed (a number(10,2) not null, b varchar(20), c timestamp_tz, d float, e variant, f int)');
+    await run(
+      conn,
+      'create table typed (a number(10,2) not null, b varchar(20), c timestamp_tz, d float, e variant, f int)',
+    );
     const { rows } = await run(conn, 'describe table typed');
     expect(rows.map((r) => [r.name, r.type, r['null?']])).toEqual([
       ['A', 'NUMBER(10,2)', 'N'],
@@ -179,12 +206,48 @@ describe('Snowflake dialect through the driver', () => {
       "select column_name, data_type, numeric_precision, numeric_scale, character_maximum_length from information_schema.columns where table_schema = 'PUBLIC' and table_name = 'TYPED' order by ordinal_position",
     );
     expect(info).toEqual([
-      { COLUMN_NAME: 'A', DATA_TYPE: 'NUMBER', NUMERIC_PRECISION: 10, NUMERIC_SCALE: 2, CHARACTER_MAXIMUM_LENGTH: null },
-      { COLUMN_NAME: 'B', DATA_TYPE: 'TEXT', NUMERIC_PRECISION: null, NUMERIC_SCALE: null, CHARACTER_MAXIMUM_LENGTH: 20 },
-      { COLUMN_NAME: 'C', DATA_TYPE: 'TIMESTAMP_TZ', NUMERIC_PRECISION: null, NUMERIC_SCALE: null, CHARACTER_MAXIMUM_LENGTH: null },
-      { COLUMN_NAME: 'D', DATA_TYPE: 'FLOAT', NUMERIC_PRECISION: 53, NUMERIC_SCALE: null, CHARACTER_MAXIMUM_LENGTH: null },
-      { COLUMN_NAME: 'E', DATA_TYPE: 'VARIANT', NUMERIC_PRECISION: null, NUMERIC_SCALE: null, CHARACTER_MAXIMUM_LENGTH: null },
-      { COLUMN_NAME: 'F', DATA_TYPE: 'NUMBER', NUMERIC_PRECISION: 38, NUMERIC_SCALE: 0, CHARACTER_MAXIMUM_LENGTH: null },
+      {
+        COLUMN_NAME: 'A',
+        DATA_TYPE: 'NUMBER',
+        NUMERIC_PRECISION: 10,
+        NUMERIC_SCALE: 2,
+        CHARACTER_MAXIMUM_LENGTH: null,
+      },
+      {
+        COLUMN_NAME: 'B',
+        DATA_TYPE: 'TEXT',
+        NUMERIC_PRECISION: null,
+        NUMERIC_SCALE: null,
+        CHARACTER_MAXIMUM_LENGTH: 20,
+      },
+      {
+        COLUMN_NAME: 'C',
+        DATA_TYPE: 'TIMESTAMP_TZ',
+        NUMERIC_PRECISION: null,
+        NUMERIC_SCALE: null,
+        CHARACTER_MAXIMUM_LENGTH: null,
+      },
+      {
+        COLUMN_NAME: 'D',
+        DATA_TYPE: 'FLOAT',
+        NUMERIC_PRECISION: 53,
+        NUMERIC_SCALE: null,
+        CHARACTER_MAXIMUM_LENGTH: null,
+      },
+      {
+        COLUMN_NAME: 'E',
+        DATA_TYPE: 'VARIANT',
+        NUMERIC_PRECISION: null,
+        NUMERIC_SCALE: null,
+        CHARACTER_MAXIMUM_LENGTH: null,
+      },
+      {
+        COLUMN_NAME: 'F',
+        DATA_TYPE: 'NUMBER',
+        NUMERIC_PRECISION: 38,
+        NUMERIC_SCALE: 0,
+        CHARACTER_MAXIMUM_LENGTH: null,
+      },
     ]);
   });
 
@@ -192,7 +255,10 @@ describe('Snowflake dialect through the driver', () => {
     await run(conn, 'create or replace view marts.v_sales as select seller, amount from public.sales');
     expect((await run(conn, 'select count(*) c from marts.v_sales')).rows).toEqual([{ C: 3 }]);
     expect((await run(conn, 'show databases')).rows.map((r) => r.name)).toContain('ANALYTICS');
-    expect((await run(conn, 'show schemas in database analytics')).rows.map((r) => r.name).sort()).toEqual(['MARTS', 'PUBLIC']);
+    expect((await run(conn, 'show schemas in database analytics')).rows.map((r) => r.name).sort()).toEqual([
+      'MARTS',
+      'PUBLIC',
+    ]);
     expect((await run(conn, 'show views in schema analytics.marts')).rows.map((r) => r.name)).toEqual(['V_SALES']);
   });
 });
@@ -201,13 +267,16 @@ describe('introspection commands all answer', () => {
   test.each([
     ['show objects', 'name'],
     ['show columns in table sales', 'column_name'],
-    ["show tables in account", 'name'],
+    ['show tables in account', 'name'],
     ['show warehouses', 'name'],
     ["show parameters like 'TIMEZONE'", 'value'],
     ['show stages', 'name'],
     ['show file formats', 'name'],
     ['describe stage intro_stage', 'property'],
-    ["select table_name, table_type, is_transient from information_schema.tables where table_name = 'SALES'", 'TABLE_NAME'],
+    [
+      "select table_name, table_type, is_transient from information_schema.tables where table_name = 'SALES'",
+      'TABLE_NAME',
+    ],
     ["select schema_name from analytics.information_schema.schemata where schema_name = 'MARTS'", 'SCHEMA_NAME'],
     ['select table_name from information_schema.views', 'TABLE_NAME'],
   ])('%s', async (sql, column) => {
@@ -222,7 +291,10 @@ describe('introspection commands all answer', () => {
   test('ALTER SESSION SET TIMEZONE moves local-time functions to that zone', async () => {
     const c = await connect(emulator.url, { database: 'ANALYTICS', schema: 'PUBLIC' });
     await run(c, "alter session set timezone = 'America/Sao_Paulo'");
-    const { rows } = await run(c, "select to_varchar(convert_timezone('UTC', 'America/Sao_Paulo', '2024-01-01 12:00:00'::timestamp_ntz), 'HH24:MI') t, to_varchar('2024-01-01 12:00:00+00:00'::timestamp_ltz, 'HH24:MI') l");
+    const { rows } = await run(
+      c,
+      "select to_varchar(convert_timezone('UTC', 'America/Sao_Paulo', '2024-01-01 12:00:00'::timestamp_ntz), 'HH24:MI') t, to_varchar('2024-01-01 12:00:00+00:00'::timestamp_ltz, 'HH24:MI') l",
+    );
     expect(rows).toEqual([{ T: '09:00', L: '09:00' }]);
     expect(await runFailing(c, "alter session set timezone = 'Not/AZone'")).toMatchObject({ code: '001003' });
     await destroy(c);
@@ -326,7 +398,15 @@ describe('query tags and warehouse use', () => {
   test('metadata-only work does not count as resuming a warehouse', async () => {
     const before = emulator.stats().warehouseStatements;
     const c = await connect(emulator.url, { database: 'ANALYTICS', schema: 'PUBLIC' });
-    for (const sql of ['show tables', 'describe table sales', 'select current_timestamp()', 'select count(*) from sales', 'create table if not exists sales (a int)', 'use schema marts', 'alter session set query_tag = \'x\'']) {
+    for (const sql of [
+      'show tables',
+      'describe table sales',
+      'select current_timestamp()',
+      'select count(*) from sales',
+      'create table if not exists sales (a int)',
+      'use schema marts',
+      "alter session set query_tag = 'x'",
+    ]) {
       await run(c, sql);
     }
     expect(emulator.stats().warehouseStatements).toBe(before);

@@ -39,7 +39,11 @@ export class DuckDbEngine {
     try {
       instance = await DuckDBInstance.create(':memory:', { threads: '2' });
     } catch (error) {
-      throw new SnowflakeEmulatorError('START_FAILED', `Could not start DuckDB for the emulator: ${(error as Error).message}`, { cause: error });
+      throw new SnowflakeEmulatorError(
+        'START_FAILED',
+        `Could not start DuckDB for the emulator: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     const admin = await instance.connect();
     const engine = new DuckDbEngine(instance, admin, databaseDir);
@@ -50,7 +54,11 @@ export class DuckDbEngine {
       try {
         await admin.run(`ATTACH ${quoteString(path.join(databaseDir, file))} AS ${quoteIdent(name)}`);
       } catch (error) {
-        throw new SnowflakeEmulatorError('START_FAILED', `Could not open the emulator database file ${path.join(databaseDir, file)}: ${(error as Error).message}. Remove it or use another data directory.`, { cause: error });
+        throw new SnowflakeEmulatorError(
+          'START_FAILED',
+          `Could not open the emulator database file ${path.join(databaseDir, file)}: ${(error as Error).message}. Remove it or use another data directory.`,
+          { cause: error },
+        );
       }
       engine.databases.set(name.toUpperCase(), name);
     }

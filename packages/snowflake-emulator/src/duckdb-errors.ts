@@ -25,37 +25,97 @@ export function mapDuckDbError(error: unknown, context: ErrorContext): Snowflake
   const firstLine = message.split('\n')[0] ?? message;
   let m: RegExpExecArray | null;
 
-  if ((m = /(?:Table|View) with name "?([^"!]+)"? does not exist/.exec(firstLine)) || (m = /Table "([^"]+)" does not exist/.exec(firstLine))) {
-    return SnowflakeEmulatorError.sql('002003', '42S02', `SQL compilation error:\nObject '${qualify(m[1] as string, context)}' does not exist or not authorized.`, error);
+  if (
+    (m = /(?:Table|View) with name "?([^"!]+)"? does not exist/.exec(firstLine)) ||
+    (m = /Table "([^"]+)" does not exist/.exec(firstLine))
+  ) {
+    return SnowflakeEmulatorError.sql(
+      '002003',
+      '42S02',
+      `SQL compilation error:\nObject '${qualify(m[1] as string, context)}' does not exist or not authorized.`,
+      error,
+    );
   }
   if ((m = /Schema with name "?([^"!]+)"? does not exist/.exec(firstLine))) {
-    return SnowflakeEmulatorError.sql('002003', '02000', `SQL compilation error:\nSchema '${context.database ?? ''}.${m[1]}' does not exist or not authorized.`, error);
+    return SnowflakeEmulatorError.sql(
+      '002003',
+      '02000',
+      `SQL compilation error:\nSchema '${context.database ?? ''}.${m[1]}' does not exist or not authorized.`,
+      error,
+    );
   }
-  if ((m = /(?:Scalar|Aggregate|Table) Function with name "?([^"! ]+)"? does not exist/.exec(firstLine)) || (m = /Function with name "?([^"! ]+)"? does not exist/.exec(firstLine))) {
-    return SnowflakeEmulatorError.sql('002140', '42601', `SQL compilation error:\nUnknown function ${m[1]?.toUpperCase()}`, error);
+  if (
+    (m = /(?:Scalar|Aggregate|Table) Function with name "?([^"! ]+)"? does not exist/.exec(firstLine)) ||
+    (m = /Function with name "?([^"! ]+)"? does not exist/.exec(firstLine))
+  ) {
+    return SnowflakeEmulatorError.sql(
+      '002140',
+      '42601',
+      `SQL compilation error:\nUnknown function ${m[1]?.toUpperCase()}`,
+      error,
+    );
   }
-  if ((m = /Catalog "([^"]+)" does not exist/.exec(firstLine)) || (m = /Catalog with name ([^ !]+) does not exist/.exec(firstLine))) {
-    return SnowflakeEmulatorError.sql('002003', '02000', `SQL compilation error:\nDatabase '${m[1]}' does not exist or not authorized.`, error);
+  if (
+    (m = /Catalog "([^"]+)" does not exist/.exec(firstLine)) ||
+    (m = /Catalog with name ([^ !]+) does not exist/.exec(firstLine))
+  ) {
+    return SnowflakeEmulatorError.sql(
+      '002003',
+      '02000',
+      `SQL compilation error:\nDatabase '${m[1]}' does not exist or not authorized.`,
+      error,
+    );
   }
   if ((m = /(?:Table|View) with name "?([^"!]+)"? already exists/.exec(firstLine))) {
-    return SnowflakeEmulatorError.sql('002002', '42710', `SQL compilation error:\nObject '${m[1]}' already exists.`, error);
+    return SnowflakeEmulatorError.sql(
+      '002002',
+      '42710',
+      `SQL compilation error:\nObject '${m[1]}' already exists.`,
+      error,
+    );
   }
-  if ((m = /Referenced column "([^"]+)" not found/.exec(firstLine)) || (m = /Column with name ([^ ]+) does not exist/.exec(firstLine))) {
-    return SnowflakeEmulatorError.sql('000904', '42000', `SQL compilation error: error line 1 at position 0\ninvalid identifier '${m[1]}'`, error);
+  if (
+    (m = /Referenced column "([^"]+)" not found/.exec(firstLine)) ||
+    (m = /Column with name ([^ ]+) does not exist/.exec(firstLine))
+  ) {
+    return SnowflakeEmulatorError.sql(
+      '000904',
+      '42000',
+      `SQL compilation error: error line 1 at position 0\ninvalid identifier '${m[1]}'`,
+      error,
+    );
   }
   if ((m = /Referenced table "([^"]+)" not found/.exec(firstLine))) {
-    return SnowflakeEmulatorError.sql('000904', '42000', `SQL compilation error: error line 1 at position 0\ninvalid identifier '${m[1]}'`, error);
+    return SnowflakeEmulatorError.sql(
+      '000904',
+      '42000',
+      `SQL compilation error: error line 1 at position 0\ninvalid identifier '${m[1]}'`,
+      error,
+    );
   }
-  if ((m = /(?:Scalar|Aggregate|Table) Function with name "?([^"! ]+)"? does not exist/.exec(firstLine)) || (m = /Function with name "?([^"! ]+)"? does not exist/.exec(firstLine))) {
-    return SnowflakeEmulatorError.sql('002140', '42601', `SQL compilation error:\nUnknown function ${m[1]?.toUpperCase()}`, error);
+  if (
+    (m = /(?:Scalar|Aggregate|Table) Function with name "?([^"! ]+)"? does not exist/.exec(firstLine)) ||
+    (m = /Function with name "?([^"! ]+)"? does not exist/.exec(firstLine))
+  ) {
+    return SnowflakeEmulatorError.sql(
+      '002140',
+      '42601',
+      `SQL compilation error:\nUnknown function ${m[1]?.toUpperCase()}`,
+      error,
+    );
   }
   if ((m = /Could not convert string "([^"]*)" to (DECIMAL|INT|BIGINT|DOUBLE|HUGEINT|FLOAT)/.exec(firstLine))) {
     return SnowflakeEmulatorError.sql('100038', '22018', `Numeric value '${m[1]}' is not recognized`, error);
   }
-  if ((m = /(?:invalid|Could not convert string) .*?"?'?([^'"]*)'?"? to (?:DATE|date)/i.exec(firstLine)) && /date/i.test(firstLine)) {
+  if (
+    (m = /(?:invalid|Could not convert string) .*?"?'?([^'"]*)'?"? to (?:DATE|date)/i.exec(firstLine)) &&
+    /date/i.test(firstLine)
+  ) {
     return SnowflakeEmulatorError.sql('100040', '22007', `Date '${m[1]}' is not recognized`, error);
   }
-  if (/timestamp field value out of range|Could not convert string .* to TIMESTAMP|invalid timestamp/i.test(firstLine)) {
+  if (
+    /timestamp field value out of range|Could not convert string .* to TIMESTAMP|invalid timestamp/i.test(firstLine)
+  ) {
     return SnowflakeEmulatorError.sql('100035', '22007', `Timestamp value is not recognized: ${firstLine}`, error);
   }
   if (/NOT NULL constraint failed/.test(firstLine)) {
@@ -65,10 +125,20 @@ export function mapDuckDbError(error: unknown, context: ErrorContext): Snowflake
     return SnowflakeEmulatorError.sql('100046', '22003', `Number out of representable range: ${firstLine}`, error);
   }
   if ((m = /Parser Error: syntax error at or near "([^"]*)"/.exec(firstLine))) {
-    return SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\nsyntax error line 1 at position 0 unexpected '${m[1]}'.`, error);
+    return SnowflakeEmulatorError.sql(
+      '001003',
+      '42000',
+      `SQL compilation error:\nsyntax error line 1 at position 0 unexpected '${m[1]}'.`,
+      error,
+    );
   }
   if (/Parser Error: syntax error at end of input/.test(firstLine)) {
-    return SnowflakeEmulatorError.sql('001003', '42000', "SQL compilation error:\nsyntax error line 1 at position 0 unexpected '<EOF>'.", error);
+    return SnowflakeEmulatorError.sql(
+      '001003',
+      '42000',
+      "SQL compilation error:\nsyntax error line 1 at position 0 unexpected '<EOF>'.",
+      error,
+    );
   }
   if (/Current transaction is aborted/.test(firstLine)) {
     return SnowflakeEmulatorError.sql(
@@ -79,10 +149,20 @@ export function mapDuckDbError(error: unknown, context: ErrorContext): Snowflake
     );
   }
   if (/Conflict|conflict/.test(firstLine)) {
-    return SnowflakeEmulatorError.sql('000625', '57014', `Statement reached its concurrency limit or hit a conflicting change: ${firstLine}`, error);
+    return SnowflakeEmulatorError.sql(
+      '000625',
+      '57014',
+      `Statement reached its concurrency limit or hit a conflicting change: ${firstLine}`,
+      error,
+    );
   }
   if (/Binder Error|Catalog Error/.test(firstLine)) {
-    return SnowflakeEmulatorError.sql('002003', '42000', `SQL compilation error:\n${firstLine.replace(/^(Binder|Catalog) Error: /, '')}`, error);
+    return SnowflakeEmulatorError.sql(
+      '002003',
+      '42000',
+      `SQL compilation error:\n${firstLine.replace(/^(Binder|Catalog) Error: /, '')}`,
+      error,
+    );
   }
   return SnowflakeEmulatorError.sql('000603', 'XX000', `SQL execution error: ${firstLine}`, error);
 }

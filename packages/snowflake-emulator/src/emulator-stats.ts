@@ -53,7 +53,11 @@ export class StatsRecorder {
 
   recordRequest(pathname: string): void {
     this.requests++;
-    const folded = pathname.replace(/^\/queries\/[^/]+\/(result|abort-request)$/, (_m, tail: string) => (pathname.startsWith('/queries/v1/') ? pathname : `/queries/{id}/${tail}`)).replace(/^\/monitoring\/queries\/.+$/, '/monitoring/queries/{id}');
+    const folded = pathname
+      .replace(/^\/queries\/[^/]+\/(result|abort-request)$/, (_m, tail: string) =>
+        pathname.startsWith('/queries/v1/') ? pathname : `/queries/{id}/${tail}`,
+      )
+      .replace(/^\/monitoring\/queries\/.+$/, '/monitoring/queries/{id}');
     this.byPath.set(folded, (this.byPath.get(folded) ?? 0) + 1);
   }
 

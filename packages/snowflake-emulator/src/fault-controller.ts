@@ -93,7 +93,9 @@ export class FaultController {
   }
 
   /** Drop the connection of the nth matching request, before or after handling it. */
-  dropConnection(options: { path?: RequestMatcher; nth?: number; times?: number; when?: 'before' | 'after' } = {}): void {
+  dropConnection(
+    options: { path?: RequestMatcher; nth?: number; times?: number; when?: 'before' | 'after' } = {},
+  ): void {
     this.add({ kind: 'drop-connection', ...options });
   }
 
@@ -137,7 +139,9 @@ export class FaultController {
       else if (rule.kind === 'delay') delayMs += rule.ms;
       else drop ??= rule.when ?? 'before';
     }
-    this.rules = this.rules.filter((a) => a.fired < (a.rule.times ?? (a.rule.kind === 'delay' ? Number.POSITIVE_INFINITY : 1)));
+    this.rules = this.rules.filter(
+      (a) => a.fired < (a.rule.times ?? (a.rule.kind === 'delay' ? Number.POSITIVE_INFINITY : 1)),
+    );
     return { httpError, delayMs, drop };
   }
 }

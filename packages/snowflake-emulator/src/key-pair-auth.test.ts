@@ -23,7 +23,9 @@ describe('verifyLoginJwt', () => {
   });
 
   test('accepts claims in seconds too', () => {
-    expect(verifyLoginJwt(jwt({ ...good, iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + 60 }), expected, now)).toBeUndefined();
+    expect(
+      verifyLoginJwt(jwt({ ...good, iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + 60 }), expected, now),
+    ).toBeUndefined();
   });
 
   test('refuses a token signed by another key', () => {
@@ -43,6 +45,8 @@ describe('verifyLoginJwt', () => {
   });
 
   test('a configured key that is not a public RSA key is an options error', () => {
-    expect(() => loadPublicKey('-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----', 'X')).toThrow(/not a readable PEM/);
+    expect(() => loadPublicKey('-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----', 'X')).toThrow(
+      /not a readable PEM/,
+    );
   });
 });

@@ -7,10 +7,17 @@ export function loadPublicKey(pem: string, user: string): { key: KeyObject; fing
   try {
     key = createPublicKey({ key: pem, format: 'pem' });
   } catch (error) {
-    throw new SnowflakeEmulatorError('INVALID_OPTIONS', `The public key configured for user ${user} is not a readable PEM public key: ${(error as Error).message}.`, { cause: error });
+    throw new SnowflakeEmulatorError(
+      'INVALID_OPTIONS',
+      `The public key configured for user ${user} is not a readable PEM public key: ${(error as Error).message}.`,
+      { cause: error },
+    );
   }
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new SnowflakeEmulatorError('INVALID_OPTIONS', `The public key configured for user ${user} is ${key.asymmetricKeyType ?? 'not RSA'}; Snowflake key-pair authentication uses RSA keys.`);
+    throw new SnowflakeEmulatorError(
+      'INVALID_OPTIONS',
+      `The public key configured for user ${user} is ${key.asymmetricKeyType ?? 'not RSA'}; Snowflake key-pair authentication uses RSA keys.`,
+    );
   }
   return { key, fingerprint: publicKeyFingerprint(key) };
 }
@@ -43,7 +50,11 @@ function seconds(value: number): number {
  * `sub` = `ACCOUNT.USER`, `iss` = `ACCOUNT.USER.SHA256:<fingerprint of that key>`, not expired, and living at
  * most an hour. Returns a reason when the token is refused (the caller answers with 390144).
  */
-export function verifyLoginJwt(token: string, expected: { account: string; user: string; key: KeyObject; fingerprint: string }, now = Date.now()): string | undefined {
+export function verifyLoginJwt(
+  token: string,
+  expected: { account: string; user: string; key: KeyObject; fingerprint: string },
+  now = Date.now(),
+): string | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return 'the token is not a JWT (three dot-separated parts)';
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
@@ -56,11 +67,17 @@ export function verifyLoginJwt(token: string, expected: { account: string; user:
     return 'the token header or payload is not base64url JSON';
   }
   if (header.alg !== 'RS256') return `the token is signed with ${String(header.alg)}, not RS256`;
-  const signed = verify('RSA-SHA256', Buffer.from(`${headerPart}.${payloadPart}`), expected.key, Buffer.from(signaturePart, 'base64url'));
+  const signed = verify(
+    'RSA-SHA256',
+    Buffer.from(`${headerPart}.${payloadPart}`),
+    expected.key,
+    Buffer.from(signaturePart, 'base64url'),
+  );
   if (!signed) return 'the signature does not match the public key registered for the user';
   const account = expected.account.toUpperCase();
   const user = expected.user.toUpperCase();
-  if (claims.sub !== `${account}.${user}`) return `the subject is '${String(claims.sub)}', expected '${account}.${user}'`;
+  if (claims.sub !== `${account}.${user}`)
+    return `the subject is '${String(claims.sub)}', expected '${account}.${user}'`;
   if (claims.iss !== `${account}.${user}.${expected.fingerprint}`) {
     return `the issuer '${String(claims.iss)}' does not name the registered key (${account}.${user}.${expected.fingerprint})`;
   }

@@ -183,7 +183,8 @@ export class MetadataStore {
   renameComments(from: TableName, to: TableName): Promise<void> {
     const moved = this.takeComments(from);
     this.takeComments(to);
-    for (const [rest, text] of moved) this.comments.set(JSON.stringify([to.database, to.schema, to.name, ...rest]), text);
+    for (const [rest, text] of moved)
+      this.comments.set(JSON.stringify([to.database, to.schema, to.name, ...rest]), text);
     return this.save();
   }
 
@@ -220,7 +221,10 @@ export class MetadataStore {
   }
 
   /** Move a table's load metadata with a rename. */
-  renameLoads(from: { database: string; schema: string; name: string }, to: { database: string; schema: string; name: string }): Promise<void> {
+  renameLoads(
+    from: { database: string; schema: string; name: string },
+    to: { database: string; schema: string; name: string },
+  ): Promise<void> {
     const a = key(from.database, from.schema, from.name);
     const b = key(to.database, to.schema, to.name);
     const moved = this.loads[a];

@@ -32,9 +32,15 @@ test('databases, declared types, stages, staged files and COPY load metadata sur
     { ID: 1, NAME: 'kept' },
     { ID: 2, NAME: 'x' },
   ]);
-  expect((await run(conn, 'describe table t')).rows.map((r) => r.type)).toEqual(['NUMBER(38,0)', 'VARCHAR(12)', 'TIMESTAMP_TZ(9)']);
+  expect((await run(conn, 'describe table t')).rows.map((r) => r.type)).toEqual([
+    'NUMBER(38,0)',
+    'VARCHAR(12)',
+    'TIMESTAMP_TZ(9)',
+  ]);
   expect((await run(conn, 'list @s')).rows.map((r) => r.name)).toEqual(['s/rows.csv']);
-  expect((await run(conn, "copy into t from @s files = ('rows.csv')")).rows).toEqual([{ status: 'Copy executed with 0 files processed.' }]);
+  expect((await run(conn, "copy into t from @s files = ('rows.csv')")).rows).toEqual([
+    { status: 'Copy executed with 0 files processed.' },
+  ]);
   await destroy(conn);
   await second.stop();
 });

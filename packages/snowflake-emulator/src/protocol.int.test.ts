@@ -19,7 +19,12 @@ beforeAll(async () => {
       { name: 'loader', publicKeyPem: keys.publicKey.export({ format: 'pem', type: 'spki' }).toString() },
     ],
   });
-  conn = await connect(emulator.url, { database: 'ANALYTICS', schema: 'PUBLIC', warehouse: 'LOAD_WH', role: 'SYSADMIN' });
+  conn = await connect(emulator.url, {
+    database: 'ANALYTICS',
+    schema: 'PUBLIC',
+    warehouse: 'LOAD_WH',
+    role: 'SYSADMIN',
+  });
 });
 
 afterAll(async () => {
@@ -29,16 +34,26 @@ afterAll(async () => {
 
 describe('login', () => {
   test('a password login sets the session context from the connection options', async () => {
-    const { rows } = await run(conn, 'select current_database() db, current_schema() s, current_warehouse() wh, current_role() r, current_user() u');
+    const { rows } = await run(
+      conn,
+      'select current_database() db, current_schema() s, current_warehouse() wh, current_role() r, current_user() u',
+    );
     expect(rows).toEqual([{ DB: 'ANALYTICS', S: 'PUBLIC', WH: 'LOAD_WH', R: 'SYSADMIN', U: 'SLUICE' }]);
   });
 
   test('a wrong password is refused with 390100', async () => {
-    await expect(connect(emulator.url, { password: 'wrong', sfRetryMaxLoginRetries: 0 })).rejects.toMatchObject({ code: '390100' });
+    await expect(connect(emulator.url, { password: 'wrong', sfRetryMaxLoginRetries: 0 })).rejects.toMatchObject({
+      code: '390100',
+    });
   });
 
   test('key-pair login: a JWT signed with the registered key is accepted', async () => {
-    const c = await connect(emulator.url, { username: 'loader', authenticator: 'SNOWFLAKE_JWT', privateKey: privatePem, password: undefined } as never);
+    const c = await connect(emulator.url, {
+      username: 'loader',
+      authenticator: 'SNOWFLAKE_JWT',
+      privateKey: privatePem,
+      password: undefined,
+    } as never);
     expect((await run(c, 'select current_user() u')).rows).toEqual([{ U: 'LOADER' }]);
     await destroy(c);
   });
@@ -46,7 +61,13 @@ describe('login', () => {
   test('key-pair login with another key is refused with 390144', async () => {
     const wrong = otherKeys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     await expect(
-      connect(emulator.url, { username: 'loader', authenticator: 'SNOWFLAKE_JWT', privateKey: wrong, password: undefined, sfRetryMaxLoginRetries: 0 } as never),
+      connect(emulator.url, {
+        username: 'loader',
+        authenticator: 'SNOWFLAKE_JWT',
+        privateKey: wrong,
+        password: undefined,
+        sfRetryMaxLoginRetries: 0,
+      } as never),
     ).rejects.toMatchObject({ code: '390144' });
   });
 });
@@ -70,7 +91,12 @@ describe('types round trip through the driver', () => {
 
   test('rowtype entries carry Snowflake types, precision and scale', async () => {
     const { statement } = await run(conn, 'select * from types_t limit 1');
-    const columns = (statement.getColumns() ?? []).map((c) => [c.getName(), c.getType(), c.getPrecision(), c.getScale()]);
+    const columns = (statement.getColumns() ?? []).map((c) => [
+      c.getName(),
+      c.getType(),
+      c.getPrecision(),
+      c.getScale(),
+    ]);
     expect(columns).toEqual([
       ['N', 'fixed', 10, 2],
       ['BIG', 'fixed', 38, 0],
@@ -118,7 +144,8 @@ describe('types round trip through the driver', () => {
     const before = emulator.stats().requestsByPath['/telemetry/send'] ?? 0;
     const { rows } = await run(conn, 'select big from types_t where big is not null');
     expect(typeof rows[0]?.BIG).toBe('number');
-    for (let i = 0; i < 50 && (emulator.stats().requestsByPath['/telemetry/send'] ?? 0) === before; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && (emulator.stats().requestsByPath['/telemetry/send'] ?? 0) === before; i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect(emulator.stats().requestsByPath['/telemetry/send']).toBe(before + 1);
   });
 
@@ -135,20 +162,32 @@ describe('types round trip through the driver', () => {
   });
 
   test('timestamps keep microseconds (as strings with a custom format)', async () => {
-    const { rows } = await run(conn, "select to_varchar(ntz, 'YYYY-MM-DD HH24:MI:SS.FF6') s from types_t where n is not null");
+    const { rows } = await run(
+      conn,
+      "select to_varchar(ntz, 'YYYY-MM-DD HH24:MI:SS.FF6') s from types_t where n is not null",
+    );
     expect(rows).toEqual([{ S: '2024-01-02 03:04:05.123456' }]);
   });
 });
 
 describe('binds', () => {
   beforeAll(async () => {
-    await run(conn, 'create or replace table bind_t (id int, name varchar, amount number(12,2), at timestamp_ntz, flag boolean)');
+    await run(
+      conn,
+      'create or replace table bind_t (id int, name varchar, amount number(12,2), at timestamp_ntz, flag boolean)',
+    );
   });
 
   test('positional ? and :n binds, with NULL, numbers, booleans and dates', async () => {
-    await run(conn, 'insert into bind_t values (?, ?, ?, ?, ?)', { binds: [1, "it's", 10.25, '2024-05-06 07:08:09', true] });
-    await run(conn, 'insert into bind_t values (:1, :2, :3, :4, :5)', { binds: [2, null, 3, new Date('2024-05-06T07:08:09.500Z'), false] });
-    const { rows } = await run(conn, 'select id, name, amount, flag from bind_t where id <= :1 order by id', { binds: [2] });
+    await run(conn, 'insert into bind_t values (?, ?, ?, ?, ?)', {
+      binds: [1, "it's", 10.25, '2024-05-06 07:08:09', true],
+    });
+    await run(conn, 'insert into bind_t values (:1, :2, :3, :4, :5)', {
+      binds: [2, null, 3, new Date('2024-05-06T07:08:09.500Z'), false],
+    });
+    const { rows } = await run(conn, 'select id, name, amount, flag from bind_t where id <= :1 order by id', {
+      binds: [2],
+    });
     expect(rows).toEqual([
       { ID: 1, NAME: "it's", AMOUNT: 10.25, FLAG: true },
       { ID: 2, NAME: null, AMOUNT: 3, FLAG: false },
@@ -156,11 +195,18 @@ describe('binds', () => {
   });
 
   test('over the stage-binding threshold the driver tries a temporary stage, cannot upload to LOCAL_FS, and falls back to inline binds', async () => {
-    const c = await connect(emulator.url, { database: 'ANALYTICS', schema: 'PUBLIC', arrayBindingThreshold: 10 } as never);
+    const c = await connect(emulator.url, {
+      database: 'ANALYTICS',
+      schema: 'PUBLIC',
+      arrayBindingThreshold: 10,
+    } as never);
     const binds = Array.from({ length: 20 }, (_, i) => [1000 + i, `m${i}`, 1, '2024-01-01 00:00:00', false]);
     const { statement } = await run(c, 'insert into bind_t values (?, ?, ?, ?, ?)', { binds });
     expect(statement.getNumUpdatedRows()).toBe(20);
-    const sqls = emulator.stats().statements.filter((s) => s.sessionId === emulator.stats().statements.at(-1)?.sessionId).map((s) => s.sqlText.split(' ')[0]?.toUpperCase());
+    const sqls = emulator
+      .stats()
+      .statements.filter((s) => s.sessionId === emulator.stats().statements.at(-1)?.sessionId)
+      .map((s) => s.sqlText.split(' ')[0]?.toUpperCase());
     expect(sqls).toEqual(['CREATE', 'PUT', 'INSERT']);
     await destroy(c);
   });
@@ -240,7 +286,12 @@ describe('session endpoints', () => {
     expect((await run(again, 'select 1 as one')).rows).toEqual([{ ONE: 1 }]);
     await destroy(again);
     // the shared connection was expired too: reconnect it for the remaining tests
-    conn = await connect(emulator.url, { database: 'ANALYTICS', schema: 'PUBLIC', warehouse: 'LOAD_WH', role: 'SYSADMIN' });
+    conn = await connect(emulator.url, {
+      database: 'ANALYTICS',
+      schema: 'PUBLIC',
+      warehouse: 'LOAD_WH',
+      role: 'SYSADMIN',
+    });
   });
 
   test('destroy deletes the session on the server; its token no longer works', async () => {
@@ -254,9 +305,13 @@ describe('session endpoints', () => {
   test('several statements in one request run when MULTI_STATEMENT_COUNT allows it', async () => {
     const err = await runFailing(conn, 'select 1; select 2');
     expect(err).toMatchObject({ code: '000008' });
-    const { rows } = await run(conn, 'create or replace table multi_t (a int); insert into multi_t values (1), (2); select count(*) c from multi_t', {
-      parameters: { MULTI_STATEMENT_COUNT: 3 },
-    });
+    const { rows } = await run(
+      conn,
+      'create or replace table multi_t (a int); insert into multi_t values (1), (2); select count(*) c from multi_t',
+      {
+        parameters: { MULTI_STATEMENT_COUNT: 3 },
+      },
+    );
     // like Snowflake, the driver follows resultIds and hands back the first statement's result
     expect(rows).toEqual([{ status: 'Table MULTI_T successfully created.' }]);
     expect((await run(conn, 'select count(*) c from multi_t')).rows).toEqual([{ C: 2 }]);

@@ -7,7 +7,13 @@ import type { Session } from './session.js';
 import type { BindLiteral, TranslationContext } from './sql/expression-translator.js';
 import { rowType } from './sql/snowflake-types.js';
 import { StatementTypeId, type StatementPlan } from './sql/statement-plan.js';
-import { bindLiteral, planArrayInsert, planStatement, splitStatements, type PlannerContext } from './sql/statement-planner.js';
+import {
+  bindLiteral,
+  planArrayInsert,
+  planStatement,
+  splitStatements,
+  type PlannerContext,
+} from './sql/statement-planner.js';
 import { executePlan, type ExecutorServices, type StatementOutcome } from './statement-executor.js';
 
 /** The JSON body of a `/queries/v1/query-request` as snowflake-sdk sends it. */
@@ -92,7 +98,12 @@ export class QueryService {
   private readonly stats: StatsRecorder;
   private readonly resultWaitMs: number;
 
-  constructor(options: { engine: DuckDbEngine; services: ExecutorServices; stats: StatsRecorder; resultWaitMs: number }) {
+  constructor(options: {
+    engine: DuckDbEngine;
+    services: ExecutorServices;
+    stats: StatsRecorder;
+    resultWaitMs: number;
+  }) {
     this.engine = options.engine;
     this.services = options.services;
     this.stats = options.stats;
@@ -100,7 +111,12 @@ export class QueryService {
   }
 
   /** Handle a query request. */
-  async submit(session: Session, body: QueryRequestBody, requestId: string | undefined, retryCount: number): Promise<ResponseBody> {
+  async submit(
+    session: Session,
+    body: QueryRequestBody,
+    requestId: string | undefined,
+    retryCount: number,
+  ): Promise<ResponseBody> {
     const key = requestId === undefined ? undefined : `${session.id}:${requestId}`;
     if (key !== undefined && retryCount > 0) {
       const previous = this.byRequest.get(key);
@@ -124,7 +140,8 @@ export class QueryService {
     }).then(
       (response) => {
         record.response = response;
-        record.status = response.success === true ? 'SUCCESS' : record.status === 'ABORTED' ? 'ABORTED' : 'FAILED_WITH_ERROR';
+        record.status =
+          response.success === true ? 'SUCCESS' : record.status === 'ABORTED' ? 'ABORTED' : 'FAILED_WITH_ERROR';
       },
       (error: unknown) => {
         const mapped = error instanceof SnowflakeEmulatorError ? error : mapDuckDbError(error, session);
@@ -162,7 +179,8 @@ export class QueryService {
   /** GET /monitoring/queries/{id}: the status the driver polls for async queries. */
   monitoring(session: Session, queryId: string): ResponseBody {
     const record = this.queries.get(queryId);
-    if (!record || record.sessionId !== session.id) return { data: { queries: [] }, code: null, message: null, success: true };
+    if (!record || record.sessionId !== session.id)
+      return { data: { queries: [] }, code: null, message: null, success: true };
     const failed = record.response && record.response.success === false ? record.response : undefined;
     return {
       data: {
@@ -203,7 +221,12 @@ export class QueryService {
     if (record.response !== undefined) return record.response;
     const asyncCode = asyncExec ? '333334' : '333333';
     return {
-      data: { queryId: record.id, getResultUrl: `/queries/${record.id}/result`, queryAbortsAfterSecs: 300, progressDesc: null },
+      data: {
+        queryId: record.id,
+        getResultUrl: `/queries/${record.id}/result`,
+        queryAbortsAfterSecs: 300,
+        progressDesc: null,
+      },
       code: asyncCode,
       message: asyncExec
         ? 'Asynchronous execution in progress. Use provided query id to perform query monitoring and management.'
@@ -213,7 +236,12 @@ export class QueryService {
   }
 
   /** Run every statement of the request (one, or several when MULTI_STATEMENT_COUNT allows). */
-  private async run(session: Session, body: QueryRequestBody, queryId: string, onAbort: (abort: () => void) => void): Promise<ResponseBody> {
+  private async run(
+    session: Session,
+    body: QueryRequestBody,
+    queryId: string,
+    onAbort: (abort: () => void) => void,
+  ): Promise<ResponseBody> {
     const sqlText = body.sqlText ?? '';
     const statementTag = typeof body.parameters?.QUERY_TAG === 'string' ? body.parameters.QUERY_TAG : undefined;
     let statements: string[];
@@ -225,7 +253,9 @@ export class QueryService {
     if (statements.length === 0) {
       return errorBody(SnowflakeEmulatorError.sql('900', '42000', 'Empty SQL statement.'), queryId);
     }
-    const wanted = Number(body.parameters?.MULTI_STATEMENT_COUNT ?? session.parameters.get('MULTI_STATEMENT_COUNT') ?? 1);
+    const wanted = Number(
+      body.parameters?.MULTI_STATEMENT_COUNT ?? session.parameters.get('MULTI_STATEMENT_COUNT') ?? 1,
+    );
     if (statements.length > 1 || wanted > 1) {
       if (wanted !== 0 && wanted !== statements.length) {
         return this.failed(
@@ -233,7 +263,11 @@ export class QueryService {
           queryId,
           sqlText,
           statementTag,
-          SnowflakeEmulatorError.sql('000008', '0A000', `Actual statement count ${statements.length} did not match the desired statement count ${wanted}.`),
+          SnowflakeEmulatorError.sql(
+            '000008',
+            '0A000',
+            `Actual statement count ${statements.length} did not match the desired statement count ${wanted}.`,
+          ),
           false,
         );
       }
@@ -269,19 +303,28 @@ export class QueryService {
       if (response.success !== true) return response;
       ids.push(childId);
     }
-    return this.success(session, queryId, {
-      type: 'rows',
-      columns: [rowType('multiple statement execution', 'text', { nullable: false })],
-      rows: [['Multiple statements executed successfully.']],
-      statementTypeId: StatementTypeId.SELECT,
-    }, { resultIds: ids.join(','), resultTypes: ids.map(() => String(StatementTypeId.SELECT)).join(',') });
+    return this.success(
+      session,
+      queryId,
+      {
+        type: 'rows',
+        columns: [rowType('multiple statement execution', 'text', { nullable: false })],
+        rows: [['Multiple statements executed successfully.']],
+        statementTypeId: StatementTypeId.SELECT,
+      },
+      { resultIds: ids.join(','), resultTypes: ids.map(() => String(StatementTypeId.SELECT)).join(',') },
+    );
   }
 
   private bindRows(body: QueryRequestBody): { rows: BindLiteral[][] | undefined; single: BindLiteral[] } {
     const bindings = body.bindings;
     if (!bindings) return { rows: undefined, single: [] };
-    const positions = Object.keys(bindings).map(Number).sort((a, b) => a - b);
-    const entries = positions.map((p) => bindings[String(p)] as { type: string; value: string | null | (string | null)[] });
+    const positions = Object.keys(bindings)
+      .map(Number)
+      .sort((a, b) => a - b);
+    const entries = positions.map(
+      (p) => bindings[String(p)] as { type: string; value: string | null | (string | null)[] },
+    );
     const isArray = entries.some((e) => Array.isArray(e.value));
     if (!isArray) return { rows: undefined, single: entries.map((e) => bindLiteral(e.type, e.value as string | null)) };
     const count = Math.max(...entries.map((e) => (Array.isArray(e.value) ? e.value.length : 1)));
@@ -320,7 +363,14 @@ export class QueryService {
     onAbort: (abort: () => void) => void,
   ): Promise<ResponseBody> {
     if (body.bindStage !== undefined) {
-      return this.failed(session, queryId, sql, statementTag, SnowflakeEmulatorError.unsupported('array binding through a stage (bindStage)'), false);
+      return this.failed(
+        session,
+        queryId,
+        sql,
+        statementTag,
+        SnowflakeEmulatorError.unsupported('array binding through a stage (bindStage)'),
+        false,
+      );
     }
     let plan: StatementPlan;
     let plans: StatementPlan[];
@@ -339,7 +389,14 @@ export class QueryService {
     if (body.describeOnly === true) {
       // describe only: the result columns without running the statement
       if (plan.kind !== 'query') {
-        return this.failed(session, queryId, sql, statementTag, SnowflakeEmulatorError.unsupported(`describeOnly for a ${plan.kind} statement`), false);
+        return this.failed(
+          session,
+          queryId,
+          sql,
+          statementTag,
+          SnowflakeEmulatorError.unsupported(`describeOnly for a ${plan.kind} statement`),
+          false,
+        );
       }
       plans = [{ ...plan, sql: `SELECT * FROM (${plan.sql}) AS described LIMIT 0` }];
     }
@@ -407,14 +464,17 @@ export class QueryService {
 
   private wait(seconds: number, columnName: string, onAbort: (abort: () => void) => void): Promise<StatementOutcome> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        resolve({
-          type: 'rows',
-          columns: [rowType(columnName, 'text')],
-          rows: [[`waited ${Number.isInteger(seconds) ? seconds : seconds.toFixed(3)} seconds`]],
-          statementTypeId: StatementTypeId.SELECT,
-        });
-      }, Math.max(0, seconds * 1000));
+      const timer = setTimeout(
+        () => {
+          resolve({
+            type: 'rows',
+            columns: [rowType(columnName, 'text')],
+            rows: [[`waited ${Number.isInteger(seconds) ? seconds : seconds.toFixed(3)} seconds`]],
+            statementTypeId: StatementTypeId.SELECT,
+          });
+        },
+        Math.max(0, seconds * 1000),
+      );
       timer.unref();
       onAbort(() => {
         clearTimeout(timer);
@@ -423,7 +483,14 @@ export class QueryService {
     });
   }
 
-  private succeeded(session: Session, queryId: string, sql: string, statementTag: string | undefined, compute: boolean, outcome: StatementOutcome): ResponseBody {
+  private succeeded(
+    session: Session,
+    queryId: string,
+    sql: string,
+    statementTag: string | undefined,
+    compute: boolean,
+    outcome: StatementOutcome,
+  ): ResponseBody {
     this.stats.recordStatement({
       queryId,
       sessionId: session.id,
@@ -438,9 +505,17 @@ export class QueryService {
     return this.success(session, queryId, outcome);
   }
 
-  private failed(session: Session, queryId: string, sql: string, statementTag: string | undefined, error: unknown, compute: boolean): ResponseBody {
+  private failed(
+    session: Session,
+    queryId: string,
+    sql: string,
+    statementTag: string | undefined,
+    error: unknown,
+    compute: boolean,
+  ): ResponseBody {
     const mapped = error instanceof SnowflakeEmulatorError ? error : mapDuckDbError(error, session);
-    const interrupted = !(error instanceof SnowflakeEmulatorError) && /INTERRUPT/i.test(String((error as Error)?.message ?? error));
+    const interrupted =
+      !(error instanceof SnowflakeEmulatorError) && /INTERRUPT/i.test(String((error as Error)?.message ?? error));
     const final = interrupted ? SnowflakeEmulatorError.sql('000604', '57014', 'SQL execution canceled') : mapped;
     this.stats.recordStatement({
       queryId,
@@ -455,7 +530,12 @@ export class QueryService {
     return errorBody(final, queryId);
   }
 
-  private success(session: Session, queryId: string, outcome: StatementOutcome, extra: Record<string, unknown> = {}): ResponseBody {
+  private success(
+    session: Session,
+    queryId: string,
+    outcome: StatementOutcome,
+    extra: Record<string, unknown> = {},
+  ): ResponseBody {
     const context = {
       queryId,
       databaseProvider: null,
@@ -493,7 +573,14 @@ export class QueryService {
 
 /** Add up the counts of DML results of an array-bound statement run row by row. */
 function sumCounts(a: StatementOutcome, b: StatementOutcome): StatementOutcome {
-  if (a.type !== 'rows' || b.type !== 'rows' || a.columns.length !== b.columns.length || a.statementTypeId < StatementTypeId.DML || a.statementTypeId >= 0x4000) return b;
+  if (
+    a.type !== 'rows' ||
+    b.type !== 'rows' ||
+    a.columns.length !== b.columns.length ||
+    a.statementTypeId < StatementTypeId.DML ||
+    a.statementTypeId >= 0x4000
+  )
+    return b;
   const row = (a.rows[0] ?? []).map((v, i) => String(Number(v ?? 0) + Number(b.rows[0]?.[i] ?? 0)));
   return { ...a, rows: [row] };
 }

@@ -1,16 +1,16 @@
 import {
   DuckDBBlobValue,
-  DuckDBDateValue,
+  type DuckDBDateValue,
   DuckDBDecimalValue,
   DuckDBListValue,
   DuckDBArrayValue,
   DuckDBMapValue,
   DuckDBStructValue,
-  DuckDBTimeValue,
+  type DuckDBTimeValue,
   DuckDBTimestampMillisecondsValue,
   DuckDBTimestampNanosecondsValue,
   DuckDBTimestampSecondsValue,
-  DuckDBTimestampTZValue,
+  type DuckDBTimestampTZValue,
   DuckDBTimestampValue,
   DuckDBTypeId,
   DuckDBUUIDValue,
@@ -33,14 +33,18 @@ export function epochText(micros: bigint): string {
   const negative = micros < 0n;
   const abs = negative ? -micros : micros;
   const seconds = abs / 1_000_000n;
-  const fraction = (abs % 1_000_000n).toString().padStart(6, '0') + '000';
+  const fraction = `${(abs % 1_000_000n).toString().padStart(6, '0')}000`;
   return `${negative ? '-' : ''}${seconds}.${fraction.slice(0, FRACTION_DIGITS)}`;
 }
 
 function finiteMicros(micros: bigint, column: string): bigint {
   // DuckDB's infinity timestamps have no Snowflake counterpart
   if (micros >= 9223372036854775806n || micros <= -9223372036854775806n) {
-    throw SnowflakeEmulatorError.sql('100035', '22007', `Timestamp value in column ${column} is infinite and cannot be represented.`);
+    throw SnowflakeEmulatorError.sql(
+      '100035',
+      '22007',
+      `Timestamp value in column ${column} is infinite and cannot be represented.`,
+    );
   }
   return micros;
 }
@@ -67,7 +71,8 @@ function toJsonValue(value: DuckDBValue): unknown {
   if (value instanceof DuckDBStructValue) {
     return Object.fromEntries(Object.entries(value.entries).map(([k, v]) => [k, toJsonValue(v)]));
   }
-  if (value instanceof DuckDBMapValue) return Object.fromEntries(value.entries.map((e) => [String(toJsonValue(e.key)), toJsonValue(e.value)]));
+  if (value instanceof DuckDBMapValue)
+    return Object.fromEntries(value.entries.map((e) => [String(toJsonValue(e.key)), toJsonValue(e.value)]));
   if (value instanceof DuckDBDecimalValue) return Number(value.toString());
   if (value instanceof DuckDBBlobValue) return bytesToHex(value.bytes);
   return String(value);
@@ -80,8 +85,13 @@ function toJsonValue(value: DuckDBValue): unknown {
  * digits (`TIMESTAMP_TZ` followed by its offset index, 1440 for UTC), binary as upper-case hex, and
  * semi-structured values as JSON text. `declared` overrides the Snowflake type where the catalog knows it.
  */
-export function columnEncoding(name: string, type: DuckDBType, declared?: { type: SnowflakeResultType; params: number[] }): ColumnEncoding {
-  const plain = (t: SnowflakeResultType, options: Parameters<typeof rowType>[2] = {}): RowType => rowType(name, t, options);
+export function columnEncoding(
+  name: string,
+  type: DuckDBType,
+  declared?: { type: SnowflakeResultType; params: number[] },
+): ColumnEncoding {
+  const plain = (t: SnowflakeResultType, options: Parameters<typeof rowType>[2] = {}): RowType =>
+    rowType(name, t, options);
   switch (type.typeId) {
     case DuckDBTypeId.BOOLEAN:
       return { rowType: plain('boolean'), encode: (v) => (v === null ? null : v ? '1' : '0') };
@@ -112,16 +122,27 @@ export function columnEncoding(name: string, type: DuckDBType, declared?: { type
         return { rowType: plain(t), encode: (v) => (v === null ? null : String(v)) };
       }
       const length = declared?.type === 'text' ? declared.params[0] : undefined;
-      return { rowType: plain('text', length === undefined ? {} : { length }), encode: (v) => (v === null ? null : String(v)) };
+      return {
+        rowType: plain('text', length === undefined ? {} : { length }),
+        encode: (v) => (v === null ? null : String(v)),
+      };
     }
     case DuckDBTypeId.UUID:
     case DuckDBTypeId.ENUM:
-      return { rowType: plain('text'), encode: (v) => (v === null ? null : v instanceof DuckDBUUIDValue ? v.toString() : String(v)) };
+      return {
+        rowType: plain('text'),
+        encode: (v) => (v === null ? null : v instanceof DuckDBUUIDValue ? v.toString() : String(v)),
+      };
     case DuckDBTypeId.BLOB: {
       const length = declared?.type === 'binary' ? declared.params[0] : undefined;
       return {
         rowType: plain('binary', length === undefined ? {} : { length }),
-        encode: (v) => (v === null ? null : v instanceof DuckDBBlobValue ? bytesToHex(v.bytes) : Buffer.from(String(v)).toString('hex').toUpperCase()),
+        encode: (v) =>
+          v === null
+            ? null
+            : v instanceof DuckDBBlobValue
+              ? bytesToHex(v.bytes)
+              : Buffer.from(String(v)).toString('hex').toUpperCase(),
       };
     }
     case DuckDBTypeId.DATE:
@@ -131,7 +152,11 @@ export function columnEncoding(name: string, type: DuckDBType, declared?: { type
           if (v === null) return null;
           const days = (v as DuckDBDateValue).days;
           if (!Number.isFinite(days) || Math.abs(days) > 100_000_000) {
-            throw SnowflakeEmulatorError.sql('100035', '22007', `Date value in column ${name} is infinite and cannot be represented.`);
+            throw SnowflakeEmulatorError.sql(
+              '100035',
+              '22007',
+              `Date value in column ${name} is infinite and cannot be represented.`,
+            );
           }
           return String(days);
         },
@@ -151,11 +176,17 @@ export function columnEncoding(name: string, type: DuckDBType, declared?: { type
       };
     case DuckDBTypeId.TIMESTAMP_TZ: {
       const tz = declared?.type === 'timestamp_tz';
-      const scale = declared && (declared.type === 'timestamp_tz' || declared.type === 'timestamp_ltz') ? (declared.params[0] ?? 9) : 9;
+      const scale =
+        declared && (declared.type === 'timestamp_tz' || declared.type === 'timestamp_ltz')
+          ? (declared.params[0] ?? 9)
+          : 9;
       return {
         rowType: plain(tz ? 'timestamp_tz' : 'timestamp_ltz', { scale }),
         // TIMESTAMP_TZ carries its offset as an index (minutes + 1440); DuckDB keeps instants only, so UTC.
-        encode: (v) => (v === null ? null : `${epochText(finiteMicros((v as DuckDBTimestampTZValue).micros, name))}${tz ? ' 1440' : ''}`),
+        encode: (v) =>
+          v === null
+            ? null
+            : `${epochText(finiteMicros((v as DuckDBTimestampTZValue).micros, name))}${tz ? ' 1440' : ''}`,
       };
     }
     case DuckDBTypeId.LIST:
@@ -169,7 +200,9 @@ export function columnEncoding(name: string, type: DuckDBType, declared?: { type
     case DuckDBTypeId.VARIANT:
       return { rowType: plain('variant'), encode: (v) => (v === null ? null : JSON.stringify(toJsonValue(v))) };
     default:
-      throw SnowflakeEmulatorError.unsupported(`result column ${name} of DuckDB type ${type.toString()} (no Snowflake equivalent, e.g. an INTERVAL from subtracting timestamps; use DATEDIFF)`);
+      throw SnowflakeEmulatorError.unsupported(
+        `result column ${name} of DuckDB type ${type.toString()} (no Snowflake equivalent, e.g. an INTERVAL from subtracting timestamps; use DATEDIFF)`,
+      );
   }
 }
 

@@ -4,7 +4,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Connection, ConnectionOptions, RowStatement, FileAndStageBindStatement, SnowflakeError } from 'snowflake-sdk';
+import type {
+  Connection,
+  ConnectionOptions,
+  RowStatement,
+  FileAndStageBindStatement,
+  SnowflakeError,
+} from 'snowflake-sdk';
 import { startSnowflakeEmulator, type SnowflakeEmulator, type SnowflakeEmulatorOptions } from './snowflake-emulator.js';
 
 type Sdk = typeof import('snowflake-sdk');
@@ -23,7 +29,9 @@ export async function loadSdk(): Promise<Sdk> {
 }
 
 /** An emulator in a fresh temporary directory, removed again by `dispose`. */
-export async function startTestEmulator(options: Omit<SnowflakeEmulatorOptions, 'dataDir'> = {}): Promise<SnowflakeEmulator & { dataDir: string; dispose(): Promise<void> }> {
+export async function startTestEmulator(
+  options: Omit<SnowflakeEmulatorOptions, 'dataDir'> = {},
+): Promise<SnowflakeEmulator & { dataDir: string; dispose(): Promise<void> }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-sf-emulator-'));
   const emulator = await startSnowflakeEmulator({ ...options, dataDir });
   return Object.assign(emulator, {
@@ -55,7 +63,11 @@ export async function connect(url: string, options: Partial<ConnectionOptions> =
 export function run(
   connection: Connection,
   sqlText: string,
-  options: { binds?: unknown[]; fetchAsString?: ('String' | 'Boolean' | 'Number' | 'Date' | 'JSON' | 'Buffer')[]; parameters?: Record<string, unknown> } = {},
+  options: {
+    binds?: unknown[];
+    fetchAsString?: ('String' | 'Boolean' | 'Number' | 'Date' | 'JSON' | 'Buffer')[];
+    parameters?: Record<string, unknown>;
+  } = {},
 ): Promise<{ rows: Record<string, unknown>[]; statement: RowStatement | FileAndStageBindStatement }> {
   return new Promise((resolve, reject) => {
     connection.execute({
@@ -63,7 +75,11 @@ export function run(
       ...(options.binds ? { binds: options.binds as never } : {}),
       ...(options.fetchAsString ? { fetchAsString: options.fetchAsString } : {}),
       ...(options.parameters ? { parameters: options.parameters } : {}),
-      complete: (err: SnowflakeError | undefined, statement: RowStatement | FileAndStageBindStatement, rows: unknown[] | undefined) => {
+      complete: (
+        err: SnowflakeError | undefined,
+        statement: RowStatement | FileAndStageBindStatement,
+        rows: unknown[] | undefined,
+      ) => {
         if (err) reject(err);
         else resolve({ rows: (rows ?? []) as Record<string, unknown>[], statement });
       },
@@ -72,7 +88,10 @@ export function run(
 }
 
 /** Run a statement expected to fail; resolves with the driver's error. */
-export async function runFailing(connection: Connection, sqlText: string): Promise<SnowflakeError & { sqlState?: string; code?: string | number }> {
+export async function runFailing(
+  connection: Connection,
+  sqlText: string,
+): Promise<SnowflakeError & { sqlState?: string; code?: string | number }> {
   try {
     await run(connection, sqlText);
   } catch (error) {

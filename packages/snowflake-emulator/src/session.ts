@@ -100,7 +100,10 @@ export class Session {
 
   /** Point the DuckDB connection at the session's current database and schema, and its time zone. */
   async applyContext(): Promise<void> {
-    const target = this.database === null ? quoteIdent(NO_DATABASE_CATALOG) : `${quoteIdent(this.database)}.${quoteIdent(this.schema ?? 'main')}`;
+    const target =
+      this.database === null
+        ? quoteIdent(NO_DATABASE_CATALOG)
+        : `${quoteIdent(this.database)}.${quoteIdent(this.schema ?? 'main')}`;
     if (target !== this.appliedContext) {
       try {
         await this.connection.run(`USE ${target}`);

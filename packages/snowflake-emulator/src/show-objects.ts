@@ -30,7 +30,8 @@ export async function showObjects(
   readAll: (sql: string) => Promise<DuckDBValue[][]>,
 ): Promise<StatementOutcome> {
   const like = plan.like === undefined ? undefined : likeToRegex(plan.like);
-  const keep = (name: string): boolean => (like === undefined || like.test(name)) && (plan.startsWith === undefined || name.startsWith(plan.startsWith));
+  const keep = (name: string): boolean =>
+    (like === undefined || like.test(name)) && (plan.startsWith === undefined || name.startsWith(plan.startsWith));
   const text = (n: string): RowType => rowType(n, 'text');
   const created = rowType('created_on', 'timestamp_ltz');
   const scopeFilter = (): string => {
@@ -38,44 +39,111 @@ export async function showObjects(
     if (kind === 'ACCOUNT') return `database_name NOT IN ('sluice_emulator_no_database', 'system', 'temp')`;
     if (kind === 'DATABASE') {
       const db = name[0] ?? session.database;
-      if (db === null || db === undefined) throw SnowflakeEmulatorError.sql('090105', '22000', "Cannot perform SHOW. This session does not have a current database. Call 'USE DATABASE', or use a qualified name.");
+      if (db === null || db === undefined)
+        throw SnowflakeEmulatorError.sql(
+          '090105',
+          '22000',
+          "Cannot perform SHOW. This session does not have a current database. Call 'USE DATABASE', or use a qualified name.",
+        );
       return `database_name = ${quoteString(db)}`;
     }
     const db = name.length === 2 ? (name[0] as string) : session.database;
     const schema = name.length >= 1 ? (name[name.length - 1] as string) : session.schema;
-    if (db === null || schema === null) throw SnowflakeEmulatorError.sql('090106', '22000', "Cannot perform SHOW. This session does not have a current schema. Call 'USE SCHEMA', or use a qualified name.");
+    if (db === null || schema === null)
+      throw SnowflakeEmulatorError.sql(
+        '090106',
+        '22000',
+        "Cannot perform SHOW. This session does not have a current schema. Call 'USE SCHEMA', or use a qualified name.",
+      );
     return `database_name = ${quoteString(db)} AND schema_name = ${quoteString(schema)}`;
   };
   const limited = <T>(rows: T[]): T[] => (plan.limit === undefined ? rows : rows.slice(0, plan.limit));
   // COMMENTs are kept by the metadata store (DuckDB's own comment holds the declared Snowflake type).
-  const comment = (d: DuckDBValue | undefined, s: DuckDBValue | undefined, n: DuckDBValue | undefined, c?: DuckDBValue): string =>
-    (c === undefined ? services.metadata.tableComment(String(d), String(s), String(n)) : services.metadata.columnComment(String(d), String(s), String(n), String(c))) ?? '';
+  const comment = (
+    d: DuckDBValue | undefined,
+    s: DuckDBValue | undefined,
+    n: DuckDBValue | undefined,
+    c?: DuckDBValue,
+  ): string =>
+    (c === undefined
+      ? services.metadata.tableComment(String(d), String(s), String(n))
+      : services.metadata.columnComment(String(d), String(s), String(n), String(c))) ?? '';
   const hidden = `schema_name NOT IN (${HIDDEN_SCHEMAS.map(quoteString).join(', ')})`;
   // Without IN, Snowflake shows the current database, or the whole account when there is none.
   const defaultScope = (): string =>
-    plan.scope.kind !== 'DEFAULT' ? scopeFilter() : session.database === null ? 'true' : `database_name = ${quoteString(session.database)}`;
+    plan.scope.kind !== 'DEFAULT'
+      ? scopeFilter()
+      : session.database === null
+        ? 'true'
+        : `database_name = ${quoteString(session.database)}`;
   switch (plan.what) {
     case 'DATABASES': {
       const rows = services.engine
         .listDatabases()
         .filter(keep)
-        .map((name) => [NOW_TEXT(), name, 'N', name === session.database ? 'Y' : 'N', '', session.role, '', '', '1', 'STANDARD']);
+        .map((name) => [
+          NOW_TEXT(),
+          name,
+          'N',
+          name === session.database ? 'Y' : 'N',
+          '',
+          session.role,
+          '',
+          '',
+          '1',
+          'STANDARD',
+        ]);
       return {
         type: 'rows',
-        columns: [created, text('name'), text('is_default'), text('is_current'), text('origin'), text('owner'), text('comment'), text('options'), text('retention_time'), text('kind')],
+        columns: [
+          created,
+          text('name'),
+          text('is_default'),
+          text('is_current'),
+          text('origin'),
+          text('owner'),
+          text('comment'),
+          text('options'),
+          text('retention_time'),
+          text('kind'),
+        ],
         rows: limited(rows),
         statementTypeId: StatementTypeId.SCL,
       };
     }
     case 'SCHEMAS': {
       const filter = defaultScope();
-      const found = await readAll(`SELECT database_name, schema_name FROM duckdb_schemas() WHERE ${filter} AND ${hidden} AND database_name <> 'sluice_emulator_no_database' ORDER BY 1, 2`);
+      const found = await readAll(
+        `SELECT database_name, schema_name FROM duckdb_schemas() WHERE ${filter} AND ${hidden} AND database_name <> 'sluice_emulator_no_database' ORDER BY 1, 2`,
+      );
       const rows = found
         .filter(([, s]) => keep(String(s)))
-        .map(([d, s]) => [NOW_TEXT(), String(s), 'N', d === session.database && s === session.schema ? 'Y' : 'N', String(d), session.role, '', '', '1', 'ROLE']);
+        .map(([d, s]) => [
+          NOW_TEXT(),
+          String(s),
+          'N',
+          d === session.database && s === session.schema ? 'Y' : 'N',
+          String(d),
+          session.role,
+          '',
+          '',
+          '1',
+          'ROLE',
+        ]);
       return {
         type: 'rows',
-        columns: [created, text('name'), text('is_default'), text('is_current'), text('database_name'), text('owner'), text('comment'), text('options'), text('retention_time'), text('owner_role_type')],
+        columns: [
+          created,
+          text('name'),
+          text('is_default'),
+          text('is_current'),
+          text('database_name'),
+          text('owner'),
+          text('comment'),
+          text('options'),
+          text('retention_time'),
+          text('owner_role_type'),
+        ],
         rows: limited(rows),
         statementTypeId: StatementTypeId.SCL,
       };
@@ -84,24 +152,88 @@ export async function showObjects(
     case 'OBJECTS':
     case 'VIEWS': {
       const where = `${defaultScope()} AND ${hidden} AND database_name <> 'sluice_emulator_no_database'`;
-      const tables = plan.what === 'VIEWS' ? [] : await readAll(`SELECT database_name, schema_name, table_name, comment, estimated_size FROM duckdb_tables() WHERE ${where} ORDER BY 1, 2, 3`);
-      const views = plan.what === 'TABLES' ? [] : await readAll(`SELECT database_name, schema_name, view_name, sql FROM duckdb_views() WHERE NOT internal AND ${where} ORDER BY 1, 2, 3`);
+      const tables =
+        plan.what === 'VIEWS'
+          ? []
+          : await readAll(
+              `SELECT database_name, schema_name, table_name, comment, estimated_size FROM duckdb_tables() WHERE ${where} ORDER BY 1, 2, 3`,
+            );
+      const views =
+        plan.what === 'TABLES'
+          ? []
+          : await readAll(
+              `SELECT database_name, schema_name, view_name, sql FROM duckdb_views() WHERE NOT internal AND ${where} ORDER BY 1, 2, 3`,
+            );
       if (plan.what === 'VIEWS') {
         const rows = views
           .filter(([, , n]) => keep(String(n)))
-          .map(([d, s, n, sql]) => [NOW_TEXT(), String(n), '', String(d), String(s), session.role, comment(d, s, n), String(sql), 'false', 'false', 'ROLE']);
+          .map(([d, s, n, sql]) => [
+            NOW_TEXT(),
+            String(n),
+            '',
+            String(d),
+            String(s),
+            session.role,
+            comment(d, s, n),
+            String(sql),
+            'false',
+            'false',
+            'ROLE',
+          ]);
         return {
           type: 'rows',
-          columns: [created, text('name'), text('reserved'), text('database_name'), text('schema_name'), text('owner'), text('comment'), text('text'), text('is_secure'), text('is_materialized'), text('owner_role_type')],
+          columns: [
+            created,
+            text('name'),
+            text('reserved'),
+            text('database_name'),
+            text('schema_name'),
+            text('owner'),
+            text('comment'),
+            text('text'),
+            text('is_secure'),
+            text('is_materialized'),
+            text('owner_role_type'),
+          ],
           rows: limited(rows),
           statementTypeId: StatementTypeId.SCL,
         };
       }
       const kindOf = (kindComment: DuckDBValue | undefined): string =>
-        kindComment === `${TABLE_KIND_PREFIX}TRANSIENT` ? 'TRANSIENT' : kindComment === `${TABLE_KIND_PREFIX}TEMPORARY` ? 'TEMPORARY' : 'TABLE';
+        kindComment === `${TABLE_KIND_PREFIX}TRANSIENT`
+          ? 'TRANSIENT'
+          : kindComment === `${TABLE_KIND_PREFIX}TEMPORARY`
+            ? 'TEMPORARY'
+            : 'TABLE';
       const rows = [
-        ...tables.map(([d, s, n, c, size]) => [NOW_TEXT(), String(n), String(d), String(s), kindOf(c), comment(d, s, n), '', String(size), '0', session.role, '1', 'ROLE']),
-        ...views.map(([d, s, n]) => [NOW_TEXT(), String(n), String(d), String(s), 'VIEW', comment(d, s, n), '', null, null, session.role, '1', 'ROLE']),
+        ...tables.map(([d, s, n, c, size]) => [
+          NOW_TEXT(),
+          String(n),
+          String(d),
+          String(s),
+          kindOf(c),
+          comment(d, s, n),
+          '',
+          String(size),
+          '0',
+          session.role,
+          '1',
+          'ROLE',
+        ]),
+        ...views.map(([d, s, n]) => [
+          NOW_TEXT(),
+          String(n),
+          String(d),
+          String(s),
+          'VIEW',
+          comment(d, s, n),
+          '',
+          null,
+          null,
+          session.role,
+          '1',
+          'ROLE',
+        ]),
       ].filter((r) => keep(String(r[1])));
       return {
         type: 'rows',
@@ -151,7 +283,19 @@ export async function showObjects(
         ]);
       return {
         type: 'rows',
-        columns: [text('table_name'), text('schema_name'), text('column_name'), text('data_type'), text('null?'), text('default'), text('kind'), text('expression'), text('comment'), text('database_name'), text('autoincrement')],
+        columns: [
+          text('table_name'),
+          text('schema_name'),
+          text('column_name'),
+          text('data_type'),
+          text('null?'),
+          text('default'),
+          text('kind'),
+          text('expression'),
+          text('comment'),
+          text('database_name'),
+          text('autoincrement'),
+        ],
         rows: limited(rows),
         statementTypeId: StatementTypeId.SCL,
       };
@@ -161,10 +305,28 @@ export async function showObjects(
       const rows = [...names]
         .filter(keep)
         .sort()
-        .map((n) => [n, 'STARTED', 'STANDARD', 'X-Small', n === session.warehouse ? 'true' : 'false', '600', 'true', session.role]);
+        .map((n) => [
+          n,
+          'STARTED',
+          'STANDARD',
+          'X-Small',
+          n === session.warehouse ? 'true' : 'false',
+          '600',
+          'true',
+          session.role,
+        ]);
       return {
         type: 'rows',
-        columns: [text('name'), text('state'), text('type'), text('size'), text('is_current'), text('auto_suspend'), text('auto_resume'), text('owner')],
+        columns: [
+          text('name'),
+          text('state'),
+          text('type'),
+          text('size'),
+          text('is_current'),
+          text('auto_suspend'),
+          text('auto_resume'),
+          text('owner'),
+        ],
         rows: limited(rows),
         statementTypeId: StatementTypeId.SCL,
       };
@@ -181,7 +343,24 @@ export async function showObjects(
           return s.database === db && s.schema === schema;
         })
         .filter((s) => keep(s.name))
-        .map((s) => [NOW_TEXT(), s.name, s.database, s.schema, '', 'N', 'N', session.role, '', null, s.temporary ? 'INTERNAL TEMPORARY' : 'INTERNAL', null, null, null, 'ROLE', 'N']);
+        .map((s) => [
+          NOW_TEXT(),
+          s.name,
+          s.database,
+          s.schema,
+          '',
+          'N',
+          'N',
+          session.role,
+          '',
+          null,
+          s.temporary ? 'INTERNAL TEMPORARY' : 'INTERNAL',
+          null,
+          null,
+          null,
+          'ROLE',
+          'N',
+        ]);
       return {
         type: 'rows',
         columns: [
@@ -213,13 +392,31 @@ export async function showObjects(
         .map((f) => [NOW_TEXT(), f.name, f.database, f.schema, 'CSV', session.role, '', JSON.stringify(f.format)]);
       return {
         type: 'rows',
-        columns: [created, text('name'), text('database_name'), text('schema_name'), text('type'), text('owner'), text('comment'), text('format_options')],
+        columns: [
+          created,
+          text('name'),
+          text('database_name'),
+          text('schema_name'),
+          text('type'),
+          text('owner'),
+          text('comment'),
+          text('format_options'),
+        ],
         rows: limited(rows),
         statementTypeId: StatementTypeId.SCL,
       };
     }
     case 'PARAMETERS': {
-      const rows = [...session.parameters].filter(([k]) => keep(k)).map(([k, v]) => [k, String(v), '', 'SESSION', '', typeof v === 'number' ? 'NUMBER' : typeof v === 'boolean' ? 'BOOLEAN' : 'STRING']);
+      const rows = [...session.parameters]
+        .filter(([k]) => keep(k))
+        .map(([k, v]) => [
+          k,
+          String(v),
+          '',
+          'SESSION',
+          '',
+          typeof v === 'number' ? 'NUMBER' : typeof v === 'boolean' ? 'BOOLEAN' : 'STRING',
+        ]);
       return {
         type: 'rows',
         columns: [text('key'), text('value'), text('default'), text('level'), text('description'), text('type')],
@@ -239,7 +436,13 @@ function dataTypeJson(snowflakeType: string, nullable: boolean): Record<string, 
     case 'NUMBER':
       return { type: 'FIXED', precision: p ?? 38, scale: s ?? 0, nullable };
     case 'VARCHAR':
-      return { type: 'TEXT', length: p ?? 16777216, byteLength: Math.min((p ?? 16777216) * 4, 16777216), nullable, fixed: false };
+      return {
+        type: 'TEXT',
+        length: p ?? 16777216,
+        byteLength: Math.min((p ?? 16777216) * 4, 16777216),
+        nullable,
+        fixed: false,
+      };
     case 'FLOAT':
       return { type: 'REAL', nullable };
     case 'BINARY':
@@ -264,12 +467,25 @@ export async function describeObject(
   const name = resolveName(plan.name, session, 'DESCRIBE');
   if (plan.objectType === 'STAGE') {
     const stage = services.metadata.stage(name.database, name.schema, name.name);
-    if (!stage) throw SnowflakeEmulatorError.sql('002003', '02000', `SQL compilation error:\nStage '${displayName(name)}' does not exist or not authorized.`);
+    if (!stage)
+      throw SnowflakeEmulatorError.sql(
+        '002003',
+        '02000',
+        `SQL compilation error:\nStage '${displayName(name)}' does not exist or not authorized.`,
+      );
     const format = stage.fileFormat ?? DEFAULT_CSV_FORMAT;
-    const rows = Object.entries(format).map(([k, v]) => ['STAGE_FILE_FORMAT', k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase(), 'String', JSON.stringify(v), '']);
+    const rows = Object.entries(format).map(([k, v]) => [
+      'STAGE_FILE_FORMAT',
+      k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase(),
+      'String',
+      JSON.stringify(v),
+      '',
+    ]);
     return {
       type: 'rows',
-      columns: ['parent_property', 'property', 'property_type', 'property_value', 'property_default'].map((n) => rowType(n, 'text')),
+      columns: ['parent_property', 'property', 'property_type', 'property_value', 'property_default'].map((n) =>
+        rowType(n, 'text'),
+      ),
       rows,
       statementTypeId: StatementTypeId.SCL,
     };
@@ -278,7 +494,11 @@ export async function describeObject(
     `SELECT column_name, SF_TYPE_OF(data_type, comment), is_nullable, column_default FROM duckdb_columns() WHERE database_name = ${quoteString(name.database)} AND schema_name = ${quoteString(name.schema)} AND table_name = ${quoteString(name.name)} ORDER BY column_index`,
   );
   if (found.length === 0) {
-    throw SnowflakeEmulatorError.sql('002003', '42S02', `SQL compilation error:\n${plan.objectType === 'VIEW' ? 'View' : 'Table'} '${displayName(name)}' does not exist or not authorized.`);
+    throw SnowflakeEmulatorError.sql(
+      '002003',
+      '42S02',
+      `SQL compilation error:\n${plan.objectType === 'VIEW' ? 'View' : 'Table'} '${displayName(name)}' does not exist or not authorized.`,
+    );
   }
   const rows = found.map(([c, type, nullable, def]) => [
     String(c),
@@ -296,9 +516,21 @@ export async function describeObject(
   ]);
   return {
     type: 'rows',
-    columns: ['name', 'type', 'kind', 'null?', 'default', 'primary key', 'unique key', 'check', 'expression', 'comment', 'policy name', 'privacy domain'].map((n) => rowType(n, 'text')),
+    columns: [
+      'name',
+      'type',
+      'kind',
+      'null?',
+      'default',
+      'primary key',
+      'unique key',
+      'check',
+      'expression',
+      'comment',
+      'policy name',
+      'privacy domain',
+    ].map((n) => rowType(n, 'text')),
     rows,
     statementTypeId: StatementTypeId.SCL,
   };
 }
-

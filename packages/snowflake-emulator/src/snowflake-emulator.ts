@@ -70,7 +70,12 @@ const json = (res: ServerResponse, status: number, body: unknown): void => {
   res.end(text);
 };
 
-const ok = (data: unknown, message: string | null = null): ResponseBody => ({ data, code: null, message, success: true });
+const ok = (data: unknown, message: string | null = null): ResponseBody => ({
+  data,
+  code: null,
+  message,
+  success: true,
+});
 
 const failure = (code: string, message: string, data: Record<string, unknown> = {}): ResponseBody => ({
   data: { ...data, errorCode: code },
@@ -108,7 +113,11 @@ function sessionToken(req: IncomingMessage): string | undefined {
  * const conn = snowflake.createConnection({ account: 'emulator', username: 'sluice', password: 'pw', accessUrl: emulator.url });
  */
 export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions): Promise<SnowflakeEmulator> {
-  if (!options.dataDir) throw new SnowflakeEmulatorError('INVALID_OPTIONS', 'startSnowflakeEmulator needs a dataDir where its DuckDB files and stages are kept.');
+  if (!options.dataDir)
+    throw new SnowflakeEmulatorError(
+      'INVALID_OPTIONS',
+      'startSnowflakeEmulator needs a dataDir where its DuckDB files and stages are kept.',
+    );
   const users = options.users?.map(
     (u): ConfiguredUser => ({
       name: u.name,
@@ -154,12 +163,17 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
       const conn = session.connection;
       if (session.inTransaction) await conn.run('ROLLBACK').catch(() => undefined);
       for (const t of session.temporaryTables) {
-        await conn.run(`DROP TABLE IF EXISTS ${quoteIdent(t.database)}.${quoteIdent(t.schema)}.${quoteIdent(t.name)}`).catch(() => undefined);
+        await conn
+          .run(`DROP TABLE IF EXISTS ${quoteIdent(t.database)}.${quoteIdent(t.schema)}.${quoteIdent(t.name)}`)
+          .catch(() => undefined);
       }
       conn.closeSync();
     });
     for (const stage of metadata.dropSessionObjects(session.id)) {
-      await rm(namedStageDir(options.dataDir, stage.database, stage.schema, stage.name), { recursive: true, force: true });
+      await rm(namedStageDir(options.dataDir, stage.database, stage.schema, stage.name), {
+        recursive: true,
+        force: true,
+      });
     }
   };
 
@@ -178,7 +192,8 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
   const authenticate = (req: IncomingMessage): Session | ResponseBody => {
     const session = findByToken(sessionToken(req));
     if (!session) return failure('390104', 'Invalid session token. The session may have been closed; log in again.');
-    if (session.tokenState === 'gone') return failure('390111', 'Session no longer exists.  New login required to access the service.');
+    if (session.tokenState === 'gone')
+      return failure('390111', 'Session no longer exists.  New login required to access the service.');
     if (session.tokenState === 'expired' || Date.now() > session.tokenExpiresAt) {
       session.tokenState = 'expired';
       return failure('390112', 'Session token has expired.');
@@ -194,19 +209,36 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
     const authenticator = String(data.AUTHENTICATOR ?? 'SNOWFLAKE').toUpperCase();
     const refuse = (code: string, message: string): ResponseBody => {
       stats.failedLogins++;
-      return failure(code, message, { nextAction: 'RETRY_LOGIN', authnMethod: authenticator === 'SNOWFLAKE_JWT' ? 'KEY_PAIR' : 'USERNAME_PASSWORD', signInOptions: {} });
+      return failure(code, message, {
+        nextAction: 'RETRY_LOGIN',
+        authnMethod: authenticator === 'SNOWFLAKE_JWT' ? 'KEY_PAIR' : 'USERNAME_PASSWORD',
+        signInOptions: {},
+      });
     };
     if (authenticator !== 'SNOWFLAKE' && authenticator !== 'SNOWFLAKE_JWT') {
-      return refuse('390190', `The authenticator ${authenticator} is not supported by the emulator (use a password or key pair).`);
+      return refuse(
+        '390190',
+        `The authenticator ${authenticator} is not supported by the emulator (use a password or key pair).`,
+      );
     }
     let userName = loginName;
     if (users) {
       const user = users.find((u) => u.name.toUpperCase() === loginName.toUpperCase());
-      if (!user) return refuse(authenticator === 'SNOWFLAKE_JWT' ? '390144' : '390100', authenticator === 'SNOWFLAKE_JWT' ? 'JWT token is invalid.' : 'Incorrect username or password was specified.');
+      if (!user)
+        return refuse(
+          authenticator === 'SNOWFLAKE_JWT' ? '390144' : '390100',
+          authenticator === 'SNOWFLAKE_JWT' ? 'JWT token is invalid.' : 'Incorrect username or password was specified.',
+        );
       userName = user.name;
       if (authenticator === 'SNOWFLAKE_JWT') {
-        if (!user.key) return refuse('390144', `JWT token is invalid. [user ${user.name} has no public key registered]`);
-        const reason = verifyLoginJwt(String(data.TOKEN ?? ''), { account, user: loginName, key: user.key.key, fingerprint: user.key.fingerprint });
+        if (!user.key)
+          return refuse('390144', `JWT token is invalid. [user ${user.name} has no public key registered]`);
+        const reason = verifyLoginJwt(String(data.TOKEN ?? ''), {
+          account,
+          user: loginName,
+          key: user.key.key,
+          fingerprint: user.key.fingerprint,
+        });
         if (reason) return refuse('390144', `JWT token is invalid. [${reason}]`);
       } else if (user.password === undefined || user.password !== data.PASSWORD) {
         return refuse('390100', 'Incorrect username or password was specified.');
@@ -214,7 +246,11 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
     }
     const requested = (name: string): string | undefined => url.searchParams.get(name) ?? undefined;
     const identifier = (value: string | undefined): string | undefined =>
-      value === undefined ? undefined : value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value.toUpperCase();
+      value === undefined
+        ? undefined
+        : value.startsWith('"') && value.endsWith('"')
+          ? value.slice(1, -1)
+          : value.toUpperCase();
     let database = identifier(requested('databaseName')) ?? null;
     if (database !== null && engine.databaseName(database) === undefined) database = null;
     let schema: string | null = null;
@@ -223,7 +259,11 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
       const rows = await engine.exclusive(async () => {
         const conn = await engine.connect();
         try {
-          return (await conn.runAndReadAll(`SELECT 1 FROM duckdb_schemas() WHERE database_name = ${quoteString(database as string)} AND schema_name = ${quoteString(wanted)}`)).getRows();
+          return (
+            await conn.runAndReadAll(
+              `SELECT 1 FROM duckdb_schemas() WHERE database_name = ${quoteString(database as string)} AND schema_name = ${quoteString(wanted)}`,
+            )
+          ).getRows();
         } finally {
           conn.closeSync();
         }
@@ -233,10 +273,19 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
     const warehouse = identifier(requested('warehouse')) ?? null;
     if (warehouse) warehouses.add(warehouse);
     const connection = await engine.connect();
-    const session = new Session({ user: userName.toUpperCase(), account: account.toUpperCase(), connection, database, schema, warehouse, role: identifier(requested('roleName')) ?? 'PUBLIC' });
+    const session = new Session({
+      user: userName.toUpperCase(),
+      account: account.toUpperCase(),
+      connection,
+      database,
+      schema,
+      warehouse,
+      role: identifier(requested('roleName')) ?? 'PUBLIC',
+    });
     const sessionParameters = (data.SESSION_PARAMETERS ?? {}) as Record<string, unknown>;
     for (const [k, v] of Object.entries(sessionParameters)) {
-      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') session.parameters.set(k.toUpperCase(), v);
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+        session.parameters.set(k.toUpperCase(), v);
     }
     sessions.set(session.id, session);
     stats.logins++;
@@ -270,9 +319,12 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
     const body = ((await readBody(req)) ?? {}) as { requestType?: string; oldSessionToken?: string };
     const session = findByMasterToken(sessionToken(req));
     if (!session) return failure('390104', 'Invalid master token.');
-    if (session.tokenState === 'gone') return failure('390111', 'Session no longer exists.  New login required to access the service.');
-    if (Date.now() > session.masterExpiresAt) return failure('390114', 'Authentication token has expired.  The user must authenticate again.');
-    if (body.requestType !== undefined && body.requestType !== 'RENEW') return failure('390100', `Unsupported token request type ${body.requestType}.`);
+    if (session.tokenState === 'gone')
+      return failure('390111', 'Session no longer exists.  New login required to access the service.');
+    if (Date.now() > session.masterExpiresAt)
+      return failure('390114', 'Authentication token has expired.  The user must authenticate again.');
+    if (body.requestType !== undefined && body.requestType !== 'RENEW')
+      return failure('390100', `Unsupported token request type ${body.requestType}.`);
     session.renew();
     return ok({
       sessionToken: session.token,
@@ -296,7 +348,9 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
     if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
     if (decision.httpError !== undefined) {
       req.resume();
-      json(res, decision.httpError, { message: `HTTP ${decision.httpError} injected by the Sluice Snowflake emulator's fault controller.` });
+      json(res, decision.httpError, {
+        message: `HTTP ${decision.httpError} injected by the Sluice Snowflake emulator's fault controller.`,
+      });
       return;
     }
     let response: ResponseBody | undefined;
@@ -323,15 +377,24 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
         const monitoring = /^\/monitoring\/queries\/([^/]+)$/.exec(pathname);
         if (method === 'POST' && pathname === '/queries/v1/query-request') {
           const body = ((await readBody(req)) ?? {}) as QueryRequestBody;
-          response = await queries.submit(session, body, url.searchParams.get('requestId') ?? undefined, Number(url.searchParams.get('retryCount') ?? 0));
+          response = await queries.submit(
+            session,
+            body,
+            url.searchParams.get('requestId') ?? undefined,
+            Number(url.searchParams.get('retryCount') ?? 0),
+          );
         } else if (method === 'GET' && queryResult) {
           response = await queries.result(session, queryResult[1] as string);
         } else if (method === 'POST' && queryAbort) {
           await readBody(req);
-          response = queries.abort(session, { queryId: queryAbort[1] as string }) ? ok(null) : failure('000605', 'Identified SQL statement is not currently executing.');
+          response = queries.abort(session, { queryId: queryAbort[1] as string })
+            ? ok(null)
+            : failure('000605', 'Identified SQL statement is not currently executing.');
         } else if (method === 'POST' && pathname === '/queries/v1/abort-request') {
           const body = ((await readBody(req)) ?? {}) as { requestId?: string };
-          response = queries.abort(session, body.requestId === undefined ? {} : { requestId: body.requestId }) ? ok(null) : failure('000605', 'Identified SQL statement is not currently executing.');
+          response = queries.abort(session, body.requestId === undefined ? {} : { requestId: body.requestId })
+            ? ok(null)
+            : failure('000605', 'Identified SQL statement is not currently executing.');
         } else if (method === 'GET' && monitoring) {
           response = queries.monitoring(session, monitoring[1] as string);
         } else if (method === 'POST' && pathname === '/session' && url.searchParams.get('delete') === 'true') {
@@ -344,7 +407,12 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
         } else {
           req.resume();
           status = 404;
-          response = { message: `The Sluice Snowflake emulator does not serve ${method} ${pathname}.`, success: false, code: '404', data: null };
+          response = {
+            message: `The Sluice Snowflake emulator does not serve ${method} ${pathname}.`,
+            success: false,
+            code: '404',
+            data: null,
+          };
         }
       }
     }
@@ -359,7 +427,15 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      const wrapped = error instanceof SnowflakeEmulatorError ? error : SnowflakeEmulatorError.sql('000603', 'XX000', `Internal error in the emulator: ${(error as Error).message}`, error);
+      const wrapped =
+        error instanceof SnowflakeEmulatorError
+          ? error
+          : SnowflakeEmulatorError.sql(
+              '000603',
+              'XX000',
+              `Internal error in the emulator: ${(error as Error).message}`,
+              error,
+            );
       if (!res.headersSent && !res.socket?.destroyed) json(res, 200, errorBody(wrapped));
     });
   });
@@ -378,7 +454,11 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
     });
   } catch (error) {
     await engine.close();
-    throw new SnowflakeEmulatorError('START_FAILED', `The emulator could not listen on ${host}:${options.port ?? 0}: ${(error as Error).message}`, { cause: error });
+    throw new SnowflakeEmulatorError(
+      'START_FAILED',
+      `The emulator could not listen on ${host}:${options.port ?? 0}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const port = (server.address() as AddressInfo).port;
   let stopped = false;

@@ -60,18 +60,26 @@ export async function listStagedFiles(stage: ResolvedStage, pattern?: string): P
     try {
       regex = new RegExp(`^(?:${pattern})$`);
     } catch {
-      throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\ninvalid PATTERN regular expression '${pattern}'.`);
+      throw SnowflakeEmulatorError.sql(
+        '001003',
+        '42000',
+        `SQL compilation error:\ninvalid PATTERN regular expression '${pattern}'.`,
+      );
     }
   }
   return files
     .filter((f) => f.relativePath.startsWith(stage.path))
-    .filter((f) => regex === undefined || regex.test(f.relativePath) || regex.test(`${stage.displayPrefix}${f.relativePath}`))
+    .filter(
+      (f) => regex === undefined || regex.test(f.relativePath) || regex.test(`${stage.displayPrefix}${f.relativePath}`),
+    )
     .sort((a, b) => a.relativePath.localeCompare(b.relativePath));
 }
 
 /** MD5 of a staged file, as LIST shows it. */
 export async function fileMd5(file: string): Promise<string> {
-  return createHash('md5').update(await readFile(file)).digest('hex');
+  return createHash('md5')
+    .update(await readFile(file))
+    .digest('hex');
 }
 
 /** Delete staged files; returns what was removed. */
@@ -91,12 +99,21 @@ const COMPRESSED_EXTENSIONS = ['.gz', '.gzip', '.bz2', '.br', '.zst', '.deflate'
  * them: AUTO_COMPRESS adds `.gz` to a file that is not already compressed (SOURCE_COMPRESSION = AUTO_DETECT
  * detects by extension), and any explicit SOURCE_COMPRESSION keeps the name.
  */
-export function plannedUploads(source: string, autoCompress: boolean, sourceCompression: string): { source: string; target: string }[] {
+export function plannedUploads(
+  source: string,
+  autoCompress: boolean,
+  sourceCompression: string,
+): { source: string; target: string }[] {
   const dir = path.dirname(source);
   const base = path.basename(source);
   let names: string[];
   if (base.includes('*') || base.includes('?')) {
-    const re = new RegExp(`^${base.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`);
+    const re = new RegExp(
+      `^${base
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replaceAll('*', '.*')
+        .replaceAll('?', '.')}$`,
+    );
     names = existsSync(dir) ? readdirSync(dir).filter((f) => re.test(f) && statSync(path.join(dir, f)).isFile()) : [];
   } else {
     names = existsSync(source) ? [base] : [];

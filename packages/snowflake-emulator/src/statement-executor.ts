@@ -8,7 +8,13 @@ import type { MetadataStore } from './metadata-store.js';
 import { columnEncoding } from './result-encoding.js';
 import type { ParameterValue, Session } from './session.js';
 import { describeObject, showObjects } from './show-objects.js';
-import { csvFormatFromOptions, DEFAULT_CSV_FORMAT, type CsvFileFormat, type FileFormatSpec, type FormatValue } from './sql/file-format.js';
+import {
+  csvFormatFromOptions,
+  DEFAULT_CSV_FORMAT,
+  type CsvFileFormat,
+  type FileFormatSpec,
+  type FormatValue,
+} from './sql/file-format.js';
 import { DECLARED_TYPE_PREFIX, TABLE_KIND_PREFIX } from './sql/information-schema.js';
 import { displayName, duckName, resolveName, type QualifiedName } from './sql/object-name.js';
 import { resultTypeOfDeclared, rowType, type RowType, type SnowflakeResultType } from './sql/snowflake-types.js';
@@ -74,7 +80,11 @@ function counts(names: readonly string[], values: readonly number[], statementTy
 }
 
 /** Run a plan for a session. The caller holds the engine's exclusive lock and has applied the session context. */
-export async function executePlan(session: Session, plan: StatementPlan, services: ExecutorServices): Promise<StatementOutcome> {
+export async function executePlan(
+  session: Session,
+  plan: StatementPlan,
+  services: ExecutorServices,
+): Promise<StatementOutcome> {
   const conn = session.connection;
   const run = async (sql: string): Promise<void> => {
     await conn.run(sql);
@@ -102,13 +112,23 @@ export async function executePlan(session: Session, plan: StatementPlan, service
   const tableExists = async (name: QualifiedName, kind: 'TABLE' | 'VIEW' | 'ANY' = 'TABLE'): Promise<boolean> => {
     if (services.engine.databaseName(name.database) === undefined) return false;
     const where = `database_name = ${quoteString(name.database)} AND schema_name = ${quoteString(name.schema)}`;
-    const tables = kind === 'VIEW' ? [] : await readAll(`SELECT 1 FROM duckdb_tables() WHERE ${where} AND table_name = ${quoteString(name.name)}`);
-    const views = kind === 'TABLE' ? [] : await readAll(`SELECT 1 FROM duckdb_views() WHERE NOT internal AND ${where} AND view_name = ${quoteString(name.name)}`);
+    const tables =
+      kind === 'VIEW'
+        ? []
+        : await readAll(`SELECT 1 FROM duckdb_tables() WHERE ${where} AND table_name = ${quoteString(name.name)}`);
+    const views =
+      kind === 'TABLE'
+        ? []
+        : await readAll(
+            `SELECT 1 FROM duckdb_views() WHERE NOT internal AND ${where} AND view_name = ${quoteString(name.name)}`,
+          );
     return tables.length + views.length > 0;
   };
   const schemaExists = async (database: string, schema: string): Promise<boolean> => {
     if (services.engine.databaseName(database) === undefined) return false;
-    const rows = await readAll(`SELECT 1 FROM duckdb_schemas() WHERE database_name = ${quoteString(database)} AND schema_name = ${quoteString(schema)}`);
+    const rows = await readAll(
+      `SELECT 1 FROM duckdb_schemas() WHERE database_name = ${quoteString(database)} AND schema_name = ${quoteString(schema)}`,
+    );
     return rows.length > 0;
   };
   const requireDatabase = (database: string): void => {
@@ -136,7 +156,11 @@ export async function executePlan(session: Session, plan: StatementPlan, service
 
     case 'update': {
       const updated = Number((await conn.run(plan.sql)).rowsChanged);
-      return counts(['number of rows updated', 'number of multi-joined rows updated'], [updated, 0], StatementTypeId.UPDATE);
+      return counts(
+        ['number of rows updated', 'number of multi-joined rows updated'],
+        [updated, 0],
+        StatementTypeId.UPDATE,
+      );
     }
 
     case 'delete': {
@@ -181,15 +205,25 @@ export async function executePlan(session: Session, plan: StatementPlan, service
       const exists = await tableExists(plan.target, 'ANY');
       if (exists && plan.ifNotExists) return status(`${plan.target.name} already exists, statement succeeded.`);
       if (exists && !plan.orReplace) {
-        throw SnowflakeEmulatorError.sql('002002', '42710', `SQL compilation error:\nObject '${displayName(plan.target)}' already exists.`);
+        throw SnowflakeEmulatorError.sql(
+          '002002',
+          '42710',
+          `SQL compilation error:\nObject '${displayName(plan.target)}' already exists.`,
+        );
       }
       await atomically(async () => {
         if (exists && plan.orReplace && (await tableExists(plan.target, 'VIEW'))) {
-          throw SnowflakeEmulatorError.sql('002002', '42710', `SQL compilation error:\nObject '${displayName(plan.target)}' already exists as a VIEW.`);
+          throw SnowflakeEmulatorError.sql(
+            '002002',
+            '42710',
+            `SQL compilation error:\nObject '${displayName(plan.target)}' already exists as a VIEW.`,
+          );
         }
         for (const step of plan.steps) await run(step);
         for (const d of plan.declared) {
-          await run(`COMMENT ON COLUMN ${duckName(plan.target)}.${quoteIdent(d.column)} IS ${quoteString(DECLARED_TYPE_PREFIX + d.snowflakeType)}`);
+          await run(
+            `COMMENT ON COLUMN ${duckName(plan.target)}.${quoteIdent(d.column)} IS ${quoteString(DECLARED_TYPE_PREFIX + d.snowflakeType)}`,
+          );
         }
         const kind = plan.temporary ? 'TEMPORARY' : plan.transient ? 'TRANSIENT' : undefined;
         if (kind) await run(`COMMENT ON TABLE ${duckName(plan.target)} IS ${quoteString(TABLE_KIND_PREFIX + kind)}`);
@@ -204,7 +238,8 @@ export async function executePlan(session: Session, plan: StatementPlan, service
     case 'create-view': {
       await commitBeforeDdl();
       requireDatabase(plan.target.database);
-      if (plan.ifNotExists && (await tableExists(plan.target, 'ANY'))) return status(`${plan.target.name} already exists, statement succeeded.`);
+      if (plan.ifNotExists && (await tableExists(plan.target, 'ANY')))
+        return status(`${plan.target.name} already exists, statement succeeded.`);
       await run(plan.sql);
       await services.metadata.forgetComments(plan.target.database, plan.target.schema, plan.target.name);
       return status(`View ${plan.target.name} successfully created.`);
@@ -214,9 +249,17 @@ export async function executePlan(session: Session, plan: StatementPlan, service
       await commitBeforeDdl();
       const existing = services.engine.databaseName(plan.name);
       const collision = services.engine.caseCollision(plan.name);
-      if (collision) throw SnowflakeEmulatorError.unsupported(`database '${plan.name}' next to '${collision}' (names differing only in case)`);
+      if (collision)
+        throw SnowflakeEmulatorError.unsupported(
+          `database '${plan.name}' next to '${collision}' (names differing only in case)`,
+        );
       if (existing && plan.ifNotExists) return status(`${plan.name} already exists, statement succeeded.`);
-      if (existing && !plan.orReplace) throw SnowflakeEmulatorError.sql('002002', '42710', `SQL compilation error:\nObject '${plan.name}' already exists.`);
+      if (existing && !plan.orReplace)
+        throw SnowflakeEmulatorError.sql(
+          '002002',
+          '42710',
+          `SQL compilation error:\nObject '${plan.name}' already exists.`,
+        );
       if (existing) await dropDatabase(plan.name, services);
       await services.engine.createDatabase(plan.name);
       session.database = plan.name;
@@ -229,7 +272,12 @@ export async function executePlan(session: Session, plan: StatementPlan, service
       requireDatabase(plan.database);
       const exists = await schemaExists(plan.database, plan.schema);
       if (exists && plan.ifNotExists) return status(`${plan.schema} already exists, statement succeeded.`);
-      if (exists && !plan.orReplace) throw SnowflakeEmulatorError.sql('002002', '42710', `SQL compilation error:\nObject '${plan.database}.${plan.schema}' already exists.`);
+      if (exists && !plan.orReplace)
+        throw SnowflakeEmulatorError.sql(
+          '002002',
+          '42710',
+          `SQL compilation error:\nObject '${plan.database}.${plan.schema}' already exists.`,
+        );
       const schemaSql = `${quoteIdent(plan.database)}.${quoteIdent(plan.schema)}`;
       await atomically(async () => {
         if (exists) await run(`DROP SCHEMA ${schemaSql} CASCADE`);
@@ -249,7 +297,11 @@ export async function executePlan(session: Session, plan: StatementPlan, service
     case 'truncate': {
       if (!(await tableExists(plan.target))) {
         if (plan.ifExists) return status('Statement executed successfully.');
-        throw SnowflakeEmulatorError.sql('002003', '42S02', `SQL compilation error:\nTable '${displayName(plan.target)}' does not exist or not authorized.`);
+        throw SnowflakeEmulatorError.sql(
+          '002003',
+          '42S02',
+          `SQL compilation error:\nTable '${displayName(plan.target)}' does not exist or not authorized.`,
+        );
       }
       await run(`DELETE FROM ${duckName(plan.target)}`);
       await services.metadata.forgetLoads(plan.target.database, plan.target.schema, plan.target.name);
@@ -260,14 +312,20 @@ export async function executePlan(session: Session, plan: StatementPlan, service
       await commitBeforeDdl();
       if (!(await tableExists(plan.target))) {
         if (plan.ifExists) return status('Statement executed successfully.');
-        throw SnowflakeEmulatorError.sql('002003', '42S02', `SQL compilation error:\nTable '${displayName(plan.target)}' does not exist or not authorized.`);
+        throw SnowflakeEmulatorError.sql(
+          '002003',
+          '42S02',
+          `SQL compilation error:\nTable '${displayName(plan.target)}' does not exist or not authorized.`,
+        );
       }
       const action = plan.action;
       if (action.type === 'steps') {
         await atomically(async () => {
           for (const step of action.steps) await run(step);
           for (const d of action.declared) {
-            const comment = resultTypeOfDeclared(d.snowflakeType.replace(/\(.*$/, '')) ? quoteString(DECLARED_TYPE_PREFIX + d.snowflakeType) : 'NULL';
+            const comment = resultTypeOfDeclared(d.snowflakeType.replace(/\(.*$/, ''))
+              ? quoteString(DECLARED_TYPE_PREFIX + d.snowflakeType)
+              : 'NULL';
             await run(`COMMENT ON COLUMN ${duckName(plan.target)}.${quoteIdent(d.column)} IS ${comment}`);
           }
         });
@@ -285,7 +343,11 @@ export async function executePlan(session: Session, plan: StatementPlan, service
           throw SnowflakeEmulatorError.unsupported('ALTER TABLE … SWAP WITH a table in another schema or database');
         }
         if (!(await tableExists(other))) {
-          throw SnowflakeEmulatorError.sql('002003', '42S02', `SQL compilation error:\nTable '${displayName(other)}' does not exist or not authorized.`);
+          throw SnowflakeEmulatorError.sql(
+            '002003',
+            '42S02',
+            `SQL compilation error:\nTable '${displayName(other)}' does not exist or not authorized.`,
+          );
         }
         const temp = `${plan.target.name}__sluice_swap_${Date.now()}`;
         await atomically(async () => {
@@ -306,15 +368,29 @@ export async function executePlan(session: Session, plan: StatementPlan, service
 
     case 'comment': {
       await commitBeforeDdl();
-      if (!(await tableExists(plan.target, plan.objectType === 'VIEW' ? 'VIEW' : plan.objectType === 'TABLE' ? 'TABLE' : 'ANY'))) {
+      if (
+        !(await tableExists(
+          plan.target,
+          plan.objectType === 'VIEW' ? 'VIEW' : plan.objectType === 'TABLE' ? 'TABLE' : 'ANY',
+        ))
+      ) {
         if (plan.ifExists) return status('Statement executed successfully.');
-        throw SnowflakeEmulatorError.sql('002003', '42S02', `SQL compilation error:\n${plan.objectType === 'VIEW' ? 'View' : 'Table'} '${displayName(plan.target)}' does not exist or not authorized.`);
+        throw SnowflakeEmulatorError.sql(
+          '002003',
+          '42S02',
+          `SQL compilation error:\n${plan.objectType === 'VIEW' ? 'View' : 'Table'} '${displayName(plan.target)}' does not exist or not authorized.`,
+        );
       }
       if (plan.column !== undefined) {
         const found = await readAll(
           `SELECT 1 FROM duckdb_columns() WHERE database_name = ${quoteString(plan.target.database)} AND schema_name = ${quoteString(plan.target.schema)} AND table_name = ${quoteString(plan.target.name)} AND column_name = ${quoteString(plan.column)}`,
         );
-        if (found.length === 0) throw SnowflakeEmulatorError.sql('000904', '42000', `SQL compilation error: error line 1 at position 0\ninvalid identifier '${plan.column}'`);
+        if (found.length === 0)
+          throw SnowflakeEmulatorError.sql(
+            '000904',
+            '42000',
+            `SQL compilation error: error line 1 at position 0\ninvalid identifier '${plan.column}'`,
+          );
         await services.metadata.changeComments(plan.target, [{ type: 'column', column: plan.column, text: plan.text }]);
       } else {
         await services.metadata.changeComments(plan.target, [{ type: 'table', text: plan.text }]);
@@ -326,7 +402,11 @@ export async function executePlan(session: Session, plan: StatementPlan, service
       await commitBeforeDdl();
       if (!(await tableExists(plan.target, 'VIEW'))) {
         if (plan.ifExists) return status('Statement executed successfully.');
-        throw SnowflakeEmulatorError.sql('002003', '42S02', `SQL compilation error:\nView '${displayName(plan.target)}' does not exist or not authorized.`);
+        throw SnowflakeEmulatorError.sql(
+          '002003',
+          '42S02',
+          `SQL compilation error:\nView '${displayName(plan.target)}' does not exist or not authorized.`,
+        );
       }
       await run(`ALTER VIEW ${duckName(plan.target)} RENAME TO ${quoteIdent(plan.to.name)}`);
       await services.metadata.renameComments(plan.target, plan.to);
@@ -347,7 +427,11 @@ export async function executePlan(session: Session, plan: StatementPlan, service
         await session.applyContext();
       } catch (error) {
         session.parameters.set('TIMEZONE', 'UTC');
-        throw SnowflakeEmulatorError.sql('001003', '22023', `SQL compilation error:\ninvalid value for parameter TIMEZONE: ${(error as Error).message.split('\n')[0]}`);
+        throw SnowflakeEmulatorError.sql(
+          '001003',
+          '22023',
+          `SQL compilation error:\ninvalid value for parameter TIMEZONE: ${(error as Error).message.split('\n')[0]}`,
+        );
       }
       return status('Statement executed successfully.', StatementTypeId.ALTER_SESSION);
     }
@@ -383,11 +467,20 @@ export async function executePlan(session: Session, plan: StatementPlan, service
       const name = resolveName(plan.name, session, 'CREATE STAGE');
       requireDatabase(name.database);
       if (!(await schemaExists(name.database, name.schema))) {
-        throw SnowflakeEmulatorError.sql('002003', '02000', `SQL compilation error:\nSchema '${name.database}.${name.schema}' does not exist or not authorized.`);
+        throw SnowflakeEmulatorError.sql(
+          '002003',
+          '02000',
+          `SQL compilation error:\nSchema '${name.database}.${name.schema}' does not exist or not authorized.`,
+        );
       }
       const existing = services.metadata.stage(name.database, name.schema, name.name);
       if (existing && plan.ifNotExists) return status(`${name.name} already exists, statement succeeded.`);
-      if (existing && !plan.orReplace) throw SnowflakeEmulatorError.sql('002002', '42710', `SQL compilation error:\nObject '${displayName(name)}' already exists.`);
+      if (existing && !plan.orReplace)
+        throw SnowflakeEmulatorError.sql(
+          '002002',
+          '42710',
+          `SQL compilation error:\nObject '${displayName(name)}' already exists.`,
+        );
       const dir = namedStageDir(services.dataDir, name.database, name.schema, name.name);
       if (existing) await rm(dir, { recursive: true, force: true });
       await services.metadata.putStage({
@@ -409,7 +502,12 @@ export async function executePlan(session: Session, plan: StatementPlan, service
       requireDatabase(name.database);
       const existing = services.metadata.fileFormat(name.database, name.schema, name.name);
       if (existing && plan.ifNotExists) return status(`${name.name} already exists, statement succeeded.`);
-      if (existing && !plan.orReplace) throw SnowflakeEmulatorError.sql('002002', '42710', `SQL compilation error:\nObject '${displayName(name)}' already exists.`);
+      if (existing && !plan.orReplace)
+        throw SnowflakeEmulatorError.sql(
+          '002002',
+          '42710',
+          `SQL compilation error:\nObject '${displayName(name)}' already exists.`,
+        );
       await services.metadata.putFileFormat({
         database: name.database,
         schema: name.schema,
@@ -485,10 +583,21 @@ export async function executePlan(session: Session, plan: StatementPlan, service
       const stage = await resolveStage(plan.stage, session, services, tableExists);
       const files = await listStagedFiles(stage, plan.pattern);
       const rows: string[][] = [];
-      for (const f of files) rows.push([`${stage.displayPrefix}${f.relativePath}`, String(f.size), await fileMd5(f.absolutePath), f.lastModified.toUTCString()]);
+      for (const f of files)
+        rows.push([
+          `${stage.displayPrefix}${f.relativePath}`,
+          String(f.size),
+          await fileMd5(f.absolutePath),
+          f.lastModified.toUTCString(),
+        ]);
       return {
         type: 'rows',
-        columns: [rowType('name', 'text', { nullable: false }), rowType('size', 'fixed', { nullable: false }), rowType('md5', 'text'), rowType('last_modified', 'text', { nullable: false })],
+        columns: [
+          rowType('name', 'text', { nullable: false }),
+          rowType('size', 'fixed', { nullable: false }),
+          rowType('md5', 'text'),
+          rowType('last_modified', 'text', { nullable: false }),
+        ],
         rows,
         statementTypeId: StatementTypeId.LIST,
       };
@@ -537,8 +646,12 @@ async function runQuery(session: Session, sql: string, words: readonly string[])
   const names = result.columnNames();
   const types = result.columnTypes();
   const declared = await declaredTypes(session, names, words);
-  const encodings = names.map((name, i) => columnEncoding(name, types[i] as (typeof types)[number], declared.get(name)));
-  const rows = (await result.getRows()).map((row) => row.map((value, i) => (encodings[i] as (typeof encodings)[number]).encode(value)));
+  const encodings = names.map((name, i) =>
+    columnEncoding(name, types[i] as (typeof types)[number], declared.get(name)),
+  );
+  const rows = (await result.getRows()).map((row) =>
+    row.map((value, i) => (encodings[i] as (typeof encodings)[number]).encode(value)),
+  );
   return { type: 'rows', columns: encodings.map((e) => e.rowType), rows, statementTypeId: StatementTypeId.SELECT };
 }
 
@@ -546,7 +659,11 @@ async function runQuery(session: Session, sql: string, words: readonly string[])
  * Declared Snowflake types (kept as DuckDB column comments) of result columns that come from a table named in
  * the statement. A column name declared differently by two referenced tables stays undecided.
  */
-async function declaredTypes(session: Session, names: readonly string[], words: readonly string[]): Promise<Map<string, { type: SnowflakeResultType; params: number[] }>> {
+async function declaredTypes(
+  session: Session,
+  names: readonly string[],
+  words: readonly string[],
+): Promise<Map<string, { type: SnowflakeResultType; params: number[] }>> {
   const out = new Map<string, { type: SnowflakeResultType; params: number[] }>();
   const tables = [...new Set(words)];
   if (names.length === 0 || tables.length === 0) return out;
@@ -580,7 +697,10 @@ async function dropDatabase(name: string, services: ExecutorServices): Promise<v
   }
   await services.engine.dropDatabase(name);
   await services.metadata.dropContainer(name);
-  await rm(path.join(services.dataDir, 'stages', encodeURIComponent(name).replaceAll('.', '%2E')), { recursive: true, force: true });
+  await rm(path.join(services.dataDir, 'stages', encodeURIComponent(name).replaceAll('.', '%2E')), {
+    recursive: true,
+    force: true,
+  });
 }
 
 async function dropObject(
@@ -595,7 +715,11 @@ async function dropObject(
 ): Promise<StatementOutcome> {
   const missing = (what: string, name: string): StatementOutcome => {
     if (plan.ifExists) return status(`Drop statement executed successfully (${name} already dropped).`);
-    throw SnowflakeEmulatorError.sql('002003', '02000', `SQL compilation error:\n${what} '${name}' does not exist or not authorized.`);
+    throw SnowflakeEmulatorError.sql(
+      '002003',
+      '02000',
+      `SQL compilation error:\n${what} '${name}' does not exist or not authorized.`,
+    );
   };
   switch (plan.objectType) {
     case 'DATABASE': {
@@ -608,7 +732,8 @@ async function dropObject(
       const parts = plan.name;
       const database = parts.length === 2 ? (parts[0] as string) : session.database;
       const schema = parts[parts.length - 1] as string;
-      if (database === null || !(await helpers.schemaExists(database, schema))) return missing('Schema', `${database ?? ''}.${schema}`);
+      if (database === null || !(await helpers.schemaExists(database, schema)))
+        return missing('Schema', `${database ?? ''}.${schema}`);
       await helpers.run(`DROP SCHEMA ${quoteIdent(database)}.${quoteIdent(schema)} CASCADE`);
       await services.metadata.dropContainer(database, schema);
       for (const s of services.sessions()) {
@@ -624,7 +749,11 @@ async function dropObject(
       const name = resolveName(plan.name, session, `DROP ${plan.objectType}`);
       if (!(await helpers.tableExists(name, plan.objectType))) {
         if (plan.objectType === 'TABLE' && (await helpers.tableExists(name, 'VIEW'))) {
-          throw SnowflakeEmulatorError.sql('002203', '02000', `SQL compilation error:\nObject found is of type 'VIEW', not specified type 'TABLE'.`);
+          throw SnowflakeEmulatorError.sql(
+            '002203',
+            '02000',
+            `SQL compilation error:\nObject found is of type 'VIEW', not specified type 'TABLE'.`,
+          );
         }
         return missing(plan.objectType === 'TABLE' ? 'Table' : 'View', displayName(name));
       }
@@ -632,7 +761,10 @@ async function dropObject(
       await services.metadata.forgetComments(name.database, name.schema, name.name);
       if (plan.objectType === 'TABLE') {
         await services.metadata.forgetLoads(name.database, name.schema, name.name);
-        await rm(tableStageDir(services.dataDir, name.database, name.schema, name.name), { recursive: true, force: true });
+        await rm(tableStageDir(services.dataDir, name.database, name.schema, name.name), {
+          recursive: true,
+          force: true,
+        });
       }
       return status(`${name.name} successfully dropped.`);
     }
@@ -640,12 +772,16 @@ async function dropObject(
       const name = resolveName(plan.name, session, 'DROP STAGE');
       if (!services.metadata.stage(name.database, name.schema, name.name)) return missing('Stage', displayName(name));
       await services.metadata.deleteStage(name.database, name.schema, name.name);
-      await rm(namedStageDir(services.dataDir, name.database, name.schema, name.name), { recursive: true, force: true });
+      await rm(namedStageDir(services.dataDir, name.database, name.schema, name.name), {
+        recursive: true,
+        force: true,
+      });
       return status(`${name.name} successfully dropped.`);
     }
     case 'FILE FORMAT': {
       const name = resolveName(plan.name, session, 'DROP FILE FORMAT');
-      if (!services.metadata.fileFormat(name.database, name.schema, name.name)) return missing('File format', displayName(name));
+      if (!services.metadata.fileFormat(name.database, name.schema, name.name))
+        return missing('File format', displayName(name));
       await services.metadata.deleteFileFormat(name.database, name.schema, name.name);
       return status(`${name.name} successfully dropped.`);
     }
@@ -659,7 +795,11 @@ async function useObject(
   schemaExists: (database: string, schema: string) => Promise<boolean>,
 ): Promise<StatementOutcome> {
   const notFound = (): SnowflakeEmulatorError =>
-    SnowflakeEmulatorError.sql('002043', '02000', 'SQL compilation error:\nObject does not exist, or operation cannot be performed.');
+    SnowflakeEmulatorError.sql(
+      '002043',
+      '02000',
+      'SQL compilation error:\nObject does not exist, or operation cannot be performed.',
+    );
   const useDatabase = async (name: string): Promise<void> => {
     if (services.engine.databaseName(name) === undefined) throw notFound();
     session.database = name;
@@ -704,11 +844,16 @@ async function resolveStage(
   services: ExecutorServices,
   tableExists: (name: QualifiedName) => Promise<boolean>,
 ): Promise<ResolvedStage> {
-  if (ref.kind === 'user') return { root: userStageDir(services.dataDir, session.user), displayPrefix: '', path: ref.path };
+  if (ref.kind === 'user')
+    return { root: userStageDir(services.dataDir, session.user), displayPrefix: '', path: ref.path };
   if (ref.kind === 'table') {
     const name = resolveName(ref.name, session, 'stage operation');
     if (!(await tableExists(name))) {
-      throw SnowflakeEmulatorError.sql('002003', '02000', `SQL compilation error:\nTable '${displayName(name)}' does not exist or not authorized.`);
+      throw SnowflakeEmulatorError.sql(
+        '002003',
+        '02000',
+        `SQL compilation error:\nTable '${displayName(name)}' does not exist or not authorized.`,
+      );
     }
     const root = tableStageDir(services.dataDir, name.database, name.schema, name.name);
     await ensureStageDir(root);
@@ -717,18 +862,32 @@ async function resolveStage(
   const name = resolveName(ref.name, session, 'stage operation');
   const stage = services.metadata.stage(name.database, name.schema, name.name);
   if (!stage) {
-    throw SnowflakeEmulatorError.sql('002003', '02000', `SQL compilation error:\nStage '${displayName(name)}' does not exist or not authorized.`);
+    throw SnowflakeEmulatorError.sql(
+      '002003',
+      '02000',
+      `SQL compilation error:\nStage '${displayName(name)}' does not exist or not authorized.`,
+    );
   }
   const root = namedStageDir(services.dataDir, name.database, name.schema, name.name);
   await ensureStageDir(root);
   return { root, displayPrefix: `${name.name.toLowerCase()}/`, path: ref.path };
 }
 
-function resolveFileFormat(spec: FileFormatSpec, session: Session, services: ExecutorServices, base: CsvFileFormat = DEFAULT_CSV_FORMAT): CsvFileFormat {
+function resolveFileFormat(
+  spec: FileFormatSpec,
+  session: Session,
+  services: ExecutorServices,
+  base: CsvFileFormat = DEFAULT_CSV_FORMAT,
+): CsvFileFormat {
   if (spec.kind === 'inline') return csvFormatFromOptions(spec.options, base);
   const name = resolveName(spec.name, session, 'COPY');
   const found = services.metadata.fileFormat(name.database, name.schema, name.name);
-  if (!found) throw SnowflakeEmulatorError.sql('002003', '02000', `SQL compilation error:\nFile format '${displayName(name)}' does not exist or not authorized.`);
+  if (!found)
+    throw SnowflakeEmulatorError.sql(
+      '002003',
+      '02000',
+      `SQL compilation error:\nFile format '${displayName(name)}' does not exist or not authorized.`,
+    );
   return found.format;
 }
 
@@ -745,7 +904,11 @@ async function copyInto(
 ): Promise<StatementOutcome> {
   const target = plan.target;
   if (!(await helpers.tableExists(target))) {
-    throw SnowflakeEmulatorError.sql('002003', '42S02', `SQL compilation error:\nTable '${displayName(target)}' does not exist or not authorized.`);
+    throw SnowflakeEmulatorError.sql(
+      '002003',
+      '42S02',
+      `SQL compilation error:\nTable '${displayName(target)}' does not exist or not authorized.`,
+    );
   }
   const stage = await resolveStage(plan.stage, session, services, helpers.tableExists);
   let format: CsvFileFormat = DEFAULT_CSV_FORMAT;
@@ -761,12 +924,20 @@ async function copyInto(
     name: String(name),
     duckType: String(type),
     notNull: nullable === false,
-    declared: typeof comment === 'string' && comment.startsWith(DECLARED_TYPE_PREFIX) ? comment.slice(DECLARED_TYPE_PREFIX.length) : undefined,
+    declared:
+      typeof comment === 'string' && comment.startsWith(DECLARED_TYPE_PREFIX)
+        ? comment.slice(DECLARED_TYPE_PREFIX.length)
+        : undefined,
   }));
   const columns = plan.columns
     ? plan.columns.map((c) => {
         const found = allColumns.find((a) => a.name === c);
-        if (!found) throw SnowflakeEmulatorError.sql('000904', '42000', `SQL compilation error: error line 1 at position 0\ninvalid identifier '${c}'`);
+        if (!found)
+          throw SnowflakeEmulatorError.sql(
+            '000904',
+            '42000',
+            `SQL compilation error: error line 1 at position 0\ninvalid identifier '${c}'`,
+          );
         return found;
       })
     : allColumns;
@@ -797,7 +968,12 @@ async function copyInto(
     toLoad.push(f);
   }
   if (toLoad.length === 0) {
-    return { type: 'rows', columns: STATUS_COLUMN, rows: [['Copy executed with 0 files processed.']], statementTypeId: StatementTypeId.COPY };
+    return {
+      type: 'rows',
+      columns: STATUS_COLUMN,
+      rows: [['Copy executed with 0 files processed.']],
+      statementTypeId: StatementTypeId.COPY,
+    };
   }
   const results = await helpers.atomically(() =>
     loadStagedFiles({

@@ -31,7 +31,8 @@ export interface DecodeContext {
 export function decodeChunkValue(value: string, type: LogicalType, storage: string, context: DecodeContext): string {
   // Cast to the column's own type, so that both branches of the CASE have one type (Snowflake refuses a mix; a
   // NUMBER of another scale would widen the CASE to FLOAT and round).
-  const fail = (typeSql: string): string => `CAST(${snowflakeLiteral(`${UNREPRESENTABLE_MARKER}:${context.columnIndex}:`)} || ${value} AS ${typeSql})`;
+  const fail = (typeSql: string): string =>
+    `CAST(${snowflakeLiteral(`${UNREPRESENTABLE_MARKER}:${context.columnIndex}:`)} || ${value} AS ${typeSql})`;
   switch (type.kind) {
     case 'text':
     case 'char':
@@ -82,7 +83,9 @@ function outOfRange(value: string): string {
 function decodeDecimal(value: string, storage: DecimalStorage, fail: (typeSql: string) => string): string {
   const type = `NUMBER(${storage.precision},${storage.scale})`;
   const special = `${value} IN ('NaN', 'Infinity', '-Infinity')`;
-  const bad = storage.checked ? `${special} OR NOT REGEXP_LIKE(${value}, ${snowflakeLiteral(exactDecimalPattern(storage))})` : special;
+  const bad = storage.checked
+    ? `${special} OR NOT REGEXP_LIKE(${value}, ${snowflakeLiteral(exactDecimalPattern(storage))})`
+    : special;
   return `CASE WHEN ${bad} THEN ${fail(type)} ELSE CAST(${value} AS ${type}) END`;
 }
 

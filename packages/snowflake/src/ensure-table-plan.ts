@@ -9,7 +9,14 @@ import {
   type TableSchema,
 } from '@sluice/warehouse';
 import { columnComment, tableComment } from '@sluice/warehouse';
-import { qualifySnowflake, quoteSnowflakeIdentifier, sameSnowflakeName, sluiceName, snowflakeLiteral, snowflakeName } from './snowflake-identifier.js';
+import {
+  qualifySnowflake,
+  quoteSnowflakeIdentifier,
+  sameSnowflakeName,
+  sluiceName,
+  snowflakeLiteral,
+  snowflakeName,
+} from './snowflake-identifier.js';
 import { normalizeStorage, snowflakeTypeName, storesLogicalType, widenedStorage } from './snowflake-type.js';
 import { findColumn, isMetadataColumn, type WarehouseTable } from './warehouse-table.js';
 
@@ -34,13 +41,19 @@ export const METADATA_COLUMN_TYPE = 'TIMESTAMP_TZ(6)';
  * do in place (a NUMBER's scale, integer → decimal with a fraction); `INVALID_LOAD_REQUEST` for a schema no table
  * can have.
  */
-export function planEnsureTable(existing: WarehouseTable | undefined, desired: TableSchema, options: { readonly softDelete: boolean }): EnsureTablePlan {
+export function planEnsureTable(
+  existing: WarehouseTable | undefined,
+  desired: TableSchema,
+  options: { readonly softDelete: boolean },
+): EnsureTablePlan {
   validateTableSchema(desired);
   const table = qualifySnowflake(desired);
   const q = quoteSnowflakeIdentifier;
   if (existing === undefined) {
     const definitions = [
-      ...desired.columns.map((c) => `${q(c.name)} ${snowflakeTypeName(c.type)} COMMENT ${snowflakeLiteral(columnComment(c))}`),
+      ...desired.columns.map(
+        (c) => `${q(c.name)} ${snowflakeTypeName(c.type)} COMMENT ${snowflakeLiteral(columnComment(c))}`,
+      ),
       `${q(SYNCED_AT_COLUMN)} ${METADATA_COLUMN_TYPE}`,
       ...(options.softDelete ? [`${q(DELETED_AT_COLUMN)} ${METADATA_COLUMN_TYPE}`] : []),
     ];
@@ -62,7 +75,9 @@ export function planEnsureTable(existing: WarehouseTable | undefined, desired: T
 
   const problems: string[] = [];
   if (existing.primaryKey !== undefined && !sameNames(existing.primaryKey, desired.primaryKey)) {
-    problems.push(`the primary key changed from (${existing.primaryKey.join(', ')}) to (${desired.primaryKey.join(', ')})`);
+    problems.push(
+      `the primary key changed from (${existing.primaryKey.join(', ')}) to (${desired.primaryKey.join(', ')})`,
+    );
   }
   const statements: string[] = [];
   const additions: string[] = [];
@@ -73,14 +88,21 @@ export function planEnsureTable(existing: WarehouseTable | undefined, desired: T
     const current = findColumn(existing, column.name);
     if (current === undefined) {
       added.push(column.name);
-      additions.push(`${q(column.name)} ${snowflakeTypeName(column.type)} COMMENT ${snowflakeLiteral(columnComment(column))}`);
+      additions.push(
+        `${q(column.name)} ${snowflakeTypeName(column.type)} COMMENT ${snowflakeLiteral(columnComment(column))}`,
+      );
       continue;
     }
     // A type mapped back from Snowflake's column type is a guess (one NUMBER for all integers, one VARCHAR for many
     // kinds): when the column already stores the new type exactly, only the record changes.
-    const change = !current.recorded && storesLogicalType(column.type, current.storage) ? 'same' : compareLogicalTypes(current.type, column.type);
+    const change =
+      !current.recorded && storesLogicalType(column.type, current.storage)
+        ? 'same'
+        : compareLogicalTypes(current.type, column.type);
     if (change === 'incompatible') {
-      problems.push(`column "${column.name}" changed type from ${formatLogicalType(current.type)} to ${formatLogicalType(column.type)}`);
+      problems.push(
+        `column "${column.name}" changed type from ${formatLogicalType(current.type)} to ${formatLogicalType(column.type)}`,
+      );
       continue;
     }
     if (change === 'widen') {
@@ -110,13 +132,18 @@ export function planEnsureTable(existing: WarehouseTable | undefined, desired: T
       { table: tableLabel(desired) },
     );
   }
-  if (findColumn(existing, SYNCED_AT_COLUMN) === undefined) additions.push(`${q(SYNCED_AT_COLUMN)} ${METADATA_COLUMN_TYPE}`);
-  if (options.softDelete && findColumn(existing, DELETED_AT_COLUMN) === undefined) additions.push(`${q(DELETED_AT_COLUMN)} ${METADATA_COLUMN_TYPE}`);
+  if (findColumn(existing, SYNCED_AT_COLUMN) === undefined)
+    additions.push(`${q(SYNCED_AT_COLUMN)} ${METADATA_COLUMN_TYPE}`);
+  if (options.softDelete && findColumn(existing, DELETED_AT_COLUMN) === undefined)
+    additions.push(`${q(DELETED_AT_COLUMN)} ${METADATA_COLUMN_TYPE}`);
   if (additions.length > 0) statements.push(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${additions.join(',\n  ')}`);
   if (comments.length > 0) statements.push(`ALTER TABLE ${table} ALTER ${comments.join(',\n  ')}`);
-  if (existing.primaryKey === undefined) statements.push(`ALTER TABLE ${table} SET COMMENT = ${snowflakeLiteral(tableComment(desired.primaryKey))}`);
+  if (existing.primaryKey === undefined)
+    statements.push(`ALTER TABLE ${table} SET COMMENT = ${snowflakeLiteral(tableComment(desired.primaryKey))}`);
   const wanted = new Set(desired.columns.map((c) => snowflakeName(c.name)));
-  const dropped = existing.columns.filter((c) => !isMetadataColumn(c.name) && !wanted.has(c.name)).map((c) => sluiceName(c.name));
+  const dropped = existing.columns
+    .filter((c) => !isMetadataColumn(c.name) && !wanted.has(c.name))
+    .map((c) => sluiceName(c.name));
   return {
     statements,
     result: { created: false, addedColumns: added, widenedColumns: widened, droppedColumns: dropped },
@@ -137,11 +164,15 @@ export function validateTableSchema(table: TableSchema): void {
   const seen = new Map<string, string>();
   for (const column of table.columns) {
     if (isMetadataColumn(column.name)) {
-      fail(`column "${column.name}" uses a name Sluice reserves for its own metadata; exclude or rename it in the source query.`);
+      fail(
+        `column "${column.name}" uses a name Sluice reserves for its own metadata; exclude or rename it in the source query.`,
+      );
     }
     const other = seen.get(snowflakeName(column.name));
     if (other !== undefined) {
-      fail(`columns "${other}" and "${column.name}" are one name in Snowflake (which folds plain names to upper case); exclude or rename one.`);
+      fail(
+        `columns "${other}" and "${column.name}" are one name in Snowflake (which folds plain names to upper case); exclude or rename one.`,
+      );
     }
     seen.set(snowflakeName(column.name), column.name);
   }

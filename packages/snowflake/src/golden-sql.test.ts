@@ -21,8 +21,16 @@ const context: LoadContext = {
   syncedAt: '2024-01-02T03:04:05.123456+00:00',
   parallel: 4,
 };
-const data = (n: number, rows = 1000): UploadFile => ({ name: `data-${String(n).padStart(6, '0')}.csv.gz`, kind: 'data', rows });
-const deletes = (n: number, rows = 10): UploadFile => ({ name: `deletes-${String(n).padStart(6, '0')}.csv.gz`, kind: 'deletes', rows });
+const data = (n: number, rows = 1000): UploadFile => ({
+  name: `data-${String(n).padStart(6, '0')}.csv.gz`,
+  kind: 'data',
+  rows,
+});
+const deletes = (n: number, rows = 10): UploadFile => ({
+  name: `deletes-${String(n).padStart(6, '0')}.csv.gz`,
+  kind: 'deletes',
+  rows,
+});
 
 const columns = vendas.columns.map((c) => c.name);
 const statements = (sql: readonly string[]) => `${sql.join(';\n\n')};\n`;
@@ -63,9 +71,17 @@ const goldens: Record<string, () => string> = {
       ).statements,
     ),
   'load-merge.sql': () =>
-    loadSql({ table: vendas, files: [chunk('vendas-000.csv'), chunk('vendas-001.csv')], columns, mode: 'merge', newestBy: ['data_atualizacao'], tag: 'sluice run r1 table raw.vendas' }, [
-      data(1, 2000),
-    ]),
+    loadSql(
+      {
+        table: vendas,
+        files: [chunk('vendas-000.csv'), chunk('vendas-001.csv')],
+        columns,
+        mode: 'merge',
+        newestBy: ['data_atualizacao'],
+        tag: 'sluice run r1 table raw.vendas',
+      },
+      [data(1, 2000)],
+    ),
   'load-merge-deletes.sql': () =>
     loadSql(
       {
@@ -77,12 +93,25 @@ const goldens: Record<string, () => string> = {
       },
       [data(1), deletes(1)],
     ),
-  'load-replace.sql': () => loadSql({ table: vendas, files: [chunk('vendas-000.csv')], columns, mode: 'replace', distinctKeys: true }, [data(1), data(2)]),
-  'load-append.sql': () => loadSql({ table: { ...vendas, primaryKey: [] }, files: [chunk('vendas-000.csv')], columns, mode: 'append' }, [data(1)]),
+  'load-replace.sql': () =>
+    loadSql({ table: vendas, files: [chunk('vendas-000.csv')], columns, mode: 'replace', distinctKeys: true }, [
+      data(1),
+      data(2),
+    ]),
+  'load-append.sql': () =>
+    loadSql({ table: { ...vendas, primaryKey: [] }, files: [chunk('vendas-000.csv')], columns, mode: 'append' }, [
+      data(1),
+    ]),
   'dialect.sql': () =>
     statements([
-      snowflakeDialect.createOrReplaceView({ schema: 'analytics_stage', name: 'stg_vendas' }, 'SELECT * FROM "RAW"."VENDAS"'),
-      snowflakeDialect.createOrReplaceTableAs({ schema: 'analytics_dimensions', name: 'dim_clientes' }, 'SELECT 1 AS cliente_id'),
+      snowflakeDialect.createOrReplaceView(
+        { schema: 'analytics_stage', name: 'stg_vendas' },
+        'SELECT * FROM "RAW"."VENDAS"',
+      ),
+      snowflakeDialect.createOrReplaceTableAs(
+        { schema: 'analytics_dimensions', name: 'dim_clientes' },
+        'SELECT 1 AS cliente_id',
+      ),
       snowflakeDialect.mergeInto(
         { schema: 'analytics_facts', name: 'fct_vendas' },
         'SELECT "VENDA_ID", "VALOR_VENDA", "DATA_VENDA"\nFROM "ANALYTICS_FACTS"."FCT_VENDAS__SLUICE_TMP"',
@@ -95,7 +124,10 @@ const goldens: Record<string, () => string> = {
         snowflakeDialect.dateAdd?.('day', '7', 'data_venda'),
         snowflakeDialect.dateDiff?.('month', 'data_inclusao', 'data_venda'),
         snowflakeDialect.dateTrunc?.('month', 'data_venda'),
-        snowflakeDialect.tryCast?.('valor_pago', snowflakeDialect.typeName({ kind: 'decimal', precision: 10, scale: 2 })),
+        snowflakeDialect.tryCast?.(
+          'valor_pago',
+          snowflakeDialect.typeName({ kind: 'decimal', precision: 10, scale: 2 }),
+        ),
         snowflakeDialect.initCap?.('trim(cliente)'),
       ].join(',\n  ')}`,
     ]),

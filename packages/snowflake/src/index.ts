@@ -10,7 +10,13 @@ export {
 } from './snowflake-warehouse.js';
 export { checkConnectionConfig, type SnowflakeConnectionConfig } from './snowflake-config.js';
 export { mergeStatement, snowflakeDialect, type MergeStatementInput } from './snowflake-dialect.js';
-export { qualifySnowflake, quoteSnowflakeIdentifier, sluiceName, snowflakeLiteral, snowflakeName } from './snowflake-identifier.js';
+export {
+  qualifySnowflake,
+  quoteSnowflakeIdentifier,
+  sluiceName,
+  snowflakeLiteral,
+  snowflakeName,
+} from './snowflake-identifier.js';
 export { decimalStorage, logicalTypeFromSnowflake, snowflakeTypeName, type DecimalStorage } from './snowflake-type.js';
 export { planEnsureTable, type EnsureTablePlan } from './ensure-table-plan.js';
 export {
@@ -25,4 +31,10 @@ export {
 } from './load-plan.js';
 export { classifyFailure, type FailureKind, type SessionEvent } from './snowflake-session.js';
 export { splitStatements } from './sql-script.js';
-export { warehouseTableFromShow, type ShowColumnRow, type ShowObjectRow, type WarehouseColumn, type WarehouseTable } from './warehouse-table.js';
+export {
+  warehouseTableFromShow,
+  type ShowColumnRow,
+  type ShowObjectRow,
+  type WarehouseColumn,
+  type WarehouseTable,
+} from './warehouse-table.js';

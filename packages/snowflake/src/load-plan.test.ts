@@ -3,31 +3,56 @@ import { describe, expect, it } from 'vitest';
 import { chunk, existingVendas, vendas } from './__tests__/vendas-fixture.js';
 import { planLoad, validateLoad, type LoadContext } from './load-plan.js';
 
-const context: LoadContext = { stage: '"RAW"."S"', tablePath: 'vendas/', loadPath: 'vendas/x/', localDir: '/tmp/x', syncedAt: '2024-01-01T00:00:00.000000+00:00', parallel: 4 };
+const context: LoadContext = {
+  stage: '"RAW"."S"',
+  tablePath: 'vendas/',
+  loadPath: 'vendas/x/',
+  localDir: '/tmp/x',
+  syncedAt: '2024-01-01T00:00:00.000000+00:00',
+  parallel: 4,
+};
 const columns = vendas.columns.map((c) => c.name);
-const request = (extra: Partial<LoadRequest>): LoadRequest => ({ table: vendas, files: [chunk('a.csv')], columns, mode: 'merge', ...extra });
+const request = (extra: Partial<LoadRequest>): LoadRequest => ({
+  table: vendas,
+  files: [chunk('a.csv')],
+  columns,
+  mode: 'merge',
+  ...extra,
+});
 
 describe('planLoad', () => {
   it('refuses requests that do not fit the table', () => {
-    const invalid = (extra: Partial<LoadRequest>) => expect(() => validateLoad(request(extra), existingVendas)).toThrow(expect.objectContaining({ code: 'INVALID_LOAD_REQUEST' }));
+    const invalid = (extra: Partial<LoadRequest>) =>
+      expect(() => validateLoad(request(extra), existingVendas)).toThrow(
+        expect.objectContaining({ code: 'INVALID_LOAD_REQUEST' }),
+      );
     invalid({ columns: [...columns, 'nope'] });
     invalid({ columns: columns.filter((c) => c !== 'id_vendas') });
     invalid({ table: { ...vendas, primaryKey: [] } });
     invalid({ newestBy: ['nope'] });
     invalid({ mode: 'append', deletes: { mode: 'delete', files: [chunk('d.csv')] } });
     expect(() => validateLoad(request({}), { ...existingVendas, kind: 'view' })).toThrow(/is a view/);
-    const withoutDeletedAt = { ...existingVendas, columns: existingVendas.columns.filter((c) => c.name !== '_SLUICE_DELETED_AT') };
-    expect(() => validateLoad(request({ deletes: { mode: 'mark', files: [chunk('d.csv')] } }), withoutDeletedAt)).toThrow(/softDelete/);
+    const withoutDeletedAt = {
+      ...existingVendas,
+      columns: existingVendas.columns.filter((c) => c.name !== '_SLUICE_DELETED_AT'),
+    };
+    expect(() =>
+      validateLoad(request({ deletes: { mode: 'mark', files: [chunk('d.csv')] } }), withoutDeletedAt),
+    ).toThrow(/softDelete/);
   });
 
   it('has nothing to do without files, except a replace, which empties the table', () => {
     expect(planLoad(request({ files: [] }), existingVendas, [], context).steps).toEqual([]);
-    expect(planLoad(request({ files: [], mode: 'replace' }), existingVendas, [], context).steps).toEqual([{ role: 'apply', statements: ['DELETE FROM "RAW"."VENDAS"'] }]);
+    expect(planLoad(request({ files: [], mode: 'replace' }), existingVendas, [], context).steps).toEqual([
+      { role: 'apply', statements: ['DELETE FROM "RAW"."VENDAS"'] },
+    ]);
   });
 
   it('runs the same number of statements whatever the number of rows or files', () => {
-    const files = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `data-${i}.csv.gz`, kind: 'data' as const, rows: 1_000_000 }));
-    const count = (n: number) => planLoad(request({}), existingVendas, files(n), context).steps.reduce((sum, s) => sum + s.statements.length, 0);
+    const files = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ name: `data-${i}.csv.gz`, kind: 'data' as const, rows: 1_000_000 }));
+    const count = (n: number) =>
+      planLoad(request({}), existingVendas, files(n), context).steps.reduce((sum, s) => sum + s.statements.length, 0);
     expect(count(1)).toBe(6);
     expect(count(40)).toBe(6);
   });

@@ -86,13 +86,20 @@ export const CHUNK_FILE_FORMAT =
  *    (replace), or `INSERT … WHERE NOT EXISTS (rows of this load)` (append). Values are decoded from text here.
  * 4. `cleanup`: drop the staging table, remove the table's stage folder.
  */
-export function planLoad(request: LoadRequest, table: WarehouseTable, files: readonly UploadFile[], context: LoadContext): LoadPlan {
+export function planLoad(
+  request: LoadRequest,
+  table: WarehouseTable,
+  files: readonly UploadFile[],
+  context: LoadContext,
+): LoadPlan {
   const columns = validateLoad(request, table);
   const q = quoteSnowflakeIdentifier;
   const target = qualifySnowflake(request.table);
   const stagingTable = qualifySnowflake({ schema: request.table.schema, name: `${request.table.name}__sluice_load` });
   const meta = metadataNames(columns);
-  const keys = request.table.primaryKey.map((k) => request.table.columns.find((c) => snowflakeName(c.name) === snowflakeName(k)) as Column);
+  const keys = request.table.primaryKey.map(
+    (k) => request.table.columns.find((c) => snowflakeName(c.name) === snowflakeName(k)) as Column,
+  );
   const dataFiles = files.filter((f) => f.kind === 'data');
   const deleteFiles = files.filter((f) => f.kind === 'deletes');
   const syncedAt = `CAST(${snowflakeLiteral(context.syncedAt)} AS TIMESTAMP_TZ(6))`;
@@ -116,7 +123,12 @@ export function planLoad(request: LoadRequest, table: WarehouseTable, files: rea
         `PARALLEL = ${context.parallel} AUTO_COMPRESS = FALSE SOURCE_COMPRESSION = GZIP OVERWRITE = TRUE`,
     ],
   });
-  const stagedColumns = [...columns.map((c) => `${q(c.name)} VARCHAR`), `${q(meta.extra)} VARCHAR`, `${q(meta.file)} VARCHAR`, `${q(meta.row)} NUMBER(38,0)`];
+  const stagedColumns = [
+    ...columns.map((c) => `${q(c.name)} VARCHAR`),
+    `${q(meta.extra)} VARCHAR`,
+    `${q(meta.file)} VARCHAR`,
+    `${q(meta.row)} NUMBER(38,0)`,
+  ];
   const copy = (names: readonly string[], list: readonly UploadFile[]): string =>
     [
       `COPY INTO ${stagingTable} (${[...names.map(q), q(meta.extra), q(meta.file), q(meta.row)].join(', ')})`,
@@ -131,8 +143,22 @@ export function planLoad(request: LoadRequest, table: WarehouseTable, files: rea
     role: 'stage',
     statements: [
       `CREATE OR REPLACE TRANSIENT TABLE ${stagingTable} (\n  ${stagedColumns.join(',\n  ')}\n)\nDATA_RETENTION_TIME_IN_DAYS = 0`,
-      ...(dataFiles.length > 0 ? [copy(columns.map((c) => c.name), dataFiles)] : []),
-      ...(deleteFiles.length > 0 ? [copy(keys.map((k) => k.name), deleteFiles)] : []),
+      ...(dataFiles.length > 0
+        ? [
+            copy(
+              columns.map((c) => c.name),
+              dataFiles,
+            ),
+          ]
+        : []),
+      ...(deleteFiles.length > 0
+        ? [
+            copy(
+              keys.map((k) => k.name),
+              deleteFiles,
+            ),
+          ]
+        : []),
     ],
   });
 
@@ -140,7 +166,9 @@ export function planLoad(request: LoadRequest, table: WarehouseTable, files: rea
   const withDeletes = deleteFiles.length > 0;
   const decoded = [
     ...columns.map((c, i) => {
-      const expression = decodeChunkValue(q(c.name), c.type, findColumn(table, c.name)?.storage ?? '', { columnIndex: i });
+      const expression = decodeChunkValue(q(c.name), c.type, findColumn(table, c.name)?.storage ?? '', {
+        columnIndex: i,
+      });
       return expression === q(c.name) ? expression : `${expression} AS ${q(c.name)}`;
     }),
     q(meta.file),
@@ -177,7 +205,9 @@ export function planLoad(request: LoadRequest, table: WarehouseTable, files: rea
     const sets = [
       ...names.filter((n) => !keyColumns.has(n)).map((n) => `${n} = "source".${n}`),
       `${q(SYNCED_AT_COLUMN)} = ${syncedAt}`,
-      ...(hasDeletedAt ? [`${deletedAt} = ${withDeletes && mark ? `IFF(${isListed}, ${syncedAt}, NULL)` : 'NULL'}`] : []),
+      ...(hasDeletedAt
+        ? [`${deletedAt} = ${withDeletes && mark ? `IFF(${isListed}, ${syncedAt}, NULL)` : 'NULL'}`]
+        : []),
     ];
     const insertNames = [...names, q(SYNCED_AT_COLUMN), ...(hasDeletedAt ? [deletedAt] : [])];
     const insertValues = [
@@ -188,11 +218,15 @@ export function planLoad(request: LoadRequest, table: WarehouseTable, files: rea
     const when: string[] = [];
     if (withDeletes && !mark) when.push(`WHEN MATCHED AND ${isListed} THEN DELETE`);
     if (withDeletes && mark) {
-      when.push(`WHEN MATCHED AND ${isDelete} AND "target".${deletedAt} IS NULL THEN UPDATE SET ${deletedAt} = ${syncedAt}`);
+      when.push(
+        `WHEN MATCHED AND ${isDelete} AND "target".${deletedAt} IS NULL THEN UPDATE SET ${deletedAt} = ${syncedAt}`,
+      );
     }
     when.push(`WHEN MATCHED${withDeletes ? ` AND NOT ${isDelete}` : ''} THEN UPDATE SET\n  ${sets.join(',\n  ')}`);
     const insertWhen = withDeletes ? (mark ? ` AND NOT ${isDelete}` : ` AND NOT ${isListed}`) : '';
-    when.push(`WHEN NOT MATCHED${insertWhen} THEN INSERT (${insertNames.join(', ')})\n  VALUES (${insertValues.join(', ')})`);
+    when.push(
+      `WHEN NOT MATCHED${insertWhen} THEN INSERT (${insertNames.join(', ')})\n  VALUES (${insertValues.join(', ')})`,
+    );
     steps.push({
       role: 'apply',
       statements: [
@@ -206,7 +240,10 @@ export function planLoad(request: LoadRequest, table: WarehouseTable, files: rea
     });
     if (withDeletes && mark && dataFiles.length > 0) {
       // MERGE counts marked rows among the updated ones; this load's marks carry its own instant.
-      steps.push({ role: 'count-marked', statements: [`SELECT COUNT(*) AS "N" FROM ${target} WHERE ${deletedAt} = ${syncedAt}`] });
+      steps.push({
+        role: 'count-marked',
+        statements: [`SELECT COUNT(*) AS "N" FROM ${target} WHERE ${deletedAt} = ${syncedAt}`],
+      });
     }
   } else if (request.mode === 'replace') {
     const dedupe = keys.length > 0 && (request.distinctKeys !== true || withDeletes);
@@ -227,7 +264,9 @@ export function planLoad(request: LoadRequest, table: WarehouseTable, files: rea
     steps.push({ role: 'count-before', statements: [`SELECT COUNT(*) AS "N" FROM ${target}`] });
     steps.push({
       role: 'apply',
-      statements: [`INSERT OVERWRITE INTO ${target} (${insertNames.join(', ')})\nSELECT ${values.join(', ')}\nFROM (\n${indent(source)}\n) AS "rows"${where}`],
+      statements: [
+        `INSERT OVERWRITE INTO ${target} (${insertNames.join(', ')})\nSELECT ${values.join(', ')}\nFROM (\n${indent(source)}\n) AS "rows"${where}`,
+      ],
     });
   } else {
     const insertNames = [...names, q(SYNCED_AT_COLUMN)];
@@ -248,11 +287,24 @@ export function planLoad(request: LoadRequest, table: WarehouseTable, files: rea
 export const EXTRA_FIELD_MARKER = 'SLUICE_EXTRA_FIELD';
 
 /** Names of the staging table's own columns, chosen not to clash with the request's. */
-function metadataNames(columns: readonly Column[]): { extra: string; file: string; row: string; deleted: string; listed: string } {
+function metadataNames(columns: readonly Column[]): {
+  extra: string;
+  file: string;
+  row: string;
+  deleted: string;
+  listed: string;
+} {
   const used = new Set(columns.map((c) => snowflakeName(c.name)));
   let prefix = '__sluice_';
-  while (['extra', 'file', 'row', 'delete', 'listed'].some((n) => used.has(snowflakeName(`${prefix}${n}`)))) prefix = `_${prefix}`;
-  return { extra: `${prefix}extra`, file: `${prefix}file`, row: `${prefix}row`, deleted: `${prefix}delete`, listed: `${prefix}listed` };
+  while (['extra', 'file', 'row', 'delete', 'listed'].some((n) => used.has(snowflakeName(`${prefix}${n}`))))
+    prefix = `_${prefix}`;
+  return {
+    extra: `${prefix}extra`,
+    file: `${prefix}file`,
+    row: `${prefix}row`,
+    deleted: `${prefix}delete`,
+    listed: `${prefix}listed`,
+  };
 }
 
 /** Check a request against the warehouse table; returns the request's columns with their logical types. */
@@ -269,11 +321,14 @@ export function validateLoad(request: LoadRequest, table: WarehouseTable): Colum
     if (column === undefined) return fail(`column "${name}" is not a column of the table schema.`);
     if (isMetadataColumn(name)) return fail(`column "${name}" is one of Sluice's metadata columns.`);
     if (findColumn(table, name) === undefined) {
-      return fail(`column "${name}" does not exist in the warehouse table; run ensureTable with the current schema first.`);
+      return fail(
+        `column "${name}" does not exist in the warehouse table; run ensureTable with the current schema first.`,
+      );
     }
     return column;
   });
-  if (listed.size !== request.columns.length) fail('a column is listed twice (Snowflake stores plain names in upper case).');
+  if (listed.size !== request.columns.length)
+    fail('a column is listed twice (Snowflake stores plain names in upper case).');
   if (request.files.length > 0 && columns.length === 0) fail('the files have no columns.');
   if (request.mode === 'merge' && keys.length === 0) {
     fail('mode "merge" needs a primary key; load the table with mode "replace" or "append".');
@@ -289,10 +344,14 @@ export function validateLoad(request: LoadRequest, table: WarehouseTable): Colum
   if (request.deletes && request.deletes.files.length > 0) {
     if (keys.length === 0) fail('deletes need a primary key to find the rows.');
     if (request.mode === 'append') {
-      fail('deletes cannot be combined with mode "append" on Snowflake (one statement could not apply both); use "merge".');
+      fail(
+        'deletes cannot be combined with mode "append" on Snowflake (one statement could not apply both); use "merge".',
+      );
     }
     if (request.deletes.mode === 'mark' && findColumn(table, DELETED_AT_COLUMN) === undefined) {
-      fail(`deletes mode "mark" needs the ${DELETED_AT_COLUMN} column; run ensureTable with { softDelete: true } first.`);
+      fail(
+        `deletes mode "mark" needs the ${DELETED_AT_COLUMN} column; run ensureTable with { softDelete: true } first.`,
+      );
     }
   }
   return columns;

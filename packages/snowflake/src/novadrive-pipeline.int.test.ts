@@ -4,12 +4,31 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNovaDriveSchema, generateNovaDrive, NOVADRIVE_PRIMARY_KEYS, NOVADRIVE_TABLES, simulateDay } from '@sluice/novadrive';
+import {
+  createNovaDriveSchema,
+  generateNovaDrive,
+  NOVADRIVE_PRIMARY_KEYS,
+  NOVADRIVE_TABLES,
+  simulateDay,
+} from '@sluice/novadrive';
 // Not a declared dependency (it depends on this package): resolved to its source by the root vitest config.
 import { loadProjectConfig, openStateStore, openWarehouse, resolveTarget, runPipeline } from '@sluice/pipeline';
-import { canonicalValue, createTempDir, createTestDatabase, diffFingerprints, fingerprintPostgresTable, type TestDatabase } from '@sluice/testing';
+import {
+  canonicalValue,
+  createTempDir,
+  createTestDatabase,
+  diffFingerprints,
+  fingerprintPostgresTable,
+  type TestDatabase,
+} from '@sluice/testing';
 import { METADATA_COLUMNS } from '@sluice/warehouse';
-import { startTestEmulator, TEST_DATABASE, TEST_PASSWORD, TEST_USER, type TestEmulator } from './__tests__/test-emulator.js';
+import {
+  startTestEmulator,
+  TEST_DATABASE,
+  TEST_PASSWORD,
+  TEST_USER,
+  type TestEmulator,
+} from './__tests__/test-emulator.js';
 
 /*
  * The whole NovaDrive pipeline — ingest, models, snapshot, data tests — with the sql-models project unchanged and
@@ -35,7 +54,10 @@ describe('the NovaDrive pipeline on Snowflake (prod target, through the emulator
       await createNovaDriveSchema(client);
       await generateNovaDrive(client, { scale: 1000, seed: 5 });
     });
-    await cp(SQL_MODELS, dir.path, { recursive: true, filter: (source) => !source.includes(`${path.sep}target`) && !source.includes(`${path.sep}.sluice`) });
+    await cp(SQL_MODELS, dir.path, {
+      recursive: true,
+      filter: (source) => !source.includes(`${path.sep}target`) && !source.includes(`${path.sep}.sluice`),
+    });
     env = {
       SLUICE_SOURCE_URL: db.url,
       SLUICE_HOME: path.join(dir.path, '.sluice'),
@@ -71,8 +93,12 @@ describe('the NovaDrive pipeline on Snowflake (prod target, through the emulator
 
   /** Problems of a run: failed tables, models and tests, with their messages. */
   const problems = (result: Awaited<ReturnType<typeof run>>): string[] => [
-    ...(result.ingest?.tables ?? []).filter((t) => t.status === 'failed').map((t) => `table ${t.table}: ${t.error?.message}`),
-    ...(result.build?.run.results ?? []).filter((r) => !['success', 'pass'].includes(r.status)).map((r) => `${r.kind} ${r.name} ${r.status}: ${r.message}`),
+    ...(result.ingest?.tables ?? [])
+      .filter((t) => t.status === 'failed')
+      .map((t) => `table ${t.table}: ${t.error?.message}`),
+    ...(result.build?.run.results ?? [])
+      .filter((r) => !['success', 'pass'].includes(r.status))
+      .map((r) => `${r.kind} ${r.name} ${r.status}: ${r.message}`),
     ...(result.error ? [`run: ${result.error.message}`] : []),
   ];
 
@@ -88,8 +114,15 @@ describe('the NovaDrive pipeline on Snowflake (prod target, through the emulator
           )
         ).rows.map((r) => r.name);
         const key = [NOVADRIVE_PRIMARY_KEYS[table]];
-        const source = await fingerprintPostgresTable(client as pg.Client, { schema: 'public', name: table }, columns, key);
-        const rows = await warehouse.query(`SELECT * FROM ${warehouse.dialect.qualify({ schema: 'raw', name: table })}`);
+        const source = await fingerprintPostgresTable(
+          client as pg.Client,
+          { schema: 'public', name: table },
+          columns,
+          key,
+        );
+        const rows = await warehouse.query(
+          `SELECT * FROM ${warehouse.dialect.qualify({ schema: 'raw', name: table })}`,
+        );
         out.push(...diffFingerprints(source, fingerprint(rows, columns, key)).map((p) => `${table}: ${p}`));
       }
       return out;
@@ -109,23 +142,50 @@ describe('the NovaDrive pipeline on Snowflake (prod target, through the emulator
     }
     const results = result.build?.run.results ?? [];
     expect(results.filter((r) => r.kind === 'model').map((r) => r.name)).toEqual(
-      expect.arrayContaining(['stg_vendas', 'dim_clientes', 'fct_vendas', 'vendas_por_concessionaria', 'vendas_por_mes', 'vendas_por_veiculo', 'vendas_por_vendedor']),
+      expect.arrayContaining([
+        'stg_vendas',
+        'dim_clientes',
+        'fct_vendas',
+        'vendas_por_concessionaria',
+        'vendas_por_mes',
+        'vendas_por_veiculo',
+        'vendas_por_vendedor',
+      ]),
     );
     expect(results.filter((r) => r.kind === 'test' && r.status === 'pass').length).toBeGreaterThan(40);
     expect(await compareWithSource()).toEqual([]);
-    const [facts] = await warehouse.query('select count(*) as n, count(valor_sugerido_na_venda) as priced from analytics_facts.fct_vendas');
+    const [facts] = await warehouse.query(
+      'select count(*) as n, count(valor_sugerido_na_venda) as priced from analytics_facts.fct_vendas',
+    );
     const [sales] = await warehouse.query('select count(*) as n from raw.vendas');
     expect(facts).toEqual({ n: sales?.n, priced: sales?.n });
     // Every statement named its run and its table or model.
     const untagged = emulator.stats().statements.filter((s) => s.queryTag === '');
     expect(untagged.map((s) => s.sqlText.slice(0, 60))).toEqual([]);
-    expect(emulator.stats().statements.some((s) => s.queryTag === `sluice run ${result.runId} table raw.vendas`)).toBe(true);
+    expect(emulator.stats().statements.some((s) => s.queryTag === `sluice run ${result.runId} table raw.vendas`)).toBe(
+      true,
+    );
     // Model statements name the run and the model too.
-    expect(emulator.stats().statements.some((s) => s.queryTag.startsWith(`sluice run ${result.runId} model.`) && s.queryTag.endsWith('fct_vendas'))).toBe(true);
+    expect(
+      emulator
+        .stats()
+        .statements.some(
+          (s) => s.queryTag.startsWith(`sluice run ${result.runId} model.`) && s.queryTag.endsWith('fct_vendas'),
+        ),
+    ).toBe(true);
   }, 180_000);
 
   it('a day of inserts, updates and deletes arrives, and the models follow', async () => {
-    await db.withClient((client) => simulateDay(client, { seed: 5, day: 1, saleCorrections: 20, saleDeletes: 5, customerDeletes: 2, priceUpdates: 3 }));
+    await db.withClient((client) =>
+      simulateDay(client, {
+        seed: 5,
+        day: 1,
+        saleCorrections: 20,
+        saleDeletes: 5,
+        customerDeletes: 2,
+        priceUpdates: 3,
+      }),
+    );
     const result = await run();
     expect(problems(result)).toEqual([]);
     expect(result.ingest?.tables.find((t) => t.table === 'vendas')).toMatchObject({ status: 'success' });

@@ -83,7 +83,10 @@ function floatValue(text: string): number {
 }
 
 function isSfDate(value: unknown): value is SfDate {
-  return typeof (value as Partial<SfDate>).getEpochSeconds === 'function' && typeof (value as Partial<SfDate>).getNanoSeconds === 'function';
+  return (
+    typeof (value as Partial<SfDate>).getEpochSeconds === 'function' &&
+    typeof (value as Partial<SfDate>).getNanoSeconds === 'function'
+  );
 }
 
 /** `HH:MM:SS` with exactly six fraction digits, whatever fraction the session's TIME_OUTPUT_FORMAT gave. */

@@ -20,14 +20,25 @@ describe('the connection config', () => {
 
   it('decrypts an encrypted key with its passphrase, and says what is wrong otherwise, without the secrets', async () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const encrypted = privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'open sesame' }).toString();
+    const encrypted = privateKey
+      .export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'open sesame' })
+      .toString();
     const credentials = await loadCredentials({ ...base, privateKey: encrypted, privateKeyPassphrase: 'open sesame' });
     expect(credentials.kind).toBe('key-pair');
     expect(credentials.kind === 'key-pair' && credentials.privateKey).toMatch(/^-----BEGIN PRIVATE KEY-----/);
-    const wrong = await loadCredentials({ ...base, privateKey: encrypted, privateKeyPassphrase: 'wrong pass' }).catch((e: Error) => e);
-    expect(wrong).toMatchObject({ code: 'WAREHOUSE_UNAVAILABLE', message: 'The Snowflake private key cannot be used: the passphrase does not open it.' });
-    expect(await loadCredentials({ ...base, privateKey: encrypted }).catch((e: Error) => e.message)).toMatch(/no passphrase was given/);
-    expect(await loadCredentials({ ...base, privateKeyPath: '/nonexistent/key.p8' }).catch((e: Error) => e.message)).toMatch(/Could not read .*ENOENT/);
+    const wrong = await loadCredentials({ ...base, privateKey: encrypted, privateKeyPassphrase: 'wrong pass' }).catch(
+      (e: Error) => e,
+    );
+    expect(wrong).toMatchObject({
+      code: 'WAREHOUSE_UNAVAILABLE',
+      message: 'The Snowflake private key cannot be used: the passphrase does not open it.',
+    });
+    expect(await loadCredentials({ ...base, privateKey: encrypted }).catch((e: Error) => e.message)).toMatch(
+      /no passphrase was given/,
+    );
+    expect(
+      await loadCredentials({ ...base, privateKeyPath: '/nonexistent/key.p8' }).catch((e: Error) => e.message),
+    ).toMatch(/Could not read .*ENOENT/);
   });
 
   it('redacts passwords, passphrases, keys and tokens from any text', () => {

@@ -34,7 +34,9 @@ export interface SnowflakeConnectionConfig {
 }
 
 /** How the driver logs in. */
-export type Credentials = { readonly kind: 'password'; readonly password: string } | { readonly kind: 'key-pair'; readonly privateKey: string };
+export type Credentials =
+  | { readonly kind: 'password'; readonly password: string }
+  | { readonly kind: 'key-pair'; readonly privateKey: string };
 
 /**
  * Check a connection config, returning every problem found (empty when it can be used): the required names,
@@ -46,13 +48,15 @@ export function checkConnectionConfig(config: SnowflakeConnectionConfig): string
     if (typeof config[key] !== 'string' || config[key].trim() === '') problems.push(`${key} is required`);
   }
   const keyGiven = Boolean(config.privateKey) || Boolean(config.privateKeyPath);
-  if (!config.password && !keyGiven) problems.push('give a password or a private key (private_key_path), from the environment');
+  if (!config.password && !keyGiven)
+    problems.push('give a password or a private key (private_key_path), from the environment');
   if (config.password && keyGiven) problems.push('give a password or a private key, not both');
   if (config.privateKey && config.privateKeyPath) problems.push('give the private key or its path, not both');
   if (config.accessUrl !== undefined) {
     try {
       const url = new URL(config.accessUrl);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`access_url must be an http(s) URL, not ${url.protocol}`);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        problems.push(`access_url must be an http(s) URL, not ${url.protocol}`);
     } catch {
       problems.push('access_url is not a URL');
     }
@@ -77,9 +81,14 @@ export async function loadCredentials(config: SnowflakeConnectionConfig): Promis
       );
     }
   }
-  if (pem === undefined) throw new WarehouseError('WAREHOUSE_UNAVAILABLE', 'No Snowflake password or private key was given.');
+  if (pem === undefined)
+    throw new WarehouseError('WAREHOUSE_UNAVAILABLE', 'No Snowflake password or private key was given.');
   try {
-    const key = createPrivateKey({ key: pem, format: 'pem', ...(config.privateKeyPassphrase ? { passphrase: config.privateKeyPassphrase } : {}) });
+    const key = createPrivateKey({
+      key: pem,
+      format: 'pem',
+      ...(config.privateKeyPassphrase ? { passphrase: config.privateKeyPassphrase } : {}),
+    });
     return { kind: 'key-pair', privateKey: key.export({ format: 'pem', type: 'pkcs8' }).toString() };
   } catch (error) {
     const encrypted = /ENCRYPTED/.test(pem);
@@ -88,9 +97,13 @@ export async function loadCredentials(config: SnowflakeConnectionConfig): Promis
         ? 'the passphrase does not open it'
         : 'it is encrypted and no passphrase was given (private_key_passphrase)'
       : 'it is not a PEM private key';
-    throw new WarehouseError('WAREHOUSE_UNAVAILABLE', `The Snowflake private key${config.privateKeyPath ? ` in ${config.privateKeyPath}` : ''} cannot be used: ${hint}.`, {
-      cause: new Error((error as Error).name),
-    });
+    throw new WarehouseError(
+      'WAREHOUSE_UNAVAILABLE',
+      `The Snowflake private key${config.privateKeyPath ? ` in ${config.privateKeyPath}` : ''} cannot be used: ${hint}.`,
+      {
+        cause: new Error((error as Error).name),
+      },
+    );
   }
 }
 

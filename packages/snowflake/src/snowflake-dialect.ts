@@ -21,9 +21,13 @@ export interface MergeStatementInput {
 export function mergeStatement(input: MergeStatementInput): string {
   const { target, sourceSql, keys, columns } = input;
   if (keys.length === 0) {
-    throw new WarehouseError('INVALID_LOAD_REQUEST', `MERGE into ${target.schema}.${target.name} needs at least one key column.`, {
-      table: `${target.schema}.${target.name}`,
-    });
+    throw new WarehouseError(
+      'INVALID_LOAD_REQUEST',
+      `MERGE into ${target.schema}.${target.name} needs at least one key column.`,
+      {
+        table: `${target.schema}.${target.name}`,
+      },
+    );
   }
   const q = quoteSnowflakeIdentifier;
   const keySet = new Set(keys.map((k) => q(k)));
@@ -34,8 +38,11 @@ export function mergeStatement(input: MergeStatementInput): string {
     `USING (\n${indent(sourceSql)}\n) AS "source"`,
     `ON ${keys.map((k) => `"target".${q(k)} = "source".${q(k)}`).join('\n  AND ')}`,
   ];
-  if (updateColumns.length > 0) lines.push(`WHEN MATCHED THEN UPDATE SET\n  ${updateColumns.map((c) => `${c} = "source".${c}`).join(',\n  ')}`);
-  lines.push(`WHEN NOT MATCHED THEN INSERT (${insertColumns.join(', ')})\n  VALUES (${insertColumns.map((c) => `"source".${c}`).join(', ')})`);
+  if (updateColumns.length > 0)
+    lines.push(`WHEN MATCHED THEN UPDATE SET\n  ${updateColumns.map((c) => `${c} = "source".${c}`).join(',\n  ')}`);
+  lines.push(
+    `WHEN NOT MATCHED THEN INSERT (${insertColumns.join(', ')})\n  VALUES (${insertColumns.map((c) => `"source".${c}`).join(', ')})`,
+  );
   return lines.join('\n');
 }
 
@@ -61,7 +68,8 @@ export const snowflakeDialect: SqlDialect = {
   // CREATE OR REPLACE drops the old table and creates the new one in one transaction: readers see one or the other.
   createOrReplaceTableAs: (relation, sql) => `CREATE OR REPLACE TABLE ${qualifySnowflake(relation)} AS\n${sql}`,
   mergeInto: (target, sourceSql, keys, columns) => mergeStatement({ target, sourceSql, keys, columns }),
-  dropRelation: (relation, kind) => `DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS ${qualifySnowflake(relation)}`,
+  dropRelation: (relation, kind) =>
+    `DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS ${qualifySnowflake(relation)}`,
   dateAdd: (part: DatePart, amount: string, expression: string) => `DATEADD(${part}, ${amount}, ${expression})`,
   dateDiff: (part: DatePart, start: string, end: string) => `DATEDIFF(${part}, ${start}, ${end})`,
   dateTrunc: (part: DatePart, expression: string) => `DATE_TRUNC(${snowflakeLiteral(part)}, ${expression})`,

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { qualifySnowflake, quoteSnowflakeIdentifier, sameSnowflakeName, sluiceName, snowflakeLiteral, snowflakeName } from './snowflake-identifier.js';
+import {
+  qualifySnowflake,
+  quoteSnowflakeIdentifier,
+  sameSnowflakeName,
+  sluiceName,
+  snowflakeLiteral,
+  snowflakeName,
+} from './snowflake-identifier.js';
 
 describe('Snowflake names', () => {
   it('stores plain names as Snowflake stores unquoted ones (upper case), others exactly', () => {

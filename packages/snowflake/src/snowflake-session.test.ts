@@ -6,17 +6,37 @@ describe('failures and what may be repeated', () => {
   it('tells a dead session (log in again; nothing ran) from network trouble (maybe ran) and from a bad statement', () => {
     expect(classifyFailure(Object.assign(new Error('Master token expired'), { code: '390114' }))).toBe('session');
     expect(classifyFailure(Object.assign(new Error('gone'), { code: '390111' }))).toBe('session');
-    expect(classifyFailure(Object.assign(new Error('Unable to perform operation using terminated connection.'), { code: 407002 }))).toBe('session');
+    expect(
+      classifyFailure(
+        Object.assign(new Error('Unable to perform operation using terminated connection.'), { code: 407002 }),
+      ),
+    ).toBe('session');
     expect(classifyFailure(Object.assign(new Error('Network error'), { code: 401001 }))).toBe('transient');
     expect(classifyFailure(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe('transient');
-    expect(classifyFailure(Object.assign(new Error("Numeric value 'x' is not recognized"), { code: '100038' }))).toBe('permanent');
+    expect(classifyFailure(Object.assign(new Error("Numeric value 'x' is not recognized"), { code: '100038' }))).toBe(
+      'permanent',
+    );
   });
 
   it('repeats only statements that end the same when run twice', () => {
-    for (const sql of ['select 1', '  with a as (select 1) select * from a', 'SHOW TABLES', 'create or replace table t as select 1', 'CREATE SCHEMA IF NOT EXISTS "A"', 'drop view if exists v', '-- c\nselect 1']) {
+    for (const sql of [
+      'select 1',
+      '  with a as (select 1) select * from a',
+      'SHOW TABLES',
+      'create or replace table t as select 1',
+      'CREATE SCHEMA IF NOT EXISTS "A"',
+      'drop view if exists v',
+      '-- c\nselect 1',
+    ]) {
       expect(isRepeatable(sql), sql).toBe(true);
     }
-    for (const sql of ['insert into t select 1', 'delete from t where x in (select 1)', 'merge into t using s on t.a = s.a when matched then update set b = 1', 'alter table t add column c int', 'create table t (a int)']) {
+    for (const sql of [
+      'insert into t select 1',
+      'delete from t where x in (select 1)',
+      'merge into t using s on t.a = s.a when matched then update set b = 1',
+      'alter table t add column c int',
+      'create table t (a int)',
+    ]) {
       expect(isRepeatable(sql), sql).toBe(false);
     }
   });

@@ -1,4 +1,10 @@
-import type { Connection, ConnectionOptions, FileAndStageBindStatement, RowStatement, SnowflakeError } from 'snowflake-sdk';
+import type {
+  Connection,
+  ConnectionOptions,
+  FileAndStageBindStatement,
+  RowStatement,
+  SnowflakeError,
+} from 'snowflake-sdk';
 import { WarehouseError } from '@sluice/warehouse';
 import { loadCredentials, SecretRedactor, type SnowflakeConnectionConfig } from './snowflake-config.js';
 import type { ResultColumn } from './row-value.js';
@@ -28,7 +34,16 @@ const SESSION_CODES = new Set(['390111', '390112', '390113', '390114', '390104',
 const DRIVER_SESSION_CODES = new Set([407001, 407002, 401004]);
 /** snowflake-sdk's codes for network trouble and unreadable responses. */
 const DRIVER_TRANSIENT_CODES = new Set([401001, 401002, 401003, 402001, 402002]);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
 
 /** Classify a driver error (or anything thrown while talking to Snowflake). */
 export function classifyFailure(error: unknown): FailureKind {
@@ -39,8 +54,14 @@ export function classifyFailure(error: unknown): FailureKind {
   if (typeof code === 'number' && DRIVER_TRANSIENT_CODES.has(code)) return 'transient';
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return 'transient';
   const message = error instanceof Error ? error.message : String(error);
-  if (/terminated connection|not connected|connection (was|is) (closed|destroyed)|session (no longer exists|(token )?(has )?expired)/i.test(message)) return 'session';
-  if (/socket hang up|network|timed? ?out|ECONNRESET|503|502|504|429|Service Unavailable|Bad Gateway/i.test(message)) return 'transient';
+  if (
+    /terminated connection|not connected|connection (was|is) (closed|destroyed)|session (no longer exists|(token )?(has )?expired)/i.test(
+      message,
+    )
+  )
+    return 'session';
+  if (/socket hang up|network|timed? ?out|ECONNRESET|503|502|504|429|Service Unavailable|Bad Gateway/i.test(message))
+    return 'transient';
   if (e?.response?.status !== undefined && (e.response.status >= 500 || e.response.status === 429)) return 'transient';
   return 'permanent';
 }
@@ -49,7 +70,13 @@ export function classifyFailure(error: unknown): FailureKind {
 export type SessionEvent =
   | { readonly type: 'login'; readonly account: string; readonly user: string; readonly sessions: number }
   | { readonly type: 'statement-start'; readonly sql: string; readonly tag: string }
-  | { readonly type: 'statement-end'; readonly sql: string; readonly tag: string; readonly ms: number; readonly error?: string };
+  | {
+      readonly type: 'statement-end';
+      readonly sql: string;
+      readonly tag: string;
+      readonly ms: number;
+      readonly error?: string;
+    };
 
 /** Options of a session. */
 export interface SessionOptions {
@@ -61,7 +88,8 @@ export interface SessionOptions {
 }
 
 /** The statement every new session runs first. */
-export const SESSION_SETUP = "ALTER SESSION SET TIMEZONE = 'UTC' TIME_OUTPUT_FORMAT = 'HH24:MI:SS.FF6' QUERY_TAG = 'sluice'";
+export const SESSION_SETUP =
+  "ALTER SESSION SET TIMEZONE = 'UTC' TIME_OUTPUT_FORMAT = 'HH24:MI:SS.FF6' QUERY_TAG = 'sluice'";
 
 let sdkPromise: Promise<Sdk> | undefined;
 
@@ -97,7 +125,10 @@ export class SnowflakeSession {
   }
 
   /** Run one statement on the session (logging in first if needed). Rejects with the driver's error, unwrapped. */
-  async run(sql: string, options: { readonly tag: string; readonly signal?: AbortSignal | undefined }): Promise<StatementResult> {
+  async run(
+    sql: string,
+    options: { readonly tag: string; readonly signal?: AbortSignal | undefined },
+  ): Promise<StatementResult> {
     const connection = await this.#connect();
     this.statements++;
     this.#options.onEvent?.({ type: 'statement-start', sql, tag: options.tag });
@@ -118,7 +149,11 @@ export class SnowflakeSession {
               reject(error);
               return;
             }
-            const columns = (done.getColumns() ?? []).map((c) => ({ name: c.getName(), type: String(c.getType()), scale: Number(c.getScale() ?? 0) }));
+            const columns = (done.getColumns() ?? []).map((c) => ({
+              name: c.getName(),
+              type: String(c.getType()),
+              scale: Number(c.getScale() ?? 0),
+            }));
             const affected = (done as { getNumUpdatedRows?: () => number | undefined }).getNumUpdatedRows?.();
             resolve({
               columns,
@@ -161,7 +196,11 @@ export class SnowflakeSession {
   }
 
   async #connect(): Promise<Connection> {
-    if (this.#closed) throw new WarehouseError('WAREHOUSE_UNAVAILABLE', `The Snowflake warehouse (account ${this.#config.account}) is closed.`);
+    if (this.#closed)
+      throw new WarehouseError(
+        'WAREHOUSE_UNAVAILABLE',
+        `The Snowflake warehouse (account ${this.#config.account}) is closed.`,
+      );
     if (this.#connection?.isUp()) return this.#connection;
     if (this.#connection) this.reset();
     this.#connecting ??= this.#login().then(
@@ -199,7 +238,12 @@ export class SnowflakeSession {
     const connection = sdk.createConnection(options);
     await new Promise<void>((resolve, reject) => connection.connect((error) => (error ? reject(error) : resolve())));
     this.logins++;
-    this.#options.onEvent?.({ type: 'login', account: this.#config.account, user: this.#config.user, sessions: this.logins });
+    this.#options.onEvent?.({
+      type: 'login',
+      account: this.#config.account,
+      user: this.#config.user,
+      sessions: this.logins,
+    });
     try {
       // Every session the same way, whatever the account's defaults: instants shown and converted in UTC (as on
       // DuckDB), TIME values with microseconds (the driver formats TIME as text).

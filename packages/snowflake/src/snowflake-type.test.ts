@@ -39,11 +39,34 @@ const every: LogicalType[] = [
 describe('Snowflake types', () => {
   it('maps every logical type to a Snowflake type, and recognises it again in SHOW COLUMNS', () => {
     expect(every.map(snowflakeTypeName)).toEqual([
-      'NUMBER(5,0)', 'NUMBER(10,0)', 'NUMBER(19,0)', 'NUMBER(10,2)', 'NUMBER(38,18)', 'NUMBER(38,18)', 'FLOAT', 'FLOAT', 'BOOLEAN',
-      'VARCHAR', 'VARCHAR(255)', 'VARCHAR(2)', 'DATE', 'TIMESTAMP_NTZ(6)', 'TIMESTAMP_TZ(6)', 'TIME(6)', 'VARCHAR', 'VARCHAR(36)',
-      'VARCHAR', 'BINARY', 'ARRAY', 'VARCHAR',
+      'NUMBER(5,0)',
+      'NUMBER(10,0)',
+      'NUMBER(19,0)',
+      'NUMBER(10,2)',
+      'NUMBER(38,18)',
+      'NUMBER(38,18)',
+      'FLOAT',
+      'FLOAT',
+      'BOOLEAN',
+      'VARCHAR',
+      'VARCHAR(255)',
+      'VARCHAR(2)',
+      'DATE',
+      'TIMESTAMP_NTZ(6)',
+      'TIMESTAMP_TZ(6)',
+      'TIME(6)',
+      'VARCHAR',
+      'VARCHAR(36)',
+      'VARCHAR',
+      'BINARY',
+      'ARRAY',
+      'VARCHAR',
     ]);
-    for (const type of every) expect(storesLogicalType(type, storageFromShowColumns(showDataType(snowflakeTypeName(type)))), JSON.stringify(type)).toBe(true);
+    for (const type of every)
+      expect(
+        storesLogicalType(type, storageFromShowColumns(showDataType(snowflakeTypeName(type)))),
+        JSON.stringify(type),
+      ).toBe(true);
   });
 
   it('reads SHOW COLUMNS data types as storage, and guesses a logical type for columns Sluice did not record', () => {
@@ -59,10 +82,22 @@ describe('Snowflake types', () => {
   });
 
   it('stores decimals exactly where NUMBER can, else NUMBER(38,s≤18) checked value by value', () => {
-    expect(decimalStorage({ kind: 'decimal', precision: 5, scale: -2 })).toEqual({ precision: 7, scale: 0, checked: false });
-    expect(decimalStorage({ kind: 'decimal', precision: 38, scale: 38 })).toEqual({ precision: 38, scale: 18, checked: true });
+    expect(decimalStorage({ kind: 'decimal', precision: 5, scale: -2 })).toEqual({
+      precision: 7,
+      scale: 0,
+      checked: false,
+    });
+    expect(decimalStorage({ kind: 'decimal', precision: 38, scale: 38 })).toEqual({
+      precision: 38,
+      scale: 18,
+      checked: true,
+    });
     expect(storedDecimal({ kind: 'decimal' }, 'NUMBER(38,2)')).toEqual({ precision: 38, scale: 2, checked: true });
-    expect(storedDecimal({ kind: 'decimal', precision: 10, scale: 2 }, 'NUMBER(12,2)')).toEqual({ precision: 12, scale: 2, checked: false });
+    expect(storedDecimal({ kind: 'decimal', precision: 10, scale: 2 }, 'NUMBER(12,2)')).toEqual({
+      precision: 12,
+      scale: 2,
+      checked: false,
+    });
   });
 
   it('widens in place only what Snowflake can: longer VARCHAR, more NUMBER precision with the same scale', () => {

@@ -25,7 +25,8 @@ export interface DecimalStorage {
  * `NUMBER(38, min(s,18))`, checked on load.
  */
 export function decimalStorage(type: Extract<LogicalType, { kind: 'decimal' }>): DecimalStorage {
-  if (type.precision === undefined) return { precision: MAX_NUMBER_PRECISION, scale: UNCONSTRAINED_DECIMAL_SCALE, checked: true };
+  if (type.precision === undefined)
+    return { precision: MAX_NUMBER_PRECISION, scale: UNCONSTRAINED_DECIMAL_SCALE, checked: true };
   const scale = Math.max(type.scale ?? 0, 0);
   const integerDigits = Math.max(type.precision - (type.scale ?? 0), 0);
   const precision = Math.max(integerDigits + scale, 1);
@@ -56,7 +57,9 @@ export function snowflakeTypeName(type: LogicalType): string {
     case 'boolean':
       return 'BOOLEAN';
     case 'text':
-      return type.maxLength === undefined || type.maxLength >= MAX_VARCHAR_LENGTH ? 'VARCHAR' : `VARCHAR(${Math.max(type.maxLength, 1)})`;
+      return type.maxLength === undefined || type.maxLength >= MAX_VARCHAR_LENGTH
+        ? 'VARCHAR'
+        : `VARCHAR(${Math.max(type.maxLength, 1)})`;
     case 'char':
       return `VARCHAR(${Math.max(type.length, 1)})`;
     case 'uuid':
@@ -93,7 +96,8 @@ export function storageFromShowColumns(dataType: string): string {
     return dataType.trim().toUpperCase();
   }
   const type = String(parsed.type ?? '').toUpperCase();
-  const number = (key: string): number | undefined => (typeof parsed[key] === 'number' ? (parsed[key] as number) : undefined);
+  const number = (key: string): number | undefined =>
+    typeof parsed[key] === 'number' ? (parsed[key] as number) : undefined;
   switch (type) {
     case 'FIXED':
       return `NUMBER(${number('precision') ?? MAX_NUMBER_PRECISION},${number('scale') ?? 0})`;
@@ -188,7 +192,10 @@ export function numberStorage(storage: string): { precision: number; scale: numb
  * values need the exactness check — checked logical decimals, and columns narrower than the logical type (e.g. a
  * column widened to unconstrained that kept its scale of 2).
  */
-export function storedDecimal(type: Extract<LogicalType, { kind: 'decimal' }>, storage: string | undefined): DecimalStorage {
+export function storedDecimal(
+  type: Extract<LogicalType, { kind: 'decimal' }>,
+  storage: string | undefined,
+): DecimalStorage {
   const exact = decimalStorage(type);
   const actual = storage === undefined ? undefined : numberStorage(storage);
   if (actual === undefined) return exact;
@@ -211,7 +218,9 @@ export function widenedStorage(current: string, to: LogicalType): string | undef
     const storage = decimalStorage(to);
     if (storage.checked) {
       // Keep the scale the column has; more integer digits only.
-      return fromNumber.precision === MAX_NUMBER_PRECISION ? current : `NUMBER(${MAX_NUMBER_PRECISION},${fromNumber.scale})`;
+      return fromNumber.precision === MAX_NUMBER_PRECISION
+        ? current
+        : `NUMBER(${MAX_NUMBER_PRECISION},${fromNumber.scale})`;
     }
     if (storage.scale !== fromNumber.scale || storage.precision < fromNumber.precision) return undefined;
     return `NUMBER(${storage.precision},${storage.scale})`;

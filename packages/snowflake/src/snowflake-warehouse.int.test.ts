@@ -42,8 +42,13 @@ const range = (from: number, to: number, name = (i: number) => `"evento ${i}"`) 
 describe('logging in', () => {
   it('logs in with an encrypted private key file and its passphrase (SNOWFLAKE_JWT)', async () => {
     const keyFile = path.join(emulator.dataDir, 'rsa_key.p8');
-    await writeFile(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: PASSPHRASE }));
-    const keyed = await createSnowflakeWarehouse(emulator.options({ password: undefined, privateKeyPath: keyFile, privateKeyPassphrase: PASSPHRASE }));
+    await writeFile(
+      keyFile,
+      privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: PASSPHRASE }),
+    );
+    const keyed = await createSnowflakeWarehouse(
+      emulator.options({ password: undefined, privateKeyPath: keyFile, privateKeyPassphrase: PASSPHRASE }),
+    );
     try {
       expect(await keyed.query('select current_user() as u')).toEqual([{ u: 'SLUICE_LOADER' }]);
     } finally {
@@ -52,18 +57,26 @@ describe('logging in', () => {
   });
 
   it('fails with WAREHOUSE_UNAVAILABLE on a wrong password, and never shows a secret', async () => {
-    const error = await createSnowflakeWarehouse(emulator.options({ password: `${TEST_PASSWORD} but wrong` })).catch((e: Error) => e);
+    const error = await createSnowflakeWarehouse(emulator.options({ password: `${TEST_PASSWORD} but wrong` })).catch(
+      (e: Error) => e,
+    );
     expect(error).toMatchObject({ code: 'WAREHOUSE_UNAVAILABLE' });
     expect((error as Error).message).toMatch(/Could not log in to Snowflake account emulator as sluice_loader/);
     expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain(TEST_PASSWORD);
     const missing = await createSnowflakeWarehouse(emulator.options({ password: undefined })).catch((e: Error) => e);
-    expect(missing).toMatchObject({ code: 'WAREHOUSE_UNAVAILABLE', message: expect.stringContaining('give a password or a private key') });
+    expect(missing).toMatchObject({
+      code: 'WAREHOUSE_UNAVAILABLE',
+      message: expect.stringContaining('give a password or a private key'),
+    });
   });
 });
 
 describe('statements', () => {
   it('runs scripts statement by statement, keys rows by lower-cased plain names, and tags every statement', async () => {
-    const result = await warehouse.execute(`create schema if not exists scratch; create or replace table scratch.t (a int, "Mixed" varchar); insert into scratch.t values (1, 'x'), (2, 'y')`, { tag: 'model.test.t' });
+    const result = await warehouse.execute(
+      `create schema if not exists scratch; create or replace table scratch.t (a int, "Mixed" varchar); insert into scratch.t values (1, 'x'), (2, 'y')`,
+      { tag: 'model.test.t' },
+    );
     expect(result.rowsAffected).toBe(2);
     expect(await warehouse.query('select a, "Mixed", count(*) over () as n from scratch.t order by a')).toEqual([
       { a: 1, Mixed: 'x', n: 2 },
@@ -71,7 +84,10 @@ describe('statements', () => {
     ]);
     const tagged = emulator.stats().statements.filter((s) => s.sqlText.startsWith('insert into scratch.t'));
     expect(tagged.map((s) => s.queryTag)).toEqual(['model.test.t']);
-    await expect(warehouse.query('select * from scratch.nope')).rejects.toMatchObject({ code: 'WAREHOUSE_STATEMENT_FAILED', sql: 'select * from scratch.nope' });
+    await expect(warehouse.query('select * from scratch.nope')).rejects.toMatchObject({
+      code: 'WAREHOUSE_STATEMENT_FAILED',
+      sql: 'select * from scratch.nope',
+    });
   });
 });
 
@@ -79,7 +95,10 @@ describe('loads', () => {
   it('reads and changes table definitions with metadata statements only: no warehouse resumed', async () => {
     const before = emulator.stats().statements.length;
     await warehouse.ensureTable(table);
-    await warehouse.ensureTable({ ...table, columns: [...table.columns, { name: 'extra', type: { kind: 'date' }, nullable: true }] });
+    await warehouse.ensureTable({
+      ...table,
+      columns: [...table.columns, { name: 'extra', type: { kind: 'date' }, nullable: true }],
+    });
     expect(await warehouse.describeTable(table)).toMatchObject({ primaryKey: ['id'] });
     const statements = emulator.stats().statements.slice(before);
     expect(statements.length).toBeGreaterThan(4);
@@ -87,12 +106,23 @@ describe('loads', () => {
   });
 
   it('sends the same statements for 10 rows and for 20,000 in several upload files, and counts the bytes uploaded', async () => {
-    const small = await warehouse.load({ table, files: [await csv(range(1, 10))], columns: ['id', 'nome'], mode: 'merge' });
+    const small = await warehouse.load({
+      table,
+      files: [await csv(range(1, 10))],
+      columns: ['id', 'nome'],
+      mode: 'merge',
+    });
     expect(warehouse.stats()).toMatchObject({ loads: 1, filesUploaded: 1 });
     // Five chunk files and upload files of about 10 KB compressed: the rows travel in several files, one PUT.
-    const chunks = await Promise.all([0, 1, 2, 3, 4].map((k) => csv(range(k * 4000 + 1, (k + 1) * 4000, (i) => `"um nome bem comprido para o evento número ${i}"`))));
+    const chunks = await Promise.all(
+      [0, 1, 2, 3, 4].map((k) =>
+        csv(range(k * 4000 + 1, (k + 1) * 4000, (i) => `"um nome bem comprido para o evento número ${i}"`)),
+      ),
+    );
     const other = await createSnowflakeWarehouse(emulator.options({ uploadFileBytes: 10_000 }));
-    const large = await other.load({ table, files: chunks, columns: ['id', 'nome'], mode: 'merge' }).finally(() => other.close());
+    const large = await other
+      .load({ table, files: chunks, columns: ['id', 'nome'], mode: 'merge' })
+      .finally(() => other.close());
     expect(small).toMatchObject({ rowsStaged: 10, inserted: 10 });
     expect(large).toMatchObject({ rowsStaged: 20_000, inserted: 19_990, updated: 10 });
     expect(large.statements).toBe(small.statements + 2); // the other warehouse read the table first (SHOW OBJECTS, SHOW COLUMNS)
@@ -101,7 +131,9 @@ describe('loads', () => {
     expect(stats.filesUploaded).toBe(5);
     expect(stats.bytesUploaded).toBeGreaterThan(0);
     expect(stats.bytesUploaded).toBeLessThan(stats.sourceBytesUploaded);
-    const [count] = await warehouse.query(`select count(*) as n, count(distinct id) as k from ${warehouse.dialect.qualify(table)}`);
+    const [count] = await warehouse.query(
+      `select count(*) as n, count(distinct id) as k from ${warehouse.dialect.qualify(table)}`,
+    );
     expect(count).toEqual({ n: 20_000, k: 20_000 });
     // No staging table and no staged file is left behind.
     expect(await warehouse.query(`show tables like '%SLUICE_LOAD' in schema raw`)).toEqual([]);
@@ -110,13 +142,22 @@ describe('loads', () => {
 
   it('refuses a chunk whose records have more fields than the request has columns, and one cut short', async () => {
     const extra = await csv(['1,"a",surplus']);
-    await expect(warehouse.load({ table, files: [extra], columns: ['id', 'nome'], mode: 'merge' })).rejects.toMatchObject({
+    await expect(
+      warehouse.load({ table, files: [extra], columns: ['id', 'nome'], mode: 'merge' }),
+    ).rejects.toMatchObject({
       code: 'INVALID_LOAD_REQUEST',
       message: expect.stringContaining('more fields than the 2 columns'),
     });
     const cut = path.join(emulator.dataDir, 'cut.csv');
     await writeFile(cut, '1,"complete"\n2,"cut sh');
-    await expect(warehouse.load({ table, files: [{ path: cut, rows: 2, bytes: 20, format: 'csv' }], columns: ['id', 'nome'], mode: 'merge' })).rejects.toMatchObject({
+    await expect(
+      warehouse.load({
+        table,
+        files: [{ path: cut, rows: 2, bytes: 20, format: 'csv' }],
+        columns: ['id', 'nome'],
+        mode: 'merge',
+      }),
+    ).rejects.toMatchObject({
       code: 'INVALID_LOAD_REQUEST',
       message: expect.stringContaining('ends in the middle of a record'),
     });
@@ -128,7 +169,13 @@ describe('loads', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(
-      warehouse.load({ table, files: [await csv(range(1, 3))], columns: ['id', 'nome'], mode: 'merge', signal: controller.signal }),
+      warehouse.load({
+        table,
+        files: [await csv(range(1, 3))],
+        columns: ['id', 'nome'],
+        mode: 'merge',
+        signal: controller.signal,
+      }),
     ).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 });

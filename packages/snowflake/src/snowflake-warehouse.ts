@@ -22,10 +22,23 @@ import { toRows } from './row-value.js';
 import { checkConnectionConfig, type SnowflakeConnectionConfig } from './snowflake-config.js';
 import { snowflakeDialect } from './snowflake-dialect.js';
 import { quoteSnowflakeIdentifier, snowflakeLiteral, snowflakeName } from './snowflake-identifier.js';
-import { classifyFailure, SnowflakeSession, type FailureKind, type SessionEvent, type StatementResult } from './snowflake-session.js';
+import {
+  classifyFailure,
+  SnowflakeSession,
+  type FailureKind,
+  type SessionEvent,
+  type StatementResult,
+} from './snowflake-session.js';
 import { splitStatements } from './sql-script.js';
 import { prepareUploads, removeUploads } from './upload-files.js';
-import { findShownObject, tableSchemaOf, warehouseTableFromShow, type ShowColumnRow, type ShowObjectRow, type WarehouseTable } from './warehouse-table.js';
+import {
+  findShownObject,
+  tableSchemaOf,
+  warehouseTableFromShow,
+  type ShowColumnRow,
+  type ShowObjectRow,
+  type WarehouseTable,
+} from './warehouse-table.js';
 
 /** How failed steps are retried: `attempts` in all, waiting `baseDelayMs · 2^(n-1)` (±20 %, at most `maxDelayMs`). */
 export interface SnowflakeRetryPolicy {
@@ -63,7 +76,14 @@ export interface SnowflakeWarehouseOptions extends SnowflakeConnectionConfig {
 /** What the warehouse reports as it works. */
 export type SnowflakeEvent =
   | SessionEvent
-  | { readonly type: 'retry'; readonly what: string; readonly attempt: number; readonly delayMs: number; readonly failure: FailureKind; readonly error: string }
+  | {
+      readonly type: 'retry';
+      readonly what: string;
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly failure: FailureKind;
+      readonly error: string;
+    }
   | { readonly type: 'load-step'; readonly table: string; readonly role: LoadStepRole | 'prepare' | 'clock' }
   | { readonly type: 'cleanup-failed'; readonly table: string; readonly error: string };
 
@@ -130,7 +150,11 @@ export class SnowflakeWarehouse implements Warehouse {
   constructor(options: SnowflakeWarehouseOptions) {
     this.#options = options;
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.#session = new SnowflakeSession(options, { onEvent: options.onEvent, driverLogLevel: options.driverLogLevel, timeoutMs: options.timeoutMs });
+    this.#session = new SnowflakeSession(options, {
+      onEvent: options.onEvent,
+      driverLogLevel: options.driverLogLevel,
+      timeoutMs: options.timeoutMs,
+    });
   }
 
   /** Log in (retried like any step). */
@@ -157,22 +181,33 @@ export class SnowflakeWarehouse implements Warehouse {
     };
   }
 
-  async execute(sql: string, options: { readonly tag?: string; readonly signal?: AbortSignal } = {}): Promise<{ readonly rowsAffected: number | undefined }> {
+  async execute(
+    sql: string,
+    options: { readonly tag?: string; readonly signal?: AbortSignal } = {},
+  ): Promise<{ readonly rowsAffected: number | undefined }> {
     const result = await this.#script(sql, options);
     return { rowsAffected: result.rowsAffected };
   }
 
-  async query<T extends Row = Row>(sql: string, options: { readonly tag?: string; readonly signal?: AbortSignal } = {}): Promise<T[]> {
+  async query<T extends Row = Row>(
+    sql: string,
+    options: { readonly tag?: string; readonly signal?: AbortSignal } = {},
+  ): Promise<T[]> {
     const result = await this.#script(sql, options);
     return toRows(result.columns, result.rows) as T[];
   }
 
   async ensureSchema(schema: string): Promise<void> {
-    await this.#statement(`CREATE SCHEMA IF NOT EXISTS ${quoteSnowflakeIdentifier(schema)}`, { tag: `sluice schema ${schema}`, idempotent: true });
+    await this.#statement(`CREATE SCHEMA IF NOT EXISTS ${quoteSnowflakeIdentifier(schema)}`, {
+      tag: `sluice schema ${schema}`,
+      idempotent: true,
+    });
   }
 
   async describeTable(relation: Relation): Promise<TableSchema | undefined> {
-    const table = await this.#attempt(`describe ${tableLabel(relation)}`, true, undefined, tableLabel(relation), () => this.#readTable(relation, schemaTag(relation)));
+    const table = await this.#attempt(`describe ${tableLabel(relation)}`, true, undefined, tableLabel(relation), () =>
+      this.#readTable(relation, schemaTag(relation)),
+    );
     return table === undefined ? undefined : tableSchemaOf(table);
   }
 
@@ -198,7 +233,11 @@ export class SnowflakeWarehouse implements Warehouse {
   async dropTable(relation: Relation): Promise<void> {
     await this.#locks.run(tableKey(relation), async () => {
       this.#tables.delete(tableKey(relation));
-      await this.#statement(`DROP TABLE IF EXISTS ${this.dialect.qualify(relation)}`, { tag: schemaTag(relation), idempotent: true, table: tableLabel(relation) });
+      await this.#statement(`DROP TABLE IF EXISTS ${this.dialect.qualify(relation)}`, {
+        tag: schemaTag(relation),
+        idempotent: true,
+        table: tableLabel(relation),
+      });
     });
   }
 
@@ -212,11 +251,17 @@ export class SnowflakeWarehouse implements Warehouse {
     const where = tableLabel(request.table);
     const tag = request.tag ?? `sluice load ${where}`;
     return this.#locks.run(tableKey(request.table), async () => {
-      const loadId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(4).toString('hex')}`;
+      const loadId = `${new Date()
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z')}-${randomBytes(4).toString('hex')}`;
       const dir = path.join(this.#options.workDir ?? os.tmpdir(), `sluice-snowflake-${loadId}`);
       let statements = 0;
       const signal = request.signal;
-      const step = async (what: LoadStepRole | 'prepare' | 'clock', sqls: readonly string[]): Promise<StatementResult[]> => {
+      const step = async (
+        what: LoadStepRole | 'prepare' | 'clock',
+        sqls: readonly string[],
+      ): Promise<StatementResult[]> => {
         this.#options.onEvent?.({ type: 'load-step', table: where, role: what });
         return this.#attempt(`${what} ${where}`, true, signal, where, async () => {
           const results: StatementResult[] = [];
@@ -230,9 +275,15 @@ export class SnowflakeWarehouse implements Warehouse {
       /** The cleanup statements, once something may have been staged. */
       let staged: readonly string[] | undefined;
       try {
-        const table = await this.#attempt(`describe ${where}`, true, signal, where, () => this.#tableFor(request.table, tag, () => statements++));
+        const table = await this.#attempt(`describe ${where}`, true, signal, where, () =>
+          this.#tableFor(request.table, tag, () => statements++),
+        );
         if (table === undefined) {
-          throw new WarehouseError('INVALID_LOAD_REQUEST', `Load into ${where}: the table does not exist; run ensureTable first.`, { table: where });
+          throw new WarehouseError(
+            'INVALID_LOAD_REQUEST',
+            `Load into ${where}: the table does not exist; run ensureTable first.`,
+            { table: where },
+          );
         }
         validateLoad(request, table);
         const uploads = await prepareUploads(request.files, request.deletes?.files ?? [], {
@@ -314,12 +365,20 @@ export class SnowflakeWarehouse implements Warehouse {
   // ------------------------------------------------------------------------------------------------ internals
 
   /** Run a `;`-separated script, one statement at a time; the result of the last. */
-  async #script(sql: string, options: { readonly tag?: string; readonly signal?: AbortSignal }): Promise<StatementResult> {
+  async #script(
+    sql: string,
+    options: { readonly tag?: string; readonly signal?: AbortSignal },
+  ): Promise<StatementResult> {
     const statements = splitStatements(sql);
-    if (statements.length === 0) throw new WarehouseError('WAREHOUSE_STATEMENT_FAILED', 'The SQL text holds no statement.', { sql });
+    if (statements.length === 0)
+      throw new WarehouseError('WAREHOUSE_STATEMENT_FAILED', 'The SQL text holds no statement.', { sql });
     let last: StatementResult | undefined;
     for (const statement of statements) {
-      last = await this.#statement(statement, { tag: options.tag ?? 'sluice', idempotent: isRepeatable(statement), signal: options.signal });
+      last = await this.#statement(statement, {
+        tag: options.tag ?? 'sluice',
+        idempotent: isRepeatable(statement),
+        signal: options.signal,
+      });
     }
     return last as StatementResult;
   }
@@ -327,13 +386,26 @@ export class SnowflakeWarehouse implements Warehouse {
   /** One statement with the retry policy: repeated after any transient failure only when `idempotent`. */
   #statement(
     sql: string,
-    options: { readonly tag: string; readonly idempotent: boolean; readonly signal?: AbortSignal | undefined; readonly table?: string },
+    options: {
+      readonly tag: string;
+      readonly idempotent: boolean;
+      readonly signal?: AbortSignal | undefined;
+      readonly table?: string;
+    },
   ): Promise<StatementResult> {
-    return this.#attempt(firstWords(sql), options.idempotent, options.signal, options.table, () => this.#run(sql, options.tag, options.signal, options.table));
+    return this.#attempt(firstWords(sql), options.idempotent, options.signal, options.table, () =>
+      this.#run(sql, options.tag, options.signal, options.table),
+    );
   }
 
   /** One statement, no retry; driver errors are wrapped (secrets redacted). */
-  async #run(sql: string, tag: string, signal: AbortSignal | undefined, table: string | undefined, request?: LoadRequest): Promise<StatementResult> {
+  async #run(
+    sql: string,
+    tag: string,
+    signal: AbortSignal | undefined,
+    table: string | undefined,
+    request?: LoadRequest,
+  ): Promise<StatementResult> {
     try {
       return await this.#session.run(sql, { tag, signal });
     } catch (error) {
@@ -345,7 +417,13 @@ export class SnowflakeWarehouse implements Warehouse {
    * Run `work`, retrying after failures of the session (always: the statement did not run) and, when `repeatable`,
    * after transient failures (network, 5xx) too, with exponential backoff; a dead session is logged in again.
    */
-  async #attempt<T>(what: string, repeatable: boolean, signal: AbortSignal | undefined, table: string | undefined, work: () => Promise<T>): Promise<T> {
+  async #attempt<T>(
+    what: string,
+    repeatable: boolean,
+    signal: AbortSignal | undefined,
+    table: string | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw cancelled(table);
       try {
@@ -355,7 +433,11 @@ export class SnowflakeWarehouse implements Warehouse {
         const failure = failureOf(error);
         const retry = failure === 'session' || (failure === 'transient' && repeatable);
         if (!retry || attempt >= this.#retry.attempts) {
-          if (failure !== 'permanent' && error instanceof WarehouseError && error.code === 'WAREHOUSE_STATEMENT_FAILED') {
+          if (
+            failure !== 'permanent' &&
+            error instanceof WarehouseError &&
+            error.code === 'WAREHOUSE_STATEMENT_FAILED'
+          ) {
             const ambiguous = failure === 'transient' && !repeatable;
             throw new WarehouseError(
               'WAREHOUSE_UNAVAILABLE',
@@ -370,7 +452,14 @@ export class SnowflakeWarehouse implements Warehouse {
         if (failure === 'session') this.#session.reset();
         const delayMs = backoff(this.#retry, attempt);
         this.#retries++;
-        this.#options.onEvent?.({ type: 'retry', what, attempt, delayMs, failure, error: error instanceof Error ? error.message : String(error) });
+        this.#options.onEvent?.({
+          type: 'retry',
+          what,
+          attempt,
+          delayMs,
+          failure,
+          error: error instanceof Error ? error.message : String(error),
+        });
         await sleep(delayMs, signal);
       }
     }
@@ -389,7 +478,11 @@ export class SnowflakeWarehouse implements Warehouse {
           return this.#run(sql, tag, undefined, table);
         });
       } catch (error) {
-        this.#options.onEvent?.({ type: 'cleanup-failed', table, error: error instanceof Error ? error.message : String(error) });
+        this.#options.onEvent?.({
+          type: 'cleanup-failed',
+          table,
+          error: error instanceof Error ? error.message : String(error),
+        });
       }
     }
   }
@@ -412,7 +505,12 @@ export class SnowflakeWarehouse implements Warehouse {
     const schema = quoteSnowflakeIdentifier(relation.schema);
     let objects: ShowObjectRow[];
     try {
-      const shown = await this.#run(`SHOW OBJECTS LIKE ${snowflakeLiteral(snowflakeName(relation.name))} IN SCHEMA ${schema}`, tag, undefined, where);
+      const shown = await this.#run(
+        `SHOW OBJECTS LIKE ${snowflakeLiteral(snowflakeName(relation.name))} IN SCHEMA ${schema}`,
+        tag,
+        undefined,
+        where,
+      );
       objects = toRows(shown.columns, shown.rows) as unknown as ShowObjectRow[];
     } catch (error) {
       if (isMissingObject(error)) return undefined;
@@ -473,18 +571,25 @@ export class SnowflakeWarehouse implements Warehouse {
         { ...(table ? { table } : {}), ...(sql ? { sql } : {}), cause },
       );
     }
-    if (/^390(100|144|190|101|102|103)$/.test(code) || /incorrect username or password|JWT token is invalid/i.test(message)) {
+    if (
+      /^390(100|144|190|101|102|103)$/.test(code) ||
+      /incorrect username or password|JWT token is invalid/i.test(message)
+    ) {
       return new WarehouseError(
         'WAREHOUSE_UNAVAILABLE',
         `Could not log in to Snowflake account ${this.#options.account} as ${this.#options.user}: ${message} Check the user, the password or key (from the environment) and that the key's public half is set on the user.`,
         { cause },
       );
     }
-    return new WarehouseError('WAREHOUSE_STATEMENT_FAILED', `Snowflake statement failed${at}: ${code ? `${code} ` : ''}${message}`, {
-      ...(table ? { table } : {}),
-      ...(sql ? { sql } : {}),
-      cause,
-    });
+    return new WarehouseError(
+      'WAREHOUSE_STATEMENT_FAILED',
+      `Snowflake statement failed${at}: ${code ? `${code} ` : ''}${message}`,
+      {
+        ...(table ? { table } : {}),
+        ...(sql ? { sql } : {}),
+        cause,
+      },
+    );
   }
 }
 
@@ -520,10 +625,14 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 function cancelled(table: string | undefined, cause?: unknown): WarehouseError {
-  return new WarehouseError('CANCELLED', `${table === undefined ? 'The statement' : `The work on ${table}`} was cancelled.`, {
-    ...(table === undefined ? {} : { table }),
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return new WarehouseError(
+    'CANCELLED',
+    `${table === undefined ? 'The statement' : `The work on ${table}`} was cancelled.`,
+    {
+      ...(table === undefined ? {} : { table }),
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
 }
 
 function tableKey(relation: Relation): string {
@@ -561,7 +670,11 @@ function firstWords(sql: string): string {
 function instantOf(result: StatementResult | undefined): string {
   const value = toRows(result?.columns ?? [], result?.rows ?? [])[0]?.now;
   const match = typeof value === 'string' ? /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}\.\d{6})\+00$/.exec(value) : null;
-  if (!match) throw new WarehouseError('WAREHOUSE_STATEMENT_FAILED', `Snowflake answered CURRENT_TIMESTAMP() with ${String(value)}, not an instant.`);
+  if (!match)
+    throw new WarehouseError(
+      'WAREHOUSE_STATEMENT_FAILED',
+      `Snowflake answered CURRENT_TIMESTAMP() with ${String(value)}, not an instant.`,
+    );
   return `${match[1]}T${match[2]}+00:00`;
 }
 
@@ -598,13 +711,24 @@ function checkPut(result: StatementResult | undefined, expected: number, table: 
 }
 
 /** COPY must have loaded every file, each with exactly its records; returns the data rows staged. */
-function checkCopies(results: readonly StatementResult[], files: readonly { name: string; kind: string; rows: number }[], table: string): number {
+function checkCopies(
+  results: readonly StatementResult[],
+  files: readonly { name: string; kind: string; rows: number }[],
+  table: string,
+): number {
   const loaded = new Map<string, number>();
   for (const result of results) {
     for (const row of toRows(result.columns, result.rows)) {
-      const name = String(row.file ?? '').split('/').pop() ?? '';
+      const name =
+        String(row.file ?? '')
+          .split('/')
+          .pop() ?? '';
       if (String(row.status) !== 'LOADED') {
-        throw new WarehouseError('WAREHOUSE_STATEMENT_FAILED', `COPY into the staging table of ${table}: file ${name} was ${String(row.status)}: ${String(row.first_error ?? '')}`, { table });
+        throw new WarehouseError(
+          'WAREHOUSE_STATEMENT_FAILED',
+          `COPY into the staging table of ${table}: file ${name} was ${String(row.status)}: ${String(row.first_error ?? '')}`,
+          { table },
+        );
       }
       loaded.set(name, Number(row.rows_loaded ?? 0));
     }
@@ -613,7 +737,11 @@ function checkCopies(results: readonly StatementResult[], files: readonly { name
   for (const file of files) {
     const rows = loaded.get(file.name);
     if (rows === undefined) {
-      throw new WarehouseError('WAREHOUSE_STATEMENT_FAILED', `COPY into the staging table of ${table} did not load ${file.name}.`, { table });
+      throw new WarehouseError(
+        'WAREHOUSE_STATEMENT_FAILED',
+        `COPY into the staging table of ${table} did not load ${file.name}.`,
+        { table },
+      );
     }
     if (rows !== file.rows) {
       throw new WarehouseError(
@@ -633,10 +761,24 @@ function loadResult(
   statements: number,
 ): LoadResult {
   if (request.mode === 'replace') {
-    return { rowsStaged: counts.staged, rowsMerged: counts.inserted, inserted: counts.inserted, updated: 0, deleted: counts.before + counts.deleted, statements };
+    return {
+      rowsStaged: counts.staged,
+      rowsMerged: counts.inserted,
+      inserted: counts.inserted,
+      updated: 0,
+      deleted: counts.before + counts.deleted,
+      statements,
+    };
   }
   if (request.mode === 'append') {
-    return { rowsStaged: counts.staged, rowsMerged: counts.inserted, inserted: counts.inserted, updated: 0, deleted: 0, statements };
+    return {
+      rowsStaged: counts.staged,
+      rowsMerged: counts.inserted,
+      inserted: counts.inserted,
+      updated: 0,
+      deleted: 0,
+      statements,
+    };
   }
   const mark = request.deletes?.mode === 'mark' && (request.deletes.files.length ?? 0) > 0;
   const hasData = counts.staged > 0;
@@ -647,5 +789,12 @@ function loadResult(
     deleted = marked;
     updated = Math.max(0, counts.updated - marked);
   }
-  return { rowsStaged: counts.staged, rowsMerged: counts.inserted + updated, inserted: counts.inserted, updated, deleted, statements };
+  return {
+    rowsStaged: counts.staged,
+    rowsMerged: counts.inserted + updated,
+    inserted: counts.inserted,
+    updated,
+    deleted,
+    statements,
+  };
 }

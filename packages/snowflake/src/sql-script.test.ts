@@ -8,7 +8,10 @@ describe('splitStatements', () => {
       `select 'it''s; \\'x;'`,
       `select "a;b" from t`,
     ]);
-    expect(splitStatements('select 1 -- a; comment\n; // another; one\nselect 2 /* ; */')).toEqual(['select 1 -- a; comment', '// another; one\nselect 2 /* ; */']);
+    expect(splitStatements('select 1 -- a; comment\n; // another; one\nselect 2 /* ; */')).toEqual([
+      'select 1 -- a; comment',
+      '// another; one\nselect 2 /* ; */',
+    ]);
     expect(splitStatements('select $$a;b$$; ;  ; -- only a comment')).toEqual(['select $$a;b$$']);
   });
 

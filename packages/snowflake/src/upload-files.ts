@@ -55,20 +55,32 @@ export async function prepareUploads(
   options: UploadOptions,
 ): Promise<PreparedUploads> {
   await mkdir(options.dir, { recursive: true });
-  const groups = [...groupChunks(await sized(files, options.table), 'data', options), ...groupChunks(await sized(deletes, options.table), 'deletes', options)];
+  const groups = [
+    ...groupChunks(await sized(files, options.table), 'data', options),
+    ...groupChunks(await sized(deletes, options.table), 'deletes', options),
+  ];
   let sourceBytes = 0;
   const made: { file: UploadFile; bytes: number }[] = new Array(groups.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let index = next++; index < groups.length; index = next++) {
-      if (options.signal?.aborted) throw new WarehouseError('CANCELLED', `The load into ${options.table} was cancelled; nothing of it was committed.`, { table: options.table });
+      if (options.signal?.aborted)
+        throw new WarehouseError(
+          'CANCELLED',
+          `The load into ${options.table} was cancelled; nothing of it was committed.`,
+          { table: options.table },
+        );
       const group = groups[index] as Group;
       const target = path.join(options.dir, group.name);
       const [first] = group.chunks;
       if (group.chunks.length === 1 && first?.format === 'csv.gz') {
         await link(first.path, target).catch(() => copyFile(first.path, target));
       } else {
-        await pipeline(Readable.from(concatenate(group.chunks, options.table)), createGzip({ level: options.compressionLevel }), createWriteStream(target));
+        await pipeline(
+          Readable.from(concatenate(group.chunks, options.table)),
+          createGzip({ level: options.compressionLevel }),
+          createWriteStream(target),
+        );
       }
       sourceBytes += group.chunks.reduce((sum, c) => sum + c.size, 0);
       made[index] = {
@@ -78,7 +90,12 @@ export async function prepareUploads(
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallelism, groups.length)) }, worker));
-  return { dir: options.dir, files: made.map((m) => m.file), bytes: made.reduce((sum, m) => sum + m.bytes, 0), sourceBytes };
+  return {
+    dir: options.dir,
+    files: made.map((m) => m.file),
+    bytes: made.reduce((sum, m) => sum + m.bytes, 0),
+    sourceBytes,
+  };
 }
 
 /** Remove a load's upload folder. */
@@ -101,11 +118,19 @@ async function sized(files: readonly ChunkFile[], table: string): Promise<SizedC
   return Promise.all(
     files.map(async (file) => {
       if (!path.isAbsolute(file.path)) {
-        throw new WarehouseError('INVALID_LOAD_REQUEST', `Load into ${table}: chunk file ${file.path} is not an absolute path.`, { table });
+        throw new WarehouseError(
+          'INVALID_LOAD_REQUEST',
+          `Load into ${table}: chunk file ${file.path} is not an absolute path.`,
+          { table },
+        );
       }
       const info = await stat(file.path).catch(() => undefined);
       if (!info?.isFile()) {
-        throw new WarehouseError('INVALID_LOAD_REQUEST', `Load into ${table}: chunk file ${file.path} does not exist or is not a file.`, { table });
+        throw new WarehouseError(
+          'INVALID_LOAD_REQUEST',
+          `Load into ${table}: chunk file ${file.path} does not exist or is not a file.`,
+          { table },
+        );
       }
       return { ...file, size: info.size };
     }),

@@ -48,7 +48,11 @@ export function findShownObject(rows: readonly ShowObjectRow[], relation: Relati
 }
 
 /** Build the warehouse's view of a table from SHOW OBJECTS and SHOW COLUMNS rows (pure). */
-export function warehouseTableFromShow(relation: Relation, object: ShowObjectRow, columns: readonly ShowColumnRow[]): WarehouseTable {
+export function warehouseTableFromShow(
+  relation: Relation,
+  object: ShowObjectRow,
+  columns: readonly ShowColumnRow[],
+): WarehouseTable {
   const kind = /VIEW/i.test(object.kind) ? 'view' : 'table';
   return {
     schema: relation.schema,
@@ -61,7 +65,13 @@ export function warehouseTableFromShow(relation: Relation, object: ShowObjectRow
       if (recorded && storesLogicalType(recorded.type, storage)) {
         return { name: row.column_name, storage, type: recorded.type, nullable: recorded.nullable, recorded: true };
       }
-      return { name: row.column_name, storage, type: logicalTypeFromSnowflake(storage), nullable: true, recorded: false };
+      return {
+        name: row.column_name,
+        storage,
+        type: logicalTypeFromSnowflake(storage),
+        nullable: true,
+        recorded: false,
+      };
     }),
   };
 }

@@ -88,7 +88,8 @@ class CopyOut {
   constructor(text: string) {
     this.#text = text;
     this.done = new Promise((resolve, reject) => {
-      this.#settle = (error) => (error ? reject(error) : resolve({ data: Buffer.concat(this.#chunks), rows: this.#rows }));
+      this.#settle = (error) =>
+        error ? reject(error) : resolve({ data: Buffer.concat(this.#chunks), rows: this.#rows });
     });
   }
 

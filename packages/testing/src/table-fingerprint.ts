@@ -26,7 +26,11 @@ export function canonicalValue(value: unknown): string {
   return text;
 }
 
-function fingerprint(rows: readonly Record<string, unknown>[], columns: readonly string[], key: readonly string[]): TableFingerprint {
+function fingerprint(
+  rows: readonly Record<string, unknown>[],
+  columns: readonly string[],
+  key: readonly string[],
+): TableFingerprint {
   const rowHashes = new Map<string, string>();
   const duplicateKeys: string[] = [];
   const ordered = [...columns].sort();
@@ -49,7 +53,9 @@ export async function fingerprintPostgresTable(
 ): Promise<TableFingerprint> {
   await client.query(`SET timezone = 'UTC'`);
   const list = columns.map((c) => `${client.escapeIdentifier(c)}::text AS ${client.escapeIdentifier(c)}`).join(', ');
-  const result = await client.query(`SELECT ${list} FROM ${client.escapeIdentifier(table.schema)}.${client.escapeIdentifier(table.name)}`);
+  const result = await client.query(
+    `SELECT ${list} FROM ${client.escapeIdentifier(table.schema)}.${client.escapeIdentifier(table.name)}`,
+  );
   return fingerprint(result.rows as Record<string, unknown>[], columns, key);
 }
 
@@ -83,7 +89,8 @@ export function diffFingerprints(source: TableFingerprint, target: TableFingerpr
     }
   }
   for (const key of target.rowHashes.keys()) {
-    if (!source.rowHashes.has(key) && extra++ < limit) problems.push(`key ${key} in the warehouse but not in the source`);
+    if (!source.rowHashes.has(key) && extra++ < limit)
+      problems.push(`key ${key} in the warehouse but not in the source`);
   }
   return problems;
 }

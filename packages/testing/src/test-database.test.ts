@@ -10,9 +10,17 @@ describe('createTestDatabase', () => {
 
   it('gives each test file a fresh, empty database on a real Postgres', async () => {
     const rows = await db.withClient(async (client) => {
-      const tables = await client.query(`select count(*)::int as n from information_schema.tables where table_schema = 'public'`);
-      const current = await client.query('select current_database() as name, current_setting($1) as version', ['server_version_num']);
-      return { tables: tables.rows[0].n as number, name: current.rows[0].name as string, version: Number(current.rows[0].version) };
+      const tables = await client.query(
+        `select count(*)::int as n from information_schema.tables where table_schema = 'public'`,
+      );
+      const current = await client.query('select current_database() as name, current_setting($1) as version', [
+        'server_version_num',
+      ]);
+      return {
+        tables: tables.rows[0].n as number,
+        name: current.rows[0].name as string,
+        version: Number(current.rows[0].version),
+      };
     });
     expect(rows.tables).toBe(0);
     expect(rows.name).toBe(db.name);

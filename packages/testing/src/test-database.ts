@@ -9,7 +9,6 @@ declare module 'vitest' {
   }
 }
 
-
 /** A database of its own for one test file, on the test run's Postgres server. */
 export interface TestDatabase {
   readonly url: string;
@@ -45,9 +44,9 @@ export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
     name,
     withClient: (work) => admin(url, work),
     drop: () =>
-      admin(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`)).then(
-        () => undefined,
-      ),
+      admin(serverUrl, (client) =>
+        client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`),
+      ).then(() => undefined),
   };
 }
 

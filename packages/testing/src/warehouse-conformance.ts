@@ -98,7 +98,11 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
     ): TableSchema => ({
       schema,
       name: tableName,
-      columns: Object.entries(columns).map(([columnName, type]) => ({ name: columnName, type, nullable: nullable(columnName) })),
+      columns: Object.entries(columns).map(([columnName, type]) => ({
+        name: columnName,
+        type,
+        nullable: nullable(columnName),
+      })),
       primaryKey,
     });
     let fileCounter = 0;
@@ -113,7 +117,11 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         })
         .join(', ');
       return source.withClient((client) =>
-        copyToChunkFile(client, `SELECT ${select} FROM (${rowsSql}) AS "src"`, path.join(dir.path, `chunk-${fileCounter}.csv`)),
+        copyToChunkFile(
+          client,
+          `SELECT ${select} FROM (${rowsSql}) AS "src"`,
+          path.join(dir.path, `chunk-${fileCounter}.csv`),
+        ),
       );
     };
     /** A chunk file with the given CSV text, for malformed input. */
@@ -126,13 +134,13 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
     const rows = (tbl: TableSchema, orderBy = 'id') =>
       warehouse.query(`SELECT * FROM ${warehouse.dialect.qualify(tbl)} ORDER BY "${orderBy}"`);
     const keysOf = async (tbl: TableSchema) => (await rows(tbl)).map((r) => Number(r.id));
-    const sortByName = <C extends { name: string }>(columns: readonly C[]) => [...columns].sort((a, b) => a.name.localeCompare(b.name));
+    const sortByName = <C extends { name: string }>(columns: readonly C[]) =>
+      [...columns].sort((a, b) => a.name.localeCompare(b.name));
 
     // A small vendas-shaped table used by the load tests.
     const sales = () =>
       table('vendas', { id: t.integer, cliente: t.text(255), valor: t.decimal(10, 2), atualizado: t.timestamp });
-    const salesRows = (values: string) =>
-      `SELECT * FROM (VALUES ${values}) AS v(id, cliente, valor, atualizado)`;
+    const salesRows = (values: string) => `SELECT * FROM (VALUES ${values}) AS v(id, cliente, valor, atualizado)`;
     const salesColumns = ['id', 'cliente', 'valor', 'atualizado'];
     const row = (id: number, cliente: string, valor: string, atualizado: string) =>
       `(${id}, '${cliente.replaceAll("'", "''")}'::varchar(255), ${valor}::numeric(10,2), '${atualizado}'::timestamp)`;
@@ -178,15 +186,33 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
 
       it('adds new columns, widens types in place and keeps dropped columns with their values', async () => {
         nextSchema();
-        const before = table('evolving', { id: t.integer, qty: t.integer, name: t.text(10), price: t.decimal(10, 2), old: t.text() });
+        const before = table('evolving', {
+          id: t.integer,
+          qty: t.integer,
+          name: t.text(10),
+          price: t.decimal(10, 2),
+          old: t.text(),
+        });
         await warehouse.ensureTable(before);
         await warehouse.load({
           table: before,
           mode: 'merge',
           columns: ['id', 'qty', 'name', 'price', 'old'],
-          files: [await chunk(before, ['id', 'qty', 'name', 'price', 'old'], `SELECT 1 AS id, 2147483647 AS qty, 'ten chars!' AS name, 12345678.91::numeric(10,2) AS price, 'kept' AS old`)],
+          files: [
+            await chunk(
+              before,
+              ['id', 'qty', 'name', 'price', 'old'],
+              `SELECT 1 AS id, 2147483647 AS qty, 'ten chars!' AS name, 12345678.91::numeric(10,2) AS price, 'kept' AS old`,
+            ),
+          ],
         });
-        const after = table('evolving', { id: t.integer, qty: t.bigint, name: t.text(20), price: t.decimal(12, 2), added: t.date });
+        const after = table('evolving', {
+          id: t.integer,
+          qty: t.bigint,
+          name: t.text(20),
+          price: t.decimal(12, 2),
+          added: t.date,
+        });
         const result = await warehouse.ensureTable(after);
         expect(result.created).toBe(false);
         expect(result.addedColumns).toEqual(['added']);
@@ -207,7 +233,11 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           mode: 'merge',
           columns,
           files: [
-            await chunk(after, columns, `SELECT * FROM (VALUES (1, 9007199254740993::bigint, 'twenty characters!!!', 9999999999.99::numeric(12,2), '2024-02-29'::date), (2, -1::bigint, 'x', 0.01::numeric(12,2), NULL::date)) AS v(id, qty, name, price, added)`),
+            await chunk(
+              after,
+              columns,
+              `SELECT * FROM (VALUES (1, 9007199254740993::bigint, 'twenty characters!!!', 9999999999.99::numeric(12,2), '2024-02-29'::date), (2, -1::bigint, 'x', 0.01::numeric(12,2), NULL::date)) AS v(id, qty, name, price, added)`,
+            ),
           ],
         });
         const loaded = await rows(after);
@@ -253,7 +283,12 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         nextSchema();
         const tbl = table('soft', { id: t.integer });
         await warehouse.ensureTable(tbl, { softDelete: true });
-        await warehouse.load({ table: tbl, mode: 'merge', columns: ['id'], files: [await chunk(tbl, ['id'], 'SELECT 1 AS id')] });
+        await warehouse.load({
+          table: tbl,
+          mode: 'merge',
+          columns: ['id'],
+          files: [await chunk(tbl, ['id'], 'SELECT 1 AS id')],
+        });
         const [first] = await rows(tbl);
         expect(Object.keys(first ?? {}).sort()).toEqual([DELETED_AT, SYNCED_AT, 'id'].sort());
         expect(first?.[SYNCED_AT]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}\+00$/);
@@ -271,7 +306,17 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           mode: 'merge',
           columns: salesColumns,
           files: [
-            await chunk(tbl, salesColumns, salesRows([row(1, 'Ana', '100.10', '2024-01-01 10:00:00'), row(2, 'Bia', '200.20', '2024-01-01 10:00:00'), row(3, 'Caio', '300.30', '2024-01-01 10:00:00')].join(','))),
+            await chunk(
+              tbl,
+              salesColumns,
+              salesRows(
+                [
+                  row(1, 'Ana', '100.10', '2024-01-01 10:00:00'),
+                  row(2, 'Bia', '200.20', '2024-01-01 10:00:00'),
+                  row(3, 'Caio', '300.30', '2024-01-01 10:00:00'),
+                ].join(','),
+              ),
+            ),
           ],
         });
         expect(first).toMatchObject({ rowsStaged: 3, rowsMerged: 3, inserted: 3, updated: 0, deleted: 0 });
@@ -279,7 +324,18 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           table: tbl,
           mode: 'merge',
           columns: salesColumns,
-          files: [await chunk(tbl, salesColumns, salesRows([row(2, 'Bia Nova', '222.22', '2024-01-02 10:00:00.000001'), row(4, 'Duda', '400.40', '2024-01-02 11:00:00')].join(',')))],
+          files: [
+            await chunk(
+              tbl,
+              salesColumns,
+              salesRows(
+                [
+                  row(2, 'Bia Nova', '222.22', '2024-01-02 10:00:00.000001'),
+                  row(4, 'Duda', '400.40', '2024-01-02 11:00:00'),
+                ].join(','),
+              ),
+            ),
+          ],
         });
         expect(second).toMatchObject({ rowsStaged: 2, rowsMerged: 2, inserted: 1, updated: 1, deleted: 0 });
         const loaded = await rows(tbl);
@@ -307,7 +363,13 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           table: tbl,
           mode: 'merge',
           columns: partial,
-          files: [await chunk(tbl, partial, `SELECT * FROM (VALUES (1, 2.50::numeric(10,2)), (2, 3.00::numeric(10,2))) AS v(id, valor)`)],
+          files: [
+            await chunk(
+              tbl,
+              partial,
+              `SELECT * FROM (VALUES (1, 2.50::numeric(10,2)), (2, 3.00::numeric(10,2))) AS v(id, valor)`,
+            ),
+          ],
         });
         const loaded = await rows(tbl);
         expect(loaded.map((r) => [r.id, r.cliente, canonicalDecimal(r.valor), r.atualizado])).toEqual([
@@ -320,16 +382,51 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         nextSchema();
         const tbl = sales();
         await warehouse.ensureTable(tbl);
-        const older = await chunk(tbl, salesColumns, salesRows([row(1, 'newest by time', '1', '2024-01-02 00:00:00'), row(2, 'first of equals', '2', '2024-01-01 00:00:00')].join(',')));
-        const newer = await chunk(tbl, salesColumns, salesRows([row(1, 'older by time', '1', '2024-01-01 00:00:00'), row(2, 'second of equals', '2', '2024-01-01 00:00:00'), row(2, 'last of equals', '2', '2024-01-01 00:00:00')].join(',')));
-        const byTime = await warehouse.load({ table: tbl, mode: 'merge', columns: salesColumns, newestBy: ['atualizado'], files: [older, newer] });
+        const older = await chunk(
+          tbl,
+          salesColumns,
+          salesRows(
+            [
+              row(1, 'newest by time', '1', '2024-01-02 00:00:00'),
+              row(2, 'first of equals', '2', '2024-01-01 00:00:00'),
+            ].join(','),
+          ),
+        );
+        const newer = await chunk(
+          tbl,
+          salesColumns,
+          salesRows(
+            [
+              row(1, 'older by time', '1', '2024-01-01 00:00:00'),
+              row(2, 'second of equals', '2', '2024-01-01 00:00:00'),
+              row(2, 'last of equals', '2', '2024-01-01 00:00:00'),
+            ].join(','),
+          ),
+        );
+        const byTime = await warehouse.load({
+          table: tbl,
+          mode: 'merge',
+          columns: salesColumns,
+          newestBy: ['atualizado'],
+          files: [older, newer],
+        });
         expect(byTime).toMatchObject({ rowsStaged: 5, rowsMerged: 2, inserted: 2, updated: 0 });
         expect((await rows(tbl)).map((r) => r.cliente)).toEqual(['newest by time', 'last of equals']);
         // Without newestBy the later file (and within it the later row) wins.
-        const byOrder = await warehouse.load({ table: tbl, mode: 'merge', columns: salesColumns, files: [older, newer] });
+        const byOrder = await warehouse.load({
+          table: tbl,
+          mode: 'merge',
+          columns: salesColumns,
+          files: [older, newer],
+        });
         expect(byOrder).toMatchObject({ rowsStaged: 5, rowsMerged: 2, inserted: 0, updated: 2 });
         expect((await rows(tbl)).map((r) => r.cliente)).toEqual(['older by time', 'last of equals']);
-        const backwards = await warehouse.load({ table: tbl, mode: 'merge', columns: salesColumns, files: [newer, older] });
+        const backwards = await warehouse.load({
+          table: tbl,
+          mode: 'merge',
+          columns: salesColumns,
+          files: [newer, older],
+        });
         expect(backwards.rowsMerged).toBe(2);
         expect((await rows(tbl)).map((r) => r.cliente)).toEqual(['newest by time', 'first of equals']);
       });
@@ -338,7 +435,11 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         nextSchema();
         const tbl = sales();
         await warehouse.ensureTable(tbl);
-        const file = await chunk(tbl, salesColumns, `SELECT g AS id, 'c' || g AS cliente, (g * 1.25)::numeric(10,2) AS valor, '2024-01-01'::timestamp + g * interval '1 second' AS atualizado FROM generate_series(1, 500) AS g`);
+        const file = await chunk(
+          tbl,
+          salesColumns,
+          `SELECT g AS id, 'c' || g AS cliente, (g * 1.25)::numeric(10,2) AS valor, '2024-01-01'::timestamp + g * interval '1 second' AS atualizado FROM generate_series(1, 500) AS g`,
+        );
         const request = { table: tbl, mode: 'merge' as const, columns: salesColumns, files: [file] };
         await warehouse.load(request);
         const once = await rows(tbl);
@@ -348,7 +449,9 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         const strip = (rs: Record<string, unknown>[]) => rs.map(({ [SYNCED_AT]: _, ...rest }) => rest);
         expect(strip(twice)).toEqual(strip(once));
         expect(twice).toHaveLength(500);
-        const [counts] = await warehouse.query(`SELECT count(*) AS "n", count(DISTINCT "id") AS "k" FROM ${warehouse.dialect.qualify(tbl)}`);
+        const [counts] = await warehouse.query(
+          `SELECT count(*) AS "n", count(DISTINCT "id") AS "k" FROM ${warehouse.dialect.qualify(tbl)}`,
+        );
         expect(Number(counts?.n)).toBe(500);
         expect(Number(counts?.k)).toBe(500);
       });
@@ -361,13 +464,31 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           table: tbl,
           mode: 'merge',
           columns: salesColumns,
-          files: [await chunk(tbl, salesColumns, salesRows([row(1, 'a', '1', '2024-01-01 00:00:00'), row(2, 'b', '2', '2024-01-01 00:00:00'), row(3, 'c', '3', '2024-01-01 00:00:00')].join(',')))],
+          files: [
+            await chunk(
+              tbl,
+              salesColumns,
+              salesRows(
+                [
+                  row(1, 'a', '1', '2024-01-01 00:00:00'),
+                  row(2, 'b', '2', '2024-01-01 00:00:00'),
+                  row(3, 'c', '3', '2024-01-01 00:00:00'),
+                ].join(','),
+              ),
+            ),
+          ],
         });
         const result = await warehouse.load({
           table: tbl,
           mode: 'replace',
           columns: salesColumns,
-          files: [await chunk(tbl, salesColumns, salesRows([row(3, 'c2', '3', '2024-01-02 00:00:00'), row(4, 'd', '4', '2024-01-02 00:00:00')].join(',')))],
+          files: [
+            await chunk(
+              tbl,
+              salesColumns,
+              salesRows([row(3, 'c2', '3', '2024-01-02 00:00:00'), row(4, 'd', '4', '2024-01-02 00:00:00')].join(',')),
+            ),
+          ],
         });
         expect(result).toMatchObject({ rowsStaged: 2, rowsMerged: 2 });
         expect((await rows(tbl)).map((r) => [r.id, r.cliente])).toEqual([
@@ -383,12 +504,18 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         nextSchema();
         const tbl = table('events', { id: t.integer, what: t.text() }, []);
         await warehouse.ensureTable(tbl);
-        const file = await chunk(tbl, ['id', 'what'], `SELECT * FROM (VALUES (1, 'a'), (1, 'a'), (2, 'b')) AS v(id, what)`);
+        const file = await chunk(
+          tbl,
+          ['id', 'what'],
+          `SELECT * FROM (VALUES (1, 'a'), (1, 'a'), (2, 'b')) AS v(id, what)`,
+        );
         const first = await warehouse.load({ table: tbl, mode: 'append', columns: ['id', 'what'], files: [file] });
         expect(first).toMatchObject({ rowsStaged: 3, inserted: 3, updated: 0 });
         await warehouse.load({ table: tbl, mode: 'append', columns: ['id', 'what'], files: [file] });
         expect(await keysOf(tbl)).toEqual([1, 1, 1, 1, 2, 2]);
-        await expect(warehouse.load({ table: tbl, mode: 'merge', columns: ['id', 'what'], files: [file] })).rejects.toMatchObject({
+        await expect(
+          warehouse.load({ table: tbl, mode: 'merge', columns: ['id', 'what'], files: [file] }),
+        ).rejects.toMatchObject({
           code: 'INVALID_LOAD_REQUEST',
         });
       });
@@ -401,14 +528,23 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           table: tbl,
           mode: 'merge',
           columns: salesColumns,
-          files: [await chunk(tbl, salesColumns, salesRows([1, 2, 3].map((i) => row(i, 'x', '1', '2024-01-01 00:00:00')).join(',')))],
+          files: [
+            await chunk(
+              tbl,
+              salesColumns,
+              salesRows([1, 2, 3].map((i) => row(i, 'x', '1', '2024-01-01 00:00:00')).join(',')),
+            ),
+          ],
         });
         const result = await warehouse.load({
           table: tbl,
           mode: 'merge',
           columns: salesColumns,
           files: [await chunk(tbl, salesColumns, salesRows(row(4, 'y', '1', '2024-01-01 00:00:00')))],
-          deletes: { mode: 'delete', files: [await chunk(tbl, ['id'], 'SELECT * FROM (VALUES (2), (3), (99)) AS v(id)')] },
+          deletes: {
+            mode: 'delete',
+            files: [await chunk(tbl, ['id'], 'SELECT * FROM (VALUES (2), (3), (99)) AS v(id)')],
+          },
         });
         expect(result).toMatchObject({ inserted: 1, updated: 0, deleted: 2 });
         expect(await keysOf(tbl)).toEqual([1, 4]);
@@ -422,7 +558,13 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           table: tbl,
           mode: 'merge',
           columns: salesColumns,
-          files: [await chunk(tbl, salesColumns, salesRows([1, 2].map((i) => row(i, 'x', '1', '2024-01-01 00:00:00')).join(',')))],
+          files: [
+            await chunk(
+              tbl,
+              salesColumns,
+              salesRows([1, 2].map((i) => row(i, 'x', '1', '2024-01-01 00:00:00')).join(',')),
+            ),
+          ],
         });
         const marked = await warehouse.load({
           table: tbl,
@@ -458,28 +600,52 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           table: tbl,
           mode: 'merge',
           columns: salesColumns,
-          files: [await chunk(tbl, salesColumns, salesRows([1, 2].map((i) => row(i, 'x', '1', '2024-01-01 00:00:00')).join(',')))],
+          files: [
+            await chunk(
+              tbl,
+              salesColumns,
+              salesRows([1, 2].map((i) => row(i, 'x', '1', '2024-01-01 00:00:00')).join(',')),
+            ),
+          ],
         });
         const before = await rows(tbl);
-        const good = await chunk(tbl, salesColumns, salesRows([row(1, 'changed', '5', '2024-01-05 00:00:00'), row(3, 'new', '5', '2024-01-05 00:00:00')].join(',')));
+        const good = await chunk(
+          tbl,
+          salesColumns,
+          salesRows(
+            [row(1, 'changed', '5', '2024-01-05 00:00:00'), row(3, 'new', '5', '2024-01-05 00:00:00')].join(','),
+          ),
+        );
         const bad = await rawChunk('4,ok,1.00,2024-01-01 00:00:00\nnot-a-number,bad,1.00,2024-01-01 00:00:00\n', 2);
         for (const mode of ['merge', 'replace', 'append'] as const) {
-          await expect(warehouse.load({ table: tbl, mode, columns: salesColumns, files: [good, bad] })).rejects.toHaveProperty('code');
+          await expect(
+            warehouse.load({ table: tbl, mode, columns: salesColumns, files: [good, bad] }),
+          ).rejects.toHaveProperty('code');
           expect(await rows(tbl)).toEqual(before);
         }
         const badKeys = await rawChunk('2\nnope\n', 2);
         await expect(
-          warehouse.load({ table: tbl, mode: 'merge', columns: salesColumns, files: [good], deletes: { mode: 'delete', files: [badKeys] } }),
+          warehouse.load({
+            table: tbl,
+            mode: 'merge',
+            columns: salesColumns,
+            files: [good],
+            deletes: { mode: 'delete', files: [badKeys] },
+          }),
         ).rejects.toHaveProperty('code');
         expect(await rows(tbl)).toEqual(before);
         const missing = { ...good, path: path.join(dir.path, 'does-not-exist.csv') };
-        await expect(warehouse.load({ table: tbl, mode: 'merge', columns: salesColumns, files: [good, missing] })).rejects.toMatchObject({
+        await expect(
+          warehouse.load({ table: tbl, mode: 'merge', columns: salesColumns, files: [good, missing] }),
+        ).rejects.toMatchObject({
           code: 'INVALID_LOAD_REQUEST',
         });
         expect(await rows(tbl)).toEqual(before);
         // A truncated record (a quote never closed) is an error too, not a shorter load.
         const truncated = await rawChunk('5,"unterminated,1.00,2024-01-01 00:00:00\n', 1);
-        await expect(warehouse.load({ table: tbl, mode: 'merge', columns: salesColumns, files: [truncated] })).rejects.toHaveProperty('code');
+        await expect(
+          warehouse.load({ table: tbl, mode: 'merge', columns: salesColumns, files: [truncated] }),
+        ).rejects.toHaveProperty('code');
         expect(await rows(tbl)).toEqual(before);
       });
 
@@ -488,14 +654,20 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         const tbl = sales();
         await warehouse.ensureTable(tbl);
         const file = await chunk(tbl, salesColumns, salesRows(row(1, 'x', '1', '2024-01-01 00:00:00')));
-        await expect(warehouse.load({ table: tbl, mode: 'merge', columns: [...salesColumns, 'nope'], files: [file] })).rejects.toMatchObject({
+        await expect(
+          warehouse.load({ table: tbl, mode: 'merge', columns: [...salesColumns, 'nope'], files: [file] }),
+        ).rejects.toMatchObject({
           code: 'INVALID_LOAD_REQUEST',
         });
-        await expect(warehouse.load({ table: tbl, mode: 'merge', columns: ['cliente', 'valor'], files: [file] })).rejects.toMatchObject({
+        await expect(
+          warehouse.load({ table: tbl, mode: 'merge', columns: ['cliente', 'valor'], files: [file] }),
+        ).rejects.toMatchObject({
           code: 'INVALID_LOAD_REQUEST',
         });
         const unknown = table('not_created', { id: t.integer });
-        await expect(warehouse.load({ table: unknown, mode: 'merge', columns: ['id'], files: [file] })).rejects.toMatchObject({
+        await expect(
+          warehouse.load({ table: unknown, mode: 'merge', columns: ['id'], files: [file] }),
+        ).rejects.toMatchObject({
           code: 'INVALID_LOAD_REQUEST',
         });
       });
@@ -556,7 +728,12 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         });
         await warehouse.ensureTable(tbl);
         const columns = tbl.columns.map((c) => c.name);
-        const result = await warehouse.load({ table: tbl, mode: 'merge', columns, files: [await chunk(tbl, columns, 'SELECT * FROM types_src')] });
+        const result = await warehouse.load({
+          table: tbl,
+          mode: 'merge',
+          columns,
+          files: [await chunk(tbl, columns, 'SELECT * FROM types_src')],
+        });
         expect(result.rowsMerged).toBe(3);
         const [one, two, three] = await rows(tbl);
         const shaped = (r: Record<string, unknown> | undefined) => ({
@@ -574,6 +751,7 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           big: '9223372036854775807',
           money: '12345678.9',
           wide: '12345678901234567890.123456789012345678',
+          // biome-ignore lint/suspicious/noApproximativeNumericConstant: the real the table holds, not π
           r: Math.fround(3.14159),
           d: 0.1,
           flag: true,
@@ -595,7 +773,11 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           stamps: ['2024-01-01 00:00:00.000001', null],
           flags: [true, false, null],
           blobs: ['00ff', null],
-          spans: ['0 months 1 days 0 microseconds', '0 months 0 days 86400000000 microseconds', '-1 months 2 days -1 microseconds'],
+          spans: [
+            '0 months 1 days 0 microseconds',
+            '0 months 0 days 86400000000 microseconds',
+            '-1 months 2 days -1 microseconds',
+          ],
           [SYNCED_AT]: undefined,
         });
         expect(shaped(two)).toEqual({
@@ -636,17 +818,41 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
       it('keeps text exactly: empty string is not NULL; quotes, commas, newlines, backslashes and any Unicode survive', async () => {
         nextSchema();
         const values = [
-          '', ' ', '\n', '\r\n', '"', '""', ',', 'a,b', '\\', '\\N', 'NULL', 'null', '\t tab', "it's", '"quoted, with comma"\nand "newline"',
-          'ação coração', '東京', '🚗🚕🚙', 'e\u0301', '\u200d', 'x'.repeat(100_000),
+          '',
+          ' ',
+          '\n',
+          '\r\n',
+          '"',
+          '""',
+          ',',
+          'a,b',
+          '\\',
+          '\\N',
+          'NULL',
+          'null',
+          '\t tab',
+          "it's",
+          '"quoted, with comma"\nand "newline"',
+          'ação coração',
+          '東京',
+          '🚗🚕🚙',
+          'e\u0301',
+          '\u200d',
+          'x'.repeat(100_000),
         ];
         const tbl = table('texts', { id: t.integer, v: t.text() });
         await warehouse.ensureTable(tbl);
-        const file = await source.withClient(async (client) => {
-          await client.query('DROP TABLE IF EXISTS texts_src; CREATE TABLE texts_src (id int, v text)');
-          await client.query('INSERT INTO texts_src SELECT i, ($1::text[])[i] FROM generate_series(1, $2) AS i', [values, values.length]);
-          await client.query('INSERT INTO texts_src VALUES (0, NULL)');
-          return undefined;
-        }).then(() => chunk(tbl, ['id', 'v'], 'SELECT * FROM texts_src'));
+        const file = await source
+          .withClient(async (client) => {
+            await client.query('DROP TABLE IF EXISTS texts_src; CREATE TABLE texts_src (id int, v text)');
+            await client.query('INSERT INTO texts_src SELECT i, ($1::text[])[i] FROM generate_series(1, $2) AS i', [
+              values,
+              values.length,
+            ]);
+            await client.query('INSERT INTO texts_src VALUES (0, NULL)');
+            return undefined;
+          })
+          .then(() => chunk(tbl, ['id', 'v'], 'SELECT * FROM texts_src'));
         await warehouse.load({ table: tbl, mode: 'merge', columns: ['id', 'v'], files: [file] });
         expect((await rows(tbl)).map((r) => r.v)).toEqual([null, ...values]);
       });
@@ -660,7 +866,11 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           mode: 'merge',
           columns: ['id', 'r', 'd'],
           files: [
-            await chunk(floats, ['id', 'r', 'd'], `SELECT * FROM (VALUES (1, 'NaN'::real, 'NaN'::float8), (2, 'Infinity'::real, 'Infinity'::float8), (3, '-Infinity'::real, '-Infinity'::float8), (4, 1.5::real, 5e-324::float8)) AS v(id, r, d)`),
+            await chunk(
+              floats,
+              ['id', 'r', 'd'],
+              `SELECT * FROM (VALUES (1, 'NaN'::real, 'NaN'::float8), (2, 'Infinity'::real, 'Infinity'::float8), (3, '-Infinity'::real, '-Infinity'::float8), (4, 1.5::real, 5e-324::float8)) AS v(id, r, d)`,
+            ),
           ],
         });
         expect((await rows(floats)).map((r) => [r.r, r.d])).toEqual([
@@ -679,11 +889,17 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           files: [await chunk(decimals, ['id', 'amount'], `SELECT 1 AS id, 1.00::numeric AS amount`)],
         });
         for (const bad of ['NaN', 'Infinity', '-Infinity']) {
-          const file = await chunk(decimals, ['id', 'amount'], `SELECT * FROM (VALUES (1, 2.00::numeric), (2, '${bad}'::numeric)) AS v(id, amount)`);
-          const error = await warehouse.load({ table: decimals, mode: 'merge', columns: ['id', 'amount'], files: [file] }).then(
-            () => undefined,
-            (e: unknown) => e,
+          const file = await chunk(
+            decimals,
+            ['id', 'amount'],
+            `SELECT * FROM (VALUES (1, 2.00::numeric), (2, '${bad}'::numeric)) AS v(id, amount)`,
           );
+          const error = await warehouse
+            .load({ table: decimals, mode: 'merge', columns: ['id', 'amount'], files: [file] })
+            .then(
+              () => undefined,
+              (e: unknown) => e,
+            );
           expect(error).toMatchObject({ code: 'UNREPRESENTABLE_VALUE' });
           expect((error as Error).message).toContain(`${schema}.decimals`);
           expect((error as Error).message).toContain('"amount"');
@@ -708,13 +924,24 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           table: tbl,
           mode: 'merge',
           columns: ['id', 'n'],
-          files: [await chunk(tbl, ['id', 'n'], `SELECT * FROM (VALUES ${exact.map((v, i) => `(${i + 1}, '${v}'::numeric)`).join(', ')}) AS v(id, n)`)],
+          files: [
+            await chunk(
+              tbl,
+              ['id', 'n'],
+              `SELECT * FROM (VALUES ${exact.map((v, i) => `(${i + 1}, '${v}'::numeric)`).join(', ')}) AS v(id, n)`,
+            ),
+          ],
         });
         expect((await rows(tbl)).map((r) => canonicalDecimal(r.n))).toEqual(exact.map(canonicalDecimal));
         // A value with more digits than that: kept exactly, or refused — never rounded.
         const tooPrecise = '3.14159265358979323846264338327950288';
         const outcome = await warehouse
-          .load({ table: tbl, mode: 'merge', columns: ['id', 'n'], files: [await chunk(tbl, ['id', 'n'], `SELECT 1 AS id, ${tooPrecise}::numeric AS n`)] })
+          .load({
+            table: tbl,
+            mode: 'merge',
+            columns: ['id', 'n'],
+            files: [await chunk(tbl, ['id', 'n'], `SELECT 1 AS id, ${tooPrecise}::numeric AS n`)],
+          })
           .then(
             () => 'loaded',
             (e: unknown) => e,

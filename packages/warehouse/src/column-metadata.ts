@@ -35,7 +35,9 @@ export function parseColumnComment(comment: string | null | undefined): ColumnMe
 }
 
 /** The recorded primary key, or undefined when the comment is not Sluice's. */
-export function parseTableComment(comment: string | null | undefined): { readonly primaryKey: readonly string[] } | undefined {
+export function parseTableComment(
+  comment: string | null | undefined,
+): { readonly primaryKey: readonly string[] } | undefined {
   const value = parse(comment);
   if (!isRecord(value) || !Array.isArray(value.primaryKey) || !value.primaryKey.every((k) => typeof k === 'string')) {
     return undefined;
@@ -57,8 +59,20 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 const SIMPLE_KINDS = new Set([
-  'smallint', 'integer', 'bigint', 'real', 'double', 'boolean', 'date', 'timestamp', 'timestamptz', 'time',
-  'interval', 'uuid', 'json', 'bytes',
+  'smallint',
+  'integer',
+  'bigint',
+  'real',
+  'double',
+  'boolean',
+  'date',
+  'timestamp',
+  'timestamptz',
+  'time',
+  'interval',
+  'uuid',
+  'json',
+  'bytes',
 ]);
 
 function isLogicalType(value: unknown): value is LogicalType {
@@ -74,7 +88,11 @@ function isLogicalType(value: unknown): value is LogicalType {
     case 'array':
       return isLogicalType(value.element);
     case 'enum':
-      return typeof value.name === 'string' && Array.isArray(value.values) && value.values.every((v) => typeof v === 'string');
+      return (
+        typeof value.name === 'string' &&
+        Array.isArray(value.values) &&
+        value.values.every((v) => typeof v === 'string')
+      );
     default:
       return SIMPLE_KINDS.has(value.kind);
   }

@@ -5,7 +5,9 @@ const t = {
   int: { kind: 'integer' },
   big: { kind: 'bigint' },
   dec: (precision?: number, scale?: number): LogicalType =>
-    precision === undefined ? { kind: 'decimal' } : { kind: 'decimal', precision, ...(scale === undefined ? {} : { scale }) },
+    precision === undefined
+      ? { kind: 'decimal' }
+      : { kind: 'decimal', precision, ...(scale === undefined ? {} : { scale }) },
   text: (maxLength?: number): LogicalType => (maxLength === undefined ? { kind: 'text' } : { kind: 'text', maxLength }),
 } as const satisfies Record<string, LogicalType | ((...a: never[]) => LogicalType)>;
 

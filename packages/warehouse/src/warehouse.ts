@@ -131,9 +131,15 @@ export interface Warehouse {
   readonly dialect: SqlDialect;
   readonly capabilities: WarehouseCapabilities;
   /** Run one statement (or several separated by `;`); returns the affected row count when the engine knows it. */
-  execute(sql: string, options?: { readonly tag?: string; readonly signal?: AbortSignal }): Promise<{ readonly rowsAffected: number | undefined }>;
+  execute(
+    sql: string,
+    options?: { readonly tag?: string; readonly signal?: AbortSignal },
+  ): Promise<{ readonly rowsAffected: number | undefined }>;
   /** Run a query and return all its rows. */
-  query<T extends Row = Row>(sql: string, options?: { readonly tag?: string; readonly signal?: AbortSignal }): Promise<T[]>;
+  query<T extends Row = Row>(
+    sql: string,
+    options?: { readonly tag?: string; readonly signal?: AbortSignal },
+  ): Promise<T[]>;
   /** Create the schema if it does not exist. */
   ensureSchema(schema: string): Promise<void>;
   /** The table as the warehouse has it (logical types mapped back), or `undefined` when it does not exist. */

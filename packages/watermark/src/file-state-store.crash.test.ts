@@ -23,9 +23,13 @@ interface Round {
 /** Run the child until it has taken the lock, let it commit for `delayMs`, SIGKILL it; every line it printed. */
 function killChildAfter(dir: string, first: bigint, delayMs: number): Promise<Round> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, path.join(buildDir, 'index.js'), dir, 'public.vendas', String(first)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [child, path.join(buildDir, 'index.js'), dir, 'public.vendas', String(first)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     let armed = false;
@@ -48,9 +52,22 @@ function killChildAfter(dir: string, first: bigint, delayMs: number): Promise<Ro
 describe('file store crash safety', () => {
   let dir: { path: string; remove(): Promise<void> };
   beforeAll(async () => {
-    execFileSync(path.resolve(packageDir, '../../node_modules/.bin/tsup'), [
-      'src/index.ts', '--no-config', '--format', 'esm', '--target', 'node20', '--out-dir', buildDir, '--clean', '--silent',
-    ], { cwd: packageDir, stdio: 'pipe' });
+    execFileSync(
+      path.resolve(packageDir, '../../node_modules/.bin/tsup'),
+      [
+        'src/index.ts',
+        '--no-config',
+        '--format',
+        'esm',
+        '--target',
+        'node20',
+        '--out-dir',
+        buildDir,
+        '--clean',
+        '--silent',
+      ],
+      { cwd: packageDir, stdio: 'pipe' },
+    );
     dir = await createTempDir('sluice-crash-');
   });
   afterAll(() => dir?.remove());
@@ -69,7 +86,9 @@ describe('file store crash safety', () => {
       if (committed.length > 0) acknowledged = committed[committed.length - 1];
 
       // The file parses as a whole: the old watermark or the new one, never a mix.
-      const raw = JSON.parse(await readFile(path.join(dir.path, 'watermarks', 'public.vendas.json'), 'utf8').catch(() => 'null'));
+      const raw = JSON.parse(
+        await readFile(path.join(dir.path, 'watermarks', 'public.vendas.json'), 'utf8').catch(() => 'null'),
+      );
       const store = createFileStateStore({ dir: dir.path });
       const watermark = await store.read('public.vendas');
       if (acknowledged === undefined) {

@@ -56,7 +56,13 @@ describe('file store on disk', () => {
       expect(watermarkFiles).toContain('public.vendas.json');
       expect(watermarkFiles.find((name) => name !== 'public.vendas.json')).toMatch(/^mixed_case~[0-9a-f]{12}\.json$/);
       const record = JSON.parse(await readFile(path.join(state.dir, 'watermarks', 'public.vendas.json'), 'utf8'));
-      expect(record).toMatchObject({ format: 1, table: 'public.vendas', version: 2, position: { id: '2' }, runId: 'r2' });
+      expect(record).toMatchObject({
+        format: 1,
+        table: 'public.vendas',
+        version: 2,
+        position: { id: '2' },
+        runId: 'r2',
+      });
       const lines = (await readFile(path.join(state.dir, 'history', 'public.vendas.jsonl'), 'utf8')).trim().split('\n');
       expect(lines.map((line) => JSON.parse(line).version)).toEqual([1, 2]);
     } finally {
@@ -69,12 +75,24 @@ describe('file store on disk', () => {
     try {
       await mkdir(path.join(state.dir, 'locks'), { recursive: true });
       const pid = deadPid();
-      const stale = { format: 1, lock: 'run', token: 'dead', pid, host: os.hostname(), since: '2024-01-01T00:00:00.000Z', holder: 'crashed run' };
+      const stale = {
+        format: 1,
+        lock: 'run',
+        token: 'dead',
+        pid,
+        host: os.hostname(),
+        since: '2024-01-01T00:00:00.000Z',
+        holder: 'crashed run',
+      };
       await writeFile(path.join(state.dir, 'locks', 'run.lock'), JSON.stringify(stale));
       const lock = await state.store.acquireLock('run', { holder: 'new run' });
       expect(lock.holder.pid).toBe(process.pid);
       expect(state.events).toEqual([
-        expect.objectContaining({ type: 'lock-taken-over', lock: 'run', previous: expect.objectContaining({ pid, holder: 'crashed run' }) }),
+        expect.objectContaining({
+          type: 'lock-taken-over',
+          lock: 'run',
+          previous: expect.objectContaining({ pid, holder: 'crashed run' }),
+        }),
       ]);
       expect((state.events[0] as { reason: string }).reason).toContain(`process ${pid}`);
       const onDisk = JSON.parse(await readFile(path.join(state.dir, 'locks', 'run.lock'), 'utf8'));
@@ -92,7 +110,14 @@ describe('file store on disk', () => {
     try {
       for (const state of [plain, aged]) {
         await mkdir(path.join(state.dir, 'locks'), { recursive: true });
-        const foreign = { format: 1, lock: 'run', token: 'far', pid: deadPid(), host: 'some-other-host', since: '2024-01-01T00:00:00.000Z' };
+        const foreign = {
+          format: 1,
+          lock: 'run',
+          token: 'far',
+          pid: deadPid(),
+          host: 'some-other-host',
+          since: '2024-01-01T00:00:00.000Z',
+        };
         const file = path.join(state.dir, 'locks', 'run.lock');
         await writeFile(file, JSON.stringify(foreign));
         const error = await stateErrorOf(state.store.acquireLock('run'));
@@ -118,7 +143,14 @@ describe('file store on disk', () => {
     try {
       const lock = await state.store.acquireLock('run');
       const file = path.join(state.dir, 'locks', 'run.lock');
-      const usurper = { format: 1, lock: 'run', token: 'other', pid: process.pid, host: 'elsewhere', since: new Date().toISOString() };
+      const usurper = {
+        format: 1,
+        lock: 'run',
+        token: 'other',
+        pid: process.pid,
+        host: 'elsewhere',
+        since: new Date().toISOString(),
+      };
       await writeFile(file, JSON.stringify(usurper));
       await lock.release();
       expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ token: 'other' });
@@ -160,7 +192,13 @@ describe('file store on disk', () => {
   it('reports a corrupted run file as CORRUPT_STATE naming the file', async () => {
     const state = await fileFixture();
     try {
-      await state.store.saveRun({ id: 'run-1', trigger: 'manual', status: 'running', startedAt: new Date(), detail: {} });
+      await state.store.saveRun({
+        id: 'run-1',
+        trigger: 'manual',
+        status: 'running',
+        startedAt: new Date(),
+        detail: {},
+      });
       const file = path.join(state.dir, 'runs', 'run-1.json');
       await writeFile(file, '{"format":1,"id":"run-1",');
       const error = await stateErrorOf(state.store.listRuns());

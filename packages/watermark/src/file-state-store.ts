@@ -61,8 +61,14 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
   if (typeof options?.dir !== 'string' || options.dir.length === 0) {
     throw new StateError('INVALID_CONFIG', 'createFileStateStore: dir must be a non-empty path');
   }
-  if (options.staleLockAfterMs !== undefined && !(Number.isFinite(options.staleLockAfterMs) && options.staleLockAfterMs > 0)) {
-    throw new StateError('INVALID_CONFIG', 'createFileStateStore: staleLockAfterMs must be a positive number of milliseconds');
+  if (
+    options.staleLockAfterMs !== undefined &&
+    !(Number.isFinite(options.staleLockAfterMs) && options.staleLockAfterMs > 0)
+  ) {
+    throw new StateError(
+      'INVALID_CONFIG',
+      'createFileStateStore: staleLockAfterMs must be a positive number of milliseconds',
+    );
   }
   const root = path.resolve(options.dir);
   const dirs = {
@@ -95,7 +101,13 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
     return next;
   };
 
-  const corrupt = (file: string, table: string | undefined, why: string, cause?: unknown, runRecord = false): StateError => {
+  const corrupt = (
+    file: string,
+    table: string | undefined,
+    why: string,
+    cause?: unknown,
+    runRecord = false,
+  ): StateError => {
     const remedy = runRecord
       ? 'It holds one run record: delete it to go on (only that run drops out of the run history).'
       : table === undefined
@@ -116,12 +128,15 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
       throw corrupt(file, table, `not valid JSON: ${(error as Error).message}`, error);
     }
     const name = table ?? (typeof value?.table === 'string' ? value.table : undefined);
-    if (value === null || typeof value !== 'object' || value.format !== 1) throw corrupt(file, name, 'not a Sluice watermark file (format 1)');
+    if (value === null || typeof value !== 'object' || value.format !== 1)
+      throw corrupt(file, name, 'not a Sluice watermark file (format 1)');
     if (typeof value.table !== 'string' || (table !== undefined && value.table !== table)) {
       throw corrupt(file, name, `it names table ${JSON.stringify(value.table)}, expected ${JSON.stringify(table)}`);
     }
-    if (typeof value.version !== 'number' || !Number.isSafeInteger(value.version) || value.version < 1) throw corrupt(file, name, 'bad version');
-    if (typeof value.committedAt !== 'string' || Number.isNaN(Date.parse(value.committedAt))) throw corrupt(file, name, 'bad committedAt');
+    if (typeof value.version !== 'number' || !Number.isSafeInteger(value.version) || value.version < 1)
+      throw corrupt(file, name, 'bad version');
+    if (typeof value.committedAt !== 'string' || Number.isNaN(Date.parse(value.committedAt)))
+      throw corrupt(file, name, 'bad committedAt');
     if (value.position !== null) {
       try {
         assertPosition(value.position, value.table);
@@ -161,7 +176,12 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
       const entry = parseHistoryLine(line, table);
       if (entry === undefined) {
         // A line cut short by a crash during an append; the watermark file itself is never torn.
-        options.onEvent?.({ type: 'history-line-skipped', file, line: index + 1, reason: 'not a complete history entry (a crash during an append?)' });
+        options.onEvent?.({
+          type: 'history-line-skipped',
+          file,
+          line: index + 1,
+          reason: 'not a complete history entry (a crash during an append?)',
+        });
         return;
       }
       entries.push(entry);
@@ -212,7 +232,9 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
       const text = await readText(file);
       if (text !== undefined) runs.push(parseRunFile(file, text));
     }
-    return runs.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return runs.sort(
+      (a, b) => b.startedAt.getTime() - a.startedAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+    );
   };
 
   return {
@@ -288,7 +310,9 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
         }
         if (!unreadable && (current === undefined || current.position === null)) return false;
         const version =
-          current !== undefined ? current.version + 1 : Math.max(0, ...(await readHistory(table)).map((entry) => entry.version)) + 1;
+          current !== undefined
+            ? current.version + 1
+            : Math.max(0, ...(await readHistory(table)).map((entry) => entry.version)) + 1;
         const at = new Date().toISOString();
         await ensure(dirs.watermarks);
         await ensure(dirs.history);
@@ -367,12 +391,15 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
 
     async listRuns(listOptions = {}) {
       const limit = assertLimit(listOptions.limit);
-      const runs = (await readAllRuns()).filter((run) => listOptions.status === undefined || run.status === listOptions.status);
+      const runs = (await readAllRuns()).filter(
+        (run) => listOptions.status === undefined || run.status === listOptions.status,
+      );
       return limit === undefined ? runs : runs.slice(0, limit);
     },
 
     async pruneRuns(olderThan) {
-      if (!isValidDate(olderThan)) throw new StateError('INVALID_ARGUMENT', 'pruneRuns: olderThan must be a valid Date');
+      if (!isValidDate(olderThan))
+        throw new StateError('INVALID_ARGUMENT', 'pruneRuns: olderThan must be a valid Date');
       let removed = 0;
       for (const run of await readAllRuns()) {
         if (run.startedAt.getTime() < olderThan.getTime()) {
@@ -392,7 +419,8 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
 
     async claimSlot(schedule, slot, holder) {
       assertStateName('schedule', schedule);
-      if (!isValidDate(slot)) throw new StateError('INVALID_ARGUMENT', `claimSlot(${JSON.stringify(schedule)}): slot must be a valid Date`);
+      if (!isValidDate(slot))
+        throw new StateError('INVALID_ARGUMENT', `claimSlot(${JSON.stringify(schedule)}): slot must be a valid Date`);
       const dir = path.join(dirs.slots, stateFileName(schedule));
       await ensure(dir);
       const content = JSON.stringify({
@@ -423,10 +451,16 @@ function parseHistoryLine(line: string, table: string): WatermarkHistoryEntry | 
   } catch {
     return undefined;
   }
-  if (value === null || typeof value !== 'object' || typeof value.version !== 'number' || typeof value.at !== 'string') return undefined;
+  if (value === null || typeof value !== 'object' || typeof value.version !== 'number' || typeof value.at !== 'string')
+    return undefined;
   const at = new Date(value.at);
   if (Number.isNaN(at.getTime())) return undefined;
-  if (value.kind === 'commit' && typeof value.position === 'object' && value.position !== null && typeof value.runId === 'string') {
+  if (
+    value.kind === 'commit' &&
+    typeof value.position === 'object' &&
+    value.position !== null &&
+    typeof value.runId === 'string'
+  ) {
     return {
       kind: 'commit',
       table,
@@ -443,7 +477,9 @@ function parseHistoryLine(line: string, table: string): WatermarkHistoryEntry | 
       kind: 'reset',
       table,
       version: value.version,
-      ...(typeof value.previous === 'object' && value.previous !== null ? { previous: value.previous as Position } : {}),
+      ...(typeof value.previous === 'object' && value.previous !== null
+        ? { previous: value.previous as Position }
+        : {}),
       ...(typeof value.runId === 'string' ? { runId: value.runId } : {}),
       ...(typeof value.reason === 'string' ? { reason: value.reason } : {}),
       at,

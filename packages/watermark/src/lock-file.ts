@@ -111,9 +111,10 @@ export async function acquireLockFile(settings: LockFileSettings): Promise<State
       settings.onEvent?.({
         type: 'lock-lost',
         lock: name,
-        reason: found === undefined
-          ? `the lock file ${file} was removed by someone else while this process held it`
-          : `the lock file ${file} now belongs to ${found.record === undefined ? 'an unreadable record' : describeHolder(toHolder(found.record))}; it was taken over while this process held it`,
+        reason:
+          found === undefined
+            ? `the lock file ${file} was removed by someone else while this process held it`
+            : `the lock file ${file} now belongs to ${found.record === undefined ? 'an unreadable record' : describeHolder(toHolder(found.record))}; it was taken over while this process held it`,
       });
     },
   };
@@ -122,9 +123,17 @@ export async function acquireLockFile(settings: LockFileSettings): Promise<State
 /** The error for a wait that was stopped: by the caller's signal, or because the store closed. */
 function stopped(settings: LockFileSettings): StateError {
   if (settings.options.signal?.aborted === true) {
-    return new StateError('CANCELLED', `Stopped waiting for the state lock ${JSON.stringify(settings.name)}: the wait was cancelled.`, { lock: settings.name, file: settings.file });
+    return new StateError(
+      'CANCELLED',
+      `Stopped waiting for the state lock ${JSON.stringify(settings.name)}: the wait was cancelled.`,
+      { lock: settings.name, file: settings.file },
+    );
   }
-  return new StateError('STATE_UNAVAILABLE', `Stopped waiting for the state lock ${JSON.stringify(settings.name)}: the state store was closed.`, { lock: settings.name, file: settings.file });
+  return new StateError(
+    'STATE_UNAVAILABLE',
+    `Stopped waiting for the state lock ${JSON.stringify(settings.name)}: the state store was closed.`,
+    { lock: settings.name, file: settings.file },
+  );
 }
 
 /** Wait `ms`, or less when the signal aborts. */
@@ -148,7 +157,8 @@ function staleness(found: FoundLock, staleAfterMs: number | undefined): string |
   }
   if (staleAfterMs !== undefined) {
     const age = Date.now() - found.mtimeMs;
-    if (age > staleAfterMs) return `the lock file was not refreshed for ${Math.round(age)} ms (stale after ${staleAfterMs} ms)`;
+    if (age > staleAfterMs)
+      return `the lock file was not refreshed for ${Math.round(age)} ms (stale after ${staleAfterMs} ms)`;
   }
   return undefined;
 }
@@ -170,10 +180,16 @@ async function takeOver(settings: LockFileSettings, stale: FoundLock, reason: st
     // Remove it only if it is still the very file we judged stale (same inode, same token).
     if (again !== undefined && again.ino === stale.ino && again.record?.token === stale.record?.token) {
       await unlink(settings.file).catch((error: unknown) => {
-        if (errorCode(error) !== 'ENOENT') throw fileFailure(error, `remove the stale lock file ${settings.file}`, settings.file);
+        if (errorCode(error) !== 'ENOENT')
+          throw fileFailure(error, `remove the stale lock file ${settings.file}`, settings.file);
       });
       const previous = stale.record === undefined ? unknownHolder(stale) : toHolder(stale.record);
-      settings.onEvent?.({ type: 'lock-taken-over', lock: settings.name, previous, reason: `${reason}; its lock file ${settings.file} was removed` });
+      settings.onEvent?.({
+        type: 'lock-taken-over',
+        lock: settings.name,
+        previous,
+        reason: `${reason}; its lock file ${settings.file} was removed`,
+      });
     }
     return true;
   } finally {

@@ -4,7 +4,12 @@ import { StateError } from './state-error.js';
  * A JSON value where every scalar is a string, boolean or null — never a JS number, so ids of any size and
  * timestamps to the microsecond are stored exactly.
  */
-export type PositionValue = string | boolean | null | readonly PositionValue[] | { readonly [key: string]: PositionValue };
+export type PositionValue =
+  | string
+  | boolean
+  | null
+  | readonly PositionValue[]
+  | { readonly [key: string]: PositionValue };
 
 /**
  * A table's incremental position: a JSON object of strings (and booleans, nulls, arrays, objects of them).
@@ -31,7 +36,11 @@ export function assertPosition(value: unknown, table?: string): Position {
   const problem = findProblem(value, 'position', false);
   if (problem !== undefined) {
     const where = table === undefined ? '' : ` for table ${JSON.stringify(table)}`;
-    throw new StateError('INVALID_POSITION', `Invalid watermark position${where}: ${problem}`, table === undefined ? {} : { table });
+    throw new StateError(
+      'INVALID_POSITION',
+      `Invalid watermark position${where}: ${problem}`,
+      table === undefined ? {} : { table },
+    );
   }
   return value as Position;
 }
@@ -79,15 +88,21 @@ function walk(value: unknown, path: string, allowNumbers: boolean, seen: Set<obj
         return undefined;
       }
       if (value instanceof Date) {
-        return `${path} is a Date; store it as a string (e.g. "${isNaN(value.getTime()) ? 'invalid date' : value.toISOString()}"), with the microseconds your source has`;
+        return `${path} is a Date; store it as a string (e.g. "${Number.isNaN(value.getTime()) ? 'invalid date' : value.toISOString()}"), with the microseconds your source has`;
       }
       const proto: unknown = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return `${path} is a ${describe(value)}, not a plain JSON object`;
+      if (proto !== Object.prototype && proto !== null)
+        return `${path} is a ${describe(value)}, not a plain JSON object`;
       seen.add(value);
       for (const [key, member] of Object.entries(value)) {
         if (UNSTORABLE_TEXT.test(key)) return `${path} has a key with a NUL character or an unpaired surrogate`;
         if (member === undefined && allowNumbers) continue; // run details: an absent member, dropped like JSON.stringify does
-        const problem = walk(member, `${path}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`}`, allowNumbers, seen);
+        const problem = walk(
+          member,
+          `${path}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`}`,
+          allowNumbers,
+          seen,
+        );
         if (problem !== undefined) return problem;
       }
       seen.delete(value);

@@ -70,9 +70,16 @@ export async function ensureStateSchema(db: Kysely<StateDatabase>, schema: strin
 }
 
 async function currentVersion(trx: Transaction<StateDatabase>, schema: string): Promise<number | undefined> {
-  const found = await sql<{ meta: string | null }>`select to_regclass(${`${quoteIdent(schema)}.meta`})::text as meta`.execute(trx);
+  const found = await sql<{
+    meta: string | null;
+  }>`select to_regclass(${`${quoteIdent(schema)}.meta`})::text as meta`.execute(trx);
   if (found.rows[0]?.meta == null) return undefined;
-  const row = await trx.withSchema(schema).selectFrom('meta').select('value').where('key', '=', 'schema_version').executeTakeFirst();
+  const row = await trx
+    .withSchema(schema)
+    .selectFrom('meta')
+    .select('value')
+    .where('key', '=', 'schema_version')
+    .executeTakeFirst();
   return row === undefined ? undefined : Number(row.value);
 }
 

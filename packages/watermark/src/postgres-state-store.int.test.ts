@@ -29,7 +29,9 @@ async function postgresFixture() {
     open,
     openAnother: async () => open(),
     async corruptWatermark(table: string) {
-      await db.withClient((client) => client.query(`update "${schema}".watermarks set "position" = '{"id": 42}' where table_name = $1`, [table]));
+      await db.withClient((client) =>
+        client.query(`update "${schema}".watermarks set "position" = '{"id": 42}' where table_name = $1`, [table]),
+      );
       return `"${schema}"."watermarks"`;
     },
     async dispose() {
@@ -49,9 +51,19 @@ describe('postgres store specifics', () => {
       await Promise.all(stores.map((store, i) => store.commit(`t${i}`, { id: String(i) }, { runId: 'r' })));
       expect((await state.store.readAll()).map((w) => w.table)).toEqual(['t0', 't1', 't2', 't3']);
       const tables = await db.withClient((client) =>
-        client.query<{ table_name: string }>('select table_name from information_schema.tables where table_schema = $1 order by 1', [state.schema]),
+        client.query<{ table_name: string }>(
+          'select table_name from information_schema.tables where table_schema = $1 order by 1',
+          [state.schema],
+        ),
       );
-      expect(tables.rows.map((row) => row.table_name)).toEqual(['lock_holders', 'meta', 'runs', 'slot_claims', 'watermark_history', 'watermarks']);
+      expect(tables.rows.map((row) => row.table_name)).toEqual([
+        'lock_holders',
+        'meta',
+        'runs',
+        'slot_claims',
+        'watermark_history',
+        'watermarks',
+      ]);
     } finally {
       await state.dispose();
     }
@@ -60,9 +72,15 @@ describe('postgres store specifics', () => {
   it('stores every position scalar as a JSON string in jsonb, never as a number', async () => {
     const state = await postgresFixture();
     try {
-      await state.store.commit('t', { id: '123456789012345678901234567890', at: '2024-03-10 02:30:00.123456' }, { runId: 'r' });
+      await state.store.commit(
+        't',
+        { id: '123456789012345678901234567890', at: '2024-03-10 02:30:00.123456' },
+        { runId: 'r' },
+      );
       const types = await db.withClient((client) =>
-        client.query(`select jsonb_typeof("position"->'id') as id, "position"->>'id' as text from "${state.schema}".watermarks`),
+        client.query(
+          `select jsonb_typeof("position"->'id') as id, "position"->>'id' as text from "${state.schema}".watermarks`,
+        ),
       );
       expect(types.rows).toEqual([{ id: 'string', text: '123456789012345678901234567890' }]);
     } finally {
@@ -95,7 +113,10 @@ describe('postgres store specifics', () => {
   });
 
   it('reports an unreachable server as STATE_UNAVAILABLE naming host:port/db, never the password', async () => {
-    const store = createPostgresStateStore({ url: 'postgres://sluice:s3cr3t-pw@127.0.0.1:1/statedb', connectTimeoutMs: 2_000 });
+    const store = createPostgresStateStore({
+      url: 'postgres://sluice:s3cr3t-pw@127.0.0.1:1/statedb',
+      connectTimeoutMs: 2_000,
+    });
     try {
       for (const attempt of [store.read('t'), store.acquireLock('run')]) {
         const error = await stateErrorOf(attempt);

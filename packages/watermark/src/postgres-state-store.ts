@@ -45,7 +45,10 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
     throw new StateError('INVALID_CONFIG', 'createPostgresStateStore: url must be a postgres:// URL');
   }
   if (!SCHEMA_NAME.test(schema)) {
-    throw new StateError('INVALID_CONFIG', `createPostgresStateStore: schema ${JSON.stringify(schema)} must be a plain identifier (letters, digits, _; at most 63)`);
+    throw new StateError(
+      'INVALID_CONFIG',
+      `createPostgresStateStore: schema ${JSON.stringify(schema)} must be a plain identifier (letters, digits, _; at most 63)`,
+    );
   }
   const target = describePostgresTarget(options.url);
   const secrets = urlSecrets(options.url);
@@ -81,7 +84,8 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
   let closed = false;
   let ready: Promise<void> | undefined;
   const prepare = async (action: string): Promise<void> => {
-    if (closed) throw new StateError('STATE_UNAVAILABLE', `The Postgres state store at ${target} is closed; cannot ${action}.`);
+    if (closed)
+      throw new StateError('STATE_UNAVAILABLE', `The Postgres state store at ${target} is closed; cannot ${action}.`);
     ready ??= ensureStateSchema(db, schema).catch((error: unknown) => {
       ready = undefined; // try again on the next call
       throw error;
@@ -110,14 +114,26 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
       { table, cause },
     );
 
-  const toWatermark = (row: { table_name: string; position: Position | null; version: string; run_id: string | null; committed_at: Date }): Watermark | undefined => {
+  const toWatermark = (row: {
+    table_name: string;
+    position: Position | null;
+    version: string;
+    run_id: string | null;
+    committed_at: Date;
+  }): Watermark | undefined => {
     if (row.position === null) return undefined;
     try {
       assertPosition(row.position, row.table_name);
     } catch (error) {
       throw corrupt(row.table_name, (error as Error).message, error);
     }
-    return { table: row.table_name, position: row.position, runId: row.run_id ?? '', committedAt: row.committed_at, version: Number(row.version) };
+    return {
+      table: row.table_name,
+      position: row.position,
+      runId: row.run_id ?? '',
+      committedAt: row.committed_at,
+      version: Number(row.version),
+    };
   };
 
   const toRun = (row: StateDatabase['runs']): RunRecord => ({
@@ -135,7 +151,15 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
 
   /** Who holds an advisory lock right now: the session in pg_locks, with the holder row it wrote if it did. */
   const findHolder = async (name: string, classid: string, objid: string): Promise<LockHolder | undefined> => {
-    const result = await sql<{ backend_pid: number; holder: string | null; pid: number | null; host: string | null; since: Date | null; client: string | null; backend_start: Date | null }>`
+    const result = await sql<{
+      backend_pid: number;
+      holder: string | null;
+      pid: number | null;
+      host: string | null;
+      since: Date | null;
+      client: string | null;
+      backend_start: Date | null;
+    }>`
       select l.pid as backend_pid, h.holder, h.pid, h.host, h.since, host(a.client_addr) as client, a.backend_start
       from pg_locks l
       left join ${sql.table(`${schema}.lock_holders`)} h on h.name = ${name} and h.backend_pid = l.pid
@@ -146,9 +170,21 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
     const row = result.rows[0];
     if (row === undefined) return undefined;
     if (row.pid !== null && row.host !== null && row.since !== null) {
-      return { pid: row.pid, host: row.host, since: row.since, backendPid: row.backend_pid, ...(row.holder === null ? {} : { holder: row.holder }) };
+      return {
+        pid: row.pid,
+        host: row.host,
+        since: row.since,
+        backendPid: row.backend_pid,
+        ...(row.holder === null ? {} : { holder: row.holder }),
+      };
     }
-    return { pid: 0, host: row.client ?? 'unknown', since: row.backend_start ?? new Date(), backendPid: row.backend_pid, holder: 'a Postgres session that recorded no holder' };
+    return {
+      pid: 0,
+      host: row.client ?? 'unknown',
+      since: row.backend_start ?? new Date(),
+      backendPid: row.backend_pid,
+      holder: 'a Postgres session that recorded no holder',
+    };
   };
 
   return {
@@ -162,7 +198,12 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
 
     async readAll() {
       const rows = await run('read the watermarks', () =>
-        db.selectFrom('watermarks').selectAll().where('position', 'is not', null).orderBy(sql`table_name collate "C"`).execute(),
+        db
+          .selectFrom('watermarks')
+          .selectAll()
+          .where('position', 'is not', null)
+          .orderBy(sql`table_name collate "C"`)
+          .execute(),
       );
       return rows.map(toWatermark).filter((watermark): watermark is Watermark => watermark !== undefined);
     },
@@ -196,7 +237,13 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
               at: row.committed_at,
             })
             .execute();
-          return { table, position: row.position, runId: meta.runId, committedAt: row.committed_at, version: Number(row.version) };
+          return {
+            table,
+            position: row.position,
+            runId: meta.runId,
+            committedAt: row.committed_at,
+            version: Number(row.version),
+          };
         }),
       );
     },
@@ -214,7 +261,12 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
           if (current === undefined || current.position === null) return false;
           const updated = await trx
             .updateTable('watermarks')
-            .set({ position: null, version: sql<string>`version + 1`, run_id: meta.runId ?? null, committed_at: sql<Date>`now()` })
+            .set({
+              position: null,
+              version: sql<string>`version + 1`,
+              run_id: meta.runId ?? null,
+              committed_at: sql<Date>`now()`,
+            })
             .where('table_name', '=', table)
             .returning(['version', 'committed_at'])
             .executeTakeFirstOrThrow();
@@ -241,38 +293,47 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
       assertStateName('table', table);
       const limit = assertLimit(historyOptions.limit);
       const rows = await run(`read the watermark history of ${JSON.stringify(table)}`, () => {
-        let query = db.selectFrom('watermark_history').selectAll().where('table_name', '=', table).orderBy('id', 'desc');
+        let query = db
+          .selectFrom('watermark_history')
+          .selectAll()
+          .where('table_name', '=', table)
+          .orderBy('id', 'desc');
         if (limit !== undefined) query = query.limit(limit);
         return query.execute();
       });
-      return rows.map((row): WatermarkHistoryEntry =>
-        row.kind === 'commit'
-          ? {
-              kind: 'commit',
-              table,
-              version: Number(row.version),
-              position: row.position ?? {},
-              runId: row.run_id ?? '',
-              at: row.at,
-              ...(row.rows === null ? {} : { rows: Number(row.rows) }),
-              ...(row.note === null ? {} : { note: row.note }),
-            }
-          : {
-              kind: 'reset',
-              table,
-              version: Number(row.version),
-              ...(row.position === null ? {} : { previous: row.position }),
-              ...(row.run_id === null ? {} : { runId: row.run_id }),
-              ...(row.reason === null ? {} : { reason: row.reason }),
-              at: row.at,
-            },
+      return rows.map(
+        (row): WatermarkHistoryEntry =>
+          row.kind === 'commit'
+            ? {
+                kind: 'commit',
+                table,
+                version: Number(row.version),
+                position: row.position ?? {},
+                runId: row.run_id ?? '',
+                at: row.at,
+                ...(row.rows === null ? {} : { rows: Number(row.rows) }),
+                ...(row.note === null ? {} : { note: row.note }),
+              }
+            : {
+                kind: 'reset',
+                table,
+                version: Number(row.version),
+                ...(row.position === null ? {} : { previous: row.position }),
+                ...(row.run_id === null ? {} : { runId: row.run_id }),
+                ...(row.reason === null ? {} : { reason: row.reason }),
+                at: row.at,
+              },
       );
     },
 
     async acquireLock(name, lockOptions: LockOptions = {}) {
       assertStateName('lock', name);
       const cancelled = () =>
-        new StateError('CANCELLED', `Stopped waiting for the state lock ${JSON.stringify(name)}: the wait was cancelled.`, { lock: name });
+        new StateError(
+          'CANCELLED',
+          `Stopped waiting for the state lock ${JSON.stringify(name)}: the wait was cancelled.`,
+          { lock: name },
+        );
       const aborted = () => lockOptions.signal?.aborted === true; // a function: the flag changes while we wait
       if (aborted()) throw cancelled();
       await prepare(`take the lock ${JSON.stringify(name)}`);
@@ -292,7 +353,9 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
         lost = true;
         options.onEvent?.({ type: 'lock-lost', lock: name, reason });
       };
-      client.on('error', (error) => onLost(`its Postgres connection failed (${unavailable('hold the lock', error).message})`));
+      client.on('error', (error) =>
+        onLost(`its Postgres connection failed (${unavailable('hold the lock', error).message})`),
+      );
       client.on('end', () => onLost('its Postgres connection ended'));
       // Aborting (or closing the store) ends the connection, which ends a pg_advisory_lock wait at once.
       const abort = () => void client.end().catch(() => undefined);
@@ -308,7 +371,9 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
           got = result.rows[0]?.ok === true;
         } else {
           const timeout = lockOptions.timeoutMs;
-          await client.query(`set lock_timeout = ${timeout === undefined || !Number.isFinite(timeout) ? 0 : Math.max(1, Math.ceil(timeout))}`);
+          await client.query(
+            `set lock_timeout = ${timeout === undefined || !Number.isFinite(timeout) ? 0 : Math.max(1, Math.ceil(timeout))}`,
+          );
           try {
             await client.query('select pg_advisory_lock($1::bigint)', [key]);
             got = true;
@@ -321,7 +386,10 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
         if (!got) {
           const holder = await findHolder(name, classid, objid).catch(() => undefined);
           const waited = wait ? ` after waiting ${lockOptions.timeoutMs} ms` : '';
-          const who = holder === undefined ? 'another Postgres session (it was released just now; try again)' : describeHolder(holder);
+          const who =
+            holder === undefined
+              ? 'another Postgres session (it was released just now; try again)'
+              : describeHolder(holder);
           throw new StateError(
             'LOCK_HELD',
             `State lock ${JSON.stringify(name)} in ${target} (schema "${schema}") is held by ${who}${waited}: another Sluice process is using this state. ` +
@@ -330,7 +398,12 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
           );
         }
         const since = new Date();
-        const holder: LockHolder = { pid: process.pid, host: os.hostname(), since, ...(lockOptions.holder === undefined ? {} : { holder: lockOptions.holder }) };
+        const holder: LockHolder = {
+          pid: process.pid,
+          host: os.hostname(),
+          since,
+          ...(lockOptions.holder === undefined ? {} : { holder: lockOptions.holder }),
+        };
         const recorded = await client.query<{ backend_pid: number }>(
           `insert into ${qualified('lock_holders')} (name, holder, pid, host, since, backend_pid)
            values ($1, $2, $3, $4, $5, pg_backend_pid())
@@ -354,7 +427,10 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
             }
             held = false; // from here on, the connection ending is ours
             try {
-              await client.query(`delete from ${qualified('lock_holders')} where name = $1 and backend_pid = pg_backend_pid()`, [name]);
+              await client.query(
+                `delete from ${qualified('lock_holders')} where name = $1 and backend_pid = pg_backend_pid()`,
+                [name],
+              );
               await client.query('select pg_advisory_unlock($1::bigint)', [key]);
             } finally {
               // Ending the session releases the lock in any case.
@@ -372,7 +448,12 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
         lockOptions.signal?.removeEventListener('abort', abort);
         await client.end().catch(() => undefined);
         if (aborted()) throw cancelled();
-        if (closed) throw new StateError('STATE_UNAVAILABLE', `Stopped waiting for the state lock ${JSON.stringify(name)}: the state store was closed.`, { lock: name });
+        if (closed)
+          throw new StateError(
+            'STATE_UNAVAILABLE',
+            `Stopped waiting for the state lock ${JSON.stringify(name)}: the state store was closed.`,
+            { lock: name },
+          );
         throw unavailable(`take the lock ${JSON.stringify(name)}`, error);
       }
     },
@@ -408,7 +489,9 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
 
     async getRun(id) {
       assertStateName('run', id);
-      const row = await run(`read run ${JSON.stringify(id)}`, () => db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst());
+      const row = await run(`read run ${JSON.stringify(id)}`, () =>
+        db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst(),
+      );
       return row === undefined ? undefined : toRun(row);
     },
 
@@ -424,7 +507,8 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
     },
 
     async pruneRuns(olderThan) {
-      if (!isValidDate(olderThan)) throw new StateError('INVALID_ARGUMENT', 'pruneRuns: olderThan must be a valid Date');
+      if (!isValidDate(olderThan))
+        throw new StateError('INVALID_ARGUMENT', 'pruneRuns: olderThan must be a valid Date');
       return run('prune runs', () =>
         db.transaction().execute(async (trx) => {
           const runs = await trx.deleteFrom('runs').where('started_at', '<', olderThan).executeTakeFirst();
@@ -436,7 +520,8 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
 
     async claimSlot(schedule, slot, holder) {
       assertStateName('schedule', schedule);
-      if (!isValidDate(slot)) throw new StateError('INVALID_ARGUMENT', `claimSlot(${JSON.stringify(schedule)}): slot must be a valid Date`);
+      if (!isValidDate(slot))
+        throw new StateError('INVALID_ARGUMENT', `claimSlot(${JSON.stringify(schedule)}): slot must be a valid Date`);
       const inserted = await run(`claim slot ${slot.toISOString()} of ${JSON.stringify(schedule)}`, () =>
         db
           .insertInto('slot_claims')
@@ -462,7 +547,19 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
 function isConnectionFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string') {
-    if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EAI_AGAIN', 'EPIPE'].includes(code)) return true;
+    if (
+      [
+        'ECONNREFUSED',
+        'ENOTFOUND',
+        'ETIMEDOUT',
+        'EHOSTUNREACH',
+        'ENETUNREACH',
+        'ECONNRESET',
+        'EAI_AGAIN',
+        'EPIPE',
+      ].includes(code)
+    )
+      return true;
     // 08: connection exception, 28: invalid authorization, 3D000: no such database, 57P0x: server shutting down
     if (/^(08|28)/.test(code) || code === '3D000' || /^57P0[1-3]$/.test(code)) return true;
   }

@@ -11,10 +11,12 @@ export function assertRunRecord(run: RunRecord): RunRecord {
   if (typeof run !== 'object' || run === null) fail('expected an object');
   assertStateName('run', run.id);
   if (typeof run.trigger !== 'string') fail('trigger must be a string');
-  if (!RUN_STATUSES.includes(run.status)) fail(`status must be one of ${RUN_STATUSES.join(', ')}, got ${JSON.stringify(run.status)}`);
+  if (!RUN_STATUSES.includes(run.status))
+    fail(`status must be one of ${RUN_STATUSES.join(', ')}, got ${JSON.stringify(run.status)}`);
   if (!isValidDate(run.startedAt)) fail('startedAt must be a valid Date');
   if (run.endedAt !== undefined && !isValidDate(run.endedAt)) fail('endedAt must be a valid Date when given');
-  if (typeof run.detail !== 'object' || run.detail === null || Array.isArray(run.detail)) fail('detail must be a JSON object');
+  if (typeof run.detail !== 'object' || run.detail === null || Array.isArray(run.detail))
+    fail('detail must be a JSON object');
   const problem = findJsonProblem(run.detail, 'detail');
   if (problem !== undefined) fail(problem);
   return run;
@@ -23,11 +25,18 @@ export function assertRunRecord(run: RunRecord): RunRecord {
 /** Check commit meta: a run id, and when given a non-negative integer row count and a string note. */
 export function assertCommitMeta(meta: { runId: unknown; rows?: unknown; note?: unknown }, table: string): void {
   if (typeof meta !== 'object' || meta === null) {
-    throw new StateError('INVALID_ARGUMENT', `commit(${JSON.stringify(table)}): meta with a runId is required`, { table });
+    throw new StateError('INVALID_ARGUMENT', `commit(${JSON.stringify(table)}): meta with a runId is required`, {
+      table,
+    });
   }
   assertStateName('run', meta.runId);
-  if (meta.rows !== undefined && !(typeof meta.rows === 'number' && Number.isSafeInteger(meta.rows) && meta.rows >= 0)) {
-    throw new StateError('INVALID_ARGUMENT', `commit(${JSON.stringify(table)}): rows must be a non-negative integer`, { table });
+  if (
+    meta.rows !== undefined &&
+    !(typeof meta.rows === 'number' && Number.isSafeInteger(meta.rows) && meta.rows >= 0)
+  ) {
+    throw new StateError('INVALID_ARGUMENT', `commit(${JSON.stringify(table)}): rows must be a non-negative integer`, {
+      table,
+    });
   }
   if (meta.note !== undefined && typeof meta.note !== 'string') {
     throw new StateError('INVALID_ARGUMENT', `commit(${JSON.stringify(table)}): note must be a string`, { table });

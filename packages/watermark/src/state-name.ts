@@ -21,7 +21,11 @@ const PLAIN = /^[a-z0-9_][a-z0-9_.-]{0,99}$/;
  */
 export function stateFileName(name: string): string {
   if (PLAIN.test(name) && !name.endsWith('.tmp')) return name;
-  const slug = name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '_').replace(/^[.]+/, '_').slice(0, 60);
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, '_')
+    .replace(/^[.]+/, '_')
+    .slice(0, 60);
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 12);
   return `${slug}~${hash}`;
 }

@@ -7,22 +7,34 @@ import { stateErrorOf } from './state-store-contract.js';
 
 describe('parseStateStoreConfig', () => {
   it('accepts the two store configs', () => {
-    expect(parseStateStoreConfig({ type: 'file', dir: '.sluice/state' })).toEqual({ ok: true, config: { type: 'file', dir: '.sluice/state' } });
+    expect(parseStateStoreConfig({ type: 'file', dir: '.sluice/state' })).toEqual({
+      ok: true,
+      config: { type: 'file', dir: '.sluice/state' },
+    });
     expect(parseStateStoreConfig({ type: 'file', dir: 's', staleLockAfterMs: 600_000 })).toEqual({
       ok: true,
       config: { type: 'file', dir: 's', staleLockAfterMs: 600_000 },
     });
-    expect(parseStateStoreConfig({ type: 'postgres', url: 'postgres://u:p@h:5432/d', schema: 'sluice_state' })).toEqual({
-      ok: true,
-      config: { type: 'postgres', url: 'postgres://u:p@h:5432/d', schema: 'sluice_state' },
-    });
+    expect(parseStateStoreConfig({ type: 'postgres', url: 'postgres://u:p@h:5432/d', schema: 'sluice_state' })).toEqual(
+      {
+        ok: true,
+        config: { type: 'postgres', url: 'postgres://u:p@h:5432/d', schema: 'sluice_state' },
+      },
+    );
   });
 
   it('returns every problem with its path instead of throwing', () => {
     const result = parseStateStoreConfig({ type: 'postgres', url: 'mysql://x', schema: 'bad-name', pasword: 'typo' });
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.problems.map((problem) => problem.path.join('.'))).toEqual(['pasword', 'url', 'schema']);
-    expect(parseStateStoreConfig({ type: 's3' })).toEqual({ ok: false, problems: [{ path: ['type'], message: expect.stringContaining('"s3"') }] });
+    expect(!result.ok && result.problems.map((problem) => problem.path.join('.'))).toEqual([
+      'pasword',
+      'url',
+      'schema',
+    ]);
+    expect(parseStateStoreConfig({ type: 's3' })).toEqual({
+      ok: false,
+      problems: [{ path: ['type'], message: expect.stringContaining('"s3"') }],
+    });
     expect(parseStateStoreConfig(null)).toMatchObject({ ok: false, problems: [{ path: [] }] });
     expect(parseStateStoreConfig({ type: 'file', dir: '', staleLockAfterMs: -1 })).toMatchObject({
       ok: false,

@@ -33,17 +33,22 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 export function parseStateStoreConfig(input: unknown): StateStoreConfigResult {
   const problems: StateStoreConfigProblem[] = [];
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return { ok: false, problems: [{ path: [], message: 'expected an object such as { type: file, dir: .sluice/state }' }] };
+    return {
+      ok: false,
+      problems: [{ path: [], message: 'expected an object such as { type: file, dir: .sluice/state }' }],
+    };
   }
   const value = input as Record<string, unknown>;
   const allowed = (keys: string[]) => {
     for (const key of Object.keys(value)) {
-      if (!keys.includes(key)) problems.push({ path: [key], message: `unknown key; expected one of ${keys.join(', ')}` });
+      if (!keys.includes(key))
+        problems.push({ path: [key], message: `unknown key; expected one of ${keys.join(', ')}` });
     }
   };
   if (value.type === 'file') {
     allowed(['type', 'dir', 'staleLockAfterMs']);
-    if (typeof value.dir !== 'string' || value.dir.trim() === '') problems.push({ path: ['dir'], message: 'expected a directory path' });
+    if (typeof value.dir !== 'string' || value.dir.trim() === '')
+      problems.push({ path: ['dir'], message: 'expected a directory path' });
     const stale = value.staleLockAfterMs;
     if (stale !== undefined && !(typeof stale === 'number' && Number.isFinite(stale) && stale > 0)) {
       problems.push({ path: ['staleLockAfterMs'], message: 'expected a positive number of milliseconds' });
@@ -51,7 +56,11 @@ export function parseStateStoreConfig(input: unknown): StateStoreConfigResult {
     if (problems.length > 0) return { ok: false, problems };
     return {
       ok: true,
-      config: { type: 'file', dir: value.dir as string, ...(stale === undefined ? {} : { staleLockAfterMs: stale as number }) },
+      config: {
+        type: 'file',
+        dir: value.dir as string,
+        ...(stale === undefined ? {} : { staleLockAfterMs: stale as number }),
+      },
     };
   }
   if (value.type === 'postgres') {
@@ -65,10 +74,17 @@ export function parseStateStoreConfig(input: unknown): StateStoreConfigResult {
     if (problems.length > 0) return { ok: false, problems };
     return {
       ok: true,
-      config: { type: 'postgres', url: value.url as string, ...(value.schema === undefined ? {} : { schema: value.schema as string }) },
+      config: {
+        type: 'postgres',
+        url: value.url as string,
+        ...(value.schema === undefined ? {} : { schema: value.schema as string }),
+      },
     };
   }
-  return { ok: false, problems: [{ path: ['type'], message: `expected "file" or "postgres", got ${JSON.stringify(value.type)}` }] };
+  return {
+    ok: false,
+    problems: [{ path: ['type'], message: `expected "file" or "postgres", got ${JSON.stringify(value.type)}` }],
+  };
 }
 
 /**
@@ -78,10 +94,15 @@ export function parseStateStoreConfig(input: unknown): StateStoreConfigResult {
  * @example
  * const store = createStateStore({ type: 'postgres', url }, { onEvent: (e) => logger.warn(e) });
  */
-export function createStateStore(config: StateStoreConfig, options: StateStoreOptions & { readonly baseDir?: string } = {}): StateStore {
+export function createStateStore(
+  config: StateStoreConfig,
+  options: StateStoreOptions & { readonly baseDir?: string } = {},
+): StateStore {
   const result = parseStateStoreConfig(config);
   if (!result.ok) {
-    const lines = result.problems.map((problem) => `state${problem.path.map((key) => `.${key}`).join('')}: ${problem.message}`);
+    const lines = result.problems.map(
+      (problem) => `state${problem.path.map((key) => `.${key}`).join('')}: ${problem.message}`,
+    );
     throw new StateError('INVALID_CONFIG', `Invalid state store config:\n${lines.join('\n')}`);
   }
   const events = options.onEvent === undefined ? {} : { onEvent: options.onEvent };
@@ -93,5 +114,9 @@ export function createStateStore(config: StateStoreConfig, options: StateStoreOp
       ...events,
     });
   }
-  return createPostgresStateStore({ url: valid.url, ...(valid.schema === undefined ? {} : { schema: valid.schema }), ...events });
+  return createPostgresStateStore({
+    url: valid.url,
+    ...(valid.schema === undefined ? {} : { schema: valid.schema }),
+    ...events,
+  });
 }

@@ -88,7 +88,9 @@ export function describeStateStoreContract(name: string, createFixture: () => Pr
         expect(error.message).toContain(message);
         expect(error.message).toContain('"t"');
       }
-      expect((await stateErrorOf(store.commit('t', { id: 42 } as unknown as Position, { runId: 'r' }))).message).toContain('"42"');
+      expect(
+        (await stateErrorOf(store.commit('t', { id: 42 } as unknown as Position, { runId: 'r' }))).message,
+      ).toContain('"42"');
       expect(await store.read('t')).toBeUndefined();
       expect(await store.history('t')).toEqual([]);
     });
@@ -138,14 +140,17 @@ export function describeStateStoreContract(name: string, createFixture: () => Pr
       const { store } = await fresh();
       const names = ['public.vendas', 'Public.Vendas', 'public vendas', '../escape', 'x/y', 'çà'];
       for (const [index, table] of names.entries()) await store.commit(table, { id: String(index) }, { runId: 'r' });
-      for (const [index, table] of names.entries()) expect((await store.read(table))?.position).toEqual({ id: String(index) });
+      for (const [index, table] of names.entries())
+        expect((await store.read(table))?.position).toEqual({ id: String(index) });
       expect((await store.readAll()).map((w) => w.table).sort()).toEqual([...names].sort());
       expect((await stateErrorOf(store.read(''))).code).toBe('INVALID_ARGUMENT');
     });
 
     it('serializes concurrent commits of one table: every version once, the last one kept', async () => {
       const { store } = await fresh();
-      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.commit('t', { id: String(i) }, { runId: `r${i}` })));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => store.commit('t', { id: String(i) }, { runId: `r${i}` })),
+      );
       expect(results.map((w) => w.version).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       const last = results.find((w) => w.version === 8);
       expect((await store.read('t'))?.position).toEqual(last?.position);
@@ -155,7 +160,9 @@ export function describeStateStoreContract(name: string, createFixture: () => Pr
     it('rejects a commit without a run id or with a bad row count', async () => {
       const { store } = await fresh();
       expect((await stateErrorOf(store.commit('t', { id: '1' }, { runId: '' }))).code).toBe('INVALID_ARGUMENT');
-      expect((await stateErrorOf(store.commit('t', { id: '1' }, { runId: 'r', rows: 1.5 }))).code).toBe('INVALID_ARGUMENT');
+      expect((await stateErrorOf(store.commit('t', { id: '1' }, { runId: 'r', rows: 1.5 }))).code).toBe(
+        'INVALID_ARGUMENT',
+      );
       expect(await store.read('t')).toBeUndefined();
     });
 
@@ -253,7 +260,11 @@ export function describeStateStoreContract(name: string, createFixture: () => Pr
       expect(await other.claimSlot('daily', slot, 'c')).toBe(false);
 
       const next = new Date('2024-03-11T02:00:00.000Z');
-      const claims = await Promise.all([store.claimSlot('daily', next, 'a'), other.claimSlot('daily', next, 'b'), other.claimSlot('daily', next, 'c')]);
+      const claims = await Promise.all([
+        store.claimSlot('daily', next, 'a'),
+        other.claimSlot('daily', next, 'b'),
+        other.claimSlot('daily', next, 'c'),
+      ]);
       expect(claims.filter(Boolean)).toHaveLength(1);
       expect(await store.claimSlot('hourly', next, 'a')).toBe(true);
     });
@@ -262,12 +273,23 @@ export function describeStateStoreContract(name: string, createFixture: () => Pr
       const { store, openAnother } = await fresh();
       const day = (n: number) => new Date(Date.UTC(2024, 2, n, 2, 0, 0, 123));
       const started: RunRecord = { id: 'run-2', trigger: 'schedule', status: 'running', startedAt: day(2), detail: {} };
-      await store.saveRun({ id: 'run-1', trigger: 'manual', status: 'failed', startedAt: day(1), endedAt: day(1), detail: { error: { code: 'X', message: 'boom' } } });
+      await store.saveRun({
+        id: 'run-1',
+        trigger: 'manual',
+        status: 'failed',
+        startedAt: day(1),
+        endedAt: day(1),
+        detail: { error: { code: 'X', message: 'boom' } },
+      });
       await store.saveRun(started);
       await store.saveRun({ id: 'run-3', trigger: 'schedule', status: 'running', startedAt: day(3), detail: {} });
       expect(await store.getRun('run-2')).toEqual(started);
 
-      const detail = { tables: { 'public.vendas': { rows: 1200, bytes: 48_000, seconds: 1.25, window: ['1', '1200'] } }, models: [], note: null };
+      const detail = {
+        tables: { 'public.vendas': { rows: 1200, bytes: 48_000, seconds: 1.25, window: ['1', '1200'] } },
+        models: [],
+        note: null,
+      };
       await store.saveRun({ ...started, status: 'success', endedAt: day(2), detail });
       const finished = await (await openAnother()).getRun('run-2');
       expect(finished).toEqual({ ...started, status: 'success', endedAt: day(2), detail });
@@ -277,9 +299,17 @@ export function describeStateStoreContract(name: string, createFixture: () => Pr
       expect((await store.listRuns({ limit: 2 })).map((run) => run.id)).toEqual(['run-3', 'run-2']);
       expect((await store.listRuns({ status: 'running' })).map((run) => run.id)).toEqual(['run-3']);
 
-      const badDetail = { id: 'run-4', trigger: 'x', status: 'running', startedAt: day(4), detail: { seconds: Number.NaN } } as const;
+      const badDetail = {
+        id: 'run-4',
+        trigger: 'x',
+        status: 'running',
+        startedAt: day(4),
+        detail: { seconds: Number.NaN },
+      } as const;
       expect((await stateErrorOf(store.saveRun(badDetail))).code).toBe('INVALID_ARGUMENT');
-      expect((await stateErrorOf(store.saveRun({ ...started, status: 'weird' as 'running' }))).code).toBe('INVALID_ARGUMENT');
+      expect((await stateErrorOf(store.saveRun({ ...started, status: 'weird' as 'running' }))).code).toBe(
+        'INVALID_ARGUMENT',
+      );
 
       expect(await store.claimSlot('daily', day(1), 'a')).toBe(true);
       expect(await store.claimSlot('daily', day(3), 'a')).toBe(true);

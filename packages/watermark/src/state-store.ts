@@ -96,7 +96,14 @@ export interface StateLock {
 export type RunStatus = 'running' | 'success' | 'failed' | 'interrupted' | 'cancelled' | 'skipped';
 
 /** Every run status, in a stable order. */
-export const RUN_STATUSES: readonly RunStatus[] = ['running', 'success', 'failed', 'interrupted', 'cancelled', 'skipped'];
+export const RUN_STATUSES: readonly RunStatus[] = [
+  'running',
+  'success',
+  'failed',
+  'interrupted',
+  'cancelled',
+  'skipped',
+];
 
 /** One run, saved when it starts and again when it ends. */
 export interface RunRecord {

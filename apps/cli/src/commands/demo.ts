@@ -48,11 +48,16 @@ export async function demoCommand(options: DemoOptions, out: Output): Promise<nu
   } catch (error) {
     await guardStore.close();
     if (error instanceof StateError && error.code === 'LOCK_HELD') {
-      throw new CliError(`another sluice demo is running on ${home}: ${error.message}\nWait for it to finish, then run the demo again.`, EXIT.failed);
+      throw new CliError(
+        `another sluice demo is running on ${home}: ${error.message}\nWait for it to finish, then run the demo again.`,
+        EXIT.failed,
+      );
     }
     throw error;
   }
-  const { signal, dispose } = abortOnSignals((name) => out.error(`\n${name}: stopping the demo cleanly (Ctrl-C again to quit at once)…`));
+  const { signal, dispose } = abortOnSignals((name) =>
+    out.error(`\n${name}: stopping the demo cleanly (Ctrl-C again to quit at once)…`),
+  );
   let server: LocalPostgres | undefined;
   let warehouse: Warehouse | undefined;
   let state: StateStore | undefined;
@@ -61,7 +66,9 @@ export async function demoCommand(options: DemoOptions, out: Output): Promise<nu
     const t0 = performance.now();
     server = await startLocalPostgres({ dataDir: path.join(home, 'pg') });
     const sourceUrl = await ensureDatabase(server, 'novadrive');
-    out.line(`source     embedded Postgres on 127.0.0.1:${server.port} (${path.relative(process.cwd(), server.dataDir) || server.dataDir}), started in ${formatSeconds((performance.now() - t0) / 1000)}`);
+    out.line(
+      `source     embedded Postgres on 127.0.0.1:${server.port} (${path.relative(process.cwd(), server.dataDir) || server.dataDir}), started in ${formatSeconds((performance.now() - t0) / 1000)}`,
+    );
     await prepareSource(sourceUrl, home, options, out);
     if (signal.aborted) return EXIT.interrupted;
 
@@ -70,7 +77,9 @@ export async function demoCommand(options: DemoOptions, out: Output): Promise<nu
     const target = resolveTarget(project);
     warehouse = await openWarehouse(project, target.config);
     state = openStateStore(project);
-    out.line(`warehouse  ${target.config.type === 'duckdb' ? path.resolve(project.dir, target.config.path) : target.name}`);
+    out.line(
+      `warehouse  ${target.config.type === 'duckdb' ? path.resolve(project.dir, target.config.path) : target.name}`,
+    );
     out.line();
     out.line(out.bold('Ingest → build'));
     const run = await runPipeline({
@@ -104,7 +113,9 @@ export async function demoCommand(options: DemoOptions, out: Output): Promise<nu
     const rows = top.map((row) => [row.nome, formatCount(Number(row.vendas)), `R$ ${formatMoney(String(row.total))}`]);
     for (const line of formatTable(['vehicle', 'sales', 'revenue'], rows, [false, true, true])) out.line(`  ${line}`);
     out.line();
-    out.line(`done in ${formatSeconds((performance.now() - t0) / 1000)}; run it again to load one more simulated day incrementally.`);
+    out.line(
+      `done in ${formatSeconds((performance.now() - t0) / 1000)}; run it again to load one more simulated day incrementally.`,
+    );
     return EXIT.ok;
   } catch (error) {
     // Ctrl-C reaches the embedded Postgres too, so work in flight fails with a closed connection: that is the
@@ -170,14 +181,21 @@ async function prepareSource(url: string, home: string, options: DemoOptions, ou
   const client = await connect(url);
   try {
     const exists = await client.query(`SELECT to_regclass('public.vendas') IS NOT NULL AS present`);
-    const progress = existsSync(progressFile) ? (JSON.parse(await readFile(progressFile, 'utf8')) as DemoProgress) : undefined;
+    const progress = existsSync(progressFile)
+      ? (JSON.parse(await readFile(progressFile, 'utf8')) as DemoProgress)
+      : undefined;
     if (!exists.rows[0]?.present || !progress) {
       const t0 = performance.now();
       await createNovaDriveSchema(client, { replace: true });
       const generated = await generateNovaDrive(client, { scale: options.scale, seed: options.seed });
       const total = Object.values(generated.rows).reduce((a, b) => a + b, 0);
-      await writeFile(progressFile, JSON.stringify({ scale: options.scale, seed: options.seed, day: 0 } satisfies DemoProgress));
-      out.line(`novadrive  created ${formatCount(total)} rows (${formatCount(options.scale)} sales, seed ${options.seed}) in ${formatSeconds((performance.now() - t0) / 1000)}`);
+      await writeFile(
+        progressFile,
+        JSON.stringify({ scale: options.scale, seed: options.seed, day: 0 } satisfies DemoProgress),
+      );
+      out.line(
+        `novadrive  created ${formatCount(total)} rows (${formatCount(options.scale)} sales, seed ${options.seed}) in ${formatSeconds((performance.now() - t0) / 1000)}`,
+      );
       return;
     }
     if (!options.advance) {
@@ -196,7 +214,11 @@ async function prepareSource(url: string, home: string, options: DemoOptions, ou
 function describeDay(day: DayChanges): string {
   return Object.entries(day.counts)
     .map(([name, c]) => {
-      const parts = [c.inserted ? `+${c.inserted}` : '', c.updated ? `~${c.updated}` : '', c.deleted ? `-${c.deleted}` : ''].filter(Boolean);
+      const parts = [
+        c.inserted ? `+${c.inserted}` : '',
+        c.updated ? `~${c.updated}` : '',
+        c.deleted ? `-${c.deleted}` : '',
+      ].filter(Boolean);
       return parts.length ? `${name} ${parts.join(' ')}` : '';
     })
     .filter(Boolean)

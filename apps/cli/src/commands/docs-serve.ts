@@ -21,7 +21,10 @@ const TYPES: Record<string, string> = {
  * and compiled SQL beside it), generating the docs first when there are none. Prints the URL; stops on Ctrl-C
  * (exit 0, the normal way to stop it).
  */
-export async function docsServeCommand(options: { project: string; target?: string; port: number }, out: Output): Promise<number> {
+export async function docsServeCommand(
+  options: { project: string; target?: string; port: number },
+  out: Output,
+): Promise<number> {
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
     throw new CliError(`--port ${String(options.port)}: expected a port number (0 picks a free one)`, EXIT.usage);
   }
@@ -29,7 +32,10 @@ export async function docsServeCommand(options: { project: string; target?: stri
   const root = path.join(project.dir, 'target');
   if (!existsSync(path.join(root, 'docs', 'index.html'))) {
     out.line(out.dim('no lineage page yet: generating it first'));
-    const code = await docsGenerateCommand({ project: options.project, ...(options.target ? { target: options.target } : {}), json: false }, out);
+    const code = await docsGenerateCommand(
+      { project: options.project, ...(options.target ? { target: options.target } : {}), json: false },
+      out,
+    );
     if (code !== EXIT.ok) return code;
   }
   const server = http.createServer((request, response) => {
@@ -39,7 +45,10 @@ export async function docsServeCommand(options: { project: string; target?: stri
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new CliError(`port ${options.port} is in use on 127.0.0.1: pass --port with another one (0 picks a free one)`, EXIT.failed)
+          ? new CliError(
+              `port ${options.port} is in use on 127.0.0.1: pass --port with another one (0 picks a free one)`,
+              EXIT.failed,
+            )
           : error,
       ),
     );
@@ -81,7 +90,12 @@ async function serve(root: string, url: string, response: http.ServerResponse): 
     const info = await stat(file);
     if (!info.isFile()) throw new Error('not a file');
     const body = await readFile(file);
-    response.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+    response
+      .writeHead(200, {
+        'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-store',
+      })
+      .end(body);
   } catch {
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
   }

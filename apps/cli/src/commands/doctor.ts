@@ -22,7 +22,6 @@ import type { Output } from '../output.js';
 import { chooseTarget, type ChosenTarget } from '../preflight.js';
 import { jsonText } from '../run-result.js';
 
-
 /** From this size (64 MB, as `late_commits: auto` counts it) an unindexed cursor is worth a warning. */
 const LARGE_TABLE_PAGES = 8192;
 /** One line of the doctor's report. */
@@ -39,7 +38,9 @@ interface Check {
 const SOURCE_MINIMUM = `${Math.floor(MIN_SOURCE_SERVER_VERSION / 10000)}`;
 
 /** `[coalesce(a, b), id]` → `(coalesce(a, b), id)`. */
-export function describeCursor(cursor: readonly (string | { readonly coalesce: readonly string[] })[] | undefined): string {
+export function describeCursor(
+  cursor: readonly (string | { readonly coalesce: readonly string[] })[] | undefined,
+): string {
   return `(${(cursor ?? []).map((element) => (typeof element === 'string' ? element : `coalesce(${element.coalesce.join(', ')})`)).join(', ')})`;
 }
 
@@ -53,7 +54,10 @@ function message(error: unknown): string {
  * columns exist and are orderable, a primary key for upsert), the warehouse (opens, writable) and the state store
  * (opens, run lock free). Exit 2 when the config has problems, 1 when another check failed, else 0.
  */
-export async function doctorCommand(options: { project: string; target?: string; json: boolean }, out: Output): Promise<number> {
+export async function doctorCommand(
+  options: { project: string; target?: string; json: boolean },
+  out: Output,
+): Promise<number> {
   const checks: Check[] = [];
   const report = (check: Check) => {
     checks.push(check);
@@ -73,7 +77,10 @@ export async function doctorCommand(options: { project: string; target?: string;
       area: 'config',
       ok: false,
       config: true,
-      message: error.problems.length === 1 && !error.problems[0]?.line ? 'sluice.yml cannot be used' : `sluice.yml has ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}`,
+      message:
+        error.problems.length === 1 && !error.problems[0]?.line
+          ? 'sluice.yml cannot be used'
+          : `sluice.yml has ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}`,
       details: problemLines(error.problems),
       fix: 'correct sluice.yml at the places above, then run sluice doctor again',
     });
@@ -91,7 +98,14 @@ export async function doctorCommand(options: { project: string; target?: string;
     target = chooseTarget(project, options.target);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    report({ area: 'target', ok: false, config: true, message: 'unknown target', details: problemLines(error.problems), fix: 'pass --target with a target defined in sluice.yml' });
+    report({
+      area: 'target',
+      ok: false,
+      config: true,
+      message: 'unknown target',
+      details: problemLines(error.problems),
+      fix: 'pass --target with a target defined in sluice.yml',
+    });
   }
 
   if (hasModels(project)) {
@@ -106,7 +120,14 @@ export async function doctorCommand(options: { project: string; target?: string;
       });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      report({ area: 'models', ok: false, config: true, message: `the model project has ${error.problems.length} problem(s)`, details: problemLines(error.problems), fix: 'correct the files at the places above' });
+      report({
+        area: 'models',
+        ok: false,
+        config: true,
+        message: `the model project has ${error.problems.length} problem(s)`,
+        details: problemLines(error.problems),
+        fix: 'correct the files at the places above',
+      });
     }
   } else {
     report({ area: 'models', ok: true, message: 'no models/ folder: runs ingest only' });
@@ -140,7 +161,9 @@ async function checkTheSource(project: LoadedProject, report: (check: Check) => 
     message: supported
       ? `PostgreSQL ${source.serverVersion} (${SOURCE_MINIMUM} or newer needed: exported snapshots, pg_snapshot_xmin)`
       : `PostgreSQL ${source.serverVersion} is too old: Sluice needs ${SOURCE_MINIMUM} or newer (pg_snapshot_xmin)`,
-    ...(supported ? {} : { fix: `upgrade the source to PostgreSQL ${SOURCE_MINIMUM}+, or point source.url at a replica that runs it` }),
+    ...(supported
+      ? {}
+      : { fix: `upgrade the source to PostgreSQL ${SOURCE_MINIMUM}+, or point source.url at a replica that runs it` }),
   });
   for (const table of source.tables) {
     const spec = project.config.tables[table.name];
@@ -149,7 +172,9 @@ async function checkTheSource(project: LoadedProject, report: (check: Check) => 
         area: 'table',
         ok: false,
         config: true,
-        message: table.table ? `${table.qualified}: its config does not work against the table` : `${table.qualified}: not found in the source`,
+        message: table.table
+          ? `${table.qualified}: its config does not work against the table`
+          : `${table.qualified}: not found in the source`,
         details: problemLines(table.problems),
         fix: 'correct sluice.yml at the places above',
       });
@@ -164,11 +189,13 @@ async function checkTheSource(project: LoadedProject, report: (check: Check) => 
       });
       continue;
     }
-    const how = table.strategy === 'full' ? 'full (reloaded whole)' : `${table.strategy} by ${describeCursor(spec?.cursor)}`;
+    const how =
+      table.strategy === 'full' ? 'full (reloaded whole)' : `${table.strategy} by ${describeCursor(spec?.cursor)}`;
     const key = table.table?.primaryKey.length ? `key ${table.table.primaryKey.join(', ')}` : 'no primary key';
     const pages = table.table?.pages ?? 0;
     const unserved =
-      table.cursorIndex?.served === false && (pages >= LARGE_TABLE_PAGES || spec?.late_commits === 'lookback' || spec?.late_commits === 'off');
+      table.cursorIndex?.served === false &&
+      (pages >= LARGE_TABLE_PAGES || spec?.late_commits === 'lookback' || spec?.late_commits === 'off');
     report({
       area: 'table',
       ok: true,
@@ -196,7 +223,11 @@ async function writableAncestor(file: string): Promise<{ dir: string; writable: 
   return { dir, writable };
 }
 
-async function checkWarehouse(project: LoadedProject, target: ChosenTarget, report: (check: Check) => void): Promise<void> {
+async function checkWarehouse(
+  project: LoadedProject,
+  target: ChosenTarget,
+  report: (check: Check) => void,
+): Promise<void> {
   const { config } = target;
   if (config.type === 'duckdb') {
     const file = path.resolve(project.dir, config.path);
@@ -204,7 +235,11 @@ async function checkWarehouse(project: LoadedProject, target: ChosenTarget, repo
       const { dir, writable } = await writableAncestor(file);
       report(
         writable
-          ? { area: 'warehouse', ok: true, message: `${displayPath(file)} (target ${target.name}) does not exist yet; the first run creates it` }
+          ? {
+              area: 'warehouse',
+              ok: true,
+              message: `${displayPath(file)} (target ${target.name}) does not exist yet; the first run creates it`,
+            }
           : {
               area: 'warehouse',
               ok: false,
@@ -222,11 +257,21 @@ async function checkWarehouse(project: LoadedProject, target: ChosenTarget, repo
     } finally {
       await warehouse.close().catch(() => undefined);
     }
-    const where = config.type === 'duckdb' ? displayPath(path.resolve(project.dir, config.path)) : `${config.type} ${config.database}`;
+    const where =
+      config.type === 'duckdb'
+        ? displayPath(path.resolve(project.dir, config.path))
+        : `${config.type} ${config.database}`;
     report({ area: 'warehouse', ok: true, message: `${where} (target ${target.name}) opens for writing` });
   } catch (error) {
     if (error instanceof ConfigError) {
-      report({ area: 'warehouse', ok: false, config: true, message: `target ${target.name}`, details: problemLines(error.problems), fix: 'use a duckdb target' });
+      report({
+        area: 'warehouse',
+        ok: false,
+        config: true,
+        message: `target ${target.name}`,
+        details: problemLines(error.problems),
+        fix: 'use a duckdb target',
+      });
       return;
     }
     report({
@@ -247,19 +292,31 @@ async function checkState(project: LoadedProject, report: (check: Check) => void
       report(
         writable
           ? { area: 'state', ok: true, message: `${displayPath(dir)} does not exist yet; the first run creates it` }
-          : { area: 'state', ok: false, message: `${displayPath(dir)} cannot be created: ${displayPath(parent)} is not writable`, fix: `make ${displayPath(parent)} writable, or change state.dir` },
+          : {
+              area: 'state',
+              ok: false,
+              message: `${displayPath(dir)} cannot be created: ${displayPath(parent)} is not writable`,
+              fix: `make ${displayPath(parent)} writable, or change state.dir`,
+            },
       );
       return;
     }
   }
-  const where = stateConfig.type === 'file' ? displayPath(path.resolve(project.dir, stateConfig.dir)) : `postgres schema ${stateConfig.schema}`;
+  const where =
+    stateConfig.type === 'file'
+      ? displayPath(path.resolve(project.dir, stateConfig.dir))
+      : `postgres schema ${stateConfig.schema}`;
   const state = openStateStore(project);
   try {
     const watermarks = await state.readAll();
     try {
       const lock = await state.acquireLock(RUN_LOCK, { holder: 'sluice doctor' });
       await lock.release();
-      report({ area: 'state', ok: true, message: `${where} opens (${watermarks.length} watermarks); the run lock is free` });
+      report({
+        area: 'state',
+        ok: true,
+        message: `${where} opens (${watermarks.length} watermarks); the run lock is free`,
+      });
     } catch (error) {
       if (!(error instanceof StateError) || error.code !== 'LOCK_HELD') throw error;
       report({
@@ -270,7 +327,12 @@ async function checkState(project: LoadedProject, report: (check: Check) => void
       });
     }
   } catch (error) {
-    report({ area: 'state', ok: false, message: `${where}: ${message(error)}`, fix: 'check the state store settings in sluice.yml (state:) and that it is reachable and writable' });
+    report({
+      area: 'state',
+      ok: false,
+      message: `${where}: ${message(error)}`,
+      fix: 'check the state store settings in sluice.yml (state:) and that it is reachable and writable',
+    });
   } finally {
     await state.close().catch(() => undefined);
   }
@@ -295,7 +357,9 @@ function finish(checks: readonly Check[], options: { json: boolean }, out: Outpu
   out.line(
     failed === 0
       ? out.green(`all ${checks.length} checks passed`)
-      : out.red(`${failed} of ${checks.length} checks failed${configProblems ? ' (configuration problems: exit 2)' : ''}`),
+      : out.red(
+          `${failed} of ${checks.length} checks failed${configProblems ? ' (configuration problems: exit 2)' : ''}`,
+        ),
   );
   return exitCode;
 }

@@ -27,7 +27,10 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export async function initCommand(options: InitCommandOptions, out: Output): Promise<number> {
   if (options.urlEnv !== undefined && !ENV_NAME.test(options.urlEnv)) {
-    throw new CliError(`--url-env ${options.urlEnv}: expected an environment variable name such as SLUICE_SOURCE_URL`, EXIT.usage);
+    throw new CliError(
+      `--url-env ${options.urlEnv}: expected an environment variable name such as SLUICE_SOURCE_URL`,
+      EXIT.usage,
+    );
   }
   const url = options.from ?? (options.urlEnv ? process.env[options.urlEnv] : undefined);
   if (!url) {
@@ -38,12 +41,17 @@ export async function initCommand(options: InitCommandOptions, out: Output): Pro
       EXIT.usage,
     );
   }
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new CliError('--from: expected a postgres:// or postgresql:// URL', EXIT.usage);
+  if (!/^postgres(ql)?:\/\//.test(url))
+    throw new CliError('--from: expected a postgres:// or postgresql:// URL', EXIT.usage);
   if (options.smallRows !== undefined && !(Number.isInteger(options.smallRows) && options.smallRows >= 0)) {
     throw new CliError('--small-rows: expected a whole number of rows', EXIT.usage);
   }
   const hasPassword = urlWithoutPassword(url) !== url;
-  const urlInFile = options.urlEnv ? `\${env:${options.urlEnv}}` : options.writePassword ? url : urlWithoutPassword(url);
+  const urlInFile = options.urlEnv
+    ? `\${env:${options.urlEnv}}`
+    : options.writePassword
+      ? url
+      : urlWithoutPassword(url);
   const result = await initProject({
     dir: options.project,
     url,
@@ -53,8 +61,10 @@ export async function initCommand(options: InitCommandOptions, out: Output): Pro
     ...(options.smallRows !== undefined ? { smallRows: options.smallRows } : {}),
   });
   const next: string[] = [];
-  if (options.urlEnv && !process.env[options.urlEnv]) next.push(`export ${options.urlEnv}='${urlWithoutPassword(url)}'   # with the password`);
-  if (!options.urlEnv && !options.writePassword && hasPassword) next.push("export PGPASSWORD='…'   # the password is not written to sluice.yml");
+  if (options.urlEnv && !process.env[options.urlEnv])
+    next.push(`export ${options.urlEnv}='${urlWithoutPassword(url)}'   # with the password`);
+  if (!options.urlEnv && !options.writePassword && hasPassword)
+    next.push("export PGPASSWORD='…'   # the password is not written to sluice.yml");
   const cd = path.resolve(options.project) === process.cwd() ? '' : `cd ${displayPath(result.dir)} && `;
   next.push(`${cd}sluice doctor   # check the project against the database`);
   next.push(`${cd}sluice run      # the first load, then the staging models and their tests`);
@@ -68,7 +78,14 @@ export async function initCommand(options: InitCommandOptions, out: Output): Pro
         written: result.written,
         kept: result.kept,
         serverVersion: result.serverVersion,
-        tables: result.tables.map((table) => ({ name: table.name, schema: table.schema, strategy: table.strategy, cursor: table.cursor ?? null, exclude: table.exclude ?? [], reason: table.reason })),
+        tables: result.tables.map((table) => ({
+          name: table.name,
+          schema: table.schema,
+          strategy: table.strategy,
+          cursor: table.cursor ?? null,
+          exclude: table.exclude ?? [],
+          reason: table.reason,
+        })),
         skipped: result.skipped,
         urlInFile: options.urlEnv ? urlInFile : options.writePassword ? '(as given, with its password)' : urlInFile,
         next,
@@ -76,15 +93,24 @@ export async function initCommand(options: InitCommandOptions, out: Output): Pro
     );
     return EXIT.ok;
   }
-  out.line(`introspected ${result.tables.length + result.skipped.length} tables in schema ${options.schema} of ${urlWithoutPassword(url)} (PostgreSQL ${result.serverVersion})`);
+  out.line(
+    `introspected ${result.tables.length + result.skipped.length} tables in schema ${options.schema} of ${urlWithoutPassword(url)} (PostgreSQL ${result.serverVersion})`,
+  );
   out.line();
-  for (const line of formatTable(['table', 'strategy', 'cursor', 'why'], result.tables.map((table) => proposalRow(table, out.columns)))) out.line(`  ${line}`);
+  for (const line of formatTable(
+    ['table', 'strategy', 'cursor', 'why'],
+    result.tables.map((table) => proposalRow(table, out.columns)),
+  ))
+    out.line(`  ${line}`);
   for (const skipped of result.skipped) out.line(out.yellow(`  left out ${skipped.name}: ${skipped.reason}`));
   out.line();
   const models = result.written.filter((file) => file.startsWith('models/stage/stg_')).length;
-  out.line(`wrote ${displayPath(result.configFile)}, ${models} staging model${models === 1 ? '' : 's'} and sources.yml in models/stage/${result.written.includes('.gitignore') ? ', .gitignore' : ''}`);
+  out.line(
+    `wrote ${displayPath(result.configFile)}, ${models} staging model${models === 1 ? '' : 's'} and sources.yml in models/stage/${result.written.includes('.gitignore') ? ', .gitignore' : ''}`,
+  );
   if (result.kept.length > 0) out.line(out.dim(`kept as they were: ${result.kept.join(', ')}`));
-  if (options.writePassword && hasPassword) out.line(out.yellow('sluice.yml holds the password (--write-password): keep it out of version control'));
+  if (options.writePassword && hasPassword)
+    out.line(out.yellow('sluice.yml holds the password (--write-password): keep it out of version control'));
   out.line();
   out.line(out.bold('next:'));
   for (const line of next) out.line(`  ${line}`);
@@ -93,6 +119,9 @@ export async function initCommand(options: InitCommandOptions, out: Output): Pro
 
 function proposalRow(table: InitTableProposal, columns: number): string[] {
   const cursor = table.cursor ? describeCursor(table.cursor) : '-';
-  const why = table.reason.length > Math.max(30, columns - 60) ? `${table.reason.slice(0, Math.max(30, columns - 61))}…` : table.reason;
+  const why =
+    table.reason.length > Math.max(30, columns - 60)
+      ? `${table.reason.slice(0, Math.max(30, columns - 61))}…`
+      : table.reason;
   return [table.name, table.strategy, cursor, why];
 }

@@ -21,9 +21,21 @@ export interface SelectCommandOptions {
 
 const KINDS = ['model', 'snapshot', 'test', 'source'];
 
-async function checkedModels(options: SelectCommandOptions): Promise<Checked & { models: NonNullable<Checked['models']> }> {
-  const checked = await preflight({ project: options.project, target: options.target, models: true, select: options.select, exclude: options.exclude });
-  if (!checked.models) throw new CliError(`no models/ folder in ${displayPath(checked.project.dir) || '.'}: there is nothing to list`, EXIT.usage);
+async function checkedModels(
+  options: SelectCommandOptions,
+): Promise<Checked & { models: NonNullable<Checked['models']> }> {
+  const checked = await preflight({
+    project: options.project,
+    target: options.target,
+    models: true,
+    select: options.select,
+    exclude: options.exclude,
+  });
+  if (!checked.models)
+    throw new CliError(
+      `no models/ folder in ${displayPath(checked.project.dir) || '.'}: there is nothing to list`,
+      EXIT.usage,
+    );
   for (const warning of checked.warnings) process.stderr.write(`warning: ${warning}\n`);
   return checked as Checked & { models: NonNullable<Checked['models']> };
 }
@@ -46,7 +58,8 @@ function detailOf(node: ProjectNode): string {
 export async function lsCommand(options: SelectCommandOptions, out: Output): Promise<number> {
   const types = options.resourceType ?? [];
   const unknown = types.filter((type) => !KINDS.includes(type));
-  if (unknown.length > 0) throw new CliError(`--resource-type ${unknown.join(', ')}: expected ${KINDS.join(', ')}`, EXIT.usage);
+  if (unknown.length > 0)
+    throw new CliError(`--resource-type ${unknown.join(', ')}: expected ${KINDS.join(', ')}`, EXIT.usage);
   const { models } = await checkedModels(options);
   const selection = selectNodes(models, {
     ...(options.select?.length ? { select: options.select } : {}),
@@ -58,12 +71,24 @@ export async function lsCommand(options: SelectCommandOptions, out: Output): Pro
       jsonText({
         command: 'ls',
         count: nodes.length,
-        nodes: nodes.map((node) => ({ id: node.id, name: node.name, kind: node.kind, detail: detailOf(node), file: node.file, tags: node.tags, dependsOn: node.dependsOn })),
+        nodes: nodes.map((node) => ({
+          id: node.id,
+          name: node.name,
+          kind: node.kind,
+          detail: detailOf(node),
+          file: node.file,
+          tags: node.tags,
+          dependsOn: node.dependsOn,
+        })),
       }),
     );
     return EXIT.ok;
   }
-  for (const line of formatTable(['kind', 'name', 'what', 'file'], nodes.map((node) => [node.kind, node.name, detailOf(node), node.file])).slice(1)) out.line(line);
+  for (const line of formatTable(
+    ['kind', 'name', 'what', 'file'],
+    nodes.map((node) => [node.kind, node.name, detailOf(node), node.file]),
+  ).slice(1))
+    out.line(line);
   if (nodes.length === 0) out.error('no nodes match the selection');
   return EXIT.ok;
 }
@@ -75,7 +100,11 @@ async function existingWarehouse(checked: Checked, out: Output): Promise<Warehou
   try {
     return await openWarehouse(checked.project, config);
   } catch (error) {
-    out.error(out.yellow(`note: the warehouse could not be opened (${error instanceof Error ? error.message : String(error)}); going on without it`));
+    out.error(
+      out.yellow(
+        `note: the warehouse could not be opened (${error instanceof Error ? error.message : String(error)}); going on without it`,
+      ),
+    );
     return undefined;
   }
 }
@@ -105,7 +134,13 @@ export async function compileCommand(options: SelectCommandOptions, out: Output)
         jsonText({
           command: 'compile',
           count: compiled.length,
-          nodes: compiled.map(({ node, compiled: c }) => ({ id: node.id, name: node.name, kind: node.kind, compiledPath: path.join(targetDir, c.compiledPath), sql: c.sql })),
+          nodes: compiled.map(({ node, compiled: c }) => ({
+            id: node.id,
+            name: node.name,
+            kind: node.kind,
+            compiledPath: path.join(targetDir, c.compiledPath),
+            sql: c.sql,
+          })),
         }),
       );
       return EXIT.ok;
@@ -115,7 +150,9 @@ export async function compileCommand(options: SelectCommandOptions, out: Output)
       out.line(only.compiled.sql.trimEnd());
       out.error(out.dim(`(written to ${displayPath(path.join(targetDir, only.compiled.compiledPath))})`));
     } else {
-      out.line(`compiled ${compiled.length} node${compiled.length === 1 ? '' : 's'} into ${displayPath(path.join(targetDir, 'compiled'))}/`);
+      out.line(
+        `compiled ${compiled.length} node${compiled.length === 1 ? '' : 's'} into ${displayPath(path.join(targetDir, 'compiled'))}/`,
+      );
       out.line(`manifest: ${displayPath(path.join(targetDir, 'manifest.json'))}`);
     }
     return EXIT.ok;
@@ -132,7 +169,11 @@ export async function docsGenerateCommand(options: SelectCommandOptions, out: Ou
   const checked = await checkedModels(options);
   const warehouse = await existingWarehouse(checked, out);
   try {
-    const result = await compileModels({ project: checked.project, target: checked.target, ...(warehouse ? { warehouse } : {}) });
+    const result = await compileModels({
+      project: checked.project,
+      target: checked.target,
+      ...(warehouse ? { warehouse } : {}),
+    });
     const count = (kind: string) => [...result.models.nodes.values()].filter((node) => node.kind === kind).length;
     if (options.json) {
       out.line(
@@ -141,7 +182,12 @@ export async function docsGenerateCommand(options: SelectCommandOptions, out: Ou
           lineagePage: result.lineagePage,
           manifest: path.join(checked.project.dir, 'target', 'manifest.json'),
           files: result.artifacts,
-          nodes: { models: count('model'), snapshots: count('snapshot'), tests: count('test'), sources: count('source') },
+          nodes: {
+            models: count('model'),
+            snapshots: count('snapshot'),
+            tests: count('test'),
+            sources: count('source'),
+          },
           catalog: result.catalog !== undefined,
         }),
       );
@@ -149,7 +195,9 @@ export async function docsGenerateCommand(options: SelectCommandOptions, out: Ou
     }
     out.line(
       `documented ${count('model')} models, ${count('snapshot')} snapshots, ${count('test')} tests and ${count('source')} sources` +
-        (result.catalog ? ' with their columns from the warehouse' : ' (no warehouse yet: columns from the property files)'),
+        (result.catalog
+          ? ' with their columns from the warehouse'
+          : ' (no warehouse yet: columns from the property files)'),
     );
     out.line(`manifest:     ${displayPath(path.join(checked.project.dir, 'target', 'manifest.json'))}`);
     out.line(`lineage page: ${displayPath(result.lineagePage)}`);

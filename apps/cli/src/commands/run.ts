@@ -44,7 +44,11 @@ const STEPS: Record<'run' | 'ingest' | 'build', readonly PipelineStep[]> = {
  * `runPipeline`, exactly as the scheduler runs it (run lock, run history). The project, the models and each
  * table's config against the live source are checked first; a problem there stops it before anything is written.
  */
-export async function pipelineCommand(command: 'run' | 'ingest' | 'build', options: RunCommandOptions, out: Output): Promise<number> {
+export async function pipelineCommand(
+  command: 'run' | 'ingest' | 'build',
+  options: RunCommandOptions,
+  out: Output,
+): Promise<number> {
   const steps = STEPS[command];
   const checked = await preflight({
     project: options.project,
@@ -70,8 +74,13 @@ export async function pipelineCommand(command: 'run' | 'ingest' | 'build', optio
   return withWarehouse(checked, async (warehouse, state) => {
     const progress: RunProgress = options.json
       ? SILENT_PROGRESS
-      : createRunProgress(out, { tables: options.table?.length ? options.table : Object.keys(project.config.tables), nodes: nodeNames(checked) });
-    const { signal, dispose } = abortOnSignals((name) => out.error(`\n${name}: cancelling the running work and recording the run (Ctrl-C again to quit at once)…`));
+      : createRunProgress(out, {
+          tables: options.table?.length ? options.table : Object.keys(project.config.tables),
+          nodes: nodeNames(checked),
+        });
+    const { signal, dispose } = abortOnSignals((name) =>
+      out.error(`\n${name}: cancelling the running work and recording the run (Ctrl-C again to quit at once)…`),
+    );
     let result: PipelineRunResult;
     try {
       result = await runPipeline({
@@ -107,16 +116,37 @@ export async function pipelineCommand(command: 'run' | 'ingest' | 'build', optio
  * `sluice models run` (models only, dbt's `run`) and `sluice test` (tests only, dbt's `test`): the model runner
  * without ingesting, under the same run lock and recorded in the same run history as a pipeline run.
  */
-export async function modelsCommand(command: 'models run' | 'test', options: RunCommandOptions, out: Output): Promise<number> {
-  const checked = await preflight({ project: options.project, target: options.target, models: true, select: options.select, exclude: options.exclude });
+export async function modelsCommand(
+  command: 'models run' | 'test',
+  options: RunCommandOptions,
+  out: Output,
+): Promise<number> {
+  const checked = await preflight({
+    project: options.project,
+    target: options.target,
+    models: true,
+    select: options.select,
+    exclude: options.exclude,
+  });
   const { project, target } = checked;
-  if (!checked.models) throw new CliError(`no models/ folder in ${displayPath(project.dir) || '.'}: nothing to ${command === 'test' ? 'test' : 'run'}`, EXIT.usage);
+  if (!checked.models)
+    throw new CliError(
+      `no models/ folder in ${displayPath(project.dir) || '.'}: nothing to ${command === 'test' ? 'test' : 'run'}`,
+      EXIT.usage,
+    );
   reportWarnings(checked, out);
-  if (!options.json) out.line(out.dim(`sluice ${command} · project ${project.config.name} · target ${target.name} (${target.config.type})`));
+  if (!options.json)
+    out.line(
+      out.dim(`sluice ${command} · project ${project.config.name} · target ${target.name} (${target.config.type})`),
+    );
   const runTests: RunTestsMode = command === 'test' ? 'only' : 'none';
   return withWarehouse(checked, async (warehouse, state) => {
-    const progress: RunProgress = options.json ? SILENT_PROGRESS : createRunProgress(out, { tables: [], nodes: nodeNames(checked) });
-    const { signal, dispose } = abortOnSignals((name) => out.error(`\n${name}: cancelling the running statements (Ctrl-C again to quit at once)…`));
+    const progress: RunProgress = options.json
+      ? SILENT_PROGRESS
+      : createRunProgress(out, { tables: [], nodes: nodeNames(checked) });
+    const { signal, dispose } = abortOnSignals((name) =>
+      out.error(`\n${name}: cancelling the running statements (Ctrl-C again to quit at once)…`),
+    );
     const runId = randomUUID();
     const startedAt = new Date();
     let lock;
@@ -143,23 +173,51 @@ export async function modelsCommand(command: 'models run' | 'test', options: Run
         ...(options.fullRefresh ? { fullRefresh: true } : {}),
       });
     } catch (caught) {
-      error = { code: (caught as { code?: string }).code ?? 'RUN_FAILED', message: caught instanceof Error ? caught.message : String(caught) };
+      error = {
+        code: (caught as { code?: string }).code ?? 'RUN_FAILED',
+        message: caught instanceof Error ? caught.message : String(caught),
+      };
     } finally {
       progress.close();
       dispose();
     }
-    const status: RunStatus = signal.aborted || build?.run.status === 'cancelled' ? 'interrupted' : error || build?.run.status !== 'success' ? 'failed' : 'success';
+    const status: RunStatus =
+      signal.aborted || build?.run.status === 'cancelled'
+        ? 'interrupted'
+        : error || build?.run.status !== 'success'
+          ? 'failed'
+          : 'success';
     if (!error && build && status === 'failed') {
       const failed = build.run.results.filter((r) => r.status === 'error' || r.status === 'fail');
-      error = { code: 'BUILD_FAILED', message: `${failed.length} model(s) or test(s) failed: ${failed.map((r) => r.name).join(', ')}` };
+      error = {
+        code: 'BUILD_FAILED',
+        message: `${failed.length} model(s) or test(s) failed: ${failed.map((r) => r.name).join(', ')}`,
+      };
     }
     const endedAt = new Date();
     try {
-      await state.saveRun({ id: runId, trigger: 'cli', status, startedAt, endedAt, detail: buildDetail(command, build, error) });
+      await state.saveRun({
+        id: runId,
+        trigger: 'cli',
+        status,
+        startedAt,
+        endedAt,
+        detail: buildDetail(command, build, error),
+      });
     } finally {
       await lock.release();
     }
-    const result: PipelineRunResult = { runId, trigger: 'cli', status, startedAt, endedAt, ingest: undefined, build, attempts: { ingest: 0, build: 1 }, error };
+    const result: PipelineRunResult = {
+      runId,
+      trigger: 'cli',
+      status,
+      startedAt,
+      endedAt,
+      ingest: undefined,
+      build,
+      attempts: { ingest: 0, build: 1 },
+      error,
+    };
     if (options.json) out.line(jsonText(pipelineJson(command, result, { project: project.dir, target: target.name })));
     else for (const line of summaryLines(result, out, project.dir)) out.line(line);
     return exitCodeOf(status);
@@ -167,7 +225,10 @@ export async function modelsCommand(command: 'models run' | 'test', options: Run
 }
 
 /** Open the target's warehouse and the state store for `work`, and close both afterwards. */
-export async function withWarehouse(checked: Checked, work: (warehouse: Warehouse, state: StateStore) => Promise<number>): Promise<number> {
+export async function withWarehouse(
+  checked: Checked,
+  work: (warehouse: Warehouse, state: StateStore) => Promise<number>,
+): Promise<number> {
   const warehouse = await openWarehouse(checked.project, checked.target.config);
   const state = openStateStore(checked.project);
   try {
@@ -179,7 +240,9 @@ export async function withWarehouse(checked: Checked, work: (warehouse: Warehous
 }
 
 function nodeNames(checked: Checked): string[] {
-  return checked.models ? [...checked.models.nodes.values()].filter((node) => node.kind !== 'source').map((node) => node.name) : [];
+  return checked.models
+    ? [...checked.models.nodes.values()].filter((node) => node.kind !== 'source').map((node) => node.name)
+    : [];
 }
 
 function reportWarnings(checked: Checked, out: Output): void {
@@ -205,7 +268,13 @@ function buildDetail(command: string, build: BuildResult | undefined, error: Pip
     tables: [],
     models: results
       .filter((r) => r.kind !== 'test')
-      .map((r) => ({ name: r.name, kind: r.kind, status: r.status, seconds: Number((r.elapsedMs / 1000).toFixed(3)), message: r.message })),
+      .map((r) => ({
+        name: r.name,
+        kind: r.kind,
+        status: r.status,
+        seconds: Number((r.elapsedMs / 1000).toFixed(3)),
+        message: r.message,
+      })),
     tests: results
       .filter((r) => r.kind === 'test')
       .map((r) => ({

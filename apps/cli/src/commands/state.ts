@@ -14,10 +14,17 @@ export async function stateShowCommand(options: { project: string; json: boolean
       out.line(JSON.stringify(all, null, 2));
       return EXIT.ok;
     }
-    const configured = Object.keys(project.config.tables).map((name) => `${project.config.tables[name]?.schema ?? project.config.source.schema}.${name}`);
+    const configured = Object.keys(project.config.tables).map(
+      (name) => `${project.config.tables[name]?.schema ?? project.config.source.schema}.${name}`,
+    );
     const rows = configured.map((table) => {
       const mark = all.find((w) => w.table === table);
-      return [table, mark ? describePosition(mark.position) : 'not loaded yet', mark ? mark.committedAt.toISOString() : '', mark?.runId ?? ''];
+      return [
+        table,
+        mark ? describePosition(mark.position) : 'not loaded yet',
+        mark ? mark.committedAt.toISOString() : '',
+        mark?.runId ?? '',
+      ];
     });
     for (const line of formatTable(['table', 'position', 'committed', 'run'], rows)) out.line(line);
     return EXIT.ok;
@@ -27,7 +34,10 @@ export async function stateShowCommand(options: { project: string; json: boolean
 }
 
 /** `sluice state reset --table T`: forget one table's position so the next run reloads it (others untouched). */
-export async function stateResetCommand(options: { project: string; table: readonly string[] }, out: Output): Promise<number> {
+export async function stateResetCommand(
+  options: { project: string; table: readonly string[] },
+  out: Output,
+): Promise<number> {
   const project = await loadProject(options.project, { needsSource: false });
   if (options.table.length === 0) throw new CliError('state reset needs --table NAME (repeat it for several tables)');
   checkTableNames(project, options.table);
@@ -36,7 +46,9 @@ export async function stateResetCommand(options: { project: string; table: reado
     for (const name of options.table) {
       const key = `${project.config.tables[name]?.schema ?? project.config.source.schema}.${name}`;
       const had = await state.reset(key, { reason: 'sluice state reset' });
-      out.line(had ? `${key}: reset; the next ingest reloads it from the start` : `${key}: had no watermark; nothing to reset`);
+      out.line(
+        had ? `${key}: reset; the next ingest reloads it from the start` : `${key}: had no watermark; nothing to reset`,
+      );
     }
     return EXIT.ok;
   } finally {
@@ -48,6 +60,9 @@ function describePosition(position: Record<string, unknown>): string {
   if (typeof position.digest === 'string') return `full reload, content ${position.digest.slice(0, 12)}…`;
   const cursor = Array.isArray(position.cursor) ? `(${position.cursor.join(', ')})` : 'empty table';
   const swept = typeof position.sweptAt === 'string' ? `, last full pass ${position.sweptAt}` : '';
-  const open = Array.isArray(position.openXids) && position.openXids.length > 0 ? `, ${position.openXids.length} writer(s) open` : '';
+  const open =
+    Array.isArray(position.openXids) && position.openXids.length > 0
+      ? `, ${position.openXids.length} writer(s) open`
+      : '';
   return `${cursor}, xmin ${String(position.snapshotXmin)}${swept}${open}`;
 }

@@ -51,7 +51,10 @@ function localTime(at: Date): string {
  * each configured table's freshness (its last load and watermark), and the tests that failed or warned in the
  * last run that ran tests. Reads the state only.
  */
-export async function statusCommand(options: { project: string; limit: number; json: boolean }, out: Output): Promise<number> {
+export async function statusCommand(
+  options: { project: string; limit: number; json: boolean },
+  out: Output,
+): Promise<number> {
   const project = await loadProject(options.project, { needsSource: false });
   const state = openStateStore(project);
   let runs: RunRecord[];
@@ -77,7 +80,9 @@ export async function statusCommand(options: { project: string; limit: number; j
     return { table: key, name, strategy: spec.strategy, watermark, lastRun };
   });
   const withTests = runs.find((run) => run.status !== 'running' && list<TestDetail>(run.detail.tests).length > 0);
-  const failing = withTests ? list<TestDetail>(withTests.detail.tests).filter((test) => test.status !== 'pass' && test.status !== 'skipped') : [];
+  const failing = withTests
+    ? list<TestDetail>(withTests.detail.tests).filter((test) => test.status !== 'pass' && test.status !== 'skipped')
+    : [];
   const shown = runs.slice(0, options.limit);
 
   if (options.json) {
@@ -90,7 +95,13 @@ export async function statusCommand(options: { project: string; limit: number; j
           table: table.table,
           strategy: table.strategy,
           lastRun: table.lastRun ?? null,
-          watermark: table.watermark ? { position: table.watermark.position, committedAt: table.watermark.committedAt, runId: table.watermark.runId } : null,
+          watermark: table.watermark
+            ? {
+                position: table.watermark.position,
+                committedAt: table.watermark.committedAt,
+                runId: table.watermark.runId,
+              }
+            : null,
         })),
         tests: withTests ? { runId: withTests.id, failing } : null,
       }),
@@ -116,10 +127,16 @@ export async function statusCommand(options: { project: string; limit: number; j
         runTables.length ? String(runTables.length) : '-',
         runTables.length ? formatCount(runTables.reduce((sum, t) => sum + (t.rows ?? 0), 0)) : '-',
         models.length ? `${models.filter((m) => m.status === 'success').length}/${models.length}` : '-',
-        tests.length ? `${tests.filter((t) => t.status === 'pass').length}/${tests.length}${failedTests ? ` (${failedTests} failed)` : ''}` : '-',
+        tests.length
+          ? `${tests.filter((t) => t.status === 'pass').length}/${tests.length}${failedTests ? ` (${failedTests} failed)` : ''}`
+          : '-',
       ];
     });
-    for (const line of formatTable(['run', 'trigger', 'status', 'started', 'took', 'tables', 'rows', 'models ok', 'tests passed'], rows, [false, false, false, false, true, true, true, true, false])) {
+    for (const line of formatTable(
+      ['run', 'trigger', 'status', 'started', 'took', 'tables', 'rows', 'models ok', 'tests passed'],
+      rows,
+      [false, false, false, false, true, true, true, true, false],
+    )) {
       out.line(`  ${line}`);
     }
     const error = shown[0]?.detail.error as { code?: string; message?: string } | undefined;
@@ -137,15 +154,26 @@ export async function statusCommand(options: { project: string; limit: number; j
     table.watermark ? formatAge(table.watermark.committedAt, now) : '-',
     table.watermark ? describePosition(table.watermark.position) : 'not loaded yet',
   ]);
-  for (const line of formatTable(['table', 'strategy', 'last load', 'status', 'rows', 'watermark moved', 'position'], rows, [false, false, false, false, true, false, false])) {
+  for (const line of formatTable(
+    ['table', 'strategy', 'last load', 'status', 'rows', 'watermark moved', 'position'],
+    rows,
+    [false, false, false, false, true, false, false],
+  )) {
     out.line(`  ${line}`);
   }
 
   out.line();
-  if (!withTests) out.line(out.bold('Tests') + ': none run yet');
-  else if (failing.length === 0) out.line(`${out.bold('Tests')}: all ${list(withTests.detail.tests).length} passed in run ${withTests.id.slice(0, 8)} (${formatAge(withTests.endedAt ?? withTests.startedAt, now)})`);
+  if (!withTests) out.line(`${out.bold('Tests')}: none run yet`);
+  else if (failing.length === 0)
+    out.line(
+      `${out.bold('Tests')}: all ${list(withTests.detail.tests).length} passed in run ${withTests.id.slice(0, 8)} (${formatAge(withTests.endedAt ?? withTests.startedAt, now)})`,
+    );
   else {
-    out.line(out.bold(`Failing tests (run ${withTests.id.slice(0, 8)}, ${formatAge(withTests.endedAt ?? withTests.startedAt, now)})`));
+    out.line(
+      out.bold(
+        `Failing tests (run ${withTests.id.slice(0, 8)}, ${formatAge(withTests.endedAt ?? withTests.startedAt, now)})`,
+      ),
+    );
     for (const test of failing) {
       const line = `  ${test.status.toUpperCase()} ${test.name}: ${test.message}`;
       out.line(test.status === 'warn' ? out.yellow(line) : out.red(line));
@@ -155,5 +183,11 @@ export async function statusCommand(options: { project: string; limit: number; j
 }
 
 function paint(status: string, out: Output): string {
-  return status === 'success' || status === 'pass' ? out.green(status) : status === 'failed' || status === 'fail' || status === 'error' ? out.red(status) : status === 'unchanged' ? out.dim(status) : out.yellow(status);
+  return status === 'success' || status === 'pass'
+    ? out.green(status)
+    : status === 'failed' || status === 'fail' || status === 'error'
+      ? out.red(status)
+      : status === 'unchanged'
+        ? out.dim(status)
+        : out.yellow(status);
 }

@@ -19,7 +19,10 @@ export async function writeNovaDriveProject(
 ): Promise<LoadedProject> {
   let ingest = await readFile(INGEST_YML, 'utf8');
   if (options.lateCommits) {
-    ingest = ingest.replaceAll('    strategy: upsert\n', `    strategy: upsert\n    late_commits: ${options.lateCommits}\n`);
+    ingest = ingest.replaceAll(
+      '    strategy: upsert\n',
+      `    strategy: upsert\n    late_commits: ${options.lateCommits}\n`,
+    );
   }
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'sluice.yml'), `name: novadrive\n${ingest}${extra}`);

@@ -39,7 +39,9 @@ export async function changeNovaDrive(client: pg.Client, round: number): Promise
       `UPDATE clientes SET endereco = endereco || ' apto ' || ${round}, data_atualizacao = ${at} + interval '3 hour'
         WHERE id_clientes IN (SELECT id_clientes FROM clientes ORDER BY md5(id_clientes::text || ${round}) LIMIT 7)`,
     );
-    await client.query(`DELETE FROM vendas WHERE id_vendas IN (SELECT id_vendas FROM vendas ORDER BY md5(id_vendas::text || 'd' || ${round}) LIMIT 9)`);
+    await client.query(
+      `DELETE FROM vendas WHERE id_vendas IN (SELECT id_vendas FROM vendas ORDER BY md5(id_vendas::text || 'd' || ${round}) LIMIT 9)`,
+    );
     await client.query(
       `DELETE FROM clientes c WHERE c.id_clientes IN (
          SELECT id_clientes FROM clientes x WHERE NOT EXISTS (SELECT 1 FROM vendas v WHERE v.id_clientes = x.id_clientes)

@@ -23,11 +23,32 @@ import {
 
 // CREATE, DROP and ALTER planning.
 
-
 const COLUMN_OPTION_WORDS = [
-  'NOT', 'NULL', 'DEFAULT', 'PRIMARY', 'UNIQUE', 'CONSTRAINT', 'REFERENCES', 'COMMENT', 'COLLATE', 'FOREIGN',
-  'AUTOINCREMENT', 'IDENTITY', 'WITH', 'MASKING', 'ENFORCED', 'RELY', 'NORELY', 'VALIDATE', 'NOVALIDATE',
-  'DEFERRABLE', 'INITIALLY', 'ENABLE', 'DISABLE', 'TAG', 'PROJECTION',
+  'NOT',
+  'NULL',
+  'DEFAULT',
+  'PRIMARY',
+  'UNIQUE',
+  'CONSTRAINT',
+  'REFERENCES',
+  'COMMENT',
+  'COLLATE',
+  'FOREIGN',
+  'AUTOINCREMENT',
+  'IDENTITY',
+  'WITH',
+  'MASKING',
+  'ENFORCED',
+  'RELY',
+  'NORELY',
+  'VALIDATE',
+  'NOVALIDATE',
+  'DEFERRABLE',
+  'INITIALLY',
+  'ENABLE',
+  'DISABLE',
+  'TAG',
+  'PROJECTION',
 ];
 
 /** The default Snowflake type DuckDB's type reads back as; a declared type that differs is recorded. */
@@ -63,7 +84,11 @@ interface ColumnDefinition {
 }
 
 /** Parse one column definition (`name type [NOT NULL] [DEFAULT e] [PRIMARY KEY] …`) into DuckDB text. */
-function parseColumnDefinition(item: readonly SqlNode[], context: PlannerContext, primaryKey: ReadonlySet<string>): ColumnDefinition {
+function parseColumnDefinition(
+  item: readonly SqlNode[],
+  context: PlannerContext,
+  primaryKey: ReadonlySet<string>,
+): ColumnDefinition {
   const nodes = trimTrivia(item);
   const name = identifierOf(nodes[0]);
   if (name === undefined) throw new NodeReader(nodes).unexpected('expected a column name');
@@ -123,23 +148,37 @@ function parseColumnDefinition(item: readonly SqlNode[], context: PlannerContext
       continue;
     }
     if (reader.acceptWord('ENFORCED', 'RELY', 'NORELY', 'VALIDATE', 'NOVALIDATE', 'ENABLE', 'DISABLE')) continue;
-    if (reader.acceptWords('INITIALLY', 'DEFERRED') || reader.acceptWords('INITIALLY', 'IMMEDIATE') || reader.acceptWord('DEFERRABLE')) continue;
+    if (
+      reader.acceptWords('INITIALLY', 'DEFERRED') ||
+      reader.acceptWords('INITIALLY', 'IMMEDIATE') ||
+      reader.acceptWord('DEFERRABLE')
+    )
+      continue;
     if (reader.peekWord('COLLATE')) throw SnowflakeEmulatorError.unsupported('COLLATE');
-    if (reader.peekWord('AUTOINCREMENT', 'IDENTITY')) throw SnowflakeEmulatorError.unsupported('AUTOINCREMENT / IDENTITY columns');
-    if (reader.peekWord('WITH', 'MASKING', 'TAG', 'PROJECTION')) throw SnowflakeEmulatorError.unsupported('column policies and tags');
+    if (reader.peekWord('AUTOINCREMENT', 'IDENTITY'))
+      throw SnowflakeEmulatorError.unsupported('AUTOINCREMENT / IDENTITY columns');
+    if (reader.peekWord('WITH', 'MASKING', 'TAG', 'PROJECTION'))
+      throw SnowflakeEmulatorError.unsupported('column policies and tags');
     throw reader.unexpected(`unknown option in the definition of column ${name}`);
   }
   if (notNull && nullable) {
-    throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\nconflicting NULL and NOT NULL for column ${name}.`);
+    throw SnowflakeEmulatorError.sql(
+      '001003',
+      '42000',
+      `SQL compilation error:\nconflicting NULL and NOT NULL for column ${name}.`,
+    );
   }
   const sqlText = `${quoteIdent(name)} ${type.duckdb}${notNull ? ' NOT NULL' : ''}${defaultSql !== undefined ? ` DEFAULT (${defaultSql})` : ''}`;
-  const declared = defaultDeclared(type.duckdb) === type.snowflake ? undefined : { column: name, snowflakeType: type.snowflake };
+  const declared =
+    defaultDeclared(type.duckdb) === type.snowflake ? undefined : { column: name, snowflakeType: type.snowflake };
   return { name, sql: sqlText, declared, comment };
 }
 
 /** The comment changes of column definitions that carry a `COMMENT`. */
 function columnComments(columns: readonly ColumnDefinition[]): CommentChange[] {
-  return columns.flatMap((c) => (c.comment === undefined ? [] : [{ type: 'column' as const, column: c.name, text: c.comment }]));
+  return columns.flatMap((c) =>
+    c.comment === undefined ? [] : [{ type: 'column' as const, column: c.name, text: c.comment }],
+  );
 }
 
 const TABLE_CONSTRAINT_START = ['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'FOREIGN', 'CHECK'];
@@ -285,11 +324,20 @@ export function planCreate(reader: NodeReader, sql: string, context: PlannerCont
     case 'WAREHOUSE': {
       reader.acceptWords('IF', 'NOT', 'EXISTS');
       const name = reader.expectName();
-      return { kind: 'noop', status: `Warehouse ${name.join('.')} successfully created.`, statementTypeId: StatementTypeId.DDL, warehouse: name.join('.') };
+      return {
+        kind: 'noop',
+        status: `Warehouse ${name.join('.')} successfully created.`,
+        statementTypeId: StatementTypeId.DDL,
+        warehouse: name.join('.'),
+      };
     }
     case 'ROLE':
     case 'USER':
-      return { kind: 'noop', status: `${kindWord.charAt(0)}${kindWord.slice(1).toLowerCase()} successfully created.`, statementTypeId: StatementTypeId.DDL };
+      return {
+        kind: 'noop',
+        status: `${kindWord.charAt(0)}${kindWord.slice(1).toLowerCase()} successfully created.`,
+        statementTypeId: StatementTypeId.DDL,
+      };
     case 'MATERIALIZED':
       throw SnowflakeEmulatorError.unsupported('MATERIALIZED VIEW');
     default:
@@ -299,7 +347,11 @@ export function planCreate(reader: NodeReader, sql: string, context: PlannerCont
 
 function incompatible(orReplace: boolean, ifNotExists: boolean): void {
   if (orReplace && ifNotExists) {
-    throw SnowflakeEmulatorError.sql('001004', '0A000', 'SQL compilation error:\noptions IF NOT EXISTS and OR REPLACE are incompatible.');
+    throw SnowflakeEmulatorError.sql(
+      '001004',
+      '0A000',
+      'SQL compilation error:\noptions IF NOT EXISTS and OR REPLACE are incompatible.',
+    );
   }
 }
 
@@ -317,7 +369,8 @@ function planCreateTable(
   const head = `CREATE ${flags.orReplace ? 'OR REPLACE ' : ''}TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}${duckName(target)}`;
   const declared = (columns ?? []).flatMap((c) => (c.declared ? [c.declared] : []));
   const comments: CommentChange[] = columnComments(columns ?? []);
-  const tableComment = (comment: string | undefined): CommentChange[] => (comment === undefined ? [] : [{ type: 'table', text: comment }]);
+  const tableComment = (comment: string | undefined): CommentChange[] =>
+    comment === undefined ? [] : [{ type: 'table', text: comment }];
   if (reader.acceptWord('LIKE')) {
     const source = renderNameParts(reader.expectName());
     const options = skipObjectOptions(reader);
@@ -337,7 +390,16 @@ function planCreateTable(
     const source = renderNameParts(reader.expectName());
     if (reader.peekWord('AT', 'BEFORE')) throw SnowflakeEmulatorError.unsupported('time travel in CLONE');
     reader.expectEnd();
-    return { kind: 'create-table', target, steps: [`${head} AS SELECT * FROM ${source}`], ...flags, ifNotExists, declared, comments, compute: false };
+    return {
+      kind: 'create-table',
+      target,
+      steps: [`${head} AS SELECT * FROM ${source}`],
+      ...flags,
+      ifNotExists,
+      declared,
+      comments,
+      compute: false,
+    };
   }
   comments.push(...tableComment(skipObjectOptions(reader).comment));
   if (reader.acceptWord('AS')) {
@@ -356,7 +418,16 @@ function planCreateTable(
         compute: true,
       };
     }
-    return { kind: 'create-table', target, steps: [`${head} AS ${translated}`], ...flags, ifNotExists, declared, comments, compute: true };
+    return {
+      kind: 'create-table',
+      target,
+      steps: [`${head} AS ${translated}`],
+      ...flags,
+      ifNotExists,
+      declared,
+      comments,
+      compute: true,
+    };
   }
   reader.expectEnd();
   if (!columns || columns.length === 0) throw reader.unexpected('expected a column list, AS, LIKE or CLONE');
@@ -372,7 +443,12 @@ function planCreateTable(
   };
 }
 
-function planCreateView(reader: NodeReader, sql: string, context: PlannerContext, flags: { orReplace: boolean; secure: boolean }): StatementPlan {
+function planCreateView(
+  reader: NodeReader,
+  sql: string,
+  context: PlannerContext,
+  flags: { orReplace: boolean; secure: boolean },
+): StatementPlan {
   const ifNotExists = reader.acceptWords('IF', 'NOT', 'EXISTS');
   incompatible(flags.orReplace, ifNotExists);
   const target = resolveName(reader.expectName(), context, 'CREATE VIEW');
@@ -388,7 +464,12 @@ function planCreateView(reader: NodeReader, sql: string, context: PlannerContext
   reader.expectWord('AS');
   const query = render(translateExpressionNodes(nameSelectItems(reader.rest(), sql), context.translation)).trim();
   const head = `CREATE ${flags.orReplace ? 'OR REPLACE ' : ''}VIEW ${ifNotExists ? 'IF NOT EXISTS ' : ''}${duckName(target)}`;
-  return { kind: 'create-view', target, sql: `${head}${columns ? ` (${columns.join(', ')})` : ''} AS ${query}`, ifNotExists };
+  return {
+    kind: 'create-view',
+    target,
+    sql: `${head}${columns ? ` (${columns.join(', ')})` : ''} AS ${query}`,
+    ifNotExists,
+  };
 }
 
 export function planDrop(reader: NodeReader): StatementPlan {
@@ -449,7 +530,12 @@ export function planAlter(reader: NodeReader, context: PlannerContext): Statemen
     case 'WAREHOUSE': {
       const rest = significant(reader.rest());
       const resumes = rest.some((n) => isWord(n, 'RESUME'));
-      return { kind: 'noop', status: 'Statement executed successfully.', statementTypeId: StatementTypeId.DDL, compute: resumes };
+      return {
+        kind: 'noop',
+        status: 'Statement executed successfully.',
+        statementTypeId: StatementTypeId.DDL,
+        compute: resumes,
+      };
     }
     case 'USER':
     case 'ACCOUNT':
@@ -471,7 +557,12 @@ function planAlterTable(reader: NodeReader, context: PlannerContext): StatementP
   const ifExists = reader.acceptWords('IF', 'EXISTS');
   const target = resolveName(reader.expectName(), context, 'ALTER TABLE');
   const table = duckName(target);
-  const done = (action: Extract<StatementPlan, { kind: 'alter-table' }>['action']): StatementPlan => ({ kind: 'alter-table', target, ifExists, action });
+  const done = (action: Extract<StatementPlan, { kind: 'alter-table' }>['action']): StatementPlan => ({
+    kind: 'alter-table',
+    target,
+    ifExists,
+    action,
+  });
   if (reader.acceptWords('RENAME', 'TO')) {
     const to = resolveName(reader.expectName(), context, 'ALTER TABLE');
     reader.expectEnd();
@@ -497,7 +588,8 @@ function planAlterTable(reader: NodeReader, context: PlannerContext): StatementP
   }
   if (reader.acceptWord('ADD')) {
     if (reader.peekWord('CONSTRAINT', 'PRIMARY', 'UNIQUE', 'FOREIGN')) return done({ type: 'noop' });
-    if (reader.peekWord('ROW', 'SEARCH', 'TAG')) throw SnowflakeEmulatorError.unsupported('ALTER TABLE … ADD ROW ACCESS POLICY / SEARCH OPTIMIZATION / TAG');
+    if (reader.peekWord('ROW', 'SEARCH', 'TAG'))
+      throw SnowflakeEmulatorError.unsupported('ALTER TABLE … ADD ROW ACCESS POLICY / SEARCH OPTIMIZATION / TAG');
     reader.acceptWord('COLUMN');
     const ifNotExists = reader.acceptWords('IF', 'NOT', 'EXISTS');
     const items = splitOnCommas(reader.rest()).map((item) => {
@@ -514,7 +606,8 @@ function planAlterTable(reader: NodeReader, context: PlannerContext): StatementP
     });
   }
   if (reader.acceptWord('DROP')) {
-    if (reader.peekWord('CONSTRAINT', 'PRIMARY', 'UNIQUE', 'FOREIGN', 'CLUSTERING', 'SEARCH')) return done({ type: 'noop' });
+    if (reader.peekWord('CONSTRAINT', 'PRIMARY', 'UNIQUE', 'FOREIGN', 'CLUSTERING', 'SEARCH'))
+      return done({ type: 'noop' });
     reader.acceptWord('COLUMN');
     const ifExistsColumn = reader.acceptWords('IF', 'EXISTS');
     const names = splitOnCommas(reader.rest()).map((c) => {
@@ -585,7 +678,6 @@ function planAlterTable(reader: NodeReader, context: PlannerContext): StatementP
   throw reader.unexpected('unsupported ALTER TABLE action');
 }
 
-
 /** `COMMENT [IF EXISTS] ON TABLE|VIEW|COLUMN <name> IS '<text>'` (other object types change nothing the emulator models). */
 export function planComment(reader: NodeReader, context: PlannerContext): StatementPlan {
   reader.expectWord('COMMENT');
@@ -606,5 +698,12 @@ export function planComment(reader: NodeReader, context: PlannerContext): Statem
     const target = resolveName(parts.slice(0, -1), context, 'COMMENT');
     return { kind: 'comment', objectType, target, column: parts[parts.length - 1] as string, text, ifExists };
   }
-  return { kind: 'comment', objectType, target: resolveName(parts, context, 'COMMENT'), column: undefined, text, ifExists };
+  return {
+    kind: 'comment',
+    objectType,
+    target: resolveName(parts, context, 'COMMENT'),
+    column: undefined,
+    text,
+    ifExists,
+  };
 }

@@ -121,10 +121,18 @@ function arg(args: string[], i: number): string {
 function partArg(call: CallInfo, index = 0): ReturnType<typeof datePart> {
   const nodes = significant(call.rawArgs[index] ?? []);
   const first = nodes[0];
-  if (nodes.length === 1 && first?.type === 'token' && (first.token.kind === 'word' || first.token.kind === 'string' || first.token.kind === 'quoted')) {
+  if (
+    nodes.length === 1 &&
+    first?.type === 'token' &&
+    (first.token.kind === 'word' || first.token.kind === 'string' || first.token.kind === 'quoted')
+  ) {
     return datePart(first.token.value, call.name);
   }
-  throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\n${call.name} needs a date or time part as its first argument.`);
+  throw SnowflakeEmulatorError.sql(
+    '001003',
+    '42000',
+    `SQL compilation error:\n${call.name} needs a date or time part as its first argument.`,
+  );
 }
 
 function nullIfAnyNull(args: string[], expression: string): string {
@@ -193,7 +201,12 @@ function sessionLiteral(value: string | null): string {
 const dateAdd: FunctionRewrite = (args, call) => {
   arity(call, args, 3);
   const part = partArg(call);
-  if (part === 'nanosecond' || !['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond'].includes(part)) {
+  if (
+    part === 'nanosecond' ||
+    !['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond'].includes(
+      part,
+    )
+  ) {
     throw SnowflakeEmulatorError.unsupported(`${call.name} with part ${part}`);
   }
   return `SF_DATEADD_${part.toUpperCase()}(${arg(args, 1)}, ${arg(args, 2)})`;
@@ -202,7 +215,11 @@ const dateAdd: FunctionRewrite = (args, call) => {
 const dateDiff: FunctionRewrite = (args, call) => {
   arity(call, args, 3);
   const part = partArg(call);
-  if (!['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond'].includes(part)) {
+  if (
+    !['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond'].includes(
+      part,
+    )
+  ) {
     throw SnowflakeEmulatorError.unsupported(`${call.name} with part ${part}`);
   }
   return `date_diff('${part}', ${arg(args, 1)}, ${arg(args, 2)})`;
@@ -211,7 +228,11 @@ const dateDiff: FunctionRewrite = (args, call) => {
 const dateTrunc: FunctionRewrite = (args, call) => {
   arity(call, args, 2);
   const part = partArg(call);
-  if (!['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond'].includes(part)) {
+  if (
+    !['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second', 'millisecond', 'microsecond'].includes(
+      part,
+    )
+  ) {
     throw SnowflakeEmulatorError.unsupported(`${call.name} with part ${part}`);
   }
   return `SF_DATE_TRUNC('${part}', ${arg(args, 1)})`;
@@ -242,7 +263,10 @@ const toNumber =
   (args, call) => {
     arity(call, args, 1, 4);
     const rest = args.slice(1);
-    const firstExtraIsFormat = call.rawArgs[1] && significant(call.rawArgs[1])[0]?.type === 'token' && (significant(call.rawArgs[1])[0] as { token: { kind: string } }).token.kind === 'string';
+    const firstExtraIsFormat =
+      call.rawArgs[1] &&
+      significant(call.rawArgs[1])[0]?.type === 'token' &&
+      (significant(call.rawArgs[1])[0] as { token: { kind: string } }).token.kind === 'string';
     if (firstExtraIsFormat) throw SnowflakeEmulatorError.unsupported(`${call.name} with a format model`);
     const precision = rest[0] ?? '38';
     const scale = rest[1] ?? '0';
@@ -275,7 +299,9 @@ const FUNCTION_REWRITES: Record<string, FunctionRewrite> = {
   ZEROIFNULL: (a, c) => (arity(c, a, 1), `COALESCE(${arg(a, 0)}, 0)`),
   NULLIFZERO: (a, c) => (arity(c, a, 1), `NULLIF(${arg(a, 0)}, 0)`),
   DIV0: (a, c) => (arity(c, a, 2), `(CASE WHEN (${arg(a, 1)}) = 0 THEN 0 ELSE (${arg(a, 0)}) / (${arg(a, 1)}) END)`),
-  DIV0NULL: (a, c) => (arity(c, a, 2), `(CASE WHEN COALESCE(${arg(a, 1)}, 0) = 0 THEN 0 ELSE (${arg(a, 0)}) / (${arg(a, 1)}) END)`),
+  DIV0NULL: (a, c) => (
+    arity(c, a, 2), `(CASE WHEN COALESCE(${arg(a, 1)}, 0) = 0 THEN 0 ELSE (${arg(a, 0)}) / (${arg(a, 1)}) END)`
+  ),
   EQUAL_NULL: (a, c) => (arity(c, a, 2), `((${arg(a, 0)}) IS NOT DISTINCT FROM (${arg(a, 1)}))`),
   DECODE: (a, c) => {
     if (a.length < 3) arity(c, a, 3, Number.MAX_SAFE_INTEGER);
@@ -293,7 +319,8 @@ const FUNCTION_REWRITES: Record<string, FunctionRewrite> = {
   LEN: (a, c) => (arity(c, a, 1), `length(${arg(a, 0)})`),
   CHARINDEX: (a, c) => {
     arity(c, a, 2, 3);
-    if (a.length === 3) return `(CASE WHEN strpos(substring(${arg(a, 1)}, ${arg(a, 2)}), ${arg(a, 0)}) = 0 THEN 0 ELSE strpos(substring(${arg(a, 1)}, ${arg(a, 2)}), ${arg(a, 0)}) + (${arg(a, 2)}) - 1 END)`;
+    if (a.length === 3)
+      return `(CASE WHEN strpos(substring(${arg(a, 1)}, ${arg(a, 2)}), ${arg(a, 0)}) = 0 THEN 0 ELSE strpos(substring(${arg(a, 1)}, ${arg(a, 2)}), ${arg(a, 0)}) + (${arg(a, 2)}) - 1 END)`;
     return `strpos(${arg(a, 1)}, ${arg(a, 0)})`;
   },
   POSITION: (a, c) => {
@@ -322,7 +349,8 @@ const FUNCTION_REWRITES: Record<string, FunctionRewrite> = {
   SHA1_HEX: (a, c) => (arity(c, a, 1), `sha1(${arg(a, 0)})`),
   SHA2: (a, c) => {
     arity(c, a, 1, 2);
-    if (a.length === 2 && a[1]?.trim() !== '256') throw SnowflakeEmulatorError.unsupported('SHA2 with a digest size other than 256');
+    if (a.length === 2 && a[1]?.trim() !== '256')
+      throw SnowflakeEmulatorError.unsupported('SHA2 with a digest size other than 256');
     return `sha256(${arg(a, 0)})`;
   },
   SHA2_HEX: (a, c) => (arity(c, a, 1, 2), `sha256(${arg(a, 0)})`),
@@ -513,7 +541,11 @@ export function parseTypeAt(nodes: readonly SqlNode[], i: number): { type: Mappe
   if (!canonical) {
     const j = nextSignificant(nodes, i);
     const node = j >= 0 ? nodes[j] : undefined;
-    throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\nsyntax error: expected a data type, found ${node ? render([node]).trim() : 'end of statement'}.`);
+    throw SnowflakeEmulatorError.sql(
+      '001003',
+      '42000',
+      `SQL compilation error:\nsyntax error: expected a data type, found ${node ? render([node]).trim() : 'end of statement'}.`,
+    );
   }
   let next = (positions[canonical.length - 1] as number) + 1;
   const params: number[] = [];
@@ -522,7 +554,8 @@ export function parseTypeAt(nodes: readonly SqlNode[], i: number): { type: Mappe
   if (isParenGroup(maybeGroup)) {
     for (const part of splitOnCommas(maybeGroup.children)) {
       const text = render(part).trim();
-      if (!/^\d+$/.test(text)) throw SnowflakeEmulatorError.unsupported(`type parameter '${text}' of ${canonical.name}`);
+      if (!/^\d+$/.test(text))
+        throw SnowflakeEmulatorError.unsupported(`type parameter '${text}' of ${canonical.name}`);
       params.push(Number(text));
     }
     next = j + 1;
@@ -565,7 +598,8 @@ export function translateExpressionNodes(nodes: readonly SqlNode[], ctx: Transla
         // `schema.fn(…)` is a user function, and `* REPLACE (…)` / `* EXCLUDE (…)` are star modifiers
         const qualified =
           prev >= 0 &&
-          (isOp(out[prev], '.') || (isOp(out[prev], '*') && ['REPLACE', 'EXCLUDE', 'RENAME', 'ILIKE'].includes(t.value)));
+          (isOp(out[prev], '.') ||
+            (isOp(out[prev], '*') && ['REPLACE', 'EXCLUDE', 'RENAME', 'ILIKE'].includes(t.value)));
         if (isParenGroup(following) && !qualified) {
           const rewritten = rewriteCall(t.value, following, nodes, j, ctx);
           if (rewritten) {
@@ -594,12 +628,14 @@ export function translateExpressionNodes(nodes: readonly SqlNode[], ctx: Transla
           }
           if (t.value === 'LATERAL') throw SnowflakeEmulatorError.unsupported('LATERAL');
           if (t.value === 'CONNECT_BY_ROOT') throw SnowflakeEmulatorError.unsupported('CONNECT BY');
-          if (t.value === 'TOP' && isWord(out[prev], 'SELECT', 'DISTINCT')) throw SnowflakeEmulatorError.unsupported('SELECT TOP n (use LIMIT)');
+          if (t.value === 'TOP' && isWord(out[prev], 'SELECT', 'DISTINCT'))
+            throw SnowflakeEmulatorError.unsupported('SELECT TOP n (use LIMIT)');
           const clause = UNSUPPORTED_CLAUSES[t.value];
           if (clause) {
             const hit =
               clause.followedBy === 'group'
-                ? isParenGroup(following) || ((t.value === 'SAMPLE' || t.value === 'TABLESAMPLE') && isWord(following, ...SAMPLE_METHODS))
+                ? isParenGroup(following) ||
+                  ((t.value === 'SAMPLE' || t.value === 'TABLESAMPLE') && isWord(following, ...SAMPLE_METHODS))
                 : isWord(following, ...clause.followedBy);
             if (hit) throw SnowflakeEmulatorError.unsupported(clause.name);
           }
@@ -676,11 +712,17 @@ function bindLiteral(value: string, ctx: TranslationContext): string {
 /** Where the operand ending at the end of `out` starts (an identifier chain, a group or a raw node). */
 function operandStartIndex(out: readonly SqlNode[]): number {
   let k = previousSignificant(out, out.length - 1);
-  if (k < 0) throw SnowflakeEmulatorError.sql('001003', '42000', "SQL compilation error:\nsyntax error: unexpected ':' or '::'.");
+  if (k < 0)
+    throw SnowflakeEmulatorError.sql(
+      '001003',
+      '42000',
+      "SQL compilation error:\nsyntax error: unexpected ':' or '::'.",
+    );
   // a function call: its name belongs to the operand
   if (out[k]?.type === 'group') {
     const name = previousSignificant(out, k - 1);
-    if (name >= 0 && out[name]?.type === 'token' && (out[name] as { token: { kind: string } }).token.kind === 'word') k = name;
+    if (name >= 0 && out[name]?.type === 'token' && (out[name] as { token: { kind: string } }).token.kind === 'word')
+      k = name;
   }
   for (;;) {
     const dot = previousSignificant(out, k - 1);
@@ -703,7 +745,7 @@ function readPath(
 ): { elements: PathElement[]; next: number } | undefined {
   const elements: PathElement[] = [];
   const first = nodes[from];
-  if (!first || first.type !== 'token' || (first.token.kind !== 'word' && first.token.kind !== 'quoted')) return undefined;
+  if (first?.type !== 'token' || (first.token.kind !== 'word' && first.token.kind !== 'quoted')) return undefined;
   elements.push({ key: first.token.kind === 'word' ? first.token.text : first.token.value });
   let i = from + 1;
   for (;;) {
@@ -736,7 +778,10 @@ function readPath(
   return { elements, next: i };
 }
 
-function translateCastGroup(group: GroupNode, ctx: TranslationContext): { group: GroupNode; toVarchar: string | undefined } {
+function translateCastGroup(
+  group: GroupNode,
+  ctx: TranslationContext,
+): { group: GroupNode; toVarchar: string | undefined } {
   const children = group.children;
   let asIndex = -1;
   for (let k = children.length - 1; k >= 0; k--) {
@@ -745,7 +790,8 @@ function translateCastGroup(group: GroupNode, ctx: TranslationContext): { group:
       break;
     }
   }
-  if (asIndex < 0) return { group: { ...group, children: translateExpressionNodes(children, ctx) }, toVarchar: undefined };
+  if (asIndex < 0)
+    return { group: { ...group, children: translateExpressionNodes(children, ctx) }, toVarchar: undefined };
   let end = asIndex;
   while (end > 0 && isTriviaNode(children[end - 1])) end--;
   const expr = translateExpressionNodes(children.slice(0, end), ctx);

@@ -63,7 +63,7 @@ export function readOptions(reader: NodeReader, stopWords: readonly string[] = [
   const options = new Map<string, FormatValue>();
   for (;;) {
     const next = reader.peek();
-    if (!next || next.type !== 'token' || next.token.kind !== 'word' || stopWords.includes(next.token.value)) break;
+    if (next?.type !== 'token' || next.token.kind !== 'word' || stopWords.includes(next.token.value)) break;
     if (!isOp(reader.peek(1), '=')) break;
     const key = next.token.value;
     reader.take();
@@ -76,7 +76,7 @@ export function readOptions(reader: NodeReader, stopWords: readonly string[] = [
 
 function readValue(reader: NodeReader, key: string): FormatValue {
   const group = reader.acceptGroup();
-  if (group && group.children.some((n) => isOp(n, '='))) {
+  if (group?.children.some((n) => isOp(n, '='))) {
     return { kind: 'group', value: render(group.children).trim(), nodes: group.children };
   }
   if (group) {
@@ -85,7 +85,11 @@ function readValue(reader: NodeReader, key: string): FormatValue {
       const sig = significant(item);
       const only = sig[0];
       if (sig.length === 1 && only?.type === 'token' && only.token.kind === 'string') return only.token.value;
-      throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\ninvalid value ${render(item).trim()} in option ${key}.`);
+      throw SnowflakeEmulatorError.sql(
+        '001003',
+        '42000',
+        `SQL compilation error:\ninvalid value ${render(item).trim()} in option ${key}.`,
+      );
     });
     return { kind: 'list', value: list };
   }
@@ -99,7 +103,11 @@ function readValue(reader: NodeReader, key: string): FormatValue {
       if (n?.type === 'token' && n.token.kind === 'number') return { kind: 'number', value: -Number(n.token.value) };
     }
   }
-  throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\nmissing or invalid value for option ${key}.`);
+  throw SnowflakeEmulatorError.sql(
+    '001003',
+    '42000',
+    `SQL compilation error:\nmissing or invalid value for option ${key}.`,
+  );
 }
 
 /** Parse the inside of `FILE_FORMAT = ( … )`. */
@@ -111,7 +119,10 @@ export function parseFileFormatSpec(nodes: readonly SqlNode[]): FileFormatSpec {
   if (formatName) {
     const name = formatName.kind === 'string' || formatName.kind === 'word' ? String(formatName.value) : '';
     // a quoted part keeps its case; anything else resolves like an unquoted identifier
-    return { kind: 'named', name: name.split('.').map((p) => (p.startsWith('"') && p.endsWith('"') ? p.slice(1, -1) : p.toUpperCase())) };
+    return {
+      kind: 'named',
+      name: name.split('.').map((p) => (p.startsWith('"') && p.endsWith('"') ? p.slice(1, -1) : p.toUpperCase())),
+    };
   }
   return { kind: 'inline', options };
 }
@@ -127,7 +138,11 @@ function bool(value: FormatValue, key: string): boolean {
   const v = text(value, key).toUpperCase();
   if (v === 'TRUE') return true;
   if (v === 'FALSE') return false;
-  throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\ninvalid value '${v}' for ${key}: expected TRUE or FALSE.`);
+  throw SnowflakeEmulatorError.sql(
+    '001003',
+    '42000',
+    `SQL compilation error:\ninvalid value '${v}' for ${key}: expected TRUE or FALSE.`,
+  );
 }
 
 function charOrNone(value: FormatValue, key: string): string | undefined {
@@ -135,23 +150,49 @@ function charOrNone(value: FormatValue, key: string): string | undefined {
   const v = text(value, key);
   if (v.length !== 1) {
     if (key === 'RECORD_DELIMITER' && v === '\r\n') return v;
-    throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\ninvalid value '${v}' for ${key}: a single character or NONE.`);
+    throw SnowflakeEmulatorError.sql(
+      '001003',
+      '42000',
+      `SQL compilation error:\ninvalid value '${v}' for ${key}: a single character or NONE.`,
+    );
   }
   return v;
 }
 
 const SUPPORTED_OPTIONS = new Set([
-  'TYPE', 'COMPRESSION', 'FIELD_DELIMITER', 'RECORD_DELIMITER', 'SKIP_HEADER', 'FIELD_OPTIONALLY_ENCLOSED_BY',
-  'ESCAPE', 'ESCAPE_UNENCLOSED_FIELD', 'NULL_IF', 'EMPTY_FIELD_AS_NULL', 'ERROR_ON_COLUMN_COUNT_MISMATCH',
-  'TRIM_SPACE', 'SKIP_BLANK_LINES', 'BINARY_FORMAT', 'ENCODING', 'DATE_FORMAT', 'TIME_FORMAT', 'TIMESTAMP_FORMAT',
-  'FILE_EXTENSION', 'VALIDATE_UTF8', 'SKIP_BYTE_ORDER_MARK', 'REPLACE_INVALID_CHARACTERS', 'PARSE_HEADER',
+  'TYPE',
+  'COMPRESSION',
+  'FIELD_DELIMITER',
+  'RECORD_DELIMITER',
+  'SKIP_HEADER',
+  'FIELD_OPTIONALLY_ENCLOSED_BY',
+  'ESCAPE',
+  'ESCAPE_UNENCLOSED_FIELD',
+  'NULL_IF',
+  'EMPTY_FIELD_AS_NULL',
+  'ERROR_ON_COLUMN_COUNT_MISMATCH',
+  'TRIM_SPACE',
+  'SKIP_BLANK_LINES',
+  'BINARY_FORMAT',
+  'ENCODING',
+  'DATE_FORMAT',
+  'TIME_FORMAT',
+  'TIMESTAMP_FORMAT',
+  'FILE_EXTENSION',
+  'VALIDATE_UTF8',
+  'SKIP_BYTE_ORDER_MARK',
+  'REPLACE_INVALID_CHARACTERS',
+  'PARSE_HEADER',
 ]);
 
 /**
  * Apply inline options over a base format (Snowflake's defaults, or a named format). Options the emulator does
  * not implement with Snowflake's meaning (non-CSV types, custom date formats, non-UTF8 encodings) are refused.
  */
-export function csvFormatFromOptions(options: ReadonlyMap<string, FormatValue>, base: CsvFileFormat = DEFAULT_CSV_FORMAT): CsvFileFormat {
+export function csvFormatFromOptions(
+  options: ReadonlyMap<string, FormatValue>,
+  base: CsvFileFormat = DEFAULT_CSV_FORMAT,
+): CsvFileFormat {
   let f: { -readonly [K in keyof CsvFileFormat]: CsvFileFormat[K] } = { ...base };
   for (const [key, value] of options) {
     if (!SUPPORTED_OPTIONS.has(key)) throw SnowflakeEmulatorError.unsupported(`file format option ${key}`);
@@ -210,7 +251,8 @@ export function csvFormatFromOptions(options: ReadonlyMap<string, FormatValue>, 
         break;
       case 'BINARY_FORMAT': {
         const b = text(value, key).toUpperCase();
-        if (b !== 'HEX' && b !== 'BASE64' && b !== 'UTF8') throw SnowflakeEmulatorError.unsupported(`BINARY_FORMAT = ${b}`);
+        if (b !== 'HEX' && b !== 'BASE64' && b !== 'UTF8')
+          throw SnowflakeEmulatorError.unsupported(`BINARY_FORMAT = ${b}`);
         f = { ...f, binaryFormat: b };
         break;
       }

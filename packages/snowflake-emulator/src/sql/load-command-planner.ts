@@ -6,16 +6,30 @@ import { resolveName } from './object-name.js';
 import { parseStageRef } from './stage-ref.js';
 import type { StageRef, StatementPlan } from './statement-plan.js';
 import type { PlannerContext } from './statement-planner.js';
-import { identifierOf, isOp, isWord, quoteIdent, render, significant, splitOnCommas, type GroupNode, type SqlNode } from './syntax-tree.js';
+import {
+  identifierOf,
+  isOp,
+  isWord,
+  quoteIdent,
+  render,
+  significant,
+  splitOnCommas,
+  type GroupNode,
+  type SqlNode,
+} from './syntax-tree.js';
 
 // PUT, GET, LIST/REMOVE stage references and COPY INTO planning.
-
 
 export function readStage(reader: NodeReader): StageRef {
   const node = reader.take();
   if (node?.type === 'token' && node.token.kind === 'stage') return parseStageRef(node.token.text);
-  if (node?.type === 'token' && node.token.kind === 'string' && node.token.value.startsWith('@')) return parseStageRef(node.token.value);
-  throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\nexpected a stage reference (@stage), found ${node ? render([node]).trim() : 'end of statement'}.`);
+  if (node?.type === 'token' && node.token.kind === 'string' && node.token.value.startsWith('@'))
+    return parseStageRef(node.token.value);
+  throw SnowflakeEmulatorError.sql(
+    '001003',
+    '42000',
+    `SQL compilation error:\nexpected a stage reference (@stage), found ${node ? render([node]).trim() : 'end of statement'}.`,
+  );
 }
 
 /** Split `PUT file://path @stage options` by hand: a `file://` path is not SQL (it may hold `//`, `*`, quotes). */
@@ -25,7 +39,12 @@ function splitPutGet(sql: string, command: string): { first: string; second: str
   const readPart = (): string => {
     if (text.startsWith("'")) {
       const close = text.indexOf("'", 1);
-      if (close < 0) throw SnowflakeEmulatorError.sql('001003', '42000', 'SQL compilation error:\nunterminated string in ' + command + '.');
+      if (close < 0)
+        throw SnowflakeEmulatorError.sql(
+          '001003',
+          '42000',
+          `SQL compilation error:\nunterminated string in ${command}.`,
+        );
       const part = text.slice(1, close);
       text = text.slice(close + 1).trimStart();
       return part;
@@ -52,7 +71,11 @@ function commandOptions(rest: string): Map<string, string> {
 export function planPut(sql: string): StatementPlan {
   const { first, second, rest } = splitPutGet(sql, 'PUT');
   if (!/^file:\/\//i.test(first)) {
-    throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\nPUT needs a file:// source, got '${first}'.`);
+    throw SnowflakeEmulatorError.sql(
+      '001003',
+      '42000',
+      `SQL compilation error:\nPUT needs a file:// source, got '${first}'.`,
+    );
   }
   const source = first.replace(/^file:\/\//i, '');
   const stage = parseStageRef(second);
@@ -64,7 +87,11 @@ export function planPut(sql: string): StatementPlan {
   const sourceCompression = (options.get('SOURCE_COMPRESSION') ?? 'AUTO_DETECT').toLowerCase();
   const known = ['auto_detect', 'gzip', 'bz2', 'brotli', 'zstd', 'deflate', 'raw_deflate', 'none'];
   if (!known.includes(sourceCompression)) {
-    throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\ninvalid value '${sourceCompression}' for SOURCE_COMPRESSION.`);
+    throw SnowflakeEmulatorError.sql(
+      '001003',
+      '42000',
+      `SQL compilation error:\ninvalid value '${sourceCompression}' for SOURCE_COMPRESSION.`,
+    );
   }
   return {
     kind: 'put',
@@ -81,9 +108,18 @@ export function planGet(sql: string): StatementPlan {
   const { first, second, rest } = splitPutGet(sql, 'GET');
   const stage = parseStageRef(first);
   if (!/^file:\/\//i.test(second)) {
-    throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\nGET needs a file:// target, got '${second}'.`);
+    throw SnowflakeEmulatorError.sql(
+      '001003',
+      '42000',
+      `SQL compilation error:\nGET needs a file:// target, got '${second}'.`,
+    );
   }
-  return { kind: 'get', stage, target: second.replace(/^file:\/\//i, ''), pattern: commandOptions(rest).get('PATTERN') };
+  return {
+    kind: 'get',
+    stage,
+    target: second.replace(/^file:\/\//i, ''),
+    pattern: commandOptions(rest).get('PATTERN'),
+  };
 }
 
 export function planCopy(reader: NodeReader, context: PlannerContext): StatementPlan {
@@ -126,20 +162,45 @@ export function planCopy(reader: NodeReader, context: PlannerContext): Statement
   if (filesOption) {
     if (filesOption.kind === 'list') files = filesOption.value;
     else if (filesOption.kind === 'string') files = [filesOption.value];
-    else throw SnowflakeEmulatorError.sql('001003', '42000', "SQL compilation error:\nFILES must be a list of strings: FILES = ('a.csv', …).");
+    else
+      throw SnowflakeEmulatorError.sql(
+        '001003',
+        '42000',
+        "SQL compilation error:\nFILES must be a list of strings: FILES = ('a.csv', …).",
+      );
   }
   let fileFormat: FileFormatSpec | undefined;
   const ff = options.get('FILE_FORMAT');
   if (ff) {
-    if (ff.kind !== 'group') throw SnowflakeEmulatorError.sql('001003', '42000', 'SQL compilation error:\nFILE_FORMAT must be ( FORMAT_NAME = … ) or ( TYPE = CSV … ).');
+    if (ff.kind !== 'group')
+      throw SnowflakeEmulatorError.sql(
+        '001003',
+        '42000',
+        'SQL compilation error:\nFILE_FORMAT must be ( FORMAT_NAME = … ) or ( TYPE = CSV … ).',
+      );
     fileFormat = parseFileFormatSpec(ff.nodes);
   }
   const onErrorText = (optionText(options, 'ON_ERROR') ?? 'ABORT_STATEMENT').toUpperCase();
   let onError: 'ABORT_STATEMENT' | 'CONTINUE' | 'SKIP_FILE';
-  if (onErrorText === 'ABORT_STATEMENT' || onErrorText === 'CONTINUE' || onErrorText === 'SKIP_FILE') onError = onErrorText;
+  if (onErrorText === 'ABORT_STATEMENT' || onErrorText === 'CONTINUE' || onErrorText === 'SKIP_FILE')
+    onError = onErrorText;
   else throw SnowflakeEmulatorError.unsupported(`ON_ERROR = ${onErrorText}`);
   for (const key of options.keys()) {
-    if (!['FILES', 'PATTERN', 'FILE_FORMAT', 'ON_ERROR', 'PURGE', 'FORCE', 'SIZE_LIMIT', 'RETURN_FAILED_ONLY', 'ENFORCE_LENGTH', 'TRUNCATECOLUMNS', 'LOAD_UNCERTAIN_FILES'].includes(key)) {
+    if (
+      ![
+        'FILES',
+        'PATTERN',
+        'FILE_FORMAT',
+        'ON_ERROR',
+        'PURGE',
+        'FORCE',
+        'SIZE_LIMIT',
+        'RETURN_FAILED_ONLY',
+        'ENFORCE_LENGTH',
+        'TRUNCATECOLUMNS',
+        'LOAD_UNCERTAIN_FILES',
+      ].includes(key)
+    ) {
       throw SnowflakeEmulatorError.unsupported(`COPY option ${key}`);
     }
   }
@@ -169,7 +230,10 @@ export const METADATA_COLUMNS: Readonly<Record<string, string>> = {
  * `( SELECT $1, PARSE_JSON($2), METADATA$FILENAME FROM @stage [alias] )`: the expressions, with `$n` as column
  * `c<n>` and the metadata columns as the scratch columns that hold them; `width` is the highest `n` read.
  */
-function parseCopyTransform(group: GroupNode, context: PlannerContext): { stage: StageRef; expressions: string[]; width: number } {
+function parseCopyTransform(
+  group: GroupNode,
+  context: PlannerContext,
+): { stage: StageRef; expressions: string[]; width: number } {
   const nodes = group.children;
   const reader = new NodeReader(nodes);
   reader.expectWord('SELECT');
@@ -192,7 +256,13 @@ function replacePositional(nodes: readonly SqlNode[], alias: string | undefined,
   const out: SqlNode[] = [];
   // `t.$1` / `t.METADATA$FILENAME` → drop the alias qualifier
   const dropQualifier = (): void => {
-    if (alias !== undefined && out.length >= 2 && isOp(out[out.length - 1], '.') && identifierOf(out[out.length - 2]) === alias) out.splice(-2);
+    if (
+      alias !== undefined &&
+      out.length >= 2 &&
+      isOp(out[out.length - 1], '.') &&
+      identifierOf(out[out.length - 2]) === alias
+    )
+      out.splice(-2);
   };
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i] as SqlNode;
@@ -216,4 +286,3 @@ function replacePositional(nodes: readonly SqlNode[], alias: string | undefined,
   }
   return out;
 }
-

@@ -41,7 +41,11 @@ export function readObjectName(nodes: readonly SqlNode[], from: number): { parts
     i += 2;
   }
   if (parts.length > 3) {
-    throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\ninvalid object name '${parts.join('.')}'.`);
+    throw SnowflakeEmulatorError.sql(
+      '001003',
+      '42000',
+      `SQL compilation error:\ninvalid object name '${parts.join('.')}'.`,
+    );
   }
   return { parts, next: i };
 }
@@ -52,7 +56,8 @@ export function readObjectName(nodes: readonly SqlNode[], from: number): { parts
  */
 export function resolveName(parts: readonly string[], context: NameContext, action: string): QualifiedName {
   const [a, b, c] = parts;
-  if (parts.length === 3 && a !== undefined && b !== undefined && c !== undefined) return { database: a, schema: b, name: c };
+  if (parts.length === 3 && a !== undefined && b !== undefined && c !== undefined)
+    return { database: a, schema: b, name: c };
   const database = context.database;
   if (database === null) {
     throw SnowflakeEmulatorError.sql(
@@ -70,14 +75,24 @@ export function resolveName(parts: readonly string[], context: NameContext, acti
       `Cannot perform ${action}. This session does not have a current schema. Call 'USE SCHEMA', or use a qualified name.`,
     );
   }
-  if (a === undefined) throw SnowflakeEmulatorError.sql('001003', '42000', 'SQL compilation error:\nmissing object name.');
+  if (a === undefined)
+    throw SnowflakeEmulatorError.sql('001003', '42000', 'SQL compilation error:\nmissing object name.');
   return { database, schema, name: a };
 }
 
 /** Resolve a schema name (`s` or `db.s`). */
-export function resolveSchemaName(parts: readonly string[], context: NameContext, action: string): { database: string; schema: string } {
+export function resolveSchemaName(
+  parts: readonly string[],
+  context: NameContext,
+  action: string,
+): { database: string; schema: string } {
   if (parts.length === 2) return { database: parts[0] as string, schema: parts[1] as string };
-  if (parts.length !== 1) throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\ninvalid schema name '${parts.join('.')}'.`);
+  if (parts.length !== 1)
+    throw SnowflakeEmulatorError.sql(
+      '001003',
+      '42000',
+      `SQL compilation error:\ninvalid schema name '${parts.join('.')}'.`,
+    );
   if (context.database === null) {
     throw SnowflakeEmulatorError.sql(
       '090105',

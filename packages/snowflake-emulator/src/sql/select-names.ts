@@ -11,14 +11,45 @@ import {
 } from './syntax-tree.js';
 
 const CLAUSE_END = new Set([
-  'FROM', 'WHERE', 'GROUP', 'HAVING', 'QUALIFY', 'ORDER', 'LIMIT', 'UNION', 'EXCEPT', 'MINUS', 'INTERSECT',
-  'WINDOW', 'INTO', 'OFFSET', 'FETCH',
+  'FROM',
+  'WHERE',
+  'GROUP',
+  'HAVING',
+  'QUALIFY',
+  'ORDER',
+  'LIMIT',
+  'UNION',
+  'EXCEPT',
+  'MINUS',
+  'INTERSECT',
+  'WINDOW',
+  'INTO',
+  'OFFSET',
+  'FETCH',
 ]);
 
 /** Words that can end an expression and so are never an implicit alias. */
 const NOT_AN_ALIAS = new Set([
-  'END', 'NULL', 'TRUE', 'FALSE', 'ASC', 'DESC', 'FIRST', 'LAST', 'DISTINCT', 'ALL', 'AND', 'OR', 'NOT', 'IS',
-  'CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME', 'LOCALTIMESTAMP', 'LOCALTIME', 'CURRENT_USER',
+  'END',
+  'NULL',
+  'TRUE',
+  'FALSE',
+  'ASC',
+  'DESC',
+  'FIRST',
+  'LAST',
+  'DISTINCT',
+  'ALL',
+  'AND',
+  'OR',
+  'NOT',
+  'IS',
+  'CURRENT_TIMESTAMP',
+  'CURRENT_DATE',
+  'CURRENT_TIME',
+  'LOCALTIMESTAMP',
+  'LOCALTIME',
+  'CURRENT_USER',
 ]);
 
 /**
@@ -48,7 +79,12 @@ export function nameSelectItems(nodes: SqlNode[], sql: string): SqlNode[] {
   // skip DISTINCT / ALL
   for (;;) {
     let k = start;
-    while (k < nodes.length && nodes[k]?.type === 'token' && (nodes[k] as { token: { kind: string } }).token.kind === 'space') k++;
+    while (
+      k < nodes.length &&
+      nodes[k]?.type === 'token' &&
+      (nodes[k] as { token: { kind: string } }).token.kind === 'space'
+    )
+      k++;
     if (isWord(nodes[k], 'DISTINCT', 'ALL')) {
       start = k + 1;
       continue;
@@ -91,7 +127,8 @@ function quoteAlias(item: SqlNode[]): SqlNode[] {
   const last = sig[sig.length - 1];
   if (sig.length < 2 || last?.type !== 'token' || last.token.kind !== 'word') return item;
   const explicit = isWord(sig[sig.length - 2], 'AS');
-  const implicit = !NOT_AN_ALIAS.has(last.token.value) && isOperandEnd(sig[sig.length - 2]) && !isOp(sig[sig.length - 2], '.');
+  const implicit =
+    !NOT_AN_ALIAS.has(last.token.value) && isOperandEnd(sig[sig.length - 2]) && !isOp(sig[sig.length - 2], '.');
   if (!explicit && !implicit) return item;
   return item.map((n) => (n === last ? { type: 'raw', text: quoteIdent(last.token.value) } : n));
 }

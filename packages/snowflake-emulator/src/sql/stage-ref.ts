@@ -6,7 +6,8 @@ import type { StageRef } from './statement-plan.js';
  * `@~/staged`. Unquoted name parts fold to upper case; the path keeps its case.
  */
 export function parseStageRef(text: string): StageRef {
-  if (!text.startsWith('@')) throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\ninvalid stage reference '${text}'.`);
+  if (!text.startsWith('@'))
+    throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\ninvalid stage reference '${text}'.`);
   const body = text.slice(1);
   let i = 0;
   let inQuotes = false;
@@ -20,7 +21,8 @@ export function parseStageRef(text: string): StageRef {
   if (namePart === '~') return { kind: 'user', name: [], path, text };
   const parts = splitName(namePart, text);
   const last = parts[parts.length - 1];
-  if (last === undefined || last === '') throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\ninvalid stage reference '${text}'.`);
+  if (last === undefined || last === '')
+    throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\ninvalid stage reference '${text}'.`);
   if (last.startsWith('%')) {
     return { kind: 'table', name: [...parts.slice(0, -1), last.slice(1)], path, text };
   }
@@ -57,7 +59,8 @@ function splitName(name: string, text: string): string[] {
       i = j;
     }
     if (name[i] === '.') i++;
-    else if (i < name.length) throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\ninvalid stage reference '${text}'.`);
+    else if (i < name.length)
+      throw SnowflakeEmulatorError.sql('001003', '42000', `SQL compilation error:\ninvalid stage reference '${text}'.`);
   }
   return parts;
 }

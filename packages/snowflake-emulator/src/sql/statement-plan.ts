@@ -49,7 +49,12 @@ export type StatementPlan =
       /** Upper-cased words of the statement, to find which tables a result column may come from. */
       readonly words: readonly string[];
     }
-  | { readonly kind: 'insert'; readonly sql: string; readonly overwriteTarget: string | undefined; readonly target: string }
+  | {
+      readonly kind: 'insert';
+      readonly sql: string;
+      readonly overwriteTarget: string | undefined;
+      readonly target: string;
+    }
   | { readonly kind: 'update'; readonly sql: string }
   | { readonly kind: 'delete'; readonly sql: string }
   | {
@@ -77,8 +82,20 @@ export type StatementPlan =
       readonly sql: string;
       readonly ifNotExists: boolean;
     }
-  | { readonly kind: 'create-database'; readonly name: string; readonly orReplace: boolean; readonly ifNotExists: boolean; readonly transient: boolean }
-  | { readonly kind: 'create-schema'; readonly database: string; readonly schema: string; readonly orReplace: boolean; readonly ifNotExists: boolean }
+  | {
+      readonly kind: 'create-database';
+      readonly name: string;
+      readonly orReplace: boolean;
+      readonly ifNotExists: boolean;
+      readonly transient: boolean;
+    }
+  | {
+      readonly kind: 'create-schema';
+      readonly database: string;
+      readonly schema: string;
+      readonly orReplace: boolean;
+      readonly ifNotExists: boolean;
+    }
   | {
       readonly kind: 'drop';
       readonly objectType: 'TABLE' | 'VIEW' | 'SCHEMA' | 'DATABASE' | 'STAGE' | 'FILE FORMAT';
@@ -112,18 +129,44 @@ export type StatementPlan =
       readonly text: string;
       readonly ifExists: boolean;
     }
-  | { readonly kind: 'alter-view-rename'; readonly target: QualifiedName; readonly to: QualifiedName; readonly ifExists: boolean }
-  | { readonly kind: 'use'; readonly target: 'DATABASE' | 'SCHEMA' | 'WAREHOUSE' | 'ROLE' | 'SECONDARY ROLES' | 'ANY'; readonly name: readonly string[] }
-  | { readonly kind: 'alter-session'; readonly set: ReadonlyMap<string, FormatValue>; readonly unset: readonly string[] }
+  | {
+      readonly kind: 'alter-view-rename';
+      readonly target: QualifiedName;
+      readonly to: QualifiedName;
+      readonly ifExists: boolean;
+    }
+  | {
+      readonly kind: 'use';
+      readonly target: 'DATABASE' | 'SCHEMA' | 'WAREHOUSE' | 'ROLE' | 'SECONDARY ROLES' | 'ANY';
+      readonly name: readonly string[];
+    }
+  | {
+      readonly kind: 'alter-session';
+      readonly set: ReadonlyMap<string, FormatValue>;
+      readonly unset: readonly string[];
+    }
   | { readonly kind: 'transaction'; readonly action: 'begin' | 'commit' | 'rollback' }
   | {
       readonly kind: 'show';
-      readonly what: 'TABLES' | 'VIEWS' | 'SCHEMAS' | 'DATABASES' | 'WAREHOUSES' | 'STAGES' | 'COLUMNS' | 'OBJECTS' | 'FILE FORMATS' | 'PARAMETERS';
+      readonly what:
+        | 'TABLES'
+        | 'VIEWS'
+        | 'SCHEMAS'
+        | 'DATABASES'
+        | 'WAREHOUSES'
+        | 'STAGES'
+        | 'COLUMNS'
+        | 'OBJECTS'
+        | 'FILE FORMATS'
+        | 'PARAMETERS';
       readonly terse: boolean;
       readonly like: string | undefined;
       readonly startsWith: string | undefined;
       readonly limit: number | undefined;
-      readonly scope: { readonly kind: 'ACCOUNT' | 'DATABASE' | 'SCHEMA' | 'TABLE' | 'VIEW' | 'DEFAULT'; readonly name: readonly string[] };
+      readonly scope: {
+        readonly kind: 'ACCOUNT' | 'DATABASE' | 'SCHEMA' | 'TABLE' | 'VIEW' | 'DEFAULT';
+        readonly name: readonly string[];
+      };
     }
   | { readonly kind: 'describe'; readonly objectType: 'TABLE' | 'VIEW' | 'STAGE'; readonly name: readonly string[] }
   | {

@@ -2,9 +2,19 @@ import { describe, expect, test } from 'vitest';
 import { SnowflakeEmulatorError } from '../emulator-error.js';
 import type { BindLiteral } from './expression-translator.js';
 import type { StatementPlan } from './statement-plan.js';
-import { bindLiteral, planArrayInsert, planStatement, splitStatements, type PlannerContext } from './statement-planner.js';
+import {
+  bindLiteral,
+  planArrayInsert,
+  planStatement,
+  splitStatements,
+  type PlannerContext,
+} from './statement-planner.js';
 
-function context(binds: BindLiteral[] = [], database: string | null = 'DB', schema: string | null = 'PUBLIC'): PlannerContext {
+function context(
+  binds: BindLiteral[] = [],
+  database: string | null = 'DB',
+  schema: string | null = 'PUBLIC',
+): PlannerContext {
   return {
     database,
     schema,
@@ -12,7 +22,16 @@ function context(binds: BindLiteral[] = [], database: string | null = 'DB', sche
       sql: '',
       binds,
       bindCursor: 0,
-      session: { database, schema, warehouse: 'WH', role: 'SYSADMIN', user: 'SLUICE', account: 'EMULATOR', sessionId: '42', lastQueryId: null },
+      session: {
+        database,
+        schema,
+        warehouse: 'WH',
+        role: 'SYSADMIN',
+        user: 'SLUICE',
+        account: 'EMULATOR',
+        sessionId: '42',
+        lastQueryId: null,
+      },
     },
   };
 }
@@ -38,11 +57,15 @@ function failure(sql: string): SnowflakeEmulatorError {
 
 describe('identifiers', () => {
   test('unquoted identifiers fold to upper case, quoted ones stay exact', () => {
-    expect(sqlOf('select id, "Name" from orders o where o.status = \'x\'')).toBe(`SELECT ID, "Name" FROM ORDERS O WHERE O.STATUS = 'x'`);
+    expect(sqlOf('select id, "Name" from orders o where o.status = \'x\'')).toBe(
+      `SELECT ID, "Name" FROM ORDERS O WHERE O.STATUS = 'x'`,
+    );
   });
 
   test('unaliased expressions get the column name Snowflake gives them', () => {
-    expect(sqlOf('select count(*), max(id) m, 1, id from t')).toBe('SELECT COUNT(*) AS "COUNT(*)", MAX(ID) "M", 1 AS "1", ID FROM T');
+    expect(sqlOf('select count(*), max(id) m, 1, id from t')).toBe(
+      'SELECT COUNT(*) AS "COUNT(*)", MAX(ID) "M", 1 AS "1", ID FROM T',
+    );
   });
 });
 
@@ -63,7 +86,9 @@ describe('types', () => {
   });
 
   test('casts with :: and CAST use DuckDB types', () => {
-    expect(sqlOf('select x::number(12,3) a, cast(y as timestamp_ntz) b from t')).toBe('SELECT X::DECIMAL(12,3) "A", CAST(Y AS TIMESTAMP) "B" FROM T');
+    expect(sqlOf('select x::number(12,3) a, cast(y as timestamp_ntz) b from t')).toBe(
+      'SELECT X::DECIMAL(12,3) "A", CAST(Y AS TIMESTAMP) "B" FROM T',
+    );
   });
 
   test('casts to text use Snowflake output formats (timestamps to milliseconds)', () => {
@@ -81,9 +106,12 @@ describe('types', () => {
 
 describe('DDL', () => {
   test('TRANSIENT tables become ordinary tables flagged transient; PRIMARY KEY is not enforced but implies NOT NULL', () => {
-    const p = plan('create or replace transient table stg (id int primary key, v text unique, constraint fk foreign key (v) references other(v))');
+    const p = plan(
+      'create or replace transient table stg (id int primary key, v text unique, constraint fk foreign key (v) references other(v))',
+    );
     expect(p).toMatchObject({ kind: 'create-table', transient: true, orReplace: true });
-    if (p.kind === 'create-table') expect(p.steps[0]).toBe('CREATE OR REPLACE TABLE "DB"."PUBLIC"."STG" ("ID" DECIMAL(38,0) NOT NULL, "V" VARCHAR)');
+    if (p.kind === 'create-table')
+      expect(p.steps[0]).toBe('CREATE OR REPLACE TABLE "DB"."PUBLIC"."STG" ("ID" DECIMAL(38,0) NOT NULL, "V" VARCHAR)');
   });
 
   test('CREATE TABLE AS SELECT names the columns like Snowflake', () => {
@@ -121,7 +149,9 @@ describe('DDL', () => {
   });
 
   test('an unqualified CREATE without a current database fails with 090105', () => {
-    expect(() => planStatement('create table t (a int)', context([], null, null))).toThrow(/does not have a current database/);
+    expect(() => planStatement('create table t (a int)', context([], null, null))).toThrow(
+      /does not have a current database/,
+    );
   });
 });
 
@@ -131,7 +161,9 @@ describe('functions', () => {
   });
 
   test('IFF and NVL become CASE and COALESCE', () => {
-    expect(sqlOf('select iff(a > 0, a, 0) x, nvl(b, 1) y from t')).toBe('SELECT (CASE WHEN A > 0 THEN A ELSE 0 END) "X", COALESCE(B, 1) "Y" FROM T');
+    expect(sqlOf('select iff(a > 0, a, 0) x, nvl(b, 1) y from t')).toBe(
+      'SELECT (CASE WHEN A > 0 THEN A ELSE 0 END) "X", COALESCE(B, 1) "Y" FROM T',
+    );
   });
 
   test('DATEADD and DATEDIFF accept any part synonym', () => {
@@ -157,7 +189,9 @@ describe('functions', () => {
   });
 
   test('LISTAGG … WITHIN GROUP moves the ordering into string_agg', () => {
-    expect(sqlOf("select listagg(name, ',') within group (order by name) l from t")).toBe(`SELECT string_agg(NAME, ',' ORDER BY NAME) "L" FROM T`);
+    expect(sqlOf("select listagg(name, ',') within group (order by name) l from t")).toBe(
+      `SELECT string_agg(NAME, ',' ORDER BY NAME) "L" FROM T`,
+    );
   });
 
   test('semi-structured paths become JSON extraction, with a cast when asked', () => {
@@ -214,7 +248,9 @@ describe('DML', () => {
   test('positional binds become literals', () => {
     const binds = [bindLiteral('TEXT', "o'hara"), bindLiteral('FIXED', '42'), bindLiteral('TEXT', null)];
     expect(sqlOf('insert into t values (?, ?, ?)', binds)).toBe(`INSERT INTO "T" VALUES ('o''hara', 42, NULL)`);
-    expect(sqlOf('select * from t where a = :2 and b = :1', binds)).toBe(`SELECT * FROM T WHERE A = 42 AND B = 'o''hara'`);
+    expect(sqlOf('select * from t where a = :2 and b = :1', binds)).toBe(
+      `SELECT * FROM T WHERE A = 42 AND B = 'o''hara'`,
+    );
   });
 
   test('array binds repeat the VALUES row once per bound row', () => {
@@ -233,7 +269,9 @@ describe('DML', () => {
   });
 
   test('MERGE drops target qualifiers in SET, counts actions with RETURNING, and checks duplicate source rows', () => {
-    const p = plan('merge into tgt t using (select * from src) s on t.id = s.id when matched and s.del then delete when matched then update set t.v = s.v when not matched then insert (id, v) values (s.id, s.v)');
+    const p = plan(
+      'merge into tgt t using (select * from src) s on t.id = s.id when matched and s.del then delete when matched then update set t.v = s.v when not matched then insert (id, v) values (s.id, s.v)',
+    );
     if (p.kind !== 'merge') throw new Error(p.kind);
     expect(p.sql).toBe(
       'MERGE INTO TGT T USING (SELECT * FROM SRC) S ON T.ID = S.ID WHEN MATCHED AND S.DEL THEN DELETE WHEN MATCHED THEN UPDATE SET V = S.V WHEN NOT MATCHED THEN INSERT (ID, V) VALUES (S.ID, S.V) RETURNING merge_action',
@@ -259,7 +297,11 @@ describe('commands', () => {
   });
 
   test('PUT reads the file URL, stage and options', () => {
-    expect(plan("PUT 'file:///tmp/my dir/a.csv' @%orders/batch1 AUTO_COMPRESS=FALSE SOURCE_COMPRESSION=GZIP PARALLEL=8 OVERWRITE=TRUE")).toEqual({
+    expect(
+      plan(
+        "PUT 'file:///tmp/my dir/a.csv' @%orders/batch1 AUTO_COMPRESS=FALSE SOURCE_COMPRESSION=GZIP PARALLEL=8 OVERWRITE=TRUE",
+      ),
+    ).toEqual({
       kind: 'put',
       source: '/tmp/my dir/a.csv',
       stage: { kind: 'table', name: ['ORDERS'], path: 'batch1', text: '@%orders/batch1' },
@@ -291,9 +333,18 @@ describe('commands', () => {
   });
 
   test('LIST, REMOVE, SHOW, DESCRIBE', () => {
-    expect(plan("list @s/a pattern = '.*csv'")).toMatchObject({ kind: 'list', stage: { name: ['S'], path: 'a' }, pattern: '.*csv' });
+    expect(plan("list @s/a pattern = '.*csv'")).toMatchObject({
+      kind: 'list',
+      stage: { name: ['S'], path: 'a' },
+      pattern: '.*csv',
+    });
     expect(plan('rm @~/x')).toMatchObject({ kind: 'remove', stage: { kind: 'user', path: 'x' } });
-    expect(plan("show tables like 'ORD%' in schema db.public")).toMatchObject({ kind: 'show', what: 'TABLES', like: 'ORD%', scope: { kind: 'SCHEMA', name: ['DB', 'PUBLIC'] } });
+    expect(plan("show tables like 'ORD%' in schema db.public")).toMatchObject({
+      kind: 'show',
+      what: 'TABLES',
+      like: 'ORD%',
+      scope: { kind: 'SCHEMA', name: ['DB', 'PUBLIC'] },
+    });
     expect(plan('desc table t')).toEqual({ kind: 'describe', objectType: 'TABLE', name: ['T'] });
   });
 

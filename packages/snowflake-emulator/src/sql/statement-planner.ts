@@ -61,7 +61,7 @@ export function planStatement(sql: string, context: PlannerContext): StatementPl
   const reader = new NodeReader(tree);
   const first = reader.peek();
   if (isParenGroup(first)) return planQuery(tree, sql, context);
-  if (!first || first.type !== 'token' || first.token.kind !== 'word') {
+  if (first?.type !== 'token' || first.token.kind !== 'word') {
     throw reader.unexpected('expected a statement');
   }
   switch (first.token.value) {
@@ -71,7 +71,10 @@ export function planStatement(sql: string, context: PlannerContext): StatementPl
     case 'INSERT':
       return planInsert(tree, sql, context);
     case 'UPDATE':
-      return { kind: 'update', sql: render(translateExpressionNodes(stripSetQualifiers(tree, 'UPDATE'), context.translation)) };
+      return {
+        kind: 'update',
+        sql: render(translateExpressionNodes(stripSetQualifiers(tree, 'UPDATE'), context.translation)),
+      };
     case 'DELETE':
       return { kind: 'delete', sql: render(translateExpressionNodes(tree, context.translation)) };
     case 'MERGE':
@@ -203,7 +206,8 @@ function planQuery(tree: SqlNode[], sql: string, context: PlannerContext): State
 /** `SELECT SYSTEM$WAIT(n [, 'unit'])`: Snowflake's sleep, used to exercise the long-query path. */
 function planSystemWait(tree: readonly SqlNode[], sql: string): StatementPlan | undefined {
   const sig = significant(tree);
-  if (sig.length < 3 || !isWord(sig[0], 'SELECT') || !isWord(sig[1], 'SYSTEM$WAIT') || !isParenGroup(sig[2])) return undefined;
+  if (sig.length < 3 || !isWord(sig[0], 'SELECT') || !isWord(sig[1], 'SYSTEM$WAIT') || !isParenGroup(sig[2]))
+    return undefined;
   // optional alias: SELECT SYSTEM$WAIT(1) [AS] name
   const aliasNodes = sig.slice(3);
   if (isWord(aliasNodes[0], 'AS')) aliasNodes.shift();
@@ -215,10 +219,15 @@ function planSystemWait(tree: readonly SqlNode[], sql: string): StatementPlan | 
     throw SnowflakeEmulatorError.unsupported('SYSTEM$WAIT with a non-literal amount');
   }
   const unitNode = args[1]?.[0];
-  const unit = unitNode?.type === 'token' && unitNode.token.kind === 'string' ? unitNode.token.value.toUpperCase() : 'SECONDS';
+  const unit =
+    unitNode?.type === 'token' && unitNode.token.kind === 'string' ? unitNode.token.value.toUpperCase() : 'SECONDS';
   const factor = unit === 'MILLISECONDS' ? 0.001 : unit === 'MINUTES' ? 60 : unit === 'HOURS' ? 3600 : 1;
   const span = { start: (sig[1] as { token: Token }).token.start, end: sig[2].close.end };
-  return { kind: 'wait', seconds: Number(amount.token.value) * factor, columnName: alias ?? sql.slice(span.start, span.end).toUpperCase() };
+  return {
+    kind: 'wait',
+    seconds: Number(amount.token.value) * factor,
+    columnName: alias ?? sql.slice(span.start, span.end).toUpperCase(),
+  };
 }
 
 /**
@@ -260,7 +269,10 @@ function replaceInformationSchema(nodes: SqlNode[], context: PlannerContext): Sq
       const view = informationSchemaViews(database)[viewName];
       if (!view) throw SnowflakeEmulatorError.unsupported(`INFORMATION_SCHEMA.${viewName}`);
       const after = nextSignificant(nodes, i + 3);
-      const aliased = after >= 0 && (isWord(nodes[after], 'AS') || (identifierOf(nodes[after]) !== undefined && !isWord(nodes[after], ...ALIAS_STOP)));
+      const aliased =
+        after >= 0 &&
+        (isWord(nodes[after], 'AS') ||
+          (identifierOf(nodes[after]) !== undefined && !isWord(nodes[after], ...ALIAS_STOP)));
       out.push({ type: 'raw', text: `(${view})${aliased ? '' : ` AS ${quoteIdent(viewName)}`}` });
       i += 2;
       continue;
@@ -271,8 +283,28 @@ function replaceInformationSchema(nodes: SqlNode[], context: PlannerContext): Sq
 }
 
 const ALIAS_STOP = [
-  'WHERE', 'JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'CROSS', 'NATURAL', 'ON', 'USING', 'GROUP', 'ORDER', 'LIMIT',
-  'HAVING', 'QUALIFY', 'UNION', 'EXCEPT', 'MINUS', 'INTERSECT', 'WINDOW', 'OFFSET', 'FETCH',
+  'WHERE',
+  'JOIN',
+  'INNER',
+  'LEFT',
+  'RIGHT',
+  'FULL',
+  'CROSS',
+  'NATURAL',
+  'ON',
+  'USING',
+  'GROUP',
+  'ORDER',
+  'LIMIT',
+  'HAVING',
+  'QUALIFY',
+  'UNION',
+  'EXCEPT',
+  'MINUS',
+  'INTERSECT',
+  'WINDOW',
+  'OFFSET',
+  'FETCH',
 ];
 
 // ---------------------------------------------------------------------------------------------------- DML
@@ -281,14 +313,21 @@ function planInsert(tree: SqlNode[], sql: string, context: PlannerContext): Stat
   const reader = new NodeReader(tree);
   reader.expectWord('INSERT');
   const overwrite = reader.acceptWord('OVERWRITE') !== undefined;
-  if (reader.peekWord('ALL', 'FIRST')) throw SnowflakeEmulatorError.unsupported('multi-table INSERT (INSERT ALL / INSERT FIRST)');
+  if (reader.peekWord('ALL', 'FIRST'))
+    throw SnowflakeEmulatorError.unsupported('multi-table INSERT (INSERT ALL / INSERT FIRST)');
   reader.expectWord('INTO');
   const target = renderNameParts(reader.expectName());
   const columns = reader.acceptGroup();
   const body = reader.rest();
-  const columnText = columns ? ` (${splitOnCommas(columns.children).map((c) => quoteIdent(identifierOf(significant(c)[0]) ?? render(c).trim())).join(', ')})` : '';
+  const columnText = columns
+    ? ` (${splitOnCommas(columns.children)
+        .map((c) => quoteIdent(identifierOf(significant(c)[0]) ?? render(c).trim()))
+        .join(', ')})`
+    : '';
   const bodySig = significant(body);
-  const translatedBody = isWord(bodySig[0], 'VALUES') ? translateExpressionNodes(body, context.translation) : translateExpressionNodes(nameSelectItems(body, sql), context.translation);
+  const translatedBody = isWord(bodySig[0], 'VALUES')
+    ? translateExpressionNodes(body, context.translation)
+    : translateExpressionNodes(nameSelectItems(body, sql), context.translation);
   return {
     kind: 'insert',
     sql: `INSERT INTO ${target}${columnText} ${render(translatedBody).trim()}`,
@@ -301,7 +340,11 @@ function planInsert(tree: SqlNode[], sql: string, context: PlannerContext): Stat
  * An INSERT … VALUES (one row of binds) executed with array binds: the row is repeated once per bound row, in
  * one statement. Returns undefined when the statement is not of that shape (the executor then runs it per row).
  */
-export function planArrayInsert(sql: string, context: PlannerContext, rows: readonly (readonly BindLiteral[])[]): StatementPlan | undefined {
+export function planArrayInsert(
+  sql: string,
+  context: PlannerContext,
+  rows: readonly (readonly BindLiteral[])[],
+): StatementPlan | undefined {
   const tokens = tokenize(sql);
   const tree = buildTree(stripTrailingSemicolons(tokens), sql);
   const reader = new NodeReader(tree);
@@ -311,12 +354,21 @@ export function planArrayInsert(sql: string, context: PlannerContext, rows: read
   if (!reader.acceptWord('VALUES')) return undefined;
   const tuple = reader.acceptGroup();
   if (!tuple || !reader.atEnd()) return undefined;
-  const columnText = columns ? ` (${splitOnCommas(columns.children).map((c) => quoteIdent(identifierOf(significant(c)[0]) ?? render(c).trim())).join(', ')})` : '';
+  const columnText = columns
+    ? ` (${splitOnCommas(columns.children)
+        .map((c) => quoteIdent(identifierOf(significant(c)[0]) ?? render(c).trim()))
+        .join(', ')})`
+    : '';
   const tuples = rows.map((row) => {
     const ctx: TranslationContext = { ...context.translation, binds: row, bindCursor: 0 };
     return `(${render(translateExpressionNodes(tuple.children, ctx))})`;
   });
-  return { kind: 'insert', sql: `INSERT INTO ${target}${columnText} VALUES ${tuples.join(', ')}`, overwriteTarget: undefined, target };
+  return {
+    kind: 'insert',
+    sql: `INSERT INTO ${target}${columnText} VALUES ${tuples.join(', ')}`,
+    overwriteTarget: undefined,
+    target,
+  };
 }
 
 /** `UPDATE t SET t.a = 1` → `SET a = 1` (DuckDB rejects a qualified target column), in UPDATE and MERGE. */
@@ -436,7 +488,18 @@ function planShow(reader: NodeReader): StatementPlan {
     what = reader.take();
     whatWord = what?.type === 'token' ? what.token.value : whatWord;
   }
-  const known = ['TABLES', 'VIEWS', 'SCHEMAS', 'DATABASES', 'WAREHOUSES', 'STAGES', 'COLUMNS', 'OBJECTS', 'FILE FORMATS', 'PARAMETERS'];
+  const known = [
+    'TABLES',
+    'VIEWS',
+    'SCHEMAS',
+    'DATABASES',
+    'WAREHOUSES',
+    'STAGES',
+    'COLUMNS',
+    'OBJECTS',
+    'FILE FORMATS',
+    'PARAMETERS',
+  ];
   if (!known.includes(whatWord)) throw SnowflakeEmulatorError.unsupported(`SHOW ${whatWord}`);
   reader.acceptWord('HISTORY');
   let like: string | undefined;
@@ -449,7 +512,15 @@ function planShow(reader: NodeReader): StatementPlan {
     const scopeWord = reader.acceptWord('ACCOUNT', 'DATABASE', 'SCHEMA', 'TABLE', 'VIEW');
     const name = reader.acceptName() ?? [];
     if (scopeWord === undefined) {
-      scope = { kind: name.length === 1 && whatWord !== 'COLUMNS' ? 'DATABASE' : name.length === 2 && whatWord !== 'COLUMNS' ? 'SCHEMA' : 'TABLE', name };
+      scope = {
+        kind:
+          name.length === 1 && whatWord !== 'COLUMNS'
+            ? 'DATABASE'
+            : name.length === 2 && whatWord !== 'COLUMNS'
+              ? 'SCHEMA'
+              : 'TABLE',
+        name,
+      };
     } else {
       scope = { kind: scopeWord as 'ACCOUNT', name };
     }
@@ -468,8 +539,19 @@ function planShow(reader: NodeReader): StatementPlan {
 
 function planDescribe(reader: NodeReader): StatementPlan {
   reader.take();
-  const kind = reader.acceptWord('TABLE', 'VIEW', 'STAGE', 'RESULT', 'FILE', 'SCHEMA', 'DATABASE', 'WAREHOUSE', 'FUNCTION');
-  if (kind !== undefined && kind !== 'TABLE' && kind !== 'VIEW' && kind !== 'STAGE') throw SnowflakeEmulatorError.unsupported(`DESCRIBE ${kind}`);
+  const kind = reader.acceptWord(
+    'TABLE',
+    'VIEW',
+    'STAGE',
+    'RESULT',
+    'FILE',
+    'SCHEMA',
+    'DATABASE',
+    'WAREHOUSE',
+    'FUNCTION',
+  );
+  if (kind !== undefined && kind !== 'TABLE' && kind !== 'VIEW' && kind !== 'STAGE')
+    throw SnowflakeEmulatorError.unsupported(`DESCRIBE ${kind}`);
   const name = reader.expectName();
   if (reader.acceptWord('TYPE')) {
     reader.acceptOp('=');
@@ -498,4 +580,3 @@ export function bindLiteral(type: string, value: string | null): BindLiteral {
       return { literal: quoteString(value) };
   }
 }
-

@@ -46,7 +46,8 @@ export function buildTree(tokens: readonly Token[], sql: string): SqlNode[] {
     current.push({ type: 'token', token });
   }
   const unclosed = stack.pop();
-  if (unclosed) throw syntaxError(sql, sql.length, `unexpected end of statement, '${unclosed.open.value}' is not closed`);
+  if (unclosed)
+    throw syntaxError(sql, sql.length, `unexpected end of statement, '${unclosed.open.value}' is not closed`);
   return root;
 }
 
@@ -62,7 +63,12 @@ export function significant(nodes: readonly SqlNode[]): SqlNode[] {
 
 /** Is the node the unquoted word `word` (compared upper-case)? */
 export function isWord(node: SqlNode | undefined, ...words: string[]): boolean {
-  return node !== undefined && node.type === 'token' && node.token.kind === 'word' && (words.length === 0 || words.includes(node.token.value));
+  return (
+    node !== undefined &&
+    node.type === 'token' &&
+    node.token.kind === 'word' &&
+    (words.length === 0 || words.includes(node.token.value))
+  );
 }
 
 /** Is the node the operator `op`? */

@@ -170,7 +170,9 @@ export function tokenize(sql: string): Token[] {
       const prev = lastSignificant();
       const afterOperand =
         prev !== undefined &&
-        (prev.kind === 'word' || prev.kind === 'quoted' || (prev.kind === 'op' && (prev.value === ')' || prev.value === ']')));
+        (prev.kind === 'word' ||
+          prev.kind === 'quoted' ||
+          (prev.kind === 'op' && (prev.value === ')' || prev.value === ']')));
       if (!afterOperand || tokens[tokens.length - 1]?.kind === 'space') {
         i++;
         while (i < n && DIGIT.test(sql[i] as string)) i++;

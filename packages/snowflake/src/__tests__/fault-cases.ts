@@ -59,8 +59,12 @@ export function describeFaultCases(faults: readonly Fault[]): void {
     emulator = await startTestEmulator();
     dir = await createTempDir('sluice-sf-faults-');
     await db.withClient(async (client) => {
-      await client.query(`CREATE TABLE pedidos (id int PRIMARY KEY, cliente varchar(100), valor numeric(12,2), atualizado timestamp)`);
-      await client.query(`INSERT INTO pedidos SELECT g, 'cliente ' || g, g * 1.25, timestamp '2024-01-01' + g * interval '1 minute' FROM generate_series(1, 300) g`);
+      await client.query(
+        `CREATE TABLE pedidos (id int PRIMARY KEY, cliente varchar(100), valor numeric(12,2), atualizado timestamp)`,
+      );
+      await client.query(
+        `INSERT INTO pedidos SELECT g, 'cliente ' || g, g * 1.25, timestamp '2024-01-01' + g * interval '1 minute' FROM generate_series(1, 300) g`,
+      );
     });
     warehouse = await emulator.warehouse({ onEvent: (event) => hook?.(event) });
     await warehouse.ensureTable(table);
@@ -94,9 +98,18 @@ export function describeFaultCases(faults: readonly Fault[]): void {
   /** Change the source: update a few rows, insert some, delete some; returns the keys deleted. */
   const changeSource = (n: number): Promise<number[]> =>
     db.withClient(async (client) => {
-      await client.query(`UPDATE pedidos SET cliente = 'round ' || $1::int, valor = valor + 1, atualizado = atualizado + interval '1 day' WHERE id % 17 = $1::int % 17`, [n]);
-      await client.query(`INSERT INTO pedidos SELECT 1000 * $1::int + g, 'novo ' || g, g, timestamp '2024-02-01' FROM generate_series(1, 5) g`, [n]);
-      const deleted = await client.query<{ id: number }>(`DELETE FROM pedidos WHERE id IN (SELECT id FROM pedidos ORDER BY md5(id::text || $1::text) LIMIT 3) RETURNING id`, [n]);
+      await client.query(
+        `UPDATE pedidos SET cliente = 'round ' || $1::int, valor = valor + 1, atualizado = atualizado + interval '1 day' WHERE id % 17 = $1::int % 17`,
+        [n],
+      );
+      await client.query(
+        `INSERT INTO pedidos SELECT 1000 * $1::int + g, 'novo ' || g, g, timestamp '2024-02-01' FROM generate_series(1, 5) g`,
+        [n],
+      );
+      const deleted = await client.query<{ id: number }>(
+        `DELETE FROM pedidos WHERE id IN (SELECT id FROM pedidos ORDER BY md5(id::text || $1::text) LIMIT 3) RETURNING id`,
+        [n],
+      );
       return deleted.rows.map((r) => r.id);
     });
 
@@ -107,15 +120,23 @@ export function describeFaultCases(faults: readonly Fault[]): void {
         `SELECT id, cliente, valor::text AS valor, to_char(atualizado, 'YYYY-MM-DD HH24:MI:SS.US') AS atualizado FROM pedidos ORDER BY id`,
       ),
     );
-    const target = await warehouse.query(`SELECT id, cliente, valor, atualizado FROM ${warehouse.dialect.qualify(table)} ORDER BY id`);
-    const text = (rows: readonly Record<string, unknown>[]) => rows.map((r) => `${String(r.id)}|${String(r.cliente)}|${String(r.valor)}|${String(r.atualizado)}`);
+    const target = await warehouse.query(
+      `SELECT id, cliente, valor, atualizado FROM ${warehouse.dialect.qualify(table)} ORDER BY id`,
+    );
+    const text = (rows: readonly Record<string, unknown>[]) =>
+      rows.map((r) => `${String(r.id)}|${String(r.cliente)}|${String(r.valor)}|${String(r.atualizado)}`);
     const want = text(source.rows);
     const have = text(target);
     const problems: string[] = [];
     if (have.length !== want.length) problems.push(`rows: source ${want.length}, warehouse ${have.length}`);
     const keys = target.map((r) => r.id);
     if (new Set(keys).size !== keys.length) problems.push('a key is in the warehouse twice');
-    problems.push(...want.filter((row) => !have.includes(row)).slice(0, 3).map((row) => `missing or different: ${row}`));
+    problems.push(
+      ...want
+        .filter((row) => !have.includes(row))
+        .slice(0, 3)
+        .map((row) => `missing or different: ${row}`),
+    );
     return problems;
   };
 
@@ -140,7 +161,9 @@ export function describeFaultCases(faults: readonly Fault[]): void {
           emulator.faults.expireSessions('gone');
         }, 1);
       } else {
-        emulator.faults.expireSessions(fault === 'session-gone' ? 'gone' : fault === 'master-expired' ? 'master-expired' : 'renewable');
+        emulator.faults.expireSessions(
+          fault === 'session-gone' ? 'gone' : fault === 'master-expired' ? 'master-expired' : 'renewable',
+        );
       }
     };
   };
@@ -151,17 +174,27 @@ export function describeFaultCases(faults: readonly Fault[]): void {
         round++;
         const deleted = await changeSource(round);
         const rows = await chunkOf('SELECT * FROM pedidos');
-        const keys = await chunkOf(`SELECT id, NULL::text AS cliente, NULL::numeric AS valor, NULL::timestamp AS atualizado FROM unnest(ARRAY[${deleted.join(',')}]::int[]) AS id`);
+        const keys = await chunkOf(
+          `SELECT id, NULL::text AS cliente, NULL::numeric AS valor, NULL::timestamp AS atualizado FROM unnest(ARRAY[${deleted.join(',')}]::int[]) AS id`,
+        );
         const injectedBefore = emulator.faults.injected.length;
         const loginsBefore = warehouse.stats().logins;
         arm(fault, at);
-        const result = await warehouse.load({ table, files: [rows], columns, mode: 'merge', deletes: { mode: 'delete', files: [keys] }, tag: `fault ${fault} ${at}` });
+        const result = await warehouse.load({
+          table,
+          files: [rows],
+          columns,
+          mode: 'merge',
+          deletes: { mode: 'delete', files: [keys] },
+          tag: `fault ${fault} ${at}`,
+        });
         hook = undefined;
         expect(emulator.faults.injected.length).toBeGreaterThan(injectedBefore);
         // A step repeated after its statement committed (lost answer) counts what the repeat changed.
         if (fault !== 'lost-answer') expect(result.deleted).toBe(deleted.length);
         expect(await differences()).toEqual([]);
-        if (fault !== '5xx' && fault !== 'token-expired') expect(warehouse.stats().logins).toBeGreaterThan(loginsBefore);
+        if (fault !== '5xx' && fault !== 'token-expired')
+          expect(warehouse.stats().logins).toBeGreaterThan(loginsBefore);
         if (fault === 'lost-answer') {
           // The statement that lost its answer ran, and its step ran again: more statements than the load has.
           const sent = emulator.stats().statements.filter((s) => s.queryTag === `fault ${fault} ${at}`);

@@ -6,7 +6,11 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '@sluice/snowflake-emulator';
-import { createSnowflakeWarehouse, type SnowflakeWarehouse, type SnowflakeWarehouseOptions } from '../snowflake-warehouse.js';
+import {
+  createSnowflakeWarehouse,
+  type SnowflakeWarehouse,
+  type SnowflakeWarehouseOptions,
+} from '../snowflake-warehouse.js';
 
 // snowflake-sdk probes cloud metadata endpoints when it is loaded, and sends connection telemetry: not in tests.
 process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';
@@ -18,7 +22,10 @@ process.env.SF_TELEMETRY_DISABLE_CONNECTION_SHAPE = 'true';
  * The driver still repeats the request the same way (same request id); only the pause is shorter.
  */
 export function shortenDriverRetryWaits(maxMs = 50): void {
-  const util = createRequire(import.meta.url)('snowflake-sdk/dist/lib/util.js') as { sleep: (ms: number) => Promise<void>; __sluiceShortened?: boolean };
+  const util = createRequire(import.meta.url)('snowflake-sdk/dist/lib/util.js') as {
+    sleep: (ms: number) => Promise<void>;
+    __sluiceShortened?: boolean;
+  };
   if (util.__sluiceShortened) return;
   const original = util.sleep;
   util.sleep = (ms: number) => original(Math.min(ms, maxMs));
@@ -30,7 +37,9 @@ export const TEST_PASSWORD = 'correct horse battery staple';
 export const TEST_DATABASE = 'ANALYTICS';
 
 /** Options to change; a key given as `undefined` is left out (e.g. `{ password: undefined }` for key-pair login). */
-export type OptionChanges = { readonly [K in keyof SnowflakeWarehouseOptions]?: SnowflakeWarehouseOptions[K] | undefined };
+export type OptionChanges = {
+  readonly [K in keyof SnowflakeWarehouseOptions]?: SnowflakeWarehouseOptions[K] | undefined;
+};
 
 export interface TestEmulator extends SnowflakeEmulator {
   readonly dataDir: string;
@@ -46,7 +55,13 @@ export async function startTestEmulator(options: { publicKeyPem?: string } = {})
   const emulator = await startSnowflakeEmulator({
     dataDir,
     port: 0,
-    users: [{ name: TEST_USER, password: TEST_PASSWORD, ...(options.publicKeyPem ? { publicKeyPem: options.publicKeyPem } : {}) }],
+    users: [
+      {
+        name: TEST_USER,
+        password: TEST_PASSWORD,
+        ...(options.publicKeyPem ? { publicKeyPem: options.publicKeyPem } : {}),
+      },
+    ],
     databases: [TEST_DATABASE],
   });
   const warehouseOptions = (extra: OptionChanges = {}): SnowflakeWarehouseOptions => {

@@ -31,16 +31,24 @@ export const vendas: TableSchema = {
 /** `SHOW COLUMNS`' data_type JSON for a storage as snowflakeTypeName spells it. */
 export function showDataType(storage: string): string {
   const number = /^NUMBER\((\d+),(\d+)\)$/.exec(storage);
-  if (number) return JSON.stringify({ type: 'FIXED', precision: Number(number[1]), scale: Number(number[2]), nullable: true });
+  if (number)
+    return JSON.stringify({ type: 'FIXED', precision: Number(number[1]), scale: Number(number[2]), nullable: true });
   const varchar = /^VARCHAR(?:\((\d+)\))?$/.exec(storage);
   if (varchar) {
     const length = varchar[1] === undefined ? 16777216 : Number(varchar[1]);
-    return JSON.stringify({ type: 'TEXT', length, byteLength: Math.min(length * 4, 16777216), nullable: true, fixed: false });
+    return JSON.stringify({
+      type: 'TEXT',
+      length,
+      byteLength: Math.min(length * 4, 16777216),
+      nullable: true,
+      fixed: false,
+    });
   }
   const timed = /^(TIME|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ)\((\d+)\)$/.exec(storage);
   if (timed) return JSON.stringify({ type: timed[1], precision: 0, scale: Number(timed[2]), nullable: true });
   if (storage === 'FLOAT') return JSON.stringify({ type: 'REAL', nullable: true });
-  if (storage === 'BINARY') return JSON.stringify({ type: 'BINARY', length: 8388608, byteLength: 8388608, nullable: true, fixed: false });
+  if (storage === 'BINARY')
+    return JSON.stringify({ type: 'BINARY', length: 8388608, byteLength: 8388608, nullable: true, fixed: false });
   return JSON.stringify({ type: storage, nullable: true });
 }
 
@@ -48,7 +56,11 @@ export function showDataType(storage: string): string {
 export function shownColumn(table: TableSchema, name: string): ShowColumnRow {
   const column = table.columns.find((c) => c.name === name);
   if (!column) throw new Error(`test bug: no column ${name}`);
-  return { column_name: snowflakeName(column.name), data_type: showDataType(snowflakeTypeName(column.type)), comment: columnComment(column) };
+  return {
+    column_name: snowflakeName(column.name),
+    data_type: showDataType(snowflakeTypeName(column.type)),
+    comment: columnComment(column),
+  };
 }
 
 /** The table as Snowflake would describe it after `ensureTable(vendas, { softDelete: true })`, plus a column `legado`. */
@@ -63,4 +75,9 @@ export const existingVendas: WarehouseTable = warehouseTableFromShow(
   ],
 );
 
-export const chunk = (name: string, rows = 1000): ChunkFile => ({ path: `/data/chunks/${name}`, rows, bytes: 65536, format: 'csv' });
+export const chunk = (name: string, rows = 1000): ChunkFile => ({
+  path: `/data/chunks/${name}`,
+  rows,
+  bytes: 65536,
+  format: 'csv',
+});

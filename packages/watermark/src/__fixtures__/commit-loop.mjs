@@ -15,6 +15,10 @@ process.stdout.write('ready\n');
 // A large position makes each write take long enough for kills to land in the middle of it.
 const filler = (id) => `${id}:`.padEnd(32_768, String(id % 10n));
 for (let id = BigInt(first); ; id++) {
-  await store.commit(table, { id: `1000000000000000000000${id}`, filler: filler(id) }, { runId: `child-${process.pid}` });
+  await store.commit(
+    table,
+    { id: `1000000000000000000000${id}`, filler: filler(id) },
+    { runId: `child-${process.pid}` },
+  );
   process.stdout.write(`${id}\n`);
 }
