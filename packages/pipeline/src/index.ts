@@ -21,7 +21,6 @@ export {
   type TableConfig,
   type TargetConfig,
 } from './project-config.js';
-export { connectSource } from './source-connection.js';
 export { openStateStore, openWarehouse, resolveTarget, targetDialect } from './open-project.js';
 export {
   NO_RETRY,

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { describeEndpoint, ExtractError } from '@sluice/pg-extract';
+import { describeEndpoint, ExtractError } from './extract-error.js';
 
 /**
  * Open a connection to the source Postgres. An unreachable server becomes `SOURCE_UNREACHABLE` naming host and port
