@@ -4,10 +4,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { duckDbDialect } from '@sluice/duckdb';
 import { snowflakeDialect } from '@sluice/snowflake';
-import type { Column, Relation, SqlDialect, TableSchema, Warehouse } from '@sluice/warehouse';
+import type { Column, Relation, RelationState, SqlDialect } from '@sluice/warehouse';
 import { describe, expect, it } from 'vitest';
 import type { CompiledNode } from './compile-project.js';
-import { materializeModel, materializeSnapshot } from './materialize.js';
+import type { PlanStep, StepResult } from './materialization.js';
+import { INCREMENTAL_STRATEGY_NAMES } from './incremental-strategies/strategy-registry.js';
+import { MATERIALIZED_NAMES, materializationOf } from './materializations/materialization-registry.js';
 import type { ModelConfig, SnapshotConfig } from './node-config.js';
 import type { ModelNode, SnapshotNode } from './project.js';
 
@@ -223,58 +225,63 @@ function compiledOf(c: GoldenCase, incremental: boolean): CompiledNode {
   };
 }
 
+/** The state a case's warehouse holds for `relation`. */
+function stateOf(c: GoldenCase, relation: Relation): RelationState | undefined {
+  const found = c.relations[`${relation.schema}.${relation.name}`];
+  if (found === undefined) return undefined;
+  return { kind: found.kind, columns: found.columns.map((name) => ({ ...column(name), dataType: 'golden' })) };
+}
+
 /**
- * What the materialization sends a warehouse holding the case's relations: statements, relation reads
- * (`-- describe`) and best-effort cleanups (`-- cleanup`), then its outcome or its error.
+ * The plan of the case's node, walked against the case's relations (no warehouse): its statements, relation reads
+ * (`-- describe`) and best-effort cleanups (`-- cleanup`) in order, then its outcome or its error. DML answers 3
+ * rows, `count(*)` 2; with `firstCreateFails`, the first CREATE OR REPLACE fails.
  */
-async function transcript(c: GoldenCase, dialect: SqlDialect): Promise<string> {
+function transcript(c: GoldenCase, dialect: SqlDialect): string {
   const lines: string[] = [];
-  const key = (relation: Relation) => `${relation.schema}.${relation.name}`;
-  let creates = 0;
-  const literalRelation = (sql: string): string => {
-    const m = /table_schema = '([^']*)' and table_name = '([^']*)'/.exec(sql);
-    return `${m?.[1]}.${m?.[2]}`;
-  };
-  const warehouse = {
-    engine: 'golden',
+  const input = {
     dialect,
-    capabilities: { transactionalDdl: false, stagesFiles: false, queriesCostCompute: false },
-    async execute(sql: string, options?: { tag?: string }) {
-      lines.push(options === undefined ? `-- cleanup\n${sql};` : `${sql};`);
-      if (/^CREATE OR REPLACE/.test(sql) && creates++ === 0 && c.firstCreateFails) {
-        throw new Error('the name is taken by an object of the other kind');
-      }
-      return { rowsAffected: /^(MERGE|INSERT|DELETE)/i.test(sql) ? 3 : undefined };
-    },
-    async query(sql: string) {
-      if (sql.includes('information_schema.columns')) return [];
-      if (sql.includes('information_schema.tables')) {
-        const name = literalRelation(sql);
-        lines.push(`-- describe ${name}`);
-        const found = c.relations[name];
-        return found === undefined ? [] : [{ table_type: found.kind === 'view' ? 'VIEW' : 'BASE TABLE' }];
-      }
-      lines.push(`${sql};`);
-      return [{ n: 2 }];
-    },
-    async describeTable(relation: Relation): Promise<TableSchema | undefined> {
-      lines.push(`-- describe ${key(relation)}`);
-      const found = c.relations[key(relation)];
-      return found === undefined
-        ? undefined
-        : { schema: relation.schema, name: relation.name, columns: found.columns.map(column), primaryKey: [] };
-    },
-  } as unknown as Warehouse;
-  const ctx = {
-    warehouse,
     fullRefresh: c.fullRefresh ?? false,
     runStartedAt: RUN_STARTED_AT,
     compile: (incremental: boolean) => compiledOf(c, incremental),
-    tagPrefix: 'sluice run golden',
+  };
+  const plan =
+    c.node.kind === 'model'
+      ? materializationOf(c.node).plan({ ...input, node: c.node })
+      : materializationOf(c.node).plan({ ...input, node: c.node });
+  let creates = 0;
+  const answer = (step: PlanStep): StepResult => {
+    switch (step.kind) {
+      case 'execute':
+        lines.push(`${step.sql};`);
+        if (/^CREATE OR REPLACE/.test(step.sql) && creates++ === 0 && c.firstCreateFails) {
+          throw new Error('the name is taken by an object of the other kind');
+        }
+        return { kind: 'execute', rowsAffected: /^(MERGE|INSERT|DELETE)/i.test(step.sql) ? 3 : undefined };
+      case 'query':
+        lines.push(`${step.sql};`);
+        return { kind: 'query', rows: [{ n: 2 }] };
+      case 'describe':
+        lines.push(`-- describe ${step.relation.schema}.${step.relation.name}`);
+        return { kind: 'describe', state: stateOf(c, step.relation) };
+      case 'cleanup':
+        lines.push(`-- cleanup\n${step.sql};`);
+        return { kind: 'cleanup' };
+    }
   };
   try {
-    const outcome =
-      c.node.kind === 'model' ? await materializeModel(ctx, c.node) : await materializeSnapshot(ctx, c.node);
+    let next = plan.next();
+    while (!next.done) {
+      let result: StepResult;
+      try {
+        result = answer(next.value);
+      } catch (error) {
+        next = plan.throw(error);
+        continue;
+      }
+      next = plan.next(result);
+    }
+    const outcome = next.value;
     lines.push(
       `-- outcome: ${outcome.message}${outcome.rowsAffected === undefined ? '' : ` (rows ${outcome.rowsAffected})`}`,
     );
@@ -286,10 +293,27 @@ async function transcript(c: GoldenCase, dialect: SqlDialect): Promise<string> {
 }
 
 describe('golden SQL of the materializations', () => {
+  it('has cases for every registered materialization and incremental strategy', () => {
+    const covered = new Set(
+      Object.values(cases).flatMap(({ node }) => {
+        if (node.kind === 'snapshot') return ['snapshot'];
+        const keyed = (node.config.unique_key ?? []).length > 0;
+        const strategy = node.config.incremental_strategy ?? (keyed ? 'merge' : 'append');
+        return node.materialized === 'incremental' ? [node.materialized, strategy] : [node.materialized];
+      }),
+    );
+    const registered = [
+      ...MATERIALIZED_NAMES.filter((name) => name !== 'ephemeral'),
+      'snapshot',
+      ...INCREMENTAL_STRATEGY_NAMES,
+    ];
+    expect(registered.filter((name) => !covered.has(name))).toEqual([]);
+  });
+
   for (const [engine, dialect] of Object.entries(DIALECTS)) {
     for (const [name, c] of Object.entries(cases)) {
       it(`${engine}: emits the statements pinned in __golden__/${engine}/${name}`, async () => {
-        const actual = await transcript(c, dialect);
+        const actual = transcript(c, dialect);
         const target = path.join(goldenDir, engine, name);
         if (process.env.UPDATE_GOLDEN === '1') {
           await mkdir(path.dirname(target), { recursive: true });

@@ -2,7 +2,7 @@ import { runDataTest } from '@sluice/data-tests';
 import type { Relation, Row, Warehouse } from '@sluice/warehouse';
 import { WarehouseError } from '@sluice/warehouse';
 import { compiledPathOf, ProjectCompiler, type CompiledNode, type TargetConfig } from './compile-project.js';
-import { materializeModel, materializeSnapshot, statementTag, type MaterializeOutcome } from './materialize.js';
+import { materializeNode, statementTag } from './materialize.js';
 import { ModelsError } from './models-error.js';
 import { redactSecrets } from './project-internals.js';
 import { formatIssue } from './project-issue.js';
@@ -280,8 +280,7 @@ export async function runProject(project: Project, warehouse: Warehouse, options
         ...(signal === undefined ? {} : { signal }),
         ...(options.tagPrefix === undefined ? {} : { tagPrefix: options.tagPrefix }),
       };
-      const outcome: MaterializeOutcome =
-        node.kind === 'model' ? await materializeModel(ctx, node) : await materializeSnapshot(ctx, node);
+      const outcome = await materializeNode(ctx, node);
       return {
         ...base,
         status: 'success',
