@@ -104,6 +104,11 @@ const cases: Record<string, GoldenCase> = {
     node: model('payments', { materialized: 'incremental', unique_key: ['id'] }),
     relations: {},
   },
+  'incremental-replaces-view.sql': {
+    node: model('payments', { materialized: 'incremental', unique_key: ['id'] }),
+    relations: { 'analytics.payments': { kind: 'view', columns: PAYMENTS } },
+    firstCreateFails: true,
+  },
   'incremental-full-refresh.sql': {
     node: model('payments', { materialized: 'incremental', unique_key: ['id'] }),
     relations: { 'analytics.payments': table(...PAYMENTS) },

@@ -14,7 +14,8 @@ import { ModelsError } from '../models-error.js';
 import type { ModelNode } from '../project.js';
 
 /**
- * `incremental`: the first build (or a full refresh, unless the model says `full_refresh: false`) is a table.
+ * `incremental`: the first build (or a full refresh, unless the model says `full_refresh: false`, or when a view
+ * has the model's name) is a table.
  * After that the model is rendered with `is_incremental()` true into `<name>__sluice_tmp`, its columns compared
  * with the table's and `on_schema_change` applied, and the rows written by the model's incremental strategy
  * (`incremental-strategies/`). The staging table is always dropped.
@@ -26,9 +27,15 @@ export const incrementalMaterialization: Materialization<ModelNode> = {
     const probe = input.compile(false);
     const relation = probe.relation as Relation;
     const existing = yield* describe(relation);
-    if (existing === undefined || (node.config.full_refresh ?? input.fullRefresh)) {
+    // A view of that name (the model was a view until now) is replaced by the table, as dbt does.
+    if (existing === undefined || existing.kind === 'view' || (node.config.full_refresh ?? input.fullRefresh)) {
       yield* buildRelation(dialect, 'table', probe);
-      const message = existing === undefined ? 'table created (first build)' : 'table rebuilt (full refresh)';
+      const message =
+        existing === undefined
+          ? 'table created (first build)'
+          : existing.kind === 'view'
+            ? 'table created (replacing a view)'
+            : 'table rebuilt (full refresh)';
       return { compiled: probe, message };
     }
     const compiled = input.compile(true);
