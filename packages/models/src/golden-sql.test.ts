@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { CompiledNode } from './compile-project.js';
 import type { PlanStep, StepResult } from './materialization.js';
 import { INCREMENTAL_STRATEGY_NAMES } from './incremental-strategies/strategy-registry.js';
-import { MATERIALIZED_NAMES, materializationOf } from './materializations/materialization-registry.js';
+import { MATERIALIZED_NAMES, planMaterialization } from './materializations/materialization-registry.js';
 import type { ModelConfig, SnapshotConfig } from './node-config.js';
 import type { ModelNode, SnapshotNode } from './project.js';
 
@@ -250,10 +250,7 @@ function transcript(c: GoldenCase, dialect: SqlDialect): string {
     runStartedAt: RUN_STARTED_AT,
     compile: (incremental: boolean) => compiledOf(c, incremental),
   };
-  const plan =
-    c.node.kind === 'model'
-      ? materializationOf(c.node).plan({ ...input, node: c.node })
-      : materializationOf(c.node).plan({ ...input, node: c.node });
+  const plan = planMaterialization(c.node, input);
   let creates = 0;
   const answer = (step: PlanStep): StepResult => {
     switch (step.kind) {

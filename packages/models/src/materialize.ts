@@ -1,7 +1,7 @@
 import type { Warehouse } from '@sluice/warehouse';
 import { applyPlan, type AppliedPlan } from './apply-plan.js';
 import type { CompiledNode } from './compile-project.js';
-import { materializationOf } from './materializations/materialization-registry.js';
+import { planMaterialization } from './materializations/materialization-registry.js';
 import type { ModelNode, SnapshotNode } from './project.js';
 
 /** What materializing needs besides the node: the warehouse, the statement options and the run's flags. */
@@ -33,16 +33,12 @@ export async function materializeNode(
   ctx: MaterializeContext,
   node: ModelNode | SnapshotNode,
 ): Promise<MaterializeOutcome> {
-  const input = {
+  const plan = planMaterialization(node, {
     dialect: ctx.warehouse.dialect,
     compile: ctx.compile,
     fullRefresh: ctx.fullRefresh,
     runStartedAt: ctx.runStartedAt,
-  };
-  const plan =
-    node.kind === 'model'
-      ? materializationOf(node).plan({ ...input, node })
-      : materializationOf(node).plan({ ...input, node });
+  });
   return applyPlan(plan, ctx.warehouse, {
     tag: statementTag(ctx, node.id),
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),

@@ -1,4 +1,4 @@
-import type { Materialization } from '../materialization.js';
+import type { Materialization, MaterializationInput, MaterializationPlan } from '../materialization.js';
 import { ModelsError } from '../models-error.js';
 import type { ModelNode, SnapshotNode } from '../project.js';
 import { incrementalMaterialization } from './incremental-materialization.js';
@@ -45,4 +45,14 @@ export function materializationOf(
       : `${node.name}: there is no materialization ${String(node.materialized)}.`,
     { node: node.id },
   );
+}
+
+/** The plan that builds `node`: its materialization's planner, started on `input`. */
+export function planMaterialization(
+  node: ModelNode | SnapshotNode,
+  input: Omit<MaterializationInput<ModelNode | SnapshotNode>, 'node'>,
+): MaterializationPlan {
+  return node.kind === 'model'
+    ? materializationOf(node).plan({ ...input, node })
+    : materializationOf(node).plan({ ...input, node });
 }
