@@ -1,12 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-// Not a declared dependency (it depends on this package as a devDependency): resolved to its source by the root
-// vitest config.
-import { loadProject, runProject, type NodeResult } from '@sluice/models';
-import { createTempDir } from '@sluice/testing';
+import type { SnowflakeWarehouse } from '@sluice/snowflake';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEmulator, type TestEmulator } from './__tests__/test-emulator.js';
-import type { SnowflakeWarehouse } from './snowflake-warehouse.js';
+import { loadProject } from './load-project.js';
+import { runProject, type NodeResult } from './run-project.js';
+import { startEmulatedSnowflake } from './test-support/snowflake-emulator.js';
+import { tempDir, writeProject } from './test-support/temp-project.js';
 
 /*
  * The model materializations on Snowflake (through the emulator), where they depend on what the warehouse holds:
@@ -16,30 +13,26 @@ import type { SnowflakeWarehouse } from './snowflake-warehouse.js';
 const target = { name: 'prod', type: 'snowflake', schema: 'marts' };
 
 describe('materializations on Snowflake (through the emulator)', () => {
-  let emulator: TestEmulator;
+  let snowflake: Awaited<ReturnType<typeof startEmulatedSnowflake>>;
   let warehouse: SnowflakeWarehouse;
   let dir: { path: string; remove(): Promise<void> };
 
   beforeAll(async () => {
-    emulator = await startTestEmulator();
-    warehouse = await emulator.warehouse();
-    dir = await createTempDir('sluice-sf-models-');
+    snowflake = await startEmulatedSnowflake();
+    warehouse = snowflake.warehouse;
+    dir = await tempDir();
     await warehouse.execute('create schema raw');
     await warehouse.execute(
       "create table raw.synced (id integer, v integer, _sluice_synced_at timestamp_ntz); insert into raw.synced values (1, 1, '2024-01-01 00:00:00')",
     );
   }, 120_000);
   afterAll(async () => {
-    await warehouse?.close();
-    await emulator?.dispose();
+    await snowflake?.dispose();
     await dir?.remove();
   });
 
   async function build(files: Record<string, string>): Promise<Record<string, NodeResult>> {
-    for (const [file, text] of Object.entries({ 'sluice.yml': 'name: sf\n', ...files })) {
-      await mkdir(path.dirname(path.join(dir.path, file)), { recursive: true });
-      await writeFile(path.join(dir.path, file), text);
-    }
+    await writeProject(dir.path, { 'sluice.yml': 'name: sf\n', ...files });
     const { project, errors } = await loadProject(dir.path);
     expect(errors).toEqual([]);
     const result = await runProject(project, warehouse, { target, threads: 2 });
