@@ -13,6 +13,7 @@ import {
   type LoadRequest,
   type LoadResult,
   type Relation,
+  type RelationState,
   type Row,
   type SqlDialect,
   type TableSchema,
@@ -168,6 +169,11 @@ export class DuckDbWarehouse implements Warehouse {
   async describeTable(relation: Relation): Promise<TableSchema | undefined> {
     const table = await this.#withConnection(undefined, (connection) => this.#readTable(connection, relation));
     return table === undefined ? undefined : tableSchemaOf(table);
+  }
+
+  async describeRelation(relation: Relation): Promise<RelationState | undefined> {
+    const table = await this.#withConnection(undefined, (connection) => this.#readTable(connection, relation));
+    return table === undefined ? undefined : relationStateOf(table);
   }
 
   async ensureTable(table: TableSchema, options: { readonly softDelete?: boolean } = {}): Promise<EnsureTableResult> {
@@ -409,6 +415,14 @@ export class DuckDbWarehouse implements Warehouse {
     const columns = await read<CatalogColumnRow>(CATALOG_COLUMNS_SQL);
     return warehouseTableFromCatalog(found, columns);
   }
+}
+
+/** A relation as the contract describes it: every column, metadata columns included. */
+function relationStateOf(table: WarehouseTable): RelationState {
+  return {
+    kind: table.kind,
+    columns: table.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, dataType: c.dataType })),
+  };
 }
 
 /** Rows a statement wrote; a CREATE TABLE … AS answers with one row holding the count. */

@@ -9,6 +9,7 @@ import {
   type LoadRequest,
   type LoadResult,
   type Relation,
+  type RelationState,
   type Row,
   type SqlDialect,
   type TableSchema,
@@ -21,7 +22,7 @@ import { EXTRA_FIELD_MARKER, loadPreamble, planLoad, validateLoad, type LoadStep
 import { toRows } from './row-value.js';
 import { checkConnectionConfig, type SnowflakeConnectionConfig } from './snowflake-config.js';
 import { snowflakeDialect } from './snowflake-dialect.js';
-import { quoteSnowflakeIdentifier, snowflakeLiteral, snowflakeName } from './snowflake-identifier.js';
+import { quoteSnowflakeIdentifier, sluiceName, snowflakeLiteral, snowflakeName } from './snowflake-identifier.js';
 import {
   classifyFailure,
   SnowflakeSession,
@@ -209,6 +210,13 @@ export class SnowflakeWarehouse implements Warehouse {
       this.#readTable(relation, schemaTag(relation)),
     );
     return table === undefined ? undefined : tableSchemaOf(table);
+  }
+
+  async describeRelation(relation: Relation): Promise<RelationState | undefined> {
+    const table = await this.#attempt(`describe ${tableLabel(relation)}`, true, undefined, tableLabel(relation), () =>
+      this.#readTable(relation, schemaTag(relation)),
+    );
+    return table === undefined ? undefined : relationStateOf(table);
   }
 
   async ensureTable(table: TableSchema, options: { readonly softDelete?: boolean } = {}): Promise<EnsureTableResult> {
@@ -591,6 +599,19 @@ export class SnowflakeWarehouse implements Warehouse {
       },
     );
   }
+}
+
+/** A relation as the contract describes it: every column, metadata columns included, with the names `query` uses. */
+function relationStateOf(table: WarehouseTable): RelationState {
+  return {
+    kind: table.kind,
+    columns: table.columns.map((c) => ({
+      name: sluiceName(c.name),
+      type: c.type,
+      nullable: c.nullable,
+      dataType: c.storage,
+    })),
+  };
 }
 
 /** The kind of failure a (wrapped or raw) error stands for. */

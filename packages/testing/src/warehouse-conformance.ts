@@ -296,6 +296,53 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
       });
     });
 
+    describe('describeRelation', () => {
+      it('gives tables and views their kind and every column, metadata columns included, named as query names them', async () => {
+        nextSchema();
+        const raw = table('raw_sales', { id: t.integer, cliente: t.text(255), valor: t.decimal(10, 2) });
+        await warehouse.ensureTable(raw);
+        await warehouse.load({
+          table: raw,
+          mode: 'merge',
+          columns: ['id', 'cliente', 'valor'],
+          files: [await chunk(raw, ['id', 'cliente', 'valor'], "SELECT 1 AS id, 'Ana' AS cliente, 9.5 AS valor")],
+        });
+        const described = await warehouse.describeRelation(raw);
+        expect(described?.kind).toBe('table');
+        expect(sortByName((described?.columns ?? []).map(({ name, type }) => ({ name, type })))).toEqual(
+          sortByName([
+            { name: 'id', type: t.integer },
+            { name: 'cliente', type: t.text(255) },
+            { name: 'valor', type: t.decimal(10, 2) },
+            { name: SYNCED_AT, type: t.timestamptz },
+          ]),
+        );
+        // A model built on it, and a view on the model: columns in the relation's order.
+        const { dialect } = warehouse;
+        const model = { schema, name: 'model_sales' };
+        const view = { schema, name: 'model_sales_view' };
+        await warehouse.execute(
+          dialect.createOrReplaceTableAs(model, `SELECT cliente, id, ${SYNCED_AT} FROM ${dialect.qualify(raw)}`),
+        );
+        await warehouse.execute(dialect.createOrReplaceView(view, `SELECT id, cliente FROM ${dialect.qualify(model)}`));
+        const modelState = await warehouse.describeRelation(model);
+        expect(modelState?.kind).toBe('table');
+        expect(modelState?.columns.map((c) => c.name)).toEqual(['cliente', 'id', SYNCED_AT]);
+        const [modelRow] = await warehouse.query(`SELECT * FROM ${dialect.qualify(model)}`);
+        expect(Object.keys(modelRow ?? {})).toEqual(modelState?.columns.map((c) => c.name));
+        const viewState = await warehouse.describeRelation(view);
+        expect(viewState?.kind).toBe('view');
+        expect(viewState?.columns.map((c) => c.name)).toEqual(['id', 'cliente']);
+        for (const column of [...(modelState?.columns ?? []), ...(viewState?.columns ?? [])]) {
+          expect(column.dataType, column.name).toMatch(/\S/);
+        }
+        // The name is found the way a query written with it unquoted finds it.
+        expect((await warehouse.describeRelation({ schema, name: 'MODEL_SALES' }))?.kind).toBe('table');
+        expect(await warehouse.describeRelation({ schema, name: 'missing' })).toBeUndefined();
+        expect(await warehouse.describeRelation({ schema: `${schema}_missing`, name: 'model_sales' })).toBeUndefined();
+      });
+    });
+
     describe('load', () => {
       it('merge inserts new keys and updates known ones, and says how many of each', async () => {
         nextSchema();

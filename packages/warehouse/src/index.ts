@@ -32,6 +32,8 @@ export type {
   LoadRequest,
   LoadResult,
   Relation,
+  RelationColumn,
+  RelationState,
   Row,
   SqlDialect,
   Warehouse,

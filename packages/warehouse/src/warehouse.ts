@@ -1,6 +1,6 @@
 import type { ChunkFile } from './chunk-file.js';
 import type { LogicalType } from './logical-type.js';
-import type { TableSchema } from './table-schema.js';
+import type { Column, TableSchema } from './table-schema.js';
 
 /** A table or view in the warehouse. */
 export interface Relation {
@@ -62,6 +62,19 @@ export interface SqlDialect {
 
 /** A calendar unit for the date macros (`dateAdd`, `dateDiff`, `dateTrunc`). */
 export type DatePart = 'year' | 'quarter' | 'month' | 'week' | 'day' | 'hour' | 'minute' | 'second';
+
+/** A column of a relation as the warehouse has it. */
+export interface RelationColumn extends Column {
+  /** The engine's own spelling of the column's type (`DECIMAL(10,2)`, `NUMBER(10,2)`, `TIMESTAMP_TZ(6)`). */
+  readonly dataType: string;
+}
+
+/** A table or view as the warehouse has it: what a model is built on top of. */
+export interface RelationState {
+  readonly kind: 'table' | 'view';
+  /** Every column, in the relation's order, Sluice's metadata columns included, named as `query` names them. */
+  readonly columns: readonly RelationColumn[];
+}
 
 /** What `ensureTable` changed. */
 export interface EnsureTableResult {
@@ -144,6 +157,11 @@ export interface Warehouse {
   ensureSchema(schema: string): Promise<void>;
   /** The table as the warehouse has it (logical types mapped back), or `undefined` when it does not exist. */
   describeTable(relation: Relation): Promise<TableSchema | undefined>;
+  /**
+   * The table or view that `dialect.qualify(relation)` names — its kind and every column — or `undefined` when
+   * there is none. Reads only metadata (on Snowflake: no warehouse is resumed).
+   */
+  describeRelation(relation: Relation): Promise<RelationState | undefined>;
   /**
    * Create the table (with Sluice's metadata columns) or evolve it to the given schema: add new columns, widen
    * types, keep dropped ones. An incompatible type change throws `INCOMPATIBLE_SCHEMA_CHANGE` and alters nothing.
