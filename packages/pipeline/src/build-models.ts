@@ -39,6 +39,8 @@ export interface BuildResult {
   readonly artifacts: readonly string[];
   /** The lineage page, `target/docs/index.html`. */
   readonly lineagePage: string;
+  /** Test id → the node it tests (dbt's `attached_node`): a model or snapshot name, or `source.table`. */
+  readonly testedNodes: ReadonlyMap<string, string>;
 }
 
 /** Does the project have models at all (a `models/` folder)? Ingest-only projects skip the build step. */
@@ -101,5 +103,22 @@ export async function buildModels(options: BuildOptions): Promise<BuildResult> {
   const targetDir = path.join(options.project.dir, 'target');
   const catalog = await collectCatalog(models, options.warehouse, target).catch(() => undefined);
   const artifacts = await writeArtifacts(targetDir, { project: models, run, target, ...(catalog ? { catalog } : {}) });
-  return { run, artifacts, lineagePage: path.join(targetDir, 'docs', 'index.html') };
+  return {
+    run,
+    artifacts,
+    lineagePage: path.join(targetDir, 'docs', 'index.html'),
+    testedNodes: testedNodes(models),
+  };
+}
+
+/** Each test's tested node: the one it is declared on, else its only dependency (a singular test on one model). */
+function testedNodes(project: Project): Map<string, string> {
+  const tested = new Map<string, string>();
+  for (const node of project.nodes.values()) {
+    if (node.kind !== 'test') continue;
+    const anchor = node.attachedTo ?? (node.dependsOn.length === 1 ? node.dependsOn[0] : undefined);
+    const target = anchor === undefined ? undefined : project.nodes.get(anchor);
+    if (target) tested.set(node.id, target.kind === 'source' ? `${target.sourceName}.${target.name}` : target.name);
+  }
+  return tested;
 }
