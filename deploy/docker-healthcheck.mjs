@@ -68,11 +68,15 @@ const recorded = writeState(state);
 const unreadySeconds = Math.round((now - state.since) / 1000);
 console.log(`not ready for ${unreadySeconds} s: ${why}`);
 if (limit === undefined) {
-  console.log(`SLUICE_UNREADY_RESTART_AFTER="${env.SLUICE_UNREADY_RESTART_AFTER}" is not a duration (e.g. 10m): not restarting`);
+  console.log(
+    `SLUICE_UNREADY_RESTART_AFTER="${env.SLUICE_UNREADY_RESTART_AFTER}" is not a duration (e.g. 10m): not restarting`,
+  );
 } else if (!recorded) {
   console.log(`cannot write ${stateFile}: not counting how long the daemon is not ready, not restarting`);
 } else if (limit > 0 && now - state.since >= limit && now - (state.signalledAt ?? 0) >= RESIGNAL_AFTER_MS) {
-  console.log(`not ready for longer than ${env.SLUICE_UNREADY_RESTART_AFTER ?? '10m'}: SIGTERM to pid ${pid} so the restart policy starts it again`);
+  console.log(
+    `not ready for longer than ${env.SLUICE_UNREADY_RESTART_AFTER ?? '10m'}: SIGTERM to pid ${pid} so the restart policy starts it again`,
+  );
   writeState({ ...state, signalledAt: now });
   try {
     process.kill(pid, 'SIGTERM');
