@@ -109,4 +109,6 @@ export const duckDbDialect: SqlDialect = {
   createOrReplaceTableAs: (relation, sql) => `CREATE OR REPLACE TABLE ${qualifiedName(relation)} AS\n${sql}`,
   mergeInto: (target, sourceSql, keys, columns) => mergeStatement({ target, sourceSql, keys, columns }),
   dropRelation: (relation, kind) => `DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS ${qualifiedName(relation)}`,
+  castToText: (expression) => `CAST(${expression} AS VARCHAR)`,
+  floorDivide: (dividend, divisor) => `CAST(FLOOR(${dividend} / ${divisor}) AS BIGINT)`,
 };
