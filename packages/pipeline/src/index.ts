@@ -23,6 +23,7 @@ export {
 } from './project-config.js';
 export { connectSource } from './source-connection.js';
 export { openStateStore, openWarehouse, resolveTarget, targetDialect } from './open-project.js';
+export { targetEngine, type TargetEngine } from './engine-registry.js';
 export {
   NO_RETRY,
   retryDelayMs,

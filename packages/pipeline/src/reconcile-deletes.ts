@@ -100,14 +100,15 @@ export async function reconcileDeletes(options: ReconcileOptions): Promise<Recon
       skipped: true,
     };
   }
-  const q = (name: string) => warehouse.dialect.quoteIdentifier(name);
-  const table = warehouse.dialect.qualify(target);
+  const dialect = warehouse.dialect;
+  const q = (name: string) => dialect.quoteIdentifier(name);
+  const table = dialect.qualify(target);
   const live = options.mode === 'mark' ? ` WHERE ${q(DELETED_AT_COLUMN)} IS NULL` : '';
-  const bucketSql = `CAST(FLOOR(${q(key)} / ${width}) AS BIGINT)`;
+  const bucketSql = dialect.floorDivide(q(key), String(width));
   const warehouseBuckets = new Map<string, string>();
   statements++;
   for (const row of await warehouse.query(
-    `SELECT CAST(${bucketSql} AS VARCHAR) AS bucket, CAST(COUNT(*) AS VARCHAR) AS count, CAST(SUM(${q(key)}) AS VARCHAR) AS sum FROM ${table}${live} GROUP BY 1`,
+    `SELECT ${dialect.castToText(bucketSql)} AS bucket, ${dialect.castToText('COUNT(*)')} AS count, ${dialect.castToText(`SUM(${q(key)})`)} AS sum FROM ${table}${live} GROUP BY 1`,
     { tag: options.tag, ...(options.signal ? { signal: options.signal } : {}) },
   )) {
     warehouseBuckets.set(String(row.bucket), `${String(row.count)}/${String(row.sum)}`);
@@ -132,7 +133,7 @@ export async function reconcileDeletes(options: ReconcileOptions): Promise<Recon
     }
     statements++;
     const rows = await warehouse.query(
-      `SELECT CAST(${q(key)} AS VARCHAR) AS k FROM ${table} WHERE ${bucketSql} IN (${slice.join(', ')})${live ? ` AND ${q(DELETED_AT_COLUMN)} IS NULL` : ''}`,
+      `SELECT ${dialect.castToText(q(key))} AS k FROM ${table} WHERE ${bucketSql} IN (${slice.join(', ')})${live ? ` AND ${q(DELETED_AT_COLUMN)} IS NULL` : ''}`,
       { tag: options.tag },
     );
     for (const row of rows) warehouseKeys.add(String(row.k));
