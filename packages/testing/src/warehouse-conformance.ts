@@ -720,6 +720,26 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
       });
     });
 
+    describe('dialect', () => {
+      it('divides integers rounding down and writes them as text (delete reconciliation’s key buckets)', async () => {
+        const d = warehouse.dialect;
+        const k = d.quoteIdentifier('k');
+        const values = [-7, -6, 0, 7, 9_007_199_254_740_991];
+        const rows = await warehouse.query(
+          `SELECT ${d.castToText(k)} AS ${d.quoteIdentifier('key')}, ${d.castToText(d.floorDivide(k, '2'))} AS ${d.quoteIdentifier('bucket')}
+          FROM (${values.map((v) => `SELECT CAST(${v} AS BIGINT) AS ${k}`).join(' UNION ALL ')}) AS ${d.quoteIdentifier('t')}`,
+        );
+        const buckets = Object.fromEntries(rows.map((r) => [String(r.key), r.bucket]));
+        expect(buckets).toEqual({
+          '-7': '-4',
+          '-6': '-3',
+          '0': '0',
+          '7': '3',
+          '9007199254740991': '4503599627370495',
+        });
+      });
+    });
+
     describe('types', () => {
       it('round-trips every type exactly, from Postgres COPY to query', async () => {
         nextSchema();

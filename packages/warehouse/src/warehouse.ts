@@ -47,8 +47,9 @@ export interface SqlDialect {
   /** `expression` as text; an integer as its plain decimal digits. DuckDB and Snowflake: `CAST(x AS VARCHAR)`. */
   castToText(expression: string): string;
   /**
-   * The integer `dividend / divisor` rounded towards negative infinity, as a 64-bit integer (`divisor` a positive
-   * integer literal). DuckDB and Snowflake: `CAST(FLOOR(x / n) AS BIGINT)`.
+   * The integer `dividend / divisor` rounded towards negative infinity, exact for every 64-bit integer, as a 64-bit
+   * integer (`divisor` a positive integer literal): delete reconciliation's key buckets, which must equal Postgres's.
+   * Snowflake: `CAST(FLOOR(x / n) AS BIGINT)`; DuckDB: integer `//`, one less for a negative rest.
    */
   floorDivide(dividend: string, divisor: string): string;
 
