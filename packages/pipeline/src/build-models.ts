@@ -13,6 +13,7 @@ import {
   type TargetConfig as ModelTarget,
 } from '@sluice/models';
 import type { Warehouse } from '@sluice/warehouse';
+import { targetEngine } from './engine-registry.js';
 import { ConfigError, type LoadedProject, type TargetConfig } from './project-config.js';
 
 export interface BuildOptions {
@@ -48,16 +49,20 @@ export function hasModels(project: LoadedProject): boolean {
   return existsSync(path.join(project.dir, 'models'));
 }
 
-/** The model runner's view of a target: its name, engine and schema (what templates see as `target`). */
+/**
+ * The model runner's view of a target: its name, engine and schema, and the settings its engine passes to templates
+ * (`target.database`, from the engine registry) — what templates see as `target`.
+ */
 export function modelTarget(
   target: { readonly name: string; readonly config: TargetConfig },
   threads?: number,
 ): ModelTarget {
+  const engine = targetEngine(target.config);
   return {
     name: target.name,
-    type: target.config.type,
+    type: engine.name,
     schema: target.config.schema,
-    ...(target.config.type === 'snowflake' ? { database: target.config.database } : {}),
+    ...(engine.database === undefined ? {} : { database: engine.database }),
     ...(threads ? { threads } : {}),
   };
 }

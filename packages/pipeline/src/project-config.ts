@@ -249,8 +249,8 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   table: Object.keys(tableConfigSchema.shape),
   source: ['url', 'schema'],
   ingest: ['parallelism', 'chunk_mb', 'hash_salt', 'first_load_parallelism'],
-  duckdb: Object.keys(duckdbTarget.shape),
-  snowflake: Object.keys(snowflakeTarget.shape),
+  // Any engine's keys: the target's own type is not known while its keys are wrong.
+  target: targetConfigSchema.options.flatMap((option) => Object.keys(option.shape)),
 };
 
 function suggestKey(key: string, keyPath: string[]): string | undefined {
@@ -260,10 +260,9 @@ function suggestKey(key: string, keyPath: string[]): string | undefined {
       : keyPath[0] === 'tables' && keyPath.length === 2
         ? 'table'
         : keyPath[0] === 'targets' && keyPath.length === 2
-          ? 'duckdb'
+          ? 'target'
           : (keyPath[0] ?? '');
-  const candidates = [...(KNOWN_KEYS[scope] ?? []), ...(scope === 'duckdb' ? (KNOWN_KEYS.snowflake ?? []) : [])];
-  return closestNames(key, candidates)[0];
+  return closestNames(key, KNOWN_KEYS[scope] ?? [])[0];
 }
 
 /** The 1-based line of the YAML node at `keyPath` (or of its nearest existing parent). */

@@ -92,15 +92,16 @@ export async function reconcileDeletes(options: ReconcileOptions): Promise<Recon
 /** The warehouse half of the comparison: the same fingerprints per key range, and the keys of some ranges. */
 function warehouseKeys(options: ReconcileOptions, key: string, width: bigint) {
   const { warehouse, target } = options;
-  const q = (name: string) => warehouse.dialect.quoteIdentifier(name);
-  const table = warehouse.dialect.qualify(target);
+  const dialect = warehouse.dialect;
+  const q = (name: string) => dialect.quoteIdentifier(name);
+  const table = dialect.qualify(target);
   const live = options.mode === 'mark' ? ` WHERE ${q(DELETED_AT_COLUMN)} IS NULL` : '';
-  const bucketSql = `CAST(FLOOR(${q(key)} / ${width}) AS BIGINT)`;
+  const bucketSql = dialect.floorDivide(q(key), String(width));
   return {
     async buckets(): Promise<Map<string, string>> {
       const warehouseBuckets = new Map<string, string>();
       for (const row of await warehouse.query(
-        `SELECT CAST(${bucketSql} AS VARCHAR) AS bucket, CAST(COUNT(*) AS VARCHAR) AS count, CAST(SUM(${q(key)}) AS VARCHAR) AS sum FROM ${table}${live} GROUP BY 1`,
+        `SELECT ${dialect.castToText(bucketSql)} AS bucket, ${dialect.castToText('COUNT(*)')} AS count, ${dialect.castToText(`SUM(${q(key)})`)} AS sum FROM ${table}${live} GROUP BY 1`,
         { tag: options.tag, ...(options.signal ? { signal: options.signal } : {}) },
       )) {
         warehouseBuckets.set(String(row.bucket), `${String(row.count)}/${String(row.sum)}`);
@@ -109,7 +110,7 @@ function warehouseKeys(options: ReconcileOptions, key: string, width: bigint) {
     },
     async keysIn(slice: readonly string[]): Promise<string[]> {
       const rows = await warehouse.query(
-        `SELECT CAST(${q(key)} AS VARCHAR) AS k FROM ${table} WHERE ${bucketSql} IN (${slice.join(', ')})${live ? ` AND ${q(DELETED_AT_COLUMN)} IS NULL` : ''}`,
+        `SELECT ${dialect.castToText(q(key))} AS k FROM ${table} WHERE ${bucketSql} IN (${slice.join(', ')})${live ? ` AND ${q(DELETED_AT_COLUMN)} IS NULL` : ''}`,
         { tag: options.tag },
       );
       return rows.map((row) => String(row.k));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Warehouse } from '@sluice/warehouse';
+import { NO_RETRY, retryDelayMs, type RetryPolicy, type Warehouse } from '@sluice/warehouse';
 import type { RunStatus, StateStore } from '@sluice/watermark';
 import { RUN_LOCK, runIngest, type IngestEvent, type IngestResult } from './ingest.js';
 import type { RunEvent, RunTestsMode } from '@sluice/models';
@@ -10,24 +10,8 @@ import { buildRunRecord, runOutcomeDetail, type PipelineStep, type RunScope } fr
 
 export type { PipelineStep } from './run-record.js';
 
-/** How a step is retried: `attempts` in all, waiting `baseDelayMs · 2^(n-1)` (± jitter, at most `maxDelayMs`). */
-export interface RetryPolicy {
-  readonly attempts: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-  /** 0..1: the share of each delay drawn at random (0.2 = ±20 %). */
-  readonly jitter: number;
-}
-
-export const NO_RETRY: RetryPolicy = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0, jitter: 0 };
-
-/** The delay before attempt `attempt` (2, 3, …) under a policy; `random` in [0, 1). */
-export function retryDelayMs(policy: RetryPolicy, attempt: number, random: number = Math.random()): number {
-  const exponential = policy.baseDelayMs * 2 ** Math.max(0, attempt - 2);
-  const capped = Math.min(policy.maxDelayMs, exponential);
-  const spread = capped * policy.jitter;
-  return Math.max(0, Math.round(capped - spread + 2 * spread * random));
-}
+/** How a step is retried: the one retry policy of @sluice/warehouse, re-exported for the apps. */
+export { NO_RETRY, retryDelayMs, type RetryPolicy };
 
 export type PipelineEvent =
   | { readonly type: 'run-start'; readonly runId: string; readonly trigger: string }

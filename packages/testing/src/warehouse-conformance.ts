@@ -184,6 +184,24 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         expect(await warehouse.describeTable({ schema, name: 'missing' })).toBeUndefined();
       });
 
+      it('describes a table made elsewhere (a model) with every column, metadata-named ones too', async () => {
+        nextSchema();
+        await warehouse.ensureSchema(schema);
+        const d = warehouse.dialect;
+        const model = { schema, name: 'model' };
+        const instant = d.typeName(t.timestamptz);
+        await warehouse.execute(
+          d.createOrReplaceTableAs(
+            model,
+            `SELECT 1 AS ${d.quoteIdentifier('id')}, CAST(NULL AS ${instant}) AS ${d.quoteIdentifier(SYNCED_AT)}`,
+          ),
+        );
+        const described = await warehouse.describeTable(model);
+        expect(described?.primaryKey).toEqual([]);
+        expect(described?.columns.map((c) => c.name)).toEqual(['id', SYNCED_AT]);
+        expect(described?.columns[1]?.type).toEqual(t.timestamptz);
+      });
+
       it('adds new columns, widens types in place and keeps dropped columns with their values', async () => {
         nextSchema();
         const before = table('evolving', {
@@ -716,6 +734,55 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           warehouse.load({ table: unknown, mode: 'merge', columns: ['id'], files: [file] }),
         ).rejects.toMatchObject({
           code: 'INVALID_LOAD_REQUEST',
+        });
+      });
+
+      // The rules of the shared `validateLoad` (@sluice/warehouse), the same for every engine.
+      it('refuses a column listed twice, Sluice’s own metadata columns, and deletes with append', async () => {
+        nextSchema();
+        const tbl = sales();
+        await warehouse.ensureTable(tbl, { softDelete: true });
+        const file = await chunk(tbl, salesColumns, salesRows(row(1, 'x', '1', '2024-01-01 00:00:00')));
+        const before = await rows(tbl);
+        const refused = (request: Parameters<Warehouse['load']>[0]) =>
+          expect(warehouse.load(request)).rejects.toMatchObject({
+            code: 'INVALID_LOAD_REQUEST',
+            table: `${schema}.vendas`,
+          });
+        await refused({ table: tbl, mode: 'merge', columns: [...salesColumns, 'cliente'], files: [file] });
+        const withSyncedAt: TableSchema = {
+          ...tbl,
+          columns: [...tbl.columns, { name: SYNCED_AT, type: t.timestamptz, nullable: true }],
+        };
+        await refused({ table: withSyncedAt, mode: 'merge', columns: [...salesColumns, SYNCED_AT], files: [file] });
+        const keys = await rawChunk('1\n', 1);
+        await refused({
+          table: tbl,
+          mode: 'append',
+          columns: salesColumns,
+          files: [file],
+          deletes: { mode: 'delete', files: [keys] },
+        });
+        expect(await rows(tbl)).toEqual(before);
+      });
+    });
+
+    describe('dialect', () => {
+      it('divides integers rounding down and writes them as text (delete reconciliation’s key buckets)', async () => {
+        const d = warehouse.dialect;
+        const k = d.quoteIdentifier('k');
+        const values = [-7, -6, 0, 7, 9_007_199_254_740_991];
+        const rows = await warehouse.query(
+          `SELECT ${d.castToText(k)} AS ${d.quoteIdentifier('key')}, ${d.castToText(d.floorDivide(k, '2'))} AS ${d.quoteIdentifier('bucket')}
+          FROM (${values.map((v) => `SELECT CAST(${v} AS BIGINT) AS ${k}`).join(' UNION ALL ')}) AS ${d.quoteIdentifier('t')}`,
+        );
+        const buckets = Object.fromEntries(rows.map((r) => [String(r.key), r.bucket]));
+        expect(buckets).toEqual({
+          '-7': '-4',
+          '-6': '-3',
+          '0': '0',
+          '7': '3',
+          '9007199254740991': '4503599627370495',
         });
       });
     });

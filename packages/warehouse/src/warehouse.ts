@@ -44,6 +44,14 @@ export interface SqlDialect {
   mergeInto(target: Relation, sourceSql: string, keys: readonly string[], columns: readonly string[]): string;
   /** `DROP TABLE IF EXISTS` / `DROP VIEW IF EXISTS`. */
   dropRelation(relation: Relation, kind: 'table' | 'view'): string;
+  /** `expression` as text; an integer as its plain decimal digits. DuckDB and Snowflake: `CAST(x AS VARCHAR)`. */
+  castToText(expression: string): string;
+  /**
+   * The integer `dividend / divisor` rounded towards negative infinity, exact for every 64-bit integer, as a 64-bit
+   * integer (`divisor` a positive integer literal): delete reconciliation's key buckets, which must equal Postgres's.
+   * Snowflake: `CAST(FLOOR(x / n) AS BIGINT)`; DuckDB: integer `//`, one less for a negative rest.
+   */
+  floorDivide(dividend: string, divisor: string): string;
 
   // Optional: the SQL of the cross-engine template macros of @sluice/models (`dateadd`, `datediff`, `date_trunc`,
   // `safe_cast`, `initcap`). Arguments are SQL expressions. When a member is absent, @sluice/models uses its

@@ -11,7 +11,7 @@ import {
   simulateDay,
   type DayChanges,
 } from '@sluice/novadrive';
-import { loadProjectConfig, openStateStore, openWarehouse, resolveTarget, runPipeline } from '@sluice/pipeline';
+import { loadProjectConfig, openStateStore, resolveTarget, runPipeline, targetEngine } from '@sluice/pipeline';
 import type { Warehouse } from '@sluice/warehouse';
 import { createFileStateStore, StateError, type StateLock, type StateStore } from '@sluice/watermark';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -81,11 +81,10 @@ export async function demoCommand(options: DemoOptions, out: Output): Promise<nu
     const env = { ...process.env, SLUICE_SOURCE_URL: sourceUrl, SLUICE_HOME: home };
     const project = await loadProjectConfig(projectDir, env);
     const target = resolveTarget(project);
-    warehouse = await openWarehouse(project, target.config);
+    const engine = targetEngine(target.config, project.dir);
+    warehouse = await engine.open();
     state = openStateStore(project);
-    out.line(
-      `warehouse  ${target.config.type === 'duckdb' ? path.resolve(project.dir, target.config.path) : target.name}`,
-    );
+    out.line(`warehouse  ${engine.location}`);
     out.line();
     out.line(out.bold('Ingest → build'));
     const run = await runPipeline({

@@ -1,7 +1,14 @@
-import type { TableSchema } from '@sluice/warehouse';
+import { planEnsureTable as planForAnyEngine, type TableSchema, type WarehouseTable } from '@sluice/warehouse';
 import { describe, expect, it } from 'vitest';
 import { existingVendas, vendas } from './__tests__/vendas-fixture.js';
-import { planEnsureTable } from './ensure-table-plan.js';
+import { snowflakeTableDialect } from './snowflake-table-dialect.js';
+
+// The shared planner of @sluice/warehouse, with Snowflake's table dialect.
+const planEnsureTable = (
+  existing: WarehouseTable | undefined,
+  desired: TableSchema,
+  options: { readonly softDelete: boolean },
+) => planForAnyEngine(existing, desired, options, snowflakeTableDialect);
 
 describe('planEnsureTable', () => {
   it('changes nothing when the table already matches', () => {

@@ -1,8 +1,22 @@
 import type { TableSchema } from '@sluice/warehouse';
 import { describe, expect, it } from 'vitest';
-import { columnComment, tableComment } from '@sluice/warehouse';
-import { planEnsureTable, validateTableSchema, widenedStorage } from './ensure-table-plan.js';
-import { warehouseTableFromCatalog, type WarehouseTable } from './warehouse-table.js';
+import {
+  columnComment,
+  planEnsureTable as planForAnyEngine,
+  tableComment,
+  validateTableSchema as validateForAnyEngine,
+  type WarehouseTable,
+} from '@sluice/warehouse';
+import { warehouseTableFromCatalog } from './duckdb-catalog.js';
+import { duckDbTableDialect, widenedStorage } from './duckdb-table-dialect.js';
+
+// The shared planners of @sluice/warehouse, with DuckDB's table dialect.
+const planEnsureTable = (
+  existing: WarehouseTable | undefined,
+  desired: TableSchema,
+  options: { readonly softDelete: boolean },
+) => planForAnyEngine(existing, desired, options, duckDbTableDialect);
+const validateTableSchema = (table: TableSchema) => validateForAnyEngine(table, duckDbTableDialect);
 
 const schema = (columns: TableSchema['columns'], primaryKey = ['id']): TableSchema => ({
   schema: 'raw',
