@@ -14,7 +14,9 @@ import {
   splitStatements,
   type PlannerContext,
 } from './sql/statement-planner.js';
-import { executePlan, type ExecutorServices, type StatementOutcome } from './statement-executor.js';
+import type { ExecutorServices } from './execution-context.js';
+import { executePlan } from './statement-executor.js';
+import type { StatementOutcome } from './statement-outcome.js';
 
 /** The JSON body of a `/queries/v1/query-request` as snowflake-sdk sends it. */
 export interface QueryRequestBody {
