@@ -4,7 +4,7 @@ import pg from 'pg';
 import { advisoryLockKey } from './advisory-lock-key.js';
 import { assertPosition, type JsonObject, type Position } from './position.js';
 import { ensureStateSchema, quoteIdent, type StateDatabase } from './postgres-state-schema.js';
-import { assertCommitMeta, assertLimit, assertRunRecord, isValidDate } from './run-record.js';
+import { assertCommitMeta, assertLimit, assertListRunsOptions, assertRunRecord, isValidDate } from './run-record.js';
 import { describeHolder, StateError, type LockHolder } from './state-error.js';
 import { assertStateName } from './state-name.js';
 import type {
@@ -458,9 +458,29 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
       }
     },
 
-    async saveRun(record) {
+    async saveRun(record, saveOptions = {}) {
       assertRunRecord(record);
       const detail = JSON.stringify(record.detail);
+      const expected = saveOptions.ifStatus;
+      if (expected !== undefined) {
+        // One statement: the record is replaced only while it still has the expected status.
+        const updated = await run(`save run ${JSON.stringify(record.id)}`, () =>
+          db
+            .updateTable('runs')
+            .set({
+              trigger: record.trigger,
+              status: record.status,
+              started_at: record.startedAt,
+              ended_at: record.endedAt ?? null,
+              detail: sql`cast(${detail} as jsonb)`,
+              updated_at: sql<Date>`now()`,
+            })
+            .where('id', '=', record.id)
+            .where('status', '=', expected)
+            .executeTakeFirst(),
+        );
+        return Number(updated.numUpdatedRows) > 0;
+      }
       await run(`save run ${JSON.stringify(record.id)}`, () =>
         db
           .insertInto('runs')
@@ -485,6 +505,7 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
           )
           .execute(),
       );
+      return true;
     },
 
     async getRun(id) {
@@ -496,10 +517,13 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
     },
 
     async listRuns(listOptions = {}) {
-      const limit = assertLimit(listOptions.limit);
+      const { limit, status, before } = assertListRunsOptions(listOptions);
       const rows = await run('list runs', () => {
         let query = db.selectFrom('runs').selectAll().orderBy('started_at', 'desc').orderBy('id', 'desc');
-        if (listOptions.status !== undefined) query = query.where('status', '=', listOptions.status);
+        if (status !== undefined) query = query.where('status', '=', status);
+        // The next page: (started_at, id) < (cursor), the order of the index runs_started_idx.
+        if (before !== undefined)
+          query = query.where(sql<boolean>`(started_at, id) < (${before.startedAt}, ${before.id})`);
         if (limit !== undefined) query = query.limit(limit);
         return query.execute();
       });
