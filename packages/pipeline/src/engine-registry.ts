@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { duckDbEngine } from '@sluice/duckdb';
 import { snowflakeEngine } from '@sluice/snowflake';
@@ -23,6 +24,12 @@ export interface TargetEngine {
   readonly database: string | undefined;
   /** What to check when the warehouse does not open. */
   readonly openFailureHint: string;
+  /**
+   * How OpenLineage names the target's datasets (its naming spec: `{namespace}` + `{database}.{schema}.{table}`):
+   * Snowflake `snowflake://{account}`; DuckDB, which the spec does not name, `duckdb://{host}` with the file's
+   * catalog name (its base name) as the database.
+   */
+  readonly lineage: { readonly namespace: string; readonly database: string };
 }
 
 /**
@@ -34,31 +41,46 @@ export interface TargetEngine {
  */
 export function targetEngine(target: TargetConfig, projectDir = '.'): TargetEngine {
   switch (target.type) {
-    case 'duckdb':
-      return bind(duckDbEngine, {
-        path: path.resolve(projectDir, target.path),
-        ...(target.threads ? { threads: target.threads } : {}),
-        ...(target.memory_limit ? { memoryLimit: target.memory_limit } : {}),
-        ...(target.max_row_mb ? { maxRowBytes: target.max_row_mb * 1024 * 1024 } : {}),
-      });
+    case 'duckdb': {
+      const file = path.resolve(projectDir, target.path);
+      return bind(
+        duckDbEngine,
+        {
+          path: file,
+          ...(target.threads ? { threads: target.threads } : {}),
+          ...(target.memory_limit ? { memoryLimit: target.memory_limit } : {}),
+          ...(target.max_row_mb ? { maxRowBytes: target.max_row_mb * 1024 * 1024 } : {}),
+        },
+        { namespace: `duckdb://${os.hostname()}`, database: path.basename(file, path.extname(file)) },
+      );
+    }
     case 'snowflake':
-      return bind(snowflakeEngine, {
-        account: target.account,
-        user: target.user,
-        warehouse: target.warehouse,
-        database: target.database,
-        schema: target.schema,
-        ...(target.role ? { role: target.role } : {}),
-        ...(target.password ? { password: target.password } : {}),
-        ...(target.private_key_path ? { privateKeyPath: path.resolve(projectDir, target.private_key_path) } : {}),
-        ...(target.private_key_passphrase ? { privateKeyPassphrase: target.private_key_passphrase } : {}),
-        ...(target.access_url ? { accessUrl: target.access_url } : {}),
-      });
+      return bind(
+        snowflakeEngine,
+        {
+          account: target.account,
+          user: target.user,
+          warehouse: target.warehouse,
+          database: target.database,
+          schema: target.schema,
+          ...(target.role ? { role: target.role } : {}),
+          ...(target.password ? { password: target.password } : {}),
+          ...(target.private_key_path ? { privateKeyPath: path.resolve(projectDir, target.private_key_path) } : {}),
+          ...(target.private_key_passphrase ? { privateKeyPassphrase: target.private_key_passphrase } : {}),
+          ...(target.access_url ? { accessUrl: target.access_url } : {}),
+        },
+        { namespace: `snowflake://${target.account}`, database: target.database },
+      );
   }
 }
 
-function bind<Options>(engine: WarehouseEngine<Options>, options: Options): TargetEngine {
+function bind<Options>(
+  engine: WarehouseEngine<Options>,
+  options: Options,
+  lineage: TargetEngine['lineage'],
+): TargetEngine {
   return {
+    lineage,
     name: engine.name,
     dialect: engine.dialect,
     open: () => engine.open(options),

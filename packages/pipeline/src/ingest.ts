@@ -117,7 +117,8 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       ? undefined
       : await options.state.acquireLock(RUN_LOCK, { holder: options.holder ?? 'sluice ingest' });
   const results: TableResult[] = [];
-  const extractor = createExtractor({ url: config.source.url });
+  // Cancelling the run cancels its statements on the source too (a read waiting on a lock included).
+  const extractor = createExtractor({ url: config.source.url, ...(options.signal ? { signal: options.signal } : {}) });
   // The shared snapshot is taken while the tables connect and look at their catalogs: only reading waits for it.
   // One table without delete reconciliation shares nothing: it takes its own snapshot.
   const shares = names.length > 1 || names.some((name) => config.tables[name]?.deletes === 'reconcile');
