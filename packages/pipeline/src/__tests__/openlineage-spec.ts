@@ -23,7 +23,10 @@ export function openLineageProblems(event: unknown): string[] {
     !Number.isNaN(Date.parse(value));
   const facets = (where: string, value: unknown) => {
     if (value === undefined) return;
-    if (!obj(value)) return at(where, 'facets must be an object');
+    if (!obj(value)) {
+      at(where, 'facets must be an object');
+      return;
+    }
     for (const [name, facet] of Object.entries(value)) {
       if (!obj(facet)) {
         at(`${where}.${name}`, 'a facet must be an object');
@@ -53,10 +56,16 @@ export function openLineageProblems(event: unknown): string[] {
   };
   const datasets = (where: string, value: unknown, facetKey: 'inputFacets' | 'outputFacets') => {
     if (value === undefined) return;
-    if (!Array.isArray(value)) return at(where, 'must be an array');
+    if (!Array.isArray(value)) {
+      at(where, 'must be an array');
+      return;
+    }
     value.forEach((dataset, index) => {
       const place = `${where}[${index}]`;
-      if (!obj(dataset)) return at(place, 'must be an object');
+      if (!obj(dataset)) {
+        at(place, 'must be an object');
+        return;
+      }
       if (typeof dataset.namespace !== 'string' || dataset.namespace === '') at(`${place}.namespace`, 'required');
       if (typeof dataset.name !== 'string' || dataset.name === '') at(`${place}.name`, 'required');
       facets(`${place}.facets`, dataset.facets);
