@@ -14,6 +14,11 @@ export function describePipelineEvent(event: PipelineEvent): Pick<RunLogLine, 'l
         level: 'info',
         msg: `step ${event.step} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`,
       };
+    case 'step-end':
+      return {
+        level: event.outcome === 'success' ? 'info' : 'warn',
+        msg: `step ${event.step} ${event.outcome === 'success' ? 'done' : event.outcome} in ${formatSeconds(event.seconds)}`,
+      };
     case 'step-retry':
       return {
         level: 'warn',

@@ -30,6 +30,15 @@ export { NO_RETRY, retryDelayMs, type RetryPolicy };
 export type PipelineEvent =
   | { readonly type: 'run-start'; readonly runId: string; readonly trigger: string }
   | { readonly type: 'step-start'; readonly runId: string; readonly step: PipelineStep; readonly attempt: number }
+  /** An attempt of a step ended: `success`, `failed` (retried if attempts remain) or `cancelled`. */
+  | {
+      readonly type: 'step-end';
+      readonly runId: string;
+      readonly step: PipelineStep;
+      readonly attempt: number;
+      readonly outcome: 'success' | 'failed' | 'cancelled';
+      readonly seconds: number;
+    }
   | {
       readonly type: 'step-retry';
       readonly runId: string;
@@ -351,11 +360,16 @@ async function withRetries<T>(
           options.stepTimeoutMs,
         )
       : undefined;
+    const began = performance.now();
+    const ended = (outcome: 'success' | 'failed' | 'cancelled') =>
+      emit({ type: 'step-end', runId, step, attempt, outcome, seconds: (performance.now() - began) / 1000 });
     try {
       const result = await work(stepController.signal);
       if (stepController.signal.aborted && !runSignal.aborted) throw stepController.signal.reason;
+      ended(runSignal.aborted ? 'cancelled' : 'success');
       return result;
     } catch (error) {
+      ended(runSignal.aborted ? 'cancelled' : 'failed');
       if (runSignal.aborted || attempt >= policy.attempts) throw error;
       const delayMs = retryDelayMs(policy, attempt + 1);
       emit({

@@ -1,4 +1,10 @@
-import { openStateStore, readRunRecord, type ParsedRunRecord } from '@sluice/pipeline';
+import {
+  closeAbandonedRuns,
+  openStateStore,
+  readRunRecord,
+  type AbandonedRun,
+  type ParsedRunRecord,
+} from '@sluice/pipeline';
 import type { Watermark } from '@sluice/watermark';
 import { EXIT } from '../exit-codes.js';
 import { loadProject } from '../preflight.js';
@@ -41,7 +47,10 @@ export async function statusCommand(
   const state = openStateStore(project);
   let runs: ParsedRunRecord[];
   let watermarks: Watermark[];
+  let abandoned: AbandonedRun[] = [];
   try {
+    // A run left running by a process that is gone is recorded abandoned by whoever looks: this command too.
+    abandoned = await closeAbandonedRuns({ state, holder: 'sluice status' }).catch(() => []);
     runs = (await state.listRuns({ limit: Math.max(options.limit, 100) })).map(readRunRecord);
     watermarks = await state.readAll();
   } finally {
@@ -72,6 +81,7 @@ export async function statusCommand(
       jsonText({
         command: 'status',
         project: project.dir,
+        abandoned: abandoned.map((run) => ({ id: run.id, reason: run.reason })),
         runs: shown,
         tables: tables.map((table) => ({
           table: table.table,
@@ -91,6 +101,7 @@ export async function statusCommand(
     return EXIT.ok;
   }
 
+  for (const run of abandoned) out.line(out.yellow(`Recorded abandoned: run ${run.id} — ${run.reason}`));
   out.line(out.bold(`Runs (newest first, ${shown.length} of ${runs.length >= 100 ? '100+' : runs.length})`));
   if (shown.length === 0) out.line('  no runs yet: sluice run starts the first');
   else {
