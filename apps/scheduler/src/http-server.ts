@@ -144,7 +144,9 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
     const route = url.pathname;
     const method = req.method ?? 'GET';
     res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('referrer-policy', 'no-referrer');
+    // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` even with a form of this very
+    // page, and the forms' cross-site check could not tell this page from any other.
+    res.setHeader('referrer-policy', 'same-origin');
 
     if (route === '/healthz') return only(method, ['GET', 'HEAD'], res, () => sendText(res, 200, 'ok\n'));
     if (route === '/readyz') {

@@ -84,7 +84,17 @@ export class SchedulerMetrics {
   constructor(options: SchedulerMetricsOptions = {}) {
     const registers = [this.registry];
     this.#tableName = options.tableName ?? ((name) => name);
-    if (options.runtimeMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    if (options.runtimeMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      // prom-client also names three gauges `…_total`, a suffix Prometheus keeps for counters (promtool check metrics
+      // says so); their counts are in `nodejs_active_handles`, `nodejs_active_requests` and `nodejs_active_resources`.
+      for (const name of [
+        'nodejs_active_handles_total',
+        'nodejs_active_requests_total',
+        'nodejs_active_resources_total',
+      ])
+        this.registry.removeSingleMetric(name);
+    }
     new Gauge({
       name: 'sluice_build_info',
       help: 'Always 1: the version of the daemon and of Node running it.',

@@ -368,8 +368,11 @@ async function withRetries<T>(
       if (stepController.signal.aborted && !runSignal.aborted) throw stepController.signal.reason;
       ended(runSignal.aborted ? 'cancelled' : 'success');
       return result;
-    } catch (error) {
+    } catch (caught) {
       ended(runSignal.aborted ? 'cancelled' : 'failed');
+      // A step stopped by its own timeout failed because of the timeout, whatever the cancelled work threw.
+      const error: unknown =
+        stepController.signal.aborted && !runSignal.aborted ? stepController.signal.reason : caught;
       if (runSignal.aborted || attempt >= policy.attempts) throw error;
       const delayMs = retryDelayMs(policy, attempt + 1);
       emit({
