@@ -21,6 +21,24 @@ export function hostPaths(projectDir: string, workDir: string): HostPath[] {
     .sort((a, b) => b.path.length - a.path.length);
 }
 
+/**
+ * Those folders replaced in a text already rendered: HTML (`html: true`, the stand-ins escaped) or JSON (a path
+ * needs no JSON escape unless it holds a quote or a backslash, which these folders do not). One pass over the text
+ * instead of a copy of every object behind it.
+ */
+export function scrubHostPathsInText(
+  text: string,
+  paths: readonly HostPath[],
+  options: { html?: boolean } = {},
+): string {
+  let out = text;
+  for (const { path, as } of paths) {
+    if (!out.includes(path)) continue;
+    out = out.split(path).join(options.html ? as.replace(/</g, '&lt;').replace(/>/g, '&gt;') : as);
+  }
+  return out;
+}
+
 /** A copy of `value` in which every string has those folders replaced (`/srv/project/target/x` → `./target/x`). */
 export function scrubHostPaths<T>(value: T, paths: readonly HostPath[]): T {
   if (typeof value === 'string') {

@@ -59,40 +59,46 @@ export function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** Formatters by time zone and shape: building an `Intl.DateTimeFormat` costs far more than using one. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string, shape: 'full' | 'short' | 'clock'): Intl.DateTimeFormat {
+  const key = `${shape}\u0000${timeZone}`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(
+      'en-GB',
+      shape === 'full'
+        ? {
+            timeZone,
+            day: 'numeric',
+            month: 'short',
+            year: 'numeric',
+            hour: '2-digit',
+            minute: '2-digit',
+            hour12: false,
+          }
+        : shape === 'short'
+          ? { timeZone, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hour12: false }
+          : { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false },
+    );
+    formatters.set(key, format);
+  }
+  return format;
+}
+
 /** `10 Mar 2024, 06:00` in the schedule's time zone. */
 export function formatTime(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).format(date);
+  return formatter(timeZone, 'full').format(date);
 }
 
 /** `25 Nov 15:35` in the schedule's time zone. */
 export function shortTime(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).format(date);
+  return formatter(timeZone, 'short').format(date);
 }
 
 /** `06:00:01` in the schedule's time zone. */
 export function clockTime(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  }).format(date);
+  return formatter(timeZone, 'clock').format(date);
 }
 
 /** `in 3 h 5 min`, `2 min ago`, `just now`. */

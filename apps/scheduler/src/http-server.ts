@@ -7,7 +7,7 @@ import path from 'node:path';
 import { isIP } from 'node:net';
 import { RUN_STATUSES, type RunRecord, type RunStatus } from '@sluice/watermark';
 import { renderHistoryPage } from './history-page.js';
-import { scrubHostPaths, type HostPath } from './host-paths.js';
+import { scrubHostPathsInText, type HostPath } from './host-paths.js';
 import { esc, htmlPage, PAGE_CSP } from './html-page.js';
 import type { Logger } from './logger.js';
 import { runDetail } from './run-history-view.js';
@@ -43,6 +43,59 @@ export interface SchedulerServer {
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
+/** How long a read's response is reused (see `cachedGet`), and how many are kept. */
+const RESPONSE_TTL_MS = 1000;
+const MAX_CACHED_RESPONSES = 500;
+/** The reads answered through that cache: pages, the API's reads, metrics (not the probes, not /docs/). */
+const CACHED_ROUTES = /^(\/|\/metrics|\/runs|\/runs\/[^/]+|\/api\/status|\/api\/runs|\/api\/runs\/[^/]+)$/;
+
+/** A response kept for reuse. */
+interface RecordedResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | number | string[]>;
+  readonly body: string | Buffer | undefined;
+}
+
+/** Stands in for the response while a cached read is made: keeps the status, headers and body. */
+class ResponseRecorder {
+  noStore = false;
+  #status = 200;
+  readonly #headers: Record<string, string | number | string[]> = {};
+  #body: string | Buffer | undefined;
+  #ended = false;
+
+  get headersSent(): boolean {
+    return this.#ended;
+  }
+
+  setHeader(name: string, value: string | number | string[]): this {
+    this.#headers[name.toLowerCase()] = value;
+    return this;
+  }
+
+  writeHead(status: number, headers: Record<string, string | number | string[]> = {}): this {
+    this.#status = status;
+    for (const [name, value] of Object.entries(headers)) this.setHeader(name, value);
+    return this;
+  }
+
+  end(body?: string | Buffer): this {
+    this.#body = body;
+    this.#ended = true;
+    return this;
+  }
+
+  result(): RecordedResponse {
+    return { status: this.#status, headers: { ...this.#headers }, body: this.#body };
+  }
+}
+
+/** Keep this response out of the cache (it shows something still changing: a run in progress). */
+function noStore(res: http.ServerResponse): void {
+  const recorder: unknown = res;
+  if (recorder instanceof ResponseRecorder) recorder.noStore = true;
+}
+
 /** Runs a page of the history shows. */
 const HISTORY_PAGE = 50;
 /** A model selection from the API or a form: at most this many parts, each this long. */
@@ -170,6 +223,56 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
           'this daemon does not answer to that host name: add it to --allowed-hosts (SLUICE_SCHEDULER_ALLOWED_HOSTS), or use its IP address',
       });
     }
+    if ((method === 'GET' || method === 'HEAD') && CACHED_ROUTES.test(route))
+      return cachedGet(req, res, `${route}${url.search}`, (recorder) => routeRequest(req, recorder, url, route, 'GET'));
+    return routeRequest(req, res, url, route, method);
+  }
+
+  /**
+   * Answer a read from a response made at most `RESPONSE_TTL_MS` ago for the same URL and the same `viewVersion`
+   * (which moves whenever a run of this daemon starts or ends, on pause, resume and stop), and make one response
+   * for the requests that arrive together: ten concurrent requests for a page cost one rendering. A response
+   * marked `noStore` (a run still running) or not 200 is not kept.
+   */
+  async function cachedGet(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    path: string,
+    produce: (recorder: http.ServerResponse) => Promise<void>,
+  ): Promise<void> {
+    const key = `${scheduler.viewVersion}\u0000${path}`;
+    const hit = responses.get(key);
+    let recorded: RecordedResponse;
+    if (hit && Date.now() - hit.at < RESPONSE_TTL_MS) recorded = hit.response;
+    else {
+      let pending = producing.get(key);
+      if (!pending) {
+        pending = (async () => {
+          const recorder = new ResponseRecorder();
+          await produce(recorder as unknown as http.ServerResponse);
+          const response = recorder.result();
+          if (response.status === 200 && !recorder.noStore) {
+            responses.delete(key);
+            responses.set(key, { at: Date.now(), response });
+            if (responses.size > MAX_CACHED_RESPONSES) responses.delete(responses.keys().next().value as string);
+          }
+          return response;
+        })().finally(() => producing.delete(key));
+        producing.set(key, pending);
+      }
+      recorded = await pending;
+    }
+    res.writeHead(recorded.status, recorded.headers);
+    res.end(req.method === 'HEAD' ? undefined : recorded.body);
+  }
+
+  async function routeRequest(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    route: string,
+    method: string,
+  ): Promise<void> {
     if (route === '/metrics') {
       return only(method, ['GET'], res, async () => {
         const body = await scheduler.metrics.render(await scheduler.metricsSnapshot());
@@ -182,18 +285,13 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
       return only(method, ['GET', 'HEAD'], res, async () => {
         const view = await scheduler.statusView();
         const notice = NOTICES[url.searchParams.get('notice') ?? ''];
-        const html = renderStatusPage(
-          scrubHostPaths(
-            {
-              ...view,
-              tokenConfigured: options.token !== undefined && options.token !== '',
-              ...(notice ? { notice } : view.stateError ? { notice: undefined } : {}),
-            },
-            paths,
-          ),
-        );
+        const html = renderStatusPage({
+          ...view,
+          tokenConfigured: options.token !== undefined && options.token !== '',
+          ...(notice ? { notice } : {}),
+        });
         const warning = view.stateError
-          ? `<p class="note warn" id="state-down">The state store cannot be read (${esc(scrubHostPaths(view.stateError, paths))}): this is what was known when it last answered.</p>`
+          ? `<p class="note warn" id="state-down">The state store cannot be read (${esc(view.stateError)}): this is what was known when it last answered.</p>`
           : '';
         sendHtml(res, 200, warning ? html.replace('<main>\n', `<main>\n${warning}\n`) : html, method);
       });
@@ -228,7 +326,7 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
           statuses: RUN_STATUSES,
           keepHistoryMs: scheduler.keepHistoryMs,
         });
-        sendHtml(res, 200, scrubHostPaths(html, paths), method);
+        sendHtml(res, 200, html, method);
       });
     }
     const runPage = /^\/runs\/([^/]+)(\/cancel)?$/.exec(route);
@@ -250,12 +348,13 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
             messagePage('No such run', 'No run with that id (runs older than keep_history are pruned).'),
             method,
           );
+        if (run.status === 'running' || run.status === 'abandoned') noStore(res);
         const notice = NOTICES[url.searchParams.get('notice') ?? ''];
         const html = renderRunPage({
           project: scheduler.scheduleName,
           now: new Date(),
           timezone: scheduler.cron.timezone,
-          run: scrubRun(run),
+          run,
           configuredTables: scheduler.tableNames,
           cancellable: scheduler.current?.runId === run.id,
           tokenConfigured: options.token !== undefined && options.token !== '',
@@ -329,11 +428,13 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
           throw error;
         }
         const page = runs.slice(0, limit);
-        return sendJson(res, 200, {
-          runs: page.map(runJson),
-          // The next page: GET /api/runs?before=<next>.
-          next: runs.length > limit ? (page.at(-1)?.id ?? null) : null,
-        });
+        // The list leaves each run's log out (GET /api/runs/:id has it); the next page: GET /api/runs?before=<next>.
+        const next = runs.length > limit ? (page.at(-1)?.id ?? null) : null;
+        return sendJsonText(
+          res,
+          200,
+          `{"runs":[${page.map((run) => runListEntry(run)).join(',')}],"next":${JSON.stringify(next)}}`,
+        );
       }
       if (method === 'POST') {
         if (!apiWriteAllowed(req, res)) return;
@@ -405,7 +506,8 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
             error: 'NOT_FOUND',
             message: 'no run with that id (runs older than keep_history are pruned)',
           });
-        return sendJson(res, 200, runJson(run));
+        if (run.status === 'running' || run.status === 'abandoned') noStore(res);
+        return sendJsonText(res, 200, JSON.stringify(runJson(run, { log: true }), null, 2));
       });
     }
     if (route === '/api/pause' || route === '/api/resume') {
@@ -420,6 +522,10 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
       message: `no route ${route}: see / for the status page, /api/runs for the run history`,
     });
   }
+
+  const responses = new Map<string, { at: number; response: RecordedResponse }>();
+  const listEntries = new Map<string, string>();
+  const producing = new Map<string, Promise<RecordedResponse>>();
 
   /** A JSON API write: not cross-site (a browser never sends the bearer header cross-site; checked anyway), token. */
   function apiWriteAllowed(req: http.IncomingMessage, res: http.ServerResponse): boolean {
@@ -476,35 +582,61 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
       res.writeHead(303, { location, 'cache-control': 'no-store' }).end();
     } catch (error) {
       if (error instanceof SchedulerError)
-        return sendHtml(res, statusOf(error), messagePage(error.code, scrubHostPaths(error.message, paths)));
+        return sendHtml(res, statusOf(error), messagePage(error.code, error.message));
       throw error;
     }
   }
 
-  /** A run as the API answers it: its detail in the current shape, without this host's paths. */
-  function runJson(run: RunRecord): Record<string, unknown> {
-    const clean = scrubRun(run);
+  /** A run as the API answers it: its detail in the current shape (its log only when asked), the lineage page as
+   *  its URL. This host's folders are replaced in the text sent (`sendJsonText`). */
+  function runJson(run: RunRecord, include: { readonly log: boolean }): Record<string, unknown> {
+    const { lineagePage, log, logDropped, ...detail } = runDetail(run);
     return {
-      id: clean.id,
-      trigger: clean.trigger,
-      status: clean.status,
-      startedAt: clean.startedAt.toISOString(),
-      endedAt: clean.endedAt?.toISOString() ?? null,
-      seconds: clean.endedAt ? (clean.endedAt.getTime() - clean.startedAt.getTime()) / 1000 : null,
-      page: `/runs/${encodeURIComponent(clean.id)}`,
-      detail: clean.detail,
+      id: run.id,
+      trigger: run.trigger,
+      status: run.status,
+      startedAt: run.startedAt.toISOString(),
+      endedAt: run.endedAt?.toISOString() ?? null,
+      seconds: run.endedAt ? (run.endedAt.getTime() - run.startedAt.getTime()) / 1000 : null,
+      page: `/runs/${encodeURIComponent(run.id)}`,
+      detail: {
+        ...detail,
+        ...(lineagePage ? { lineagePage: '/docs/' } : {}),
+        ...(include.log && log ? { log, ...(logDropped ? { logDropped } : {}) } : {}),
+      },
     };
   }
 
-  /** The run with its detail parsed and this host's folders replaced (the lineage page becomes its URL). */
-  function scrubRun(run: RunRecord): RunRecord {
-    const detail = runDetail(run);
-    const { lineagePage, ...rest } = detail;
-    const scrubbed = scrubHostPaths(rest, paths);
-    return {
-      ...run,
-      detail: JSON.parse(JSON.stringify({ ...scrubbed, ...(lineagePage ? { lineagePage: '/docs/' } : {}) })),
-    };
+  /** A run as the list shows it, as JSON text: kept for finished runs, whose records never change. */
+  function runListEntry(run: RunRecord): string {
+    const immutable = run.status !== 'running' && run.status !== 'abandoned';
+    const key = `${run.id}\u0000${run.status}\u0000${run.endedAt?.getTime() ?? ''}`;
+    const known = immutable ? listEntries.get(key) : undefined;
+    if (known !== undefined) return known;
+    const text = JSON.stringify(runJson(run, { log: false }));
+    if (immutable) {
+      if (listEntries.size >= MAX_CACHED_RESPONSES * 4) listEntries.delete(listEntries.keys().next().value as string);
+      listEntries.set(key, text);
+    }
+    return text;
+  }
+
+  /** JSON text, with this host's folders replaced. */
+  function sendJsonText(res: http.ServerResponse, status: number, text: string): void {
+    res
+      .writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+      .end(`${scrubHostPathsInText(text, paths)}\n`);
+  }
+
+  /** HTML, with this host's folders replaced. */
+  function sendHtml(res: http.ServerResponse, status: number, html: string, method = 'GET'): void {
+    res
+      .writeHead(status, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-security-policy': PAGE_CSP,
+      })
+      .end(method === 'HEAD' ? undefined : scrubHostPathsInText(html, paths, { html: true }));
   }
 
   function authorized(req: http.IncomingMessage, res: http.ServerResponse): boolean {
@@ -611,16 +743,6 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res
     .writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
     .end(`${JSON.stringify(body, null, 2)}\n`);
-}
-
-function sendHtml(res: http.ServerResponse, status: number, html: string, method = 'GET'): void {
-  res
-    .writeHead(status, {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'content-security-policy': PAGE_CSP,
-    })
-    .end(method === 'HEAD' ? undefined : html);
 }
 
 function sendError(res: http.ServerResponse, error: SchedulerError): void {

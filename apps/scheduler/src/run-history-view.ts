@@ -3,14 +3,31 @@ import type { RunCursor, RunRecord, StateStore, Watermark } from '@sluice/waterm
 
 /** Details already parsed, by record object: the history, the pages and the metrics share the same objects. */
 const parsed = new WeakMap<RunRecord, RunDetail>();
+/**
+ * And by run, for finished runs whose records arrive as new objects (the Postgres store reads them afresh): a
+ * finished run's record never changes (an abandoned one may still be rewritten by its process, so it is not kept).
+ */
+const finishedDetails = new Map<string, RunDetail>();
+const MAX_FINISHED_DETAILS = 2000;
 
-/** A stored run's detail in the current shape (`readRunRecord`), parsed once per record object. */
+/** A stored run's detail in the current shape (`readRunRecord`), parsed once per record (zod is not free). */
 export function runDetail(run: RunRecord): RunDetail {
   let detail = parsed.get(run);
+  if (detail) return detail;
+  const immutable = run.status !== 'running' && run.status !== 'abandoned';
+  const key = `${run.id}\u0000${run.status}\u0000${run.endedAt?.getTime() ?? ''}`;
+  detail = immutable ? finishedDetails.get(key) : undefined;
   if (!detail) {
     detail = readRunRecord(run).detail;
-    parsed.set(run, detail);
+    if (immutable) {
+      if (finishedDetails.size >= MAX_FINISHED_DETAILS) {
+        // Forget the oldest half: a page shows the newest runs.
+        for (const old of [...finishedDetails.keys()].slice(0, MAX_FINISHED_DETAILS / 2)) finishedDetails.delete(old);
+      }
+      finishedDetails.set(key, detail);
+    }
   }
+  parsed.set(run, detail);
   return detail;
 }
 
@@ -176,7 +193,11 @@ export class RunHistoryView {
     let seen = RECENT_RUNS;
     while (before && seen < WRITE_LOOKBACK_RUNS && names.some((name) => !this.#lastWritten.has(name))) {
       const page = await this.#state.listRuns({ limit: PAGE, before });
-      for (const run of page) this.#noteWrites(run, true);
+      for (const [index, run] of page.entries()) {
+        this.#noteWrites(run, true);
+        // Parsing a thousand records is CPU work: let timers (a slot coming due) and requests in between.
+        if (index % 25 === 24) await new Promise((resolve) => setImmediate(resolve));
+      }
       seen += page.length;
       before = page.length === PAGE ? page.at(-1) : undefined;
     }

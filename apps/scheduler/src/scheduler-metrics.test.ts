@@ -134,6 +134,7 @@ describe('SchedulerMetrics', () => {
     const metrics = new SchedulerMetrics({ runtimeMetrics: false });
     metrics.observe({
       ...success,
+      id: 'r-weird',
       detail: { tables: [{ table: 'we"ird\\name', status: 'success', rows: 1, bytes: 1 }] },
     });
     const text = await metrics.render(

@@ -103,6 +103,7 @@ export class Scheduler {
   #lastMetrics: Omit<MetricsSnapshot, 'stateStoreUp' | 'paused' | 'running' | 'nextRun'> | undefined;
   /** The last status read from the state store: shown, with a warning, while it cannot be read. */
   #lastHistory: HistorySnapshot | undefined;
+  #viewVersion = 0;
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
@@ -212,15 +213,30 @@ export class Scheduler {
     this.#liveness.unref?.();
   }
 
+  /**
+   * Bumped whenever what the pages show may have changed here: a run of this daemon started or ended, runs were
+   * recorded abandoned, pause, resume, stop. The HTTP server's one-second response cache keys on it.
+   */
+  get viewVersion(): number {
+    return this.#viewVersion;
+  }
+
+  #changed(): void {
+    this.#viewVersion++;
+    this.#history.invalidate();
+  }
+
   /** Stop taking new runs from the schedule (a running run goes on). */
   pause(): void {
     if (!this.#paused) this.#log.info('paused: scheduled slots will not run until resumed');
     this.#paused = true;
+    this.#changed();
   }
 
   resume(): void {
     if (this.#paused) this.#log.info('resumed', { nextRun: this.#next?.toISOString() });
     this.#paused = false;
+    this.#changed();
   }
 
   /**
@@ -321,6 +337,7 @@ export class Scheduler {
     }
     this.#stopping = true;
     this.#stop.abort();
+    this.#changed();
     this.#log.info('stopping: no new runs are taken', { reason, graceMs, runId: active?.runId });
     if (active) {
       // The step under way may finish within the grace period; the next one does not start.
@@ -623,7 +640,7 @@ export class Scheduler {
           holder: this.#options.holder,
           onEvent: (event) => {
             if (event.type === 'run-start') {
-              this.#history.invalidate();
+              this.#changed();
               markStarted();
             }
             this.metrics.observeEvent(event);
@@ -660,7 +677,7 @@ export class Scheduler {
           ?.close()
           .catch((error: unknown) => log.warn('closing the warehouse failed', { error: String(error) }));
         if (this.#active?.runId === runId) this.#active = undefined;
-        this.#history.invalidate();
+        this.#changed();
       }
     })();
     this.#active = { runId, trigger, startedAt, tables, select, controller, drain, done };
@@ -669,6 +686,7 @@ export class Scheduler {
   }
 
   async #finish(record: RunRecord, log: Logger): Promise<RunRecord> {
+    this.#changed(); // before 'run finished' is logged: whoever reads that line sees the run ended
     this.metrics.observe(record);
     const seconds = record.endedAt ? (record.endedAt.getTime() - record.startedAt.getTime()) / 1000 : undefined;
     const { detail } = readRunRecord(record);
@@ -736,7 +754,7 @@ export class Scheduler {
         ...(this.#active ? { except: this.#active.runId } : {}),
       });
       if (closed.length === 0) return;
-      this.#history.invalidate();
+      this.#changed();
       this.metrics.observeAbandoned(closed.length);
       for (const run of closed) {
         this.#log.warn('a run left running by a process that is gone is now recorded abandoned', {

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCode, fileFailure } from './durable-file.js';
 import { compareRunsNewestFirst } from './run-record.js';
+import type { JsonObject } from './position.js';
 import type { RunRecord, RunStatus } from './state-store.js';
 
 /** Records still rewritten: a running run's (heartbeats, its end), and an abandoned one's (its process, thought
@@ -135,7 +136,7 @@ export class FileRunIndex {
         try {
           const text = await readText(file);
           if (text === undefined) continue; // removed after the listing
-          const record = this.#parse(file, text);
+          const record = withLazyDetail(this.#parse(file, text), text);
           this.#corrupt.delete(name);
           if (!unchangedHere(name)) continue;
           const known = this.#records.get(name);
@@ -155,6 +156,23 @@ export class FileRunIndex {
     this.#mtimeTrusted = mtimeNs < startedNs - MTIME_SAFETY_NS;
     if (failures.length > 0) throw failures[0];
   }
+}
+
+/**
+ * The record with its `detail` read again from the file's text when first asked for, then kept: the index holds
+ * thousands of records, most never looked at, and a string costs the garbage collector nothing to keep while a
+ * tree of objects costs it a walk at every major collection.
+ */
+function withLazyDetail(record: RunRecord, text: string): RunRecord {
+  const { detail: _parsed, ...fields } = record;
+  let detail: JsonObject | undefined;
+  return {
+    ...fields,
+    get detail(): JsonObject {
+      detail ??= (JSON.parse(text) as { detail: JsonObject }).detail;
+      return detail;
+    },
+  };
 }
 
 async function readText(file: string): Promise<string | undefined> {
