@@ -370,7 +370,9 @@ try {
       await measureSlots('file', fileProject, {});
     }
     if (STORES.includes('postgres')) {
-      await writeProject(pgProject, sourceUrl, '  type: postgres\n  url: ${env:SLUICE_STATE_URL}', SLOT_CRON, ['small']);
+      await writeProject(pgProject, sourceUrl, '  type: postgres\n  url: ${env:SLUICE_STATE_URL}', SLOT_CRON, [
+        'small',
+      ]);
       await measureSlots('postgres', pgProject, { SLUICE_STATE_URL: stateUrl });
     }
   }
