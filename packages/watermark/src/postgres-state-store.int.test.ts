@@ -112,6 +112,38 @@ describe('postgres store specifics', () => {
     }
   });
 
+  it('leaves no backend waiting on the lock once a wait is cancelled or the store closed', async () => {
+    const state = await postgresFixture();
+    // Ending the connection alone leaves its backend in the lock queue: it would be granted the lock next.
+    const waitingBackends = () =>
+      db.withClient(async (client) => {
+        const result = await client.query<{ n: string }>(
+          `select count(*) as n from pg_locks l join pg_stat_activity a using (pid)
+           where l.locktype = 'advisory' and not l.granted and a.datname = current_database()`,
+        );
+        return Number(result.rows[0]?.n);
+      });
+    try {
+      const first = await state.store.acquireLock('run', { holder: 'first' });
+      const controller = new AbortController();
+      const waiting = state.open().acquireLock('run', { wait: true, signal: controller.signal });
+      await expect.poll(waitingBackends, { timeout: 10_000 }).toBe(1);
+      controller.abort();
+      expect((await stateErrorOf(waiting)).code).toBe('CANCELLED');
+      expect(await waitingBackends()).toBe(0);
+
+      const closing = state.open();
+      const pending = closing.acquireLock('run', { wait: true });
+      await expect.poll(waitingBackends, { timeout: 10_000 }).toBe(1);
+      await closing.close();
+      expect((await stateErrorOf(pending)).code).toBe('STATE_UNAVAILABLE');
+      expect(await waitingBackends()).toBe(0);
+      await first.release();
+    } finally {
+      await state.dispose();
+    }
+  });
+
   it('reports an unreachable server as STATE_UNAVAILABLE naming host:port/db, never the password', async () => {
     const store = createPostgresStateStore({
       url: 'postgres://sluice:s3cr3t-pw@127.0.0.1:1/statedb',

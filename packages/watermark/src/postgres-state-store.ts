@@ -146,8 +146,8 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
   });
 
   const heldLocks = new Set<{ release(): Promise<void> }>();
-  /** Lock connections still connecting or waiting; close() ends them. */
-  const pendingLocks = new Set<pg.Client>();
+  /** Lock connections still connecting or waiting, each with what stops it; close() stops them. */
+  const pendingLocks = new Map<pg.Client, () => Promise<void>>();
 
   /** Who holds an advisory lock right now: the session in pg_locks, with the holder row it wrote if it did. */
   const findHolder = async (name: string, classid: string, objid: string): Promise<LockHolder | undefined> => {
@@ -357,10 +357,29 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
         onLost(`its Postgres connection failed (${unavailable('hold the lock', error).message})`),
       );
       client.on('end', () => onLost('its Postgres connection ended'));
-      // Aborting (or closing the store) ends the connection, which ends a pg_advisory_lock wait at once.
-      const abort = () => void client.end().catch(() => undefined);
+      // Aborting (or closing the store) cancels a pg_advisory_lock wait on the server, then ends the connection.
+      // Ending it alone is not enough: a backend waiting on a lock notices that its client went away only when it
+      // next writes to it — after it was granted the lock, which it then holds for a moment nobody asked for.
+      let waiting: Promise<unknown> | undefined;
+      const stopWaiting = async () => {
+        const backendPid = (client as unknown as { processID?: unknown }).processID;
+        if (waiting !== undefined && typeof backendPid === 'number') {
+          let settled = false;
+          void waiting.then(
+            () => (settled = true),
+            () => (settled = true),
+          );
+          // Bounded: a cancel that reaches the backend just before its wait starts is lost, so it is repeated.
+          for (let attempt = 0; attempt < 20 && !settled; attempt++) {
+            await sql`select pg_cancel_backend(${backendPid})`.execute(db).catch(() => undefined);
+            await Promise.race([waiting.catch(() => undefined), new Promise((r) => setTimeout(r, 250))]);
+          }
+        }
+        await client.end().catch(() => undefined);
+      };
+      const abort = () => void stopWaiting();
       lockOptions.signal?.addEventListener('abort', abort, { once: true });
-      pendingLocks.add(client);
+      pendingLocks.set(client, stopWaiting);
       try {
         await client.connect();
         // A server-wide idle_session_timeout would end the session and free the lock behind our back.
@@ -375,7 +394,8 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
             `set lock_timeout = ${timeout === undefined || !Number.isFinite(timeout) ? 0 : Math.max(1, Math.ceil(timeout))}`,
           );
           try {
-            await client.query('select pg_advisory_lock($1::bigint)', [key]);
+            waiting = client.query('select pg_advisory_lock($1::bigint)', [key]);
+            await waiting;
             got = true;
           } catch (error) {
             if ((error as { code?: unknown }).code !== '55P03') throw error; // lock_not_available: the wait timed out
@@ -560,7 +580,7 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
     async close() {
       if (closed) return;
       closed = true;
-      for (const client of pendingLocks) void client.end().catch(() => undefined);
+      await Promise.all([...pendingLocks.values()].map((stop) => stop()));
       await Promise.all([...heldLocks].map((lock) => lock.release().catch(() => undefined)));
       await db.destroy();
     },
