@@ -367,7 +367,7 @@ const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..',
 describe.skipIf(typeof pipeline.hasModels !== 'function')(
   'sluice-scheduler: a data test failing at error severity, after a real build',
   () => {
-    it('fails the run, alerts, counts it in the metrics, and lists the test on the page in Chromium', async () => {
+    it('fails the run, alerts, counts it in the metrics, lists the test on the page in Chromium; a selection from the form builds only it', async () => {
       const source = await createNovaDriveSource(1000);
       const dir = await createTempDir();
       const hookCalls: Array<{ text: string; attachments: Array<{ text: string }> }> = [];
@@ -435,6 +435,32 @@ describe.skipIf(typeof pipeline.hasModels !== 'function')(
           expect(await section.textContent()).toMatch(/failing rows?/);
           const text = (await page.locator('main').textContent()) ?? '';
           expect(text).not.toMatch(/All \d+ tests passed/);
+
+          // A selection of models (and one table) from the page's form: the run builds those models and no other.
+          await page.goto(url);
+          await page.locator('#run-form input[name="token"]').fill(TOKEN);
+          await page.locator('#run-form summary').click();
+          await page.locator('#run-form input[value="estados"]').check();
+          await page.locator('#run-form input[name="select"]').fill('stg_estados dim_estados');
+          await page.locator('#run-form button[value="some"]').click();
+          await page.waitForURL(/\/runs\/[^/]+\?notice=started$/);
+          const selectedId = decodeURIComponent(new URL(page.url()).pathname.split('/').at(-1) ?? '');
+          await daemon.waitForLog(
+            (l) => l.msg === 'run finished' && l.runId === selectedId,
+            'the end of the run started from the form',
+            120_000,
+          );
+          const selected = (await (await fetch(`${url}/api/runs/${selectedId}`)).json()) as {
+            trigger: string;
+            detail: { tables: Array<{ table: string }>; models: Array<{ name: string }> };
+          };
+          expect(selected.trigger).toBe('page');
+          expect(selected.detail.tables.map((t) => t.table)).toEqual(['estados']);
+          expect(selected.detail.models.map((m) => m.name).sort()).toEqual(['dim_estados', 'stg_estados']);
+          await page.reload();
+          const timeline = (await page.locator('#timeline').textContent()) ?? '';
+          expect(timeline).toContain('dim_estados');
+          expect(timeline).not.toContain('fct_vendas');
         } finally {
           await browser.close();
           await rm(profile, { recursive: true, force: true });
