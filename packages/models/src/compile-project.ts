@@ -284,7 +284,10 @@ export class ProjectCompiler {
   }
 
   /** A model's, snapshot's or seed's `pre_hook` / `post_hook` statements, rendered. */
-  private renderHooks(node: ModelNode | SnapshotNode | SeedNode, incremental: boolean): { pre: string[]; post: string[] } {
+  private renderHooks(
+    node: ModelNode | SnapshotNode | SeedNode,
+    incremental: boolean,
+  ): { pre: string[]; post: string[] } {
     const hooks = this.hooks(node, incremental, []);
     const { engine } = projectInternals(this.project);
     const render = (list: readonly string[] | undefined): string[] =>

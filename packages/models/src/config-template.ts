@@ -188,7 +188,9 @@ function evaluate(expression: string, context: ConfigTemplateContext): ConfigTem
         return { value: found };
       }
       if (args.length > 1) return { value: args[1] };
-      return { error: `env_var('${variable}'): the environment variable ${variable} is not set and there is no default` };
+      return {
+        error: `env_var('${variable}'): the environment variable ${variable} is not set and there is no default`,
+      };
     }
     if (name === 'var') {
       const variable = String(args[0] ?? '');

@@ -94,7 +94,13 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
     configFile: settings.configFile,
     vars: settings.vars,
     macros,
-    nodes: [...properties.sources, ...(relational.seeds ?? []), ...relational.models, ...relational.snapshots, ...tests],
+    nodes: [
+      ...properties.sources,
+      ...(relational.seeds ?? []),
+      ...relational.models,
+      ...relational.snapshots,
+      ...tests,
+    ],
     dependencies: resolver.dependencies,
     docs: docs.blocks,
   });

@@ -128,7 +128,10 @@ export interface Project {
   /** Errors found while loading; a project with errors can be listed and compiled but not run. */
   readonly errors: readonly ProjectIssue[];
   /** The `{% docs %}` blocks of the project's `.md` files, by name (what `doc()` in descriptions renders). */
-  readonly docs?: ReadonlyMap<string, { readonly name: string; readonly file: string; readonly line: number; readonly text: string }>;
+  readonly docs?: ReadonlyMap<
+    string,
+    { readonly name: string; readonly file: string; readonly line: number; readonly text: string }
+  >;
 }
 
 /** Nodes of one kind, in the project's order. */

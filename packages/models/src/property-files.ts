@@ -218,7 +218,12 @@ export function readPropertyFile(
     if (value === undefined) return undefined;
     if (value === null) return null;
     if (!isObject(value)) {
-      issue('INVALID_VALUE', 'error', `freshness of ${what} must be a mapping (warn_after, error_after, filter).`, path);
+      issue(
+        'INVALID_VALUE',
+        'error',
+        `freshness of ${what} must be a mapping (warn_after, error_after, filter).`,
+        path,
+      );
       return undefined;
     }
     checkKeys(value, path, FRESHNESS_KEYS, [], `freshness of ${what}`);
@@ -384,7 +389,11 @@ export function readPropertyFile(
       checkKeys(table, tat, TABLE_KEYS, TABLE_UNSUPPORTED, `source table ${sourceName}.${tableName}`);
       const target = { kind: 'source', source: sourceName, table: tableName } as const;
       const loadedAtField = typeof table.loaded_at_field === 'string' ? table.loaded_at_field : sourceLoadedAt;
-      const tableFreshness = freshness(table.freshness, [...tat, 'freshness'], `source table ${sourceName}.${tableName}`);
+      const tableFreshness = freshness(
+        table.freshness,
+        [...tat, 'freshness'],
+        `source table ${sourceName}.${tableName}`,
+      );
       // The table's freshness over its source's, key by key; `freshness: null` on the table switches it off.
       const merged =
         tableFreshness === null

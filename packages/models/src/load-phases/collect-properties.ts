@@ -1,5 +1,10 @@
 import type { SourceNode } from '../project.js';
-import { readPropertyFile, type DescriptionRenderer, type NodeProperties, type TestDeclaration } from '../property-files.js';
+import {
+  readPropertyFile,
+  type DescriptionRenderer,
+  type NodeProperties,
+  type TestDeclaration,
+} from '../property-files.js';
 import { parseYamlSource } from '../yaml-source.js';
 import { atLine, type LoadContext } from './load-context.js';
 import type { FileEntry } from './read-project-files.js';

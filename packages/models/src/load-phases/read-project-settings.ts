@@ -182,7 +182,9 @@ export function readProjectSettings(
   const tests = readPathsOf('test-paths', ['tests']);
   const macros = readPathsOf('macro-paths', ['macros']);
   const analyses = readPathsOf('analysis-paths', ['analyses']);
-  const docs = readPathsOf('docs-paths', [...new Set([...models, ...seeds, ...snapshots, ...tests, ...macros, ...analyses])]);
+  const docs = readPathsOf('docs-paths', [
+    ...new Set([...models, ...seeds, ...snapshots, ...tests, ...macros, ...analyses]),
+  ]);
   const vars = mergeVars(ctx, parsed, projectName, options.vars ?? {});
   const tree = (key: 'models' | 'seeds' | 'snapshots' | 'data_tests', kind: ConfigKind): FolderTree => {
     const owner = from[key];
@@ -247,7 +249,18 @@ function parseProjectFile(ctx: LoadContext, projectFile: ProjectFile, options: S
   return { file: configFile, isDbt, yaml, raw, at };
 }
 
-const HOOK_KEYS = new Set(['on-run-start', 'on-run-end', '+pre-hook', '+post-hook', 'pre-hook', 'post-hook', '+pre_hook', '+post_hook', 'pre_hook', 'post_hook']);
+const HOOK_KEYS = new Set([
+  'on-run-start',
+  'on-run-end',
+  '+pre-hook',
+  '+post-hook',
+  'pre-hook',
+  'post-hook',
+  '+pre_hook',
+  '+post_hook',
+  'pre_hook',
+  'post_hook',
+]);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -393,7 +406,8 @@ function mergeVars(
     for (const [name, value] of Object.entries(own)) {
       const previous = owner.get(name);
       if (previous !== undefined && !sameValue(vars[name], value)) {
-        const line = (p: ParsedProjectFile) => p.yaml.lineOf(['vars', name], true) ?? p.yaml.lineOf(['vars', projectName, name], true);
+        const line = (p: ParsedProjectFile) =>
+          p.yaml.lineOf(['vars', name], true) ?? p.yaml.lineOf(['vars', projectName, name], true);
         const a = line(previous);
         const b = line(f);
         ctx.issues.push({

@@ -102,7 +102,12 @@ function batchRows(table: SeedTable, maxChars: number): string[][] {
 }
 
 /** `SELECT CAST(c0 AS T) AS name, … FROM (VALUES …) AS sluice_seed (c0, …)`; no rows: a typed empty result. */
-function selectSql(columns: readonly SeedColumn[], tuples: readonly string[], dialect: SqlDialect, quote: boolean): string {
+function selectSql(
+  columns: readonly SeedColumn[],
+  tuples: readonly string[],
+  dialect: SqlDialect,
+  quote: boolean,
+): string {
   const typeOf = (column: SeedColumn): string =>
     'sql' in column.type ? column.type.sql : dialect.typeName(column.type.inferred);
   const nameOf = (column: SeedColumn): string =>
@@ -111,8 +116,6 @@ function selectSql(columns: readonly SeedColumn[], tuples: readonly string[], di
       : column.name;
   if (tuples.length === 0)
     return `SELECT ${columns.map((c) => `CAST(NULL AS ${typeOf(c)}) AS ${nameOf(c)}`).join(', ')} WHERE 1 = 0`;
-  const list = columns
-    .map((c, i) => `CAST(c${i} AS ${typeOf(c)}) AS ${nameOf(c)}`)
-    .join(',\n       ');
+  const list = columns.map((c, i) => `CAST(c${i} AS ${typeOf(c)}) AS ${nameOf(c)}`).join(',\n       ');
   return `SELECT ${list}\nFROM (VALUES\n  ${tuples.join(',\n  ')}\n) AS sluice_seed (${columns.map((_, i) => `c${i}`).join(', ')})`;
 }

@@ -25,8 +25,7 @@ const NUMBER = /^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d*)?$/;
 const EXPONENT = /^[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+$/;
 const DATE = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
 const DATETIME = /^(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{1,2}):(\d{1,2})$/;
-const ISO_DATETIME =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 const INT32 = 2_147_483_647n;
 const INT64 = 9_223_372_036_854_775_807n;
 
@@ -42,7 +41,11 @@ const INT64 = 9_223_372_036_854_775_807n;
  */
 export function readSeedTable(
   text: string,
-  options: { readonly file: string; readonly delimiter?: string; readonly columnTypes?: Readonly<Record<string, string>> },
+  options: {
+    readonly file: string;
+    readonly delimiter?: string;
+    readonly columnTypes?: Readonly<Record<string, string>>;
+  },
 ): SeedTable {
   const records = parseCsv(text.startsWith('\ufeff') ? text.slice(1) : text, options.delimiter ?? ',', options.file);
   const header = records[0];
@@ -52,7 +55,10 @@ export function readSeedTable(
   const seen = new Set<string>();
   names.forEach((name, i) => {
     if (name === '')
-      throw new ModelsError('INVALID_SEED', `${options.file}:${header.line}: column ${i + 1} of the header has no name.`);
+      throw new ModelsError(
+        'INVALID_SEED',
+        `${options.file}:${header.line}: column ${i + 1} of the header has no name.`,
+      );
     if (seen.has(name.toLowerCase()))
       throw new ModelsError('INVALID_SEED', `${options.file}:${header.line}: the column ${name} is named twice.`);
     seen.add(name.toLowerCase());
@@ -141,7 +147,11 @@ function logicalTypeOf(inferred: Inferred, values: readonly (string | null)[]): 
         const magnitude = n < 0n ? -n - 1n : n;
         if (magnitude > widest) widest = magnitude;
       }
-      return widest <= INT32 ? { kind: 'integer' } : widest <= INT64 ? { kind: 'bigint' } : { kind: 'decimal', precision: 38, scale: 0 };
+      return widest <= INT32
+        ? { kind: 'integer' }
+        : widest <= INT64
+          ? { kind: 'bigint' }
+          : { kind: 'decimal', precision: 38, scale: 0 };
     }
     case 'number':
       return { kind: 'double' };
