@@ -19,6 +19,8 @@ import type { Project, ProjectNode } from './project.js';
 export interface LoadProjectOptions {
   /** Values for `var()`, over the project's `vars` (the CLI's `--vars`). */
   readonly vars?: Readonly<Record<string, unknown>>;
+  /** Values for `var()` under the project's `vars` (defaults a caller provides, e.g. the ingestion's `raw_schema`). */
+  readonly defaultVars?: Readonly<Record<string, unknown>>;
   /** The environment `env_var()` reads (default `process.env`). Values read are never printed. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Top-level sluice.yml keys owned by other parts, left alone (default: the ingestion keys). */

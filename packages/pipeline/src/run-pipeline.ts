@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NO_RETRY, retryDelayMs, type RetryPolicy, type Warehouse } from '@sluice/warehouse';
 import type { RunStatus, StateStore } from '@sluice/watermark';
 import { RUN_LOCK, runIngest, type IngestEvent, type IngestResult } from './ingest.js';
-import type { RunEvent, RunTestsMode } from '@sluice/models';
+import type { RunEvent, RunnableKind, RunTestsMode } from '@sluice/models';
 import { buildModels, hasModels, type BuildResult } from './build-models.js';
 import { resolveTarget } from './open-project.js';
 import type { LoadedProject, TargetConfig } from './project-config.js';
@@ -38,11 +38,18 @@ export interface PipelineRunOptions {
   readonly runId?: string;
   /** Only these tables. */
   readonly tables?: readonly string[];
-  /** Which steps (default both; `build` only when the project has models). */
+  /**
+   * Which steps (default both). `ingest` runs only when `sluice.yml` lists tables, `build` only when the project
+   * has a model project (the verb rule: `run` and `build` ingest first when there is ingestion to do).
+   */
   readonly steps?: readonly PipelineStep[];
   /** The build step: `after-each-model` (default: models and their tests, dbt's `build`), `none` (models only,
    *  dbt's `run`), `only` (tests only, dbt's `test`). */
   readonly runTests?: RunTestsMode;
+  /** The kinds of node the build step builds (dbt's verbs: `run` = models, `seed`, `snapshot`; default all). */
+  readonly resourceTypes?: readonly RunnableKind[];
+  /** `--vars`: values for `var()` over the project's. */
+  readonly vars?: Readonly<Record<string, unknown>>;
   /** The CLI command that asked for the run (`run`, `models run`, `test`…), kept in its record. */
   readonly command?: string;
   /** The target (default: the project's); used by the build step. */
@@ -102,7 +109,10 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       )
     : undefined;
   const emit = (event: PipelineEvent) => options.onEvent?.(event);
-  const steps = options.steps ?? ['ingest', 'build'];
+  // No tables to load: the ingest step is not part of the run (the verb rule: only configured ingestion runs).
+  const steps = (options.steps ?? ['ingest', 'build']).filter(
+    (step) => step !== 'ingest' || hasIngestion(options.project),
+  );
   const scope = runScope(options, steps);
   const command = options.command;
   const record = { id: runId, trigger: options.trigger, startedAt };
@@ -149,6 +159,8 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
           runId,
           signal,
           ...(options.runTests ? { runTests: options.runTests } : {}),
+          ...(options.resourceTypes ? { resourceTypes: options.resourceTypes } : {}),
+          ...(options.vars ? { vars: options.vars } : {}),
           ...(options.select ? { select: options.select } : {}),
           ...(options.exclude ? { exclude: options.exclude } : {}),
           ...(options.threads ? { threads: options.threads } : {}),
@@ -283,5 +295,11 @@ function runScope(options: PipelineRunOptions, steps: readonly PipelineStep[]): 
     ...(options.select ? { select: [...options.select] } : {}),
     ...(options.exclude ? { exclude: [...options.exclude] } : {}),
     ...(options.fullRefresh ? { fullRefresh: true } : {}),
+    ...(options.resourceTypes ? { resourceTypes: [...options.resourceTypes] } : {}),
   };
+}
+
+/** Does the project configure ingestion (`tables:` in sluice.yml lists any)? */
+export function hasIngestion(project: LoadedProject): boolean {
+  return Object.keys(project.config.tables).length > 0;
 }

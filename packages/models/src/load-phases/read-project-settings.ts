@@ -105,6 +105,7 @@ export interface ProjectSettings {
 /** What the settings phase takes from `loadProject`'s options. */
 export interface SettingsOptions {
   readonly vars?: Readonly<Record<string, unknown>>;
+  readonly defaultVars?: Readonly<Record<string, unknown>>;
   readonly otherConfigKeys?: readonly string[];
 }
 
@@ -185,7 +186,7 @@ export function readProjectSettings(
   const docs = readPathsOf('docs-paths', [
     ...new Set([...models, ...seeds, ...snapshots, ...tests, ...macros, ...analyses]),
   ]);
-  const vars = mergeVars(ctx, parsed, projectName, options.vars ?? {});
+  const vars = { ...options.defaultVars, ...mergeVars(ctx, parsed, projectName, options.vars ?? {}) };
   const tree = (key: 'models' | 'seeds' | 'snapshots' | 'data_tests', kind: ConfigKind): FolderTree => {
     const owner = from[key];
     if (owner === undefined) return { configs: new FolderConfigs([]), folders: [] };
