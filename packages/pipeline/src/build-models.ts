@@ -61,9 +61,11 @@ export function hasModels(project: LoadedProject): boolean {
     const value = config[key];
     return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : [fallback];
   };
-  return [...folders('model-paths', 'models'), ...folders('seed-paths', 'seeds'), ...folders('snapshot-paths', 'snapshots')].some(
-    (folder) => existsSync(path.join(project.dir, folder)),
-  );
+  return [
+    ...folders('model-paths', 'models'),
+    ...folders('seed-paths', 'seeds'),
+    ...folders('snapshot-paths', 'snapshots'),
+  ].some((folder) => existsSync(path.join(project.dir, folder)));
 }
 
 /**

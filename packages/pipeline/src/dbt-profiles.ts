@@ -200,7 +200,12 @@ export async function readDbtProfile(options: {
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         const key = issue.path.map(String);
-        problems.push({ file, line: at([...where, ...key]), path: [...where, ...key].join('.'), message: issue.message });
+        problems.push({
+          file,
+          line: at([...where, ...key]),
+          path: [...where, ...key].join('.'),
+          message: issue.message,
+        });
       }
       continue;
     }
@@ -237,7 +242,11 @@ function mapOutput(output: Record<string, unknown>, report: Report): Record<stri
     const settings = isObject(output.settings) ? output.settings : {};
     for (const key of Object.keys(settings)) {
       if (key !== 'memory_limit' && key !== 'threads')
-        report('settings', `the DuckDB setting "${key}" is not applied (Sluice sets memory_limit and threads)`, 'warning');
+        report(
+          'settings',
+          `the DuckDB setting "${key}" is not applied (Sluice sets memory_limit and threads)`,
+          'warning',
+        );
     }
     const file = output.path === undefined ? ':memory:' : String(output.path);
     if (file === ':memory:')
@@ -257,7 +266,11 @@ function mapOutput(output: Record<string, unknown>, report: Report): Record<stri
   if (type === 'snowflake') {
     checkKeys(output, SNOWFLAKE_KEYS, SNOWFLAKE_IGNORED, 'dbt-snowflake', report);
     if ('private_key' in output) {
-      report('private_key', 'an inline private_key is not supported yet: write it to a file and set private_key_path', 'error');
+      report(
+        'private_key',
+        'an inline private_key is not supported yet: write it to a file and set private_key_path',
+        'error',
+      );
       return undefined;
     }
     const authenticator = output.authenticator === undefined ? 'snowflake' : String(output.authenticator).toLowerCase();
@@ -311,7 +324,11 @@ function checkKeys(
       continue;
     }
     const hint = closestNames(key, [...known, ...ignored]);
-    report(key, `"${key}" is not a ${adapter} setting${hint.length ? ` (did you mean ${hint.join(' or ')}?)` : ''}; it is ignored`, 'warning');
+    report(
+      key,
+      `"${key}" is not a ${adapter} setting${hint.length ? ` (did you mean ${hint.join(' or ')}?)` : ''}; it is ignored`,
+      'warning',
+    );
   }
 }
 

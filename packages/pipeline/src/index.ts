@@ -79,6 +79,7 @@ export {
 } from './check-source.js';
 export { compileModels, type CompileModelsOptions, type CompileModelsResult } from './compile-models.js';
 export { profileSearchPath, readDbtProfile, type DbtProfile, type ProfileFolder } from './dbt-profiles.js';
+export { parseVars } from './parse-vars.js';
 export { sourceFreshness, type SourceFreshnessOptions, type SourceFreshnessResult } from './source-freshness.js';
 export { configKeyLineFinder, yamlErrorLines } from './config-key-line.js';
 export {

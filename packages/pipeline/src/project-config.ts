@@ -228,7 +228,8 @@ export async function loadProjectConfig(
   }
   const problems: ConfigProblem[] = [];
   const sluice = sluiceText === undefined ? undefined : readSluiceFile(sluiceText, sluicePath, env, problems);
-  const dbt = dbtText === undefined ? undefined : readDbtProjectFile(dbtText, dbtPath, env, options.vars ?? {}, problems);
+  const dbt =
+    dbtText === undefined ? undefined : readDbtProjectFile(dbtText, dbtPath, env, options.vars ?? {}, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const config = sluice?.config ?? projectConfigSchema.parse({});
   const sluiceLine = (keyPath: readonly string[]) => sluice?.lineOf(keyPath);
@@ -263,7 +264,8 @@ export async function loadProjectConfig(
         file: sluicePath,
         line: undefined,
         path: 'targets',
-        message: 'no targets: add targets: (e.g. dev: { type: duckdb, path: .sluice/warehouse.duckdb }) and target: dev',
+        message:
+          'no targets: add targets: (e.g. dev: { type: duckdb, path: .sluice/warehouse.duckdb }) and target: dev',
       });
     } else if (profileName === undefined) {
       problems.push({
@@ -354,7 +356,12 @@ export function parseProjectConfig(text: string, file: string, env: NodeJS.Proce
     const names = Object.keys(targets);
     if (target === undefined && names.length === 1) target = names[0];
     if (target === undefined)
-      problems.push({ file, line: at(['targets']), path: 'target', message: `name the default target (one of ${names.join(', ')})` });
+      problems.push({
+        file,
+        line: at(['targets']),
+        path: 'target',
+        message: `name the default target (one of ${names.join(', ')})`,
+      });
     else if (!(target in targets))
       problems.push({
         file,

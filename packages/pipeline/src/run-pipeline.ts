@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { NO_RETRY, retryDelayMs, type RetryPolicy, type Warehouse } from '@sluice/warehouse';
 import type { RunStatus, StateStore } from '@sluice/watermark';
 import { RUN_LOCK, runIngest, type IngestEvent, type IngestResult } from './ingest.js';
@@ -243,6 +244,9 @@ async function withRetries<T>(
     attempts[step] = attempt;
     emit({ type: 'step-start', runId, step, attempt });
     const stepController = new AbortController();
+    // Every statement in flight listens on the step's signal: a build at dbt's `threads: 24` has more than Node's
+    // default of 10 at once, which is not a leak.
+    setMaxListeners(0, stepController.signal);
     const forward = () => stepController.abort(runSignal.reason);
     runSignal.addEventListener('abort', forward, { once: true });
     const timer = options.stepTimeoutMs

@@ -55,7 +55,7 @@ function message(error: unknown): string {
  * (opens, run lock free). Exit 2 when the config has problems, 1 when another check failed, else 0.
  */
 export async function doctorCommand(
-  options: { project: string; target?: string; json: boolean },
+  options: { project: string; target?: string; profilesDir?: string; json: boolean },
   out: Output,
 ): Promise<number> {
   const checks: Check[] = [];
@@ -70,7 +70,11 @@ export async function doctorCommand(
 
   let project: LoadedProject | undefined;
   try {
-    project = await loadProjectConfig(options.project);
+    project = await loadProjectConfig(
+      options.project,
+      process.env,
+      options.profilesDir === undefined ? {} : { profilesDir: options.profilesDir },
+    );
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     report({

@@ -34,10 +34,10 @@ function localTime(at: Date): string {
  * last run that ran tests. Reads the state only.
  */
 export async function statusCommand(
-  options: { project: string; limit: number; json: boolean },
+  options: { project: string; profilesDir?: string; limit: number; json: boolean },
   out: Output,
 ): Promise<number> {
-  const project = await loadProject(options.project, { needsSource: false });
+  const project = await loadProject(options.project, { needsSource: false, profilesDir: options.profilesDir });
   const state = openStateStore(project);
   let runs: ParsedRunRecord[];
   let watermarks: Watermark[];
