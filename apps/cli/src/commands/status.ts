@@ -92,7 +92,7 @@ export async function statusCommand(
   }
 
   out.line(out.bold(`Runs (newest first, ${shown.length} of ${runs.length >= 100 ? '100+' : runs.length})`));
-  if (shown.length === 0) out.line('  no runs yet: sluice run starts the first');
+  if (shown.length === 0) out.line('  no runs yet: sluice build starts the first');
   else {
     const rows = shown.map((run) => {
       const { tables: runTables, models, tests } = run.detail;
