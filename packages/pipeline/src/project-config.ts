@@ -283,7 +283,8 @@ export async function loadProjectConfig(
       });
       problems.push(...read.problems);
       warnings.push(...read.warnings);
-      if (read.profile) {
+      // A profile with problems: its outputs are not all there, so the target is not checked against them.
+      if (read.profile && read.problems.length === 0) {
         targets = read.profile.targets;
         threads = read.profile.threads;
         profile = { file: read.profile.file, name: profileName };

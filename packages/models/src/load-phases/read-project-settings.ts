@@ -186,7 +186,9 @@ export function readProjectSettings(
   const docs = readPathsOf('docs-paths', [
     ...new Set([...models, ...seeds, ...snapshots, ...tests, ...macros, ...analyses]),
   ]);
-  const vars = { ...options.defaultVars, ...mergeVars(ctx, parsed, projectName, options.vars ?? {}) };
+  // The dbt project's vars first: a conflict is reported at sluice.yml's line, as every other conflict.
+  const dbtFirst = [...parsed].sort((a, b) => Number(b.isDbt) - Number(a.isDbt));
+  const vars = { ...options.defaultVars, ...mergeVars(ctx, dbtFirst, projectName, options.vars ?? {}) };
   const tree = (key: 'models' | 'seeds' | 'snapshots' | 'data_tests', kind: ConfigKind): FolderTree => {
     const owner = from[key];
     if (owner === undefined) return { configs: new FolderConfigs([]), folders: [] };
@@ -414,7 +416,7 @@ function mergeVars(
         ctx.issues.push({
           code: 'CONFLICTING_SETTING',
           severity: 'error',
-          message: `var "${name}" is ${JSON.stringify(vars[name])} in ${previous.file}${a === undefined ? '' : `:${a}`} but ${JSON.stringify(value)} in ${f.file}${b === undefined ? '' : `:${b}`}: keep it in one file.`,
+          message: `var "${name}" is ${JSON.stringify(vars[name])} in ${previous.file}${a === undefined ? '' : `:${a}`} but ${JSON.stringify(value)} in ${f.file}${b === undefined ? '' : `:${b}`}: keep it in one file (remove it from ${f.file}, or make them equal).`,
           file: f.file,
           ...atLine(b),
         });
