@@ -203,7 +203,11 @@ describe('sluice init → build → change data → build → status (the built 
     const offline = { SHOP_URL: 'postgres://nobody@127.0.0.1:1/none' };
     const noIngest = await sluice(['run', '--no-ingest', '--json'], { cwd: project, env: offline });
     expect(noIngest.code).toBe(0);
-    expect(JSON.parse(noIngest.stdout)).toMatchObject({ command: 'run', ingest: null, build: { counts: { success: 7 } } });
+    expect(JSON.parse(noIngest.stdout)).toMatchObject({
+      command: 'run',
+      ingest: null,
+      build: { counts: { success: 7 } },
+    });
     const test = await sluice(['test', '--exclude', 'test_type:singular', '--json'], { cwd: project, env: offline });
     expect(test.code).toBe(0);
     expect(JSON.parse(test.stdout)).toMatchObject({ command: 'test', ingest: null, build: { counts: { pass: 14 } } });

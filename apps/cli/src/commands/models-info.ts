@@ -152,10 +152,17 @@ export async function compileCommand(options: SelectCommandOptions, out: Output)
       );
       return EXIT.ok;
     }
-    const only = compiled.length === 1 ? compiled[0] : undefined;
+    // One model or snapshot selected (with its tests, as dbt selects them): its SQL is printed, as dbt does.
+    const built = compiled.filter(({ node }) => node.kind !== 'test');
+    const only = compiled.length === 1 ? compiled[0] : built.length === 1 ? built[0] : undefined;
     if (only) {
       out.line(only.compiled.sql.trimEnd());
-      out.error(out.dim(`(written to ${displayPath(path.join(targetDir, only.compiled.compiledPath))})`));
+      const tests = compiled.length - 1;
+      out.error(
+        out.dim(
+          `(written to ${displayPath(path.join(targetDir, only.compiled.compiledPath))}${tests > 0 ? `; and its ${tests} test${tests === 1 ? '' : 's'} under ${displayPath(path.join(targetDir, 'compiled'))}/` : ''})`,
+        ),
+      );
     } else {
       out.line(
         `compiled ${compiled.length} node${compiled.length === 1 ? '' : 's'} into ${displayPath(path.join(targetDir, 'compiled'))}/`,
