@@ -159,3 +159,43 @@ describe('renderConfigTemplate', () => {
     });
   });
 });
+
+describe('source freshness in property files', () => {
+  it('reads freshness: and config: { freshness: }; other source config keys are warnings at their line', async () => {
+    const { project, errors, warnings } = await load({
+      'sluice.yml': 'name: shop\n',
+      'models/sources.yml': `version: 2
+sources:
+  - name: app
+    loaded_at_field: updated_at
+    config:
+      freshness:
+        warn_after: { count: 6, period: hour }
+      enabled: true
+    tables:
+      - name: orders
+        freshness:
+          error_after: { count: 1, period: day }
+          filter: status <> 'draft'
+      - name: users
+        config:
+          freshness: null
+      - name: events
+        freshness:
+          warn_after: { count: 2, period: fortnight }
+`,
+    });
+    expect(errors).toEqual([
+      'models/sources.yml:19: warn_after of source table app.events is { count: <a whole number>, period: minute | hour | day } (got {"count":2,"period":"fortnight"}).',
+    ]);
+    expect(warnings).toEqual(['models/sources.yml:8: "enabled" (in config of source app) is not supported yet; it is ignored.']);
+    const freshness = (table: string) =>
+      (project.nodes.get(`source.shop.app.${table}`) as { freshness?: unknown } | undefined)?.freshness;
+    expect(freshness('orders')).toEqual({
+      warnAfter: { count: 6, period: 'hour' },
+      errorAfter: { count: 1, period: 'day' },
+      filter: "status <> 'draft'",
+    });
+    expect(freshness('users')).toBeNull();
+  });
+});

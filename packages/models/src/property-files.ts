@@ -250,6 +250,33 @@ export function readPropertyFile(
     return [];
   };
 
+  /**
+   * A source's or source table's freshness: `freshness:` or, as dbt 1.9 writes it, `config: { freshness: }` (which
+   * wins). Other keys of a source's `config:` are not supported: a warning each.
+   */
+  const freshnessOf = (
+    owner: Record<string, unknown>,
+    path: YamlPath,
+    what: string,
+  ): FreshnessRule | null | undefined => {
+    const config = owner.config;
+    if (config !== undefined && !isObject(config)) {
+      issue('INVALID_VALUE', 'error', `config of ${what} must be a mapping.`, [...path, 'config']);
+    }
+    const inConfig = isObject(config) && 'freshness' in config;
+    if (isObject(config))
+      checkKeys(
+        config,
+        [...path, 'config'],
+        ['freshness'],
+        Object.keys(config).filter((k) => k !== 'freshness'),
+        `config of ${what}`,
+      );
+    return inConfig
+      ? freshness((config as Record<string, unknown>).freshness, [...path, 'config', 'freshness'], what)
+      : freshness(owner.freshness, [...path, 'freshness'], what);
+  };
+
   const value = source.value;
   if (value === undefined || value === null) return out;
   if (!isObject(value)) {
@@ -378,7 +405,7 @@ export function readPropertyFile(
     const schema = text(entry.schema, [...at, 'schema'], 'schema') || sourceName;
     const sourceTags = stringList(entry.tags, [...at, 'tags'], 'tags');
     const sourceLoadedAt = typeof entry.loaded_at_field === 'string' ? entry.loaded_at_field : undefined;
-    const sourceFreshness = freshness(entry.freshness, [...at, 'freshness'], `source ${sourceName}`);
+    const sourceFreshness = freshnessOf(entry, at, `source ${sourceName}`);
     list(entry.tables, [...at, 'tables'], `tables of source ${sourceName}`).forEach((table, j) => {
       const tat = [...at, 'tables', j];
       if (!isObject(table) || typeof table.name !== 'string') {
@@ -389,11 +416,7 @@ export function readPropertyFile(
       checkKeys(table, tat, TABLE_KEYS, TABLE_UNSUPPORTED, `source table ${sourceName}.${tableName}`);
       const target = { kind: 'source', source: sourceName, table: tableName } as const;
       const loadedAtField = typeof table.loaded_at_field === 'string' ? table.loaded_at_field : sourceLoadedAt;
-      const tableFreshness = freshness(
-        table.freshness,
-        [...tat, 'freshness'],
-        `source table ${sourceName}.${tableName}`,
-      );
+      const tableFreshness = freshnessOf(table, tat, `source table ${sourceName}.${tableName}`);
       // The table's freshness over its source's, key by key; `freshness: null` on the table switches it off.
       const merged =
         tableFreshness === null

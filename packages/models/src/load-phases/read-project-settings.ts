@@ -31,12 +31,12 @@ const DBT_IGNORED_KEYS = [
   'asset-paths',
   'flags',
   'query-comment',
-  'quoting',
   'dispatch',
   'dbt-cloud',
   'restrict-access',
 ];
 const DBT_UNSUPPORTED_KEYS = [
+  'quoting',
   'on-run-start',
   'on-run-end',
   'exposures',
