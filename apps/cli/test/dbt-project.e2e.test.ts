@@ -193,10 +193,19 @@ describe('sluice in a dbt project folder (no sluice.yml), on DuckDB', () => {
     expect(none.stderr).toContain('no sluice.yml or dbt_project.yml in');
   });
 
-  it('ingest refuses: the project configures no ingestion', async () => {
+  it('ingest refuses: the project configures no ingestion; doctor passes without a source', async () => {
     const run = await sluice(['ingest'], { cwd: project, env });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('nothing to ingest: dbt_project.yml lists no tables:');
+    const doctor = await sluice(['doctor'], { cwd: project, env });
+    expect(doctor.code).toBe(0);
+    expect(doctor.stdout).toMatch(
+      /✓ config +dbt_project\.yml is valid: no ingestion \(no tables:\), targets dev, ci \(profile novadrive in profiles\.yml\)/,
+    );
+    expect(doctor.stdout).toMatch(
+      /✓ models +4 models, 4 seeds, 1 snapshots, 12 tests and 3 sources load without errors/,
+    );
+    expect(doctor.stdout).toMatch(/✓ source +no ingestion configured/);
   });
 });
 

@@ -188,7 +188,9 @@ sources:
     expect(errors).toEqual([
       'models/sources.yml:19: warn_after of source table app.events is { count: <a whole number>, period: minute | hour | day } (got {"count":2,"period":"fortnight"}).',
     ]);
-    expect(warnings).toEqual(['models/sources.yml:8: "enabled" (in config of source app) is not supported yet; it is ignored.']);
+    expect(warnings).toEqual([
+      'models/sources.yml:8: "enabled" (in config of source app) is not supported yet; it is ignored.',
+    ]);
     const freshness = (table: string) =>
       (project.nodes.get(`source.shop.app.${table}`) as { freshness?: unknown } | undefined)?.freshness;
     expect(freshness('orders')).toEqual({
