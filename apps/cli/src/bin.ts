@@ -249,9 +249,7 @@ function verbCommand(
           ? 'drop and rebuild the seed tables'
           : verb === 'snapshot'
             ? 'rebuild the snapshots from scratch'
-            : ingests
-              ? 'reload the tables from scratch (when ingesting) and rebuild incremental models and seeds'
-              : 'rebuild incremental models from scratch',
+            : "rebuild incremental models and seeds from scratch (dbt's; the ingest stays incremental: sluice ingest --full-refresh reloads tables)",
     );
   example(flags.json(cmd), examples).action(async (opts: RunOpts) => {
     if (options.deprecated) out.error(out.yellow(`warning: ${options.deprecated}`));

@@ -60,6 +60,12 @@ export interface PipelineRunOptions {
   readonly exclude?: readonly string[];
   readonly threads?: number;
   readonly fullRefresh?: boolean;
+  /**
+   * Whether the ingest step reloads the tables from scratch; default `fullRefresh`. The CLI's `run` and `build`
+   * pass `false`: their `--full-refresh` is dbt's (incremental models and seeds), the ingest only brings the raw
+   * tables up to date (`sluice ingest --full-refresh` reloads them).
+   */
+  readonly ingestFullRefresh?: boolean;
   readonly retry?: RetryPolicy;
   /** A step that runs longer is cancelled (and retried if attempts remain). */
   readonly stepTimeoutMs?: number;
@@ -138,7 +144,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
           lock: false,
           signal,
           ...(options.tables ? { tables: options.tables } : {}),
-          ...(options.fullRefresh ? { fullRefresh: true } : {}),
+          ...((options.ingestFullRefresh ?? options.fullRefresh) ? { fullRefresh: true } : {}),
           onEvent: (event) => emit({ type: 'ingest', runId, event }),
         });
         if (result.status === 'failed' && !signal.aborted) {

@@ -191,6 +191,8 @@ async function runAndReport(
         ...(options.exclude?.length ? { exclude: options.exclude } : {}),
         ...(options.threads ? { threads: options.threads } : {}),
         ...(options.fullRefresh ? { fullRefresh: true } : {}),
+        // --full-refresh on a dbt verb is dbt's (models, seeds); only `sluice ingest --full-refresh` reloads tables.
+        ...(command === 'ingest' ? {} : { ingestFullRefresh: false }),
       });
     } catch (error) {
       throw lockHeld(error) ?? error;
