@@ -75,7 +75,9 @@ const stateConfigSchema = z.discriminatedUnion('type', [
 export const DEFAULT_STATE: StateConfig = { type: 'file', dir: '.sluice/state' };
 
 /** The keys of `sluice.yml` the model runner owns (checked by `@sluice/models` when it loads the project). */
-const modelKeys = Object.fromEntries(MODELS_CONFIG_KEYS.map((key) => [key, z.unknown().optional()]));
+const modelKeys = Object.fromEntries(
+  MODELS_CONFIG_KEYS.filter((key) => key !== 'name').map((key) => [key, z.unknown().optional()]),
+);
 
 /**
  * What `sluice.yml` may hold. Nothing is required by itself: a model project needs targets (here or a dbt
