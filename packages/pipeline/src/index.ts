@@ -11,6 +11,7 @@ export {
   formatConfigProblem,
   loadProjectConfig,
   parseProjectConfig,
+  postgresUrlProblem,
   projectConfigSchema,
   tableConfigSchema,
   targetConfigSchema,
@@ -23,6 +24,7 @@ export {
 } from './project-config.js';
 export { openStateStore, openWarehouse, resolveTarget, targetDialect } from './open-project.js';
 export { targetEngine, type TargetEngine } from './engine-registry.js';
+export { checkLocalPaths, pathProblem } from './check-local-paths.js';
 export {
   NO_RETRY,
   retryDelayMs,
@@ -76,14 +78,25 @@ export {
 export { compileModels, type CompileModelsOptions, type CompileModelsResult } from './compile-models.js';
 export { configKeyLineFinder, yamlErrorLines } from './config-key-line.js';
 export {
-  identifierFrom,
   initProject,
-  proposeTable,
-  renderInitFiles,
   urlWithoutPassword,
-  type InitFilesInput,
   type InitProjectOptions,
   type InitProjectResult,
+} from './init-project.js';
+export {
+  cursorLabel,
+  proposeTable,
+  type ColumnFacts,
   type InitTableProposal,
   type ProposeOptions,
-} from './init-project.js';
+  type TableFacts,
+} from './propose-table.js';
+export {
+  identifierFrom,
+  modelColumn,
+  renderInitFiles,
+  stagingModelNames,
+  yamlString,
+  type InitFilesInput,
+  type LeftOutRelation,
+} from './render-init-files.js';
