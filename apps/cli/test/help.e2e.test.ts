@@ -61,7 +61,7 @@ describe('sluice --help (the built binary)', () => {
       expect(run.stdout, COMMANDS[i]).not.toMatch(/\(default: [^)]*\)\s*\(default:/);
     }
     expect(shared(COMMANDS.indexOf('init'))).toMatch(
-      /--write-password +write the URL with its password into sluice\.yml \(otherwise it never is\)\n/,
+      /--write-password +write the URL with its password into sluice\.yml \(otherwise\s+it never is\)\n/,
     );
     for (const flag of [
       '--project <dir>',

@@ -106,8 +106,8 @@ export function cursorIndexSuggestion(plan: ExtractPlan): string {
  * Every relation of a schema `sluice init` may propose, with what Postgres knows about its use: kind, whether it
  * is a partition (and of which root), whether the role may read it, its size on disk, and the rows inserted,
  * updated and deleted since the statistics were reset (`pg_stat_user_tables`, summed over a partitioned table's
- * partitions), when it was last analyzed, and when the database's statistics were reset (`NULL`: never). Read by
- * `SourceCatalog.listRelations`.
+ * partitions), when it was itself last analyzed (a partitioned table's own statistics come only from an ANALYZE of
+ * it), and when the database's statistics were reset (`NULL`: never). Read by `SourceCatalog.listRelations`.
  */
 export function listRelationsSql(schema: string): SourceStatement {
   return {
@@ -118,7 +118,8 @@ export function listRelationsSql(schema: string): SourceStatement {
             c.reltuples::float8 AS reltuples,
             s.bytes::text AS bytes, s.inserted::text AS inserted, s.updated::text AS updated,
             s.deleted::text AS deleted, s.live::text AS live, s.modified::text AS modified_since_analyze,
-            s.analyzed::text AS last_analyzed,
+            (SELECT greatest(o.last_analyze, o.last_autoanalyze) FROM pg_stat_user_tables o WHERE o.relid = c.oid)::text
+              AS last_analyzed,
             (SELECT d.stats_reset::text FROM pg_stat_database d WHERE d.datname = current_database()) AS stats_reset
        FROM pg_class c
        JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -128,8 +129,7 @@ export function listRelationsSql(schema: string): SourceStatement {
          SELECT sum(pg_relation_size(t.relid))::bigint AS bytes,
                 sum(st.n_tup_ins)::bigint AS inserted, sum(st.n_tup_upd)::bigint AS updated,
                 sum(st.n_tup_del)::bigint AS deleted, sum(st.n_live_tup)::bigint AS live,
-                sum(st.n_mod_since_analyze)::bigint AS modified,
-                max(greatest(st.last_analyze, st.last_autoanalyze)) AS analyzed
+                sum(st.n_mod_since_analyze)::bigint AS modified
            FROM (SELECT c.oid AS relid UNION SELECT p.relid FROM pg_partition_tree(c.oid) AS p) AS t
            LEFT JOIN pg_stat_user_tables st ON st.relid = t.relid
        ) s ON true

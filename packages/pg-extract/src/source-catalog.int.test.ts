@@ -61,7 +61,7 @@ describe('openSourceCatalog (real Postgres)', () => {
 
   it('lists relations with partitions and their root, privileges and counters; reads pg_stats or a sample', async () => {
     await db.withClient(async (client) => {
-      await client.query(`CREATE TABLE eventos (id bigint GENERATED ALWAYS AS IDENTITY, at date NOT NULL,
+      await client.query(`CREATE TABLE eventos (id bigserial, at date NOT NULL,
                             "Última Nota" timestamptz, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)`);
       await client.query(
         `CREATE TABLE eventos_2024 PARTITION OF eventos FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`,
@@ -74,6 +74,8 @@ describe('openSourceCatalog (real Postgres)', () => {
            FROM generate_series(1, 4000) i`,
       );
       await client.query(`CREATE TABLE serial_keyed (id serial PRIMARY KEY, note text)`);
+      await client.query(`CREATE TABLE identity_keyed (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                            twice int GENERATED ALWAYS AS (id * 2) STORED)`);
     });
     const catalog = await openSourceCatalog(db.url, 'sluice-test');
     try {
@@ -83,6 +85,7 @@ describe('openSourceCatalog (real Postgres)', () => {
         'eventos',
         'eventos_2024',
         'eventos_2025',
+        'identity_keyed',
         'itens',
         'itens_recentes',
         'serial_keyed',
@@ -99,8 +102,13 @@ describe('openSourceCatalog (real Postgres)', () => {
       expect(byName.get('itens')?.activity?.lastAnalyzed).toMatch(/^\d{4}-/);
 
       const eventos = await catalog.introspectTable('public', 'eventos');
-      expect(eventos.columns.find((column) => column.name === 'id')?.autoIncrement).toBe('identity');
+      expect(eventos.columns.find((column) => column.name === 'id')?.autoIncrement).toBe('sequence');
       expect((await catalog.introspectTable('public', 'serial_keyed')).columns[0]?.autoIncrement).toBe('sequence');
+      const identity = await catalog.introspectTable('public', 'identity_keyed');
+      expect(identity.columns.map((c) => [c.name, c.autoIncrement, c.generated])).toEqual([
+        ['id', 'identity', undefined],
+        ['twice', undefined, true],
+      ]);
 
       // Never analyzed: no statistics, so a sample (here the whole table: 100 %).
       expect(await catalog.columnStatistics('public', 'eventos', true)).toEqual([]);

@@ -52,7 +52,7 @@ export interface SourceRelation {
     readonly deleted: number;
     readonly liveRows: number;
     readonly modifiedSinceAnalyze: number;
-    /** The last ANALYZE (by hand or by autovacuum), as timestamptz text; `undefined`: never. */
+    /** Its own last ANALYZE (by hand or by autovacuum), as timestamptz text; `undefined`: never. */
     readonly lastAnalyzed?: string;
   };
   /** When the database's statistics were reset (timestamptz text); `undefined`: never since the cluster began. */

@@ -87,8 +87,9 @@ function describeValue(value: unknown, keyPath: readonly string[]): string {
   if (typeof value === 'number') return `the number ${value}`;
   if (typeof value === 'boolean') return `${value}`;
   if (typeof value === 'string') {
+    // Only a short word is shown: never what could be a URL, a path with a user in it, or a secret's value.
     const last = keyPath[keyPath.length - 1] ?? '';
-    return value.length <= 40 && !SECRET_KEY.test(last) && !/\n/.test(value) ? JSON.stringify(value) : 'text';
+    return /^[\p{L}\p{N} _.,+-]{0,40}$/u.test(value) && !SECRET_KEY.test(last) ? JSON.stringify(value) : 'text';
   }
   return typeof value;
 }
@@ -138,6 +139,7 @@ export function describeConfigIssue(issue: z.core.$ZodIssue, keyPath: readonly s
       return `expected ${expected}, got ${describeValue(value, keyPath)}${listHint}${eg(keyPath)}`;
     }
     case 'invalid_value': {
+      if (value === undefined) return `missing: add it${eg(keyPath)}`;
       const allowed = issue.values.map((v) => String(v));
       if (allowed.length === 1) {
         return `${describeValue(value, keyPath)} is not supported: write ${allowed[0]}${keyPath.at(-1) === 'version' ? ' (or leave it out)' : ''}`;

@@ -252,7 +252,8 @@ async function tableFacts(
   const base = { rows, ...(activity ? { activity } : {}), ...(partitions.length > 0 ? { partitions } : {}) };
   if (rows === 0) return base;
   const live = Math.max(relation.activity?.liveRows ?? 0, relation.estimatedRows, rows);
-  const stale = (relation.activity?.modifiedSinceAnalyze ?? 0) > STALE_SHARE * live;
+  const analyzed = relation.activity?.lastAnalyzed !== undefined;
+  const stale = analyzed && (relation.activity?.modifiedSinceAnalyze ?? 0) > STALE_SHARE * live;
   const stats = stale ? [] : await catalog.columnStatistics(table.schema, table.name, table.kind === 'p');
   if (stats.length > 0) {
     const columns = new Map<string, ColumnFacts>(
@@ -285,6 +286,6 @@ async function tableFacts(
   return {
     ...base,
     columns,
-    statistics: { source: 'sample', rows: sample.rows, because: stale ? 'stale' : 'never analyzed' },
+    statistics: { source: 'sample', rows: sample.rows, because: analyzed ? 'stale' : 'never analyzed' },
   };
 }

@@ -241,8 +241,12 @@ export function parseProjectConfig(text: string, file: string, env: NodeJS.Proce
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems: ConfigProblem[] = [];
+  const lines = text.split('\n');
+  const lastWritten = lines.reduce((last, line, i) => (line.trim() !== '' ? i + 1 : last), 1);
   for (const error of doc.errors) {
-    const line = error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line;
+    const at = error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line;
+    // An unclosed bracket is found at the end of the file: point at the last line written, not past it.
+    const line = Math.min(at, lastWritten);
     problems.push({ file, line, path: '', message: `YAML: ${error.message.split('\n')[0]}` });
   }
   if (problems.length > 0) throw new ConfigError(problems);

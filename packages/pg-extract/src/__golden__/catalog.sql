@@ -64,7 +64,8 @@ SELECT c.relname AS name, c.relkind::text AS kind, c.relispartition AS is_partit
             c.reltuples::float8 AS reltuples,
             s.bytes::text AS bytes, s.inserted::text AS inserted, s.updated::text AS updated,
             s.deleted::text AS deleted, s.live::text AS live, s.modified::text AS modified_since_analyze,
-            s.analyzed::text AS last_analyzed,
+            (SELECT greatest(o.last_analyze, o.last_autoanalyze) FROM pg_stat_user_tables o WHERE o.relid = c.oid)::text
+              AS last_analyzed,
             (SELECT d.stats_reset::text FROM pg_stat_database d WHERE d.datname = current_database()) AS stats_reset
        FROM pg_class c
        JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -74,8 +75,7 @@ SELECT c.relname AS name, c.relkind::text AS kind, c.relispartition AS is_partit
          SELECT sum(pg_relation_size(t.relid))::bigint AS bytes,
                 sum(st.n_tup_ins)::bigint AS inserted, sum(st.n_tup_upd)::bigint AS updated,
                 sum(st.n_tup_del)::bigint AS deleted, sum(st.n_live_tup)::bigint AS live,
-                sum(st.n_mod_since_analyze)::bigint AS modified,
-                max(greatest(st.last_analyze, st.last_autoanalyze)) AS analyzed
+                sum(st.n_mod_since_analyze)::bigint AS modified
            FROM (SELECT c.oid AS relid UNION SELECT p.relid FROM pg_partition_tree(c.oid) AS p) AS t
            LEFT JOIN pg_stat_user_tables st ON st.relid = t.relid
        ) s ON true
