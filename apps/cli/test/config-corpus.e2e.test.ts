@@ -387,7 +387,9 @@ const CASES: readonly Case[] = [
     },
     line: 'path: .sluice/warehouse.duckdb',
     field: 'targets.dev.path',
-    says: [/\.sluice is a file, so .*warehouse\.duckdb cannot be created under it: choose another path, or move the file away/],
+    says: [
+      /\.sluice is a file, so .*warehouse\.duckdb cannot be created under it: choose another path, or move the file away/,
+    ],
   },
   {
     name: 'the DuckDB file is a folder',
@@ -480,7 +482,9 @@ const CASES: readonly Case[] = [
     config: `${VALID.slice(0, VALID.indexOf('tables:'))}tables: {}\n`,
     line: 'tables:',
     field: 'tables',
-    says: ['needs at least one table, e.g. orders: { strategy: full } (sluice init --from postgres://… lists them all)'],
+    says: [
+      'needs at least one table, e.g. orders: { strategy: full } (sluice init --from postgres://… lists them all)',
+    ],
   },
   {
     name: 'tables written as a list',
@@ -545,7 +549,9 @@ const CASES: readonly Case[] = [
     config: replace(VENDAS_CURSOR, `${VENDAS_CURSOR}    include: [id_vendas, valor_pago]\n    exclude: [data_venda]\n`),
     line: 'exclude: [data_venda]',
     field: 'tables.vendas.exclude',
-    says: ['include and exclude cannot both be given: include lists the only columns to load, exclude the columns to leave out; keep one'],
+    says: [
+      'include and exclude cannot both be given: include lists the only columns to load, exclude the columns to leave out; keep one',
+    ],
   },
   {
     name: 'deletes: yes',
@@ -605,7 +611,10 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'a cursor of a type that does not order',
-    config: replace('  eventos:\n    strategy: append\n    cursor: [id]\n', '  flags:\n    strategy: append\n    cursor: [ativo]\n'),
+    config: replace(
+      '  eventos:\n    strategy: append\n    cursor: [id]\n',
+      '  flags:\n    strategy: append\n    cursor: [ativo]\n',
+    ),
     line: 'cursor: [ativo]',
     field: 'tables.flags.cursor',
     says: ['column "ativo" of public.flags has type boolean, which is not an orderable cursor type'],
@@ -615,14 +624,18 @@ const CASES: readonly Case[] = [
     config: replace('    strategy: append\n    cursor: [id]', '    strategy: upsert\n    cursor: [criado_em, id]'),
     line: { after: 'eventos:', find: 'strategy: upsert' },
     field: 'tables.eventos.strategy',
-    says: ['public.eventos has no primary key, which upsert needs to merge rows: add one, or use strategy full or append'],
+    says: [
+      'public.eventos has no primary key, which upsert needs to merge rows: add one, or use strategy full or append',
+    ],
   },
   {
     name: 'an upsert cursor that does not end with the key',
     config: replace(VENDAS_CURSOR, '    cursor: [data_inclusao]\n'),
     line: 'cursor: [data_inclusao]',
     field: 'tables.vendas.cursor',
-    says: ['an upsert cursor must end with the primary key (id_vendas) so that rows sharing a timestamp are never skipped'],
+    says: [
+      'an upsert cursor must end with the primary key (id_vendas) so that rows sharing a timestamp are never skipped',
+    ],
   },
   {
     name: 'the primary key excluded',
@@ -682,7 +695,9 @@ const CASES: readonly Case[] = [
     file: 'models/fct_x.sql',
     line: 1,
     field: "var('limite')",
-    says: ["var('limite') has no value and no default: add it under vars: in sluice.yml, or give a default: var('limite', …)."],
+    says: [
+      "var('limite') has no value and no default: add it under vars: in sluice.yml, or give a default: var('limite', …).",
+    ],
   },
   {
     name: 'a template syntax error',
@@ -763,38 +778,46 @@ describe('the broken-config corpus: every mistake exits 2 with file:line, field 
     expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
   });
 
-  it.concurrent.each(CASES)('$name', async (c) => {
-    const dir = path.join(home.path, c.name.replace(/\W+/g, '-'));
-    await mkdir(dir, { recursive: true });
-    await c.setup?.(dir);
-    if (!(await stat(path.join(dir, 'sluice.yml')).catch(() => undefined))) {
-      await writeFile(path.join(dir, 'sluice.yml'), c.config);
-    }
-    for (const [file, text] of Object.entries(c.files ?? {})) {
-      await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
-      await writeFile(path.join(dir, file), text);
-    }
-    const before = await listAll(dir);
-    const run = await sluice(['run', ...(c.args ?? [])], { cwd: dir, env: { CORPUS_URL: db.url, ...c.env } });
-    const where = `${c.file ?? 'sluice.yml'}${c.line === undefined ? '' : `:${lineNumber(c.config, c.line)}`}: `;
-    const report = `${c.name}:\n${run.stderr}`;
-    expect(run.code, report).toBe(2);
-    expect(run.stdout, report).toBe('');
-    // The place and the field open the message; nothing in front of them.
-    const first = run.stderr.split('\n').find((line) => line.includes(where) || line.includes('sluice.yml is a folder'));
-    expect(first, report).toBeDefined();
-    expect(first?.startsWith(c.file ?? 'sluice.yml') || first?.includes('sluice.yml is a folder'), report).toBe(true);
-    // sluice.yml names the key path right after the line; a model file names what it is about (the var, the ref).
-    if (c.field && !c.file) expect(first, report).toContain(`${where}${c.field}: `);
-    else if (c.field) expect(first, report).toContain(c.field);
-    for (const claim of c.says) {
-      if (typeof claim === 'string') expect(run.stderr, report).toContain(claim);
-      else expect(run.stderr, report).toMatch(claim);
-    }
-    expect(run.stderr, report).not.toMatch(RAW_VALIDATOR);
-    expect(run.stderr, report).not.toContain('s3cret');
-    expect(run.stderr, report).toMatch(/^sluice: (a configuration problem|\d+ configuration problems); nothing was run$/m);
-    // Nothing written: no warehouse, no state, no target/.
-    expect(await listAll(dir), report).toEqual(before);
-  }, 60_000);
+  it.concurrent.each(CASES)(
+    '$name',
+    async (c) => {
+      const dir = path.join(home.path, c.name.replace(/\W+/g, '-'));
+      await mkdir(dir, { recursive: true });
+      await c.setup?.(dir);
+      if (!(await stat(path.join(dir, 'sluice.yml')).catch(() => undefined))) {
+        await writeFile(path.join(dir, 'sluice.yml'), c.config);
+      }
+      for (const [file, text] of Object.entries(c.files ?? {})) {
+        await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+        await writeFile(path.join(dir, file), text);
+      }
+      const before = await listAll(dir);
+      const run = await sluice(['run', ...(c.args ?? [])], { cwd: dir, env: { CORPUS_URL: db.url, ...c.env } });
+      const where = `${c.file ?? 'sluice.yml'}${c.line === undefined ? '' : `:${lineNumber(c.config, c.line)}`}: `;
+      const report = `${c.name}:\n${run.stderr}`;
+      expect(run.code, report).toBe(2);
+      expect(run.stdout, report).toBe('');
+      // The place and the field open the message; nothing in front of them.
+      const first = run.stderr
+        .split('\n')
+        .find((line) => line.includes(where) || line.includes('sluice.yml is a folder'));
+      expect(first, report).toBeDefined();
+      expect(first?.startsWith(c.file ?? 'sluice.yml') || first?.includes('sluice.yml is a folder'), report).toBe(true);
+      // sluice.yml names the key path right after the line; a model file names what it is about (the var, the ref).
+      if (c.field && !c.file) expect(first, report).toContain(`${where}${c.field}: `);
+      else if (c.field) expect(first, report).toContain(c.field);
+      for (const claim of c.says) {
+        if (typeof claim === 'string') expect(run.stderr, report).toContain(claim);
+        else expect(run.stderr, report).toMatch(claim);
+      }
+      expect(run.stderr, report).not.toMatch(RAW_VALIDATOR);
+      expect(run.stderr, report).not.toContain('s3cret');
+      expect(run.stderr, report).toMatch(
+        /^sluice: (a configuration problem|\d+ configuration problems); nothing was run$/m,
+      );
+      // Nothing written: no warehouse, no state, no target/.
+      expect(await listAll(dir), report).toEqual(before);
+    },
+    60_000,
+  );
 });

@@ -257,6 +257,19 @@ describe('init on a database no one here designed, then run, then change it and 
     expect(init.stdout).toContain("export PGPASSWORD='…'");
   }, 120_000);
 
+  it('init refuses to overwrite it, naming the flag that exists; doctor passes the project as init wrote it', async () => {
+    const again = await sluice(['init', '--from', source.readerUrl, '--project', project], { env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(
+      'sluice init never overwrites it. Edit it, or run init in an empty folder (--project DIR)',
+    );
+    expect(again.stderr).not.toContain('--dir');
+    expect(await readFile(path.join(project, 'sluice.yml'), 'utf8')).toBe(config);
+    const doctor = await sluice(['doctor'], { cwd: project, env });
+    expect(doctor.stderr).toBe('');
+    expect(doctor.code, doctor.stdout).toBe(0);
+  }, 120_000);
+
   it('sluice run is green: every table loaded once, through its root when partitioned, equal to its source', async () => {
     const run = await sluice(['run', '--json'], { cwd: project, env });
     expect(run.stderr).toBe('');
