@@ -729,6 +729,16 @@ const CASES: readonly Case[] = [
     field: '',
     says: ['"+materialzed" is not a model config key', /did you mean '\+materialized'/i],
   },
+  {
+    name: 'a folder config with a value it does not take',
+    config: `${VALID}models:\n  +materialized: viw\n`,
+    files: MODELS,
+    line: '+materialized',
+    field: '',
+    says: [
+      '"+materialized" in models: must be one of view, table, incremental, ephemeral (did you mean view?) (got "viw")',
+    ],
+  },
 ];
 
 /** Every file under `dir`, as relative paths (folders end with /). */
