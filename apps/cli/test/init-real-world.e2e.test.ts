@@ -308,7 +308,7 @@ describe('init on a database no one here designed, then run, then change it and 
                  FROM generate_series(1, 12) g`);
       await q(`DELETE FROM "Customer Orders" WHERE "Order ID" IN (5, 6, 7000)`);
       await q(
-        `INSERT INTO audit_log (logged_at, action) SELECT clock_timestamp(), 'later ' || g FROM generate_series(1, 30) g`,
+        `INSERT INTO audit_log (created_at, action) SELECT clock_timestamp(), 'later ' || g FROM generate_series(1, 30) g`,
       );
       await q(`DELETE FROM audit_log WHERE id IN (200, 201, 202, 9000)`);
       await q(`INSERT INTO signups SELECT md5('late signup' || g)::uuid, clock_timestamp(), 'late' || g || '@example.com', NULL

@@ -120,7 +120,7 @@ const TABLES: readonly SourceTableShape[] = [
     ],
     key: ['Order ID'],
   },
-  { name: 'audit_log', columns: ['id', 'logged_at', 'action'], key: ['id'] },
+  { name: 'audit_log', columns: ['id', 'created_at', 'action'], key: ['id'] },
   { name: 'signups', columns: ['id', 'created_at', 'email', 'updated_at'], key: ['id'] },
   {
     name: 'stock_levels',
@@ -192,10 +192,10 @@ export async function createRealWorldSource(db: TestDatabase): Promise<RealWorld
                FROM generate_series(1, 12000) g`);
     await q(`UPDATE "Customer Orders" SET quantity = quantity + 1, "Updated At" = "Updated At" + interval '30 days'
               WHERE "Order ID" % 11 = 0`);
-    // An identity key and a stamp set once at insert (never updated): insert-only; some rows purged.
+    // Only created_at, an identity key: insert-only (the stamp is set once, never updated); some rows purged.
     await q(`CREATE TABLE audit_log (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-               logged_at timestamptz NOT NULL, action text NOT NULL)`);
-    await q(`INSERT INTO audit_log (logged_at, action) SELECT timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second',
+               created_at timestamptz NOT NULL, action text NOT NULL)`);
+    await q(`INSERT INTO audit_log (created_at, action) SELECT timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second',
                'action ' || g FROM generate_series(1, 15000) g`);
     await q(`DELETE FROM audit_log WHERE id <= 100`);
     // A creation stamp, an update stamp nothing sets, a uuid key; never analyzed (read by a sample).
