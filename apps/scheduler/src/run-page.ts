@@ -160,7 +160,7 @@ function tableRow(name: string, outcome: TableOutcome | undefined, running: bool
   }`;
 }
 
-type TimelineNode = (ModelOutcome | TestOutcome) & { readonly kind: 'model' | 'snapshot' | 'test' };
+type TimelineNode = (ModelOutcome | TestOutcome) & { readonly kind: 'model' | 'snapshot' | 'seed' | 'test' };
 
 /** Models and tests as bars on one time axis (from the first start to the last end), in the order they started. */
 function timeline(nodes: readonly TimelineNode[], timezone: string): string {

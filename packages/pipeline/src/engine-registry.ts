@@ -42,7 +42,7 @@ export interface TargetEngine {
 export function targetEngine(target: TargetConfig, projectDir = '.'): TargetEngine {
   switch (target.type) {
     case 'duckdb': {
-      const file = path.resolve(projectDir, target.path);
+      const file = target.path === ':memory:' ? ':memory:' : path.resolve(projectDir, target.path);
       return bind(
         duckDbEngine,
         {
@@ -51,7 +51,10 @@ export function targetEngine(target: TargetConfig, projectDir = '.'): TargetEngi
           ...(target.memory_limit ? { memoryLimit: target.memory_limit } : {}),
           ...(target.max_row_mb ? { maxRowBytes: target.max_row_mb * 1024 * 1024 } : {}),
         },
-        { namespace: `duckdb://${os.hostname()}`, database: path.basename(file, path.extname(file)) },
+        {
+          namespace: `duckdb://${os.hostname()}`,
+          database: file === ':memory:' ? 'memory' : path.basename(file, path.extname(file)),
+        },
       );
     }
     case 'snowflake':
