@@ -239,6 +239,40 @@ describe('runPipeline: liveness, cancellation on the source and the warehouse, O
     }
   });
 
+  it('a run cancelled before its source answered records the reason it was cancelled, not the step it stopped', async () => {
+    const reason = new Error('run timed out after 5 ms');
+    const result = await runPipeline({
+      project: await project(),
+      warehouse,
+      state,
+      workDir: path.join(dir.path, 'work'),
+      trigger: 'test',
+      steps: ['ingest'],
+      signal: AbortSignal.abort(reason),
+    });
+    expect(result.status).toBe('interrupted');
+    expect(readRunRecord((await state.getRun(result.runId))!).detail.error).toEqual({
+      code: 'INTERRUPTED',
+      message: 'run timed out after 5 ms',
+    });
+    // Cancelled as its first table starts, while the tables connect to the source and the snapshot is taken.
+    const controller = new AbortController();
+    const during = await runPipeline({
+      project: await project(),
+      warehouse,
+      state,
+      workDir: path.join(dir.path, 'work'),
+      trigger: 'test',
+      steps: ['ingest'],
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'ingest' && event.event.type === 'table-start') controller.abort(reason);
+      },
+    });
+    expect(during.status).toBe('interrupted');
+    expect(readRunRecord((await state.getRun(during.runId))!).detail.error?.message).toBe('run timed out after 5 ms');
+  });
+
   it('sends OpenLineage START and COMPLETE (then FAIL) to an HTTP endpoint, with datasets and row counts', async () => {
     received.length = 0;
     const loaded = await project(

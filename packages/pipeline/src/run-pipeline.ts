@@ -154,6 +154,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   const runController = new AbortController();
   const abortRun = () => runController.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', abortRun, { once: true });
+  if (options.signal?.aborted) abortRun(); // cancelled before it started: 'abort' will not fire again
   const runTimer = options.runTimeoutMs
     ? setTimeout(
         () => runController.abort(new Error(`run timed out after ${options.runTimeoutMs} ms`)),
@@ -307,7 +308,9 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       message: `${failed.length} model(s) or test(s) failed: ${failed.map((r) => r.name).join(', ')}`,
     };
   }
-  if (interrupted && !error) {
+  // A cancelled run (its signal, its run_timeout) is recorded with that reason, not with the error its step threw
+  // because it was cancelled ("the extraction was cancelled"): alerts tell a timeout from a shutdown by it.
+  if (interrupted && (!error || runController.signal.aborted)) {
     const reason = runController.signal.aborted ? runController.signal.reason : options.drain?.reason;
     error = {
       code: 'INTERRUPTED',
