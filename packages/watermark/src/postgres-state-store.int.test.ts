@@ -144,6 +144,47 @@ describe('postgres store specifics', () => {
     }
   });
 
+  it('survives its sessions being terminated while it works: errors, never a crash, then it works again', async () => {
+    const state = await postgresFixture();
+    try {
+      await state.store.commit('t', { id: '1' }, { runId: 'r' });
+      const terminate = () =>
+        db.withClient((client) =>
+          client.query(
+            `select pg_terminate_backend(pid) from pg_stat_activity
+              where datname = current_database() and application_name = 'sluice-state'`,
+          ),
+        );
+      // An error event on a pooled connection that is checked out but between statements (a transaction, or
+      // between acquire and query) has no listener but ours: without one, Node ends the process.
+      for (let round = 0; round < 30; round++) {
+        const work = Promise.allSettled([
+          state.store.commit('t', { id: String(round) }, { runId: `r${round}` }),
+          state.store.read('t'),
+          state.store.listRuns({ limit: 5 }),
+          state.store.claimSlot('p', new Date(Date.UTC(2024, 0, 1, 0, round)), 'x'),
+        ]);
+        await terminate();
+        for (const outcome of await work)
+          if (outcome.status === 'rejected')
+            expect((outcome.reason as { code?: string }).code).toBe('STATE_UNAVAILABLE');
+      }
+      // A pooled connection the server ended while idle may fail the next statement once; then it works again.
+      await expect
+        .poll(
+          () =>
+            state.store.read('t').then(
+              () => true,
+              () => false,
+            ),
+          { timeout: 10_000 },
+        )
+        .toBe(true);
+    } finally {
+      await state.dispose();
+    }
+  });
+
   it('reports an unreachable server as STATE_UNAVAILABLE naming host:port/db, never the password', async () => {
     const store = createPostgresStateStore({
       url: 'postgres://sluice:s3cr3t-pw@127.0.0.1:1/statedb',

@@ -61,6 +61,10 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
     application_name: 'sluice-state',
   });
   pool.on('error', () => undefined); // an idle connection dropped by the server: the pool replaces it
+  // A connection dropped while checked out but between statements (in a transaction, or between acquire and
+  // query) emits 'error' with no listener of the pool's: without this one, Node would end the process. Its next
+  // statement fails (STATE_UNAVAILABLE) and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<StateDatabase>({ dialect: new PostgresDialect({ pool }) }).withSchema(schema);
   const qualified = (table: string) => `${quoteIdent(schema)}.${quoteIdent(table)}`;
 
