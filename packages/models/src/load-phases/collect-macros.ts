@@ -19,12 +19,21 @@ export function collectMacros(
   for (const f of macroFiles) {
     try {
       const record = emptyParseRecord();
-      const names = ctx.engine.addMacroFile(
+      const { names, skipped } = ctx.engine.addMacroFile(
         f.text,
         f.file,
         parser.hooks(f.stem, `macro.${projectName}.${f.stem}`, f.file, record),
       );
       parser.recordIssues(record, f.file, f.text);
+      for (const block of skipped) {
+        ctx.issues.push({
+          code: 'UNSUPPORTED',
+          severity: 'warning',
+          message: `custom materialization ${block.name} ({% materialization %}) is not supported: it is left out, and a model materialized as ${block.name} is an error.`,
+          file: f.file,
+          line: block.line,
+        });
+      }
       for (const name of names) {
         const line = lineOfMatch(
           f.text,
