@@ -2,6 +2,7 @@ export { collectCatalog, type Catalog } from './collect-catalog.js';
 export {
   compiledPathOf,
   compileProject,
+  compileProjectWithWarehouse,
   type CompiledNode,
   type CompileOptions,
   type CompileResult,
@@ -39,6 +40,7 @@ export {
   type NodeKind,
   type Project,
   type ProjectNode,
+  type ProjectPackageInfo,
   type SnapshotNode,
   type SourceNode,
   type TestNode,

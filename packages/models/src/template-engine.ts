@@ -253,6 +253,11 @@ export class TemplateEngine {
     this.globals.dbt_utils = fallback;
   }
 
+  /** The root project's name (as `configureProject` set it). */
+  get rootProject(): string {
+    return this.registry.rootProject;
+  }
+
   /** Name the root project and set the `dispatch:` search orders (before macros are added). */
   configureProject(rootProject: string, dispatch: readonly DispatchConfig[] = []): void {
     const previous = this.registry;

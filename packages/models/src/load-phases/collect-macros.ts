@@ -14,6 +14,8 @@ export function collectMacros(
   parser: TemplateParser,
   projectName: string,
   macroFiles: readonly FileEntry[],
+  /** The package the files belong to (its macros are `package.name`); absent for the root project. */
+  packageName?: string,
 ): Map<string, string> {
   const macros = new Map<string, string>();
   for (const f of macroFiles) {
@@ -23,6 +25,7 @@ export function collectMacros(
         f.text,
         f.file,
         parser.hooks(f.stem, `macro.${projectName}.${f.stem}`, f.file, record),
+        packageName,
       );
       parser.recordIssues(record, f.file, f.text);
       for (const block of skipped) {
@@ -40,7 +43,7 @@ export function collectMacros(
           new RegExp(`\\{%-?\\s*(?:macro|test)\\s+(?:test_)?${escapeRegExp(name.replace(/^test_/, ''))}\\b`),
         );
         const previous = macros.get(name);
-        if (TemplateEngine.isReservedName(name) || previous !== undefined) {
+        if ((packageName === undefined && TemplateEngine.isReservedName(name)) || previous !== undefined) {
           ctx.issues.push({
             code: 'DUPLICATE_NAME',
             severity: 'error',
