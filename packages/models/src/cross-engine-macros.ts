@@ -4,12 +4,16 @@ import { pyStr } from './jinja/python-values.js';
 
 const DATE_PARTS: readonly DatePart[] = ['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second'];
 
+/**
+ * A date part as written (`day`, `'month'`). Besides the portable ones, an engine's own (`isoweek`, `millisecond`,
+ * `dayofweek`) passes through as written — as in dbt, the warehouse judges it.
+ */
 function datePart(macro: string, value: unknown): DatePart {
-  const part = String(value).trim().toLowerCase().replace(/^'|'$/g, '') as DatePart;
-  if (!DATE_PARTS.includes(part)) {
+  const part = String(value).trim().toLowerCase().replace(/^'|'$/g, '');
+  if (!DATE_PARTS.includes(part as DatePart) && !/^[a-z][a-z_]*$/.test(part)) {
     throw new Error(`${macro}: "${String(value)}" is not a date part; use one of ${DATE_PARTS.join(', ')}.`);
   }
-  return part;
+  return part as DatePart;
 }
 
 function required(macro: string, bound: Record<string, unknown>, name: string): string {

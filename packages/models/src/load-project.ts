@@ -12,6 +12,7 @@ import { readProjectFiles } from './load-phases/read-project-files.js';
 import { readProjectFile, readProjectSettings } from './load-phases/read-project-settings.js';
 import { ReferenceResolver } from './load-phases/reference-resolver.js';
 import { TemplateParser } from './load-phases/template-parser.js';
+import type { ParseTarget } from './parse-hooks.js';
 import { setProjectInternals } from './project-internals.js';
 import type { ProjectIssue } from './project-issue.js';
 import type { Project, ProjectNode } from './project.js';
@@ -24,6 +25,11 @@ export interface LoadProjectOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Top-level sluice.yml keys owned by other parts, left alone (default: the ingestion keys). */
   readonly otherConfigKeys?: readonly string[];
+  /**
+   * The target the project will be compiled for, when known: parse-time renders see it as `target`, so
+   * `adapter.dispatch` picks the implementation compile will (without it, `default__` and else any adapter's).
+   */
+  readonly target?: ParseTarget;
 }
 
 /** What `loadProject` returns: the project (always, for listing) and every problem found. */
@@ -48,7 +54,7 @@ export interface LoadProjectResult {
  * if (errors.length > 0) for (const e of errors) console.error(formatIssue(e));
  */
 export async function loadProject(dir: string, options: LoadProjectOptions = {}): Promise<LoadProjectResult> {
-  const ctx = createLoadContext(path.resolve(dir), options.env ?? process.env);
+  const ctx = createLoadContext(path.resolve(dir), options.env ?? process.env, options.target);
   const projectFile = await readProjectFile(ctx);
   if (projectFile === undefined) {
     return finish(ctx, {

@@ -6,6 +6,7 @@ import { crossEngineMacros, type TemplateFunction } from './cross-engine-macros.
 import { dbtContextFunctions, type DbtRenderState } from './dbt-context.js';
 import { installJinjaBuiltins, jinjaGlobals } from './jinja/jinja-builtins.js';
 import { compileJinja } from './jinja/jinja-compiler.js';
+import { TEMPLATE_SOURCE, type TemplateSource } from './jinja/jinja-runtime.js';
 import { pyStr } from './jinja/python-values.js';
 import { pythonModules } from './jinja/python-modules.js';
 import { DBT_NAMESPACE, type DispatchConfig, type MacroFunction, MacroRegistry } from './macro-registry.js';
@@ -356,7 +357,7 @@ export class TemplateEngine {
     let template: nunjucks.Template;
     try {
       template = compileJinja(text, this.env, file, {
-        ...(isPackage ? { scope: this.scopeOf(packageName) } : {}),
+        ...(isPackage ? { scope: this.scopeOf(packageName), lenientUndefined: true } : {}),
         onContext: (context) => {
           defined = context.ctx;
         },
@@ -419,7 +420,12 @@ export class TemplateEngine {
       return {
         kind: 'nunjucks',
         file,
-        template: compileJinja(source, this.env, file, isPackage ? { scope: this.scopeOf(packageName) } : {}),
+        template: compileJinja(
+          source,
+          this.env,
+          file,
+          isPackage ? { scope: this.scopeOf(packageName), lenientUndefined: true } : {},
+        ),
       };
     } catch (error) {
       throw this.toTemplateError(error, file);
@@ -507,6 +513,15 @@ export class TemplateEngine {
     if (error instanceof TemplateError) return error;
     const e = error as NunjucksError;
     const cause = e.cause instanceof Error ? e.cause : undefined;
+    // Raised inside a macro of another file: say where (dbt's "> in macro …").
+    const source = sourceOf(error);
+    if (source !== undefined && source.file !== file) {
+      const inner = this.toTemplateError(cause ?? error, source.file, source.line);
+      return new TemplateError(`${inner.message} (in ${source.file}:${source.line})`, file, line, undefined, {
+        cause: inner.cause,
+      });
+    }
+    if (source !== undefined && line === undefined) line = source.line;
     // nunjucks reports render-time errors with a 0-based line, parse errors and undefined outputs 1-based.
     const reportedLine = e.lineno === undefined ? undefined : cause ? e.lineno + 1 : e.lineno;
     let message = (cause ?? e).message ?? String(error);
@@ -520,6 +535,17 @@ export class TemplateEngine {
     }
     return new TemplateError(message, file, line ?? reportedLine, e.colno, { cause: cause ?? error });
   }
+}
+
+/** Where a compiled template recorded the error (or what caused it) was raised. */
+function sourceOf(error: unknown): TemplateSource | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 10 && current !== null && typeof current === 'object'; depth++) {
+    const source = (current as { [TEMPLATE_SOURCE]?: TemplateSource })[TEMPLATE_SOURCE];
+    if (source !== undefined) return source;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 function copyLiteral(value: StaticLiteral): unknown {

@@ -68,10 +68,16 @@ export function modelTarget(
 }
 
 /** Load the model project in a Sluice project folder; every problem found becomes one `ConfigError`. */
-export async function loadModels(project: LoadedProject, env: NodeJS.ProcessEnv = process.env): Promise<Project> {
+export async function loadModels(
+  project: LoadedProject,
+  env: NodeJS.ProcessEnv = process.env,
+  /** The target the models will be built for: parse-time `adapter.dispatch` then picks what compile will. */
+  target?: { readonly type: string; readonly name?: string; readonly schema?: string },
+): Promise<Project> {
   const loaded = await loadProject(project.dir, {
     vars: { raw_schema: project.config.raw_schema },
     env,
+    ...(target === undefined ? {} : { target }),
   });
   if (loaded.errors.length > 0) {
     throw new ConfigError(
@@ -92,8 +98,8 @@ export async function loadModels(project: LoadedProject, env: NodeJS.ProcessEnv 
  * test is in the result; this throws only for a project that does not load.
  */
 export async function buildModels(options: BuildOptions): Promise<BuildResult> {
-  const models = await loadModels(options.project, options.env);
   const target = modelTarget(options.target, options.threads);
+  const models = await loadModels(options.project, options.env, target);
   const run = await runProject(models, options.warehouse, {
     target,
     threads: options.threads ?? 4,

@@ -55,7 +55,7 @@ export interface CompileModelsResult {
  */
 export async function compileModels(options: CompileModelsOptions): Promise<CompileModelsResult> {
   const { project } = options;
-  const models = await loadModels(project, options.env);
+  const models = await loadModels(project, options.env, modelTarget(options.target));
   const selection = selectNodes(models, {
     ...(options.select ? { select: options.select } : {}),
     ...(options.exclude ? { exclude: options.exclude } : {}),

@@ -1,6 +1,6 @@
 import nunjucks from 'nunjucks';
 import transformer from 'nunjucks/src/transformer.js';
-import { jinjaRuntime } from './jinja-runtime.js';
+import { templateRuntime } from './jinja-runtime.js';
 
 /*
  * Templates are parsed and compiled by nunjucks, with a parser and a compiler of our own on top of its classes so
@@ -200,8 +200,8 @@ class JinjaCompiler extends nj.compiler.Compiler {
     this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.callWrap(`);
     this._compileExpression(node.name as NodeInstance, frame);
     this._emit(`, ${JSON.stringify(this._getNodeName(node.name as NodeInstance))}, context, `);
-    this._compileAggregate(node.args as NodeInstance, frame, '[', '])');
-    this._emit(')');
+    this._compileAggregate(node.args as NodeInstance, frame, '[', ']');
+    this._emit(`, ${node.lineno}))`);
   }
 
   compileJinjaDo(node: NodeInstance, frame: unknown): void {
@@ -242,6 +242,17 @@ class JinjaCompiler extends nj.compiler.Compiler {
     this._emit(' : runtime.pyKey(k); })(');
     this._compileExpression(node.expr as NodeInstance, frame);
     this._emit(')]');
+  }
+
+  /** `f(name=value)`: the names of keyword arguments are names, never variables (unlike dict keys). */
+  compileKeywordArgs(node: NodeInstance, frame: unknown): void {
+    this._emit('runtime.makeKeywordArgs({');
+    node.children.forEach((pair, i) => {
+      if (i > 0) this._emit(',');
+      this._emit(`${JSON.stringify((pair.key as NodeInstance).value)}: `);
+      this._compileExpression(pair.value as NodeInstance, frame);
+    });
+    this._emit('})');
   }
 
   compilePair(node: NodeInstance, frame: unknown): void {
@@ -364,6 +375,8 @@ export interface JinjaCompileOptions {
   readonly scope?: Readonly<Record<string, unknown>>;
   /** Told the context of every render (to collect what a macro file defines). */
   readonly onContext?: (context: { ctx: Record<string, unknown> }) => void;
+  /** `{{ undefined_name }}` renders as nothing (dbt's behaviour) instead of being an error. Default false. */
+  readonly lenientUndefined?: boolean;
 }
 
 type RootFunction = (env: unknown, context: unknown, frame: unknown, runtime: unknown, cb: unknown) => void;
@@ -391,13 +404,14 @@ export function compileJinja(
   // The compiled template is code generated here from the template, as nunjucks itself does.
   const props = new Function(compiler.getCode())() as Record<string, RootFunction>;
   const { scope, onContext } = options;
+  const runtime = templateRuntime(file, { strictUndefined: options.lenientUndefined !== true });
   const wrapped: Record<string, RootFunction> = {};
   for (const [name, fn] of Object.entries(props)) {
     wrapped[name] = (e, context, frame, _runtime, cb) => {
       const c = context as { ctx: Record<string, unknown> };
       if (scope !== undefined) c.ctx = Object.assign(Object.create(scope) as Record<string, unknown>, c.ctx);
       onContext?.(c);
-      fn(e, context, frame, jinjaRuntime, cb);
+      fn(e, context, frame, runtime, cb);
     };
   }
   return new nunjucks.Template({ type: 'code', obj: wrapped } as unknown as string, env, file, true);

@@ -146,14 +146,50 @@ function spreadArguments(args: unknown[]): unknown[] {
   return keywords === undefined ? positional : [...positional, { ...keywords, [KEYWORDS]: true }];
 }
 
-function callWrap(fn: unknown, name: string, context: unknown, args: unknown[]): unknown {
-  return base.callWrap(fn, name, context, spreadArguments(args));
+/** Where in which template an error was raised: set by the innermost call that saw it. */
+export const TEMPLATE_SOURCE = Symbol.for('sluice.jinja.source');
+
+/** The file and 1-based line an error was raised at, when a compiled template recorded it. */
+export interface TemplateSource {
+  readonly file: string;
+  readonly line: number;
 }
 
-/** `{{ value }}`: `None`, `True` and lists as Python prints them; only a missing name is an error. */
-function ensureDefined(value: unknown, lineno: number, colno: number): unknown {
+function annotate(error: unknown, file: string | undefined, line: number): void {
+  if (file === undefined || error === null || typeof error !== 'object' || error instanceof MacroReturn) return;
+  if (TEMPLATE_SOURCE in error) return;
+  try {
+    Object.defineProperty(error, TEMPLATE_SOURCE, { value: { file, line } satisfies TemplateSource });
+  } catch {
+    // A frozen error keeps no source.
+  }
+}
+
+/** The runtime of one compiled template: which file it is, and whether `{{ undefined }}` is an error there. */
+interface TemplateRuntime {
+  readonly templateFile?: string;
+  readonly strictUndefined?: boolean;
+}
+
+function callWrap(this: TemplateRuntime, fn: unknown, name: string, context: unknown, args: unknown[], line?: number): unknown {
+  try {
+    return base.callWrap(fn, name, context, spreadArguments(args));
+  } catch (error) {
+    annotate(error, this.templateFile, (line ?? 0) + 1);
+    throw error;
+  }
+}
+
+/**
+ * `{{ value }}`: `None`, `True` and lists as Python prints them. A name that is not defined renders as nothing
+ * in packages' templates, as in dbt; in the project's own templates it is an error (Sluice catches the typo).
+ */
+function ensureDefined(this: TemplateRuntime, value: unknown, lineno: number, colno: number): unknown {
   if (value === undefined) {
-    throw new nunjucks.lib.TemplateError('attempted to output null or undefined value', lineno + 1, colno + 1);
+    if (this.strictUndefined === false) return '';
+    const error = new nunjucks.lib.TemplateError('attempted to output null or undefined value', lineno + 1, colno + 1);
+    annotate(error, this.templateFile, lineno + 1);
+    throw error;
   }
   return value;
 }
@@ -169,6 +205,14 @@ function setAttribute(target: unknown, attribute: string, value: unknown): void 
     throw new Error(`cannot set ${attribute} on ${pyStr(target)}: only a namespace() takes attributes.`);
   }
   (target as Record<string, unknown>)[attribute] = value;
+}
+
+/** The runtime of one template (`file`), `strictUndefined` unless its `{{ undefined }}` should render empty. */
+export function templateRuntime(file: string, options: { readonly strictUndefined: boolean }): Record<string, unknown> {
+  return Object.assign(Object.create(jinjaRuntime) as Record<string, unknown>, {
+    templateFile: file,
+    strictUndefined: options.strictUndefined,
+  });
 }
 
 /**

@@ -1,6 +1,9 @@
 import { GENERIC_TEST_NAMES, isGenericTestName, validateGenericTestArgs } from '@sluice/data-tests';
 import { closestNames } from '@sluice/warehouse';
+import { keywordArguments } from '../call-arguments.js';
+import { RelationValue } from '../dbt-relation.js';
 import { mergeConfig, validateConfig } from '../node-config.js';
+import { emptyParseRecord } from '../parse-hooks.js';
 import { didYouMean } from '../project-issue.js';
 import type { TestNode } from '../project.js';
 import type { TestDeclaration } from '../property-files.js';
@@ -115,7 +118,11 @@ class TestCollector {
     });
     this.ctx.issues.push(...own.issues);
     const folders = this.fileFolders.get(source.file) ?? [];
-    const config = mergeConfig(this.settings.folders.tests.configs.resolve(folders), own.config);
+    const fromMacro = kind.builtin ? {} : this.macroConfig(declaration, kind, at);
+    const config = mergeConfig(
+      mergeConfig(this.settings.folders.tests.configs.resolve(folders), fromMacro),
+      own.config,
+    );
     if (config.enabled === false) return;
     const deps = this.argumentDependencies(declaration, target.attachedTo, source.file);
     const base = [kind.testName, target.label, declaration.columnName ?? ''].filter((s) => s !== '').join('_');
@@ -167,6 +174,44 @@ class TestCollector {
     if (this.relational.disabled.has(target.name)) return undefined;
     const found = this.relational.names.get(target.name);
     return found === undefined ? undefined : { label: target.name, attachedTo: found.id };
+  }
+
+  /**
+   * The `config()` a `{% test %}` macro sets for itself (dbt_utils' `equal_rowcount` sets its `fail_calc`): the
+   * macro rendered at parse time, as dbt does, with the declaration's arguments. Below the YAML's own config.
+   */
+  private macroConfig(
+    declaration: TestDeclaration,
+    kind: { testName: string; testPackage?: string },
+    at: { file: string; line?: number },
+  ): Record<string, unknown> {
+    const record = emptyParseRecord();
+    const hooks = this.parser.hooks(kind.testName, `test.${this.settings.projectName}.${kind.testName}`, at.file, record);
+    try {
+      this.ctx.engine.callMacro(
+        `test_${kind.testName}`,
+        hooks,
+        [
+          keywordArguments({
+            model: new RelationValue('__parse__', declaration.target.kind === 'source' ? declaration.target.table : declaration.target.name, '"__parse__"."model"'),
+            ...(declaration.columnName === undefined ? {} : { column_name: declaration.columnName }),
+            ...declaration.args,
+          }),
+        ],
+        kind.testPackage,
+      );
+    } catch (error) {
+      this.parser.templateIssue(error, at.file, at.line);
+      return {};
+    }
+    if (Object.keys(record.config).length === 0) return {};
+    const result = validateConfig('test', record.config, {
+      file: at.file,
+      lineOf: () => at.line,
+      what: `config() of test ${declaration.testName}`,
+    });
+    this.ctx.issues.push(...result.issues);
+    return result.config;
   }
 
   /**
