@@ -7,8 +7,12 @@ import { pyStr } from './jinja/python-values.js';
  * engines spell them differently (Snowflake upper-cases unquoted names).
  */
 
+/**
+ * A list whose items are also reachable by name, with agate's mapping methods (`keys()`, `values()`, `items()`,
+ * `get()`, `dict()`): a row, or a table's columns.
+ */
 function byName<T>(names: readonly string[], values: readonly T[]): T[] {
-  const out = [...values] as T[] & Record<string, T>;
+  const out = [...values] as T[] & Record<string, unknown>;
   names.forEach((name, i) => {
     for (const key of [name, name.toLowerCase(), name.toUpperCase()]) {
       if (!/^\d+$/.test(key) && !(key in out)) {
@@ -16,6 +20,19 @@ function byName<T>(names: readonly string[], values: readonly T[]): T[] {
       }
     }
   });
+  const methods: Record<string, (...args: unknown[]) => unknown> = {
+    keys: () => [...names],
+    values: () => [...values],
+    items: () => names.map((n, i) => [n, values[i]]),
+    get: (key, fallback = null) => {
+      const i = typeof key === 'number' ? key : names.findIndex((n) => n.toLowerCase() === String(key).toLowerCase());
+      return i >= 0 && i < values.length ? values[i] : fallback;
+    },
+    dict: () => Object.fromEntries(names.map((n, i) => [n, values[i]])),
+  };
+  for (const [key, fn] of Object.entries(methods)) {
+    if (!names.includes(key)) Object.defineProperty(out, key, { value: fn, enumerable: false, configurable: true });
+  }
   return out;
 }
 
