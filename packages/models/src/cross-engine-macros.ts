@@ -4,13 +4,34 @@ import { pyStr } from './jinja/python-values.js';
 
 const DATE_PARTS: readonly DatePart[] = ['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second'];
 
-/**
- * A date part as written (`day`, `'month'`). Besides the portable ones, an engine's own (`isoweek`, `millisecond`,
- * `dayofweek`) passes through as written — as in dbt, the warehouse judges it.
- */
+/** Date parts only some engines know: passed through as written, for the warehouse to judge (as dbt does). */
+const ENGINE_DATE_PARTS = [
+  'isoweek',
+  'week_iso',
+  'weekiso',
+  'iso_week',
+  'isoyear',
+  'yearofweek',
+  'yearofweekiso',
+  'dayofweek',
+  'dayofweekiso',
+  'dayofyear',
+  'weekday',
+  'dow',
+  'doy',
+  'millisecond',
+  'microsecond',
+  'nanosecond',
+  'decade',
+  'century',
+  'millennium',
+  'epoch',
+];
+
+/** A date part as written (`day`, `'month'`): a portable one, or one of `ENGINE_DATE_PARTS`. */
 function datePart(macro: string, value: unknown): DatePart {
   const part = String(value).trim().toLowerCase().replace(/^'|'$/g, '');
-  if (!DATE_PARTS.includes(part as DatePart) && !/^[a-z][a-z_]*$/.test(part)) {
+  if (!DATE_PARTS.includes(part as DatePart) && !ENGINE_DATE_PARTS.includes(part)) {
     throw new Error(`${macro}: "${String(value)}" is not a date part; use one of ${DATE_PARTS.join(', ')}.`);
   }
   return part as DatePart;

@@ -150,5 +150,7 @@ export function createParseHooks(options: {
     },
     dialect: parseDialect,
     runStartedAt: '',
+    // As at `dbt parse`: the command is not known yet, and nothing is asked of the warehouse.
+    flags: { WHICH: 'parse', FULL_REFRESH: false, STORE_FAILURES: false },
   };
 }

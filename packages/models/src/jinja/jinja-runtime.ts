@@ -171,7 +171,14 @@ interface TemplateRuntime {
   readonly strictUndefined?: boolean;
 }
 
-function callWrap(this: TemplateRuntime, fn: unknown, name: string, context: unknown, args: unknown[], line?: number): unknown {
+function callWrap(
+  this: TemplateRuntime,
+  fn: unknown,
+  name: string,
+  context: unknown,
+  args: unknown[],
+  line?: number,
+): unknown {
   try {
     return base.callWrap(fn, name, context, spreadArguments(args));
   } catch (error) {

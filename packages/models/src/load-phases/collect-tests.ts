@@ -186,14 +186,23 @@ class TestCollector {
     at: { file: string; line?: number },
   ): Record<string, unknown> {
     const record = emptyParseRecord();
-    const hooks = this.parser.hooks(kind.testName, `test.${this.settings.projectName}.${kind.testName}`, at.file, record);
+    const hooks = this.parser.hooks(
+      kind.testName,
+      `test.${this.settings.projectName}.${kind.testName}`,
+      at.file,
+      record,
+    );
     try {
       this.ctx.engine.callMacro(
         `test_${kind.testName}`,
         hooks,
         [
           keywordArguments({
-            model: new RelationValue('__parse__', declaration.target.kind === 'source' ? declaration.target.table : declaration.target.name, '"__parse__"."model"'),
+            model: new RelationValue(
+              '__parse__',
+              declaration.target.kind === 'source' ? declaration.target.table : declaration.target.name,
+              '"__parse__"."model"',
+            ),
             ...(declaration.columnName === undefined ? {} : { column_name: declaration.columnName }),
             ...declaration.args,
           }),

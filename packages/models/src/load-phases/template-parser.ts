@@ -23,7 +23,16 @@ export class TemplateParser {
   hooks(nodeName: string, nodeId: string, file: string, record: ParseRecord): RenderHooks {
     const { env, secrets } = this.ctx;
     const target = this.ctx.target;
-    return createParseHooks({ nodeName, nodeId, file, vars: this.vars, env, secrets, record, ...(target ? { target } : {}) });
+    return createParseHooks({
+      nodeName,
+      nodeId,
+      file,
+      vars: this.vars,
+      env,
+      secrets,
+      record,
+      ...(target ? { target } : {}),
+    });
   }
 
   /** A template that failed to compile or render, as a TEMPLATE_ERROR issue. */
