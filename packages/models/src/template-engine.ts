@@ -57,7 +57,13 @@ export interface RenderHooks {
 
 /** A template ready to render: parsed once at load, rendered any number of times. */
 export type CompiledTemplate =
-  | { readonly kind: 'static'; readonly file: string; readonly segments: readonly StaticSegment[] }
+  | {
+      readonly kind: 'static';
+      readonly file: string;
+      readonly segments: readonly StaticSegment[];
+      /** A package's template: `{{ undefined_name }}` writes nothing (dbt's rule). */
+      readonly lenient?: boolean;
+    }
   | { readonly kind: 'nunjucks'; readonly file: string; readonly template: nunjucks.Template };
 
 /** A `{% materialization %}` block found in a macro file: not supported, left out with a warning. */
@@ -413,9 +419,9 @@ export class TemplateEngine {
    * of a package sees that package's macros unqualified.
    */
   compile(source: string, file: string, packageName?: string): CompiledTemplate {
-    const segments = parseStaticTemplate(source);
-    if (segments !== undefined) return { kind: 'static', file, segments };
     const isPackage = packageName !== undefined && packageName !== this.registry.rootProject;
+    const segments = parseStaticTemplate(source);
+    if (segments !== undefined) return { kind: 'static', file, segments, ...(isPackage ? { lenient: true } : {}) };
     try {
       return {
         kind: 'nunjucks',
@@ -473,6 +479,9 @@ export class TemplateEngine {
         value = this.evaluate(segment);
       } catch (error) {
         throw this.toTemplateError(error, template.file, segment.line);
+      }
+      if (value === undefined && template.lenient === true && segment.path.length === 1 && segment.call === undefined) {
+        continue;
       }
       if (value === undefined) {
         throw new TemplateError(

@@ -86,3 +86,21 @@ describe('compileJinja: Jinja semantics dbt packages rely on', () => {
     expect(error).toMatchObject({ lineno: 2, message: expect.stringMatching(/unexpected token/) });
   });
 });
+
+describe('compileJinja: what nunjucks cannot parse is an error with its line', () => {
+  it.each([['{% with %}', 'line 1\n{% with x = 1 %}{{ x }}{% endwith %}']])('%s', (_name, source) => {
+    let error: unknown;
+    try {
+      render(source);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ lineno: 2 });
+  });
+
+  it('passes keyword arguments by name even where a variable has that name', () => {
+    expect(
+      render("{% macro f(a, b) %}{{ a }}/{{ b }}{% endmacro %}{% set b = 'zz' %}{% set a = 'yy' %}{{ f(b=a, a=b) }}"),
+    ).toBe('zz/yy');
+  });
+});
