@@ -67,15 +67,21 @@ export interface CompileResult {
   readonly errors: readonly ProjectIssue[];
 }
 
-/** Path of a node's compiled SQL under the target folder. */
+/**
+ * Path of a node's compiled SQL under the target folder: `compiled/<package>/<file in the package>` (dbt's layout;
+ * the root project is a package too).
+ */
 export function compiledPathOf(project: Project, node: ProjectNode): string {
+  const packageName = node.id.split('.')[1] ?? project.name;
+  const pkg = packageName === project.name ? undefined : project.packages.find((p) => p.name === packageName);
+  const own = pkg !== undefined && node.file.startsWith(`${pkg.root}/`) ? node.file.slice(pkg.root.length + 1) : node.file;
   const file =
     node.kind === 'test' && node.testType === 'generic'
-      ? `${node.file}/${node.name}.sql`
+      ? `${own}/${node.name}.sql`
       : node.kind === 'snapshot'
-        ? `${node.file.replace(/[^/]+$/, '')}${node.name}.sql`
-        : node.file;
-  return `compiled/${project.name}/${file}`;
+        ? `${own.replace(/[^/]+$/, '')}${node.name}.sql`
+        : own;
+  return `compiled/${pkg?.name ?? project.name}/${file}`;
 }
 
 /**

@@ -37,6 +37,20 @@ export interface ProjectPackages {
 
 const PACKAGE_FILES = ['packages.yml', 'dependencies.yml'];
 
+/** Keys of a package's dbt_project.yml whose meaning Sluice does not carry out for packages (a warning each). */
+const UNSUPPORTED_PACKAGE_KEYS = [
+  'on-run-start',
+  'on-run-end',
+  'seeds',
+  'seed-paths',
+  'sources',
+  'exposures',
+  'metrics',
+  'semantic-models',
+  'saved-queries',
+  'unit_tests',
+];
+
 interface Declared {
   readonly kind: 'local' | 'hub' | 'git' | 'tarball' | 'private';
   readonly spec: string;
@@ -177,6 +191,16 @@ function packageSettings(
   const { source, issues } = parseYamlSource(text, configFile);
   ctx.issues.push(...issues);
   const raw = isObject(source.value) ? source.value : {};
+  for (const key of UNSUPPORTED_PACKAGE_KEYS) {
+    if (raw[key] === undefined) continue;
+    ctx.issues.push({
+      code: 'UNSUPPORTED',
+      severity: 'warning',
+      message: `"${key}" in ${configFile} (a package) is not supported yet; it is ignored.`,
+      file: configFile,
+      ...atLine(source.lineOf([key], true)),
+    });
+  }
   const name = raw.name;
   if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
     ctx.issues.push({
@@ -355,6 +379,7 @@ export async function readPackages(ctx: LoadContext, settings: ProjectSettings):
       return previous;
     }
     const pkg: ProjectPackage = { name, root, origin, settings: pkgSettings };
+    await warnAboutSeeds(ctx, pkg);
     packages.push(pkg);
     byName.set(name, pkg);
     return pkg;
@@ -406,6 +431,20 @@ export async function readPackages(ctx: LoadContext, settings: ProjectSettings):
     } satisfies ProjectIssue);
   }
   return { packages, dispatch, packageNames: new Set(packages.map((p) => p.name)) };
+}
+
+/** A package's seeds (CSV files under `seeds/`) are not loaded yet: say so rather than leave them out silently. */
+async function warnAboutSeeds(ctx: LoadContext, pkg: ProjectPackage): Promise<void> {
+  const dir = path.resolve(ctx.projectDir, pkg.root, 'seeds');
+  if (!(await isDirectory(dir))) return;
+  const csv = (await readdir(dir, { recursive: true })).filter((f) => String(f).endsWith('.csv'));
+  if (csv.length === 0) return;
+  ctx.issues.push({
+    code: 'UNSUPPORTED',
+    severity: 'warning',
+    message: `package ${pkg.name} has ${csv.length} seed file(s) in ${pkg.root}/seeds: packages' seeds are not loaded yet; a ref() to one fails.`,
+    file: `${pkg.root}/dbt_project.yml`,
+  });
 }
 
 async function sameTarget(ctx: LoadContext, a: string, b: string): Promise<boolean> {
