@@ -74,7 +74,8 @@ export interface CompileResult {
 export function compiledPathOf(project: Project, node: ProjectNode): string {
   const packageName = node.id.split('.')[1] ?? project.name;
   const pkg = packageName === project.name ? undefined : project.packages.find((p) => p.name === packageName);
-  const own = pkg !== undefined && node.file.startsWith(`${pkg.root}/`) ? node.file.slice(pkg.root.length + 1) : node.file;
+  const own =
+    pkg !== undefined && node.file.startsWith(`${pkg.root}/`) ? node.file.slice(pkg.root.length + 1) : node.file;
   const file =
     node.kind === 'test' && node.testType === 'generic'
       ? `${own}/${node.name}.sql`
