@@ -50,6 +50,32 @@ describe('packages: loading', () => {
     });
   });
 
+  it('reads dispatch: and local packages from sluice.yml projects too', async () => {
+    const dir = await tempDir();
+    try {
+      await writeProject(dir.path, {
+        'sluice.yml': ['name: app', 'dispatch:', '  - macro_namespace: kit', "    search_order: ['kit', 'app']"].join(
+          '\n',
+        ),
+        'packages.yml': 'packages:\n  - local: kit\n',
+        'kit/dbt_project.yml': 'name: kit\n',
+        'kit/macros/kit.sql': "{% macro default__who() %}'kit'{% endmacro %}",
+        'macros/who.sql': "{% macro default__who() %}'app'{% endmacro %}",
+        'models/a.sql': "select {{ adapter.dispatch('who', 'kit')() }} as who",
+      });
+      const { project, errors } = await loadProject(dir.path, { target: { type: 'duckdb' } });
+      expect(errors).toEqual([]);
+      const compiled = compileProject(project, {
+        target: { name: 't', type: 'duckdb', schema: 'main' },
+        dialect: (await import('@sluice/duckdb')).duckDbDialect,
+      });
+      // The configured order puts the package before the project.
+      expect(compiled.nodes.get('model.app.a')?.sql).toBe("select 'kit' as who");
+    } finally {
+      await dir.remove();
+    }
+  });
+
   it('says what to do when a package is declared but not installed, or a local one is missing', async () => {
     const dir = await tempDir();
     try {
