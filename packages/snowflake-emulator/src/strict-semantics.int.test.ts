@@ -230,3 +230,25 @@ describe('quoted identifiers are case-sensitive', () => {
     expect(rows).toEqual([{ id: 1 }]);
   });
 });
+
+describe('ALTER SESSION: parameters are honoured or refused, never silently accepted', () => {
+  test('the parameters Sluice sets are taken; an unknown one is refused and changes nothing', async () => {
+    await run(conn, "alter session set timezone = 'UTC' time_output_format = 'HH24:MI:SS.FF6' query_tag = 'strict'");
+    await run(conn, "alter session set date_input_format = 'YYYY-MM-DD' quoted_identifiers_ignore_case = false");
+    const error = await runFailing(conn, "alter session set not_a_parameter = 1 query_tag = 'changed'");
+    expect([error.code, error.message]).toEqual([
+      '001006',
+      "SQL compilation error:\ninvalid parameter 'NOT_A_PARAMETER'",
+    ]);
+    await run(conn, 'select 1');
+    expect(emulator.stats().statements.at(-1)?.queryTag).toBe('strict');
+  });
+
+  test('a value the emulator cannot honour is refused as unsupported, naming the parameter', async () => {
+    const ignoreCase = await runFailing(conn, 'alter session set quoted_identifiers_ignore_case = true');
+    expect(ignoreCase.code).toBe('000002');
+    expect(ignoreCase.message).toContain('QUOTED_IDENTIFIERS_IGNORE_CASE');
+    expect((await runFailing(conn, "alter session set date_input_format = 'DD/MM/YYYY'")).code).toBe('000002');
+    expect((await runFailing(conn, 'alter session set autocommit = false')).code).toBe('000002');
+  });
+});
