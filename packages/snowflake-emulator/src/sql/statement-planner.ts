@@ -205,10 +205,19 @@ function queryNeedsCompute(tree: readonly SqlNode[]): boolean {
   };
   if (!items.every(metadataItem)) return true;
   const rest = sig.slice(fromAt + 1);
-  // one plain table name, nothing after it
-  const isName = rest.every((n, i) => (i % 2 === 0 ? identifierOf(n) !== undefined : isOp(n, '.')));
-  return !(isName && rest.length % 2 === 1);
+  // one plain table name, optionally with an alias (`FROM t AS failing`), nothing else after it
+  let nameEnd = rest.length;
+  if (rest.length >= 3 && isWord(rest[rest.length - 2], 'AS')) nameEnd = rest.length - 2;
+  else if (rest.length >= 2 && !isOp(rest[rest.length - 2], '.')) nameEnd = rest.length - 1;
+  const alias = rest[rest.length - 1];
+  if (nameEnd < rest.length && (identifierOf(alias) === undefined || isWord(alias, ...NOT_AN_ALIAS))) return true;
+  const name = rest.slice(0, nameEnd);
+  const isName = name.every((n, i) => (i % 2 === 0 ? identifierOf(n) !== undefined : isOp(n, '.')));
+  return !(isName && name.length % 2 === 1);
 }
+
+/** Words that end a FROM clause, so a word after the table name that is one of them is no alias. */
+const NOT_AN_ALIAS = ['WHERE', 'GROUP', 'HAVING', 'QUALIFY', 'ORDER', 'LIMIT', 'SAMPLE', 'AT', 'BEFORE', 'CHANGES'];
 
 function planQuery(tree: SqlNode[], sql: string, context: PlannerContext): StatementPlan {
   const wait = planSystemWait(tree, sql);
