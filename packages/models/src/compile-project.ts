@@ -335,12 +335,16 @@ export class ProjectCompiler {
       }
     }
     const where = node.config.where;
+    const columnName =
+      node.columnName !== undefined && node.quoteColumn
+        ? this.dialect.quoteIdentifier(node.columnName)
+        : node.columnName;
     if (node.builtin) {
       return genericTestSql(
         node.testName as string,
         {
           relation: model.toString(),
-          ...(node.columnName === undefined ? {} : { columnName: node.columnName }),
+          ...(columnName === undefined ? {} : { columnName }),
           args,
           ...(where === undefined ? {} : { where }),
         },
@@ -359,7 +363,7 @@ export class ProjectCompiler {
       .callMacro(`test_${node.testName as string}`, hooks, [
         keywordArguments({
           model: modelArg,
-          ...(node.columnName === undefined ? {} : { column_name: node.columnName }),
+          ...(columnName === undefined ? {} : { column_name: columnName }),
           ...args,
         }),
       ])

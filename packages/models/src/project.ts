@@ -97,6 +97,8 @@ export interface TestNode extends NodeBase {
   /** The node the test is declared on (generic tests), which its result gates in `build`. */
   readonly attachedTo?: string;
   readonly columnName?: string;
+  /** `quote: true` on the column: the name is quoted by the target's dialect when the test is compiled. */
+  readonly quoteColumn?: boolean;
   /** The test's arguments as written (`ref('x')` strings are resolved when compiled). */
   readonly args: Readonly<Record<string, unknown>>;
   readonly config: TestConfig;

@@ -107,6 +107,7 @@ const BUILTIN_NAMES = [
   'log',
   'dbt',
   'dbt_utils',
+  'adapter',
 ];
 
 /**
@@ -164,6 +165,9 @@ export class TemplateEngine {
       exceptions: { raise_compiler_error: raise, warn: () => '' },
       log: () => '',
     });
+    // dbt's `adapter.quote(name)`: the name quoted as the target spells it (Snowflake stores plain names upper-cased,
+    // so `adapter.quote('order')` is "ORDER" there and "order" on DuckDB).
+    globals.adapter = { quote: (name: unknown) => hooks().dialect.quoteIdentifier(String(name)) };
     const macros = crossEngineMacros(() => hooks().dialect);
     Object.assign(globals, macros);
     globals.dbt = { ...macros };

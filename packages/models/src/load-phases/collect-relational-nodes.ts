@@ -94,6 +94,9 @@ class RelationalCollector implements RelationalNodes {
     } catch (error) {
       this.parser.templateIssue(error, f.file);
       this.claimName(name, id, f.file, 1);
+      // Its property-file entry describes this very file: not a second problem ("no model file of that name").
+      const props = this.properties.models.get(name);
+      if (props) this.usedProps.add(props);
       return;
     }
     const record = this.parser.render(template, f.file, f.text, name, id);
@@ -170,6 +173,8 @@ class RelationalCollector implements RelationalNodes {
       template = this.ctx.engine.compile(body, f.file);
     } catch (error) {
       this.parser.templateIssue(error, f.file, startLine);
+      const props = this.properties.snapshots.get(name);
+      if (props) this.usedProps.add(props);
       return;
     }
     const record = this.parser.render(template, f.file, body, name, id);

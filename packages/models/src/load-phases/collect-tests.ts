@@ -139,13 +139,9 @@ class TestCollector {
       testName: kind.testName,
       builtin: kind.builtin,
       attachedTo: target.attachedTo,
-      ...(declaration.columnName === undefined
-        ? {}
-        : {
-            columnName: declaration.quoteColumn
-              ? `"${declaration.columnName.replaceAll('"', '""')}"`
-              : declaration.columnName,
-          }),
+      ...(declaration.columnName === undefined ? {} : { columnName: declaration.columnName }),
+      // Quoted when compiled, by the target's dialect: Snowflake stores a plain name upper-cased.
+      ...(declaration.quoteColumn ? { quoteColumn: true } : {}),
       args: declaration.args,
       config,
     });
