@@ -179,3 +179,86 @@ describe('loads', () => {
     ).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 });
+
+describe('state', () => {
+  const statesTable = { ...table, schema: 'state_test', name: 'eventos' };
+  const write = (version: number) => ({
+    schema: 'state_test',
+    runId: `run-${version}`,
+    writes: [{ namespace: 'ingest', key: 'public.eventos', value: { cursor: [String(version)] }, version }],
+  });
+
+  it('commits the apply statement and the state write in one BEGIN … COMMIT request, on a session of its own', async () => {
+    await warehouse.ensureTable(statesTable);
+    const before = emulator.stats().statements.length;
+    await warehouse.load({
+      table: statesTable,
+      files: [await csv(range(1, 5))],
+      columns: ['id', 'nome'],
+      mode: 'merge',
+      state: write(1),
+      tag: 'state test',
+    });
+    const sent = emulator.stats().statements.slice(before);
+    const begin = sent.findIndex((s) => /^BEGIN/i.test(s.sqlText));
+    expect(begin).toBeGreaterThanOrEqual(0);
+    expect(sent.slice(begin, begin + 5).map((s) => s.sqlText.split(/\s+/)[0]?.toUpperCase())).toEqual([
+      'BEGIN',
+      'MERGE',
+      'DELETE',
+      'INSERT',
+      'COMMIT',
+    ]);
+    // Not the session the other statements ran on: parallel work on the main session cannot join the transaction.
+    const main = sent.find((s) => s.sqlText.startsWith('PUT'))?.sessionId;
+    expect(sent[begin]?.sessionId).not.toBe(main);
+    expect(sent.slice(begin, begin + 5).every((s) => s.sessionId === sent[begin]?.sessionId)).toBe(true);
+    expect((await warehouse.readState('state_test', 'ingest')).entries.map((e) => e.version)).toEqual([1]);
+  });
+
+  it('answers a read from a proven-current copy with metadata only; a write makes every copy unproven', async () => {
+    const read = await warehouse.readState('state_test', 'ingest');
+    const before = emulator.stats().statements.length;
+    const cached = await warehouse.readState('state_test', 'ingest', { cached: read.entries });
+    expect(cached).toEqual({ entries: read.entries, source: 'cache' });
+    expect(emulator.stats().statements.slice(before).filter((s) => s.needsWarehouse)).toEqual([]);
+    // Another process (its own warehouse object) writes: the table's comment says so before its transaction runs.
+    const other = await emulator.warehouse();
+    try {
+      await other.writeState(write(2));
+    } finally {
+      await other.close();
+    }
+    const fresh = await warehouse.readState('state_test', 'ingest', { cached: read.entries });
+    expect(fresh.source).toBe('warehouse');
+    expect(fresh.entries.map((e) => e.version)).toEqual([2]);
+    // Read once, the table's comment names what was read: that copy is proven again.
+    const again = await warehouse.readState('state_test', 'ingest', { cached: fresh.entries });
+    expect(again.source).toBe('cache');
+  });
+
+  it('a failed transaction leaves neither rows nor state, and its session is not reused', async () => {
+    const before = emulator.stats().statements.length;
+    const bad = await csv(['6,"ok"', 'x,"not a number"']);
+    await expect(
+      warehouse.load({ table: statesTable, files: [bad], columns: ['id', 'nome'], mode: 'merge', state: write(3) }),
+    ).rejects.toHaveProperty('code');
+    expect((await warehouse.readState('state_test', 'ingest')).entries.map((e) => e.version)).toEqual([2]);
+    const [count] = await warehouse.query(`select count(*) as n from ${warehouse.dialect.qualify(statesTable)}`);
+    expect(count).toEqual({ n: 5 });
+    await warehouse.load({
+      table: statesTable,
+      files: [await csv(range(6, 7))],
+      columns: ['id', 'nome'],
+      mode: 'merge',
+      state: write(3),
+    });
+    const begins = emulator
+      .stats()
+      .statements.slice(before)
+      .filter((s) => /^BEGIN/i.test(s.sqlText));
+    expect(begins).toHaveLength(2);
+    expect(begins[1]?.sessionId).not.toBe(begins[0]?.sessionId);
+    expect((await warehouse.readState('state_test', 'ingest')).entries.map((e) => e.version)).toEqual([3]);
+  });
+});
