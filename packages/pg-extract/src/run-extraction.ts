@@ -194,18 +194,23 @@ async function readRows(
     // the bound is known, while the others keep streaming.
     const bounding = readBound(session, reads, snapshotId);
     bounding.catch(() => undefined); // awaited below
-    const sinks = await session.readQueued(reads.reads, snapshotId, session.options.parallelism ?? 1, async (read, sink) => {
-      const bound = await bounding;
-      await onRange({
-        index: read.range ?? 0,
-        ranges: reads.ranges,
-        files: sink.files,
-        rows: sink.rows,
-        bytes: sink.bytes,
-        position: positionAfter(session.plan, facts, reads.late, bound.upper) as ExtractPosition,
-      });
-      handedOver.add(sink);
-    });
+    const sinks = await session.readQueued(
+      reads.reads,
+      snapshotId,
+      session.options.parallelism ?? 1,
+      async (read, sink) => {
+        const bound = await bounding;
+        await onRange({
+          index: read.range ?? 0,
+          ranges: reads.ranges,
+          files: sink.files,
+          rows: sink.rows,
+          bytes: sink.bytes,
+          position: positionAfter(session.plan, facts, reads.late, bound.upper) as ExtractPosition,
+        });
+        handedOver.add(sink);
+      },
+    );
     const bound = await bounding;
     return { upper: bound.upper, sinks, windowRows: bound.windowRows, handedOver };
   }

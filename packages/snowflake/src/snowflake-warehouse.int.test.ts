@@ -221,7 +221,12 @@ describe('state', () => {
     const before = emulator.stats().statements.length;
     const cached = await warehouse.readState('state_test', 'ingest', { cached: read.entries });
     expect(cached).toEqual({ entries: read.entries, source: 'cache' });
-    expect(emulator.stats().statements.slice(before).filter((s) => s.needsWarehouse)).toEqual([]);
+    expect(
+      emulator
+        .stats()
+        .statements.slice(before)
+        .filter((s) => s.needsWarehouse),
+    ).toEqual([]);
     // Another process (its own warehouse object) writes: the table's comment says so before its transaction runs.
     const other = await emulator.warehouse();
     try {

@@ -555,7 +555,10 @@ export class SnowflakeWarehouse implements Warehouse {
     request: LoadRequest | undefined,
   ): Promise<StatementResult[]> {
     if (this.#closed) {
-      throw new WarehouseError('WAREHOUSE_UNAVAILABLE', `The Snowflake warehouse (account ${this.#options.account}) is closed.`);
+      throw new WarehouseError(
+        'WAREHOUSE_UNAVAILABLE',
+        `The Snowflake warehouse (account ${this.#options.account}) is closed.`,
+      );
     }
     const session = this.#transactionSessions.pop() ?? this.#newSession();
     let reusable = false;

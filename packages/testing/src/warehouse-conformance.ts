@@ -788,17 +788,18 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         });
         const read = await warehouse.readState(schema, 'ingest');
         expect(read.source).toBe('warehouse');
-        expect(read.entries.map(({ namespace, key, value: v, version, runId }) => ({ namespace, key, v, version, runId })))
-          .toEqual([
-            { namespace: 'ingest', key: 'public.clientes', v: { digest: 'abc' }, version: 1, runId: 'run-1' },
-            {
-              namespace: 'ingest',
-              key: 'public.vendas',
-              v: value('2024-01-01 00:00:00+00'),
-              version: 1,
-              runId: 'run-1',
-            },
-          ]);
+        expect(
+          read.entries.map(({ namespace, key, value: v, version, runId }) => ({ namespace, key, v, version, runId })),
+        ).toEqual([
+          { namespace: 'ingest', key: 'public.clientes', v: { digest: 'abc' }, version: 1, runId: 'run-1' },
+          {
+            namespace: 'ingest',
+            key: 'public.vendas',
+            v: value('2024-01-01 00:00:00+00'),
+            version: 1,
+            runId: 'run-1',
+          },
+        ]);
         expect(read.entries[0]?.writtenAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
         expect((await warehouse.readState(schema, 'build')).entries.map((e) => e.key)).toEqual(['model.x']);
         // A new version replaces the entry; a null value removes it.
@@ -846,7 +847,13 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           expect(await keysOf(tbl)).toEqual([1]);
           expect((await warehouse.readState(schema, 'ingest')).entries).toEqual(stateAfterFirst);
         }
-        await warehouse.load({ table: tbl, mode: 'merge', columns: salesColumns, files: [good], state: write(2, 'two') });
+        await warehouse.load({
+          table: tbl,
+          mode: 'merge',
+          columns: salesColumns,
+          files: [good],
+          state: write(2, 'two'),
+        });
         expect(await keysOf(tbl)).toEqual([1, 2]);
         expect((await warehouse.readState(schema, 'ingest')).entries.map((e) => [e.version, e.value])).toEqual([
           [2, value('two')],
@@ -855,7 +862,13 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         await warehouse.load({ table: tbl, mode: 'merge', columns: salesColumns, files: [], state: write(3, 'three') });
         expect((await warehouse.readState(schema, 'ingest')).entries.map((e) => e.version)).toEqual([3]);
         // A repeated write of the same version is harmless (a retried load).
-        await warehouse.load({ table: tbl, mode: 'merge', columns: salesColumns, files: [good], state: write(3, 'three') });
+        await warehouse.load({
+          table: tbl,
+          mode: 'merge',
+          columns: salesColumns,
+          files: [good],
+          state: write(3, 'three'),
+        });
         expect((await warehouse.readState(schema, 'ingest')).entries.map((e) => [e.version, e.value])).toEqual([
           [3, value('three')],
         ]);

@@ -12,13 +12,7 @@ import type { Row, SqlDialect } from './warehouse.js';
 export const STATE_TABLE = '_sluice_state';
 
 /** A JSON value kept in the state table. */
-export type StateJson =
-  | string
-  | number
-  | boolean
-  | null
-  | readonly StateJson[]
-  | { readonly [key: string]: StateJson };
+export type StateJson = string | number | boolean | null | readonly StateJson[] | { readonly [key: string]: StateJson };
 
 /** The value of one state entry: a JSON object. */
 export type StateValue = { readonly [key: string]: StateJson };
@@ -207,7 +201,12 @@ export function stateToken(entries: readonly Pick<StateEntry, 'namespace' | 'key
 
 function stateValueText(write: StateWrite): string {
   const text = JSON.stringify(write.value);
-  if (typeof text !== 'string' || typeof write.value !== 'object' || write.value === null || Array.isArray(write.value)) {
+  if (
+    typeof text !== 'string' ||
+    typeof write.value !== 'object' ||
+    write.value === null ||
+    Array.isArray(write.value)
+  ) {
     throw invalid(`the value of ${write.namespace}/${write.key} must be a JSON object`);
   }
   return text;
