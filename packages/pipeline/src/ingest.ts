@@ -490,7 +490,7 @@ async function extractBatch(run: TableRun, snapshot: Promise<string | undefined>
     chunkBytes: config.ingest.chunk_mb * 1024 * 1024,
     digest: spec.strategy === 'full',
     parallelism: config.ingest.first_load_parallelism,
-    rangePages: config.ingest.first_load_range_mb * 128,
+    rangePages: Math.max(1, Math.round(config.ingest.first_load_range_mb * 128)),
     ...(rangeState ? { onRange: (range: RangeRead) => rangeState.commit(range) } : {}),
     ...(start.kind === 'resume' && ranged ? { resume: resumeRanges(start.progress) } : {}),
     ...(snapshotId ? { snapshotId } : {}),

@@ -104,9 +104,9 @@ export const projectConfigSchema = z.strictObject({
       hash_salt: z.string().optional(),
       /** Connections reading a large table's first load at once (block ranges in one snapshot). */
       first_load_parallelism: z.number().int().min(1).max(16).default(2),
-      /** The largest block range of a first load, in MiB of table: a larger table is read in ranges that commit one
-       *  by one, and a first load interrupted midway resumes at the next range. */
-      first_load_range_mb: z.number().int().min(1).max(1_048_576).default(1024),
+      /** The largest block range of a first load, in MiB of table (fractions allowed): a larger table is read in
+       *  ranges that commit one by one, and a first load interrupted midway resumes at the next range. */
+      first_load_range_mb: z.number().positive().max(1_048_576).default(1024),
     })
     .default({ parallelism: 4, chunk_mb: 128, first_load_parallelism: 2, first_load_range_mb: 1024 }),
   tables: z
