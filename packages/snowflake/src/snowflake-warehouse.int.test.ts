@@ -3,7 +3,12 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChunkFile, TableSchema } from '@sluice/warehouse';
-import { startTestEmulator, TEST_PASSWORD, type TestEmulator } from './__tests__/test-emulator.js';
+import {
+  shortenDriverRetryWaits,
+  startTestEmulator,
+  TEST_PASSWORD,
+  type TestEmulator,
+} from './__tests__/test-emulator.js';
 import { createSnowflakeWarehouse, type SnowflakeWarehouse } from './snowflake-warehouse.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -265,5 +270,56 @@ describe('state', () => {
     expect(begins).toHaveLength(2);
     expect(begins[1]?.sessionId).not.toBe(begins[0]?.sessionId);
     expect((await warehouse.readState('state_test', 'ingest')).entries.map((e) => e.version)).toEqual([3]);
+  });
+});
+
+describe('state through failures', () => {
+  it('a transaction whose answer is lost after it committed, its session then gone, is repeated harmlessly', async () => {
+    shortenDriverRetryWaits();
+    let armed = false;
+    const faulty = await emulator.warehouse({
+      onEvent: (event) => {
+        if (!armed || event.type !== 'statement-start' || !event.sql.startsWith('BEGIN')) return;
+        armed = false;
+        const since = Date.now();
+        emulator.faults.dropConnection({ path: '/queries/v1/query-request', nth: 1, when: 'after' });
+        const expire = setInterval(() => {
+          if (!emulator.faults.injected.some((e) => e.kind === 'drop-connection' && e.at.getTime() >= since)) return;
+          clearInterval(expire);
+          emulator.faults.expireSessions('gone');
+        }, 1);
+      },
+    });
+    const faultTable = { ...table, schema: 'state_faults' };
+    try {
+      await faulty.ensureTable(faultTable);
+      armed = true;
+      await faulty.load({
+        table: faultTable,
+        files: [await csv(range(1, 20))],
+        columns: ['id', 'nome'],
+        mode: 'merge',
+        state: {
+          schema: 'state_faults',
+          runId: 'run-f',
+          writes: [{ namespace: 'ingest', key: 'public.eventos', value: { cursor: ['20'] }, version: 1 }],
+        },
+        tag: 'state fault',
+      });
+      expect(armed).toBe(false);
+      const begins = emulator
+        .stats()
+        .statements.filter((s) => s.queryTag === 'state fault' && /^BEGIN/.test(s.sqlText));
+      expect(begins.length).toBeGreaterThanOrEqual(2); // it ran, its answer was lost, it ran again
+      const [count] = await faulty.query(
+        `select count(*) as n, count(distinct id) as k from ${faulty.dialect.qualify(faultTable)}`,
+      );
+      expect(count).toEqual({ n: 20, k: 20 });
+      const entries = (await faulty.readState('state_faults', 'ingest')).entries;
+      expect(entries.map((e) => [e.key, e.version, e.value])).toEqual([['public.eventos', 1, { cursor: ['20'] }]]);
+    } finally {
+      emulator.faults.clear();
+      await faulty.close();
+    }
   });
 });
