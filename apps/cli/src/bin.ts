@@ -394,17 +394,21 @@ example(
   process.exitCode = await stateShowCommand({ project: opts.project, json: opts.json }, out);
 });
 example(
-  flags.table(
-    flags.project(
-      state
-        .command('reset')
-        .description("Forget tables' positions: the next run reloads them from scratch, other tables are untouched"),
+  flags.target(
+    flags.table(
+      flags.project(
+        state
+          .command('reset')
+          .description(
+            "Forget tables' positions (in the warehouse and the state store): the next run reloads them from scratch, other tables are untouched",
+          ),
+      ),
     ),
   ),
   '  $ sluice state reset --table vendas',
 ).action(async (opts) => {
   const { stateResetCommand } = await import('./commands/state.js');
-  process.exitCode = await stateResetCommand({ project: opts.project, table: opts.table }, out);
+  process.exitCode = await stateResetCommand({ project: opts.project, table: opts.table, target: opts.target }, out);
 });
 
 // ---- the demo ----

@@ -183,7 +183,7 @@ export async function decideStart(facts: StartFacts): Promise<TableStart> {
         ? `the warehouse has no Sluice state (${STATE_TABLE_LABEL}), though run ${copy?.runId} recorded version ${copied}: a new or replaced warehouse; loading it from the start`
         : `the warehouse has no position for it, though run ${copy?.runId} recorded version ${copied}: the warehouse was restored from an older copy; loading it from the start`
       : relation !== undefined && !nothingThere
-        ? `${label} holds rows Sluice has no position for: replacing them (set adopt: true to keep them and load only the difference)`
+        ? `${label} holds rows Sluice has no position for (loaded by another tool, or its position was reset): replacing them; adopt: true keeps them and loads only the difference`
         : undefined;
   return { kind: 'first', ranged: nothingThere, ...(lost ? { note: lost } : {}) };
 }

@@ -18,6 +18,7 @@ import { compareNovaDrive, writeNovaDriveProject } from './__tests__/novadrive-p
 import { changeNovaDrive } from './__tests__/source-changes.js';
 import { runIngest, type IngestEvent, type IngestResult } from './ingest.js';
 import { loadProjectConfig, type LoadedProject } from './project-config.js';
+import { resetPositions } from './reset-positions.js';
 
 /*
  * Positions live with the data: a warehouse that is replaced, restored to an older copy, or loses a raw table is
@@ -207,8 +208,32 @@ describe('positions live with the data (DuckDB)', () => {
     );
     expect(vendas.rows).toBeLessThan(Number(total?.n) / 4);
     // A table without adopt that Sluice has no position for is replaced, and the report says so.
-    expect(table(result, 'clientes').notes?.join(' ')).toMatch(/holds rows Sluice has no position for: replacing/);
+    expect(table(result, 'clientes').notes?.join(' ')).toMatch(
+      /holds rows Sluice has no position for .*: replacing them/,
+    );
     await writeFile(yml, text);
+  });
+
+  it('state reset forgets a position in the warehouse and in the copy: the next run reloads that table only', async () => {
+    const resets = await withWarehouse((warehouse) =>
+      resetPositions({ project, warehouse, state, tables: ['vendas', 'estados'] }),
+    );
+    expect(resets.map((r) => [r.key, r.had])).toEqual([
+      ['public.vendas', true],
+      ['public.estados', true],
+    ]);
+    const keys = await withWarehouse(async (warehouse) =>
+      (await warehouse.readState('raw', 'ingest')).entries.map((e) => e.key),
+    );
+    expect(keys).not.toContain('public.vendas');
+    expect((await state.read('public.vendas'))?.position).toBeUndefined();
+    const { result, differences } = await changeAndIngest({ change: false });
+    expect(differences).toEqual([]);
+    const [total] = await db.withClient(
+      async (client) => (await client.query('SELECT count(*)::int AS n FROM vendas')).rows,
+    );
+    expect(table(result, 'vendas').rows).toBe(Number(total?.n));
+    expect(table(result, 'clientes').status).toBe('unchanged');
   });
 });
 
