@@ -36,6 +36,7 @@ import {
   type FirstLoadProgress,
   type RunPositions,
   type TableStart,
+  withoutCopyFields,
 } from './ingest-state.js';
 import { tableSpecOf, type LoadedProject, type TableConfig } from './project-config.js';
 import { reconcileDeletes, type ReconcileResult } from './reconcile-deletes.js';
@@ -275,6 +276,8 @@ interface TableRun {
   rangeCounts: BatchCounts;
   /** A complete position (not a first load's progress) was committed to the warehouse in this run. */
   positionWritten: boolean;
+  /** The state store's copy as it is now (what it copies and holds), when it copies the warehouse's version. */
+  copied: { readonly version: number; readonly position: Position } | undefined;
 }
 
 /** What was read from the source for one table, with what it was read against. */
@@ -343,6 +346,7 @@ function openTableRun(
     notes: [],
     rangeCounts: NO_COUNTS,
     positionWritten: false,
+    copied: currentCopy(positions, stateKey),
   };
 }
 
@@ -674,6 +678,15 @@ async function committed(run: TableRun, value: Position, version: number, rows?:
   await copyPosition(run, value, version, rows);
 }
 
+/** The copy of a table's position the state store holds, when it copies the version the warehouse holds. */
+function currentCopy(positions: RunPositions, key: string): TableRun['copied'] {
+  const copy = positions.copies.get(key);
+  const version = copyVersion(copy);
+  return copy && version !== undefined && version === positions.entries.get(key)?.version
+    ? { version, position: withoutCopyFields(copy.position) }
+    : undefined;
+}
+
 /** The state store's copy of the table's position: the warehouse `version` it extends, and what moved since. */
 async function copyPosition(run: TableRun, value: Position, version: number, rows?: number): Promise<void> {
   try {
@@ -682,6 +695,7 @@ async function copyPosition(run: TableRun, value: Position, version: number, row
       { ...value, [STATE_VERSION]: String(version) },
       { runId: run.runId, ...(rows === undefined ? {} : { rows }) },
     );
+    run.copied = { version, position: value };
   } catch (error) {
     // The warehouse holds the position; the copy only saves work. The next run reads the warehouse's.
     run.notes.push(
@@ -747,9 +761,7 @@ async function settlePosition(run: TableRun, position: Position, rows: number, t
     await committed(run, position, version, rows);
     return { ...NO_COUNTS, statements: 2 };
   }
-  const copy = run.positions.copies.get(run.stateKey);
-  const current = copy && copyVersion(copy) === run.version ? copy.position : undefined;
-  if (!sameJson({ ...position, [STATE_VERSION]: String(run.version) }, current)) {
+  if (run.copied?.version !== run.version || !sameJson(position, run.copied.position)) {
     await copyPosition(run, position, run.version, rows);
   }
   return NO_COUNTS;
