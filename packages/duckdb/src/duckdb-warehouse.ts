@@ -284,7 +284,10 @@ export class DuckDbWarehouse implements Warehouse {
     const relation = { schema, name: STATE_TABLE };
     return this.#withConnection(options.signal, async (connection) => {
       // Reading costs nothing here: the table is always read (`options.cached` is for engines where it costs).
-      if ((await this.#readTable(connection, relation)) === undefined) return { entries: [], source: 'missing' };
+      const table = await this.#readTable(connection, relation).catch((error: unknown) => {
+        throw options.signal?.aborted ? cancelled(tableLabel(relation), error) : error;
+      });
+      if (table === undefined) return { entries: [], source: 'missing' };
       const sql = stateReadStatement(duckDbDialect, schema, namespace);
       const result = await this.#run(connection, sql, { table: tableLabel(relation), signal: options.signal });
       const rows = await this.#rows(result, sql, options.signal);

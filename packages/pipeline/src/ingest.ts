@@ -169,7 +169,15 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     positions = await readRunPositions(options.warehouse, options.state, config.raw_schema, {
       tag: `sluice run ${runId} positions`,
       ...(options.signal ? { signal: options.signal } : {}),
+    }).catch((error: unknown) => {
+      // Cancelled before it began: every table is cancelled, as when the signal comes between tables.
+      if (options.signal?.aborted) return undefined;
+      throw error;
     });
+    if (!positions) {
+      for (const name of names) results.push(emptyResult(name, config.tables[name] as TableConfig, 'cancelled', 0));
+      return finish();
+    }
     options.onEvent?.({ type: 'positions-read', source: positions.source, tables: positions.entries.size });
     if (positions.source === 'warehouse') await copyPositions(options.state, positions.entries, runId);
     const known = positions;
@@ -203,19 +211,23 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     await Promise.all([extractor.close(), rm(path.join(options.workDir, runId), { recursive: true, force: true })]);
     await lock?.release();
   }
-  results.sort((a, b) => names.indexOf(a.table) - names.indexOf(b.table));
-  const status = results.some((r) => r.status === 'failed')
-    ? 'failed'
-    : results.some((r) => r.status === 'cancelled')
-      ? 'cancelled'
-      : 'success';
-  return {
-    runId,
-    status,
-    tables: results,
-    seconds: (performance.now() - started) / 1000,
-    ...(positions ? { positions: positions.source } : {}),
-  };
+  return finish();
+
+  function finish(): IngestResult {
+    results.sort((a, b) => names.indexOf(a.table) - names.indexOf(b.table));
+    const status = results.some((r) => r.status === 'failed')
+      ? 'failed'
+      : results.some((r) => r.status === 'cancelled')
+        ? 'cancelled'
+        : 'success';
+    return {
+      runId,
+      status,
+      tables: results,
+      seconds: (performance.now() - started) / 1000,
+      ...(positions ? { positions: positions.source } : {}),
+    };
+  }
 }
 
 function keyed<T extends { readonly key: string }>(entries: readonly T[]): Map<string, T> {
