@@ -55,6 +55,9 @@ const tableOutcomeSchema = z.object({
   seconds: seconds.optional(),
   warehouseStatements: count.optional(),
   uploadedBytes: count.optional(),
+  /** Why the table was loaded as it was, when that is news (its raw table was missing, the warehouse was restored
+   *  or replaced, its position moved into the warehouse, a first load resumed, the table was adopted). */
+  notes: z.array(z.string()).optional(),
   error: runErrorSchema.optional(),
 });
 
@@ -342,6 +345,7 @@ export function tableOutcome(t: TableResult): TableOutcome {
     seconds: Number(t.seconds.toFixed(3)),
     warehouseStatements: t.warehouseStatements,
     uploadedBytes: t.uploadedBytes,
+    ...(t.notes && t.notes.length > 0 ? { notes: [...t.notes] } : {}),
     ...(t.error ? { error: { code: t.error.code, message: t.error.message } } : {}),
   };
 }

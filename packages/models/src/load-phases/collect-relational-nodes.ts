@@ -90,7 +90,7 @@ class RelationalCollector implements RelationalNodes {
     const id = `model.${this.settings.projectName}.${name}`;
     let template: CompiledTemplate;
     try {
-      template = this.ctx.engine.compile(f.text, f.file);
+      template = this.ctx.engine.compile(f.text, f.file, this.settings.projectName);
     } catch (error) {
       this.parser.templateIssue(error, f.file);
       this.claimName(name, id, f.file, 1);
@@ -170,7 +170,7 @@ class RelationalCollector implements RelationalNodes {
     const body = '\n'.repeat(startLine - 1) + block;
     let template: CompiledTemplate;
     try {
-      template = this.ctx.engine.compile(body, f.file);
+      template = this.ctx.engine.compile(body, f.file, this.settings.projectName);
     } catch (error) {
       this.parser.templateIssue(error, f.file, startLine);
       const props = this.properties.snapshots.get(name);
