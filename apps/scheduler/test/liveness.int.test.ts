@@ -174,9 +174,11 @@ describe('sluice-scheduler: a daemon killed with -9 in the middle of a run, seen
       expect(abandoned.detail.error?.message).toContain(`pid ${a.child.pid}`);
       // What it had done stays in its record.
       expect(['success', 'unchanged']).toContain(abandoned.detail.tables.find((t) => t.table === 'clientes')?.status);
-      expect(
-        b.logs.some((l) => l.msg === 'a run left running by a process that is gone is now recorded abandoned'),
-      ).toBe(true);
+      // b logs it after the record is saved: the line may reach us a moment after the API answered.
+      await b.waitForLog(
+        (l) => l.msg === 'a run left running by a process that is gone is now recorded abandoned' && l.runId === runId,
+        'b logging the run abandoned',
+      );
       await withPhoneBrowser(async (page) => {
         await page.goto(urlB);
         const text = (await page.locator('main').textContent()) ?? '';
