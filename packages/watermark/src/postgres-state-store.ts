@@ -362,14 +362,15 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
       lockOptions.signal?.addEventListener('abort', abort, { once: true });
       pendingLocks.add(client);
       try {
+        // An abort or a close while the schema was being prepared came before the listeners above: stop here.
+        if (aborted() || closed) throw new Error('stopped before connecting');
         await client.connect();
         // A server-wide idle_session_timeout would end the session and free the lock behind our back.
         await client.query(`set idle_session_timeout = 0`).catch(() => undefined);
-        let got: boolean;
-        if (!wait) {
-          const result = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::bigint) as ok', [key]);
-          got = result.rows[0]?.ok === true;
-        } else {
+        const result = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::bigint) as ok', [key]);
+        let got = result.rows[0]?.ok === true;
+        if (!got && wait) {
+          lockOptions.onWaiting?.();
           const timeout = lockOptions.timeoutMs;
           await client.query(
             `set lock_timeout = ${timeout === undefined || !Number.isFinite(timeout) ? 0 : Math.max(1, Math.ceil(timeout))}`,
