@@ -129,7 +129,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     await save('running', { tables: [] });
     emit({ type: 'run-start', runId, trigger: options.trigger });
     const drained = () => options.drain?.aborted === true;
-    if (steps.includes('ingest') && !drained())
+    if (steps.includes('ingest') && !drained() && !runController.signal.aborted)
       ingest = await withRetries('ingest', options, runController.signal, attempts, emit, runId, async (signal) => {
         const result = await runIngest({
           project: options.project,
@@ -234,6 +234,9 @@ async function withRetries<T>(
     const stepController = new AbortController();
     const forward = () => stepController.abort(runSignal.reason);
     runSignal.addEventListener('abort', forward, { once: true });
+    // A run cancelled before this step began (a run timeout or a signal while the run was being recorded): the
+    // listener above never fires for it, so pass it on now.
+    if (runSignal.aborted) forward();
     const timer = options.stepTimeoutMs
       ? setTimeout(
           () => stepController.abort(new Error(`${step} timed out after ${options.stepTimeoutMs} ms`)),
