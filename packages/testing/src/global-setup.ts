@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startLocalPostgres } from '@sluice/local-postgres';
@@ -16,7 +16,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => undefined;
   }
   const root = await mkdtemp(path.join(os.tmpdir(), 'sluice-test-pg-'));
-  await chmod(root, 0o755); // the server runs as the `postgres` OS user when we are root: it must reach its data dir
   const server = await startLocalPostgres({ dataDir: path.join(root, 'data'), persistent: false, durable: false });
   project.provide('sluicePgUrl', server.url);
   return async () => {

@@ -67,7 +67,7 @@ export async function demoCommand(options: DemoOptions, out: Output): Promise<nu
     server = await startLocalPostgres({ dataDir: path.join(home, 'pg') });
     const sourceUrl = await ensureDatabase(server, 'novadrive');
     out.line(
-      `source     embedded Postgres on 127.0.0.1:${server.port} (${path.relative(process.cwd(), server.dataDir) || server.dataDir}), started in ${formatSeconds((performance.now() - t0) / 1000)}`,
+      `source     embedded Postgres on 127.0.0.1:${server.port} (${displayDir(server.dataDir)}), started in ${formatSeconds((performance.now() - t0) / 1000)}`,
     );
     await prepareSource(sourceUrl, home, options, out);
     if (signal.aborted) return EXIT.interrupted;
@@ -228,4 +228,10 @@ function describeDay(day: DayChanges): string {
 function formatMoney(value: string): string {
   const [whole = '0', fraction = '00'] = value.split('.');
   return `${Number(whole).toLocaleString('en-US')}.${fraction.padEnd(2, '0').slice(0, 2)}`;
+}
+
+/** A folder relative to here when it is below here, else absolute (as root the source's cluster is in /var/tmp). */
+function displayDir(dir: string): string {
+  const relative = path.relative(process.cwd(), dir);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : dir;
 }
