@@ -38,7 +38,10 @@ function killChildAfter(dir: string, first: bigint, commits: number, jitterMs: n
     proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
       if (armed || !out.includes('ready\n')) return;
-      const acknowledged = out.slice(out.indexOf('ready\n')).split('\n').filter((line) => /^\d+$/.test(line));
+      const acknowledged = out
+        .slice(out.indexOf('ready\n'))
+        .split('\n')
+        .filter((line) => /^\d+$/.test(line));
       if (acknowledged.length < commits) return;
       armed = true;
       setTimeout(() => proc.kill('SIGKILL'), jitterMs);
