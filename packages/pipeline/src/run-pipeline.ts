@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Warehouse } from '@sluice/warehouse';
-import type { JsonObject, RunRecord, RunStatus, StateStore } from '@sluice/watermark';
+import type { JsonObject, RunRecord, RunStatus, StateLock, StateStore } from '@sluice/watermark';
 import { RUN_LOCK, runIngest, type IngestEvent, type IngestResult } from './ingest.js';
 import type { RunEvent } from '@sluice/models';
 import { buildModels, hasModels, type BuildResult } from './build-models.js';
@@ -77,6 +77,12 @@ export interface PipelineRunOptions {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Who runs it, shown to another run that finds the lock held. */
   readonly holder?: string;
+  /**
+   * The run lock (`RUN_LOCK`), when the caller already holds it — the scheduler takes it before it opens the
+   * warehouse and releases it after closing it, so two daemons never hold one DuckDB file at once. The run then
+   * neither takes nor releases it.
+   */
+  readonly lock?: StateLock;
 }
 
 export interface PipelineRunResult {
@@ -100,7 +106,10 @@ export interface PipelineRunResult {
 export async function runPipeline(options: PipelineRunOptions): Promise<PipelineRunResult> {
   const runId = options.runId ?? randomUUID();
   const startedAt = new Date();
-  const lock = await options.state.acquireLock(RUN_LOCK, { holder: options.holder ?? `sluice ${options.trigger}` });
+  const ownLock =
+    options.lock === undefined
+      ? await options.state.acquireLock(RUN_LOCK, { holder: options.holder ?? `sluice ${options.trigger}` })
+      : undefined;
   const runController = new AbortController();
   const abortRun = () => runController.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', abortRun, { once: true });
@@ -211,7 +220,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   try {
     await save(status, runDetail(ingest, build, attempts, error), endedAt);
   } finally {
-    await lock.release();
+    await ownLock?.release();
   }
   emit({ type: 'run-end', runId, status, seconds: (endedAt.getTime() - startedAt.getTime()) / 1000 });
   return { runId, trigger: options.trigger, status, startedAt, endedAt, ingest, build, attempts, error };
