@@ -117,7 +117,7 @@ const figures = {};
     ...described,
     columns: columns.map((name, i) => ({
       name,
-      dataType: physical[i],
+      storage: physical[i],
       type: table.columns[i].type,
       nullable: true,
       recorded: true,

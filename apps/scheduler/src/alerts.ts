@@ -1,6 +1,6 @@
+import { isErrorTestFailure, readRunRecord } from '@sluice/pipeline';
 import type { RunRecord } from '@sluice/watermark';
 import type { Logger } from './logger.js';
-import { isErrorTestFailure, readRunDetail } from './run-detail-view.js';
 
 /** Why an alert is sent. */
 export type AlertKind = 'failure' | 'recovery' | 'test-failure';
@@ -21,10 +21,10 @@ export interface Alert {
 const MAX_LINES = 12;
 
 /** True for a run that ended in a way people are alerted about (so a later success is a recovery). */
-export function isAlertedFailure(run: Pick<RunRecord, 'status' | 'detail'>): boolean {
+export function isAlertedFailure(run: Pick<RunRecord, 'id' | 'status' | 'detail'>): boolean {
   if (run.status === 'failed') return true;
   // A run cancelled by its own timeout is a failure; one interrupted by a shutdown is not.
-  return run.status === 'interrupted' && /timed out/i.test(readRunDetail(run).error?.message ?? '');
+  return run.status === 'interrupted' && /timed out/i.test(readRunRecord(run).detail.error?.message ?? '');
 }
 
 /**
@@ -34,7 +34,7 @@ export function isAlertedFailure(run: Pick<RunRecord, 'status' | 'detail'>): boo
  * Pure: the caller sends it.
  */
 export function decideAlert(project: string, current: RunRecord, previous: RunRecord | undefined): Alert | undefined {
-  const detail = readRunDetail(current);
+  const { detail } = readRunRecord(current);
   const failingTests = detail.tests.filter(isErrorTestFailure);
   const testLines = failingTests.map(
     (t) =>
@@ -44,10 +44,10 @@ export function decideAlert(project: string, current: RunRecord, previous: RunRe
   if (isAlertedFailure(current)) {
     const tableLines = detail.tables
       .filter((t) => t.status === 'failed')
-      .map((t) => `table ${t.table}: ${t.error ?? 'failed'}`);
+      .map((t) => `table ${t.table}: ${t.error?.message ?? 'failed'}`);
     const modelLines = detail.models
-      .filter((m) => m.status === 'failed' || m.status === 'error')
-      .map((m) => `model ${m.name}: ${m.error ?? m.status}`);
+      .filter((m) => m.status === 'error')
+      .map((m) => `model ${m.name}: ${m.message || m.status}`);
     const lines = [
       ...(detail.error ? [`${detail.error.code}: ${detail.error.message}`] : []),
       ...tableLines,

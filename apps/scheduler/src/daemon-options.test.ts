@@ -36,7 +36,7 @@ describe('parseDaemonOptions', () => {
     expect(parseDaemonOptions(['--grace', '0'], {}).graceMs).toBe(0);
   });
 
-  it('reads the token from a file (Docker secrets)', () => {
+  it('reads the token, the state store URL and the webhook from files (Docker secrets)', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-token-'));
     try {
       writeFileSync(path.join(dir, 'token'), 'from-a-file\n');
@@ -46,6 +46,28 @@ describe('parseDaemonOptions', () => {
       expect(() => parseDaemonOptions([], { SLUICE_SCHEDULER_TOKEN_FILE: path.join(dir, 'missing') })).toThrow(
         /SLUICE_SCHEDULER_TOKEN_FILE: cannot read .*missing \(ENOENT\)/,
       );
+      // The state store URL and the webhook too; the variable itself wins over its _FILE.
+      writeFileSync(path.join(dir, 'state_url'), 'postgres://sluice:pw@state-db:5432/sluice\n');
+      writeFileSync(path.join(dir, 'webhook'), 'https://hooks.example.com/T/B/x\n');
+      const fromFiles = parseDaemonOptions([], {
+        SLUICE_STATE_URL_FILE: path.join(dir, 'state_url'),
+        SLUICE_ALERT_WEBHOOK_URL_FILE: path.join(dir, 'webhook'),
+      });
+      expect(fromFiles.stateUrl).toBe('postgres://sluice:pw@state-db:5432/sluice');
+      expect(fromFiles.webhookUrl).toBe('https://hooks.example.com/T/B/x');
+      expect(
+        parseDaemonOptions([], {
+          SLUICE_STATE_URL: 'postgres://direct@h/db',
+          SLUICE_STATE_URL_FILE: path.join(dir, 'missing'),
+        }).stateUrl,
+      ).toBe('postgres://direct@h/db');
+      let message = '';
+      try {
+        parseDaemonOptions([], { SLUICE_STATE_URL_FILE: dir });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toBe(`SLUICE_STATE_URL_FILE: cannot read ${dir} (EISDIR)`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -16,9 +16,12 @@ export interface DaemonOptions {
   readonly logLevel: LogLevel;
   /** The API bearer token (`SLUICE_SCHEDULER_TOKEN`, or the file named by `SLUICE_SCHEDULER_TOKEN_FILE`). */
   readonly token: string | undefined;
-  /** Overrides `schedule.alerts.webhook_url` (`SLUICE_ALERT_WEBHOOK_URL`). */
+  /** Overrides `schedule.alerts.webhook_url` (`SLUICE_ALERT_WEBHOOK_URL`, or the file named by `…_FILE`). */
   readonly webhookUrl: string | undefined;
-  /** Overrides the `state:` block of sluice.yml with a Postgres state store (`SLUICE_STATE_URL`, `SLUICE_STATE_SCHEMA`). */
+  /**
+   * Overrides the `state:` block of sluice.yml with a Postgres state store (`SLUICE_STATE_URL` or the file named by
+   * `SLUICE_STATE_URL_FILE`, and `SLUICE_STATE_SCHEMA`).
+   */
   readonly stateUrl: string | undefined;
   readonly stateSchema: string;
   /** Validate the project and the schedule, print the next slots, and exit. */
@@ -45,10 +48,12 @@ Options (environment variable in brackets):
   --check               validate sluice.yml and the schedule, print the next runs, and exit
   --version, --help
 
-Secrets come only from the environment:
-  SLUICE_SCHEDULER_TOKEN (or SLUICE_SCHEDULER_TOKEN_FILE)  bearer token of POST /api/runs, /api/pause, /api/resume
-  SLUICE_ALERT_WEBHOOK_URL                                 Slack-compatible webhook (else schedule.alerts.webhook_url)
-  SLUICE_STATE_URL, SLUICE_STATE_SCHEMA                    a Postgres state store instead of the state: of sluice.yml
+Secrets come only from the environment, or from the file a *_FILE variable names (Docker secrets):
+  SLUICE_SCHEDULER_TOKEN (or SLUICE_SCHEDULER_TOKEN_FILE)      bearer token of POST /api/runs, /api/pause, /api/resume
+  SLUICE_ALERT_WEBHOOK_URL (or SLUICE_ALERT_WEBHOOK_URL_FILE)  Slack-compatible webhook (else schedule.alerts.webhook_url)
+  SLUICE_STATE_URL (or SLUICE_STATE_URL_FILE), SLUICE_STATE_SCHEMA
+                                                     a Postgres state store instead of the state: of sluice.yml
+In sluice.yml, \${env:NAME} falls back to the file named by NAME_FILE, and \${file:PATH} reads a file.
 `;
 
 /** Read the daemon's options; throws `INVALID_OPTION` naming the flag or variable and what it accepts. */
@@ -123,9 +128,11 @@ export function parseDaemonOptions(argv: readonly string[], env: NodeJS.ProcessE
     workDir: pick('work-dir', 'SLUICE_WORK_DIR'),
     logFormat,
     logLevel,
-    token: readToken(env),
-    webhookUrl: env.SLUICE_ALERT_WEBHOOK_URL || undefined,
-    stateUrl: env.SLUICE_STATE_URL || undefined,
+    token: env.SLUICE_SCHEDULER_TOKEN
+      ? env.SLUICE_SCHEDULER_TOKEN.trim() || undefined
+      : readSecretFile(env, 'SLUICE_SCHEDULER_TOKEN'),
+    webhookUrl: env.SLUICE_ALERT_WEBHOOK_URL || readSecretFile(env, 'SLUICE_ALERT_WEBHOOK_URL'),
+    stateUrl: env.SLUICE_STATE_URL || readSecretFile(env, 'SLUICE_STATE_URL'),
     stateSchema: env.SLUICE_STATE_SCHEMA || 'sluice_state',
     check: values.check === true,
     help: values.help === true,
@@ -133,16 +140,16 @@ export function parseDaemonOptions(argv: readonly string[], env: NodeJS.ProcessE
   };
 }
 
-function readToken(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.SLUICE_SCHEDULER_TOKEN) return env.SLUICE_SCHEDULER_TOKEN.trim() || undefined;
-  const file = env.SLUICE_SCHEDULER_TOKEN_FILE;
+/** The content of the file named by `<name>_FILE` (Docker secrets), trimmed; its value never appears in an error. */
+function readSecretFile(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const file = env[`${name}_FILE`];
   if (!file) return undefined;
   try {
     return readFileSync(file, 'utf8').trim() || undefined;
   } catch (error) {
     throw new SchedulerError(
       'INVALID_OPTION',
-      `SLUICE_SCHEDULER_TOKEN_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      `${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
     );
   }
 }

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { readRunRecord } from '@sluice/pipeline';
 import { RUN_STATUSES, type RunRecord, type RunStatus } from '@sluice/watermark';
 import type { Logger } from './logger.js';
 import type { Scheduler } from './scheduler.js';
@@ -291,7 +292,7 @@ function runJson(run: RunRecord): Record<string, unknown> {
     startedAt: run.startedAt.toISOString(),
     endedAt: run.endedAt?.toISOString() ?? null,
     seconds: run.endedAt ? (run.endedAt.getTime() - run.startedAt.getTime()) / 1000 : null,
-    detail: run.detail,
+    detail: readRunRecord(run).detail,
   };
 }
 

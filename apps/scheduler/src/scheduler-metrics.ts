@@ -1,6 +1,6 @@
+import { isErrorTestFailure, isFailingTest, readRunRecord } from '@sluice/pipeline';
 import type { RunRecord } from '@sluice/watermark';
 import { isAlertedFailure } from './alerts.js';
-import { isErrorTestFailure, isFailingTest, readRunDetail } from './run-detail-view.js';
 
 const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400];
 
@@ -38,7 +38,7 @@ export class SchedulerMetrics {
     const key = `${run.status}\u0000${run.trigger}`;
     this.#runs.set(key, (this.#runs.get(key) ?? 0) + 1);
     if (isAlertedFailure(run)) this.#failures++;
-    for (const table of readRunDetail(run).tables) {
+    for (const table of readRunRecord(run).detail.tables) {
       this.#rows.set(table.table, (this.#rows.get(table.table) ?? 0) + table.rows);
       this.#bytes.set(table.table, (this.#bytes.get(table.table) ?? 0) + table.bytes);
     }
@@ -108,7 +108,7 @@ export class SchedulerMetrics {
         [{}, at.getTime() / 1000],
       ]);
     }
-    const tests = last ? readRunDetail(last).tests : [];
+    const tests = last ? readRunRecord(last).detail.tests : [];
     metric('sluice_tests_failed', 'gauge', 'Data tests that failed in the latest finished run, by severity.', [
       [{ severity: 'error' }, tests.filter(isErrorTestFailure).length],
       [{ severity: 'warn' }, tests.filter((t) => isFailingTest(t) && !isErrorTestFailure(t)).length],

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
+  buildRunRecord,
+  endRunRecord,
   openWarehouse,
+  readRunRecord,
   RUN_LOCK,
   runPipeline,
   type LoadedProject,
@@ -16,7 +19,6 @@ import { decideAlert, type AlertSender } from './alerts.js';
 import { systemClock, type Clock } from './clock.js';
 import { createCronSchedule, type CronSchedule } from './cron-schedule.js';
 import type { Logger } from './logger.js';
-import { readRunDetail } from './run-detail-view.js';
 import { runSettings, type RunSettings } from './run-settings.js';
 import { runScheduleLoop } from './schedule-loop.js';
 import { SchedulerError } from './scheduler-error.js';
@@ -261,14 +263,14 @@ export class Scheduler {
       const watermark = watermarks.find((w) => w.table === key);
       const latest = runs
         .filter((run) => run.status !== 'running')
-        .map((run) => readRunDetail(run).tables.find((t) => t.table === name))
+        .map((run) => readRunRecord(run).detail.tables.find((t) => t.table === name))
         .find((t) => t !== undefined && t.status !== 'cancelled' && t.status !== 'skipped');
       return {
         table: name,
         lastLoaded: watermark?.committedAt,
         rows: latest?.rows,
         status: latest?.status,
-        error: latest?.status === 'failed' ? latest.error : undefined,
+        error: latest?.status === 'failed' ? latest.error?.message : undefined,
       };
     });
     return {
@@ -381,14 +383,16 @@ export class Scheduler {
 
   async #recordSkipped(runId: string, reason: string, missed: number): Promise<void> {
     const now = this.#clock.now();
-    await this.#options.state.saveRun({
-      id: runId,
-      trigger: 'schedule',
-      status: 'skipped',
-      startedAt: now,
-      endedAt: now,
-      detail: { tables: [], missedSlots: missed, error: { code: 'SLOT_SKIPPED', message: reason } },
-    });
+    await this.#options.state.saveRun(
+      buildRunRecord({
+        id: runId,
+        trigger: 'schedule',
+        status: 'skipped',
+        startedAt: now,
+        endedAt: now,
+        detail: { missedSlots: missed, error: { code: 'SLOT_SKIPPED', message: reason } },
+      }),
+    );
   }
 
   /** Wait until no run of this process is going on or starting. */
@@ -460,17 +464,14 @@ export class Scheduler {
           // Nothing ran: record the failure, so the page and the alert say why.
           const message = error instanceof Error ? error.message : String(error);
           log.error('could not open the warehouse: run failed', { trigger, error: message });
-          record = {
+          record = buildRunRecord({
             id: runId,
             trigger,
             status: 'failed',
             startedAt,
             endedAt: this.#clock.now(),
-            detail: {
-              tables: [],
-              error: { code: (error as { code?: string }).code ?? 'WAREHOUSE_UNAVAILABLE', message },
-            },
-          };
+            detail: { error: { code: errorCode(error, 'WAREHOUSE_UNAVAILABLE'), message } },
+          });
           await this.#options.state.saveRun(record);
           markStarted();
           await release();
@@ -497,14 +498,16 @@ export class Scheduler {
             logPipelineEvent(log, event);
           },
         });
-        record = (await this.#options.state.getRun(runId).catch(() => undefined)) ?? {
-          id: runId,
-          trigger,
-          status: result.status,
-          startedAt: result.startedAt,
-          endedAt: result.endedAt,
-          detail: { tables: [], ...(result.error ? { error: { ...result.error } } : {}) },
-        };
+        record =
+          (await this.#options.state.getRun(runId).catch(() => undefined)) ??
+          buildRunRecord({
+            id: runId,
+            trigger,
+            status: result.status,
+            startedAt: result.startedAt,
+            endedAt: result.endedAt,
+            detail: result.error ? { error: { ...result.error } } : {},
+          });
         markStarted();
         await release();
         return await this.#finish(record, log);
@@ -534,7 +537,7 @@ export class Scheduler {
   async #finish(record: RunRecord, log: Logger): Promise<RunRecord> {
     this.metrics.observe(record);
     const seconds = record.endedAt ? (record.endedAt.getTime() - record.startedAt.getTime()) / 1000 : undefined;
-    const detail = readRunDetail(record);
+    const { detail } = readRunRecord(record);
     const fields = {
       trigger: record.trigger,
       status: record.status,
@@ -589,18 +592,16 @@ export class Scheduler {
       for (const run of running) {
         const current = await this.#options.state.getRun(run.id);
         if (current?.status !== 'running') continue;
-        await this.#options.state.saveRun({
-          ...current,
-          status: 'interrupted',
-          endedAt: now,
-          detail: {
-            ...current.detail,
+        await this.#options.state.saveRun(
+          endRunRecord(current, {
+            status: 'interrupted',
+            endedAt: now,
             error: {
               code: 'ABANDONED',
               message: 'the process running it ended without recording how it ended (killed or crashed)',
             },
-          },
-        });
+          }),
+        );
         this.#log.warn('a run left running by a process that died is now recorded interrupted', { runId: run.id });
       }
     } finally {
@@ -619,6 +620,12 @@ export class Scheduler {
     }
     return latest;
   }
+}
+
+/** An error's stable code when it has one (a string), else `fallback`. */
+function errorCode(error: unknown, fallback: string): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code !== '' ? code : fallback;
 }
 
 function logPipelineEvent(log: Logger, event: PipelineEvent): void {
@@ -655,33 +662,27 @@ function logPipelineEvent(log: Logger, event: PipelineEvent): void {
       }
       return;
     }
+    case 'build': {
+      const inner = event.event;
+      if (inner.type !== 'node-finish') {
+        log.debug('pipeline event', { step: event.type, event: inner.type });
+        return;
+      }
+      const r = inner.result;
+      const noun = r.kind === 'test' ? 'test' : 'model';
+      const fields = {
+        step: event.type,
+        [noun]: r.name,
+        status: r.status,
+        seconds: Number((r.elapsedMs / 1000).toFixed(3)),
+        ...(r.failures !== undefined && r.failures > 0 ? { failures: r.failures } : {}),
+        ...(r.status !== 'success' && r.status !== 'pass' ? { message: r.message } : {}),
+      };
+      if (r.status === 'error' || r.status === 'fail') log.warn(`${noun} ${r.status}`, fields);
+      else log.info(`${noun} done`, fields);
+      return;
+    }
     case 'run-end':
       return;
-    default:
-      logOtherEvent(log, event as { readonly type: string; readonly event?: unknown });
   }
-}
-
-/**
- * Events of steps this build may not know by type (the model build): a finished model or test is logged at info
- * when the event carries `{ type: 'node-finish', result: { name, kind, status } }`, anything else at debug.
- */
-function logOtherEvent(log: Logger, event: { readonly type: string; readonly event?: unknown }): void {
-  const inner = event.event as { type?: unknown; result?: Record<string, unknown> } | undefined;
-  if (inner?.type === 'node-finish' && inner.result && typeof inner.result.name === 'string') {
-    const r = inner.result;
-    const fields = {
-      step: event.type,
-      [r.kind === 'test' ? 'test' : 'model']: r.name,
-      status: r.status,
-      ...(typeof r.elapsedMs === 'number' ? { seconds: Number((r.elapsedMs / 1000).toFixed(3)) } : {}),
-      ...(typeof r.failures === 'number' && r.failures > 0 ? { failures: r.failures } : {}),
-      ...(typeof r.message === 'string' && r.status !== 'success' && r.status !== 'pass' ? { message: r.message } : {}),
-    };
-    if (r.status === 'error' || r.status === 'fail')
-      log.warn(`${r.kind === 'test' ? 'test' : 'model'} ${String(r.status)}`, fields);
-    else log.info(`${r.kind === 'test' ? 'test' : 'model'} done`, fields);
-    return;
-  }
-  log.debug('pipeline event', { step: event.type, event: typeof inner?.type === 'string' ? inner.type : undefined });
 }

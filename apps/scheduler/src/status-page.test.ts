@@ -1,4 +1,8 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadProjectConfig, openStateStore, openWarehouse, resolveTarget, runPipeline } from '@sluice/pipeline';
+import { createTempDir } from '@sluice/testing';
 import type { RunRecord } from '@sluice/watermark';
 import { esc, renderStatusPage, type StatusView } from './status-page.js';
 
@@ -118,5 +122,63 @@ describe('renderStatusPage', () => {
     expect(html).toContain('<span class="badge paused">Paused</span>');
     expect(html).toContain('Next run: <strong>paused</strong>');
     expect(html).toContain('Running now: <a href="/api/runs/r9">r9</a> (api, started 2 min ago)');
+  });
+});
+
+describe('renderStatusPage over the record a real build wrote', () => {
+  it('names the model each failing test is on', async () => {
+    const dir = await createTempDir();
+    try {
+      await writeFile(
+        path.join(dir.path, 'sluice.yml'),
+        `name: shop
+source: { url: "postgres://nobody@127.0.0.1:1/none" }
+targets: { dev: { type: duckdb, path: .sluice/warehouse.duckdb, schema: analytics } }
+target: dev
+state: { type: file, dir: .sluice/state }
+tables: { orders: { strategy: full } }
+`,
+      );
+      await mkdir(path.join(dir.path, 'models'));
+      await mkdir(path.join(dir.path, 'tests'));
+      await writeFile(
+        path.join(dir.path, 'models', 'orders.sql'),
+        'select 1 as id union all select 1 union all select 2\n',
+      );
+      await writeFile(
+        path.join(dir.path, 'models', 'schema.yml'),
+        'version: 2\nmodels:\n  - name: orders\n    columns:\n      - name: id\n        data_tests: [unique]\n',
+      );
+      await writeFile(
+        path.join(dir.path, 'tests', 'no_order_two.sql'),
+        "select * from {{ ref('orders') }} where id = 2\n",
+      );
+      const project = await loadProjectConfig(dir.path, {});
+      const target = resolveTarget(project);
+      const warehouse = await openWarehouse(project, target.config);
+      const state = openStateStore(project);
+      try {
+        const result = await runPipeline({
+          project,
+          warehouse,
+          state,
+          workDir: path.join(dir.path, '.sluice', 'work'),
+          trigger: 'schedule',
+          target,
+          steps: ['build'],
+        });
+        const failed = result.build?.run.results.filter((r) => r.kind === 'test' && r.status === 'fail') ?? [];
+        expect(failed.map((r) => r.name).sort()).toEqual(['no_order_two', 'unique_orders_id']);
+        const record = await state.getRun(result.runId);
+        const html = renderStatusPage(view([record!]));
+        for (const test of failed)
+          expect(html).toContain(`<strong>${test.name}</strong><div class="dim">on orders</div>`);
+      } finally {
+        await warehouse.close();
+        await state.close();
+      }
+    } finally {
+      await dir.remove();
+    }
   });
 });

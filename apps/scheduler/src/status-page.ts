@@ -1,5 +1,5 @@
+import { isFailingTest, readRunRecord, type TestOutcome } from '@sluice/pipeline';
 import type { RunRecord } from '@sluice/watermark';
-import { isFailingTest, readRunDetail, type TestOutcome } from './run-detail-view.js';
 import { slotOfRunId } from './slot-run-id.js';
 
 /** One table's freshness, as the page shows it. */
@@ -40,10 +40,10 @@ export function renderStatusPage(view: StatusView): string {
   const when = (date: Date) => formatTime(date, view.timezone);
   const finished = view.runs.find((run) => run.status !== 'running');
   const running = view.runs.find((run) => run.status === 'running');
-  const detail = finished ? readRunDetail(finished) : undefined;
+  const detail = finished ? readRunRecord(finished).detail : undefined;
   const failingTests = detail?.tests.filter(isFailingTest) ?? [];
   const failingTables = detail?.tables.filter((t) => t.status === 'failed') ?? [];
-  const failingModels = detail?.models.filter((m) => m.status === 'failed' || m.status === 'error') ?? [];
+  const failingModels = detail?.models.filter((m) => m.status === 'error') ?? [];
   const health =
     view.current || running
       ? 'running'
@@ -87,10 +87,10 @@ export function renderStatusPage(view: StatusView): string {
           ]
         : []),
       ...failingTables.map(
-        (t) => `<li>Table <strong>${esc(t.table)}</strong>: ${esc(clip(t.error ?? 'failed', 400))}</li>`,
+        (t) => `<li>Table <strong>${esc(t.table)}</strong>: ${esc(clip(t.error?.message ?? 'failed', 400))}</li>`,
       ),
       ...failingModels.map(
-        (m) => `<li>Model <strong>${esc(m.name)}</strong>: ${esc(clip(m.error ?? m.status, 400))}</li>`,
+        (m) => `<li>Model <strong>${esc(m.name)}</strong>: ${esc(clip(m.message || m.status, 400))}</li>`,
       ),
     ];
     parts.push(
@@ -127,7 +127,7 @@ export function renderStatusPage(view: StatusView): string {
         ? '<p class="dim">No runs yet.</p>'
         : `<div class="scroll"><table><thead><tr><th>Started</th><th>Status</th><th class="num">Took</th><th class="num">Rows</th></tr></thead><tbody>${view.runs
             .map((run) => {
-              const d = readRunDetail(run);
+              const d = readRunRecord(run).detail;
               const rows = d.tables.reduce((sum, t) => sum + t.rows, 0);
               const slot = slotOfRunId(run.id);
               const note =

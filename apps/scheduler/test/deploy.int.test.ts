@@ -77,9 +77,9 @@ describe('deploy/install-ec2.sh', () => {
       const started = await run('bash', [script], { env });
       expect(started.stderr).toContain('the scheduler is healthy');
       const log = await readFile(calls, 'utf8');
-      expect(log).toContain(
-        `docker compose --project-name sluice --project-directory ${deploy} -f ${deploy}/docker-compose.yml up -d --build --remove-orphans`,
-      );
+      // Run from deploy/ (the stand-in cannot see the folder; install-ec2.int.test.ts checks it), so Compose reads
+      // .env and the files its COMPOSE_FILE names.
+      expect(log).toContain('docker compose --project-name sluice up -d --build --remove-orphans');
       expect(log).toContain('systemctl enable --now docker');
     } finally {
       await rm(sandbox, { recursive: true, force: true });
@@ -90,7 +90,10 @@ describe('deploy/install-ec2.sh', () => {
 describe('deploy/docker-compose.yml', () => {
   it('runs the scheduler and a Postgres for state, with volumes, restart policies, healthchecks and an env file', async () => {
     const compose = parse(await readFile(path.join(DEPLOY, 'docker-compose.yml'), 'utf8'));
-    const { scheduler, 'state-db': stateDb } = compose.services;
+    // The bundled state store is an overlay that .env's COMPOSE_FILE selects by default.
+    const overlay = parse(await readFile(path.join(DEPLOY, 'docker-compose.state-db.yml'), 'utf8'));
+    const { scheduler } = compose.services;
+    const stateDb = overlay.services['state-db'];
     expect(scheduler.build).toEqual({
       context: '..',
       dockerfile: 'apps/scheduler/Dockerfile',
@@ -99,16 +102,19 @@ describe('deploy/docker-compose.yml', () => {
     expect(scheduler.restart).toBe('unless-stopped');
     expect(stateDb.restart).toBe('unless-stopped');
     expect(scheduler.env_file).toBe('.env');
-    expect(scheduler.depends_on['state-db'].condition).toBe('service_healthy');
+    expect(overlay.services.scheduler.depends_on['state-db'].condition).toBe('service_healthy');
     expect(scheduler.volumes).toEqual(['sluice-data:/var/lib/sluice']);
     expect(stateDb.volumes).toEqual(['state-db:/var/lib/postgresql/data']);
-    expect(Object.keys(compose.volumes).sort()).toEqual(['sluice-data', 'state-db']);
-    expect(scheduler.ports).toEqual(['127.0.0.1:${SLUICE_HTTP_PORT:-8080}:8080']);
-    expect(scheduler.healthcheck.test.join(' ')).toContain('/healthz');
+    expect(Object.keys({ ...compose.volumes, ...overlay.volumes }).sort()).toEqual(['sluice-data', 'state-db']);
+    expect(scheduler.ports).toEqual(['127.0.0.1:${SLUICE_HTTP_PORT:-8080}:${SLUICE_SCHEDULER_PORT:-8080}']);
+    // Readiness (/readyz) through the probe the image carries (compose.int.test.ts checks the rest).
+    expect(scheduler.healthcheck.test.join(' ')).toContain('docker-healthcheck.mjs');
     expect(stateDb.healthcheck.test.join(' ')).toContain('pg_isready');
     // No secret written in the file itself.
-    expect(JSON.stringify(compose)).not.toMatch(/PASSWORD: [^$]/);
-    expect(scheduler.environment.SLUICE_STATE_URL).toContain('${STATE_DB_PASSWORD:?');
+    expect(JSON.stringify([compose, overlay])).not.toMatch(/PASSWORD: [^$]/);
+    // Nothing overrides .env: the state store URL comes from it, like every other setting.
+    expect(scheduler.environment).toBeUndefined();
+    expect(stateDb.environment.POSTGRES_PASSWORD).toContain('${STATE_DB_PASSWORD:?');
   });
 
   // The Compose v2 plugin or Debian's docker-compose validate the file without a Docker engine.
@@ -118,14 +124,10 @@ describe('deploy/docker-compose.yml', () => {
     try {
       await cp(DEPLOY, path.join(sandbox, 'deploy'), { recursive: true });
       const example = await readFile(path.join(DEPLOY, '.env.example'), 'utf8');
-      await writeFile(path.join(sandbox, 'deploy', '.env'), example.replaceAll('=GENERATED', '=0123abcd'));
-      const { stdout } = await run(
-        command,
-        [...args, '--project-name', 'sluice', '-f', path.join(sandbox, 'deploy', 'docker-compose.yml'), 'config'],
-        {
-          cwd: path.join(sandbox, 'deploy'),
-        },
-      );
+      await writeFile(path.join(sandbox, 'deploy', '.env'), example.replaceAll('GENERATED', '0123abcd'));
+      const { stdout } = await run(command, [...args, '--project-name', 'sluice', 'config'], {
+        cwd: path.join(sandbox, 'deploy'),
+      });
       const resolved = parse(stdout);
       expect(resolved.services.scheduler.environment.SLUICE_STATE_URL).toBe(
         'postgres://sluice:0123abcd@state-db:5432/sluice',
@@ -224,11 +226,15 @@ describe('apps/scheduler/Dockerfile', () => {
         expect(port).toBeDefined();
         const [command, ...args] = healthcheck;
         expect(command).toBe('node');
-        const probe = spawnSync(process.execPath, args, {
-          env: { PATH: process.env.PATH, SLUICE_SCHEDULER_PORT: String(port) },
-          encoding: 'utf8',
-          timeout: 10_000,
-        });
+        const probe = spawnSync(
+          process.execPath,
+          args.map((arg) => arg.replace('/usr/local/lib/sluice/', `${DEPLOY}/`)),
+          {
+            env: { PATH: process.env.PATH, SLUICE_SCHEDULER_PORT: String(port) },
+            encoding: 'utf8',
+            timeout: 10_000,
+          },
+        );
         expect(probe.status, probe.stderr).toBe(0);
       } finally {
         child.kill('SIGTERM');

@@ -109,4 +109,8 @@ export const duckDbDialect: SqlDialect = {
   createOrReplaceTableAs: (relation, sql) => `CREATE OR REPLACE TABLE ${qualifiedName(relation)} AS\n${sql}`,
   mergeInto: (target, sourceSql, keys, columns) => mergeStatement({ target, sourceSql, keys, columns }),
   dropRelation: (relation, kind) => `DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS ${qualifiedName(relation)}`,
+  castToText: (expression) => `CAST(${expression} AS VARCHAR)`,
+  // `/` divides integers as DOUBLEs (keys beyond 2^53 lose digits); `//` truncates, so step down for a negative rest.
+  floorDivide: (dividend, divisor) =>
+    `CAST(${dividend} // ${divisor} - CASE WHEN ${dividend} % ${divisor} < 0 THEN 1 ELSE 0 END AS BIGINT)`,
 };

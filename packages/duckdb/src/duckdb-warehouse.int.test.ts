@@ -48,6 +48,15 @@ describe('DuckDbWarehouse', () => {
     })),
   });
 
+  it('divides 64-bit keys into buckets exactly, rounding down, and writes them as text', async () => {
+    const d = warehouse.dialect;
+    const rows = await warehouse.query(
+      `SELECT ${d.castToText(d.floorDivide('"k"', '3'))} AS bucket FROM (VALUES (CAST('9223372036854775807' AS BIGINT)),
+      (CAST('-9223372036854775808' AS BIGINT)), (-7::BIGINT), (-6::BIGINT), (0::BIGINT), (8::INTEGER)) AS t("k")`,
+    );
+    expect(rows.map((r) => r.bucket)).toEqual(['3074457345618258602', '-3074457345618258603', '-3', '-2', '0', '2']);
+  });
+
   it('returns DuckDB values in the documented shapes', async () => {
     const [row] = await warehouse.query(`SELECT
       170141183460469231731687303715884105727::HUGEINT AS huge, 42::HUGEINT AS small_huge, 18446744073709551615::UBIGINT AS ubig,

@@ -6,33 +6,36 @@ import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBMateri
 import {
   KeyedMutex,
   WarehouseError,
+  planEnsureTable,
   qualifiedName,
   quoteIdentifier,
   tableLabel,
+  tableSchemaOf,
   type EnsureTableResult,
   type LoadRequest,
   type LoadResult,
   type Relation,
+  type RelationState,
+  relationStateOf,
   type Row,
   type SqlDialect,
   type TableSchema,
   type Warehouse,
   type WarehouseCapabilities,
+  type WarehouseTable,
 } from '@sluice/warehouse';
 import { UNREPRESENTABLE_MARKER } from './chunk-decode.js';
-import { duckDbDialect } from './duckdb-dialect.js';
-import { planEnsureTable } from './ensure-table-plan.js';
-import { DEFAULT_MAX_ROW_BYTES, planLoad, type LoadStepRole } from './load-plan.js';
-import { rowValue } from './row-value.js';
 import {
   CATALOG_COLUMNS_SQL,
   CATALOG_RELATION_SQL,
-  tableSchemaOf,
   warehouseTableFromCatalog,
   type CatalogColumnRow,
   type CatalogRelationRow,
-  type WarehouseTable,
-} from './warehouse-table.js';
+} from './duckdb-catalog.js';
+import { duckDbDialect } from './duckdb-dialect.js';
+import { duckDbTableDialect } from './duckdb-table-dialect.js';
+import { DEFAULT_MAX_ROW_BYTES, planLoad, type LoadStepRole } from './load-plan.js';
+import { rowValue } from './row-value.js';
 
 /** Where the DuckDB warehouse lives and how much of the machine it may use. */
 export interface DuckDbWarehouseOptions {
@@ -167,7 +170,12 @@ export class DuckDbWarehouse implements Warehouse {
 
   async describeTable(relation: Relation): Promise<TableSchema | undefined> {
     const table = await this.#withConnection(undefined, (connection) => this.#readTable(connection, relation));
-    return table === undefined ? undefined : tableSchemaOf(table);
+    return table === undefined ? undefined : tableSchemaOf(table, duckDbTableDialect);
+  }
+
+  async describeRelation(relation: Relation): Promise<RelationState | undefined> {
+    const table = await this.#withConnection(undefined, (connection) => this.#readTable(connection, relation));
+    return table === undefined ? undefined : relationStateOf(table);
   }
 
   async ensureTable(table: TableSchema, options: { readonly softDelete?: boolean } = {}): Promise<EnsureTableResult> {
@@ -178,7 +186,12 @@ export class DuckDbWarehouse implements Warehouse {
             const key = tableKey(table);
             this.#known.delete(key);
             const existing = await this.#readTable(connection, table);
-            const plan = planEnsureTable(existing, table, { softDelete: options.softDelete ?? false });
+            const plan = planEnsureTable(
+              existing,
+              table,
+              { softDelete: options.softDelete ?? false },
+              duckDbTableDialect,
+            );
             for (const statement of plan.statements) {
               await this.#run(connection, statement, { table: tableLabel(table) });
             }

@@ -1,14 +1,12 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChunkFile, LoadRequest, TableSchema } from '@sluice/warehouse';
-import { describe, expect, it } from 'vitest';
-import { columnComment, tableComment } from '@sluice/warehouse';
+import { describeGoldenSql, goldenScript as statements } from '@sluice/testing';
+import { columnComment, planEnsureTable, tableComment } from '@sluice/warehouse';
 import { duckDbDialect } from './duckdb-dialect.js';
-import { planEnsureTable } from './ensure-table-plan.js';
 import { planLoad } from './load-plan.js';
-import { warehouseTableFromCatalog } from './warehouse-table.js';
+import { warehouseTableFromCatalog } from './duckdb-catalog.js';
+import { duckDbTableDialect } from './duckdb-table-dialect.js';
 
 // The SQL this engine emits for a fixed example table, pinned in __golden__/*.sql.
 // Rewrite the files after an intended change with: UPDATE_GOLDEN=1 npx vitest run packages/duckdb/
@@ -54,12 +52,12 @@ const existing = warehouseTableFromCatalog(
 );
 
 const columns = vendas.columns.map((c) => c.name);
-const statements = (sql: readonly string[]) => `${sql.join(';\n\n')};\n`;
 const loadSql = (request: LoadRequest) =>
   statements(planLoad(request, existing).steps.map((s) => `-- ${s.role}\n${s.sql}`));
 
 const goldens: Record<string, () => string> = {
-  'ddl-create.sql': () => statements(planEnsureTable(undefined, vendas, { softDelete: true }).statements),
+  'ddl-create.sql': () =>
+    statements(planEnsureTable(undefined, vendas, { softDelete: true }, duckDbTableDialect).statements),
   'ddl-evolve.sql': () =>
     statements(
       planEnsureTable(
@@ -80,6 +78,7 @@ const goldens: Record<string, () => string> = {
           ],
         },
         { softDelete: true },
+        duckDbTableDialect,
       ).statements,
     ),
   'load-merge.sql': () =>
@@ -115,17 +114,4 @@ const goldens: Record<string, () => string> = {
     ]),
 };
 
-describe('golden SQL', () => {
-  for (const [name, render] of Object.entries(goldens)) {
-    it(`emits the statements pinned in __golden__/${name}`, async () => {
-      const actual = render();
-      const target = path.join(goldenDir, name);
-      if (process.env.UPDATE_GOLDEN === '1') {
-        await mkdir(goldenDir, { recursive: true });
-        await writeFile(target, actual);
-      }
-      expect(existsSync(target), `${target} is missing: run with UPDATE_GOLDEN=1 to write it`).toBe(true);
-      expect(actual).toBe(await readFile(target, 'utf8'));
-    });
-  }
-});
+describeGoldenSql(goldenDir, goldens);

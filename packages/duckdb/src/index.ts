@@ -12,9 +12,10 @@ export {
   UNCONSTRAINED_DECIMAL_SCALE,
   type DecimalStorage,
 } from './duckdb-dialect.js';
+export { duckDbEngine } from './duckdb-engine.js';
 export { logicalTypeFromDuckDb } from './duckdb-type.js';
 export { mergeStatement, type MergeStatementInput } from './merge-statement.js';
-export { planEnsureTable, type EnsureTablePlan } from './ensure-table-plan.js';
+export { duckDbTableDialect } from './duckdb-table-dialect.js';
 export {
   DEFAULT_MAX_ROW_BYTES,
   planLoad,
@@ -23,4 +24,3 @@ export {
   type LoadStep,
   type LoadStepRole,
 } from './load-plan.js';
-export type { WarehouseColumn, WarehouseTable } from './warehouse-table.js';

@@ -2,7 +2,7 @@ import type { ChunkFile, LoadRequest, TableSchema } from '@sluice/warehouse';
 import { describe, expect, it } from 'vitest';
 import { columnComment, tableComment } from '@sluice/warehouse';
 import { planLoad } from './load-plan.js';
-import { warehouseTableFromCatalog } from './warehouse-table.js';
+import { warehouseTableFromCatalog } from './duckdb-catalog.js';
 
 const table: TableSchema = {
   schema: 'raw',

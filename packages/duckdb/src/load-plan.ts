@@ -2,16 +2,20 @@ import {
   DELETED_AT_COLUMN,
   SYNCED_AT_COLUMN,
   WarehouseError,
+  findColumn,
+  isMetadataColumn,
   qualifiedName,
   quoteIdentifier,
   quoteLiteral,
   tableLabel,
+  validateLoad,
   type ChunkFile,
   type Column,
   type LoadRequest,
+  type WarehouseTable,
 } from '@sluice/warehouse';
 import { chunkColumnRead } from './chunk-decode.js';
-import { findColumn, isMetadataColumn, type WarehouseTable } from './warehouse-table.js';
+import { duckDbTableDialect } from './duckdb-table-dialect.js';
 
 /** What a statement of a load contributes to the `LoadResult`. */
 export type LoadStepRole =
@@ -72,9 +76,10 @@ export interface LoadPlanOptions {
  */
 export function planLoad(request: LoadRequest, table: WarehouseTable, options: LoadPlanOptions = {}): LoadPlan {
   const where = tableLabel(request.table);
-  const columns = validateLoad(request, table);
+  const { columns, keys: keyColumns } = validateLoad(request, table, duckDbTableDialect);
+  checkCompressionNames(request);
   const target = qualifiedName(request.table);
-  const keys = request.table.primaryKey;
+  const keys = keyColumns.map((k) => k.name);
   const steps: LoadStep[] = [{ role: 'begin', sql: 'BEGIN TRANSACTION' }];
   const names = columns.map((c) => quoteIdentifier(c.name));
   const hasFiles = request.files.length > 0;
@@ -91,7 +96,7 @@ export function planLoad(request: LoadRequest, table: WarehouseTable, options: L
     steps.push({ role: 'stage', sql: `CREATE TEMP TABLE ${quoteIdentifier(STAGE_TABLE)} AS\n${stageSelect()}` });
     const written = new Set(columns.map((c) => c.name.toLowerCase()));
     const kept = table.columns
-      .filter((c) => !written.has(c.name.toLowerCase()) && !isMetadataColumn(c.name))
+      .filter((c) => !written.has(c.name.toLowerCase()) && !isMetadataColumn(c, duckDbTableDialect))
       .map((c) => c.name);
     const matches = (alias: string) =>
       keys.map((k) => `${quoteIdentifier(alias)}.${quoteIdentifier(k)} = "target".${quoteIdentifier(k)}`).join(' AND ');
@@ -135,7 +140,6 @@ export function planLoad(request: LoadRequest, table: WarehouseTable, options: L
   }
 
   if (request.deletes && request.deletes.files.length > 0) {
-    const keyColumns = keys.map((k) => request.table.columns.find((c) => c.name === k) as Column);
     const listed =
       `EXISTS (\n  SELECT 1 FROM (\n${readChunks(request.deletes.files, keyColumns, table, where, maxRowBytes)}\n  ) AS "deleted"\n  WHERE ` +
       keys.map((k) => `"deleted".${quoteIdentifier(k)} = "target".${quoteIdentifier(k)}`).join(' AND ') +
@@ -165,7 +169,7 @@ export function readChunks(
   while (used.has(fileColumn)) fileColumn = `_${fileColumn}`;
   const reads = columns.map((column) => ({
     column,
-    read: chunkColumnRead(column.type, findColumn(table, column.name)?.dataType ?? '', {
+    read: chunkColumnRead(column.type, findColumn(table, column.name, duckDbTableDialect)?.storage ?? '', {
       table: where,
       column: column.name,
       fileExpression: quoteIdentifier(fileColumn),
@@ -189,55 +193,20 @@ export function readChunks(
   ].join('\n');
 }
 
-/** Check a request against the warehouse table; returns the request's columns with their logical types. */
-function validateLoad(request: LoadRequest, table: WarehouseTable): Column[] {
-  const where = tableLabel(request.table);
-  const fail = (problem: string): never => {
-    throw new WarehouseError('INVALID_LOAD_REQUEST', `Load into ${where}: ${problem}`, { table: where });
-  };
-  if (table.kind !== 'table') fail('it is a view in the warehouse, not a table.');
-  const keys = request.table.primaryKey;
-  const columns = request.columns.map((name) => {
-    const column = request.table.columns.find((c) => c.name === name);
-    if (column === undefined) return fail(`column "${name}" is not a column of the table schema.`);
-    if (findColumn(table, name) === undefined) {
-      return fail(
-        `column "${name}" does not exist in the warehouse table; run ensureTable with the current schema first.`,
-      );
-    }
-    return column;
-  });
-  const seen = new Set<string>();
-  for (const name of request.columns) {
-    if (seen.has(name.toLowerCase())) fail(`column "${name}" is listed twice.`);
-    seen.add(name.toLowerCase());
+/**
+ * DuckDB's own check, after the shared `validateLoad`: `read_csv` tells gzip from plain files by name when a list
+ * mixes both, so a gzip file in a mixed list must end in `.gz`.
+ */
+function checkCompressionNames(request: LoadRequest): void {
+  const files = [...request.files, ...(request.deletes?.files ?? [])];
+  if (!files.some((f) => f.format === 'csv')) return;
+  const unnamed = files.find((f) => f.format === 'csv.gz' && !f.path.endsWith('.gz'));
+  if (unnamed !== undefined) {
+    const where = tableLabel(request.table);
+    throw new WarehouseError(
+      'INVALID_LOAD_REQUEST',
+      `Load into ${where}: file ${unnamed.path} is gzip-compressed but its name does not end in .gz; mixed lists need the suffix.`,
+      { table: where },
+    );
   }
-  if (request.files.length > 0 && columns.length === 0) fail('the files have no columns.');
-  if (request.mode === 'merge' && keys.length === 0) {
-    fail('mode "merge" needs a primary key; load the table with mode "replace" or "append".');
-  }
-  if ((request.mode === 'merge' || (request.mode === 'replace' && request.files.length > 0)) && keys.length > 0) {
-    for (const key of keys) {
-      if (!request.columns.includes(key)) fail(`primary-key column "${key}" is not among the files' columns.`);
-    }
-  }
-  for (const name of request.newestBy ?? []) {
-    if (!request.columns.includes(name)) fail(`newestBy column "${name}" is not among the files' columns.`);
-  }
-  if (request.deletes && request.deletes.files.length > 0) {
-    if (keys.length === 0) fail('deletes need a primary key to find the rows.');
-    if (request.deletes.mode === 'mark' && findColumn(table, DELETED_AT_COLUMN) === undefined) {
-      fail(
-        `deletes mode "mark" needs the ${DELETED_AT_COLUMN} column; run ensureTable with { softDelete: true } first.`,
-      );
-    }
-  }
-  for (const file of [...request.files, ...(request.deletes?.files ?? [])]) {
-    if (file.format === 'csv.gz' && !file.path.endsWith('.gz')) {
-      const mixed = [...request.files, ...(request.deletes?.files ?? [])].some((f) => f.format === 'csv');
-      if (mixed)
-        fail(`file ${file.path} is gzip-compressed but its name does not end in .gz; mixed lists need the suffix.`);
-    }
-  }
-  return columns;
 }

@@ -44,6 +44,8 @@ export interface LocalPostgres {
   urlFor(database: string): string;
   /** Create a database (dropping an old one of the same name first) and return its URL. */
   createDatabase(name: string): Promise<string>;
+  /** Create a database unless it exists (keeping what it holds) and return its URL. */
+  ensureDatabase(name: string): Promise<string>;
   dropDatabase(name: string): Promise<void>;
   /** Stop the server (fast shutdown) and, unless persistent, remove its files. Safe to call twice. */
   stop(): Promise<void>;
@@ -121,6 +123,13 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
       await admin(async (client) => {
         await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
         await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+      });
+      return urlFor(name);
+    },
+    async ensureDatabase(name) {
+      await admin(async (client) => {
+        const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+        if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
       });
       return urlFor(name);
     },

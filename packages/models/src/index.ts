@@ -11,7 +11,7 @@ export { CROSS_ENGINE_MACRO_NAMES, parseTypeSpec } from './cross-engine-macros.j
 export { injectCtes } from './inject-ctes.js';
 export { renderLineagePage, type LineageInputs } from './lineage-page.js';
 export { loadProject, type LoadProjectOptions, type LoadProjectResult } from './load-project.js';
-export { SNAPSHOT_COLUMNS } from './materialize.js';
+export { SNAPSHOT_COLUMNS } from './materializations/snapshot-materialization.js';
 export { ModelsError, type ModelsErrorCode } from './models-error.js';
 export {
   configKeys,

@@ -2,7 +2,7 @@ import type { Catalog } from './collect-catalog.js';
 import type { CompileResult } from './compile-project.js';
 import { topologicalOrder } from './project-graph.js';
 import { redactSecrets } from './project-internals.js';
-import type { Project } from './project.js';
+import type { Project, ProjectNode } from './project.js';
 import type { RunResult } from './run-project.js';
 
 /** What the lineage page shows besides the project: the last run, compiled SQL, warehouse columns. */
@@ -79,31 +79,14 @@ function layout(nodes: PageNode[]): void {
   }
 }
 
-/**
- * A self-contained HTML page (no external assets, no build step) drawing the project's lineage — sources →
- * models → snapshots → tests — coloured by the last run's status; clicking a node shows its SQL (compiled when
- * known), its columns and its last result.
- */
-export function renderLineagePage(project: Project, inputs: LineageInputs = {}): string {
+/** Each node as the page shows it: name, kind, SQL (compiled when known), columns, last result. */
+function pageNodes(project: Project, inputs: LineageInputs): PageNode[] {
   const results = new Map((inputs.run?.results ?? []).map((r) => [r.id, r] as const));
   const nodes: PageNode[] = [];
   for (const node of project.nodes.values()) {
     const result = results.get(node.id);
     const compiled = result?.compiledSql ?? inputs.compiled?.nodes.get(node.id)?.sql;
     const raw = 'rawSql' in node && node.rawSql !== undefined ? node.rawSql : '';
-    const documented = 'columns' in node ? node.columns : [];
-    const actual = inputs.catalog?.[node.id];
-    const columns = actual
-      ? actual.map((c) => ({
-          name: c.name,
-          type: c.type,
-          description: documented.find((d) => d.name.toLowerCase() === c.name.toLowerCase())?.description ?? '',
-        }))
-      : documented.map((d) => ({
-          name: d.name,
-          ...(d.dataType === undefined ? {} : { type: d.dataType }),
-          description: d.description,
-        }));
     nodes.push({
       id: node.id,
       name: node.kind === 'source' ? `${node.sourceName}.${node.name}` : node.name,
@@ -118,7 +101,7 @@ export function renderLineagePage(project: Project, inputs: LineageInputs = {}):
       ...(result ? { status: result.status, message: result.message } : {}),
       sql: redactSecrets(project, compiled ?? raw),
       sqlKind: compiled !== undefined ? 'compiled' : raw !== '' ? 'raw' : 'none',
-      columns,
+      columns: pageColumns(node, inputs.catalog?.[node.id]),
       parents: [...node.dependsOn],
       layer: 0,
       row: 0,
@@ -127,22 +110,28 @@ export function renderLineagePage(project: Project, inputs: LineageInputs = {}):
       tags: node.tags,
     });
   }
-  layout(nodes);
-  const title = `${project.name} — lineage`;
-  const summary = inputs.run
-    ? `last run ${inputs.run.finishedAt}: ${Object.entries(inputs.run.counts)
-        .filter(([, n]) => n > 0)
-        .map(([s, n]) => `${n} ${s}`)
-        .join(', ')}`
-    : 'not run yet';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>
-  :root { font-family: system-ui, -apple-system, Segoe UI, Roboto, sans-serif; color: #1f2933; }
+  return nodes;
+}
+
+/** The columns the warehouse has (with the documented descriptions), else the documented ones. */
+function pageColumns(node: ProjectNode, actual: Catalog[string] | undefined): PageNode['columns'] {
+  const documented = 'columns' in node ? node.columns : [];
+  if (actual) {
+    return actual.map((c) => ({
+      name: c.name,
+      type: c.type,
+      description: documented.find((d) => d.name.toLowerCase() === c.name.toLowerCase())?.description ?? '',
+    }));
+  }
+  return documented.map((d) => ({
+    name: d.name,
+    ...(d.dataType === undefined ? {} : { type: d.dataType }),
+    description: d.description,
+  }));
+}
+
+/** The page's style sheet. */
+const PAGE_STYLE = `  :root { font-family: system-ui, -apple-system, Segoe UI, Roboto, sans-serif; color: #1f2933; }
   body { margin: 0; display: grid; grid-template-columns: 1fr 440px; grid-template-rows: auto 1fr; height: 100vh; }
   header { grid-column: 1 / 3; display: flex; gap: 16px; align-items: center; padding: 8px 16px; border-bottom: 1px solid #d9e2ec; background: #f5f7fa; }
   header h1 { font-size: 16px; margin: 0; }
@@ -164,27 +153,10 @@ export function renderLineagePage(project: Project, inputs: LineageInputs = {}):
   .edge { fill: none; stroke: #9aa5b1; stroke-width: 1.2; }
   .edge.hi { stroke: #2680c2; stroke-width: 2; }
   .kind { color: #52606d; font-size: 12px; }
-</style>
-</head>
-<body>
-<header>
-  <h1>${escapeHtml(title)}</h1>
-  <span class="summary">${escapeHtml(summary)}</span>
-  <span class="legend">
-    <span><i style="background:#c6f7d0"></i>success / pass</span>
-    <span><i style="background:#fff3c4"></i>warn</span>
-    <span><i style="background:#ffbdbd"></i>error / fail</span>
-    <span><i style="background:#e4e7eb"></i>skipped</span>
-    <span><i style="background:#e8daff"></i>cancelled</span>
-    <span><i style="background:#ffffff"></i>not run</span>
-  </span>
-  <input id="search" placeholder="filter by name…" aria-label="filter nodes by name">
-</header>
-<div id="graph"></div>
-<aside id="panel"><p>Click a node to see its SQL, its columns and its last result.</p><p>${nodes.length} nodes.</p></aside>
-<script id="lineage-data" type="application/json">${jsonForScript(nodes)}</script>
-<script>
-(function () {
+`;
+
+/** The page's script: draws the graph from the embedded JSON, shows a node's details on click, filters by name. */
+const PAGE_SCRIPT = `(function () {
   var nodes = JSON.parse(document.getElementById('lineage-data').textContent);
   var byId = {}; nodes.forEach(function (n) { byId[n.id] = n; });
   var W = 190, H = 30, GX = 70, GY = 14;
@@ -255,7 +227,51 @@ export function renderLineagePage(project: Project, inputs: LineageInputs = {}):
     Object.keys(els).forEach(function (k) { els[k].classList.toggle('dim', q !== '' && byId[k].name.toLowerCase().indexOf(q) === -1); });
   });
 })();
-</script>
+`;
+
+/**
+ * A self-contained HTML page (no external assets, no build step) drawing the project's lineage — sources →
+ * models → snapshots → tests — coloured by the last run's status; clicking a node shows its SQL (compiled when
+ * known), its columns and its last result.
+ */
+export function renderLineagePage(project: Project, inputs: LineageInputs = {}): string {
+  const nodes = pageNodes(project, inputs);
+  layout(nodes);
+  const title = `${project.name} — lineage`;
+  const summary = inputs.run
+    ? `last run ${inputs.run.finishedAt}: ${Object.entries(inputs.run.counts)
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ')}`
+    : 'not run yet';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+${PAGE_STYLE}</style>
+</head>
+<body>
+<header>
+  <h1>${escapeHtml(title)}</h1>
+  <span class="summary">${escapeHtml(summary)}</span>
+  <span class="legend">
+    <span><i style="background:#c6f7d0"></i>success / pass</span>
+    <span><i style="background:#fff3c4"></i>warn</span>
+    <span><i style="background:#ffbdbd"></i>error / fail</span>
+    <span><i style="background:#e4e7eb"></i>skipped</span>
+    <span><i style="background:#e8daff"></i>cancelled</span>
+    <span><i style="background:#ffffff"></i>not run</span>
+  </span>
+  <input id="search" placeholder="filter by name…" aria-label="filter nodes by name">
+</header>
+<div id="graph"></div>
+<aside id="panel"><p>Click a node to see its SQL, its columns and its last result.</p><p>${nodes.length} nodes.</p></aside>
+<script id="lineage-data" type="application/json">${jsonForScript(nodes)}</script>
+<script>
+${PAGE_SCRIPT}</script>
 </body>
 </html>
 `;

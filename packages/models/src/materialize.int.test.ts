@@ -122,6 +122,23 @@ describe('incremental', () => {
     expect(await rows('select amount from main.payments where id = 2')).toEqual([{ amount: 99 }]);
   });
 
+  it('replaces a view of its name (a model switched from view to incremental) with its table', async () => {
+    await build({
+      'models/sources.yml': sources,
+      'models/payments.sql': `select id, amount, updated_at from {{ source('raw', 'payments') }}`,
+    });
+    expect(await tableType('payments')).toBe('VIEW');
+    let r = await build({ 'models/sources.yml': sources, 'models/payments.sql': model() });
+    expect(r.payments).toMatchObject({ status: 'success', message: 'table created (replacing a view)' });
+    expect(await tableType('payments')).toBe('BASE TABLE');
+    r = await build({ 'models/sources.yml': sources, 'models/payments.sql': model() });
+    expect(r.payments).toMatchObject({ status: 'success', message: 'merged 0 rows on id' });
+    expect(await rows('select id, amount from main.payments order by id')).toEqual([
+      { id: 1, amount: 10 },
+      { id: 2, amount: 20 },
+    ]);
+  });
+
   it('keeps its table on --full-refresh when the model says full_refresh=false', async () => {
     await build({
       'models/sources.yml': sources,

@@ -1,6 +1,8 @@
 import { parseThreshold } from '@sluice/data-tests';
 import { z } from 'zod';
 import { closestNames } from '@sluice/warehouse';
+import { INCREMENTAL_STRATEGY_NAMES } from './incremental-strategies/strategy-registry.js';
+import { MATERIALIZED_NAMES } from './materializations/materialization-registry.js';
 import { didYouMean, type ProjectIssue } from './project-issue.js';
 
 /** The kinds of node a config applies to. */
@@ -36,10 +38,10 @@ const relationShape = {
 export const modelConfigShape = {
   ...commonShape,
   ...relationShape,
-  materialized: z.enum(['view', 'table', 'incremental', 'ephemeral']),
+  materialized: z.enum(MATERIALIZED_NAMES),
   unique_key: stringList,
   on_schema_change: z.enum(['ignore', 'fail', 'append_new_columns', 'sync_all_columns']),
-  incremental_strategy: z.enum(['merge', 'append', 'delete+insert']),
+  incremental_strategy: z.enum(INCREMENTAL_STRATEGY_NAMES),
   full_refresh: z.boolean().nullable(),
 };
 

@@ -26,6 +26,8 @@ const parseDialect: SqlDialect = {
   createOrReplaceTableAs: () => '',
   mergeInto: () => '',
   dropRelation: () => '',
+  castToText: () => '',
+  floorDivide: () => '',
 };
 
 /** `var(name)`: the project's value, else the default; `undefined` when neither exists. */

@@ -1,3 +1,4 @@
+import type { MaterializationName } from './materializations/materialization-registry.js';
 import type { ModelConfig, SnapshotConfig, TestConfig } from './node-config.js';
 import type { ProjectIssue } from './project-issue.js';
 
@@ -34,7 +35,8 @@ interface NodeBase {
 export interface ModelNode extends NodeBase {
   readonly kind: 'model';
   readonly config: ModelConfig;
-  readonly materialized: 'view' | 'table' | 'incremental' | 'ephemeral';
+  /** A registered materialization (`materialization-registry.ts`), or `ephemeral`. */
+  readonly materialized: MaterializationName | 'ephemeral';
   /** The template as written. */
   readonly rawSql: string;
   readonly columns: readonly ColumnDoc[];

@@ -2,7 +2,7 @@ import { runDataTest } from '@sluice/data-tests';
 import type { Relation, Row, Warehouse } from '@sluice/warehouse';
 import { WarehouseError } from '@sluice/warehouse';
 import { compiledPathOf, ProjectCompiler, type CompiledNode, type TargetConfig } from './compile-project.js';
-import { materializeModel, materializeSnapshot, statementTag, type MaterializeOutcome } from './materialize.js';
+import { materializeNode, statementTag } from './materialize.js';
 import { ModelsError } from './models-error.js';
 import { redactSecrets } from './project-internals.js';
 import { formatIssue } from './project-issue.js';
@@ -232,43 +232,14 @@ export async function runProject(project: Project, warehouse: Warehouse, options
       compiled === undefined ? {} : { compiledSql: redact(compiled.sql) };
     try {
       if (node.kind === 'test') {
-        const test = compile(false);
-        const storeFailures = node.config.store_failures === true;
-        if (storeFailures && test.relation) await ensureSchema(test.relation.schema);
-        const outcome = await runDataTest(
-          warehouse,
-          {
-            name: node.name,
-            sql: test.sql,
-            severity: node.config.severity ?? 'error',
-            ...(node.config.warn_if === undefined ? {} : { warnIf: node.config.warn_if }),
-            ...(node.config.error_if === undefined ? {} : { errorIf: node.config.error_if }),
-            ...(node.config.fail_calc === undefined ? {} : { failCalc: node.config.fail_calc }),
-            ...(node.config.limit === undefined ? {} : { limit: node.config.limit }),
-            ...(storeFailures && test.relation ? { storeFailuresIn: test.relation } : {}),
-          },
-          {
-            ...(signal === undefined ? {} : { signal }),
-            sampleSize: options.sampleSize ?? 5,
-            tag: statementTag(options, node.id),
-          },
-        );
-        const status: NodeStatus =
-          outcome.status === 'cancelled' || (outcome.status === 'error' && signal?.aborted)
-            ? 'cancelled'
-            : outcome.status;
-        const where = status === 'pass' ? '' : ` — compiled SQL: target/${base.compiledPath}`;
-        return {
-          ...base,
-          status,
-          message: redact(outcome.message + where),
-          elapsedMs: elapsed(),
-          severity: node.config.severity ?? 'error',
-          failures: outcome.failures,
-          samples: outcome.samples,
-          ...(outcome.storedIn === undefined ? {} : { storedIn: outcome.storedIn }),
-          ...withSql(),
-        };
+        const { status, message, details } = await runTestNode(warehouse, node, compile(false), {
+          ...(signal === undefined ? {} : { signal }),
+          sampleSize: options.sampleSize ?? 5,
+          tag: statementTag(options, node.id),
+          ensureSchema,
+          compiledPath: base.compiledPath,
+        });
+        return { ...base, status, message: redact(message), elapsedMs: elapsed(), ...details, ...withSql() };
       }
       const probe = compiler.relationOf(node);
       if (probe) await ensureSchema(probe.schema);
@@ -280,8 +251,7 @@ export async function runProject(project: Project, warehouse: Warehouse, options
         ...(signal === undefined ? {} : { signal }),
         ...(options.tagPrefix === undefined ? {} : { tagPrefix: options.tagPrefix }),
       };
-      const outcome: MaterializeOutcome =
-        node.kind === 'model' ? await materializeModel(ctx, node) : await materializeSnapshot(ctx, node);
+      const outcome = await materializeNode(ctx, node);
       return {
         ...base,
         status: 'success',
@@ -408,6 +378,59 @@ export async function runProject(project: Project, warehouse: Warehouse, options
   };
   emit({ type: 'run-finish', result });
   return result;
+}
+
+/**
+ * Run one data test (its failures stored first when `store_failures` is set): the node's status (`cancelled` when
+ * the run was aborted under it), its message (unredacted; with the compiled SQL's path unless it passed) and the
+ * result fields of a test.
+ */
+async function runTestNode(
+  warehouse: Warehouse,
+  node: TestNode,
+  test: CompiledNode,
+  context: {
+    readonly signal?: AbortSignal;
+    readonly sampleSize: number;
+    readonly tag: string;
+    readonly ensureSchema: (schema: string) => Promise<void>;
+    readonly compiledPath: string;
+  },
+): Promise<{
+  status: NodeStatus;
+  message: string;
+  details: Pick<NodeResult, 'severity' | 'failures' | 'samples' | 'storedIn'>;
+}> {
+  const { signal } = context;
+  const storeFailures = node.config.store_failures === true;
+  if (storeFailures && test.relation) await context.ensureSchema(test.relation.schema);
+  const outcome = await runDataTest(
+    warehouse,
+    {
+      name: node.name,
+      sql: test.sql,
+      severity: node.config.severity ?? 'error',
+      ...(node.config.warn_if === undefined ? {} : { warnIf: node.config.warn_if }),
+      ...(node.config.error_if === undefined ? {} : { errorIf: node.config.error_if }),
+      ...(node.config.fail_calc === undefined ? {} : { failCalc: node.config.fail_calc }),
+      ...(node.config.limit === undefined ? {} : { limit: node.config.limit }),
+      ...(storeFailures && test.relation ? { storeFailuresIn: test.relation } : {}),
+    },
+    { ...(signal === undefined ? {} : { signal }), sampleSize: context.sampleSize, tag: context.tag },
+  );
+  const status: NodeStatus =
+    outcome.status === 'cancelled' || (outcome.status === 'error' && signal?.aborted) ? 'cancelled' : outcome.status;
+  const where = status === 'pass' ? '' : ` — compiled SQL: target/${context.compiledPath}`;
+  return {
+    status,
+    message: outcome.message + where,
+    details: {
+      severity: node.config.severity ?? 'error',
+      failures: outcome.failures,
+      samples: outcome.samples,
+      ...(outcome.storedIn === undefined ? {} : { storedIn: outcome.storedIn }),
+    },
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 export {
   createNovaDriveSchema,
+  existingTables as existingNovaDriveTables,
   type CreateNovaDriveSchemaOptions,
   type CreateNovaDriveSchemaResult,
 } from './create-novadrive-schema.js';
@@ -8,7 +9,7 @@ export {
   type GenerateNovaDriveOptions,
   type GenerateNovaDriveResult,
 } from './generate-novadrive.js';
-export type { NovaDriveClient, NovaDriveConnection } from './novadrive-client.js';
+export { connectNovaDrive, type NovaDriveClient, type NovaDriveConnection } from './novadrive-client.js';
 export { NOVADRIVE_CALENDAR, novaDriveDayWindow, type TimeWindow } from './novadrive-clock.js';
 export { NovaDriveError, type NovaDriveErrorCode } from './novadrive-error.js';
 export { NOVADRIVE_SCALE_RANGE, novaDriveSizes, type NovaDriveSizes } from './novadrive-sizes.js';

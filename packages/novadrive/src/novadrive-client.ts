@@ -1,4 +1,4 @@
-import type { ClientBase } from 'pg';
+import pg, { type ClientBase } from 'pg';
 import { NovaDriveError } from './novadrive-error.js';
 
 /**
@@ -9,6 +9,38 @@ export type NovaDriveClient = Pick<ClientBase, 'query'>;
 
 /** A connection NovaDrive opened or was handed by a factory, and closes when done. */
 export type NovaDriveConnection = Pick<ClientBase, 'query'> & { end(): Promise<void> };
+
+/**
+ * Connect to the Postgres at `url` (`CONNECTION_FAILED` naming host and port, never the credentials). Errors of the
+ * connection surface on its queries, never as an unhandled 'error' event (a server stopped by Ctrl-C, say).
+ *
+ * @example const client = await connectNovaDrive(url); try { await simulateDay(client, { seed: 1, day: 1 }); } finally { await client.end(); }
+ */
+export async function connectNovaDrive(url: string): Promise<NovaDriveConnection> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw new NovaDriveError(
+      'CONNECTION_FAILED',
+      `could not connect to Postgres at ${describeServer(url)}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+/** `host:port` of a URL, never its credentials. */
+function describeServer(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '5432'}`;
+  } catch {
+    return 'an unparsable URL';
+  }
+}
 
 /** Run one statement; a driver error becomes a NovaDriveError naming the table and the SQL (never the values). */
 export async function runSql<Row>(

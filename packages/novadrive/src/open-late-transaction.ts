@@ -1,7 +1,6 @@
-import pg from 'pg';
 import { requireNovaDriveTables } from './create-novadrive-schema.js';
 import { fakeAddress } from './fake-person.js';
-import { runSql, type NovaDriveConnection } from './novadrive-client.js';
+import { connectNovaDrive, runSql, type NovaDriveConnection } from './novadrive-client.js';
 import { formatTimestamp, NOVADRIVE_CALENDAR, parseTimestamp } from './novadrive-clock.js';
 import { NovaDriveError } from './novadrive-error.js';
 import { checkSeed } from './novadrive-sizes.js';
@@ -81,29 +80,7 @@ export async function openLateTransaction(
 }
 
 async function openConnection(connect: string | (() => Promise<NovaDriveConnection>)): Promise<NovaDriveConnection> {
-  if (typeof connect !== 'string') return connect();
-  const client = new pg.Client({ connectionString: connect });
-  try {
-    await client.connect();
-    return client;
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw new NovaDriveError(
-      'CONNECTION_FAILED',
-      `could not connect to Postgres at ${describeServer(connect)}: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
-  }
-}
-
-/** `host:port` of a URL, never its credentials. */
-function describeServer(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || '5432'}`;
-  } catch {
-    return 'an unparsable URL';
-  }
+  return typeof connect === 'string' ? connectNovaDrive(connect) : connect();
 }
 
 async function writeLateRows(

@@ -6,13 +6,12 @@ import {
   planExtraction,
   planLateRead,
   selectSql,
-  snapshotSql,
   upperBoundSql,
   usesIndex,
-  type SnapshotFacts,
 } from './extract-plan.js';
 import type { SourceColumn, SourceTable } from './introspect.js';
 import { logicalTypeOf } from './pg-type.js';
+import { snapshotSql, type SnapshotFacts } from './snapshot-sql.js';
 
 function column(name: string, typname: string, nullable = true, typmod = -1): SourceColumn {
   const info = { typname, typtype: 'b', typmod };
@@ -145,6 +144,7 @@ describe('planLateRead', () => {
     xmax: '2010',
     now: '2026-01-02 00:00:00+00',
     pages: 10_000,
+    version: 160000,
     cursorIndexed: true,
     openXids: [],
     committedOpen: 0,

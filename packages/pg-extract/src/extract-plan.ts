@@ -2,6 +2,7 @@ import { quoteIdentifier, quoteLiteral, type LogicalType } from '@sluice/warehou
 import { ExtractError } from './extract-error.js';
 import { closestNames } from '@sluice/warehouse';
 import type { SourceColumn, SourceTable } from './introspect.js';
+import { MAX_OPEN_XIDS, type SnapshotFacts } from './snapshot-sql.js';
 
 /** One element of a cursor: a column, or the first non-NULL of several (for columns that can be NULL). */
 export type CursorElement = string | { readonly coalesce: readonly string[] };
@@ -325,6 +326,11 @@ export function selectSql(
   return `SELECT ${columns.join(', ')} FROM ${from}${where ? ` WHERE ${where}` : ''}${order}`;
 }
 
+/** The statement streaming a SELECT's rows as Postgres CSV, which `ChunkSink` cuts into chunk files. */
+export function copySql(select: string): string {
+  return `COPY (${select}) TO STDOUT (FORMAT csv)`;
+}
+
 /**
  * The query reading the cursor of the newest row past `from` (of any row on a first run): the upper bound of this
  * run, in its snapshot (no row: the position stays at `from`). With `count`, it also counts the rows past `from`
@@ -344,103 +350,6 @@ export function upperBoundSql(
   const order = plan.cursorSql.map((sql) => `${sql} DESC`).join(', ');
   const where = from ? ` WHERE ${afterCondition(plan, from)}` : '';
   return `SELECT ${list.join(', ')} FROM ${table}${where} ORDER BY ${order} LIMIT 1`;
-}
-
-/** At most this many open transaction ids are kept in a position; with more, the next lookback run sweeps. */
-const MAX_OPEN_XIDS = 1000;
-/** Transaction ids assigned past a snapshot's xmax that are looked at one by one; with more, the next run sweeps. */
-const MAX_OPEN_RANGE = 100_000;
-
-/**
- * The first query of an extraction, which fixes its snapshot: the snapshot's xmin and xmax, the transactions open
- * at it (`open_xids`, up to MAX_OPEN_XIDS + 1), the source's clock, and for `lookback`: how many of the transactions open at
- * the previous snapshot have committed since or can no longer be told (`committed_open`), and whether a sweep is
- * due (`sweep_due`).
- */
-export function snapshotSql(plan: ExtractPlan): string {
-  const relation = quoteLiteral(`${quoteIdentifier(plan.table.schema)}.${quoteIdentifier(plan.table.name)}`);
-  const columns = [
-    'pg_snapshot_xmin(snap.s)::text AS xmin',
-    'pg_snapshot_xmax(snap.s)::text AS xmax',
-    'now()::text AS now',
-    "current_setting('server_version_num')::int AS version",
-    `pg_relation_size(${relation}::regclass) / current_setting('block_size')::int AS pages`,
-  ];
-  const from = plan.from;
-  if (plan.lateCommits === 'lookback' || plan.lateCommits === 'auto') {
-    // Transactions open at the snapshot that matter here: its xip list and the ids from its xmax up to the next
-    // unassigned one (age() counts from there) — which running transactions hold but a snapshot does not list —
-    // kept when the transaction holds a write lock on this table (it wrote to it), or has already ended in a
-    // commit (it may have, in the moment between the snapshot and this look at the locks). An id assigned just
-    // after the snapshot may be among them: it only makes a sweep likelier.
-    columns.push(
-      `(WITH writers AS MATERIALIZED (
-          SELECT t.transactionid AS xid FROM pg_locks AS r
-            JOIN pg_locks AS t ON t.virtualtransaction = r.virtualtransaction AND t.locktype = 'transactionid'
-           WHERE r.locktype = 'relation' AND r.granted
-             AND r.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-             AND r.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
-             AND r.relation IN (SELECT ${relation}::regclass UNION SELECT relid FROM pg_partition_tree(${relation}::regclass))),
-        open AS (
-          SELECT pg_snapshot_xip(snap.s) AS x
-          UNION ALL
-          SELECT (pg_snapshot_xmax(snap.s)::text::numeric + g)::text::xid8
-            FROM generate_series(0, least(age(xid(pg_snapshot_xmax(snap.s))), ${MAX_OPEN_RANGE}) - 1) AS g)
-       SELECT CASE WHEN count(*) > ${MAX_OPEN_XIDS} THEN NULL ELSE coalesce(array_agg(o.x::text), '{}') END
-         FROM open AS o
-        WHERE CASE coalesce(pg_xact_status(o.x), 'committed')
-                WHEN 'aborted' THEN false
-                WHEN 'committed' THEN true
-                ELSE xid(o.x) IN (SELECT xid FROM writers) END) AS open_xids`,
-    );
-    columns.push(`age(xid(pg_snapshot_xmax(snap.s))) AS assigned_past_xmax`);
-    const open = from?.openXids ?? [];
-    // A transaction id not below this snapshot's xmax cannot be asked about (the position came from elsewhere).
-    columns.push(
-      open.length === 0
-        ? '0 AS committed_open'
-        : `(SELECT count(*) FROM unnest(ARRAY[${open.map((x) => quoteLiteral(x)).join(', ')}]::xid8[]) AS o(x)
-            WHERE coalesce(CASE WHEN o.x < pg_snapshot_xmax(snap.s) THEN pg_xact_status(o.x) END, 'unknown')
-                  NOT IN ('aborted', 'in progress'))::int AS committed_open`,
-    );
-    columns.push(
-      from?.sweptAt
-        ? `(${quoteLiteral(from.sweptAt)}::timestamptz <= now() - interval '${plan.sweepEveryMs} milliseconds') AS sweep_due`
-        : 'true AS sweep_due',
-    );
-  }
-  return `SELECT ${columns.join(',\n       ')}\nFROM (SELECT pg_current_snapshot() AS s) AS snap`;
-}
-
-/** What the first query of an extraction found (see `snapshotSql`). */
-export interface SnapshotFacts {
-  readonly xmin: string;
-  readonly xmax: string;
-  readonly now: string;
-  /** The table's size in 8 kB blocks. */
-  readonly pages: number;
-  /** Whether an index serves the cursor (asked only when `auto` needs to know, see `needsIndexCheck`). */
-  readonly cursorIndexed?: boolean;
-  /** Transactions open at the snapshot that wrote to the table (see `snapshotSql`); `null`: too many to tell. */
-  readonly openXids: readonly string[] | null;
-  readonly committedOpen: number;
-  readonly sweepDue: boolean;
-}
-
-/** Read the facts out of the row `snapshotSql` returned. */
-export function snapshotFacts(row: Record<string, unknown> | undefined): SnapshotFacts {
-  const open = row?.open_xids;
-  const tooMany = Number(row?.assigned_past_xmax ?? 0) >= MAX_OPEN_RANGE;
-  const openXids = Array.isArray(open) && !tooMany ? open.map(String) : null;
-  return {
-    xmin: String(row?.xmin),
-    xmax: String(row?.xmax),
-    now: String(row?.now),
-    pages: Number(row?.pages ?? 0),
-    openXids,
-    committedOpen: Number(row?.committed_open ?? 0),
-    sweepDue: row?.sweep_due === true,
-  };
 }
 
 /**

@@ -1,8 +1,18 @@
+export {
+  canReadSql,
+  countUpToSql,
+  cursorIndexSuggestion,
+  introspectTableSql,
+  listTablesSql,
+  serverInfoSql,
+  type SourceStatement,
+} from './catalog-sql.js';
 export { ChunkSink } from './chunk-sink.js';
 export { describeEndpoint, ExtractError, type ExtractErrorCode } from './extract-error.js';
 export {
   afterCondition,
   changedSinceSql,
+  copySql,
   cursorIndexSql,
   planExtraction,
   planLateRead,
@@ -17,8 +27,25 @@ export {
   type PlannedColumn,
   type TableSpec,
 } from './extract-plan.js';
+export {
+  createExtractor,
+  type Extractor,
+  type ExtractorOptions,
+  type OpenTableOptions,
+  type TableExtraction,
+  type TableRunOptions,
+} from './extractor.js';
 export { introspectTable, listTables, type Queryable, type SourceColumn, type SourceTable } from './introspect.js';
 export { logicalTypeOf, type PgTypeInfo } from './pg-type.js';
+export {
+  lateRowsOf,
+  planReads,
+  positionAfter,
+  unexplainedRead,
+  type ReadPlan,
+  type ReadPlanOptions,
+  type RowRead,
+} from './read-plan.js';
 export { runExtraction, type ExtractOptions, type ExtractResult } from './run-extraction.js';
 export {
   bucketKey,
@@ -26,7 +53,26 @@ export {
   keyRangeSql,
   sourceKeyBucketsSql,
   sourceKeysInBucketsSql,
+  sourceRowsWithKeysSql,
   type KeyBucket,
 } from './key-buckets.js';
+export {
+  beginReadSql,
+  COMMIT_SQL,
+  EXPORT_SNAPSHOT_SQL,
+  ROLLBACK_SQL,
+  SNAPSHOT_BEGIN_SQL,
+  snapshotFacts,
+  snapshotSql,
+  type SnapshotFacts,
+} from './snapshot-sql.js';
+export {
+  openSourceCatalog,
+  sourceCatalog,
+  type CursorIndex,
+  type SourceCatalog,
+  type SourceServer,
+} from './source-catalog.js';
+export type { KeyFingerprints, SourceKeys } from './source-keys.js';
 /** Re-exported from @sluice/warehouse for the callers that already import it from here. */
 export { closestNames } from '@sluice/warehouse';

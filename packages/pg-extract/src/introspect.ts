@@ -1,4 +1,5 @@
 import { closestNames, type Column } from '@sluice/warehouse';
+import { introspectTableSql, listTablesSql } from './catalog-sql.js';
 import { ExtractError } from './extract-error.js';
 import { logicalTypeOf, type PgTypeInfo } from './pg-type.js';
 
@@ -59,33 +60,10 @@ interface ColumnRow extends Record<string, unknown> {
  */
 export async function introspectTable(client: Queryable, schema: string, name: string): Promise<SourceTable> {
   // One round trip: the relation, its columns (none: one row of NULLs) and each column's place in the primary key.
-  const result = await client.query<RelationRow & Partial<ColumnRow> & { pk_position: number | null }>(
-    `SELECT c.oid::int AS oid, c.relkind::text AS relkind, c.reltuples::float8 AS reltuples, c.relpages::int AS relpages, col.*
-       FROM pg_class c
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       LEFT JOIN LATERAL (
-         SELECT a.attnum,
-                a.attname AS name,
-                format_type(a.atttypid, a.atttypmod) AS pg_type,
-                NOT a.attnotnull AS nullable,
-                CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END AS typmod,
-                bt.typname::text AS typname, bt.typtype::text AS typtype,
-                et.typname::text AS elem_typname, et.typtype::text AS elem_typtype,
-                (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = bt.oid) AS labels,
-                (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = et.oid) AS elem_labels,
-                array_position(
-                  (SELECT i.indkey::int2[] FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary), a.attnum
-                ) AS pk_position
-           FROM pg_attribute a
-           JOIN pg_type t ON t.oid = a.atttypid
-           JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
-           LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A'
-          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-       ) col ON true
-      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-      ORDER BY col.attnum`,
-    [schema, name],
-  );
+  const statement = introspectTableSql(schema, name);
+  const result = await client.query<RelationRow & Partial<ColumnRow> & { pk_position: number | null }>(statement.text, [
+    ...statement.values,
+  ]);
   const relation = result.rows[0];
   if (!relation) {
     const others = await listTables(client, schema);
@@ -139,10 +117,7 @@ export async function introspectTable(client: Queryable, schema: string, name: s
 
 /** Names of the tables and views in a schema. */
 export async function listTables(client: Queryable, schema: string): Promise<string[]> {
-  const result = await client.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1`,
-    [schema],
-  );
+  const statement = listTablesSql(schema);
+  const result = await client.query<{ name: string }>(statement.text, [...statement.values]);
   return result.rows.map((row) => row.name);
 }

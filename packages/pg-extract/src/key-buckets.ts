@@ -1,4 +1,5 @@
-import { quoteIdentifier } from '@sluice/warehouse';
+import { quoteIdentifier, quoteLiteral } from '@sluice/warehouse';
+import { selectSql, type ExtractPlan } from './extract-plan.js';
 import type { SourceTable } from './introspect.js';
 
 /** A fingerprint of the keys in one range: how many, and their sum (as exact decimal text). */
@@ -44,6 +45,15 @@ export function keyRangeSql(table: SourceTable, key: string): string {
   const k = quoteIdentifier(key);
   const from = `${quoteIdentifier(table.schema)}.${quoteIdentifier(table.name)}`;
   return `SELECT min(${k})::text AS min, max(${k})::text AS max, count(*)::text AS count FROM ${from}`;
+}
+
+/**
+ * The SELECT reading the rows with some keys, as the plan reads rows (delete reconciliation restores what the
+ * warehouse lacks). The keys are integers (`BigInt` refuses anything else).
+ */
+export function sourceRowsWithKeysSql(plan: ExtractPlan, key: string, keys: readonly string[]): string {
+  const list = keys.map((value) => BigInt(value).toString()).join(',');
+  return selectSql(plan, `${quoteIdentifier(key)} = ANY (${quoteLiteral(`{${list}}`)}::bigint[])`);
 }
 
 /** A range width giving about `perBucket` keys per range over [min, max] holding `count` keys. */

@@ -13,6 +13,7 @@ import {
   type TargetConfig as ModelTarget,
 } from '@sluice/models';
 import type { Warehouse } from '@sluice/warehouse';
+import { targetEngine } from './engine-registry.js';
 import { ConfigError, type LoadedProject, type TargetConfig } from './project-config.js';
 
 export interface BuildOptions {
@@ -39,6 +40,8 @@ export interface BuildResult {
   readonly artifacts: readonly string[];
   /** The lineage page, `target/docs/index.html`. */
   readonly lineagePage: string;
+  /** Test id → the node it tests (dbt's `attached_node`): a model or snapshot name, or `source.table`. */
+  readonly testedNodes: ReadonlyMap<string, string>;
 }
 
 /** Does the project have models at all (a `models/` folder)? Ingest-only projects skip the build step. */
@@ -46,16 +49,20 @@ export function hasModels(project: LoadedProject): boolean {
   return existsSync(path.join(project.dir, 'models'));
 }
 
-/** The model runner's view of a target: its name, engine and schema (what templates see as `target`). */
+/**
+ * The model runner's view of a target: its name, engine and schema, and the settings its engine passes to templates
+ * (`target.database`, from the engine registry) — what templates see as `target`.
+ */
 export function modelTarget(
   target: { readonly name: string; readonly config: TargetConfig },
   threads?: number,
 ): ModelTarget {
+  const engine = targetEngine(target.config);
   return {
     name: target.name,
-    type: target.config.type,
+    type: engine.name,
     schema: target.config.schema,
-    ...(target.config.type === 'snowflake' ? { database: target.config.database } : {}),
+    ...(engine.database === undefined ? {} : { database: engine.database }),
     ...(threads ? { threads } : {}),
   };
 }
@@ -101,5 +108,22 @@ export async function buildModels(options: BuildOptions): Promise<BuildResult> {
   const targetDir = path.join(options.project.dir, 'target');
   const catalog = await collectCatalog(models, options.warehouse, target).catch(() => undefined);
   const artifacts = await writeArtifacts(targetDir, { project: models, run, target, ...(catalog ? { catalog } : {}) });
-  return { run, artifacts, lineagePage: path.join(targetDir, 'docs', 'index.html') };
+  return {
+    run,
+    artifacts,
+    lineagePage: path.join(targetDir, 'docs', 'index.html'),
+    testedNodes: testedNodes(models),
+  };
+}
+
+/** Each test's tested node: the one it is declared on, else its only dependency (a singular test on one model). */
+function testedNodes(project: Project): Map<string, string> {
+  const tested = new Map<string, string>();
+  for (const node of project.nodes.values()) {
+    if (node.kind !== 'test') continue;
+    const anchor = node.attachedTo ?? (node.dependsOn.length === 1 ? node.dependsOn[0] : undefined);
+    const target = anchor === undefined ? undefined : project.nodes.get(anchor);
+    if (target) tested.set(node.id, target.kind === 'source' ? `${target.sourceName}.${target.name}` : target.name);
+  }
+  return tested;
 }

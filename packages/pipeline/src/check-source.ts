@@ -1,19 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import {
-  cursorIndexSql,
   describeEndpoint,
   ExtractError,
-  introspectTable,
+  openSourceCatalog,
   planExtraction,
-  usesIndex,
+  sourceCatalog,
   type ExtractPlan,
   type Queryable,
+  type SourceCatalog,
   type SourceTable,
 } from '@sluice/pg-extract';
-import { quoteIdentifier } from '@sluice/warehouse';
 import { configKeyLineFinder } from './config-key-line.js';
 import { tableSpecOf, type ConfigProblem, type LoadedProject, type TableConfig } from './project-config.js';
-import { connectSource } from './source-connection.js';
 
 /** The oldest Postgres the extraction supports (`pg_snapshot_xmin`, `pg_current_snapshot`: PostgreSQL 13). */
 export const MIN_SOURCE_SERVER_VERSION = 130000;
@@ -78,38 +76,35 @@ export interface CheckSourceOptions {
  */
 export async function checkSource(project: LoadedProject, options: CheckSourceOptions = {}): Promise<SourceCheck> {
   const { config } = project;
-  const owned = options.client === undefined ? await connectSource(config.source.url, 'sluice-check') : undefined;
-  const client: Queryable = options.client ?? (owned as Queryable);
+  const catalog: SourceCatalog = options.client
+    ? sourceCatalog(options.client)
+    : await openSourceCatalog(config.source.url, 'sluice-check');
   try {
     const lineOf = configKeyLineFinder(await readFile(project.file, 'utf8').catch(() => ''));
-    const server = await client.query<{ version: string; num: string; role: string; database: string }>(
-      `SELECT current_setting('server_version') AS version, current_setting('server_version_num') AS num,
-              current_user::text AS role, current_database()::text AS database`,
-    );
-    const info = server.rows[0];
+    const server = await catalog.server();
     const names = options.tables ?? Object.keys(config.tables);
     const tables: SourceTableCheck[] = [];
     for (const name of names) {
       const spec = config.tables[name];
-      if (spec) tables.push(await checkTable(client, project, name, spec, lineOf, options.cursorIndexes === true));
+      if (spec) tables.push(await checkTable(catalog, project, name, spec, lineOf, options.cursorIndexes === true));
     }
     return {
       endpoint: describeEndpoint(config.source.url),
-      database: info?.database ?? '',
-      role: info?.role ?? '',
-      serverVersion: info?.version ?? '',
-      serverVersionNum: Number(info?.num ?? 0),
+      database: server.database,
+      role: server.role,
+      serverVersion: server.version,
+      serverVersionNum: server.versionNum,
       tables,
       problems: tables.flatMap((table) => table.problems),
       unreadable: tables.filter((table) => table.readable === false).map((table) => table.qualified),
     };
   } finally {
-    await owned?.end().catch(() => undefined);
+    await catalog.close();
   }
 }
 
 async function checkTable(
-  client: Queryable,
+  catalog: SourceCatalog,
   project: LoadedProject,
   name: string,
   spec: TableConfig,
@@ -127,7 +122,7 @@ async function checkTable(
   const base = { name, qualified, strategy: spec.strategy };
   let table: SourceTable;
   try {
-    table = await introspectTable(client, schema, name);
+    table = await catalog.introspectTable(schema, name);
   } catch (error) {
     if (error instanceof ExtractError && error.code === 'TABLE_NOT_FOUND') {
       return {
@@ -152,24 +147,10 @@ async function checkTable(
     }
   }
   const columns = plan ? plan.columns.map((column) => column.name) : table.columns.map((column) => column.name);
-  const readable = await canRead(client, schema, name, columns);
+  const readable = await catalog.canRead(schema, name, columns);
   const cursorIndex =
-    cursorIndexes && plan && readable && plan.cursorSql.length > 0 ? await checkCursorIndex(client, plan) : undefined;
+    cursorIndexes && plan && readable && plan.cursorSql.length > 0 ? await catalog.cursorIndex(plan) : undefined;
   return { ...base, table, plan, readable, problems, ...(cursorIndex ? { cursorIndex } : {}) };
-}
-
-/** Whether an index serves the cursor (Postgres plans the bound query on one), and the index that would. */
-async function checkCursorIndex(
-  client: Queryable,
-  plan: ExtractPlan,
-): Promise<{ served: boolean; suggestion: string }> {
-  const explain = await client.query<Record<string, unknown>>(cursorIndexSql(plan));
-  const keys = plan.cursorSql.map((sql) => (/^"([^"]|"")+"$/.test(sql) ? sql : `(${sql})`));
-  const table = `${quoteIdentifier(plan.table.schema)}.${quoteIdentifier(plan.table.name)}`;
-  return {
-    served: usesIndex(explain.rows[0]),
-    suggestion: `CREATE INDEX CONCURRENTLY ON ${table} (${keys.join(', ')})`,
-  };
 }
 
 /**
@@ -198,18 +179,4 @@ export function placeOfPlanProblem(
   if (/has no primary key|is a view or foreign table/.test(problem)) return { keyPath: at('strategy'), message };
   if (/cursor/.test(problem)) return { keyPath: at('cursor'), message };
   return { keyPath: ['tables', name], message };
-}
-
-/** Whether the role may USAGE the schema and SELECT the table (or at least every column to be extracted). */
-async function canRead(client: Queryable, schema: string, name: string, columns: readonly string[]): Promise<boolean> {
-  const result = await client.query<{ readable: boolean }>(
-    `SELECT has_schema_privilege(n.oid, 'USAGE')
-            AND (has_table_privilege(c.oid, 'SELECT')
-                 OR coalesce((SELECT bool_and(has_column_privilege(c.oid, col, 'SELECT')) FROM unnest($3::text[]) AS col), false))
-            AS readable
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2`,
-    [schema, name, [...columns]],
-  );
-  return result.rows[0]?.readable === true;
 }

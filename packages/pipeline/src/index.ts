@@ -21,8 +21,8 @@ export {
   type TableConfig,
   type TargetConfig,
 } from './project-config.js';
-export { connectSource } from './source-connection.js';
 export { openStateStore, openWarehouse, resolveTarget, targetDialect } from './open-project.js';
+export { targetEngine, type TargetEngine } from './engine-registry.js';
 export {
   NO_RETRY,
   retryDelayMs,
@@ -33,6 +33,29 @@ export {
   type PipelineStep,
   type RetryPolicy,
 } from './run-pipeline.js';
+export {
+  buildRunRecord,
+  endRunRecord,
+  isErrorTestFailure,
+  isFailingTest,
+  NODE_OUTCOME_STATUSES,
+  parseRunDetail,
+  PIPELINE_STEPS,
+  readRunRecord,
+  RUN_RECORD_VERSION,
+  runDetailSchema,
+  runOutcomeDetail,
+  RunRecordError,
+  TABLE_OUTCOME_STATUSES,
+  type ModelOutcome,
+  type ParsedRunRecord,
+  type RunDetail,
+  type RunError,
+  type RunRecordInput,
+  type RunScope,
+  type TableOutcome,
+  type TestOutcome,
+} from './run-record.js';
 export { durationSchema, scheduleConfigSchema, type ScheduleConfig } from './schedule-config.js';
 export {
   buildModels,

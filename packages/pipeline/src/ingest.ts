@@ -1,27 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type pg from 'pg';
 import {
+  createExtractor,
   ExtractError,
-  introspectTable,
-  planExtraction,
-  runExtraction,
+  type Extractor,
+  type ExtractPlan,
   type ExtractPosition,
   type ExtractResult,
+  type SourceTable,
+  type TableExtraction,
 } from '@sluice/pg-extract';
 import {
-  quoteLiteral,
   tableLabel,
   WarehouseError,
   type EnsureTableResult,
   type TableSchema,
   type Warehouse,
 } from '@sluice/warehouse';
-import type { Position, StateStore } from '@sluice/watermark';
+import type { Position, StateStore, Watermark } from '@sluice/watermark';
 import { tableSpecOf, type LoadedProject, type TableConfig } from './project-config.js';
 import { reconcileDeletes, type ReconcileResult } from './reconcile-deletes.js';
-import { connectSource } from './source-connection.js';
 
 /** What happened to one table in an ingest run. */
 export interface TableResult {
@@ -118,17 +117,11 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       ? undefined
       : await options.state.acquireLock(RUN_LOCK, { holder: options.holder ?? 'sluice ingest' });
   const results: TableResult[] = [];
-  let coordinator: pg.Client | undefined;
+  const extractor = createExtractor({ url: config.source.url });
   // The shared snapshot is taken while the tables connect and look at their catalogs: only reading waits for it.
   // One table without delete reconciliation shares nothing: it takes its own snapshot.
   const shares = names.length > 1 || names.some((name) => config.tables[name]?.deletes === 'reconcile');
-  const snapshot = (async () => {
-    if (!shares) return undefined;
-    coordinator = await connectSource(config.source.url, 'sluice-coordinator');
-    await coordinator.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const exported = await coordinator.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
-    return exported.rows[0]?.id;
-  })();
+  const snapshot = shares ? extractor.shareSnapshot() : Promise.resolve(undefined);
   snapshot.catch(() => undefined); // awaited below, and by every table
   try {
     const queue = [...names];
@@ -140,7 +133,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
           continue;
         }
         options.onEvent?.({ type: 'table-start', table: name, strategy: spec.strategy });
-        const result = await ingestTable(options, runId, name, spec, snapshot);
+        const result = await ingestTable(openTableRun(options, extractor, runId, name, spec), snapshot);
         results.push(result);
         options.onEvent?.({ type: 'table-done', result });
       }
@@ -149,13 +142,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     // A source that cannot be reached fails the run, as it fails every table.
     await snapshot;
   } finally {
-    await snapshot.catch(() => undefined);
-    const ending = coordinator;
-    await Promise.all([
-      // Ending the connection ends its read-only transaction.
-      ending?.end().catch(() => undefined),
-      rm(path.join(options.workDir, runId), { recursive: true, force: true }),
-    ]);
+    await Promise.all([extractor.close(), rm(path.join(options.workDir, runId), { recursive: true, force: true })]);
     await lock?.release();
   }
   results.sort((a, b) => names.indexOf(a.table) - names.indexOf(b.table));
@@ -167,83 +154,105 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   return { runId, status, tables: results, seconds: (performance.now() - started) / 1000 };
 }
 
-async function ingestTable(
+/** One table of a run, as its phases share it. */
+interface TableRun {
+  readonly options: IngestOptions;
+  readonly extractor: Extractor;
+  readonly runId: string;
+  readonly name: string;
+  readonly spec: TableConfig;
+  /** The table's key in the state store: `schema.table`. */
+  readonly stateKey: string;
+  /** Where its chunk files go (removed when it is done). */
+  readonly dir: string;
+  /** Its source connections, open from the start. */
+  readonly source: TableExtraction;
+  /** Stops the reading: the run was cancelled, or the warehouse refused the table. */
+  readonly reading: AbortController;
+  readonly stopReading: () => void;
+  schemaChanges: TableResult['schemaChanges'];
+  /** The warehouse table check, settled before the table is done. */
+  ensuring: Promise<unknown> | undefined;
+}
+
+/** What was read from the source for one table, with what it was read against. */
+interface Batch {
+  readonly source: SourceTable;
+  readonly watermark: Watermark | undefined;
+  readonly plan: ExtractPlan;
+  readonly target: TableSchema;
+  readonly extracted: ExtractResult;
+  readonly snapshotId: string | undefined;
+}
+
+interface BatchCounts {
+  readonly inserted: number;
+  readonly updated: number;
+  readonly deleted: number;
+  readonly statements: number;
+  readonly uploadedBytes: number;
+}
+
+const NO_COUNTS: BatchCounts = { inserted: 0, updated: 0, deleted: 0, statements: 0, uploadedBytes: 0 };
+
+function openTableRun(
   options: IngestOptions,
+  extractor: Extractor,
   runId: string,
   name: string,
   spec: TableConfig,
-  snapshot: Promise<string | undefined>,
-): Promise<TableResult> {
-  const started = performance.now();
-  const { config } = options.project;
-  const schema = spec.schema ?? config.source.schema;
-  const stateKey = `${schema}.${name}`;
-  const dir = path.join(options.workDir, runId, name);
-  let client: pg.Client | undefined;
-  let schemaChanges: TableResult['schemaChanges'] = NO_CHANGES;
-  let statements = 0;
-  let uploadedBytes = 0;
-  let closing: Promise<unknown> | undefined;
-  let helpersClosed: Promise<void> | undefined;
-  let ensuring: Promise<unknown> | undefined;
+): TableRun {
+  const schema = spec.schema ?? options.project.config.source.schema;
   const reading = new AbortController();
-  const stopReading = () => reading.abort();
-  // Two connections at once: this one, and the first a read in the shared snapshot will take (a `full` table is
-  // read in key order on this one).
-  let prefetched = spec.strategy === 'full' ? undefined : connectSource(config.source.url, 'sluice-extract');
-  prefetched?.catch(() => undefined); // taken (and awaited) by the extraction, or closed at the end
-  try {
-    client = await connectSource(config.source.url, 'sluice-extract');
-    const [source, watermark] = await Promise.all([
-      introspectTable(client, schema, name),
-      options.fullRefresh ? undefined : options.state.read(stateKey),
-    ]);
-    const plan = planExtraction(source, tableSpecOf(config, spec), toExtractPosition(watermark?.position));
-    const target: TableSchema = {
-      schema: config.raw_schema,
-      name,
-      columns: plan.columns.map((column) => ({ name: column.name, type: column.type, nullable: column.nullable })),
-      primaryKey: source.primaryKey,
-    };
-    // The warehouse table is checked (and evolved) while the rows stream; the load waits for both, and a table the
-    // warehouse refuses stops the reading.
-    const ensured = options.warehouse.ensureTable(target, { softDelete: spec.delete_mode === 'mark' });
-    ensuring = ensured.catch(() => undefined); // awaited below, and settled before this table is done
-    const snapshotId = await snapshot;
-    options.signal?.addEventListener('abort', stopReading, { once: true });
-    if (options.signal?.aborted) stopReading();
-    const extracting = runExtraction(client, plan, {
-      dir,
-      chunkBytes: config.ingest.chunk_mb * 1024 * 1024,
-      digest: spec.strategy === 'full',
-      connect: () => {
-        const next = prefetched ?? connectSource(config.source.url, 'sluice-extract');
-        prefetched = undefined;
-        return next;
-      },
-      parallelism: config.ingest.first_load_parallelism,
-      ...(snapshotId ? { snapshotId } : {}),
-      signal: reading.signal,
-      onProgress: ({ rows, bytes }) => options.onEvent?.({ type: 'table-progress', table: name, rows, bytes }),
-    });
-    extracting.catch(() => undefined); // awaited below
-    try {
-      schemaChanges = await ensured;
-    } catch (error) {
-      stopReading();
-      await extracting.catch(() => undefined);
-      throw error;
-    }
-    const extracted = await extracting;
-    helpersClosed = extracted.closed;
-    const reconciles = spec.deletes === 'reconcile' && spec.strategy !== 'full';
-    if (!reconciles) {
-      // The source is done with: close it while the warehouse loads.
-      closing = client.end().catch(() => undefined);
-      client = undefined;
-    }
+  return {
+    options,
+    extractor,
+    runId,
+    name,
+    spec,
+    stateKey: `${schema}.${name}`,
+    dir: path.join(options.workDir, runId, name),
+    // Connects at once; a `full` table is read in key order on its own connection, so it needs no helper.
+    source: extractor.openTable(schema, name, { prefetchHelper: spec.strategy !== 'full' }),
+    reading,
+    stopReading: () => reading.abort(),
+    schemaChanges: NO_CHANGES,
+    ensuring: undefined,
+  };
+}
 
-    const base = {
+/**
+ * One table: read its batch, load it (unless nothing changed), reconcile deletes, and only then commit the
+ * watermark. Never throws: a failure is the table's result.
+ */
+async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>): Promise<TableResult> {
+  const started = performance.now();
+  const { options, spec, name } = run;
+  try {
+    const batch = await extractBatch(run, snapshot);
+    const { extracted } = batch;
+    const reconciles = spec.deletes === 'reconcile' && spec.strategy !== 'full';
+    // The source is done with: close it while the warehouse loads.
+    if (!reconciles) void run.source.close();
+    const previousDigest = batch.watermark?.position.digest;
+    const unchanged =
+      spec.strategy === 'full'
+        ? !run.schemaChanges.created && previousDigest !== undefined && previousDigest === extracted.digest
+        : extracted.rows === 0;
+    const tag = `sluice run ${run.runId} table ${tableLabel(batch.target)}`;
+    let counts = unchanged ? NO_COUNTS : await loadBatch(run, batch, tag);
+    const reconcile = reconciles ? await reconcileBatch(run, batch, tag) : undefined;
+    if (reconcile) {
+      counts = {
+        ...counts,
+        deleted: counts.deleted + reconcile.deleted,
+        inserted: counts.inserted + reconcile.restored,
+        statements: counts.statements + reconcile.statements,
+      };
+    }
+    options.onEvent?.({ type: 'table-loaded', table: name });
+    await commitPosition(run, batch, unchanged, reconcile);
+    return {
       table: name,
       strategy: spec.strategy,
       rows: extracted.rows,
@@ -252,103 +261,141 @@ async function ingestTable(
       read: extracted.read,
       ...(extracted.sweepReason ? { sweepReason: extracted.sweepReason } : {}),
       window: spec.strategy === 'full' ? undefined : extracted.window,
-      schemaChanges,
-    };
-    const previousDigest = watermark?.position.digest;
-    const unchanged =
-      spec.strategy === 'full'
-        ? !schemaChanges.created && previousDigest !== undefined && previousDigest === extracted.digest
-        : extracted.rows === 0;
-    let counts = { inserted: 0, updated: 0, deleted: 0 };
-    const tag = `sluice run ${runId} table ${tableLabel(target)}`;
-    if (!unchanged) {
-      // Without a watermark (first load, full refresh, state reset) the warehouse copy is replaced, atomically:
-      // rows it still holds from before are not trusted.
-      const mode =
-        spec.strategy === 'full' || !watermark ? 'replace' : source.primaryKey.length > 0 ? 'merge' : 'append';
-      options.onEvent?.({ type: 'table-loading', table: name, files: extracted.files.length });
-      const loaded = await options.warehouse.load({
-        table: target,
-        files: extracted.files,
-        columns: plan.columns.map((column) => column.name),
-        mode,
-        // One snapshot of a keyed table holds each key once.
-        distinctKeys: source.primaryKey.length > 0,
-        tag,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      counts = { inserted: loaded.inserted, updated: loaded.updated, deleted: loaded.deleted };
-      statements += loaded.statements;
-      uploadedBytes += loaded.bytesUploaded ?? 0;
-    }
-    let reconcile: ReconcileResult | undefined;
-    if (reconciles && client) {
-      // Compare keys in the very snapshot the batch came from, against the warehouse after the batch merged.
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      if (snapshotId) await client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshotId)}`);
-      try {
-        reconcile = await reconcileDeletes({
-          source: client,
-          plan,
-          warehouse: options.warehouse,
-          target,
-          mode: spec.delete_mode,
-          dir,
-          tag,
-          inSync: !watermark,
-          ...(typeof watermark?.position.keysDigest === 'string'
-            ? { previousDigest: watermark.position.keysDigest }
-            : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
-      } finally {
-        await client.query('COMMIT').catch(() => undefined);
-      }
-      counts = {
-        ...counts,
-        deleted: counts.deleted + reconcile.deleted,
-        inserted: counts.inserted + reconcile.restored,
-      };
-      statements += reconcile.statements;
-    }
-    options.onEvent?.({ type: 'table-loaded', table: name });
-    // Only now, with the rows committed in the warehouse, does the watermark move.
-    const position: Position =
-      spec.strategy === 'full'
-        ? { digest: extracted.digest ?? null }
-        : {
-            ...(extracted.position ?? { cursor: null, snapshotXmin: null }),
-            ...(reconcile ? { keysDigest: reconcile.keysDigest } : {}),
-          };
-    if (!unchanged || JSON.stringify(position) !== JSON.stringify(watermark?.position)) {
-      await options.state.commit(stateKey, position, { runId, rows: extracted.rows });
-    }
-    return {
-      ...base,
+      schemaChanges: run.schemaChanges,
       status: unchanged && !reconcile?.deleted && !reconcile?.restored ? 'unchanged' : 'success',
       ...(reconcile ? { reconcile } : {}),
-      ...counts,
+      inserted: counts.inserted,
+      updated: counts.updated,
+      deleted: counts.deleted,
       seconds: (performance.now() - started) / 1000,
-      warehouseStatements: statements,
-      uploadedBytes,
+      warehouseStatements: counts.statements,
+      uploadedBytes: counts.uploadedBytes,
     };
   } catch (error) {
     const cancelled = options.signal?.aborted === true;
     return {
       ...emptyResult(name, spec, cancelled ? 'cancelled' : 'failed', (performance.now() - started) / 1000),
-      schemaChanges,
+      schemaChanges: run.schemaChanges,
       error: describeError(error),
     };
   } finally {
-    options.signal?.removeEventListener('abort', stopReading);
-    await Promise.all([
-      ensuring,
-      closing,
-      helpersClosed,
-      client?.end().catch(() => undefined),
-      rm(dir, { recursive: true, force: true }),
-    ]);
-    await prefetched?.then((unused) => unused.end()).catch(() => undefined);
+    options.signal?.removeEventListener('abort', run.stopReading);
+    await Promise.all([run.ensuring, run.source.close(), rm(run.dir, { recursive: true, force: true })]);
+  }
+}
+
+/**
+ * Introspect and plan the table, then stream its rows while the warehouse table is checked (and evolved): the load
+ * waits for both, and a table the warehouse refuses stops the reading.
+ */
+async function extractBatch(run: TableRun, snapshot: Promise<string | undefined>): Promise<Batch> {
+  const { options, spec, name } = run;
+  const { config } = options.project;
+  const [source, watermark] = await Promise.all([
+    run.source.introspect(),
+    options.fullRefresh ? undefined : options.state.read(run.stateKey),
+  ]);
+  const plan = run.extractor.plan(source, tableSpecOf(config, spec), toExtractPosition(watermark?.position));
+  const target: TableSchema = {
+    schema: config.raw_schema,
+    name,
+    columns: plan.columns.map((column) => ({ name: column.name, type: column.type, nullable: column.nullable })),
+    primaryKey: source.primaryKey,
+  };
+  const ensured = options.warehouse.ensureTable(target, { softDelete: spec.delete_mode === 'mark' });
+  run.ensuring = ensured.catch(() => undefined); // awaited below, and settled before this table is done
+  const snapshotId = await snapshot;
+  options.signal?.addEventListener('abort', run.stopReading, { once: true });
+  if (options.signal?.aborted) run.stopReading();
+  const extracting = run.source.run(plan, {
+    dir: run.dir,
+    chunkBytes: config.ingest.chunk_mb * 1024 * 1024,
+    digest: spec.strategy === 'full',
+    parallelism: config.ingest.first_load_parallelism,
+    ...(snapshotId ? { snapshotId } : {}),
+    signal: run.reading.signal,
+    onProgress: ({ rows, bytes }) => options.onEvent?.({ type: 'table-progress', table: name, rows, bytes }),
+  });
+  extracting.catch(() => undefined); // awaited below
+  try {
+    run.schemaChanges = await ensured;
+  } catch (error) {
+    run.stopReading();
+    await extracting.catch(() => undefined);
+    throw error;
+  }
+  return { source, watermark, plan, target, extracted: await extracting, snapshotId };
+}
+
+/**
+ * Load the batch. Without a watermark (first load, full refresh, state reset) the warehouse copy is replaced,
+ * atomically: rows it still holds from before are not trusted.
+ */
+async function loadBatch(run: TableRun, batch: Batch, tag: string): Promise<BatchCounts> {
+  const { options, spec } = run;
+  const { source, extracted } = batch;
+  const mode =
+    spec.strategy === 'full' || !batch.watermark ? 'replace' : source.primaryKey.length > 0 ? 'merge' : 'append';
+  options.onEvent?.({ type: 'table-loading', table: run.name, files: extracted.files.length });
+  const loaded = await options.warehouse.load({
+    table: batch.target,
+    files: extracted.files,
+    columns: batch.plan.columns.map((column) => column.name),
+    mode,
+    // One snapshot of a keyed table holds each key once.
+    distinctKeys: source.primaryKey.length > 0,
+    tag,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return {
+    inserted: loaded.inserted,
+    updated: loaded.updated,
+    deleted: loaded.deleted,
+    statements: loaded.statements,
+    uploadedBytes: loaded.bytesUploaded ?? 0,
+  };
+}
+
+/** Compare keys in the very snapshot the batch came from, against the warehouse after the batch merged. */
+async function reconcileBatch(run: TableRun, batch: Batch, tag: string): Promise<ReconcileResult> {
+  const { options, spec } = run;
+  const keys = await run.source.keys(batch.plan, batch.snapshotId);
+  try {
+    const previous = batch.watermark?.position.keysDigest;
+    return await reconcileDeletes({
+      source: keys,
+      plan: batch.plan,
+      warehouse: options.warehouse,
+      target: batch.target,
+      mode: spec.delete_mode,
+      dir: run.dir,
+      tag,
+      inSync: !batch.watermark,
+      ...(typeof previous === 'string' ? { previousDigest: previous } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } finally {
+    await keys.end();
+  }
+}
+
+/** Only now, with the rows committed in the warehouse, does the watermark move (when it changed at all). */
+async function commitPosition(
+  run: TableRun,
+  batch: Batch,
+  unchanged: boolean,
+  reconcile: ReconcileResult | undefined,
+): Promise<void> {
+  const { extracted, watermark } = batch;
+  const position: Position =
+    run.spec.strategy === 'full'
+      ? { digest: extracted.digest ?? null }
+      : {
+          ...(extracted.position ?? { cursor: null, snapshotXmin: null }),
+          ...(reconcile ? { keysDigest: reconcile.keysDigest } : {}),
+        };
+  if (!unchanged || JSON.stringify(position) !== JSON.stringify(watermark?.position)) {
+    await run.options.state.commit(run.stateKey, position, { runId: run.runId, rows: extracted.rows });
   }
 }
 

@@ -3,17 +3,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   ExtractError,
-  introspectTable,
-  listTables,
+  openSourceCatalog,
   planExtraction,
   type CursorElement,
-  type Queryable,
+  type SourceCatalog,
   type SourceColumn,
+  type SourceServer,
   type SourceTable,
 } from '@sluice/pg-extract';
 import { quoteIdentifier, SYNCED_AT_COLUMN } from '@sluice/warehouse';
 import { ConfigError } from './project-config.js';
-import { connectSource } from './source-connection.js';
 
 /** A table `sluice init` proposes to load, and why it chose that strategy. */
 export interface InitTableProposal {
@@ -377,53 +376,21 @@ export async function initProject(options: InitProjectOptions): Promise<InitProj
     ]);
   }
   const schema = options.schema ?? 'public';
-  const client = await connectSource(options.url, 'sluice-init');
-  let tables: InitTableProposal[];
-  const skipped: { name: string; reason: string }[] = [];
-  let serverVersion: string;
-  let database: string;
+  const catalog = await openSourceCatalog(options.url, 'sluice-init');
+  let found: { server: SourceServer } & Awaited<ReturnType<typeof proposeTables>>;
   try {
-    const info = await client.query<{ version: string; database: string }>(
-      `SELECT current_setting('server_version') AS version, current_database()::text AS database`,
-    );
-    serverVersion = info.rows[0]?.version ?? '';
-    database = info.rows[0]?.database ?? '';
-    const names = await listTables(client, schema);
-    if (names.length === 0) {
-      throw new ConfigError([
-        {
-          file: configFile,
-          line: undefined,
-          path: '',
-          message: `schema ${schema} of the source has no tables: pass --schema NAME`,
-        },
-      ]);
-    }
-    tables = [];
-    for (const name of names) {
-      if (!IDENTIFIER.test(name)) {
-        skipped.push({ name, reason: 'not a plain identifier, which sluice.yml table keys must be' });
-        continue;
-      }
-      const table = await introspectTable(client, schema, name);
-      const rows =
-        table.kind === 'r' || table.kind === 'p'
-          ? await countUpTo(client, schema, name, (options.smallRows ?? DEFAULT_SMALL_ROWS) + 1)
-          : 0;
-      try {
-        tables.push(proposeTable(table, rows, options.smallRows === undefined ? {} : { smallRows: options.smallRows }));
-      } catch (error) {
-        if (!(error instanceof ExtractError)) throw error;
-        skipped.push({ name, reason: error.message.split('\n')[0] ?? error.code });
-      }
-    }
+    found = {
+      server: await catalog.server(),
+      ...(await proposeTables(catalog, schema, configFile, options.smallRows)),
+    };
   } finally {
-    await client.end().catch(() => undefined);
+    await catalog.close();
   }
+  const { server, tables, skipped } = found;
   const name = options.name ?? identifierFrom(path.basename(dir), 'sluice_project');
   const files = renderInitFiles({
     name,
-    sourceName: identifierFrom(database, 'source'),
+    sourceName: identifierFrom(server.database, 'source'),
     url: options.urlInFile ?? urlWithoutPassword(options.url),
     schema,
     tables,
@@ -451,12 +418,45 @@ export async function initProject(options: InitProjectOptions): Promise<InitProj
       kept.push(relative);
     }
   }
-  return { dir, configFile, written, kept, tables, skipped, serverVersion };
+  return { dir, configFile, written, kept, tables, skipped, serverVersion: server.version };
 }
 
-async function countUpTo(client: Queryable, schema: string, name: string, limit: number): Promise<number> {
-  const result = await client.query<{ n: string }>(
-    `SELECT count(*)::text AS n FROM (SELECT 1 FROM ${quoteIdentifier(schema)}.${quoteIdentifier(name)} LIMIT ${Math.max(1, Math.floor(limit))}) AS t`,
-  );
-  return Number(result.rows[0]?.n ?? 0);
+/** Introspect every table of `schema` and propose how to load each; tables that cannot be loaded are skipped. */
+async function proposeTables(
+  catalog: SourceCatalog,
+  schema: string,
+  configFile: string,
+  smallRows: number | undefined,
+): Promise<{ tables: InitTableProposal[]; skipped: { name: string; reason: string }[] }> {
+  const names = await catalog.listTables(schema);
+  if (names.length === 0) {
+    throw new ConfigError([
+      {
+        file: configFile,
+        line: undefined,
+        path: '',
+        message: `schema ${schema} of the source has no tables: pass --schema NAME`,
+      },
+    ]);
+  }
+  const tables: InitTableProposal[] = [];
+  const skipped: { name: string; reason: string }[] = [];
+  for (const name of names) {
+    if (!IDENTIFIER.test(name)) {
+      skipped.push({ name, reason: 'not a plain identifier, which sluice.yml table keys must be' });
+      continue;
+    }
+    const table = await catalog.introspectTable(schema, name);
+    const rows =
+      table.kind === 'r' || table.kind === 'p'
+        ? await catalog.countUpTo(schema, name, (smallRows ?? DEFAULT_SMALL_ROWS) + 1)
+        : 0;
+    try {
+      tables.push(proposeTable(table, rows, smallRows === undefined ? {} : { smallRows }));
+    } catch (error) {
+      if (!(error instanceof ExtractError)) throw error;
+      skipped.push({ name, reason: error.message.split('\n')[0] ?? error.code });
+    }
+  }
+  return { tables, skipped };
 }

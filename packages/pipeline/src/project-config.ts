@@ -4,6 +4,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } fro
 import { z } from 'zod';
 import type { TableSpec } from '@sluice/pg-extract';
 import { closestNames } from '@sluice/warehouse';
+import { substituteVariables } from './config-variables.js';
 import { durationSchema, scheduleConfigSchema } from './schedule-config.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'must be a plain SQL identifier (letters, digits, _)');
@@ -148,8 +149,9 @@ export class ConfigError extends Error {
 }
 
 /**
- * Read and validate `<dir>/sluice.yml`. `${env:NAME}` and `${env:NAME:-default}` in string values are replaced from
- * `env` (values are never echoed in messages). Collects every problem before throwing one `ConfigError`.
+ * Read and validate `<dir>/sluice.yml`. `${env:NAME}`, `${env:NAME:-default}` (or the file named by `NAME_FILE`) and
+ * `${file:PATH}` in string values are replaced (see `substituteVariables`; values are never echoed in messages).
+ * Collects every problem before throwing one `ConfigError`.
  *
  * @example const { config } = await loadProjectConfig('sql-models');
  */
@@ -181,14 +183,12 @@ export function parseProjectConfig(text: string, file: string, env: NodeJS.Proce
     problems.push({ file, line, path: '', message: `YAML: ${error.message.split('\n')[0]}` });
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const raw = substituteEnv(doc.toJS(), [], env, (keyPath, name) =>
-    problems.push({
-      file,
-      line: lineOf(doc, lineCounter, keyPath),
-      path: keyPath.join('.'),
-      message: `environment variable ${name} is not set: export it, or give a default with \${env:${name}:-value}`,
-    }),
-  );
+  const raw = substituteVariables(doc.toJS(), {
+    env,
+    baseDir: path.dirname(file),
+    onProblem: (keyPath, message) =>
+      problems.push({ file, line: lineOf(doc, lineCounter, keyPath), path: keyPath.join('.'), message }),
+  });
   const unset = new Set(problems.map((problem) => problem.path));
   const parsed = projectConfigSchema.safeParse(raw);
   if (!parsed.success) {
@@ -249,8 +249,8 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   table: Object.keys(tableConfigSchema.shape),
   source: ['url', 'schema'],
   ingest: ['parallelism', 'chunk_mb', 'hash_salt', 'first_load_parallelism'],
-  duckdb: Object.keys(duckdbTarget.shape),
-  snowflake: Object.keys(snowflakeTarget.shape),
+  // Any engine's keys: the target's own type is not known while its keys are wrong.
+  target: targetConfigSchema.options.flatMap((option) => Object.keys(option.shape)),
 };
 
 function suggestKey(key: string, keyPath: string[]): string | undefined {
@@ -260,10 +260,9 @@ function suggestKey(key: string, keyPath: string[]): string | undefined {
       : keyPath[0] === 'tables' && keyPath.length === 2
         ? 'table'
         : keyPath[0] === 'targets' && keyPath.length === 2
-          ? 'duckdb'
+          ? 'target'
           : (keyPath[0] ?? '');
-  const candidates = [...(KNOWN_KEYS[scope] ?? []), ...(scope === 'duckdb' ? (KNOWN_KEYS.snowflake ?? []) : [])];
-  return closestNames(key, candidates)[0];
+  return closestNames(key, KNOWN_KEYS[scope] ?? [])[0];
 }
 
 /** The 1-based line of the YAML node at `keyPath` (or of its nearest existing parent). */
@@ -276,32 +275,6 @@ export function lineOf(doc: Document, lineCounter: LineCounter, keyPath: readonl
     }
   }
   return undefined;
-}
-
-const ENV_PATTERN = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-
-function substituteEnv(
-  value: unknown,
-  keyPath: string[],
-  env: NodeJS.ProcessEnv,
-  missing: (keyPath: string[], name: string) => void,
-): unknown {
-  if (typeof value === 'string') {
-    return value.replace(ENV_PATTERN, (_match, name: string, fallback: string | undefined) => {
-      const found = env[name];
-      if (found !== undefined && found !== '') return found;
-      if (fallback !== undefined) return fallback;
-      missing(keyPath, name);
-      return '';
-    });
-  }
-  if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, [...keyPath, String(i)], env, missing));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, substituteEnv(item, [...keyPath, key], env, missing)]),
-    );
-  }
-  return value;
 }
 
 /** The extraction half of a table's config, as `@sluice/pg-extract` takes it. */

@@ -1,32 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { Warehouse } from '@sluice/warehouse';
-import type { JsonObject, RunRecord, RunStatus, StateLock, StateStore } from '@sluice/watermark';
+import { NO_RETRY, retryDelayMs, type RetryPolicy, type Warehouse } from '@sluice/warehouse';
+import type { RunStatus, StateLock, StateStore } from '@sluice/watermark';
 import { RUN_LOCK, runIngest, type IngestEvent, type IngestResult } from './ingest.js';
-import type { RunEvent } from '@sluice/models';
+import type { RunEvent, RunTestsMode } from '@sluice/models';
 import { buildModels, hasModels, type BuildResult } from './build-models.js';
 import { resolveTarget } from './open-project.js';
 import type { LoadedProject, TargetConfig } from './project-config.js';
+import { buildRunRecord, runOutcomeDetail, type PipelineStep, type RunScope } from './run-record.js';
 
-/** How a step is retried: `attempts` in all, waiting `baseDelayMs · 2^(n-1)` (± jitter, at most `maxDelayMs`). */
-export interface RetryPolicy {
-  readonly attempts: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-  /** 0..1: the share of each delay drawn at random (0.2 = ±20 %). */
-  readonly jitter: number;
-}
+export type { PipelineStep } from './run-record.js';
 
-export const NO_RETRY: RetryPolicy = { attempts: 1, baseDelayMs: 0, maxDelayMs: 0, jitter: 0 };
-
-/** The delay before attempt `attempt` (2, 3, …) under a policy; `random` in [0, 1). */
-export function retryDelayMs(policy: RetryPolicy, attempt: number, random: number = Math.random()): number {
-  const exponential = policy.baseDelayMs * 2 ** Math.max(0, attempt - 2);
-  const capped = Math.min(policy.maxDelayMs, exponential);
-  const spread = capped * policy.jitter;
-  return Math.max(0, Math.round(capped - spread + 2 * spread * random));
-}
-
-export type PipelineStep = 'ingest' | 'build';
+/** How a step is retried: the one retry policy of @sluice/warehouse, re-exported for the apps. */
+export { NO_RETRY, retryDelayMs, type RetryPolicy };
 
 export type PipelineEvent =
   | { readonly type: 'run-start'; readonly runId: string; readonly trigger: string }
@@ -55,6 +40,11 @@ export interface PipelineRunOptions {
   readonly tables?: readonly string[];
   /** Which steps (default both; `build` only when the project has models). */
   readonly steps?: readonly PipelineStep[];
+  /** The build step: `after-each-model` (default: models and their tests, dbt's `build`), `none` (models only,
+   *  dbt's `run`), `only` (tests only, dbt's `test`). */
+  readonly runTests?: RunTestsMode;
+  /** The CLI command that asked for the run (`run`, `models run`, `test`…), kept in its record. */
+  readonly command?: string;
   /** The target (default: the project's); used by the build step. */
   readonly target?: { readonly name: string; readonly config: TargetConfig };
   /** Model selection and parallelism for the build step. */
@@ -98,10 +88,11 @@ export interface PipelineRunResult {
 }
 
 /**
- * One run end to end, as both the CLI (`sluice run`) and the scheduler do it: take the run lock, record the run as
- * `running`, run each step (ingest; models and tests when the project has them) with retries and timeouts, and
- * record how it ended. Never throws for a failure inside a step: the result says what happened. Throws only when
- * the lock is held (`LOCK_HELD`), so a second run never starts.
+ * Every run, whoever starts it (`sluice run`, `ingest`, `build`, `models run`, `test`, `sluice demo`, the
+ * scheduler): take the run lock, record the run as `running`, run each step (ingest; models and tests when the
+ * project has them) with retries and timeouts, and record how it ended (`buildRunRecord`). Never throws for a
+ * failure inside a step: the result says what happened. Throws only when the lock is held (`LOCK_HELD`), so a
+ * second run never starts.
  */
 export async function runPipeline(options: PipelineRunOptions): Promise<PipelineRunResult> {
   const runId = options.runId ?? randomUUID();
@@ -120,22 +111,18 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       )
     : undefined;
   const emit = (event: PipelineEvent) => options.onEvent?.(event);
-  const save = (status: RunStatus, detail: JsonObject, endedAt?: Date) =>
-    options.state.saveRun({
-      id: runId,
-      trigger: options.trigger,
-      status,
-      startedAt,
-      ...(endedAt ? { endedAt } : {}),
-      detail,
-    } satisfies RunRecord);
+  const steps = options.steps ?? ['ingest', 'build'];
+  const scope = runScope(options, steps);
+  const command = options.command;
+  const record = { id: runId, trigger: options.trigger, startedAt };
   let ingest: IngestResult | undefined;
   let build: BuildResult | undefined;
   const attempts: Record<PipelineStep, number> = { ingest: 0, build: 0 };
-  const steps = options.steps ?? ['ingest', 'build'];
   let error: PipelineRunResult['error'];
   try {
-    await save('running', { tables: [] });
+    await options.state.saveRun(
+      buildRunRecord({ ...record, status: 'running', detail: { ...(command ? { command } : {}), scope } }),
+    );
     emit({ type: 'run-start', runId, trigger: options.trigger });
     const drained = () => options.drain?.aborted === true;
     if (steps.includes('ingest') && !drained() && !runController.signal.aborted)
@@ -170,6 +157,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
           target,
           runId,
           signal,
+          ...(options.runTests ? { runTests: options.runTests } : {}),
           ...(options.select ? { select: options.select } : {}),
           ...(options.exclude ? { exclude: options.exclude } : {}),
           ...(options.threads ? { threads: options.threads } : {}),
@@ -179,9 +167,13 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       );
     }
   } catch (caught) {
-    const failure = caught as Error & { code?: string; result?: IngestResult };
-    ingest = failure.result ?? ingest;
-    error = { code: failure.code ?? 'RUN_FAILED', message: failure.message };
+    const failure = caught as { code?: unknown; result?: IngestResult } | undefined;
+    ingest = failure?.result ?? ingest;
+    // Whatever was thrown (a driver's numeric code, a string), the record gets a code and a message.
+    error = {
+      code: typeof failure?.code === 'string' && failure.code !== '' ? failure.code : 'RUN_FAILED',
+      message: caught instanceof Error ? caught.message : String(caught),
+    };
   } finally {
     clearTimeout(runTimer);
     options.signal?.removeEventListener('abort', abortRun);
@@ -218,7 +210,14 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   }
   const endedAt = new Date();
   try {
-    await save(status, runDetail(ingest, build, attempts, error), endedAt);
+    await options.state.saveRun(
+      buildRunRecord({
+        ...record,
+        status,
+        endedAt,
+        detail: runOutcomeDetail({ command, scope, ingest, build, attempts, error }),
+      }),
+    );
   } finally {
     await ownLock?.release();
   }
@@ -287,48 +286,14 @@ function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function runDetail(
-  ingest: IngestResult | undefined,
-  build: BuildResult | undefined,
-  attempts: Record<PipelineStep, number>,
-  error: PipelineRunResult['error'],
-): JsonObject {
+/** What the run was asked to do, as its record keeps it. */
+function runScope(options: PipelineRunOptions, steps: readonly PipelineStep[]): RunScope {
   return {
-    attempts: { ...attempts },
-    tables: (ingest?.tables ?? []).map((t) => ({
-      table: t.table,
-      strategy: t.strategy,
-      status: t.status,
-      rows: t.rows,
-      bytes: t.bytes,
-      inserted: t.inserted,
-      updated: t.updated,
-      deleted: t.deleted,
-      seconds: Number(t.seconds.toFixed(3)),
-      warehouseStatements: t.warehouseStatements,
-      uploadedBytes: t.uploadedBytes,
-      ...(t.error ? { error: { code: t.error.code, message: t.error.message } } : {}),
-    })),
-    models: (build?.run.results ?? [])
-      .filter((r) => r.kind !== 'test')
-      .map((r) => ({
-        name: r.name,
-        kind: r.kind,
-        status: r.status,
-        seconds: Number((r.elapsedMs / 1000).toFixed(3)),
-        message: r.message,
-      })),
-    tests: (build?.run.results ?? [])
-      .filter((r) => r.kind === 'test')
-      .map((r) => ({
-        name: r.name,
-        status: r.status,
-        severity: r.severity ?? 'error',
-        failures: r.failures ?? 0,
-        seconds: Number((r.elapsedMs / 1000).toFixed(3)),
-        message: r.message,
-      })),
-    ...(build ? { lineagePage: build.lineagePage } : {}),
-    ...(error ? { error: { code: error.code, message: error.message } } : {}),
+    steps: [...steps],
+    runTests: options.runTests ?? 'after-each-model',
+    ...(options.tables ? { tables: [...options.tables] } : {}),
+    ...(options.select ? { select: [...options.select] } : {}),
+    ...(options.exclude ? { exclude: [...options.exclude] } : {}),
+    ...(options.fullRefresh ? { fullRefresh: true } : {}),
   };
 }

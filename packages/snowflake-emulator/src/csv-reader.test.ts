@@ -100,3 +100,73 @@ describe('format options', () => {
     expect(() => csvFormatFromOptions(new Map([['DATE_FORMAT', str('DD/MM/YYYY')]]))).toThrow(/Unsupported feature/);
   });
 });
+
+describe('parseCsv: escapes, blank lines, other delimiters', () => {
+  const format = (options: [string, FormatValue][]) => csvFormatFromOptions(new Map(options));
+
+  test('ESCAPE inside an enclosed field makes the next character data', () => {
+    const escaped = format([
+      ['FIELD_OPTIONALLY_ENCLOSED_BY', str('"')],
+      ['ESCAPE', str('\\')],
+    ]);
+    expect(fields(parseCsv('"a\\"b","c\\\\d"\n', escaped))).toEqual([['a"b', 'c\\d']]);
+  });
+
+  test('TRIM_SPACE skips spaces after a closing quote', () => {
+    const trimmed = format([
+      ['FIELD_OPTIONALLY_ENCLOSED_BY', str('"')],
+      ['TRIM_SPACE', word('TRUE')],
+    ]);
+    expect(fields(parseCsv('"a"  ,b\n', trimmed))).toEqual([['a', 'b']]);
+  });
+
+  test('a blank line is one NULL field, or nothing with SKIP_BLANK_LINES', () => {
+    expect(parseCsv('a\n\nb\n', DEFAULT_CSV_FORMAT)).toEqual([
+      { line: 1, fields: ['a'] },
+      { line: 2, fields: [null] },
+      { line: 3, fields: ['b'] },
+    ]);
+    expect(parseCsv('a\n\nb\n', format([['SKIP_BLANK_LINES', word('TRUE')]]))).toEqual([
+      { line: 1, fields: ['a'] },
+      { line: 3, fields: ['b'] },
+    ]);
+    expect(parseCsv('\n', DEFAULT_CSV_FORMAT)).toEqual([{ line: 1, fields: [null] }]);
+  });
+
+  test('the unenclosed-field escape interprets \\n \\t \\r \\b \\f \\0 and keeps any other character', () => {
+    expect(fields(parseCsv('a\\nb\\tc\\rd\\be\\ff\\0g\\z\n', DEFAULT_CSV_FORMAT))).toEqual([['a\nb\tc\rd\be\ff\0gz']]);
+  });
+
+  test('a byte order mark is dropped; the last record needs no delimiter; an empty field between delimiters is NULL', () => {
+    expect(fields(parseCsv('\ufeffa,b\n', DEFAULT_CSV_FORMAT))).toEqual([['a', 'b']]);
+    expect(fields(parseCsv('a,b', DEFAULT_CSV_FORMAT))).toEqual([['a', 'b']]);
+    expect(fields(parseCsv('a||b\n', format([['FIELD_DELIMITER', str('|')]])))).toEqual([['a', null, 'b']]);
+  });
+
+  test('RECORD_DELIMITER = \\r\\n: records split on it, and line numbers count only newlines inside fields', () => {
+    const crlf = format([['RECORD_DELIMITER', str('\r\n')]]);
+    expect(parseCsv('a,b\r\nc,d\r\n', crlf)).toEqual([
+      { line: 1, fields: ['a', 'b'] },
+      { line: 1, fields: ['c', 'd'] },
+    ]);
+    const enclosed = format([
+      ['RECORD_DELIMITER', str('\r\n')],
+      ['FIELD_OPTIONALLY_ENCLOSED_BY', str('"')],
+    ]);
+    expect(parseCsv('"a\nb",c\r\nd,e\r\n', enclosed)).toEqual([
+      { line: 1, fields: ['a\nb', 'c'] },
+      { line: 2, fields: ['d', 'e'] },
+    ]);
+  });
+
+  test('a failure with no record delimiter after it ends the file; a failure in a skipped header is skipped', () => {
+    const rows = parseCsv('"a"x,b', POSTGRES_CSV);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toEqual(new CsvParseFailure("Found character 'x' instead of field delimiter ','", 1, 4));
+    const header = format([
+      ['SKIP_HEADER', { kind: 'number', value: 1 }],
+      ['FIELD_OPTIONALLY_ENCLOSED_BY', str('"')],
+    ]);
+    expect(parseCsv('"h\nx,y\n', header)).toEqual([]);
+  });
+});

@@ -16,6 +16,31 @@ export class CsvParseFailure {
   ) {}
 }
 
+/** A field as read, before NULL_IF / EMPTY_FIELD_AS_NULL decide whether it is NULL. */
+interface RawField {
+  /** The value, escapes resolved (and trimmed with TRIM_SPACE). */
+  readonly text: string;
+  readonly quoted: boolean;
+  /** An unenclosed field as written, escapes kept (what NULL_IF compares with). */
+  readonly raw: string;
+}
+
+/** Where the parser is in the text: the offset and the current line (1-based). */
+interface CsvCursor {
+  readonly input: string;
+  readonly format: CsvFileFormat;
+  i: number;
+  line: number;
+}
+
+/** One record as read: its fields, or the failure that ended it; `blank` when it held nothing at all. */
+interface RawRecord {
+  readonly line: number;
+  readonly fields: RawField[];
+  readonly failure: CsvParseFailure | undefined;
+  readonly blank: boolean;
+}
+
 /**
  * Parse CSV text the way Snowflake's CSV file format options say: FIELD_OPTIONALLY_ENCLOSED_BY (quotes are data
  * when NONE), ESCAPE inside enclosed fields, ESCAPE_UNENCLOSED_FIELD (backslash by default), NULL_IF (`\N` by
@@ -23,130 +48,148 @@ export class CsvParseFailure {
  * TRIM_SPACE, SKIP_BLANK_LINES. A malformed record yields a CsvParseFailure in place of the record.
  */
 export function parseCsv(text: string, format: CsvFileFormat): (CsvRecord | CsvParseFailure)[] {
-  const input = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const cursor: CsvCursor = { input: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, format, i: 0, line: 1 };
   const out: (CsvRecord | CsvParseFailure)[] = [];
-  const delimiter = format.fieldDelimiter;
-  const recordDelimiter = format.recordDelimiter;
-  const quote = format.fieldOptionallyEnclosedBy;
-  const escapeChar = format.escape;
-  const escapeUnenclosed = format.escapeUnenclosedField;
-  let i = 0;
-  let line = 1;
   let skipped = 0;
-  const n = input.length;
-
-  const atRecordEnd = (k: number): boolean => input.startsWith(recordDelimiter, k);
-
-  while (i < n) {
-    const recordLine = line;
-    const recordStart = i;
-    const fields: { text: string; quoted: boolean; raw: string }[] = [];
-    let failure: CsvParseFailure | undefined;
-    let blank = atRecordEnd(i);
-    for (;;) {
-      // one field
-      if (quote !== undefined && input[i] === quote) {
-        let value = '';
-        let k = i + 1;
-        let closed = false;
-        while (k < n) {
-          const ch = input[k] as string;
-          if (escapeChar !== undefined && ch === escapeChar && k + 1 < n) {
-            value += input[k + 1];
-            k += 2;
-            continue;
-          }
-          if (ch === quote) {
-            if (input[k + 1] === quote) {
-              value += quote;
-              k += 2;
-              continue;
-            }
-            closed = true;
-            k++;
-            break;
-          }
-          if (ch === '\n') line++;
-          value += ch;
-          k++;
-        }
-        if (!closed) {
-          failure = new CsvParseFailure(
-            'Unexpected end of file while reading an enclosed field (missing closing quote)',
-            recordLine,
-            i - recordStart + 1,
-          );
-          i = n;
-          break;
-        }
-        i = k;
-        if (format.trimSpace) while (input[i] === ' ') i++;
-        fields.push({ text: value, quoted: true, raw: value });
-        blank = false;
-      } else {
-        let value = '';
-        let raw = '';
-        while (i < n && !input.startsWith(delimiter, i) && !atRecordEnd(i)) {
-          const ch = input[i] as string;
-          if (escapeUnenclosed !== undefined && ch === escapeUnenclosed && i + 1 < n) {
-            const next = input[i + 1] as string;
-            raw += ch + next;
-            value += unescapeChar(next);
-            i += 2;
-            continue;
-          }
-          raw += ch;
-          value += ch;
-          i++;
-        }
-        if (format.trimSpace) {
-          value = value.trim();
-          raw = raw.trim();
-        }
-        fields.push({ text: value, quoted: false, raw });
-        if (value !== '') blank = false;
-      }
-      if (i >= n) break;
-      if (input.startsWith(delimiter, i)) {
-        i += delimiter.length;
-        blank = false;
-        continue;
-      }
-      if (atRecordEnd(i)) {
-        if (recordDelimiter === '\n') line++;
-        i += recordDelimiter.length;
-        break;
-      }
-      failure = new CsvParseFailure(
-        `Found character '${input[i]}' instead of field delimiter '${delimiter}'`,
-        recordLine,
-        i - recordStart + 1,
-      );
-      // resynchronise at the next record delimiter
-      const next = input.indexOf(recordDelimiter, i);
-      i = next < 0 ? n : next + recordDelimiter.length;
-      line++;
-      break;
-    }
+  while (cursor.i < cursor.input.length) {
+    const record = readRecord(cursor);
     if (skipped < format.skipHeader) {
       skipped++;
       continue;
     }
-    if (failure) {
-      out.push(failure);
+    if (record.failure) {
+      out.push(record.failure);
       continue;
     }
-    if (blank && fields.length === 1 && format.skipBlankLines) continue;
-    out.push({
-      line: recordLine,
-      fields: fields.map((f) => {
-        if (format.nullIf.includes(f.quoted ? f.text : f.raw)) return null;
-        if (!f.quoted && f.text === '' && format.emptyFieldAsNull) return null;
-        return f.text;
-      }),
-    });
+    if (record.blank && record.fields.length === 1 && format.skipBlankLines) continue;
+    out.push({ line: record.line, fields: record.fields.map((f) => fieldValue(f, format)) });
   }
   return out;
+}
+
+/** NULL_IF is compared with an enclosed field's value and an unenclosed field's text as written. */
+function fieldValue(field: RawField, format: CsvFileFormat): string | null {
+  if (format.nullIf.includes(field.quoted ? field.text : field.raw)) return null;
+  if (!field.quoted && field.text === '' && format.emptyFieldAsNull) return null;
+  return field.text;
+}
+
+/** Read fields up to and past the record delimiter (or the end); a malformed record resynchronises at the next. */
+function readRecord(cursor: CsvCursor): RawRecord {
+  const { input, format } = cursor;
+  const { fieldDelimiter: delimiter, recordDelimiter } = format;
+  const recordLine = cursor.line;
+  const recordStart = cursor.i;
+  const fields: RawField[] = [];
+  let blank = input.startsWith(recordDelimiter, cursor.i);
+  const ended = (failure?: CsvParseFailure): RawRecord => ({ line: recordLine, fields, failure, blank });
+  for (;;) {
+    if (format.fieldOptionallyEnclosedBy !== undefined && input[cursor.i] === format.fieldOptionallyEnclosedBy) {
+      const field = readEnclosedField(cursor, format.fieldOptionallyEnclosedBy);
+      if (field === undefined) {
+        const failure = new CsvParseFailure(
+          'Unexpected end of file while reading an enclosed field (missing closing quote)',
+          recordLine,
+          cursor.i - recordStart + 1,
+        );
+        cursor.i = input.length;
+        return ended(failure);
+      }
+      fields.push(field);
+      blank = false;
+    } else {
+      const field = readUnenclosedField(cursor);
+      fields.push(field);
+      if (field.text !== '') blank = false;
+    }
+    if (cursor.i >= input.length) return ended();
+    if (input.startsWith(delimiter, cursor.i)) {
+      cursor.i += delimiter.length;
+      blank = false;
+      continue;
+    }
+    if (input.startsWith(recordDelimiter, cursor.i)) {
+      if (recordDelimiter === '\n') cursor.line++;
+      cursor.i += recordDelimiter.length;
+      return ended();
+    }
+    const failure = new CsvParseFailure(
+      `Found character '${input[cursor.i]}' instead of field delimiter '${delimiter}'`,
+      recordLine,
+      cursor.i - recordStart + 1,
+    );
+    // resynchronise at the next record delimiter
+    const next = input.indexOf(recordDelimiter, cursor.i);
+    cursor.i = next < 0 ? input.length : next + recordDelimiter.length;
+    cursor.line++;
+    return ended(failure);
+  }
+}
+
+/**
+ * An enclosed field at the cursor: ESCAPE and a doubled quote stand for the next character and a quote; newlines
+ * inside count as lines. Undefined when the closing quote never comes (the cursor is left at the field's start).
+ */
+function readEnclosedField(cursor: CsvCursor, quote: string): RawField | undefined {
+  const { input, format } = cursor;
+  const n = input.length;
+  let value = '';
+  let k = cursor.i + 1;
+  let closed = false;
+  while (k < n) {
+    const ch = input[k] as string;
+    if (format.escape !== undefined && ch === format.escape && k + 1 < n) {
+      value += input[k + 1];
+      k += 2;
+      continue;
+    }
+    if (ch === quote) {
+      if (input[k + 1] === quote) {
+        value += quote;
+        k += 2;
+        continue;
+      }
+      closed = true;
+      k++;
+      break;
+    }
+    if (ch === '\n') cursor.line++;
+    value += ch;
+    k++;
+  }
+  if (!closed) return undefined;
+  cursor.i = k;
+  if (format.trimSpace) while (input[cursor.i] === ' ') cursor.i++;
+  return { text: value, quoted: true, raw: value };
+}
+
+/** An unenclosed field at the cursor, up to the field or record delimiter; ESCAPE_UNENCLOSED_FIELD applies. */
+function readUnenclosedField(cursor: CsvCursor): RawField {
+  const { input, format } = cursor;
+  const n = input.length;
+  const escapeChar = format.escapeUnenclosedField;
+  let value = '';
+  let raw = '';
+  while (
+    cursor.i < n &&
+    !input.startsWith(format.fieldDelimiter, cursor.i) &&
+    !input.startsWith(format.recordDelimiter, cursor.i)
+  ) {
+    const ch = input[cursor.i] as string;
+    if (escapeChar !== undefined && ch === escapeChar && cursor.i + 1 < n) {
+      const next = input[cursor.i + 1] as string;
+      raw += ch + next;
+      value += unescapeChar(next);
+      cursor.i += 2;
+      continue;
+    }
+    raw += ch;
+    value += ch;
+    cursor.i++;
+  }
+  return format.trimSpace
+    ? { text: value.trim(), quoted: false, raw: raw.trim() }
+    : { text: value, quoted: false, raw };
 }
 
 function unescapeChar(ch: string): string {

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { PendingUpload } from './statement-executor.js';
+import type { PendingUpload } from './execution-context.js';
 
 /** One statement the emulator received. */
 export interface StatementRecord {

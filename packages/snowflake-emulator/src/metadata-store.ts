@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CsvFileFormat } from './sql/file-format.js';
+import type { QualifiedName } from './sql/object-name.js';
 
 /** A named internal stage. */
 export interface StageRecord {
@@ -48,19 +49,58 @@ export type CommentChange =
   | { readonly type: 'drop-column'; readonly column: string }
   | { readonly type: 'rename-column'; readonly from: string; readonly to: string };
 
-interface TableName {
-  readonly database: string;
-  readonly schema: string;
-  readonly name: string;
-}
-
 const key = (database: string, schema: string, name: string): string => JSON.stringify([database, schema, name]);
+
+/**
+ * The named objects of one kind (stages, file formats) that live in a schema, by name. `put` and `delete` save
+ * the metadata file; the other changes leave saving to their caller.
+ */
+export class SchemaObjects<T extends QualifiedName> {
+  private readonly byName = new Map<string, T>();
+
+  constructor(private readonly save: () => Promise<void>) {}
+
+  get(name: QualifiedName): T | undefined {
+    return this.byName.get(key(name.database, name.schema, name.name));
+  }
+
+  list(): T[] {
+    return [...this.byName.values()];
+  }
+
+  put(object: T): Promise<void> {
+    this.byName.set(key(object.database, object.schema, object.name), object);
+    return this.save();
+  }
+
+  delete(name: QualifiedName): Promise<void> {
+    this.byName.delete(key(name.database, name.schema, name.name));
+    return this.save();
+  }
+
+  /** Hold these objects, without saving (what the metadata file already has). */
+  restore(objects: Iterable<T>): void {
+    for (const o of objects) this.byName.set(key(o.database, o.schema, o.name), o);
+  }
+
+  /** Forget the objects the predicate picks, without saving; returns them. */
+  removeWhere(predicate: (object: T) => boolean): T[] {
+    const removed: T[] = [];
+    for (const [k, o] of this.byName) {
+      if (predicate(o)) {
+        this.byName.delete(k);
+        removed.push(o);
+      }
+    }
+    return removed;
+  }
+}
 
 /** Emulator objects DuckDB does not hold — stages, file formats, COPY load history — kept in a JSON file. */
 export class MetadataStore {
+  readonly stages = new SchemaObjects<StageRecord>(() => this.save());
+  readonly fileFormats = new SchemaObjects<FileFormatRecord>(() => this.save());
   private readonly file: string;
-  private readonly stages = new Map<string, StageRecord>();
-  private readonly formats = new Map<string, FileFormatRecord>();
   private loads: Record<string, Record<string, LoadRecord>> = {};
   private comments = new Map<string, string>();
   private writing: Promise<void> = Promise.resolve();
@@ -70,67 +110,25 @@ export class MetadataStore {
     if (existsSync(this.file)) {
       const data = JSON.parse(readFileSync(this.file, 'utf8')) as MetadataFile;
       // temporary objects do not survive a restart, as sessions do not
-      for (const s of data.stages) if (!s.temporary) this.stages.set(key(s.database, s.schema, s.name), s);
-      for (const f of data.fileFormats) if (!f.temporary) this.formats.set(key(f.database, f.schema, f.name), f);
+      this.stages.restore(data.stages.filter((s) => !s.temporary));
+      this.fileFormats.restore(data.fileFormats.filter((f) => !f.temporary));
       this.loads = data.loads;
       this.comments = new Map(Object.entries(data.comments ?? {}));
     }
   }
 
-  stage(database: string, schema: string, name: string): StageRecord | undefined {
-    return this.stages.get(key(database, schema, name));
-  }
-
-  listStages(): StageRecord[] {
-    return [...this.stages.values()];
-  }
-
-  putStage(stage: StageRecord): Promise<void> {
-    this.stages.set(key(stage.database, stage.schema, stage.name), stage);
-    return this.save();
-  }
-
-  deleteStage(database: string, schema: string, name: string): Promise<void> {
-    this.stages.delete(key(database, schema, name));
-    return this.save();
-  }
-
-  fileFormat(database: string, schema: string, name: string): FileFormatRecord | undefined {
-    return this.formats.get(key(database, schema, name));
-  }
-
-  listFileFormats(): FileFormatRecord[] {
-    return [...this.formats.values()];
-  }
-
-  putFileFormat(format: FileFormatRecord): Promise<void> {
-    this.formats.set(key(format.database, format.schema, format.name), format);
-    return this.save();
-  }
-
-  deleteFileFormat(database: string, schema: string, name: string): Promise<void> {
-    this.formats.delete(key(database, schema, name));
-    return this.save();
-  }
-
   /** Forget a session's temporary stages and file formats; returns the stages removed. */
   dropSessionObjects(sessionId: string): StageRecord[] {
-    const removed: StageRecord[] = [];
-    for (const [k, s] of this.stages) {
-      if (s.sessionId === sessionId) {
-        this.stages.delete(k);
-        removed.push(s);
-      }
-    }
-    for (const [k, f] of this.formats) if (f.sessionId === sessionId) this.formats.delete(k);
+    const removed = this.stages.removeWhere((s) => s.sessionId === sessionId);
+    this.fileFormats.removeWhere((f) => f.sessionId === sessionId);
     return removed;
   }
 
   /** Drop everything under a database or schema (when it is dropped). */
   dropContainer(database: string, schema?: string): Promise<void> {
     const matches = (d: string, s: string): boolean => d === database && (schema === undefined || s === schema);
-    for (const [k, s] of this.stages) if (matches(s.database, s.schema)) this.stages.delete(k);
-    for (const [k, f] of this.formats) if (matches(f.database, f.schema)) this.formats.delete(k);
+    this.stages.removeWhere((s) => matches(s.database, s.schema));
+    this.fileFormats.removeWhere((f) => matches(f.database, f.schema));
     for (const tableKey of Object.keys(this.loads)) {
       const [d, s] = JSON.parse(tableKey) as [string, string, string];
       if (matches(d, s)) delete this.loads[tableKey];
@@ -153,7 +151,7 @@ export class MetadataStore {
   }
 
   /** Apply comment changes of a DDL statement that succeeded. */
-  changeComments(table: TableName, changes: readonly CommentChange[]): Promise<void> {
+  changeComments(table: QualifiedName, changes: readonly CommentChange[]): Promise<void> {
     if (changes.length === 0) return Promise.resolve();
     const columnKey = (column: string): string => JSON.stringify([table.database, table.schema, table.name, column]);
     const set = (k: string, text: string | null): void => {
@@ -180,7 +178,7 @@ export class MetadataStore {
   }
 
   /** Move a table's comments with a rename (or a swap, in three renames). */
-  renameComments(from: TableName, to: TableName): Promise<void> {
+  renameComments(from: QualifiedName, to: QualifiedName): Promise<void> {
     const moved = this.takeComments(from);
     this.takeComments(to);
     for (const [rest, text] of moved)
@@ -189,7 +187,7 @@ export class MetadataStore {
   }
 
   /** Remove and return the comments of a table: key parts after the table name (none, or the column) → text. */
-  private takeComments(table: TableName): Map<string[], string> {
+  private takeComments(table: QualifiedName): Map<string[], string> {
     const taken = new Map<string[], string>();
     for (const [k, text] of [...this.comments]) {
       const parts = JSON.parse(k) as string[];
@@ -221,10 +219,7 @@ export class MetadataStore {
   }
 
   /** Move a table's load metadata with a rename. */
-  renameLoads(
-    from: { database: string; schema: string; name: string },
-    to: { database: string; schema: string; name: string },
-  ): Promise<void> {
+  renameLoads(from: QualifiedName, to: QualifiedName): Promise<void> {
     const a = key(from.database, from.schema, from.name);
     const b = key(to.database, to.schema, to.name);
     const moved = this.loads[a];
@@ -241,8 +236,8 @@ export class MetadataStore {
 
   private save(): Promise<void> {
     const data: MetadataFile = {
-      stages: [...this.stages.values()].filter((s) => !s.temporary),
-      fileFormats: [...this.formats.values()].filter((f) => !f.temporary),
+      stages: this.stages.list().filter((s) => !s.temporary),
+      fileFormats: this.fileFormats.list().filter((f) => !f.temporary),
       loads: this.loads,
       comments: Object.fromEntries(this.comments),
     };

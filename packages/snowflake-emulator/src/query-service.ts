@@ -14,7 +14,10 @@ import {
   splitStatements,
   type PlannerContext,
 } from './sql/statement-planner.js';
-import { executePlan, type ExecutorServices, type StatementOutcome } from './statement-executor.js';
+import type { ExecutorServices } from './execution-context.js';
+import { executePlan } from './statement-executor.js';
+import type { StatementOutcome } from './statement-outcome.js';
+import { needsWarehouse } from './warehouse-use.js';
 
 /** The JSON body of a `/queries/v1/query-request` as snowflake-sdk sends it. */
 export interface QueryRequestBody {
@@ -61,27 +64,6 @@ export function errorBody(error: SnowflakeEmulatorError, queryId?: string): Resp
     success: false,
     headers: null,
   };
-}
-
-/** Would Snowflake need a warehouse to run this plan? */
-function needsWarehouse(plan: StatementPlan): boolean {
-  switch (plan.kind) {
-    case 'query':
-      return plan.compute;
-    case 'insert':
-    case 'update':
-    case 'delete':
-    case 'merge':
-    case 'copy-into':
-    case 'truncate':
-      return true;
-    case 'create-table':
-      return plan.compute;
-    case 'noop':
-      return plan.compute ?? false;
-    default:
-      return false;
-  }
 }
 
 /**

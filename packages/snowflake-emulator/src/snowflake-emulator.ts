@@ -10,10 +10,10 @@ import { FaultController, type FaultRule } from './fault-controller.js';
 import { loadPublicKey, verifyLoginJwt } from './key-pair-auth.js';
 import { MetadataStore } from './metadata-store.js';
 import { errorBody, QueryService, type QueryRequestBody, type ResponseBody } from './query-service.js';
-import { DEFAULT_PARAMETERS, MASTER_TOKEN_VALIDITY, SESSION_TOKEN_VALIDITY, Session } from './session.js';
+import { MASTER_TOKEN_VALIDITY, SESSION_TOKEN_VALIDITY, Session } from './session.js';
 import { quoteIdent, quoteString } from './sql/syntax-tree.js';
 import { namedStageDir } from './stage-area.js';
-import { registerParameterDefaults, type ExecutorServices } from './statement-executor.js';
+import type { ExecutorServices } from './execution-context.js';
 
 /** A user the emulator lets log in: with a password, a key pair, or both. */
 export interface EmulatorUser {
@@ -126,7 +126,6 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
     }),
   );
   await mkdir(options.dataDir, { recursive: true });
-  registerParameterDefaults(DEFAULT_PARAMETERS);
   const engine = await DuckDbEngine.open(options.dataDir);
   for (const name of options.databases ?? []) {
     if (engine.databaseName(name) === undefined) await engine.createDatabase(name);

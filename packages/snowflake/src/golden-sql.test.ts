@@ -1,13 +1,11 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LoadRequest } from '@sluice/warehouse';
-import { describe, expect, it } from 'vitest';
+import { planEnsureTable, type LoadRequest } from '@sluice/warehouse';
+import { describeGoldenSql, goldenScript as statements } from '@sluice/testing';
 import { chunk, existingVendas, vendas } from './__tests__/vendas-fixture.js';
-import { planEnsureTable } from './ensure-table-plan.js';
 import { loadPreamble, planLoad, type LoadContext, type UploadFile } from './load-plan.js';
 import { snowflakeDialect } from './snowflake-dialect.js';
+import { snowflakeTableDialect } from './snowflake-table-dialect.js';
 
 // The SQL this engine emits for a fixed example table, pinned in __golden__/*.sql.
 // Rewrite the files after an intended change with: UPDATE_GOLDEN=1 npx vitest run packages/snowflake/
@@ -33,7 +31,6 @@ const deletes = (n: number, rows = 10): UploadFile => ({
 });
 
 const columns = vendas.columns.map((c) => c.name);
-const statements = (sql: readonly string[]) => `${sql.join(';\n\n')};\n`;
 const loadSql = (request: LoadRequest, files: readonly UploadFile[]) => {
   const preamble = loadPreamble(context.stage);
   const plan = planLoad(request, existingVendas, files, context);
@@ -45,7 +42,8 @@ const loadSql = (request: LoadRequest, files: readonly UploadFile[]) => {
 };
 
 const goldens: Record<string, () => string> = {
-  'ddl-create.sql': () => statements(planEnsureTable(undefined, vendas, { softDelete: true }).statements),
+  'ddl-create.sql': () =>
+    statements(planEnsureTable(undefined, vendas, { softDelete: true }, snowflakeTableDialect).statements),
   'ddl-evolve.sql': () =>
     statements(
       planEnsureTable(
@@ -68,6 +66,7 @@ const goldens: Record<string, () => string> = {
           ],
         },
         { softDelete: true },
+        snowflakeTableDialect,
       ).statements,
     ),
   'load-merge.sql': () =>
@@ -133,17 +132,4 @@ const goldens: Record<string, () => string> = {
     ]),
 };
 
-describe('golden SQL', () => {
-  for (const [name, render] of Object.entries(goldens)) {
-    it(`emits the statements pinned in __golden__/${name}`, async () => {
-      const actual = render();
-      const target = path.join(goldenDir, name);
-      if (process.env.UPDATE_GOLDEN === '1') {
-        await mkdir(goldenDir, { recursive: true });
-        await writeFile(target, actual);
-      }
-      expect(existsSync(target), `${target} is missing: run with UPDATE_GOLDEN=1 to write it`).toBe(true);
-      expect(actual).toBe(await readFile(target, 'utf8'));
-    });
-  }
-});
+describeGoldenSql(goldenDir, goldens);

@@ -4,11 +4,11 @@ export {
   isRepeatable,
   SnowflakeWarehouse,
   type SnowflakeEvent,
-  type SnowflakeRetryPolicy,
   type SnowflakeWarehouseOptions,
   type SnowflakeWarehouseStats,
 } from './snowflake-warehouse.js';
 export { checkConnectionConfig, type SnowflakeConnectionConfig } from './snowflake-config.js';
+export { snowflakeEngine } from './snowflake-engine.js';
 export { mergeStatement, snowflakeDialect, type MergeStatementInput } from './snowflake-dialect.js';
 export {
   qualifySnowflake,
@@ -18,7 +18,7 @@ export {
   snowflakeName,
 } from './snowflake-identifier.js';
 export { decimalStorage, logicalTypeFromSnowflake, snowflakeTypeName, type DecimalStorage } from './snowflake-type.js';
-export { planEnsureTable, type EnsureTablePlan } from './ensure-table-plan.js';
+export { snowflakeTableDialect } from './snowflake-table-dialect.js';
 export {
   CHUNK_FILE_FORMAT,
   loadPreamble,
@@ -31,10 +31,4 @@ export {
 } from './load-plan.js';
 export { classifyFailure, type FailureKind, type SessionEvent } from './snowflake-session.js';
 export { splitStatements } from './sql-script.js';
-export {
-  warehouseTableFromShow,
-  type ShowColumnRow,
-  type ShowObjectRow,
-  type WarehouseColumn,
-  type WarehouseTable,
-} from './warehouse-table.js';
+export { warehouseTableFromShow, type ShowColumnRow, type ShowObjectRow } from './snowflake-catalog.js';

@@ -1,7 +1,12 @@
-import type { LoadRequest } from '@sluice/warehouse';
+import { validateLoad as validateForAnyEngine, type LoadRequest, type WarehouseTable } from '@sluice/warehouse';
 import { describe, expect, it } from 'vitest';
 import { chunk, existingVendas, vendas } from './__tests__/vendas-fixture.js';
-import { planLoad, validateLoad, type LoadContext } from './load-plan.js';
+import { planLoad, type LoadContext } from './load-plan.js';
+import { snowflakeTableDialect } from './snowflake-table-dialect.js';
+
+// The shared check of @sluice/warehouse, with Snowflake's table dialect.
+const validateLoad = (request: LoadRequest, table: WarehouseTable) =>
+  validateForAnyEngine(request, table, snowflakeTableDialect);
 
 const context: LoadContext = {
   stage: '"RAW"."S"',

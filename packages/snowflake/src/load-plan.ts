@@ -1,15 +1,16 @@
 import {
   DELETED_AT_COLUMN,
   SYNCED_AT_COLUMN,
-  WarehouseError,
-  tableLabel,
+  findColumn,
+  validateLoad,
   type Column,
   type LoadRequest,
+  type WarehouseTable,
 } from '@sluice/warehouse';
 import { decodeChunkValue } from './chunk-decode.js';
 import { indent } from './snowflake-dialect.js';
 import { qualifySnowflake, quoteSnowflakeIdentifier, snowflakeLiteral, snowflakeName } from './snowflake-identifier.js';
-import { findColumn, isMetadataColumn, type WarehouseTable } from './warehouse-table.js';
+import { snowflakeTableDialect } from './snowflake-table-dialect.js';
 
 /** A gzip file prepared for upload: its name in the load's stage folder and the records it holds. */
 export interface UploadFile {
@@ -74,7 +75,8 @@ export const CHUNK_FILE_FORMAT =
   'NULL_IF = () EMPTY_FIELD_AS_NULL = TRUE SKIP_HEADER = 0 COMPRESSION = GZIP';
 
 /**
- * Plan a load (pure): validate the request against the warehouse table, then the steps after the preamble:
+ * Plan a load (pure): validate the request against the warehouse table (the shared `validateLoad`), then the steps
+ * after the preamble:
  *
  * 1. `upload`: one PUT of the prepared gzip files into this load's own folder of the stage (unique per load).
  * 2. `stage`: `CREATE OR REPLACE TRANSIENT TABLE` with one VARCHAR per file column, then `COPY INTO` it with an
@@ -92,37 +94,109 @@ export function planLoad(
   files: readonly UploadFile[],
   context: LoadContext,
 ): LoadPlan {
-  const columns = validateLoad(request, table);
-  const q = quoteSnowflakeIdentifier;
+  const { columns, keys } = validateLoad(request, table, snowflakeTableDialect);
   const target = qualifySnowflake(request.table);
   const stagingTable = qualifySnowflake({ schema: request.table.schema, name: `${request.table.name}__sluice_load` });
-  const meta = metadataNames(columns);
-  const keys = request.table.primaryKey.map(
-    (k) => request.table.columns.find((c) => snowflakeName(c.name) === snowflakeName(k)) as Column,
-  );
-  const dataFiles = files.filter((f) => f.kind === 'data');
-  const deleteFiles = files.filter((f) => f.kind === 'deletes');
-  const syncedAt = `CAST(${snowflakeLiteral(context.syncedAt)} AS TIMESTAMP_TZ(6))`;
-  const hasDeletedAt = findColumn(table, DELETED_AT_COLUMN) !== undefined;
-  const steps: LoadStep[] = [];
-  const cleanup: LoadStep = {
-    role: 'cleanup',
-    statements: [`DROP TABLE IF EXISTS ${stagingTable}`, `REMOVE @${context.stage}/${context.tablePath}`],
-  };
-
   if (files.length === 0) {
     // Nothing to stage: only `replace` changes anything (the source table is empty).
-    if (request.mode === 'replace') steps.push({ role: 'apply', statements: [`DELETE FROM ${target}`] });
-    return { steps, stagingTable };
+    return {
+      steps: request.mode === 'replace' ? [{ role: 'apply', statements: [`DELETE FROM ${target}`] }] : [],
+      stagingTable,
+    };
   }
+  const meta = metadataNames(columns);
+  const dataFiles = files.filter((f) => f.kind === 'data');
+  const deleteFiles = files.filter((f) => f.kind === 'deletes');
+  const batch = decodedBatch(request, table, columns, keys, meta, stagingTable, deleteFiles.length > 0);
+  const load: LoadSql = {
+    ...batch,
+    target,
+    names: columns.map((c) => q(c.name)),
+    syncedAt: `CAST(${snowflakeLiteral(context.syncedAt)} AS TIMESTAMP_TZ(6))`,
+    hasDeletedAt: findColumn(table, DELETED_AT_COLUMN, snowflakeTableDialect) !== undefined,
+    mark: request.deletes?.mode === 'mark',
+  };
+  const apply =
+    request.mode === 'merge'
+      ? mergeSteps(load, dataFiles.length > 0)
+      : request.mode === 'replace'
+        ? replaceSteps(load, request.distinctKeys === true)
+        : appendSteps(load);
+  return {
+    steps: [
+      uploadStep(context),
+      stageStep(stagingTable, context, meta, columns, [
+        [columns.map((c) => c.name), dataFiles],
+        [keys.map((k) => k.name), deleteFiles],
+      ]),
+      ...apply,
+      {
+        role: 'cleanup',
+        statements: [`DROP TABLE IF EXISTS ${stagingTable}`, `REMOVE @${context.stage}/${context.tablePath}`],
+      },
+    ],
+    stagingTable,
+  };
+}
 
-  steps.push({
+const q = quoteSnowflakeIdentifier;
+
+/** Names of the staging table's own columns (see `metadataNames`). */
+interface StagingNames {
+  readonly extra: string;
+  readonly file: string;
+  readonly row: string;
+  readonly deleted: string;
+  readonly listed: string;
+}
+
+/** The staged rows, decoded, and how the apply statements refer to them. */
+interface DecodedBatch {
+  readonly columns: readonly Column[];
+  readonly keys: readonly Column[];
+  readonly meta: StagingNames;
+  /** SELECT of the decoded staged rows (data and delete rows). */
+  readonly inner: string;
+  readonly withDeletes: boolean;
+  /** `"batch"."<column>"`. */
+  readonly batch: (column: string) => string;
+  /** `"batch"."<key>", …` */
+  readonly partition: string;
+  /** ORDER BY of "newest row wins": data rows before delete rows, then `newestBy`, then the later file and row. */
+  readonly newest: string;
+}
+
+/** Everything the apply statement of a load is made of. */
+interface LoadSql extends DecodedBatch {
+  /** The raw table, qualified. */
+  readonly target: string;
+  /** The request's columns, quoted. */
+  readonly names: readonly string[];
+  /** This load's instant, as a TIMESTAMP_TZ(6) literal. */
+  readonly syncedAt: string;
+  readonly hasDeletedAt: boolean;
+  readonly mark: boolean;
+}
+
+/** 1. One PUT of every prepared file into this load's folder of the stage. */
+function uploadStep(context: LoadContext): LoadStep {
+  return {
     role: 'upload',
     statements: [
       `PUT ${snowflakeLiteral(`file://${context.localDir.replace(/\/+$/, '')}/*.gz`)} @${context.stage}/${context.loadPath} ` +
         `PARALLEL = ${context.parallel} AUTO_COMPRESS = FALSE SOURCE_COMPRESSION = GZIP OVERWRITE = TRUE`,
     ],
-  });
+  };
+}
+
+/** 2. The transient staging table (all VARCHAR), and one COPY per kind of file: `[columns, files]` each. */
+function stageStep(
+  stagingTable: string,
+  context: LoadContext,
+  meta: StagingNames,
+  columns: readonly Column[],
+  copies: readonly (readonly [readonly string[], readonly UploadFile[]])[],
+): LoadStep {
   const stagedColumns = [
     ...columns.map((c) => `${q(c.name)} VARCHAR`),
     `${q(meta.extra)} VARCHAR`,
@@ -139,36 +213,29 @@ export function planLoad(
       'ON_ERROR = ABORT_STATEMENT',
       'FORCE = TRUE',
     ].join('\n');
-  steps.push({
+  return {
     role: 'stage',
     statements: [
       `CREATE OR REPLACE TRANSIENT TABLE ${stagingTable} (\n  ${stagedColumns.join(',\n  ')}\n)\nDATA_RETENTION_TIME_IN_DAYS = 0`,
-      ...(dataFiles.length > 0
-        ? [
-            copy(
-              columns.map((c) => c.name),
-              dataFiles,
-            ),
-          ]
-        : []),
-      ...(deleteFiles.length > 0
-        ? [
-            copy(
-              keys.map((k) => k.name),
-              deleteFiles,
-            ),
-          ]
-        : []),
+      ...copies.filter(([, list]) => list.length > 0).map(([names, list]) => copy(names, list)),
     ],
-  });
+  };
+}
 
-  // The staged text decoded into the table's types; a row with a field past the last column fails the statement.
-  const withDeletes = deleteFiles.length > 0;
+/** The staged text decoded into the table's types; a row with a field past the last column fails the statement. */
+function decodedBatch(
+  request: LoadRequest,
+  table: WarehouseTable,
+  columns: readonly Column[],
+  keys: readonly Column[],
+  meta: StagingNames,
+  stagingTable: string,
+  withDeletes: boolean,
+): DecodedBatch {
   const decoded = [
     ...columns.map((c, i) => {
-      const expression = decodeChunkValue(q(c.name), c.type, findColumn(table, c.name)?.storage ?? '', {
-        columnIndex: i,
-      });
+      const storage = findColumn(table, c.name, snowflakeTableDialect)?.storage ?? '';
+      const expression = decodeChunkValue(q(c.name), c.type, storage, { columnIndex: i });
       return expression === q(c.name) ? expression : `${expression} AS ${q(c.name)}`;
     }),
     q(meta.file),
@@ -177,123 +244,127 @@ export function planLoad(
   ];
   // NULL (true) for every well-formed row; for a row with an extra field, text that is no number (so it fails).
   const extraField = `CAST(${snowflakeLiteral(`${EXTRA_FIELD_MARKER}:`)} || ${q(meta.file)} || ':' || ${q(meta.row)} || ':' || ${q(meta.extra)} AS NUMBER) IS NULL`;
-  const inner = `SELECT ${decoded.join(',\n  ')}\nFROM ${stagingTable}\nWHERE ${extraField}`;
   const batch = (c: string): string => `"batch".${q(c)}`;
-  const newest = (deletesFirst: boolean): string =>
-    [
-      ...(withDeletes ? [`${batch(meta.deleted)} ${deletesFirst ? 'DESC' : 'ASC'}`] : []),
+  return {
+    columns,
+    keys,
+    meta,
+    inner: `SELECT ${decoded.join(',\n  ')}\nFROM ${stagingTable}\nWHERE ${extraField}`,
+    withDeletes,
+    batch,
+    partition: keys.map((k) => batch(k.name)).join(', '),
+    newest: [
+      ...(withDeletes ? [`${batch(meta.deleted)} ASC`] : []),
       ...(request.newestBy ?? []).map((c) => `${batch(c)} DESC NULLS LAST`),
       `${batch(meta.file)} DESC`,
       `${batch(meta.row)} DESC`,
-    ].join(', ');
-  const partition = keys.map((k) => batch(k.name)).join(', ');
-  const names = columns.map((c) => q(c.name));
-  const deletedAt = q(DELETED_AT_COLUMN);
-  const mark = request.deletes?.mode === 'mark';
+    ].join(', '),
+  };
+}
 
-  if (request.mode === 'merge') {
-    // One row per key: a data row when the key has one (the newest), else its delete row; `listed` says the key
-    // is in the deletes files as well. Deletes then apply after the upsert, as in one transaction.
-    const listed = q(meta.listed);
-    const source = withDeletes
-      ? `SELECT "batch".*, MAX(IFF(${batch(meta.deleted)}, 1, 0)) OVER (PARTITION BY ${partition}) AS ${listed}\nFROM (\n${indent(inner)}\n) AS "batch"\nQUALIFY ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${newest(false)}) = 1`
-      : `SELECT "batch".*\nFROM (\n${indent(inner)}\n) AS "batch"\nQUALIFY ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${newest(false)}) = 1`;
-    const s = (c: string): string => `"source".${q(c)}`;
-    const isDelete = s(meta.deleted);
-    const isListed = `${s(meta.listed)} = 1`;
-    const keyColumns = new Set(keys.map((k) => q(k.name)));
-    const sets = [
-      ...names.filter((n) => !keyColumns.has(n)).map((n) => `${n} = "source".${n}`),
-      `${q(SYNCED_AT_COLUMN)} = ${syncedAt}`,
-      ...(hasDeletedAt
-        ? [`${deletedAt} = ${withDeletes && mark ? `IFF(${isListed}, ${syncedAt}, NULL)` : 'NULL'}`]
-        : []),
-    ];
-    const insertNames = [...names, q(SYNCED_AT_COLUMN), ...(hasDeletedAt ? [deletedAt] : [])];
-    const insertValues = [
-      ...names.map((n) => `"source".${n}`),
-      syncedAt,
-      ...(hasDeletedAt ? [withDeletes && mark ? `IFF(${isListed}, ${syncedAt}, NULL)` : 'NULL'] : []),
-    ];
-    const when: string[] = [];
-    if (withDeletes && !mark) when.push(`WHEN MATCHED AND ${isListed} THEN DELETE`);
-    if (withDeletes && mark) {
-      when.push(
-        `WHEN MATCHED AND ${isDelete} AND "target".${deletedAt} IS NULL THEN UPDATE SET ${deletedAt} = ${syncedAt}`,
-      );
-    }
-    when.push(`WHEN MATCHED${withDeletes ? ` AND NOT ${isDelete}` : ''} THEN UPDATE SET\n  ${sets.join(',\n  ')}`);
-    const insertWhen = withDeletes ? (mark ? ` AND NOT ${isDelete}` : ` AND NOT ${isListed}`) : '';
+/**
+ * The batch reduced to one row per key: a data row when the key has one (the newest), else its delete row; with
+ * deletes, `listed` says whether the key is in the deletes files as well.
+ */
+function newestPerKey(load: DecodedBatch): string {
+  const listed = load.withDeletes
+    ? `, MAX(IFF(${load.batch(load.meta.deleted)}, 1, 0)) OVER (PARTITION BY ${load.partition}) AS ${q(load.meta.listed)}`
+    : '';
+  return `SELECT "batch".*${listed}\nFROM (\n${indent(load.inner)}\n) AS "batch"\nQUALIFY ROW_NUMBER() OVER (PARTITION BY ${load.partition} ORDER BY ${load.newest}) = 1`;
+}
+
+/** 3. `merge`: one MERGE; deletes apply after the upsert, as in one transaction. */
+function mergeSteps(load: LoadSql, hasData: boolean): LoadStep[] {
+  const { names, syncedAt, withDeletes, mark, meta } = load;
+  const s = (c: string): string => `"source".${q(c)}`;
+  const deletedAt = q(DELETED_AT_COLUMN);
+  const isDelete = s(meta.deleted);
+  const isListed = `${s(meta.listed)} = 1`;
+  const markedAt = withDeletes && mark ? `IFF(${isListed}, ${syncedAt}, NULL)` : 'NULL';
+  const keyColumns = new Set(load.keys.map((k) => q(k.name)));
+  const sets = [
+    ...names.filter((n) => !keyColumns.has(n)).map((n) => `${n} = "source".${n}`),
+    `${q(SYNCED_AT_COLUMN)} = ${syncedAt}`,
+    ...(load.hasDeletedAt ? [`${deletedAt} = ${markedAt}`] : []),
+  ];
+  const insertNames = [...names, q(SYNCED_AT_COLUMN), ...(load.hasDeletedAt ? [deletedAt] : [])];
+  const insertValues = [...names.map((n) => `"source".${n}`), syncedAt, ...(load.hasDeletedAt ? [markedAt] : [])];
+  const when: string[] = [];
+  if (withDeletes && !mark) when.push(`WHEN MATCHED AND ${isListed} THEN DELETE`);
+  if (withDeletes && mark) {
     when.push(
-      `WHEN NOT MATCHED${insertWhen} THEN INSERT (${insertNames.join(', ')})\n  VALUES (${insertValues.join(', ')})`,
+      `WHEN MATCHED AND ${isDelete} AND "target".${deletedAt} IS NULL THEN UPDATE SET ${deletedAt} = ${syncedAt}`,
     );
+  }
+  when.push(`WHEN MATCHED${withDeletes ? ` AND NOT ${isDelete}` : ''} THEN UPDATE SET\n  ${sets.join(',\n  ')}`);
+  const insertWhen = withDeletes ? (mark ? ` AND NOT ${isDelete}` : ` AND NOT ${isListed}`) : '';
+  when.push(
+    `WHEN NOT MATCHED${insertWhen} THEN INSERT (${insertNames.join(', ')})\n  VALUES (${insertValues.join(', ')})`,
+  );
+  const merge = [
+    `MERGE INTO ${load.target} AS "target"`,
+    `USING (\n${indent(newestPerKey(load))}\n) AS "source"`,
+    `ON ${load.keys.map((k) => `"target".${q(k.name)} = ${s(k.name)}`).join(' AND ')}`,
+    ...when,
+  ].join('\n');
+  const steps: LoadStep[] = [{ role: 'apply', statements: [merge] }];
+  if (withDeletes && mark && hasData) {
+    // MERGE counts marked rows among the updated ones; this load's marks carry its own instant.
     steps.push({
-      role: 'apply',
-      statements: [
-        [
-          `MERGE INTO ${target} AS "target"`,
-          `USING (\n${indent(source)}\n) AS "source"`,
-          `ON ${keys.map((k) => `"target".${q(k.name)} = ${s(k.name)}`).join(' AND ')}`,
-          ...when,
-        ].join('\n'),
-      ],
+      role: 'count-marked',
+      statements: [`SELECT COUNT(*) AS "N" FROM ${load.target} WHERE ${deletedAt} = ${syncedAt}`],
     });
-    if (withDeletes && mark && dataFiles.length > 0) {
-      // MERGE counts marked rows among the updated ones; this load's marks carry its own instant.
-      steps.push({
-        role: 'count-marked',
-        statements: [`SELECT COUNT(*) AS "N" FROM ${target} WHERE ${deletedAt} = ${syncedAt}`],
-      });
-    }
-  } else if (request.mode === 'replace') {
-    const dedupe = keys.length > 0 && (request.distinctKeys !== true || withDeletes);
-    const listedColumn = q(meta.listed);
-    const source = !dedupe
-      ? `SELECT "batch".*\nFROM (\n${indent(inner)}\n) AS "batch"`
-      : withDeletes
-        ? `SELECT "batch".*, MAX(IFF(${batch(meta.deleted)}, 1, 0)) OVER (PARTITION BY ${partition}) AS ${listedColumn}\nFROM (\n${indent(inner)}\n) AS "batch"\nQUALIFY ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${newest(false)}) = 1`
-        : `SELECT "batch".*\nFROM (\n${indent(inner)}\n) AS "batch"\nQUALIFY ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${newest(false)}) = 1`;
-    const r = (c: string): string => `"rows".${q(c)}`;
-    const where = withDeletes ? `\nWHERE NOT ${r(meta.deleted)}${mark ? '' : ` AND ${r(meta.listed)} = 0`}` : '';
-    const insertNames = [...names, q(SYNCED_AT_COLUMN), ...(hasDeletedAt ? [deletedAt] : [])];
-    const values = [
-      ...columns.map((c) => r(c.name)),
-      syncedAt,
-      ...(hasDeletedAt ? [withDeletes && mark ? `IFF(${r(meta.listed)} = 1, ${syncedAt}, NULL)` : 'NULL'] : []),
-    ];
-    steps.push({ role: 'count-before', statements: [`SELECT COUNT(*) AS "N" FROM ${target}`] });
-    steps.push({
+  }
+  return steps;
+}
+
+/** 3. `replace`: count what was there, then one INSERT OVERWRITE of the newest row per key. */
+function replaceSteps(load: LoadSql, distinctKeys: boolean): LoadStep[] {
+  const { names, syncedAt, withDeletes, mark, meta } = load;
+  const dedupe = load.keys.length > 0 && (!distinctKeys || withDeletes);
+  const source = dedupe ? newestPerKey(load) : `SELECT "batch".*\nFROM (\n${indent(load.inner)}\n) AS "batch"`;
+  const r = (c: string): string => `"rows".${q(c)}`;
+  const where = withDeletes ? `\nWHERE NOT ${r(meta.deleted)}${mark ? '' : ` AND ${r(meta.listed)} = 0`}` : '';
+  const deletedAt = q(DELETED_AT_COLUMN);
+  const insertNames = [...names, q(SYNCED_AT_COLUMN), ...(load.hasDeletedAt ? [deletedAt] : [])];
+  const values = [
+    ...load.columns.map((c) => r(c.name)),
+    syncedAt,
+    ...(load.hasDeletedAt ? [withDeletes && mark ? `IFF(${r(meta.listed)} = 1, ${syncedAt}, NULL)` : 'NULL'] : []),
+  ];
+  return [
+    { role: 'count-before', statements: [`SELECT COUNT(*) AS "N" FROM ${load.target}`] },
+    {
       role: 'apply',
       statements: [
-        `INSERT OVERWRITE INTO ${target} (${insertNames.join(', ')})\nSELECT ${values.join(', ')}\nFROM (\n${indent(source)}\n) AS "rows"${where}`,
+        `INSERT OVERWRITE INTO ${load.target} (${insertNames.join(', ')})\nSELECT ${values.join(', ')}\nFROM (\n${indent(source)}\n) AS "rows"${where}`,
       ],
-    });
-  } else {
-    const insertNames = [...names, q(SYNCED_AT_COLUMN)];
-    steps.push({
+    },
+  ];
+}
+
+/** 3. `append`: one INSERT, skipped when this load's rows are already there. */
+function appendSteps(load: LoadSql): LoadStep[] {
+  const { target, syncedAt } = load;
+  const insertNames = [...load.names, q(SYNCED_AT_COLUMN)];
+  const values = [...load.columns.map((c) => load.batch(c.name)), syncedAt];
+  return [
+    {
       role: 'apply',
       statements: [
-        `INSERT INTO ${target} (${insertNames.join(', ')})\nSELECT ${[...columns.map((c) => batch(c.name)), syncedAt].join(', ')}\nFROM (\n${indent(inner)}\n) AS "batch"\n` +
+        `INSERT INTO ${target} (${insertNames.join(', ')})\nSELECT ${values.join(', ')}\nFROM (\n${indent(load.inner)}\n) AS "batch"\n` +
           // Rows stamped with this load's instant are already there: a retry after a lost answer inserts nothing.
           `WHERE NOT EXISTS (SELECT 1 FROM ${target} WHERE ${q(SYNCED_AT_COLUMN)} = ${syncedAt})`,
       ],
-    });
-  }
-  steps.push(cleanup);
-  return { steps, stagingTable };
+    },
+  ];
 }
 
 /** Prefix of the text a load casts to a NUMBER to fail when a record has more fields than the request's columns. */
 export const EXTRA_FIELD_MARKER = 'SLUICE_EXTRA_FIELD';
 
 /** Names of the staging table's own columns, chosen not to clash with the request's. */
-function metadataNames(columns: readonly Column[]): {
-  extra: string;
-  file: string;
-  row: string;
-  deleted: string;
-  listed: string;
-} {
+function metadataNames(columns: readonly Column[]): StagingNames {
   const used = new Set(columns.map((c) => snowflakeName(c.name)));
   let prefix = '__sluice_';
   while (['extra', 'file', 'row', 'delete', 'listed'].some((n) => used.has(snowflakeName(`${prefix}${n}`))))
@@ -305,54 +376,4 @@ function metadataNames(columns: readonly Column[]): {
     deleted: `${prefix}delete`,
     listed: `${prefix}listed`,
   };
-}
-
-/** Check a request against the warehouse table; returns the request's columns with their logical types. */
-export function validateLoad(request: LoadRequest, table: WarehouseTable): Column[] {
-  const where = tableLabel(request.table);
-  const fail = (problem: string): never => {
-    throw new WarehouseError('INVALID_LOAD_REQUEST', `Load into ${where}: ${problem}`, { table: where });
-  };
-  if (table.kind !== 'table') fail('it is a view in the warehouse, not a table.');
-  const keys = request.table.primaryKey;
-  const listed = new Set(request.columns.map(snowflakeName));
-  const columns = request.columns.map((name) => {
-    const column = request.table.columns.find((c) => c.name === name);
-    if (column === undefined) return fail(`column "${name}" is not a column of the table schema.`);
-    if (isMetadataColumn(name)) return fail(`column "${name}" is one of Sluice's metadata columns.`);
-    if (findColumn(table, name) === undefined) {
-      return fail(
-        `column "${name}" does not exist in the warehouse table; run ensureTable with the current schema first.`,
-      );
-    }
-    return column;
-  });
-  if (listed.size !== request.columns.length)
-    fail('a column is listed twice (Snowflake stores plain names in upper case).');
-  if (request.files.length > 0 && columns.length === 0) fail('the files have no columns.');
-  if (request.mode === 'merge' && keys.length === 0) {
-    fail('mode "merge" needs a primary key; load the table with mode "replace" or "append".');
-  }
-  if ((request.mode === 'merge' || (request.mode === 'replace' && request.files.length > 0)) && keys.length > 0) {
-    for (const key of keys) {
-      if (!listed.has(snowflakeName(key))) fail(`primary-key column "${key}" is not among the files' columns.`);
-    }
-  }
-  for (const name of request.newestBy ?? []) {
-    if (!request.columns.includes(name)) fail(`newestBy column "${name}" is not among the files' columns.`);
-  }
-  if (request.deletes && request.deletes.files.length > 0) {
-    if (keys.length === 0) fail('deletes need a primary key to find the rows.');
-    if (request.mode === 'append') {
-      fail(
-        'deletes cannot be combined with mode "append" on Snowflake (one statement could not apply both); use "merge".',
-      );
-    }
-    if (request.deletes.mode === 'mark' && findColumn(table, DELETED_AT_COLUMN) === undefined) {
-      fail(
-        `deletes mode "mark" needs the ${DELETED_AT_COLUMN} column; run ensureTable with { softDelete: true } first.`,
-      );
-    }
-  }
-  return columns;
 }

@@ -1,4 +1,4 @@
-import type { Row } from '@sluice/warehouse';
+import { exactInteger, formatDate, formatTimestamp, type Row } from '@sluice/warehouse';
 import { sluiceName } from './snowflake-identifier.js';
 
 /** A result column as the driver describes it. */
@@ -30,12 +30,8 @@ interface SfDate {
 export function rowValue(value: unknown, column: ResultColumn): unknown {
   if (value === null || value === undefined) return null;
   switch (column.type) {
-    case 'fixed': {
-      const text = String(value);
-      if (column.scale > 0) return text;
-      const number = Number(text);
-      return Number.isSafeInteger(number) ? number : text;
-    }
+    case 'fixed':
+      return column.scale > 0 ? String(value) : exactInteger(String(value));
     case 'real':
       return floatValue(String(value));
     case 'date':
@@ -43,10 +39,10 @@ export function rowValue(value: unknown, column: ResultColumn): unknown {
     case 'time':
       return timeText(String(value));
     case 'timestamp_ntz':
-      return isSfDate(value) ? formatTimestamp(value) : String(value);
+      return isSfDate(value) ? formatTimestamp(instantMicros(value)) : String(value);
     case 'timestamp_ltz':
     case 'timestamp_tz':
-      return isSfDate(value) ? `${formatTimestamp(value)}+00` : String(value);
+      return isSfDate(value) ? `${formatTimestamp(instantMicros(value))}+00` : String(value);
     case 'binary':
       return value instanceof Uint8Array ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
     default:
@@ -96,39 +92,7 @@ function timeText(text: string): string {
   return `${match[1]}.${(match[2] ?? '').padEnd(6, '0').slice(0, 6)}`;
 }
 
-/** An instant as `YYYY-MM-DD HH:MM:SS.ffffff` in UTC (nanoseconds cut to microseconds). */
-export function formatTimestamp(value: SfDate): string {
-  const seconds = value.getEpochSeconds();
-  const days = Math.floor(seconds / 86_400);
-  const inDay = seconds - days * 86_400;
-  const micros = Math.floor(value.getNanoSeconds() / 1000);
-  const hh = Math.floor(inDay / 3600);
-  const mm = Math.floor((inDay % 3600) / 60);
-  const ss = inDay % 60;
-  return `${formatDate(days)} ${pad2(hh)}:${pad2(mm)}:${pad2(ss)}.${String(micros).padStart(6, '0')}`;
-}
-
-/** Days since 1970-01-01 as `YYYY-MM-DD` (years before 1 as `YYYY-MM-DD BC`, Postgres's way). */
-export function formatDate(days: number): string {
-  const { year, month, day } = civilFromDays(days);
-  const shown = year > 0 ? year : 1 - year;
-  return `${String(shown).padStart(4, '0')}-${pad2(month)}-${pad2(day)}${year > 0 ? '' : ' BC'}`;
-}
-
-function pad2(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-/** Howard Hinnant's days → civil date (proleptic Gregorian, astronomical years: 0 is 1 BC). */
-function civilFromDays(days: number): { year: number; month: number; day: number } {
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  return { year, month, day };
+/** The instant of a driver date as microseconds since 1970-01-01 UTC (nanoseconds cut to microseconds). */
+function instantMicros(value: SfDate): bigint {
+  return BigInt(Math.floor(value.getEpochSeconds())) * 1_000_000n + BigInt(Math.floor(value.getNanoSeconds() / 1000));
 }

@@ -70,6 +70,8 @@ export const snowflakeDialect: SqlDialect = {
   mergeInto: (target, sourceSql, keys, columns) => mergeStatement({ target, sourceSql, keys, columns }),
   dropRelation: (relation, kind) =>
     `DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS ${qualifySnowflake(relation)}`,
+  castToText: (expression) => `CAST(${expression} AS VARCHAR)`,
+  floorDivide: (dividend, divisor) => `CAST(FLOOR(${dividend} / ${divisor}) AS BIGINT)`,
   dateAdd: (part: DatePart, amount: string, expression: string) => `DATEADD(${part}, ${amount}, ${expression})`,
   dateDiff: (part: DatePart, start: string, end: string) => `DATEDIFF(${part}, ${start}, ${end})`,
   dateTrunc: (part: DatePart, expression: string) => `DATE_TRUNC(${snowflakeLiteral(part)}, ${expression})`,

@@ -4,24 +4,31 @@ import path from 'node:path';
 import {
   KeyedMutex,
   WarehouseError,
+  planEnsureTable,
+  retryDelayMs,
   tableLabel,
+  tableSchemaOf,
+  validateLoad,
   type EnsureTableResult,
   type LoadRequest,
   type LoadResult,
   type Relation,
+  type RelationState,
+  relationStateOf,
   type Row,
   type SqlDialect,
   type TableSchema,
   type Warehouse,
+  type RetryPolicy,
   type WarehouseCapabilities,
+  type WarehouseTable,
 } from '@sluice/warehouse';
 import { UNREPRESENTABLE_MARKER } from './chunk-decode.js';
-import { planEnsureTable } from './ensure-table-plan.js';
-import { EXTRA_FIELD_MARKER, loadPreamble, planLoad, validateLoad, type LoadStepRole } from './load-plan.js';
+import { EXTRA_FIELD_MARKER, loadPreamble, planLoad, type LoadStepRole } from './load-plan.js';
 import { toRows } from './row-value.js';
 import { checkConnectionConfig, type SnowflakeConnectionConfig } from './snowflake-config.js';
 import { snowflakeDialect } from './snowflake-dialect.js';
-import { quoteSnowflakeIdentifier, snowflakeLiteral, snowflakeName } from './snowflake-identifier.js';
+import { quoteSnowflakeIdentifier, sluiceName, snowflakeLiteral, snowflakeName } from './snowflake-identifier.js';
 import {
   classifyFailure,
   SnowflakeSession,
@@ -33,22 +40,17 @@ import { splitStatements } from './sql-script.js';
 import { prepareUploads, removeUploads } from './upload-files.js';
 import {
   findShownObject,
-  tableSchemaOf,
   warehouseTableFromShow,
   type ShowColumnRow,
   type ShowObjectRow,
-  type WarehouseTable,
-} from './warehouse-table.js';
+} from './snowflake-catalog.js';
+import { snowflakeTableDialect } from './snowflake-table-dialect.js';
 
-/** How failed steps are retried: `attempts` in all, waiting `baseDelayMs · 2^(n-1)` (±20 %, at most `maxDelayMs`). */
-export interface SnowflakeRetryPolicy {
-  readonly attempts: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-}
-
-/** Default: 5 attempts, 0.5 s, 1 s, 2 s, 4 s apart (the driver has already retried each HTTP request itself). */
-export const DEFAULT_RETRY_POLICY: SnowflakeRetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 30_000 };
+/**
+ * How failed steps are retried (the one `RetryPolicy` of @sluice/warehouse). Default: 5 attempts, 0.5 s, 1 s, 2 s,
+ * 4 s apart, ±20 % (the driver has already retried each HTTP request itself).
+ */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, jitter: 0.2 };
 
 /** Everything `createSnowflakeWarehouse` takes: where to connect, and how loads are staged. */
 export interface SnowflakeWarehouseOptions extends SnowflakeConnectionConfig {
@@ -64,7 +66,7 @@ export interface SnowflakeWarehouseOptions extends SnowflakeConnectionConfig {
   readonly putParallel?: number;
   /** The named stage created in each raw schema (default `sluice_stage`, stored as SLUICE_STAGE). */
   readonly stageName?: string;
-  readonly retry?: Partial<SnowflakeRetryPolicy>;
+  readonly retry?: Partial<RetryPolicy>;
   /** Sees every login, statement and retry (never secrets): for logs and tests. */
   readonly onEvent?: (event: SnowflakeEvent) => void;
   /** snowflake-sdk's log level (global to the process). Default 'OFF': the driver prints nothing. */
@@ -136,7 +138,7 @@ export class SnowflakeWarehouse implements Warehouse {
   readonly capabilities: WarehouseCapabilities = CAPABILITIES;
   readonly #options: SnowflakeWarehouseOptions;
   readonly #session: SnowflakeSession;
-  readonly #retry: SnowflakeRetryPolicy;
+  readonly #retry: RetryPolicy;
   readonly #locks = new KeyedMutex();
   /** Tables as last read or written by this warehouse (a load needs their column types). */
   readonly #tables = new Map<string, WarehouseTable>();
@@ -208,7 +210,14 @@ export class SnowflakeWarehouse implements Warehouse {
     const table = await this.#attempt(`describe ${tableLabel(relation)}`, true, undefined, tableLabel(relation), () =>
       this.#readTable(relation, schemaTag(relation)),
     );
-    return table === undefined ? undefined : tableSchemaOf(table);
+    return table === undefined ? undefined : tableSchemaOf(table, snowflakeTableDialect);
+  }
+
+  async describeRelation(relation: Relation): Promise<RelationState | undefined> {
+    const table = await this.#attempt(`describe ${tableLabel(relation)}`, true, undefined, tableLabel(relation), () =>
+      this.#readTable(relation, schemaTag(relation)),
+    );
+    return table === undefined ? undefined : relationStateOf(table, sluiceName);
   }
 
   async ensureTable(table: TableSchema, options: { readonly softDelete?: boolean } = {}): Promise<EnsureTableResult> {
@@ -219,7 +228,12 @@ export class SnowflakeWarehouse implements Warehouse {
       // the whole of it is planned again from what the table now is.
       this.#attempt(`ensureTable ${where}`, true, undefined, where, async () => {
         const existing = await this.#readTable(table, tag);
-        const plan = planEnsureTable(existing, table, { softDelete: options.softDelete ?? false });
+        const plan = planEnsureTable(
+          existing,
+          table,
+          { softDelete: options.softDelete ?? false },
+          snowflakeTableDialect,
+        );
         for (const statement of plan.statements) await this.#run(statement, tag, undefined, where);
         if (plan.statements.length > 0) {
           this.#tables.delete(tableKey(table));
@@ -285,7 +299,7 @@ export class SnowflakeWarehouse implements Warehouse {
             { table: where },
           );
         }
-        validateLoad(request, table);
+        validateLoad(request, table, snowflakeTableDialect);
         const uploads = await prepareUploads(request.files, request.deletes?.files ?? [], {
           dir,
           table: where,
@@ -450,7 +464,7 @@ export class SnowflakeWarehouse implements Warehouse {
           throw error;
         }
         if (failure === 'session') this.#session.reset();
-        const delayMs = backoff(this.#retry, attempt);
+        const delayMs = retryDelayMs(this.#retry, attempt + 1);
         this.#retries++;
         this.#options.onEvent?.({
           type: 'retry',
@@ -605,11 +619,6 @@ function failureOf(error: unknown): FailureKind {
 function isMissingObject(error: unknown): boolean {
   const cause = error instanceof WarehouseError ? error.cause : error;
   return String((cause as { code?: unknown } | undefined)?.code ?? '') === '002003';
-}
-
-function backoff(policy: SnowflakeRetryPolicy, attempt: number): number {
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(exponential * (0.8 + 0.4 * Math.random()));
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

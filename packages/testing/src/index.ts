@@ -1,3 +1,4 @@
+export { describeGoldenSql, goldenScript } from './golden-sql.js';
 export { createTempDir } from './temp-dir.js';
 export { createTestDatabase, testServerUrl, type TestDatabase } from './test-database.js';
 export {

@@ -184,6 +184,24 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         expect(await warehouse.describeTable({ schema, name: 'missing' })).toBeUndefined();
       });
 
+      it('describes a table made elsewhere (a model) with every column, metadata-named ones too', async () => {
+        nextSchema();
+        await warehouse.ensureSchema(schema);
+        const d = warehouse.dialect;
+        const model = { schema, name: 'model' };
+        const instant = d.typeName(t.timestamptz);
+        await warehouse.execute(
+          d.createOrReplaceTableAs(
+            model,
+            `SELECT 1 AS ${d.quoteIdentifier('id')}, CAST(NULL AS ${instant}) AS ${d.quoteIdentifier(SYNCED_AT)}`,
+          ),
+        );
+        const described = await warehouse.describeTable(model);
+        expect(described?.primaryKey).toEqual([]);
+        expect(described?.columns.map((c) => c.name)).toEqual(['id', SYNCED_AT]);
+        expect(described?.columns[1]?.type).toEqual(t.timestamptz);
+      });
+
       it('adds new columns, widens types in place and keeps dropped columns with their values', async () => {
         nextSchema();
         const before = table('evolving', {
@@ -293,6 +311,53 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         expect(Object.keys(first ?? {}).sort()).toEqual([DELETED_AT, SYNCED_AT, 'id'].sort());
         expect(first?.[SYNCED_AT]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}\+00$/);
         expect(first?.[DELETED_AT]).toBeNull();
+      });
+    });
+
+    describe('describeRelation', () => {
+      it('gives tables and views their kind and every column, metadata columns included, named as query names them', async () => {
+        nextSchema();
+        const raw = table('raw_sales', { id: t.integer, cliente: t.text(255), valor: t.decimal(10, 2) });
+        await warehouse.ensureTable(raw);
+        await warehouse.load({
+          table: raw,
+          mode: 'merge',
+          columns: ['id', 'cliente', 'valor'],
+          files: [await chunk(raw, ['id', 'cliente', 'valor'], "SELECT 1 AS id, 'Ana' AS cliente, 9.5 AS valor")],
+        });
+        const described = await warehouse.describeRelation(raw);
+        expect(described?.kind).toBe('table');
+        expect(sortByName((described?.columns ?? []).map(({ name, type }) => ({ name, type })))).toEqual(
+          sortByName([
+            { name: 'id', type: t.integer },
+            { name: 'cliente', type: t.text(255) },
+            { name: 'valor', type: t.decimal(10, 2) },
+            { name: SYNCED_AT, type: t.timestamptz },
+          ]),
+        );
+        // A model built on it, and a view on the model: columns in the relation's order.
+        const { dialect } = warehouse;
+        const model = { schema, name: 'model_sales' };
+        const view = { schema, name: 'model_sales_view' };
+        await warehouse.execute(
+          dialect.createOrReplaceTableAs(model, `SELECT cliente, id, ${SYNCED_AT} FROM ${dialect.qualify(raw)}`),
+        );
+        await warehouse.execute(dialect.createOrReplaceView(view, `SELECT id, cliente FROM ${dialect.qualify(model)}`));
+        const modelState = await warehouse.describeRelation(model);
+        expect(modelState?.kind).toBe('table');
+        expect(modelState?.columns.map((c) => c.name)).toEqual(['cliente', 'id', SYNCED_AT]);
+        const [modelRow] = await warehouse.query(`SELECT * FROM ${dialect.qualify(model)}`);
+        expect(Object.keys(modelRow ?? {})).toEqual(modelState?.columns.map((c) => c.name));
+        const viewState = await warehouse.describeRelation(view);
+        expect(viewState?.kind).toBe('view');
+        expect(viewState?.columns.map((c) => c.name)).toEqual(['id', 'cliente']);
+        for (const column of [...(modelState?.columns ?? []), ...(viewState?.columns ?? [])]) {
+          expect(column.dataType, column.name).toMatch(/\S/);
+        }
+        // The name is found the way a query written with it unquoted finds it.
+        expect((await warehouse.describeRelation({ schema, name: 'MODEL_SALES' }))?.kind).toBe('table');
+        expect(await warehouse.describeRelation({ schema, name: 'missing' })).toBeUndefined();
+        expect(await warehouse.describeRelation({ schema: `${schema}_missing`, name: 'model_sales' })).toBeUndefined();
       });
     });
 
@@ -669,6 +734,55 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           warehouse.load({ table: unknown, mode: 'merge', columns: ['id'], files: [file] }),
         ).rejects.toMatchObject({
           code: 'INVALID_LOAD_REQUEST',
+        });
+      });
+
+      // The rules of the shared `validateLoad` (@sluice/warehouse), the same for every engine.
+      it('refuses a column listed twice, Sluice’s own metadata columns, and deletes with append', async () => {
+        nextSchema();
+        const tbl = sales();
+        await warehouse.ensureTable(tbl, { softDelete: true });
+        const file = await chunk(tbl, salesColumns, salesRows(row(1, 'x', '1', '2024-01-01 00:00:00')));
+        const before = await rows(tbl);
+        const refused = (request: Parameters<Warehouse['load']>[0]) =>
+          expect(warehouse.load(request)).rejects.toMatchObject({
+            code: 'INVALID_LOAD_REQUEST',
+            table: `${schema}.vendas`,
+          });
+        await refused({ table: tbl, mode: 'merge', columns: [...salesColumns, 'cliente'], files: [file] });
+        const withSyncedAt: TableSchema = {
+          ...tbl,
+          columns: [...tbl.columns, { name: SYNCED_AT, type: t.timestamptz, nullable: true }],
+        };
+        await refused({ table: withSyncedAt, mode: 'merge', columns: [...salesColumns, SYNCED_AT], files: [file] });
+        const keys = await rawChunk('1\n', 1);
+        await refused({
+          table: tbl,
+          mode: 'append',
+          columns: salesColumns,
+          files: [file],
+          deletes: { mode: 'delete', files: [keys] },
+        });
+        expect(await rows(tbl)).toEqual(before);
+      });
+    });
+
+    describe('dialect', () => {
+      it('divides integers rounding down and writes them as text (delete reconciliation’s key buckets)', async () => {
+        const d = warehouse.dialect;
+        const k = d.quoteIdentifier('k');
+        const values = [-7, -6, 0, 7, 9_007_199_254_740_991];
+        const rows = await warehouse.query(
+          `SELECT ${d.castToText(k)} AS ${d.quoteIdentifier('key')}, ${d.castToText(d.floorDivide(k, '2'))} AS ${d.quoteIdentifier('bucket')}
+          FROM (${values.map((v) => `SELECT CAST(${v} AS BIGINT) AS ${k}`).join(' UNION ALL ')}) AS ${d.quoteIdentifier('t')}`,
+        );
+        const buckets = Object.fromEntries(rows.map((r) => [String(r.key), r.bucket]));
+        expect(buckets).toEqual({
+          '-7': '-4',
+          '-6': '-3',
+          '0': '0',
+          '7': '3',
+          '9007199254740991': '4503599627370495',
         });
       });
     });

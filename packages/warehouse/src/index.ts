@@ -8,7 +8,10 @@ export {
   tableComment,
   type ColumnMetadata,
 } from './column-metadata.js';
+export { planEnsureTable, validateTableSchema, type EnsureTablePlan } from './ensure-table-plan.js';
 export { WarehouseError, type WarehouseErrorCode } from './errors.js';
+export { exactInteger } from './exact-integer.js';
+export { floorDiv, formatDate, formatTime, formatTimestamp } from './format-timestamp.js';
 export {
   compareLogicalTypes,
   formatLogicalType,
@@ -17,7 +20,9 @@ export {
   type LogicalType,
   type TypeChange,
 } from './logical-type.js';
+export { NO_RETRY, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 export { qualifiedName, quoteIdentifier, quoteLiteral } from './sql.js';
+export type { ColumnChange, NewColumn, TableChange, TableDialect } from './table-dialect.js';
 export {
   DELETED_AT_COLUMN,
   METADATA_COLUMNS,
@@ -26,12 +31,27 @@ export {
   type Column,
   type TableSchema,
 } from './table-schema.js';
+export { validateLoad, type ValidatedLoad } from './validate-load.js';
+export type { WarehouseEngine } from './warehouse-engine.js';
+export {
+  findColumn,
+  isMetadataColumn,
+  isMetadataName,
+  tableSchemaOf,
+  warehouseTable,
+  type CatalogColumn,
+  type WarehouseColumn,
+  type WarehouseTable,
+  relationStateOf,
+} from './warehouse-table.js';
 export type {
   DatePart,
   EnsureTableResult,
   LoadRequest,
   LoadResult,
   Relation,
+  RelationColumn,
+  RelationState,
   Row,
   SqlDialect,
   Warehouse,

@@ -1,6 +1,6 @@
 import type { ChunkFile } from './chunk-file.js';
 import type { LogicalType } from './logical-type.js';
-import type { TableSchema } from './table-schema.js';
+import type { Column, TableSchema } from './table-schema.js';
 
 /** A table or view in the warehouse. */
 export interface Relation {
@@ -44,6 +44,14 @@ export interface SqlDialect {
   mergeInto(target: Relation, sourceSql: string, keys: readonly string[], columns: readonly string[]): string;
   /** `DROP TABLE IF EXISTS` / `DROP VIEW IF EXISTS`. */
   dropRelation(relation: Relation, kind: 'table' | 'view'): string;
+  /** `expression` as text; an integer as its plain decimal digits. DuckDB and Snowflake: `CAST(x AS VARCHAR)`. */
+  castToText(expression: string): string;
+  /**
+   * The integer `dividend / divisor` rounded towards negative infinity, exact for every 64-bit integer, as a 64-bit
+   * integer (`divisor` a positive integer literal): delete reconciliation's key buckets, which must equal Postgres's.
+   * Snowflake: `CAST(FLOOR(x / n) AS BIGINT)`; DuckDB: integer `//`, one less for a negative rest.
+   */
+  floorDivide(dividend: string, divisor: string): string;
 
   // Optional: the SQL of the cross-engine template macros of @sluice/models (`dateadd`, `datediff`, `date_trunc`,
   // `safe_cast`, `initcap`). Arguments are SQL expressions. When a member is absent, @sluice/models uses its
@@ -62,6 +70,19 @@ export interface SqlDialect {
 
 /** A calendar unit for the date macros (`dateAdd`, `dateDiff`, `dateTrunc`). */
 export type DatePart = 'year' | 'quarter' | 'month' | 'week' | 'day' | 'hour' | 'minute' | 'second';
+
+/** A column of a relation as the warehouse has it. */
+export interface RelationColumn extends Column {
+  /** The engine's own spelling of the column's type (`DECIMAL(10,2)`, `NUMBER(10,2)`, `TIMESTAMP_TZ(6)`). */
+  readonly dataType: string;
+}
+
+/** A table or view as the warehouse has it: what a model is built on top of. */
+export interface RelationState {
+  readonly kind: 'table' | 'view';
+  /** Every column, in the relation's order, Sluice's metadata columns included, named as `query` names them. */
+  readonly columns: readonly RelationColumn[];
+}
 
 /** What `ensureTable` changed. */
 export interface EnsureTableResult {
@@ -144,6 +165,11 @@ export interface Warehouse {
   ensureSchema(schema: string): Promise<void>;
   /** The table as the warehouse has it (logical types mapped back), or `undefined` when it does not exist. */
   describeTable(relation: Relation): Promise<TableSchema | undefined>;
+  /**
+   * The table or view that `dialect.qualify(relation)` names — its kind and every column — or `undefined` when
+   * there is none. Reads only metadata (on Snowflake: no warehouse is resumed).
+   */
+  describeRelation(relation: Relation): Promise<RelationState | undefined>;
   /**
    * Create the table (with Sluice's metadata columns) or evolve it to the given schema: add new columns, widen
    * types, keep dropped ones. An incompatible type change throws `INCOMPATIBLE_SCHEMA_CHANGE` and alters nothing.

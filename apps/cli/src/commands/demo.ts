@@ -2,10 +2,16 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { startLocalPostgres, type LocalPostgres } from '@sluice/local-postgres';
-import { createNovaDriveSchema, generateNovaDrive, simulateDay, type DayChanges } from '@sluice/novadrive';
-import { loadProjectConfig, openStateStore, openWarehouse, resolveTarget, runPipeline } from '@sluice/pipeline';
+import {
+  connectNovaDrive,
+  createNovaDriveSchema,
+  existingNovaDriveTables,
+  generateNovaDrive,
+  simulateDay,
+  type DayChanges,
+} from '@sluice/novadrive';
+import { loadProjectConfig, openStateStore, resolveTarget, runPipeline, targetEngine } from '@sluice/pipeline';
 import type { Warehouse } from '@sluice/warehouse';
 import { createFileStateStore, StateError, type StateLock, type StateStore } from '@sluice/watermark';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -65,7 +71,7 @@ export async function demoCommand(options: DemoOptions, out: Output): Promise<nu
     out.line(out.bold('Sluice demo — NovaDrive Motors: Postgres → DuckDB'));
     const t0 = performance.now();
     server = await startLocalPostgres({ dataDir: path.join(home, 'pg') });
-    const sourceUrl = await ensureDatabase(server, 'novadrive');
+    const sourceUrl = await server.ensureDatabase('novadrive');
     out.line(
       `source     embedded Postgres on 127.0.0.1:${server.port} (${displayDir(server.dataDir)}), started in ${formatSeconds((performance.now() - t0) / 1000)}`,
     );
@@ -75,11 +81,10 @@ export async function demoCommand(options: DemoOptions, out: Output): Promise<nu
     const env = { ...process.env, SLUICE_SOURCE_URL: sourceUrl, SLUICE_HOME: home };
     const project = await loadProjectConfig(projectDir, env);
     const target = resolveTarget(project);
-    warehouse = await openWarehouse(project, target.config);
+    const engine = targetEngine(target.config, project.dir);
+    warehouse = await engine.open();
     state = openStateStore(project);
-    out.line(
-      `warehouse  ${target.config.type === 'duckdb' ? path.resolve(project.dir, target.config.path) : target.name}`,
-    );
+    out.line(`warehouse  ${engine.location}`);
     out.line();
     out.line(out.bold('Ingest → build'));
     const run = await runPipeline({
@@ -151,25 +156,6 @@ async function guardedFresh(home: string): Promise<void> {
   await rm(home, { recursive: true, force: true });
 }
 
-/** A connected client whose connection errors surface on its queries, never as an unhandled 'error' event. */
-async function connect(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
-}
-
-async function ensureDatabase(server: LocalPostgres, name: string): Promise<string> {
-  const client = await connect(server.url);
-  try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-  return server.urlFor(name);
-}
-
 interface DemoProgress {
   readonly scale: number;
   readonly seed: number;
@@ -178,13 +164,13 @@ interface DemoProgress {
 
 async function prepareSource(url: string, home: string, options: DemoOptions, out: Output): Promise<void> {
   const progressFile = path.join(home, 'demo', 'novadrive.json');
-  const client = await connect(url);
+  const client = await connectNovaDrive(url);
   try {
-    const exists = await client.query(`SELECT to_regclass('public.vendas') IS NOT NULL AS present`);
+    const present = (await existingNovaDriveTables(client, 'public')).includes('vendas');
     const progress = existsSync(progressFile)
       ? (JSON.parse(await readFile(progressFile, 'utf8')) as DemoProgress)
       : undefined;
-    if (!exists.rows[0]?.present || !progress) {
+    if (!present || !progress) {
       const t0 = performance.now();
       await createNovaDriveSchema(client, { replace: true });
       const generated = await generateNovaDrive(client, { scale: options.scale, seed: options.seed });

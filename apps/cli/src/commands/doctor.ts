@@ -10,8 +10,8 @@ import {
   loadProjectConfig,
   MIN_SOURCE_SERVER_VERSION,
   openStateStore,
-  openWarehouse,
   RUN_LOCK,
+  targetEngine,
   type LoadedProject,
   type SourceCheck,
 } from '@sluice/pipeline';
@@ -228,9 +228,9 @@ async function checkWarehouse(
   target: ChosenTarget,
   report: (check: Check) => void,
 ): Promise<void> {
-  const { config } = target;
-  if (config.type === 'duckdb') {
-    const file = path.resolve(project.dir, config.path);
+  const engine = targetEngine(target.config, project.dir);
+  const file = engine.localFile;
+  if (file !== undefined) {
     if (!existsSync(file)) {
       const { dir, writable } = await writableAncestor(file);
       report(
@@ -251,16 +251,13 @@ async function checkWarehouse(
     }
   }
   try {
-    const warehouse = await openWarehouse(project, config);
+    const warehouse = await engine.open();
     try {
       await warehouse.query('SELECT 1 AS ok');
     } finally {
       await warehouse.close().catch(() => undefined);
     }
-    const where =
-      config.type === 'duckdb'
-        ? displayPath(path.resolve(project.dir, config.path))
-        : `${config.type} ${config.database}`;
+    const where = file === undefined ? engine.location : displayPath(file);
     report({ area: 'warehouse', ok: true, message: `${where} (target ${target.name}) opens for writing` });
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -270,7 +267,7 @@ async function checkWarehouse(
         config: true,
         message: `target ${target.name}`,
         details: problemLines(error.problems),
-        fix: 'use a duckdb target',
+        fix: `correct targets.${target.name} in sluice.yml`,
       });
       return;
     }
@@ -278,7 +275,7 @@ async function checkWarehouse(
       area: 'warehouse',
       ok: false,
       message: `target ${target.name} cannot be opened: ${message(error)}`,
-      fix: 'another process may hold the DuckDB file (a running sluice or scheduler): wait for it, or check the file and its permissions',
+      fix: engine.openFailureHint,
     });
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { selectNodes, type ProjectNode } from '@sluice/models';
-import { compileModels, openWarehouse } from '@sluice/pipeline';
+import { compileModels, targetEngine } from '@sluice/pipeline';
 import type { Warehouse } from '@sluice/warehouse';
 import { displayPath } from '../config-problems.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -93,12 +93,12 @@ export async function lsCommand(options: SelectCommandOptions, out: Output): Pro
   return EXIT.ok;
 }
 
-/** The warehouse of the target, when it already exists (DuckDB: the file is there); never creates one. */
+/** The warehouse of the target, when it already exists (a local file: the file is there); never creates one. */
 async function existingWarehouse(checked: Checked, out: Output): Promise<Warehouse | undefined> {
-  const { config } = checked.target;
-  if (config.type === 'duckdb' && !existsSync(path.resolve(checked.project.dir, config.path))) return undefined;
+  const engine = targetEngine(checked.target.config, checked.project.dir);
+  if (engine.localFile !== undefined && !existsSync(engine.localFile)) return undefined;
   try {
-    return await openWarehouse(checked.project, config);
+    return await engine.open();
   } catch (error) {
     out.error(
       out.yellow(

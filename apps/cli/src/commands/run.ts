@@ -1,18 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import {
-  buildModels,
   openStateStore,
   openWarehouse,
-  RUN_LOCK,
   runPipeline,
-  type BuildResult,
+  type PipelineEvent,
   type PipelineRunResult,
   type PipelineStep,
 } from '@sluice/pipeline';
 import type { RunTestsMode } from '@sluice/models';
 import type { Warehouse } from '@sluice/warehouse';
-import { describeHolder, StateError, type JsonObject, type RunStatus, type StateStore } from '@sluice/watermark';
+import { describeHolder, StateError, type StateStore } from '@sluice/watermark';
 import { displayPath } from '../config-problems.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
@@ -71,50 +68,17 @@ export async function pipelineCommand(
       ),
     );
   }
-  return withWarehouse(checked, async (warehouse, state) => {
-    const progress: RunProgress = options.json
-      ? SILENT_PROGRESS
-      : createRunProgress(out, {
-          tables: options.table?.length ? options.table : Object.keys(project.config.tables),
-          nodes: nodeNames(checked),
-        });
-    const { signal, dispose } = abortOnSignals((name) =>
-      out.error(`\n${name}: cancelling the running work and recording the run (Ctrl-C again to quit at once)…`),
-    );
-    let result: PipelineRunResult;
-    try {
-      result = await runPipeline({
-        project,
-        warehouse,
-        state,
-        workDir: path.join(project.dir, '.sluice', 'work'),
-        trigger: 'cli',
-        holder: `sluice ${command}`,
-        target,
-        steps,
-        signal,
-        onEvent: (event) => progress.pipeline(event),
-        ...(options.table?.length ? { tables: options.table } : {}),
-        ...(options.select?.length ? { select: options.select } : {}),
-        ...(options.exclude?.length ? { exclude: options.exclude } : {}),
-        ...(options.threads ? { threads: options.threads } : {}),
-        ...(options.fullRefresh ? { fullRefresh: true } : {}),
-      });
-    } catch (error) {
-      throw lockHeld(error) ?? error;
-    } finally {
-      progress.close();
-      dispose();
-    }
-    if (options.json) out.line(jsonText(pipelineJson(command, result, { project: project.dir, target: target.name })));
-    else for (const line of summaryLines(result, out, project.dir)) out.line(line);
-    return exitCodeOf(result.status);
+  return runAndReport(checked, command, options, out, {
+    tables: options.table?.length ? options.table : Object.keys(project.config.tables),
+    cancelling: 'cancelling the running work and recording the run',
+    steps,
+    showEvent: (progress, event) => progress.pipeline(event),
   });
 }
 
 /**
- * `sluice models run` (models only, dbt's `run`) and `sluice test` (tests only, dbt's `test`): the model runner
- * without ingesting, under the same run lock and recorded in the same run history as a pipeline run.
+ * `sluice models run` (models only, dbt's `run`) and `sluice test` (tests only, dbt's `test`): `runPipeline`'s
+ * build step alone, so the run lock, the run record and how the run ends are those of every other run.
  */
 export async function modelsCommand(
   command: 'models run' | 'test',
@@ -139,88 +103,73 @@ export async function modelsCommand(
     out.line(
       out.dim(`sluice ${command} · project ${project.config.name} · target ${target.name} (${target.config.type})`),
     );
-  const runTests: RunTestsMode = command === 'test' ? 'only' : 'none';
+  return runAndReport(checked, command, options, out, {
+    tables: [],
+    cancelling: 'cancelling the running statements',
+    steps: ['build'],
+    runTests: command === 'test' ? 'only' : 'none',
+    // The model runner's lines only: no step headings, as dbt's `run` and `test` print.
+    showEvent: (progress, event) => {
+      if (event.type === 'build') progress.build(event.event);
+    },
+  });
+}
+
+/**
+ * Run `runPipeline` for a CLI command and print its result: progress on the terminal (nothing with `--json`),
+ * Ctrl-C cancels and the run is still recorded, a held run lock is said plainly. The exit code of the run.
+ */
+async function runAndReport(
+  checked: Checked,
+  command: string,
+  options: RunCommandOptions,
+  out: Output,
+  run: {
+    readonly tables: readonly string[];
+    readonly cancelling: string;
+    readonly steps: readonly PipelineStep[];
+    readonly runTests?: RunTestsMode;
+    readonly showEvent: (progress: RunProgress, event: PipelineEvent) => void;
+  },
+): Promise<number> {
+  const { project, target } = checked;
   return withWarehouse(checked, async (warehouse, state) => {
     const progress: RunProgress = options.json
       ? SILENT_PROGRESS
-      : createRunProgress(out, { tables: [], nodes: nodeNames(checked) });
+      : createRunProgress(out, { tables: run.tables, nodes: nodeNames(checked) });
     const { signal, dispose } = abortOnSignals((name) =>
-      out.error(`\n${name}: cancelling the running statements (Ctrl-C again to quit at once)…`),
+      out.error(`\n${name}: ${run.cancelling} (Ctrl-C again to quit at once)…`),
     );
-    const runId = randomUUID();
-    const startedAt = new Date();
-    let lock;
+    let result: PipelineRunResult;
     try {
-      lock = await state.acquireLock(RUN_LOCK, { holder: `sluice ${command}` });
-    } catch (error) {
-      dispose();
-      throw lockHeld(error) ?? error;
-    }
-    let build: BuildResult | undefined;
-    let error: PipelineRunResult['error'];
-    try {
-      await state.saveRun({ id: runId, trigger: 'cli', status: 'running', startedAt, detail: { command } });
-      build = await buildModels({
+      result = await runPipeline({
         project,
         warehouse,
+        state,
+        workDir: path.join(project.dir, '.sluice', 'work'),
+        trigger: 'cli',
+        holder: `sluice ${command}`,
+        command,
         target,
-        runTests,
+        steps: run.steps,
+        ...(run.runTests ? { runTests: run.runTests } : {}),
         signal,
-        onEvent: (event) => progress.build(event),
+        onEvent: (event) => run.showEvent(progress, event),
+        ...(options.table?.length ? { tables: options.table } : {}),
         ...(options.select?.length ? { select: options.select } : {}),
         ...(options.exclude?.length ? { exclude: options.exclude } : {}),
         ...(options.threads ? { threads: options.threads } : {}),
         ...(options.fullRefresh ? { fullRefresh: true } : {}),
       });
-    } catch (caught) {
-      error = {
-        code: (caught as { code?: string }).code ?? 'RUN_FAILED',
-        message: caught instanceof Error ? caught.message : String(caught),
-      };
+    } catch (error) {
+      throw lockHeld(error) ?? error;
     } finally {
       progress.close();
       dispose();
     }
-    const status: RunStatus =
-      signal.aborted || build?.run.status === 'cancelled'
-        ? 'interrupted'
-        : error || build?.run.status !== 'success'
-          ? 'failed'
-          : 'success';
-    if (!error && build && status === 'failed') {
-      const failed = build.run.results.filter((r) => r.status === 'error' || r.status === 'fail');
-      error = {
-        code: 'BUILD_FAILED',
-        message: `${failed.length} model(s) or test(s) failed: ${failed.map((r) => r.name).join(', ')}`,
-      };
-    }
-    const endedAt = new Date();
-    try {
-      await state.saveRun({
-        id: runId,
-        trigger: 'cli',
-        status,
-        startedAt,
-        endedAt,
-        detail: buildDetail(command, build, error),
-      });
-    } finally {
-      await lock.release();
-    }
-    const result: PipelineRunResult = {
-      runId,
-      trigger: 'cli',
-      status,
-      startedAt,
-      endedAt,
-      ingest: undefined,
-      build,
-      attempts: { ingest: 0, build: 1 },
-      error,
-    };
     if (options.json) out.line(jsonText(pipelineJson(command, result, { project: project.dir, target: target.name })));
     else for (const line of summaryLines(result, out, project.dir)) out.line(line);
-    return exitCodeOf(status);
+    return exitCodeOf(result.status);
   });
 }
 
@@ -257,35 +206,4 @@ export function lockHeld(error: unknown): CliError | undefined {
     `another run is in progress (the run lock is held by ${who}); nothing was run. Wait for it to finish, or see sluice status.`,
     EXIT.failed,
   );
-}
-
-/** The run record's detail for `models run` / `test`, shaped like a pipeline run's (see runPipeline). */
-function buildDetail(command: string, build: BuildResult | undefined, error: PipelineRunResult['error']): JsonObject {
-  const results = build?.run.results ?? [];
-  return {
-    command,
-    attempts: { ingest: 0, build: 1 },
-    tables: [],
-    models: results
-      .filter((r) => r.kind !== 'test')
-      .map((r) => ({
-        name: r.name,
-        kind: r.kind,
-        status: r.status,
-        seconds: Number((r.elapsedMs / 1000).toFixed(3)),
-        message: r.message,
-      })),
-    tests: results
-      .filter((r) => r.kind === 'test')
-      .map((r) => ({
-        name: r.name,
-        status: r.status,
-        severity: r.severity ?? 'error',
-        failures: r.failures ?? 0,
-        seconds: Number((r.elapsedMs / 1000).toFixed(3)),
-        message: r.message,
-      })),
-    ...(build ? { lineagePage: build.lineagePage } : {}),
-    ...(error ? { error: { code: error.code, message: error.message } } : {}),
-  };
 }

@@ -1,28 +1,10 @@
-import { openStateStore } from '@sluice/pipeline';
-import type { JsonValue, RunRecord, Watermark } from '@sluice/watermark';
+import { openStateStore, readRunRecord, type ParsedRunRecord } from '@sluice/pipeline';
+import type { Watermark } from '@sluice/watermark';
 import { EXIT } from '../exit-codes.js';
 import { loadProject } from '../preflight.js';
 import { formatCount, formatSeconds, formatTable } from '../format.js';
 import type { Output } from '../output.js';
 import { jsonText } from '../run-result.js';
-
-interface TableDetail {
-  readonly table: string;
-  readonly status: string;
-  readonly rows: number;
-}
-
-interface TestDetail {
-  readonly name: string;
-  readonly status: string;
-  readonly severity: string;
-  readonly failures: number;
-  readonly message: string;
-}
-
-function list<T>(value: JsonValue | undefined): T[] {
-  return Array.isArray(value) ? (value as unknown as T[]) : [];
-}
 
 /** Every table's position, in `describePosition` form. */
 export function describePosition(position: Record<string, unknown>): string {
@@ -57,10 +39,10 @@ export async function statusCommand(
 ): Promise<number> {
   const project = await loadProject(options.project, { needsSource: false });
   const state = openStateStore(project);
-  let runs: RunRecord[];
+  let runs: ParsedRunRecord[];
   let watermarks: Watermark[];
   try {
-    runs = await state.listRuns({ limit: Math.max(options.limit, 100) });
+    runs = (await state.listRuns({ limit: Math.max(options.limit, 100) })).map(readRunRecord);
     watermarks = await state.readAll();
   } finally {
     await state.close();
@@ -71,7 +53,7 @@ export async function statusCommand(
     const watermark = watermarks.find((mark) => mark.table === key);
     let lastRun: { runId: string; status: string; rows: number; at: Date } | undefined;
     for (const run of runs) {
-      const found = list<TableDetail>(run.detail.tables).find((table) => table.table === name);
+      const found = run.detail.tables.find((table) => table.table === name);
       if (found && run.status !== 'running') {
         lastRun = { runId: run.id, status: found.status, rows: found.rows, at: run.endedAt ?? run.startedAt };
         break;
@@ -79,9 +61,9 @@ export async function statusCommand(
     }
     return { table: key, name, strategy: spec.strategy, watermark, lastRun };
   });
-  const withTests = runs.find((run) => run.status !== 'running' && list<TestDetail>(run.detail.tests).length > 0);
+  const withTests = runs.find((run) => run.status !== 'running' && run.detail.tests.length > 0);
   const failing = withTests
-    ? list<TestDetail>(withTests.detail.tests).filter((test) => test.status !== 'pass' && test.status !== 'skipped')
+    ? withTests.detail.tests.filter((test) => test.status !== 'pass' && test.status !== 'skipped')
     : [];
   const shown = runs.slice(0, options.limit);
 
@@ -113,9 +95,7 @@ export async function statusCommand(
   if (shown.length === 0) out.line('  no runs yet: sluice run starts the first');
   else {
     const rows = shown.map((run) => {
-      const runTables = list<TableDetail>(run.detail.tables);
-      const models = list<{ status: string }>(run.detail.models);
-      const tests = list<TestDetail>(run.detail.tests);
+      const { tables: runTables, models, tests } = run.detail;
       const seconds = run.endedAt ? formatSeconds((run.endedAt.getTime() - run.startedAt.getTime()) / 1000) : 'running';
       const failedTests = tests.filter((t) => t.status === 'fail' || t.status === 'error').length;
       return [
@@ -125,7 +105,7 @@ export async function statusCommand(
         localTime(run.startedAt),
         seconds,
         runTables.length ? String(runTables.length) : '-',
-        runTables.length ? formatCount(runTables.reduce((sum, t) => sum + (t.rows ?? 0), 0)) : '-',
+        runTables.length ? formatCount(runTables.reduce((sum, t) => sum + t.rows, 0)) : '-',
         models.length ? `${models.filter((m) => m.status === 'success').length}/${models.length}` : '-',
         tests.length
           ? `${tests.filter((t) => t.status === 'pass').length}/${tests.length}${failedTests ? ` (${failedTests} failed)` : ''}`
@@ -139,8 +119,8 @@ export async function statusCommand(
     )) {
       out.line(`  ${line}`);
     }
-    const error = shown[0]?.detail.error as { code?: string; message?: string } | undefined;
-    if (error?.message) out.line(out.red(`  last run: [${error.code ?? 'ERROR'}] ${error.message}`));
+    const error = shown[0]?.detail.error;
+    if (error?.message) out.line(out.red(`  last run: [${error.code}] ${error.message}`));
   }
 
   out.line();
@@ -166,7 +146,7 @@ export async function statusCommand(
   if (!withTests) out.line(`${out.bold('Tests')}: none run yet`);
   else if (failing.length === 0)
     out.line(
-      `${out.bold('Tests')}: all ${list(withTests.detail.tests).length} passed in run ${withTests.id.slice(0, 8)} (${formatAge(withTests.endedAt ?? withTests.startedAt, now)})`,
+      `${out.bold('Tests')}: all ${withTests.detail.tests.length} passed in run ${withTests.id.slice(0, 8)} (${formatAge(withTests.endedAt ?? withTests.startedAt, now)})`,
     );
   else {
     out.line(
@@ -175,7 +155,7 @@ export async function statusCommand(
       ),
     );
     for (const test of failing) {
-      const line = `  ${test.status.toUpperCase()} ${test.name}: ${test.message}`;
+      const line = `  ${test.status.toUpperCase()} ${test.name}: ${test.message ?? ''}`;
       out.line(test.status === 'warn' ? out.yellow(line) : out.red(line));
     }
   }

@@ -16,6 +16,7 @@ import {
   type GroupNode,
   type RawNode,
   type SqlNode,
+  type TokenNode,
 } from './syntax-tree.js';
 
 /** A bound value, already rendered as a DuckDB literal. */
@@ -572,122 +573,165 @@ export function translateExpressionNodes(nodes: readonly SqlNode[], ctx: Transla
   const out: SqlNode[] = [];
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i] as SqlNode;
-    if (node.type === 'raw') {
-      out.push(node);
-      continue;
-    }
-    if (node.type === 'group') {
-      out.push({ ...node, children: translateExpressionNodes(node.children, ctx) });
-      continue;
-    }
-    const t = node.token;
-    switch (t.kind) {
-      case 'bind':
-        out.push(raw(bindLiteral(t.value, ctx)));
-        continue;
-      case 'stage':
-        throw SnowflakeEmulatorError.unsupported(`stage reference ${t.text} in this statement`);
-      case 'positional':
-        throw SnowflakeEmulatorError.unsupported(`staged file column ${t.text} outside COPY INTO`);
-      case 'variable':
-        throw SnowflakeEmulatorError.unsupported(`session variable $${t.value}`);
-      case 'word': {
-        const j = nextSignificant(nodes, i + 1);
-        const following = j >= 0 ? nodes[j] : undefined;
-        const prev = previousSignificant(out, out.length - 1);
-        // `schema.fn(…)` is a user function, and `* REPLACE (…)` / `* EXCLUDE (…)` are star modifiers
-        const qualified =
-          prev >= 0 &&
-          (isOp(out[prev], '.') ||
-            (isOp(out[prev], '*') && ['REPLACE', 'EXCLUDE', 'RENAME', 'ILIKE'].includes(t.value)));
-        if (isParenGroup(following) && !qualified) {
-          const rewritten = rewriteCall(t.value, following, nodes, j, ctx);
-          if (rewritten) {
-            out.push(raw(rewritten.text));
-            i = rewritten.next - 1;
-            continue;
-          }
-          if (t.value === 'CAST' || t.value === 'TRY_CAST') {
-            const cast = translateCastGroup(following, ctx);
-            if (cast.toVarchar !== undefined) out.push(raw(`SF_TO_VARCHAR(${cast.toVarchar})`));
-            else out.push(node, ...nodes.slice(i + 1, j), cast.group);
-            i = j;
-            continue;
-          }
-          const unsupported = UNSUPPORTED_FUNCTIONS[t.value];
-          if (unsupported) throw SnowflakeEmulatorError.unsupported(unsupported);
-        }
-        if (!qualified) {
-          if (t.value === 'MINUS') {
-            out.push(raw('EXCEPT'));
-            continue;
-          }
-          if (t.value === 'CONNECT' && isWord(following, 'BY')) throw SnowflakeEmulatorError.unsupported('CONNECT BY');
-          if ((t.value === 'AT' || t.value === 'BEFORE') && isParenGroup(following)) {
-            throw SnowflakeEmulatorError.unsupported(`time travel ${t.value}(…)`);
-          }
-          if (t.value === 'LATERAL') throw SnowflakeEmulatorError.unsupported('LATERAL');
-          if (t.value === 'CONNECT_BY_ROOT') throw SnowflakeEmulatorError.unsupported('CONNECT BY');
-          if (t.value === 'TOP' && isWord(out[prev], 'SELECT', 'DISTINCT'))
-            throw SnowflakeEmulatorError.unsupported('SELECT TOP n (use LIMIT)');
-          const clause = UNSUPPORTED_CLAUSES[t.value];
-          if (clause) {
-            const hit =
-              clause.followedBy === 'group'
-                ? isParenGroup(following) ||
-                  ((t.value === 'SAMPLE' || t.value === 'TABLESAMPLE') && isWord(following, ...SAMPLE_METHODS))
-                : isWord(following, ...clause.followedBy);
-            if (hit) throw SnowflakeEmulatorError.unsupported(clause.name);
-          }
-        }
-        out.push(node);
-        continue;
-      }
-      case 'op': {
-        if (t.value === '::') {
-          const { type, next } = parseTypeAt(nodes, i + 1);
-          if (type.duckdb === 'VARCHAR') {
-            const operand = render(out.splice(operandStartIndex(out))).trim();
-            out.push(raw(`SF_TO_VARCHAR(${operand})`));
-          } else {
-            out.push(raw(`::${type.duckdb}`));
-          }
-          i = next - 1;
-          continue;
-        }
-        if (t.value === ':') {
-          const path = readPath(nodes, i + 1, ctx);
-          if (path) {
-            const operandStart = operandStartIndex(out);
-            const operand = render(out.splice(operandStart));
-            const jsonPathText = quoteString(jsonPath(path.elements));
-            const castAt = nextSignificant(nodes, path.next);
-            if (castAt >= 0 && isOp(nodes[castAt], '::')) {
-              const { type, next } = parseTypeAt(nodes, castAt + 1);
-              out.push(
-                raw(
-                  type.duckdb === 'JSON'
-                    ? `json_extract(${operand}, ${jsonPathText})`
-                    : `CAST(json_extract_string(${operand}, ${jsonPathText}) AS ${type.duckdb})`,
-                ),
-              );
-              i = next - 1;
-            } else {
-              out.push(raw(`json_extract(${operand}, ${jsonPathText})`));
-              i = path.next - 1;
-            }
-            continue;
-          }
-          throw SnowflakeEmulatorError.unsupported(`':' here (named binds are not supported; use ? or :1)`);
-        }
-        out.push(node);
-        continue;
-      }
-      default:
-        out.push(node);
-    }
+    if (node.type === 'raw') out.push(node);
+    else if (node.type === 'group') out.push({ ...node, children: translateExpressionNodes(node.children, ctx) });
+    else i = translateToken(node, nodes, i, out, ctx);
   }
   return out;
+}
+
+/**
+ * The steps below translate the token at `nodes[i]` (and what it consumes after it) onto `out`, and return the
+ * index of the last node they consumed.
+ */
+function translateToken(
+  node: TokenNode,
+  nodes: readonly SqlNode[],
+  i: number,
+  out: SqlNode[],
+  ctx: TranslationContext,
+): number {
+  const t = node.token;
+  switch (t.kind) {
+    case 'bind':
+      out.push(raw(bindLiteral(t.value, ctx)));
+      return i;
+    case 'stage':
+      throw SnowflakeEmulatorError.unsupported(`stage reference ${t.text} in this statement`);
+    case 'positional':
+      throw SnowflakeEmulatorError.unsupported(`staged file column ${t.text} outside COPY INTO`);
+    case 'variable':
+      throw SnowflakeEmulatorError.unsupported(`session variable $${t.value}`);
+    case 'word':
+      return translateWord(node, nodes, i, out, ctx);
+    case 'op':
+      if (t.value === '::') return translateCastOperator(nodes, i, out);
+      if (t.value === ':') return translatePath(nodes, i, out, ctx);
+      out.push(node);
+      return i;
+    default:
+      out.push(node);
+      return i;
+  }
+}
+
+/** Words after `*` that modify the star rather than name a function. */
+const STAR_MODIFIERS = ['REPLACE', 'EXCLUDE', 'RENAME', 'ILIKE'];
+
+/** A function call, MINUS, or a keyword of a construct the emulator refuses; any other word stays as it is. */
+function translateWord(
+  node: TokenNode,
+  nodes: readonly SqlNode[],
+  i: number,
+  out: SqlNode[],
+  ctx: TranslationContext,
+): number {
+  const word = node.token.value;
+  const j = nextSignificant(nodes, i + 1);
+  const following = j >= 0 ? nodes[j] : undefined;
+  const prev = previousSignificant(out, out.length - 1);
+  // `schema.fn(…)` is a user function, and `* REPLACE (…)` / `* EXCLUDE (…)` are star modifiers
+  const qualified = prev >= 0 && (isOp(out[prev], '.') || (isOp(out[prev], '*') && STAR_MODIFIERS.includes(word)));
+  if (qualified) {
+    out.push(node);
+    return i;
+  }
+  if (isParenGroup(following)) {
+    const consumed = translateCall(node, following, nodes, i, j, out, ctx);
+    if (consumed !== undefined) return consumed;
+  }
+  if (word === 'MINUS') {
+    out.push(raw('EXCEPT'));
+    return i;
+  }
+  refuseUnsupportedKeyword(word, following, out[prev]);
+  out.push(node);
+  return i;
+}
+
+/**
+ * `name(…)` at `nodes[i]`, its group at `nodes[groupIndex]`: a rewritten function, a CAST, or a refused function.
+ * Undefined when the call passes through as written.
+ */
+function translateCall(
+  node: TokenNode,
+  group: GroupNode,
+  nodes: readonly SqlNode[],
+  i: number,
+  groupIndex: number,
+  out: SqlNode[],
+  ctx: TranslationContext,
+): number | undefined {
+  const name = node.token.value;
+  const rewritten = rewriteCall(name, group, nodes, groupIndex, ctx);
+  if (rewritten) {
+    out.push(raw(rewritten.text));
+    return rewritten.next - 1;
+  }
+  if (name === 'CAST' || name === 'TRY_CAST') {
+    const cast = translateCastGroup(group, ctx);
+    if (cast.toVarchar !== undefined) out.push(raw(`SF_TO_VARCHAR(${cast.toVarchar})`));
+    else out.push(node, ...nodes.slice(i + 1, groupIndex), cast.group);
+    return groupIndex;
+  }
+  const unsupported = UNSUPPORTED_FUNCTIONS[name];
+  if (unsupported) throw SnowflakeEmulatorError.unsupported(unsupported);
+  return undefined;
+}
+
+/** Throw 000002 naming the construct when `word` starts one the emulator does not implement. */
+function refuseUnsupportedKeyword(word: string, following: SqlNode | undefined, previous: SqlNode | undefined): void {
+  if (word === 'CONNECT' && isWord(following, 'BY')) throw SnowflakeEmulatorError.unsupported('CONNECT BY');
+  if ((word === 'AT' || word === 'BEFORE') && isParenGroup(following)) {
+    throw SnowflakeEmulatorError.unsupported(`time travel ${word}(…)`);
+  }
+  if (word === 'LATERAL') throw SnowflakeEmulatorError.unsupported('LATERAL');
+  if (word === 'CONNECT_BY_ROOT') throw SnowflakeEmulatorError.unsupported('CONNECT BY');
+  if (word === 'TOP' && isWord(previous, 'SELECT', 'DISTINCT'))
+    throw SnowflakeEmulatorError.unsupported('SELECT TOP n (use LIMIT)');
+  const clause = UNSUPPORTED_CLAUSES[word];
+  if (clause) {
+    const hit =
+      clause.followedBy === 'group'
+        ? isParenGroup(following) ||
+          ((word === 'SAMPLE' || word === 'TABLESAMPLE') && isWord(following, ...SAMPLE_METHODS))
+        : isWord(following, ...clause.followedBy);
+    if (hit) throw SnowflakeEmulatorError.unsupported(clause.name);
+  }
+}
+
+/** `x::type`: DuckDB's type, or Snowflake's text rendering for a cast to VARCHAR. */
+function translateCastOperator(nodes: readonly SqlNode[], i: number, out: SqlNode[]): number {
+  const { type, next } = parseTypeAt(nodes, i + 1);
+  if (type.duckdb === 'VARCHAR') {
+    const operand = render(out.splice(operandStartIndex(out))).trim();
+    out.push(raw(`SF_TO_VARCHAR(${operand})`));
+  } else {
+    out.push(raw(`::${type.duckdb}`));
+  }
+  return next - 1;
+}
+
+/** `v:a.b[0]` (optionally `::type`): JSON extraction from the operand before the `:`. */
+function translatePath(nodes: readonly SqlNode[], i: number, out: SqlNode[], ctx: TranslationContext): number {
+  const path = readPath(nodes, i + 1, ctx);
+  if (!path) throw SnowflakeEmulatorError.unsupported(`':' here (named binds are not supported; use ? or :1)`);
+  const operand = render(out.splice(operandStartIndex(out)));
+  const jsonPathText = quoteString(jsonPath(path.elements));
+  const castAt = nextSignificant(nodes, path.next);
+  if (castAt >= 0 && isOp(nodes[castAt], '::')) {
+    const { type, next } = parseTypeAt(nodes, castAt + 1);
+    out.push(
+      raw(
+        type.duckdb === 'JSON'
+          ? `json_extract(${operand}, ${jsonPathText})`
+          : `CAST(json_extract_string(${operand}, ${jsonPathText}) AS ${type.duckdb})`,
+      ),
+    );
+    return next - 1;
+  }
+  out.push(raw(`json_extract(${operand}, ${jsonPathText})`));
+  return path.next - 1;
 }
 
 function bindLiteral(value: string, ctx: TranslationContext): string {

@@ -159,31 +159,74 @@ function charOrNone(value: FormatValue, key: string): string | undefined {
   return v;
 }
 
-const SUPPORTED_OPTIONS = new Set([
-  'TYPE',
-  'COMPRESSION',
-  'FIELD_DELIMITER',
-  'RECORD_DELIMITER',
-  'SKIP_HEADER',
-  'FIELD_OPTIONALLY_ENCLOSED_BY',
-  'ESCAPE',
-  'ESCAPE_UNENCLOSED_FIELD',
-  'NULL_IF',
-  'EMPTY_FIELD_AS_NULL',
-  'ERROR_ON_COLUMN_COUNT_MISMATCH',
-  'TRIM_SPACE',
-  'SKIP_BLANK_LINES',
-  'BINARY_FORMAT',
-  'ENCODING',
-  'DATE_FORMAT',
-  'TIME_FORMAT',
-  'TIMESTAMP_FORMAT',
-  'FILE_EXTENSION',
-  'VALIDATE_UTF8',
-  'SKIP_BYTE_ORDER_MARK',
-  'REPLACE_INVALID_CHARACTERS',
-  'PARSE_HEADER',
-]);
+/** A CSV delimiter: one character (or `\r\n` for records), never NONE here. */
+function delimiter(value: FormatValue, key: string): string {
+  const d = charOrNone(value, key);
+  if (d === undefined) throw SnowflakeEmulatorError.unsupported(`${key} = NONE`);
+  return d;
+}
+
+/** A word among `allowed` (compared upper-cased), else the option with that value is unsupported. */
+function oneOf<T extends string>(value: FormatValue, key: string, allowed: readonly T[]): T {
+  const v = text(value, key).toUpperCase();
+  if (!(allowed as readonly string[]).includes(v)) throw SnowflakeEmulatorError.unsupported(`${key} = ${v}`);
+  return v as T;
+}
+
+/** What one file format option does: the fields of the format it sets (none for an option only checked). */
+type FormatOption = (value: FormatValue, key: string) => Partial<CsvFileFormat>;
+
+/** Accepted with no effect on loading here. */
+const NO_EFFECT: FormatOption = () => ({});
+
+/** Only AUTO: custom date and time formats are not implemented. */
+const AUTO_ONLY: FormatOption = (value, key) => {
+  if (text(value, key).toUpperCase() !== 'AUTO') throw SnowflakeEmulatorError.unsupported(`${key} other than AUTO`);
+  return {};
+};
+
+/**
+ * The CSV options the emulator implements with Snowflake's meaning, and what each sets. An option not listed
+ * is refused by name; a new one is a row here (and a field of CsvFileFormat when it changes how files are read).
+ */
+const FORMAT_OPTIONS: Readonly<Record<string, FormatOption>> = {
+  TYPE: (value, key) => {
+    const t = text(value, key).toUpperCase();
+    if (t !== 'CSV') throw SnowflakeEmulatorError.unsupported(`file format TYPE = ${t} (only CSV is implemented)`);
+    return {};
+  },
+  COMPRESSION: (value, key) => ({
+    compression: oneOf(value, key, ['AUTO', 'GZIP', 'DEFLATE', 'RAW_DEFLATE', 'BROTLI', 'NONE']),
+  }),
+  FIELD_DELIMITER: (value, key) => ({ fieldDelimiter: delimiter(value, key) }),
+  RECORD_DELIMITER: (value, key) => ({ recordDelimiter: delimiter(value, key) }),
+  SKIP_HEADER: (value, key) => ({ skipHeader: Number(text(value, key)) }),
+  FIELD_OPTIONALLY_ENCLOSED_BY: (value, key) => ({ fieldOptionallyEnclosedBy: charOrNone(value, key) }),
+  ESCAPE: (value, key) => ({ escape: charOrNone(value, key) }),
+  ESCAPE_UNENCLOSED_FIELD: (value, key) => ({ escapeUnenclosedField: charOrNone(value, key) }),
+  NULL_IF: (value, key) => ({ nullIf: value.kind === 'list' ? value.value : [text(value, key)] }),
+  EMPTY_FIELD_AS_NULL: (value, key) => ({ emptyFieldAsNull: bool(value, key) }),
+  ERROR_ON_COLUMN_COUNT_MISMATCH: (value, key) => ({ errorOnColumnCountMismatch: bool(value, key) }),
+  TRIM_SPACE: (value, key) => ({ trimSpace: bool(value, key) }),
+  SKIP_BLANK_LINES: (value, key) => ({ skipBlankLines: bool(value, key) }),
+  BINARY_FORMAT: (value, key) => ({ binaryFormat: oneOf(value, key, ['HEX', 'BASE64', 'UTF8']) }),
+  ENCODING: (value, key) => {
+    const e = text(value, key).toUpperCase().replace('-', '');
+    if (e !== 'UTF8') throw SnowflakeEmulatorError.unsupported(`ENCODING = ${e}`);
+    return {};
+  },
+  DATE_FORMAT: AUTO_ONLY,
+  TIME_FORMAT: AUTO_ONLY,
+  TIMESTAMP_FORMAT: AUTO_ONLY,
+  PARSE_HEADER: (value, key) => {
+    if (bool(value, key)) throw SnowflakeEmulatorError.unsupported('PARSE_HEADER = TRUE');
+    return {};
+  },
+  FILE_EXTENSION: NO_EFFECT,
+  VALIDATE_UTF8: NO_EFFECT,
+  SKIP_BYTE_ORDER_MARK: NO_EFFECT,
+  REPLACE_INVALID_CHARACTERS: NO_EFFECT,
+};
 
 /**
  * Apply inline options over a base format (Snowflake's defaults, or a named format). Options the emulator does
@@ -193,90 +236,13 @@ export function csvFormatFromOptions(
   options: ReadonlyMap<string, FormatValue>,
   base: CsvFileFormat = DEFAULT_CSV_FORMAT,
 ): CsvFileFormat {
-  let f: { -readonly [K in keyof CsvFileFormat]: CsvFileFormat[K] } = { ...base };
+  let format: CsvFileFormat = { ...base };
   for (const [key, value] of options) {
-    if (!SUPPORTED_OPTIONS.has(key)) throw SnowflakeEmulatorError.unsupported(`file format option ${key}`);
-    switch (key) {
-      case 'TYPE': {
-        const t = text(value, key).toUpperCase();
-        if (t !== 'CSV') throw SnowflakeEmulatorError.unsupported(`file format TYPE = ${t} (only CSV is implemented)`);
-        break;
-      }
-      case 'COMPRESSION': {
-        const c = text(value, key).toUpperCase();
-        if (!['AUTO', 'GZIP', 'DEFLATE', 'RAW_DEFLATE', 'BROTLI', 'NONE'].includes(c)) {
-          throw SnowflakeEmulatorError.unsupported(`COMPRESSION = ${c}`);
-        }
-        f = { ...f, compression: c };
-        break;
-      }
-      case 'FIELD_DELIMITER': {
-        const d = charOrNone(value, key);
-        if (d === undefined) throw SnowflakeEmulatorError.unsupported('FIELD_DELIMITER = NONE');
-        f = { ...f, fieldDelimiter: d };
-        break;
-      }
-      case 'RECORD_DELIMITER': {
-        const d = charOrNone(value, key);
-        if (d === undefined) throw SnowflakeEmulatorError.unsupported('RECORD_DELIMITER = NONE');
-        f = { ...f, recordDelimiter: d };
-        break;
-      }
-      case 'SKIP_HEADER':
-        f = { ...f, skipHeader: Number(text(value, key)) };
-        break;
-      case 'FIELD_OPTIONALLY_ENCLOSED_BY':
-        f = { ...f, fieldOptionallyEnclosedBy: charOrNone(value, key) };
-        break;
-      case 'ESCAPE':
-        f = { ...f, escape: charOrNone(value, key) };
-        break;
-      case 'ESCAPE_UNENCLOSED_FIELD':
-        f = { ...f, escapeUnenclosedField: charOrNone(value, key) };
-        break;
-      case 'NULL_IF':
-        f = { ...f, nullIf: value.kind === 'list' ? value.value : [text(value, key)] };
-        break;
-      case 'EMPTY_FIELD_AS_NULL':
-        f = { ...f, emptyFieldAsNull: bool(value, key) };
-        break;
-      case 'ERROR_ON_COLUMN_COUNT_MISMATCH':
-        f = { ...f, errorOnColumnCountMismatch: bool(value, key) };
-        break;
-      case 'TRIM_SPACE':
-        f = { ...f, trimSpace: bool(value, key) };
-        break;
-      case 'SKIP_BLANK_LINES':
-        f = { ...f, skipBlankLines: bool(value, key) };
-        break;
-      case 'BINARY_FORMAT': {
-        const b = text(value, key).toUpperCase();
-        if (b !== 'HEX' && b !== 'BASE64' && b !== 'UTF8')
-          throw SnowflakeEmulatorError.unsupported(`BINARY_FORMAT = ${b}`);
-        f = { ...f, binaryFormat: b };
-        break;
-      }
-      case 'ENCODING': {
-        const e = text(value, key).toUpperCase().replace('-', '');
-        if (e !== 'UTF8') throw SnowflakeEmulatorError.unsupported(`ENCODING = ${e}`);
-        break;
-      }
-      case 'DATE_FORMAT':
-      case 'TIME_FORMAT':
-      case 'TIMESTAMP_FORMAT': {
-        const v = text(value, key).toUpperCase();
-        if (v !== 'AUTO') throw SnowflakeEmulatorError.unsupported(`${key} other than AUTO`);
-        break;
-      }
-      case 'PARSE_HEADER':
-        if (bool(value, key)) throw SnowflakeEmulatorError.unsupported('PARSE_HEADER = TRUE');
-        break;
-      default:
-        // FILE_EXTENSION, VALIDATE_UTF8, SKIP_BYTE_ORDER_MARK, REPLACE_INVALID_CHARACTERS: no effect on loading here
-        break;
-    }
+    const option = FORMAT_OPTIONS[key];
+    if (!option) throw SnowflakeEmulatorError.unsupported(`file format option ${key}`);
+    format = { ...format, ...option(value, key) };
   }
-  return f;
+  return format;
 }
 
 /** A string (or word) option's value, e.g. PATTERN = '.*csv'. */

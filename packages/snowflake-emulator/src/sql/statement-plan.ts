@@ -227,3 +227,6 @@ export type StatementPlan =
       readonly purge: boolean;
       readonly force: boolean;
     };
+
+/** The plan of one statement kind: `PlanOf<'merge'>`. */
+export type PlanOf<K extends StatementPlan['kind']> = Extract<StatementPlan, { readonly kind: K }>;

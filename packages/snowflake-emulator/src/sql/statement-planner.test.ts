@@ -242,6 +242,45 @@ describe('queries', () => {
     expect(failure('select * from t match_recognize (x)').message).toContain('MATCH_RECOGNIZE');
     expect(failure('select * from t connect by prior a = b').message).toContain('CONNECT BY');
   });
+
+  test.each([
+    ['select * from @my_stage', 'stage reference @my_stage in this statement'],
+    ['select $1 from t', 'staged file column $1 outside COPY INTO'],
+    ['select $x from t', 'session variable $X'],
+    ['select * from t at(offset => -60)', 'time travel AT(…)'],
+    ["select * from t before(statement => 'x')", 'time travel BEFORE(…)'],
+    ['select * from t, lateral flatten(input => t.v)', 'LATERAL'],
+    ['select connect_by_root a from t', 'CONNECT BY'],
+    ['select top 5 a from t', 'SELECT TOP n (use LIMIT)'],
+    ['select distinct top 5 a from t', 'SELECT TOP n (use LIMIT)'],
+    ['select v:1 from t', "':' here (named binds are not supported; use ? or :1)"],
+    ['select a:b[c] from t', 'semi-structured path with a computed element'],
+    ["select cast(a as int format 'x') from t", "CAST option 'FORMAT 'x''"],
+    ['select pivot(x) from t', 'PIVOT'],
+    ['select * from t sample bernoulli (10)', 'SAMPLE / TABLESAMPLE'],
+    ['select 1 from t tablesample system (1)', 'SAMPLE / TABLESAMPLE'],
+  ])('%s is refused as unsupported: %s', (sql, construct) => {
+    const error = failure(sql);
+    expect([error.code, error.snowflakeCode]).toEqual(['UNSUPPORTED', '000002']);
+    expect(error.message).toContain(`Unsupported feature '${construct}'.`);
+  });
+
+  test('a qualified name is not a keyword or a function to rewrite; star modifiers and MINUS pass', () => {
+    expect(sqlOf('select x.top from t')).toBe('SELECT X.TOP FROM T');
+    expect(sqlOf('select s.at(1) from t')).toBe('SELECT S.AT(1) AS "S.AT(1)" FROM T');
+    expect(sqlOf('select * replace (a as b) from t')).toBe('SELECT * REPLACE (A AS B) FROM T');
+    expect(sqlOf('select a minus select b')).toBe('SELECT A EXCEPT SELECT B');
+  });
+
+  test('semi-structured paths, with and without a cast, and casts to text', () => {
+    expect(sqlOf(`select a:b::string, a:"B"[0]:c::variant, a['x'] from t`)).toBe(
+      `SELECT CAST(json_extract_string(A, '$.b') AS VARCHAR) AS "A:B::STRING", json_extract(json_extract(A, '$.B[0]'), '$.c') AS "A:""B""[0]:C::VARIANT", A['x'] AS "A['X']" FROM T`,
+    );
+    expect(sqlOf('select a::varchar from t')).toBe('SELECT SF_TO_VARCHAR(A) AS "A::VARCHAR" FROM T');
+    expect(sqlOf(`select listagg(a, ',') within group (order by b) from t`)).toBe(
+      `SELECT string_agg(A, ',' ORDER BY B) AS "LISTAGG(A, ',') WITHIN GROUP (ORDER BY B)" FROM T`,
+    );
+  });
 });
 
 describe('DML', () => {

@@ -61,4 +61,121 @@ describe('tokenize', () => {
   test('reports line and position like Snowflake', () => {
     expect(linePosition('select\n  x', 9)).toEqual({ line: 2, position: 2 });
   });
+
+  test('reads session variables, staged columns, exponents (or not) and the multi-character operators', () => {
+    const tokens = significant('select $myVar, $1, 1e5, 1e+5, 2E-3, 1ex, 3e, 1e+x, 1..2, v:a->>b, a->b, x=>1');
+    expect(tokens.map((t) => [t.kind, t.value])).toEqual([
+      ['word', 'SELECT'],
+      ['variable', 'MYVAR'],
+      ['op', ','],
+      ['positional', '1'],
+      ['op', ','],
+      ['number', '1e5'],
+      ['op', ','],
+      ['number', '1e+5'],
+      ['op', ','],
+      ['number', '2E-3'],
+      ['op', ','],
+      ['number', '1'],
+      ['word', 'EX'],
+      ['op', ','],
+      ['number', '3'],
+      ['word', 'E'],
+      ['op', ','],
+      ['number', '1'],
+      ['word', 'E'],
+      ['op', '+'],
+      ['word', 'X'],
+      ['op', ','],
+      ['number', '1'],
+      ['op', '.'],
+      ['number', '.2'],
+      ['op', ','],
+      ['word', 'V'],
+      ['op', ':'],
+      ['word', 'A'],
+      ['op', '->>'],
+      ['word', 'B'],
+      ['op', ','],
+      ['word', 'A'],
+      ['op', '->'],
+      ['word', 'B'],
+      ['op', ','],
+      ['word', 'X'],
+      ['op', '=>'],
+      ['number', '1'],
+    ]);
+  });
+
+  test('reads quoted stage names, table and user stages, and keeps the source text of every token', () => {
+    const tokens = significant('select @"My Stage"/p/x.csv, @%t, @~/a');
+    expect(tokens.map((t) => [t.kind, t.value, t.text])).toEqual([
+      ['word', 'SELECT', 'select'],
+      ['stage', '@"My Stage"/p/x.csv', '@"My Stage"/p/x.csv'],
+      ['op', ',', ','],
+      ['stage', '@%t', '@%t'],
+      ['op', ',', ','],
+      ['stage', '@~/a', '@~/a'],
+    ]);
+    const sql = 'select \'a\' , "B" -- c\n';
+    expect(
+      tokenize(sql)
+        .map((t) => sql.slice(t.start, t.end))
+        .join(''),
+    ).toBe(sql);
+  });
+
+  test('`:n` after an operand is a path unless whitespace comes first; after `)` or `]` it is a path too', () => {
+    expect(significant('select a\n:1').map((t) => [t.kind, t.value])).toEqual([
+      ['word', 'SELECT'],
+      ['word', 'A'],
+      ['bind', '1'],
+    ]);
+    expect(significant('select (a):1, a[0]:2').map((t) => [t.kind, t.value])).toEqual([
+      ['word', 'SELECT'],
+      ['op', '('],
+      ['word', 'A'],
+      ['op', ')'],
+      ['op', ':'],
+      ['number', '1'],
+      ['op', ','],
+      ['word', 'A'],
+      ['op', '['],
+      ['number', '0'],
+      ['op', ']'],
+      ['op', ':'],
+      ['number', '2'],
+    ]);
+  });
+
+  test('`:n` at the start is a bind; an exponent marker at the end of the text is a word', () => {
+    expect(significant(':1').map((t) => [t.kind, t.value])).toEqual([['bind', '1']]);
+    expect(significant('1e').map((t) => [t.kind, t.value])).toEqual([
+      ['number', '1'],
+      ['word', 'E'],
+    ]);
+    expect(significant('1e+').map((t) => [t.kind, t.value])).toEqual([
+      ['number', '1'],
+      ['word', 'E'],
+      ['op', '+'],
+    ]);
+  });
+
+  test('reads \\x and \\u escapes, and any other escaped character as itself', () => {
+    expect(significant("select '\\x41\\u0042\\'\\q'")[1]?.value).toBe("AB'q");
+  });
+
+  test.each([
+    ['select /* x', 'syntax error line 1 at position 7 unterminated comment.'],
+    ['select $$abc', 'syntax error line 1 at position 7 unterminated $$ string.'],
+    ['select "abc', 'syntax error line 1 at position 7 unterminated quoted identifier.'],
+    ['select ""', 'syntax error line 1 at position 7 empty quoted identifier.'],
+    ['select @"abc', 'syntax error line 1 at position 7 unterminated quoted stage name.'],
+    ['select #', "syntax error line 1 at position 7 unexpected '#'."],
+    ["select '\\x4'", 'syntax error line 1 at position 8 invalid \\x escape.'],
+    ["select '\\u12'", 'syntax error line 1 at position 8 invalid \\u escape.'],
+    ["select 'abc\\", 'syntax error line 1 at position 7 unterminated string literal.'],
+  ])('%s is a syntax error: %s', (sql, detail) => {
+    expect(() => tokenize(sql)).toThrow(`SQL compilation error:\n${detail}`);
+  });
 });

@@ -46,6 +46,183 @@ export function isTrivia(token: Token): boolean {
   return token.kind === 'space' || token.kind === 'comment';
 }
 
+/** A token a reader found at the current offset: its kind, where it ends, and its normalised value. */
+interface TokenMatch {
+  readonly kind: TokenKind;
+  readonly end: number;
+  readonly value: string;
+}
+
+/**
+ * Reads one kind of token at `start`, or answers undefined when the text there is not that kind. `tokens` are
+ * the tokens read so far (a `:1` bind depends on what precedes it).
+ */
+type TokenReader = (sql: string, start: number, tokens: readonly Token[]) => TokenMatch | undefined;
+
+/** The index of the first offset at or after `from` whose character fails the test. */
+function skipWhile(sql: string, from: number, test: RegExp): number {
+  let i = from;
+  while (i < sql.length && test.test(sql[i] as string)) i++;
+  return i;
+}
+
+const readSpace: TokenReader = (sql, start) => {
+  if (!/\s/.test(sql[start] as string)) return undefined;
+  const end = skipWhile(sql, start, /\s/);
+  return { kind: 'space', end, value: sql.slice(start, end) };
+};
+
+/** `--` and `//` comments run to the end of the line; `/* … *\/` comments to their close. */
+const readComment: TokenReader = (sql, start) => {
+  const two = sql.slice(start, start + 2);
+  if (two === '--' || two === '//') {
+    const newline = sql.indexOf('\n', start);
+    const end = newline < 0 ? sql.length : newline;
+    return { kind: 'comment', end, value: sql.slice(start, end) };
+  }
+  if (two !== '/*') return undefined;
+  const close = sql.indexOf('*/', start + 2);
+  if (close < 0) throw syntaxError(sql, start, 'unterminated comment');
+  return { kind: 'comment', end: close + 2, value: sql.slice(start, close + 2) };
+};
+
+const readQuotedString: TokenReader = (sql, start) => {
+  if (sql[start] !== "'") return undefined;
+  const { value, end } = readSingleQuoted(sql, start);
+  return { kind: 'string', end, value };
+};
+
+const readDollarString: TokenReader = (sql, start) => {
+  if (!sql.startsWith('$$', start)) return undefined;
+  const close = sql.indexOf('$$', start + 2);
+  if (close < 0) throw syntaxError(sql, start, 'unterminated $$ string');
+  return { kind: 'string', end: close + 2, value: sql.slice(start + 2, close) };
+};
+
+/** `"…"` with `""` for a quote inside; the name keeps its case and may not be empty. */
+const readQuotedIdentifier: TokenReader = (sql, start) => {
+  if (sql[start] !== '"') return undefined;
+  let value = '';
+  let i = start + 1;
+  for (;;) {
+    if (i >= sql.length) throw syntaxError(sql, start, 'unterminated quoted identifier');
+    const c = sql[i] as string;
+    if (c === '"') {
+      if (sql[i + 1] === '"') {
+        value += '"';
+        i += 2;
+        continue;
+      }
+      i++;
+      break;
+    }
+    value += c;
+    i++;
+  }
+  if (value === '') throw syntaxError(sql, start, 'empty quoted identifier');
+  return { kind: 'quoted', end: i, value };
+};
+
+/** `$1` (a staged file column) and `$name` (a session variable). */
+const readDollarName: TokenReader = (sql, start) => {
+  const next = sql[start + 1];
+  if (sql[start] !== '$' || next === undefined) return undefined;
+  if (DIGIT.test(next)) {
+    const end = skipWhile(sql, start + 1, DIGIT);
+    return { kind: 'positional', end, value: sql.slice(start + 1, end) };
+  }
+  if (!WORD_START.test(next)) return undefined;
+  const end = skipWhile(sql, start + 1, WORD_PART);
+  return { kind: 'variable', end, value: sql.slice(start + 1, end).toUpperCase() };
+};
+
+/** Digits, an optional fraction (not `1..2`), an optional exponent (only when digits follow it). */
+const readNumber: TokenReader = (sql, start) => {
+  const next = sql[start + 1];
+  if (!DIGIT.test(sql[start] as string) && !(sql[start] === '.' && next !== undefined && DIGIT.test(next)))
+    return undefined;
+  let i = skipWhile(sql, start, DIGIT);
+  if (sql[i] === '.' && sql[i + 1] !== '.') i = skipWhile(sql, i + 1, DIGIT);
+  if ((sql[i] === 'e' || sql[i] === 'E') && /[0-9+-]/.test(sql[i + 1] ?? '')) {
+    const sign = sql[i + 1] === '+' || sql[i + 1] === '-' ? 1 : 0;
+    if (DIGIT.test(sql[i + 1 + sign] ?? '')) i = skipWhile(sql, i + 1 + sign, DIGIT);
+  }
+  return { kind: 'number', end: i, value: sql.slice(start, i) };
+};
+
+const readWord: TokenReader = (sql, start) => {
+  if (!WORD_START.test(sql[start] as string)) return undefined;
+  const end = skipWhile(sql, start, WORD_PART);
+  return { kind: 'word', end, value: sql.slice(start, end).toUpperCase() };
+};
+
+/** `?`, or `:1` unless it directly follows an operand (then it is a semi-structured path such as `v:1`, rare). */
+const readBind: TokenReader = (sql, start, tokens) => {
+  if (sql[start] === '?') return { kind: 'bind', end: start + 1, value: '' };
+  const next = sql[start + 1];
+  if (sql[start] !== ':' || next === undefined || !DIGIT.test(next)) return undefined;
+  const prev = lastSignificant(tokens);
+  const afterOperand =
+    prev !== undefined &&
+    (prev.kind === 'word' ||
+      prev.kind === 'quoted' ||
+      (prev.kind === 'op' && (prev.value === ')' || prev.value === ']')));
+  if (afterOperand && tokens[tokens.length - 1]?.kind !== 'space') return undefined;
+  const end = skipWhile(sql, start + 1, DIGIT);
+  return { kind: 'bind', end, value: sql.slice(start + 1, end) };
+};
+
+/** `@stage/path`, `@"quoted stage"/path`, `@%table`, `@~`: up to whitespace, `;`, `,` or a parenthesis. */
+const readStage: TokenReader = (sql, start) => {
+  if (sql[start] !== '@') return undefined;
+  let i = start + 1;
+  if (sql[i] === '"') {
+    const close = sql.indexOf('"', i + 1);
+    if (close < 0) throw syntaxError(sql, start, 'unterminated quoted stage name');
+    i = close + 1;
+  }
+  while (i < sql.length && !STAGE_END.test(sql[i] as string)) i++;
+  return { kind: 'stage', end: i, value: sql.slice(start, i) };
+};
+
+/** The longest operator at `start` (`!=` reads as `<>`). */
+const readOperator: TokenReader = (sql, start) => {
+  const three = sql.slice(start, start + 3);
+  if (THREE_CHAR_OPS.includes(three)) return { kind: 'op', end: start + 3, value: three };
+  const two = sql.slice(start, start + 2);
+  if (TWO_CHAR_OPS.includes(two)) return { kind: 'op', end: start + 2, value: two === '!=' ? '<>' : two };
+  const one = sql[start] as string;
+  if (ONE_CHAR_OPS.includes(one)) return { kind: 'op', end: start + 1, value: one };
+  return undefined;
+};
+
+/**
+ * The token readers, tried in order at each offset; the first that matches reads the token. The order matters
+ * where two could match: comments before the `-` and `/` operators, `$$` strings before `$1`, numbers (`.5`)
+ * before the `.` operator, binds (`:1`) before the `:` operator.
+ */
+const TOKEN_READERS: readonly TokenReader[] = [
+  readSpace,
+  readComment,
+  readQuotedString,
+  readDollarString,
+  readQuotedIdentifier,
+  readDollarName,
+  readNumber,
+  readWord,
+  readBind,
+  readStage,
+  readOperator,
+];
+
+function lastSignificant(tokens: readonly Token[]): Token | undefined {
+  for (let k = tokens.length - 1; k >= 0; k--) {
+    const t = tokens[k];
+    if (t && !isTrivia(t)) return t;
+  }
+  return undefined;
+}
+
 /**
  * Split Snowflake SQL into tokens, following Snowflake's lexical rules: `--` and `//` line comments, `/* *\/`
  * block comments, single-quoted strings with backslash escapes and doubled quotes, `$$` strings, double-quoted
@@ -54,163 +231,16 @@ export function isTrivia(token: Token): boolean {
  */
 export function tokenize(sql: string): Token[] {
   const tokens: Token[] = [];
-  let i = 0;
-  const n = sql.length;
-  const push = (kind: TokenKind, start: number, end: number, value: string): void => {
-    tokens.push({ kind, text: sql.slice(start, end), value, start, end });
-  };
-  const lastSignificant = (): Token | undefined => {
-    for (let k = tokens.length - 1; k >= 0; k--) {
-      const t = tokens[k];
-      if (t && !isTrivia(t)) return t;
+  let start = 0;
+  while (start < sql.length) {
+    let match: TokenMatch | undefined;
+    for (const read of TOKEN_READERS) {
+      match = read(sql, start, tokens);
+      if (match) break;
     }
-    return undefined;
-  };
-
-  while (i < n) {
-    const ch = sql[i] as string;
-    const next = sql[i + 1];
-    const start = i;
-
-    if (/\s/.test(ch)) {
-      while (i < n && /\s/.test(sql[i] as string)) i++;
-      push('space', start, i, sql.slice(start, i));
-      continue;
-    }
-    if ((ch === '-' && next === '-') || (ch === '/' && next === '/')) {
-      while (i < n && sql[i] !== '\n') i++;
-      push('comment', start, i, sql.slice(start, i));
-      continue;
-    }
-    if (ch === '/' && next === '*') {
-      const close = sql.indexOf('*/', i + 2);
-      if (close < 0) throw syntaxError(sql, start, 'unterminated comment');
-      i = close + 2;
-      push('comment', start, i, sql.slice(start, i));
-      continue;
-    }
-    if (ch === "'") {
-      const { value, end } = readSingleQuoted(sql, i);
-      i = end;
-      push('string', start, i, value);
-      continue;
-    }
-    if (ch === '$' && next === '$') {
-      const close = sql.indexOf('$$', i + 2);
-      if (close < 0) throw syntaxError(sql, start, 'unterminated $$ string');
-      i = close + 2;
-      push('string', start, i, sql.slice(start + 2, close));
-      continue;
-    }
-    if (ch === '"') {
-      let value = '';
-      i++;
-      for (;;) {
-        if (i >= n) throw syntaxError(sql, start, 'unterminated quoted identifier');
-        const c = sql[i] as string;
-        if (c === '"') {
-          if (sql[i + 1] === '"') {
-            value += '"';
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        value += c;
-        i++;
-      }
-      if (value === '') throw syntaxError(sql, start, 'empty quoted identifier');
-      push('quoted', start, i, value);
-      continue;
-    }
-    if (ch === '$' && next !== undefined && DIGIT.test(next)) {
-      i++;
-      while (i < n && DIGIT.test(sql[i] as string)) i++;
-      push('positional', start, i, sql.slice(start + 1, i));
-      continue;
-    }
-    if (ch === '$' && next !== undefined && WORD_START.test(next)) {
-      i++;
-      while (i < n && WORD_PART.test(sql[i] as string)) i++;
-      push('variable', start, i, sql.slice(start + 1, i).toUpperCase());
-      continue;
-    }
-    if (DIGIT.test(ch) || (ch === '.' && next !== undefined && DIGIT.test(next))) {
-      while (i < n && DIGIT.test(sql[i] as string)) i++;
-      if (sql[i] === '.' && sql[i + 1] !== '.') {
-        i++;
-        while (i < n && DIGIT.test(sql[i] as string)) i++;
-      }
-      if ((sql[i] === 'e' || sql[i] === 'E') && /[0-9+-]/.test(sql[i + 1] ?? '')) {
-        const save = i;
-        i++;
-        if (sql[i] === '+' || sql[i] === '-') i++;
-        if (DIGIT.test(sql[i] ?? '')) {
-          while (i < n && DIGIT.test(sql[i] as string)) i++;
-        } else {
-          i = save;
-        }
-      }
-      push('number', start, i, sql.slice(start, i));
-      continue;
-    }
-    if (WORD_START.test(ch)) {
-      while (i < n && WORD_PART.test(sql[i] as string)) i++;
-      push('word', start, i, sql.slice(start, i).toUpperCase());
-      continue;
-    }
-    if (ch === '?') {
-      i++;
-      push('bind', start, i, '');
-      continue;
-    }
-    if (ch === ':' && next !== undefined && DIGIT.test(next)) {
-      // `:1` is a bind unless it follows an operand (then it is a semi-structured path such as `v:1`, rare).
-      const prev = lastSignificant();
-      const afterOperand =
-        prev !== undefined &&
-        (prev.kind === 'word' ||
-          prev.kind === 'quoted' ||
-          (prev.kind === 'op' && (prev.value === ')' || prev.value === ']')));
-      if (!afterOperand || tokens[tokens.length - 1]?.kind === 'space') {
-        i++;
-        while (i < n && DIGIT.test(sql[i] as string)) i++;
-        push('bind', start, i, sql.slice(start + 1, i));
-        continue;
-      }
-    }
-    if (ch === '@') {
-      i++;
-      if (sql[i] === '"') {
-        // @"quoted stage"/path
-        i++;
-        while (i < n && sql[i] !== '"') i++;
-        if (i >= n) throw syntaxError(sql, start, 'unterminated quoted stage name');
-        i++;
-      }
-      while (i < n && !STAGE_END.test(sql[i] as string)) i++;
-      push('stage', start, i, sql.slice(start, i));
-      continue;
-    }
-    const three = sql.slice(i, i + 3);
-    if (THREE_CHAR_OPS.includes(three)) {
-      i += 3;
-      push('op', start, i, three);
-      continue;
-    }
-    const two = sql.slice(i, i + 2);
-    if (TWO_CHAR_OPS.includes(two)) {
-      i += 2;
-      push('op', start, i, two === '!=' ? '<>' : two);
-      continue;
-    }
-    if (ONE_CHAR_OPS.includes(ch)) {
-      i++;
-      push('op', start, i, ch);
-      continue;
-    }
-    throw syntaxError(sql, start, `unexpected '${ch}'`);
+    if (!match) throw syntaxError(sql, start, `unexpected '${sql[start]}'`);
+    tokens.push({ kind: match.kind, text: sql.slice(start, match.end), value: match.value, start, end: match.end });
+    start = match.end;
   }
   return tokens;
 }

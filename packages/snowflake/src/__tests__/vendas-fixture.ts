@@ -1,11 +1,11 @@
 /**
  * Test support (not exported): a vendas-shaped table and how Snowflake's SHOW commands would describe it.
  */
-import type { ChunkFile, TableSchema } from '@sluice/warehouse';
+import type { ChunkFile, TableSchema, WarehouseTable } from '@sluice/warehouse';
 import { columnComment, tableComment } from '@sluice/warehouse';
 import { snowflakeName } from '../snowflake-identifier.js';
 import { snowflakeTypeName } from '../snowflake-type.js';
-import { warehouseTableFromShow, type ShowColumnRow, type WarehouseTable } from '../warehouse-table.js';
+import { warehouseTableFromShow, type ShowColumnRow } from '../snowflake-catalog.js';
 
 export const vendas: TableSchema = {
   schema: 'raw',

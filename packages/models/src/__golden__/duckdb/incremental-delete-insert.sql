@@ -1,0 +1,16 @@
+-- describe analytics.payments
+
+CREATE OR REPLACE TABLE "analytics"."payments__sluice_tmp" AS
+select id, amount, updated_at from "raw"."payments"
+where updated_at > (select max(updated_at) from "analytics"."payments");
+
+-- describe analytics.payments__sluice_tmp
+
+DELETE FROM "analytics"."payments" WHERE "id" in (select "id" from "analytics"."payments__sluice_tmp") and "region" in (select "region" from "analytics"."payments__sluice_tmp");
+
+INSERT INTO "analytics"."payments" ("id", "amount", "updated_at", "region") select "id", "amount", "updated_at", "region" from "analytics"."payments__sluice_tmp";
+
+-- cleanup
+DROP TABLE IF EXISTS "analytics"."payments__sluice_tmp";
+
+-- outcome: replaced 3 rows by id, region (rows 3)

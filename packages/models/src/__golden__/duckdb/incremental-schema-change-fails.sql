@@ -1,0 +1,12 @@
+-- describe analytics.payments
+
+CREATE OR REPLACE TABLE "analytics"."payments__sluice_tmp" AS
+select id, amount, updated_at from "raw"."payments"
+where updated_at > (select max(updated_at) from "analytics"."payments");
+
+-- describe analytics.payments__sluice_tmp
+
+-- cleanup
+DROP TABLE IF EXISTS "analytics"."payments__sluice_tmp";
+
+-- error SCHEMA_CHANGED: payments: the model's columns changed (new: note; gone: none) and on_schema_change is fail. Rebuild it with --full-refresh, or set on_schema_change: append_new_columns.

@@ -1,0 +1,46 @@
+-- describe analytics.price_history
+
+CREATE OR REPLACE TABLE "analytics"."price_history__sluice_snapshot_source" AS
+select *, changed_at as __sluice_updated_at from (
+select product_id, price, changed_at from "raw"."prices"
+) as snapshot_query;
+
+-- describe analytics.price_history__sluice_snapshot_source
+
+CREATE OR REPLACE TABLE "analytics"."price_history__sluice_snapshot_changes" AS
+with current_rows as (select * from "analytics"."price_history" where "valid_to" is null)
+select stg."product_id", stg."price", stg."changed_at", stg.__sluice_updated_at as "snapshot_updated_at", stg.__sluice_updated_at as "valid_from",
+  nullif(stg.__sluice_updated_at, stg.__sluice_updated_at) as "valid_to", md5(coalesce(cast(stg.product_id as VARCHAR), '') || '|' || coalesce(cast(stg.__sluice_updated_at as VARCHAR), '')) as "snapshot_scd_id"
+from "analytics"."price_history__sluice_snapshot_source" as stg
+left join current_rows as cur on stg.product_id = cur.product_id
+where cur."snapshot_scd_id" is null or stg.__sluice_updated_at > cur."snapshot_updated_at"
+union all
+select cur."product_id", cur."price", cur."changed_at", cur."snapshot_updated_at", cur."valid_from", stg.__sluice_updated_at as "valid_to", cur."snapshot_scd_id"
+from current_rows as cur
+join "analytics"."price_history__sluice_snapshot_source" as stg on stg.product_id = cur.product_id
+where stg.__sluice_updated_at > cur."snapshot_updated_at";
+
+MERGE INTO "analytics"."price_history" AS "target"
+USING (
+  select "product_id", "price", "changed_at", "snapshot_updated_at", "valid_from", "valid_to", "snapshot_scd_id" from "analytics"."price_history__sluice_snapshot_changes"
+) AS "source"
+ON "target"."snapshot_scd_id" = "source"."snapshot_scd_id"
+WHEN MATCHED THEN UPDATE SET
+  "product_id" = "source"."product_id",
+  "price" = "source"."price",
+  "changed_at" = "source"."changed_at",
+  "snapshot_updated_at" = "source"."snapshot_updated_at",
+  "valid_from" = "source"."valid_from",
+  "valid_to" = "source"."valid_to"
+WHEN NOT MATCHED THEN INSERT ("snapshot_scd_id", "product_id", "price", "changed_at", "snapshot_updated_at", "valid_from", "valid_to")
+  VALUES ("source"."snapshot_scd_id", "source"."product_id", "source"."price", "source"."changed_at", "source"."snapshot_updated_at", "source"."valid_from", "source"."valid_to");
+
+insert into audit.log values ('after');
+
+-- cleanup
+DROP TABLE IF EXISTS "analytics"."price_history__sluice_snapshot_source";
+
+-- cleanup
+DROP TABLE IF EXISTS "analytics"."price_history__sluice_snapshot_changes";
+
+-- outcome: snapshot merged 3 rows (rows 3)

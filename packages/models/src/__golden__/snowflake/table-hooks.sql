@@ -1,0 +1,8 @@
+insert into audit.log values ('before');
+
+CREATE OR REPLACE TABLE "ANALYTICS"."PAYMENTS_TABLE" AS
+select id, amount, updated_at from "raw"."payments";
+
+grant select on analytics.payments_table to reporter;
+
+-- outcome: table created

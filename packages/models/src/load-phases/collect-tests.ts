@@ -1,0 +1,244 @@
+import { GENERIC_TEST_NAMES, isGenericTestName, validateGenericTestArgs } from '@sluice/data-tests';
+import { closestNames } from '@sluice/warehouse';
+import { mergeConfig, validateConfig } from '../node-config.js';
+import { didYouMean } from '../project-issue.js';
+import type { TestNode } from '../project.js';
+import type { TestDeclaration } from '../property-files.js';
+import { escapeRegExp, lineOfMatch, scanReferences } from '../scan-references.js';
+import type { CompiledTemplate } from '../template-engine.js';
+import type { RelationalNodes } from './collect-relational-nodes.js';
+import { atLine, type LoadContext } from './load-context.js';
+import type { FileEntry } from './read-project-files.js';
+import type { ProjectSettings } from './read-project-settings.js';
+import type { ReferenceResolver } from './reference-resolver.js';
+import type { TemplateParser } from './template-parser.js';
+
+/** What the test phase reads. */
+export interface TestSources {
+  readonly singularFiles: readonly FileEntry[];
+  readonly propertyFiles: readonly FileEntry[];
+  readonly declarations: readonly TestDeclaration[];
+  /** Macro names (custom generic tests are `test_<name>` macros). */
+  readonly macros: ReadonlyMap<string, string>;
+}
+
+/**
+ * Phase 8: the data tests — singular test files, then the generic tests declared in property files (a test name
+ * that is neither built in nor a `{% test %}` macro is INVALID_TEST, with the closest names). Names are unique
+ * (DUPLICATE_NAME); a generic test without a `name:` is named after the test, the node and the column.
+ */
+export function collectTests(
+  ctx: LoadContext,
+  parser: TemplateParser,
+  settings: ProjectSettings,
+  resolver: ReferenceResolver,
+  relational: RelationalNodes,
+  sources: TestSources,
+): TestNode[] {
+  const collector = new TestCollector(ctx, parser, settings, resolver, relational, sources);
+  for (const f of sources.singularFiles) collector.addSingular(f);
+  for (const declaration of sources.declarations) collector.addGeneric(declaration);
+  return collector.tests;
+}
+
+class TestCollector {
+  readonly tests: TestNode[] = [];
+  private readonly names = new Map<string, string>();
+  private readonly fileFolders: Map<string, readonly string[]>;
+  private readonly customTestNames: string[];
+
+  constructor(
+    private readonly ctx: LoadContext,
+    private readonly parser: TemplateParser,
+    private readonly settings: ProjectSettings,
+    private readonly resolver: ReferenceResolver,
+    private readonly relational: RelationalNodes,
+    sources: TestSources,
+  ) {
+    this.fileFolders = new Map(sources.propertyFiles.map((f) => [f.file, f.folders] as const));
+    this.customTestNames = [...sources.macros.keys()].filter((n) => n.startsWith('test_')).map((n) => n.slice(5));
+  }
+
+  addSingular(f: FileEntry): void {
+    const { projectName } = this.settings;
+    const name = f.stem;
+    const id = `test.${projectName}.${name}`;
+    let template: CompiledTemplate;
+    try {
+      template = this.ctx.engine.compile(f.text, f.file);
+    } catch (error) {
+      this.parser.templateIssue(error, f.file);
+      return;
+    }
+    const record = this.parser.render(template, f.file, f.text, name, id);
+    const own = validateConfig('test', record.config, {
+      file: f.file,
+      lineOf: (key) => lineOfMatch(f.text, new RegExp(`\\b${escapeRegExp(key)}\\s*=`)),
+      what: `config() of test ${name}`,
+    });
+    this.ctx.issues.push(...own.issues);
+    const config = mergeConfig(this.settings.folders.tests.configs.resolve(f.folders), own.config);
+    if (config.enabled === false) return;
+    if (!this.claimName(name, f.file, 1)) return;
+    this.ctx.templates.set(id, template);
+    const deps = this.resolver.resolveAll(id, record, f.file, f.text);
+    this.tests.push({
+      id,
+      kind: 'test',
+      name,
+      file: f.file,
+      line: 1,
+      fqn: [projectName, ...f.folders, name],
+      description: '',
+      tags: (config.tags as string[] | undefined) ?? [],
+      dependsOn: deps,
+      testType: 'singular',
+      args: {},
+      config,
+      rawSql: f.text,
+    });
+  }
+
+  addGeneric(declaration: TestDeclaration): void {
+    const { projectName } = this.settings;
+    const source = declaration.place.source;
+    const line = source.lineOf(declaration.place.path);
+    const at = { file: source.file, ...atLine(line) };
+    const target = this.targetOf(declaration);
+    if (target === undefined) return;
+    const kind = this.testKind(declaration, at);
+    if (kind === undefined) return;
+    const own = validateConfig('test', declaration.config, {
+      file: source.file,
+      lineOf: (key) => source.lineOf(declaration.configPaths[key] ?? declaration.place.path, true),
+      what: `test ${declaration.testName}`,
+    });
+    this.ctx.issues.push(...own.issues);
+    const folders = this.fileFolders.get(source.file) ?? [];
+    const config = mergeConfig(this.settings.folders.tests.configs.resolve(folders), own.config);
+    if (config.enabled === false) return;
+    const deps = this.argumentDependencies(declaration, target.attachedTo, source.file);
+    const base = [kind.testName, target.label, declaration.columnName ?? ''].filter((s) => s !== '').join('_');
+    let name = declaration.name ?? sanitizeName(declaration.target.kind === 'source' ? `source_${base}` : base);
+    if (declaration.name === undefined && this.names.has(name))
+      name = `${name}_${shortHash(JSON.stringify(declaration.args))}`;
+    if (!this.claimName(name, source.file, line)) return;
+    const id = `test.${projectName}.${name}`;
+    this.resolver.dependencies.set(id, [...deps]);
+    this.tests.push({
+      id,
+      kind: 'test',
+      name,
+      file: source.file,
+      ...atLine(line),
+      fqn: [projectName, ...folders, name],
+      description: '',
+      tags: (config.tags as string[] | undefined) ?? [],
+      dependsOn: [...deps],
+      testType: 'generic',
+      testName: kind.testName,
+      builtin: kind.builtin,
+      attachedTo: target.attachedTo,
+      ...(declaration.columnName === undefined
+        ? {}
+        : {
+            columnName: declaration.quoteColumn
+              ? `"${declaration.columnName.replaceAll('"', '""')}"`
+              : declaration.columnName,
+          }),
+      args: declaration.args,
+      config,
+    });
+  }
+
+  /**
+   * The node a generic test is declared on, and the label its default name uses. `undefined` for a disabled or
+   * unknown model (an unknown one is reported once, as UNKNOWN_NODE; its tests are left out).
+   */
+  private targetOf(declaration: TestDeclaration): { label: string; attachedTo: string } | undefined {
+    const target = declaration.target;
+    if (target.kind === 'source') {
+      return {
+        label: `${target.source}_${target.table}`,
+        attachedTo: `source.${this.settings.projectName}.${target.source}.${target.table}`,
+      };
+    }
+    if (this.relational.disabled.has(target.name)) return undefined;
+    const found = this.relational.names.get(target.name);
+    return found === undefined ? undefined : { label: target.name, attachedTo: found.id };
+  }
+
+  /** The test's name (without `dbt.` / `dbt_utils.`) and whether it is built in; INVALID_TEST when neither. */
+  private testKind(
+    declaration: TestDeclaration,
+    at: { file: string; line?: number },
+  ): { testName: string; builtin: boolean } | undefined {
+    const testName = declaration.testName.replace(/^(dbt|dbt_utils)\./, '');
+    const custom = this.ctx.engine.hasMacro(`test_${testName}`);
+    const builtin = !custom && isGenericTestName(testName);
+    if (!custom && !builtin) {
+      const suggestions = closestNames(testName, [...GENERIC_TEST_NAMES, ...this.customTestNames]);
+      this.ctx.issues.push({
+        code: 'INVALID_TEST',
+        severity: 'error',
+        message: `"${declaration.testName}" is not a generic test (built in: ${GENERIC_TEST_NAMES.join(', ')}; or define {% test ${testName}(model, column_name) %} in macros/).${didYouMean(suggestions)}`,
+        ...at,
+        suggestions,
+      });
+      return undefined;
+    }
+    if (builtin && isGenericTestName(testName)) {
+      for (const problem of validateGenericTestArgs(testName, declaration.args, declaration.columnName !== undefined)) {
+        this.ctx.issues.push({ code: 'INVALID_TEST', severity: 'error', message: problem, ...at });
+      }
+    }
+    return { testName, builtin };
+  }
+
+  /** The tested node, and whatever the arguments name as `ref('x')` / `source('s', 't')` (relationships.to). */
+  private argumentDependencies(declaration: TestDeclaration, attachedTo: string, file: string): Set<string> {
+    const deps = new Set<string>([attachedTo]);
+    for (const value of Object.values(declaration.args)) {
+      if (typeof value !== 'string') continue;
+      const scanned = scanReferences(value.includes('{{') ? value : `{{ ${value} }}`);
+      for (const ref of scanned.refs) {
+        const resolved = this.resolver.resolveRef(ref, file, '');
+        if (resolved) deps.add(resolved);
+      }
+      for (const s of scanned.sources) {
+        const resolved = this.resolver.resolveSource(s, file, '');
+        if (resolved) deps.add(resolved);
+      }
+    }
+    return deps;
+  }
+
+  private claimName(name: string, file: string, line: number | undefined): boolean {
+    const previous = this.names.get(name);
+    if (previous !== undefined) {
+      this.ctx.issues.push({
+        code: 'DUPLICATE_NAME',
+        severity: 'error',
+        message: `two data tests are named ${name} (also in ${previous}); give one a name: .`,
+        file,
+        ...atLine(line),
+      });
+      return false;
+    }
+    this.names.set(name, file);
+    return true;
+  }
+}
+
+function sanitizeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_]+/g, '_').replace(/_+$/, '');
+}
+
+function shortHash(text: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0').slice(0, 8);
+}

@@ -1,0 +1,106 @@
+import { closestNames } from '@sluice/warehouse';
+import type { ParseRecord } from '../parse-hooks.js';
+import { didYouMean } from '../project-issue.js';
+import type { SourceNode } from '../project.js';
+import { lineOfCall } from '../scan-references.js';
+import { atLine, type LoadContext } from './load-context.js';
+import type { RelationalNodes } from './collect-relational-nodes.js';
+
+/**
+ * Phase 7: turns `ref()` and `source()` calls into node ids — UNKNOWN_REF / UNKNOWN_SOURCE with the closest
+ * names, DISABLED_REF, UNSUPPORTED for refs into other packages — and keeps each node's dependencies.
+ */
+export class ReferenceResolver {
+  /** Node id → the ids it depends on, in the order first referenced. */
+  readonly dependencies = new Map<string, string[]>();
+  private readonly sourceIds: Set<string>;
+  private readonly sourceLabels: string[];
+
+  constructor(
+    private readonly ctx: LoadContext,
+    private readonly projectName: string,
+    private readonly relational: RelationalNodes,
+    sources: readonly SourceNode[],
+  ) {
+    this.sourceIds = new Set(sources.map((s) => s.id));
+    this.sourceLabels = sources.map((s) => `${s.sourceName}.${s.name}`);
+  }
+
+  /** The id `ref()` names, or `undefined` (and an issue at the call's line in `text`). */
+  resolveRef(ref: { name: string; package?: string }, file: string, text: string): string | undefined {
+    const { projectName, relational } = this;
+    if (ref.package === undefined || ref.package === projectName) {
+      const found = relational.names.get(ref.name);
+      if (found) return found.id;
+    }
+    const at = { file, ...atLine(lineOfCall(text, 'ref', ref.package ?? ref.name)) };
+    if (ref.package !== undefined && ref.package !== projectName) {
+      this.ctx.issues.push({
+        code: 'UNSUPPORTED',
+        severity: 'error',
+        message: `ref('${ref.package}', '${ref.name}'): refs into other packages are not supported; this project is ${projectName}.`,
+        ...at,
+      });
+      return undefined;
+    }
+    const disabled = relational.disabled.get(ref.name);
+    if (disabled !== undefined) {
+      this.ctx.issues.push({
+        code: 'DISABLED_REF',
+        severity: 'error',
+        message: `ref('${ref.name}') names a disabled model (${disabled}); enable it or remove the ref.`,
+        ...at,
+      });
+      return undefined;
+    }
+    const suggestions = closestNames(ref.name, relational.names.keys());
+    this.ctx.issues.push({
+      code: 'UNKNOWN_REF',
+      severity: 'error',
+      message: `ref('${ref.name}') names no model or snapshot.${didYouMean(suggestions)}`,
+      ...at,
+      suggestions,
+    });
+    return undefined;
+  }
+
+  /** The id `source()` names, or `undefined` (and an issue at the call's line in `text`). */
+  resolveSource(s: { source: string; table: string }, file: string, text: string): string | undefined {
+    const id = `source.${this.projectName}.${s.source}.${s.table}`;
+    if (this.sourceIds.has(id)) return id;
+    const suggestions = closestNames(`${s.source}.${s.table}`, this.sourceLabels);
+    this.ctx.issues.push({
+      code: 'UNKNOWN_SOURCE',
+      severity: 'error',
+      message: `source('${s.source}', '${s.table}') is not declared in any sources: block.${didYouMean(suggestions)}`,
+      file,
+      ...atLine(lineOfCall(text, 'source', s.source)),
+      suggestions,
+    });
+    return undefined;
+  }
+
+  /** Resolve everything a parse-time render recorded for node `id`, once per distinct call; kept and returned. */
+  resolveAll(id: string, record: ParseRecord, file: string, text: string): string[] {
+    const deps = new Set<string>();
+    const seenRefs = new Set<string>();
+    for (const ref of record.refs) {
+      const key = `${ref.package ?? ''}/${ref.name}`;
+      if (seenRefs.has(key)) continue;
+      seenRefs.add(key);
+      const resolved = this.resolveRef(ref, file, text);
+      if (resolved) deps.add(resolved);
+    }
+    const seenSources = new Set<string>();
+    for (const s of record.sources) {
+      const key = `${s.source}.${s.table}`;
+      if (seenSources.has(key)) continue;
+      seenSources.add(key);
+      const resolved = this.resolveSource(s, file, text);
+      if (resolved) deps.add(resolved);
+    }
+    const list = [...deps];
+    this.dependencies.set(id, list);
+    return list;
+  }
+}

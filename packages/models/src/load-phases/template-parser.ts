@@ -1,0 +1,98 @@
+import { closestNames } from '@sluice/warehouse';
+import { createParseHooks, emptyParseRecord, type ParseRecord } from '../parse-hooks.js';
+import { didYouMean } from '../project-issue.js';
+import type { RenderHooks } from '../template-engine.js';
+import { lineOfCall, scanReferences } from '../scan-references.js';
+import { TemplateError, type CompiledTemplate } from '../template-engine.js';
+import { atLine, type LoadContext } from './load-context.js';
+
+/**
+ * Parse-time rendering for the load phases: renders a template with `is_incremental()` false to find its refs,
+ * sources and `config()`, and turns what goes wrong into issues with file and line (TEMPLATE_ERROR, UNKNOWN_VAR,
+ * MISSING_ENV_VAR).
+ */
+export class TemplateParser {
+  constructor(
+    private readonly ctx: LoadContext,
+    private readonly vars: Readonly<Record<string, unknown>>,
+    /** The project file, named in UNKNOWN_VAR messages. */
+    private readonly configFile: string,
+  ) {}
+
+  /** Hooks of a parse-time render that record into `record`. */
+  hooks(nodeName: string, nodeId: string, file: string, record: ParseRecord): RenderHooks {
+    const { env, secrets } = this.ctx;
+    return createParseHooks({ nodeName, nodeId, file, vars: this.vars, env, secrets, record });
+  }
+
+  /** A template that failed to compile or render, as a TEMPLATE_ERROR issue. */
+  templateIssue(error: unknown, file: string, fallbackLine?: number): void {
+    const e = error instanceof TemplateError ? error : this.ctx.engine.toTemplateError(error, file);
+    const line = e.line ?? fallbackLine;
+    this.ctx.issues.push({
+      code: 'TEMPLATE_ERROR',
+      severity: 'error',
+      message: e.message,
+      file,
+      ...atLine(line),
+      ...(e.column === undefined ? {} : { column: e.column }),
+    });
+  }
+
+  /** The vars and environment variables a render missed, as issues at the line of their call. */
+  recordIssues(record: ParseRecord, file: string, text: string): void {
+    for (const name of record.missingVars) {
+      const line = lineOfCall(text, 'var', name);
+      this.ctx.issues.push({
+        code: 'UNKNOWN_VAR',
+        severity: 'error',
+        message: `var('${name}') has no value and no default: add it under vars: in ${this.configFile}, pass it with --vars, or give a default var('${name}', …).${didYouMean(closestNames(name, Object.keys(this.vars)))}`,
+        file,
+        ...atLine(line),
+        suggestions: closestNames(name, Object.keys(this.vars)),
+      });
+    }
+    for (const name of record.missingEnv) {
+      const line = lineOfCall(text, 'env_var', name);
+      this.ctx.issues.push({
+        code: 'MISSING_ENV_VAR',
+        severity: 'error',
+        message: `env_var('${name}'): the environment variable ${name} is not set and there is no default. Set it, or write env_var('${name}', 'default').`,
+        file,
+        ...atLine(line),
+      });
+    }
+  }
+
+  /**
+   * Render a node's template at parse time. The refs and sources include those written in branches the render
+   * did not take (`is_incremental()`, target checks): they order the graph too.
+   */
+  render(template: CompiledTemplate, file: string, text: string, nodeName: string, nodeId: string): ParseRecord {
+    const record = emptyParseRecord();
+    try {
+      this.ctx.engine.render(template, this.hooks(nodeName, nodeId, file, record));
+    } catch (error) {
+      this.templateIssue(error, file);
+    }
+    this.recordIssues(record, file, text);
+    const scanned = scanReferences(text);
+    record.refs.push(...scanned.refs);
+    record.sources.push(...scanned.sources);
+    return record;
+  }
+
+  /** A property-file value that may hold `{{ … }}` (a source's schema or identifier), rendered. */
+  renderYamlValue(value: string, file: string): string {
+    if (!value.includes('{{')) return value;
+    const record = emptyParseRecord();
+    try {
+      return this.ctx.engine.renderString(value, file, this.hooks('', '', file, record)).trim();
+    } catch (error) {
+      this.templateIssue(error, file);
+      return value;
+    } finally {
+      this.recordIssues(record, file, value);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+-- begin, on the table connection
+BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '00000003-0000001B-1'; SET LOCAL timezone = 'UTC'; SET LOCAL datestyle = 'ISO, YMD'; SET LOCAL intervalstyle = 'postgres'; SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = hex;
+
+-- first query: fixes the snapshot
+SELECT pg_snapshot_xmin(snap.s)::text AS xmin,
+       pg_snapshot_xmax(snap.s)::text AS xmax,
+       now()::text AS now,
+       current_setting('server_version_num')::int AS version,
+       pg_relation_size('"public"."vendas"'::regclass) / current_setting('block_size')::int AS pages
+FROM (SELECT pg_current_snapshot() AS s) AS snap;
+
+-- rows 1/1 (all, digested) -> vendas-*.csv, on the table connection
+COPY (SELECT "id_vendas" AS "id_vendas", "id_clientes" AS "id_clientes", "valor_pago" AS "valor_pago", CASE WHEN "data_venda" < '0001-01-01' AND "data_venda" <> '-infinity' THEN ('sluice: BC date in public.vendas.data_venda: ' || "data_venda"::text)::int::text ELSE "data_venda"::text END AS "data_venda", CASE WHEN "data_inclusao" < '0001-01-01' AND "data_inclusao" <> '-infinity' THEN ('sluice: BC timestamp in public.vendas.data_inclusao: ' || "data_inclusao"::text)::int::text ELSE "data_inclusao"::text END AS "data_inclusao", CASE WHEN "data_atualizacao" < '0001-01-01' AND "data_atualizacao" <> '-infinity' THEN ('sluice: BC timestamp in public.vendas.data_atualizacao: ' || "data_atualizacao"::text)::int::text ELSE "data_atualizacao"::text END AS "data_atualizacao", encode("recibo", 'hex') AS "recibo" FROM "public"."vendas" ORDER BY "id_vendas") TO STDOUT (FORMAT csv);
+
+-- commit
+COMMIT;

@@ -1,0 +1,85 @@
+-- the run's shared snapshot: a coordinating transaction
+BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
+
+-- exported for every table to read in
+SELECT pg_export_snapshot() AS id;
+
+-- a table reading in a snapshot of its own
+BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL timezone = 'UTC'; SET LOCAL datestyle = 'ISO, YMD'; SET LOCAL intervalstyle = 'postgres'; SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = hex;
+
+-- a table, or a helper, reading in the shared snapshot
+BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '00000003-0000001B-1'; SET LOCAL timezone = 'UTC'; SET LOCAL datestyle = 'ISO, YMD'; SET LOCAL intervalstyle = 'postgres'; SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = hex;
+
+-- first query, scan: xmin, xmax, clock, size
+SELECT pg_snapshot_xmin(snap.s)::text AS xmin,
+       pg_snapshot_xmax(snap.s)::text AS xmax,
+       now()::text AS now,
+       current_setting('server_version_num')::int AS version,
+       pg_relation_size('"public"."vendas"'::regclass) / current_setting('block_size')::int AS pages
+FROM (SELECT pg_current_snapshot() AS s) AS snap;
+
+-- first query, lookback: and the writers open at the snapshot (xip, pg_locks, pg_xact_status)
+SELECT pg_snapshot_xmin(snap.s)::text AS xmin,
+       pg_snapshot_xmax(snap.s)::text AS xmax,
+       now()::text AS now,
+       current_setting('server_version_num')::int AS version,
+       pg_relation_size('"public"."vendas"'::regclass) / current_setting('block_size')::int AS pages,
+       (WITH writers AS MATERIALIZED (
+          SELECT t.transactionid AS xid FROM pg_locks AS r
+            JOIN pg_locks AS t ON t.virtualtransaction = r.virtualtransaction AND t.locktype = 'transactionid'
+           WHERE r.locktype = 'relation' AND r.granted
+             AND r.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             AND r.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+             AND r.relation IN (SELECT '"public"."vendas"'::regclass UNION SELECT relid FROM pg_partition_tree('"public"."vendas"'::regclass))),
+        open AS (
+          SELECT pg_snapshot_xip(snap.s) AS x
+          UNION ALL
+          SELECT (pg_snapshot_xmax(snap.s)::text::numeric + g)::text::xid8
+            FROM generate_series(0, least(age(xid(pg_snapshot_xmax(snap.s))), 100000) - 1) AS g)
+       SELECT CASE WHEN count(*) > 1000 THEN NULL ELSE coalesce(array_agg(o.x::text), '{}') END
+         FROM open AS o
+        WHERE CASE coalesce(pg_xact_status(o.x), 'committed')
+                WHEN 'aborted' THEN false
+                WHEN 'committed' THEN true
+                ELSE xid(o.x) IN (SELECT xid FROM writers) END) AS open_xids,
+       age(xid(pg_snapshot_xmax(snap.s))) AS assigned_past_xmax,
+       (SELECT count(*) FROM unnest(ARRAY['4294967398', '4294967401']::xid8[]) AS o(x)
+            WHERE coalesce(CASE WHEN o.x < pg_snapshot_xmax(snap.s) THEN pg_xact_status(o.x) END, 'unknown')
+                  NOT IN ('aborted', 'in progress'))::int AS committed_open,
+       ('2024-03-01 09:00:00+00'::timestamptz <= now() - interval '86400000 milliseconds') AS sweep_due
+FROM (SELECT pg_current_snapshot() AS s) AS snap;
+
+-- first query, auto on a first load: no previous transactions to ask about, a sweep is due
+SELECT pg_snapshot_xmin(snap.s)::text AS xmin,
+       pg_snapshot_xmax(snap.s)::text AS xmax,
+       now()::text AS now,
+       current_setting('server_version_num')::int AS version,
+       pg_relation_size('"public"."vendas"'::regclass) / current_setting('block_size')::int AS pages,
+       (WITH writers AS MATERIALIZED (
+          SELECT t.transactionid AS xid FROM pg_locks AS r
+            JOIN pg_locks AS t ON t.virtualtransaction = r.virtualtransaction AND t.locktype = 'transactionid'
+           WHERE r.locktype = 'relation' AND r.granted
+             AND r.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             AND r.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+             AND r.relation IN (SELECT '"public"."vendas"'::regclass UNION SELECT relid FROM pg_partition_tree('"public"."vendas"'::regclass))),
+        open AS (
+          SELECT pg_snapshot_xip(snap.s) AS x
+          UNION ALL
+          SELECT (pg_snapshot_xmax(snap.s)::text::numeric + g)::text::xid8
+            FROM generate_series(0, least(age(xid(pg_snapshot_xmax(snap.s))), 100000) - 1) AS g)
+       SELECT CASE WHEN count(*) > 1000 THEN NULL ELSE coalesce(array_agg(o.x::text), '{}') END
+         FROM open AS o
+        WHERE CASE coalesce(pg_xact_status(o.x), 'committed')
+                WHEN 'aborted' THEN false
+                WHEN 'committed' THEN true
+                ELSE xid(o.x) IN (SELECT xid FROM writers) END) AS open_xids,
+       age(xid(pg_snapshot_xmax(snap.s))) AS assigned_past_xmax,
+       0 AS committed_open,
+       true AS sweep_due
+FROM (SELECT pg_current_snapshot() AS s) AS snap;
+
+-- the end of a read
+COMMIT;
+
+-- the end of a failed read
+ROLLBACK;

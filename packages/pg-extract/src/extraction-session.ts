@@ -1,0 +1,132 @@
+import type pg from 'pg';
+import { ChunkSink } from './chunk-sink.js';
+import { copyInto } from './copy-into.js';
+import { ExtractError } from './extract-error.js';
+import type { ExtractPlan } from './extract-plan.js';
+import type { RowRead } from './read-plan.js';
+import { beginReadSql, ROLLBACK_SQL } from './snapshot-sql.js';
+import type { ExtractOptions } from './run-extraction.js';
+
+/**
+ * The connections, chunk sinks and statements of one running extraction. It records every statement sent, opens
+ * helper connections in the shared snapshot, and on cancellation or failure ends them all: ending a connection
+ * stops its COPY on the server too (the backend sees the client go).
+ */
+export class ExtractionSession {
+  readonly statements: string[] = [];
+  readonly label: string;
+  private readonly helpers: pg.Client[] = [];
+  /** Helper connections being closed: waited for at the end, not in the middle of the reads. */
+  private readonly closing: Promise<unknown>[] = [];
+  private readonly sinks: ChunkSink[] = [];
+  private readonly abort = () => {
+    for (const connection of [this.client, ...this.helpers]) void connection.end().catch(() => undefined);
+  };
+
+  constructor(
+    readonly client: pg.Client,
+    readonly plan: ExtractPlan,
+    private readonly options: ExtractOptions,
+  ) {
+    this.label = `${plan.table.schema}.${plan.table.name}`;
+  }
+
+  /** Throws `CANCELLED` when the signal fired already; else ends every connection when it fires. */
+  start(): void {
+    if (this.options.signal?.aborted) throw this.cancelled();
+    this.options.signal?.addEventListener('abort', this.abort, { once: true });
+  }
+
+  /** Stop listening to the signal. */
+  stop(): void {
+    this.options.signal?.removeEventListener('abort', this.abort);
+  }
+
+  cancelled(cause?: unknown): ExtractError {
+    return new ExtractError('CANCELLED', `extraction of ${this.label} was cancelled`, {
+      table: this.label,
+      ...(cause === undefined ? {} : { cause }),
+    });
+  }
+
+  /** Send one statement on a connection (this extraction's own by default) and return its first row (of the last
+   *  statement, when `sql` holds several). */
+  async row(sql: string, connection: pg.Client = this.client): Promise<Record<string, unknown> | undefined> {
+    this.statements.push(sql);
+    const result: pg.QueryResult | pg.QueryResult[] = await connection.query(sql);
+    const last = Array.isArray(result) ? result[result.length - 1] : result;
+    return last?.rows[0] as Record<string, unknown> | undefined;
+  }
+
+  /** Rows and bytes written so far, across sinks. */
+  progress(): { rows: number; bytes: number } {
+    return {
+      rows: this.sinks.reduce((sum, sink) => sum + sink.rows, 0),
+      bytes: this.sinks.reduce((sum, sink) => sum + sink.bytes, 0),
+    };
+  }
+
+  /** Stream one planned read into a new sink, on this connection or on a helper in the shared snapshot. */
+  async read(read: RowRead, snapshotId: string | undefined): Promise<ChunkSink> {
+    const sink = new ChunkSink({
+      dir: this.options.dir,
+      prefix: read.prefix,
+      chunkBytes: this.options.chunkBytes ?? 128 * 1024 * 1024,
+      digest: read.digest,
+      flagged: read.flagged,
+    });
+    this.sinks.push(sink);
+    const report = this.options.onProgress ? () => this.options.onProgress?.(this.progress()) : undefined;
+    const copy = (connection: pg.Client) => {
+      this.statements.push(read.sql);
+      return copyInto(connection, sink, read.sql, report);
+    };
+    await (read.helper ? this.onHelper(snapshotId, copy) : copy(this.client));
+    return sink;
+  }
+
+  /** Run `work` on a new helper connection reading in `snapshotId` (on this one when there is no snapshot to share). */
+  async onHelper<T>(snapshotId: string | undefined, work: (connection: pg.Client) => Promise<T>): Promise<T> {
+    if (!snapshotId || !this.options.connect) return work(this.client);
+    const helper = await this.options.connect();
+    this.helpers.push(helper);
+    if (this.options.signal?.aborted) {
+      void helper.end().catch(() => undefined);
+      throw this.cancelled();
+    }
+    try {
+      await this.row(beginReadSql(snapshotId), helper);
+      return await work(helper);
+    } finally {
+      // Its read-only transaction needs no COMMIT: closing the connection ends it.
+      this.closing.push(helper.end().catch(() => undefined));
+    }
+  }
+
+  /** Settles once every helper connection is closed. */
+  async settle(): Promise<void> {
+    await Promise.all(this.closing);
+  }
+
+  /** Clean up after a failure and turn the error into the `ExtractError` to throw. */
+  async fail(error: unknown): Promise<ExtractError> {
+    for (const sink of this.sinks) sink.destroy();
+    await this.client.query(ROLLBACK_SQL).catch(() => undefined);
+    await this.settle();
+    if (this.options.signal?.aborted) return this.cancelled(error);
+    if (error instanceof ExtractError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    const bc = /invalid input syntax for type integer: "sluice: (.*)"/.exec(message);
+    if (bc) {
+      return new ExtractError(
+        'UNSUPPORTED_VALUE',
+        `${bc[1]}: years before 1 AD cannot be loaded exactly; exclude the column or fix the value`,
+        { table: this.label, cause: error },
+      );
+    }
+    return new ExtractError('SOURCE_QUERY_FAILED', `reading ${this.label} failed: ${message}`, {
+      table: this.label,
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,159 @@
+import {
+  afterCondition,
+  copySql,
+  planLateRead,
+  selectSql,
+  upperBoundSql,
+  type ExtractPlan,
+  type ExtractPosition,
+  type LateRead,
+} from './extract-plan.js';
+import type { SnapshotFacts } from './snapshot-sql.js';
+
+/** One COPY of an extraction, into a chunk sink of its own. */
+export interface RowRead {
+  /** File name prefix of its chunks. */
+  readonly prefix: string;
+  /** The `COPY (SELECT …) TO STDOUT` statement. */
+  readonly sql: string;
+  /** Hash what it reads (a `full` table's content digest). */
+  readonly digest: boolean;
+  /** Each record ends in a boolean field to count and strip (see ChunkSink's `flagged`). */
+  readonly flagged: boolean;
+  /** Read on a helper connection in the shared snapshot, not on the table's own. */
+  readonly helper: boolean;
+}
+
+/** Everything an extraction sends after its first query, decided from the plan and what that query found. */
+export interface ReadPlan {
+  /** How the rows are read (see `planLateRead`). */
+  readonly late: LateRead;
+  /** Export this transaction's snapshot first (`EXPORT_SNAPSHOT_SQL`): helpers read in it, and none was given. */
+  readonly exportSnapshot: boolean;
+  /** The bound and the rows are read at once (helpers share the snapshot); else the bound first. */
+  readonly concurrent: boolean;
+  /** The rows: one read, or the block ranges of a large first load. */
+  readonly reads: readonly RowRead[];
+  /** The upper-bound query (none for `full`) and whether a helper reads it. */
+  readonly bound: { readonly sql: string; readonly helper: boolean } | undefined;
+}
+
+export interface ReadPlanOptions {
+  /** Hash the rows (they are then read in key order, on the table's own connection). */
+  readonly digest: boolean;
+  /** Helper connections can be opened (`connect`). */
+  readonly helpers: boolean;
+  /** An exported snapshot the extraction already reads in. */
+  readonly snapshotId: string | undefined;
+  /** Connections reading a large first load at once. */
+  readonly parallelism: number;
+  /** A table of at least this many blocks counts as large. */
+  readonly parallelMinPages: number;
+}
+
+/** Below this many 8 kB blocks (64 MB) a table is read by one connection. */
+export const PARALLEL_MIN_PAGES = 8192;
+
+/**
+ * Plan the reads of one extraction. Pure. A digest needs key order, so a digested table is read on its own
+ * connection alone; otherwise, with helper connections, the bound is read on one while the rows stream on this
+ * one, and a large first load is split into ctid ranges read by helpers while this connection reads the bound.
+ *
+ * @example planReads(plan, snapshotFacts(row), { digest: false, helpers: true, snapshotId: undefined, parallelism: 4, parallelMinPages: 8192 })
+ */
+export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: ReadPlanOptions): ReadPlan {
+  const late = plan.strategy === 'full' ? ({ kind: 'all', where: undefined } as const) : planLateRead(plan, facts);
+  const ordered = options.digest;
+  const shares = options.helpers && !ordered;
+  const ranges =
+    shares && late.kind === 'all'
+      ? blockRanges(plan, facts.pages, facts.version, options.parallelism, options.parallelMinPages)
+      : [undefined];
+  const split = ranges.length > 1;
+  const flag = late.kind === 'lookback' ? late.flag : undefined;
+  const reads = ranges.map((range, index): RowRead => {
+    const where = [late.where, range].filter(Boolean).join(' AND ') || undefined;
+    return {
+      prefix: split ? `${plan.table.name}-r${index + 1}` : plan.table.name,
+      sql: copySql(selectSql(plan, where, { ordered, ...(flag ? { flag } : {}) })),
+      digest: options.digest,
+      flagged: flag !== undefined,
+      helper: split,
+    };
+  });
+  // A sweep also finds rows behind the cursor: the bound query counts those past it (a lookback read flags them).
+  const bound =
+    plan.strategy === 'full'
+      ? undefined
+      : {
+          sql: upperBoundSql(plan, plan.from?.cursor ?? null, { count: late.kind === 'sweep', changed: late.changed }),
+          helper: shares && !split,
+        };
+  return { late, exportSnapshot: shares && !options.snapshotId, concurrent: shares, reads, bound };
+}
+
+/**
+ * The read of rows past the cursor that no transaction since the sweep's base wrote — there are some only when the
+ * transaction ids do not continue the previous run's (the source was restored or replaced). Run when the bound
+ * query counted any (`unexplained`), so nothing is skipped. `undefined`: the read cannot have such rows.
+ */
+export function unexplainedRead(plan: ExtractPlan, late: LateRead): RowRead | undefined {
+  const from = plan.from?.cursor;
+  if (!late.changed || !from) return undefined;
+  const missed = `(${afterCondition(plan, from)}) AND NOT (${late.changed})`;
+  return {
+    prefix: `${plan.table.name}-unexplained`,
+    sql: copySql(selectSql(plan, missed)),
+    digest: false,
+    flagged: false,
+    helper: false,
+  };
+}
+
+/** The position to commit once the rows read are in the warehouse (`undefined` for `full`). Pure. */
+export function positionAfter(
+  plan: ExtractPlan,
+  facts: SnapshotFacts,
+  late: LateRead,
+  upper: readonly string[] | null,
+): ExtractPosition | undefined {
+  if (plan.strategy === 'full') return undefined;
+  return {
+    cursor: upper ?? plan.from?.cursor ?? null,
+    snapshotXmin: facts.xmin,
+    ...(plan.lateCommits === 'lookback' || plan.lateCommits === 'auto' ? { openXids: facts.openXids } : {}),
+    ...(late.sweptXmin ? { sweptXmin: late.sweptXmin } : {}),
+    ...(late.sweptAt ? { sweptAt: late.sweptAt } : {}),
+  };
+}
+
+/**
+ * Rows read at or before the previous position: late commits and backdated writes (and rows of transactions that
+ * had committed just before the previous snapshot, read again). `windowRows`: the rows past the cursor the bound
+ * query counted (sweeps); `pastCursor`: the flagged rows of a lookback read.
+ */
+export function lateRowsOf(late: LateRead, rows: number, windowRows: number, pastCursor: number): number {
+  if (late.kind === 'sweep') return Math.max(0, rows - windowRows);
+  if (late.kind === 'lookback') return rows - pastCursor;
+  return 0;
+}
+
+/**
+ * Block (ctid) ranges splitting a first load of a large table into `parallelism` reads. The last range is open, so
+ * blocks added since the size was read are still covered. Postgres 14+ reads a ctid range without a full scan.
+ */
+function blockRanges(
+  plan: ExtractPlan,
+  pages: number,
+  version: number,
+  parallelism: number,
+  minPages: number,
+): (string | undefined)[] {
+  if (parallelism < 2 || version < 140000 || plan.table.kind !== 'r' || pages < minPages) return [undefined];
+  const size = Math.ceil(pages / parallelism);
+  return Array.from({ length: parallelism }, (_, i) => {
+    const lower = i === 0 ? undefined : `ctid >= '(${i * size},0)'::tid`;
+    const upper = i === parallelism - 1 ? undefined : `ctid < '(${(i + 1) * size},0)'::tid`;
+    return [lower, upper].filter(Boolean).join(' AND ');
+  });
+}

@@ -1,0 +1,38 @@
+import pg from 'pg';
+import { describeEndpoint, ExtractError } from './extract-error.js';
+
+/**
+ * Open a connection to the source Postgres. An unreachable server becomes `SOURCE_UNREACHABLE` naming host and port
+ * (never the password) and what to check.
+ */
+export async function connectSource(url: string, applicationName = 'sluice'): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: applicationName,
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client whose server goes away emits 'error'; without a listener that would crash the process.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ExtractError(
+      'SOURCE_UNREACHABLE',
+      `cannot connect to the source Postgres at ${describeEndpoint(url)}: ${redact(reason, url)}. ` +
+        'Check that the server is running and the URL in sluice.yml (source.url) is right',
+      { cause: error },
+    );
+  }
+}
+
+function redact(message: string, url: string): string {
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password ? message.replaceAll(password, '***') : message;
+  } catch {
+    return message;
+  }
+}

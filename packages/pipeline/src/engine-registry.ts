@@ -1,0 +1,70 @@
+import path from 'node:path';
+import { duckDbEngine } from '@sluice/duckdb';
+import { snowflakeEngine } from '@sluice/snowflake';
+import type { SqlDialect, Warehouse, WarehouseEngine } from '@sluice/warehouse';
+import type { TargetConfig } from './project-config.js';
+
+/**
+ * A target's engine, bound to the target's settings: everything the pipeline and the apps need to know about an
+ * engine without naming it. Engine differences live in the engine packages (`WarehouseEngine` of
+ * @sluice/warehouse); nothing outside this registry and the config schema compares `type` with an engine's name.
+ */
+export interface TargetEngine {
+  /** The engine's name (`duckdb`, `snowflake`): for messages and `target.type` in templates, never to branch on. */
+  readonly name: string;
+  readonly dialect: SqlDialect;
+  /** Open (or create) the target's warehouse. */
+  open(): Promise<Warehouse>;
+  /** Where the warehouse is, for people (a file path, `snowflake ANALYTICS`). */
+  readonly location: string;
+  /** The local file the warehouse lives in, when it is one: read-only commands check it exists instead of opening. */
+  readonly localFile: string | undefined;
+  /** The database templates see as `target.database`, when the engine has one. */
+  readonly database: string | undefined;
+  /** What to check when the warehouse does not open. */
+  readonly openFailureHint: string;
+}
+
+/**
+ * The engine registry: the one place that knows engines by name. Each entry maps a target of sluice.yml (its zod
+ * schema in project-config.ts) to its engine package's `WarehouseEngine` and that engine's options; relative paths
+ * resolve against `projectDir`. Adding an engine: one schema in `targetConfigSchema`, one `case` here.
+ *
+ * @example const warehouse = await targetEngine(project.config.targets.dev, project.dir).open();
+ */
+export function targetEngine(target: TargetConfig, projectDir = '.'): TargetEngine {
+  switch (target.type) {
+    case 'duckdb':
+      return bind(duckDbEngine, {
+        path: path.resolve(projectDir, target.path),
+        ...(target.threads ? { threads: target.threads } : {}),
+        ...(target.memory_limit ? { memoryLimit: target.memory_limit } : {}),
+        ...(target.max_row_mb ? { maxRowBytes: target.max_row_mb * 1024 * 1024 } : {}),
+      });
+    case 'snowflake':
+      return bind(snowflakeEngine, {
+        account: target.account,
+        user: target.user,
+        warehouse: target.warehouse,
+        database: target.database,
+        schema: target.schema,
+        ...(target.role ? { role: target.role } : {}),
+        ...(target.password ? { password: target.password } : {}),
+        ...(target.private_key_path ? { privateKeyPath: path.resolve(projectDir, target.private_key_path) } : {}),
+        ...(target.private_key_passphrase ? { privateKeyPassphrase: target.private_key_passphrase } : {}),
+        ...(target.access_url ? { accessUrl: target.access_url } : {}),
+      });
+  }
+}
+
+function bind<Options>(engine: WarehouseEngine<Options>, options: Options): TargetEngine {
+  return {
+    name: engine.name,
+    dialect: engine.dialect,
+    open: () => engine.open(options),
+    location: engine.location(options),
+    localFile: engine.localFile?.(options),
+    database: engine.targetDatabase?.(options),
+    openFailureHint: engine.openFailureHint,
+  };
+}
