@@ -61,6 +61,10 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
     application_name: 'sluice-state',
   });
   pool.on('error', () => undefined); // an idle connection dropped by the server: the pool replaces it
+  // A connection that dies while checked out (the server restarts, an administrator ends the session) emits 'error'
+  // on its client, which the pool listens to only while the client is idle: unheard, it would crash the process.
+  // The statement under way fails with the error, and the pool replaces the connection.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<StateDatabase>({ dialect: new PostgresDialect({ pool }) }).withSchema(schema);
   const qualified = (table: string) => `${quoteIdent(schema)}.${quoteIdent(table)}`;
 
