@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { NO_RETRY, retryDelayMs, type RetryPolicy, type Warehouse } from '@sluice/warehouse';
-import type { RunStatus, StateStore } from '@sluice/watermark';
+import type { RunStatus, StateLock, StateStore } from '@sluice/watermark';
 import { RUN_LOCK, runIngest, type IngestEvent, type IngestResult } from './ingest.js';
 import type { RunEvent, RunnableKind, RunTestsMode } from '@sluice/models';
 import { buildModels, hasModels, type BuildResult } from './build-models.js';
@@ -81,6 +81,12 @@ export interface PipelineRunOptions {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Who runs it, shown to another run that finds the lock held. */
   readonly holder?: string;
+  /**
+   * The run lock (`RUN_LOCK`), when the caller already holds it — the scheduler takes it before it opens the
+   * warehouse and releases it after closing it, so two daemons never hold one DuckDB file at once. The run then
+   * neither takes nor releases it.
+   */
+  readonly lock?: StateLock;
 }
 
 export interface PipelineRunResult {
@@ -105,7 +111,10 @@ export interface PipelineRunResult {
 export async function runPipeline(options: PipelineRunOptions): Promise<PipelineRunResult> {
   const runId = options.runId ?? randomUUID();
   const startedAt = new Date();
-  const lock = await options.state.acquireLock(RUN_LOCK, { holder: options.holder ?? `sluice ${options.trigger}` });
+  const ownLock =
+    options.lock === undefined
+      ? await options.state.acquireLock(RUN_LOCK, { holder: options.holder ?? `sluice ${options.trigger}` })
+      : undefined;
   const runController = new AbortController();
   const abortRun = () => runController.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', abortRun, { once: true });
@@ -133,7 +142,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     );
     emit({ type: 'run-start', runId, trigger: options.trigger });
     const drained = () => options.drain?.aborted === true;
-    if (steps.includes('ingest') && !drained())
+    if (steps.includes('ingest') && !drained() && !runController.signal.aborted)
       ingest = await withRetries('ingest', options, runController.signal, attempts, emit, runId, async (signal) => {
         const result = await runIngest({
           project: options.project,
@@ -229,7 +238,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       }),
     );
   } finally {
-    await lock.release();
+    await ownLock?.release();
   }
   emit({ type: 'run-end', runId, status, seconds: (endedAt.getTime() - startedAt.getTime()) / 1000 });
   return { runId, trigger: options.trigger, status, startedAt, endedAt, ingest, build, attempts, error };
@@ -255,6 +264,9 @@ async function withRetries<T>(
     setMaxListeners(0, stepController.signal);
     const forward = () => stepController.abort(runSignal.reason);
     runSignal.addEventListener('abort', forward, { once: true });
+    // A run cancelled before this step began (a run timeout or a signal while the run was being recorded): the
+    // listener above never fires for it, so pass it on now.
+    if (runSignal.aborted) forward();
     const timer = options.stepTimeoutMs
       ? setTimeout(
           () => stepController.abort(new Error(`${step} timed out after ${options.stepTimeoutMs} ms`)),
