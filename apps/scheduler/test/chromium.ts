@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 
-/** Debian's Chromium, with the flags this machine needs (no network from the browser, root without a sandbox). */
-export const CHROMIUM = {
-  executablePath: '/usr/bin/chromium',
+/** Debian's Chromium (`requireTool(ctx, 'chromium')` finds it), with the flags this machine needs (no network from
+ *  the browser, root without a sandbox). */
+export const chromiumOptions = (executablePath: string) => ({
+  executablePath,
   args: [
     '--headless',
     '--no-sandbox',
@@ -16,13 +17,13 @@ export const CHROMIUM = {
     '--disable-component-update',
     '--disable-sync',
   ],
-};
+});
 
 /** Open a phone-sized headless Chromium, hand its page to `work`, and close it (and its profile) afterwards. */
-export async function withPhoneBrowser<T>(work: (page: Page) => Promise<T>): Promise<T> {
+export async function withPhoneBrowser<T>(executablePath: string, work: (page: Page) => Promise<T>): Promise<T> {
   const profile = await mkdtemp(path.join(os.tmpdir(), 'sluice-chromium-'));
   const browser = await chromium.launchPersistentContext(profile, {
-    ...CHROMIUM,
+    ...chromiumOptions(executablePath),
     headless: true,
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 2,

@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTempDir, createTestDatabase, type TestDatabase } from '@sluice/testing';
+import { createTempDir, createTestDatabase, requireTool, type TestDatabase } from '@sluice/testing';
 import { horizontalOverflow, withPhoneBrowser } from './chromium.js';
 import {
   createNovaDriveSource,
@@ -94,7 +94,8 @@ describe('sluice-scheduler: a daemon killed with -9 in the middle of a run, seen
     await dir?.remove();
   });
 
-  it('is recorded abandoned by the other daemon; its page shows the last finished outcome beside the run in progress', async () => {
+  it('is recorded abandoned by the other daemon; its page shows the last finished outcome beside the run in progress', async (ctx) => {
+    const [chromiumPath] = requireTool(ctx, 'chromium');
     const env = {
       SLUICE_SOURCE_URL: source.url,
       SLUICE_HOME: dir.path,
@@ -141,7 +142,7 @@ describe('sluice-scheduler: a daemon killed with -9 in the middle of a run, seen
         return run.status === 'running' && run.detail.heartbeatAt && run.detail.tables.length >= 6 ? run : undefined;
       });
       expect(live.detail.holder?.pid).toBe(a.child.pid);
-      await withPhoneBrowser(async (page) => {
+      await withPhoneBrowser(chromiumPath, async (page) => {
         await until('the run in progress on b’s page', async () => {
           await page.goto(urlB);
           const text = (await page.locator('main').textContent()) ?? '';
@@ -179,7 +180,7 @@ describe('sluice-scheduler: a daemon killed with -9 in the middle of a run, seen
         (l) => l.msg === 'a run left running by a process that is gone is now recorded abandoned' && l.runId === runId,
         'b logging the run abandoned',
       );
-      await withPhoneBrowser(async (page) => {
+      await withPhoneBrowser(chromiumPath, async (page) => {
         await page.goto(urlB);
         const text = (await page.locator('main').textContent()) ?? '';
         expect(text).toContain('Last run abandoned');

@@ -6,10 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTempDir, type TestDatabase } from '@sluice/testing';
+import { createTempDir, requireTool, type TestDatabase } from '@sluice/testing';
 import { createFileStateStore } from '@sluice/watermark';
-import { horizontalOverflow, withPhoneBrowser } from './chromium.js';
-import { commandWorks, skipWithout } from './deploy-tools.js';
+import { chromiumOptions, horizontalOverflow, withPhoneBrowser } from './chromium.js';
 import {
   createNovaDriveSource,
   post,
@@ -19,21 +18,6 @@ import {
 } from './daemon-fixture.js';
 
 const TOKEN = 'status-page-test-token-5f0e9a1c';
-
-/** Debian's Chromium, as the flags this machine needs (no network from the browser, root without a sandbox). */
-const CHROMIUM = {
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-};
 
 describe('sluice-scheduler: status page, API, alerts and metrics after real runs', () => {
   let source: TestDatabase;
@@ -146,7 +130,9 @@ describe('sluice-scheduler: status page, API, alerts and metrics after real runs
     expect(escaped).toBe(404);
   });
 
-  it('a run with a failing table: failure alert, run history API, metrics, and the page in Chromium', async () => {
+  let failedRunId: string | undefined;
+
+  it('a run with a failing table: failure alert, run history API and metrics', async () => {
     // Break one table at the source: its cursor column disappears.
     await source.withClient((client) =>
       client.query('ALTER TABLE vendas RENAME COLUMN data_atualizacao TO data_atualizacao_old'),
@@ -179,9 +165,15 @@ describe('sluice-scheduler: status page, API, alerts and metrics after real runs
     expect(metrics).toContain('sluice_tests_failed{severity="error"} 0');
     expect(metrics).toMatch(/^sluice_build_info\{version="[^"]+",node_version="v\d+/m);
     expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    failedRunId = id;
+  });
 
+  it('shows that failed run on its run page and the status page in Chromium, readable on a phone', async (ctx) => {
+    const [executable] = requireTool(ctx, 'chromium');
+    const id = failedRunId;
+    expect(id, 'the failing run of the test before').toBeDefined();
     // The run's page: per table what was read and written, the error with what to do, and the log.
-    await withPhoneBrowser(async (page) => {
+    await withPhoneBrowser(executable, async (page) => {
       const response = await page.goto(`${url}/runs/${id}`);
       expect(response?.status()).toBe(200);
       const clientes = await page.locator('#tables tr', { hasText: 'clientes' }).first().textContent();
@@ -198,7 +190,7 @@ describe('sluice-scheduler: status page, API, alerts and metrics after real runs
 
     const profile = await mkdtemp(path.join(os.tmpdir(), 'sluice-chromium-'));
     const browser = await chromium.launchPersistentContext(profile, {
-      ...CHROMIUM,
+      ...chromiumOptions(executable),
       headless: true,
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
@@ -233,10 +225,10 @@ describe('sluice-scheduler: status page, API, alerts and metrics after real runs
     }
   });
 
-  it('passes promtool check metrics', async () => {
-    if (skipWithout(commandWorks('promtool', ['--version']), 'promtool', 'apt-get install -y prometheus')) return;
+  it('passes promtool check metrics', async (ctx) => {
+    const [promtool] = requireTool(ctx, 'promtool');
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    const check = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+    const check = spawnSync(promtool, ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
     expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
     expect(check.status).toBe(0);
   });
@@ -297,8 +289,9 @@ describe('sluice-scheduler: status page, API, alerts and metrics after real runs
     expect(JSON.stringify(daemon.logs)).not.toContain('hook-secret');
   });
 
-  it('pages through the history back to keep_history, and takes the forms only with the token from this page', async () => {
-    await withPhoneBrowser(async (page) => {
+  it('pages through the history back to keep_history, and takes the forms only with the token from this page', async (ctx) => {
+    const [executable] = requireTool(ctx, 'chromium');
+    await withPhoneBrowser(executable, async (page) => {
       await page.goto(`${url}/runs`);
       const seen: string[] = [];
       for (let pages = 0; pages < 10; pages++) {
@@ -344,7 +337,9 @@ describe('sluice-scheduler: status page, API, alerts and metrics after real runs
       expect(tables).toContain('estados');
       expect(tables).not.toContain('vendas');
     });
-    // A form posted from another site is refused, token or not.
+  });
+
+  it('refuses a form posted from another site, token or not', async () => {
     const forged = await fetch(`${url}/actions/pause`, {
       method: 'POST',
       headers: {
@@ -359,118 +354,119 @@ describe('sluice-scheduler: status page, API, alerts and metrics after real runs
   });
 });
 
-// Runs once the pipeline builds models (the `build` step, @sluice/pipeline's `hasModels`): the NovaDrive project of
-// sql-models/ with its price-rule test broken at the source.
-const pipeline: Record<string, unknown> = await import('@sluice/pipeline');
+// The NovaDrive project of sql-models/, models and data tests included, with its price-rule test broken at the source.
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
 
-describe.skipIf(typeof pipeline.hasModels !== 'function')(
-  'sluice-scheduler: a data test failing at error severity, after a real build',
-  () => {
-    it('fails the run, alerts, counts it in the metrics, lists the test on the page in Chromium; a selection from the form builds only it', async () => {
-      const source = await createNovaDriveSource(1000);
-      const dir = await createTempDir();
-      const hookCalls: Array<{ text: string; attachments: Array<{ text: string }> }> = [];
-      const hook = http.createServer((req, res) => {
-        let body = '';
-        req.on('data', (chunk) => (body += chunk));
-        req.on('end', () => {
-          hookCalls.push(JSON.parse(body));
-          res.writeHead(200).end('ok');
-        });
+describe('sluice-scheduler: a data test failing at error severity, after a real build', () => {
+  let source: TestDatabase;
+  let dir: { path: string; remove(): Promise<void> };
+  let hook: http.Server;
+  let daemon: DaemonProcess | undefined;
+  let url: string;
+  const hookCalls: Array<{ text: string; attachments: Array<{ text: string }> }> = [];
+  let failing: Array<{ name: string; status: string; severity: string }> | undefined;
+  let failedRunId: string | undefined;
+
+  beforeAll(async () => {
+    source = await createNovaDriveSource(1000);
+    dir = await createTempDir();
+    hook = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        hookCalls.push(JSON.parse(body));
+        res.writeHead(200).end('ok');
       });
-      await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-      let daemon: DaemonProcess | undefined;
-      try {
-        // Sales paid twice their list price break the price rule.
-        await source.withClient((client) =>
-          client.query('UPDATE vendas SET valor_pago = valor_pago * 2 WHERE id_vendas % 97 = 0'),
-        );
-        await cp(path.join(REPO, 'sql-models'), dir.path, {
-          recursive: true,
-          filter: (src) => !/[/\\](target|\.sluice)([/\\]|$)/.test(src),
-        });
-        daemon = startDaemon('models', ['--project', dir.path], {
-          SLUICE_SOURCE_URL: source.url,
-          SLUICE_HOME: path.join(dir.path, '.sluice'),
-          SLUICE_SCHEDULER_TOKEN: TOKEN,
-          SLUICE_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
-        });
-        const url = await daemon.url();
-        await daemon.waitForLog((l) => l.msg === 'scheduler started', 'that the scheduler started');
-        const started = await post(`${url}/api/runs`, TOKEN);
-        expect(started.status).toBe(202);
-        const id = String(started.json.id);
-        await daemon.waitForLog((l) => l.msg === 'run finished' && l.runId === id, 'the end of the run', 120_000);
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    // Sales paid twice their list price break the price rule.
+    await source.withClient((client) =>
+      client.query('UPDATE vendas SET valor_pago = valor_pago * 2 WHERE id_vendas % 97 = 0'),
+    );
+    await cp(path.join(REPO, 'sql-models'), dir.path, {
+      recursive: true,
+      filter: (src) => !/[/\\](target|\.sluice)([/\\]|$)/.test(src),
+    });
+    daemon = startDaemon('models', ['--project', dir.path], {
+      SLUICE_SOURCE_URL: source.url,
+      SLUICE_HOME: path.join(dir.path, '.sluice'),
+      SLUICE_SCHEDULER_TOKEN: TOKEN,
+      SLUICE_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+    });
+    url = await daemon.url();
+    await daemon.waitForLog((l) => l.msg === 'scheduler started', 'that the scheduler started');
+  });
+  afterAll(async () => {
+    if (daemon) await daemon.stop('SIGTERM');
+    await new Promise<void>((resolve) => (hook ? hook.close(() => resolve()) : resolve()));
+    await source?.drop();
+    await dir?.remove();
+  });
 
-        const run = (await (await fetch(`${url}/api/runs/${id}`)).json()) as {
-          status: string;
-          detail: { tests: Array<{ name: string; status: string; severity: string }> };
-        };
-        const failing = run.detail.tests.filter((t) => t.status === 'fail' && t.severity === 'error');
-        expect(failing.length).toBeGreaterThan(0);
-        expect(run.status).toBe('failed');
-        await daemon.waitForLog((l) => l.msg === 'alert sent' && l.runId === id, 'the failure alert');
-        expect(hookCalls.at(-1)?.attachments[0]?.text).toContain(`test ${failing[0]!.name}`);
-        expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/sluice_tests_failed\{severity="error"\} [1-9]/);
+  it('fails the run, alerts, and counts it in the metrics', async () => {
+    const started = await post(`${url}/api/runs`, TOKEN);
+    expect(started.status).toBe(202);
+    const id = String(started.json.id);
+    await daemon!.waitForLog((l) => l.msg === 'run finished' && l.runId === id, 'the end of the run', 120_000);
 
-        const profile = await mkdtemp(path.join(os.tmpdir(), 'sluice-chromium-'));
-        const browser = await chromium.launchPersistentContext(profile, {
-          ...CHROMIUM,
-          headless: true,
-          viewport: { width: 390, height: 844 },
-        });
-        try {
-          const page = browser.pages()[0] ?? (await browser.newPage());
-          await page.goto(url);
-          const tests = await page.locator('#tests').textContent();
-          for (const test of failing) expect(tests).toContain(test.name);
-          expect(tests).toContain('fail');
-          await page.screenshot({ path: path.join(dir.path, 'status-page-tests.png'), fullPage: true });
-          // The run's page shows each failing test with its sample rows.
-          await page.goto(`${url}/runs/${id}`);
-          const section = page.locator('#failing-tests article', { hasText: failing[0]!.name }).first();
-          expect(await section.locator('tbody tr').count()).toBeGreaterThan(0);
-          expect(await section.locator('thead th').count()).toBeGreaterThan(0);
-          expect(await section.textContent()).toMatch(/failing rows?/);
-          const text = (await page.locator('main').textContent()) ?? '';
-          expect(text).not.toMatch(/All \d+ tests passed/);
+    const run = (await (await fetch(`${url}/api/runs/${id}`)).json()) as {
+      status: string;
+      detail: { tests: Array<{ name: string; status: string; severity: string }> };
+    };
+    const failed = run.detail.tests.filter((t) => t.status === 'fail' && t.severity === 'error');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(run.status).toBe('failed');
+    await daemon!.waitForLog((l) => l.msg === 'alert sent' && l.runId === id, 'the failure alert');
+    expect(hookCalls.at(-1)?.attachments[0]?.text).toContain(`test ${failed[0]!.name}`);
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/sluice_tests_failed\{severity="error"\} [1-9]/);
+    failing = failed;
+    failedRunId = id;
+  }, 150_000);
 
-          // A selection of models (and one table) from the page's form: the run builds those models and no other.
-          await page.goto(url);
-          await page.locator('#run-form input[name="token"]').fill(TOKEN);
-          await page.locator('#run-form summary').click();
-          await page.locator('#run-form input[value="estados"]').check();
-          await page.locator('#run-form input[name="select"]').fill('stg_estados dim_estados');
-          await page.locator('#run-form button[value="some"]').click();
-          await page.waitForURL(/\/runs\/[^/]+\?notice=started$/);
-          const selectedId = decodeURIComponent(new URL(page.url()).pathname.split('/').at(-1) ?? '');
-          await daemon.waitForLog(
-            (l) => l.msg === 'run finished' && l.runId === selectedId,
-            'the end of the run started from the form',
-            120_000,
-          );
-          const selected = (await (await fetch(`${url}/api/runs/${selectedId}`)).json()) as {
-            trigger: string;
-            detail: { tables: Array<{ table: string }>; models: Array<{ name: string }> };
-          };
-          expect(selected.trigger).toBe('page');
-          expect(selected.detail.tables.map((t) => t.table)).toEqual(['estados']);
-          expect(selected.detail.models.map((m) => m.name).sort()).toEqual(['dim_estados', 'stg_estados']);
-          await page.reload();
-          const timeline = (await page.locator('#timeline').textContent()) ?? '';
-          expect(timeline).toContain('dim_estados');
-          expect(timeline).not.toContain('fct_vendas');
-        } finally {
-          await browser.close();
-          await rm(profile, { recursive: true, force: true });
-        }
-      } finally {
-        if (daemon) await daemon.stop('SIGTERM');
-        await new Promise<void>((resolve) => hook.close(() => resolve()));
-        await source.drop();
-        await dir.remove();
-      }
-    }, 150_000);
-  },
-);
+  it('lists the failing tests on the status page in Chromium, their sample rows on the run page; a selection from the form builds only it', async (ctx) => {
+    const [executable] = requireTool(ctx, 'chromium');
+    expect(failing, 'the failed run of the test before').toBeDefined();
+    const failed = failing ?? [];
+    await withPhoneBrowser(executable, async (page) => {
+      await page.goto(url);
+      const tests = await page.locator('#tests').textContent();
+      for (const test of failed) expect(tests).toContain(test.name);
+      expect(tests).toContain('fail');
+      await page.screenshot({ path: path.join(dir.path, 'status-page-tests.png'), fullPage: true });
+      // The run's page shows each failing test with its sample rows.
+      await page.goto(`${url}/runs/${failedRunId}`);
+      const section = page.locator('#failing-tests article', { hasText: failed[0]!.name }).first();
+      expect(await section.locator('tbody tr').count()).toBeGreaterThan(0);
+      expect(await section.locator('thead th').count()).toBeGreaterThan(0);
+      expect(await section.textContent()).toMatch(/failing rows?/);
+      const text = (await page.locator('main').textContent()) ?? '';
+      expect(text).not.toMatch(/All \d+ tests passed/);
+
+      // A selection of models (and one table) from the page's form: the run builds those models and no other.
+      await page.goto(url);
+      await page.locator('#run-form input[name="token"]').fill(TOKEN);
+      await page.locator('#run-form summary').click();
+      await page.locator('#run-form input[value="estados"]').check();
+      await page.locator('#run-form input[name="select"]').fill('stg_estados dim_estados');
+      await page.locator('#run-form button[value="some"]').click();
+      await page.waitForURL(/\/runs\/[^/]+\?notice=started$/);
+      const selectedId = decodeURIComponent(new URL(page.url()).pathname.split('/').at(-1) ?? '');
+      await daemon!.waitForLog(
+        (l) => l.msg === 'run finished' && l.runId === selectedId,
+        'the end of the run started from the form',
+        120_000,
+      );
+      const selected = (await (await fetch(`${url}/api/runs/${selectedId}`)).json()) as {
+        trigger: string;
+        detail: { tables: Array<{ table: string }>; models: Array<{ name: string }> };
+      };
+      expect(selected.trigger).toBe('page');
+      expect(selected.detail.tables.map((t) => t.table)).toEqual(['estados']);
+      expect(selected.detail.models.map((m) => m.name).sort()).toEqual(['dim_estados', 'stg_estados']);
+      await page.reload();
+      const timeline = (await page.locator('#timeline').textContent()) ?? '';
+      expect(timeline).toContain('dim_estados');
+      expect(timeline).not.toContain('fct_vendas');
+    });
+  }, 150_000);
+});

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { NO_RETRY, retryDelayMs, type RetryPolicy, type Warehouse } from '@sluice/warehouse';
-import type { RunStatus, StateStore } from '@sluice/watermark';
+import type { RunStatus, StateLock, StateStore } from '@sluice/watermark';
 import { RUN_LOCK, runIngest, type IngestEvent, type IngestResult, type TableResult } from './ingest.js';
 import type { NodeResult, RunEvent, RunnableKind, RunTestsMode } from '@sluice/models';
 import { buildModels, hasModels, type BuildResult } from './build-models.js';
@@ -118,6 +118,12 @@ export interface PipelineRunOptions {
   readonly holder?: string;
   /** How often the running record is re-saved with the progress so far: its heartbeat (default 10 s). */
   readonly heartbeatMs?: number;
+  /**
+   * The run lock (`RUN_LOCK`), when the caller already holds it — the scheduler takes it before it opens the
+   * warehouse and releases it after closing it, so two daemons never hold one DuckDB file at once. The run then
+   * neither takes nor releases it.
+   */
+  readonly lock?: StateLock;
 }
 
 export interface PipelineRunResult {
@@ -145,7 +151,8 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   const runId = options.runId ?? randomUUID();
   const startedAt = new Date();
   const holderName = options.holder ?? `sluice ${options.trigger}`;
-  const lock = await options.state.acquireLock(RUN_LOCK, { holder: holderName });
+  const ownLock =
+    options.lock === undefined ? await options.state.acquireLock(RUN_LOCK, { holder: holderName }) : undefined;
   const holder = currentRunHolder(holderName);
   const log = new RunLog();
   // What the run has done so far: the heartbeat records it, and it stands in for a step that threw.
@@ -230,7 +237,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       // Only housekeeping: the next look (a daemon, `sluice status`, the next run) tries again.
     }
     const drained = () => options.drain?.aborted === true;
-    if (steps.includes('ingest') && !drained())
+    if (steps.includes('ingest') && !drained() && !runController.signal.aborted)
       ingest = await withRetries('ingest', options, runController.signal, attempts, emit, runId, async (signal) => {
         const result = await runIngest({
           project: options.project,
@@ -348,7 +355,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       }),
     );
   } finally {
-    await lock.release();
+    await ownLock?.release();
   }
   await lineage.end(endedAt, status, {
     tables: ingest?.tables ?? tablesDone,
@@ -379,6 +386,9 @@ async function withRetries<T>(
     setMaxListeners(0, stepController.signal);
     const forward = () => stepController.abort(runSignal.reason);
     runSignal.addEventListener('abort', forward, { once: true });
+    // A run cancelled before this step began (a run timeout or a signal while the run was being recorded): the
+    // listener above never fires for it, so pass it on now.
+    if (runSignal.aborted) forward();
     const timer = options.stepTimeoutMs
       ? setTimeout(
           () => stepController.abort(new Error(`${step} timed out after ${options.stepTimeoutMs} ms`)),
