@@ -413,8 +413,9 @@ export function describeStateStoreContract(name: string, createFixture: () => Pr
       await store.commit('public.clientes', { id: '5' }, { runId: 'r1' });
       await store.commit('other', { id: '1' }, { runId: 'r1' });
       const where = await fixture!.corruptWatermark('public.clientes');
-      for (const attempt of [store.read('public.clientes'), store.readAll()]) {
-        const error = await stateErrorOf(attempt);
+      // One at a time: a second call started early could reject before anything awaits it (an unhandled rejection).
+      for (const attempt of [() => store.read('public.clientes'), () => store.readAll()]) {
+        const error = await stateErrorOf(attempt());
         expect(error.code).toBe('CORRUPT_STATE');
         expect(error.message).toContain(where);
         expect(error.message).toContain('sluice state reset --table public.clientes');
