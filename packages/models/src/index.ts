@@ -1,5 +1,6 @@
 export { collectCatalog, type Catalog } from './collect-catalog.js';
 export {
+  builtRelations,
   compiledPathOf,
   compileProject,
   compileProjectWithWarehouse,
@@ -64,6 +65,7 @@ export {
   type RunnableKind,
   type NodeResult,
   type NodeStatus,
+  type ReusedNode,
   type RunEvent,
   type RunOptions,
   type RunResult,
@@ -79,4 +81,5 @@ export {
   type FreshnessRun,
   type FreshnessStatus,
 } from './source-freshness.js';
+export { DBT_ARTIFACT_VERSION, DBT_SCHEMA_VERSIONS } from './dbt-artifacts.js';
 export { writeArtifacts, type ArtifactInputs } from './write-artifacts.js';

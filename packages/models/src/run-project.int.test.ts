@@ -133,14 +133,17 @@ describe('runProject: the shop fixture in build mode', () => {
     });
     expect(manifest.sources['source.shop.raw.orders']).toMatchObject({ schema: 'raw', identifier: 'orders' });
 
+    // run_results.json is dbt's v6 schema: results are keyed by unique_id; a node's compiled path is in the manifest.
     const runResults = JSON.parse(await readFile(path.join(out, 'run_results.json'), 'utf8'));
-    const failing = runResults.results.find((x: { name: string }) => x.name === 'order_amounts_not_negative');
-    expect(failing).toMatchObject({
-      status: 'fail',
-      failures: 1,
+    const failingId = [...project.nodes.values()].find((n) => n.name === 'order_amounts_not_negative')?.id;
+    const failing = runResults.results.find((x: { unique_id: string }) => x.unique_id === failingId);
+    expect(failing).toMatchObject({ status: 'fail', failures: 1 });
+    expect(manifest.nodes[failingId as string]).toMatchObject({
       compiled_path: 'compiled/shop/models/marts/schema.yml/order_amounts_not_negative.sql',
     });
-    expect(await readFile(path.join(out, failing.compiled_path), 'utf8')).toContain('where not (amount >= 0)');
+    expect(await readFile(path.join(out, manifest.nodes[failingId as string].compiled_path), 'utf8')).toContain(
+      'where not (amount >= 0)',
+    );
 
     const html = await readFile(path.join(out, 'docs/index.html'), 'utf8');
     expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);

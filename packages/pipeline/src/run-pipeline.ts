@@ -5,6 +5,7 @@ import type { RunStatus, StateLock, StateStore } from '@sluice/watermark';
 import { RUN_LOCK, runIngest, type IngestEvent, type IngestResult, type TableResult } from './ingest.js';
 import type { NodeResult, RunEvent, RunnableKind, RunTestsMode } from '@sluice/models';
 import { buildModels, hasModels, type BuildResult } from './build-models.js';
+import { readBuildState, tableChangeWrites, writeBuildState } from './build-state.js';
 import { targetEngine } from './engine-registry.js';
 import { resolveTarget } from './open-project.js';
 import { createLineageEmitter } from './lineage-emitter.js';
@@ -95,6 +96,11 @@ export interface PipelineRunOptions {
   readonly exclude?: readonly string[];
   readonly threads?: number;
   readonly fullRefresh?: boolean;
+  /**
+   * Build every node (`--all`) instead of only what must be. Where ingestion is configured, a run that ingests
+   * builds only what its changes (and edits, failures, missing relations) require; the rest is `reused`.
+   */
+  readonly all?: boolean;
   /**
    * Whether the ingest step reloads the tables from scratch; default `fullRefresh`. The CLI's `run` and `build`
    * pass `false`: their `--full-refresh` is dbt's (incremental models and seeds), the ingest only brings the raw
@@ -251,6 +257,9 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
           ...((options.ingestFullRefresh ?? options.fullRefresh) ? { fullRefresh: true } : {}),
           onEvent: (event) => emit({ type: 'ingest', runId, event }),
         });
+        // Every run that changed raw tables bumps their change counters (in the warehouse), failed or not and
+        // whatever it builds next: a later run's build sees them even when this one stops before building.
+        await recordTableChanges(options, result, runId);
         if (result.status === 'failed' && !signal.aborted) {
           const failed = result.tables.filter((t) => t.status === 'failed');
           throw Object.assign(new Error(failed.map((t) => `${t.table}: ${t.error?.message ?? 'failed'}`).join('; ')), {
@@ -275,6 +284,15 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
           ...(options.exclude ? { exclude: options.exclude } : {}),
           ...(options.threads ? { threads: options.threads } : {}),
           ...(options.fullRefresh ? { fullRefresh: true } : {}),
+          ...(hasIngestion(options.project)
+            ? {
+                changeAware: {
+                  workDir: options.workDir,
+                  ...optionalAll(changeAwareAll(options, steps)),
+                  ...(ingest ? { reshapedTables: reshapedTables(options.project, ingest) } : {}),
+                },
+              }
+            : {}),
           onEvent: (event) => emit({ type: 'build', runId, event }),
         }),
       );
@@ -447,8 +465,62 @@ function runScope(options: PipelineRunOptions, steps: readonly PipelineStep[]): 
     ...(options.select ? { select: [...options.select] } : {}),
     ...(options.exclude ? { exclude: [...options.exclude] } : {}),
     ...(options.fullRefresh ? { fullRefresh: true } : {}),
+    ...(options.all ? { all: true } : {}),
     ...(options.resourceTypes ? { resourceTypes: [...options.resourceTypes] } : {}),
   };
+}
+
+/**
+ * Why a change-aware build builds everything, when it does: `--all`, `--full-refresh`, or a run that did not ingest
+ * (`--no-ingest`, `sluice test`…: without this run's ingest, what changed in the raw tables is not known first-hand —
+ * dbt's verbs then behave exactly as dbt's).
+ */
+function changeAwareAll(options: PipelineRunOptions, steps: readonly PipelineStep[]): string | undefined {
+  if (options.all) return 'everything asked for (--all)';
+  if (options.fullRefresh) return '--full-refresh rebuilds everything';
+  if (!steps.includes('ingest')) return 'the run did not ingest (--no-ingest or a verb that does not)';
+  return undefined;
+}
+
+function optionalAll(all: string | undefined): { readonly all?: string } {
+  return all === undefined ? {} : { all };
+}
+
+/** Raw tables (`raw.name`) whose counts say rows changed, or that may have (failed or cancelled mid-load). */
+function changedTables(project: LoadedProject, ingest: IngestResult): string[] {
+  return ingest.tables
+    .filter(
+      (t) =>
+        t.inserted + t.updated + t.deleted > 0 ||
+        t.status === 'failed' ||
+        t.status === 'cancelled' ||
+        t.schemaChanges.created,
+    )
+    .map((t) => `${project.config.raw_schema}.${t.table}`);
+}
+
+/** Raw tables whose columns changed in this run. */
+function reshapedTables(project: LoadedProject, ingest: IngestResult): Set<string> {
+  return new Set(
+    ingest.tables
+      .filter(
+        (t) =>
+          t.schemaChanges.created ||
+          t.schemaChanges.addedColumns.length > 0 ||
+          t.schemaChanges.widenedColumns.length > 0 ||
+          t.schemaChanges.droppedColumns.length > 0,
+      )
+      .map((t) => `${project.config.raw_schema}.${t.table}`),
+  );
+}
+
+/** Bump the change counter of every raw table the ingest changed (one read and one write, only when any did). */
+async function recordTableChanges(options: PipelineRunOptions, ingest: IngestResult, runId: string): Promise<void> {
+  const changed = changedTables(options.project, ingest);
+  if (changed.length === 0) return;
+  const schema = options.project.config.raw_schema;
+  const state = await readBuildState(options.warehouse, schema, options.workDir);
+  await writeBuildState(options.warehouse, schema, options.workDir, runId, tableChangeWrites(state, changed));
 }
 
 /** Does the project configure ingestion (`tables:` in sluice.yml lists any)? */

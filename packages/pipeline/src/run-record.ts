@@ -74,6 +74,8 @@ const modelOutcomeSchema = z.object({
   message: z.string().optional(),
   /** The error's stable code, when it failed with one. */
   errorCode: nonEmpty.optional(),
+  /** Set when the change-aware build did not build it (a test: did not run it; its last result stands): why. */
+  reused: z.string().optional(),
 });
 
 /** A sample value of a failing row, as text (`null` for SQL NULL), cut at `SAMPLE_VALUE_CHARS`. */
@@ -90,6 +92,8 @@ const testOutcomeSchema = z.object({
   failures: count.optional(),
   startedAt: isoTime.optional(),
   seconds: seconds.optional(),
+  /** Set when the change-aware build did not build it (a test: did not run it; its last result stands): why. */
+  reused: z.string().optional(),
   message: z.string().optional(),
   /** Up to `MAX_SAMPLE_ROWS` failing rows, each column's value as text. */
   samples: z.array(z.record(z.string(), sampleValue)).max(5).optional(),
@@ -116,6 +120,8 @@ const runScopeSchema = z.object({
   select: z.array(nonEmpty).optional(),
   exclude: z.array(nonEmpty).optional(),
   fullRefresh: z.boolean().optional(),
+  /** `--all`: every node built, none reused. */
+  all: z.boolean().optional(),
   /** The kinds of node the build step built (dbt's verb: `run` models, `seed`, `snapshot`); absent: every kind. */
   resourceTypes: z.array(z.enum(RESOURCE_TYPES)).optional(),
 });
@@ -360,6 +366,7 @@ export function modelOutcome(r: NodeResult): ModelOutcome {
     seconds: roundSeconds(r.elapsedMs),
     message: r.message,
     ...(r.errorCode ? { errorCode: r.errorCode } : {}),
+    ...(r.reused === undefined ? {} : { reused: r.reused }),
   };
 }
 
@@ -377,6 +384,7 @@ export function testOutcome(r: NodeResult, model: string | undefined): TestOutco
     message: r.message,
     ...(samples && samples.length > 0 ? { samples } : {}),
     ...(r.storedIn ? { storedIn: `${r.storedIn.schema}.${r.storedIn.name}` } : {}),
+    ...(r.reused === undefined ? {} : { reused: r.reused }),
   };
 }
 
