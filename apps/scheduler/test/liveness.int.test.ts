@@ -119,6 +119,11 @@ describe('sluice-scheduler: a daemon killed with -9 in the middle of a run, seen
     await a.waitForLog((l) => l.msg === 'run finished' && l.runId === failed.json.id, 'the failed run');
     await source.withClient((client) => client.query('ALTER TABLE vendas RENAME COLUMN data_alt TO data_atualizacao'));
     await a.waitForLog((l) => l.msg === 'alert sent' && l.runId === failed.json.id, 'the failure alert');
+    // The alert goes out before the run is done with (pruning comes after): a started only once it is idle.
+    await until('a idle after the failed run', async () => {
+      const status = (await (await fetch(`${urlA}/api/status`)).json()) as { current: unknown };
+      return status.current === null ? true : undefined;
+    });
 
     // Then a run held at the sales table by a lock in the source.
     const blocker = new pg.Client({ connectionString: source.url });
