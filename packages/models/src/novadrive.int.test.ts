@@ -116,7 +116,7 @@ describe('the NovaDrive project (sql-models) on DuckDB', () => {
     ).toEqual([{ preco: '54990.00' }, { preco: '59990.00' }]);
     expect(
       await warehouse.query(
-        'select valor_sugerido, valid_from::varchar as valid_from, valid_to::varchar as valid_to from analytics_snapshots.snp_veiculos_precos where veiculo_id = 1 order by valid_from',
+        'select valor_sugerido, dbt_valid_from::varchar as valid_from, dbt_valid_to::varchar as valid_to from analytics_snapshots.snp_veiculos_precos where veiculo_id = 1 order by dbt_valid_from',
       ),
     ).toEqual([
       { valor_sugerido: '54990.00', valid_from: '2023-05-01 00:00:00', valid_to: '2024-06-01 00:00:00' },
