@@ -78,7 +78,7 @@ export function compiledPathOf(project: Project, node: ProjectNode): string {
     pkg !== undefined && node.file.startsWith(`${pkg.root}/`) ? node.file.slice(pkg.root.length + 1) : node.file;
   const file =
     node.kind === 'test' && node.testType === 'generic'
-      ? `${own}/${node.name}.sql`
+      ? `${own}/${node.alias ?? node.name}.sql`
       : node.kind === 'snapshot'
         ? `${own.replace(/[^/]+$/, '')}${node.name}.sql`
         : own;
@@ -142,7 +142,10 @@ export class ProjectCompiler {
         relation = { schema: this.schemaName(node, node.config.schema), name: node.config.alias ?? node.name };
         break;
       case 'test':
-        relation = { schema: this.schemaName(node, node.config.schema ?? 'audit'), name: node.name };
+        relation = {
+          schema: this.schemaName(node, node.config.schema ?? 'audit'),
+          name: node.alias ?? node.name,
+        };
         break;
     }
     this.relations.set(node.id, relation);

@@ -40,7 +40,9 @@ describe('loadProject on the shop fixture', () => {
       'model.shop.stg_customers',
       'model.shop.int_paid_orders',
     ]);
-    const relationships = project.nodes.get('test.shop.relationships_fct_orders_customer_id') as TestNode;
+    const relationships = project.nodes.get(
+      'test.shop.relationships_fct_orders_customer_id__customer_id__ref_dim_customers_',
+    ) as TestNode;
     expect(relationships.dependsOn).toEqual(['model.shop.fct_orders', 'model.shop.dim_customers']);
     expect(relationships.attachedTo).toBe('model.shop.fct_orders');
     expect(relationships.config).toMatchObject({ warn_if: '>0', error_if: '>5', store_failures: true });

@@ -103,6 +103,11 @@ export interface TestNode extends NodeBase {
   readonly quoteColumn?: boolean;
   /** The test's arguments as written (`ref('x')` strings are resolved when compiled). */
   readonly args: Readonly<Record<string, unknown>>;
+  /**
+   * Generic tests whose dbt name is 64 characters or more: dbt's short name (30 characters and an md5), the name of
+   * the compiled file and of the table failures are stored in.
+   */
+  readonly alias?: string;
   readonly config: TestConfig;
   /** Singular tests: the template as written. */
   readonly rawSql?: string;

@@ -475,46 +475,45 @@ async function runTestNode(
 }
 
 /**
- * In build mode the children of a model wait for the model's tests, so an error-severity failure skips them.
- * A test with several parents (relationships) gates the children of the node it is declared on, except children
- * it itself depends on (that edge would make a cycle).
+ * In build mode a node waits for the tests that gate it, so an error-severity failure skips it and, through it,
+ * everything downstream. dbt's rule (its `add_test_edges`): a test gates every node downstream of ALL the nodes the
+ * test depends on — a `not_null` on `orders` gates what is built from `orders`; a `relationships` test from
+ * `orders` to `customers`, or a singular test that refs both, gates what is built from both. Only the first such
+ * nodes get the edge (what lies below them waits for them anyway); never a node the test itself depends on.
  */
 function gateChildrenOnTests(
   project: Project,
   runnable: readonly (ModelNode | SnapshotNode | TestNode | SeedNode)[],
   deps: Map<string, Set<string>>,
 ): void {
-  const ancestorsOf = (id: string): Set<string> => {
-    const seen = new Set<string>();
-    const stack = [...(deps.get(id) ?? [])];
+  const descendantsOf = new Map<string, Set<string>>();
+  const descendants = (id: string): Set<string> => {
+    let known = descendantsOf.get(id);
+    if (known) return known;
+    known = new Set<string>();
+    const stack = [...(project.children.get(id) ?? [])];
     while (stack.length > 0) {
       const next = stack.pop() as string;
-      if (seen.has(next)) continue;
-      seen.add(next);
-      stack.push(...(deps.get(next) ?? []));
+      if (known.has(next) || project.nodes.get(next)?.kind === 'test') continue;
+      known.add(next);
+      stack.push(...(project.children.get(next) ?? []));
     }
-    return seen;
+    descendantsOf.set(id, known);
+    return known;
   };
-  const childrenOf = new Map<string, string[]>();
-  for (const [id, parents] of deps) {
-    for (const parent of parents) {
-      let list = childrenOf.get(parent);
-      if (!list) childrenOf.set(parent, (list = []));
-      list.push(id);
-    }
-  }
   for (const test of runnable) {
     if (test.kind !== 'test') continue;
-    const anchor = test.attachedTo ?? (test.dependsOn.length === 1 ? test.dependsOn[0] : undefined);
-    if (anchor === undefined || !deps.has(anchor)) continue;
-    let ancestors: Set<string> | undefined;
-    for (const child of childrenOf.get(anchor) ?? []) {
-      if (child === test.id || project.nodes.get(child)?.kind === 'test') continue;
-      if ((deps.get(test.id)?.size ?? 0) > 1) {
-        ancestors ??= ancestorsOf(test.id);
-        if (ancestors.has(child)) continue;
-      }
-      deps.get(child)?.add(test.id);
+    const tested = project.parents.get(test.id) ?? test.dependsOn;
+    if (tested.length === 0) continue;
+    const [first, ...rest] = [...tested].sort((a, b) => descendants(a).size - descendants(b).size);
+    const below = [...descendants(first as string)].filter((id) => rest.every((other) => descendants(other).has(id)));
+    const gated = new Set(below);
+    for (const id of below) {
+      // The first gated nodes only: one whose parent is gated and runs waits for that parent already.
+      if ((project.parents.get(id) ?? []).some((parent) => gated.has(parent) && deps.has(parent))) continue;
+      const waiting = deps.get(id);
+      if (waiting === undefined || tested.includes(id)) continue;
+      waiting.add(test.id);
     }
   }
 }
