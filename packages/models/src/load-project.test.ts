@@ -199,6 +199,7 @@ describe('loadProject with a dbt project', () => {
         'config-version: 2',
         'profile: legacy',
         'on-run-start: ["select 1"]',
+        'quoting: { identifier: false }',
         'vars:',
         '  legacy:',
         '    country: BR',
@@ -216,7 +217,10 @@ describe('loadProject with a dbt project', () => {
     });
     const { project, errors, warnings } = await loadProject(dir.path);
     expect(errors.map(formatIssue)).toEqual([]);
-    expect(warnings.map((w) => w.message).join('\n')).toContain('on-run-start');
+    expect(warnings.map((w) => w.message).join('\n')).toContain('"quoting" in dbt_project.yml is not supported yet');
+    expect(project.runHooks).toEqual([
+      { event: 'on-run-start', index: 0, sql: 'select 1', file: 'dbt_project.yml', line: 5 },
+    ]);
     expect((project.nodes.get('model.legacy.customers') as ModelNode).materialized).toBe('table');
     expect((project.nodes.get('test.legacy.unique_customers_id') as TestNode).config.severity).toBe('warn');
     expect(project.vars).toEqual({ country: 'BR' });

@@ -151,6 +151,18 @@ export interface Project {
     string,
     { readonly name: string; readonly file: string; readonly line: number; readonly text: string }
   >;
+  /** dbt_project.yml's `on-run-start` and `on-run-end` statements, in order (the root project's). */
+  readonly runHooks?: readonly ProjectRunHook[];
+}
+
+/** One statement of dbt_project.yml's `on-run-start` / `on-run-end` (a template, rendered when the run starts or ends). */
+export interface ProjectRunHook {
+  readonly event: 'on-run-start' | 'on-run-end';
+  /** Its place in the list (dbt's `operation.<project>.<project>-on-run-start-<index>`). */
+  readonly index: number;
+  readonly sql: string;
+  readonly file: string;
+  readonly line?: number;
 }
 
 /** Nodes of one kind, in the project's order. */

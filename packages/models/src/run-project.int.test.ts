@@ -305,3 +305,66 @@ describe("runProject: dbt's skip rule for failing tests in build", () => {
     expect(r.report).toEqual(['skipped', 'skipped: test every_order_has_a_customer failed']);
   });
 });
+
+describe('runProject: on-run-start / on-run-end from dbt_project.yml', () => {
+  const project = (hooks: string) => ({
+    'dbt_project.yml': ['name: hooked', "version: '1.0'", 'config-version: 2', hooks, ''].join('\n'),
+    'models/a.sql': 'select 1 as id',
+    'models/b.sql': "select id from {{ ref('a') }}",
+    'models/schema.yml':
+      'version: 2\nmodels:\n  - name: b\n    columns:\n      - name: id\n        data_tests: [unique]\n',
+  });
+
+  async function run(files: Record<string, string>): Promise<RunResult> {
+    await writeProject(dir.path, files);
+    const { project: loaded, errors } = await loadProject(dir.path);
+    expect(errors).toEqual([]);
+    return runProject(loaded, warehouse, { target, threads: 2 });
+  }
+
+  it("runs on-run-start before every node and on-run-end after, with dbt's results and schemas", async () => {
+    const result = await run(
+      project(
+        [
+          'on-run-start:',
+          '  - "create table if not exists main.audit (event varchar, detail varchar)"',
+          '  - "insert into main.audit values (\'start\', \'{{ target.name }}/{{ var(\\"who\\", \\"nobody\\") }}\')"',
+          'on-run-end:',
+          "  - \"insert into main.audit {% for r in results %}select '{{ r.node.resource_type }}', '{{ r.node.name }} {{ r.status }}' {% if not loop.last %}union all {% endif %}{% endfor %}\"",
+          '  - "insert into main.audit values (\'schemas\', \'{{ schemas | join(\\",\\") }}\')"',
+        ].join('\n'),
+      ),
+    );
+    expect(result.status).toBe('success');
+    expect(result.hooks?.map((h) => [h.id, h.status])).toEqual([
+      ['operation.hooked.hooked-on-run-start-0', 'success'],
+      ['operation.hooked.hooked-on-run-start-1', 'success'],
+      ['operation.hooked.hooked-on-run-end-0', 'success'],
+      ['operation.hooked.hooked-on-run-end-1', 'success'],
+    ]);
+    expect(await warehouse.query('select event, detail from main.audit order by event, detail')).toEqual([
+      { event: 'model', detail: 'a success' },
+      { event: 'model', detail: 'b success' },
+      { event: 'schemas', detail: 'main' },
+      { event: 'start', detail: 'dev/nobody' },
+      { event: 'test', detail: 'unique_b_id pass' },
+    ]);
+  });
+
+  it('skips every node when on-run-start fails, and still runs on-run-end', async () => {
+    await warehouse.execute('create table main.ended (n integer)');
+    const result = await run(
+      project(
+        [
+          'on-run-start: "select * from main.no_such_table"',
+          'on-run-end: "insert into main.ended select count(*) from main.ended"',
+        ].join('\n'),
+      ),
+    );
+    expect(result.status).toBe('error');
+    expect(result.results.map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped']);
+    expect(result.results[0]?.message).toMatch(/^skipped: on-run-start statement 1 \(dbt_project\.yml:4\) failed: /);
+    expect(result.hooks?.map((h) => h.status)).toEqual(['error', 'success']);
+    expect(await warehouse.query('select n from main.ended')).toEqual([{ n: 0 }]);
+  });
+});
