@@ -39,3 +39,11 @@ describe('genericTestName (dbt-core synthesize_generic_test_names)', () => {
     expect(short.shortName).toBe(short.name);
   });
 });
+
+describe('genericTestName: names dbt could not select', () => {
+  it('writes characters of the node name other than letters, digits and _ as _', () => {
+    expect(genericTestName('source_not_null', 'loja_Customer Orders', { column_name: 'Order ID' }).name).toBe(
+      'source_not_null_loja_Customer_Orders_Order_ID',
+    );
+  });
+});

@@ -32,7 +32,9 @@ export function genericTestName(
     flat.push(...parts.map(pythonStr));
   }
   const unique = flat.map((part) => part.replace(/[^0-9a-zA-Z_]+/g, '_')).join('__');
-  const identifier = `${testType}_${targetName}`;
+  // dbt keeps the node's name as it is; a source table named `Customer Orders` would give a test name with a space,
+  // which no selector can name. Sluice writes such characters as `_` (only names dbt could not select change).
+  const identifier = `${testType}_${targetName.replace(/[^0-9a-zA-Z_]+/g, '_')}`;
   const name = `${identifier}_${unique}`;
   const shortName =
     name.length >= 64 ? `${identifier.slice(0, 30)}_${createHash('md5').update(name, 'utf8').digest('hex')}` : name;
