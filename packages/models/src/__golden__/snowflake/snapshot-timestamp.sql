@@ -8,32 +8,32 @@ select product_id, price, changed_at from "raw"."prices"
 -- describe analytics.price_history__sluice_snapshot_source
 
 CREATE OR REPLACE TABLE "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_CHANGES" AS
-with current_rows as (select * from "ANALYTICS"."PRICE_HISTORY" where "VALID_TO" is null)
-select stg."PRODUCT_ID", stg."PRICE", stg."CHANGED_AT", stg.__sluice_updated_at as "SNAPSHOT_UPDATED_AT", stg.__sluice_updated_at as "VALID_FROM",
-  nullif(stg.__sluice_updated_at, stg.__sluice_updated_at) as "VALID_TO", md5(coalesce(cast(stg.product_id as VARCHAR), '') || '|' || coalesce(cast(stg.__sluice_updated_at as VARCHAR), '')) as "SNAPSHOT_SCD_ID"
+with current_rows as (select * from "ANALYTICS"."PRICE_HISTORY" where "DBT_VALID_TO" is null)
+select stg."PRODUCT_ID", stg."PRICE", stg."CHANGED_AT", stg.__sluice_updated_at as "DBT_UPDATED_AT", stg.__sluice_updated_at as "DBT_VALID_FROM",
+  nullif(stg.__sluice_updated_at, stg.__sluice_updated_at) as "DBT_VALID_TO", md5(coalesce(cast(stg.product_id as VARCHAR), '') || '|' || coalesce(cast(stg.__sluice_updated_at as VARCHAR), '')) as "DBT_SCD_ID"
 from "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_SOURCE" as stg
 left join current_rows as cur on stg.product_id = cur.product_id
-where cur."SNAPSHOT_SCD_ID" is null or stg.__sluice_updated_at > cur."SNAPSHOT_UPDATED_AT"
+where cur."DBT_SCD_ID" is null or stg.__sluice_updated_at > cur."DBT_UPDATED_AT"
 union all
-select cur."PRODUCT_ID", cur."PRICE", cur."CHANGED_AT", cur."SNAPSHOT_UPDATED_AT", cur."VALID_FROM", stg.__sluice_updated_at as "VALID_TO", cur."SNAPSHOT_SCD_ID"
+select cur."PRODUCT_ID", cur."PRICE", cur."CHANGED_AT", cur."DBT_UPDATED_AT", cur."DBT_VALID_FROM", stg.__sluice_updated_at as "DBT_VALID_TO", cur."DBT_SCD_ID"
 from current_rows as cur
 join "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_SOURCE" as stg on stg.product_id = cur.product_id
-where stg.__sluice_updated_at > cur."SNAPSHOT_UPDATED_AT";
+where stg.__sluice_updated_at > cur."DBT_UPDATED_AT";
 
 MERGE INTO "ANALYTICS"."PRICE_HISTORY" AS "target"
 USING (
-  select "PRODUCT_ID", "PRICE", "CHANGED_AT", "SNAPSHOT_UPDATED_AT", "VALID_FROM", "VALID_TO", "SNAPSHOT_SCD_ID" from "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_CHANGES"
+  select "PRODUCT_ID", "PRICE", "CHANGED_AT", "DBT_UPDATED_AT", "DBT_VALID_FROM", "DBT_VALID_TO", "DBT_SCD_ID" from "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_CHANGES"
 ) AS "source"
-ON "target"."SNAPSHOT_SCD_ID" = "source"."SNAPSHOT_SCD_ID"
+ON "target"."DBT_SCD_ID" = "source"."DBT_SCD_ID"
 WHEN MATCHED THEN UPDATE SET
   "PRODUCT_ID" = "source"."PRODUCT_ID",
   "PRICE" = "source"."PRICE",
   "CHANGED_AT" = "source"."CHANGED_AT",
-  "SNAPSHOT_UPDATED_AT" = "source"."SNAPSHOT_UPDATED_AT",
-  "VALID_FROM" = "source"."VALID_FROM",
-  "VALID_TO" = "source"."VALID_TO"
-WHEN NOT MATCHED THEN INSERT ("SNAPSHOT_SCD_ID", "PRODUCT_ID", "PRICE", "CHANGED_AT", "SNAPSHOT_UPDATED_AT", "VALID_FROM", "VALID_TO")
-  VALUES ("source"."SNAPSHOT_SCD_ID", "source"."PRODUCT_ID", "source"."PRICE", "source"."CHANGED_AT", "source"."SNAPSHOT_UPDATED_AT", "source"."VALID_FROM", "source"."VALID_TO");
+  "DBT_UPDATED_AT" = "source"."DBT_UPDATED_AT",
+  "DBT_VALID_FROM" = "source"."DBT_VALID_FROM",
+  "DBT_VALID_TO" = "source"."DBT_VALID_TO"
+WHEN NOT MATCHED THEN INSERT ("DBT_SCD_ID", "PRODUCT_ID", "PRICE", "CHANGED_AT", "DBT_UPDATED_AT", "DBT_VALID_FROM", "DBT_VALID_TO")
+  VALUES ("source"."DBT_SCD_ID", "source"."PRODUCT_ID", "source"."PRICE", "source"."CHANGED_AT", "source"."DBT_UPDATED_AT", "source"."DBT_VALID_FROM", "source"."DBT_VALID_TO");
 
 insert into audit.log values ('after');
 
