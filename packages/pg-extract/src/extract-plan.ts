@@ -164,7 +164,7 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
       name: column.name,
       type: column.logical,
       nullable: column.nullable,
-      selectSql: renderColumn(column, label),
+      selectSql: renderColumn(column),
     });
   }
 
@@ -266,13 +266,11 @@ function resolveLateCommits(spec: TableSpec, firstCursorKind: string | undefined
 }
 
 /** Render one column as the chunk format wants it (see ChunkFile in @sluice/warehouse). */
-function renderColumn(column: SourceColumn, label: string): string {
-  const id = quoteIdentifier(column.name);
-  const type = column.logical as LogicalType;
-  return renderValue(id, type, `${label}.${column.name}`);
+function renderColumn(column: SourceColumn): string {
+  return renderValue(quoteIdentifier(column.name), column.logical as LogicalType);
 }
 
-function renderValue(id: string, type: LogicalType, where: string): string {
+function renderValue(id: string, type: LogicalType): string {
   switch (type.kind) {
     case 'boolean':
       return `${id}::text`;
@@ -287,14 +285,25 @@ function renderValue(id: string, type: LogicalType, where: string): string {
     case 'date':
     case 'timestamp':
     case 'timestamptz':
-      // BC dates have no faithful text in other engines: stop with a message naming the column (the cast fails).
-      // The failing cast must depend on the row, or the planner folds it (and fails) for every table.
-      return `CASE WHEN ${id} < '0001-01-01' AND ${id} <> '-infinity' THEN (${quoteLiteral(`sluice: BC ${type.kind} in ${where}: `)} || ${id}::text)::int::text ELSE ${id}::text END`;
+      return renderInstant(id);
     case 'array':
       return `to_json(${id})::text`;
     default:
       return id;
   }
+}
+
+/**
+ * A date, timestamp or timestamptz as the chunk format writes it: Postgres's ISO text, except before year 1, where
+ * Postgres writes `0044-03-15 BC` — text other engines read as the year 44 AD (DuckDB) or not at all. Those are
+ * written in ISO 8601's astronomical year numbering instead, `-0043-03-15` (1 BC is `0000`), which DuckDB reads
+ * exactly. Postgres writes BC years with four digits (its range ends at 4713 BC).
+ */
+function renderInstant(id: string): string {
+  const text = `${id}::text`;
+  const year = `left(${text}, 4)`;
+  const astronomical = `CASE WHEN ${year} = '0001' THEN '0000' ELSE '-' || lpad((${year}::int - 1)::text, 4, '0') END`;
+  return `CASE WHEN ${id} < '0001-01-01' AND ${id} <> '-infinity' THEN ${astronomical} || substr(${text}, 5, length(${text}) - 7) ELSE ${text} END`;
 }
 
 /** The exact text of a cursor value as a literal of its type, for COPY statements (which take no parameters). */

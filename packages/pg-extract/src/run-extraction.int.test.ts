@@ -107,10 +107,18 @@ describe('runExtraction against a real Postgres', () => {
     }
   });
 
-  it('stops with a clear error on a BC date instead of writing a wrong year', async () => {
-    await client.query(`CREATE TABLE ancient (id int PRIMARY KEY, day date)`);
-    await client.query(`INSERT INTO ancient VALUES (1, '0044-03-15 BC')`);
-    await expect(extract('ancient', { strategy: 'full' })).rejects.toThrow(/BC date in public\.ancient\.day/);
+  it('writes BC dates and timestamps in astronomical years, which engines read exactly (not Postgres’s “BC”)', async () => {
+    await client.query(`CREATE TABLE ancient (id int PRIMARY KEY, day date, at timestamp, instant timestamptz)`);
+    await client.query(`INSERT INTO ancient VALUES
+      (1, '0044-03-15 BC', '0044-03-15 12:00:00.5 BC', '4713-01-01 00:00:00+00 BC'),
+      (2, '0001-12-31 BC', '0001-01-01 00:00:00 BC', '-infinity'),
+      (3, '0001-01-01', '2024-01-02 03:04:05', 'infinity')`);
+    const result = await extract('ancient', { strategy: 'full' });
+    expect(result.text.trim().split('\n')).toEqual([
+      '1,-0043-03-15,-0043-03-15 12:00:00.5,-4712-01-01 00:00:00+00',
+      '2,0000-12-31,0000-01-01 00:00:00,-infinity',
+      '3,0001-01-01,2024-01-02 03:04:05,infinity',
+    ]);
   });
 
   it('reads rows sharing one timestamp across runs without skipping any', async () => {
