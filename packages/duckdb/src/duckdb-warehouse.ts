@@ -526,9 +526,9 @@ function wrapError(
       return new WarehouseError(
         'UNREPRESENTABLE_VALUE',
         `${details.table} column "${details.column}": the value ${shown} (in ${details.file}) cannot be stored exactly ` +
-          `in DuckDB ${details.type}: ${details.reason}. Nothing was loaded. Fix or exclude the value in the source, ` +
-          `or load the column as text (exclude it and select it cast to text).`,
-        { table: details.table, sql, cause: error },
+          `in DuckDB ${details.type}: ${details.reason}. Nothing was loaded. Fix the value in the source, or load the ` +
+          `column as another type.`,
+        { table: details.table, column: details.column, sql, cause: error },
       );
     }
   }

@@ -38,6 +38,56 @@ const vendas: SourceTable = {
 describe('planExtraction', () => {
   const cursor = [{ coalesce: ['data_atualizacao', 'data_inclusao'] }, 'id_vendas'] as const;
 
+  it('loads a column as the type chosen for it: text (any type), double or decimal(p,s) (numbers)', () => {
+    const plan = planExtraction(
+      vendas,
+      {
+        strategy: 'full',
+        columns: { valor_pago: { as: 'decimal', precision: 20, scale: 4 }, local: { as: 'text' } },
+      },
+      undefined,
+    );
+    const byName = Object.fromEntries(plan.columns.map((c) => [c.name, c]));
+    expect(byName.valor_pago).toMatchObject({
+      type: { kind: 'decimal', precision: 20, scale: 4 },
+      selectSql: '"valor_pago"::numeric(20,4)',
+    });
+    // A type Sluice does not map loads as its Postgres text.
+    expect(byName.local).toMatchObject({ type: { kind: 'text' }, selectSql: '"local"::text' });
+    const double = planExtraction(
+      vendas,
+      { strategy: 'full', exclude: ['local'], columns: { valor_pago: { as: 'double' } } },
+      undefined,
+    );
+    expect(double.columns.find((c) => c.name === 'valor_pago')).toMatchObject({
+      type: { kind: 'double' },
+      selectSql: '"valor_pago"::float8',
+    });
+  });
+
+  it('refuses a column choice that cannot apply, naming the column', () => {
+    const refuse = (columns: Record<string, unknown>, exclude: string[] = ['local']) => {
+      let message = '';
+      try {
+        planExtraction(vendas, { strategy: 'full', exclude, columns } as never, undefined);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      return message;
+    };
+    expect(refuse({ foto: { as: 'double' } })).toMatch(/columns\.foto: .*has type bytea: only numbers load as double/);
+    expect(refuse({ valor_pagoo: { as: 'text' } })).toMatch(
+      /columns\.valor_pagoo: column "valor_pagoo" does not exist.*did you mean valor_pago/,
+    );
+    expect(refuse({ local: { as: 'text' } })).toMatch(/columns\.local: .*is excluded/);
+    expect(refuse({ id_vendas: { as: 'text' } })).toMatch(/columns\.id_vendas: .*primary key/);
+    expect(refuse({ valor_pago: { as: 'decimal', precision: 40, scale: 2 } })).toMatch(
+      /decimal\(40,2\) is not a decimal/,
+    );
+    // Without a choice, an unmapped type names the way out.
+    expect(refuse({}, [])).toMatch(/"local" .* type point.*as: text/);
+  });
+
   it('plans a compound cursor over nullable timestamps that never loses a row', () => {
     const plan = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'] }, undefined);
     // Both timestamps can be NULL: the cursor sorts such rows first instead of dropping them from comparisons.

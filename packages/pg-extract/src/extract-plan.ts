@@ -20,6 +20,8 @@ export interface TableSpec {
   readonly exclude?: readonly string[];
   /** Columns loaded as a salted SHA-256 hex digest instead of their value (personal data). */
   readonly hash?: readonly string[];
+  /** Columns loaded as another type than their own, by choice (`sluice.yml` `columns: { c: { as: text } }`). */
+  readonly columns?: Readonly<Record<string, ColumnChoice>>;
   readonly hashSalt?: string;
   /**
    * How rows committed behind the cursor (late commits, backdated writes) are found; see `LateCommits`. Default
@@ -31,6 +33,26 @@ export interface TableSpec {
   readonly lookbackMs?: number;
   /** `lookback`: the longest time between two sweeps, in milliseconds (default one day). */
   readonly sweepEveryMs?: number;
+}
+
+/**
+ * How a column is loaded when its own type is not what the warehouse should hold (`as:` in `sluice.yml`):
+ * - `text`: the value as Postgres writes it (`::text`, in the extraction's ISO settings) — any type, every digit;
+ * - `double`: a 64-bit float (`::float8`) — numbers only; about 15–17 significant digits, NaN and ±Infinity kept;
+ * - `decimal`: `numeric(precision, scale)` — numbers only; Postgres rounds to `scale` fraction digits and fails the
+ *   read on a value with more than `precision - scale` integer digits.
+ */
+export type ColumnChoice =
+  | { readonly as: 'text' }
+  | { readonly as: 'double' }
+  | { readonly as: 'decimal'; readonly precision: number; readonly scale: number };
+
+/** The kinds `as: double` and `as: decimal(p,s)` take. */
+const NUMERIC_KINDS: ReadonlySet<string> = new Set(['smallint', 'integer', 'bigint', 'decimal', 'real', 'double']);
+
+/** `text`, `double`, `decimal(12,2)`: a choice as `sluice.yml` writes it. */
+export function formatColumnChoice(choice: ColumnChoice): string {
+  return choice.as === 'decimal' ? `decimal(${choice.precision},${choice.scale})` : choice.as;
 }
 
 /**
@@ -50,6 +72,9 @@ export interface ExtractPosition {
   readonly cursor: readonly string[] | null;
   /** `pg_snapshot_xmin` of the snapshot the rows were read in (a 64-bit transaction id, as text). */
   readonly snapshotXmin: string;
+  /** `pg_snapshot_xmax` of that snapshot: with the xmin, whether a transaction held it back (absent in positions
+   *  written before it was kept). */
+  readonly snapshotXmax?: string;
   /** The transactions open at that snapshot that had written to the table (see `snapshotSql`), at most 1,000;
    *  `null`: too many to tell. */
   readonly openXids?: readonly string[] | null;
@@ -122,10 +147,34 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
   for (const column of spec.include ?? []) known(column, 'include');
   for (const column of spec.exclude ?? []) known(column, 'exclude');
   for (const column of spec.hash ?? []) known(column, 'hash');
+  const choices = new Map(Object.entries(spec.columns ?? {}));
+  for (const column of choices.keys()) known(column, `columns.${column}`);
 
   const included = new Set(spec.include ?? names);
   for (const column of spec.exclude ?? []) included.delete(column);
   const hashed = new Set(spec.hash ?? []);
+  for (const [column, choice] of choices) {
+    if (!byName.has(column)) continue;
+    const as = formatColumnChoice(choice);
+    if (!included.has(column)) {
+      problems.push(
+        `columns.${column}: column "${column}" of ${label} is excluded, so it is not loaded as ${as} either`,
+      );
+    } else if (hashed.has(column)) {
+      problems.push(`columns.${column}: column "${column}" of ${label} is hashed: it cannot also be loaded as ${as}`);
+    } else if (table.primaryKey.includes(column)) {
+      // Keys are compared between source and warehouse (merges, delete reconciliation): they keep their type.
+      problems.push(`columns.${column}: "${column}" is part of the primary key of ${label}, which loads as it is`);
+    }
+    if (
+      choice.as === 'decimal' &&
+      !(choice.precision >= 1 && choice.precision <= 38 && choice.scale >= 0 && choice.scale <= choice.precision)
+    ) {
+      problems.push(
+        `columns.${column}: ${as} is not a decimal every warehouse holds: 1 ≤ precision ≤ 38, 0 ≤ scale ≤ precision`,
+      );
+    }
+  }
   if (spec.strategy !== 'full' || table.primaryKey.length > 0) {
     for (const key of table.primaryKey) {
       if (!included.has(key)) problems.push(`primary key column "${key}" of ${label} cannot be excluded`);
@@ -154,9 +203,21 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
       });
       continue;
     }
+    const choice = choices.get(column.name);
+    if (choice) {
+      const kind = column.logical?.kind ?? column.pgType;
+      if (choice.as !== 'text' && !NUMERIC_KINDS.has(kind)) {
+        problems.push(
+          `columns.${column.name}: column "${column.name}" of ${label} has type ${column.pgType}: only numbers load as ${formatColumnChoice(choice)} (as: text takes any type)`,
+        );
+        continue;
+      }
+      columns.push(chosenColumn(column, choice));
+      continue;
+    }
     if (!column.logical) {
       problems.push(
-        `column "${column.name}" of ${label} has type ${column.pgType}, which Sluice cannot load exactly: exclude it, or hash it`,
+        `column "${column.name}" of ${label} has type ${column.pgType}, which Sluice cannot load exactly: exclude it, hash it, or load it as text (columns: { ${column.name}: { as: text } })`,
       );
       continue;
     }
@@ -263,6 +324,24 @@ function resolveLateCommits(spec: TableSpec, firstCursorKind: string | undefined
   const asked = spec.lateCommits ?? 'auto';
   if (asked !== 'auto') return asked;
   return firstCursorKind !== undefined && INFINITE.has(firstCursorKind) ? 'auto' : 'scan';
+}
+
+/** A column loaded as the type chosen for it, rendered as the chunk format writes that type. */
+function chosenColumn(column: SourceColumn, choice: ColumnChoice): PlannedColumn {
+  const id = quoteIdentifier(column.name);
+  const base = { name: column.name, nullable: column.nullable };
+  switch (choice.as) {
+    case 'text':
+      return { ...base, type: { kind: 'text' }, selectSql: `${id}::text` };
+    case 'double':
+      return { ...base, type: { kind: 'double' }, selectSql: `${id}::float8` };
+    case 'decimal':
+      return {
+        ...base,
+        type: { kind: 'decimal', precision: choice.precision, scale: choice.scale },
+        selectSql: `${id}::numeric(${choice.precision},${choice.scale})`,
+      };
+  }
 }
 
 /** Render one column as the chunk format wants it (see ChunkFile in @sluice/warehouse). */

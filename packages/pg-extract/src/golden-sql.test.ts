@@ -73,6 +73,7 @@ const SNAPSHOT_ID = '00000003-0000001B-1';
 const previous: ExtractPosition = {
   cursor: ['2024-03-01 10:00:00', '981'],
   snapshotXmin: '4294967396',
+  snapshotXmax: '4294967405',
   openXids: ['4294967398', '4294967401'],
   sweptXmin: '4294967000',
   sweptAt: '2024-03-01 09:00:00+00',
@@ -158,6 +159,16 @@ const goldens: Record<string, () => string> = {
       {
         title: 'first query, lookback: and the writers open at the snapshot (xip, pg_locks, pg_xact_status)',
         sql: snapshotSql(planExtraction(vendas, { ...upsert, lateCommits: 'lookback' }, previous)),
+      },
+      {
+        title: 'first query, scan after a run whose snapshot nothing held back (xmin = xmax): no held_by',
+        sql: snapshotSql(
+          planExtraction(
+            vendas,
+            { ...upsert, lateCommits: 'scan' },
+            { ...previous, snapshotXmax: previous.snapshotXmin },
+          ),
+        ),
       },
       {
         title: 'first query, auto on a first load: no previous transactions to ask about, a sweep is due',

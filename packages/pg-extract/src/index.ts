@@ -14,11 +14,13 @@ export {
   changedSinceSql,
   copySql,
   cursorIndexSql,
+  formatColumnChoice,
   planExtraction,
   planLateRead,
   selectSql,
   upperBoundSql,
   usesIndex,
+  type ColumnChoice,
   type CursorElement,
   type ExtractPlan,
   type ExtractPosition,
@@ -64,6 +66,7 @@ export {
   SNAPSHOT_BEGIN_SQL,
   snapshotFacts,
   snapshotSql,
+  type HeldBy,
   type SnapshotFacts,
 } from './snapshot-sql.js';
 export {

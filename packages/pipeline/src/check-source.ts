@@ -168,6 +168,8 @@ export function placeOfPlanProblem(
   if (element) return { keyPath: at('cursor', element[1] as string), message: element[2] as string };
   const list = /^(include|exclude|hash): ([\s\S]*)$/.exec(problem);
   if (list) return { keyPath: at(list[1] as string), message: list[2] as string };
+  const chosen = /^columns\.([^:]+): ([\s\S]*)$/.exec(problem);
+  if (chosen) return { keyPath: at('columns', chosen[1] as string), message: chosen[2] as string };
   const message = problem.startsWith(`${qualified}: `) ? problem.slice(qualified.length + 2) : problem;
   const excludedKey = /^primary key column "([^"]+)" of .* cannot be excluded/.exec(problem);
   if (excludedKey)

@@ -1,6 +1,7 @@
 export {
   RUN_LOCK,
   runIngest,
+  type HeldBack,
   type IngestEvent,
   type IngestOptions,
   type IngestResult,

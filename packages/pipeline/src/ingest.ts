@@ -21,6 +21,7 @@ import {
 import type { Position, StateStore, Watermark } from '@sluice/watermark';
 import { tableSpecOf, type LoadedProject, type TableConfig } from './project-config.js';
 import { reconcileDeletes, type ReconcileResult } from './reconcile-deletes.js';
+import { refusalMessage } from './refusal-message.js';
 
 /** What happened to one table in an ingest run. */
 export interface TableResult {
@@ -36,6 +37,11 @@ export interface TableResult {
   readonly read?: ExtractResult['read'];
   /** Why a `late_commits: lookback` table swept this run. */
   readonly sweepReason?: string;
+  /**
+   * An open transaction — on any database of the source server — that held the previous run's snapshot back, so
+   * that this run read again rows the previous one had loaded: `rows` of them came back unchanged.
+   */
+  readonly heldBack?: HeldBack;
   readonly inserted: number;
   readonly updated: number;
   readonly deleted: number;
@@ -49,6 +55,19 @@ export interface TableResult {
   /** What delete detection found (tables with `deletes: reconcile`). */
   readonly reconcile?: ReconcileResult;
   readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** The transaction that made a run read rows again (see `TableResult.heldBack`). */
+export interface HeldBack {
+  /** Its transaction id. */
+  readonly xid: string;
+  /** Its session, when the source role may see it (`pg_read_all_stats` shows other roles' sessions). */
+  readonly pid?: number;
+  readonly database?: string;
+  /** When its transaction began. */
+  readonly since?: string;
+  /** Rows this run read that the warehouse already held as they are. */
+  readonly rows: number;
 }
 
 export interface IngestResult {
@@ -173,6 +192,10 @@ interface TableRun {
   schemaChanges: TableResult['schemaChanges'];
   /** The warehouse table check, settled before the table is done. */
   ensuring: Promise<unknown> | undefined;
+  /** Rows and bytes read so far (what a table that fails while reading reports). */
+  progress: { rows: number; bytes: number };
+  /** The warehouse committed this run's rows of the table. */
+  loaded: boolean;
 }
 
 /** What was read from the source for one table, with what it was read against. */
@@ -218,6 +241,8 @@ function openTableRun(
     stopReading: () => reading.abort(),
     schemaChanges: NO_CHANGES,
     ensuring: undefined,
+    progress: { rows: 0, bytes: 0 },
+    loaded: false,
   };
 }
 
@@ -228,8 +253,10 @@ function openTableRun(
 async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>): Promise<TableResult> {
   const started = performance.now();
   const { options, spec, name } = run;
+  let read: Batch | undefined;
   try {
     const batch = await extractBatch(run, snapshot);
+    read = batch;
     const { extracted } = batch;
     const reconciles = spec.deletes === 'reconcile' && spec.strategy !== 'full';
     // The source is done with: close it while the warehouse loads.
@@ -252,6 +279,7 @@ async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>)
     }
     options.onEvent?.({ type: 'table-loaded', table: name });
     await commitPosition(run, batch, unchanged, reconcile);
+    const heldBack = heldBackBy(extracted, unchanged ? NO_COUNTS : counts);
     return {
       table: name,
       strategy: spec.strategy,
@@ -260,6 +288,7 @@ async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>)
       lateRows: extracted.lateRows,
       read: extracted.read,
       ...(extracted.sweepReason ? { sweepReason: extracted.sweepReason } : {}),
+      ...(heldBack ? { heldBack } : {}),
       window: spec.strategy === 'full' ? undefined : extracted.window,
       schemaChanges: run.schemaChanges,
       status: unchanged && !reconcile?.deleted && !reconcile?.restored ? 'unchanged' : 'success',
@@ -273,10 +302,23 @@ async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>)
     };
   } catch (error) {
     const cancelled = options.signal?.aborted === true;
+    const described = describeError(error);
+    if (read && error instanceof WarehouseError) {
+      described.message = await refusalMessage(error, { name, plan: read.plan, files: read.extracted.files });
+    }
+    await run.ensuring;
+    // A first load that did not commit leaves no table behind: the next run creates it again.
+    const dropped = run.schemaChanges.created && !run.loaded;
+    if (dropped)
+      await options.warehouse.dropTable({ schema: options.project.config.raw_schema, name }).catch(() => undefined);
+    // What was read is reported, whether or not it reached the warehouse.
+    const { rows, bytes } = read ? read.extracted : run.progress;
     return {
       ...emptyResult(name, spec, cancelled ? 'cancelled' : 'failed', (performance.now() - started) / 1000),
-      schemaChanges: run.schemaChanges,
-      error: describeError(error),
+      rows,
+      bytes,
+      schemaChanges: dropped ? NO_CHANGES : run.schemaChanges,
+      error: described,
     };
   } finally {
     options.signal?.removeEventListener('abort', run.stopReading);
@@ -314,17 +356,37 @@ async function extractBatch(run: TableRun, snapshot: Promise<string | undefined>
     parallelism: config.ingest.first_load_parallelism,
     ...(snapshotId ? { snapshotId } : {}),
     signal: run.reading.signal,
-    onProgress: ({ rows, bytes }) => options.onEvent?.({ type: 'table-progress', table: name, rows, bytes }),
+    onProgress: ({ rows, bytes }) => {
+      run.progress = { rows, bytes };
+      options.onEvent?.({ type: 'table-progress', table: name, rows, bytes });
+    },
   });
   extracting.catch(() => undefined); // awaited below
   try {
-    run.schemaChanges = await ensured;
+    run.schemaChanges = withoutExcluded(await ensured, source, plan);
   } catch (error) {
     run.stopReading();
     await extracting.catch(() => undefined);
     throw error;
   }
   return { source, watermark, plan, target, extracted: await extracting, snapshotId };
+}
+
+/**
+ * The warehouse keeps a column the load no longer writes; one the source still has but `include`/`exclude` (or a
+ * hash) leaves out is excluded, not "gone from the source": only columns the source no longer has are reported.
+ */
+function withoutExcluded(
+  changes: EnsureTableResult,
+  source: SourceTable,
+  plan: ExtractPlan,
+): TableResult['schemaChanges'] {
+  const inSource = new Set(source.columns.map((c) => c.name.toLowerCase()));
+  const written = new Set(plan.columns.map((c) => c.name.toLowerCase()));
+  const gone = changes.droppedColumns.filter(
+    (column) => written.has(column.toLowerCase()) || !inSource.has(column.toLowerCase()),
+  );
+  return gone.length === changes.droppedColumns.length ? changes : { ...changes, droppedColumns: gone };
 }
 
 /**
@@ -347,6 +409,7 @@ async function loadBatch(run: TableRun, batch: Batch, tag: string): Promise<Batc
     tag,
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  run.loaded = true;
   return {
     inserted: loaded.inserted,
     updated: loaded.updated,
@@ -379,6 +442,25 @@ async function reconcileBatch(run: TableRun, batch: Batch, tag: string): Promise
   }
 }
 
+/**
+ * Rows read again because a transaction still open held the previous snapshot back: those the warehouse already
+ * held as they are (read, but neither inserted nor changed). Reported only for reads by transaction id (a scan or a
+ * lookback), and only while that transaction is open — a short one that had ended is no news.
+ */
+function heldBackBy(extracted: ExtractResult, counts: BatchCounts): HeldBack | undefined {
+  const held = extracted.heldBy;
+  if (!held?.open || (extracted.read !== 'sweep' && extracted.read !== 'lookback')) return undefined;
+  const rows = Math.max(0, extracted.rows - counts.inserted - counts.updated);
+  if (rows === 0) return undefined;
+  return {
+    xid: held.xid,
+    ...(held.pid !== undefined ? { pid: held.pid } : {}),
+    ...(held.database !== undefined ? { database: held.database } : {}),
+    ...(held.since !== undefined ? { since: held.since } : {}),
+    rows,
+  };
+}
+
 /** Only now, with the rows committed in the warehouse, does the watermark move (when it changed at all). */
 async function commitPosition(
   run: TableRun,
@@ -403,11 +485,12 @@ function toExtractPosition(position: Position | undefined): ExtractPosition | un
   if (!position || typeof position.snapshotXmin !== 'string') return undefined;
   const strings = (value: unknown): string[] | undefined =>
     Array.isArray(value) && value.every((item) => typeof item === 'string') ? (value as string[]) : undefined;
-  const { cursor, openXids, sweptXmin, sweptAt } = position;
+  const { cursor, openXids, sweptXmin, sweptAt, snapshotXmax } = position;
   const open = strings(openXids);
   return {
     cursor: strings(cursor) ?? null,
     snapshotXmin: position.snapshotXmin,
+    ...(typeof snapshotXmax === 'string' ? { snapshotXmax } : {}),
     // Absent (an older position) or unreadable: undefined, and a lookback table sweeps once.
     ...(openXids === null ? { openXids: null } : open ? { openXids: open } : {}),
     ...(typeof sweptXmin === 'string' ? { sweptXmin } : {}),

@@ -583,12 +583,12 @@ export class SnowflakeWarehouse implements Warehouse {
           ? 'Snowflake NUMBERs hold no NaN or Infinity, and only the digits the column was created with'
           : type?.kind === 'time'
             ? 'Snowflake TIME ends at 23:59:59.999999999'
-            : 'Snowflake holds no dates before year 1 and no infinite dates or timestamps';
+            : 'Snowflake documents dates and timestamps from year 1582 to 9999 (accepting some others), none before year 1 and none infinite';
       return new WarehouseError(
         'UNREPRESENTABLE_VALUE',
         `${table ?? tableLabel(request.table)} column "${column}": the value ${shown} cannot be stored exactly in Snowflake: ${why}. ` +
-          'Nothing was loaded. Fix or exclude the value in the source, or load the column as text (exclude it and select it cast to text).',
-        { ...(table ? { table } : {}), ...(sql ? { sql } : {}), cause },
+          'Nothing was loaded. Fix the value in the source, or load the column as another type.',
+        { ...(table ? { table } : {}), column, ...(sql ? { sql } : {}), cause },
       );
     }
     const extra = new RegExp(`${EXTRA_FIELD_MARKER}:([^:']*):(\\d+):`).exec(message);

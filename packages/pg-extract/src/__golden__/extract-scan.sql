@@ -6,7 +6,13 @@ SELECT pg_snapshot_xmin(snap.s)::text AS xmin,
        pg_snapshot_xmax(snap.s)::text AS xmax,
        now()::text AS now,
        current_setting('server_version_num')::int AS version,
-       pg_relation_size('"public"."vendas"'::regclass) / current_setting('block_size')::int AS pages
+       pg_relation_size('"public"."vendas"'::regclass) / current_setting('block_size')::int AS pages,
+       (SELECT json_build_object('xid', o.x::text, 'open', coalesce(pg_xact_status(o.x) = 'in progress', false),
+               'pid', a.pid, 'database', a.datname, 'since', a.xact_start::text)
+          FROM (SELECT '4294967396'::xid8 AS x) AS o
+          LEFT JOIN pg_stat_activity AS a ON a.backend_xid = xid(o.x)
+         WHERE o.x < pg_snapshot_xmax(snap.s)
+         LIMIT 1) AS held_by
 FROM (SELECT pg_current_snapshot() AS s) AS snap;
 
 -- begin, on each helper
