@@ -9,6 +9,7 @@ import {
   cursorIndexSuggestion,
   introspectTableSql,
   listTablesSql,
+  openTransactionsSql,
   serverInfoSql,
   type SourceStatement,
 } from './catalog-sql.js';
@@ -203,6 +204,10 @@ const goldens: Record<string, () => string> = {
       { title: 'init: small enough to reload whole?', sql: countUpToSql('public', 'vendas', 10_001) },
       { title: 'doctor: does an index serve the cursor?', sql: cursorIndexSql(keysPlan) },
       { title: 'doctor: the index it suggests (shown, never sent)', sql: cursorIndexSuggestion(keysPlan) },
+      {
+        title: 'doctor: transactions holding back the xmin horizon (any database), open over 5 minutes',
+        sql: openTransactionsSql(300),
+      },
     ]),
   'key-fingerprints.sql': () =>
     render([

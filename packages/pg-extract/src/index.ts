@@ -4,6 +4,7 @@ export {
   cursorIndexSuggestion,
   introspectTableSql,
   listTablesSql,
+  openTransactionsSql,
   serverInfoSql,
   type SourceStatement,
 } from './catalog-sql.js';
@@ -73,6 +74,7 @@ export {
   openSourceCatalog,
   sourceCatalog,
   type CursorIndex,
+  type OpenTransaction,
   type SourceCatalog,
   type SourceServer,
 } from './source-catalog.js';

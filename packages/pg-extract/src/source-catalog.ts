@@ -1,4 +1,11 @@
-import { canReadSql, countUpToSql, cursorIndexSuggestion, serverInfoSql, type SourceStatement } from './catalog-sql.js';
+import {
+  canReadSql,
+  countUpToSql,
+  cursorIndexSuggestion,
+  openTransactionsSql,
+  serverInfoSql,
+  type SourceStatement,
+} from './catalog-sql.js';
 import { cursorIndexSql, usesIndex, type ExtractPlan } from './extract-plan.js';
 import { introspectTable, listTables, type Queryable, type SourceTable } from './introspect.js';
 import { connectSource } from './source-connection.js';
@@ -20,6 +27,21 @@ export interface CursorIndex {
   readonly suggestion: string;
 }
 
+/** A transaction that holds back the server's xmin horizon (see `openTransactionsSql`). */
+export interface OpenTransaction {
+  /** Its session (none for a prepared transaction). */
+  readonly pid: number | undefined;
+  readonly database: string;
+  readonly role: string;
+  /** When it began (timestamptz text). */
+  readonly since: string;
+  /** The session's state (`idle in transaction`, `active`…), or `prepared <gid>`. */
+  readonly state: string;
+  readonly xid: string;
+  /** How long it has been open. */
+  readonly seconds: number;
+}
+
 /**
  * What the source's catalog says, for checks and `sluice init`: reads only the catalog (and, for `countUpTo`, at
  * most that many rows). Every statement comes from the pure planners in `catalog-sql.ts`.
@@ -36,6 +58,8 @@ export interface SourceCatalog {
   cursorIndex(plan: ExtractPlan): Promise<CursorIndex>;
   /** The table's row count, counting no further than `limit`. */
   countUpTo(schema: string, name: string, limit: number): Promise<number>;
+  /** Transactions (on any database of the server) open for more than `olderThanSeconds`, oldest first. */
+  openTransactions(olderThanSeconds: number): Promise<OpenTransaction[]>;
   /** Close the connection, when the catalog opened it. */
   close(): Promise<void>;
 }
@@ -81,6 +105,19 @@ function catalogOn(client: Queryable, close: () => Promise<void>): SourceCatalog
     },
     async countUpTo(schema, name, limit) {
       return Number((await first<{ n: string }>(countUpToSql(schema, name, limit)))?.n ?? 0);
+    },
+    async openTransactions(olderThanSeconds) {
+      const statement = openTransactionsSql(olderThanSeconds);
+      const { rows } = await client.query<Record<string, unknown>>(statement.text, [...statement.values]);
+      return rows.map((row) => ({
+        pid: row.pid === null || row.pid === undefined ? undefined : Number(row.pid),
+        database: String(row.database ?? ''),
+        role: String(row.role ?? ''),
+        since: String(row.since ?? ''),
+        state: String(row.state ?? ''),
+        xid: String(row.xid ?? ''),
+        seconds: Number(row.seconds ?? 0),
+      }));
     },
     close,
   };

@@ -58,6 +58,7 @@ export {
   type TestOutcome,
 } from './run-record.js';
 export { durationSchema, scheduleConfigSchema, type ScheduleConfig } from './schedule-config.js';
+export { failureStreaks, type FailureStreak, type StreakInput, type StreakRun } from './failure-streaks.js';
 export {
   buildModels,
   hasModels,

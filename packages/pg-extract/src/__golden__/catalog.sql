@@ -51,3 +51,18 @@ EXPLAIN (FORMAT JSON) SELECT (COALESCE("data_atualizacao", "data_inclusao"))::te
 
 -- doctor: the index it suggests (shown, never sent)
 CREATE INDEX CONCURRENTLY ON "public"."vendas" ((COALESCE("data_atualizacao", "data_inclusao")), "id_vendas");
+
+-- doctor: transactions holding back the xmin horizon (any database), open over 5 minutes
+-- $1 = 300
+SELECT * FROM (
+       SELECT a.pid, a.datname::text AS database, a.usename::text AS role, a.xact_start::text AS since,
+              a.state::text AS state, a.backend_xid::text AS xid,
+              extract(epoch FROM now() - a.xact_start)::float8 AS seconds
+         FROM pg_stat_activity AS a
+        WHERE a.backend_xid IS NOT NULL AND a.xact_start < now() - make_interval(secs => $1)
+       UNION ALL
+       SELECT NULL, p.database::text, p.owner::text, p.prepared::text, 'prepared ' || p.gid, p.transaction::text,
+              extract(epoch FROM now() - p.prepared)::float8
+         FROM pg_prepared_xacts AS p
+        WHERE p.prepared < now() - make_interval(secs => $1)) AS open
+      ORDER BY seconds DESC LIMIT 10;
