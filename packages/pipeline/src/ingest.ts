@@ -22,6 +22,7 @@ import type { Position, StateStore, Watermark } from '@sluice/watermark';
 import { tableSpecOf, type LoadedProject, type TableConfig } from './project-config.js';
 import { reconcileDeletes, type ReconcileResult } from './reconcile-deletes.js';
 import { refusalMessage } from './refusal-message.js';
+import { createWorkFolder, removeDeadWorkFolders } from './work-folders.js';
 
 /** What happened to one table in an ingest run. */
 export interface TableResult {
@@ -136,6 +137,15 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       ? undefined
       : await options.state.acquireLock(RUN_LOCK, { holder: options.holder ?? 'sluice ingest' });
   const results: TableResult[] = [];
+  // Holding the run lock (here or in the caller), no other run of this project is alive: folders its runs left
+  // are from runs that died.
+  try {
+    await createWorkFolder(options.workDir, runId, options.project.file);
+    await removeDeadWorkFolders(options.workDir, runId, options.project.file);
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
   const extractor = createExtractor({ url: config.source.url });
   // The shared snapshot is taken while the tables connect and look at their catalogs: only reading waits for it.
   // One table without delete reconciliation shares nothing: it takes its own snapshot.
