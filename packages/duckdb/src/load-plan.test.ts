@@ -52,12 +52,23 @@ const roles = (r: LoadRequest, softDelete = false, extra: string[] = []) =>
 
 describe('planLoad', () => {
   it('merges by staging, deleting matched keys and inserting the newest row per key, in one transaction', () => {
-    expect(roles(request({}))).toEqual(['begin', 'stage', 'batch', 'delete-matched', 'insert', 'commit']);
+    expect(roles(request({}))).toEqual([
+      'begin',
+      'stage',
+      'batch',
+      'match',
+      'changed',
+      'delete-matched',
+      'insert',
+      'commit',
+    ]);
     expect(roles(request({}), false, ['legacy'])).toEqual([
       'begin',
       'stage',
       'batch',
       'keep',
+      'match',
+      'changed',
       'delete-matched',
       'insert',
       'commit',
@@ -66,13 +77,23 @@ describe('planLoad', () => {
       'begin',
       'stage',
       'batch',
+      'match',
+      'changed',
       'delete-matched',
       'insert',
       'delete-keys',
       'commit',
     ]);
     // Rows read from one snapshot hold each key once: no newest-row pass.
-    expect(roles(request({ distinctKeys: true }))).toEqual(['begin', 'stage', 'delete-matched', 'insert', 'commit']);
+    expect(roles(request({ distinctKeys: true }))).toEqual([
+      'begin',
+      'stage',
+      'match',
+      'changed',
+      'delete-matched',
+      'insert',
+      'commit',
+    ]);
   });
 
   it('rewrites only the rows whose values change, comparing as text what DuckDB holds equal but is not', () => {
@@ -96,14 +117,18 @@ describe('planLoad', () => {
       { table: floats, files: [file], columns: ['id', 'nome', 'atualizado', 'peso'], mode: 'merge' },
       held,
     ).steps;
-    const deleted = steps.find((s) => s.role === 'delete-matched')?.sql ?? '';
+    const deleted = steps.find((s) => s.role === 'match')?.sql ?? '';
     expect(deleted).toContain('"batch"."nome" IS DISTINCT FROM "target"."nome"');
     expect(deleted).toContain(
       'CAST(CAST("batch"."peso" AS DOUBLE) AS VARCHAR) IS DISTINCT FROM CAST("target"."peso" AS VARCHAR)',
     );
     expect(deleted).not.toContain('"batch"."id" IS DISTINCT FROM');
+    expect(steps.find((s) => s.role === 'changed')?.sql).toContain('FROM "__sluice_matched" WHERE "__sluice_changed"');
+    expect(steps.find((s) => s.role === 'delete-matched')?.sql).toContain(
+      'WHERE EXISTS (SELECT 1 FROM "__sluice_changed_keys" AS "changed" WHERE "changed"."id" = "target"."id")',
+    );
     expect(steps.find((s) => s.role === 'insert')?.sql).toContain(
-      'WHERE NOT EXISTS (SELECT 1 FROM "raw"."clientes" AS "held"',
+      'WHERE NOT EXISTS (SELECT 1 FROM "__sluice_matched" AS "matched" WHERE NOT "matched"."__sluice_changed"',
     );
   });
 

@@ -105,8 +105,10 @@ describe('planExtraction', () => {
     expect(plan.columns[1]?.type).toEqual({ kind: 'decimal', precision: 10, scale: 2 });
     expect(selectSql(plan)).toContain(`encode("foto", 'hex') AS "foto"`);
     expect(upperBoundSql(plan)).toMatch(/ORDER BY COALESCE\(.*\) DESC, "id_vendas" DESC LIMIT 1$/);
+    // The leading `>=` is implied by the row comparison; it lets the planner estimate the rows and use the index.
     expect(afterCondition(plan, ['2024-01-02 03:04:05.123456', '981'])).toBe(
-      `(COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp), "id_vendas") > ('2024-01-02 03:04:05.123456'::timestamp, '981'::int4)`,
+      `COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp) >= '2024-01-02 03:04:05.123456'::timestamp AND ` +
+        `(COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp), "id_vendas") > ('2024-01-02 03:04:05.123456'::timestamp, '981'::int4)`,
     );
   });
 
@@ -165,7 +167,7 @@ describe('planExtraction', () => {
     const changed = changedSinceSql('4294967396', '4294967500');
     const sql = upperBoundSql(plan, ['2024-01-02 03:04:05', '9'], { changed });
     expect(sql).toContain(
-      `WHERE (COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp), "id_vendas") > ('2024-01-02 03:04:05'::timestamp, '9'::int4)`,
+      `WHERE COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp) >= '2024-01-02 03:04:05'::timestamp AND (COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp), "id_vendas") > ('2024-01-02 03:04:05'::timestamp, '9'::int4)`,
     );
     expect(sql).toContain(`count(*) FILTER (WHERE NOT (${changed})) OVER () AS unexplained`);
     expect(upperBoundSql(plan, null)).not.toContain('WHERE');

@@ -29,10 +29,9 @@ SELECT DISTINCT ON ("target"."id_vendas") "target"."id_vendas", "target"."legado
 FROM "raw"."vendas" AS "target"
 WHERE EXISTS (SELECT 1 FROM "__sluice_batch" AS "batch" WHERE "batch"."id_vendas" = "target"."id_vendas");
 
--- delete-matched
-DELETE FROM "raw"."vendas" AS "target"
-WHERE EXISTS (SELECT 1 FROM "__sluice_batch" AS "batch" WHERE "batch"."id_vendas" = "target"."id_vendas"
-  AND ("batch"."id_clientes" IS DISTINCT FROM "target"."id_clientes"
+-- match
+CREATE TEMP TABLE "__sluice_matched" AS
+SELECT "batch"."id_vendas", ("batch"."id_clientes" IS DISTINCT FROM "target"."id_clientes"
    OR "batch"."valor_pago" IS DISTINCT FROM "target"."valor_pago"
    OR "batch"."taxa" IS DISTINCT FROM "target"."taxa"
    OR "batch"."data_venda" IS DISTINCT FROM "target"."data_venda"
@@ -40,14 +39,24 @@ WHERE EXISTS (SELECT 1 FROM "__sluice_batch" AS "batch" WHERE "batch"."id_vendas
    OR "batch"."recibo" IS DISTINCT FROM "target"."recibo"
    OR CAST(CAST("batch"."parcelas" AS DECIMAL(12,2)[]) AS VARCHAR) IS DISTINCT FROM CAST("target"."parcelas" AS VARCHAR)
    OR CAST(CAST("batch"."etiquetas" AS VARCHAR[]) AS VARCHAR) IS DISTINCT FROM CAST("target"."etiquetas" AS VARCHAR)
-   OR "target"."_sluice_deleted_at" IS NOT NULL));
+   OR "target"."_sluice_deleted_at" IS NOT NULL) AS "__sluice_changed"
+FROM "__sluice_batch" AS "batch"
+JOIN "raw"."vendas" AS "target" ON "batch"."id_vendas" = "target"."id_vendas";
+
+-- changed
+CREATE TEMP TABLE "__sluice_changed_keys" AS
+SELECT "id_vendas" FROM "__sluice_matched" WHERE "__sluice_changed";
+
+-- delete-matched
+DELETE FROM "raw"."vendas" AS "target"
+WHERE EXISTS (SELECT 1 FROM "__sluice_changed_keys" AS "changed" WHERE "changed"."id_vendas" = "target"."id_vendas");
 
 -- insert
 INSERT INTO "raw"."vendas" ("id_vendas", "id_clientes", "valor_pago", "taxa", "data_venda", "data_atualizacao", "recibo", "parcelas", "etiquetas", "legado", "_sluice_synced_at")
 SELECT "batch"."id_vendas", "batch"."id_clientes", "batch"."valor_pago", "batch"."taxa", "batch"."data_venda", "batch"."data_atualizacao", "batch"."recibo", "batch"."parcelas", "batch"."etiquetas", "kept"."legado", now()
 FROM "__sluice_batch" AS "batch"
 LEFT JOIN "__sluice_kept" AS "kept" ON "kept"."id_vendas" = "batch"."id_vendas"
-WHERE NOT EXISTS (SELECT 1 FROM "raw"."vendas" AS "held" WHERE "held"."id_vendas" = "batch"."id_vendas");
+WHERE NOT EXISTS (SELECT 1 FROM "__sluice_matched" AS "matched" WHERE NOT "matched"."__sluice_changed" AND "matched"."id_vendas" = "batch"."id_vendas");
 
 -- delete-keys
 UPDATE "raw"."vendas" AS "target" SET "_sluice_deleted_at" = now()
