@@ -84,6 +84,14 @@ describe('planLoad', () => {
       'delete-keys',
       'commit',
     ]);
+    // Every row a change (read past the previous cursor): matched rows are replaced without comparing.
+    expect(roles(request({ distinctKeys: true, changesOnly: true }))).toEqual([
+      'begin',
+      'stage',
+      'delete-matched',
+      'insert',
+      'commit',
+    ]);
     // Rows read from one snapshot hold each key once: no newest-row pass.
     expect(roles(request({ distinctKeys: true }))).toEqual([
       'begin',

@@ -90,6 +90,7 @@ const CHANGED_FLAG = '__sluice_changed';
  *   the keys are distinct), delete the table's rows whose values differ from the batch's row for their key (or
  *   that are marked deleted), and insert the batch's rows whose key the table no longer holds. A row the batch
  *   holds unchanged is left as it is — not rewritten, not counted: `updated` counts rows whose values changed.
+ *   With `changesOnly` (every row is a change, the caller says), every matched row is replaced without comparing.
  *   Values are compared exactly: as text where DuckDB's equality is looser than identity (`1 day` = `24 hours`,
  *   `-0.0` = `0.0`, in intervals, floats and lists). Delete-then-insert rather than MERGE: DuckDB's UPDATE skips a
  *   value it considers equal to the old one, so an update could keep a stale value; a fresh row cannot. Columns the
@@ -148,6 +149,16 @@ export function planLoad(request: LoadRequest, table: WarehouseTable, options: L
       .filter((c) => !written.has(c.name.toLowerCase()) && !isMetadataColumn(c, duckDbTableDialect))
       .map((c) => c.name);
     const inBatch = `EXISTS (SELECT 1 FROM ${batch} AS "batch" WHERE ${matches('batch')})`;
+    const keptJoin = keys.map((k) => `"kept".${quoteIdentifier(k)} = "batch".${quoteIdentifier(k)}`).join(' AND ');
+    const select = [
+      ...columns.map((c) => `"batch".${quoteIdentifier(c.name)}`),
+      ...kept.map((c) => `"kept".${quoteIdentifier(c)}`),
+      'now()',
+    ];
+    const insertBatch = (where: string) =>
+      `${insertInto(kept.map(quoteIdentifier))}\nSELECT ${select.join(', ')}\nFROM ${batch} AS "batch"` +
+      (kept.length > 0 ? `\nLEFT JOIN ${quoteIdentifier(KEPT_TABLE)} AS "kept" ON ${keptJoin}` : '') +
+      where;
     if (kept.length > 0) {
       steps.push({
         role: 'keep',
@@ -158,46 +169,45 @@ export function planLoad(request: LoadRequest, table: WarehouseTable, options: L
           `FROM ${target} AS "target"\nWHERE ${inBatch}`,
       });
     }
-    // The batch's keys the table holds, each with whether its row changes: one join of the batch (small) with the
-    // table. The delete and the insert then look only at small tables — a condition on the table's values inside
-    // the delete's EXISTS would keep DuckDB from a hash join (a second on a million rows instead of milliseconds).
-    let flagName = CHANGED_FLAG;
-    while (keys.some((k) => k.toLowerCase() === flagName)) flagName = `_${flagName}`;
-    const flag = quoteIdentifier(flagName);
-    const matched = quoteIdentifier(MATCHED_TABLE);
-    steps.push({
-      role: 'match',
-      sql:
-        `CREATE TEMP TABLE ${matched} AS\n` +
-        `SELECT ${keys.map((k) => `"batch".${quoteIdentifier(k)}`).join(', ')}, (${changed()}) AS ${flag}\n` +
-        `FROM ${batch} AS "batch"\nJOIN ${target} AS "target" ON ${matches('batch')}`,
-    });
-    // The keys whose rows change, apart: a condition beside the key in the delete's EXISTS makes DuckDB test it row
-    // by row over the whole table (a second on a million rows) instead of one hash join.
-    const changedKeys = quoteIdentifier(CHANGED_TABLE);
-    steps.push({
-      role: 'changed',
-      sql: `CREATE TEMP TABLE ${changedKeys} AS\nSELECT ${keys.map(quoteIdentifier).join(', ')} FROM ${matched} WHERE ${flag}`,
-    });
-    steps.push({
-      role: 'delete-matched',
-      sql: `DELETE FROM ${target} AS "target"\nWHERE EXISTS (SELECT 1 FROM ${changedKeys} AS "changed" WHERE ${matches('changed')})`,
-    });
-    const keptJoin = keys.map((k) => `"kept".${quoteIdentifier(k)} = "batch".${quoteIdentifier(k)}`).join(' AND ');
-    const select = [
-      ...columns.map((c) => `"batch".${quoteIdentifier(c.name)}`),
-      ...kept.map((c) => `"kept".${quoteIdentifier(c)}`),
-      'now()',
-    ];
-    const same = keys.map((k) => `"matched".${quoteIdentifier(k)} = "batch".${quoteIdentifier(k)}`).join(' AND ');
-    steps.push({
-      role: 'insert',
-      sql:
-        `${insertInto(kept.map(quoteIdentifier))}\nSELECT ${select.join(', ')}\nFROM ${batch} AS "batch"` +
-        (kept.length > 0 ? `\nLEFT JOIN ${quoteIdentifier(KEPT_TABLE)} AS "kept" ON ${keptJoin}` : '') +
+    if (request.changesOnly === true) {
+      // Every row of the batch is a change (the caller says so): replace each matched row, no comparison.
+      steps.push({ role: 'delete-matched', sql: `DELETE FROM ${target} AS "target"\nWHERE ${inBatch}` });
+      steps.push({ role: 'insert', sql: insertBatch('') });
+    } else {
+      // The batch's keys the table holds, each with whether its row changes: one join of the batch (small) with the
+      // table. The delete and the insert then look only at small tables — a condition on the table's values inside
+      // the delete's EXISTS would keep DuckDB from a hash join (a second on a million rows instead of milliseconds).
+      let flagName = CHANGED_FLAG;
+      while (keys.some((k) => k.toLowerCase() === flagName)) flagName = `_${flagName}`;
+      const flag = quoteIdentifier(flagName);
+      const matched = quoteIdentifier(MATCHED_TABLE);
+      steps.push({
+        role: 'match',
+        sql:
+          `CREATE TEMP TABLE ${matched} AS\n` +
+          `SELECT ${keys.map((k) => `"batch".${quoteIdentifier(k)}`).join(', ')}, (${changed()}) AS ${flag}\n` +
+          `FROM ${batch} AS "batch"\nJOIN ${target} AS "target" ON ${matches('batch')}`,
+      });
+      // The keys whose rows change, apart: a condition beside the key in the delete's EXISTS makes DuckDB test it row
+      // by row over the whole table (a second on a million rows) instead of one hash join.
+      const changedKeys = quoteIdentifier(CHANGED_TABLE);
+      steps.push({
+        role: 'changed',
+        sql: `CREATE TEMP TABLE ${changedKeys} AS\nSELECT ${keys.map(quoteIdentifier).join(', ')} FROM ${matched} WHERE ${flag}`,
+      });
+      steps.push({
+        role: 'delete-matched',
+        sql: `DELETE FROM ${target} AS "target"\nWHERE EXISTS (SELECT 1 FROM ${changedKeys} AS "changed" WHERE ${matches('changed')})`,
+      });
+      const same = keys.map((k) => `"matched".${quoteIdentifier(k)} = "batch".${quoteIdentifier(k)}`).join(' AND ');
+      steps.push({
+        role: 'insert',
         // Rows that do not change stay as they are: not deleted above, not inserted again.
-        `\nWHERE NOT EXISTS (SELECT 1 FROM ${matched} AS "matched" WHERE NOT "matched".${flag} AND ${same})`,
-    });
+        sql: insertBatch(
+          `\nWHERE NOT EXISTS (SELECT 1 FROM ${matched} AS "matched" WHERE NOT "matched".${flag} AND ${same})`,
+        ),
+      });
+    }
   } else if (request.mode === 'replace') {
     const counted = keys.length > 0 && hasFiles && (options.existingRows ?? 0) > 0;
     // Rows known to have distinct keys go straight from the files into the table: no staging copy, no sort.

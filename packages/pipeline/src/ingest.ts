@@ -416,6 +416,7 @@ async function loadBatch(run: TableRun, batch: Batch, tag: string): Promise<Batc
     mode,
     // One snapshot of a keyed table holds each key once.
     distinctKeys: source.primaryKey.length > 0,
+    ...(mode === 'merge' && readChangesOnly(extracted, spec, batch.plan) ? { changesOnly: true } : {}),
     tag,
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -427,6 +428,23 @@ async function loadBatch(run: TableRun, batch: Batch, tag: string): Promise<Batc
     statements: loaded.statements,
     uploadedBytes: loaded.bytesUploaded ?? 0,
   };
+}
+
+/**
+ * Whether every row read is a change to what the warehouse holds: all were read past the previous cursor (none
+ * at or behind it: no late commit, no row read again), and the load writes the cursor's columns as they are — so
+ * each row's cursor value differs from the one the warehouse holds for its key (the previous run read every row up
+ * to that cursor). The load then counts matched rows as updates without comparing values.
+ */
+function readChangesOnly(extracted: ExtractResult, spec: TableConfig, plan: ExtractPlan): boolean {
+  if (extracted.lateRows !== 0) return false;
+  if (extracted.read !== 'window' && extracted.read !== 'lookback' && extracted.read !== 'sweep') return false;
+  const written = new Set(plan.columns.map((c) => c.name));
+  const altered = new Set([...(spec.hash ?? []), ...Object.keys(spec.columns ?? {})]);
+  const cursorColumns = (spec.cursor ?? []).flatMap((element) =>
+    typeof element === 'string' ? [element] : element.coalesce,
+  );
+  return cursorColumns.length > 0 && cursorColumns.every((c) => written.has(c) && !altered.has(c));
 }
 
 /** Compare keys in the very snapshot the batch came from, against the warehouse after the batch merged. */

@@ -139,7 +139,7 @@ export function planLoad(
   };
   const apply =
     request.mode === 'merge'
-      ? mergeSteps(load, dataFiles.length > 0, request.distinctKeys === true)
+      ? mergeSteps(load, dataFiles.length > 0, request.distinctKeys === true, request.changesOnly === true)
       : request.mode === 'replace'
         ? replaceSteps(load, request.distinctKeys === true)
         : appendSteps(load);
@@ -297,7 +297,7 @@ function newestPerKey(load: DecodedBatch): string {
 }
 
 /** 3. `merge`: one MERGE; deletes apply after the upsert, as in one transaction. */
-function mergeSteps(load: LoadSql, hasData: boolean, distinctKeys: boolean): LoadStep[] {
+function mergeSteps(load: LoadSql, hasData: boolean, distinctKeys: boolean, changesOnly: boolean): LoadStep[] {
   const { names, syncedAt, withDeletes, mark, meta } = load;
   const s = (c: string): string => `"source".${q(c)}`;
   const deletedAt = q(DELETED_AT_COLUMN);
@@ -333,10 +333,11 @@ function mergeSteps(load: LoadSql, hasData: boolean, distinctKeys: boolean): Loa
       }),
     ...(load.hasDeletedAt ? [`"target".${deletedAt} IS DISTINCT FROM ${markedAt}`] : []),
   ];
-  // A table of key columns alone has nothing to update.
-  if (changed.length > 0) {
+  // A table of key columns alone has nothing to update; with `changesOnly` every matched row is an update.
+  if (changesOnly || changed.length > 0) {
+    const differs = changesOnly ? '' : ` AND (${changed.join('\n    OR ')})`;
     when.push(
-      `WHEN MATCHED${withDeletes ? ` AND NOT ${isDelete}` : ''} AND (${changed.join('\n    OR ')}) THEN UPDATE SET\n  ${sets.join(',\n  ')}`,
+      `WHEN MATCHED${withDeletes ? ` AND NOT ${isDelete}` : ''}${differs} THEN UPDATE SET\n  ${sets.join(',\n  ')}`,
     );
   }
   const insertWhen = withDeletes ? (mark ? ` AND NOT ${isDelete}` : ` AND NOT ${isListed}`) : '';
