@@ -6,7 +6,7 @@ import { MATERIALIZED_NAMES } from './materializations/materialization-registry.
 import { didYouMean, type ProjectIssue } from './project-issue.js';
 
 /** The kinds of node a config applies to. */
-export type ConfigKind = 'model' | 'snapshot' | 'test';
+export type ConfigKind = 'model' | 'snapshot' | 'test' | 'seed';
 
 const stringList = z.union([z.string(), z.array(z.string())]).transform((v) => (typeof v === 'string' ? [v] : v));
 const threshold = z.string().refine(
@@ -71,10 +71,24 @@ export const testConfigShape = {
   fail_calc: z.string().min(1),
 };
 
+/** Config keys of a seed (a CSV file under `seed-paths`). */
+export const seedConfigShape = {
+  ...commonShape,
+  ...relationShape,
+  /** Column name → the warehouse type written as is (`varchar(2)`, `NUMBER(10,2)`): overrides inference. */
+  column_types: z.record(z.string(), z.string().min(1)),
+  /** Quote the column names (keep their case and spelling); default false, as in dbt. */
+  quote_columns: z.boolean(),
+  /** The CSV field separator (default `,`). */
+  delimiter: z.string().length(1, 'a delimiter is one character'),
+  full_refresh: z.boolean().nullable(),
+};
+
 const SHAPES: Record<ConfigKind, Record<string, z.ZodType>> = {
   model: modelConfigShape,
   snapshot: snapshotConfigShape,
   test: testConfigShape,
+  seed: seedConfigShape,
 };
 
 /** A model's resolved config (folder configs, then property files, then the model's own `config()`). */
@@ -83,8 +97,10 @@ export type ModelConfig = Partial<z.output<z.ZodObject<typeof modelConfigShape>>
 export type SnapshotConfig = Partial<z.output<z.ZodObject<typeof snapshotConfigShape>>>;
 /** A data test's resolved config. */
 export type TestConfig = Partial<z.output<z.ZodObject<typeof testConfigShape>>>;
+/** A seed's resolved config. */
+export type SeedConfig = Partial<z.output<z.ZodObject<typeof seedConfigShape>>>;
 /** Any node's config. */
-export type NodeConfig = ModelConfig | SnapshotConfig | TestConfig;
+export type NodeConfig = ModelConfig | SnapshotConfig | TestConfig | SeedConfig;
 
 /** dbt configs that are real but not implemented here: they are reported as warnings and ignored. */
 const UNSUPPORTED: readonly string[] = [
@@ -176,7 +192,7 @@ export function validateConfig(
       });
       continue;
     }
-    if (UNSUPPORTED.includes(key)) {
+    if (UNSUPPORTED.includes(key) && !(key in shape)) {
       issues.push({
         code: 'UNSUPPORTED',
         severity: 'warning',
@@ -201,7 +217,7 @@ export function validateConfig(
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
-      const detail = parsed.error.issues[0]?.message ?? 'invalid value';
+      const detail = issueWords(parsed.error.issues[0], value);
       issues.push({
         code: 'INVALID_VALUE',
         severity: 'error',
@@ -233,4 +249,38 @@ export function mergeConfig(base: Record<string, unknown>, layer: Record<string,
     }
   }
   return out;
+}
+
+const EXPECTED_WORDS: Readonly<Record<string, string>> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
+  record: 'a mapping',
+};
+
+/** A config value's problem in words, not the validator's ("Invalid option: expected one of …"). */
+function issueWords(issue: z.core.$ZodIssue | undefined, value: unknown): string {
+  if (!issue) return 'invalid value';
+  switch (issue.code) {
+    case 'invalid_value': {
+      const allowed = issue.values.map(String);
+      const hint = typeof value === 'string' ? closestNames(value, allowed)[0] : undefined;
+      return `must be one of ${allowed.join(', ')}${hint ? ` (did you mean ${hint}?)` : ''}`;
+    }
+    case 'invalid_type':
+      return `expected ${EXPECTED_WORDS[issue.expected] ?? issue.expected}`;
+    case 'invalid_union':
+      return 'not a value this key takes';
+    case 'too_small':
+      return `must be at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}`;
+    case 'unrecognized_keys':
+      return `unknown key${issue.keys.length === 1 ? '' : 's'} ${issue.keys.join(', ')}`;
+    default:
+      return issue.message;
+  }
 }

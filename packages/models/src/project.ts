@@ -1,9 +1,9 @@
 import type { MaterializationName } from './materializations/materialization-registry.js';
-import type { ModelConfig, SnapshotConfig, TestConfig } from './node-config.js';
+import type { ModelConfig, SeedConfig, SnapshotConfig, TestConfig } from './node-config.js';
 import type { ProjectIssue } from './project-issue.js';
 
 /** The kinds of node in a project's graph. Sources are not run; they anchor lineage and `source:` selection. */
-export type NodeKind = 'model' | 'snapshot' | 'test' | 'source';
+export type NodeKind = 'model' | 'seed' | 'snapshot' | 'test' | 'source';
 
 /** A column as the property files document it. */
 export interface ColumnDoc {
@@ -50,6 +50,28 @@ export interface SnapshotNode extends NodeBase {
   readonly columns: readonly ColumnDoc[];
 }
 
+/** A seed: a CSV file under `seed-paths`, loaded into a table of its name (dbt's `seed`). */
+export interface SeedNode extends NodeBase {
+  readonly kind: 'seed';
+  readonly config: SeedConfig;
+  /** Columns as the property files document them (the CSV's header gives the table's columns). */
+  readonly columns: readonly ColumnDoc[];
+}
+
+/** How old a source's newest row may be (dbt's `freshness:` block). */
+export interface FreshnessThreshold {
+  readonly count: number;
+  readonly period: 'minute' | 'hour' | 'day';
+}
+
+/** A source table's freshness rule: warn or fail when `max(loaded_at_field)` is older than a threshold. */
+export interface FreshnessRule {
+  readonly warnAfter?: FreshnessThreshold;
+  readonly errorAfter?: FreshnessThreshold;
+  /** A SQL condition the rows checked must meet (`filter:`). */
+  readonly filter?: string;
+}
+
 /** A source table declared in a property file (`sources:`). */
 export interface SourceNode extends NodeBase {
   readonly kind: 'source';
@@ -60,6 +82,8 @@ export interface SourceNode extends NodeBase {
   readonly identifier: string;
   readonly columns: readonly ColumnDoc[];
   readonly loadedAtField?: string;
+  /** dbt's `freshness:`, the table's over its source's; `null` when switched off, absent when never set. */
+  readonly freshness?: FreshnessRule | null;
 }
 
 /** A data test: generic (declared in a property file) or singular (`tests/*.sql`). */
@@ -70,9 +94,13 @@ export interface TestNode extends NodeBase {
   readonly testName?: string;
   /** Whether the generic test is built in (else it is a project macro). */
   readonly builtin?: boolean;
+  /** The package whose `{% test %}` macro defines the test (`dbt_utils`); absent for the root project's and built-ins. */
+  readonly testPackage?: string;
   /** The node the test is declared on (generic tests), which its result gates in `build`. */
   readonly attachedTo?: string;
   readonly columnName?: string;
+  /** `quote: true` on the column: the name is quoted by the target's dialect when the test is compiled. */
+  readonly quoteColumn?: boolean;
   /** The test's arguments as written (`ref('x')` strings are resolved when compiled). */
   readonly args: Readonly<Record<string, unknown>>;
   readonly config: TestConfig;
@@ -81,7 +109,15 @@ export interface TestNode extends NodeBase {
 }
 
 /** Any node of the graph. */
-export type ProjectNode = ModelNode | SnapshotNode | SourceNode | TestNode;
+export type ProjectNode = ModelNode | SeedNode | SnapshotNode | SourceNode | TestNode;
+
+/** A package of the project. */
+export interface ProjectPackageInfo {
+  readonly name: string;
+  /** Its folder, relative to the project (`dbt_packages/dbt_utils`). */
+  readonly root: string;
+  readonly origin: 'local' | 'installed';
+}
 
 /** A loaded project: every node, the graph, and what was found wrong. Produced by `loadProject`. */
 export interface Project {
@@ -97,12 +133,19 @@ export interface Project {
   readonly children: ReadonlyMap<string, readonly string[]>;
   /** The values `var()` sees (sluice.yml `vars`, overridden by `loadProject`'s `vars`). */
   readonly vars: Readonly<Record<string, unknown>>;
-  /** Macro name → file that defines it. */
+  /** Macro name → file that defines it (the root project's; packages' macros are reached as `package.name`). */
   readonly macros: ReadonlyMap<string, string>;
+  /** The packages loaded: `local:` entries of packages.yml and what `dbt deps` installed in dbt_packages/. */
+  readonly packages: readonly ProjectPackageInfo[];
   /** Warnings found while loading (errors are returned by `loadProject` and block a run). */
   readonly warnings: readonly ProjectIssue[];
   /** Errors found while loading; a project with errors can be listed and compiled but not run. */
   readonly errors: readonly ProjectIssue[];
+  /** The `{% docs %}` blocks of the project's `.md` files, by name (what `doc()` in descriptions renders). */
+  readonly docs?: ReadonlyMap<
+    string,
+    { readonly name: string; readonly file: string; readonly line: number; readonly text: string }
+  >;
 }
 
 /** Nodes of one kind, in the project's order. */

@@ -1,8 +1,11 @@
 export {
   canReadSql,
+  columnSampleSql,
+  columnStatsSql,
   countUpToSql,
   cursorIndexSuggestion,
   introspectTableSql,
+  listRelationsSql,
   listTablesSql,
   openTransactionsSql,
   serverInfoSql,
@@ -73,9 +76,12 @@ export {
 export {
   openSourceCatalog,
   sourceCatalog,
+  type ColumnSample,
+  type ColumnStatistics,
   type CursorIndex,
   type OpenTransaction,
   type SourceCatalog,
+  type SourceRelation,
   type SourceServer,
 } from './source-catalog.js';
 export type { KeyFingerprints, SourceKeys } from './source-keys.js';

@@ -10,21 +10,27 @@ export {
 export {
   ConfigError,
   formatConfigProblem,
+  DEFAULT_STATE,
   loadProjectConfig,
   parseProjectConfig,
+  postgresUrlProblem,
   projectConfigSchema,
   tableConfigSchema,
   targetConfigSchema,
   type ConfigProblem,
   type LoadedProject,
+  type LoadProjectConfigOptions,
   type ProjectConfig,
+  type SluiceFileConfig,
   type StateConfig,
   type TableConfig,
   type TargetConfig,
 } from './project-config.js';
 export { openStateStore, openWarehouse, resolveTarget, targetDialect } from './open-project.js';
 export { targetEngine, type TargetEngine } from './engine-registry.js';
+export { checkLocalPaths, pathProblem } from './check-local-paths.js';
 export {
+  hasIngestion,
   NO_RETRY,
   retryDelayMs,
   runPipeline,
@@ -76,16 +82,30 @@ export {
   type SourceTableCheck,
 } from './check-source.js';
 export { compileModels, type CompileModelsOptions, type CompileModelsResult } from './compile-models.js';
+export { profileSearchPath, readDbtProfile, type DbtProfile, type ProfileFolder } from './dbt-profiles.js';
+export { parseVars } from './parse-vars.js';
+export { sourceFreshness, type SourceFreshnessOptions, type SourceFreshnessResult } from './source-freshness.js';
 export { configKeyLineFinder, yamlErrorLines } from './config-key-line.js';
 export {
-  identifierFrom,
   initProject,
-  proposeTable,
-  renderInitFiles,
   urlWithoutPassword,
-  type InitFilesInput,
   type InitProjectOptions,
   type InitProjectResult,
+} from './init-project.js';
+export {
+  cursorLabel,
+  proposeTable,
+  type ColumnFacts,
   type InitTableProposal,
   type ProposeOptions,
-} from './init-project.js';
+  type TableFacts,
+} from './propose-table.js';
+export {
+  identifierFrom,
+  modelColumn,
+  renderInitFiles,
+  stagingModelNames,
+  yamlString,
+  type InitFilesInput,
+  type LeftOutRelation,
+} from './render-init-files.js';

@@ -3,13 +3,65 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import type { ColumnChoice, TableSpec } from '@sluice/pg-extract';
+import { hasConfigTemplate, MODELS_CONFIG_KEYS, renderConfigTemplate } from '@sluice/models';
 import { closestNames } from '@sluice/warehouse';
+import { describeConfigIssue, valueAt } from './config-messages.js';
 import { substituteVariables } from './config-variables.js';
+import { profileSearchPath, readDbtProfile } from './dbt-profiles.js';
 import { durationSchema, scheduleConfigSchema } from './schedule-config.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'must be a plain SQL identifier (letters, digits, _)');
 
-const cursorElement = z.union([identifier, z.strictObject({ coalesce: z.array(identifier).min(2) })]);
+/**
+ * A name in the source, written as Postgres stores it: any text (spaces, capitals, quotes, Unicode, keywords),
+ * without SQL quotes — YAML's own quotes hold the odd ones (`cursor: ["Updated At", id]`). Sluice quotes every
+ * name in every statement it writes.
+ */
+const sourceName = z
+  .string()
+  .min(1)
+  .refine((name) => !name.includes('\u0000'), 'a name cannot hold a NUL character');
+
+const cursorElement = z.union([sourceName, z.strictObject({ coalesce: z.array(sourceName).min(2) })]);
+
+/**
+ * What is wrong with a Postgres URL, without quoting it (it may hold a password); `undefined` when it is one.
+ * Catches what would otherwise fail later as a connection error naming no setting: another database's scheme, a
+ * missing colon (`postgres//host/db`, which the driver reads as a host named "base"), a port that is no number.
+ *
+ * @example postgresUrlProblem('mysql://u@h/db') // 'a mysql:// URL: Sluice reads PostgreSQL; write postgres://…'
+ */
+export function postgresUrlProblem(url: string): string | undefined {
+  const example = 'postgres://user@host:5432/database';
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1];
+  if (scheme === undefined) {
+    if (/^postgres(ql)?\/\//i.test(url)) return `the colon after "postgres" is missing: write ${example}`;
+    if (/^postgres(ql)?:\/?[^/]/i.test(url)) return `"//" after "postgres:" is missing: write ${example}`;
+    return `not a URL: write ${example}`;
+  }
+  if (!/^postgres(ql)?$/i.test(scheme)) return `a ${scheme}:// URL: Sluice reads PostgreSQL only; write ${example}`;
+  const authority = /^[^:]+:\/\/([^/?#]*)/.exec(url)?.[1] ?? '';
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+  const port = /^(?:\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(hostPort)?.[1];
+  if (port !== undefined && port !== '') {
+    if (!/^\d+$/.test(port)) return `the port ${JSON.stringify(port)} is not a number: write ${example}`;
+    if (Number(port) < 1 || Number(port) > 65535) return `the port ${port} is out of range (1 to 65535)`;
+  }
+  try {
+    new URL(url);
+  } catch {
+    return `not a valid URL (a character in the user, password or host needs percent-encoding, e.g. @ as %40): write ${example}`;
+  }
+  return undefined;
+}
+
+const postgresUrl = z
+  .string()
+  .min(1)
+  .superRefine((url, ctx) => {
+    const problem = postgresUrlProblem(url);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** `text`, `double` or `decimal(p,s)`: how a column is loaded instead of its own type (see ColumnChoice). */
 const columnAs = z.string().transform((value, context): ColumnChoice => {
@@ -31,21 +83,21 @@ const columnAs = z.string().transform((value, context): ColumnChoice => {
 /** One source table and how it is loaded. */
 export const tableConfigSchema = z.strictObject({
   /** Source schema (default: `source.schema`). */
-  schema: identifier.optional(),
+  schema: sourceName.optional(),
   strategy: z.enum(['append', 'upsert', 'full']),
   cursor: z.array(cursorElement).min(1).optional(),
   /** Find rows deleted in the source by comparing keys (`reconcile`), or not at all (`none`, the default). */
   deletes: z.enum(['none', 'reconcile']).default('none'),
   /** What a detected delete does in the warehouse: remove the row, or set `_sluice_deleted_at`. */
   delete_mode: z.enum(['delete', 'mark']).default('delete'),
-  include: z.array(identifier).optional(),
-  exclude: z.array(identifier).optional(),
+  include: z.array(sourceName).optional(),
+  exclude: z.array(sourceName).optional(),
   /** Columns loaded as a salted SHA-256 digest (personal data). */
-  hash: z.array(identifier).optional(),
+  hash: z.array(sourceName).optional(),
   /** Columns loaded as another type than their own, by choice: `columns: { c_num: { as: text } }` (or `double`,
    *  `decimal(p,s)`), for values no exact mapping holds (a numeric wider than DECIMAL(38,18), a type Sluice does not
    *  map). */
-  columns: z.record(identifier, z.strictObject({ as: columnAs })).optional(),
+  columns: z.record(sourceName, z.strictObject({ as: columnAs })).optional(),
   /**
    * How rows committed behind the cursor are found (see LateCommits in @sluice/pg-extract): `auto` (default) is
    * `lookback` for a table of 64 MB or more whose date/timestamp cursor an index serves, and `scan` otherwise.
@@ -87,28 +139,45 @@ export const targetConfigSchema = z.discriminatedUnion('type', [duckdbTarget, sn
 
 const stateConfigSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('file'), dir: z.string().min(1) }),
-  z.strictObject({ type: z.literal('postgres'), url: z.string().min(1), schema: identifier.default('sluice_state') }),
+  z.strictObject({ type: z.literal('postgres'), url: postgresUrl, schema: identifier.default('sluice_state') }),
 ]);
 
+/** The state store when `sluice.yml` names none: files under `.sluice/state` in the project folder. */
+export const DEFAULT_STATE: StateConfig = { type: 'file', dir: '.sluice/state' };
+
+/** The keys of `sluice.yml` the model runner owns (checked by `@sluice/models` when it loads the project). */
+const modelKeys = Object.fromEntries(
+  MODELS_CONFIG_KEYS.filter((key) => key !== 'name').map((key) => [key, z.unknown().optional()]),
+);
+
 /**
- * The whole `sluice.yml`. Keys owned by the model runner (`models`, `vars`, `snapshots`, `data_tests`) are checked by
- * `@sluice/models` when it loads the project.
+ * What `sluice.yml` may hold. Nothing is required by itself: a model project needs targets (here or a dbt
+ * profile) and a name (here or in dbt_project.yml); ingestion needs `source` and `tables`. `loadProjectConfig`
+ * completes it into a `ProjectConfig`. Keys owned by the model runner (`models`, `vars`, `seeds`, `model-paths`…)
+ * are checked by `@sluice/models` when it loads the project.
  */
 export const projectConfigSchema = z.strictObject({
-  name: identifier,
+  name: identifier.optional(),
   version: z.literal(1).default(1),
-  source: z.strictObject({
-    url: z.string().min(1),
-    schema: identifier.default('public'),
-  }),
+  /** The source Postgres: required when `tables:` lists any table. */
+  source: z
+    .strictObject({
+      url: postgresUrl,
+      schema: sourceName.default('public'),
+    })
+    .optional(),
   /** Warehouse schema the source tables are loaded into. */
   raw_schema: identifier.default('raw'),
   targets: z
     .record(identifier, targetConfigSchema)
-    .refine((targets) => Object.keys(targets).length > 0, 'at least one target is needed'),
+    .refine(
+      (targets) => Object.keys(targets).length > 0,
+      'needs at least one target, e.g. dev: { type: duckdb, path: .sluice/warehouse.duckdb }',
+    )
+    .optional(),
   /** The target used when none is named on the command line. */
-  target: identifier,
-  state: stateConfigSchema,
+  target: identifier.optional(),
+  state: stateConfigSchema.default(DEFAULT_STATE),
   ingest: z
     .strictObject({
       /** Tables extracted and loaded at once. */
@@ -121,17 +190,26 @@ export const projectConfigSchema = z.strictObject({
       first_load_parallelism: z.number().int().min(1).max(16).default(2),
     })
     .default({ parallelism: 4, chunk_mb: 128, first_load_parallelism: 2 }),
-  tables: z
-    .record(identifier, tableConfigSchema)
-    .refine((tables) => Object.keys(tables).length > 0, 'list at least one table'),
+  /** The tables ingestion loads; none (the default) means no ingestion: `run` and `build` only build. */
+  tables: z.record(sourceName, tableConfigSchema).default({}),
   schedule: scheduleConfigSchema.optional(),
-  models: z.unknown().optional(),
-  vars: z.unknown().optional(),
-  snapshots: z.unknown().optional(),
-  data_tests: z.unknown().optional(),
+  ...modelKeys,
 });
 
-export type ProjectConfig = z.infer<typeof projectConfigSchema>;
+/** `sluice.yml` as written (validated, defaults applied), before it is completed with dbt_project.yml and profiles. */
+export type SluiceFileConfig = z.infer<typeof projectConfigSchema>;
+
+/**
+ * A project's complete configuration: `sluice.yml` completed with `dbt_project.yml` (the name) and the dbt
+ * profile (the targets) where it leaves them out. `source.url` is `''` when no source is configured, which
+ * happens only when `tables` is empty.
+ */
+export type ProjectConfig = Omit<SluiceFileConfig, 'name' | 'source' | 'targets' | 'target'> & {
+  readonly name: string;
+  readonly source: { readonly url: string; readonly schema: string };
+  readonly targets: Record<string, TargetConfig>;
+  readonly target: string;
+};
 export type TableConfig = z.infer<typeof tableConfigSchema>;
 export type TargetConfig = z.infer<typeof targetConfigSchema>;
 export type StateConfig = z.infer<typeof stateConfigSchema>;
@@ -144,11 +222,33 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
-/** A loaded project: its folder, the validated config, and the config file path. */
+/** A loaded project: its folder, the complete config, and the files it came from. */
 export interface LoadedProject {
   readonly dir: string;
+  /** The file problems of the whole project are reported against: `sluice.yml`, else `dbt_project.yml`. */
   readonly file: string;
   readonly config: ProjectConfig;
+  /** `dbt_project.yml`, when the folder has one. */
+  readonly dbtProjectFile?: string;
+  /** The dbt profile the targets came from (when `sluice.yml` names none): its `profiles.yml` and name. */
+  readonly profile?: { readonly file: string; readonly name: string };
+  /** dbt's `threads` per target (from the profile): how many nodes a build runs at once by default. */
+  readonly threads?: Readonly<Record<string, number>>;
+  /** What was read but is not used (profile settings Sluice ignores), each with its place: for the apps to show. */
+  readonly warnings?: readonly ConfigProblem[];
+}
+
+/** Where `loadProjectConfig` looks beyond the project folder. */
+export interface LoadProjectConfigOptions {
+  /**
+   * `--profiles-dir`: the folder of `profiles.yml`. Without it: `DBT_PROFILES_DIR`, the project folder, the working
+   * folder, then `~/.dbt/` (dbt's order, the project folder added).
+   */
+  readonly profilesDir?: string;
+  /** The command line's `--vars`, which `var()` reads in profiles.yml and dbt_project.yml. */
+  readonly vars?: Readonly<Record<string, unknown>>;
+  /** The working folder searched for profiles.yml (default `process.cwd()`). */
+  readonly cwd?: string;
 }
 
 /** `sluice.yml:14: tables.vendas.cursor: …` */
@@ -170,47 +270,247 @@ export class ConfigError extends Error {
 }
 
 /**
- * Read and validate `<dir>/sluice.yml`. `${env:NAME}`, `${env:NAME:-default}` (or the file named by `NAME_FILE`) and
- * `${file:PATH}` in string values are replaced (see `substituteVariables`; values are never echoed in messages).
- * Collects every problem before throwing one `ConfigError`.
+ * Read a project folder's configuration: `sluice.yml` (ingestion, state, targets, schedule), `dbt_project.yml`
+ * (the project's name and profile) and, when `sluice.yml` names no targets, the dbt profile's outputs from
+ * `profiles.yml` (dbt-duckdb and dbt-snowflake formats). A folder with only a dbt project and a profile is a
+ * complete project; a folder with neither file is not one. In `sluice.yml`, `${env:NAME}`, `${env:NAME:-default}`
+ * (or the file named by `NAME_FILE`) and `${file:PATH}` are replaced (see `substituteVariables`); in profiles.yml
+ * and dbt_project.yml, `{{ env_var('NAME') }}`. Values are never echoed in messages. Collects every problem before
+ * throwing one `ConfigError`; a value in both files that disagrees is one, naming both files.
  *
  * @example const { config } = await loadProjectConfig('sql-models');
  */
-export async function loadProjectConfig(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedProject> {
-  const file = path.join(path.resolve(dir), 'sluice.yml');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
+export async function loadProjectConfig(
+  dir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadProjectConfigOptions = {},
+): Promise<LoadedProject> {
+  const projectDir = path.resolve(dir);
+  const sluicePath = path.join(projectDir, 'sluice.yml');
+  const dbtPath = path.join(projectDir, 'dbt_project.yml');
+  const [sluiceRead, dbtRead] = await Promise.all([readConfigFile(sluicePath), readConfigFile(dbtPath)]);
+  const unreadable = [sluiceRead, dbtRead].flatMap((read) => ('problem' in read ? [read.problem] : []));
+  if (unreadable.length > 0) throw new ConfigError(unreadable);
+  const sluiceText = 'text' in sluiceRead ? sluiceRead.text : undefined;
+  const dbtText = 'text' in dbtRead ? dbtRead.text : undefined;
+  if (sluiceText === undefined && dbtText === undefined) {
     throw new ConfigError([
       {
-        file,
+        file: sluicePath,
         line: undefined,
         path: '',
-        message: `no sluice.yml in ${path.resolve(dir)}: pass --project DIR, or run sluice init`,
+        message: `no sluice.yml or dbt_project.yml in ${projectDir}: pass --project DIR (a dbt project folder, or one made by sluice init), or run sluice init`,
       },
     ]);
   }
-  return { dir: path.resolve(dir), file, config: parseProjectConfig(text, file, env) };
+  const problems: ConfigProblem[] = [];
+  const sluice = sluiceText === undefined ? undefined : readSluiceFile(sluiceText, sluicePath, env, problems);
+  const dbt =
+    dbtText === undefined ? undefined : readDbtProjectFile(dbtText, dbtPath, env, options.vars ?? {}, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = sluice?.config ?? projectConfigSchema.parse({});
+  const sluiceLine = (keyPath: readonly string[]) => sluice?.lineOf(keyPath);
+  // The name: dbt_project.yml's and sluice.yml's must agree.
+  if (dbt?.name !== undefined && config.name !== undefined && dbt.name !== config.name) {
+    problems.push({
+      file: sluicePath,
+      line: sluiceLine(['name']),
+      path: 'name',
+      message: `"${config.name}" here but "${dbt.name}" in dbt_project.yml${dbt.nameLine === undefined ? '' : `:${dbt.nameLine}`}: remove name from sluice.yml (the dbt project's name is used) or make them equal`,
+    });
+  }
+  const name = dbt?.name ?? config.name;
+  if (name === undefined) {
+    problems.push({
+      file: sluice ? sluicePath : dbtPath,
+      line: sluice ? 1 : undefined,
+      path: 'name',
+      message: 'the project needs a name (letters, digits and underscores), e.g. name: shop',
+    });
+  }
+  // The targets: sluice.yml's, else the dbt profile's outputs.
+  let targets = config.targets;
+  let target = config.target;
+  let profile: LoadedProject['profile'];
+  let threads: Record<string, number> | undefined;
+  const warnings: ConfigProblem[] = [];
+  if (targets === undefined) {
+    const profileName = dbt?.profile;
+    if (dbt === undefined) {
+      problems.push({
+        file: sluicePath,
+        line: sluice ? 1 : undefined,
+        path: 'targets',
+        message:
+          'no targets: add targets: (e.g. dev: { type: duckdb, path: .sluice/warehouse.duckdb }) and target: dev',
+      });
+    } else if (profileName === undefined) {
+      problems.push({
+        file: dbtPath,
+        line: undefined,
+        path: 'profile',
+        message: `no profile: name the dbt profile whose outputs are the targets (profile: ${dbt.name ?? 'my_profile'}), or add targets: to sluice.yml`,
+      });
+    } else {
+      const read = await readDbtProfile({
+        profileName,
+        dirs: profileSearchPath(projectDir, env, options),
+        env,
+        vars: options.vars ?? {},
+      });
+      problems.push(...read.problems);
+      warnings.push(...read.warnings);
+      // A profile with problems: its outputs are not all there, so the target is not checked against them.
+      if (read.profile && read.problems.length === 0) {
+        targets = read.profile.targets;
+        threads = read.profile.threads;
+        profile = { file: read.profile.file, name: profileName };
+        target ??= read.profile.target;
+      }
+    }
+  }
+  if (targets !== undefined && target === undefined) {
+    const names = Object.keys(targets);
+    if (names.length === 1) target = names[0];
+    else
+      problems.push({
+        file: profile?.file ?? sluicePath,
+        line: profile ? undefined : sluiceLine(['targets']),
+        path: 'target',
+        message: `name the default target: target: ${names[0] ?? 'dev'} (one of ${names.join(', ')})`,
+      });
+  }
+  if (targets !== undefined && target !== undefined && !(target in targets)) {
+    problems.push({
+      file: config.target !== undefined || !profile ? sluicePath : profile.file,
+      line: config.target !== undefined ? sluiceLine(['target']) : undefined,
+      path: 'target',
+      message: `target "${target}" is not among targets (${Object.keys(targets).join(', ')})`,
+    });
+  }
+  if (Object.keys(config.tables).length > 0 && config.source === undefined) {
+    problems.push({
+      file: sluicePath,
+      line: sluiceLine(['tables']),
+      path: 'source',
+      message: 'tables: lists tables to ingest, but there is no source: add source: { url: postgres://… }',
+    });
+  }
+  problems.push(...(sluice?.later ?? []));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    dir: projectDir,
+    file: sluice ? sluicePath : dbtPath,
+    config: {
+      ...config,
+      name: name as string,
+      source: config.source ?? { url: '', schema: 'public' },
+      targets: targets as Record<string, TargetConfig>,
+      target: target as string,
+    },
+    ...(dbt ? { dbtProjectFile: dbtPath } : {}),
+    ...(profile ? { profile } : {}),
+    ...(threads && Object.keys(threads).length > 0 ? { threads } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
 }
 
-/** Validate the text of a `sluice.yml` (see `loadProjectConfig`). */
+/**
+ * Validate the text of a `sluice.yml` that stands alone (no dbt_project.yml, no profile): it must name the
+ * project and its targets. See `loadProjectConfig`.
+ */
 export function parseProjectConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ProjectConfig {
+  const problems: ConfigProblem[] = [];
+  const read = readSluiceFile(text, file, env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const { config, lineOf: at, later } = read;
+  if (config.name === undefined)
+    problems.push({ file, line: 1, path: 'name', message: 'the project needs a name, e.g. name: shop' });
+  const targets = config.targets;
+  let target = config.target;
+  if (targets === undefined) {
+    problems.push({ file, line: 1, path: 'targets', message: 'no targets: add targets: and target:' });
+  } else {
+    const names = Object.keys(targets);
+    if (target === undefined && names.length === 1) target = names[0];
+    if (target === undefined)
+      problems.push({
+        file,
+        line: at(['targets']),
+        path: 'target',
+        message: `name the default target (one of ${names.join(', ')})`,
+      });
+    else if (!(target in targets))
+      problems.push({
+        file,
+        line: at(['target']),
+        path: 'target',
+        message: `target "${target}" is not among targets (${names.join(', ')})`,
+      });
+  }
+  if (Object.keys(config.tables).length > 0 && config.source === undefined)
+    problems.push({
+      file,
+      line: at(['tables']),
+      path: 'source',
+      message: 'tables: lists tables to ingest, but there is no source: add source: { url: postgres://… }',
+    });
+  problems.push(...later);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    ...config,
+    name: config.name as string,
+    source: config.source ?? { url: '', schema: 'public' },
+    targets: targets as Record<string, TargetConfig>,
+    target: target as string,
+  };
+}
+
+/** Parse and validate `sluice.yml` as written; its problems are added to `problems`. */
+function readSluiceFile(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  problems: ConfigProblem[],
+): {
+  config: SluiceFileConfig;
+  lineOf: (keyPath: readonly string[]) => number | undefined;
+  /** Problems across keys (a strategy without its cursor), reported after the targets' problems. */
+  later: ConfigProblem[];
+} {
+  const later: ConfigProblem[] = [];
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const problems: ConfigProblem[] = [];
+  const at = (keyPath: readonly string[]) => lineOf(doc, lineCounter, keyPath);
+  const own: ConfigProblem[] = [];
+  const lastWritten = text.split('\n').reduce((last, line, i) => (line.trim() !== '' ? i + 1 : last), 1);
   for (const error of doc.errors) {
-    const line = error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line;
-    problems.push({ file, line, path: '', message: `YAML: ${error.message.split('\n')[0]}` });
+    const found = error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line;
+    // An unclosed bracket is found at the end of the file: point at the last line written, not past it.
+    own.push({ file, line: Math.min(found, lastWritten), path: '', message: `YAML: ${error.message.split('\n')[0]}` });
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  const raw = substituteVariables(doc.toJS(), {
+  const root = own.length > 0 ? undefined : (doc.toJS() as unknown);
+  if (own.length === 0 && (root === null || root === undefined || typeof root !== 'object' || Array.isArray(root))) {
+    own.push({
+      file,
+      line: 1,
+      path: '',
+      message:
+        root === null || root === undefined
+          ? 'the file is empty: write its settings as "key: value" (sluice init --from postgres://… writes one), or remove it when dbt_project.yml and profiles.yml say everything'
+          : `the file holds ${Array.isArray(root) ? 'a list' : 'a single value'}, not keys: write each setting as "key: value"`,
+    });
+  }
+  if (own.length > 0) {
+    problems.push(...own);
+    return { config: projectConfigSchema.parse({}), lineOf: at, later };
+  }
+  const raw = substituteVariables(root as object, {
     env,
     baseDir: path.dirname(file),
-    onProblem: (keyPath, message) =>
-      problems.push({ file, line: lineOf(doc, lineCounter, keyPath), path: keyPath.join('.'), message }),
+    onProblem: (keyPath, message) => own.push({ file, line: at(keyPath), path: keyPath.join('.'), message }),
   });
-  const unset = new Set(problems.map((problem) => problem.path));
+  const unset = new Set(own.map((problem) => problem.path));
   const parsed = projectConfigSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -218,84 +518,155 @@ export function parseProjectConfig(text: string, file: string, env: NodeJS.Proce
       // A value left empty by an unset variable is already reported once, by the variable's name.
       if (unset.has(keyPath.join('.'))) continue;
       // An unknown key is pointed at on its own line, not on its parent's.
-      const at =
+      const where =
         issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...keyPath, issue.keys[0]] : keyPath;
-      problems.push({
-        file,
-        line: lineOf(doc, lineCounter, at),
-        path: keyPath.join('.'),
-        message: describeIssue(issue, keyPath),
-      });
+      own.push({ file, line: at(where) ?? 1, path: keyPath.join('.'), message: describeIssue(issue, keyPath, raw) });
     }
-  }
-  if (parsed.success) {
-    const config = parsed.data;
-    if (!(config.target in config.targets)) {
-      problems.push({
-        file,
-        line: lineOf(doc, lineCounter, ['target']),
-        path: 'target',
-        message: `target "${config.target}" is not among targets (${Object.keys(config.targets).join(', ')})`,
-      });
-    }
-    for (const [name, table] of Object.entries(config.tables)) {
-      if (table.strategy !== 'full' && !table.cursor) {
-        problems.push({
+  } else {
+    for (const [name, table] of Object.entries(parsed.data.tables)) {
+      if (table.include && table.exclude) {
+        own.push({
           file,
-          line: lineOf(doc, lineCounter, ['tables', name, 'strategy']),
+          line: at(['tables', name, 'exclude']),
+          path: `tables.${name}.exclude`,
+          message:
+            'include and exclude cannot both be given: include lists the only columns to load, exclude the columns to leave out; keep one',
+        });
+      }
+      if (table.strategy !== 'full' && !table.cursor) {
+        later.push({
+          file,
+          line: at(['tables', name, 'strategy']),
           path: `tables.${name}.cursor`,
           message: `strategy ${table.strategy} needs a cursor, e.g. cursor: [updated_at, id]`,
         });
       }
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return (parsed as { data: ProjectConfig }).data;
+  problems.push(...own);
+  return { config: parsed.success ? parsed.data : projectConfigSchema.parse({}), lineOf: at, later };
 }
 
-function describeIssue(issue: z.core.$ZodIssue, keyPath: string[]): string {
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys
-      .map((key) => {
-        const hint = suggestKey(key, keyPath);
-        return `unknown key "${key}"${hint ? ` (did you mean ${hint}?)` : ''}`;
-      })
-      .join('; ');
+/** What the pipeline reads from `dbt_project.yml`: the name and the profile (the model runner reads the rest). */
+function readDbtProjectFile(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  vars: Readonly<Record<string, unknown>>,
+  problems: ConfigProblem[],
+): { name?: string; nameLine?: number; profile?: string } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors)
+      problems.push({
+        file,
+        line: error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line,
+        path: '',
+        message: `YAML: ${error.message.split('\n')[0]}`,
+      });
+    return {};
   }
-  return issue.message;
+  const value: unknown = doc.toJS();
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push({ file, line: 1, path: '', message: 'dbt_project.yml must be a mapping of keys' });
+    return {};
+  }
+  const out: { name?: string; nameLine?: number; profile?: string } = {};
+  for (const key of ['name', 'profile'] as const) {
+    let v = (value as Record<string, unknown>)[key];
+    if (hasConfigTemplate(v)) {
+      const rendered = renderConfigTemplate(v, { env, vars });
+      if ('error' in rendered) {
+        problems.push({ file, line: lineOf(doc, lineCounter, [key]), path: key, message: rendered.error });
+        continue;
+      }
+      v = rendered.value;
+    }
+    if (v === undefined || v === null) continue;
+    if (key === 'name' && (typeof v !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v))) {
+      problems.push({
+        file,
+        line: lineOf(doc, lineCounter, [key]),
+        path: key,
+        message: `a project name is letters, digits and underscores (got ${JSON.stringify(v)})`,
+      });
+      continue;
+    }
+    if (key === 'name') {
+      out.name = String(v);
+      const line = lineOf(doc, lineCounter, ['name']);
+      if (line !== undefined) out.nameLine = line;
+    } else out.profile = String(v);
+  }
+  return out;
 }
+
+function describeIssue(issue: z.core.$ZodIssue, keyPath: string[], raw: unknown): string {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => unknownKeyMessage(key, keyPath, raw)).join('; ');
+  }
+  return describeConfigIssue(issue, keyPath, raw);
+}
+
+const TARGET_KEYS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  targetConfigSchema.options.map((option) => [option.shape.type.value, Object.keys(option.shape)]),
+);
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': Object.keys(projectConfigSchema.shape),
   table: Object.keys(tableConfigSchema.shape),
   source: ['url', 'schema'],
   ingest: ['parallelism', 'chunk_mb', 'hash_salt', 'first_load_parallelism'],
-  // Any engine's keys: the target's own type is not known while its keys are wrong.
-  target: targetConfigSchema.options.flatMap((option) => Object.keys(option.shape)),
+  state: ['type', 'dir', 'url', 'schema'],
+  schedule: Object.keys(scheduleConfigSchema.shape),
+  // Any engine's keys, when the target's own type is not known.
+  target: [...new Set(Object.values(TARGET_KEYS).flat())],
 };
 
-function suggestKey(key: string, keyPath: string[]): string | undefined {
-  const scope =
-    keyPath.length === 0
-      ? ''
-      : keyPath[0] === 'tables' && keyPath.length === 2
-        ? 'table'
-        : keyPath[0] === 'targets' && keyPath.length === 2
-          ? 'target'
-          : (keyPath[0] ?? '');
-  return closestNames(key, KNOWN_KEYS[scope] ?? [])[0];
+/** `unknown key "cursr" (did you mean cursor?)`, or the keys that fit there; a key of another engine says so. */
+function unknownKeyMessage(key: string, keyPath: string[], raw: unknown): string {
+  let known = KNOWN_KEYS[scopeOf(keyPath)] ?? [];
+  if (scopeOf(keyPath) === 'target') {
+    const type = valueAt(raw, [...keyPath, 'type']);
+    const own = typeof type === 'string' ? TARGET_KEYS[type] : undefined;
+    if (own) {
+      const other = Object.entries(TARGET_KEYS).find(([name, keys]) => name !== type && keys.includes(key));
+      if (other) return `unknown key "${key}": it is a ${other[0]} setting, and this target is type: ${type as string}`;
+      known = own;
+    }
+  }
+  const hint = closestNames(key, known)[0];
+  return `unknown key "${key}"${hint ? ` (did you mean ${hint}?)` : ` (the keys here: ${known.join(', ')})`}`;
+}
+
+function scopeOf(keyPath: string[]): string {
+  return keyPath.length === 0
+    ? ''
+    : keyPath[0] === 'tables' && keyPath.length === 2
+      ? 'table'
+      : keyPath[0] === 'targets' && keyPath.length === 2
+        ? 'target'
+        : (keyPath[0] ?? '');
 }
 
 /** The 1-based line of the YAML node at `keyPath` (or of its nearest existing parent). */
 export function lineOf(doc: Document, lineCounter: LineCounter, keyPath: readonly string[]): number | undefined {
-  for (let depth = keyPath.length; depth >= 0; depth--) {
-    const node = doc.getIn(keyPath.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
-    if (node && (isMap(node) || isSeq(node) || isScalar(node)) && node.range) {
-      // For a map or list value, point at its key's line when we can: the value starts on the next line.
-      return lineCounter.linePos(node.range[0]).line;
+  for (let depth = keyPath.length; depth >= 1; depth--) {
+    // The key's own line (`tables:`), not its value's, which for a map or list starts on the next line.
+    const parent = depth === 1 ? doc.contents : doc.getIn(keyPath.slice(0, depth - 1), true);
+    const last = keyPath[depth - 1] as string;
+    let start: number | undefined;
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === last);
+      start = (pair?.key as { range?: [number, number, number] } | undefined)?.range?.[0];
+    } else if (isSeq(parent) && /^\d+$/.test(last)) {
+      start = (parent.items[Number(last)] as { range?: [number, number, number] } | undefined)?.range?.[0];
     }
+    if (start !== undefined) return lineCounter.linePos(start).line;
   }
-  return undefined;
+  const root = doc.contents as { range?: [number, number, number] } | null;
+  return root?.range ? lineCounter.linePos(root.range[0]).line : undefined;
 }
 
 /** The extraction half of a table's config, as `@sluice/pg-extract` takes it. */
@@ -313,4 +684,28 @@ export function tableSpecOf(config: ProjectConfig, spec: TableConfig): TableSpec
     ...(spec.lookback !== undefined ? { lookbackMs: spec.lookback } : {}),
     ...(spec.sweep_every !== undefined ? { sweepEveryMs: spec.sweep_every } : {}),
   };
+}
+
+/** A config file's text, `{}` when it does not exist, or the problem that keeps it from being read. */
+async function readConfigFile(
+  file: string,
+): Promise<{ text: string } | { missing: true } | { problem: ConfigProblem }> {
+  try {
+    return { text: await readFile(file, 'utf8') };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { missing: true };
+    const name = path.basename(file);
+    return {
+      problem: {
+        file,
+        line: undefined,
+        path: '',
+        message:
+          code === 'EISDIR'
+            ? `${file} is a folder, not a file: ${name} must be the project's config file (move the folder away)`
+            : `${file} cannot be read (${code ?? 'unknown error'}): check its permissions`,
+      },
+    };
+  }
 }

@@ -22,7 +22,17 @@ export class TemplateParser {
   /** Hooks of a parse-time render that record into `record`. */
   hooks(nodeName: string, nodeId: string, file: string, record: ParseRecord): RenderHooks {
     const { env, secrets } = this.ctx;
-    return createParseHooks({ nodeName, nodeId, file, vars: this.vars, env, secrets, record });
+    const target = this.ctx.target;
+    return createParseHooks({
+      nodeName,
+      nodeId,
+      file,
+      vars: this.vars,
+      env,
+      secrets,
+      record,
+      ...(target ? { target } : {}),
+    });
   }
 
   /** A template that failed to compile or render, as a TEMPLATE_ERROR issue. */
@@ -46,7 +56,7 @@ export class TemplateParser {
       this.ctx.issues.push({
         code: 'UNKNOWN_VAR',
         severity: 'error',
-        message: `var('${name}') has no value and no default: add it under vars: in ${this.configFile}, pass it with --vars, or give a default var('${name}', …).${didYouMean(closestNames(name, Object.keys(this.vars)))}`,
+        message: `var('${name}') has no value and no default: add it under vars: in ${this.configFile}, pass it with --vars '{${name}: …}', or give a default var('${name}', …).${didYouMean(closestNames(name, Object.keys(this.vars)))}`,
         file,
         ...atLine(line),
         suggestions: closestNames(name, Object.keys(this.vars)),

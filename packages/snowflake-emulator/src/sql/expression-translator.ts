@@ -1,6 +1,7 @@
 import { SnowflakeEmulatorError } from '../emulator-error.js';
 import { datePart } from './date-parts.js';
 import { canonicalTypeName, mapSnowflakeType, type MappedType } from './snowflake-types.js';
+import { argumentMarker, markArithmetic, markerComment, type MarkerCounter } from './typed-markers.js';
 import {
   isOp,
   isParenGroup,
@@ -43,6 +44,8 @@ export interface TranslationContext {
   readonly binds: readonly BindLiteral[];
   bindCursor: number;
   readonly session: SessionFacts;
+  /** Numbers the statement's typed markers (typed-markers.ts); without it, arithmetic keeps DuckDB's types. */
+  readonly markers?: MarkerCounter;
 }
 
 const raw = (text: string): RawNode => ({ type: 'raw', text });
@@ -278,6 +281,11 @@ const toNumber =
     return `${tryCast ? 'TRY_CAST' : 'CAST'}(${arg(args, 0)} AS ${type})`;
   };
 
+/** A JSON array as a DuckDB list of JSON values. */
+function jsonList(json: string): string {
+  return `from_json(${json}, '["JSON"]')`;
+}
+
 const listAgg: FunctionRewrite = (args, call) => {
   arity(call, args, 1, 2);
   const order = call.withinGroupOrder ? ` ${call.withinGroupOrder}` : '';
@@ -365,6 +373,20 @@ const FUNCTION_REWRITES: Record<string, FunctionRewrite> = {
   ARRAY_AGG: arrayAgg,
   ARRAYAGG: arrayAgg,
   ARRAY_CONSTRUCT: (a) => `to_json([${a.join(', ')}])`,
+  // Arrays are JSON here: taken apart as lists of JSON values, worked on, and written back as JSON.
+  ARRAY_APPEND: (a, c) => (arity(c, a, 2), `to_json(list_append(${jsonList(arg(a, 0))}, to_json(${arg(a, 1)})))`),
+  ARRAY_CAT: (a, c) => (arity(c, a, 2), `to_json(list_concat(${jsonList(arg(a, 0))}, ${jsonList(arg(a, 1))}))`),
+  // Snowflake's bounds are 0-based, the end excluded; list_slice's are 1-based, the end included.
+  ARRAY_SLICE: (a, c) => (
+    arity(c, a, 3), `to_json(list_slice(${jsonList(arg(a, 0))}, (${arg(a, 1)}) + 1, ${arg(a, 2)}))`
+  ),
+  ARRAY_TO_STRING: (a, c) => (arity(c, a, 2), `array_to_string(from_json(${arg(a, 0)}, '["VARCHAR"]'), ${arg(a, 1)})`),
+  // Buckets 1..n over [min, max); 0 below, n + 1 at or above max.
+  WIDTH_BUCKET: (a, c) => {
+    arity(c, a, 4);
+    const [x, min, max, n] = [arg(a, 0), arg(a, 1), arg(a, 2), arg(a, 3)];
+    return `(CASE WHEN (${x}) IS NULL THEN NULL WHEN (${x}) < (${min}) THEN 0 WHEN (${x}) >= (${max}) THEN (${n}) + 1 ELSE CAST(floor(((${x}) - (${min})) * (${n}) / ((${max}) - (${min}))) AS BIGINT) + 1 END)`;
+  },
   ARRAY_SIZE: (a, c) => (arity(c, a, 1), `CAST(json_array_length(${arg(a, 0)}) AS BIGINT)`),
   OBJECT_CONSTRUCT: (a) => {
     if (a.length === 1 && a[0]?.trim() === '*') throw SnowflakeEmulatorError.unsupported('OBJECT_CONSTRUCT(*)');
@@ -577,7 +599,37 @@ export function translateExpressionNodes(nodes: readonly SqlNode[], ctx: Transla
     else if (node.type === 'group') out.push({ ...node, children: translateExpressionNodes(node.children, ctx) });
     else i = translateToken(node, nodes, i, out, ctx);
   }
-  return out;
+  // `*` and `/` typed by Snowflake's rules once DuckDB has told the operand types (typed-markers.ts)
+  return markArithmetic(out, ctx.markers);
+}
+
+/**
+ * `AVG(x) [OVER (…)]` marked so that the executor casts it to Snowflake's NUMBER when `x` is a NUMBER
+ * (typed-markers.ts); undefined (left as written) when the call has a shape the marker does not know.
+ */
+function markAverage(
+  group: GroupNode,
+  nodes: readonly SqlNode[],
+  groupIndex: number,
+  ctx: TranslationContext,
+): { text: string; last: number } | undefined {
+  if (!ctx.markers) return undefined;
+  const over = nextSignificant(nodes, groupIndex + 1);
+  const window = over >= 0 ? nextSignificant(nodes, over + 1) : -1;
+  const windowGroup = nodes[window];
+  const hasWindow = isWord(nodes[over], 'OVER');
+  if ((hasWindow && !isParenGroup(windowGroup)) || isWord(nodes[over], 'FILTER', 'WITHIN')) return undefined;
+  const id = ctx.markers.next++;
+  const inner = trimTrivia(translateExpressionNodes(group.children, ctx));
+  const distinct = isWord(inner[0], 'DISTINCT');
+  const argument = render(distinct ? inner.slice(1) : inner).trim();
+  let text = `${markerComment(id, 'begin')}AVG(${distinct ? 'DISTINCT ' : ''}${argumentMarker('average', id, argument)})`;
+  let last = groupIndex;
+  if (hasWindow && isParenGroup(windowGroup)) {
+    text += ` OVER ${render([{ ...windowGroup, children: translateExpressionNodes(windowGroup.children, ctx) }])}`;
+    last = window;
+  }
+  return { text: `${text}${markerComment(id, 'stop')}`, last };
 }
 
 /**
@@ -668,8 +720,15 @@ function translateCall(
     out.push(raw(rewritten.text));
     return rewritten.next - 1;
   }
+  if (name === 'AVG') {
+    const average = markAverage(group, nodes, groupIndex, ctx);
+    if (average) {
+      out.push(raw(average.text));
+      return average.last;
+    }
+  }
   if (name === 'CAST' || name === 'TRY_CAST') {
-    const cast = translateCastGroup(group, ctx);
+    const cast = translateCastGroup(group, ctx, name === 'TRY_CAST');
     if (cast.toVarchar !== undefined) out.push(raw(`SF_TO_VARCHAR(${cast.toVarchar})`));
     else out.push(node, ...nodes.slice(i + 1, groupIndex), cast.group);
     return groupIndex;
@@ -825,6 +884,7 @@ function readPath(
 function translateCastGroup(
   group: GroupNode,
   ctx: TranslationContext,
+  tryCast = false,
 ): { group: GroupNode; toVarchar: string | undefined } {
   const children = group.children;
   let asIndex = -1;
@@ -838,7 +898,12 @@ function translateCastGroup(
     return { group: { ...group, children: translateExpressionNodes(children, ctx) }, toVarchar: undefined };
   let end = asIndex;
   while (end > 0 && isTriviaNode(children[end - 1])) end--;
-  const expr = translateExpressionNodes(children.slice(0, end), ctx);
+  const translated = translateExpressionNodes(children.slice(0, end), ctx);
+  // TRY_CAST takes text only (Snowflake refuses other input when it compiles): the argument's type decides
+  const expr =
+    tryCast && ctx.markers
+      ? [raw(argumentMarker('tryCast', ctx.markers.next++, render(translated).trim()))]
+      : translated;
   const { type, next } = parseTypeAt(children, asIndex + 1);
   const rest = trimTrivia(children.slice(next));
   if (rest.length > 0) throw SnowflakeEmulatorError.unsupported(`CAST option '${render(rest).trim()}'`);

@@ -1,6 +1,7 @@
 import { SnowflakeEmulatorError } from '../emulator-error.js';
 import type { ExecutionContext } from '../execution-context.js';
 import { DEFAULT_PARAMETERS, type ParameterValue } from '../session.js';
+import { checkSessionParameter, SESSION_PARAMETER_RULES } from '../session-parameters.js';
 import type { FormatValue } from '../sql/file-format.js';
 import { StatementTypeId, type PlanOf } from '../sql/statement-plan.js';
 import { EXECUTED, status, type StatementOutcome } from '../statement-outcome.js';
@@ -8,12 +9,19 @@ import { EXECUTED, status, type StatementOutcome } from '../statement-outcome.js
 /**
  * ALTER SESSION SET / UNSET: parameters keep their type (number, TRUE/FALSE, text); UNSET restores Snowflake's
  * default where the emulator has one. A TIMEZONE DuckDB does not know is refused and the zone goes back to UTC.
+ * A parameter the emulator does not know, or a value it cannot honour, is refused before anything changes
+ * (session-parameters.ts).
  */
 export async function alterSession(
   plan: PlanOf<'alter-session'>,
   { session }: ExecutionContext,
 ): Promise<StatementOutcome> {
-  for (const [key, value] of plan.set) session.parameters.set(key, parameterValue(value));
+  const values = [...plan.set].map(([key, value]) => [key, parameterValue(value)] as const);
+  for (const [key, value] of values) checkSessionParameter(key, value);
+  for (const key of plan.unset) {
+    if (SESSION_PARAMETER_RULES[key] === undefined) checkSessionParameter(key, '');
+  }
+  for (const [key, value] of values) session.parameters.set(key, value);
   for (const key of plan.unset) {
     session.parameters.delete(key);
     const fallback = DEFAULT_PARAMETERS[key];
