@@ -28,6 +28,21 @@ export type FailureKind =
   /** The statement itself failed (SQL, data, permissions): repeating it would fail again. */
   | 'permanent';
 
+/** A finished statement's columns, rows and affected-row count, as the driver delivered them. */
+function statementResult(done: RowStatement | FileAndStageBindStatement, rows: unknown): StatementResult {
+  const columns = (done.getColumns() ?? []).map((c) => ({
+    name: c.getName(),
+    type: String(c.getType()),
+    scale: Number(c.getScale() ?? 0),
+  }));
+  const affected = (done as { getNumUpdatedRows?: () => number | undefined }).getNumUpdatedRows?.();
+  return {
+    columns,
+    rows: (rows ?? []) as unknown as (readonly unknown[])[],
+    rowsAffected: typeof affected === 'number' && affected >= 0 ? affected : undefined,
+  };
+}
+
 /** Snowflake's codes for a session that must be logged in again. */
 const SESSION_CODES = new Set(['390111', '390112', '390113', '390114', '390104', '390101', '390106']);
 /** snowflake-sdk's codes for a connection that is not (or no longer) up, or a token the server refused. */
@@ -149,23 +164,72 @@ export class SnowflakeSession {
               reject(error);
               return;
             }
-            const columns = (done.getColumns() ?? []).map((c) => ({
-              name: c.getName(),
-              type: String(c.getType()),
-              scale: Number(c.getScale() ?? 0),
-            }));
-            const affected = (done as { getNumUpdatedRows?: () => number | undefined }).getNumUpdatedRows?.();
-            resolve({
-              columns,
-              rows: (rows ?? []) as unknown as (readonly unknown[])[],
-              rowsAffected: typeof affected === 'number' && affected >= 0 ? affected : undefined,
-            });
+            resolve(statementResult(done, rows));
           },
         });
         if (options.signal?.aborted) cancel();
       });
       this.#options.onEvent?.({ type: 'statement-end', sql, tag: options.tag, ms: performance.now() - started });
       return result;
+    } catch (error) {
+      this.#options.onEvent?.({
+        type: 'statement-end',
+        sql,
+        tag: options.tag,
+        ms: performance.now() - started,
+        error: this.redactor.redact(error instanceof Error ? error.message : String(error)),
+      });
+      throw error;
+    }
+  }
+
+  /**
+   * Run several statements in ONE request (`MULTI_STATEMENT_COUNT`), so that Snowflake executes all of them even if
+   * this process dies after sending: how a `BEGIN … COMMIT` transaction is sent whole, never left open between
+   * round trips. Resolves with every statement's result, in order; rejects with the first failure (the statements
+   * after it did not run — a transaction it opened is still open: the caller rolls back).
+   */
+  async runMany(
+    sqls: readonly string[],
+    options: { readonly tag: string; readonly signal?: AbortSignal | undefined },
+  ): Promise<StatementResult[]> {
+    if (sqls.length === 1) return [await this.run(sqls[0] as string, options)];
+    const connection = await this.#connect();
+    const sql = sqls.join(';\n');
+    this.statements += sqls.length;
+    this.#options.onEvent?.({ type: 'statement-start', sql, tag: options.tag });
+    const started = performance.now();
+    try {
+      const results = await new Promise<StatementResult[]>((resolve, reject) => {
+        const collected: StatementResult[] = [];
+        let statement: RowStatement | FileAndStageBindStatement | undefined;
+        const cancel = () => statement?.cancel(() => undefined);
+        options.signal?.addEventListener('abort', cancel, { once: true });
+        statement = connection.execute({
+          sqlText: sql,
+          rowMode: 'array',
+          fetchAsString: ['Number'],
+          parameters: { QUERY_TAG: options.tag, MULTI_STATEMENT_COUNT: sqls.length },
+          complete: (error, done, rows) => {
+            if (error) {
+              options.signal?.removeEventListener('abort', cancel);
+              reject(error);
+              return;
+            }
+            collected.push(statementResult(done, rows));
+            const multi = done as { hasNext?: () => boolean; NextResult?: () => void };
+            if (multi.hasNext?.() === true) {
+              multi.NextResult?.();
+              return;
+            }
+            options.signal?.removeEventListener('abort', cancel);
+            resolve(collected);
+          },
+        });
+        if (options.signal?.aborted) cancel();
+      });
+      this.#options.onEvent?.({ type: 'statement-end', sql, tag: options.tag, ms: performance.now() - started });
+      return results;
     } catch (error) {
       this.#options.onEvent?.({
         type: 'statement-end',
