@@ -66,6 +66,27 @@ describe('SchedulerMetrics', () => {
       expect(lines).toContain(`# TYPE ${name} ${text.match(new RegExp(`# TYPE ${name} (\\w+)`))?.[1]}`);
   });
 
+  it('counts the runs in a row each table failed, and when the streak of a failing table began', () => {
+    const text = new SchedulerMetrics().render({
+      lastSuccess: undefined,
+      lastFinished: undefined,
+      tablesLoadedAt: [],
+      tableFailures: [
+        { table: 'vendas', runs: 3, since: new Date('2024-05-01T06:00:00Z') },
+        { table: 'clientes', runs: 0 },
+      ],
+      paused: false,
+      running: false,
+      nextRun: undefined,
+    });
+    const lines = text.trimEnd().split('\n');
+    expect(lines).toContain('sluice_table_consecutive_failures{table="vendas"} 3');
+    expect(lines).toContain('sluice_table_consecutive_failures{table="clientes"} 0');
+    expect(lines).toContain('sluice_table_failing_since_timestamp_seconds{table="vendas"} 1714543200');
+    expect(text).not.toContain('sluice_table_failing_since_timestamp_seconds{table="clientes"}');
+    expect(lines).toContain('# TYPE sluice_table_consecutive_failures gauge');
+  });
+
   it('escapes label values', () => {
     const metrics = new SchedulerMetrics();
     metrics.observe({

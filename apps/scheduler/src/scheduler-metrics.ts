@@ -12,6 +12,11 @@ export interface MetricsSnapshot {
   readonly lastFinished: RunRecord | undefined;
   /** Per table: when its watermark last moved. */
   readonly tablesLoadedAt: ReadonlyArray<{ readonly table: string; readonly at: Date }>;
+  /**
+   * Per table of `sluice.yml`: the runs in a row it failed in up to now (0 when its latest load did not fail), and
+   * when the first of them started (`failureStreaks` of the run history).
+   */
+  readonly tableFailures?: ReadonlyArray<{ readonly table: string; readonly runs: number; readonly since?: Date }>;
   readonly paused: boolean;
   readonly running: boolean;
   readonly nextRun: Date | undefined;
@@ -124,6 +129,23 @@ export class SchedulerMetrics {
       "When each table's watermark last moved (Unix time): its freshness.",
       snapshot.tablesLoadedAt.map(({ table, at }) => [{ table }, at.getTime() / 1000]),
     );
+    if (snapshot.tableFailures) {
+      const failures = snapshot.tableFailures;
+      metric(
+        'sluice_table_consecutive_failures',
+        'gauge',
+        'Runs in a row in which each table failed to load, up to its latest load (0: not failing); alert on >= 2.',
+        failures.map(({ table, runs }) => [{ table }, runs]),
+      );
+      metric(
+        'sluice_table_failing_since_timestamp_seconds',
+        'gauge',
+        'When the first run of the streak of each failing table started (Unix time).',
+        failures.flatMap(({ table, runs, since }) =>
+          runs > 0 && since ? [[{ table }, since.getTime() / 1000] as [Record<string, string>, number]] : [],
+        ),
+      );
+    }
     metric('sluice_scheduler_paused', 'gauge', '1 while this daemon is paused.', [[{}, snapshot.paused ? 1 : 0]]);
     metric('sluice_run_in_progress', 'gauge', '1 while this daemon runs the pipeline.', [
       [{}, snapshot.running ? 1 : 0],

@@ -4,6 +4,7 @@ import path from 'node:path';
 import {
   buildRunRecord,
   endRunRecord,
+  failureStreaks,
   openWarehouse,
   readRunRecord,
   RUN_LOCK,
@@ -25,6 +26,9 @@ import { SchedulerError } from './scheduler-error.js';
 import { SchedulerMetrics, type MetricsSnapshot } from './scheduler-metrics.js';
 import { slotOfRunId, slotRunId } from './slot-run-id.js';
 import type { StatusView, TableFreshness } from './status-page.js';
+
+/** How many runs back the page and the metrics look for tables failing run after run (as `sluice doctor`). */
+const STREAK_HISTORY = 100;
 
 export interface SchedulerOptions {
   readonly project: LoadedProject;
@@ -254,10 +258,12 @@ export class Scheduler {
   /** What the status page shows. */
   async statusView(now: Date = this.#clock.now()): Promise<StatusView> {
     const { config, dir } = this.#options.project;
-    const [runs, watermarks] = await Promise.all([
-      this.#options.state.listRuns({ limit: 20 }),
+    const [history, watermarks] = await Promise.all([
+      this.#options.state.listRuns({ limit: STREAK_HISTORY }),
       this.#options.state.readAll(),
     ]);
+    const runs = history.slice(0, 20);
+    const streaks = failureStreaks(history.map(readRunRecord));
     const tables: TableFreshness[] = Object.entries(config.tables).map(([name, spec]) => {
       const key = `${spec.schema ?? config.source.schema}.${name}`;
       const watermark = watermarks.find((w) => w.table === key);
@@ -271,6 +277,7 @@ export class Scheduler {
         rows: latest?.rows,
         status: latest?.status,
         error: latest?.status === 'failed' ? latest.error?.message : undefined,
+        failing: streaks.find((streak) => streak.table === name),
       };
     });
     return {
@@ -293,13 +300,18 @@ export class Scheduler {
     const { state } = this.#options;
     const [lastSuccess, recent, watermarks] = await Promise.all([
       state.listRuns({ limit: 1, status: 'success' }),
-      state.listRuns({ limit: 20 }),
+      state.listRuns({ limit: STREAK_HISTORY }),
       state.readAll(),
     ]);
+    const streaks = failureStreaks(recent.map(readRunRecord), { minRuns: 1 });
     return {
       lastSuccess: lastSuccess[0],
       lastFinished: recent.find((run) => run.status !== 'running' && run.status !== 'skipped'),
       tablesLoadedAt: watermarks.map((w) => ({ table: w.table, at: w.committedAt })),
+      tableFailures: Object.keys(this.#options.project.config.tables).map((table) => {
+        const streak = streaks.find((s) => s.table === table);
+        return streak ? { table, runs: streak.runs, since: streak.first.at } : { table, runs: 0 };
+      }),
       paused: this.#paused,
       running: this.#active !== undefined,
       nextRun: this.#paused ? undefined : this.#next,

@@ -1,4 +1,4 @@
-import { isFailingTest, readRunRecord, type TestOutcome } from '@sluice/pipeline';
+import { isFailingTest, readRunRecord, type FailureStreak, type TestOutcome } from '@sluice/pipeline';
 import type { RunRecord } from '@sluice/watermark';
 import { slotOfRunId } from './slot-run-id.js';
 
@@ -12,6 +12,8 @@ export interface TableFreshness {
   readonly rows: number | undefined;
   readonly status: string | undefined;
   readonly error: string | undefined;
+  /** When it failed two or more runs in a row up to now: since which run, with which error (`failureStreaks`). */
+  readonly failing?: FailureStreak | undefined;
 }
 
 /** Everything the status page shows: built by the daemon from the state store and itself. */
@@ -113,7 +115,11 @@ export function renderStatusPage(view: StatusView): string {
       .map(
         (t) =>
           `<tr><td><strong>${esc(t.table)}</strong></td><td class="nowrap">${t.lastLoaded ? timeTag(t.lastLoaded, relative(t.lastLoaded, view.now), when(t.lastLoaded)) : '<span class="dim">never</span>'}</td><td class="num">${t.rows === undefined ? '–' : t.rows.toLocaleString('en-US')}</td><td>${t.status ? pill(t.status) : '<span class="dim">–</span>'}</td></tr>${
-            t.error ? `<tr class="sub"><td colspan="4"><div class="err">${esc(clip(t.error, 300))}</div></td></tr>` : ''
+            t.failing
+              ? `<tr class="sub"><td colspan="4"><div class="err">${esc(streakText(t.failing, view))}</div></td></tr>`
+              : t.error
+                ? `<tr class="sub"><td colspan="4"><div class="err">${esc(clip(t.error, 300))}</div></td></tr>`
+                : ''
           }`,
       )
       .join(
@@ -169,6 +175,16 @@ function testRow(test: TestOutcome): string {
 
 function timeTag(date: Date, text: string, title: string): string {
   return `<time datetime="${date.toISOString()}" title="${esc(title)}">${esc(text)}</time>`;
+}
+
+/** `Failed 3 runs in a row, since 06:00 (2 h ago, run 1a2b3c4d…): <first error>; latest: <error>`. */
+function streakText(streak: FailureStreak, view: StatusView): string {
+  const first = streak.first.error?.message ?? 'failed';
+  const latest = streak.latest.error?.message;
+  return (
+    `Failed ${streak.runs} runs in a row, since ${formatTime(streak.first.at, view.timezone)} (${relative(streak.first.at, view.now)}, run ${shortId(streak.first.runId)}): ${clip(first, 300)}` +
+    (latest && latest !== first ? `; latest: ${clip(latest, 200)}` : '')
+  );
 }
 
 function shortId(id: string): string {

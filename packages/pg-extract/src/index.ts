@@ -7,6 +7,7 @@ export {
   introspectTableSql,
   listRelationsSql,
   listTablesSql,
+  openTransactionsSql,
   serverInfoSql,
   type SourceStatement,
 } from './catalog-sql.js';
@@ -17,11 +18,13 @@ export {
   changedSinceSql,
   copySql,
   cursorIndexSql,
+  formatColumnChoice,
   planExtraction,
   planLateRead,
   selectSql,
   upperBoundSql,
   usesIndex,
+  type ColumnChoice,
   type CursorElement,
   type ExtractPlan,
   type ExtractPosition,
@@ -70,6 +73,7 @@ export {
   SNAPSHOT_BEGIN_SQL,
   snapshotFacts,
   snapshotSql,
+  type HeldBy,
   type SnapshotFacts,
 } from './snapshot-sql.js';
 export {
@@ -78,6 +82,7 @@ export {
   type ColumnSample,
   type ColumnStatistics,
   type CursorIndex,
+  type OpenTransaction,
   type SourceCatalog,
   type SourceRelation,
   type SourceServer,
