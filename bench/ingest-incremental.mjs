@@ -1,11 +1,13 @@
 // ingest-incremental: after a 1,000,000-row initial load, 1% of the rows change (updated in place, touching their
-// cursor); the incremental run must take ≤ 10% of the initial load's time. Both measured in this run.
+// cursor); every incremental run must take ≤ 10% of the initial load's time — the worst round counts, not the
+// median (JSON: worst_ratio). Both measured in this run: the initial load's median of three is the baseline.
 //
 // The table has an index on its cursor expression, as the README asks of a large table. Measured in turn:
 //   1. default settings (late_commits: auto, which looks back on a table this size) — the headline figure;
 //   2. late_commits: scan (every run reads everything written since the last one: one sequential pass);
 //   3. late_commits: off (the cursor alone);
 //   4. default settings once the index is dropped (auto then scans).
+import os from 'node:os';
 import path from 'node:path';
 import { createDuckDbWarehouse } from '@sluice/duckdb';
 import { loadProjectConfig, openStateStore, runIngest } from '@sluice/pipeline';
@@ -72,6 +74,8 @@ try {
     if (table.rows < CHANGED * 0.9) throw new Error(`only ${table.rows} rows read, expected about ${CHANGED}`);
     return { time, table };
   };
+  const pct = (s) => `${((s / initial) * 100).toFixed(1)}%`;
+  const rounds = [];
   const variant = async (label, yaml) => {
     await writeProject(dir, url, yaml);
     const project = await loadProjectConfig(dir);
@@ -81,11 +85,12 @@ try {
     for (let i = 0; i < ROUNDS; i++) {
       const { time, table } = await changeAndIngest(project);
       times.push(time);
+      rounds.push({ variant: label, round, seconds: +time.toFixed(3), ratio: +(time / initial).toFixed(3) });
       console.log(
-        `${label}, round ${round}: ${table.rows.toLocaleString()} rows (${table.read}) in ${time.toFixed(3)} s`,
+        `${label}, round ${round}: ${table.rows.toLocaleString()} rows (${table.read}; +${table.inserted} ~${table.updated}) in ${time.toFixed(3)} s, ${pct(time)} of the initial load`,
       );
     }
-    return median(times);
+    return { median: median(times), worst: Math.max(...times) };
   };
 
   const auto = await variant('default (auto: lookback)', VENDAS_YAML);
@@ -102,24 +107,36 @@ try {
   const unindexed = await variant('default, no index on the cursor (auto: scan)', VENDAS_YAML);
   await warehouse.close();
   await state.close();
-  const pct = (s) => `${((s / initial) * 100).toFixed(1)}%`;
-  console.log(`median, default settings: ${auto.toFixed(3)} s, ${pct(auto)} of the initial load (target ≤ 10%)`);
   console.log(
-    `median, late_commits: scan: ${scan.toFixed(3)} s, ${pct(scan)}; late_commits: off: ${off.toFixed(3)} s, ${pct(off)}`,
+    `default settings: worst round ${auto.worst.toFixed(3)} s, ${pct(auto.worst)} of the initial load (target ≤ 10%); median ${auto.median.toFixed(3)} s, ${pct(auto.median)}`,
   );
-  console.log(`median, default settings without an index on the cursor: ${unindexed.toFixed(3)} s, ${pct(unindexed)}`);
+  for (const [label, v] of [
+    ['late_commits: scan', scan],
+    ['late_commits: off', off],
+    ['default settings without an index on the cursor', unindexed],
+  ]) {
+    console.log(
+      `${label}: worst ${v.worst.toFixed(3)} s, ${pct(v.worst)}; median ${v.median.toFixed(3)} s, ${pct(v.median)}`,
+    );
+  }
+  const ratio = (s) => +(s / initial).toFixed(3);
   console.log(
     JSON.stringify({
       name: 'ingest-incremental',
-      seconds: +auto.toFixed(3),
       initial_seconds: +initial.toFixed(3),
-      ratio: +(auto / initial).toFixed(3),
-      scan_seconds: +scan.toFixed(3),
-      scan_ratio: +(scan / initial).toFixed(3),
-      off_seconds: +off.toFixed(3),
-      off_ratio: +(off / initial).toFixed(3),
-      unindexed_seconds: +unindexed.toFixed(3),
-      unindexed_ratio: +(unindexed / initial).toFixed(3),
+      initial_rounds: initials.map((s) => +s.toFixed(3)),
+      worst_seconds: +auto.worst.toFixed(3),
+      worst_ratio: ratio(auto.worst),
+      seconds: +auto.median.toFixed(3),
+      ratio: ratio(auto.median),
+      scan_worst_ratio: ratio(scan.worst),
+      scan_ratio: ratio(scan.median),
+      off_worst_ratio: ratio(off.worst),
+      off_ratio: ratio(off.median),
+      unindexed_worst_ratio: ratio(unindexed.worst),
+      unindexed_ratio: ratio(unindexed.median),
+      rounds,
+      load_average: os.loadavg().map((l) => +l.toFixed(2)),
     }),
   );
 } finally {

@@ -1,12 +1,13 @@
 import type { IngestResult, TableResult } from '@sluice/pipeline';
 import { formatBytes, formatCount, formatSeconds, formatTable } from './format.js';
+import { describeHeldBack, describeTableStatus } from './run-progress.js';
 
 /** Lines describing an ingest run: per table strategy, window, rows, bytes, seconds, and any error. */
 export function ingestReport(result: IngestResult): string[] {
   const rows = result.tables.map((table) => [
     table.table,
     table.strategy,
-    describeStatus(table),
+    describeTableStatus(table),
     formatCount(table.rows),
     formatBytes(table.bytes),
     formatSeconds(table.seconds),
@@ -32,6 +33,7 @@ export function ingestReport(result: IngestResult): string[] {
       );
     }
     if (table.sweepReason) lines.push(`  ${table.table}: swept for late commits: ${table.sweepReason}`);
+    if (table.heldBack) lines.push(`  ${table.table}: ${describeHeldBack(table.heldBack)}`);
     for (const note of table.notes ?? []) lines.push(`  ${table.table}: ${note}`);
     if (table.error) lines.push(`  ${table.table} failed [${table.error.code}]: ${table.error.message}`);
   }
@@ -41,15 +43,6 @@ export function ingestReport(result: IngestResult): string[] {
   const cost = `${formatCount(statements)} warehouse statement${statements === 1 ? '' : 's'}${uploaded ? `, ${formatBytes(uploaded)} uploaded` : ''}`;
   lines.push(`${formatCount(total)} rows in ${formatSeconds(result.seconds)}; ${cost} — ${result.status}`);
   return lines;
-}
-
-function describeStatus(table: TableResult): string {
-  if (table.status !== 'success') return table.status;
-  const parts = [];
-  if (table.inserted) parts.push(`+${formatCount(table.inserted)}`);
-  if (table.updated) parts.push(`~${formatCount(table.updated)}`);
-  if (table.deleted) parts.push(`-${formatCount(table.deleted)}`);
-  return parts.length ? parts.join(' ') : 'loaded';
 }
 
 function describeWindow(table: TableResult): string {

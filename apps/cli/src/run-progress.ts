@@ -1,4 +1,4 @@
-import type { IngestEvent, PipelineEvent, TableResult } from '@sluice/pipeline';
+import type { HeldBack, IngestEvent, PipelineEvent, TableResult } from '@sluice/pipeline';
 import type { NodeResult, RunEvent } from '@sluice/models';
 import { formatBytes, formatCount, formatSeconds, visibleLength } from './format.js';
 import type { Output } from './output.js';
@@ -230,19 +230,32 @@ export function tableLines(result: TableResult, width: number, out: Output): str
     lines.push(
       out.dim(`      columns gone from the source, kept and NULL from now on: ${changes.droppedColumns.join(', ')}`),
     );
+  if (result.heldBack) lines.push(out.yellow(`      ${describeHeldBack(result.heldBack)}`));
   for (const note of result.notes ?? []) lines.push(out.yellow(`      ${note}`));
   if (result.error) lines.push(out.red(`      [${result.error.code}] ${result.error.message}`));
   return lines;
 }
 
-/** `+600 ~3 -1`, `unchanged`, `failed`… */
+/**
+ * `+600 ~3 -1` (rows new, rows whose values changed, rows deleted), `no change` (rows read, none different from
+ * what the warehouse held), `unchanged` (nothing to read), `failed`…
+ */
 export function describeTableStatus(result: TableResult): string {
   if (result.status !== 'success') return result.status;
   const parts: string[] = [];
   if (result.inserted) parts.push(`+${formatCount(result.inserted)}`);
   if (result.updated) parts.push(`~${formatCount(result.updated)}`);
   if (result.deleted) parts.push(`-${formatCount(result.deleted)}`);
-  return parts.length > 0 ? parts.join(' ') : 'loaded';
+  return parts.length > 0 ? parts.join(' ') : 'no change';
+}
+
+/** The line naming the open transaction that made a run read rows again. */
+export function describeHeldBack(held: HeldBack): string {
+  const who =
+    held.pid === undefined
+      ? `transaction ${held.xid} (its session is hidden from this role: pg_read_all_stats shows it)`
+      : `transaction ${held.xid} of pid ${held.pid}${held.database ? ` on database ${held.database}` : ''}${held.since ? `, open since ${held.since}` : ''}`;
+  return `${formatCount(held.rows)} rows read again, already loaded: ${who} holds back the source's xmin horizon, so every run re-reads what was written since it began; end it (sluice doctor lists open transactions)`;
 }
 
 /** The line (and message line) of a finished model, snapshot or test. */

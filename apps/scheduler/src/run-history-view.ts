@@ -1,4 +1,11 @@
-import { readRunRecord, type LoadedProject, type RunDetail, type TableOutcome } from '@sluice/pipeline';
+import {
+  failureStreaks,
+  readRunRecord,
+  type FailureStreak,
+  type LoadedProject,
+  type RunDetail,
+  type TableOutcome,
+} from '@sluice/pipeline';
 import type { RunCursor, RunRecord, StateStore, Watermark } from '@sluice/watermark';
 
 /** Details already parsed, by record object: the history, the pages and the metrics share the same objects. */
@@ -33,6 +40,8 @@ export function runDetail(run: RunRecord): RunDetail {
 
 /** Runs the page and the metrics look at. */
 const RECENT_RUNS = 20;
+/** How many runs back the page and the metrics look for tables failing run after run (as `sluice doctor`). */
+const STREAK_HISTORY = 100;
 /** How far back the first look for each table's last write goes (the page says "not in the last N runs" beyond). */
 export const WRITE_LOOKBACK_RUNS = 1000;
 const PAGE = 200;
@@ -76,6 +85,8 @@ export interface HistorySnapshot {
   readonly tables: readonly TableState[];
   /** Whether the search for each table's last write reached back `WRITE_LOOKBACK_RUNS` runs without finding all. */
   readonly writeLookbackExhausted: boolean;
+  /** Tables failing in their latest load, one run or more in a row (`failureStreaks`, minRuns 1, over 100 runs). */
+  readonly streaks: readonly FailureStreak[];
 }
 
 /** Rows a table outcome wrote. */
@@ -144,14 +155,14 @@ export class RunHistoryView {
   async #read(): Promise<HistorySnapshot> {
     const { config } = this.#project;
     const [stored, watermarks, lastSuccessStored] = await Promise.all([
-      this.#state.listRuns({ limit: RECENT_RUNS }),
+      this.#state.listRuns({ limit: STREAK_HISTORY }),
       this.#state.readAll(),
       this.#state.listRuns({ limit: 1, status: 'success' }),
     ]);
-    const recent = stored;
-    let lastFinished = recent.find(isFinished);
-    if (!lastFinished && recent.length === RECENT_RUNS) {
-      // Twenty runs in a row still running or skipped: look further back, a page at a time.
+    const recent = stored.slice(0, RECENT_RUNS);
+    let lastFinished = stored.find(isFinished);
+    if (!lastFinished && stored.length === STREAK_HISTORY) {
+      // A hundred runs in a row still running or skipped: look further back, a page at a time.
       let before = stored.at(-1);
       for (let page = 0; page < 5 && !lastFinished && before; page++) {
         const older = await this.#state.listRuns({ limit: PAGE, before });
@@ -160,7 +171,11 @@ export class RunHistoryView {
       }
     }
     if (!this.#lookedBack) await this.#lookBack(stored.at(-1));
-    for (const run of [...recent].reverse()) this.#noteWrites(run);
+    for (const run of [...stored].reverse()) this.#noteWrites(run);
+    const streaks = failureStreaks(
+      stored.map((run) => ({ id: run.id, status: run.status, startedAt: run.startedAt, detail: runDetail(run) })),
+      { minRuns: 1 },
+    ).filter((streak) => streak.table in config.tables);
 
     const names = Object.keys(config.tables);
     const tables: TableState[] = names.map((table) => {
@@ -169,7 +184,7 @@ export class RunHistoryView {
       return {
         table,
         sourceKey,
-        lastRun: lastRunFor(table, recent),
+        lastRun: lastRunFor(table, stored),
         lastWritten: this.#lastWritten.get(table),
         watermarkMovedAt: watermarks.find((w) => w.table === sourceKey)?.committedAt,
       };
@@ -183,6 +198,7 @@ export class RunHistoryView {
       watermarks,
       tables,
       writeLookbackExhausted: this.#lookbackExhausted && names.some((name) => !this.#lastWritten.has(name)),
+      streaks,
     };
   }
 
@@ -190,7 +206,7 @@ export class RunHistoryView {
   async #lookBack(from: RunCursor | undefined): Promise<void> {
     const names = Object.keys(this.#project.config.tables);
     let before = from;
-    let seen = RECENT_RUNS;
+    let seen = STREAK_HISTORY;
     while (before && seen < WRITE_LOOKBACK_RUNS && names.some((name) => !this.#lastWritten.has(name))) {
       const page = await this.#state.listRuns({ limit: PAGE, before });
       for (const [index, run] of page.entries()) {

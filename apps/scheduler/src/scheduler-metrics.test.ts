@@ -130,6 +130,30 @@ describe('SchedulerMetrics', () => {
     expect(down).toContain('sluice_last_success_timestamp_seconds 1714543242.5');
   });
 
+  it('counts the runs in a row each table failed, and when the streak of a failing table began', async () => {
+    const metrics = new SchedulerMetrics({ runtimeMetrics: false });
+    const text = await metrics.render(
+      snapshot({
+        tables: [
+          {
+            table: 'vendas',
+            watermarkMovedAt: undefined,
+            lastWrittenAt: undefined,
+            consecutiveFailures: 3,
+            failingSince: new Date('2024-05-01T06:00:00Z'),
+          },
+          { table: 'clientes', watermarkMovedAt: undefined, lastWrittenAt: undefined, consecutiveFailures: 0 },
+        ],
+      }),
+    );
+    const lines = text.trimEnd().split('\n');
+    expect(lines).toContain('sluice_table_consecutive_failures{table="vendas"} 3');
+    expect(lines).toContain('sluice_table_consecutive_failures{table="clientes"} 0');
+    expect(lines).toContain('sluice_table_failing_since_timestamp_seconds{table="vendas"} 1714543200');
+    expect(text).not.toContain('sluice_table_failing_since_timestamp_seconds{table="clientes"}');
+    expect(lines).toContain('# TYPE sluice_table_consecutive_failures gauge');
+  });
+
   it('escapes label values, and leaves out what has no value', async () => {
     const metrics = new SchedulerMetrics({ runtimeMetrics: false });
     metrics.observe({

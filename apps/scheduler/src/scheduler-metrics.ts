@@ -16,10 +16,11 @@ export interface TableMetrics {
   /** When a run last wrote rows to it (inserted, updated or deleted). */
   readonly lastWrittenAt: Date | undefined;
   /**
-   * Consecutive failed runs of this table, newest first — ISSUE-15 WIRING: filled from the per-table failure
-   * streak function of @sluice/pipeline (issue 15) once it lands; undefined until then, and the gauge is left out.
+   * The runs in a row it failed in up to now (0 when its latest load did not fail; `failureStreaks` of the run
+   * history), and when the first of them started. Undefined: not known (the gauges leave the table out).
    */
-  readonly failureStreak?: number | undefined;
+  readonly consecutiveFailures?: number | undefined;
+  readonly failingSince?: Date | undefined;
 }
 
 /** What `/metrics` reads from the state store and the scheduler at scrape time. */
@@ -74,7 +75,8 @@ export class SchedulerMetrics {
   readonly #modelDuration: Gauge<'model'>;
   readonly #tableLoaded: Gauge<'table'>;
   readonly #tableWritten: Gauge<'table'>;
-  readonly #tableStreak: Gauge<'table'>;
+  readonly #tableFailures: Gauge<'table'>;
+  readonly #tableFailingSince: Gauge<'table'>;
   readonly #paused: Gauge;
   readonly #inProgress: Gauge;
   readonly #nextRun: OptionalGauge;
@@ -205,9 +207,15 @@ export class SchedulerMetrics {
       labelNames: ['table'],
       registers,
     });
-    this.#tableStreak = new Gauge({
-      name: 'sluice_table_failure_streak',
-      help: 'Consecutive runs in which each table failed (0 when its latest run loaded it).',
+    this.#tableFailures = new Gauge({
+      name: 'sluice_table_consecutive_failures',
+      help: 'Runs in a row in which each table failed to load, up to its latest load (0: not failing); alert on >= 2.',
+      labelNames: ['table'],
+      registers,
+    });
+    this.#tableFailingSince = new Gauge({
+      name: 'sluice_table_failing_since_timestamp_seconds',
+      help: 'When the first run of the streak of each failing table started (Unix time).',
       labelNames: ['table'],
       registers,
     });
@@ -297,12 +305,16 @@ export class SchedulerMetrics {
     }
     this.#tableLoaded.reset();
     this.#tableWritten.reset();
-    this.#tableStreak.reset();
+    this.#tableFailures.reset();
+    this.#tableFailingSince.reset();
     for (const table of snapshot.tables) {
       if (table.watermarkMovedAt)
         this.#tableLoaded.set({ table: table.table }, table.watermarkMovedAt.getTime() / 1000);
       if (table.lastWrittenAt) this.#tableWritten.set({ table: table.table }, table.lastWrittenAt.getTime() / 1000);
-      if (table.failureStreak !== undefined) this.#tableStreak.set({ table: table.table }, table.failureStreak);
+      if (table.consecutiveFailures !== undefined)
+        this.#tableFailures.set({ table: table.table }, table.consecutiveFailures);
+      if (table.failingSince && (table.consecutiveFailures ?? 0) > 0)
+        this.#tableFailingSince.set({ table: table.table }, table.failingSince.getTime() / 1000);
     }
     this.#paused.set(snapshot.paused ? 1 : 0);
     this.#inProgress.set(snapshot.running ? 1 : 0);

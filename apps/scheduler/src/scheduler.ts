@@ -10,6 +10,7 @@ import {
   RUN_LOCK,
   RUN_STALE_AFTER_MS,
   runPipeline,
+  type FailureStreak,
   type LoadedProject,
   type PipelineEvent,
   type ScheduleConfig,
@@ -395,7 +396,7 @@ export class Scheduler {
               ? `not reached: ${state.lastRun.notReachedBecause ?? 'the run stopped first'}`
               : undefined,
         checkedAt: state.watermarkMovedAt,
-        // ISSUE-15 WIRING: failureStreak: <the per-table failure streak from @sluice/pipeline (issue 15)>,
+        failing: history.streaks.find((streak) => streak.table === state.table && streak.runs >= 2),
       };
     });
     return {
@@ -437,7 +438,7 @@ export class Scheduler {
           table: table.table,
           watermarkMovedAt: table.watermarkMovedAt,
           lastWrittenAt: table.lastWritten?.at,
-          // ISSUE-15 WIRING: failureStreak: <the per-table failure streak from @sluice/pipeline (issue 15)>,
+          ...failureFields(history.streaks.find((streak) => streak.table === table.table)),
         })),
       };
       return { stateStoreUp: true, ...this.#lastMetrics, ...local };
@@ -911,4 +912,9 @@ function logPipelineEvent(log: Logger, event: PipelineEvent): void {
     case 'run-end':
       return;
   }
+}
+
+/** A table's failure streak as the metrics show it: 0 runs when its latest load did not fail. */
+function failureFields(streak: FailureStreak | undefined): { consecutiveFailures: number; failingSince?: Date } {
+  return streak ? { consecutiveFailures: streak.runs, failingSince: streak.first.at } : { consecutiveFailures: 0 };
 }

@@ -1,4 +1,4 @@
-import { isFailingTest, type RunDetail, type TestOutcome } from '@sluice/pipeline';
+import { isFailingTest, type FailureStreak, type RunDetail, type TestOutcome } from '@sluice/pipeline';
 import type { RunRecord } from '@sluice/watermark';
 import {
   clip,
@@ -32,13 +32,10 @@ export interface TableFreshness {
   /** Its status in that run; `not reached` when that run stopped before it. */
   readonly status: string | undefined;
   readonly error: string | undefined;
-  /** When its watermark last moved: the source was last read up to a new position. */
+  /** When its watermark last moved: the source was read up to a new position. */
   readonly checkedAt?: Date | undefined;
-  /**
-   * Consecutive failed runs of this table — ISSUE-15 WIRING: set from the per-table failure streak function of
-   * @sluice/pipeline (issue 15) once it lands; shown next to the status when defined.
-   */
-  readonly failureStreak?: number | undefined;
+  /** When it failed two or more runs in a row up to now: since which run, with which error (`failureStreaks`). */
+  readonly failing?: FailureStreak | undefined;
 }
 
 /** Everything the status page shows: built by the daemon from the state store and itself. */
@@ -154,12 +151,12 @@ export function renderStatusPage(view: StatusView): string {
         const written = t.written
           ? `<div class="dim">+${count(t.written.inserted)} ~${count(t.written.updated)} −${count(t.written.deleted)}</div>`
           : '';
-        const streak =
-          t.failureStreak !== undefined && t.failureStreak > 1
-            ? ` <span class="dim">failed ${t.failureStreak} runs in a row</span>`
-            : '';
-        return `<tr><td><strong>${esc(t.table)}</strong></td><td class="nowrap">${loaded}</td><td class="num">${t.rows === undefined ? '–' : count(t.rows)}${written}</td><td>${t.status ? pill(t.status) : '<span class="dim">–</span>'}${streak}</td></tr>${
-          t.error ? `<tr class="sub"><td colspan="4"><div class="err">${esc(clip(t.error, 300))}</div></td></tr>` : ''
+        return `<tr><td><strong>${esc(t.table)}</strong></td><td class="nowrap">${loaded}</td><td class="num">${t.rows === undefined ? '–' : count(t.rows)}${written}</td><td>${t.status ? pill(t.status) : '<span class="dim">–</span>'}</td></tr>${
+          t.failing
+            ? `<tr class="sub"><td colspan="4"><div class="err">${esc(streakText(t.failing, view))}</div></td></tr>`
+            : t.error
+              ? `<tr class="sub"><td colspan="4"><div class="err">${esc(clip(t.error, 300))}</div></td></tr>`
+              : ''
         }`;
       })
       .join(
@@ -244,6 +241,16 @@ function actionForms(view: StatusView): string {
 <form method="post" action="/actions/${view.paused ? 'resume' : 'pause'}" id="pause-form">${tokenFields()}
 <p><button type="submit">${view.paused ? 'Resume the schedule' : 'Pause the schedule'}</button> <span class="dim">${view.paused ? 'Scheduled runs are paused.' : 'A run going on is not stopped.'}</span></p></form>
 </section>`;
+}
+
+/** `Failed 3 runs in a row, since 06:00 (2 h ago, run 1a2b3c4d…): <first error>; latest: <error>`. */
+function streakText(streak: FailureStreak, view: StatusView): string {
+  const first = streak.first.error?.message ?? 'failed';
+  const latest = streak.latest.error?.message;
+  return (
+    `Failed ${streak.runs} runs in a row, since ${formatTime(streak.first.at, view.timezone)} (${relative(streak.first.at, view.now)}, run ${shortId(streak.first.runId)}): ${clip(first, 300)}` +
+    (latest && latest !== first ? `; latest: ${clip(latest, 200)}` : '')
+  );
 }
 
 function shortId(id: string): string {

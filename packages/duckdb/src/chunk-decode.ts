@@ -25,8 +25,9 @@ export interface DecodeContext {
 /**
  * Kinds `read_csv` parses exactly as the chunk format writes them, failing (with file and line) on anything else.
  * Not in the list, and read as text then decoded in SQL: decimals (NaN/Infinity, exactness), bytes (hex), arrays
- * (JSON); dates, because DuckDB reads Postgres's `0044-03-15 BC` as the year 44 AD; timestamptz, because
- * read_csv (DuckDB 1.5.6) turns a TIMESTAMPTZ field it cannot parse into NULL instead of failing.
+ * (JSON); dates (and those in arrays, written as Postgres's JSON writes them: DuckDB reads its `0044-03-15 BC` as
+ * the year 44 AD); timestamptz, because read_csv (DuckDB 1.5.6) turns a TIMESTAMPTZ field it cannot parse into
+ * NULL instead of failing.
  */
 const READ_TYPED = new Set<LogicalType['kind']>([
   'smallint',
@@ -73,12 +74,13 @@ function decodeText(
     case 'bytes':
       return `from_hex(${value})`;
     case 'date':
-      return [
-        'CASE',
-        `WHEN ${value} LIKE '% BC' THEN ${unrepresentable(value, 'DATE', 'dates before year 1 are outside the chunk format (the extractor must refuse them)', context)}`,
-        `ELSE CAST(${value} AS DATE)`,
-        'END',
-      ].join(' ');
+      // A column's dates come in ISO 8601's astronomical numbering before year 1 (`-0043-03-15`), which DuckDB reads;
+      // an array's elements as Postgres's JSON writes them (`0044-03-15 BC`), which DuckDB would read as 44 AD:
+      // that text is turned into the other.
+      return `CAST(${astronomical(value)} AS DATE)`;
+    case 'timestamp':
+    case 'timestamptz':
+      return `CAST(${astronomical(value)} AS ${duckDbTypeName(type)})`;
     case 'array':
       return decodeArray(
         value,
@@ -90,6 +92,16 @@ function decodeText(
     default:
       return `CAST(${value} AS ${duckDbTypeName(type)})`;
   }
+}
+
+/** Postgres's `0044-03-15[ time] BC` as `-0043-03-15[ time]` (1 BC is year 0); any other text as it is. */
+function astronomical(value: string): string {
+  const year = `CAST(left(${value}, 4) AS INTEGER)`;
+  return (
+    `CASE WHEN ${value} LIKE '% BC' THEN CASE WHEN ${year} = 1 THEN '0000' ` +
+    `ELSE '-' || lpad(CAST(${year} - 1 AS VARCHAR), 4, '0') END || substr(${value}, 5, length(${value}) - 7) ` +
+    `ELSE ${value} END`
+  );
 }
 
 /**

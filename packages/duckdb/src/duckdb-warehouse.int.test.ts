@@ -91,6 +91,13 @@ describe('DuckDbWarehouse', () => {
     expect(Object.is(row?.negzero, -0)).toBe(true);
   });
 
+  it('returns a text value that begins with a byte order mark as it is (the driver’s decoder would drop it)', async () => {
+    const [row] = await warehouse.query(
+      `SELECT chr(65279) || 'Z' AS lead, 'A' || chr(65279) AS tail, chr(65279) AS alone`,
+    );
+    expect(row).toEqual({ lead: '\ufeffZ', tail: 'A\ufeff', alone: '\ufeff' });
+  });
+
   it('execute runs several statements and reports rows affected for DML only', async () => {
     expect(
       await warehouse.execute('CREATE SCHEMA IF NOT EXISTS exec; CREATE OR REPLACE TABLE exec.t (a INTEGER)'),
@@ -265,7 +272,7 @@ describe('DuckDbWarehouse', () => {
     expect((error as Error).message).toContain('DECIMAL(38,20)');
   });
 
-  it('refuses what DuckDB would misread: a BC date, a timestamptz it cannot parse (read_csv would make it NULL)', async () => {
+  it('reads BC dates exactly, and refuses a timestamptz it cannot parse (read_csv would make it NULL)', async () => {
     const tbl = table('misread', 'dates', {
       id: { kind: 'integer' },
       day: { kind: 'date' },
@@ -279,11 +286,28 @@ describe('DuckDbWarehouse', () => {
       columns,
       files: [await chunk('1,2024-02-29,2024-01-02 03:04:05.123456+00\n2,,\n')],
     });
-    const bc = await warehouse
-      .load({ table: tbl, mode: 'merge', columns, files: [await chunk('3,0044-03-15 BC,\n')] })
-      .catch((e: unknown) => e);
-    expect(bc).toMatchObject({ code: 'UNREPRESENTABLE_VALUE', table: 'misread.dates' });
-    expect((bc as Error).message).toMatch(/column "day".*0044-03-15 BC.*before year 1/);
+    // The chunk format's astronomical years (44 BC is -0043, 1 BC is 0000), and Postgres's own `BC` text, which
+    // DuckDB alone would read as the year 44 AD.
+    await warehouse.load({
+      table: tbl,
+      mode: 'merge',
+      columns,
+      files: [
+        await chunk(
+          '3,-0043-03-15,-0043-03-15 12:00:00.5+00\n4,0044-03-15 BC,0000-12-31 23:59:59+00\n5,0001-01-01 BC,\n',
+        ),
+      ],
+    });
+    expect(
+      await warehouse.query(
+        `SELECT id, CAST(day AS VARCHAR) AS day, CAST("at" AS VARCHAR) AS "at" FROM misread.dates WHERE id >= 3 ORDER BY id`,
+      ),
+    ).toEqual([
+      { id: 3, day: '0044-03-15 (BC)', at: '0044-03-15 (BC) 12:00:00.5+00' },
+      { id: 4, day: '0044-03-15 (BC)', at: '0001-12-31 (BC) 23:59:59+00' },
+      { id: 5, day: '0001-01-01 (BC)', at: null },
+    ]);
+    await warehouse.execute('DELETE FROM misread.dates WHERE id >= 3');
     await expect(
       warehouse.load({ table: tbl, mode: 'merge', columns, files: [await chunk('3,2024-01-01,garbage\n')] }),
     ).rejects.toMatchObject({

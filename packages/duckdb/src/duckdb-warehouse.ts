@@ -42,6 +42,7 @@ import {
 } from './duckdb-catalog.js';
 import { duckDbDialect } from './duckdb-dialect.js';
 import { duckDbTableDialect } from './duckdb-table-dialect.js';
+import { keepByteOrderMarks } from './keep-byte-order-marks.js';
 import { DEFAULT_MAX_ROW_BYTES, planLoad, type LoadStepRole } from './load-plan.js';
 import { duckDbApi } from './duckdb-api.js';
 import { rowValue } from './row-value.js';
@@ -80,6 +81,7 @@ const CATALOG_LOCK = '\u0000catalog';
  * await warehouse.close();
  */
 export async function createDuckDbWarehouse(options: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> {
+  keepByteOrderMarks();
   const inMemory = options.path === ':memory:';
   const config: Record<string, string> = {};
   if (options.threads !== undefined) config.threads = String(options.threads);
@@ -251,9 +253,19 @@ export class DuckDbWarehouse implements Warehouse {
               },
             );
           }
-          const plan = planLoad(request, existing, { maxRowBytes: this.#maxRowBytes });
-          const counts: Partial<Record<LoadStepRole, number>> = {};
           let statements = 2; // the catalog reads (or what ensureTable read)
+          let existingRows = 0;
+          if (request.mode === 'replace') {
+            const counted = await this.#run(connection, `SELECT count(*) AS n FROM ${qualifiedName(request.table)}`, {
+              table: where,
+              signal: request.signal,
+            });
+            existingRows = Number((await counted.getRows())[0]?.[0] ?? 0);
+            statements += 1;
+          }
+          const plan = planLoad(request, existing, { maxRowBytes: this.#maxRowBytes, existingRows });
+          const counts: Partial<Record<LoadStepRole, number>> = {};
+          let changes: { inserted: number; updated: number; deleted: number } | undefined;
           // BEGIN was issued by #transaction, COMMIT is issued by it too; run what lies between.
           for (const step of plan.steps) {
             if (step.role === 'begin' || step.role === 'commit') {
@@ -263,16 +275,36 @@ export class DuckDbWarehouse implements Warehouse {
             if (request.signal?.aborted) throw cancelled(where);
             const result = await this.#run(connection, step.sql, { table: where, signal: request.signal });
             statements += 1;
+            if (step.role === 'count-changes') {
+              const [row] = await result.getRows();
+              changes = {
+                inserted: Number(row?.[0] ?? 0),
+                updated: Number(row?.[1] ?? 0),
+                deleted: Number(row?.[2] ?? 0),
+              };
+              continue;
+            }
             counts[step.role] = (counts[step.role] ?? 0) + (await affectedRows(result));
           }
           // The state rides in the same transaction: the rows and the position that describes them commit together.
           if (request.state) statements += await this.#writeStateIn(connection, request.state, where, request.signal);
-          const inserted = counts.insert ?? 0;
-          const updated = Math.min(counts['delete-matched'] ?? 0, inserted);
+          const written = counts.insert ?? 0;
+          if (changes) {
+            // A replace of a table that held rows: what changed, not every row deleted and written again.
+            return {
+              rowsStaged: counts.stage ?? written,
+              rowsMerged: written,
+              ...changes,
+              deleted: changes.deleted + (counts['delete-keys'] ?? 0),
+              statements,
+            };
+          }
+          // A merge writes the rows it inserts and those it changed (deleted first): unchanged rows are not written.
+          const updated = Math.min(counts['delete-matched'] ?? 0, written);
           return {
-            rowsStaged: counts.stage ?? inserted,
-            rowsMerged: inserted,
-            inserted: inserted - updated,
+            rowsStaged: counts.stage ?? written,
+            rowsMerged: counts.batch ?? counts.stage ?? written,
+            inserted: written - updated,
             updated,
             deleted: (counts.clear ?? 0) + (counts['delete-keys'] ?? 0),
             statements,
@@ -594,9 +626,9 @@ function wrapError(
       return new WarehouseError(
         'UNREPRESENTABLE_VALUE',
         `${details.table} column "${details.column}": the value ${shown} (in ${details.file}) cannot be stored exactly ` +
-          `in DuckDB ${details.type}: ${details.reason}. Nothing was loaded. Fix or exclude the value in the source, ` +
-          `or load the column as text (exclude it and select it cast to text).`,
-        { table: details.table, sql, cause: error },
+          `in DuckDB ${details.type}: ${details.reason}. Nothing was loaded. Fix the value in the source, or load the ` +
+          `column as another type.`,
+        { table: details.table, column: details.column, sql, cause: error },
       );
     }
   }

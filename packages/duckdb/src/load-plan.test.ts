@@ -52,11 +52,23 @@ const roles = (r: LoadRequest, softDelete = false, extra: string[] = []) =>
 
 describe('planLoad', () => {
   it('merges by staging, deleting matched keys and inserting the newest row per key, in one transaction', () => {
-    expect(roles(request({}))).toEqual(['begin', 'stage', 'delete-matched', 'insert', 'commit']);
+    expect(roles(request({}))).toEqual([
+      'begin',
+      'stage',
+      'batch',
+      'match',
+      'changed',
+      'delete-matched',
+      'insert',
+      'commit',
+    ]);
     expect(roles(request({}), false, ['legacy'])).toEqual([
       'begin',
       'stage',
+      'batch',
       'keep',
+      'match',
+      'changed',
       'delete-matched',
       'insert',
       'commit',
@@ -64,15 +76,83 @@ describe('planLoad', () => {
     expect(roles(request({ deletes: { mode: 'mark', files: [file] } }), true)).toEqual([
       'begin',
       'stage',
+      'batch',
+      'match',
+      'changed',
       'delete-matched',
       'insert',
       'delete-keys',
       'commit',
     ]);
+    // Every row a change (read past the previous cursor): matched rows are replaced without comparing.
+    expect(roles(request({ distinctKeys: true, changesOnly: true }))).toEqual([
+      'begin',
+      'stage',
+      'delete-matched',
+      'insert',
+      'commit',
+    ]);
+    // Rows read from one snapshot hold each key once: no newest-row pass.
+    expect(roles(request({ distinctKeys: true }))).toEqual([
+      'begin',
+      'stage',
+      'match',
+      'changed',
+      'delete-matched',
+      'insert',
+      'commit',
+    ]);
+  });
+
+  it('rewrites only the rows whose values change, comparing as text what DuckDB holds equal but is not', () => {
+    const floats: TableSchema = {
+      ...table,
+      columns: [...table.columns, { name: 'peso', type: { kind: 'double' }, nullable: true }],
+    };
+    const held = warehouseTableFromCatalog(
+      { kind: 'table', schema_name: 'raw', table_name: 'clientes', comment: tableComment(['id']) },
+      [
+        ...floats.columns.map((c) => ({
+          column_name: c.name,
+          data_type: physical[c.name] ?? 'DOUBLE',
+          comment: columnComment(c),
+          is_nullable: true,
+        })),
+        { column_name: '_sluice_synced_at', data_type: 'TIMESTAMP WITH TIME ZONE', comment: null, is_nullable: true },
+      ],
+    );
+    const steps = planLoad(
+      { table: floats, files: [file], columns: ['id', 'nome', 'atualizado', 'peso'], mode: 'merge' },
+      held,
+    ).steps;
+    const deleted = steps.find((s) => s.role === 'match')?.sql ?? '';
+    expect(deleted).toContain('"batch"."nome" IS DISTINCT FROM "target"."nome"');
+    expect(deleted).toContain(
+      'CAST(CAST("batch"."peso" AS DOUBLE) AS VARCHAR) IS DISTINCT FROM CAST("target"."peso" AS VARCHAR)',
+    );
+    expect(deleted).not.toContain('"batch"."id" IS DISTINCT FROM');
+    expect(steps.find((s) => s.role === 'changed')?.sql).toContain('FROM "__sluice_matched" WHERE "__sluice_changed"');
+    expect(steps.find((s) => s.role === 'delete-matched')?.sql).toContain(
+      'WHERE EXISTS (SELECT 1 FROM "__sluice_changed_keys" AS "changed" WHERE "changed"."id" = "target"."id")',
+    );
+    expect(steps.find((s) => s.role === 'insert')?.sql).toContain(
+      'WHERE NOT EXISTS (SELECT 1 FROM "__sluice_matched" AS "matched" WHERE NOT "matched"."__sluice_changed"',
+    );
   });
 
   it('replaces and appends', () => {
     expect(roles(request({ mode: 'replace' }))).toEqual(['begin', 'stage', 'clear', 'insert', 'commit']);
+    // Into a table that holds rows, a keyed replace counts what it changes first.
+    expect(
+      planLoad(request({ mode: 'replace', distinctKeys: true }), existing(false), { existingRows: 5 }).steps.map(
+        (s) => s.role,
+      ),
+    ).toEqual(['begin', 'stage', 'count-changes', 'clear', 'insert', 'commit']);
+    expect(
+      planLoad(request({ mode: 'replace', distinctKeys: true }), existing(false), { existingRows: 0 }).steps.map(
+        (s) => s.role,
+      ),
+    ).toEqual(['begin', 'clear', 'insert', 'commit']);
     expect(roles(request({ mode: 'replace', files: [] }))).toEqual(['begin', 'clear', 'commit']);
     expect(roles(request({ mode: 'append', table: { ...table, primaryKey: [] } }))).toEqual([
       'begin',
@@ -83,10 +163,10 @@ describe('planLoad', () => {
   });
 
   it('orders duplicates by newestBy (NULLs oldest), then by file order', () => {
-    const insert = planLoad(request({ newestBy: ['atualizado'] }), existing(false)).steps.find(
-      (s) => s.role === 'insert',
+    const batch = planLoad(request({ newestBy: ['atualizado'] }), existing(false)).steps.find(
+      (s) => s.role === 'batch',
     );
-    expect(insert?.sql).toContain('ORDER BY "atualizado" DESC NULLS LAST, rowid DESC');
+    expect(batch?.sql).toContain('ORDER BY "atualizado" DESC NULLS LAST, rowid DESC');
   });
 
   it('refuses requests that do not fit the table', () => {

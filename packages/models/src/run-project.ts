@@ -7,7 +7,7 @@ import { WarehouseCallLog, withWarehouseCalls } from './warehouse-calls.js';
 import { ModelsError } from './models-error.js';
 import { redactSecrets } from './project-internals.js';
 import { formatIssue } from './project-issue.js';
-import type { ModelNode, Project, ProjectRunHook, SeedNode, SnapshotNode, TestNode } from './project.js';
+import type { ModelNode, Project, ProjectNode, ProjectRunHook, SeedNode, SnapshotNode, TestNode } from './project.js';
 import { loadSeed } from './seeds/load-seed.js';
 import { selectNodes } from './select-nodes.js';
 
@@ -163,6 +163,45 @@ function errorMessage(error: unknown): { message: string; code?: string } {
 }
 
 /**
+ * The nodes of a selection that run in this mode, and each one's dependencies among them — through nodes that do not
+ * run (ephemeral, unselected) — with, in `build`, the children of a node gated on its tests (dbt's skip rule).
+ */
+function runnableGraph(
+  project: Project,
+  selected: readonly ProjectNode[],
+  resourceTypes: RunOptions['resourceTypes'],
+  mode: NonNullable<RunOptions['runTests']>,
+): { runnable: Array<ModelNode | SnapshotNode | TestNode | SeedNode>; deps: Map<string, Set<string>> } {
+  const kinds = new Set(resourceTypes ?? RUNNABLE_KINDS);
+  const runnable = selected.filter((node): node is ModelNode | SnapshotNode | TestNode | SeedNode => {
+    if (node.kind === 'source') return false;
+    if (node.kind === 'model' && node.materialized === 'ephemeral') return false;
+    if (!kinds.has(node.kind)) return false;
+    if (node.kind === 'test') return mode !== 'none';
+    return mode !== 'only';
+  });
+  const runnableIds = new Set(runnable.map((n) => n.id));
+
+  // Dependencies between runnable nodes, through nodes that do not run (ephemeral, unselected).
+  const nearest = new Map<string, Set<string>>();
+  const nearestRunnable = (id: string): Set<string> => {
+    const known = nearest.get(id);
+    if (known) return known;
+    const out = new Set<string>();
+    nearest.set(id, out);
+    for (const parent of project.parents.get(id) ?? []) {
+      if (runnableIds.has(parent)) out.add(parent);
+      else for (const p of nearestRunnable(parent)) out.add(p);
+    }
+    return out;
+  };
+  const deps = new Map<string, Set<string>>();
+  for (const node of runnable) deps.set(node.id, new Set(nearestRunnable(node.id)));
+  if (mode === 'after-each-model') gateChildrenOnTests(project, runnable, deps);
+  return { runnable, deps };
+}
+
+/**
  * Run a project's models, snapshots and tests in dependency order, `threads` at a time. A failed node (or an
  * error-severity test that fails, in `after-each-model` mode) marks what depends on it `skipped`, and the rest
  * goes on. Never throws once started: every node gets a result. Throws before starting only when the project has
@@ -201,32 +240,7 @@ export async function runProject(project: Project, warehouse: Warehouse, options
   if (selectorErrors.length > 0) {
     throw new ModelsError('INVALID_SELECTOR', selectorErrors.map((i) => i.message).join(' '));
   }
-  const kinds = new Set(options.resourceTypes ?? RUNNABLE_KINDS);
-  const runnable = selection.nodes.filter((node): node is ModelNode | SnapshotNode | TestNode | SeedNode => {
-    if (node.kind === 'source') return false;
-    if (node.kind === 'model' && node.materialized === 'ephemeral') return false;
-    if (!kinds.has(node.kind)) return false;
-    if (node.kind === 'test') return mode !== 'none';
-    return mode !== 'only';
-  });
-  const runnableIds = new Set(runnable.map((n) => n.id));
-
-  // Dependencies between runnable nodes, through nodes that do not run (ephemeral, unselected).
-  const nearest = new Map<string, Set<string>>();
-  const nearestRunnable = (id: string): Set<string> => {
-    const known = nearest.get(id);
-    if (known) return known;
-    const out = new Set<string>();
-    nearest.set(id, out);
-    for (const parent of project.parents.get(id) ?? []) {
-      if (runnableIds.has(parent)) out.add(parent);
-      else for (const p of nearestRunnable(parent)) out.add(p);
-    }
-    return out;
-  };
-  const deps = new Map<string, Set<string>>();
-  for (const node of runnable) deps.set(node.id, new Set(nearestRunnable(node.id)));
-  if (mode === 'after-each-model') gateChildrenOnTests(project, runnable, deps);
+  const { runnable, deps } = runnableGraph(project, selection.nodes, options.resourceTypes, mode);
 
   const compiler = new ProjectCompiler(project, {
     target: options.target,
@@ -554,7 +568,7 @@ export async function runProject(project: Project, warehouse: Warehouse, options
       threads,
       fullRefresh,
       runTests: mode,
-      resourceTypes: [...kinds],
+      resourceTypes: [...(options.resourceTypes ?? RUNNABLE_KINDS)],
     },
     target: options.target,
     ...(hookResults.length === 0 ? {} : { hooks: hookResults }),

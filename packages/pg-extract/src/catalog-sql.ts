@@ -103,6 +103,30 @@ export function cursorIndexSuggestion(plan: ExtractPlan): string {
 }
 
 /**
+ * The transactions that hold back the server's xmin horizon for longer than `olderThanSeconds`: sessions of any
+ * database with a transaction id (a writer) open that long, and prepared transactions. Each keeps every `scan`
+ * run re-reading what was written since it began (and keeps vacuum from cleaning up). Another role's sessions are
+ * shown to members of `pg_read_all_stats` only.
+ */
+export function openTransactionsSql(olderThanSeconds: number): SourceStatement {
+  return {
+    text: `SELECT * FROM (
+       SELECT a.pid, a.datname::text AS database, a.usename::text AS role, a.xact_start::text AS since,
+              a.state::text AS state, a.backend_xid::text AS xid,
+              extract(epoch FROM now() - a.xact_start)::float8 AS seconds
+         FROM pg_stat_activity AS a
+        WHERE a.backend_xid IS NOT NULL AND a.xact_start < now() - make_interval(secs => $1)
+       UNION ALL
+       SELECT NULL, p.database::text, p.owner::text, p.prepared::text, 'prepared ' || p.gid, p.transaction::text,
+              extract(epoch FROM now() - p.prepared)::float8
+         FROM pg_prepared_xacts AS p
+        WHERE p.prepared < now() - make_interval(secs => $1)) AS open
+      ORDER BY seconds DESC LIMIT 10`,
+    values: [olderThanSeconds],
+  };
+}
+
+/**
  * Every relation of a schema `sluice init` may propose, with what Postgres knows about its use: kind, whether it
  * is a partition (and of which root), whether the role may read it, its size on disk, and the rows inserted,
  * updated and deleted since the statistics were reset (`pg_stat_user_tables`, summed over a partitioned table's

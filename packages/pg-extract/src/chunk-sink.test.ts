@@ -38,6 +38,23 @@ describe('ChunkSink', () => {
     expect(sink.files.length).toBeGreaterThan(1);
   });
 
+  it('never begins a file with a byte order mark: a first field that would is written quoted, wherever the stream is split', async () => {
+    const bom = '\ufeff';
+    const records = [`${bom}a,1\n`, `${bom}b\n`, `${bom},3\n`, `x${bom},4\n`, `"${bom}q",5\n`];
+    const text = records.join('');
+    const bytes = Buffer.from(text);
+    // One record per file; the stream split inside the byte order mark's three bytes.
+    const pieces = [bytes.subarray(0, 1), bytes.subarray(1, 2), bytes.subarray(2, 9), bytes.subarray(9)];
+    const dir = await createTempDir();
+    remove = dir.remove;
+    const sink = new ChunkSink({ dir: dir.path, prefix: 't', chunkBytes: 1 });
+    await pipeline(Readable.from(pieces), sink);
+    const contents = await Promise.all(sink.files.map((f) => readFile(f.path, 'utf8')));
+    expect(contents).toEqual([`"${bom}a",1\n`, `"${bom}b"\n`, `"${bom}",3\n`, `x${bom},4\n`, `"${bom}q",5\n`]);
+    expect(sink.files.map((f) => f.rows)).toEqual([1, 1, 1, 1, 1]);
+    for (const [i, content] of contents.entries()) expect(sink.files[i]?.bytes).toBe(Buffer.byteLength(content));
+  });
+
   it('writes no file for an empty stream', async () => {
     const { sink } = await sinkOf([], 100);
     expect(sink.files).toEqual([]);

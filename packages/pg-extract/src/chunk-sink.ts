@@ -11,6 +11,8 @@ const COMMA = 0x2c;
 const TRUE = 0x74; // t
 const FALSE = 0x66; // f
 const NEWLINE_BYTE = Buffer.from('\n');
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const QUOTE_BYTE = Buffer.from('"');
 
 /**
  * A writable that takes Postgres CSV (as `COPY … TO STDOUT (FORMAT csv)` streams it) and writes it into chunk files
@@ -20,13 +22,26 @@ const NEWLINE_BYTE = Buffer.from('\n');
  *
  * With `flagged: true`, every record ends in one extra boolean field (`,t` or `,f`, as Postgres writes a boolean)
  * that is counted (`trueFlags`) and removed: the files hold the records without it.
+ *
+ * A file never begins with a UTF-8 byte order mark: CSV readers drop one there (DuckDB always, Snowflake by
+ * default), so a first field that begins with U+FEFF — Postgres leaves such a value unquoted — is written quoted
+ * (`"\uFEFFabc"`: the same value).
  */
 export class ChunkSink extends Writable {
   readonly files: ChunkFile[] = [];
   private readonly dir: string;
   private readonly prefix: string;
   private readonly chunkBytes: number;
-  private current: { stream: WriteStream; path: string; rows: number; bytes: number } | undefined;
+  private current:
+    | {
+        stream: WriteStream;
+        path: string;
+        rows: number;
+        bytes: number;
+        /** The file's first bytes, held until they show whether it would begin with a byte order mark. */
+        head: Buffer | undefined;
+      }
+    | undefined;
   private inQuotes = false;
   private sequence = 0;
   private readonly hash: Hash | undefined;
@@ -144,18 +159,35 @@ export class ChunkSink extends Writable {
     if (!this.current) {
       this.sequence++;
       const file = path.join(this.dir, `${this.prefix}-${String(this.sequence).padStart(5, '0')}.csv`);
-      this.current = { stream: createWriteStream(file), path: file, rows: 0, bytes: 0 };
+      this.current = { stream: createWriteStream(file), path: file, rows: 0, bytes: 0, head: Buffer.alloc(0) };
     }
     const current = this.current;
     current.rows += rows;
-    current.bytes += data.length;
+    let out = data;
+    if (current.head !== undefined) {
+      const head = Buffer.concat([current.head, data]);
+      const settled = settleHead(head);
+      if (settled === undefined) {
+        current.head = head;
+        return;
+      }
+      current.head = undefined;
+      out = settled;
+    }
+    current.bytes += out.length;
     // events.once removes its listeners whichever way it settles (a bare once('error') per wait leaks them).
-    if (!current.stream.write(data)) await once(current.stream, 'drain');
+    if (!current.stream.write(out)) await once(current.stream, 'drain');
   }
 
   private async closeCurrent(): Promise<void> {
     const current = this.current;
     if (!current) return;
+    if (current.head !== undefined) {
+      const out = settleHead(current.head, true) ?? current.head;
+      current.head = undefined;
+      current.bytes += out.length;
+      current.stream.write(out);
+    }
     this.current = undefined;
     await new Promise<void>((resolve, reject) => {
       current.stream.once('error', reject);
@@ -163,4 +195,18 @@ export class ChunkSink extends Writable {
     });
     this.files.push({ path: current.path, rows: current.rows, bytes: current.bytes, format: 'csv' });
   }
+}
+
+/**
+ * The first bytes of a chunk file as they are to be written, or `undefined` while too few have come to tell (`end`:
+ * no more will come). Bytes that begin with a byte order mark start an unquoted field (Postgres quotes a field only
+ * from its first byte): it runs to the first `,` or newline, and is written quoted instead.
+ */
+function settleHead(head: Buffer, end = false): Buffer | undefined {
+  if (head.length < BOM.length) return end || !BOM.subarray(0, head.length).equals(head) ? head : undefined;
+  if (!head.subarray(0, BOM.length).equals(BOM)) return head;
+  let fieldEnd = BOM.length;
+  while (fieldEnd < head.length && head[fieldEnd] !== COMMA && head[fieldEnd] !== NEWLINE) fieldEnd++;
+  if (fieldEnd === head.length && !end) return undefined;
+  return Buffer.concat([QUOTE_BYTE, head.subarray(0, fieldEnd), QUOTE_BYTE, head.subarray(fieldEnd)]);
 }

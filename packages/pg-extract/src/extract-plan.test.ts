@@ -46,7 +46,7 @@ describe('planExtraction', () => {
     const plan = planExtraction(tickets, { strategy: 'upsert', cursor: ['updated_at', 'Ticket ID'] }, undefined);
     expect(plan.cursorSql).toEqual(['"updated_at"', '"Ticket ID"']);
     expect(afterCondition(plan, ['2024-01-02 03:04:05+00', '0b7a1c1e-8f5e-4d8a-9a57-3c1b2d4e5f60'])).toBe(
-      `("updated_at", "Ticket ID") > ('2024-01-02 03:04:05+00'::timestamptz, '0b7a1c1e-8f5e-4d8a-9a57-3c1b2d4e5f60'::uuid)`,
+      `"updated_at" >= '2024-01-02 03:04:05+00'::timestamptz AND ("updated_at", "Ticket ID") > ('2024-01-02 03:04:05+00'::timestamptz, '0b7a1c1e-8f5e-4d8a-9a57-3c1b2d4e5f60'::uuid)`,
     );
   });
 
@@ -58,6 +58,56 @@ describe('planExtraction', () => {
   });
 
   const cursor = [{ coalesce: ['data_atualizacao', 'data_inclusao'] }, 'id_vendas'] as const;
+
+  it('loads a column as the type chosen for it: text (any type), double or decimal(p,s) (numbers)', () => {
+    const plan = planExtraction(
+      vendas,
+      {
+        strategy: 'full',
+        columns: { valor_pago: { as: 'decimal', precision: 20, scale: 4 }, local: { as: 'text' } },
+      },
+      undefined,
+    );
+    const byName = Object.fromEntries(plan.columns.map((c) => [c.name, c]));
+    expect(byName.valor_pago).toMatchObject({
+      type: { kind: 'decimal', precision: 20, scale: 4 },
+      selectSql: '"valor_pago"::numeric(20,4)',
+    });
+    // A type Sluice does not map loads as its Postgres text.
+    expect(byName.local).toMatchObject({ type: { kind: 'text' }, selectSql: '"local"::text' });
+    const double = planExtraction(
+      vendas,
+      { strategy: 'full', exclude: ['local'], columns: { valor_pago: { as: 'double' } } },
+      undefined,
+    );
+    expect(double.columns.find((c) => c.name === 'valor_pago')).toMatchObject({
+      type: { kind: 'double' },
+      selectSql: '"valor_pago"::float8',
+    });
+  });
+
+  it('refuses a column choice that cannot apply, naming the column', () => {
+    const refuse = (columns: Record<string, unknown>, exclude: string[] = ['local']) => {
+      let message = '';
+      try {
+        planExtraction(vendas, { strategy: 'full', exclude, columns } as never, undefined);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      return message;
+    };
+    expect(refuse({ foto: { as: 'double' } })).toMatch(/columns\.foto: .*has type bytea: only numbers load as double/);
+    expect(refuse({ valor_pagoo: { as: 'text' } })).toMatch(
+      /columns\.valor_pagoo: column "valor_pagoo" does not exist.*did you mean valor_pago/,
+    );
+    expect(refuse({ local: { as: 'text' } })).toMatch(/columns\.local: .*is excluded/);
+    expect(refuse({ id_vendas: { as: 'text' } })).toMatch(/columns\.id_vendas: .*primary key/);
+    expect(refuse({ valor_pago: { as: 'decimal', precision: 40, scale: 2 } })).toMatch(
+      /decimal\(40,2\) is not a decimal/,
+    );
+    // Without a choice, an unmapped type names the way out.
+    expect(refuse({}, [])).toMatch(/"local" .* type point.*as: text/);
+  });
 
   it('plans a compound cursor over nullable timestamps that never loses a row', () => {
     const plan = planExtraction(vendas, { strategy: 'upsert', cursor, exclude: ['local'] }, undefined);
@@ -76,8 +126,10 @@ describe('planExtraction', () => {
     expect(plan.columns[1]?.type).toEqual({ kind: 'decimal', precision: 10, scale: 2 });
     expect(selectSql(plan)).toContain(`encode("foto", 'hex') AS "foto"`);
     expect(upperBoundSql(plan)).toMatch(/ORDER BY COALESCE\(.*\) DESC, "id_vendas" DESC LIMIT 1$/);
+    // The leading `>=` is implied by the row comparison; it lets the planner estimate the rows and use the index.
     expect(afterCondition(plan, ['2024-01-02 03:04:05.123456', '981'])).toBe(
-      `(COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp), "id_vendas") > ('2024-01-02 03:04:05.123456'::timestamp, '981'::int4)`,
+      `COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp) >= '2024-01-02 03:04:05.123456'::timestamp AND ` +
+        `(COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp), "id_vendas") > ('2024-01-02 03:04:05.123456'::timestamp, '981'::int4)`,
     );
   });
 
@@ -136,7 +188,7 @@ describe('planExtraction', () => {
     const changed = changedSinceSql('4294967396', '4294967500');
     const sql = upperBoundSql(plan, ['2024-01-02 03:04:05', '9'], { changed });
     expect(sql).toContain(
-      `WHERE (COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp), "id_vendas") > ('2024-01-02 03:04:05'::timestamp, '9'::int4)`,
+      `WHERE COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp) >= '2024-01-02 03:04:05'::timestamp AND (COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp), "id_vendas") > ('2024-01-02 03:04:05'::timestamp, '9'::int4)`,
     );
     expect(sql).toContain(`count(*) FILTER (WHERE NOT (${changed})) OVER () AS unexplained`);
     expect(upperBoundSql(plan, null)).not.toContain('WHERE');

@@ -20,6 +20,8 @@ export interface TableSpec {
   readonly exclude?: readonly string[];
   /** Columns loaded as a salted SHA-256 hex digest instead of their value (personal data). */
   readonly hash?: readonly string[];
+  /** Columns loaded as another type than their own, by choice (`sluice.yml` `columns: { c: { as: text } }`). */
+  readonly columns?: Readonly<Record<string, ColumnChoice>>;
   readonly hashSalt?: string;
   /**
    * How rows committed behind the cursor (late commits, backdated writes) are found; see `LateCommits`. Default
@@ -31,6 +33,26 @@ export interface TableSpec {
   readonly lookbackMs?: number;
   /** `lookback`: the longest time between two sweeps, in milliseconds (default one day). */
   readonly sweepEveryMs?: number;
+}
+
+/**
+ * How a column is loaded when its own type is not what the warehouse should hold (`as:` in `sluice.yml`):
+ * - `text`: the value as Postgres writes it (`::text`, in the extraction's ISO settings) — any type, every digit;
+ * - `double`: a 64-bit float (`::float8`) — numbers only; about 15–17 significant digits, NaN and ±Infinity kept;
+ * - `decimal`: `numeric(precision, scale)` — numbers only; Postgres rounds to `scale` fraction digits and fails the
+ *   read on a value with more than `precision - scale` integer digits.
+ */
+export type ColumnChoice =
+  | { readonly as: 'text' }
+  | { readonly as: 'double' }
+  | { readonly as: 'decimal'; readonly precision: number; readonly scale: number };
+
+/** The kinds `as: double` and `as: decimal(p,s)` take. */
+const NUMERIC_KINDS: ReadonlySet<string> = new Set(['smallint', 'integer', 'bigint', 'decimal', 'real', 'double']);
+
+/** `text`, `double`, `decimal(12,2)`: a choice as `sluice.yml` writes it. */
+export function formatColumnChoice(choice: ColumnChoice): string {
+  return choice.as === 'decimal' ? `decimal(${choice.precision},${choice.scale})` : choice.as;
 }
 
 /**
@@ -50,6 +72,9 @@ export interface ExtractPosition {
   readonly cursor: readonly string[] | null;
   /** `pg_snapshot_xmin` of the snapshot the rows were read in (a 64-bit transaction id, as text). */
   readonly snapshotXmin: string;
+  /** `pg_snapshot_xmax` of that snapshot: with the xmin, whether a transaction held it back (absent in positions
+   *  written before it was kept). */
+  readonly snapshotXmax?: string;
   /** The transactions open at that snapshot that had written to the table (see `snapshotSql`), at most 1,000;
    *  `null`: too many to tell. */
   readonly openXids?: readonly string[] | null;
@@ -102,6 +127,40 @@ const ORDERABLE: ReadonlySet<string> = new Set([
   'char',
 ]);
 const INFINITE: ReadonlySet<string> = new Set(['date', 'timestamp', 'timestamptz']);
+/** What is wrong with a table's `columns:` choices (a column excluded, hashed or in the key; a decimal no warehouse holds). */
+function columnChoiceProblems(
+  table: SourceTable,
+  choices: ReadonlyMap<string, ColumnChoice>,
+  included: ReadonlySet<string>,
+  hashed: ReadonlySet<string>,
+): string[] {
+  const label = `${table.schema}.${table.name}`;
+  const problems: string[] = [];
+  for (const [column, choice] of choices) {
+    if (!table.columns.some((c) => c.name === column)) continue;
+    const as = formatColumnChoice(choice);
+    if (!included.has(column)) {
+      problems.push(
+        `columns.${column}: column "${column}" of ${label} is excluded, so it is not loaded as ${as} either`,
+      );
+    } else if (hashed.has(column)) {
+      problems.push(`columns.${column}: column "${column}" of ${label} is hashed: it cannot also be loaded as ${as}`);
+    } else if (table.primaryKey.includes(column)) {
+      // Keys are compared between source and warehouse (merges, delete reconciliation): they keep their type.
+      problems.push(`columns.${column}: "${column}" is part of the primary key of ${label}, which loads as it is`);
+    }
+    if (
+      choice.as === 'decimal' &&
+      !(choice.precision >= 1 && choice.precision <= 38 && choice.scale >= 0 && choice.scale <= choice.precision)
+    ) {
+      problems.push(
+        `columns.${column}: ${as} is not a decimal every warehouse holds: 1 ≤ precision ≤ 38, 0 ≤ scale ≤ precision`,
+      );
+    }
+  }
+  return problems;
+}
+
 const HOUR_MS = 3_600_000;
 
 /**
@@ -136,10 +195,13 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
   for (const column of spec.include ?? []) known(column, 'include');
   for (const column of spec.exclude ?? []) known(column, 'exclude');
   for (const column of spec.hash ?? []) known(column, 'hash');
+  const choices = new Map(Object.entries(spec.columns ?? {}));
+  for (const column of choices.keys()) known(column, `columns.${column}`);
 
   const included = new Set(spec.include ?? names);
   for (const column of spec.exclude ?? []) included.delete(column);
   const hashed = new Set(spec.hash ?? []);
+  problems.push(...columnChoiceProblems(table, choices, included, hashed));
   if (spec.strategy !== 'full' || table.primaryKey.length > 0) {
     for (const key of table.primaryKey) {
       if (!included.has(key)) problems.push(`primary key column "${key}" of ${label} cannot be excluded`);
@@ -168,9 +230,21 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
       });
       continue;
     }
+    const choice = choices.get(column.name);
+    if (choice) {
+      const kind = column.logical?.kind ?? column.pgType;
+      if (choice.as !== 'text' && !NUMERIC_KINDS.has(kind)) {
+        problems.push(
+          `columns.${column.name}: column "${column.name}" of ${label} has type ${column.pgType}: only numbers load as ${formatColumnChoice(choice)} (as: text takes any type)`,
+        );
+        continue;
+      }
+      columns.push(chosenColumn(column, choice));
+      continue;
+    }
     if (!column.logical) {
       problems.push(
-        `column "${column.name}" of ${label} has type ${column.pgType}, which Sluice cannot load exactly: exclude it, or hash it`,
+        `column "${column.name}" of ${label} has type ${column.pgType}, which Sluice cannot load exactly: exclude it, hash it, or load it as text (columns: { ${column.name}: { as: text } })`,
       );
       continue;
     }
@@ -178,7 +252,7 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
       name: column.name,
       type: column.logical,
       nullable: column.nullable,
-      selectSql: renderColumn(column, label),
+      selectSql: renderColumn(column),
     });
   }
 
@@ -279,14 +353,30 @@ function resolveLateCommits(spec: TableSpec, firstCursorKind: string | undefined
   return firstCursorKind !== undefined && INFINITE.has(firstCursorKind) ? 'auto' : 'scan';
 }
 
-/** Render one column as the chunk format wants it (see ChunkFile in @sluice/warehouse). */
-function renderColumn(column: SourceColumn, label: string): string {
+/** A column loaded as the type chosen for it, rendered as the chunk format writes that type. */
+function chosenColumn(column: SourceColumn, choice: ColumnChoice): PlannedColumn {
   const id = quoteIdentifier(column.name);
-  const type = column.logical as LogicalType;
-  return renderValue(id, type, `${label}.${column.name}`);
+  const base = { name: column.name, nullable: column.nullable };
+  switch (choice.as) {
+    case 'text':
+      return { ...base, type: { kind: 'text' }, selectSql: `${id}::text` };
+    case 'double':
+      return { ...base, type: { kind: 'double' }, selectSql: `${id}::float8` };
+    case 'decimal':
+      return {
+        ...base,
+        type: { kind: 'decimal', precision: choice.precision, scale: choice.scale },
+        selectSql: `${id}::numeric(${choice.precision},${choice.scale})`,
+      };
+  }
 }
 
-function renderValue(id: string, type: LogicalType, where: string): string {
+/** Render one column as the chunk format wants it (see ChunkFile in @sluice/warehouse). */
+function renderColumn(column: SourceColumn): string {
+  return renderValue(quoteIdentifier(column.name), column.logical as LogicalType);
+}
+
+function renderValue(id: string, type: LogicalType): string {
   switch (type.kind) {
     case 'boolean':
       return `${id}::text`;
@@ -301,9 +391,7 @@ function renderValue(id: string, type: LogicalType, where: string): string {
     case 'date':
     case 'timestamp':
     case 'timestamptz':
-      // BC dates have no faithful text in other engines: stop with a message naming the column (the cast fails).
-      // The failing cast must depend on the row, or the planner folds it (and fails) for every table.
-      return `CASE WHEN ${id} < '0001-01-01' AND ${id} <> '-infinity' THEN (${quoteLiteral(`sluice: BC ${type.kind} in ${where}: `)} || ${id}::text)::int::text ELSE ${id}::text END`;
+      return renderInstant(id);
     case 'array':
       return `to_json(${id})::text`;
     default:
@@ -311,16 +399,34 @@ function renderValue(id: string, type: LogicalType, where: string): string {
   }
 }
 
+/**
+ * A date, timestamp or timestamptz as the chunk format writes it: Postgres's ISO text, except before year 1, where
+ * Postgres writes `0044-03-15 BC` — text other engines read as the year 44 AD (DuckDB) or not at all. Those are
+ * written in ISO 8601's astronomical year numbering instead, `-0043-03-15` (1 BC is `0000`), which DuckDB reads
+ * exactly. Postgres writes BC years with four digits (its range ends at 4713 BC).
+ */
+function renderInstant(id: string): string {
+  const text = `${id}::text`;
+  const year = `left(${text}, 4)`;
+  const astronomical = `CASE WHEN ${year} = '0001' THEN '0000' ELSE '-' || lpad((${year}::int - 1)::text, 4, '0') END`;
+  return `CASE WHEN ${id} < '0001-01-01' AND ${id} <> '-infinity' THEN ${astronomical} || substr(${text}, 5, length(${text}) - 7) ELSE ${text} END`;
+}
+
 /** The exact text of a cursor value as a literal of its type, for COPY statements (which take no parameters). */
 function literal(value: string, pgType: string): string {
   return `${quoteLiteral(value)}::${pgType}`;
 }
 
-/** `(c1, c2) > ('v1'::t1, 'v2'::t2)` — rows after a position, in cursor order. */
+/**
+ * `c1 >= 'v1'::t1 AND (c1, c2) > ('v1'::t1, 'v2'::t2)` — rows after a position, in cursor order. The first term
+ * follows from the second; it is there for the planner, which estimates a row comparison at a third of the table
+ * and so read the whole table on every run (a sequential scan of a million rows for a handful of new ones), but
+ * estimates `c1 >= v1` from its statistics and takes the index on the cursor.
+ */
 export function afterCondition(plan: ExtractPlan, cursor: readonly string[]): string {
-  const left = plan.cursorSql.join(', ');
-  const right = cursor.map((value, i) => literal(value, plan.cursorTypes[i] ?? 'text')).join(', ');
-  return plan.cursorSql.length === 1 ? `${left} > ${right}` : `(${left}) > (${right})`;
+  const values = cursor.map((value, i) => literal(value, plan.cursorTypes[i] ?? 'text'));
+  if (plan.cursorSql.length === 1) return `${plan.cursorSql[0]} > ${values[0]}`;
+  return `${plan.cursorSql[0]} >= ${values[0]} AND (${plan.cursorSql.join(', ')}) > (${values.join(', ')})`;
 }
 
 /** The SELECT that reads the plan's rows, optionally filtered, optionally in primary-key order, optionally with a

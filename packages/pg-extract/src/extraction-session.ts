@@ -156,14 +156,6 @@ export class ExtractionSession {
     if (this.options.signal?.aborted) return this.cancelled(error);
     if (error instanceof ExtractError) return error;
     const message = error instanceof Error ? error.message : String(error);
-    const bc = /invalid input syntax for type integer: "sluice: (.*)"/.exec(message);
-    if (bc) {
-      return new ExtractError(
-        'UNSUPPORTED_VALUE',
-        `${bc[1]}: years before 1 AD cannot be loaded exactly; exclude the column or fix the value`,
-        { table: this.label, cause: error },
-      );
-    }
     return new ExtractError('SOURCE_QUERY_FAILED', `reading ${this.label} failed: ${message}`, {
       table: this.label,
       cause: error,

@@ -12,6 +12,7 @@ import {
   introspectTableSql,
   listRelationsSql,
   listTablesSql,
+  openTransactionsSql,
   serverInfoSql,
   type SourceStatement,
 } from './catalog-sql.js';
@@ -76,6 +77,7 @@ const SNAPSHOT_ID = '00000003-0000001B-1';
 const previous: ExtractPosition = {
   cursor: ['2024-03-01 10:00:00', '981'],
   snapshotXmin: '4294967396',
+  snapshotXmax: '4294967405',
   openXids: ['4294967398', '4294967401'],
   sweptXmin: '4294967000',
   sweptAt: '2024-03-01 09:00:00+00',
@@ -190,6 +192,16 @@ const goldens: Record<string, () => string> = {
         sql: snapshotSql(planExtraction(vendas, { ...upsert, lateCommits: 'lookback' }, previous)),
       },
       {
+        title: 'first query, scan after a run whose snapshot nothing held back (xmin = xmax): no held_by',
+        sql: snapshotSql(
+          planExtraction(
+            vendas,
+            { ...upsert, lateCommits: 'scan' },
+            { ...previous, snapshotXmax: previous.snapshotXmin },
+          ),
+        ),
+      },
+      {
         title: 'first query, auto on a first load: no previous transactions to ask about, a sweep is due',
         sql: snapshotSql(planExtraction(vendas, upsert, undefined)),
       },
@@ -222,6 +234,10 @@ const goldens: Record<string, () => string> = {
       { title: 'init: small enough to reload whole?', sql: countUpToSql('public', 'vendas', 10_001) },
       { title: 'doctor: does an index serve the cursor?', sql: cursorIndexSql(keysPlan) },
       { title: 'doctor: the index it suggests (shown, never sent)', sql: cursorIndexSuggestion(keysPlan) },
+      {
+        title: 'doctor: transactions holding back the xmin horizon (any database), open over 5 minutes',
+        sql: openTransactionsSql(300),
+      },
       {
         title: "init: every relation of a schema, partitions and their root, privileges, size, Postgres's counters",
         sql: listRelationsSql('public'),

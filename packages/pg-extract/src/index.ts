@@ -7,6 +7,7 @@ export {
   introspectTableSql,
   listRelationsSql,
   listTablesSql,
+  openTransactionsSql,
   serverInfoSql,
   type SourceStatement,
 } from './catalog-sql.js';
@@ -18,11 +19,13 @@ export {
   changedSinceSql,
   copySql,
   cursorIndexSql,
+  formatColumnChoice,
   planExtraction,
   planLateRead,
   selectSql,
   upperBoundSql,
   usesIndex,
+  type ColumnChoice,
   type CursorElement,
   type ExtractPlan,
   type ExtractPosition,
@@ -71,6 +74,7 @@ export {
   SNAPSHOT_BEGIN_SQL,
   snapshotFacts,
   snapshotSql,
+  type HeldBy,
   type SnapshotFacts,
 } from './snapshot-sql.js';
 export {
@@ -79,6 +83,7 @@ export {
   type ColumnSample,
   type ColumnStatistics,
   type CursorIndex,
+  type OpenTransaction,
   type SourceCatalog,
   type SourceRelation,
   type SourceServer,

@@ -175,6 +175,7 @@ export function positionAfter(
   return {
     cursor: upper ?? plan.from?.cursor ?? null,
     snapshotXmin: facts.xmin,
+    snapshotXmax: facts.xmax,
     ...(plan.lateCommits === 'lookback' || plan.lateCommits === 'auto' ? { openXids: facts.openXids } : {}),
     ...(late.sweptXmin ? { sweptXmin: late.sweptXmin } : {}),
     ...(late.sweptAt ? { sweptAt: late.sweptAt } : {}),

@@ -27,6 +27,7 @@ import {
   EXPORT_SNAPSHOT_SQL,
   snapshotFacts,
   snapshotSql,
+  type HeldBy,
   type SnapshotFacts,
 } from './snapshot-sql.js';
 
@@ -88,6 +89,9 @@ export interface ExtractResult {
   readonly read: LateRead['kind'];
   /** Why a `lookback` table swept this run. */
   readonly sweepReason?: string;
+  /** The transaction that held the previous snapshot's xmin back — on any database of the server — and made this
+   *  run read again what the previous one had read (see `snapshotSql`). */
+  readonly heldBy?: HeldBy;
   /** The position to commit once these rows are in the warehouse (`undefined` for `full`). */
   readonly position: ExtractPosition | undefined;
   /** The window read, for messages: `(a, b] ` in cursor terms. */
@@ -154,6 +158,7 @@ export async function runExtraction(
       ),
       read: reads.late.kind,
       ...(reads.late.reason ? { sweepReason: reads.late.reason } : {}),
+      ...(facts.heldBy ? { heldBy: facts.heldBy } : {}),
       position: positionAfter(plan, facts, reads.late, upper),
       window: { from, to: upper ?? from },
       statements: session.statements,

@@ -93,7 +93,39 @@ export function snapshotSql(plan: ExtractPlan): string {
         : 'true AS sweep_due',
     );
   }
+  const held = from && plan.lateCommits !== 'off' ? heldBySql(from.snapshotXmin, from.snapshotXmax) : undefined;
+  if (held) columns.push(held);
   return `SELECT ${columns.join(',\n       ')}\nFROM (SELECT pg_current_snapshot() AS s) AS snap`;
+}
+
+/**
+ * The transaction that held the previous snapshot's xmin back — the oldest one running then, on any database of the
+ * server: every row committed between its start and that snapshot is read again by this run (`scan` reads what
+ * was written since that xmin). Named when it is still open (pid, database, since when; `pg_stat_activity` shows
+ * another role's sessions to members of `pg_read_all_stats` only): `held_by`. None when nothing was running then
+ * (`xmin = xmax`), or the position is older than `snapshotXmax`.
+ */
+function heldBySql(xmin: string, xmax: string | undefined): string | undefined {
+  if (xmax === undefined || xmax === xmin) return undefined;
+  return `(SELECT json_build_object('xid', o.x::text, 'open', coalesce(pg_xact_status(o.x) = 'in progress', false),
+               'pid', a.pid, 'database', a.datname, 'since', a.xact_start::text)
+          FROM (SELECT ${quoteLiteral(xmin)}::xid8 AS x) AS o
+          LEFT JOIN pg_stat_activity AS a ON a.backend_xid = xid(o.x)
+         WHERE o.x < pg_snapshot_xmax(snap.s)
+         LIMIT 1) AS held_by`;
+}
+
+/** The transaction that held the previous snapshot back (see `heldBySql`). */
+export interface HeldBy {
+  /** Its transaction id (64-bit, as text). */
+  readonly xid: string;
+  /** Still running at this snapshot. */
+  readonly open: boolean;
+  /** Its session, when the role may see it. */
+  readonly pid?: number;
+  readonly database?: string;
+  /** When its transaction began (timestamptz text). */
+  readonly since?: string;
 }
 
 /** What the first query of an extraction found (see `snapshotSql`). */
@@ -111,6 +143,8 @@ export interface SnapshotFacts {
   readonly openXids: readonly string[] | null;
   readonly committedOpen: number;
   readonly sweepDue: boolean;
+  /** The transaction that held the previous snapshot's xmin back, when there was one (see `heldBySql`). */
+  readonly heldBy?: HeldBy;
 }
 
 /** Read the facts out of the row `snapshotSql` returned. */
@@ -127,5 +161,19 @@ export function snapshotFacts(row: Record<string, unknown> | undefined): Snapsho
     openXids,
     committedOpen: Number(row?.committed_open ?? 0),
     sweepDue: row?.sweep_due === true,
+    ...(heldBy(row?.held_by) ? { heldBy: heldBy(row?.held_by) as HeldBy } : {}),
+  };
+}
+
+function heldBy(value: unknown): HeldBy | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v.xid !== 'string') return undefined;
+  return {
+    xid: v.xid,
+    open: v.open === true,
+    ...(typeof v.pid === 'number' ? { pid: v.pid } : {}),
+    ...(typeof v.database === 'string' ? { database: v.database } : {}),
+    ...(typeof v.since === 'string' ? { since: v.since } : {}),
   };
 }

@@ -5,6 +5,7 @@ import {
   countUpToSql,
   cursorIndexSuggestion,
   listRelationsSql,
+  openTransactionsSql,
   serverInfoSql,
   type SourceStatement,
 } from './catalog-sql.js';
@@ -27,6 +28,21 @@ export interface SourceServer {
 export interface CursorIndex {
   readonly served: boolean;
   readonly suggestion: string;
+}
+
+/** A transaction that holds back the server's xmin horizon (see `openTransactionsSql`). */
+export interface OpenTransaction {
+  /** Its session (none for a prepared transaction). */
+  readonly pid: number | undefined;
+  readonly database: string;
+  readonly role: string;
+  /** When it began (timestamptz text). */
+  readonly since: string;
+  /** The session's state (`idle in transaction`, `active`…), or `prepared <gid>`. */
+  readonly state: string;
+  readonly xid: string;
+  /** How long it has been open. */
+  readonly seconds: number;
 }
 
 /** A relation of a schema, as `sluice init` weighs it (`listRelations`). */
@@ -91,6 +107,8 @@ export interface SourceCatalog {
   cursorIndex(plan: ExtractPlan): Promise<CursorIndex>;
   /** The table's row count, counting no further than `limit`. */
   countUpTo(schema: string, name: string, limit: number): Promise<number>;
+  /** Transactions (on any database of the server) open for more than `olderThanSeconds`, oldest first. */
+  openTransactions(olderThanSeconds: number): Promise<OpenTransaction[]>;
   /** Every table, partitioned table, view, materialized view and foreign table of a schema, sorted by name. */
   listRelations(schema: string): Promise<SourceRelation[]>;
   /** `pg_stats` of a table's columns (`inherited`: of a partitioned table, over its partitions); empty: never analyzed. */
@@ -147,6 +165,19 @@ function catalogOn(client: Queryable, close: () => Promise<void>): SourceCatalog
     },
     async countUpTo(schema, name, limit) {
       return Number((await first<{ n: string }>(countUpToSql(schema, name, limit)))?.n ?? 0);
+    },
+    async openTransactions(olderThanSeconds) {
+      const statement = openTransactionsSql(olderThanSeconds);
+      const { rows } = await client.query<Record<string, unknown>>(statement.text, [...statement.values]);
+      return rows.map((row) => ({
+        pid: row.pid === null || row.pid === undefined ? undefined : Number(row.pid),
+        database: String(row.database ?? ''),
+        role: String(row.role ?? ''),
+        since: String(row.since ?? ''),
+        state: String(row.state ?? ''),
+        xid: String(row.xid ?? ''),
+        seconds: Number(row.seconds ?? 0),
+      }));
     },
     async listRelations(schema) {
       const statement = listRelationsSql(schema);

@@ -6,6 +6,7 @@ import {
   planExtraction,
   sourceCatalog,
   type ExtractPlan,
+  type OpenTransaction,
   type Queryable,
   type SourceCatalog,
   type SourceTable,
@@ -52,6 +53,9 @@ export interface SourceCheck {
   readonly problems: readonly ConfigProblem[];
   /** `schema.table` of each table the role cannot read (`GRANT SELECT` fixes it). */
   readonly unreadable: readonly string[];
+  /** When asked (`openTransactions`): transactions on the server open longer than that, which hold back the xmin
+   *  horizon, so that every `scan` run re-reads what was written since they began. */
+  readonly openTransactions?: readonly OpenTransaction[];
 }
 
 export interface CheckSourceOptions {
@@ -61,6 +65,8 @@ export interface CheckSourceOptions {
   readonly client?: Queryable;
   /** Also ask, per table read by a cursor, whether an index serves the cursor (`cursorIndex`; one EXPLAIN each). */
   readonly cursorIndexes?: boolean;
+  /** Also list the transactions open longer than this many seconds (`openTransactions`). */
+  readonly openTransactions?: number;
 }
 
 /**
@@ -88,7 +94,10 @@ export async function checkSource(project: LoadedProject, options: CheckSourceOp
       const spec = config.tables[name];
       if (spec) tables.push(await checkTable(catalog, project, name, spec, lineOf, options.cursorIndexes === true));
     }
+    const open =
+      options.openTransactions === undefined ? undefined : await catalog.openTransactions(options.openTransactions);
     return {
+      ...(open ? { openTransactions: open } : {}),
       endpoint: describeEndpoint(config.source.url),
       database: server.database,
       role: server.role,
@@ -168,6 +177,8 @@ export function placeOfPlanProblem(
   if (element) return { keyPath: at('cursor', element[1] as string), message: element[2] as string };
   const list = /^(include|exclude|hash): ([\s\S]*)$/.exec(problem);
   if (list) return { keyPath: at(list[1] as string), message: list[2] as string };
+  const chosen = /^columns\.([^:]+): ([\s\S]*)$/.exec(problem);
+  if (chosen) return { keyPath: at('columns', chosen[1] as string), message: chosen[2] as string };
   const message = problem.startsWith(`${qualified}: `) ? problem.slice(qualified.length + 2) : problem;
   const excludedKey = /^primary key column "([^"]+)" of .* cannot be excluded/.exec(problem);
   if (excludedKey)

@@ -1,6 +1,7 @@
 export {
   RUN_LOCK,
   runIngest,
+  type HeldBack,
   type IngestEvent,
   type IngestOptions,
   type IngestResult,
@@ -93,6 +94,7 @@ export {
   type TestOutcome,
 } from './run-record.js';
 export { durationSchema, scheduleConfigSchema, type ScheduleConfig } from './schedule-config.js';
+export { failureStreaks, type FailureStreak, type StreakInput, type StreakRun } from './failure-streaks.js';
 export {
   buildModels,
   hasModels,

@@ -40,6 +40,8 @@ import {
 } from './ingest-state.js';
 import { tableSpecOf, type LoadedProject, type TableConfig } from './project-config.js';
 import { reconcileDeletes, type ReconcileResult } from './reconcile-deletes.js';
+import { refusalMessage } from './refusal-message.js';
+import { createWorkFolder, removeDeadWorkFolders } from './work-folders.js';
 
 /** What happened to one table in an ingest run. */
 export interface TableResult {
@@ -55,6 +57,11 @@ export interface TableResult {
   readonly read?: ExtractResult['read'];
   /** Why a `late_commits: lookback` table swept this run. */
   readonly sweepReason?: string;
+  /**
+   * An open transaction — on any database of the source server — that held the previous run's snapshot back, so
+   * that this run read again rows the previous one had loaded: `rows` of them came back unchanged.
+   */
+  readonly heldBack?: HeldBack;
   readonly inserted: number;
   readonly updated: number;
   readonly deleted: number;
@@ -71,6 +78,19 @@ export interface TableResult {
    *  or replaced, its position was moved into the warehouse, a first load resumed, the table was adopted. */
   readonly notes?: readonly string[];
   readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** The transaction that made a run read rows again (see `TableResult.heldBack`). */
+export interface HeldBack {
+  /** Its transaction id. */
+  readonly xid: string;
+  /** Its session, when the source role may see it (`pg_read_all_stats` shows other roles' sessions). */
+  readonly pid?: number;
+  readonly database?: string;
+  /** When its transaction began. */
+  readonly since?: string;
+  /** Rows this run read that the warehouse already held as they are. */
+  readonly rows: number;
 }
 
 export interface IngestResult {
@@ -155,6 +175,15 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       ? undefined
       : await options.state.acquireLock(RUN_LOCK, { holder: options.holder ?? 'sluice ingest' });
   const results: TableResult[] = [];
+  // Holding the run lock (here or in the caller), no other run of this project is alive: folders its runs left
+  // are from runs that died.
+  try {
+    await createWorkFolder(options.workDir, runId, options.project.file);
+    await removeDeadWorkFolders(options.workDir, runId, options.project.file);
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
   // Cancelling the run cancels its statements on the source too (a read waiting on a lock included).
   const extractor = createExtractor({ url: config.source.url, ...(options.signal ? { signal: options.signal } : {}) });
   // The shared snapshot is taken while the tables connect and look at their catalogs: only reading waits for it.
@@ -279,6 +308,10 @@ interface TableRun {
   schemaChanges: TableResult['schemaChanges'];
   /** The warehouse table check, settled before the table is done. */
   ensuring: Promise<unknown> | undefined;
+  /** Rows and bytes read so far (what a table that fails while reading reports). */
+  progress: { rows: number; bytes: number };
+  /** The warehouse committed this run's rows of the table. */
+  loaded: boolean;
   /** How the table started (decided by `decideStart`). */
   start: TableStart | undefined;
   /** The version of the table's state entry the warehouse holds now (0: none). */
@@ -354,6 +387,8 @@ function openTableRun(
     wrote,
     schemaChanges: NO_CHANGES,
     ensuring: undefined,
+    progress: { rows: 0, bytes: 0 },
+    loaded: false,
     start: undefined,
     version: positions.entries.get(stateKey)?.version ?? 0,
     notes: [],
@@ -370,11 +405,14 @@ function openTableRun(
 async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>): Promise<TableResult> {
   const started = performance.now();
   const { options, spec, name } = run;
+  let read: Batch | undefined;
   try {
     let batch = await extractBatch(run, snapshot);
+    read = batch;
     if (run.start?.kind === 'resume' && batch.committed) {
       // Every range is in, read in two snapshots or more: catch up with what changed since the load began.
       batch = await catchUp(run, batch, run.start.progress);
+      read = batch;
     }
     const { extracted } = batch;
     const reconciles = (spec.deletes === 'reconcile' && spec.strategy !== 'full') || run.start?.kind === 'adopt';
@@ -403,6 +441,7 @@ async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>)
     }
     const final = reconcile ? { ...reached, keysDigest: reconcile.keysDigest } : reached;
     options.onEvent?.({ type: 'table-loaded', table: name });
+    const heldBack = heldBackBy(extracted, unchanged ? NO_COUNTS : counts);
     counts = addCounts(counts, await settlePosition(run, final, extracted.rows, tag));
     return {
       table: name,
@@ -412,6 +451,7 @@ async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>)
       lateRows: extracted.lateRows,
       read: extracted.read,
       ...(extracted.sweepReason ? { sweepReason: extracted.sweepReason } : {}),
+      ...(heldBack ? { heldBack } : {}),
       window: spec.strategy === 'full' ? undefined : extracted.window,
       schemaChanges: run.schemaChanges,
       status:
@@ -433,11 +473,24 @@ async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>)
     };
   } catch (error) {
     const cancelled = options.signal?.aborted === true;
+    const described = describeError(error);
+    if (read && error instanceof WarehouseError) {
+      described.message = await refusalMessage(error, { name, plan: read.plan, files: read.extracted.files });
+    }
+    await run.ensuring;
+    // A first load that did not commit leaves no table behind: the next run creates it again.
+    const dropped = run.schemaChanges.created && !run.loaded;
+    if (dropped)
+      await options.warehouse.dropTable({ schema: options.project.config.raw_schema, name }).catch(() => undefined);
+    // What was read is reported, whether or not it reached the warehouse.
+    const { rows, bytes } = read ? read.extracted : run.progress;
     return {
       ...emptyResult(name, spec, cancelled ? 'cancelled' : 'failed', (performance.now() - started) / 1000),
-      schemaChanges: run.schemaChanges,
+      rows,
+      bytes,
+      schemaChanges: dropped ? NO_CHANGES : run.schemaChanges,
       ...(run.notes.length > 0 ? { notes: [...run.notes] } : {}),
-      error: describeError(error),
+      error: described,
     };
   } finally {
     options.signal?.removeEventListener('abort', run.stopReading);
@@ -512,11 +565,14 @@ async function extractBatch(run: TableRun, snapshot: Promise<string | undefined>
     ...(start.kind === 'resume' && ranged ? { resume: resumeRanges(start.progress) } : {}),
     ...(snapshotId ? { snapshotId } : {}),
     signal: run.reading.signal,
-    onProgress: ({ rows, bytes }) => options.onEvent?.({ type: 'table-progress', table: name, rows, bytes }),
+    onProgress: ({ rows, bytes }) => {
+      run.progress = { rows, bytes };
+      options.onEvent?.({ type: 'table-progress', table: name, rows, bytes });
+    },
   });
   extracting.catch(() => undefined); // awaited below
   try {
-    run.schemaChanges = await ensured;
+    run.schemaChanges = withoutExcluded(await ensured, source, plan);
   } catch (error) {
     run.stopReading();
     await extracting.catch(() => undefined);
@@ -541,6 +597,23 @@ function resumeRanges(progress: FirstLoadProgress) {
     ranges: progress.ranges.map(([from, to]) => [Number(from), to === null ? null : Number(to)] as const),
     done: progress.done.map(Number),
   };
+}
+
+/**
+ * The warehouse keeps a column the load no longer writes; one the source still has but `include`/`exclude` (or a
+ * hash) leaves out is excluded, not "gone from the source": only columns the source no longer has are reported.
+ */
+function withoutExcluded(
+  changes: EnsureTableResult,
+  source: SourceTable,
+  plan: ExtractPlan,
+): TableResult['schemaChanges'] {
+  const inSource = new Set(source.columns.map((c) => c.name.toLowerCase()));
+  const written = new Set(plan.columns.map((c) => c.name.toLowerCase()));
+  const gone = changes.droppedColumns.filter(
+    (column) => written.has(column.toLowerCase()) || !inSource.has(column.toLowerCase()),
+  );
+  return gone.length === changes.droppedColumns.length ? changes : { ...changes, droppedColumns: gone };
 }
 
 /**
@@ -653,6 +726,14 @@ async function loadBatch(run: TableRun, batch: Batch, tag: string, reached: Posi
       mode,
       // One snapshot of a keyed table holds each key once.
       distinctKeys: source.primaryKey.length > 0,
+      // Rows all read past the position the warehouse committed with its rows each change what it holds (not so
+      // after a resumed first load, or from a migrated position the warehouse may have passed).
+      ...(mode === 'merge' &&
+      run.start?.kind === 'incremental' &&
+      !run.start.migrate &&
+      readChangesOnly(extracted, spec, batch.plan)
+        ? { changesOnly: true }
+        : {}),
       tag,
     },
     reached,
@@ -673,6 +754,7 @@ async function loadWithState(
     state: tableStateWrite(options.project.config.raw_schema, run.runId, run.stateKey, value, version),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  run.loaded = true;
   await committed(run, value, version);
   return {
     inserted: loaded.inserted,
@@ -681,6 +763,23 @@ async function loadWithState(
     statements: loaded.statements,
     uploadedBytes: loaded.bytesUploaded ?? 0,
   };
+}
+
+/**
+ * Whether every row read is a change to what the warehouse holds: all were read past the previous cursor (none
+ * at or behind it: no late commit, no row read again), and the load writes the cursor's columns as they are — so
+ * each row's cursor value differs from the one the warehouse holds for its key (the previous run read every row up
+ * to that cursor). The load then counts matched rows as updates without comparing values.
+ */
+function readChangesOnly(extracted: ExtractResult, spec: TableConfig, plan: ExtractPlan): boolean {
+  if (extracted.lateRows !== 0) return false;
+  if (extracted.read !== 'window' && extracted.read !== 'lookback' && extracted.read !== 'sweep') return false;
+  const written = new Set(plan.columns.map((c) => c.name));
+  const altered = new Set([...(spec.hash ?? []), ...Object.keys(spec.columns ?? {})]);
+  const cursorColumns = (spec.cursor ?? []).flatMap((element) =>
+    typeof element === 'string' ? [element] : element.coalesce,
+  );
+  return cursorColumns.length > 0 && cursorColumns.every((c) => written.has(c) && !altered.has(c));
 }
 
 /** A transaction with the table's state `version` committed: remember it, and copy it into the state store. */
@@ -755,6 +854,25 @@ async function reconcileBatch(run: TableRun, batch: Batch, tag: string, reached:
 }
 
 /**
+ * Rows read again because a transaction still open held the previous snapshot back: those the warehouse already
+ * held as they are (read, but neither inserted nor changed). Reported only for reads by transaction id (a scan or a
+ * lookback), and only while that transaction is open — a short one that had ended is no news.
+ */
+function heldBackBy(extracted: ExtractResult, counts: BatchCounts): HeldBack | undefined {
+  const held = extracted.heldBy;
+  if (!held?.open || (extracted.read !== 'sweep' && extracted.read !== 'lookback')) return undefined;
+  const rows = Math.max(0, extracted.rows - counts.inserted - counts.updated);
+  if (rows === 0) return undefined;
+  return {
+    xid: held.xid,
+    ...(held.pid !== undefined ? { pid: held.pid } : {}),
+    ...(held.database !== undefined ? { database: held.database } : {}),
+    ...(held.since !== undefined ? { since: held.since } : {}),
+    rows,
+  };
+}
+
+/**
  * After the table's loads: the position it reached. The warehouse must hold a complete position after a first
  * load, a migration or an adoption (written on its own when no load carried one); otherwise what moved without
  * rows (a later xmin, a sweep, the key digest) is bookkeeping kept only in the state store's copy, extending the
@@ -826,11 +944,12 @@ function toExtractPosition(position: Position | undefined): ExtractPosition | un
   if (!position || typeof position.snapshotXmin !== 'string') return undefined;
   const strings = (value: unknown): string[] | undefined =>
     Array.isArray(value) && value.every((item) => typeof item === 'string') ? (value as string[]) : undefined;
-  const { cursor, openXids, sweptXmin, sweptAt } = position;
+  const { cursor, openXids, sweptXmin, sweptAt, snapshotXmax } = position;
   const open = strings(openXids);
   return {
     cursor: strings(cursor) ?? null,
     snapshotXmin: position.snapshotXmin,
+    ...(typeof snapshotXmax === 'string' ? { snapshotXmax } : {}),
     // Absent (an older position) or unreadable: undefined, and a lookback table sweeps once.
     ...(openXids === null ? { openXids: null } : open ? { openXids: open } : {}),
     ...(typeof sweptXmin === 'string' ? { sweptXmin } : {}),

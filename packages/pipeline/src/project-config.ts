@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import type { TableSpec } from '@sluice/pg-extract';
+import type { ColumnChoice, TableSpec } from '@sluice/pg-extract';
 import { hasConfigTemplate, MODELS_CONFIG_KEYS, renderConfigTemplate } from '@sluice/models';
 import { closestNames } from '@sluice/warehouse';
 import { describeConfigIssue, valueAt } from './config-messages.js';
@@ -63,6 +63,23 @@ const postgresUrl = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+/** `text`, `double` or `decimal(p,s)`: how a column is loaded instead of its own type (see ColumnChoice). */
+const columnAs = z.string().transform((value, context): ColumnChoice => {
+  const text = value.trim().toLowerCase().replace(/\s+/g, '');
+  if (text === 'text' || text === 'double') return { as: text };
+  const decimal = /^decimal\((\d+),(\d+)\)$/.exec(text);
+  if (decimal) {
+    const precision = Number(decimal[1]);
+    const scale = Number(decimal[2]);
+    if (precision >= 1 && precision <= 38 && scale <= precision) return { as: 'decimal', precision, scale };
+  }
+  context.addIssue({
+    code: 'custom',
+    message: `"${value}" is not a type a column can be loaded as: text, double, or decimal(p,s) with 1 ≤ p ≤ 38 and 0 ≤ s ≤ p`,
+  });
+  return z.NEVER;
+});
+
 /** One source table and how it is loaded. */
 export const tableConfigSchema = z.strictObject({
   /** Source schema (default: `source.schema`). */
@@ -77,6 +94,10 @@ export const tableConfigSchema = z.strictObject({
   exclude: z.array(sourceName).optional(),
   /** Columns loaded as a salted SHA-256 digest (personal data). */
   hash: z.array(sourceName).optional(),
+  /** Columns loaded as another type than their own, by choice: `columns: { c_num: { as: text } }` (or `double`,
+   *  `decimal(p,s)`), for values no exact mapping holds (a numeric wider than DECIMAL(38,18), a type Sluice does not
+   *  map). */
+  columns: z.record(sourceName, z.strictObject({ as: columnAs })).optional(),
   /**
    * How rows committed behind the cursor are found (see LateCommits in @sluice/pg-extract): `auto` (default) is
    * `lookback` for a table of 64 MB or more whose date/timestamp cursor an index serves, and `scan` otherwise.
@@ -737,6 +758,9 @@ export function tableSpecOf(config: ProjectConfig, spec: TableConfig): TableSpec
     ...(spec.include ? { include: spec.include } : {}),
     ...(spec.exclude ? { exclude: spec.exclude } : {}),
     ...(spec.hash ? { hash: spec.hash, hashSalt: config.ingest.hash_salt ?? '' } : {}),
+    ...(spec.columns
+      ? { columns: Object.fromEntries(Object.entries(spec.columns).map(([name, column]) => [name, column.as])) }
+      : {}),
     lateCommits: spec.late_commits,
     ...(spec.lookback !== undefined ? { lookbackMs: spec.lookback } : {}),
     ...(spec.sweep_every !== undefined ? { sweepEveryMs: spec.sweep_every } : {}),

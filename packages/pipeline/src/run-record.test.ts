@@ -154,6 +154,7 @@ describe('the run record', () => {
         strategy: 'upsert',
         status: 'success',
         rows: 120,
+        read: 120,
         bytes: 9000,
         inserted: 100,
         updated: 20,

@@ -43,15 +43,27 @@ const tableOutcomeSchema = z.object({
   table: nonEmpty,
   strategy: z.enum(['append', 'upsert', 'full']).optional(),
   status: z.enum(TABLE_OUTCOME_STATUSES),
-  /** Rows read from the source (`read` is the name of the ingestion counts of issue 15; readers take `read ?? rows`). */
+  /** Rows read from the source (also for a table that then failed). */
   rows: count,
+  /** Rows read from the source: `rows`, under the name the run records of issues 15/17/19 share. */
+  read: count.optional(),
   /** Bytes of chunk files written. */
   bytes: count,
-  /** Rows read from the source; written by the ingestion's honest counts, absent in older records (use `rows`). */
-  read: count.optional(),
+  /** Rows new to the warehouse. */
   inserted: count.optional(),
+  /** Rows whose values changed (a row read again with the values the warehouse holds counts 0). */
   updated: count.optional(),
   deleted: count.optional(),
+  /** An open transaction that made the run read again rows it had loaded (see `TableResult.heldBack`). */
+  heldBack: z
+    .object({
+      xid: nonEmpty,
+      pid: z.number().int().optional(),
+      database: z.string().optional(),
+      since: z.string().optional(),
+      rows: count,
+    })
+    .optional(),
   seconds: seconds.optional(),
   warehouseStatements: count.optional(),
   uploadedBytes: count.optional(),
@@ -344,6 +356,7 @@ export function tableOutcome(t: TableResult): TableOutcome {
     strategy: t.strategy,
     status: t.status,
     rows: t.rows,
+    read: t.rows,
     bytes: t.bytes,
     inserted: t.inserted,
     updated: t.updated,
@@ -351,6 +364,7 @@ export function tableOutcome(t: TableResult): TableOutcome {
     seconds: Number(t.seconds.toFixed(3)),
     warehouseStatements: t.warehouseStatements,
     uploadedBytes: t.uploadedBytes,
+    ...(t.heldBack ? { heldBack: { ...t.heldBack } } : {}),
     ...(t.notes && t.notes.length > 0 ? { notes: [...t.notes] } : {}),
     ...(t.error ? { error: { code: t.error.code, message: t.error.message } } : {}),
   };

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { checkColumnCount, CsvParseFailure, parseCsv, validateCsvFormat, type CsvRecord } from './csv-reader.js';
+import {
+  checkColumnCount,
+  CsvParseFailure,
+  decodeCsvText,
+  parseCsv,
+  validateCsvFormat,
+  type CsvRecord,
+} from './csv-reader.js';
 import { SnowflakeEmulatorError } from './emulator-error.js';
 import type { LoadRecord } from './metadata-store.js';
 import type { CsvFileFormat } from './sql/file-format.js';
@@ -200,8 +207,8 @@ export async function loadStagedFiles(request: CopyRequest): Promise<CopyFileRes
     const displayName = `${request.displayPrefix}${file.relativePath}`;
     const raw = await readFile(file.absolutePath);
     const md5 = createHash('md5').update(raw).digest('hex');
-    const text = decompress(raw, file.relativePath, request.format.compression).toString('utf8');
-    const parsed = parseCsv(text, request.format);
+    const text = decodeCsvText(decompress(raw, file.relativePath, request.format.compression), request.format);
+    const parsed = typeof text === 'string' ? parseCsv(text, request.format) : [text];
     const records: CsvRecord[] = [];
     const errors: RowError[] = [];
     let width = request.transform ? (request.transformWidth ?? 0) : targetCount;

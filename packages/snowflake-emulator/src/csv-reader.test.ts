@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { checkColumnCount, CsvParseFailure, parseCsv, type CsvRecord } from './csv-reader.js';
+import { checkColumnCount, CsvParseFailure, decodeCsvText, parseCsv, type CsvRecord } from './csv-reader.js';
 import { csvFormatFromOptions, DEFAULT_CSV_FORMAT, type FormatValue } from './sql/file-format.js';
 
 const word = (value: string): FormatValue => ({ kind: 'word', value });
@@ -41,6 +41,35 @@ describe('parseCsv with the Postgres CSV options', () => {
   test('records start on the right line', () => {
     const rows = parseCsv('1,"a\nb"\n2,c\n', POSTGRES_CSV) as CsvRecord[];
     expect(rows.map((r) => r.line)).toEqual([1, 3]);
+  });
+});
+
+describe('parseCsv: record delimiters, byte order marks and encodings as Snowflake reads them', () => {
+  test('\r, \r\n and \n inside an enclosed field are data; \r\n outside one ends a record (logical new line)', () => {
+    expect(fields(parseCsv('"a\rb",1\n"c\r\nd",2\r\n"\n",3\n', POSTGRES_CSV))).toEqual([
+      ['a\rb', '1'],
+      ['c\r\nd', '2'],
+      ['\n', '3'],
+    ]);
+  });
+
+  test('MULTI_LINE = FALSE refuses a record delimiter inside an enclosed field', () => {
+    const format = { ...POSTGRES_CSV, multiLine: false };
+    const [first, second] = parseCsv('"a\nb",1\nc,2\n', format);
+    expect(first).toBeInstanceOf(CsvParseFailure);
+    expect(second).toMatchObject({ fields: ['c', '2'] });
+  });
+
+  test('a byte order mark at the start is dropped by default and kept with SKIP_BYTE_ORDER_MARK = FALSE', () => {
+    expect(fields(parseCsv('\ufeffa,1\n', POSTGRES_CSV))).toEqual([['a', '1']]);
+    expect(fields(parseCsv('\ufeffa,1\n', { ...POSTGRES_CSV, skipByteOrderMark: false }))).toEqual([['\ufeffa', '1']]);
+  });
+
+  test('invalid UTF-8 fails the file unless REPLACE_INVALID_CHARACTERS = TRUE', () => {
+    const bytes = Buffer.concat([Buffer.from('ok,1\nbad'), Buffer.from([0xff]), Buffer.from(',2\n')]);
+    expect(decodeCsvText(bytes, POSTGRES_CSV)).toMatchObject({ line: 2, message: 'Invalid UTF8 detected in string' });
+    expect(decodeCsvText(bytes, { ...POSTGRES_CSV, replaceInvalidCharacters: true })).toBe('ok,1\nbad\ufffd,2\n');
+    expect(decodeCsvText(Buffer.from('\ufeffé,1\n'), POSTGRES_CSV)).toBe('\ufeffé,1\n');
   });
 });
 

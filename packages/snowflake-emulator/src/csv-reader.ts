@@ -45,10 +45,15 @@ interface RawRecord {
  * Parse CSV text the way Snowflake's CSV file format options say: FIELD_OPTIONALLY_ENCLOSED_BY (quotes are data
  * when NONE), ESCAPE inside enclosed fields, ESCAPE_UNENCLOSED_FIELD (backslash by default), NULL_IF (`\N` by
  * default, compared with the field text), EMPTY_FIELD_AS_NULL (only an unenclosed empty field), SKIP_HEADER,
- * TRIM_SPACE, SKIP_BLANK_LINES. A malformed record yields a CsvParseFailure in place of the record.
+ * TRIM_SPACE, SKIP_BLANK_LINES, SKIP_BYTE_ORDER_MARK, MULTI_LINE, and RECORD_DELIMITER `\n` as Snowflake's
+ * logical new line (`\r\n` outside an enclosed field ends a record too; inside one, both are data). A malformed
+ * record yields a CsvParseFailure in place of the record. Invalid UTF-8 is decided before (`decodeCsvText`).
  */
 export function parseCsv(text: string, format: CsvFileFormat): (CsvRecord | CsvParseFailure)[] {
-  const cursor: CsvCursor = { input: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, format, i: 0, line: 1 };
+  // A format stored by an older emulator lacks the newer fields: they take Snowflake's defaults.
+  const skipBom = format.skipByteOrderMark !== false;
+  const input = skipBom && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const cursor: CsvCursor = { input, format, i: 0, line: 1 };
   const out: (CsvRecord | CsvParseFailure)[] = [];
   let skipped = 0;
   while (cursor.i < cursor.input.length) {
@@ -74,6 +79,13 @@ function fieldValue(field: RawField, format: CsvFileFormat): string | null {
   return field.text;
 }
 
+/** The length of the record delimiter at `i` (0: none there): `\n` is a logical new line, so `\r\n` counts too. */
+function recordDelimiterAt(input: string, i: number, recordDelimiter: string): number {
+  if (input.startsWith(recordDelimiter, i)) return recordDelimiter.length;
+  if (recordDelimiter === '\n' && input[i] === '\r' && input[i + 1] === '\n') return 2;
+  return 0;
+}
+
 /** Read fields up to and past the record delimiter (or the end); a malformed record resynchronises at the next. */
 function readRecord(cursor: CsvCursor): RawRecord {
   const { input, format } = cursor;
@@ -81,7 +93,7 @@ function readRecord(cursor: CsvCursor): RawRecord {
   const recordLine = cursor.line;
   const recordStart = cursor.i;
   const fields: RawField[] = [];
-  let blank = input.startsWith(recordDelimiter, cursor.i);
+  let blank = recordDelimiterAt(input, cursor.i, recordDelimiter) > 0;
   const ended = (failure?: CsvParseFailure): RawRecord => ({ line: recordLine, fields, failure, blank });
   for (;;) {
     if (format.fieldOptionallyEnclosedBy !== undefined && input[cursor.i] === format.fieldOptionallyEnclosedBy) {
@@ -93,6 +105,16 @@ function readRecord(cursor: CsvCursor): RawRecord {
           cursor.i - recordStart + 1,
         );
         cursor.i = input.length;
+        return ended(failure);
+      }
+      if (format.multiLine === false && field.text.includes(recordDelimiter)) {
+        const failure = new CsvParseFailure(
+          'Record delimiter found inside an enclosed field, and the file format says MULTI_LINE = FALSE',
+          recordLine,
+          cursor.i - recordStart + 1,
+        );
+        const next = input.indexOf(recordDelimiter, cursor.i);
+        cursor.i = next < 0 ? input.length : next + recordDelimiter.length;
         return ended(failure);
       }
       fields.push(field);
@@ -108,9 +130,10 @@ function readRecord(cursor: CsvCursor): RawRecord {
       blank = false;
       continue;
     }
-    if (input.startsWith(recordDelimiter, cursor.i)) {
+    const ending = recordDelimiterAt(input, cursor.i, recordDelimiter);
+    if (ending > 0) {
       if (recordDelimiter === '\n') cursor.line++;
-      cursor.i += recordDelimiter.length;
+      cursor.i += ending;
       return ended();
     }
     const failure = new CsvParseFailure(
@@ -173,7 +196,7 @@ function readUnenclosedField(cursor: CsvCursor): RawField {
   while (
     cursor.i < n &&
     !input.startsWith(format.fieldDelimiter, cursor.i) &&
-    !input.startsWith(format.recordDelimiter, cursor.i)
+    recordDelimiterAt(input, cursor.i, format.recordDelimiter) === 0
   ) {
     const ch = input[cursor.i] as string;
     if (escapeChar !== undefined && ch === escapeChar && cursor.i + 1 < n) {
@@ -233,6 +256,25 @@ export function validateCsvFormat(format: CsvFileFormat): void {
       '001003',
       '42000',
       'SQL compilation error:\nFIELD_DELIMITER and RECORD_DELIMITER must differ.',
+    );
+  }
+}
+
+/**
+ * A staged file's bytes as text, the way Snowflake's ENCODING = UTF8 reads them: invalid UTF-8 fails the file
+ * unless REPLACE_INVALID_CHARACTERS = TRUE, which turns each invalid sequence into U+FFFD.
+ */
+export function decodeCsvText(data: Buffer, format: CsvFileFormat): string | CsvParseFailure {
+  if (format.replaceInvalidCharacters === true) return data.toString('utf8');
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(data);
+  } catch {
+    const lenient = data.toString('utf8');
+    const before = lenient.slice(0, Math.max(0, lenient.indexOf('\ufffd')));
+    return new CsvParseFailure(
+      'Invalid UTF8 detected in string',
+      before.split('\n').length,
+      before.length - before.lastIndexOf('\n'),
     );
   }
 }

@@ -2,6 +2,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { SnowflakeEmulatorError } from './emulator-error.js';
+import { keepByteOrderMarks } from './keep-byte-order-marks.js';
 import { SESSION_MACROS, SESSION_SETTINGS } from './sql/duckdb-macros.js';
 import { quoteIdent, quoteString } from './sql/syntax-tree.js';
 
@@ -37,6 +38,7 @@ export class DuckDbEngine {
     await mkdir(databaseDir, { recursive: true });
     let instance: DuckDBInstance;
     try {
+      keepByteOrderMarks();
       instance = await DuckDBInstance.create(':memory:', { threads: '2' });
     } catch (error) {
       throw new SnowflakeEmulatorError(

@@ -469,6 +469,7 @@ describe('stages and file formats', () => {
       ['STAGE_FILE_FORMAT', 'COMPRESSION', '"AUTO"'],
       ['STAGE_FILE_FORMAT', 'FIELD_DELIMITER', '","'],
       ['STAGE_FILE_FORMAT', 'RECORD_DELIMITER', '"\\n"'],
+      ['STAGE_FILE_FORMAT', 'MULTI_LINE', 'true'],
       ['STAGE_FILE_FORMAT', 'SKIP_HEADER', '0'],
       ['STAGE_FILE_FORMAT', 'FIELD_OPTIONALLY_ENCLOSED_BY', null],
       ['STAGE_FILE_FORMAT', 'ESCAPE', null],
@@ -478,6 +479,8 @@ describe('stages and file formats', () => {
       ['STAGE_FILE_FORMAT', 'ERROR_ON_COLUMN_COUNT_MISMATCH', 'true'],
       ['STAGE_FILE_FORMAT', 'TRIM_SPACE', 'false'],
       ['STAGE_FILE_FORMAT', 'SKIP_BLANK_LINES', 'false'],
+      ['STAGE_FILE_FORMAT', 'SKIP_BYTE_ORDER_MARK', 'true'],
+      ['STAGE_FILE_FORMAT', 'REPLACE_INVALID_CHARACTERS', 'false'],
       ['STAGE_FILE_FORMAT', 'BINARY_FORMAT', '"HEX"'],
     ]);
     expect(await status('drop stage st')).toBe('ST successfully dropped.');

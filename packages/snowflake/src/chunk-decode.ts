@@ -19,8 +19,9 @@ export interface DecodeContext {
  * The Snowflake SQL turning `value` (a staged VARCHAR holding chunk-file text, format: `@sluice/warehouse`
  * chunk-file.ts) into a value of logical type `type` for a column stored as `storage` (`''` when unknown).
  *
- * - integers, booleans, dates, timestamps, times: a CAST; dates and timestamps before year 1 (`… BC`) or
- *   infinite, and `24:00:00`, fail with `UNREPRESENTABLE_VALUE` (Snowflake holds none of them).
+ * - integers, booleans, dates, timestamps, times: a CAST; dates and timestamps before year 1 (`-0043-03-15`,
+ *   `0000-…`) or infinite, and `24:00:00`, fail with `UNREPRESENTABLE_VALUE`: Snowflake documents its dates and
+ *   timestamps for the years 1582 to 9999 ("accepts some years outside this range"), none before year 1.
  * - decimals: NaN and ±Infinity fail; checked decimals (unconstrained, or stored narrower) are matched against the
  *   digits the column holds first, so nothing is ever rounded.
  * - real: rounded to the nearest float32, the value Postgres holds (Snowflake has only 64-bit FLOAT).
@@ -76,8 +77,9 @@ function special(value: string): string {
   return `CAST(DECODE(${value}, 'Infinity', 'inf', '-Infinity', '-inf', ${value}) AS FLOAT)`;
 }
 
+/** Years before 1 (written `-0043-…`, `0000-…` in the chunk format) and infinite values: Snowflake holds neither. */
 function outOfRange(value: string): string {
-  return `${value} LIKE '% BC' OR ${value} ILIKE '%infinity'`;
+  return `${value} LIKE '-%' OR ${value} LIKE '0000-%' OR ${value} ILIKE '%infinity'`;
 }
 
 function decodeDecimal(value: string, storage: DecimalStorage, fail: (typeSql: string) => string): string {

@@ -56,9 +56,16 @@ describe('planLoad', () => {
   it('runs the same number of statements whatever the number of rows or files', () => {
     const files = (n: number) =>
       Array.from({ length: n }, (_, i) => ({ name: `data-${i}.csv.gz`, kind: 'data' as const, rows: 1_000_000 }));
-    const count = (n: number) =>
-      planLoad(request({}), existingVendas, files(n), context).steps.reduce((sum, s) => sum + s.statements.length, 0);
-    expect(count(1)).toBe(6);
-    expect(count(40)).toBe(6);
+    const count = (n: number, distinctKeys: boolean) =>
+      planLoad(request({ distinctKeys }), existingVendas, files(n), context).steps.reduce(
+        (sum, s) => sum + s.statements.length,
+        0,
+      );
+    // As the pipeline loads (rows from one snapshot: each key once).
+    expect(count(1, true)).toBe(6);
+    expect(count(40, true)).toBe(6);
+    // A batch whose keys may repeat also counts its keys (MERGE reports only the rows it writes).
+    expect(count(1, false)).toBe(7);
+    expect(count(40, false)).toBe(7);
   });
 });

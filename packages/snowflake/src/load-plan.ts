@@ -37,7 +37,17 @@ export interface LoadContext {
 }
 
 /** What a step of a load is for; the warehouse reads the results of some (COPY counts, MERGE counts). */
-export type LoadStepRole = 'upload' | 'stage' | 'count-before' | 'apply' | 'count-marked' | 'cleanup';
+export type LoadStepRole =
+  | 'upload'
+  | 'stage'
+  | 'count-before'
+  /** `replace` of a keyed table: what the load inserts, changes and deletes (run only when the table held rows). */
+  | 'count-changes'
+  | 'apply'
+  | 'count-marked'
+  /** `merge` of a batch whose keys may repeat: how many keys it holds (`rowsMerged`). */
+  | 'count-merged'
+  | 'cleanup';
 
 /**
  * One step: statements that are retried together, from the first, after a transient failure. Every step can run
@@ -66,13 +76,23 @@ export function loadPreamble(stage: string): { readonly createStage: string; rea
 }
 
 /**
- * The Postgres CSV of the chunk format, as Snowflake reads it: `"` encloses fields and doubles inside them, no
- * backslash escapes, an unquoted empty field is NULL and `""` the empty string (NULL_IF = () so that no text is
- * taken for NULL).
+ * The Postgres CSV of the chunk format (`@sluice/warehouse` chunk-file.ts), as Snowflake reads it, with every CSV
+ * option stated rather than left to Snowflake's default (or to a named format's): one record per `\n`, `"`
+ * encloses fields and doubles inside them, no backslash escapes, an unquoted empty field is NULL and `""` the
+ * empty string (NULL_IF = () so that no text, `\N` included, is taken for NULL); a record delimiter inside an
+ * enclosed field is data (MULTI_LINE); no header, no skipped blank lines (a row of one NULL is an empty line), no
+ * trimmed spaces, no dropped byte order mark (a value may begin with U+FEFF), no replaced characters (invalid
+ * UTF-8 fails the load). The staging table is all VARCHAR, so the date, time and binary formats never parse a
+ * value: they are stated at their defaults all the same. ERROR_ON_COLUMN_COUNT_MISMATCH is FALSE because the COPY
+ * transforms (a transforming COPY selects fields by number, and a field past the last reads as NULL): a record
+ * with a field too many is caught by `__SLUICE_EXTRA` instead.
  */
 export const CHUNK_FILE_FORMAT =
-  "TYPE = CSV FIELD_DELIMITER = ',' FIELD_OPTIONALLY_ENCLOSED_BY = '\"' ESCAPE = NONE ESCAPE_UNENCLOSED_FIELD = NONE " +
-  'NULL_IF = () EMPTY_FIELD_AS_NULL = TRUE SKIP_HEADER = 0 COMPRESSION = GZIP';
+  "TYPE = CSV RECORD_DELIMITER = '\\n' FIELD_DELIMITER = ',' MULTI_LINE = TRUE FIELD_OPTIONALLY_ENCLOSED_BY = '\"' " +
+  'ESCAPE = NONE ESCAPE_UNENCLOSED_FIELD = NONE NULL_IF = () EMPTY_FIELD_AS_NULL = TRUE PARSE_HEADER = FALSE ' +
+  'SKIP_HEADER = 0 SKIP_BLANK_LINES = FALSE TRIM_SPACE = FALSE SKIP_BYTE_ORDER_MARK = FALSE ' +
+  "REPLACE_INVALID_CHARACTERS = FALSE ENCODING = 'UTF8' ERROR_ON_COLUMN_COUNT_MISMATCH = FALSE " +
+  'DATE_FORMAT = AUTO TIME_FORMAT = AUTO TIMESTAMP_FORMAT = AUTO BINARY_FORMAT = HEX COMPRESSION = GZIP';
 
 /**
  * Plan a load (pure): validate the request against the warehouse table (the shared `validateLoad`), then the steps
@@ -111,6 +131,7 @@ export function planLoad(
   const load: LoadSql = {
     ...batch,
     target,
+    stagingTable,
     names: columns.map((c) => q(c.name)),
     syncedAt: `CAST(${snowflakeLiteral(context.syncedAt)} AS TIMESTAMP_TZ(6))`,
     hasDeletedAt: findColumn(table, DELETED_AT_COLUMN, snowflakeTableDialect) !== undefined,
@@ -118,7 +139,7 @@ export function planLoad(
   };
   const apply =
     request.mode === 'merge'
-      ? mergeSteps(load, dataFiles.length > 0)
+      ? mergeSteps(load, dataFiles.length > 0, request.distinctKeys === true, request.changesOnly === true)
       : request.mode === 'replace'
         ? replaceSteps(load, request.distinctKeys === true)
         : appendSteps(load);
@@ -170,6 +191,8 @@ interface DecodedBatch {
 interface LoadSql extends DecodedBatch {
   /** The raw table, qualified. */
   readonly target: string;
+  /** The staging table, qualified. */
+  readonly stagingTable: string;
   /** The request's columns, quoted. */
   readonly names: readonly string[];
   /** This load's instant, as a TIMESTAMP_TZ(6) literal. */
@@ -274,7 +297,7 @@ function newestPerKey(load: DecodedBatch): string {
 }
 
 /** 3. `merge`: one MERGE; deletes apply after the upsert, as in one transaction. */
-function mergeSteps(load: LoadSql, hasData: boolean): LoadStep[] {
+function mergeSteps(load: LoadSql, hasData: boolean, distinctKeys: boolean, changesOnly: boolean): LoadStep[] {
   const { names, syncedAt, withDeletes, mark, meta } = load;
   const s = (c: string): string => `"source".${q(c)}`;
   const deletedAt = q(DELETED_AT_COLUMN);
@@ -296,7 +319,27 @@ function mergeSteps(load: LoadSql, hasData: boolean): LoadStep[] {
       `WHEN MATCHED AND ${isDelete} AND "target".${deletedAt} IS NULL THEN UPDATE SET ${deletedAt} = ${syncedAt}`,
     );
   }
-  when.push(`WHEN MATCHED${withDeletes ? ` AND NOT ${isDelete}` : ''} THEN UPDATE SET\n  ${sets.join(',\n  ')}`);
+  // Only a row whose values change is written (and counted updated): an identical row read again is left alone.
+  const changed = [
+    ...load.columns
+      .filter((c) => !keyColumns.has(q(c.name)))
+      .map((c) => {
+        const t = `"target".${q(c.name)}`;
+        const v = s(c.name);
+        // FLOAT's = holds -0.0 and 0.0 equal: zeros are told apart by their text.
+        return c.type.kind === 'real' || c.type.kind === 'double'
+          ? `${t} IS DISTINCT FROM ${v} OR (${t} = 0 AND TO_VARCHAR(${t}) <> TO_VARCHAR(${v}))`
+          : `${t} IS DISTINCT FROM ${v}`;
+      }),
+    ...(load.hasDeletedAt ? [`"target".${deletedAt} IS DISTINCT FROM ${markedAt}`] : []),
+  ];
+  // A table of key columns alone has nothing to update; with `changesOnly` every matched row is an update.
+  if (changesOnly || changed.length > 0) {
+    const differs = changesOnly ? '' : ` AND (${changed.join('\n    OR ')})`;
+    when.push(
+      `WHEN MATCHED${withDeletes ? ` AND NOT ${isDelete}` : ''}${differs} THEN UPDATE SET\n  ${sets.join(',\n  ')}`,
+    );
+  }
   const insertWhen = withDeletes ? (mark ? ` AND NOT ${isDelete}` : ` AND NOT ${isListed}`) : '';
   when.push(
     `WHEN NOT MATCHED${insertWhen} THEN INSERT (${insertNames.join(', ')})\n  VALUES (${insertValues.join(', ')})`,
@@ -308,6 +351,17 @@ function mergeSteps(load: LoadSql, hasData: boolean): LoadStep[] {
     ...when,
   ].join('\n');
   const steps: LoadStep[] = [{ role: 'apply', statements: [merge] }];
+  if (hasData && !distinctKeys) {
+    // MERGE reports only the rows it writes: the keys of the batch are counted apart (with distinct keys, every
+    // staged data row is one).
+    const keys = load.keys.map((k) => q(k.name)).join(', ');
+    steps.push({
+      role: 'count-merged',
+      statements: [
+        `SELECT COUNT(*) AS "N" FROM (SELECT DISTINCT ${keys} FROM ${load.stagingTable} WHERE ${q(meta.file)} NOT LIKE '%/deletes-%')`,
+      ],
+    });
+  }
   if (withDeletes && mark && hasData) {
     // MERGE counts marked rows among the updated ones; this load's marks carry its own instant.
     steps.push({
@@ -332,8 +386,35 @@ function replaceSteps(load: LoadSql, distinctKeys: boolean): LoadStep[] {
     syncedAt,
     ...(load.hasDeletedAt ? [withDeletes && mark ? `IFF(${r(meta.listed)} = 1, ${syncedAt}, NULL)` : 'NULL'] : []),
   ];
+  const counted: LoadStep[] = [];
+  if (load.keys.length > 0) {
+    const key = q((load.keys[0] as Column).name);
+    const on = load.keys.map((k) => `"target".${q(k.name)} = ${r(k.name)}`).join(' AND ');
+    const keyNames = new Set(load.keys.map((k) => q(k.name)));
+    const changed = [
+      ...load.columns
+        .filter((c) => !keyNames.has(q(c.name)))
+        .map((c) =>
+          c.type.kind === 'real' || c.type.kind === 'double'
+            ? `"target".${q(c.name)} IS DISTINCT FROM ${r(c.name)} OR ("target".${q(c.name)} = 0 AND TO_VARCHAR("target".${q(c.name)}) <> TO_VARCHAR(${r(c.name)}))`
+            : `"target".${q(c.name)} IS DISTINCT FROM ${r(c.name)}`,
+        ),
+      ...(load.hasDeletedAt ? [`"target".${deletedAt} IS NOT NULL`] : []),
+    ];
+    counted.push({
+      role: 'count-changes',
+      statements: [
+        `SELECT COUNT_IF("target".${key} IS NULL) AS "INSERTED",\n` +
+          `  COUNT_IF(${r((load.keys[0] as Column).name)} IS NOT NULL AND "target".${key} IS NOT NULL AND (${changed.length > 0 ? changed.join(' OR ') : 'FALSE'})) AS "UPDATED",\n` +
+          `  COUNT_IF(${r((load.keys[0] as Column).name)} IS NULL) AS "DELETED"\n` +
+          `FROM (\n${indent(`SELECT "rows".*\nFROM (\n${indent(source)}\n) AS "rows"${where}`)}\n) AS "rows"\n` +
+          `FULL OUTER JOIN ${load.target} AS "target" ON ${on}`,
+      ],
+    });
+  }
   return [
     { role: 'count-before', statements: [`SELECT COUNT(*) AS "N" FROM ${load.target}`] },
+    ...counted,
     {
       role: 'apply',
       statements: [

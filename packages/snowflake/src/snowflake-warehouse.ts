@@ -375,7 +375,15 @@ export class SnowflakeWarehouse implements Warehouse {
           await this.#prepareStateWrite(request.state, tag, signal);
           stateSql = stateWriteStatements(snowflakeDialect, request.state);
         }
-        const counts = { staged: 0, inserted: 0, updated: 0, deleted: 0, before: 0, marked: -1 };
+        const counts: LoadCounts = {
+          staged: 0,
+          inserted: 0,
+          updated: 0,
+          deleted: 0,
+          before: 0,
+          marked: -1,
+          merged: -1,
+        };
         for (const planned of plan.steps) {
           if (signal?.aborted) throw cancelled(where);
           if (planned.role === 'cleanup') {
@@ -385,6 +393,8 @@ export class SnowflakeWarehouse implements Warehouse {
           if (planned.role === 'upload' || planned.role === 'stage') {
             staged = plan.steps.find((s) => s.role === 'cleanup')?.statements ?? [];
           }
+          // Into an empty table every row is new: nothing to compare.
+          if (planned.role === 'count-changes' && counts.before === 0) continue;
           const results = await step(planned.role, planned.statements);
           if (planned.role === 'upload') {
             checkPut(results[0], uploads.files.length, where);
@@ -397,6 +407,10 @@ export class SnowflakeWarehouse implements Warehouse {
             counts.before = firstNumber(results[0]);
           } else if (planned.role === 'count-marked') {
             counts.marked = firstNumber(results[0]);
+          } else if (planned.role === 'count-merged') {
+            counts.merged = firstNumber(results[0]);
+          } else if (planned.role === 'count-changes') {
+            counts.changes = dmlCounts(results[0]);
           } else if (planned.role === 'apply') {
             const applied = dmlCounts(results[0]);
             counts.inserted = applied.inserted;
@@ -775,12 +789,12 @@ export class SnowflakeWarehouse implements Warehouse {
           ? 'Snowflake NUMBERs hold no NaN or Infinity, and only the digits the column was created with'
           : type?.kind === 'time'
             ? 'Snowflake TIME ends at 23:59:59.999999999'
-            : 'Snowflake holds no dates before year 1 and no infinite dates or timestamps';
+            : 'Snowflake documents dates and timestamps from year 1582 to 9999 (accepting some others), none before year 1 and none infinite';
       return new WarehouseError(
         'UNREPRESENTABLE_VALUE',
         `${table ?? tableLabel(request.table)} column "${column}": the value ${shown} cannot be stored exactly in Snowflake: ${why}. ` +
-          'Nothing was loaded. Fix or exclude the value in the source, or load the column as text (exclude it and select it cast to text).',
-        { ...(table ? { table } : {}), ...(sql ? { sql } : {}), cause },
+          'Nothing was loaded. Fix the value in the source, or load the column as another type.',
+        { ...(table ? { table } : {}), column, ...(sql ? { sql } : {}), cause },
       );
     }
     const extra = new RegExp(`${EXTRA_FIELD_MARKER}:([^:']*):(\\d+):`).exec(message);
@@ -1001,18 +1015,26 @@ function checkCopies(
   return staged;
 }
 
-function loadResult(
-  request: LoadRequest,
-  counts: { staged: number; inserted: number; updated: number; deleted: number; before: number; marked: number },
-  statements: number,
-): LoadResult {
+/** What the statements of a load reported. */
+interface LoadCounts {
+  staged: number;
+  inserted: number;
+  updated: number;
+  deleted: number;
+  before: number;
+  marked: number;
+  /** Keys in a merge's batch (`count-merged`), or -1 when not counted (distinct keys: every staged row is one). */
+  merged: number;
+  /** `replace` of a keyed table that held rows: what changed (see the `count-changes` step). */
+  changes?: { readonly inserted: number; readonly updated: number; readonly deleted: number };
+}
+
+function loadResult(request: LoadRequest, counts: LoadCounts, statements: number): LoadResult {
   if (request.mode === 'replace') {
     return {
       rowsStaged: counts.staged,
       rowsMerged: counts.inserted,
-      inserted: counts.inserted,
-      updated: 0,
-      deleted: counts.before + counts.deleted,
+      ...(counts.changes ?? { inserted: counts.inserted, updated: 0, deleted: counts.before + counts.deleted }),
       statements,
     };
   }
@@ -1037,7 +1059,7 @@ function loadResult(
   }
   return {
     rowsStaged: counts.staged,
-    rowsMerged: counts.inserted + updated,
+    rowsMerged: counts.merged >= 0 ? counts.merged : counts.staged,
     inserted: counts.inserted,
     updated,
     deleted,

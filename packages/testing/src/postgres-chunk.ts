@@ -23,10 +23,16 @@ export const CHUNK_SESSION_SETTINGS = [
  */
 export function postgresChunkExpression(column: string, type: LogicalType): string {
   switch (type.kind) {
-    case 'boolean':
     case 'date':
     case 'timestamp':
-    case 'timestamptz': // the instant in UTC, `+00`, under TimeZone = 'UTC'
+    case 'timestamptz': {
+      // The instant in UTC, `+00`, under TimeZone = 'UTC'; before year 1 in astronomical numbering (`-0043-03-15`).
+      const text = `${column}::text`;
+      const year = `left(${text}, 4)`;
+      const astronomical = `CASE WHEN ${year} = '0001' THEN '0000' ELSE '-' || lpad((${year}::int - 1)::text, 4, '0') END`;
+      return `CASE WHEN ${column} < '0001-01-01' AND ${column} <> '-infinity' THEN ${astronomical} || substr(${text}, 5, length(${text}) - 7) ELSE ${text} END`;
+    }
+    case 'boolean':
     case 'time':
     case 'json':
     case 'enum':

@@ -487,7 +487,8 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
           columns: salesColumns,
           files: [older, newer],
         });
-        expect(byOrder).toMatchObject({ rowsStaged: 5, rowsMerged: 2, inserted: 0, updated: 2 });
+        // Key 1 changes; key 2's winning row is the one the table holds already: not an update.
+        expect(byOrder).toMatchObject({ rowsStaged: 5, rowsMerged: 2, inserted: 0, updated: 1 });
         expect((await rows(tbl)).map((r) => r.cliente)).toEqual(['older by time', 'last of equals']);
         const backwards = await warehouse.load({
           table: tbl,
@@ -512,10 +513,10 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         await warehouse.load(request);
         const once = await rows(tbl);
         const again = await warehouse.load(request);
-        expect(again).toMatchObject({ rowsStaged: 500, rowsMerged: 500, inserted: 0, updated: 500 });
+        // Rows read again with the values the table holds are not updates: nothing changed, nothing is rewritten.
+        expect(again).toMatchObject({ rowsStaged: 500, rowsMerged: 500, inserted: 0, updated: 0 });
         const twice = await rows(tbl);
-        const strip = (rs: Record<string, unknown>[]) => rs.map(({ [SYNCED_AT]: _, ...rest }) => rest);
-        expect(strip(twice)).toEqual(strip(once));
+        expect(twice).toEqual(once);
         expect(twice).toHaveLength(500);
         const [counts] = await warehouse.query(
           `SELECT count(*) AS "n", count(DISTINCT ${warehouse.dialect.quoteIdentifier('id')}) AS "k" FROM ${warehouse.dialect.qualify(tbl)}`,

@@ -14,23 +14,26 @@ export type WarehouseErrorCode =
   | 'CANCELLED';
 
 /**
- * The one error class warehouses throw. `table` names the table or model concerned, `sql` the statement
- * that failed, `cause` the driver's own error.
+ * The one error class warehouses throw. `table` names the table or model concerned, `column` the column (for a
+ * value it cannot hold), `sql` the statement that failed, `cause` the driver's own error.
  */
 export class WarehouseError extends Error {
   override readonly name = 'WarehouseError';
   readonly code: WarehouseErrorCode;
   readonly table: string | undefined;
+  /** The column concerned, as the load request names it (`UNREPRESENTABLE_VALUE`). */
+  readonly column: string | undefined;
   readonly sql: string | undefined;
 
   constructor(
     code: WarehouseErrorCode,
     message: string,
-    options: { table?: string; sql?: string; cause?: unknown } = {},
+    options: { table?: string; column?: string; sql?: string; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.table = options.table;
+    this.column = options.column;
     this.sql = options.sql;
   }
 }

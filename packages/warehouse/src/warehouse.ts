@@ -136,6 +136,13 @@ export interface LoadRequest {
   /** The caller guarantees at most one row per primary key across the files (rows read from one snapshot of a
    *  table with that key): a `replace` may then skip de-duplication. Default false. */
   readonly distinctKeys?: boolean;
+  /**
+   * The caller guarantees that every row of the files differs from the row the table holds for its key, if it holds
+   * one (rows read past the previous position of a cursor the load writes): a `merge` may then count every matched
+   * row as updated without comparing values. Default false: values are compared, and a row that holds what the
+   * table holds is neither rewritten nor counted.
+   */
+  readonly changesOnly?: boolean;
   /** Names the run and table in the engine's query log (Snowflake QUERY_TAG). */
   readonly tag?: string;
   readonly signal?: AbortSignal;

@@ -5,12 +5,14 @@ import {
   checkSource,
   ConfigError,
   configKeyLineFinder,
+  failureStreaks,
   hasIngestion,
   hasModels,
   loadModels,
   loadProjectConfig,
   MIN_SOURCE_SERVER_VERSION,
   openStateStore,
+  readRunRecord,
   RUN_LOCK,
   targetEngine,
   type LoadedProject,
@@ -22,10 +24,28 @@ import { displayPath, problemLines } from '../config-problems.js';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { chooseTarget, type ChosenTarget } from '../preflight.js';
+import { streakLines } from './status.js';
 import { jsonText } from '../run-result.js';
 
 /** From this size (64 MB, as `late_commits: auto` counts it) an unindexed cursor is worth a warning. */
 const LARGE_TABLE_PAGES = 8192;
+/**
+ * A writing transaction open this long (5 minutes; `SLUICE_LONG_TRANSACTION_SECONDS` sets another) holds back the
+ * xmin horizon enough to be worth a warning.
+ */
+function longTransactionSeconds(): number {
+  const text = process.env.SLUICE_LONG_TRANSACTION_SECONDS ?? '';
+  const set = Number(text);
+  return text.trim() !== '' && Number.isFinite(set) && set >= 0 ? set : 300;
+}
+
+/** `45 s`, `12 min`, `3.5 h`, `2.0 d`. */
+function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 86400) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86400).toFixed(1)} d`;
+}
 /** One line of the doctor's report. */
 interface Check {
   readonly area: string;
@@ -153,7 +173,7 @@ async function checkTheSource(project: LoadedProject, report: (check: Check) => 
   const urlLine = configKeyLineFinder(readFileSync(project.file, 'utf8'))(['source', 'url']);
   let source: SourceCheck;
   try {
-    source = await checkSource(project, { cursorIndexes: true });
+    source = await checkSource(project, { cursorIndexes: true, openTransactions: longTransactionSeconds() });
   } catch (error) {
     report({
       area: 'source',
@@ -175,6 +195,19 @@ async function checkTheSource(project: LoadedProject, report: (check: Check) => 
       ? {}
       : { fix: `upgrade the source to PostgreSQL ${SOURCE_MINIMUM}+, or point source.url at a replica that runs it` }),
   });
+  const open = source.openTransactions ?? [];
+  if (open.length > 0) {
+    report({
+      area: 'xmin',
+      ok: true,
+      message: `warning: ${open.length} transaction${open.length === 1 ? ' has' : 's have'} been open on the source server for over ${formatDuration(longTransactionSeconds())}, holding back its xmin horizon: every scan run re-reads all that was written since ${open.length === 1 ? 'it' : 'the oldest'} began`,
+      details: open.map(
+        (t) =>
+          `${t.pid === undefined ? t.state : `pid ${t.pid}`} on database ${t.database} (role ${t.role}${t.pid === undefined ? '' : `, ${t.state}`}), transaction ${t.xid}, open ${formatDuration(t.seconds)} since ${t.since}`,
+      ),
+      fix: 'end it (COMMIT or ROLLBACK in its session, pg_terminate_backend(pid), or COMMIT/ROLLBACK PREPARED); sessions of other roles show to members of pg_read_all_stats',
+    });
+  }
   for (const table of source.tables) {
     const spec = project.config.tables[table.name];
     if (table.problems.length > 0) {
@@ -316,6 +349,18 @@ async function checkState(project: LoadedProject, report: (check: Check) => void
   const state = openStateStore(project);
   try {
     const watermarks = await state.readAll();
+    const streaks = failureStreaks((await state.listRuns({ limit: 100 })).map(readRunRecord)).filter(
+      (streak) => streak.table in project.config.tables,
+    );
+    if (streaks.length > 0) {
+      report({
+        area: 'tables',
+        ok: false,
+        message: `${streaks.length} table${streaks.length === 1 ? ' has' : 's have'} failed run after run (the other tables keep loading)`,
+        details: streakLines(streaks).map((line) => line.trim()),
+        fix: `correct what the error says, then load ${streaks.length === 1 ? 'it' : 'them'} again: sluice ingest --table ${streaks.map((s) => s.table).join(',')}`,
+      });
+    }
     try {
       const lock = await state.acquireLock(RUN_LOCK, { holder: 'sluice doctor' });
       await lock.release();

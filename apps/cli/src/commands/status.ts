@@ -1,8 +1,10 @@
 import {
   closeAbandonedRuns,
+  failureStreaks,
   openStateStore,
   readRunRecord,
   type AbandonedRun,
+  type FailureStreak,
   type ParsedRunRecord,
 } from '@sluice/pipeline';
 import type { Watermark } from '@sluice/watermark';
@@ -74,6 +76,7 @@ export async function statusCommand(
     }
     return { table: key, name, strategy: spec.strategy, watermark, lastRun };
   });
+  const streaks = failureStreaks(runs).filter((streak) => streak.table in project.config.tables);
   const withTests = runs.find((run) => run.status !== 'running' && run.detail.tests.length > 0);
   const failing = withTests
     ? withTests.detail.tests.filter((test) => test.status !== 'pass' && test.status !== 'skipped')
@@ -99,6 +102,7 @@ export async function statusCommand(
               }
             : null,
         })),
+        failingTables: streaks,
         tests: withTests ? { runId: withTests.id, failing } : null,
       }),
     );
@@ -157,6 +161,12 @@ export async function statusCommand(
     out.line(`  ${line}`);
   }
 
+  if (streaks.length > 0) {
+    out.line();
+    out.line(out.bold('Tables failing run after run'));
+    for (const line of streakLines(streaks, now)) out.line(out.red(line));
+  }
+
   out.line();
   if (!withTests) out.line(`${out.bold('Tests')}: none run yet`);
   else if (failing.length === 0)
@@ -175,6 +185,20 @@ export async function statusCommand(
     }
   }
   return EXIT.ok;
+}
+
+/** `  vendas: failed 3 runs in a row, since run 1a2b3c4d (2 h ago): [CODE] message` (the first failure's error). */
+export function streakLines(streaks: readonly FailureStreak[], now: Date = new Date()): string[] {
+  return streaks.map((streak) => {
+    const error = streak.first.error;
+    const latest = streak.latest.error;
+    const same = latest?.code === error?.code && latest?.message === error?.message;
+    return (
+      `  ${streak.table}: failed ${streak.runs} runs in a row, since run ${streak.first.runId.slice(0, 8)} (${localTime(streak.first.at)}, ${formatAge(streak.first.at, now)})` +
+      (error ? `: [${error.code}] ${error.message}` : '') +
+      (same || !latest ? '' : `; latest: [${latest.code}] ${latest.message}`)
+    );
+  });
 }
 
 function paint(status: string, out: Output): string {

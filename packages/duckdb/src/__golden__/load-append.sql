@@ -16,8 +16,7 @@ SELECT "id_vendas",
   json_extract_string("etiquetas", '$[*]') AS "etiquetas"
 FROM read_csv(['/data/chunks/vendas-000.csv.gz'],
   columns = {'id_vendas': 'INTEGER', 'id_clientes': 'INTEGER', 'valor_pago': 'VARCHAR', 'taxa': 'VARCHAR', 'data_venda': 'TIMESTAMP', 'data_atualizacao': 'TIMESTAMP', 'recibo': 'VARCHAR', 'parcelas': 'VARCHAR', 'etiquetas': 'VARCHAR'},
-  header = false, delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false,
-  auto_detect = false, strict_mode = true, compression = 'gzip',
+  header = false, new_line = '\n', delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false, comment = '', skip = 0, encoding = 'utf-8', decimal_separator = '.', auto_detect = false, strict_mode = true, null_padding = false, ignore_errors = false, store_rejects = false, hive_partitioning = false, union_by_name = false, compression = 'gzip',
   max_line_size = 16777216, buffer_size = 33554432,
   filename = '__sluice_file')
 );

@@ -50,10 +50,25 @@ SELECT has_schema_privilege(n.oid, 'USAGE')
 SELECT count(*)::text AS n FROM (SELECT 1 FROM "public"."vendas" LIMIT 10001) AS t;
 
 -- doctor: does an index serve the cursor?
-EXPLAIN (FORMAT JSON) SELECT (COALESCE("data_atualizacao", "data_inclusao"))::text AS c0, ("id_vendas")::text AS c1 FROM "public"."vendas" WHERE (COALESCE("data_atualizacao", "data_inclusao"), "id_vendas") > ('2024-03-01 10:00:00'::timestamp without time zone, '981'::integer) ORDER BY COALESCE("data_atualizacao", "data_inclusao") DESC, "id_vendas" DESC LIMIT 1;
+EXPLAIN (FORMAT JSON) SELECT (COALESCE("data_atualizacao", "data_inclusao"))::text AS c0, ("id_vendas")::text AS c1 FROM "public"."vendas" WHERE COALESCE("data_atualizacao", "data_inclusao") >= '2024-03-01 10:00:00'::timestamp without time zone AND (COALESCE("data_atualizacao", "data_inclusao"), "id_vendas") > ('2024-03-01 10:00:00'::timestamp without time zone, '981'::integer) ORDER BY COALESCE("data_atualizacao", "data_inclusao") DESC, "id_vendas" DESC LIMIT 1;
 
 -- doctor: the index it suggests (shown, never sent)
 CREATE INDEX CONCURRENTLY ON "public"."vendas" ((COALESCE("data_atualizacao", "data_inclusao")), "id_vendas");
+
+-- doctor: transactions holding back the xmin horizon (any database), open over 5 minutes
+-- $1 = 300
+SELECT * FROM (
+       SELECT a.pid, a.datname::text AS database, a.usename::text AS role, a.xact_start::text AS since,
+              a.state::text AS state, a.backend_xid::text AS xid,
+              extract(epoch FROM now() - a.xact_start)::float8 AS seconds
+         FROM pg_stat_activity AS a
+        WHERE a.backend_xid IS NOT NULL AND a.xact_start < now() - make_interval(secs => $1)
+       UNION ALL
+       SELECT NULL, p.database::text, p.owner::text, p.prepared::text, 'prepared ' || p.gid, p.transaction::text,
+              extract(epoch FROM now() - p.prepared)::float8
+         FROM pg_prepared_xacts AS p
+        WHERE p.prepared < now() - make_interval(secs => $1)) AS open
+      ORDER BY seconds DESC LIMIT 10;
 
 -- init: every relation of a schema, partitions and their root, privileges, size, Postgres's counters
 -- $1 = "public"

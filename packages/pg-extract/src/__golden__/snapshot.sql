@@ -15,7 +15,13 @@ SELECT pg_snapshot_xmin(snap.s)::text AS xmin,
        pg_snapshot_xmax(snap.s)::text AS xmax,
        now()::text AS now,
        current_setting('server_version_num')::int AS version,
-       pg_relation_size('"public"."vendas"'::regclass) / current_setting('block_size')::int AS pages
+       pg_relation_size('"public"."vendas"'::regclass) / current_setting('block_size')::int AS pages,
+       (SELECT json_build_object('xid', o.x::text, 'open', coalesce(pg_xact_status(o.x) = 'in progress', false),
+               'pid', a.pid, 'database', a.datname, 'since', a.xact_start::text)
+          FROM (SELECT '4294967396'::xid8 AS x) AS o
+          LEFT JOIN pg_stat_activity AS a ON a.backend_xid = xid(o.x)
+         WHERE o.x < pg_snapshot_xmax(snap.s)
+         LIMIT 1) AS held_by
 FROM (SELECT pg_current_snapshot() AS s) AS snap;
 
 -- first query, lookback: and the writers open at the snapshot (xip, pg_locks, pg_xact_status)
@@ -46,7 +52,21 @@ SELECT pg_snapshot_xmin(snap.s)::text AS xmin,
        (SELECT count(*) FROM unnest(ARRAY['4294967398', '4294967401']::xid8[]) AS o(x)
             WHERE coalesce(CASE WHEN o.x < pg_snapshot_xmax(snap.s) THEN pg_xact_status(o.x) END, 'unknown')
                   NOT IN ('aborted', 'in progress'))::int AS committed_open,
-       ('2024-03-01 09:00:00+00'::timestamptz <= now() - interval '86400000 milliseconds') AS sweep_due
+       ('2024-03-01 09:00:00+00'::timestamptz <= now() - interval '86400000 milliseconds') AS sweep_due,
+       (SELECT json_build_object('xid', o.x::text, 'open', coalesce(pg_xact_status(o.x) = 'in progress', false),
+               'pid', a.pid, 'database', a.datname, 'since', a.xact_start::text)
+          FROM (SELECT '4294967396'::xid8 AS x) AS o
+          LEFT JOIN pg_stat_activity AS a ON a.backend_xid = xid(o.x)
+         WHERE o.x < pg_snapshot_xmax(snap.s)
+         LIMIT 1) AS held_by
+FROM (SELECT pg_current_snapshot() AS s) AS snap;
+
+-- first query, scan after a run whose snapshot nothing held back (xmin = xmax): no held_by
+SELECT pg_snapshot_xmin(snap.s)::text AS xmin,
+       pg_snapshot_xmax(snap.s)::text AS xmax,
+       now()::text AS now,
+       current_setting('server_version_num')::int AS version,
+       pg_relation_size('"public"."vendas"'::regclass) / current_setting('block_size')::int AS pages
 FROM (SELECT pg_current_snapshot() AS s) AS snap;
 
 -- first query, auto on a first load: no previous transactions to ask about, a sweep is due

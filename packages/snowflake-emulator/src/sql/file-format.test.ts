@@ -39,7 +39,11 @@ describe('csvFormatFromOptions', () => {
     ['FILE_EXTENSION', str('.csv'), {}],
     ['VALIDATE_UTF8', word('TRUE'), {}],
     ['SKIP_BYTE_ORDER_MARK', word('TRUE'), {}],
-    ['REPLACE_INVALID_CHARACTERS', word('TRUE'), {}],
+    ['SKIP_BYTE_ORDER_MARK', word('FALSE'), { skipByteOrderMark: false }],
+    ['REPLACE_INVALID_CHARACTERS', word('TRUE'), { replaceInvalidCharacters: true }],
+    ['REPLACE_INVALID_CHARACTERS', word('FALSE'), {}],
+    ['MULTI_LINE', word('FALSE'), { multiLine: false }],
+    ['MULTI_LINE', word('TRUE'), {}],
   ])('%s = %j', (key, value, change) => {
     expect(csvFormatFromOptions(new Map([[key, value]]))).toEqual({ ...DEFAULT_CSV_FORMAT, ...change });
   });

@@ -8,7 +8,10 @@ export interface CsvFileFormat {
   /** AUTO (by extension and magic bytes), GZIP, DEFLATE, RAW_DEFLATE, BROTLI, NONE. */
   readonly compression: string;
   readonly fieldDelimiter: string;
+  /** `\n` (the default) is Snowflake's logical new line: outside an enclosed field, `\r\n` ends a record too. */
   readonly recordDelimiter: string;
+  /** A record delimiter inside an enclosed field is data (default TRUE); FALSE makes it an error. */
+  readonly multiLine: boolean;
   readonly skipHeader: number;
   /** The enclosing quote character, or undefined for NONE (Snowflake's default: quotes are data). */
   readonly fieldOptionallyEnclosedBy: string | undefined;
@@ -23,6 +26,10 @@ export interface CsvFileFormat {
   readonly errorOnColumnCountMismatch: boolean;
   readonly trimSpace: boolean;
   readonly skipBlankLines: boolean;
+  /** A UTF-8 byte order mark at the start of a file is dropped (default TRUE); FALSE keeps it as data. */
+  readonly skipByteOrderMark: boolean;
+  /** Invalid UTF-8 is replaced by U+FFFD (TRUE) or fails the file (FALSE, the default). */
+  readonly replaceInvalidCharacters: boolean;
   readonly binaryFormat: 'HEX' | 'BASE64' | 'UTF8';
 }
 
@@ -32,6 +39,7 @@ export const DEFAULT_CSV_FORMAT: CsvFileFormat = {
   compression: 'AUTO',
   fieldDelimiter: ',',
   recordDelimiter: '\n',
+  multiLine: true,
   skipHeader: 0,
   fieldOptionallyEnclosedBy: undefined,
   escape: undefined,
@@ -41,6 +49,8 @@ export const DEFAULT_CSV_FORMAT: CsvFileFormat = {
   errorOnColumnCountMismatch: true,
   trimSpace: false,
   skipBlankLines: false,
+  skipByteOrderMark: true,
+  replaceInvalidCharacters: false,
   binaryFormat: 'HEX',
 };
 
@@ -200,6 +210,7 @@ const FORMAT_OPTIONS: Readonly<Record<string, FormatOption>> = {
   }),
   FIELD_DELIMITER: (value, key) => ({ fieldDelimiter: delimiter(value, key) }),
   RECORD_DELIMITER: (value, key) => ({ recordDelimiter: delimiter(value, key) }),
+  MULTI_LINE: (value, key) => ({ multiLine: bool(value, key) }),
   SKIP_HEADER: (value, key) => ({ skipHeader: Number(text(value, key)) }),
   FIELD_OPTIONALLY_ENCLOSED_BY: (value, key) => ({ fieldOptionallyEnclosedBy: charOrNone(value, key) }),
   ESCAPE: (value, key) => ({ escape: charOrNone(value, key) }),
@@ -224,8 +235,8 @@ const FORMAT_OPTIONS: Readonly<Record<string, FormatOption>> = {
   },
   FILE_EXTENSION: NO_EFFECT,
   VALIDATE_UTF8: NO_EFFECT,
-  SKIP_BYTE_ORDER_MARK: NO_EFFECT,
-  REPLACE_INVALID_CHARACTERS: NO_EFFECT,
+  SKIP_BYTE_ORDER_MARK: (value, key) => ({ skipByteOrderMark: bool(value, key) }),
+  REPLACE_INVALID_CHARACTERS: (value, key) => ({ replaceInvalidCharacters: bool(value, key) }),
 };
 
 /**
