@@ -12,7 +12,18 @@ const PASSPHRASE = 'a long passphrase for the key';
 let emulator: TestEmulator;
 let warehouse: SnowflakeWarehouse;
 beforeAll(async () => {
-  emulator = await startTestEmulator({ publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString() });
+  emulator = await startTestEmulator({
+    publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+    users: [
+      {
+        name: 'sluice_service',
+        type: 'SERVICE',
+        password: 'a service password',
+        oauthTokens: ['oauth-access-token-1'],
+        programmaticAccessTokens: ['pat-secret-1'],
+      },
+    ],
+  });
   warehouse = await emulator.warehouse();
 });
 afterAll(async () => {
@@ -61,13 +72,76 @@ describe('logging in', () => {
       (e: Error) => e,
     );
     expect(error).toMatchObject({ code: 'WAREHOUSE_UNAVAILABLE' });
-    expect((error as Error).message).toMatch(/Could not log in to Snowflake account emulator as sluice_loader/);
+    expect((error as Error).message).toMatch(/Could not sign in to Snowflake account emulator as sluice_loader/);
     expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain(TEST_PASSWORD);
     const missing = await createSnowflakeWarehouse(emulator.options({ password: undefined })).catch((e: Error) => e);
     expect(missing).toMatchObject({
       code: 'WAREHOUSE_UNAVAILABLE',
-      message: expect.stringContaining('give a password or a private key'),
+      message: expect.stringContaining('give a private key (private_key_path), a token'),
     });
+  });
+});
+
+describe('other sign-in methods', () => {
+  const service = { user: 'sluice_service', password: undefined };
+
+  it('refuses password sign-in for a TYPE = SERVICE user, saying what to use instead', async () => {
+    const error = await createSnowflakeWarehouse(
+      emulator.options({ user: 'sluice_service', password: 'a service password' }),
+    ).catch((e: Error) => e);
+    expect(error).toMatchObject({ code: 'WAREHOUSE_UNAVAILABLE' });
+    expect((error as Error).message).toMatch(/TYPE = SERVICE cannot sign in with a password/);
+    expect((error as Error).message).toMatch(/key pair .* OAuth token or a programmatic access token/);
+    expect((error as Error).message).not.toContain('a service password');
+  });
+
+  it('signs in with an OAuth access token, and with a programmatic access token read from a file', async () => {
+    const oauth = await createSnowflakeWarehouse(
+      emulator.options({ ...service, authenticator: 'oauth', token: 'oauth-access-token-1' }),
+    );
+    expect(await oauth.query('select current_user() as u')).toEqual([{ u: 'SLUICE_SERVICE' }]);
+    await oauth.close();
+    const tokenFile = path.join(emulator.dataDir, 'pat.token');
+    await writeFile(tokenFile, 'pat-secret-1\n');
+    const pat = await createSnowflakeWarehouse(
+      emulator.options({ ...service, authenticator: 'programmatic_access_token', tokenPath: tokenFile }),
+    );
+    expect(await pat.query('select current_user() as u')).toEqual([{ u: 'SLUICE_SERVICE' }]);
+    await pat.close();
+    const stale = await createSnowflakeWarehouse(
+      emulator.options({ ...service, authenticator: 'oauth', token: 'an-expired-token' }),
+    ).catch((e: Error) => e);
+    expect(stale).toMatchObject({ code: 'WAREHOUSE_UNAVAILABLE' });
+    expect((stale as Error).message).toMatch(/OAuth access token .* is current/);
+    expect((stale as Error).message).not.toContain('an-expired-token');
+  });
+
+  it('signs a person in through the browser (externalbrowser)', async () => {
+    const opened: string[] = [];
+    const person = await createSnowflakeWarehouse(
+      emulator.options({
+        password: undefined,
+        authenticator: 'externalbrowser',
+        browserConsoleLogin: true,
+        openBrowser: (url) => {
+          opened.push(url);
+          // the person's browser: Snowflake's login page (the emulator's), which sends the browser back to Sluice
+          const page = new URL(url);
+          void fetch(`${emulator.url}${page.pathname}${page.search}`);
+        },
+      }),
+    );
+    expect(opened).toHaveLength(1);
+    expect(await person.query('select current_user() as u')).toEqual([{ u: 'SLUICE_LOADER' }]);
+    await person.close();
+  });
+
+  it('cancels a statement that outlives statement_timeout_seconds, and says which limit it hit', async () => {
+    const limited = await createSnowflakeWarehouse(emulator.options({ statementTimeoutSeconds: 1 }));
+    const error = await limited.query('select system$wait(3) as w').catch((e: Error) => e);
+    expect(error).toMatchObject({ code: 'WAREHOUSE_STATEMENT_FAILED' });
+    expect((error as Error).message).toMatch(/statement timeout \(statement_timeout_seconds/);
+    await limited.close();
   });
 });
 

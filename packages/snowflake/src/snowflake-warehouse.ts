@@ -26,7 +26,12 @@ import {
 import { UNREPRESENTABLE_MARKER } from './chunk-decode.js';
 import { EXTRA_FIELD_MARKER, loadPreamble, planLoad, type LoadStepRole } from './load-plan.js';
 import { toRows } from './row-value.js';
-import { checkConnectionConfig, type SnowflakeConnectionConfig } from './snowflake-config.js';
+import {
+  authenticatorOf,
+  checkConnectionConfig,
+  type SnowflakeAuthenticator,
+  type SnowflakeConnectionConfig,
+} from './snowflake-config.js';
 import { snowflakeDialect } from './snowflake-dialect.js';
 import { quoteSnowflakeIdentifier, sluiceName, snowflakeLiteral, snowflakeName } from './snowflake-identifier.js';
 import {
@@ -586,13 +591,22 @@ export class SnowflakeWarehouse implements Warehouse {
       );
     }
     if (
-      /^390(100|144|190|101|102|103)$/.test(code) ||
-      /incorrect username or password|JWT token is invalid/i.test(message)
+      /^390(100|144|190|101|102|103|303|318)$/.test(code) ||
+      /incorrect username or password|JWT token is invalid|invalid OAuth access token|programmatic access token/i.test(
+        message,
+      )
     ) {
       return new WarehouseError(
         'WAREHOUSE_UNAVAILABLE',
-        `Could not log in to Snowflake account ${this.#options.account} as ${this.#options.user}: ${message} Check the user, the password or key (from the environment) and that the key's public half is set on the user.`,
+        `Could not sign in to Snowflake account ${this.#options.account} as ${this.#options.user}: ${message} ${signInHint(authenticatorOf(this.#options))}`,
         { cause },
+      );
+    }
+    if (code === '000630') {
+      return new WarehouseError(
+        'WAREHOUSE_STATEMENT_FAILED',
+        `Snowflake cancelled a statement${at} that ran longer than the statement timeout (statement_timeout_seconds, or the warehouse's STATEMENT_TIMEOUT_IN_SECONDS): ${message}`,
+        { ...(table ? { table } : {}), ...(sql ? { sql } : {}), cause },
       );
     }
     return new WarehouseError(
@@ -806,4 +820,26 @@ function loadResult(
     deleted,
     statements,
   };
+}
+
+/** What to check after a refused sign-in, for the authenticator used. */
+function signInHint(authenticator: SnowflakeAuthenticator | undefined): string {
+  switch (authenticator) {
+    case 'snowflake':
+      return (
+        'Check the user and the password (from the environment). A user created with TYPE = SERVICE cannot sign in ' +
+        'with a password at all (https://docs.snowflake.com/en/user-guide/admin-user-management): give it a key pair ' +
+        '(private_key_path), an OAuth token or a programmatic access token instead.'
+      );
+    case 'snowflake_jwt':
+      return "Check the user, the key (from the environment) and that the key's public half is set on the user (ALTER USER … SET RSA_PUBLIC_KEY).";
+    case 'oauth':
+      return 'Check that the OAuth access token (token or token_path) is current and was issued for this user and role.';
+    case 'programmatic_access_token':
+      return 'Check that the programmatic access token (token or token_path) is current and belongs to this user; a service user may also need a network policy that admits this host.';
+    case 'externalbrowser':
+      return 'Browser sign-in is for people (TYPE = PERSON): a service user cannot use SSO.';
+    default:
+      return 'Check the credentials.';
+  }
 }

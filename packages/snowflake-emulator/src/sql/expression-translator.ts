@@ -34,6 +34,8 @@ export interface SessionFacts {
   readonly account: string;
   readonly sessionId: string;
   readonly lastQueryId: string | null;
+  /** The session's parameters (input formats, WEEK_START, …), as ALTER SESSION and the account left them. */
+  readonly parameters?: ReadonlyMap<string, string | number | boolean>;
 }
 
 /** State shared by one statement's translation. */
@@ -235,6 +237,14 @@ const dateTrunc: FunctionRewrite = (args, call) => {
     )
   ) {
     throw SnowflakeEmulatorError.unsupported(`${call.name} with part ${part}`);
+  }
+  if (part === 'week') {
+    // WEEK_START: 0 (legacy) and 1 start weeks on Monday, as DuckDB does; 2–7 on Tuesday … Sunday.
+    const start = Number(call.ctx.session.parameters?.get('WEEK_START') ?? 0);
+    const shift = start >= 2 && start <= 7 ? 8 - start : 0;
+    if (shift !== 0) {
+      return `SF_DATEADD_DAY(-${shift}, SF_DATE_TRUNC('week', SF_DATEADD_DAY(${shift}, ${arg(args, 1)})))`;
+    }
   }
   return `SF_DATE_TRUNC('${part}', ${arg(args, 1)})`;
 };
@@ -605,7 +615,7 @@ function translateToken(
     case 'word':
       return translateWord(node, nodes, i, out, ctx);
     case 'op':
-      if (t.value === '::') return translateCastOperator(nodes, i, out);
+      if (t.value === '::') return translateCastOperator(nodes, i, out, ctx);
       if (t.value === ':') return translatePath(nodes, i, out, ctx);
       out.push(node);
       return i;
@@ -701,16 +711,60 @@ function refuseUnsupportedKeyword(word: string, following: SqlNode | undefined, 
 }
 
 /** `x::type`: DuckDB's type, or Snowflake's text rendering for a cast to VARCHAR. */
-function translateCastOperator(nodes: readonly SqlNode[], i: number, out: SqlNode[]): number {
+function translateCastOperator(nodes: readonly SqlNode[], i: number, out: SqlNode[], ctx: TranslationContext): number {
   const { type, next } = parseTypeAt(nodes, i + 1);
+  const format = inputFormatFor(type.duckdb, ctx);
   if (type.duckdb === 'VARCHAR') {
     const operand = render(out.splice(operandStartIndex(out))).trim();
     out.push(raw(`SF_TO_VARCHAR(${operand})`));
+  } else if (format !== undefined) {
+    const operand = render(out.splice(operandStartIndex(out))).trim();
+    out.push(raw(castWithInputFormat(operand, type.duckdb, format)));
   } else {
     out.push(raw(`::${type.duckdb}`));
   }
   return next - 1;
 }
+
+/** Which input format parameter reads text cast to a DuckDB type, and its value when it is not AUTO. */
+function inputFormatFor(
+  duckdbType: string,
+  ctx: TranslationContext,
+): { readonly parameter: string; readonly format: string } | undefined {
+  const parameter =
+    duckdbType === 'DATE'
+      ? 'DATE_INPUT_FORMAT'
+      : duckdbType === 'TIME'
+        ? 'TIME_INPUT_FORMAT'
+        : duckdbType === 'TIMESTAMP' || duckdbType === 'TIMESTAMPTZ'
+          ? 'TIMESTAMP_INPUT_FORMAT'
+          : undefined;
+  if (parameter === undefined) return undefined;
+  const value = ctx.session.parameters?.get(parameter);
+  if (typeof value !== 'string' || value === '' || value.toUpperCase() === 'AUTO') return undefined;
+  return { parameter, format: value };
+}
+
+/**
+ * A cast of `operand` to a date/time type under an explicit DATE/TIME/TIMESTAMP_INPUT_FORMAT: text is read with
+ * that format only (Snowflake: `Date '2024-01-02' is not recognized` when it does not match); other types cast as
+ * usual (the input formats apply to text only).
+ */
+function castWithInputFormat(
+  operand: string,
+  duckdbType: string,
+  input: { readonly parameter: string; readonly format: string },
+): string {
+  const kind =
+    input.parameter === 'DATE_INPUT_FORMAT' ? 'DATE' : input.parameter === 'TIME_INPUT_FORMAT' ? 'TIME' : 'TIMESTAMP';
+  const text = `CAST(${operand} AS VARCHAR)`;
+  const parsed = `CAST(try_strptime(${text}, ${quoteString(strftimeFormat(input.format))}) AS ${duckdbType})`;
+  const refused = `CAST(error('${INPUT_FORMAT_MARKER}:${kind}:' || ${text}) AS ${duckdbType})`;
+  return `(CASE WHEN typeof(${operand}) <> 'VARCHAR' THEN CAST(${operand} AS ${duckdbType}) WHEN ${operand} IS NULL THEN NULL ELSE COALESCE(${parsed}, ${refused}) END)`;
+}
+
+/** Prefix of the error a cast raises for text that does not match the session's input format (duckdb-errors.ts). */
+export const INPUT_FORMAT_MARKER = 'SF_INPUT_FORMAT_MISMATCH';
 
 /** `v:a.b[0]` (optionally `::type`): JSON extraction from the operand before the `:`. */
 function translatePath(nodes: readonly SqlNode[], i: number, out: SqlNode[], ctx: TranslationContext): number {
@@ -843,6 +897,17 @@ function translateCastGroup(
   const rest = trimTrivia(children.slice(next));
   if (rest.length > 0) throw SnowflakeEmulatorError.unsupported(`CAST option '${render(rest).trim()}'`);
   if (type.duckdb === 'VARCHAR') return { group, toVarchar: render(expr).trim() };
+  const format = inputFormatFor(type.duckdb, ctx);
+  if (format !== undefined) {
+    // `CAST(x AS DATE)` → `CAST((…) AS DATE)`: the wrapped cast already has the type.
+    return {
+      group: {
+        ...group,
+        children: [raw(castWithInputFormat(render(expr).trim(), type.duckdb, format)), raw(` AS ${type.duckdb}`)],
+      },
+      toVarchar: undefined,
+    };
+  }
   return { group: { ...group, children: [...expr, raw(` AS ${type.duckdb}`)] }, toVarchar: undefined };
 }
 

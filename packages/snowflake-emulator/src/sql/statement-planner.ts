@@ -56,7 +56,7 @@ export function splitStatements(sql: string): string[] {
 export function planStatement(sql: string, context: PlannerContext): StatementPlan {
   const putGet = /^\s*(PUT|GET)\s/i.exec(sql);
   if (putGet) return putGet[1]?.toUpperCase() === 'PUT' ? planPut(sql) : planGet(sql);
-  const tokens = tokenize(sql);
+  const tokens = foldQuotedIdentifiers(tokenize(sql), context);
   const tree = buildTree(stripTrailingSemicolons(tokens), sql);
   const reader = new NodeReader(tree);
   const first = reader.peek();
@@ -345,7 +345,7 @@ export function planArrayInsert(
   context: PlannerContext,
   rows: readonly (readonly BindLiteral[])[],
 ): StatementPlan | undefined {
-  const tokens = tokenize(sql);
+  const tokens = foldQuotedIdentifiers(tokenize(sql), context);
   const tree = buildTree(stripTrailingSemicolons(tokens), sql);
   const reader = new NodeReader(tree);
   if (!reader.acceptWord('INSERT') || !reader.acceptWord('INTO')) return undefined;
@@ -579,4 +579,17 @@ export function bindLiteral(type: string, value: string | null): BindLiteral {
     default:
       return { literal: quoteString(value) };
   }
+}
+
+/**
+ * With QUOTED_IDENTIFIERS_IGNORE_CASE = TRUE, Snowflake treats `"Observação"` as `OBSERVAÇÃO`: quoted identifiers
+ * are resolved and stored upper-cased (https://docs.snowflake.com/en/sql-reference/identifiers-syntax).
+ */
+function foldQuotedIdentifiers(tokens: Token[], context: PlannerContext): Token[] {
+  if (context.translation.session.parameters?.get('QUOTED_IDENTIFIERS_IGNORE_CASE') !== true) return tokens;
+  return tokens.map((t) => {
+    if (t.kind !== 'quoted') return t;
+    const value = t.value.toUpperCase();
+    return { ...t, value, text: `"${value.replace(/"/g, '""')}"` };
+  });
 }

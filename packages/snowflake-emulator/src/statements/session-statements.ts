@@ -1,22 +1,26 @@
 import { SnowflakeEmulatorError } from '../emulator-error.js';
 import type { ExecutionContext } from '../execution-context.js';
+import { checkedParameter } from '../session-parameter-rules.js';
 import { DEFAULT_PARAMETERS, type ParameterValue } from '../session.js';
 import type { FormatValue } from '../sql/file-format.js';
 import { StatementTypeId, type PlanOf } from '../sql/statement-plan.js';
 import { EXECUTED, status, type StatementOutcome } from '../statement-outcome.js';
 
 /**
- * ALTER SESSION SET / UNSET: parameters keep their type (number, TRUE/FALSE, text); UNSET restores Snowflake's
- * default where the emulator has one. A TIMEZONE DuckDB does not know is refused and the zone goes back to UTC.
+ * ALTER SESSION SET / UNSET: parameters keep their type (number, TRUE/FALSE, text), and those with a rule in
+ * `PARAMETER_RULES` are checked (a value they do not take is refused, as Snowflake does); UNSET restores the
+ * account's setting, else Snowflake's default where the emulator has one. A TIMEZONE DuckDB does not know is refused and the zone goes back to UTC.
  */
 export async function alterSession(
   plan: PlanOf<'alter-session'>,
   { session }: ExecutionContext,
 ): Promise<StatementOutcome> {
-  for (const [key, value] of plan.set) session.parameters.set(key, parameterValue(value));
+  // Every value is checked before any is set: a refused statement changes nothing.
+  const values = [...plan.set].map(([key, value]) => [key, checkedParameter(key, parameterValue(value))] as const);
+  for (const [key, value] of values) session.parameters.set(key, value);
   for (const key of plan.unset) {
     session.parameters.delete(key);
-    const fallback = DEFAULT_PARAMETERS[key];
+    const fallback = session.accountParameters[key] ?? DEFAULT_PARAMETERS[key];
     if (fallback !== undefined) session.parameters.set(key, fallback);
   }
   try {
