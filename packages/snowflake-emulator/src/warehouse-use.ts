@@ -29,6 +29,9 @@ const WAREHOUSE_RULES: { readonly [K in StatementPlan['kind']]: WarehouseRule<K>
   'alter-session': false,
   transaction: false,
   show: false,
+  // privileges and SHOW GRANTS are metadata: https://docs.snowflake.com/en/user-guide/cost-understanding-compute
+  grant: false,
+  'show-grants': false,
   describe: false,
   wait: false,
   'create-stage': false,

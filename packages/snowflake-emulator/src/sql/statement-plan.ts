@@ -75,12 +75,32 @@ export type StatementPlan =
       /** COMMENTs given in the statement (column `COMMENT '…'`, table `COMMENT = '…'`). */
       readonly comments: readonly CommentChange[];
       readonly compute: boolean;
+      /** COPY GRANTS: a replaced table's grants carry over to the new one. */
+      readonly copyGrants: boolean;
     }
   | {
       readonly kind: 'create-view';
       readonly target: QualifiedName;
       readonly sql: string;
       readonly ifNotExists: boolean;
+      readonly orReplace: boolean;
+      /** COPY GRANTS: a replaced view's grants carry over to the new one. */
+      readonly copyGrants: boolean;
+    }
+  | {
+      /** GRANT / REVOKE a privilege on a table or view to / from a role. */
+      readonly kind: 'grant';
+      readonly action: 'grant' | 'revoke';
+      readonly privileges: readonly string[];
+      readonly objectType: 'TABLE' | 'VIEW';
+      readonly target: QualifiedName;
+      readonly grantee: string;
+    }
+  | {
+      /** SHOW GRANTS ON TABLE | VIEW name. */
+      readonly kind: 'show-grants';
+      readonly objectType: 'TABLE' | 'VIEW';
+      readonly target: QualifiedName;
     }
   | {
       readonly kind: 'create-database';

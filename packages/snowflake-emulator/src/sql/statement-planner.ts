@@ -1,6 +1,6 @@
 import { SnowflakeEmulatorError } from '../emulator-error.js';
 import { translateExpressionNodes, type BindLiteral, type TranslationContext } from './expression-translator.js';
-import { planAlter, planComment, planCreate, planDrop } from './ddl-planner.js';
+import { planAlter, planComment, planCreate, planDrop, planGrant } from './ddl-planner.js';
 import { optionText, readOptions } from './file-format.js';
 import { informationSchemaViews } from './information-schema.js';
 import { NodeReader } from './node-reader.js';
@@ -96,7 +96,7 @@ export function planStatement(sql: string, context: PlannerContext): StatementPl
     case 'USE':
       return planUse(reader);
     case 'SHOW':
-      return planShow(reader);
+      return planShow(reader, context);
     case 'DESC':
     case 'DESCRIBE':
       return planDescribe(reader);
@@ -134,7 +134,13 @@ export function planStatement(sql: string, context: PlannerContext): StatementPl
       return planComment(reader, context);
     case 'GRANT':
     case 'REVOKE':
-      return { kind: 'noop', status: 'Statement executed successfully.', statementTypeId: StatementTypeId.DDL };
+      return (
+        planGrant(new NodeReader(tree), context) ?? {
+          kind: 'noop',
+          status: 'Statement executed successfully.',
+          statementTypeId: StatementTypeId.DDL,
+        }
+      );
     default:
       throw SnowflakeEmulatorError.unsupported(`statement ${first.token.value}`);
   }
@@ -474,8 +480,16 @@ function planUse(reader: NodeReader): StatementPlan {
   return { kind: 'use', target: (target as 'DATABASE' | undefined) ?? 'ANY', name };
 }
 
-function planShow(reader: NodeReader): StatementPlan {
+function planShow(reader: NodeReader, context: PlannerContext): StatementPlan {
   reader.expectWord('SHOW');
+  if (reader.acceptWords('GRANTS', 'ON')) {
+    const objectType = reader.acceptWord('TABLE', 'VIEW');
+    if (objectType === undefined)
+      throw SnowflakeEmulatorError.unsupported('SHOW GRANTS on anything but a table or view');
+    const target = resolveName(reader.expectName(), context, 'SHOW GRANTS');
+    reader.expectEnd();
+    return { kind: 'show-grants', objectType: objectType as 'TABLE' | 'VIEW', target };
+  }
   const terse = reader.acceptWord('TERSE') !== undefined;
   let what = reader.take();
   let whatWord = what?.type === 'token' ? what.token.value : '';
