@@ -17,8 +17,16 @@ export interface MaterializeContext {
   readonly tagPrefix?: string;
 }
 
-/** The tag of a node's statements: the run and the node (`sluice run 3f… model model.novadrive.fct_vendas`). */
-export function statementTag(ctx: { readonly tagPrefix?: string }, nodeId: string): string {
+/**
+ * The tag of a node's statements: its `query_tag` config when it has one (dbt-snowflake's), else the run and the
+ * node (`sluice run 3f… model model.novadrive.fct_vendas`).
+ */
+export function statementTag(
+  ctx: { readonly tagPrefix?: string },
+  nodeId: string,
+  queryTag?: string | undefined,
+): string {
+  if (queryTag !== undefined) return queryTag;
   return ctx.tagPrefix ? `${ctx.tagPrefix} ${nodeId}` : nodeId;
 }
 
@@ -40,7 +48,8 @@ export async function materializeNode(
     runStartedAt: ctx.runStartedAt,
   });
   return applyPlan(plan, ctx.warehouse, {
-    tag: statementTag(ctx, node.id),
+    tag: statementTag(ctx, node.id, node.config.query_tag),
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    ...(node.config.snowflake_warehouse === undefined ? {} : { compute: node.config.snowflake_warehouse }),
   });
 }

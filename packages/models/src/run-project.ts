@@ -38,6 +38,8 @@ export interface NodeResult {
   readonly storedIn?: Relation;
   /** The error's stable code when there is one (`WAREHOUSE_STATEMENT_FAILED`, `COMPILE_FAILED`, …). */
   readonly errorCode?: string;
+  /** Configs the engine could not honour (config, file and line); the node still succeeded. */
+  readonly warnings?: readonly string[];
 }
 
 /** The outcome of a run. */
@@ -252,10 +254,14 @@ export async function runProject(project: Project, warehouse: Warehouse, options
         ...(options.tagPrefix === undefined ? {} : { tagPrefix: options.tagPrefix }),
       };
       const outcome = await materializeNode(ctx, node);
+      const warnings = outcome.warnings ?? [];
       return {
         ...base,
         status: 'success',
-        message: redact(outcome.message),
+        message: redact(
+          warnings.length === 0 ? outcome.message : `${outcome.message}; warning: ${warnings.join('; warning: ')}`,
+        ),
+        ...(warnings.length > 0 ? { warnings: warnings.map(redact) } : {}),
         elapsedMs: elapsed(),
         materialized: node.kind === 'model' ? node.materialized : 'snapshot',
         ...(outcome.compiled.relation === undefined ? {} : { relation: outcome.compiled.relation }),

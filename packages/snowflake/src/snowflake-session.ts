@@ -153,17 +153,7 @@ export class SnowflakeSession {
               reject(error);
               return;
             }
-            const columns = (done.getColumns() ?? []).map((c) => ({
-              name: c.getName(),
-              type: String(c.getType()),
-              scale: Number(c.getScale() ?? 0),
-            }));
-            const affected = (done as { getNumUpdatedRows?: () => number | undefined }).getNumUpdatedRows?.();
-            resolve({
-              columns,
-              rows: (rows ?? []) as unknown as (readonly unknown[])[],
-              rowsAffected: typeof affected === 'number' && affected >= 0 ? affected : undefined,
-            });
+            resolve(resultOf(done, rows));
           },
         });
         if (options.signal?.aborted) cancel();
@@ -178,6 +168,75 @@ export class SnowflakeSession {
         ms: performance.now() - started,
         error: this.redactor.redact(error instanceof Error ? error.message : String(error)),
       });
+      throw error;
+    }
+  }
+
+  /**
+   * Run DML statements as one transaction in ONE request (`BEGIN; …; COMMIT` with MULTI_STATEMENT_COUNT), so that
+   * the script runs to its end on the server even if this process stops listening: no transaction is left open
+   * between round trips. A failure inside rolls back (and the session is dropped when even that fails, which ends
+   * the transaction with it). Returns each statement's result, BEGIN and COMMIT excluded.
+   */
+  async runTransaction(
+    statements: readonly string[],
+    options: { readonly tag: string; readonly signal?: AbortSignal | undefined },
+  ): Promise<StatementResult[]> {
+    const connection = await this.#connect();
+    const script = ['BEGIN TRANSACTION', ...statements, 'COMMIT'];
+    const sql = script.join(';\n');
+    this.statements += script.length;
+    this.#options.onEvent?.({ type: 'statement-start', sql, tag: options.tag });
+    const started = performance.now();
+    try {
+      const results = await new Promise<StatementResult[]>((resolve, reject) => {
+        const collected: StatementResult[] = [];
+        let statement: RowStatement | FileAndStageBindStatement | undefined;
+        const cancel = () => statement?.cancel(() => undefined);
+        options.signal?.addEventListener('abort', cancel, { once: true });
+        statement = connection.execute({
+          sqlText: sql,
+          rowMode: 'array',
+          fetchAsString: ['Number'],
+          parameters: { QUERY_TAG: options.tag, MULTI_STATEMENT_COUNT: script.length },
+          complete: (error, done, rows) => {
+            if (error) {
+              options.signal?.removeEventListener('abort', cancel);
+              reject(error);
+              return;
+            }
+            collected.push(resultOf(done, rows));
+            const next = done as unknown as { hasNext?: () => boolean; NextResult?: () => void };
+            if (next.hasNext?.()) {
+              next.NextResult?.();
+              return;
+            }
+            options.signal?.removeEventListener('abort', cancel);
+            resolve(collected);
+          },
+        });
+        if (options.signal?.aborted) cancel();
+      });
+      this.#options.onEvent?.({ type: 'statement-end', sql, tag: options.tag, ms: performance.now() - started });
+      // The first result is BEGIN's, the last COMMIT's.
+      return results.slice(1, 1 + statements.length);
+    } catch (error) {
+      this.#options.onEvent?.({
+        type: 'statement-end',
+        sql,
+        tag: options.tag,
+        ms: performance.now() - started,
+        error: this.redactor.redact(error instanceof Error ? error.message : String(error)),
+      });
+      await new Promise<void>((resolve) =>
+        connection.execute({
+          sqlText: 'ROLLBACK',
+          complete: (rollbackError) => {
+            if (rollbackError) this.reset();
+            resolve();
+          },
+        }),
+      );
       throw error;
     }
   }
@@ -300,4 +359,19 @@ export function connectionOptions(
       : {}),
     ...auth,
   } as ConnectionOptions;
+}
+
+/** A statement's result as the driver delivered it. */
+function resultOf(done: RowStatement | FileAndStageBindStatement, rows: unknown[] | undefined): StatementResult {
+  const columns = (done.getColumns() ?? []).map((c) => ({
+    name: c.getName(),
+    type: String(c.getType()),
+    scale: Number(c.getScale() ?? 0),
+  }));
+  const affected = (done as { getNumUpdatedRows?: () => number | undefined }).getNumUpdatedRows?.();
+  return {
+    columns,
+    rows: (rows ?? []) as unknown as (readonly unknown[])[],
+    rowsAffected: typeof affected === 'number' && affected >= 0 ? affected : undefined,
+  };
 }

@@ -17,6 +17,7 @@ import {
   relationStateOf,
   type Row,
   type SqlDialect,
+  type StatementOptions,
   type TableSchema,
   type Warehouse,
   type RetryPolicy,
@@ -143,6 +144,10 @@ export class SnowflakeWarehouse implements Warehouse {
   readonly capabilities: WarehouseCapabilities = CAPABILITIES;
   readonly #options: SnowflakeWarehouseOptions;
   readonly #session: SnowflakeSession;
+  /** Sessions on other virtual warehouses (a model's `snowflake_warehouse`), by warehouse name. */
+  readonly #computeSessions = new Map<string, SnowflakeSession>();
+  /** Sessions that run transactions (`executeAtomically`), one per warehouse, apart from concurrent work. */
+  readonly #transactionSessions = new Map<string, SnowflakeSession>();
   readonly #retry: RetryPolicy;
   readonly #locks = new KeyedMutex();
   /** Tables as last read or written by this warehouse (a load needs their column types). */
@@ -177,9 +182,10 @@ export class SnowflakeWarehouse implements Warehouse {
 
   /** Counters since the warehouse was opened: statements, logins, retries, loads, files and bytes uploaded. */
   stats(): SnowflakeWarehouseStats {
+    const sessions = [this.#session, ...this.#computeSessions.values(), ...this.#transactionSessions.values()];
     return {
-      statements: this.#session.statements,
-      logins: this.#session.logins,
+      statements: sessions.reduce((sum, session) => sum + session.statements, 0),
+      logins: sessions.reduce((sum, session) => sum + session.logins, 0),
       retries: this.#retries,
       loads: this.#loads,
       filesUploaded: this.#filesUploaded,
@@ -188,20 +194,52 @@ export class SnowflakeWarehouse implements Warehouse {
     };
   }
 
-  async execute(
-    sql: string,
-    options: { readonly tag?: string; readonly signal?: AbortSignal } = {},
-  ): Promise<{ readonly rowsAffected: number | undefined }> {
+  async execute(sql: string, options: StatementOptions = {}): Promise<{ readonly rowsAffected: number | undefined }> {
     const result = await this.#script(sql, options);
     return { rowsAffected: result.rowsAffected };
   }
 
-  async query<T extends Row = Row>(
-    sql: string,
-    options: { readonly tag?: string; readonly signal?: AbortSignal } = {},
-  ): Promise<T[]> {
+  async query<T extends Row = Row>(sql: string, options: StatementOptions = {}): Promise<T[]> {
     const result = await this.#script(sql, options);
     return toRows(result.columns, result.rows) as T[];
+  }
+
+  /**
+   * DML statements as one transaction, on a session of their own (the main session is shared by concurrent work,
+   * and a Snowflake transaction belongs to its session), sent as ONE request: `BEGIN; …; COMMIT`. Repeated only
+   * after the session failed before it ran; after a lost answer it fails with `WAREHOUSE_UNAVAILABLE` (it may
+   * have committed).
+   */
+  async executeAtomically(
+    statements: readonly string[],
+    options: StatementOptions = {},
+  ): Promise<{ readonly rowsAffected: readonly (number | undefined)[] }> {
+    if (statements.length === 0) return { rowsAffected: [] };
+    const key = computeKey(options.compute ?? this.#options.warehouse);
+    let session = this.#transactionSessions.get(key);
+    if (session === undefined) {
+      session = this.#newSession(options.compute);
+      this.#transactionSessions.set(key, session);
+    }
+    const transactionSession = session;
+    const tag = options.tag ?? 'sluice';
+    return this.#locks.run(`\u0000transaction\u0000${key}`, () =>
+      this.#attempt(
+        'transaction',
+        false,
+        options.signal,
+        undefined,
+        async () => {
+          try {
+            const results = await transactionSession.runTransaction(statements, { tag, signal: options.signal });
+            return { rowsAffected: results.map((r) => r.rowsAffected) };
+          } catch (error) {
+            throw this.#wrap(error, undefined, statements.join(';\n'));
+          }
+        },
+        transactionSession,
+      ),
+    );
   }
 
   async ensureSchema(schema: string): Promise<void> {
@@ -378,28 +416,55 @@ export class SnowflakeWarehouse implements Warehouse {
 
   /** Log out. Later calls fail with `WAREHOUSE_UNAVAILABLE`. */
   async close(): Promise<void> {
-    await this.#session.close();
+    await Promise.all(
+      [this.#session, ...this.#computeSessions.values(), ...this.#transactionSessions.values()].map((session) =>
+        session.close(),
+      ),
+    );
   }
 
   // ------------------------------------------------------------------------------------------------ internals
 
   /** Run a `;`-separated script, one statement at a time; the result of the last. */
-  async #script(
-    sql: string,
-    options: { readonly tag?: string; readonly signal?: AbortSignal },
-  ): Promise<StatementResult> {
+  async #script(sql: string, options: StatementOptions): Promise<StatementResult> {
     const statements = splitStatements(sql);
     if (statements.length === 0)
       throw new WarehouseError('WAREHOUSE_STATEMENT_FAILED', 'The SQL text holds no statement.', { sql });
+    const session = this.#sessionFor(options.compute);
     let last: StatementResult | undefined;
     for (const statement of statements) {
       last = await this.#statement(statement, {
         tag: options.tag ?? 'sluice',
         idempotent: isRepeatable(statement),
         signal: options.signal,
+        session,
       });
     }
     return last as StatementResult;
+  }
+
+  /** The session that runs on a virtual warehouse: the main one, or one signed in with that warehouse. */
+  #sessionFor(compute: string | undefined): SnowflakeSession {
+    if (compute === undefined || computeKey(compute) === computeKey(this.#options.warehouse)) return this.#session;
+    const key = computeKey(compute);
+    let session = this.#computeSessions.get(key);
+    if (session === undefined) {
+      session = this.#newSession(compute);
+      this.#computeSessions.set(key, session);
+    }
+    return session;
+  }
+
+  /** Another session with this warehouse's sign-in, on `compute` (default: the configured warehouse). */
+  #newSession(compute: string | undefined): SnowflakeSession {
+    return new SnowflakeSession(
+      { ...this.#options, warehouse: compute ?? this.#options.warehouse },
+      {
+        onEvent: this.#options.onEvent,
+        driverLogLevel: this.#options.driverLogLevel,
+        timeoutMs: this.#options.timeoutMs,
+      },
+    );
   }
 
   /** One statement with the retry policy: repeated after any transient failure only when `idempotent`. */
@@ -410,10 +475,17 @@ export class SnowflakeWarehouse implements Warehouse {
       readonly idempotent: boolean;
       readonly signal?: AbortSignal | undefined;
       readonly table?: string;
+      readonly session?: SnowflakeSession;
     },
   ): Promise<StatementResult> {
-    return this.#attempt(firstWords(sql), options.idempotent, options.signal, options.table, () =>
-      this.#run(sql, options.tag, options.signal, options.table),
+    const session = options.session ?? this.#session;
+    return this.#attempt(
+      firstWords(sql),
+      options.idempotent,
+      options.signal,
+      options.table,
+      () => this.#run(sql, options.tag, options.signal, options.table, undefined, session),
+      session,
     );
   }
 
@@ -424,9 +496,10 @@ export class SnowflakeWarehouse implements Warehouse {
     signal: AbortSignal | undefined,
     table: string | undefined,
     request?: LoadRequest,
+    session: SnowflakeSession = this.#session,
   ): Promise<StatementResult> {
     try {
-      return await this.#session.run(sql, { tag, signal });
+      return await session.run(sql, { tag, signal });
     } catch (error) {
       throw this.#wrap(error, table, sql, request);
     }
@@ -442,6 +515,7 @@ export class SnowflakeWarehouse implements Warehouse {
     signal: AbortSignal | undefined,
     table: string | undefined,
     work: () => Promise<T>,
+    session: SnowflakeSession = this.#session,
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw cancelled(table);
@@ -468,7 +542,7 @@ export class SnowflakeWarehouse implements Warehouse {
           }
           throw error;
         }
-        if (failure === 'session') this.#session.reset();
+        if (failure === 'session') session.reset();
         const delayMs = retryDelayMs(this.#retry, attempt + 1);
         this.#retries++;
         this.#options.onEvent?.({
@@ -842,4 +916,9 @@ function signInHint(authenticator: SnowflakeAuthenticator | undefined): string {
     default:
       return 'Check the credentials.';
   }
+}
+
+/** A virtual warehouse's name as Snowflake stores it, for telling sessions apart. */
+function computeKey(warehouse: string): string {
+  return snowflakeName(warehouse);
 }

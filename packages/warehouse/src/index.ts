@@ -51,9 +51,13 @@ export type {
   LoadResult,
   Relation,
   RelationColumn,
+  RelationPrivileges,
   RelationState,
   Row,
   SqlDialect,
+  StatementOptions,
+  TableOptions,
+  ViewOptions,
   Warehouse,
   WarehouseCapabilities,
 } from './warehouse.js';

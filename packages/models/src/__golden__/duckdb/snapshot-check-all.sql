@@ -24,20 +24,20 @@ select cur."product_id", cur."price", cur."changed_at", cur."snapshot_updated_at
 from current_rows as cur
 where not exists (select 1 from "analytics"."price_history__sluice_snapshot_source" as stg where stg.product_id = cur.product_id);
 
-MERGE INTO "analytics"."price_history" AS "target"
+MERGE INTO "analytics"."price_history" AS "DBT_INTERNAL_DEST"
 USING (
   select "product_id", "price", "changed_at", "snapshot_updated_at", "valid_from", "valid_to", "snapshot_scd_id" from "analytics"."price_history__sluice_snapshot_changes"
-) AS "source"
-ON "target"."snapshot_scd_id" = "source"."snapshot_scd_id"
+) AS "DBT_INTERNAL_SOURCE"
+ON "DBT_INTERNAL_DEST"."snapshot_scd_id" = "DBT_INTERNAL_SOURCE"."snapshot_scd_id"
 WHEN MATCHED THEN UPDATE SET
-  "product_id" = "source"."product_id",
-  "price" = "source"."price",
-  "changed_at" = "source"."changed_at",
-  "snapshot_updated_at" = "source"."snapshot_updated_at",
-  "valid_from" = "source"."valid_from",
-  "valid_to" = "source"."valid_to"
+  "product_id" = "DBT_INTERNAL_SOURCE"."product_id",
+  "price" = "DBT_INTERNAL_SOURCE"."price",
+  "changed_at" = "DBT_INTERNAL_SOURCE"."changed_at",
+  "snapshot_updated_at" = "DBT_INTERNAL_SOURCE"."snapshot_updated_at",
+  "valid_from" = "DBT_INTERNAL_SOURCE"."valid_from",
+  "valid_to" = "DBT_INTERNAL_SOURCE"."valid_to"
 WHEN NOT MATCHED THEN INSERT ("snapshot_scd_id", "product_id", "price", "changed_at", "snapshot_updated_at", "valid_from", "valid_to")
-  VALUES ("source"."snapshot_scd_id", "source"."product_id", "source"."price", "source"."changed_at", "source"."snapshot_updated_at", "source"."valid_from", "source"."valid_to");
+  VALUES ("DBT_INTERNAL_SOURCE"."snapshot_scd_id", "DBT_INTERNAL_SOURCE"."product_id", "DBT_INTERNAL_SOURCE"."price", "DBT_INTERNAL_SOURCE"."changed_at", "DBT_INTERNAL_SOURCE"."snapshot_updated_at", "DBT_INTERNAL_SOURCE"."valid_from", "DBT_INTERNAL_SOURCE"."valid_to");
 
 -- cleanup
 DROP TABLE IF EXISTS "analytics"."price_history__sluice_snapshot_source";
