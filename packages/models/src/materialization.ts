@@ -215,8 +215,6 @@ export function configWarning(node: ModelNode | SnapshotNode, key: string, why: 
   const match = lineOfMatch(node.rawSql, new RegExp(`\\b${key}\\s*=`));
   const line = match === undefined ? undefined : match + (node.kind === 'snapshot' ? (node.line ?? 1) - 1 : 0);
   const where =
-    line === undefined
-      ? `of ${node.file} (set in a property file or sluice.yml)`
-      : `at ${node.file}:${String(line)}`;
+    line === undefined ? `of ${node.file} (set in a property file or sluice.yml)` : `at ${node.file}:${String(line)}`;
   return `config ${key} ${where} is ignored: ${why}`;
 }

@@ -1,5 +1,5 @@
 import { createSnowflakeWarehouse, type SnowflakeWarehouse } from '@sluice/snowflake';
-import { HOSTILE_ACCOUNT_PARAMETERS, startSnowflakeEmulator } from '@sluice/snowflake-emulator';
+import { HOSTILE_ACCOUNT_PARAMETERS, startSnowflakeEmulator, type EmulatorStats } from '@sluice/snowflake-emulator';
 import { tempDir } from './temp-project.js';
 
 // snowflake-sdk probes cloud metadata endpoints when it is loaded, and sends connection telemetry: not in tests.
@@ -12,6 +12,8 @@ process.env.SF_TELEMETRY_DISABLE_CONNECTION_SHAPE = 'true';
  */
 export async function startEmulatedSnowflake(): Promise<{
   readonly warehouse: SnowflakeWarehouse;
+  /** What the emulator saw: every statement with its query tag, and whether it needed a warehouse. */
+  stats(): EmulatorStats;
   dispose(): Promise<void>;
 }> {
   const dir = await tempDir('sluice-models-snowflake-');
@@ -35,6 +37,7 @@ export async function startEmulatedSnowflake(): Promise<{
   });
   return {
     warehouse,
+    stats: () => emulator.stats(),
     async dispose() {
       await warehouse.close();
       await emulator.stop();
