@@ -93,7 +93,8 @@ export const DUCKDB_ERROR_RULES: readonly DuckDbErrorRule[] = [
     }),
   ),
   {
-    patterns: [/Could not convert string "([^"]*)" to (DECIMAL|INT|BIGINT|DOUBLE|HUGEINT|FLOAT)/],
+    // the value may hold quotes itself (a JSON document): up to the last `" to <type>`
+    patterns: [/Could not convert string "(.*)" to (DECIMAL|INT|BIGINT|DOUBLE|HUGEINT|FLOAT)/],
     code: '100038',
     sqlState: '22018',
     message: (m) => `Numeric value '${m[1]}' is not recognized`,

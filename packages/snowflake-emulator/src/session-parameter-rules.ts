@@ -44,6 +44,7 @@ export const PARAMETER_RULES: readonly ParameterRule[] = [
   { name: 'ERROR_ON_NONDETERMINISTIC_MERGE', kind: 'boolean', effect: 'emulated' },
   { name: 'ERROR_ON_NONDETERMINISTIC_UPDATE', kind: 'boolean', effect: 'accepted' },
   { name: 'ROWS_PER_RESULTSET', kind: 'integer', min: 0, effect: 'emulated' },
+  { name: 'JSON_INDENT', kind: 'integer', min: 0, effect: 'accepted' },
   { name: 'WEEK_START', kind: 'integer', min: 0, effect: 'emulated' },
   { name: 'WEEK_OF_YEAR_POLICY', kind: 'integer', min: 0, effect: 'accepted' },
   { name: 'TIMESTAMP_DAY_IS_ALWAYS_24H', kind: 'boolean', effect: 'accepted' },

@@ -11,6 +11,7 @@ import { decodeChunkValue } from './chunk-decode.js';
 import { indent } from './snowflake-dialect.js';
 import { qualifySnowflake, quoteSnowflakeIdentifier, snowflakeLiteral, snowflakeName } from './snowflake-identifier.js';
 import { snowflakeTableDialect } from './snowflake-table-dialect.js';
+import { LARGEST_VARCHAR_LENGTH } from './snowflake-type.js';
 
 /** A gzip file prepared for upload: its name in the load's stage folder and the records it holds. */
 export interface UploadFile {
@@ -197,9 +198,10 @@ function stageStep(
   columns: readonly Column[],
   copies: readonly (readonly [readonly string[], readonly UploadFile[]])[],
 ): LoadStep {
+  // The largest VARCHAR Snowflake has (128 MB): a text value, or the hex of a binary one up to 64 MB, fits.
   const stagedColumns = [
-    ...columns.map((c) => `${q(c.name)} VARCHAR`),
-    `${q(meta.extra)} VARCHAR`,
+    ...columns.map((c) => `${q(c.name)} VARCHAR(${LARGEST_VARCHAR_LENGTH})`),
+    `${q(meta.extra)} VARCHAR(${LARGEST_VARCHAR_LENGTH})`,
     `${q(meta.file)} VARCHAR`,
     `${q(meta.row)} NUMBER(38,0)`,
   ];

@@ -77,6 +77,11 @@ export const PINNED_SESSION_PARAMETERS: readonly PinnedParameter[] = [
     value: 'FALSE',
     why: "Snowflake's default; an UPDATE … FROM in a hook behaves as documented",
   },
+  {
+    name: 'JSON_INDENT',
+    value: '0',
+    why: 'VARIANT values come back as compact JSON text (json columns read as text, as on DuckDB)',
+  },
   { name: 'ROWS_PER_RESULTSET', value: '0', why: 'no cap on result rows (catalog reads, key digests, test samples)' },
   {
     name: 'WEEK_START',

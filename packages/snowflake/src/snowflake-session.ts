@@ -145,7 +145,7 @@ export class SnowflakeSession {
         statement = connection.execute({
           sqlText: sql,
           rowMode: 'array',
-          fetchAsString: ['Number'],
+          fetchAsString: ['Number', 'JSON'],
           parameters: { QUERY_TAG: options.tag },
           complete: (error, done, rows) => {
             options.signal?.removeEventListener('abort', cancel);
@@ -197,7 +197,7 @@ export class SnowflakeSession {
         statement = connection.execute({
           sqlText: sql,
           rowMode: 'array',
-          fetchAsString: ['Number'],
+          fetchAsString: ['Number', 'JSON'],
           parameters: { QUERY_TAG: options.tag, MULTI_STATEMENT_COUNT: script.length },
           complete: (error, done, rows) => {
             if (error) {

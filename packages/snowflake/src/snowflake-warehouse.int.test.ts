@@ -253,3 +253,97 @@ describe('loads', () => {
     ).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 });
+
+describe('json as VARIANT, and the largest text', () => {
+  const docs: TableSchema = {
+    schema: 'raw',
+    name: 'documentos',
+    primaryKey: ['id'],
+    columns: [
+      { name: 'id', type: { kind: 'bigint' }, nullable: false },
+      { name: 'doc', type: { kind: 'json' }, nullable: true },
+    ],
+  };
+
+  it('loads json into VARIANT with its numbers exact, and refuses a number a VARIANT would round', async () => {
+    await warehouse.ensureTable(docs);
+    const shown = await warehouse.query(`show columns in table ${warehouse.dialect.qualify(docs)}`);
+    expect(shown.find((c) => c.column_name === 'DOC')?.data_type).toMatch(/"type":"VARIANT"/);
+    await warehouse.load({
+      table: docs,
+      mode: 'merge',
+      columns: ['id', 'doc'],
+      files: [
+        await csv([
+          '1,"{""price"": 12345678901234567890.123456789, ""tags"": [""a"", ""b""], ""note"": ""1e5 and 1234567890123456789012345678901234567890 in a string""}"',
+          '2,"{""k"": 1, ""k"": 2}"',
+          '3,',
+        ]),
+      ],
+    });
+    const rows = await warehouse.query(`select id, doc from ${warehouse.dialect.qualify(docs)} order by id`);
+    expect(rows).toEqual([
+      {
+        id: 1,
+        doc: '{"price":12345678901234567890.123456789,"tags":["a","b"],"note":"1e5 and 1234567890123456789012345678901234567890 in a string"}',
+      },
+      // duplicate keys, as Postgres json allows them: the emulator keeps both; Snowflake's PARSE_JSON(…, 'd') keeps the last
+      { id: 2, doc: '{"k":1,"k":2}' },
+      { id: 3, doc: null },
+    ]);
+    for (const number of [
+      '1e400',
+      '123456789012345678901234567890123456789',
+      '0.12345678901234567890123456789012345678',
+    ]) {
+      const error = await warehouse
+        .load({ table: docs, mode: 'merge', columns: ['id', 'doc'], files: [await csv([`4,"{""n"": ${number}}"`])] })
+        .catch((e: Error) => e);
+      expect(error, `${number}: ${(error as Error).message}`).toMatchObject({ code: 'UNREPRESENTABLE_VALUE' });
+      expect((error as Error).message).toMatch(/column "doc".*38 digits and no exponent.*as: text/);
+    }
+    expect(await warehouse.query(`select count(*) as n from ${warehouse.dialect.qualify(docs)}`)).toEqual([{ n: 3 }]);
+  });
+
+  it('keeps a json column loaded as text before (VARCHAR), and widens 16 MB text to 128 MB in place', async () => {
+    const record = (type: object) => `'sluice:${JSON.stringify({ type, nullable: true })}'`;
+    await warehouse.execute(
+      `create or replace table raw.antigos (
+        "ID" NUMBER(19,0) COMMENT ${record({ kind: 'bigint' })},
+        "DOC" VARCHAR COMMENT ${record({ kind: 'json' })},
+        "NOTA" VARCHAR COMMENT ${record({ kind: 'text' })},
+        "_SLUICE_SYNCED_AT" TIMESTAMP_TZ(6)
+      ) COMMENT = 'sluice:{"primaryKey":["id"]}'`,
+    );
+    const old: TableSchema = {
+      schema: 'raw',
+      name: 'antigos',
+      primaryKey: ['id'],
+      columns: [
+        { name: 'id', type: { kind: 'bigint' }, nullable: true },
+        { name: 'doc', type: { kind: 'json' }, nullable: true },
+        { name: 'nota', type: { kind: 'text' }, nullable: true },
+      ],
+    };
+    expect(await warehouse.ensureTable(old)).toEqual({
+      created: false,
+      addedColumns: [],
+      widenedColumns: ['nota'],
+      droppedColumns: [],
+    });
+    const types = Object.fromEntries(
+      (await warehouse.query('show columns in table raw.antigos')).map((c) => [c.column_name, c.data_type]),
+    );
+    expect(types.DOC).toMatch(/"type":"TEXT","length":16777216/);
+    expect(types.NOTA).toMatch(/"type":"TEXT","length":134217728/);
+    await warehouse.load({
+      table: old,
+      mode: 'merge',
+      columns: ['id', 'doc', 'nota'],
+      files: [await csv(['1,"{""a"":  1.50}","x"'])],
+    });
+    expect(await warehouse.query('select id, doc, nota from raw.antigos')).toEqual([
+      { id: 1, doc: '{"a":  1.50}', nota: 'x' },
+    ]);
+  });
+});

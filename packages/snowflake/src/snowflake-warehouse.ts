@@ -648,11 +648,23 @@ export class SnowflakeWarehouse implements Warehouse {
           ? 'Snowflake NUMBERs hold no NaN or Infinity, and only the digits the column was created with'
           : type?.kind === 'time'
             ? 'Snowflake TIME ends at 23:59:59.999999999'
-            : 'Snowflake holds no dates before year 1 and no infinite dates or timestamps';
+            : type?.kind === 'json'
+              ? 'a VARIANT keeps a number exactly only with at most 38 digits and no exponent (PARSE_JSON stores any other as a DOUBLE)'
+              : 'Snowflake holds no dates before year 1 and no infinite dates or timestamps';
       return new WarehouseError(
         'UNREPRESENTABLE_VALUE',
         `${table ?? tableLabel(request.table)} column "${column}": the value ${shown} cannot be stored exactly in Snowflake: ${why}. ` +
-          'Nothing was loaded. Fix or exclude the value in the source, or load the column as text (exclude it and select it cast to text).',
+          'Nothing was loaded. Fix or exclude the value in the source, or load the column as text (in sluice.yml, `as: text` for the column, or select it cast to text).',
+        { ...(table ? { table } : {}), ...(sql ? { sql } : {}), cause },
+      );
+    }
+    const tooLong = TOO_LONG.exec(message);
+    if (tooLong && request) {
+      const [, file, line, column] = tooLong;
+      const name = request.columns.find((c) => snowflakeName(c) === column) ?? column;
+      return new WarehouseError(
+        'UNREPRESENTABLE_VALUE',
+        `${table ?? tableLabel(request.table)} column "${name}": record ${line} of upload file ${path.basename(file ?? '')} holds a value longer than Snowflake stores (text up to 128 MB, binary up to 64 MB: https://docs.snowflake.com/en/sql-reference/data-types-text). Nothing was loaded. Exclude the column or shorten the value in the source.`,
         { ...(table ? { table } : {}), ...(sql ? { sql } : {}), cause },
       );
     }
@@ -922,3 +934,10 @@ function signInHint(authenticator: SnowflakeAuthenticator | undefined): string {
 function computeKey(warehouse: string): string {
   return snowflakeName(warehouse);
 }
+
+/**
+ * COPY's refusal of a value longer than its column (`User character length limit (…) exceeded by string '…' File
+ * '…', line 3, character 1 Row 3, column "T"["C":2]`): the file, the record and the column.
+ */
+const TOO_LONG =
+  /length limit \(\d+\) exceeded[\s\S]*?File '([^']*)', line (\d+)[\s\S]*?column "[^"]*"\["([^"]+)":\d+\]/;

@@ -142,6 +142,28 @@ function nullIfAnyNull(args: string[], expression: string): string {
   return `(CASE WHEN ${args.map((a) => `(${a}) IS NULL`).join(' OR ')} THEN NULL ELSE ${expression} END)`;
 }
 
+/**
+ * A VARIANT from JSON text: whitespace outside strings removed (a VARIANT keeps the document, not its layout), numbers
+ * kept digit for digit, as Snowflake keeps a number of up to 38 digits (DuckDB's `json()` would re-render them as
+ * doubles). Snowflake stores a longer number, or one with an exponent, as a DOUBLE; the emulator keeps its text.
+ */
+function compactJson(text: string): string {
+  return String.raw`CAST(regexp_replace(${text}, '("(?:[^"\\]|\\.)*")|\s+', '\1', 'g') AS JSON)`;
+}
+
+/** PARSE_JSON's second argument: 'd' or 's' only (Snowflake refuses anything else). */
+function parseJsonParameter(call: CallInfo): void {
+  if (call.rawArgs.length < 2) return;
+  const value = formatArg(call, 1).toLowerCase();
+  if (value !== 'd' && value !== 's') {
+    throw SnowflakeEmulatorError.sql(
+      '100069',
+      '22023',
+      `Invalid parameter value '${value}' for ${call.name}: expected 'd' (duplicate keys allowed) or 's' (strict).`,
+    );
+  }
+}
+
 /** Convert a Snowflake date/time format to a strftime/strptime format. */
 export function strftimeFormat(format: string): string {
   const tokens: [string, string][] = [
@@ -382,8 +404,12 @@ const FUNCTION_REWRITES: Record<string, FunctionRewrite> = {
     return `json_merge_patch('{}', json_object(${a.join(', ')}))`;
   },
   OBJECT_CONSTRUCT_KEEP_NULL: (a) => `json_object(${a.join(', ')})`,
-  PARSE_JSON: (a, c) => (arity(c, a, 1), `json(${arg(a, 0)})`),
-  TRY_PARSE_JSON: (a, c) => (arity(c, a, 1), `(CASE WHEN json_valid(${arg(a, 0)}) THEN json(${arg(a, 0)}) END)`),
+  // PARSE_JSON(x, 'd' | 's'): duplicate keys allowed (the last wins) or refused; the emulator keeps JSON text as
+  // DuckDB's JSON does (numbers exactly as written) and does not look for duplicate keys.
+  PARSE_JSON: (a, c) => (arity(c, a, 1, 2), parseJsonParameter(c), compactJson(arg(a, 0))),
+  TRY_PARSE_JSON: (a, c) => (
+    arity(c, a, 1, 2), parseJsonParameter(c), `(CASE WHEN json_valid(${arg(a, 0)}) THEN ${compactJson(arg(a, 0))} END)`
+  ),
   TO_JSON: (a, c) => (arity(c, a, 1), `CAST(to_json(${arg(a, 0)}) AS VARCHAR)`),
   TO_VARIANT: (a, c) => (arity(c, a, 1), `to_json(${arg(a, 0)})`),
   GET_PATH: (a, c) => {
