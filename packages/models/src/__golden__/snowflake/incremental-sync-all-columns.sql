@@ -6,7 +6,7 @@ where updated_at > (select max(updated_at) from "analytics"."payments");
 
 -- describe analytics.payments__sluice_tmp
 
-ALTER TABLE "ANALYTICS"."PAYMENTS" ADD COLUMN "NOTE" VARCHAR;
+ALTER TABLE "ANALYTICS"."PAYMENTS" ADD COLUMN "NOTE" VARCHAR(134217728);
 
 ALTER TABLE "ANALYTICS"."PAYMENTS" DROP COLUMN "LEGACY";
 

@@ -10,7 +10,7 @@ select product_id, price, changed_at from "raw"."prices"
 CREATE OR REPLACE TRANSIENT TABLE "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_CHANGES" DATA_RETENTION_TIME_IN_DAYS = 0 AS
 with current_rows as (select * from "ANALYTICS"."PRICE_HISTORY" where "VALID_TO" is null)
 select stg."PRODUCT_ID", stg."PRICE", stg."CHANGED_AT", stg.__sluice_updated_at as "SNAPSHOT_UPDATED_AT", stg.__sluice_updated_at as "VALID_FROM",
-  nullif(stg.__sluice_updated_at, stg.__sluice_updated_at) as "VALID_TO", md5(coalesce(cast(stg.product_id as VARCHAR), '') || '|' || coalesce(cast(stg.__sluice_updated_at as VARCHAR), '') || '|' || coalesce(cast(stg."PRODUCT_ID" as VARCHAR), '') || '|' || coalesce(cast(stg."PRICE" as VARCHAR), '') || '|' || coalesce(cast(stg."CHANGED_AT" as VARCHAR), '')) as "SNAPSHOT_SCD_ID"
+  nullif(stg.__sluice_updated_at, stg.__sluice_updated_at) as "VALID_TO", md5(coalesce(cast(stg.product_id as VARCHAR(134217728)), '') || '|' || coalesce(cast(stg.__sluice_updated_at as VARCHAR(134217728)), '') || '|' || coalesce(cast(stg."PRODUCT_ID" as VARCHAR(134217728)), '') || '|' || coalesce(cast(stg."PRICE" as VARCHAR(134217728)), '') || '|' || coalesce(cast(stg."CHANGED_AT" as VARCHAR(134217728)), '')) as "SNAPSHOT_SCD_ID"
 from "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_SOURCE" as stg
 left join current_rows as cur on stg.product_id = cur.product_id
 where cur."SNAPSHOT_SCD_ID" is null or (stg."PRODUCT_ID" is distinct from cur."PRODUCT_ID" or stg."PRICE" is distinct from cur."PRICE" or stg."CHANGED_AT" is distinct from cur."CHANGED_AT")

@@ -7,12 +7,12 @@ select product_id, price, changed_at from "raw"."prices"
 
 -- describe analytics.price_history__sluice_snapshot_source
 
-ALTER TABLE "ANALYTICS"."PRICE_HISTORY" ADD COLUMN "CURRENCY" VARCHAR;
+ALTER TABLE "ANALYTICS"."PRICE_HISTORY" ADD COLUMN "CURRENCY" VARCHAR(134217728);
 
 CREATE OR REPLACE TRANSIENT TABLE "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_CHANGES" DATA_RETENTION_TIME_IN_DAYS = 0 AS
 with current_rows as (select * from "ANALYTICS"."PRICE_HISTORY" where "VALID_TO" is null)
 select stg."PRODUCT_ID", stg."PRICE", stg."CHANGED_AT", stg."STORE_ID", stg."CURRENCY", stg.__sluice_updated_at as "SNAPSHOT_UPDATED_AT", stg.__sluice_updated_at as "VALID_FROM",
-  nullif(stg.__sluice_updated_at, stg.__sluice_updated_at) as "VALID_TO", md5(coalesce(cast(stg.product_id as VARCHAR), '') || '|' || coalesce(cast(stg.store_id as VARCHAR), '') || '|' || coalesce(cast(stg.__sluice_updated_at as VARCHAR), '') || '|' || coalesce(cast(stg.price as VARCHAR), '') || '|' || coalesce(cast(stg.currency as VARCHAR), '')) as "SNAPSHOT_SCD_ID"
+  nullif(stg.__sluice_updated_at, stg.__sluice_updated_at) as "VALID_TO", md5(coalesce(cast(stg.product_id as VARCHAR(134217728)), '') || '|' || coalesce(cast(stg.store_id as VARCHAR(134217728)), '') || '|' || coalesce(cast(stg.__sluice_updated_at as VARCHAR(134217728)), '') || '|' || coalesce(cast(stg.price as VARCHAR(134217728)), '') || '|' || coalesce(cast(stg.currency as VARCHAR(134217728)), '')) as "SNAPSHOT_SCD_ID"
 from "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_SOURCE" as stg
 left join current_rows as cur on stg.product_id = cur.product_id and stg.store_id = cur.store_id
 where cur."SNAPSHOT_SCD_ID" is null or (stg.price is distinct from cur.price or stg.currency is distinct from cur.currency)

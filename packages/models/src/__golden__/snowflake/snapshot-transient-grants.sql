@@ -2,7 +2,7 @@
 
 CREATE OR REPLACE TRANSIENT TABLE "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_SOURCE" DATA_RETENTION_TIME_IN_DAYS = 0 AS
 select src.*, src.__sluice_updated_at as "SNAPSHOT_UPDATED_AT", src.__sluice_updated_at as "VALID_FROM",
-  nullif(src.__sluice_updated_at, src.__sluice_updated_at) as "VALID_TO", md5(coalesce(cast(src.product_id as VARCHAR), '') || '|' || coalesce(cast(src.__sluice_updated_at as VARCHAR), '')) as "SNAPSHOT_SCD_ID"
+  nullif(src.__sluice_updated_at, src.__sluice_updated_at) as "VALID_TO", md5(coalesce(cast(src.product_id as VARCHAR(134217728)), '') || '|' || coalesce(cast(src.__sluice_updated_at as VARCHAR(134217728)), '')) as "SNAPSHOT_SCD_ID"
 from (select *, changed_at as __sluice_updated_at from (
 select product_id, price, changed_at from "raw"."prices"
 ) as snapshot_query) as src;
