@@ -347,3 +347,38 @@ describe('json as VARIANT, and the largest text', () => {
     ]);
   });
 });
+
+describe('comments people write', () => {
+  it('keeps a comment a person or governance tool set over Sluice’s record, and adds the record after it', async () => {
+    const clientes: TableSchema = {
+      schema: 'raw',
+      name: 'clientes',
+      primaryKey: ['id'],
+      columns: [
+        { name: 'id', type: { kind: 'bigint' }, nullable: false },
+        { name: 'email', type: { kind: 'text', maxLength: 200 }, nullable: true },
+      ],
+    };
+    await warehouse.ensureTable(clientes);
+    await warehouse.execute(
+      "comment on column raw.clientes.email is 'E-mail (PII: masked for analysts)'; comment on table raw.clientes is 'Clientes da loja'",
+    );
+    await warehouse.ensureTable(clientes);
+    const [object] = await warehouse.query("show objects like 'CLIENTES' in schema raw");
+    expect(object?.comment).toBe('Clientes da loja\nsluice:{"primaryKey":["id"]}');
+    const columns = await warehouse.query('show columns in table raw.clientes');
+    expect(columns.find((c) => c.column_name === 'EMAIL')?.comment).toBe(
+      'E-mail (PII: masked for analysts)\nsluice:{"type":{"kind":"text","maxLength":200},"nullable":true}',
+    );
+    expect(await warehouse.describeTable(clientes)).toEqual(clientes);
+    // with the record in place, nothing is rewritten
+    const before = emulator.stats().statements.length;
+    await warehouse.ensureTable(clientes);
+    expect(
+      emulator
+        .stats()
+        .statements.slice(before)
+        .map((s) => s.sqlText.split(' ')[0]),
+    ).toEqual(['SHOW', 'SHOW']);
+  });
+});

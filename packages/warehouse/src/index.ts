@@ -3,6 +3,7 @@ export { closestNames } from './closest-names.js';
 export { KeyedMutex } from './keyed-mutex.js';
 export {
   columnComment,
+  commentText,
   parseColumnComment,
   parseTableComment,
   tableComment,
