@@ -53,12 +53,18 @@ describe('planLoad', () => {
     ]);
   });
 
-  it('runs the same number of statements whatever the number of rows or files', () => {
+  it('runs the same statements whatever the number of rows, and one PUT per upload file', () => {
     const files = (n: number) =>
       Array.from({ length: n }, (_, i) => ({ name: `data-${i}.csv.gz`, kind: 'data' as const, rows: 1_000_000 }));
     const count = (n: number) =>
       planLoad(request({}), existingVendas, files(n), context).steps.reduce((sum, s) => sum + s.statements.length, 0);
     expect(count(1)).toBe(6);
-    expect(count(40)).toBe(6);
+    // snowflake-sdk uploads the files of one PUT one after another: a PUT per file, sent four at once
+    expect(count(40)).toBe(5 + 40);
+    const upload = planLoad(request({}), existingVendas, files(2), context).steps.find((s) => s.role === 'upload');
+    expect(upload?.statements.map((sql) => sql.split(' ')[1])).toEqual([
+      "'file:///tmp/x/data-0.csv.gz'",
+      "'file:///tmp/x/data-1.csv.gz'",
+    ]);
   });
 });

@@ -33,7 +33,7 @@ export interface LoadContext {
   readonly localDir: string;
   /** `_sluice_synced_at` of every row this load writes (and `_sluice_deleted_at` of what it marks), ISO 8601. */
   readonly syncedAt: string;
-  /** PUT's PARALLEL. */
+  /** PUTs sent at once (and PUT's PARALLEL: the parts of one file over 64 MB on Azure/GCS stages). */
   readonly parallel: number;
 }
 
@@ -79,7 +79,8 @@ export const CHUNK_FILE_FORMAT =
  * Plan a load (pure): validate the request against the warehouse table (the shared `validateLoad`), then the steps
  * after the preamble:
  *
- * 1. `upload`: one PUT of the prepared gzip files into this load's own folder of the stage (unique per load).
+ * 1. `upload`: one PUT per prepared gzip file into this load's own folder of the stage (unique per load), sent
+ *    `parallel` at once.
  * 2. `stage`: `CREATE OR REPLACE TRANSIENT TABLE` with one VARCHAR per file column, then `COPY INTO` it with an
  *    explicit FILES list, `ON_ERROR = ABORT_STATEMENT` and `FORCE = TRUE` (the table is new, so COPY's load history
  *    is not trusted nor needed); each row keeps its file and record number (`METADATA$…`) for "newest row wins",
@@ -125,7 +126,7 @@ export function planLoad(
         : appendSteps(load);
   return {
     steps: [
-      uploadStep(context),
+      uploadStep(context, files),
       stageStep(stagingTable, context, meta, columns, [
         [columns.map((c) => c.name), dataFiles],
         [keys.map((k) => k.name), deleteFiles],
@@ -179,14 +180,20 @@ interface LoadSql extends DecodedBatch {
   readonly mark: boolean;
 }
 
-/** 1. One PUT of every prepared file into this load's folder of the stage. */
-function uploadStep(context: LoadContext): LoadStep {
+/**
+ * 1. One PUT per prepared file into this load's folder of the stage; the warehouse sends them `parallel` at once.
+ * snowflake-sdk 3.3 uploads the files of one PUT one after another whatever PARALLEL says (PARALLEL only splits a
+ * file over 64 MB on Azure and GCS stages), so concurrency comes from concurrent PUTs (`pnpm bench snowflake-put`).
+ */
+function uploadStep(context: LoadContext, files: readonly UploadFile[]): LoadStep {
+  const dir = context.localDir.replace(/\/+$/, '');
   return {
     role: 'upload',
-    statements: [
-      `PUT ${snowflakeLiteral(`file://${context.localDir.replace(/\/+$/, '')}/*.gz`)} @${context.stage}/${context.loadPath} ` +
+    statements: files.map(
+      (file) =>
+        `PUT ${snowflakeLiteral(`file://${dir}/${file.name}`)} @${context.stage}/${context.loadPath} ` +
         `PARALLEL = ${context.parallel} AUTO_COMPRESS = FALSE SOURCE_COMPRESSION = GZIP OVERWRITE = TRUE`,
-    ],
+    ),
   };
 }
 

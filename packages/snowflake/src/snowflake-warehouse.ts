@@ -68,7 +68,10 @@ export interface SnowflakeWarehouseOptions extends SnowflakeConnectionConfig {
   readonly compressionLevel?: number;
   /** Upload files compressed at once (default 2). */
   readonly compressionParallelism?: number;
-  /** PUT's PARALLEL: files uploaded at once (default 4). */
+  /**
+   * Upload files PUT at once (default 4): one PUT per file, as snowflake-sdk uploads the files of one PUT one after
+   * another. Each PUT to a cloud stage first writes an encrypted copy of its file to the OS temp folder (TMPDIR).
+   */
   readonly putParallel?: number;
   /** The named stage created in each raw schema (default `sluice_stage`, stored as SLUICE_STAGE). */
   readonly stageName?: string;
@@ -318,14 +321,19 @@ export class SnowflakeWarehouse implements Warehouse {
       const step = async (
         what: LoadStepRole | 'prepare' | 'clock',
         sqls: readonly string[],
+        concurrency = 1,
       ): Promise<StatementResult[]> => {
         this.#options.onEvent?.({ type: 'load-step', table: where, role: what });
         return this.#attempt(`${what} ${where}`, true, signal, where, async () => {
-          const results: StatementResult[] = [];
-          for (const sql of sqls) {
-            statements++;
-            results.push(await this.#run(sql, tag, signal, where, request));
-          }
+          const results: StatementResult[] = new Array(sqls.length);
+          let next = 0;
+          const worker = async (): Promise<void> => {
+            for (let i = next++; i < sqls.length; i = next++) {
+              statements++;
+              results[i] = await this.#run(sqls[i] as string, tag, signal, where, request);
+            }
+          };
+          await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, sqls.length)) }, worker));
           return results;
         });
       };
@@ -378,9 +386,10 @@ export class SnowflakeWarehouse implements Warehouse {
           if (planned.role === 'upload' || planned.role === 'stage') {
             staged = plan.steps.find((s) => s.role === 'cleanup')?.statements ?? [];
           }
-          const results = await step(planned.role, planned.statements);
+          const putParallel = this.#options.putParallel ?? 4;
+          const results = await step(planned.role, planned.statements, planned.role === 'upload' ? putParallel : 1);
           if (planned.role === 'upload') {
-            checkPut(results[0], uploads.files.length, where);
+            checkPut(results, uploads.files.length, where);
             this.#filesUploaded += uploads.files.length;
             this.#bytesUploaded += uploads.bytes;
             this.#sourceBytesUploaded += uploads.sourceBytes;
@@ -806,9 +815,9 @@ function dmlCounts(result: StatementResult | undefined): { inserted: number; upd
   return counts;
 }
 
-/** Every file of the PUT must be UPLOADED (or SKIPPED: already there, same content). */
-function checkPut(result: StatementResult | undefined, expected: number, table: string): void {
-  const rows = toRows(result?.columns ?? [], result?.rows ?? []);
+/** Every file of the PUTs must be UPLOADED (or SKIPPED: already there, same content). */
+function checkPut(results: readonly StatementResult[], expected: number, table: string): void {
+  const rows = results.flatMap((result) => toRows(result.columns, result.rows));
   const bad = rows.filter((r) => !['UPLOADED', 'SKIPPED'].includes(String(r.status)));
   if (rows.length !== expected || bad.length > 0) {
     throw new WarehouseError(
