@@ -57,9 +57,11 @@ const snowflakeTarget = z.strictObject({
   database: z.string().min(1),
   schema: identifier.default('ANALYTICS'),
   /** How to sign in (default: from the credentials given): see @sluice/snowflake's README. */
-  authenticator: z
-    .enum(['snowflake', 'snowflake_jwt', 'oauth', 'programmatic_access_token', 'externalbrowser'])
-    .optional(),
+  // An empty value (`${env:SNOWFLAKE_AUTHENTICATOR:-}` unset) means: from the credentials given.
+  authenticator: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z.enum(['snowflake', 'snowflake_jwt', 'oauth', 'programmatic_access_token', 'externalbrowser']).optional(),
+  ),
   password: z.string().optional(),
   private_key_path: z.string().optional(),
   private_key_passphrase: z.string().optional(),
