@@ -1,4 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -381,5 +383,47 @@ describe('comments people write', () => {
         .statements.slice(before)
         .map((s) => s.sqlText.split(' ')[0]),
     ).toEqual(['SHOW', 'SHOW']);
+  });
+});
+
+describe('through a proxy', () => {
+  it('sends every request through the configured HTTP proxy', async () => {
+    const seen: string[] = [];
+    const proxy = createServer((req, res) => {
+      // a request for the origin (absolute-form, or origin-form with the origin in Host): forward it
+      const target = new URL(req.url ?? '/', `http://${req.headers.host ?? ''}`);
+      seen.push(`${req.method} ${target.pathname}`);
+      const upstream = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    proxy.on('connect', (req, socket) => {
+      // a tunnel (CONNECT host:port)
+      seen.push(`CONNECT ${req.url}`);
+      const [host, port] = String(req.url).split(':');
+      const upstream = connect(Number(port), host ?? '127.0.0.1', () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.pipe(socket);
+        socket.pipe(upstream);
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const port = (proxy.address() as { port: number }).port;
+    try {
+      const proxied = await createSnowflakeWarehouse(
+        emulator.options({
+          proxy: { host: '127.0.0.1', port },
+          accessUrl: emulator.url.replace('127.0.0.1', 'localhost'),
+        }),
+      );
+      expect(await proxied.query('select 1 as one')).toEqual([{ one: 1 }]);
+      await proxied.close();
+      expect(seen).toContain('POST /session/v1/login-request');
+      expect(seen).toContain('POST /queries/v1/query-request');
+    } finally {
+      proxy.close();
+    }
   });
 });
