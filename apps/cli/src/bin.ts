@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CliError, EXIT } from './exit-codes.js';
 import { createOutput } from './output.js';
+import { VERSION } from './version.js';
 import type { ConfigProblem } from '@sluice/pipeline';
 
 // Command modules are imported when their command runs: `sluice --help` must not load DuckDB, pg and nunjucks.
@@ -34,8 +35,19 @@ function portNumber(value: string): number {
 
 /** The flags shared by the commands, added where they apply. */
 const flags = {
-  project: (cmd: Command) => cmd.option('--project <dir>', 'the project folder (with sluice.yml)', '.'),
-  target: (cmd: Command) => cmd.option('--target <name>', 'the target to use (default: target in sluice.yml)'),
+  project: (cmd: Command) =>
+    cmd
+      .option('--project <dir>', 'the project folder (with sluice.yml and/or dbt_project.yml)', '.')
+      .option('--project-dir <dir>', "the same as --project (dbt's name for it)"),
+  target: (cmd: Command) =>
+    cmd.option('-t, --target <name>', "the target to use (default: target in sluice.yml, else the dbt profile's)"),
+  profilesDir: (cmd: Command) =>
+    cmd.option(
+      '--profiles-dir <dir>',
+      'the folder of profiles.yml (default: DBT_PROFILES_DIR, the project folder, the working folder, ~/.dbt)',
+    ),
+  vars: (cmd: Command) =>
+    cmd.option('--vars <yaml>', "values for var(), a YAML or JSON mapping (dbt's --vars): --vars '{key: value}'"),
   select: (cmd: Command) =>
     cmd
       .option(
@@ -53,6 +65,32 @@ const flags = {
   table: (cmd: Command) => cmd.option('--table <name>', 'only this table (repeat, or comma-separate)', collect, []),
 };
 
+/** The flags of every command that reads the project: the folder, the target, profiles.yml and --vars. */
+function projectFlags(cmd: Command): Command {
+  return flags.vars(flags.profilesDir(flags.target(flags.project(cmd))));
+}
+
+/** The project folder and the folder of profiles.yml: what commands need that read the project but no models. */
+function projectProfiles(cmd: Command): Command {
+  return flags.profilesDir(flags.project(cmd));
+}
+
+/** `--project-dir` (dbt's name) or `--project`. */
+function projectOf(opts: { project: string; projectDir?: string }): string {
+  return opts.projectDir ?? opts.project;
+}
+
+/** `--vars`, parsed (a YAML mapping); a bad value is a usage error. */
+async function varsOf(opts: { vars?: string }): Promise<Record<string, unknown> | undefined> {
+  if (opts.vars === undefined) return undefined;
+  const { parseVars } = await import('@sluice/pipeline');
+  try {
+    return parseVars(opts.vars);
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), EXIT.usage);
+  }
+}
+
 function example(cmd: Command, lines: string): Command {
   return cmd.addHelpText('after', `\nExample:\n${lines}`);
 }
@@ -67,7 +105,14 @@ Exit codes:
 Every command has --help. Documentation: apps/cli/README.md`;
 
 const program = new Command('sluice')
-  .description('Keep an analytics warehouse in step with PostgreSQL, then build and test models on it.')
+  .description(
+    'Keep an analytics warehouse in step with PostgreSQL, then build and test models on it; runs dbt projects as they are.',
+  )
+  .version(
+    `sluice ${VERSION} (runs dbt projects: dbt_project.yml, profiles.yml, the dbt verbs)`,
+    '-v, --version',
+    'print the version',
+  )
   .showHelpAfterError('(run the command with --help for usage)')
   .addHelpText('after', EXIT_CODES_HELP)
   .exitOverride();
@@ -103,7 +148,7 @@ example(
   const { initCommand } = await import('./commands/init.js');
   process.exitCode = await initCommand(
     {
-      project: opts.project,
+      project: projectOf(opts),
       from: opts.from,
       urlEnv: opts.urlEnv,
       schema: opts.schema,
@@ -118,161 +163,206 @@ example(
 
 example(
   flags.json(
-    flags.target(
-      flags.project(
-        program
-          .command('doctor')
-          .description(
-            'Check the config, the source, each table, the warehouse and the state store; say how to fix what is wrong',
-          ),
+    flags.profilesDir(
+      flags.target(
+        flags.project(
+          program
+            .command('doctor')
+            .description(
+              'Check the config, the source, each table, the warehouse and the state store; say how to fix what is wrong',
+            ),
+        ),
       ),
     ),
   ),
   '  $ sluice doctor --project sql-models',
 ).action(async (opts) => {
   const { doctorCommand } = await import('./commands/doctor.js');
-  process.exitCode = await doctorCommand({ project: opts.project, target: opts.target, json: opts.json }, out);
+  process.exitCode = await doctorCommand(
+    { project: projectOf(opts), target: opts.target, profilesDir: opts.profilesDir, json: opts.json },
+    out,
+  );
 });
 
 // ---- running ----
+//
+// THE VERB RULE: every dbt verb does exactly what dbt does — run builds models, test runs tests, build runs seeds,
+// models, snapshots and tests in DAG order, seed, snapshot — with one addition: when sluice.yml configures
+// ingestion (tables:), run and build first bring the raw tables up to date (--no-ingest skips that). ingest only
+// loads. No other verb touches the source. See VERBS in commands/run.ts and the table in apps/cli/README.md.
 
 type RunOpts = {
   project: string;
+  projectDir?: string;
   target?: string;
+  profilesDir?: string;
+  vars?: string;
   table?: string[];
   select?: string[];
   exclude?: string[];
   threads?: number;
   fullRefresh?: boolean;
+  ingest?: boolean;
   json: boolean;
 };
 
-function runOptions(opts: RunOpts) {
+async function runOptions(opts: RunOpts) {
+  const vars = await varsOf(opts);
   return {
-    project: opts.project,
+    project: projectOf(opts),
     json: opts.json,
     ...(opts.target ? { target: opts.target } : {}),
+    ...(opts.profilesDir ? { profilesDir: opts.profilesDir } : {}),
+    ...(vars ? { vars } : {}),
     ...(opts.table ? { table: opts.table } : {}),
     ...(opts.select ? { select: opts.select } : {}),
     ...(opts.exclude ? { exclude: opts.exclude } : {}),
     ...(opts.threads ? { threads: opts.threads } : {}),
     ...(opts.fullRefresh ? { fullRefresh: true } : {}),
+    ...(opts.ingest === false ? { ingest: false } : {}),
   };
 }
 
-function pipelineCommand(name: 'run' | 'ingest' | 'build', description: string, examples: string): void {
-  let cmd = flags.target(flags.project(program.command(name).description(description)));
-  if (name !== 'build') cmd = flags.table(cmd);
-  if (name !== 'ingest') cmd = flags.threads(flags.select(cmd));
-  cmd = flags.fullRefresh(
-    cmd,
-    name === 'build'
-      ? 'rebuild incremental models from scratch'
-      : name === 'ingest'
+type Verb = 'run' | 'build' | 'test' | 'seed' | 'snapshot' | 'ingest';
+
+/** A running verb's command: its flags, by what the verb does. */
+function verbCommand(
+  parent: Command,
+  name: string,
+  verb: Verb,
+  description: string,
+  examples: string,
+  options: { readonly deprecated?: string; readonly noIngest?: boolean } = {},
+): void {
+  let cmd = projectFlags(parent.command(name).description(description));
+  const ingests = verb === 'run' || verb === 'build' || verb === 'ingest';
+  if (ingests && !options.noIngest) cmd = flags.table(cmd);
+  if ((verb === 'run' || verb === 'build') && !options.noIngest)
+    cmd = cmd.option('--no-ingest', 'do not bring the raw tables up to date first (when sluice.yml lists tables)');
+  if (verb !== 'ingest') cmd = flags.threads(flags.select(cmd));
+  if (verb !== 'test')
+    cmd = flags.fullRefresh(
+      cmd,
+      verb === 'ingest'
         ? 'reload the tables from scratch, replacing the warehouse copy atomically'
-        : 'reload the tables from scratch and rebuild incremental models',
-  );
+        : verb === 'seed'
+          ? 'drop and rebuild the seed tables'
+          : verb === 'snapshot'
+            ? 'rebuild the snapshots from scratch'
+            : "rebuild incremental models and seeds from scratch (dbt's; the ingest stays incremental: sluice ingest --full-refresh reloads tables)",
+    );
   example(flags.json(cmd), examples).action(async (opts: RunOpts) => {
-    const { pipelineCommand: run } = await import('./commands/run.js');
-    process.exitCode = await run(name, runOptions(opts), out);
+    if (options.deprecated) out.error(out.yellow(`warning: ${options.deprecated}`));
+    const { verbCommand: run } = await import('./commands/run.js');
+    const given = await runOptions(opts);
+    const command = parent === program ? name : `${parent.name()} ${name}`;
+    process.exitCode = await run(verb, options.noIngest ? { ...given, ingest: false } : given, out, command);
   });
 }
 
-pipelineCommand(
+verbCommand(
+  program,
   'run',
-  'The whole job, as the scheduler runs it: ingest every table, then build the models and run their tests',
-  `  $ sluice run                                # ingest, then models and tests
-  $ sluice run --table vendas --select +fct_vendas
+  'run',
+  "dbt's run: build the models (no tests, seeds or snapshots). When sluice.yml lists tables, ingest them first",
+  `  $ sluice run                                # ingest (when tables are configured), then the models
+  $ sluice run --select +fct_vendas --no-ingest
   $ sluice run --json > result.json           # one JSON object; exit code 0, 1 or 2`,
 );
-pipelineCommand(
+verbCommand(
+  program,
+  'build',
+  'build',
+  "dbt's build: seeds, models, snapshots and tests in DAG order, each test right after what it checks. When sluice.yml lists tables, ingest them first (what the scheduler runs)",
+  `  $ sluice build                              # ingest (when tables are configured), then dbt's build
+  $ sluice build --select tag:daily --threads 8 --no-ingest`,
+);
+verbCommand(
+  program,
   'ingest',
-  'Extract the configured tables from Postgres and load them into the warehouse (no models)',
+  'ingest',
+  'Extract the tables sluice.yml lists from Postgres and load them into the warehouse (nothing else)',
   '  $ sluice ingest --project sql-models --table vendas',
 );
-pipelineCommand(
-  'build',
-  "Build the models and run each test right after the model it checks (dbt's build); no ingest",
-  '  $ sluice build --select tag:daily --threads 8',
+verbCommand(
+  program,
+  'test',
+  'test',
+  "dbt's test: run the data tests on what is built (never ingests)",
+  '  $ sluice test --select tag:novadrive --exclude test_name:relationships',
+);
+verbCommand(
+  program,
+  'seed',
+  'seed',
+  "dbt's seed: load the CSV files under seed-paths into tables (never ingests)",
+  `  $ sluice seed --select countries --full-refresh
+  $ sluice seed --vars '{load_source_data: true}'`,
+);
+verbCommand(
+  program,
+  'snapshot',
+  'snapshot',
+  "dbt's snapshot: run the snapshots (never ingests)",
+  '  $ sluice snapshot --select snap_precos',
 );
 
 const models = program
   .command('models')
-  .description("The model runner alone, as dbt users type it: dbt's run, test and build");
-example(
-  flags.json(
-    flags.fullRefresh(
-      flags.threads(
-        flags.select(
-          flags.target(
-            flags.project(models.command('run').description("Build the models without running tests (dbt's run)")),
-          ),
-        ),
-      ),
-      'rebuild incremental models from scratch',
-    ),
-  ),
-  '  $ sluice models run --select stg_vendas+',
-).action(async (opts: RunOpts) => {
-  const { modelsCommand } = await import('./commands/run.js');
-  process.exitCode = await modelsCommand('models run', runOptions(opts), out);
+  .description('Deprecated aliases from before the dbt verbs: use sluice run, test and build');
+verbCommand(
+  models,
+  'run',
+  'run',
+  'Deprecated: the same as sluice run --no-ingest (models only)',
+  '  $ sluice run --no-ingest --select stg_vendas+    # what sluice models run --select stg_vendas+ now means',
+  {
+    noIngest: true,
+    deprecated:
+      'sluice models run is deprecated: it is sluice run --no-ingest (sluice run builds the models, as dbt run does)',
+  },
+);
+verbCommand(models, 'test', 'test', 'Deprecated: the same as sluice test', '  $ sluice test --select fct_vendas', {
+  deprecated: 'sluice models test is deprecated: use sluice test',
 });
-example(
-  flags.json(
-    flags.threads(
-      flags.select(
-        flags.target(
-          flags.project(models.command('test').description("Run the data tests on what is built (dbt's test)")),
-        ),
-      ),
-    ),
-  ),
-  '  $ sluice models test --select fct_vendas',
-).action(async (opts: RunOpts) => {
-  const { modelsCommand } = await import('./commands/run.js');
-  process.exitCode = await modelsCommand('test', runOptions(opts), out);
-});
-example(
-  flags.json(
-    flags.fullRefresh(
-      flags.threads(
-        flags.select(
-          flags.target(
-            flags.project(
-              models
-                .command('build')
-                .description('Models and tests, each test right after its model: the same as sluice build'),
-            ),
-          ),
-        ),
-      ),
-      'rebuild incremental models from scratch',
-    ),
-  ),
-  '  $ sluice models build --exclude tag:slow',
-).action(async (opts: RunOpts) => {
-  const { pipelineCommand: run } = await import('./commands/run.js');
-  process.exitCode = await run('build', runOptions(opts), out);
-});
+verbCommand(
+  models,
+  'build',
+  'build',
+  'Deprecated: the same as sluice build --no-ingest',
+  '  $ sluice build --no-ingest --exclude tag:slow',
+  { noIngest: true, deprecated: 'sluice models build is deprecated: it is sluice build --no-ingest' },
+);
 
+const source = program.command('source').description("dbt's source commands");
 example(
   flags.json(
-    flags.threads(
-      flags.select(
-        flags.target(
-          flags.project(
-            program
-              .command('test')
-              .description("Run the data tests on what is built (dbt's test; the same as sluice models test)"),
+    flags.select(
+      projectFlags(
+        source
+          .command('freshness')
+          .description(
+            "dbt's source freshness: check each source table's freshness: rule (max of loaded_at_field) in the warehouse; writes target/sources.json",
           ),
-        ),
       ),
     ),
   ),
-  '  $ sluice test --select tag:novadrive --exclude test_name:relationships',
-).action(async (opts: RunOpts) => {
-  const { modelsCommand } = await import('./commands/run.js');
-  process.exitCode = await modelsCommand('test', runOptions(opts), out);
+  '  $ sluice source freshness --select source:novadrive',
+).action(async (opts) => {
+  const { sourceFreshnessCommand } = await import('./commands/source-freshness.js');
+  const vars = await varsOf(opts);
+  process.exitCode = await sourceFreshnessCommand(
+    {
+      project: projectOf(opts),
+      target: opts.target,
+      profilesDir: opts.profilesDir,
+      ...(vars ? { vars } : {}),
+      select: opts.select,
+      exclude: opts.exclude,
+      json: opts.json,
+    },
+    out,
+  );
 });
 
 // ---- looking at the project ----
@@ -280,29 +370,32 @@ example(
 example(
   flags.json(
     flags.select(
-      flags.target(
-        flags.project(
-          program
-            .command('ls')
-            .alias('list')
-            .description('List the models, snapshots, tests and sources a selection picks, in the order they would run')
-            .option(
-              '--resource-type <type>',
-              'only model, snapshot, test or source (repeat, or comma-separate)',
-              collect,
-              [],
-            ),
-        ),
+      projectFlags(
+        program
+          .command('ls')
+          .alias('list')
+          .description(
+            'List the seeds, models, snapshots, tests and sources a selection picks, in the order they would run',
+          )
+          .option(
+            '--resource-type <type>',
+            'only seed, model, snapshot, test or source (repeat, or comma-separate)',
+            collect,
+            [],
+          ),
       ),
     ),
   ),
   '  $ sluice ls --select +fct_vendas --resource-type model',
 ).action(async (opts) => {
   const { lsCommand } = await import('./commands/models-info.js');
+  const vars = await varsOf(opts);
   process.exitCode = await lsCommand(
     {
-      project: opts.project,
+      project: projectOf(opts),
       target: opts.target,
+      profilesDir: opts.profilesDir,
+      ...(vars ? { vars } : {}),
       select: opts.select,
       exclude: opts.exclude,
       resourceType: opts.resourceType,
@@ -314,9 +407,9 @@ example(
 
 example(
   flags.json(
-    flags.select(
-      flags.target(
-        flags.project(
+    flags.threads(
+      flags.select(
+        projectFlags(
           program
             .command('compile')
             .description('Render the selected models and tests to SQL under target/compiled/ without running them'),
@@ -327,8 +420,17 @@ example(
   '  $ sluice compile --select fct_vendas      # prints the SQL of one model',
 ).action(async (opts) => {
   const { compileCommand } = await import('./commands/models-info.js');
+  const vars = await varsOf(opts);
   process.exitCode = await compileCommand(
-    { project: opts.project, target: opts.target, select: opts.select, exclude: opts.exclude, json: opts.json },
+    {
+      project: projectOf(opts),
+      target: opts.target,
+      profilesDir: opts.profilesDir,
+      ...(vars ? { vars } : {}),
+      select: opts.select,
+      exclude: opts.exclude,
+      json: opts.json,
+    },
     out,
   );
 });
@@ -336,41 +438,57 @@ example(
 const docs = program.command('docs').description('The lineage page: sources → models → tests, with SQL and columns');
 example(
   flags.json(
-    flags.target(
-      flags.project(
-        docs
-          .command('generate')
-          .description(
-            'Write target/manifest.json, the compiled SQL and the lineage page target/docs/index.html, without running models',
-          ),
-      ),
+    projectFlags(
+      docs
+        .command('generate')
+        .description(
+          'Write target/manifest.json, the compiled SQL and the lineage page target/docs/index.html, without running models',
+        ),
     ),
   ),
   '  $ sluice docs generate && open target/docs/index.html',
 ).action(async (opts) => {
   const { docsGenerateCommand } = await import('./commands/models-info.js');
-  process.exitCode = await docsGenerateCommand({ project: opts.project, target: opts.target, json: opts.json }, out);
+  const vars = await varsOf(opts);
+  process.exitCode = await docsGenerateCommand(
+    {
+      project: projectOf(opts),
+      target: opts.target,
+      profilesDir: opts.profilesDir,
+      ...(vars ? { vars } : {}),
+      json: opts.json,
+    },
+    out,
+  );
 });
 example(
-  flags.target(
-    flags.project(
-      docs
-        .command('serve')
-        .description('Serve target/ on 127.0.0.1 (generating the docs first when missing); Ctrl-C stops it')
-        .addOption(new Option('--port <port>', 'the port (0: any free port)').default(8080).argParser(portNumber)),
-    ),
+  projectFlags(
+    docs
+      .command('serve')
+      .description('Serve target/ on 127.0.0.1 (generating the docs first when missing); Ctrl-C stops it')
+      .addOption(new Option('--port <port>', 'the port (0: any free port)').default(8080).argParser(portNumber)),
   ),
   '  $ sluice docs serve --port 8081          # then open http://127.0.0.1:8081/',
 ).action(async (opts) => {
   const { docsServeCommand } = await import('./commands/docs-serve.js');
-  process.exitCode = await docsServeCommand({ project: opts.project, target: opts.target, port: opts.port }, out);
+  const vars = await varsOf(opts);
+  process.exitCode = await docsServeCommand(
+    {
+      project: projectOf(opts),
+      target: opts.target,
+      profilesDir: opts.profilesDir,
+      ...(vars ? { vars } : {}),
+      port: opts.port,
+    },
+    out,
+  );
 });
 
 // ---- state and history ----
 
 example(
   flags.json(
-    flags.project(
+    projectProfiles(
       program
         .command('status')
         .description('The run history: the last runs, each table’s freshness, and the tests that failed')
@@ -380,22 +498,28 @@ example(
   '  $ sluice status --limit 5',
 ).action(async (opts) => {
   const { statusCommand } = await import('./commands/status.js');
-  process.exitCode = await statusCommand({ project: opts.project, limit: opts.limit, json: opts.json }, out);
+  process.exitCode = await statusCommand(
+    { project: projectOf(opts), profilesDir: opts.profilesDir, limit: opts.limit, json: opts.json },
+    out,
+  );
 });
 
 const state = program
   .command('state')
   .description('Show or reset the watermarks (where each table’s incremental load stands)');
 example(
-  flags.json(flags.project(state.command('show').description("Every table's position"))),
+  flags.json(projectProfiles(state.command('show').description("Every table's position"))),
   '  $ sluice state show --project sql-models',
 ).action(async (opts) => {
   const { stateShowCommand } = await import('./commands/state.js');
-  process.exitCode = await stateShowCommand({ project: opts.project, json: opts.json }, out);
+  process.exitCode = await stateShowCommand(
+    { project: projectOf(opts), profilesDir: opts.profilesDir, json: opts.json },
+    out,
+  );
 });
 example(
   flags.table(
-    flags.project(
+    projectProfiles(
       state
         .command('reset')
         .description("Forget tables' positions: the next run reloads them from scratch, other tables are untouched"),
@@ -404,7 +528,10 @@ example(
   '  $ sluice state reset --table vendas',
 ).action(async (opts) => {
   const { stateResetCommand } = await import('./commands/state.js');
-  process.exitCode = await stateResetCommand({ project: opts.project, table: opts.table }, out);
+  process.exitCode = await stateResetCommand(
+    { project: projectOf(opts), profilesDir: opts.profilesDir, table: opts.table },
+    out,
+  );
 });
 
 // ---- the demo ----

@@ -15,12 +15,25 @@ export function buildReport(build: BuildResult, out: Output): string[] {
     for (const sample of result.samples ?? []) lines.push(`    ${JSON.stringify(sample)}`);
     if (result.compiledPath) lines.push(out.dim(`    compiled SQL: target/${result.compiledPath}`));
   }
-  const models = results.filter((r) => r.kind !== 'test');
+  const seeds = results.filter((r) => r.kind === 'seed');
+  const models = results.filter((r) => r.kind === 'model' || r.kind === 'snapshot');
   const tests = results.filter((r) => r.kind === 'test');
   const count = (list: typeof results, status: string) => list.filter((r) => r.status === status).length;
-  const modelLine = `models: ${count(models, 'success')} built, ${count(models, 'error')} failed, ${count(models, 'skipped')} skipped`;
-  const testLine = `tests: ${count(tests, 'pass')} passed, ${count(tests, 'warn')} warned, ${count(tests, 'fail') + count(tests, 'error')} failed`;
-  lines.push(`${modelLine}; ${testLine} — ${formatSeconds(build.run.elapsedMs / 1000)}`);
+  const kinds = build.run.args.resourceTypes;
+  const parts: string[] = [];
+  if (seeds.length > 0 || (kinds.includes('seed') && !kinds.includes('model')))
+    parts.push(
+      `seeds: ${count(seeds, 'success')} loaded, ${count(seeds, 'error')} failed, ${count(seeds, 'skipped')} skipped`,
+    );
+  if (kinds.includes('model') || kinds.includes('snapshot') || models.length > 0)
+    parts.push(
+      `models: ${count(models, 'success')} built, ${count(models, 'error')} failed, ${count(models, 'skipped')} skipped`,
+    );
+  if (build.run.args.runTests !== 'none')
+    parts.push(
+      `tests: ${count(tests, 'pass')} passed, ${count(tests, 'warn')} warned, ${count(tests, 'fail') + count(tests, 'error')} failed`,
+    );
+  lines.push(`${parts.join('; ')} — ${formatSeconds(build.run.elapsedMs / 1000)}`);
   lines.push(`lineage page: ${build.lineagePage}`);
   return lines;
 }

@@ -3,6 +3,8 @@ import {
   checkSource,
   ConfigError,
   configKeyLineFinder,
+  formatConfigProblem,
+  hasIngestion,
   hasModels,
   loadModels,
   loadProjectConfig,
@@ -38,13 +40,17 @@ export interface Checked {
 export interface PreflightOptions {
   readonly project: string;
   readonly target?: string | undefined;
+  /** `--profiles-dir`. */
+  readonly profilesDir?: string | undefined;
+  /** `--vars`. */
+  readonly vars?: Readonly<Record<string, unknown>> | undefined;
   /** Only these tables (`--table`). */
   readonly tables?: readonly string[] | undefined;
   /** Load the model project and check the selectors. */
   readonly models?: boolean;
   readonly select?: readonly string[] | undefined;
   readonly exclude?: readonly string[] | undefined;
-  /** Check every (selected) table against the live source. */
+  /** Check every (selected) table against the live source (only when the project configures ingestion). */
   readonly source?: boolean;
 }
 
@@ -55,16 +61,20 @@ export interface PreflightOptions {
  * a `CliError` (exit 1). Nothing is written.
  */
 export async function preflight(options: PreflightOptions): Promise<Checked> {
-  const project = await loadProject(options.project, { needsSource: options.source === true });
+  const project = await loadProject(options.project, {
+    needsSource: options.source === true,
+    profilesDir: options.profilesDir,
+    vars: options.vars,
+  });
   const target = chooseTarget(project, options.target);
   const tables = options.tables && options.tables.length > 0 ? options.tables : undefined;
   if (tables) checkTableNames(project, tables);
   const problems: ConfigProblem[] = [];
-  const warnings: string[] = [];
+  const warnings: string[] = (project.warnings ?? []).map(formatConfigProblem);
   let models: Project | undefined;
   if (options.models && hasModels(project)) {
     try {
-      models = await loadModels(project);
+      models = await loadModels(project, process.env, options.vars ?? {});
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(...error.problems);
@@ -82,7 +92,7 @@ export async function preflight(options: PreflightOptions): Promise<Checked> {
     }
   }
   let source: SourceCheck | undefined;
-  if (options.source) {
+  if (options.source && hasIngestion(project)) {
     source = await checkSource(project, tables ? { tables } : {});
     problems.push(...source.problems);
   }
@@ -112,9 +122,20 @@ const MISSING_ENV = /^environment variable ([A-Za-z_][A-Za-z0-9_]*) is not set/;
  * variables only `source.url` uses: when they are the only problem, they are stood in for, so `sluice ls` works
  * without the database password in the environment. Any other problem is a `ConfigError` as usual.
  */
-export async function loadProject(dir: string, options: { needsSource: boolean }): Promise<LoadedProject> {
+export async function loadProject(
+  dir: string,
+  options: {
+    readonly needsSource: boolean;
+    readonly profilesDir?: string | undefined;
+    readonly vars?: Readonly<Record<string, unknown>> | undefined;
+  },
+): Promise<LoadedProject> {
+  const more = {
+    ...(options.profilesDir === undefined ? {} : { profilesDir: options.profilesDir }),
+    ...(options.vars === undefined ? {} : { vars: options.vars }),
+  };
   try {
-    return await loadProjectConfig(dir);
+    return await loadProjectConfig(dir, process.env, more);
   } catch (error) {
     if (options.needsSource || !(error instanceof ConfigError)) throw error;
     const names = new Set<string>();
@@ -126,7 +147,7 @@ export async function loadProject(dir: string, options: { needsSource: boolean }
     if (names.size === 0) throw error;
     const stand: NodeJS.ProcessEnv = { ...process.env };
     for (const name of names) stand[name] = 'postgres://source-url-not-set.invalid/';
-    return loadProjectConfig(dir, stand);
+    return loadProjectConfig(dir, stand, more);
   }
 }
 
@@ -137,10 +158,10 @@ export function chooseTarget(project: LoadedProject, name: string | undefined): 
     const hint = closestNames(name, names);
     throw new ConfigError([
       {
-        file: project.file,
-        line: lineOf(project, ['targets']),
+        file: project.profile?.file ?? project.file,
+        line: project.profile ? undefined : lineOf(project, ['targets']),
         path: 'targets',
-        message: `no target "${name}" (from --target)${hint.length ? ` (did you mean ${hint.join(' or ')}?)` : ''}; sluice.yml defines ${names.join(', ')}`,
+        message: `no target "${name}" (from --target)${hint.length ? ` (did you mean ${hint.join(' or ')}?)` : ''}; ${project.profile ? `the profile ${project.profile.name} has` : 'sluice.yml defines'} ${names.join(', ')}`,
       },
     ]);
   }
@@ -150,6 +171,11 @@ export function chooseTarget(project: LoadedProject, name: string | undefined): 
 /** `--table` names must be keys of `tables:`. */
 export function checkTableNames(project: LoadedProject, tables: readonly string[]): void {
   const known = Object.keys(project.config.tables);
+  if (known.length === 0)
+    throw new CliError(
+      `--table ${tables.join(', ')}: this project configures no ingestion (sluice.yml lists no tables:)`,
+      EXIT.usage,
+    );
   const unknown = tables.filter((table) => !known.includes(table));
   if (unknown.length === 0) return;
   throw new CliError(

@@ -36,14 +36,19 @@ interface ActiveNode {
 }
 
 /**
- * A progress display for `run`, `ingest`, `build`, `models run` and `test`. Each table, model and test gets one
+ * A progress display for the running verbs (`run`, `build`, `test`, `seed`, `snapshot`, `ingest`). Each table, model and test gets one
  * line when it finishes (with rows, bytes, time and throughput, or its status). On a terminal (`out.live`) the
  * tables and models in flight are shown below those lines, redrawn ten times a second, with rows read so far
  * and rows per second; elsewhere (pipes, CI) only the finished lines are printed.
  */
 export function createRunProgress(
   out: Output,
-  options: { readonly tables: readonly string[]; readonly nodes?: readonly string[] },
+  options: {
+    readonly tables: readonly string[];
+    readonly nodes?: readonly string[];
+    /** The heading of the build step (`Models` for run, `Models and tests` for build). */
+    readonly buildHeading?: string;
+  },
 ): RunProgress {
   const tableWidth = Math.max(8, ...options.tables.map((name) => name.length));
   const nodeWidth = Math.min(56, Math.max(20, ...(options.nodes ?? []).map((name) => name.length)));
@@ -153,7 +158,7 @@ export function createRunProgress(
       switch (event.type) {
         case 'step-start':
           print(
-            out.bold(event.step === 'ingest' ? 'Ingest' : 'Models and tests') +
+            out.bold(event.step === 'ingest' ? 'Ingest' : (options.buildHeading ?? 'Models and tests')) +
               (event.attempt > 1 ? out.dim(` (attempt ${event.attempt})`) : ''),
           );
           return;

@@ -7,6 +7,9 @@ const COMMANDS = [
   'run',
   'ingest',
   'build',
+  'seed',
+  'snapshot',
+  'source freshness',
   'models run',
   'models test',
   'models build',
@@ -31,6 +34,9 @@ describe('sluice --help (the built binary)', () => {
       'run',
       'ingest',
       'build',
+      'seed',
+      'snapshot',
+      'source',
       'models',
       'test',
       'ls|list',
@@ -64,9 +70,28 @@ describe('sluice --help (the built binary)', () => {
       '--threads <n>',
       '--full-refresh',
       '--json',
+      '--project-dir <dir>',
+      '--profiles-dir <dir>',
+      '--vars <yaml>',
+      '--no-ingest',
     ]) {
       expect(shared(COMMANDS.indexOf('run')), flag).toContain(flag);
     }
+    expect(shared(COMMANDS.indexOf('run'))).toContain('-t, --target <name>');
+    // Only run and build ingest: the other dbt verbs have no --table and no --no-ingest.
+    for (const verb of ['test', 'seed', 'snapshot']) {
+      expect(shared(COMMANDS.indexOf(verb)), verb).not.toContain('--table');
+      expect(shared(COMMANDS.indexOf(verb)), verb).not.toContain('--no-ingest');
+      expect(shared(COMMANDS.indexOf(verb)), verb).toContain('--vars <yaml>');
+    }
+    // The deprecated aliases say so.
+    expect(shared(COMMANDS.indexOf('models run'))).toMatch(/Deprecated: the same as sluice run --no-ingest/);
+  });
+
+  it('--version prints the version', async () => {
+    const run = await sluice(['--version']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^sluice \d+\.\d+\.\d+ /);
   });
 
   it('bad usage exits 2, with a JSON object on stdout under --json', async () => {

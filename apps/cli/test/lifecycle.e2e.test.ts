@@ -8,7 +8,7 @@ import { sluice, startSluice } from './sluice-process.js';
 
 const SEED = 7;
 
-describe('sluice init → run → change data → run → status (the built binary, real Postgres and DuckDB)', () => {
+describe('sluice init → build → change data → build → status (the built binary, real Postgres and DuckDB)', () => {
   let db: TestDatabase;
   let home: { path: string; remove(): Promise<void> };
   let project: string;
@@ -67,12 +67,13 @@ describe('sluice init → run → change data → run → status (the built bina
     expect(existsSync(path.join(project, '.sluice'))).toBe(false);
   });
 
-  it('the first run loads every table, builds the models and runs the tests; --json prints one object on stdout', async () => {
-    const run = await sluice(['run', '--json'], { cwd: project, env });
+  // The verb rule: with tables configured, `build` ingests them first, then runs dbt's build (models and tests).
+  it('the first build loads every table, builds the models and runs the tests; --json prints one object on stdout', async () => {
+    const run = await sluice(['build', '--json'], { cwd: project, env });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
-    expect(result).toMatchObject({ command: 'run', status: 'success', exitCode: 0, target: 'dev', error: null });
+    expect(result).toMatchObject({ command: 'build', status: 'success', exitCode: 0, target: 'dev', error: null });
     expect(result.ingest.tables).toHaveLength(7);
     for (const table of result.ingest.tables) expect(table.status, table.table).toBe('success');
     expect(result.build.counts).toMatchObject({ success: 7, pass: 14, fail: 0, error: 0 });
@@ -80,9 +81,9 @@ describe('sluice init → run → change data → run → status (the built bina
     expect(existsSync(path.join(project, 'target', 'docs', 'index.html'))).toBe(true);
   });
 
-  it('after a simulated day the next run loads only the changes, as plain lines when not on a terminal', async () => {
+  it('after a simulated day the next build loads only the changes, as plain lines when not on a terminal', async () => {
     await db.withClient((client) => simulateDay(client, { seed: SEED, day: 1 }));
-    const run = await sluice(['run'], { cwd: project, env });
+    const run = await sluice(['build'], { cwd: project, env });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/\u001b/); // no colours nor redraws in a pipe
@@ -176,13 +177,40 @@ describe('sluice init → run → change data → run → status (the built bina
     expect(status.stdout).toMatch(/Failing tests \(run [0-9a-f]{8}/);
     expect(status.stdout).toMatch(/^ {2}FAIL no_sale_above_100k: /m);
 
+    // The deprecated alias still works (it is sluice run --no-ingest) and says it is deprecated.
     const models = await sluice(['models', 'run', '--select', 'stg_vendas', '--json'], { cwd: project, env });
     expect(models.code).toBe(0);
+    expect(models.stderr).toMatch(/warning: sluice models run is deprecated: it is sluice run --no-ingest/);
+    expect(JSON.parse(models.stdout)).toMatchObject({ command: 'models run', ingest: null });
     expect(JSON.parse(models.stdout).build.counts.success).toBe(1);
 
     const bad = await sluice(['build', '--select', 'nosuchmethod:x'], { cwd: project, env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/invalid selector/);
+  });
+
+  it('run is dbt run after the ingest: models only, no tests; --no-ingest and test never touch the source', async () => {
+    await db.withClient((client) => simulateDay(client, { seed: SEED, day: 2 }));
+    const run = await sluice(['run'], { cwd: project, env });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Ingest$/m);
+    expect(run.stdout).toMatch(/^ {2}✓ vendas +upsert +\+\d+/m);
+    expect(run.stdout).toMatch(/^Models$/m);
+    expect(run.stdout).toMatch(/^ {2}✓ model +stg_vendas +view/m);
+    expect(run.stdout).not.toMatch(/^ {2}. test /m);
+    expect(run.stdout).toMatch(/^models: 7 built, 0 failed, 0 skipped — /m);
+    // Without the source's URL, the verbs that do not ingest still work: they never open the source.
+    const offline = { SHOP_URL: 'postgres://nobody@127.0.0.1:1/none' };
+    const noIngest = await sluice(['run', '--no-ingest', '--json'], { cwd: project, env: offline });
+    expect(noIngest.code).toBe(0);
+    expect(JSON.parse(noIngest.stdout)).toMatchObject({
+      command: 'run',
+      ingest: null,
+      build: { counts: { success: 7 } },
+    });
+    const test = await sluice(['test', '--exclude', 'test_type:singular', '--json'], { cwd: project, env: offline });
+    expect(test.code).toBe(0);
+    expect(JSON.parse(test.stdout)).toMatchObject({ command: 'test', ingest: null, build: { counts: { pass: 14 } } });
   });
 
   it('init without --url-env never writes the password: PGPASSWORD supplies it', async () => {

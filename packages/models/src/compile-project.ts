@@ -7,7 +7,7 @@ import { ModelsError } from './models-error.js';
 import { configArguments, lookupEnv, lookupVariable } from './parse-hooks.js';
 import { projectInternals } from './project-internals.js';
 import { didYouMean, type ProjectIssue } from './project-issue.js';
-import type { ModelNode, Project, ProjectNode, SnapshotNode, SourceNode, TestNode } from './project.js';
+import type { ModelNode, Project, ProjectNode, SeedNode, SnapshotNode, SourceNode, TestNode } from './project.js';
 import { scanReferences } from './scan-references.js';
 import { RelationValue, TemplateError, TemplateUsageError, type RenderHooks } from './template-engine.js';
 
@@ -72,7 +72,7 @@ export function compiledPathOf(project: Project, node: ProjectNode): string {
  * memoized, so compiling a whole project renders each template once.
  */
 export class ProjectCompiler {
-  private readonly byName = new Map<string, ModelNode | SnapshotNode>();
+  private readonly byName = new Map<string, ModelNode | SnapshotNode | SeedNode>();
   private readonly relations = new Map<string, Relation | undefined>();
   private readonly ephemeralSql = new Map<string, { sql: string; uses: string[] }>();
   private readonly runStartedAt: string;
@@ -82,7 +82,7 @@ export class ProjectCompiler {
     readonly options: Omit<CompileOptions, 'nodes'>,
   ) {
     for (const node of project.nodes.values()) {
-      if (node.kind === 'model' || node.kind === 'snapshot') this.byName.set(node.name, node);
+      if (node.kind === 'model' || node.kind === 'snapshot' || node.kind === 'seed') this.byName.set(node.name, node);
     }
     this.runStartedAt = (options.runStartedAt ?? new Date()).toISOString();
   }
@@ -110,6 +110,9 @@ export class ProjectCompiler {
           schema: node.config.target_schema ?? this.schemaName(node, node.config.schema),
           name: node.config.alias ?? node.name,
         };
+        break;
+      case 'seed':
+        relation = { schema: this.schemaName(node, node.config.schema), name: node.config.alias ?? node.name };
         break;
       case 'test':
         relation = { schema: this.schemaName(node, node.config.schema ?? 'audit'), name: node.name };
@@ -162,12 +165,12 @@ export class ProjectCompiler {
     const { env, secrets } = projectInternals(this.project);
     const project = this.project;
     const config = 'config' in node ? (node.config as Record<string, unknown>) : {};
-    const refNode = (args: CallArguments): ModelNode | SnapshotNode => {
+    const refNode = (args: CallArguments): ModelNode | SnapshotNode | SeedNode => {
       const name = String(args.positional.at(-1));
       const found = this.byName.get(name);
       if (!found) {
         throw new TemplateUsageError(
-          `ref('${name}') names no model or snapshot.${didYouMean(closestNames(name, this.byName.keys()))}`,
+          `ref('${name}') names no model, seed or snapshot.${didYouMean(closestNames(name, this.byName.keys()))}`,
         );
       }
       return found;
@@ -225,11 +228,33 @@ export class ProjectCompiler {
     return new RelationValue(relation.schema, relation.name, this.dialect.qualify(relation));
   }
 
-  /** Render one node (models, snapshots, tests). Throws `ModelsError('COMPILE_FAILED')` with the file and line. */
+  /**
+   * Render one node (models, snapshots, tests; a seed has no SQL: its relation only). Throws
+   * `ModelsError('COMPILE_FAILED')` with the file and line.
+   */
   compileNode(id: string, incremental = false): CompiledNode {
     const node = this.project.nodes.get(id);
     if (node === undefined || node.kind === 'source') {
       throw new ModelsError('COMPILE_FAILED', `no model, snapshot or test with id ${id}.`, { node: id });
+    }
+    if (node.kind === 'seed') {
+      let relation: Relation | undefined;
+      let hooks: { pre: string[]; post: string[] };
+      try {
+        relation = this.relationOf(node);
+        hooks = this.renderHooks(node, false);
+      } catch (error) {
+        throw this.compileError(node, error);
+      }
+      return {
+        id,
+        kind: 'seed',
+        sql: '',
+        ...(relation === undefined ? {} : { relation }),
+        preHooks: hooks.pre,
+        postHooks: hooks.post,
+        compiledPath: compiledPathOf(this.project, node),
+      };
     }
     const uses: string[] = [];
     let sql: string;
@@ -238,14 +263,9 @@ export class ProjectCompiler {
     try {
       sql = this.renderBody(node, incremental, uses);
       if (node.kind === 'model' || node.kind === 'snapshot') {
-        const hooks = this.hooks(node, incremental, []);
-        const { engine } = projectInternals(this.project);
-        preHooks = (node.config.pre_hook ?? [])
-          .map((h) => engine.renderString(h, node.file, hooks).trim())
-          .filter((h) => h !== '');
-        postHooks = (node.config.post_hook ?? [])
-          .map((h) => engine.renderString(h, node.file, hooks).trim())
-          .filter((h) => h !== '');
+        const hooks = this.renderHooks(node, incremental);
+        preHooks = hooks.pre;
+        postHooks = hooks.post;
       }
       sql = injectCtes(sql, this.ephemeralCtes(uses, new Set([node.id])));
     } catch (error) {
@@ -263,6 +283,18 @@ export class ProjectCompiler {
     };
   }
 
+  /** A model's, snapshot's or seed's `pre_hook` / `post_hook` statements, rendered. */
+  private renderHooks(
+    node: ModelNode | SnapshotNode | SeedNode,
+    incremental: boolean,
+  ): { pre: string[]; post: string[] } {
+    const hooks = this.hooks(node, incremental, []);
+    const { engine } = projectInternals(this.project);
+    const render = (list: readonly string[] | undefined): string[] =>
+      (list ?? []).map((h) => engine.renderString(h, node.file, hooks).trim()).filter((h) => h !== '');
+    return { pre: render(node.config.pre_hook), post: render(node.config.post_hook) };
+  }
+
   private compileError(node: ProjectNode, error: unknown): ModelsError {
     if (error instanceof ModelsError) return error;
     const { engine } = projectInternals(this.project);
@@ -276,7 +308,7 @@ export class ProjectCompiler {
     });
   }
 
-  private renderBody(node: Exclude<ProjectNode, SourceNode>, incremental: boolean, uses: string[]): string {
+  private renderBody(node: Exclude<ProjectNode, SourceNode | SeedNode>, incremental: boolean, uses: string[]): string {
     const { engine, templates } = projectInternals(this.project);
     if (node.kind === 'test' && node.testType === 'generic') return this.genericTestSql(node, uses);
     const template = templates.get(node.id);
@@ -386,7 +418,8 @@ export function compileProject(project: Project, options: CompileOptions): Compi
   const ids = options.nodes ?? [...project.nodes.values()].filter((n) => n.kind !== 'source').map((n) => n.id);
   for (const id of ids) {
     const node = project.nodes.get(id);
-    if (node === undefined || node.kind === 'source') continue;
+    // Sources and seeds have no SQL to render.
+    if (node === undefined || node.kind === 'source' || node.kind === 'seed') continue;
     try {
       nodes.set(
         id,

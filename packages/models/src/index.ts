@@ -7,6 +7,13 @@ export {
   type CompileResult,
   type TargetConfig,
 } from './compile-project.js';
+export {
+  hasConfigTemplate,
+  renderConfigTemplate,
+  renderConfigTree,
+  type ConfigTemplateContext,
+  type ConfigTemplateResult,
+} from './config-template.js';
 export { CROSS_ENGINE_MACRO_NAMES, parseTypeSpec } from './cross-engine-macros.js';
 export { injectCtes } from './inject-ctes.js';
 export { renderLineagePage, type LineageInputs } from './lineage-page.js';
@@ -16,11 +23,13 @@ export { ModelsError, type ModelsErrorCode } from './models-error.js';
 export {
   configKeys,
   modelConfigShape,
+  seedConfigShape,
   snapshotConfigShape,
   testConfigShape,
   type ConfigKind,
   type ModelConfig,
   type NodeConfig,
+  type SeedConfig,
   type SnapshotConfig,
   type TestConfig,
 } from './node-config.js';
@@ -35,16 +44,21 @@ export { didYouMean, formatIssue, type ProjectIssue, type ProjectIssueCode } fro
 export {
   nodesOfKind,
   type ColumnDoc,
+  type FreshnessRule,
+  type FreshnessThreshold,
   type ModelNode,
   type NodeKind,
   type Project,
   type ProjectNode,
+  type SeedNode,
   type SnapshotNode,
   type SourceNode,
   type TestNode,
 } from './project.js';
 export {
+  RUNNABLE_KINDS,
   runProject,
+  type RunnableKind,
   type NodeResult,
   type NodeStatus,
   type RunEvent,
@@ -52,5 +66,14 @@ export {
   type RunResult,
   type RunTestsMode,
 } from './run-project.js';
+export { readSeedTable, type SeedColumn, type SeedTable } from './seeds/seed-table.js';
 export { selectNodes, type Selection, type SelectOptions } from './select-nodes.js';
+export {
+  checkSourceFreshness,
+  freshnessArtifact,
+  type FreshnessOptions,
+  type FreshnessResult,
+  type FreshnessRun,
+  type FreshnessStatus,
+} from './source-freshness.js';
 export { writeArtifacts, type ArtifactInputs } from './write-artifacts.js';

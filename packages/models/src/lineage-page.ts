@@ -161,7 +161,7 @@ const PAGE_SCRIPT = `(function () {
   var byId = {}; nodes.forEach(function (n) { byId[n.id] = n; });
   var W = 190, H = 30, GX = 70, GY = 14;
   var colours = { success: '#c6f7d0', pass: '#c6f7d0', warn: '#fff3c4', error: '#ffbdbd', fail: '#ffbdbd', skipped: '#e4e7eb', cancelled: '#e8daff' };
-  var kindColour = { source: '#e3f8ff', model: '#ffffff', ephemeral: '#fafafa', snapshot: '#f0f4ff', test: '#ffffff' };
+  var kindColour = { source: '#e3f8ff', model: '#ffffff', ephemeral: '#fafafa', snapshot: '#f0f4ff', seed: '#fff8e6', test: '#ffffff' };
   var maxLayer = 0, maxRow = 0;
   nodes.forEach(function (n) { maxLayer = Math.max(maxLayer, n.layer); maxRow = Math.max(maxRow, n.row); });
   var width = (maxLayer + 1) * (W + GX) + GX, height = (maxRow + 1) * (H + GY) + GY * 2;
@@ -193,7 +193,7 @@ const PAGE_SCRIPT = `(function () {
     if (n.kind === 'test') r.setAttribute('stroke-dasharray', '4 2');
     var t = document.createElementNS(svgNS, 'text');
     t.setAttribute('x', 8); t.setAttribute('y', H / 2 + 4);
-    var label = (n.kind === 'source' ? '⛁ ' : n.kind === 'test' ? '✓ ' : n.kind === 'snapshot' ? '◷ ' : '') + n.name;
+    var label = (n.kind === 'source' ? '⛁ ' : n.kind === 'test' ? '✓ ' : n.kind === 'snapshot' ? '◷ ' : n.kind === 'seed' ? '▤ ' : '') + n.name;
     t.textContent = label.length > 28 ? label.slice(0, 27) + '…' : label;
     var tip = document.createElementNS(svgNS, 'title'); tip.textContent = n.name + ' (' + n.kind + (n.status ? ', ' + n.status : '') + ')';
     g.appendChild(r); g.appendChild(t); g.appendChild(tip);

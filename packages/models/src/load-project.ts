@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { buildProjectGraph } from './load-phases/build-project-graph.js';
 import { checkFolderReferences } from './load-phases/check-folder-references.js';
+import { collectDocs, type DocsBlock } from './load-phases/collect-docs.js';
 import { collectMacros } from './load-phases/collect-macros.js';
 import { collectProperties } from './load-phases/collect-properties.js';
 import { collectRelationalNodes } from './load-phases/collect-relational-nodes.js';
@@ -18,6 +19,8 @@ import type { Project, ProjectNode } from './project.js';
 export interface LoadProjectOptions {
   /** Values for `var()`, over the project's `vars` (the CLI's `--vars`). */
   readonly vars?: Readonly<Record<string, unknown>>;
+  /** Values for `var()` under the project's `vars` (defaults a caller provides, e.g. the ingestion's `raw_schema`). */
+  readonly defaultVars?: Readonly<Record<string, unknown>>;
   /** The environment `env_var()` reads (default `process.env`). Values read are never printed. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Top-level sluice.yml keys owned by other parts, left alone (default: the ingestion keys). */
@@ -54,9 +57,10 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
   const settings = readProjectSettings(ctx, projectFile, options);
   const { projectName, paths } = settings;
   const files = await readProjectFiles(ctx, settings);
+  const docs = collectDocs(ctx, projectName, files.docFiles);
   const parser = new TemplateParser(ctx, settings.vars, settings.configFile);
   const macros = collectMacros(ctx, parser, projectName, files.macroFiles);
-  const properties = collectProperties(ctx, parser, projectName, files.propertyFiles);
+  const properties = collectProperties(ctx, parser, projectName, files.propertyFiles, docs.describe);
   const relational = collectRelationalNodes(ctx, parser, settings, files, properties);
   const resolver = new ReferenceResolver(ctx, projectName, relational, properties.sources);
   for (const p of relational.pending) resolver.resolveAll(p.id, p.record, p.file, p.text);
@@ -66,7 +70,12 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
     declarations: properties.tests,
     macros,
   });
-  const { models, snapshots } = settings.folders;
+  const { models, snapshots, seeds } = settings.folders;
+  checkFolderReferences(ctx, settings, seeds.folders, {
+    dirs: files.dirsUnder(paths.seeds),
+    nodeNames: (relational.seeds ?? []).map((s) => s.name),
+    under: paths.seeds.join(', '),
+  });
   checkFolderReferences(ctx, settings, models.folders, {
     dirs: files.dirsUnder(paths.models),
     nodeNames: relational.models.map((m) => m.name),
@@ -87,8 +96,15 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
     configFile: settings.configFile,
     vars: settings.vars,
     macros,
-    nodes: [...properties.sources, ...relational.models, ...relational.snapshots, ...tests],
+    nodes: [
+      ...properties.sources,
+      ...(relational.seeds ?? []),
+      ...relational.models,
+      ...relational.snapshots,
+      ...tests,
+    ],
     dependencies: resolver.dependencies,
+    docs: docs.blocks,
   });
 }
 
@@ -102,6 +118,7 @@ function finish(
     readonly macros: ReadonlyMap<string, string>;
     readonly nodes: readonly ProjectNode[];
     readonly dependencies: ReadonlyMap<string, readonly string[]>;
+    readonly docs?: ReadonlyMap<string, DocsBlock>;
   },
 ): LoadProjectResult {
   const graph = buildProjectGraph(ctx, parts.nodes, parts.dependencies);
@@ -116,6 +133,7 @@ function finish(
     macros: parts.macros,
     warnings,
     errors,
+    ...(parts.docs === undefined ? {} : { docs: parts.docs }),
   };
   const { engine, templates, secrets, env } = ctx;
   setProjectInternals(project, { engine, templates, secrets, env });

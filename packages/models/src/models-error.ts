@@ -9,7 +9,9 @@ export type ModelsErrorCode =
   /** An incremental model's columns changed and `on_schema_change` is `fail`. */
   | 'SCHEMA_CHANGED'
   /** A snapshot or incremental model is configured in a way that cannot run (e.g. no `unique_key`). */
-  | 'INVALID_MATERIALIZATION';
+  | 'INVALID_MATERIALIZATION'
+  /** A seed's CSV cannot be loaded (ragged rows, an unclosed quote, a header without names). */
+  | 'INVALID_SEED';
 
 /** The one error class of `@sluice/models`. `node` is the node's unique id, `file`/`line` where it is defined. */
 export class ModelsError extends Error {

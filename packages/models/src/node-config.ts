@@ -6,7 +6,7 @@ import { MATERIALIZED_NAMES } from './materializations/materialization-registry.
 import { didYouMean, type ProjectIssue } from './project-issue.js';
 
 /** The kinds of node a config applies to. */
-export type ConfigKind = 'model' | 'snapshot' | 'test';
+export type ConfigKind = 'model' | 'snapshot' | 'test' | 'seed';
 
 const stringList = z.union([z.string(), z.array(z.string())]).transform((v) => (typeof v === 'string' ? [v] : v));
 const threshold = z.string().refine(
@@ -85,10 +85,24 @@ export const testConfigShape = {
   fail_calc: z.string().min(1),
 };
 
+/** Config keys of a seed (a CSV file under `seed-paths`). */
+export const seedConfigShape = {
+  ...commonShape,
+  ...relationShape,
+  /** Column name → the warehouse type written as is (`varchar(2)`, `NUMBER(10,2)`): overrides inference. */
+  column_types: z.record(z.string(), z.string().min(1)),
+  /** Quote the column names (keep their case and spelling); default false, as in dbt. */
+  quote_columns: z.boolean(),
+  /** The CSV field separator (default `,`). */
+  delimiter: z.string().length(1, 'a delimiter is one character'),
+  full_refresh: z.boolean().nullable(),
+};
+
 const SHAPES: Record<ConfigKind, Record<string, z.ZodType>> = {
   model: modelConfigShape,
   snapshot: snapshotConfigShape,
   test: testConfigShape,
+  seed: seedConfigShape,
 };
 
 /** A model's resolved config (folder configs, then property files, then the model's own `config()`). */
@@ -97,8 +111,10 @@ export type ModelConfig = Partial<z.output<z.ZodObject<typeof modelConfigShape>>
 export type SnapshotConfig = Partial<z.output<z.ZodObject<typeof snapshotConfigShape>>>;
 /** A data test's resolved config. */
 export type TestConfig = Partial<z.output<z.ZodObject<typeof testConfigShape>>>;
+/** A seed's resolved config. */
+export type SeedConfig = Partial<z.output<z.ZodObject<typeof seedConfigShape>>>;
 /** Any node's config. */
-export type NodeConfig = ModelConfig | SnapshotConfig | TestConfig;
+export type NodeConfig = ModelConfig | SnapshotConfig | TestConfig | SeedConfig;
 
 /** dbt configs that are real but not implemented here: they are reported as warnings and ignored. */
 const UNSUPPORTED: readonly string[] = [
@@ -184,7 +200,7 @@ export function validateConfig(
       });
       continue;
     }
-    if (UNSUPPORTED.includes(key)) {
+    if (UNSUPPORTED.includes(key) && !(key in shape)) {
       issues.push({
         code: 'UNSUPPORTED',
         severity: 'warning',

@@ -20,6 +20,9 @@ export interface FolderReference {
   readonly name: string;
   /** Path of the key in the YAML file, for line numbers. */
   readonly yamlPath: readonly (string | number)[];
+  /** The file the key is written in, and its line. */
+  readonly file: string;
+  readonly line?: number;
 }
 
 /**
@@ -57,7 +60,14 @@ export function readFolderConfigTree(
       } else if (root && key === options.projectName && isPlainObject(value)) {
         walk(value, folder, [...yamlPath, key], false);
       } else if (isPlainObject(value)) {
-        folders.push({ parent: folder, name: key, yamlPath: [...yamlPath, key] });
+        const line = options.lineOf([...yamlPath, key], true);
+        folders.push({
+          parent: folder,
+          name: key,
+          yamlPath: [...yamlPath, key],
+          file: options.file,
+          ...(line === undefined ? {} : { line }),
+        });
         walk(value, folder === '' ? key : `${folder}/${key}`, [...yamlPath, key], false);
       } else {
         const suggestions = closestNames(key, configKeys(kind)).map((s) => `+${s}`);
@@ -108,14 +118,21 @@ const pathList = z.array(z.string().min(1)).min(1);
 export const modelsProjectConfigSchema = z.object({
   /** The project's name: letters, digits and underscores (dbt's rule). */
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a project name is letters, digits and underscores'),
-  /** Folders holding models (default `["models"]`), snapshots, singular tests and macros. */
+  /** Folders holding models (default `["models"]`), seeds, snapshots, singular tests, macros and docs blocks. */
   'model-paths': pathList.optional(),
+  'seed-paths': pathList.optional(),
   'snapshot-paths': pathList.optional(),
   'test-paths': pathList.optional(),
   'macro-paths': pathList.optional(),
+  /** Folders searched for `{% docs %}` blocks in `.md` files (default: every resource folder, as dbt does). */
+  'docs-paths': pathList.optional(),
+  /** dbt's analyses: not compiled yet (a warning when the folder holds files). */
+  'analysis-paths': pathList.optional(),
   /** dbt_project.yml-style folder configs: `stage: { +materialized: view, +schema: stage }`. */
   models: folderTreeSchema('model', 'models').optional(),
   snapshots: folderTreeSchema('snapshot', 'snapshots').optional(),
+  /** Seed configs by folder (`+schema`, `+column_types`, `+quote_columns`, `+delimiter`, `+enabled`, …). */
+  seeds: folderTreeSchema('seed', 'seeds').optional(),
   /** Defaults for data tests (`+severity`, `+store_failures`, `+schema` of the audit tables, …), by folder. */
   data_tests: folderTreeSchema('test', 'data_tests').optional(),
   /** Values for `var()`; `loadProject(dir, { vars })` overrides them. */

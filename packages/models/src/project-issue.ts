@@ -33,7 +33,9 @@ export type ProjectIssueCode =
   /** A data test that is not a built-in or custom generic test, or whose arguments are wrong. */
   | 'INVALID_TEST'
   /** A dbt feature this runner does not implement (the message says which). */
-  | 'UNSUPPORTED';
+  | 'UNSUPPORTED'
+  /** A setting written differently in `sluice.yml` and `dbt_project.yml` (the message names both places). */
+  | 'CONFLICTING_SETTING';
 
 /** One problem found while loading a project. `file` is relative to the project folder; `line` is 1-based. */
 export interface ProjectIssue {

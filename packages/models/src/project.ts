@@ -1,9 +1,9 @@
 import type { MaterializationName } from './materializations/materialization-registry.js';
-import type { ModelConfig, SnapshotConfig, TestConfig } from './node-config.js';
+import type { ModelConfig, SeedConfig, SnapshotConfig, TestConfig } from './node-config.js';
 import type { ProjectIssue } from './project-issue.js';
 
 /** The kinds of node in a project's graph. Sources are not run; they anchor lineage and `source:` selection. */
-export type NodeKind = 'model' | 'snapshot' | 'test' | 'source';
+export type NodeKind = 'model' | 'seed' | 'snapshot' | 'test' | 'source';
 
 /** A column as the property files document it. */
 export interface ColumnDoc {
@@ -50,6 +50,28 @@ export interface SnapshotNode extends NodeBase {
   readonly columns: readonly ColumnDoc[];
 }
 
+/** A seed: a CSV file under `seed-paths`, loaded into a table of its name (dbt's `seed`). */
+export interface SeedNode extends NodeBase {
+  readonly kind: 'seed';
+  readonly config: SeedConfig;
+  /** Columns as the property files document them (the CSV's header gives the table's columns). */
+  readonly columns: readonly ColumnDoc[];
+}
+
+/** How old a source's newest row may be (dbt's `freshness:` block). */
+export interface FreshnessThreshold {
+  readonly count: number;
+  readonly period: 'minute' | 'hour' | 'day';
+}
+
+/** A source table's freshness rule: warn or fail when `max(loaded_at_field)` is older than a threshold. */
+export interface FreshnessRule {
+  readonly warnAfter?: FreshnessThreshold;
+  readonly errorAfter?: FreshnessThreshold;
+  /** A SQL condition the rows checked must meet (`filter:`). */
+  readonly filter?: string;
+}
+
 /** A source table declared in a property file (`sources:`). */
 export interface SourceNode extends NodeBase {
   readonly kind: 'source';
@@ -60,6 +82,8 @@ export interface SourceNode extends NodeBase {
   readonly identifier: string;
   readonly columns: readonly ColumnDoc[];
   readonly loadedAtField?: string;
+  /** dbt's `freshness:`, the table's over its source's; `null` when switched off, absent when never set. */
+  readonly freshness?: FreshnessRule | null;
 }
 
 /** A data test: generic (declared in a property file) or singular (`tests/*.sql`). */
@@ -81,7 +105,7 @@ export interface TestNode extends NodeBase {
 }
 
 /** Any node of the graph. */
-export type ProjectNode = ModelNode | SnapshotNode | SourceNode | TestNode;
+export type ProjectNode = ModelNode | SeedNode | SnapshotNode | SourceNode | TestNode;
 
 /** A loaded project: every node, the graph, and what was found wrong. Produced by `loadProject`. */
 export interface Project {
@@ -103,6 +127,11 @@ export interface Project {
   readonly warnings: readonly ProjectIssue[];
   /** Errors found while loading; a project with errors can be listed and compiled but not run. */
   readonly errors: readonly ProjectIssue[];
+  /** The `{% docs %}` blocks of the project's `.md` files, by name (what `doc()` in descriptions renders). */
+  readonly docs?: ReadonlyMap<
+    string,
+    { readonly name: string; readonly file: string; readonly line: number; readonly text: string }
+  >;
 }
 
 /** Nodes of one kind, in the project's order. */

@@ -1,6 +1,6 @@
 import { closestNames } from '@sluice/warehouse';
 import { configKeys } from './node-config.js';
-import type { ColumnDoc } from './project.js';
+import type { ColumnDoc, FreshnessRule, FreshnessThreshold } from './project.js';
 import { didYouMean, type ProjectIssue } from './project-issue.js';
 import type { YamlSource } from './yaml-source.js';
 
@@ -33,13 +33,15 @@ export interface SourceDeclaration {
   readonly tags: readonly string[];
   readonly columns: readonly ColumnDoc[];
   readonly loadedAtField?: string;
+  /** dbt's `freshness:` (the table's over its source's, key by key); `null` when switched off. */
+  readonly freshness?: FreshnessRule | null;
   readonly place: YamlPlace;
 }
 
 /** A generic test as declared under a model, snapshot, source table or column. */
 export interface TestDeclaration {
   readonly target:
-    | { readonly kind: 'model' | 'snapshot'; readonly name: string }
+    | { readonly kind: 'model' | 'snapshot' | 'seed'; readonly name: string }
     | { readonly kind: 'source'; readonly source: string; readonly table: string };
   readonly columnName?: string;
   readonly quoteColumn?: boolean;
@@ -58,6 +60,7 @@ export interface TestDeclaration {
 export interface PropertyFileContent {
   readonly models: NodeProperties[];
   readonly snapshots: NodeProperties[];
+  readonly seeds: NodeProperties[];
   readonly sources: SourceDeclaration[];
   readonly tests: TestDeclaration[];
   readonly issues: ProjectIssue[];
@@ -67,9 +70,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const TOP_LEVEL = ['version', 'models', 'sources', 'snapshots', 'macros'];
+const TOP_LEVEL = ['version', 'models', 'sources', 'snapshots', 'seeds', 'macros'];
 const TOP_LEVEL_UNSUPPORTED = [
-  'seeds',
   'exposures',
   'metrics',
   'semantic_models',
@@ -90,8 +92,19 @@ const MODEL_UNSUPPORTED = [
 ];
 const COLUMN_KEYS = ['name', 'description', 'data_type', 'quote', 'tests', 'data_tests', 'meta', 'tags'];
 const COLUMN_UNSUPPORTED = ['constraints', 'granularity', 'policy_tags'];
-const SOURCE_KEYS = ['name', 'description', 'schema', 'loader', 'meta', 'tags', 'config', 'tables', 'loaded_at_field'];
-const SOURCE_UNSUPPORTED = ['freshness', 'quoting', 'overrides'];
+const SOURCE_KEYS = [
+  'name',
+  'description',
+  'schema',
+  'loader',
+  'meta',
+  'tags',
+  'config',
+  'tables',
+  'loaded_at_field',
+  'freshness',
+];
+const SOURCE_UNSUPPORTED = ['quoting', 'overrides'];
 const TABLE_KEYS = [
   'name',
   'description',
@@ -103,15 +116,24 @@ const TABLE_KEYS = [
   'tags',
   'config',
   'loaded_at_field',
+  'freshness',
 ];
-const TABLE_UNSUPPORTED = ['freshness', 'quoting', 'external'];
+const TABLE_UNSUPPORTED = ['quoting', 'external'];
+const FRESHNESS_KEYS = ['warn_after', 'error_after', 'filter'];
+const FRESHNESS_PERIODS = ['minute', 'hour', 'day'];
+
+/** How `readPropertyFile` renders a description (`{{ doc('x') }}`); default: as written. */
+export type DescriptionRenderer = (text: string, where: { readonly file: string; readonly line?: number }) => string;
 
 /**
- * Read a YAML property file (dbt's `schema.yml`): models, snapshots and sources with their columns and
+ * Read a YAML property file (dbt's `schema.yml`): models, seeds, snapshots and sources with their columns and
  * tests. Every key is checked: a misspelled key is an error naming the closest valid key and its line.
  */
-export function readPropertyFile(source: YamlSource): PropertyFileContent {
-  const out: PropertyFileContent = { models: [], snapshots: [], sources: [], tests: [], issues: [] };
+export function readPropertyFile(
+  source: YamlSource,
+  options: { readonly describe?: DescriptionRenderer } = {},
+): PropertyFileContent {
+  const out: PropertyFileContent = { models: [], snapshots: [], seeds: [], sources: [], tests: [], issues: [] };
   const issue = (
     code: ProjectIssue['code'],
     severity: ProjectIssue['severity'],
@@ -166,6 +188,54 @@ export function readPropertyFile(source: YamlSource): PropertyFileContent {
     issue('INVALID_VALUE', 'error', `${what} must be text (got ${JSON.stringify(value)}).`, path);
     return '';
   };
+  const description = (value: unknown, path: YamlPath): string => {
+    const written = text(value, path, 'description');
+    if (options.describe === undefined || written === '') return written;
+    const line = source.lineOf(path);
+    return options.describe(written, { file: source.file, ...(line === undefined ? {} : { line }) });
+  };
+  const threshold = (value: unknown, path: YamlPath, what: string): FreshnessThreshold | undefined => {
+    if (value === undefined || value === null) return undefined;
+    if (
+      isObject(value) &&
+      typeof value.count === 'number' &&
+      Number.isInteger(value.count) &&
+      value.count > 0 &&
+      typeof value.period === 'string' &&
+      FRESHNESS_PERIODS.includes(value.period) &&
+      Object.keys(value).every((k) => k === 'count' || k === 'period')
+    )
+      return { count: value.count, period: value.period as FreshnessThreshold['period'] };
+    issue(
+      'INVALID_VALUE',
+      'error',
+      `${what} is { count: <a whole number>, period: minute | hour | day } (got ${JSON.stringify(value)}).`,
+      path,
+    );
+    return undefined;
+  };
+  const freshness = (value: unknown, path: YamlPath, what: string): FreshnessRule | null | undefined => {
+    if (value === undefined) return undefined;
+    if (value === null) return null;
+    if (!isObject(value)) {
+      issue(
+        'INVALID_VALUE',
+        'error',
+        `freshness of ${what} must be a mapping (warn_after, error_after, filter).`,
+        path,
+      );
+      return undefined;
+    }
+    checkKeys(value, path, FRESHNESS_KEYS, [], `freshness of ${what}`);
+    const warnAfter = threshold(value.warn_after, [...path, 'warn_after'], `warn_after of ${what}`);
+    const errorAfter = threshold(value.error_after, [...path, 'error_after'], `error_after of ${what}`);
+    const filter = typeof value.filter === 'string' ? value.filter : undefined;
+    return {
+      ...(warnAfter ? { warnAfter } : {}),
+      ...(errorAfter ? { errorAfter } : {}),
+      ...(filter ? { filter } : {}),
+    };
+  };
   const stringList = (value: unknown, path: YamlPath, what: string): string[] => {
     if (value === undefined || value === null) return [];
     if (typeof value === 'string') return [value];
@@ -178,6 +248,33 @@ export function readPropertyFile(source: YamlSource): PropertyFileContent {
     if (Array.isArray(value)) return value;
     issue('INVALID_VALUE', 'error', `${what} must be a list (start each entry with "- ").`, path);
     return [];
+  };
+
+  /**
+   * A source's or source table's freshness: `freshness:` or, as dbt 1.9 writes it, `config: { freshness: }` (which
+   * wins). Other keys of a source's `config:` are not supported: a warning each.
+   */
+  const freshnessOf = (
+    owner: Record<string, unknown>,
+    path: YamlPath,
+    what: string,
+  ): FreshnessRule | null | undefined => {
+    const config = owner.config;
+    if (config !== undefined && !isObject(config)) {
+      issue('INVALID_VALUE', 'error', `config of ${what} must be a mapping.`, [...path, 'config']);
+    }
+    const inConfig = isObject(config) && 'freshness' in config;
+    if (isObject(config))
+      checkKeys(
+        config,
+        [...path, 'config'],
+        ['freshness'],
+        Object.keys(config).filter((k) => k !== 'freshness'),
+        `config of ${what}`,
+      );
+    return inConfig
+      ? freshness((config as Record<string, unknown>).freshness, [...path, 'config', 'freshness'], what)
+      : freshness(owner.freshness, [...path, 'freshness'], what);
   };
 
   const value = source.value;
@@ -202,7 +299,7 @@ export function readPropertyFile(source: YamlSource): PropertyFileContent {
       const quote = entry.quote === true;
       columns.push({
         name,
-        description: text(entry.description, [...at, 'description'], 'description'),
+        description: description(entry.description, [...at, 'description']),
         ...(typeof dataType === 'string' ? { dataType } : {}),
         ...(quote ? { quote } : {}),
       });
@@ -243,8 +340,8 @@ export function readPropertyFile(source: YamlSource): PropertyFileContent {
     }
   };
 
-  const readNodes = (kind: 'models' | 'snapshots'): void => {
-    const singular = kind === 'models' ? 'model' : 'snapshot';
+  const readNodes = (kind: 'models' | 'snapshots' | 'seeds'): void => {
+    const singular = kind === 'models' ? 'model' : kind === 'seeds' ? 'seed' : 'snapshot';
     list(value[kind], [kind], kind).forEach((entry, i) => {
       const at = [kind, i];
       if (!isObject(entry) || typeof entry.name !== 'string') {
@@ -275,17 +372,18 @@ export function readPropertyFile(source: YamlSource): PropertyFileContent {
       const props: NodeProperties = {
         name,
         place: { source, path: at },
-        description: text(entry.description, [...at, 'description'], 'description'),
+        description: description(entry.description, [...at, 'description']),
         config: isObject(config) ? config : {},
         tags: stringList(entry.tags, [...at, 'tags'], 'tags'),
         columns: readColumns(entry.columns, [...at, 'columns'], `${singular} ${name}`, target),
       };
       readTests(entry, at, `${singular} ${name}`, target);
-      (kind === 'models' ? out.models : out.snapshots).push(props);
+      (kind === 'models' ? out.models : kind === 'seeds' ? out.seeds : out.snapshots).push(props);
     });
   };
   readNodes('models');
   readNodes('snapshots');
+  readNodes('seeds');
 
   list(value.sources, ['sources'], 'sources').forEach((entry, i) => {
     const at = ['sources', i];
@@ -307,6 +405,7 @@ export function readPropertyFile(source: YamlSource): PropertyFileContent {
     const schema = text(entry.schema, [...at, 'schema'], 'schema') || sourceName;
     const sourceTags = stringList(entry.tags, [...at, 'tags'], 'tags');
     const sourceLoadedAt = typeof entry.loaded_at_field === 'string' ? entry.loaded_at_field : undefined;
+    const sourceFreshness = freshnessOf(entry, at, `source ${sourceName}`);
     list(entry.tables, [...at, 'tables'], `tables of source ${sourceName}`).forEach((table, j) => {
       const tat = [...at, 'tables', j];
       if (!isObject(table) || typeof table.name !== 'string') {
@@ -317,15 +416,24 @@ export function readPropertyFile(source: YamlSource): PropertyFileContent {
       checkKeys(table, tat, TABLE_KEYS, TABLE_UNSUPPORTED, `source table ${sourceName}.${tableName}`);
       const target = { kind: 'source', source: sourceName, table: tableName } as const;
       const loadedAtField = typeof table.loaded_at_field === 'string' ? table.loaded_at_field : sourceLoadedAt;
+      const tableFreshness = freshnessOf(table, tat, `source table ${sourceName}.${tableName}`);
+      // The table's freshness over its source's, key by key; `freshness: null` on the table switches it off.
+      const merged =
+        tableFreshness === null
+          ? null
+          : tableFreshness === undefined
+            ? sourceFreshness
+            : { ...(sourceFreshness ?? {}), ...tableFreshness };
       out.sources.push({
         sourceName,
         tableName,
         schema,
         identifier: text(table.identifier, [...tat, 'identifier'], 'identifier') || tableName,
-        description: text(table.description, [...tat, 'description'], 'description'),
+        description: description(table.description, [...tat, 'description']),
         tags: [...new Set([...sourceTags, ...stringList(table.tags, [...tat, 'tags'], 'tags')])],
         columns: readColumns(table.columns, [...tat, 'columns'], `source ${sourceName}.${tableName}`, target),
         ...(loadedAtField === undefined ? {} : { loadedAtField }),
+        ...(merged === undefined ? {} : { freshness: merged }),
         place: { source, path: tat },
       });
       readTests(table, tat, `source ${sourceName}.${tableName}`, target);

@@ -6,7 +6,8 @@ import { materializeNode, statementTag } from './materialize.js';
 import { ModelsError } from './models-error.js';
 import { redactSecrets } from './project-internals.js';
 import { formatIssue } from './project-issue.js';
-import type { ModelNode, Project, SnapshotNode, TestNode } from './project.js';
+import type { ModelNode, Project, SeedNode, SnapshotNode, TestNode } from './project.js';
+import { loadSeed } from './seeds/load-seed.js';
 import { selectNodes } from './select-nodes.js';
 
 /** How a node ended. Models and snapshots: success | error | skipped | cancelled. Tests: pass | warn | fail | error | skipped | cancelled. */
@@ -16,7 +17,7 @@ export type NodeStatus = 'success' | 'error' | 'skipped' | 'cancelled' | 'pass' 
 export interface NodeResult {
   readonly id: string;
   readonly name: string;
-  readonly kind: 'model' | 'snapshot' | 'test';
+  readonly kind: RunnableKind;
   readonly status: NodeStatus;
   /** One line for people: what was done, or what went wrong and where. */
   readonly message: string;
@@ -59,12 +60,20 @@ export interface RunResult {
     readonly threads: number;
     readonly fullRefresh: boolean;
     readonly runTests: RunTestsMode;
+    /** The kinds of node the run builds (dbt's verb: `run` models, `seed` seeds, `build` all). */
+    readonly resourceTypes: readonly RunnableKind[];
   };
   readonly target: TargetConfig;
 }
 
 /** `after-each-model` = dbt build; `none` = dbt run; `only` = dbt test. */
 export type RunTestsMode = 'after-each-model' | 'none' | 'only';
+
+/** The kinds of node a run builds or checks. */
+export type RunnableKind = 'seed' | 'model' | 'snapshot' | 'test';
+
+/** Every runnable kind, in the order dbt's `build` lists them. */
+export const RUNNABLE_KINDS: readonly RunnableKind[] = ['seed', 'model', 'snapshot', 'test'];
 
 /** Progress, as it happens. `node-start` is sent before a node's first statement. */
 export type RunEvent =
@@ -73,7 +82,7 @@ export type RunEvent =
       readonly type: 'node-start';
       readonly id: string;
       readonly name: string;
-      readonly kind: 'model' | 'snapshot' | 'test';
+      readonly kind: RunnableKind;
     }
   | { readonly type: 'node-finish'; readonly result: NodeResult }
   | { readonly type: 'run-finish'; readonly result: RunResult };
@@ -91,6 +100,12 @@ export interface RunOptions {
   readonly onEvent?: (event: RunEvent) => void;
   /** Default `after-each-model`. */
   readonly runTests?: RunTestsMode;
+  /**
+   * Only nodes of these kinds run (dbt's verbs: `run` = models, `seed` = seeds, `snapshot` = snapshots); the others
+   * are walked through like unselected nodes. Default: every kind `runTests` allows (`none`: no tests; `only`:
+   * tests only).
+   */
+  readonly resourceTypes?: readonly RunnableKind[];
   /** Failing rows returned per test (default 5). */
   readonly sampleSize?: number;
   /** `run_started_at` in templates, and the time snapshots record for the check strategy and deletes. */
@@ -156,9 +171,11 @@ export async function runProject(project: Project, warehouse: Warehouse, options
   if (selectorErrors.length > 0) {
     throw new ModelsError('INVALID_SELECTOR', selectorErrors.map((i) => i.message).join(' '));
   }
-  const runnable = selection.nodes.filter((node): node is ModelNode | SnapshotNode | TestNode => {
+  const kinds = new Set(options.resourceTypes ?? RUNNABLE_KINDS);
+  const runnable = selection.nodes.filter((node): node is ModelNode | SnapshotNode | TestNode | SeedNode => {
     if (node.kind === 'source') return false;
     if (node.kind === 'model' && node.materialized === 'ephemeral') return false;
+    if (!kinds.has(node.kind)) return false;
     if (node.kind === 'test') return mode !== 'none';
     return mode !== 'only';
   });
@@ -212,7 +229,7 @@ export async function runProject(project: Project, warehouse: Warehouse, options
   const ready: string[] = runnable.filter((n) => remaining.get(n.id) === 0).map((n) => n.id);
   emit({ type: 'run-start', nodes: runnable.map((n) => n.id), threads });
 
-  const runNode = async (node: ModelNode | SnapshotNode | TestNode): Promise<NodeResult> => {
+  const runNode = async (node: ModelNode | SnapshotNode | TestNode | SeedNode): Promise<NodeResult> => {
     const startedAt = new Date();
     const t0 = performance.now();
     const base = {
@@ -222,7 +239,8 @@ export async function runProject(project: Project, warehouse: Warehouse, options
       file: node.file,
       ...(node.line === undefined ? {} : { line: node.line }),
       startedAt: startedAt.toISOString(),
-      compiledPath: compiledPathOf(project, node),
+      // A seed has no SQL file of its own.
+      ...(node.kind === 'seed' ? {} : { compiledPath: compiledPathOf(project, node) }),
     };
     let compiled: CompiledNode | undefined;
     const compile = (incremental: boolean): CompiledNode => {
@@ -239,7 +257,7 @@ export async function runProject(project: Project, warehouse: Warehouse, options
           sampleSize: options.sampleSize ?? 5,
           tag: statementTag(options, node.id),
           ensureSchema,
-          compiledPath: base.compiledPath,
+          compiledPath: compiledPathOf(project, node),
         });
         return { ...base, status, message: redact(message), elapsedMs: elapsed(), ...details, ...withSql() };
       }
@@ -253,7 +271,7 @@ export async function runProject(project: Project, warehouse: Warehouse, options
         ...(signal === undefined ? {} : { signal }),
         ...(options.tagPrefix === undefined ? {} : { tagPrefix: options.tagPrefix }),
       };
-      const outcome = await materializeNode(ctx, node);
+      const outcome = node.kind === 'seed' ? await loadSeed(ctx, node, project.dir) : await materializeNode(ctx, node);
       const warnings = outcome.warnings ?? [];
       return {
         ...base,
@@ -263,10 +281,10 @@ export async function runProject(project: Project, warehouse: Warehouse, options
         ),
         ...(warnings.length > 0 ? { warnings: warnings.map(redact) } : {}),
         elapsedMs: elapsed(),
-        materialized: node.kind === 'model' ? node.materialized : 'snapshot',
+        materialized: node.kind === 'model' ? node.materialized : node.kind,
         ...(outcome.compiled.relation === undefined ? {} : { relation: outcome.compiled.relation }),
         ...(outcome.rowsAffected === undefined ? {} : { rowsAffected: outcome.rowsAffected }),
-        ...withSql(),
+        ...(node.kind === 'seed' ? {} : withSql()),
       };
     } catch (error) {
       const cancelled = signal?.aborted === true;
@@ -278,13 +296,13 @@ export async function runProject(project: Project, warehouse: Warehouse, options
         message: redact(
           cancelled
             ? 'cancelled: the run was cancelled while this node ran'
-            : `${label} ${node.name} (${node.file}) failed: ${message}${compiled === undefined ? '' : ` — compiled SQL: target/${base.compiledPath}`}`,
+            : `${label} ${node.name} (${node.file}) failed: ${message}${compiled === undefined || base.compiledPath === undefined ? '' : ` — compiled SQL: target/${base.compiledPath}`}`,
         ),
         elapsedMs: elapsed(),
         ...(node.kind === 'model'
           ? { materialized: node.materialized }
-          : node.kind === 'snapshot'
-            ? { materialized: 'snapshot' }
+          : node.kind === 'snapshot' || node.kind === 'seed'
+            ? { materialized: node.kind }
             : {}),
         ...(code === undefined ? {} : { errorCode: cancelled ? 'CANCELLED' : code }),
         ...withSql(),
@@ -309,7 +327,7 @@ export async function runProject(project: Project, warehouse: Warehouse, options
     const pump = (): void => {
       while (ready.length > 0 && (running < threads || signal?.aborted)) {
         const id = ready.shift() as string;
-        const node = project.nodes.get(id) as ModelNode | SnapshotNode | TestNode;
+        const node = project.nodes.get(id) as ModelNode | SnapshotNode | TestNode | SeedNode;
         const blocker = [...(deps.get(id) ?? [])].find((d) => BLOCKING.has(results.get(d)?.status as NodeStatus));
         if (blocker !== undefined || signal?.aborted) {
           const upstream = blocker === undefined ? undefined : results.get(blocker);
@@ -324,7 +342,7 @@ export async function runProject(project: Project, warehouse: Warehouse, options
               ? 'cancelled: not started, the run was cancelled'
               : `skipped: ${upstream?.kind ?? 'node'} ${upstream?.name ?? blocker} ${UPSTREAM_WORDING[upstream?.status ?? 'error']}`,
             elapsedMs: 0,
-            compiledPath: compiledPathOf(project, node),
+            ...(node.kind === 'seed' ? {} : { compiledPath: compiledPathOf(project, node) }),
             ...(node.kind === 'test' ? { severity: node.config.severity ?? 'error' } : {}),
           });
           continue;
@@ -379,7 +397,14 @@ export async function runProject(project: Project, warehouse: Warehouse, options
     elapsedMs: Date.now() - startedMs,
     results: ordered,
     counts,
-    args: { select: options.select ?? [], exclude: options.exclude ?? [], threads, fullRefresh, runTests: mode },
+    args: {
+      select: options.select ?? [],
+      exclude: options.exclude ?? [],
+      threads,
+      fullRefresh,
+      runTests: mode,
+      resourceTypes: [...kinds],
+    },
     target: options.target,
   };
   emit({ type: 'run-finish', result });
@@ -446,7 +471,7 @@ async function runTestNode(
  */
 function gateChildrenOnTests(
   project: Project,
-  runnable: readonly (ModelNode | SnapshotNode | TestNode)[],
+  runnable: readonly (ModelNode | SnapshotNode | TestNode | SeedNode)[],
   deps: Map<string, Set<string>>,
 ): void {
   const ancestorsOf = (id: string): Set<string> => {

@@ -42,6 +42,8 @@ function manifestNode(project: Project, node: ProjectNode): Record<string, unkno
         columns: node.columns,
         ...(node.loadedAtField ? { loaded_at_field: node.loadedAtField } : {}),
       };
+    case 'seed':
+      return { ...common, config: node.config, columns: node.columns };
     case 'model':
     case 'snapshot':
       return {

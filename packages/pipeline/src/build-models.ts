@@ -8,6 +8,7 @@ import {
   writeArtifacts,
   type Project,
   type RunEvent,
+  type RunnableKind,
   type RunResult,
   type RunTestsMode,
   type TargetConfig as ModelTarget,
@@ -26,6 +27,10 @@ export interface BuildOptions {
   readonly fullRefresh?: boolean;
   /** `after-each-model` = build, `none` = models only, `only` = tests only. */
   readonly runTests?: RunTestsMode;
+  /** The kinds of node built (dbt's verb: `run` models, `seed` seeds, `snapshot` snapshots; default all). */
+  readonly resourceTypes?: readonly RunnableKind[];
+  /** `--vars`: values for `var()` over the project's. */
+  readonly vars?: Readonly<Record<string, unknown>>;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: RunEvent) => void;
   /** Environment for `env_var()` and `${env:…}` (default: the process's). */
@@ -44,9 +49,23 @@ export interface BuildResult {
   readonly testedNodes: ReadonlyMap<string, string>;
 }
 
-/** Does the project have models at all (a `models/` folder)? Ingest-only projects skip the build step. */
+/**
+ * Does the project have a model project at all: a `dbt_project.yml`, or a folder of models, seeds or snapshots
+ * (`model-paths`, `seed-paths`, `snapshot-paths` of sluice.yml; default `models`, `seeds`, `snapshots`)?
+ * Ingest-only projects skip the build step.
+ */
 export function hasModels(project: LoadedProject): boolean {
-  return existsSync(path.join(project.dir, 'models'));
+  if (project.dbtProjectFile !== undefined) return true;
+  const config = project.config as Record<string, unknown>;
+  const folders = (key: string, fallback: string): string[] => {
+    const value = config[key];
+    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : [fallback];
+  };
+  return [
+    ...folders('model-paths', 'models'),
+    ...folders('seed-paths', 'seeds'),
+    ...folders('snapshot-paths', 'snapshots'),
+  ].some((folder) => existsSync(path.join(project.dir, folder)));
 }
 
 /**
@@ -67,10 +86,19 @@ export function modelTarget(
   };
 }
 
-/** Load the model project in a Sluice project folder; every problem found becomes one `ConfigError`. */
-export async function loadModels(project: LoadedProject, env: NodeJS.ProcessEnv = process.env): Promise<Project> {
+/**
+ * Load the model project in a project folder (its `sluice.yml` and `dbt_project.yml`); every problem found becomes
+ * one `ConfigError`. `vars` (the command line's `--vars`) win over the project's; the ingestion's `raw_schema` is
+ * `var('raw_schema')` unless the project defines it.
+ */
+export async function loadModels(
+  project: LoadedProject,
+  env: NodeJS.ProcessEnv = process.env,
+  vars: Readonly<Record<string, unknown>> = {},
+): Promise<Project> {
   const loaded = await loadProject(project.dir, {
-    vars: { raw_schema: project.config.raw_schema },
+    defaultVars: { raw_schema: project.config.raw_schema },
+    vars,
     env,
   });
   if (loaded.errors.length > 0) {
@@ -92,12 +120,14 @@ export async function loadModels(project: LoadedProject, env: NodeJS.ProcessEnv 
  * test is in the result; this throws only for a project that does not load.
  */
 export async function buildModels(options: BuildOptions): Promise<BuildResult> {
-  const models = await loadModels(options.project, options.env);
-  const target = modelTarget(options.target, options.threads);
+  const models = await loadModels(options.project, options.env, options.vars);
+  const threads = options.threads ?? options.project.threads?.[options.target.name] ?? 4;
+  const target = modelTarget(options.target, threads);
   const run = await runProject(models, options.warehouse, {
     target,
-    threads: options.threads ?? 4,
+    threads,
     runTests: options.runTests ?? 'after-each-model',
+    ...(options.resourceTypes ? { resourceTypes: options.resourceTypes } : {}),
     ...(options.select ? { select: options.select } : {}),
     ...(options.exclude ? { exclude: options.exclude } : {}),
     ...(options.fullRefresh ? { fullRefresh: true } : {}),

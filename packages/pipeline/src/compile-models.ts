@@ -30,6 +30,8 @@ export interface CompileModelsOptions {
   /** Write `target/` (manifest, compiled SQL, lineage page); default true. */
   readonly write?: boolean;
   readonly env?: NodeJS.ProcessEnv;
+  /** `--vars`: values for `var()` over the project's. */
+  readonly vars?: Readonly<Record<string, unknown>>;
 }
 
 export interface CompileModelsResult {
@@ -54,7 +56,7 @@ export interface CompileModelsResult {
  */
 export async function compileModels(options: CompileModelsOptions): Promise<CompileModelsResult> {
   const { project } = options;
-  const models = await loadModels(project, options.env);
+  const models = await loadModels(project, options.env, options.vars);
   const selection = selectNodes(models, {
     ...(options.select ? { select: options.select } : {}),
     ...(options.exclude ? { exclude: options.exclude } : {}),
@@ -64,7 +66,7 @@ export async function compileModels(options: CompileModelsOptions): Promise<Comp
     throw new ModelsError('INVALID_SELECTOR', selectorErrors.map((issue) => issue.message).join(' '));
   }
   const selected = selection.nodes.filter((node) => node.kind !== 'source');
-  const target = modelTarget(options.target);
+  const target = modelTarget(options.target, project.threads?.[options.target.name]);
   const dialect = options.warehouse?.dialect ?? targetDialect(options.target.config);
   const ids = selected.map((node) => node.id);
   let compiled = compileProject(models, { target, dialect, nodes: ids });

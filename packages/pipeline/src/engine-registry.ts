@@ -36,7 +36,7 @@ export function targetEngine(target: TargetConfig, projectDir = '.'): TargetEngi
   switch (target.type) {
     case 'duckdb':
       return bind(duckDbEngine, {
-        path: path.resolve(projectDir, target.path),
+        path: target.path === ':memory:' ? ':memory:' : path.resolve(projectDir, target.path),
         ...(target.threads ? { threads: target.threads } : {}),
         ...(target.memory_limit ? { memoryLimit: target.memory_limit } : {}),
         ...(target.max_row_mb ? { maxRowBytes: target.max_row_mb * 1024 * 1024 } : {}),

@@ -9,6 +9,7 @@ export {
 export {
   ConfigError,
   formatConfigProblem,
+  DEFAULT_STATE,
   loadProjectConfig,
   parseProjectConfig,
   projectConfigSchema,
@@ -16,7 +17,9 @@ export {
   targetConfigSchema,
   type ConfigProblem,
   type LoadedProject,
+  type LoadProjectConfigOptions,
   type ProjectConfig,
+  type SluiceFileConfig,
   type StateConfig,
   type TableConfig,
   type TargetConfig,
@@ -24,6 +27,7 @@ export {
 export { openStateStore, openWarehouse, resolveTarget, targetDialect } from './open-project.js';
 export { targetEngine, type TargetEngine } from './engine-registry.js';
 export {
+  hasIngestion,
   NO_RETRY,
   retryDelayMs,
   runPipeline,
@@ -74,6 +78,9 @@ export {
   type SourceTableCheck,
 } from './check-source.js';
 export { compileModels, type CompileModelsOptions, type CompileModelsResult } from './compile-models.js';
+export { profileSearchPath, readDbtProfile, type DbtProfile, type ProfileFolder } from './dbt-profiles.js';
+export { parseVars } from './parse-vars.js';
+export { sourceFreshness, type SourceFreshnessOptions, type SourceFreshnessResult } from './source-freshness.js';
 export { configKeyLineFinder, yamlErrorLines } from './config-key-line.js';
 export {
   identifierFrom,

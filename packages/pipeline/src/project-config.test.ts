@@ -70,3 +70,31 @@ describe('parseProjectConfig', () => {
     expect(problems('name: shop\nsource: [unclosed\n')[0]).toMatch(/^sluice\.yml:\d+: YAML: /);
   });
 });
+
+describe('parseProjectConfig: what sluice.yml may leave out', () => {
+  it('needs no tables, source or state to build models; a name must still be an identifier', () => {
+    const config = parseProjectConfig(
+      'name: shop\ntargets:\n  dev: { type: duckdb, path: wh.duckdb }\n',
+      '/p/sluice.yml',
+      {},
+    );
+    expect(config).toMatchObject({
+      name: 'shop',
+      target: 'dev',
+      tables: {},
+      state: { type: 'file', dir: '.sluice/state' },
+    });
+    expect(config.source.url).toBe('');
+    expect(problems('name: 12 shop\ntargets:\n  dev: { type: duckdb, path: wh.duckdb }\n', {})).toEqual([
+      'sluice.yml:1: name: must be a plain SQL identifier (letters, digits, _)',
+    ]);
+    expect(
+      problems(
+        'name: shop\ntargets:\n  dev: { type: duckdb, path: wh.duckdb }\ntables:\n  orders: { strategy: full }\n',
+        {},
+      ),
+    ).toEqual([
+      'sluice.yml:5: source: tables: lists tables to ingest, but there is no source: add source: { url: postgres://… }',
+    ]);
+  });
+});

@@ -3,8 +3,10 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import type { TableSpec } from '@sluice/pg-extract';
+import { hasConfigTemplate, MODELS_CONFIG_KEYS, renderConfigTemplate } from '@sluice/models';
 import { closestNames } from '@sluice/warehouse';
 import { substituteVariables } from './config-variables.js';
+import { profileSearchPath, readDbtProfile } from './dbt-profiles.js';
 import { durationSchema, scheduleConfigSchema } from './schedule-config.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'must be a plain SQL identifier (letters, digits, _)');
@@ -95,25 +97,39 @@ const stateConfigSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('postgres'), url: z.string().min(1), schema: identifier.default('sluice_state') }),
 ]);
 
+/** The state store when `sluice.yml` names none: files under `.sluice/state` in the project folder. */
+export const DEFAULT_STATE: StateConfig = { type: 'file', dir: '.sluice/state' };
+
+/** The keys of `sluice.yml` the model runner owns (checked by `@sluice/models` when it loads the project). */
+const modelKeys = Object.fromEntries(
+  MODELS_CONFIG_KEYS.filter((key) => key !== 'name').map((key) => [key, z.unknown().optional()]),
+);
+
 /**
- * The whole `sluice.yml`. Keys owned by the model runner (`models`, `vars`, `snapshots`, `data_tests`) are checked by
- * `@sluice/models` when it loads the project.
+ * What `sluice.yml` may hold. Nothing is required by itself: a model project needs targets (here or a dbt
+ * profile) and a name (here or in dbt_project.yml); ingestion needs `source` and `tables`. `loadProjectConfig`
+ * completes it into a `ProjectConfig`. Keys owned by the model runner (`models`, `vars`, `seeds`, `model-paths`…)
+ * are checked by `@sluice/models` when it loads the project.
  */
 export const projectConfigSchema = z.strictObject({
-  name: identifier,
+  name: identifier.optional(),
   version: z.literal(1).default(1),
-  source: z.strictObject({
-    url: z.string().min(1),
-    schema: identifier.default('public'),
-  }),
+  /** The source Postgres: required when `tables:` lists any table. */
+  source: z
+    .strictObject({
+      url: z.string().min(1),
+      schema: identifier.default('public'),
+    })
+    .optional(),
   /** Warehouse schema the source tables are loaded into. */
   raw_schema: identifier.default('raw'),
   targets: z
     .record(identifier, targetConfigSchema)
-    .refine((targets) => Object.keys(targets).length > 0, 'at least one target is needed'),
+    .refine((targets) => Object.keys(targets).length > 0, 'at least one target is needed')
+    .optional(),
   /** The target used when none is named on the command line. */
-  target: identifier,
-  state: stateConfigSchema,
+  target: identifier.optional(),
+  state: stateConfigSchema.default(DEFAULT_STATE),
   ingest: z
     .strictObject({
       /** Tables extracted and loaded at once. */
@@ -126,17 +142,26 @@ export const projectConfigSchema = z.strictObject({
       first_load_parallelism: z.number().int().min(1).max(16).default(2),
     })
     .default({ parallelism: 4, chunk_mb: 128, first_load_parallelism: 2 }),
-  tables: z
-    .record(identifier, tableConfigSchema)
-    .refine((tables) => Object.keys(tables).length > 0, 'list at least one table'),
+  /** The tables ingestion loads; none (the default) means no ingestion: `run` and `build` only build. */
+  tables: z.record(identifier, tableConfigSchema).default({}),
   schedule: scheduleConfigSchema.optional(),
-  models: z.unknown().optional(),
-  vars: z.unknown().optional(),
-  snapshots: z.unknown().optional(),
-  data_tests: z.unknown().optional(),
+  ...modelKeys,
 });
 
-export type ProjectConfig = z.infer<typeof projectConfigSchema>;
+/** `sluice.yml` as written (validated, defaults applied), before it is completed with dbt_project.yml and profiles. */
+export type SluiceFileConfig = z.infer<typeof projectConfigSchema>;
+
+/**
+ * A project's complete configuration: `sluice.yml` completed with `dbt_project.yml` (the name) and the dbt
+ * profile (the targets) where it leaves them out. `source.url` is `''` when no source is configured, which
+ * happens only when `tables` is empty.
+ */
+export type ProjectConfig = Omit<SluiceFileConfig, 'name' | 'source' | 'targets' | 'target'> & {
+  readonly name: string;
+  readonly source: { readonly url: string; readonly schema: string };
+  readonly targets: Record<string, TargetConfig>;
+  readonly target: string;
+};
 export type TableConfig = z.infer<typeof tableConfigSchema>;
 export type TargetConfig = z.infer<typeof targetConfigSchema>;
 export type StateConfig = z.infer<typeof stateConfigSchema>;
@@ -149,11 +174,33 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
-/** A loaded project: its folder, the validated config, and the config file path. */
+/** A loaded project: its folder, the complete config, and the files it came from. */
 export interface LoadedProject {
   readonly dir: string;
+  /** The file problems of the whole project are reported against: `sluice.yml`, else `dbt_project.yml`. */
   readonly file: string;
   readonly config: ProjectConfig;
+  /** `dbt_project.yml`, when the folder has one. */
+  readonly dbtProjectFile?: string;
+  /** The dbt profile the targets came from (when `sluice.yml` names none): its `profiles.yml` and name. */
+  readonly profile?: { readonly file: string; readonly name: string };
+  /** dbt's `threads` per target (from the profile): how many nodes a build runs at once by default. */
+  readonly threads?: Readonly<Record<string, number>>;
+  /** What was read but is not used (profile settings Sluice ignores), each with its place: for the apps to show. */
+  readonly warnings?: readonly ConfigProblem[];
+}
+
+/** Where `loadProjectConfig` looks beyond the project folder. */
+export interface LoadProjectConfigOptions {
+  /**
+   * `--profiles-dir`: the folder of `profiles.yml`. Without it: `DBT_PROFILES_DIR`, the project folder, the working
+   * folder, then `~/.dbt/` (dbt's order, the project folder added).
+   */
+  readonly profilesDir?: string;
+  /** The command line's `--vars`, which `var()` reads in profiles.yml and dbt_project.yml. */
+  readonly vars?: Readonly<Record<string, unknown>>;
+  /** The working folder searched for profiles.yml (default `process.cwd()`). */
+  readonly cwd?: string;
 }
 
 /** `sluice.yml:14: tables.vendas.cursor: …` */
@@ -175,47 +222,232 @@ export class ConfigError extends Error {
 }
 
 /**
- * Read and validate `<dir>/sluice.yml`. `${env:NAME}`, `${env:NAME:-default}` (or the file named by `NAME_FILE`) and
- * `${file:PATH}` in string values are replaced (see `substituteVariables`; values are never echoed in messages).
- * Collects every problem before throwing one `ConfigError`.
+ * Read a project folder's configuration: `sluice.yml` (ingestion, state, targets, schedule), `dbt_project.yml`
+ * (the project's name and profile) and, when `sluice.yml` names no targets, the dbt profile's outputs from
+ * `profiles.yml` (dbt-duckdb and dbt-snowflake formats). A folder with only a dbt project and a profile is a
+ * complete project; a folder with neither file is not one. In `sluice.yml`, `${env:NAME}`, `${env:NAME:-default}`
+ * (or the file named by `NAME_FILE`) and `${file:PATH}` are replaced (see `substituteVariables`); in profiles.yml
+ * and dbt_project.yml, `{{ env_var('NAME') }}`. Values are never echoed in messages. Collects every problem before
+ * throwing one `ConfigError`; a value in both files that disagrees is one, naming both files.
  *
  * @example const { config } = await loadProjectConfig('sql-models');
  */
-export async function loadProjectConfig(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedProject> {
-  const file = path.join(path.resolve(dir), 'sluice.yml');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
+export async function loadProjectConfig(
+  dir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadProjectConfigOptions = {},
+): Promise<LoadedProject> {
+  const projectDir = path.resolve(dir);
+  const sluicePath = path.join(projectDir, 'sluice.yml');
+  const dbtPath = path.join(projectDir, 'dbt_project.yml');
+  const [sluiceText, dbtText] = await Promise.all([
+    readFile(sluicePath, 'utf8').catch(() => undefined),
+    readFile(dbtPath, 'utf8').catch(() => undefined),
+  ]);
+  if (sluiceText === undefined && dbtText === undefined) {
     throw new ConfigError([
       {
-        file,
+        file: sluicePath,
         line: undefined,
         path: '',
-        message: `no sluice.yml in ${path.resolve(dir)}: pass --project DIR, or run sluice init`,
+        message: `no sluice.yml or dbt_project.yml in ${projectDir}: pass --project DIR (a dbt project folder, or one made by sluice init), or run sluice init`,
       },
     ]);
   }
-  return { dir: path.resolve(dir), file, config: parseProjectConfig(text, file, env) };
+  const problems: ConfigProblem[] = [];
+  const sluice = sluiceText === undefined ? undefined : readSluiceFile(sluiceText, sluicePath, env, problems);
+  const dbt =
+    dbtText === undefined ? undefined : readDbtProjectFile(dbtText, dbtPath, env, options.vars ?? {}, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = sluice?.config ?? projectConfigSchema.parse({});
+  const sluiceLine = (keyPath: readonly string[]) => sluice?.lineOf(keyPath);
+  // The name: dbt_project.yml's and sluice.yml's must agree.
+  if (dbt?.name !== undefined && config.name !== undefined && dbt.name !== config.name) {
+    problems.push({
+      file: sluicePath,
+      line: sluiceLine(['name']),
+      path: 'name',
+      message: `"${config.name}" here but "${dbt.name}" in dbt_project.yml${dbt.nameLine === undefined ? '' : `:${dbt.nameLine}`}: remove name from sluice.yml (the dbt project's name is used) or make them equal`,
+    });
+  }
+  const name = dbt?.name ?? config.name;
+  if (name === undefined) {
+    problems.push({
+      file: sluice ? sluicePath : dbtPath,
+      line: undefined,
+      path: 'name',
+      message: 'the project needs a name (letters, digits and underscores), e.g. name: shop',
+    });
+  }
+  // The targets: sluice.yml's, else the dbt profile's outputs.
+  let targets = config.targets;
+  let target = config.target;
+  let profile: LoadedProject['profile'];
+  let threads: Record<string, number> | undefined;
+  const warnings: ConfigProblem[] = [];
+  if (targets === undefined) {
+    const profileName = dbt?.profile;
+    if (dbt === undefined) {
+      problems.push({
+        file: sluicePath,
+        line: undefined,
+        path: 'targets',
+        message:
+          'no targets: add targets: (e.g. dev: { type: duckdb, path: .sluice/warehouse.duckdb }) and target: dev',
+      });
+    } else if (profileName === undefined) {
+      problems.push({
+        file: dbtPath,
+        line: undefined,
+        path: 'profile',
+        message: `no profile: name the dbt profile whose outputs are the targets (profile: ${dbt.name ?? 'my_profile'}), or add targets: to sluice.yml`,
+      });
+    } else {
+      const read = await readDbtProfile({
+        profileName,
+        dirs: profileSearchPath(projectDir, env, options),
+        env,
+        vars: options.vars ?? {},
+      });
+      problems.push(...read.problems);
+      warnings.push(...read.warnings);
+      // A profile with problems: its outputs are not all there, so the target is not checked against them.
+      if (read.profile && read.problems.length === 0) {
+        targets = read.profile.targets;
+        threads = read.profile.threads;
+        profile = { file: read.profile.file, name: profileName };
+        target ??= read.profile.target;
+      }
+    }
+  }
+  if (targets !== undefined && target === undefined) {
+    const names = Object.keys(targets);
+    if (names.length === 1) target = names[0];
+    else
+      problems.push({
+        file: profile?.file ?? sluicePath,
+        line: profile ? undefined : sluiceLine(['targets']),
+        path: 'target',
+        message: `name the default target: target: ${names[0] ?? 'dev'} (one of ${names.join(', ')})`,
+      });
+  }
+  if (targets !== undefined && target !== undefined && !(target in targets)) {
+    problems.push({
+      file: config.target !== undefined || !profile ? sluicePath : profile.file,
+      line: config.target !== undefined ? sluiceLine(['target']) : undefined,
+      path: 'target',
+      message: `target "${target}" is not among targets (${Object.keys(targets).join(', ')})`,
+    });
+  }
+  if (Object.keys(config.tables).length > 0 && config.source === undefined) {
+    problems.push({
+      file: sluicePath,
+      line: sluiceLine(['tables']),
+      path: 'source',
+      message: 'tables: lists tables to ingest, but there is no source: add source: { url: postgres://… }',
+    });
+  }
+  problems.push(...(sluice?.later ?? []));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    dir: projectDir,
+    file: sluice ? sluicePath : dbtPath,
+    config: {
+      ...config,
+      name: name as string,
+      source: config.source ?? { url: '', schema: 'public' },
+      targets: targets as Record<string, TargetConfig>,
+      target: target as string,
+    },
+    ...(dbt ? { dbtProjectFile: dbtPath } : {}),
+    ...(profile ? { profile } : {}),
+    ...(threads && Object.keys(threads).length > 0 ? { threads } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
 }
 
-/** Validate the text of a `sluice.yml` (see `loadProjectConfig`). */
+/**
+ * Validate the text of a `sluice.yml` that stands alone (no dbt_project.yml, no profile): it must name the
+ * project and its targets. See `loadProjectConfig`.
+ */
 export function parseProjectConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ProjectConfig {
+  const problems: ConfigProblem[] = [];
+  const read = readSluiceFile(text, file, env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const { config, lineOf: at, later } = read;
+  if (config.name === undefined)
+    problems.push({ file, line: undefined, path: 'name', message: 'the project needs a name, e.g. name: shop' });
+  const targets = config.targets;
+  let target = config.target;
+  if (targets === undefined) {
+    problems.push({ file, line: undefined, path: 'targets', message: 'no targets: add targets: and target:' });
+  } else {
+    const names = Object.keys(targets);
+    if (target === undefined && names.length === 1) target = names[0];
+    if (target === undefined)
+      problems.push({
+        file,
+        line: at(['targets']),
+        path: 'target',
+        message: `name the default target (one of ${names.join(', ')})`,
+      });
+    else if (!(target in targets))
+      problems.push({
+        file,
+        line: at(['target']),
+        path: 'target',
+        message: `target "${target}" is not among targets (${names.join(', ')})`,
+      });
+  }
+  if (Object.keys(config.tables).length > 0 && config.source === undefined)
+    problems.push({
+      file,
+      line: at(['tables']),
+      path: 'source',
+      message: 'tables: lists tables to ingest, but there is no source: add source: { url: postgres://… }',
+    });
+  problems.push(...later);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    ...config,
+    name: config.name as string,
+    source: config.source ?? { url: '', schema: 'public' },
+    targets: targets as Record<string, TargetConfig>,
+    target: target as string,
+  };
+}
+
+/** Parse and validate `sluice.yml` as written; its problems are added to `problems`. */
+function readSluiceFile(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  problems: ConfigProblem[],
+): {
+  config: SluiceFileConfig;
+  lineOf: (keyPath: readonly string[]) => number | undefined;
+  /** Problems across keys (a strategy without its cursor), reported after the targets' problems. */
+  later: ConfigProblem[];
+} {
+  const later: ConfigProblem[] = [];
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const problems: ConfigProblem[] = [];
+  const at = (keyPath: readonly string[]) => lineOf(doc, lineCounter, keyPath);
+  const own: ConfigProblem[] = [];
   for (const error of doc.errors) {
     const line = error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line;
-    problems.push({ file, line, path: '', message: `YAML: ${error.message.split('\n')[0]}` });
+    own.push({ file, line, path: '', message: `YAML: ${error.message.split('\n')[0]}` });
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  const raw = substituteVariables(doc.toJS(), {
+  if (own.length > 0) {
+    problems.push(...own);
+    return { config: projectConfigSchema.parse({}), lineOf: at, later };
+  }
+  const raw = substituteVariables(doc.toJS() ?? {}, {
     env,
     baseDir: path.dirname(file),
-    onProblem: (keyPath, message) =>
-      problems.push({ file, line: lineOf(doc, lineCounter, keyPath), path: keyPath.join('.'), message }),
+    onProblem: (keyPath, message) => own.push({ file, line: at(keyPath), path: keyPath.join('.'), message }),
   });
-  const unset = new Set(problems.map((problem) => problem.path));
+  const unset = new Set(own.map((problem) => problem.path));
   const parsed = projectConfigSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -223,39 +455,79 @@ export function parseProjectConfig(text: string, file: string, env: NodeJS.Proce
       // A value left empty by an unset variable is already reported once, by the variable's name.
       if (unset.has(keyPath.join('.'))) continue;
       // An unknown key is pointed at on its own line, not on its parent's.
-      const at =
+      const where =
         issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...keyPath, issue.keys[0]] : keyPath;
-      problems.push({
-        file,
-        line: lineOf(doc, lineCounter, at),
-        path: keyPath.join('.'),
-        message: describeIssue(issue, keyPath),
-      });
+      own.push({ file, line: at(where), path: keyPath.join('.'), message: describeIssue(issue, keyPath) });
     }
-  }
-  if (parsed.success) {
-    const config = parsed.data;
-    if (!(config.target in config.targets)) {
-      problems.push({
-        file,
-        line: lineOf(doc, lineCounter, ['target']),
-        path: 'target',
-        message: `target "${config.target}" is not among targets (${Object.keys(config.targets).join(', ')})`,
-      });
-    }
-    for (const [name, table] of Object.entries(config.tables)) {
+  } else {
+    for (const [name, table] of Object.entries(parsed.data.tables)) {
       if (table.strategy !== 'full' && !table.cursor) {
-        problems.push({
+        later.push({
           file,
-          line: lineOf(doc, lineCounter, ['tables', name, 'strategy']),
+          line: at(['tables', name, 'strategy']),
           path: `tables.${name}.cursor`,
           message: `strategy ${table.strategy} needs a cursor, e.g. cursor: [updated_at, id]`,
         });
       }
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return (parsed as { data: ProjectConfig }).data;
+  problems.push(...own);
+  return { config: parsed.success ? parsed.data : projectConfigSchema.parse({}), lineOf: at, later };
+}
+
+/** What the pipeline reads from `dbt_project.yml`: the name and the profile (the model runner reads the rest). */
+function readDbtProjectFile(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  vars: Readonly<Record<string, unknown>>,
+  problems: ConfigProblem[],
+): { name?: string; nameLine?: number; profile?: string } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors)
+      problems.push({
+        file,
+        line: error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line,
+        path: '',
+        message: `YAML: ${error.message.split('\n')[0]}`,
+      });
+    return {};
+  }
+  const value: unknown = doc.toJS();
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push({ file, line: 1, path: '', message: 'dbt_project.yml must be a mapping of keys' });
+    return {};
+  }
+  const out: { name?: string; nameLine?: number; profile?: string } = {};
+  for (const key of ['name', 'profile'] as const) {
+    let v = (value as Record<string, unknown>)[key];
+    if (hasConfigTemplate(v)) {
+      const rendered = renderConfigTemplate(v, { env, vars });
+      if ('error' in rendered) {
+        problems.push({ file, line: lineOf(doc, lineCounter, [key]), path: key, message: rendered.error });
+        continue;
+      }
+      v = rendered.value;
+    }
+    if (v === undefined || v === null) continue;
+    if (key === 'name' && (typeof v !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v))) {
+      problems.push({
+        file,
+        line: lineOf(doc, lineCounter, [key]),
+        path: key,
+        message: `a project name is letters, digits and underscores (got ${JSON.stringify(v)})`,
+      });
+      continue;
+    }
+    if (key === 'name') {
+      out.name = String(v);
+      const line = lineOf(doc, lineCounter, ['name']);
+      if (line !== undefined) out.nameLine = line;
+    } else out.profile = String(v);
+  }
+  return out;
 }
 
 function describeIssue(issue: z.core.$ZodIssue, keyPath: string[]): string {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { NO_RETRY, retryDelayMs, type RetryPolicy, type Warehouse } from '@sluice/warehouse';
 import type { RunStatus, StateStore } from '@sluice/watermark';
 import { RUN_LOCK, runIngest, type IngestEvent, type IngestResult } from './ingest.js';
-import type { RunEvent, RunTestsMode } from '@sluice/models';
+import type { RunEvent, RunnableKind, RunTestsMode } from '@sluice/models';
 import { buildModels, hasModels, type BuildResult } from './build-models.js';
 import { resolveTarget } from './open-project.js';
 import type { LoadedProject, TargetConfig } from './project-config.js';
@@ -38,11 +39,18 @@ export interface PipelineRunOptions {
   readonly runId?: string;
   /** Only these tables. */
   readonly tables?: readonly string[];
-  /** Which steps (default both; `build` only when the project has models). */
+  /**
+   * Which steps (default both). `ingest` runs only when `sluice.yml` lists tables, `build` only when the project
+   * has a model project (the verb rule: `run` and `build` ingest first when there is ingestion to do).
+   */
   readonly steps?: readonly PipelineStep[];
   /** The build step: `after-each-model` (default: models and their tests, dbt's `build`), `none` (models only,
    *  dbt's `run`), `only` (tests only, dbt's `test`). */
   readonly runTests?: RunTestsMode;
+  /** The kinds of node the build step builds (dbt's verbs: `run` = models, `seed`, `snapshot`; default all). */
+  readonly resourceTypes?: readonly RunnableKind[];
+  /** `--vars`: values for `var()` over the project's. */
+  readonly vars?: Readonly<Record<string, unknown>>;
   /** The CLI command that asked for the run (`run`, `models run`, `test`…), kept in its record. */
   readonly command?: string;
   /** The target (default: the project's); used by the build step. */
@@ -52,6 +60,12 @@ export interface PipelineRunOptions {
   readonly exclude?: readonly string[];
   readonly threads?: number;
   readonly fullRefresh?: boolean;
+  /**
+   * Whether the ingest step reloads the tables from scratch; default `fullRefresh`. The CLI's `run` and `build`
+   * pass `false`: their `--full-refresh` is dbt's (incremental models and seeds), the ingest only brings the raw
+   * tables up to date (`sluice ingest --full-refresh` reloads them).
+   */
+  readonly ingestFullRefresh?: boolean;
   readonly retry?: RetryPolicy;
   /** A step that runs longer is cancelled (and retried if attempts remain). */
   readonly stepTimeoutMs?: number;
@@ -102,7 +116,10 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       )
     : undefined;
   const emit = (event: PipelineEvent) => options.onEvent?.(event);
-  const steps = options.steps ?? ['ingest', 'build'];
+  // No tables to load: the ingest step is not part of the run (the verb rule: only configured ingestion runs).
+  const steps = (options.steps ?? ['ingest', 'build']).filter(
+    (step) => step !== 'ingest' || hasIngestion(options.project),
+  );
   const scope = runScope(options, steps);
   const command = options.command;
   const record = { id: runId, trigger: options.trigger, startedAt };
@@ -127,7 +144,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
           lock: false,
           signal,
           ...(options.tables ? { tables: options.tables } : {}),
-          ...(options.fullRefresh ? { fullRefresh: true } : {}),
+          ...((options.ingestFullRefresh ?? options.fullRefresh) ? { fullRefresh: true } : {}),
           onEvent: (event) => emit({ type: 'ingest', runId, event }),
         });
         if (result.status === 'failed' && !signal.aborted) {
@@ -149,6 +166,8 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
           runId,
           signal,
           ...(options.runTests ? { runTests: options.runTests } : {}),
+          ...(options.resourceTypes ? { resourceTypes: options.resourceTypes } : {}),
+          ...(options.vars ? { vars: options.vars } : {}),
           ...(options.select ? { select: options.select } : {}),
           ...(options.exclude ? { exclude: options.exclude } : {}),
           ...(options.threads ? { threads: options.threads } : {}),
@@ -231,6 +250,9 @@ async function withRetries<T>(
     attempts[step] = attempt;
     emit({ type: 'step-start', runId, step, attempt });
     const stepController = new AbortController();
+    // Every statement in flight listens on the step's signal: a build at dbt's `threads: 24` has more than Node's
+    // default of 10 at once, which is not a leak.
+    setMaxListeners(0, stepController.signal);
     const forward = () => stepController.abort(runSignal.reason);
     runSignal.addEventListener('abort', forward, { once: true });
     const timer = options.stepTimeoutMs
@@ -283,5 +305,11 @@ function runScope(options: PipelineRunOptions, steps: readonly PipelineStep[]): 
     ...(options.select ? { select: [...options.select] } : {}),
     ...(options.exclude ? { exclude: [...options.exclude] } : {}),
     ...(options.fullRefresh ? { fullRefresh: true } : {}),
+    ...(options.resourceTypes ? { resourceTypes: [...options.resourceTypes] } : {}),
   };
+}
+
+/** Does the project configure ingestion (`tables:` in sluice.yml lists any)? */
+export function hasIngestion(project: LoadedProject): boolean {
+  return Object.keys(project.config.tables).length > 0;
 }

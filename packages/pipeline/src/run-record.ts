@@ -1,4 +1,4 @@
-import type { NodeResult, NodeStatus, RunTestsMode } from '@sluice/models';
+import type { NodeResult, NodeStatus, RunnableKind, RunTestsMode } from '@sluice/models';
 import type { JsonObject, RunRecord, RunStatus } from '@sluice/watermark';
 import { z } from 'zod';
 import type { BuildResult } from './build-models.js';
@@ -30,6 +30,7 @@ export const NODE_OUTCOME_STATUSES = [
 ] as const satisfies readonly NodeStatus[];
 
 const RUN_TESTS_MODES = ['after-each-model', 'none', 'only'] as const satisfies readonly RunTestsMode[];
+const RESOURCE_TYPES = ['seed', 'model', 'snapshot', 'test'] as const satisfies readonly RunnableKind[];
 
 const count = z.number().int().nonnegative();
 const seconds = z.number().nonnegative();
@@ -55,10 +56,10 @@ const tableOutcomeSchema = z.object({
   error: runErrorSchema.optional(),
 });
 
-/** One model or snapshot of a run. */
+/** One model, seed or snapshot of a run. */
 const modelOutcomeSchema = z.object({
   name: nonEmpty,
-  kind: z.enum(['model', 'snapshot']).optional(),
+  kind: z.enum(['model', 'snapshot', 'seed']).optional(),
   status: z.enum(NODE_OUTCOME_STATUSES),
   seconds: seconds.optional(),
   message: z.string().optional(),
@@ -86,6 +87,8 @@ const runScopeSchema = z.object({
   select: z.array(nonEmpty).optional(),
   exclude: z.array(nonEmpty).optional(),
   fullRefresh: z.boolean().optional(),
+  /** The kinds of node the build step built (dbt's verb: `run` models, `seed`, `snapshot`); absent: every kind. */
+  resourceTypes: z.array(z.enum(RESOURCE_TYPES)).optional(),
 });
 
 /** The run record's `detail`, version 1: what the state store keeps as JSON for every run. */
@@ -302,7 +305,7 @@ function tableOutcome(t: TableResult): TableOutcome {
 function modelOutcome(r: NodeResult): ModelOutcome {
   return {
     name: r.name,
-    kind: r.kind === 'snapshot' ? 'snapshot' : 'model',
+    kind: r.kind === 'snapshot' || r.kind === 'seed' ? r.kind : 'model',
     status: r.status,
     seconds: roundSeconds(r.elapsedMs),
     message: r.message,

@@ -22,18 +22,30 @@ const TYPES: Record<string, string> = {
  * (exit 0, the normal way to stop it).
  */
 export async function docsServeCommand(
-  options: { project: string; target?: string; port: number },
+  options: {
+    project: string;
+    target?: string;
+    profilesDir?: string;
+    vars?: Readonly<Record<string, unknown>>;
+    port: number;
+  },
   out: Output,
 ): Promise<number> {
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
     throw new CliError(`--port ${String(options.port)}: expected a port number (0 picks a free one)`, EXIT.usage);
   }
-  const project = await loadProject(options.project, { needsSource: false });
+  const project = await loadProject(options.project, { needsSource: false, profilesDir: options.profilesDir });
   const root = path.join(project.dir, 'target');
   if (!existsSync(path.join(root, 'docs', 'index.html'))) {
     out.line(out.dim('no lineage page yet: generating it first'));
     const code = await docsGenerateCommand(
-      { project: options.project, ...(options.target ? { target: options.target } : {}), json: false },
+      {
+        project: options.project,
+        ...(options.target ? { target: options.target } : {}),
+        ...(options.profilesDir ? { profilesDir: options.profilesDir } : {}),
+        ...(options.vars ? { vars: options.vars } : {}),
+        json: false,
+      },
       out,
     );
     if (code !== EXIT.ok) return code;

@@ -5,6 +5,7 @@ import {
   checkSource,
   ConfigError,
   configKeyLineFinder,
+  hasIngestion,
   hasModels,
   loadModels,
   loadProjectConfig,
@@ -16,6 +17,7 @@ import {
   type SourceCheck,
 } from '@sluice/pipeline';
 import { describeHolder, StateError } from '@sluice/watermark';
+import { formatIssue } from '@sluice/models';
 import { displayPath, problemLines } from '../config-problems.js';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
@@ -55,7 +57,7 @@ function message(error: unknown): string {
  * (opens, run lock free). Exit 2 when the config has problems, 1 when another check failed, else 0.
  */
 export async function doctorCommand(
-  options: { project: string; target?: string; json: boolean },
+  options: { project: string; target?: string; profilesDir?: string; json: boolean },
   out: Output,
 ): Promise<number> {
   const checks: Check[] = [];
@@ -70,7 +72,11 @@ export async function doctorCommand(
 
   let project: LoadedProject | undefined;
   try {
-    project = await loadProjectConfig(options.project);
+    project = await loadProjectConfig(
+      options.project,
+      process.env,
+      options.profilesDir === undefined ? {} : { profilesDir: options.profilesDir },
+    );
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     report({
@@ -90,7 +96,8 @@ export async function doctorCommand(
   report({
     area: 'config',
     ok: true,
-    message: `${displayPath(project.file)} is valid: ${Object.keys(config.tables).length} tables, targets ${Object.keys(config.targets).join(', ')}, state ${config.state.type}`,
+    message: `${displayPath(project.file)} is valid: ${hasIngestion(project) ? `${Object.keys(config.tables).length} tables` : 'no ingestion (no tables:)'}, targets ${Object.keys(config.targets).join(', ')}${project.profile ? ` (profile ${project.profile.name} in ${displayPath(project.profile.file)})` : ''}, state ${config.state.type}`,
+    ...(project.warnings?.length ? { details: problemLines(project.warnings).map((w) => `warning: ${w}`) } : {}),
   });
 
   let target: ChosenTarget | undefined;
@@ -115,8 +122,8 @@ export async function doctorCommand(
       report({
         area: 'models',
         ok: true,
-        message: `${count('model')} models, ${count('snapshot')} snapshots, ${count('test')} tests and ${count('source')} sources load without errors`,
-        ...(models.warnings.length ? { details: models.warnings.map((w) => `warning: ${w.message}`) } : {}),
+        message: `${count('model')} models, ${count('seed')} seeds, ${count('snapshot')} snapshots, ${count('test')} tests and ${count('source')} sources load without errors`,
+        ...(models.warnings.length ? { details: models.warnings.map((w) => `warning: ${formatIssue(w)}`) } : {}),
       });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
@@ -133,7 +140,10 @@ export async function doctorCommand(
     report({ area: 'models', ok: true, message: 'no models/ folder: runs ingest only' });
   }
 
-  await checkTheSource(project, report);
+  // No ingestion configured: the source is never opened, so there is nothing to check there.
+  if (hasIngestion(project)) await checkTheSource(project, report);
+  else
+    report({ area: 'source', ok: true, message: 'no ingestion configured (sluice.yml lists no tables): not checked' });
   if (target) await checkWarehouse(project, target, report);
   await checkState(project, report);
   return finish(checks, options, out);

@@ -67,7 +67,7 @@ export async function initCommand(options: InitCommandOptions, out: Output): Pro
     next.push("export PGPASSWORD='…'   # the password is not written to sluice.yml");
   const cd = path.resolve(options.project) === process.cwd() ? '' : `cd ${displayPath(result.dir)} && `;
   next.push(`${cd}sluice doctor   # check the project against the database`);
-  next.push(`${cd}sluice run      # the first load, then the staging models and their tests`);
+  next.push(`${cd}sluice build    # the first load, then the staging models and their tests (sluice run: no tests)`);
 
   if (options.json) {
     out.line(

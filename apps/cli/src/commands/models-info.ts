@@ -13,13 +13,15 @@ import { jsonText } from '../run-result.js';
 export interface SelectCommandOptions {
   readonly project: string;
   readonly target?: string;
+  readonly profilesDir?: string;
+  readonly vars?: Readonly<Record<string, unknown>>;
   readonly select?: readonly string[];
   readonly exclude?: readonly string[];
   readonly resourceType?: readonly string[];
   readonly json: boolean;
 }
 
-const KINDS = ['model', 'snapshot', 'test', 'source'];
+const KINDS = ['seed', 'model', 'snapshot', 'test', 'source'];
 
 async function checkedModels(
   options: SelectCommandOptions,
@@ -27,13 +29,15 @@ async function checkedModels(
   const checked = await preflight({
     project: options.project,
     target: options.target,
+    profilesDir: options.profilesDir,
+    vars: options.vars,
     models: true,
     select: options.select,
     exclude: options.exclude,
   });
   if (!checked.models)
     throw new CliError(
-      `no models/ folder in ${displayPath(checked.project.dir) || '.'}: there is nothing to list`,
+      `no models, seeds or snapshots in ${displayPath(checked.project.dir) || '.'} (no dbt_project.yml and no models/ folder): there is nothing to list`,
       EXIT.usage,
     );
   for (const warning of checked.warnings) process.stderr.write(`warning: ${warning}\n`);
@@ -45,6 +49,8 @@ function detailOf(node: ProjectNode): string {
   switch (node.kind) {
     case 'model':
       return node.materialized;
+    case 'seed':
+      return 'seed';
     case 'snapshot':
       return `snapshot (${String(node.config.strategy ?? 'timestamp')})`;
     case 'test':
@@ -120,6 +126,7 @@ export async function compileCommand(options: SelectCommandOptions, out: Output)
     const result = await compileModels({
       project: checked.project,
       target: checked.target,
+      ...(options.vars ? { vars: options.vars } : {}),
       ...(options.select?.length ? { select: options.select } : {}),
       ...(options.exclude?.length ? { exclude: options.exclude } : {}),
       ...(warehouse ? { warehouse } : {}),
@@ -145,10 +152,17 @@ export async function compileCommand(options: SelectCommandOptions, out: Output)
       );
       return EXIT.ok;
     }
-    const only = compiled.length === 1 ? compiled[0] : undefined;
+    // One model or snapshot selected (with its tests, as dbt selects them): its SQL is printed, as dbt does.
+    const built = compiled.filter(({ node }) => node.kind !== 'test');
+    const only = compiled.length === 1 ? compiled[0] : built.length === 1 ? built[0] : undefined;
     if (only) {
       out.line(only.compiled.sql.trimEnd());
-      out.error(out.dim(`(written to ${displayPath(path.join(targetDir, only.compiled.compiledPath))})`));
+      const tests = compiled.length - 1;
+      out.error(
+        out.dim(
+          `(written to ${displayPath(path.join(targetDir, only.compiled.compiledPath))}${tests > 0 ? `; and its ${tests} test${tests === 1 ? '' : 's'} under ${displayPath(path.join(targetDir, 'compiled'))}/` : ''})`,
+        ),
+      );
     } else {
       out.line(
         `compiled ${compiled.length} node${compiled.length === 1 ? '' : 's'} into ${displayPath(path.join(targetDir, 'compiled'))}/`,
@@ -172,6 +186,7 @@ export async function docsGenerateCommand(options: SelectCommandOptions, out: Ou
     const result = await compileModels({
       project: checked.project,
       target: checked.target,
+      ...(options.vars ? { vars: options.vars } : {}),
       ...(warehouse ? { warehouse } : {}),
     });
     const count = (kind: string) => [...result.models.nodes.values()].filter((node) => node.kind === kind).length;
@@ -183,6 +198,7 @@ export async function docsGenerateCommand(options: SelectCommandOptions, out: Ou
           manifest: path.join(checked.project.dir, 'target', 'manifest.json'),
           files: result.artifacts,
           nodes: {
+            seeds: count('seed'),
             models: count('model'),
             snapshots: count('snapshot'),
             tests: count('test'),
@@ -194,7 +210,7 @@ export async function docsGenerateCommand(options: SelectCommandOptions, out: Ou
       return EXIT.ok;
     }
     out.line(
-      `documented ${count('model')} models, ${count('snapshot')} snapshots, ${count('test')} tests and ${count('source')} sources` +
+      `documented ${count('model')} models, ${count('seed')} seeds, ${count('snapshot')} snapshots, ${count('test')} tests and ${count('source')} sources` +
         (result.catalog
           ? ' with their columns from the warehouse'
           : ' (no warehouse yet: columns from the property files)'),

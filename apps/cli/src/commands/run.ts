@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {
+  hasIngestion,
   openStateStore,
   openWarehouse,
   runPipeline,
@@ -7,7 +8,7 @@ import {
   type PipelineRunResult,
   type PipelineStep,
 } from '@sluice/pipeline';
-import type { RunTestsMode } from '@sluice/models';
+import type { RunnableKind, RunTestsMode } from '@sluice/models';
 import type { Warehouse } from '@sluice/warehouse';
 import { describeHolder, StateError, type StateStore } from '@sluice/watermark';
 import { displayPath } from '../config-problems.js';
@@ -18,100 +19,126 @@ import { createRunProgress, SILENT_PROGRESS, type RunProgress } from '../run-pro
 import { exitCodeOf, jsonText, pipelineJson, summaryLines } from '../run-result.js';
 import { abortOnSignals } from '../signals.js';
 
-/** The flags `run`, `ingest`, `build`, `models run` and `test` share. */
+/** The flags the running verbs share. */
 export interface RunCommandOptions {
   readonly project: string;
   readonly target?: string;
+  readonly profilesDir?: string;
+  readonly vars?: Readonly<Record<string, unknown>>;
   readonly table?: readonly string[];
   readonly select?: readonly string[];
   readonly exclude?: readonly string[];
   readonly threads?: number;
   readonly fullRefresh?: boolean;
+  /** `--no-ingest` (run, build): do not bring the raw tables up to date first. */
+  readonly ingest?: boolean;
   readonly json: boolean;
 }
 
-const STEPS: Record<'run' | 'ingest' | 'build', readonly PipelineStep[]> = {
-  run: ['ingest', 'build'],
-  ingest: ['ingest'],
-  build: ['build'],
+/** The verbs that run something: dbt's, plus `ingest`. */
+export type RunVerb = 'run' | 'build' | 'test' | 'seed' | 'snapshot' | 'ingest';
+
+/**
+ * THE VERB RULE. Every dbt verb does what dbt does; `run` and `build` — the two that build models — first bring
+ * the raw tables up to date when sluice.yml configures ingestion (`--no-ingest` skips that). `ingest` only loads.
+ * No other verb touches the source.
+ */
+export const VERBS: Record<
+  RunVerb,
+  {
+    readonly ingests: boolean;
+    readonly builds: boolean;
+    readonly runTests: RunTestsMode;
+    readonly resourceTypes: readonly RunnableKind[];
+    /** The heading of the build step's lines. */
+    readonly heading: string;
+  }
+> = {
+  run: { ingests: true, builds: true, runTests: 'none', resourceTypes: ['model'], heading: 'Models' },
+  build: {
+    ingests: true,
+    builds: true,
+    runTests: 'after-each-model',
+    resourceTypes: ['seed', 'model', 'snapshot', 'test'],
+    heading: 'Models and tests',
+  },
+  test: { ingests: false, builds: true, runTests: 'only', resourceTypes: ['test'], heading: 'Tests' },
+  seed: { ingests: false, builds: true, runTests: 'none', resourceTypes: ['seed'], heading: 'Seeds' },
+  snapshot: { ingests: false, builds: true, runTests: 'none', resourceTypes: ['snapshot'], heading: 'Snapshots' },
+  ingest: { ingests: true, builds: false, runTests: 'none', resourceTypes: [], heading: 'Ingest' },
 };
 
 /**
- * `sluice run` (ingest → models and tests), `sluice ingest` and `sluice build`: one pipeline run through
- * `runPipeline`, exactly as the scheduler runs it (run lock, run history). The project, the models and each
- * table's config against the live source are checked first; a problem there stops it before anything is written.
+ * A running verb (`run`, `build`, `test`, `seed`, `snapshot`, `ingest`): one `runPipeline` run, exactly as the
+ * scheduler runs it (run lock, run history), with the steps and node kinds of THE VERB RULE (`VERBS`). The project,
+ * the models and — when the run ingests — each table's config against the live source are checked first; a
+ * problem there stops it before anything is written. `command` is what the run record keeps (a deprecated alias
+ * keeps its own name).
  */
-export async function pipelineCommand(
-  command: 'run' | 'ingest' | 'build',
+export async function verbCommand(
+  verb: RunVerb,
   options: RunCommandOptions,
   out: Output,
+  command: string = verb,
 ): Promise<number> {
-  const steps = STEPS[command];
+  const rule = VERBS[verb];
+  const wantsIngest = rule.ingests && options.ingest !== false;
   const checked = await preflight({
     project: options.project,
     target: options.target,
-    tables: options.table,
-    models: steps.includes('build'),
+    profilesDir: options.profilesDir,
+    vars: options.vars,
+    tables: wantsIngest ? options.table : undefined,
+    models: rule.builds,
     select: options.select,
     exclude: options.exclude,
-    source: steps.includes('ingest'),
+    source: wantsIngest,
   });
   const { project, target } = checked;
+  if (options.table?.length && !wantsIngest)
+    throw new CliError(
+      `--table selects tables to ingest, and sluice ${command}${options.ingest === false ? ' --no-ingest' : ''} ingests nothing`,
+      EXIT.usage,
+    );
+  if (verb === 'ingest' && !hasIngestion(project))
+    throw new CliError(
+      `nothing to ingest: ${displayPath(project.file)} lists no tables: (add source: and tables:, or run sluice init --from postgres://…)`,
+      EXIT.usage,
+    );
+  const ingests = wantsIngest && hasIngestion(project);
+  if (rule.builds && !checked.models && !ingests)
+    throw new CliError(
+      `no models, seeds or snapshots in ${displayPath(project.dir) || '.'} (no dbt_project.yml and no models/ folder): nothing to ${verb}`,
+      EXIT.usage,
+    );
   reportWarnings(checked, out);
+  const steps: PipelineStep[] = [
+    ...(ingests ? (['ingest'] as const) : []),
+    ...(rule.builds ? (['build'] as const) : []),
+  ];
   if (!options.json) {
     const tables = options.table?.length ? options.table.length : Object.keys(project.config.tables).length;
     out.line(
       out.dim(
         `sluice ${command} · project ${project.config.name} (${displayPath(project.dir) || '.'}) · target ${target.name} (${target.config.type})` +
-          (steps.includes('ingest') ? ` · ${tables} table${tables === 1 ? '' : 's'}` : '') +
-          (steps.includes('build') && !checked.models ? ' · no models/ folder' : ''),
+          (ingests ? ` · ${tables} table${tables === 1 ? '' : 's'}` : '') +
+          (rule.builds && !checked.models ? ' · no models' : ''),
       ),
     );
   }
   return runAndReport(checked, command, options, out, {
-    tables: options.table?.length ? options.table : Object.keys(project.config.tables),
-    cancelling: 'cancelling the running work and recording the run',
+    tables: ingests ? (options.table?.length ? options.table : Object.keys(project.config.tables)) : [],
+    cancelling: ingests ? 'cancelling the running work and recording the run' : 'cancelling the running statements',
     steps,
-    showEvent: (progress, event) => progress.pipeline(event),
-  });
-}
-
-/**
- * `sluice models run` (models only, dbt's `run`) and `sluice test` (tests only, dbt's `test`): `runPipeline`'s
- * build step alone, so the run lock, the run record and how the run ends are those of every other run.
- */
-export async function modelsCommand(
-  command: 'models run' | 'test',
-  options: RunCommandOptions,
-  out: Output,
-): Promise<number> {
-  const checked = await preflight({
-    project: options.project,
-    target: options.target,
-    models: true,
-    select: options.select,
-    exclude: options.exclude,
-  });
-  const { project, target } = checked;
-  if (!checked.models)
-    throw new CliError(
-      `no models/ folder in ${displayPath(project.dir) || '.'}: nothing to ${command === 'test' ? 'test' : 'run'}`,
-      EXIT.usage,
-    );
-  reportWarnings(checked, out);
-  if (!options.json)
-    out.line(
-      out.dim(`sluice ${command} · project ${project.config.name} · target ${target.name} (${target.config.type})`),
-    );
-  return runAndReport(checked, command, options, out, {
-    tables: [],
-    cancelling: 'cancelling the running statements',
-    steps: ['build'],
-    runTests: command === 'test' ? 'only' : 'none',
-    // The model runner's lines only: no step headings, as dbt's `run` and `test` print.
-    showEvent: (progress, event) => {
-      if (event.type === 'build') progress.build(event.event);
-    },
+    runTests: rule.runTests,
+    resourceTypes: rule.resourceTypes,
+    heading: rule.heading,
+    // With ingestion, each step under its heading; a dbt verb alone prints the model runner's lines, as dbt does.
+    showEvent: ingests
+      ? (progress, event) => progress.pipeline(event)
+      : (progress, event) => {
+          if (event.type === 'build') progress.build(event.event);
+        },
   });
 }
 
@@ -129,6 +156,8 @@ async function runAndReport(
     readonly cancelling: string;
     readonly steps: readonly PipelineStep[];
     readonly runTests?: RunTestsMode;
+    readonly resourceTypes?: readonly RunnableKind[];
+    readonly heading: string;
     readonly showEvent: (progress: RunProgress, event: PipelineEvent) => void;
   },
 ): Promise<number> {
@@ -136,7 +165,7 @@ async function runAndReport(
   return withWarehouse(checked, async (warehouse, state) => {
     const progress: RunProgress = options.json
       ? SILENT_PROGRESS
-      : createRunProgress(out, { tables: run.tables, nodes: nodeNames(checked) });
+      : createRunProgress(out, { tables: run.tables, nodes: nodeNames(checked), buildHeading: run.heading });
     const { signal, dispose } = abortOnSignals((name) =>
       out.error(`\n${name}: ${run.cancelling} (Ctrl-C again to quit at once)…`),
     );
@@ -153,6 +182,8 @@ async function runAndReport(
         target,
         steps: run.steps,
         ...(run.runTests ? { runTests: run.runTests } : {}),
+        ...(run.resourceTypes ? { resourceTypes: run.resourceTypes } : {}),
+        ...(options.vars ? { vars: options.vars } : {}),
         signal,
         onEvent: (event) => run.showEvent(progress, event),
         ...(options.table?.length ? { tables: options.table } : {}),
@@ -160,6 +191,8 @@ async function runAndReport(
         ...(options.exclude?.length ? { exclude: options.exclude } : {}),
         ...(options.threads ? { threads: options.threads } : {}),
         ...(options.fullRefresh ? { fullRefresh: true } : {}),
+        // --full-refresh on a dbt verb is dbt's (models, seeds); only `sluice ingest --full-refresh` reloads tables.
+        ...(command === 'ingest' ? {} : { ingestFullRefresh: false }),
       });
     } catch (error) {
       throw lockHeld(error) ?? error;

@@ -5,8 +5,11 @@ import { formatTable } from '../format.js';
 import type { Output } from '../output.js';
 
 /** `sluice state show`: every table's watermark. */
-export async function stateShowCommand(options: { project: string; json: boolean }, out: Output): Promise<number> {
-  const project = await loadProject(options.project, { needsSource: false });
+export async function stateShowCommand(
+  options: { project: string; profilesDir?: string; json: boolean },
+  out: Output,
+): Promise<number> {
+  const project = await loadProject(options.project, { needsSource: false, profilesDir: options.profilesDir });
   const state = openStateStore(project);
   try {
     const all = await state.readAll();
@@ -35,10 +38,10 @@ export async function stateShowCommand(options: { project: string; json: boolean
 
 /** `sluice state reset --table T`: forget one table's position so the next run reloads it (others untouched). */
 export async function stateResetCommand(
-  options: { project: string; table: readonly string[] },
+  options: { project: string; profilesDir?: string; table: readonly string[] },
   out: Output,
 ): Promise<number> {
-  const project = await loadProject(options.project, { needsSource: false });
+  const project = await loadProject(options.project, { needsSource: false, profilesDir: options.profilesDir });
   if (options.table.length === 0) throw new CliError('state reset needs --table NAME (repeat it for several tables)');
   checkTableNames(project, options.table);
   const state = openStateStore(project);

@@ -34,10 +34,10 @@ function localTime(at: Date): string {
  * last run that ran tests. Reads the state only.
  */
 export async function statusCommand(
-  options: { project: string; limit: number; json: boolean },
+  options: { project: string; profilesDir?: string; limit: number; json: boolean },
   out: Output,
 ): Promise<number> {
-  const project = await loadProject(options.project, { needsSource: false });
+  const project = await loadProject(options.project, { needsSource: false, profilesDir: options.profilesDir });
   const state = openStateStore(project);
   let runs: ParsedRunRecord[];
   let watermarks: Watermark[];
@@ -92,7 +92,7 @@ export async function statusCommand(
   }
 
   out.line(out.bold(`Runs (newest first, ${shown.length} of ${runs.length >= 100 ? '100+' : runs.length})`));
-  if (shown.length === 0) out.line('  no runs yet: sluice run starts the first');
+  if (shown.length === 0) out.line('  no runs yet: sluice build starts the first');
   else {
     const rows = shown.map((run) => {
       const { tables: runTables, models, tests } = run.detail;

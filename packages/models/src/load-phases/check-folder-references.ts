@@ -37,8 +37,8 @@ export function checkFolderReferences(
       code: 'UNKNOWN_FOLDER',
       severity: 'error',
       message: `"${ref.yamlPath.join('.')}": no folder or node named ${ref.name} under ${targets.under}${ref.parent === '' ? '' : `/${ref.parent}`} (config keys start with "+").${didYouMean(suggestions)}`,
-      file: settings.configFile,
-      ...atLine(settings.configYaml.lineOf(ref.yamlPath, true)),
+      file: ref.file || settings.configFile,
+      ...atLine(ref.line),
       suggestions,
     });
   }

@@ -1,5 +1,10 @@
 import type { SourceNode } from '../project.js';
-import { readPropertyFile, type NodeProperties, type TestDeclaration } from '../property-files.js';
+import {
+  readPropertyFile,
+  type DescriptionRenderer,
+  type NodeProperties,
+  type TestDeclaration,
+} from '../property-files.js';
 import { parseYamlSource } from '../yaml-source.js';
 import { atLine, type LoadContext } from './load-context.js';
 import type { FileEntry } from './read-project-files.js';
@@ -10,34 +15,39 @@ export interface ProjectProperties {
   /** Model name → its properties (the first file that describes it). */
   readonly models: ReadonlyMap<string, NodeProperties>;
   readonly snapshots: ReadonlyMap<string, NodeProperties>;
+  readonly seeds: ReadonlyMap<string, NodeProperties>;
   readonly sources: readonly SourceNode[];
   /** Generic tests, in declaration order, resolved once the nodes are known. */
   readonly tests: readonly TestDeclaration[];
 }
 
 /**
- * Phase 5: read the property files (`schema.yml`): models and snapshots described (twice is DUPLICATE_NAME),
- * source tables (their schema and identifier rendered), and generic test declarations.
+ * Phase 5: read the property files (`schema.yml`): models, seeds and snapshots described (twice is
+ * DUPLICATE_NAME), source tables (their schema and identifier rendered), and generic test declarations.
+ * Descriptions go through `describe` (the docs blocks' `doc()`).
  */
 export function collectProperties(
   ctx: LoadContext,
   parser: TemplateParser,
   projectName: string,
   propertyFiles: readonly FileEntry[],
+  describe?: DescriptionRenderer,
 ): ProjectProperties {
   const models = new Map<string, NodeProperties>();
   const snapshots = new Map<string, NodeProperties>();
+  const seeds = new Map<string, NodeProperties>();
   const sources: SourceNode[] = [];
   const tests: TestDeclaration[] = [];
   const sourceFiles = new Map<string, string>();
   for (const f of propertyFiles) {
     const { source, issues: yamlIssues } = parseYamlSource(f.text, f.file);
     ctx.issues.push(...yamlIssues);
-    const content = readPropertyFile(source);
+    const content = readPropertyFile(source, describe ? { describe } : {});
     ctx.issues.push(...content.issues);
     for (const [list, map, kind] of [
       [content.models, models, 'model'],
       [content.snapshots, snapshots, 'snapshot'],
+      [content.seeds, seeds, 'seed'],
     ] as const) {
       for (const props of list) {
         const previous = map.get(props.name);
@@ -84,9 +94,10 @@ export function collectProperties(
         identifier: parser.renderYamlValue(s.identifier, f.file),
         columns: s.columns,
         ...(s.loadedAtField === undefined ? {} : { loadedAtField: s.loadedAtField }),
+        ...(s.freshness === undefined ? {} : { freshness: s.freshness }),
       });
     }
     tests.push(...content.tests);
   }
-  return { models, snapshots, sources, tests };
+  return { models, snapshots, seeds, sources, tests };
 }

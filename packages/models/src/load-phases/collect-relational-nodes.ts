@@ -1,8 +1,8 @@
 import { closestNames } from '@sluice/warehouse';
 import { mergeConfig, validateConfig } from '../node-config.js';
-import type { ParseRecord } from '../parse-hooks.js';
+import { emptyParseRecord, type ParseRecord } from '../parse-hooks.js';
 import { didYouMean } from '../project-issue.js';
-import type { ModelNode, SnapshotNode } from '../project.js';
+import type { ModelNode, SeedNode, SnapshotNode } from '../project.js';
 import type { NodeProperties } from '../property-files.js';
 import { escapeRegExp, lineAt, lineOfMatch } from '../scan-references.js';
 import type { CompiledTemplate } from '../template-engine.js';
@@ -21,21 +21,22 @@ export interface PendingNode {
   readonly text: string;
 }
 
-/** The models and snapshots of the project: what refs resolve to. */
+/** The models, seeds and snapshots of the project: what refs resolve to. */
 export interface RelationalNodes {
-  /** Name → the enabled model or snapshot of that name. */
+  /** Name → the enabled model, seed or snapshot of that name. */
   readonly names: ReadonlyMap<string, { readonly id: string; readonly file: string }>;
-  /** Name → file of a disabled model or snapshot. */
+  /** Name → file of a disabled model, seed or snapshot. */
   readonly disabled: ReadonlyMap<string, string>;
   readonly models: readonly ModelNode[];
   readonly snapshots: readonly SnapshotNode[];
+  readonly seeds?: readonly SeedNode[];
   readonly pending: readonly PendingNode[];
 }
 
 const SNAPSHOT_BLOCK = /\{%-?\s*snapshot\s+([A-Za-z_][A-Za-z0-9_]*)\s*-?%\}([\s\S]*?)\{%-?\s*endsnapshot\s*-?%\}/g;
 
 /**
- * Phase 6: the models and snapshots — each template parsed and rendered at parse time, its config resolved
+ * Phase 6: the models, seeds and snapshots — each template parsed and rendered at parse time, its config resolved
  * (folder configs < property file < its own `config()`), disabled ones set aside, names claimed once
  * (DUPLICATE_NAME) — then the property-file entries that describe nothing (UNKNOWN_NODE).
  */
@@ -43,10 +44,15 @@ export function collectRelationalNodes(
   ctx: LoadContext,
   parser: TemplateParser,
   settings: ProjectSettings,
-  files: { readonly modelFiles: readonly FileEntry[]; readonly snapshotFiles: readonly FileEntry[] },
+  files: {
+    readonly modelFiles: readonly FileEntry[];
+    readonly snapshotFiles: readonly FileEntry[];
+    readonly seedFiles?: readonly FileEntry[];
+  },
   properties: ProjectProperties,
 ): RelationalNodes {
   const collector = new RelationalCollector(ctx, parser, settings, properties);
+  for (const f of files.seedFiles ?? []) collector.addSeed(f);
   for (const f of files.modelFiles) collector.addModel(f);
   for (const f of files.snapshotFiles) collector.addSnapshotFile(f);
   collector.checkUnusedProperties();
@@ -55,7 +61,7 @@ export function collectRelationalNodes(
 
 /** Where a model or snapshot was found, and what its parse-time render recorded. */
 interface Candidate {
-  readonly kind: 'model' | 'snapshot';
+  readonly kind: 'model' | 'snapshot' | 'seed';
   readonly name: string;
   readonly id: string;
   readonly file: FileEntry;
@@ -68,6 +74,7 @@ class RelationalCollector implements RelationalNodes {
   readonly disabled = new Map<string, string>();
   readonly models: ModelNode[] = [];
   readonly snapshots: SnapshotNode[] = [];
+  readonly seeds: SeedNode[] = [];
   readonly pending: PendingNode[] = [];
   private readonly usedProps = new Set<NodeProperties>();
 
@@ -111,6 +118,28 @@ class RelationalCollector implements RelationalNodes {
       columns: props?.columns ?? [],
     });
     this.pending.push({ id, file: f.file, record, text: f.text });
+  }
+
+  /** A seed: a CSV file; its config comes from `seeds:` folder configs and property files (it has no `config()`). */
+  addSeed(f: FileEntry): void {
+    const name = f.stem;
+    const id = `seed.${this.settings.projectName}.${name}`;
+    const admitted = this.admit({ kind: 'seed', name, id, file: f, line: 1, record: emptyParseRecord() });
+    if (admitted === undefined) return;
+    const { config, props } = admitted;
+    this.seeds.push({
+      id,
+      kind: 'seed',
+      name,
+      file: f.file,
+      line: 1,
+      fqn: [this.settings.projectName, ...f.folders, name],
+      description: props?.description ?? '',
+      tags: (config.tags as string[] | undefined) ?? [],
+      dependsOn: [],
+      config,
+      columns: props?.columns ?? [],
+    });
   }
 
   /** Every `{% snapshot name %} … {% endsnapshot %}` block of a file. */
@@ -174,9 +203,16 @@ class RelationalCollector implements RelationalNodes {
     candidate: Candidate,
   ): { config: Record<string, unknown>; props: NodeProperties | undefined } | undefined {
     const { kind, name, file } = candidate;
-    const props = (kind === 'model' ? this.properties.models : this.properties.snapshots).get(name);
+    const props = (
+      kind === 'model' ? this.properties.models : kind === 'seed' ? this.properties.seeds : this.properties.snapshots
+    ).get(name);
     if (props) this.usedProps.add(props);
-    const folders = kind === 'model' ? this.settings.folders.models : this.settings.folders.snapshots;
+    const folders =
+      kind === 'model'
+        ? this.settings.folders.models
+        : kind === 'seed'
+          ? this.settings.folders.seeds
+          : this.settings.folders.snapshots;
     const config = this.finalConfig(candidate, folders.configs.resolve(file.folders, name), props);
     if (config.enabled === false) {
       this.disabled.set(name, file.file);
@@ -221,7 +257,7 @@ class RelationalCollector implements RelationalNodes {
       this.ctx.issues.push({
         code: 'DUPLICATE_NAME',
         severity: 'error',
-        message: `two models or snapshots are named ${name}: ${previous.file} and ${file}. Names must be unique (they are the table names); rename one.`,
+        message: `two models, seeds or snapshots are named ${name}: ${previous.file} and ${file}. Names must be unique (they are the table names); rename one.`,
         file,
         ...atLine(line),
       });
@@ -256,6 +292,7 @@ class RelationalCollector implements RelationalNodes {
     for (const [map, kind] of [
       [this.properties.models, 'model'],
       [this.properties.snapshots, 'snapshot'],
+      [this.properties.seeds, 'seed'],
     ] as const) {
       for (const props of map.values()) {
         if (this.usedProps.has(props) || this.disabled.has(props.name)) continue;
@@ -264,7 +301,7 @@ class RelationalCollector implements RelationalNodes {
         this.ctx.issues.push({
           code: 'UNKNOWN_NODE',
           severity: 'error',
-          message: `${props.place.source.file} describes ${kind} ${props.name}, but there is no ${kind} file of that name.${didYouMean(suggestions)}`,
+          message: `${props.place.source.file} describes ${kind} ${props.name}, but there is no ${kind === 'seed' ? 'seed (.csv)' : kind} file of that name.${didYouMean(suggestions)}`,
           file: props.place.source.file,
           ...atLine(line),
           suggestions,

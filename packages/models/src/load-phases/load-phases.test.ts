@@ -29,9 +29,12 @@ describe('readProjectSettings', () => {
     expect(settings.vars).toEqual({ region: 'us', limit: 10, raw_schema: 'landing' });
     expect(settings.paths).toEqual({
       models: ['models'],
+      seeds: ['seeds'],
       snapshots: ['snapshots'],
       tests: ['tests'],
       macros: ['macros'],
+      analyses: ['analyses'],
+      docs: ['models', 'seeds', 'snapshots', 'tests', 'macros', 'analyses'],
     });
     expect(settings.folders.models.configs.resolve(['staging'])).toMatchObject({ materialized: 'view' });
     expect(settings.folders.models.folders.map((f) => f.name)).toEqual(['staging']);

@@ -20,21 +20,29 @@ export interface FileEntry {
 export interface ProjectFiles {
   readonly modelFiles: readonly FileEntry[];
   readonly snapshotFiles: readonly FileEntry[];
+  /** `.csv` files under the seed folders (their text is read when the seed is loaded, not here). */
+  readonly seedFiles: readonly FileEntry[];
+  /** `.md` files under the docs folders: `{% docs %}` blocks. */
+  readonly docFiles: readonly FileEntry[];
   /** `tests/**.sql` outside `tests/generic/`. */
   readonly singularFiles: readonly FileEntry[];
   /** `macros/**.sql` and `tests/generic/**.sql`. */
   readonly macroFiles: readonly FileEntry[];
-  /** `.yml` / `.yaml` under the model, snapshot and test folders. */
+  /** `.yml` / `.yaml` under the model, seed, snapshot and test folders. */
   readonly propertyFiles: readonly FileEntry[];
   /** Folder paths (relative to the resource folder) under any of `roots`. */
   dirsUnder(roots: readonly string[]): Set<string>;
 }
 
-/** Phase 3: walk the resource folders, read every `.sql` and `.yml` file (UNREADABLE_FILE) and sort them by role. */
+/**
+ * Phase 3: walk the resource folders, read every `.sql`, `.yml` and `.md` file (UNREADABLE_FILE) and sort them by
+ * role; seeds are listed (read when loaded). Files in the analysis folders are reported: analyses are not compiled.
+ */
 export async function readProjectFiles(ctx: LoadContext, settings: ProjectSettings): Promise<ProjectFiles> {
-  const { models, snapshots, tests, macros } = settings.paths;
+  const { models, seeds, snapshots, tests, macros, docs, analyses } = settings.paths;
+  const roots = [...new Set([...models, ...seeds, ...snapshots, ...tests, ...macros, ...docs])];
   const walked = await Promise.all(
-    [...models, ...snapshots, ...tests, ...macros].map(async (root) => ({
+    roots.map(async (root) => ({
       root,
       ...(await walk(ctx.projectDir, root)),
     })),
@@ -47,7 +55,7 @@ export async function readProjectFiles(ctx: LoadContext, settings: ProjectSettin
     .filter((f) => {
       if (seenFiles.has(f.file)) return false;
       seenFiles.add(f.file);
-      return /\.(sql|ya?ml)$/.test(f.file);
+      return /\.(sql|ya?ml|md)$/.test(f.file);
     });
   // Synchronous reads: for thousands of small files they are several times faster than fs/promises.
   for (const f of allFiles) {
@@ -65,14 +73,35 @@ export async function readProjectFiles(ctx: LoadContext, settings: ProjectSettin
   const isSql = (f: FileEntry): boolean => f.file.endsWith('.sql');
   const isYaml = (f: FileEntry): boolean => /\.ya?ml$/.test(f.file);
   const genericTestFiles = filesUnder(tests).filter((f) => isSql(f) && f.folders[0] === 'generic');
+  await reportAnalyses(ctx, analyses);
   return {
     modelFiles: filesUnder(models).filter(isSql),
     snapshotFiles: filesUnder(snapshots).filter(isSql),
+    seedFiles: filesUnder(seeds).filter((f) => f.file.endsWith('.csv')),
+    docFiles: [...new Set(filesUnder(docs))].filter((f) => f.file.endsWith('.md')),
     singularFiles: filesUnder(tests).filter((f) => isSql(f) && f.folders[0] !== 'generic'),
     macroFiles: [...filesUnder(macros).filter(isSql), ...genericTestFiles],
-    propertyFiles: [...new Set([...filesUnder(models), ...filesUnder(snapshots), ...filesUnder(tests)])].filter(isYaml),
+    propertyFiles: [
+      ...new Set([...filesUnder(models), ...filesUnder(seeds), ...filesUnder(snapshots), ...filesUnder(tests)]),
+    ].filter(isYaml),
     dirsUnder: (roots) => new Set(walked.filter((w) => roots.includes(w.root)).flatMap((w) => w.dirs)),
   };
+}
+
+/** Analyses (dbt's compiled-but-never-run SQL) are not supported: say so once per folder that holds any. */
+async function reportAnalyses(ctx: LoadContext, roots: readonly string[]): Promise<void> {
+  for (const root of roots) {
+    const { files } = await walk(ctx.projectDir, root);
+    const sql = files.filter((f) => f.file.endsWith('.sql'));
+    if (sql.length === 0) continue;
+    ctx.issues.push({
+      code: 'UNSUPPORTED',
+      severity: 'warning',
+      message: `analyses are not supported yet: the ${sql.length} file${sql.length === 1 ? '' : 's'} under ${root}/ ${sql.length === 1 ? 'is' : 'are'} not compiled.`,
+      file: (sql[0] as FileEntry).file,
+      line: 1,
+    });
+  }
 }
 
 async function walk(projectDir: string, root: string): Promise<{ files: FileEntry[]; dirs: string[] }> {

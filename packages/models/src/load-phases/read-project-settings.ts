@@ -9,12 +9,14 @@ import {
   readFolderConfigTree,
   type FolderReference,
 } from '../project-config.js';
+import { renderConfigTree } from '../config-template.js';
 import { didYouMean } from '../project-issue.js';
 import { parseYamlSource, type YamlSource } from '../yaml-source.js';
 import { FolderConfigs } from './folder-configs.js';
 import { atLine, type LoadContext } from './load-context.js';
 
-const PROJECT_FILES = ['sluice.yml', 'sluice.yaml', 'dbt_project.yml'];
+const SLUICE_FILES = ['sluice.yml', 'sluice.yaml'];
+const DBT_FILE = 'dbt_project.yml';
 
 /** dbt_project.yml keys that are accepted and ignored (they have no meaning here). */
 const DBT_IGNORED_KEYS = [
@@ -26,19 +28,17 @@ const DBT_IGNORED_KEYS = [
   'log-path',
   'packages-install-path',
   'require-dbt-version',
-  'docs-paths',
   'asset-paths',
-  'analysis-paths',
   'flags',
   'query-comment',
-  'quoting',
   'dispatch',
+  'dbt-cloud',
+  'restrict-access',
 ];
 const DBT_UNSUPPORTED_KEYS = [
+  'quoting',
   'on-run-start',
   'on-run-end',
-  'seeds',
-  'seed-paths',
   'exposures',
   'metrics',
   'semantic-models',
@@ -47,52 +47,96 @@ const DBT_UNSUPPORTED_KEYS = [
   'unit_tests',
 ];
 
-/** The project file as found: its name (`sluice.yml`, `sluice.yaml`, `dbt_project.yml`) and its text. */
+/**
+ * The settings of the model project that may be written in either file, and how a value in both is merged:
+ * scalars and folder lists must be equal, a folder-config tree may be written in one file only, `vars` merge by
+ * name (one name with two values is a conflict).
+ */
+const SHARED_SCALAR_KEYS = [
+  'name',
+  'model-paths',
+  'seed-paths',
+  'snapshot-paths',
+  'test-paths',
+  'macro-paths',
+  'docs-paths',
+  'analysis-paths',
+] as const;
+const SHARED_TREE_KEYS = ['models', 'seeds', 'snapshots', 'data_tests'] as const;
+
+/** A project file as found: its name (`sluice.yml`, `sluice.yaml`, `dbt_project.yml`) and its text. */
 export interface ProjectFile {
   readonly file: string;
   readonly text: string;
 }
 
-/** A folder-config tree (`models:`, `snapshots:`, `data_tests:`): the resolved layers and the folders it names. */
+/** A folder-config tree (`models:`, `seeds:`, `snapshots:`, `data_tests:`): the resolved layers and the folders it names. */
 export interface FolderTree {
   readonly configs: FolderConfigs;
   readonly folders: readonly FolderReference[];
 }
 
-/** The settings of a project file. */
+/** The settings of the project files. */
 export interface ProjectSettings {
+  /** The file that defines the model project: `dbt_project.yml` when there is one, else `sluice.yml`. */
   readonly configFile: string;
   readonly configYaml: YamlSource;
   readonly projectName: string;
   readonly paths: {
     readonly models: readonly string[];
+    readonly seeds: readonly string[];
     readonly snapshots: readonly string[];
     readonly tests: readonly string[];
     readonly macros: readonly string[];
+    /** Where `{% docs %}` blocks are looked for (default: every resource folder). */
+    readonly docs: readonly string[];
+    readonly analyses: readonly string[];
   };
   /** The values `var()` sees. */
   readonly vars: Readonly<Record<string, unknown>>;
-  readonly folders: { readonly models: FolderTree; readonly snapshots: FolderTree; readonly tests: FolderTree };
+  readonly folders: {
+    readonly models: FolderTree;
+    readonly seeds: FolderTree;
+    readonly snapshots: FolderTree;
+    readonly tests: FolderTree;
+  };
 }
 
 /** What the settings phase takes from `loadProject`'s options. */
 export interface SettingsOptions {
   readonly vars?: Readonly<Record<string, unknown>>;
+  readonly defaultVars?: Readonly<Record<string, unknown>>;
   readonly otherConfigKeys?: readonly string[];
 }
 
 /** The sluice.yml key a problem is about, with its line. */
 type KeyLocator = (key: string) => { file: string; line?: number };
 
-/** Phase 1: the project file (`sluice.yml`, `sluice.yaml` or `dbt_project.yml`), or NO_PROJECT_FILE. */
-export async function readProjectFile(ctx: LoadContext): Promise<ProjectFile | undefined> {
-  for (const candidate of PROJECT_FILES) {
-    try {
-      return { file: candidate, text: await readFile(path.join(ctx.projectDir, candidate), 'utf8') };
-    } catch {
-      // try the next name
+/** One project file, parsed and checked. */
+interface ParsedProjectFile {
+  readonly file: string;
+  readonly isDbt: boolean;
+  readonly yaml: YamlSource;
+  readonly raw: Record<string, unknown>;
+  readonly at: KeyLocator;
+}
+
+/**
+ * Phase 1: the project files — `sluice.yml` (or `sluice.yaml`) and `dbt_project.yml`, each when present — or
+ * NO_PROJECT_FILE when there is neither.
+ */
+export async function readProjectFile(ctx: LoadContext): Promise<ProjectFile[] | undefined> {
+  const found: ProjectFile[] = [];
+  for (const candidate of SLUICE_FILES) {
+    const text = await readFile(path.join(ctx.projectDir, candidate), 'utf8').catch(() => undefined);
+    if (text !== undefined) {
+      found.push({ file: candidate, text });
+      break;
     }
   }
+  const dbt = await readFile(path.join(ctx.projectDir, DBT_FILE), 'utf8').catch(() => undefined);
+  if (dbt !== undefined) found.push({ file: DBT_FILE, text: dbt });
+  if (found.length > 0) return found;
   ctx.issues.push({
     code: 'NO_PROJECT_FILE',
     severity: 'error',
@@ -102,22 +146,80 @@ export async function readProjectFile(ctx: LoadContext): Promise<ProjectFile | u
 }
 
 /**
- * Phase 2: the project file's settings — its keys checked (a misspelling is an error in sluice.yml, a warning in
- * dbt_project.yml), the name, the resource folders, `vars` (dbt's project-scoped block, then the caller's) and
- * the folder-config trees.
+ * Phase 2: the project files' settings — their keys checked (a misspelling is an error in sluice.yml, a warning in
+ * dbt_project.yml), dbt_project.yml's `{{ env_var() }}` / `{{ var() }}` values rendered, both files merged (a
+ * setting given two different values is CONFLICTING_SETTING, naming both files), then the name, the resource
+ * folders, `vars` (dbt's project-scoped block, then the caller's) and the folder-config trees.
  */
 export function readProjectSettings(
   ctx: LoadContext,
-  projectFile: ProjectFile,
+  projectFiles: ProjectFile | readonly ProjectFile[],
   options: SettingsOptions,
 ): ProjectSettings {
+  const list = Array.isArray(projectFiles) ? (projectFiles as readonly ProjectFile[]) : [projectFiles as ProjectFile];
+  const parsed = list.map((f) => parseProjectFile(ctx, f, options));
+  const dbt = parsed.find((p) => p.isDbt);
+  const sluice = parsed.find((p) => !p.isDbt);
+  const primary = (dbt ?? sluice) as ParsedProjectFile;
+  // Each shared setting: the file it comes from (conflicts reported once, the dbt project's value kept).
+  const pick = (key: string): ParsedProjectFile | undefined => {
+    const inDbt = dbt !== undefined && dbt.raw[key] !== undefined;
+    const inSluice = sluice !== undefined && sluice.raw[key] !== undefined;
+    if (inDbt && inSluice && !sameValue(dbt.raw[key], sluice.raw[key]))
+      conflict(ctx, key, dbt, sluice, (SHARED_TREE_KEYS as readonly string[]).includes(key));
+    return inDbt ? dbt : inSluice ? sluice : undefined;
+  };
+  const from: Record<string, ParsedProjectFile | undefined> = {};
+  for (const key of [...SHARED_SCALAR_KEYS, ...SHARED_TREE_KEYS]) from[key] = pick(key);
+  const nameFile = from.name ?? primary;
+  const projectName = readProjectName(ctx, nameFile.raw, nameFile.file, nameFile.at);
+  const readPathsOf = (key: PathKey, fallback: readonly string[]): string[] => {
+    const owner = from[key];
+    return owner === undefined ? [...fallback] : readPaths(ctx, owner.raw, key, fallback, owner.at);
+  };
+  const models = readPathsOf('model-paths', ['models']);
+  const seeds = readPathsOf('seed-paths', ['seeds']);
+  const snapshots = readPathsOf('snapshot-paths', ['snapshots']);
+  const tests = readPathsOf('test-paths', ['tests']);
+  const macros = readPathsOf('macro-paths', ['macros']);
+  const analyses = readPathsOf('analysis-paths', ['analyses']);
+  const docs = readPathsOf('docs-paths', [
+    ...new Set([...models, ...seeds, ...snapshots, ...tests, ...macros, ...analyses]),
+  ]);
+  // The dbt project's vars first: a conflict is reported at sluice.yml's line, as every other conflict.
+  const dbtFirst = [...parsed].sort((a, b) => Number(b.isDbt) - Number(a.isDbt));
+  const vars = { ...options.defaultVars, ...mergeVars(ctx, dbtFirst, projectName, options.vars ?? {}) };
+  const tree = (key: 'models' | 'seeds' | 'snapshots' | 'data_tests', kind: ConfigKind): FolderTree => {
+    const owner = from[key];
+    if (owner === undefined) return { configs: new FolderConfigs([]), folders: [] };
+    return readFolderTree(ctx, owner.raw[key], key, kind, { projectName, configYaml: owner.yaml, at: owner.at });
+  };
+  return {
+    configFile: primary.file,
+    configYaml: primary.yaml,
+    projectName,
+    paths: { models, seeds, snapshots, tests, macros, docs, analyses },
+    vars,
+    folders: {
+      models: tree('models', 'model'),
+      seeds: tree('seeds', 'seed'),
+      snapshots: tree('snapshots', 'snapshot'),
+      tests: tree('data_tests', 'test'),
+    },
+  };
+}
+
+type PathKey = (typeof SHARED_SCALAR_KEYS)[number] & `${string}-paths`;
+
+/** Parse one project file, render dbt_project.yml's Jinja values, check its top-level keys. */
+function parseProjectFile(ctx: LoadContext, projectFile: ProjectFile, options: SettingsOptions): ParsedProjectFile {
   const configFile = projectFile.file;
-  const isDbt = configFile === 'dbt_project.yml';
+  const isDbt = configFile === DBT_FILE;
   const parsed = parseYamlSource(projectFile.text, configFile);
   ctx.issues.push(...parsed.issues);
-  const configYaml = parsed.source;
-  const rawConfig: Record<string, unknown> = isObject(configYaml.value) ? { ...configYaml.value } : {};
-  if (configYaml.value !== undefined && !isObject(configYaml.value)) {
+  const yaml = parsed.source;
+  let raw: Record<string, unknown> = isObject(yaml.value) ? { ...yaml.value } : {};
+  if (yaml.value !== undefined && !isObject(yaml.value)) {
     ctx.issues.push({
       code: 'INVALID_VALUE',
       severity: 'error',
@@ -126,37 +228,70 @@ export function readProjectSettings(
       line: 1,
     });
   }
-  const at: KeyLocator = (key) => ({ file: configFile, ...atLine(configYaml.lineOf([key], true)) });
-  if (isDbt && rawConfig.tests !== undefined && rawConfig.data_tests === undefined) {
-    rawConfig.data_tests = rawConfig.tests;
+  const at: KeyLocator = (key) => ({ file: configFile, ...atLine(yaml.lineOf([key], true)) });
+  if (isDbt) {
+    // dbt renders dbt_project.yml with env_var() and the command line's vars; hooks and vars stay as written.
+    const rendered = renderConfigTree(
+      raw,
+      { env: ctx.env, vars: options.vars ?? {}, secrets: ctx.secrets },
+      { skip: (keyPath) => keyPath[0] === 'vars' || keyPath.some((k) => typeof k === 'string' && HOOK_KEYS.has(k)) },
+    );
+    raw = rendered.value as Record<string, unknown>;
+    for (const problem of rendered.problems) {
+      ctx.issues.push({
+        code: 'TEMPLATE_ERROR',
+        severity: 'error',
+        message: `${problem.path.join('.')}: ${problem.message}.`,
+        file: configFile,
+        ...atLine(yaml.lineOf(problem.path)),
+      });
+    }
+    if (raw.tests !== undefined && raw.data_tests === undefined) raw.data_tests = raw.tests;
   }
-  checkTopLevelKeys(ctx, rawConfig, isDbt ? 'dbt' : (options.otherConfigKeys ?? INGESTION_CONFIG_KEYS), configFile, at);
-  const projectName = readProjectName(ctx, rawConfig, configFile, at);
-  const paths = {
-    models: readPaths(ctx, rawConfig, 'model-paths', 'models', at),
-    snapshots: readPaths(ctx, rawConfig, 'snapshot-paths', 'snapshots', at),
-    tests: readPaths(ctx, rawConfig, 'test-paths', 'tests', at),
-    macros: readPaths(ctx, rawConfig, 'macro-paths', 'macros', at),
-  };
-  const vars = readVars(ctx, rawConfig, projectName, options.vars ?? {}, at);
-  const tree = (key: 'models' | 'snapshots' | 'data_tests', kind: ConfigKind): FolderTree =>
-    readFolderTree(ctx, rawConfig[key], key, kind, { projectName, configYaml, at });
-  return {
-    configFile,
-    configYaml,
-    projectName,
-    paths,
-    vars,
-    folders: {
-      models: tree('models', 'model'),
-      snapshots: tree('snapshots', 'snapshot'),
-      tests: tree('data_tests', 'test'),
-    },
-  };
+  checkTopLevelKeys(ctx, raw, isDbt ? 'dbt' : (options.otherConfigKeys ?? INGESTION_CONFIG_KEYS), configFile, at);
+  return { file: configFile, isDbt, yaml, raw, at };
 }
+
+const HOOK_KEYS = new Set([
+  'on-run-start',
+  'on-run-end',
+  '+pre-hook',
+  '+post-hook',
+  'pre-hook',
+  'post-hook',
+  '+pre_hook',
+  '+post_hook',
+  'pre_hook',
+  'post_hook',
+]);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** One setting written differently in both files: an error naming both files, keys and lines. */
+function conflict(
+  ctx: LoadContext,
+  key: string,
+  dbt: ParsedProjectFile,
+  sluice: ParsedProjectFile,
+  tree: boolean,
+): void {
+  const dbtAt = dbt.at(key);
+  const sluiceAt = sluice.at(key);
+  const place = (p: { file: string; line?: number }) => `${p.file}${p.line === undefined ? '' : `:${p.line}`}`;
+  ctx.issues.push({
+    code: 'CONFLICTING_SETTING',
+    severity: 'error',
+    message: tree
+      ? `"${key}:" is written in both ${place(dbtAt)} and ${place(sluiceAt)}: a folder-config tree lives in one file. Move its entries into ${dbt.file} (the model project's settings) and remove it from ${sluice.file}.`
+      : `"${key}" is ${JSON.stringify(dbt.raw[key])} in ${place(dbtAt)} but ${JSON.stringify(sluice.raw[key])} in ${place(sluiceAt)}: remove it from ${sluice.file} (the dbt project's value is the model project's) or make them equal.`,
+    ...sluiceAt,
+  });
 }
 
 /**
@@ -229,53 +364,78 @@ function readProjectName(
 function readPaths(
   ctx: LoadContext,
   rawConfig: Record<string, unknown>,
-  key: 'model-paths' | 'snapshot-paths' | 'test-paths' | 'macro-paths',
-  fallback: string,
+  key: PathKey,
+  fallback: readonly string[],
   at: KeyLocator,
 ): string[] {
-  if (rawConfig[key] === undefined) return [fallback];
+  if (rawConfig[key] === undefined) return [...fallback];
   const result = modelsProjectConfigSchema.shape[key].safeParse(rawConfig[key]);
   if (result.success && result.data) return result.data.map((p) => p.replace(/\/+$/, ''));
   ctx.issues.push({
     code: 'INVALID_VALUE',
     severity: 'error',
-    message: `"${key}" must be a list of folders, e.g. ["${fallback}"].`,
+    message: `"${key}" must be a list of folders, e.g. ["${fallback[0] ?? 'models'}"].`,
     ...at(key),
   });
-  return [fallback];
+  return [...fallback];
 }
 
-/** `vars`: the project's, with dbt's project-scoped block, then the caller's. */
-function readVars(
+/**
+ * `vars`: each file's (with dbt's project-scoped block), merged by name — one name with two different values is
+ * CONFLICTING_SETTING — then the ingestion's raw schema, then the caller's (`--vars`), which win.
+ */
+function mergeVars(
   ctx: LoadContext,
-  rawConfig: Record<string, unknown>,
+  files: readonly ParsedProjectFile[],
   projectName: string,
   callerVars: Readonly<Record<string, unknown>>,
-  at: KeyLocator,
 ): Record<string, unknown> {
-  let vars: Record<string, unknown> = {};
-  if (rawConfig.vars !== undefined) {
-    if (isObject(rawConfig.vars)) {
-      const { [projectName]: scoped, ...rest } = rawConfig.vars;
-      vars = { ...rest, ...(isObject(scoped) ? scoped : scoped === undefined ? {} : { [projectName]: scoped }) };
-    } else {
+  const vars: Record<string, unknown> = {};
+  const owner = new Map<string, ParsedProjectFile>();
+  for (const f of files) {
+    const raw = f.raw.vars;
+    if (raw === undefined || raw === null) continue;
+    if (!isObject(raw)) {
       ctx.issues.push({
         code: 'INVALID_VALUE',
         severity: 'error',
         message: '"vars" must be a mapping of names to values.',
-        ...at('vars'),
+        ...f.at('vars'),
       });
+      continue;
+    }
+    const { [projectName]: scoped, ...rest } = raw;
+    const own = { ...rest, ...(isObject(scoped) ? scoped : scoped === undefined ? {} : { [projectName]: scoped }) };
+    for (const [name, value] of Object.entries(own)) {
+      const previous = owner.get(name);
+      if (previous !== undefined && !sameValue(vars[name], value)) {
+        const line = (p: ParsedProjectFile) =>
+          p.yaml.lineOf(['vars', name], true) ?? p.yaml.lineOf(['vars', projectName, name], true);
+        const a = line(previous);
+        const b = line(f);
+        ctx.issues.push({
+          code: 'CONFLICTING_SETTING',
+          severity: 'error',
+          message: `var "${name}" is ${JSON.stringify(vars[name])} in ${previous.file}${a === undefined ? '' : `:${a}`} but ${JSON.stringify(value)} in ${f.file}${b === undefined ? '' : `:${b}`}: keep it in one file (remove it from ${f.file}, or make them equal).`,
+          file: f.file,
+          ...atLine(b),
+        });
+        continue;
+      }
+      owner.set(name, f);
+      vars[name] = value;
     }
   }
   // The ingestion's raw schema is where sources live: templates read it as var('raw_schema').
-  if (typeof rawConfig.raw_schema === 'string' && !('raw_schema' in vars)) vars.raw_schema = rawConfig.raw_schema;
+  const rawSchema = files.find((f) => !f.isDbt)?.raw.raw_schema;
+  if (typeof rawSchema === 'string' && !('raw_schema' in vars)) vars.raw_schema = rawSchema;
   return { ...vars, ...callerVars };
 }
 
 function readFolderTree(
   ctx: LoadContext,
   value: unknown,
-  key: 'models' | 'snapshots' | 'data_tests',
+  key: 'models' | 'seeds' | 'snapshots' | 'data_tests',
   kind: ConfigKind,
   where: { readonly projectName: string; readonly configYaml: YamlSource; readonly at: KeyLocator },
 ): FolderTree {

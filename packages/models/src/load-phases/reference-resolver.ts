@@ -57,7 +57,7 @@ export class ReferenceResolver {
     this.ctx.issues.push({
       code: 'UNKNOWN_REF',
       severity: 'error',
-      message: `ref('${ref.name}') names no model or snapshot.${didYouMean(suggestions)}`,
+      message: `ref('${ref.name}') names no model, seed or snapshot.${didYouMean(suggestions)}`,
       ...at,
       suggestions,
     });

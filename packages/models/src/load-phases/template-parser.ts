@@ -46,7 +46,7 @@ export class TemplateParser {
       this.ctx.issues.push({
         code: 'UNKNOWN_VAR',
         severity: 'error',
-        message: `var('${name}') has no value and no default: add it under vars: in ${this.configFile}, pass it with --vars, or give a default var('${name}', …).${didYouMean(closestNames(name, Object.keys(this.vars)))}`,
+        message: `var('${name}') has no value and no default: add it under vars: in ${this.configFile}, pass it with --vars '{${name}: …}', or give a default var('${name}', …).${didYouMean(closestNames(name, Object.keys(this.vars)))}`,
         file,
         ...atLine(line),
         suggestions: closestNames(name, Object.keys(this.vars)),

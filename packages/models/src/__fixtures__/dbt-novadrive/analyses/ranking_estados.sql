@@ -1,0 +1,1 @@
+select uf, total from {{ ref('vendas_por_estado') }} order by total desc

@@ -1,0 +1,1 @@
+{% macro centavos(column) %}cast(round({{ column }} * 100) as bigint){% endmacro %}

@@ -1,0 +1,2 @@
+select codigo, modelo, preco, vigente_desde
+from {{ ref('tabela_precos') }}

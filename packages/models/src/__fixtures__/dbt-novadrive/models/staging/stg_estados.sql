@@ -1,0 +1,2 @@
+select uf, nome, regiao
+from {{ ref('estados') }}

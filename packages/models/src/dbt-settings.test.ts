@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import { renderConfigTemplate } from './config-template.js';
+import { loadProject } from './load-project.js';
+import { formatIssue } from './project-issue.js';
+import { tempDir, writeProject } from './test-support/temp-project.js';
+
+/** Load a project made of `files` in a temporary folder; its errors and warnings as lines. */
+async function load(files: Record<string, string>, options: Parameters<typeof loadProject>[1] = {}) {
+  const dir = await tempDir('sluice-dbt-settings-');
+  try {
+    await writeProject(dir.path, files);
+    const result = await loadProject(dir.path, options);
+    return {
+      project: result.project,
+      errors: result.errors.map(formatIssue),
+      warnings: result.warnings.map(formatIssue),
+    };
+  } finally {
+    await dir.remove();
+  }
+}
+
+const DBT = `name: shop
+profile: shop
+model-paths: ["models"]
+models:
+  shop:
+    marts:
+      +materialized: table
+vars:
+  region: eu
+`;
+
+describe('dbt_project.yml and sluice.yml side by side', () => {
+  it('reads the dbt project’s settings when sluice.yml holds only ingestion (the models: <project>: block applies)', async () => {
+    const { project, errors } = await load({
+      'dbt_project.yml': DBT,
+      'sluice.yml': 'source: { url: postgres://x }\ntables: { orders: { strategy: full } }\nraw_schema: landing\n',
+      'models/marts/orders.sql': 'select 1 as id',
+    });
+    expect(errors).toEqual([]);
+    expect(project.name).toBe('shop');
+    expect(project.configFile).toBe('dbt_project.yml');
+    expect(project.nodes.get('model.shop.orders')).toMatchObject({ materialized: 'table' });
+    expect(project.vars).toEqual({ region: 'eu', raw_schema: 'landing' });
+  });
+
+  it('takes a setting from whichever file has it, and merges vars by name', async () => {
+    const { project, errors } = await load({
+      'dbt_project.yml': 'name: shop\nprofile: shop\n',
+      'sluice.yml': 'model-paths: [transform]\nvars: { limit: 5 }\nmodels: { +tags: [nightly] }\n',
+      'transform/a.sql': 'select 1 as id',
+    });
+    expect(errors).toEqual([]);
+    expect(project.nodes.get('model.shop.a')?.tags).toEqual(['nightly']);
+    expect(project.vars).toMatchObject({ limit: 5 });
+  });
+
+  it('a setting written differently in both files is an error naming both files, keys and lines', async () => {
+    const { errors } = await load({
+      'dbt_project.yml': DBT,
+      'sluice.yml': 'name: store\nmodel-paths: [transform]\nvars:\n  region: us\nmodels:\n  +materialized: view\n',
+      'models/marts/a.sql': 'select 1 as id',
+    });
+    expect(errors).toEqual([
+      'sluice.yml:1: "name" is "shop" in dbt_project.yml:1 but "store" in sluice.yml:1: remove it from sluice.yml (the dbt project\'s value is the model project\'s) or make them equal.',
+      'sluice.yml:2: "model-paths" is ["models"] in dbt_project.yml:3 but ["transform"] in sluice.yml:2: remove it from sluice.yml (the dbt project\'s value is the model project\'s) or make them equal.',
+      'sluice.yml:5: "models:" is written in both dbt_project.yml:4 and sluice.yml:5: a folder-config tree lives in one file. Move its entries into dbt_project.yml (the model project\'s settings) and remove it from sluice.yml.',
+      'sluice.yml:4: var "region" is "eu" in dbt_project.yml:9 but "us" in sluice.yml:4: keep it in one file (remove it from sluice.yml, or make them equal).',
+    ]);
+  });
+
+  it('accepts model-paths, test-paths and seed-paths in sluice.yml alone (no longer unknown keys)', async () => {
+    const { project, errors } = await load({
+      'sluice.yml': 'name: shop\nmodel-paths: [sql]\ntest-paths: [checks]\nseed-paths: [data]\n',
+      'sql/a.sql': "select * from {{ ref('codes') }}",
+      'checks/no_rows.sql': "select * from {{ ref('a') }} where false",
+      'data/codes.csv': 'code\nA\n',
+    });
+    expect(errors).toEqual([]);
+    expect([...project.nodes.keys()].sort()).toEqual(['model.shop.a', 'seed.shop.codes', 'test.shop.no_rows']);
+  });
+
+  it('renders {{ env_var() }} and {{ var() }} in dbt_project.yml, and says where one cannot be rendered', async () => {
+    const files = {
+      'dbt_project.yml': `name: shop
+models:
+  shop:
+    +schema: "{{ env_var('SHOP_SCHEMA', 'fallback') }}"
+    +enabled: "{{ var('with_models', true) }}"
+seeds:
+  shop:
+    +schema: "{{ target.name }}"
+`,
+      'models/a.sql': 'select 1 as id',
+    };
+    const { errors } = await load(files, { env: { SHOP_SCHEMA: 'sales' } });
+    expect(errors).toEqual([
+      "dbt_project.yml:8: seeds.shop.+schema: \"target.name\": only env_var('NAME'[, default]), var('name'[, default]) and literals are supported in configuration values.",
+    ]);
+    const fine = await load(
+      { ...files, 'dbt_project.yml': files['dbt_project.yml'].split('seeds:')[0] as string },
+      {
+        env: { SHOP_SCHEMA: 'sales' },
+      },
+    );
+    expect(fine.project.nodes.get('model.shop.a')).toMatchObject({ config: { schema: 'sales' } });
+    const off = await load(
+      { ...files, 'dbt_project.yml': files['dbt_project.yml'].split('seeds:')[0] as string },
+      { vars: { with_models: false } },
+    );
+    expect(off.project.nodes.has('model.shop.a')).toBe(false);
+  });
+
+  it('dbt_project.yml keys Sluice does not support are warnings with their line; dbt-only keys are accepted', async () => {
+    const { warnings, errors } = await load({
+      'dbt_project.yml':
+        'name: shop\nconfig-version: 2\nrequire-dbt-version: ">=1.5"\ndbt-cloud: { project-id: 1 }\non-run-start: ["select 1"]\n',
+      'models/a.sql': 'select 1 as id',
+    });
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([
+      'dbt_project.yml:5: "on-run-start" in dbt_project.yml is not supported yet; it is ignored.',
+    ]);
+  });
+});
+
+describe('docs blocks', () => {
+  it('renders doc() in descriptions; an unknown block is an error at the description’s line, a duplicate one too', async () => {
+    const { project, errors } = await load({
+      'sluice.yml': 'name: shop\n',
+      'models/a.sql': 'select 1 as id',
+      'models/docs.md': '{% docs orders %}\nThe orders.\n{% enddocs %}\n\n{%- docs ids -%}Row ids.{%- enddocs -%}\n',
+      'models/more.md': '{% docs ids %}again{% enddocs %}\n',
+      'models/schema.yml':
+        'version: 2\nmodels:\n  - name: a\n    description: "{{ doc(\'orders\') }} More."\n    columns:\n      - name: id\n        description: \'{{ doc("idz") }}\'\n',
+    });
+    expect(project.nodes.get('model.shop.a')?.description).toBe('The orders. More.');
+    expect(errors).toEqual([
+      'models/more.md:1: the docs block ids is defined twice: here and in models/docs.md:5.',
+      "models/schema.yml:7: doc('idz') names no {% docs idz %} block in a .md file. Did you mean 'ids'?",
+    ]);
+  });
+});
+
+describe('renderConfigTemplate', () => {
+  it('renders env_var() and var() with dbt’s filters, natively when the value is one expression', () => {
+    const context = { env: { THREADS: '8', NAME: 'Shop' }, vars: { flag: true } };
+    expect(renderConfigTemplate("{{ env_var('THREADS') | int }}", context)).toEqual({ value: 8 });
+    expect(renderConfigTemplate("{{ env_var('MISSING', 'x') }}_{{ env_var('NAME') | lower }}", context)).toEqual({
+      value: 'x_shop',
+    });
+    expect(renderConfigTemplate("{{ var('flag') }}", context)).toEqual({ value: true });
+    expect(renderConfigTemplate("{{ env_var('MISSING') }}", context)).toEqual({
+      error: "env_var('MISSING'): the environment variable MISSING is not set and there is no default",
+    });
+    expect(renderConfigTemplate('{% if x %}a{% endif %}', context)).toMatchObject({
+      error: expect.stringContaining('{% … %}'),
+    });
+  });
+});
+
+describe('source freshness in property files', () => {
+  it('reads freshness: and config: { freshness: }; other source config keys are warnings at their line', async () => {
+    const { project, errors, warnings } = await load({
+      'sluice.yml': 'name: shop\n',
+      'models/sources.yml': `version: 2
+sources:
+  - name: app
+    loaded_at_field: updated_at
+    config:
+      freshness:
+        warn_after: { count: 6, period: hour }
+      enabled: true
+    tables:
+      - name: orders
+        freshness:
+          error_after: { count: 1, period: day }
+          filter: status <> 'draft'
+      - name: users
+        config:
+          freshness: null
+      - name: events
+        freshness:
+          warn_after: { count: 2, period: fortnight }
+`,
+    });
+    expect(errors).toEqual([
+      'models/sources.yml:19: warn_after of source table app.events is { count: <a whole number>, period: minute | hour | day } (got {"count":2,"period":"fortnight"}).',
+    ]);
+    expect(warnings).toEqual([
+      'models/sources.yml:8: "enabled" (in config of source app) is not supported yet; it is ignored.',
+    ]);
+    const freshness = (table: string) =>
+      (project.nodes.get(`source.shop.app.${table}`) as { freshness?: unknown } | undefined)?.freshness;
+    expect(freshness('orders')).toEqual({
+      warnAfter: { count: 6, period: 'hour' },
+      errorAfter: { count: 1, period: 'day' },
+      filter: "status <> 'draft'",
+    });
+    expect(freshness('users')).toBeNull();
+  });
+});

@@ -1,0 +1,2 @@
+-- describe analytics.countries
+-- error: seed countries: the CSV's columns (code, name, population, founded, member) are not the table's (code, name); rebuild it with --full-refresh (sluice seed --full-refresh --select countries).
