@@ -1,7 +1,7 @@
 import type { Relation, RelationState, Row, SqlDialect, TableOptions } from '@sluice/warehouse';
 import type { CompiledNode } from './compile-project.js';
-import type { ModelConfig, SnapshotConfig } from './node-config.js';
-import type { ModelNode, SnapshotNode } from './project.js';
+import type { ModelConfig, SeedConfig, SnapshotConfig } from './node-config.js';
+import type { ModelNode, SeedNode, SnapshotNode } from './project.js';
 import { lineOfMatch } from './scan-references.js';
 
 /*
@@ -138,11 +138,15 @@ export function sameName(a: string, b: string): boolean {
 
 /**
  * How a node's table is created, from its config: transient unless `transient: false` (dbt-snowflake's default for
- * models; snapshots, whose history cannot be rebuilt, default to permanent), `cluster_by`, and `copy_grants`
- * (default true: a rebuild keeps what was granted on the relation). Engines ignore what they do not have.
+ * models; seeds, rebuilt from their CSV, too; snapshots, whose history cannot be rebuilt, default to permanent),
+ * `cluster_by`, and `copy_grants` (default true: a rebuild keeps what was granted on the relation). Engines ignore
+ * what they do not have.
  */
-export function tableOptionsOf(config: ModelConfig | SnapshotConfig, kind: 'model' | 'snapshot'): TableOptions {
-  const transient = config.transient ?? kind === 'model';
+export function tableOptionsOf(
+  config: ModelConfig | SnapshotConfig | SeedConfig,
+  kind: 'model' | 'snapshot' | 'seed',
+): TableOptions {
+  const transient = config.transient ?? kind !== 'snapshot';
   const clusterBy = 'cluster_by' in config ? config.cluster_by : undefined;
   const copyGrants = 'copy_grants' in config ? config.copy_grants : undefined;
   return {
@@ -181,7 +185,7 @@ export function* buildRelation(
  */
 export function* applyGrants(
   dialect: SqlDialect,
-  node: ModelNode | SnapshotNode,
+  node: ModelNode | SnapshotNode | SeedNode,
   relation: Relation,
   kind: 'view' | 'table',
 ): Step<readonly string[]> {
@@ -211,10 +215,13 @@ export function* applyGrants(
 }
 
 /** `config grants at models/x.sql:3 is ignored: …` — a config the engine cannot honour, and where it is set. */
-export function configWarning(node: ModelNode | SnapshotNode, key: string, why: string): string {
-  const match = lineOfMatch(node.rawSql, new RegExp(`\\b${key}\\s*=`));
+export function configWarning(node: ModelNode | SnapshotNode | SeedNode, key: string, why: string): string {
+  // A seed's config is never in its file (a CSV): property files, dbt_project.yml or sluice.yml.
+  const match = node.kind === 'seed' ? undefined : lineOfMatch(node.rawSql, new RegExp(`\\b${key}\\s*=`));
   const line = match === undefined ? undefined : match + (node.kind === 'snapshot' ? (node.line ?? 1) - 1 : 0);
   const where =
-    line === undefined ? `of ${node.file} (set in a property file or sluice.yml)` : `at ${node.file}:${String(line)}`;
+    line === undefined
+      ? `of ${node.file} (set in a property file, dbt_project.yml or sluice.yml)`
+      : `at ${node.file}:${String(line)}`;
   return `config ${key} ${where} is ignored: ${why}`;
 }

@@ -139,6 +139,42 @@ describe('materializations on Snowflake (through the emulator)', () => {
     await rm(path.join(dir.path, 'models'), { recursive: true, force: true });
   }, 120_000);
 
+  it('loads seeds transient (permanent with transient false), with their grants, warehouse and query tag', async () => {
+    await warehouse.execute(
+      'create schema if not exists marts; create table if not exists marts.seed_audit (wh varchar)',
+    );
+    const r = await build({
+      'seeds/codes.csv': 'code,label\nA,alpha\nB,beta\n',
+      'seeds/kept.csv': 'id\n1\n',
+      'seeds/properties.yml': [
+        'version: 2',
+        'seeds:',
+        '  - name: codes',
+        '    config:',
+        '      grants: { select: [reporter] }',
+        '      snowflake_warehouse: SEED_WH',
+        '      query_tag: team-seeds',
+        '      post_hook: insert into marts.seed_audit select current_warehouse()',
+        '  - name: kept',
+        '    config:',
+        '      transient: false',
+        '',
+      ].join('\n'),
+    });
+    expect([r.codes?.status, r.kept?.status]).toEqual(['success', 'success']);
+    expect(await transient('CODES')).toBe('YES');
+    expect(await transient('KEPT')).toBe('NO');
+    expect(await grantsOn('table', 'codes')).toEqual(['SELECT to REPORTER']);
+    expect(await warehouse.query('select wh from marts.seed_audit')).toEqual([{ wh: 'SEED_WH' }]);
+    const tags = snowflake
+      .stats()
+      .statements.filter((s) => /"CODES"/.test(s.sqlText))
+      .map((s) => s.queryTag);
+    expect(tags.length).toBeGreaterThan(0);
+    expect(new Set(tags)).toEqual(new Set(['team-seeds']));
+    await rm(path.join(dir.path, 'seeds'), { recursive: true, force: true });
+  }, 120_000);
+
   it('merges an incremental model by its columns, those named like Sluice metadata included', async () => {
     const files = {
       'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    tables:\n      - name: synced\n',

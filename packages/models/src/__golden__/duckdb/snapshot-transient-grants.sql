@@ -19,4 +19,4 @@ select count(*) as n from "analytics"."price_history";
 
 -- outcome: snapshot created with 2 rows (rows 2)
 
--- warning: config grants of snapshots/price_history.sql (set in a property file or sluice.yml) is ignored: this engine has no roles or privileges
+-- warning: config grants of snapshots/price_history.sql (set in a property file, dbt_project.yml or sluice.yml) is ignored: this engine has no roles or privileges
