@@ -137,7 +137,7 @@ example(
         .addOption(
           new Option('--small-rows <n>', 'tables with at most this many rows are reloaded whole').argParser(Number),
         )
-        .option('--write-password', 'write the URL with its password into sluice.yml (default: never)', false),
+        .option('--write-password', 'write the URL with its password into sluice.yml (otherwise it never is)'),
     ),
   ),
   `  $ mkdir shop && cd shop
@@ -154,7 +154,7 @@ example(
       schema: opts.schema,
       name: opts.name,
       smallRows: opts.smallRows,
-      writePassword: opts.writePassword,
+      writePassword: opts.writePassword === true,
       json: opts.json,
     },
     out,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
+  checkLocalPaths,
   checkSource,
   ConfigError,
   configKeyLineFinder,
@@ -55,8 +56,8 @@ export interface PreflightOptions {
 }
 
 /**
- * Check a project before anything runs: `sluice.yml`, the target, `--table` names, the model project and the
- * selectors, and each table's config against the live source. Every config problem is collected and thrown as
+ * Check a project before anything runs: `sluice.yml`, the target, the local paths it writes (a file where a folder
+ * must go), `--table` names, the model project and the selectors, and each table's config against the live source. Every config problem is collected and thrown as
  * one `ConfigError` (exit 2) with its file and line; a table the role cannot read or a server that is too old is
  * a `CliError` (exit 1). Nothing is written.
  */
@@ -69,7 +70,7 @@ export async function preflight(options: PreflightOptions): Promise<Checked> {
   const target = chooseTarget(project, options.target);
   const tables = options.tables && options.tables.length > 0 ? options.tables : undefined;
   if (tables) checkTableNames(project, tables);
-  const problems: ConfigProblem[] = [];
+  const problems: ConfigProblem[] = [...(await checkLocalPaths(project, target.name))];
   const warnings: string[] = (project.warnings ?? []).map(formatConfigProblem);
   let models: Project | undefined;
   if (options.models && hasModels(project)) {

@@ -62,6 +62,13 @@ describe('sluice --help (the built binary)', () => {
       expect(run.stdout, command).toMatch(/\nExample:\n( {2}.*\n)* {2}\$ .*sluice [a-z]/);
     });
     const shared = (i: number) => runs[i]?.stdout ?? '';
+    // One default per option, said once: no "(default: never) (default: false)".
+    for (const [i, run] of runs.entries()) {
+      expect(run.stdout, COMMANDS[i]).not.toMatch(/\(default: [^)]*\)\s*\(default:/);
+    }
+    expect(shared(COMMANDS.indexOf('init'))).toMatch(
+      /--write-password +write the URL with its password into sluice\.yml\s+\(otherwise\s+it never is\)\n/,
+    );
     for (const flag of [
       '--project <dir>',
       '--target <name>',

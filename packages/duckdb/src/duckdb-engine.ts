@@ -13,6 +13,10 @@ export const duckDbEngine: WarehouseEngine<DuckDbWarehouseOptions> = {
   open: createDuckDbWarehouse,
   location: (options) => options.path,
   localFile: (options) => (options.path === ':memory:' ? undefined : options.path),
+  // DuckDB names the catalog of a database file after the file (`warehouse.duckdb` → `warehouse`): what dbt-duckdb
+  // gives templates as `target.database` (dbt_utils reads `<database>.information_schema`).
+  targetDatabase: (options) =>
+    options.path === ':memory:' ? 'memory' : (options.path.split(/[\\/]/).at(-1) ?? '').replace(/\.[^.]*$/, ''),
   openFailureHint:
     'another process may hold the DuckDB file (a running sluice or scheduler): wait for it, or check the file and its permissions',
 };

@@ -1,4 +1,5 @@
 import { duckDbDialect } from '@sluice/duckdb';
+import { snowflakeDialect } from '@sluice/snowflake';
 import type { SqlDialect } from '@sluice/warehouse';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -170,6 +171,65 @@ describe('templates', () => {
     expect(written).not.toContain('hunter2');
     expect(await readFile(path.join(out, 'docs/index.html'), 'utf8')).not.toContain('hunter2');
     expect(await readFile(path.join(out, 'manifest.json'), 'utf8')).not.toContain('hunter2');
+  });
+});
+
+describe('names that need quoting', () => {
+  let dir: { path: string; remove(): Promise<void> };
+  let project: Project;
+  beforeAll(async () => {
+    dir = await tempDir();
+    await writeProject(dir.path, {
+      'sluice.yml': 'name: odd\nmodels:\n  +materialized: view\n',
+      'models/sources.yml': [
+        'version: 2',
+        'sources:',
+        '  - name: app',
+        '    schema: raw',
+        '    tables:',
+        '      - name: "Order Items"',
+        '        columns:',
+        '          - name: order',
+        '            quote: true',
+        '            data_tests: [not_null]',
+        '          - name: "Item ID"',
+        '            quote: true',
+        '            data_tests: [unique]',
+        '',
+      ].join('\n'),
+      'models/stg_order_items.sql': `select {{ adapter.quote('order') }}, "Item ID", {{ adapter.quote('Preço "x"') }}\nfrom {{ source('app', 'Order Items') }}\n`,
+    });
+    ({ project } = await loadProject(dir.path));
+  });
+  afterAll(() => dir.remove());
+
+  it("adapter.quote and a column's quote: true spell a name as the target stores it", () => {
+    const duck = compileProject(project, { target, dialect: duckDbDialect });
+    expect(duck.errors).toEqual([]);
+    expect(duck.nodes.get('model.odd.stg_order_items')?.sql).toBe(
+      'select "order", "Item ID", "Preço ""x"""\nfrom "raw"."Order Items"',
+    );
+    const snow = compileProject(project, { target: { ...target, type: 'snowflake' }, dialect: snowflakeDialect });
+    expect(snow.nodes.get('model.odd.stg_order_items')?.sql).toBe(
+      'select "ORDER", "Item ID", "Preço ""x"""\nfrom "RAW"."Order Items"',
+    );
+    const tests = (compiled: typeof duck) =>
+      [...compiled.nodes.entries()]
+        .filter(([id]) => id.startsWith('test.odd.'))
+        .map(([, node]) => node.sql)
+        .join('\n');
+    expect(tests(duck)).toMatch(/where "order" is null/);
+    expect(tests(snow)).toMatch(/where "ORDER" is null/);
+    expect(tests(snow)).toContain('"Item ID"');
+  });
+
+  it('a template syntax error is one problem, not also "no model file of that name"', async () => {
+    await writeProject(dir.path, {
+      'models/broken.sql': 'select {{ ref("stg_order_items") }\n',
+      'models/broken.yml': 'version: 2\nmodels:\n  - name: broken\n    description: fails to parse\n',
+    });
+    const { errors } = await loadProject(dir.path);
+    expect(errors.map((error) => error.code)).toEqual(['TEMPLATE_ERROR']);
   });
 });
 

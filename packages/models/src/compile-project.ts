@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { genericTestSql } from '@sluice/data-tests';
-import type { Relation, SqlDialect } from '@sluice/warehouse';
+import type { Relation, SqlDialect, Warehouse } from '@sluice/warehouse';
 import { keywordArguments, type CallArguments } from './call-arguments.js';
 import { closestNames } from '@sluice/warehouse';
 import { ephemeralCteName, injectCtes } from './inject-ctes.js';
@@ -8,8 +9,10 @@ import { configArguments, lookupEnv, lookupVariable } from './parse-hooks.js';
 import { projectInternals } from './project-internals.js';
 import { didYouMean, type ProjectIssue } from './project-issue.js';
 import type { ModelNode, Project, ProjectNode, SeedNode, SnapshotNode, SourceNode, TestNode } from './project.js';
+import { projectGraph } from './project-graph-value.js';
 import { scanReferences } from './scan-references.js';
 import { RelationValue, TemplateError, TemplateUsageError, type RenderHooks } from './template-engine.js';
+import { pendingWarehouseCall, WarehouseCallLog, withWarehouseCalls, type WarehouseCalls } from './warehouse-calls.js';
 
 /**
  * The warehouse target models are built in: `target.name`, `target.type` and `target.schema` in templates.
@@ -48,6 +51,14 @@ export interface CompileOptions {
   readonly runStartedAt?: Date;
   /** Compile only these node ids (default: every model, snapshot and test). */
   readonly nodes?: readonly string[];
+  /** What templates see as `flags.WHICH` (the command: `run`, `build`, `compile`, `test`…); default `compile`. */
+  readonly which?: string;
+  /** `flags.FULL_REFRESH`. */
+  readonly fullRefresh?: boolean;
+  /** `invocation_id` (default: a new one per compiler). */
+  readonly invocationId?: string;
+  /** Where `log()`, `print()` and `exceptions.warn()` messages go (default: nowhere). */
+  readonly onLog?: (message: string, node: string) => void;
 }
 
 export interface CompileResult {
@@ -56,15 +67,22 @@ export interface CompileResult {
   readonly errors: readonly ProjectIssue[];
 }
 
-/** Path of a node's compiled SQL under the target folder. */
+/**
+ * Path of a node's compiled SQL under the target folder: `compiled/<package>/<file in the package>` (dbt's layout;
+ * the root project is a package too).
+ */
 export function compiledPathOf(project: Project, node: ProjectNode): string {
+  const packageName = node.id.split('.')[1] ?? project.name;
+  const pkg = packageName === project.name ? undefined : project.packages.find((p) => p.name === packageName);
+  const own =
+    pkg !== undefined && node.file.startsWith(`${pkg.root}/`) ? node.file.slice(pkg.root.length + 1) : node.file;
   const file =
     node.kind === 'test' && node.testType === 'generic'
-      ? `${node.file}/${node.name}.sql`
+      ? `${own}/${node.name}.sql`
       : node.kind === 'snapshot'
-        ? `${node.file.replace(/[^/]+$/, '')}${node.name}.sql`
-        : node.file;
-  return `compiled/${project.name}/${file}`;
+        ? `${own.replace(/[^/]+$/, '')}${node.name}.sql`
+        : own;
+  return `compiled/${pkg?.name ?? project.name}/${file}`;
 }
 
 /**
@@ -76,6 +94,9 @@ export class ProjectCompiler {
   private readonly relations = new Map<string, Relation | undefined>();
   private readonly ephemeralSql = new Map<string, { sql: string; uses: string[] }>();
   private readonly runStartedAt: string;
+  private graph: unknown;
+  private readonly flags: Readonly<Record<string, unknown>>;
+  private readonly invocationId: string;
 
   constructor(
     readonly project: Project,
@@ -85,6 +106,12 @@ export class ProjectCompiler {
       if (node.kind === 'model' || node.kind === 'snapshot' || node.kind === 'seed') this.byName.set(node.name, node);
     }
     this.runStartedAt = (options.runStartedAt ?? new Date()).toISOString();
+    this.flags = {
+      WHICH: options.which ?? 'compile',
+      FULL_REFRESH: options.fullRefresh ?? false,
+      STORE_FAILURES: false,
+    };
+    this.invocationId = options.invocationId ?? randomUUID();
   }
 
   private get dialect(): SqlDialect {
@@ -143,10 +170,15 @@ export class ProjectCompiler {
       name: node.name,
       unique_id: node.id,
       resource_type: node.kind,
+      package_name: this.packageOf(node),
       original_file_path: node.file,
+      path: node.file,
       fqn: node.fqn,
       tags: node.tags,
+      description: node.description,
       config: 'config' in node ? node.config : {},
+      ...('rawSql' in node && node.rawSql !== undefined ? { raw_code: node.rawSql, raw_sql: node.rawSql } : {}),
+      depends_on: { nodes: node.dependsOn, macros: [] },
     };
   }
 
@@ -154,20 +186,53 @@ export class ProjectCompiler {
     if (node.kind === 'model' && node.materialized === 'ephemeral') {
       uses.push(node.id);
       const cte = ephemeralCteName(node.name);
-      return new RelationValue('', cte, cte);
+      return new RelationValue('', cte, cte, { type: 'cte' });
     }
-    const relation = this.relationOf(node) as Relation;
-    return new RelationValue(relation.schema, relation.name, this.dialect.qualify(relation));
+    return this.relationValueOf(node);
   }
 
-  /** The hooks of a compile-mode render of `node`; ephemeral models it reads are pushed to `uses`. */
-  hooks(node: ProjectNode, incremental: boolean, uses: string[]): RenderHooks {
-    const { env, secrets } = projectInternals(this.project);
+  /** A node's relation as templates see it: quoted by the dialect, with dbt's relation type. */
+  private relationValueOf(node: ProjectNode): RelationValue {
+    const relation = this.relationOf(node) as Relation;
+    const type =
+      node.kind === 'model'
+        ? node.materialized === 'view'
+          ? 'view'
+          : 'table'
+        : node.kind === 'source'
+          ? null
+          : 'table';
+    return RelationValue.of(relation, this.dialect, {
+      type,
+      ...(this.options.target.database === undefined ? {} : { database: this.options.target.database }),
+    });
+  }
+
+  /** The package a node belongs to (the second part of its id). */
+  private packageOf(node: ProjectNode): string {
+    return node.id.split('.')[1] ?? this.project.name;
+  }
+
+  /**
+   * The hooks of a compile-mode render of `node`; ephemeral models it reads are pushed to `uses`. `warehouse`
+   * answers what the templates ask the warehouse (absent: asking is an error naming the template).
+   */
+  hooks(node: ProjectNode, incremental: boolean, uses: string[], warehouse?: WarehouseCalls): RenderHooks {
+    const { env, secrets, packageVars } = projectInternals(this.project);
+    const nodePackage = this.packageOf(node);
+    const vars =
+      nodePackage === this.project.name ? this.project.vars : (packageVars.get(nodePackage) ?? this.project.vars);
     const project = this.project;
     const config = 'config' in node ? (node.config as Record<string, unknown>) : {};
     const refNode = (args: CallArguments): ModelNode | SnapshotNode | SeedNode => {
       const name = String(args.positional.at(-1));
+      const pkg = args.positional.length >= 2 ? String(args.positional[0]) : undefined;
       const found = this.byName.get(name);
+      if (found !== undefined && pkg !== undefined && this.packageOf(found) !== pkg) {
+        throw new TemplateUsageError(
+          `ref('${pkg}', '${name}'): ${name} is in package ${this.packageOf(found)}, not ${pkg}.`,
+        );
+      }
       if (!found) {
         throw new TemplateUsageError(
           `ref('${name}') names no model, seed or snapshot.${didYouMean(closestNames(name, this.byName.keys()))}`,
@@ -182,9 +247,9 @@ export class ProjectCompiler {
       ref: (args) => this.relationValue(refNode(args), uses),
       source: (args) => {
         const [sourceName, table] = args.positional as [unknown, unknown];
-        const found = project.nodes.get(`source.${project.name}.${String(sourceName)}.${String(table)}`) as
-          | SourceNode
-          | undefined;
+        const found = [nodePackage, project.name, ...project.packages.map((p) => p.name)]
+          .map((pkg) => project.nodes.get(`source.${pkg}.${String(sourceName)}.${String(table)}`))
+          .find((n): n is SourceNode => n?.kind === 'source');
         if (!found)
           throw new TemplateUsageError(`source('${String(sourceName)}', '${String(table)}') is not declared.`);
         return this.relationValue(found, uses);
@@ -194,7 +259,7 @@ export class ProjectCompiler {
       },
       configGet: (key, fallback) => config[key] ?? fallback,
       variable: (name, fallback) => {
-        const found = lookupVariable(project.vars, name, fallback);
+        const found = lookupVariable(vars, name, fallback);
         if (found === undefined) throw new TemplateUsageError(`var('${name}') has no value and no default.`);
         return found.value;
       },
@@ -218,21 +283,26 @@ export class ProjectCompiler {
       model: this.nodeValue(node),
       dialect: this.dialect,
       runStartedAt: this.runStartedAt,
+      ...(warehouse === undefined ? {} : { warehouse }),
+      graph: () => (this.graph ??= projectGraph(this.project, (n) => this.relationOf(n), this.dialect)),
+      flags: this.flags,
+      invocationId: this.invocationId,
+      log: (message) => this.options.onLog?.(message, node.id),
     };
   }
 
   /** `{{ this }}` for a node. */
   thisValue(node: ProjectNode, uses: string[]): RelationValue {
     if (node.kind === 'model' && node.materialized === 'ephemeral') return this.relationValue(node, uses);
-    const relation = this.relationOf(node) as Relation;
-    return new RelationValue(relation.schema, relation.name, this.dialect.qualify(relation));
+    return this.relationValueOf(node);
   }
 
   /**
    * Render one node (models, snapshots, tests; a seed has no SQL: its relation only). Throws
-   * `ModelsError('COMPILE_FAILED')` with the file and line.
+   * `ModelsError('COMPILE_FAILED')` with the file and line, or `WarehouseCallPending` when a template asks
+   * `warehouse` something it has no answer for yet.
    */
-  compileNode(id: string, incremental = false): CompiledNode {
+  compileNode(id: string, incremental = false, warehouse?: WarehouseCalls): CompiledNode {
     const node = this.project.nodes.get(id);
     if (node === undefined || node.kind === 'source') {
       throw new ModelsError('COMPILE_FAILED', `no model, snapshot or test with id ${id}.`, { node: id });
@@ -261,14 +331,15 @@ export class ProjectCompiler {
     let preHooks: string[] = [];
     let postHooks: string[] = [];
     try {
-      sql = this.renderBody(node, incremental, uses);
+      sql = this.renderBody(node, incremental, uses, warehouse);
       if (node.kind === 'model' || node.kind === 'snapshot') {
-        const hooks = this.renderHooks(node, incremental);
+        const hooks = this.renderHooks(node, incremental, warehouse);
         preHooks = hooks.pre;
         postHooks = hooks.post;
       }
-      sql = injectCtes(sql, this.ephemeralCtes(uses, new Set([node.id])));
+      sql = injectCtes(sql, this.ephemeralCtes(uses, new Set([node.id]), warehouse));
     } catch (error) {
+      if (pendingWarehouseCall(error) !== undefined) throw pendingWarehouseCall(error);
       throw this.compileError(node, error);
     }
     const relation = this.relationOf(node);
@@ -287,8 +358,9 @@ export class ProjectCompiler {
   private renderHooks(
     node: ModelNode | SnapshotNode | SeedNode,
     incremental: boolean,
+    warehouse?: WarehouseCalls,
   ): { pre: string[]; post: string[] } {
-    const hooks = this.hooks(node, incremental, []);
+    const hooks = this.hooks(node, incremental, [], warehouse);
     const { engine } = projectInternals(this.project);
     const render = (list: readonly string[] | undefined): string[] =>
       (list ?? []).map((h) => engine.renderString(h, node.file, hooks).trim()).filter((h) => h !== '');
@@ -308,21 +380,26 @@ export class ProjectCompiler {
     });
   }
 
-  private renderBody(node: Exclude<ProjectNode, SourceNode | SeedNode>, incremental: boolean, uses: string[]): string {
+  private renderBody(
+    node: Exclude<ProjectNode, SourceNode | SeedNode>,
+    incremental: boolean,
+    uses: string[],
+    warehouse: WarehouseCalls | undefined,
+  ): string {
     const { engine, templates } = projectInternals(this.project);
-    if (node.kind === 'test' && node.testType === 'generic') return this.genericTestSql(node, uses);
+    if (node.kind === 'test' && node.testType === 'generic') return this.genericTestSql(node, uses, warehouse);
     const template = templates.get(node.id);
     if (template === undefined)
       throw new ModelsError('COMPILE_FAILED', `${node.name} has no template.`, { node: node.id });
-    return engine.render(template, this.hooks(node, incremental, uses)).trim();
+    return engine.render(template, this.hooks(node, incremental, uses, warehouse)).trim();
   }
 
-  private genericTestSql(node: TestNode, uses: string[]): string {
+  private genericTestSql(node: TestNode, uses: string[], warehouse: WarehouseCalls | undefined): string {
     const { engine } = projectInternals(this.project);
     const tested = this.project.nodes.get(node.attachedTo ?? '');
     if (tested === undefined)
       throw new ModelsError('COMPILE_FAILED', `test ${node.name}: the tested node is missing.`, { node: node.id });
-    const hooks = this.hooks(node, false, uses);
+    const hooks = this.hooks(node, false, uses, warehouse);
     const model = this.relationValue(tested, uses);
     // Arguments written as ref('x') / source('s', 't') / {{ … }} are rendered to relations.
     const args: Record<string, unknown> = {};
@@ -335,12 +412,16 @@ export class ProjectCompiler {
       }
     }
     const where = node.config.where;
+    const columnName =
+      node.columnName !== undefined && node.quoteColumn
+        ? this.dialect.quoteIdentifier(node.columnName)
+        : node.columnName;
     if (node.builtin) {
       return genericTestSql(
         node.testName as string,
         {
           relation: model.toString(),
-          ...(node.columnName === undefined ? {} : { columnName: node.columnName }),
+          ...(columnName === undefined ? {} : { columnName }),
           args,
           ...(where === undefined ? {} : { where }),
         },
@@ -356,18 +437,27 @@ export class ProjectCompiler {
             `(select * from ${model.toString()} where ${where}) as sluice_subquery`,
           );
     return engine
-      .callMacro(`test_${node.testName as string}`, hooks, [
-        keywordArguments({
-          model: modelArg,
-          ...(node.columnName === undefined ? {} : { column_name: node.columnName }),
-          ...args,
-        }),
-      ])
+      .callMacro(
+        `test_${node.testName as string}`,
+        hooks,
+        [
+          keywordArguments({
+            model: modelArg,
+            ...(columnName === undefined ? {} : { column_name: columnName }),
+            ...args,
+          }),
+        ],
+        node.testPackage,
+      )
       .trim();
   }
 
   /** The ephemeral models a query reads, compiled, dependencies first. */
-  private ephemeralCtes(uses: readonly string[], visiting: Set<string>): Array<{ name: string; sql: string }> {
+  private ephemeralCtes(
+    uses: readonly string[],
+    visiting: Set<string>,
+    warehouse: WarehouseCalls | undefined,
+  ): Array<{ name: string; sql: string }> {
     const out: Array<{ name: string; sql: string }> = [];
     const added = new Set<string>();
     const visit = (id: string): void => {
@@ -381,8 +471,9 @@ export class ProjectCompiler {
       if (compiled === undefined) {
         const inner: string[] = [];
         try {
-          compiled = { sql: this.renderBody(node, false, inner), uses: inner };
+          compiled = { sql: this.renderBody(node, false, inner, warehouse), uses: inner };
         } catch (error) {
+          if (pendingWarehouseCall(error) !== undefined) throw pendingWarehouseCall(error);
           throw this.compileError(node, error);
         }
         this.ephemeralSql.set(id, compiled);
@@ -406,7 +497,8 @@ function isRelationCall(value: string): boolean {
 /**
  * Render every model, snapshot and test of a project to SQL for a target. Pure: it reads nothing and runs
  * nothing; `writeArtifacts` writes the result under `target/compiled/`. Failures are returned with their file and
- * line, never thrown.
+ * line, never thrown. A template that asks the warehouse something (`run_query`, `adapter.get_columns_in_relation`)
+ * fails here: compile it with `compileProjectWithWarehouse`.
  *
  * @example
  * const { nodes, errors } = compileProject(project, { target: { name: 'dev', type: 'duckdb', schema: 'main' }, dialect: warehouse.dialect });
@@ -415,31 +507,72 @@ export function compileProject(project: Project, options: CompileOptions): Compi
   const compiler = new ProjectCompiler(project, options);
   const nodes = new Map<string, CompiledNode>();
   const errors: ProjectIssue[] = [];
+  for (const { id, node, incremental } of compileTargets(project, options)) {
+    try {
+      nodes.set(id, compiler.compileNode(id, incremental));
+    } catch (error) {
+      errors.push(compileIssue(error, node));
+    }
+  }
+  return { nodes, errors };
+}
+
+/**
+ * `compileProject` with a warehouse: what templates ask it while they render (`run_query`, `statement`,
+ * `adapter.get_columns_in_relation`, `get_relation`) is asked, as dbt's compile does. Each node's questions are
+ * asked once; statements a template runs (`{% call statement %}`) run once per node.
+ *
+ * @example const { nodes } = await compileProjectWithWarehouse(project, warehouse, { target, dialect: warehouse.dialect });
+ */
+export async function compileProjectWithWarehouse(
+  project: Project,
+  warehouse: Warehouse,
+  options: CompileOptions & { readonly signal?: AbortSignal },
+): Promise<CompileResult> {
+  const compiler = new ProjectCompiler(project, options);
+  const nodes = new Map<string, CompiledNode>();
+  const errors: ProjectIssue[] = [];
+  for (const { id, node, incremental } of compileTargets(project, options)) {
+    const log = new WarehouseCallLog();
+    try {
+      nodes.set(
+        id,
+        await withWarehouseCalls(log, () => compiler.compileNode(id, incremental, log.answer), warehouse, {
+          tag: `sluice compile ${id}`,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        }),
+      );
+    } catch (error) {
+      errors.push(compileIssue(error, node));
+    }
+  }
+  return { nodes, errors };
+}
+
+function compileTargets(
+  project: Project,
+  options: CompileOptions,
+): Array<{ id: string; node: Exclude<ProjectNode, SourceNode | SeedNode>; incremental: boolean }> {
   const ids = options.nodes ?? [...project.nodes.values()].filter((n) => n.kind !== 'source').map((n) => n.id);
+  const out: Array<{ id: string; node: Exclude<ProjectNode, SourceNode | SeedNode>; incremental: boolean }> = [];
   for (const id of ids) {
     const node = project.nodes.get(id);
     // Sources and seeds have no SQL to render.
     if (node === undefined || node.kind === 'source' || node.kind === 'seed') continue;
-    try {
-      nodes.set(
-        id,
-        compiler.compileNode(
-          id,
-          node.kind === 'model' && node.materialized === 'incremental'
-            ? (options.isIncremental?.(node) ?? false)
-            : false,
-        ),
-      );
-    } catch (error) {
-      const e = error as ModelsError;
-      errors.push({
-        code: 'TEMPLATE_ERROR',
-        severity: 'error',
-        message: e.message.replace(/^[^:]+:\d+: /, ''),
-        file: e.file ?? node.file,
-        ...(e.line === undefined ? {} : { line: e.line }),
-      });
-    }
+    const incremental =
+      node.kind === 'model' && node.materialized === 'incremental' ? (options.isIncremental?.(node) ?? false) : false;
+    out.push({ id, node, incremental });
   }
-  return { nodes, errors };
+  return out;
+}
+
+function compileIssue(error: unknown, node: ProjectNode): ProjectIssue {
+  const e = error as ModelsError;
+  return {
+    code: 'TEMPLATE_ERROR',
+    severity: 'error',
+    message: (e.message ?? String(error)).replace(/^[^:]+:\d+: /, ''),
+    file: e.file ?? node.file,
+    ...(e.line === undefined ? {} : { line: e.line }),
+  };
 }

@@ -2,6 +2,7 @@ export { collectCatalog, type Catalog } from './collect-catalog.js';
 export {
   compiledPathOf,
   compileProject,
+  compileProjectWithWarehouse,
   type CompiledNode,
   type CompileOptions,
   type CompileResult,
@@ -18,6 +19,7 @@ export { CROSS_ENGINE_MACRO_NAMES, parseTypeSpec } from './cross-engine-macros.j
 export { injectCtes } from './inject-ctes.js';
 export { renderLineagePage, type LineageInputs } from './lineage-page.js';
 export { loadProject, type LoadProjectOptions, type LoadProjectResult } from './load-project.js';
+export type { ParseTarget } from './parse-hooks.js';
 export { SNAPSHOT_COLUMNS } from './materializations/snapshot-materialization.js';
 export { ModelsError, type ModelsErrorCode } from './models-error.js';
 export {
@@ -51,6 +53,7 @@ export {
   type Project,
   type ProjectNode,
   type SeedNode,
+  type ProjectPackageInfo,
   type SnapshotNode,
   type SourceNode,
   type TestNode,

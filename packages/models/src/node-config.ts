@@ -230,7 +230,7 @@ export function validateConfig(
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
-      const detail = parsed.error.issues[0]?.message ?? 'invalid value';
+      const detail = issueWords(parsed.error.issues[0], value);
       issues.push({
         code: 'INVALID_VALUE',
         severity: 'error',
@@ -262,4 +262,38 @@ export function mergeConfig(base: Record<string, unknown>, layer: Record<string,
     }
   }
   return out;
+}
+
+const EXPECTED_WORDS: Readonly<Record<string, string>> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
+  record: 'a mapping',
+};
+
+/** A config value's problem in words, not the validator's ("Invalid option: expected one of …"). */
+function issueWords(issue: z.core.$ZodIssue | undefined, value: unknown): string {
+  if (!issue) return 'invalid value';
+  switch (issue.code) {
+    case 'invalid_value': {
+      const allowed = issue.values.map(String);
+      const hint = typeof value === 'string' ? closestNames(value, allowed)[0] : undefined;
+      return `must be one of ${allowed.join(', ')}${hint ? ` (did you mean ${hint}?)` : ''}`;
+    }
+    case 'invalid_type':
+      return `expected ${EXPECTED_WORDS[issue.expected] ?? issue.expected}`;
+    case 'invalid_union':
+      return 'not a value this key takes';
+    case 'too_small':
+      return `must be at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}`;
+    case 'unrecognized_keys':
+      return `unknown key${issue.keys.length === 1 ? '' : 's'} ${issue.keys.join(', ')}`;
+    default:
+      return issue.message;
+  }
 }

@@ -3,6 +3,14 @@ import { formatLogicalType, qualifiedName, quoteIdentifier } from '@sluice/wareh
 import type { CallArguments } from './call-arguments.js';
 import { RelationValue, TemplateUsageError, type RenderHooks } from './template-engine.js';
 
+/** The target as a parse-time render sees it (`target.type` picks dispatch implementations). */
+export interface ParseTarget {
+  readonly type: string;
+  readonly name?: string;
+  readonly schema?: string;
+  readonly database?: string;
+}
+
 /** What a parse-time render found in a template. */
 export interface ParseRecord {
   readonly refs: Array<{ name: string; package?: string }>;
@@ -81,6 +89,8 @@ export function createParseHooks(options: {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly secrets: Set<string>;
   readonly record: ParseRecord;
+  /** The target, when the loader knows it: parse-time `adapter.dispatch` then picks what compile will. */
+  readonly target?: ParseTarget;
 }): RenderHooks {
   const { record } = options;
   const placeholder = (name: string): RelationValue => new RelationValue('__parse__', name, `"__parse__"."${name}"`);
@@ -124,7 +134,14 @@ export function createParseHooks(options: {
     },
     isIncremental: () => false,
     thisRelation: placeholder(options.nodeName),
-    target: { name: '', type: '', schema: '', profile_name: '', threads: 1 },
+    target: {
+      name: options.target?.name ?? '',
+      type: options.target?.type ?? '',
+      schema: options.target?.schema ?? '',
+      ...(options.target?.database === undefined ? {} : { database: options.target.database }),
+      profile_name: options.target?.name ?? '',
+      threads: 1,
+    },
     model: {
       name: options.nodeName,
       unique_id: options.nodeId,
@@ -133,5 +150,7 @@ export function createParseHooks(options: {
     },
     dialect: parseDialect,
     runStartedAt: '',
+    // As at `dbt parse`: the command is not known yet, and nothing is asked of the warehouse.
+    flags: { WHICH: 'parse', FULL_REFRESH: false, STORE_FAILURES: false },
   };
 }

@@ -137,6 +137,10 @@ export const modelsProjectConfigSchema = z.object({
   data_tests: folderTreeSchema('test', 'data_tests').optional(),
   /** Values for `var()`; `loadProject(dir, { vars })` overrides them. */
   vars: z.record(z.string(), z.unknown()).optional(),
+  /** dbt's `dispatch:`: the packages `adapter.dispatch('x', '<namespace>')` searches, in order. */
+  dispatch: z
+    .array(z.object({ macro_namespace: z.string().min(1), search_order: z.array(z.string().min(1)) }).strict())
+    .optional(),
 });
 
 /** The keys of sluice.yml that `@sluice/models` reads. */

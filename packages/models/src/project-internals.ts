@@ -9,6 +9,8 @@ export interface ProjectInternals {
   /** Values read through `env_var()`: redacted from artifacts, events and messages. */
   readonly secrets: Set<string>;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Package name → the vars its own nodes see (its dbt_project.yml's, under the root project's). */
+  readonly packageVars: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
 }
 
 const internals = new WeakMap<Project, ProjectInternals>();

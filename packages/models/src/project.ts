@@ -94,9 +94,13 @@ export interface TestNode extends NodeBase {
   readonly testName?: string;
   /** Whether the generic test is built in (else it is a project macro). */
   readonly builtin?: boolean;
+  /** The package whose `{% test %}` macro defines the test (`dbt_utils`); absent for the root project's and built-ins. */
+  readonly testPackage?: string;
   /** The node the test is declared on (generic tests), which its result gates in `build`. */
   readonly attachedTo?: string;
   readonly columnName?: string;
+  /** `quote: true` on the column: the name is quoted by the target's dialect when the test is compiled. */
+  readonly quoteColumn?: boolean;
   /** The test's arguments as written (`ref('x')` strings are resolved when compiled). */
   readonly args: Readonly<Record<string, unknown>>;
   readonly config: TestConfig;
@@ -106,6 +110,14 @@ export interface TestNode extends NodeBase {
 
 /** Any node of the graph. */
 export type ProjectNode = ModelNode | SeedNode | SnapshotNode | SourceNode | TestNode;
+
+/** A package of the project. */
+export interface ProjectPackageInfo {
+  readonly name: string;
+  /** Its folder, relative to the project (`dbt_packages/dbt_utils`). */
+  readonly root: string;
+  readonly origin: 'local' | 'installed';
+}
 
 /** A loaded project: every node, the graph, and what was found wrong. Produced by `loadProject`. */
 export interface Project {
@@ -121,8 +133,10 @@ export interface Project {
   readonly children: ReadonlyMap<string, readonly string[]>;
   /** The values `var()` sees (sluice.yml `vars`, overridden by `loadProject`'s `vars`). */
   readonly vars: Readonly<Record<string, unknown>>;
-  /** Macro name → file that defines it. */
+  /** Macro name → file that defines it (the root project's; packages' macros are reached as `package.name`). */
   readonly macros: ReadonlyMap<string, string>;
+  /** The packages loaded: `local:` entries of packages.yml and what `dbt deps` installed in dbt_packages/. */
+  readonly packages: readonly ProjectPackageInfo[];
   /** Warnings found while loading (errors are returned by `loadProject` and block a run). */
   readonly warnings: readonly ProjectIssue[];
   /** Errors found while loading; a project with errors can be listed and compiled but not run. */

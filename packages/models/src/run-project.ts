@@ -3,6 +3,7 @@ import type { Relation, Row, Warehouse } from '@sluice/warehouse';
 import { WarehouseError } from '@sluice/warehouse';
 import { compiledPathOf, ProjectCompiler, type CompiledNode, type TargetConfig } from './compile-project.js';
 import { materializeNode, statementTag } from './materialize.js';
+import { WarehouseCallLog, withWarehouseCalls } from './warehouse-calls.js';
 import { ModelsError } from './models-error.js';
 import { redactSecrets } from './project-internals.js';
 import { formatIssue } from './project-issue.js';
@@ -202,6 +203,8 @@ export async function runProject(project: Project, warehouse: Warehouse, options
     target: options.target,
     dialect: warehouse.dialect,
     runStartedAt: started,
+    which: mode === 'none' ? 'run' : mode === 'only' ? 'test' : 'build',
+    fullRefresh,
   });
   const schemas = new Map<string, Promise<void>>();
   const ensureSchema = (schema: string): Promise<void> => {
@@ -243,8 +246,17 @@ export async function runProject(project: Project, warehouse: Warehouse, options
       ...(node.kind === 'seed' ? {} : { compiledPath: compiledPathOf(project, node) }),
     };
     let compiled: CompiledNode | undefined;
+    // What the node's templates asked the warehouse, per is_incremental() value (see warehouse-calls.ts).
+    const calls = new Map<boolean, WarehouseCallLog>();
+    const callsOf = (incremental: boolean): WarehouseCallLog => {
+      let log = calls.get(incremental);
+      if (log === undefined) calls.set(incremental, (log = new WarehouseCallLog()));
+      return log;
+    };
     const compile = (incremental: boolean): CompiledNode => {
-      compiled = compiler.compileNode(node.id, incremental);
+      const log = callsOf(incremental);
+      log.restart();
+      compiled = compiler.compileNode(node.id, incremental, log.answer);
       return compiled;
     };
     const elapsed = (): number => Math.round((performance.now() - t0) * 1000) / 1000;
@@ -252,7 +264,11 @@ export async function runProject(project: Project, warehouse: Warehouse, options
       compiled === undefined ? {} : { compiledSql: redact(compiled.sql) };
     try {
       if (node.kind === 'test') {
-        const { status, message, details } = await runTestNode(warehouse, node, compile(false), {
+        const test = await withWarehouseCalls(callsOf(false), () => compile(false), warehouse, {
+          tag: statementTag(options, node.id),
+          ...(signal === undefined ? {} : { signal }),
+        });
+        const { status, message, details } = await runTestNode(warehouse, node, test, {
           ...(signal === undefined ? {} : { signal }),
           sampleSize: options.sampleSize ?? 5,
           tag: statementTag(options, node.id),

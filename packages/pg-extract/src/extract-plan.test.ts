@@ -36,6 +36,27 @@ const vendas: SourceTable = {
 };
 
 describe('planExtraction', () => {
+  it('takes a uuid key as the tiebreaker of a timestamp cursor (uuids order in Postgres)', () => {
+    const tickets: SourceTable = {
+      ...vendas,
+      name: 'tickets',
+      primaryKey: ['Ticket ID'],
+      columns: [column('Ticket ID', 'uuid', false), column('updated_at', 'timestamptz', false)],
+    };
+    const plan = planExtraction(tickets, { strategy: 'upsert', cursor: ['updated_at', 'Ticket ID'] }, undefined);
+    expect(plan.cursorSql).toEqual(['"updated_at"', '"Ticket ID"']);
+    expect(afterCondition(plan, ['2024-01-02 03:04:05+00', '0b7a1c1e-8f5e-4d8a-9a57-3c1b2d4e5f60'])).toBe(
+      `("updated_at", "Ticket ID") > ('2024-01-02 03:04:05+00'::timestamptz, '0b7a1c1e-8f5e-4d8a-9a57-3c1b2d4e5f60'::uuid)`,
+    );
+  });
+
+  it('says how to write a name that was given with SQL quotes', () => {
+    const odd: SourceTable = { ...vendas, columns: [...vendas.columns, column('Customer ID', 'int4', false)] };
+    expect(() => planExtraction(odd, { strategy: 'append', cursor: ['"Customer ID"'] }, undefined)).toThrow(
+      'cursor[0]: column "\\"Customer ID\\"" does not exist in public.vendas (write the name without SQL quotes: "Customer ID"; sluice.yml holds names as Postgres stores them)',
+    );
+  });
+
   const cursor = [{ coalesce: ['data_atualizacao', 'data_inclusao'] }, 'id_vendas'] as const;
 
   it('plans a compound cursor over nullable timestamps that never loses a row', () => {

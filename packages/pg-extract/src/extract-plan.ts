@@ -85,6 +85,10 @@ export interface ExtractPlan {
   readonly sweepEveryMs: number;
 }
 
+/**
+ * Types a cursor element may have: Postgres orders them, and a row comparison on them can use a btree index. Text
+ * and uuids are not increasing, but they order, so they serve as the key that breaks ties after a timestamp.
+ */
 const ORDERABLE: ReadonlySet<string> = new Set([
   'smallint',
   'integer',
@@ -93,6 +97,9 @@ const ORDERABLE: ReadonlySet<string> = new Set([
   'date',
   'timestamp',
   'timestamptz',
+  'uuid',
+  'text',
+  'char',
 ]);
 const INFINITE: ReadonlySet<string> = new Set(['date', 'timestamp', 'timestamptz']);
 const HOUR_MS = 3_600_000;
@@ -111,10 +118,17 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
   const known = (column: string, where: string): SourceColumn | undefined => {
     const found = byName.get(column);
     if (!found) {
-      const hint = closestNames(column, names);
+      // A name written with SQL quotes ("Customer ID") names the column without them: sluice.yml holds names as
+      // Postgres stores them, and YAML's own quotes are enough for spaces and capitals.
+      const unquoted = /^"((?:[^"]|"")+)"$/.exec(column)?.[1]?.replaceAll('""', '"');
+      const hint = unquoted !== undefined && byName.has(unquoted) ? [unquoted] : closestNames(column, names);
       problems.push(
-        `${where}: column "${column}" does not exist in ${label}` +
-          (hint.length ? ` (did you mean ${hint.join(' or ')}?)` : ''),
+        `${where}: column ${JSON.stringify(column)} does not exist in ${label}` +
+          (unquoted !== undefined && byName.has(unquoted)
+            ? ` (write the name without SQL quotes: ${JSON.stringify(unquoted)}; sluice.yml holds names as Postgres stores them)`
+            : hint.length
+              ? ` (did you mean ${hint.map((name) => (/^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) ? name : JSON.stringify(name))).join(' or ')}?)`
+              : ''),
       );
     }
     return found;

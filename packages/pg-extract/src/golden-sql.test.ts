@@ -5,9 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   canReadSql,
+  columnSampleSql,
+  columnStatsSql,
   countUpToSql,
   cursorIndexSuggestion,
   introspectTableSql,
+  listRelationsSql,
   listTablesSql,
   serverInfoSql,
   type SourceStatement,
@@ -144,6 +147,33 @@ function extraction(plan: ExtractPlan, found: SnapshotFacts, options: ReadPlanOp
 
 const keysPlan = planExtraction(vendas, upsert, previous);
 
+/**
+ * A table whose every name needs quoting: a space and capitals, a reserved word, an embedded double quote, Unicode,
+ * and a uuid key as the cursor's tiebreaker.
+ */
+const oddNames: SourceTable = {
+  schema: 'Loja Sul',
+  name: 'Order "Items"',
+  kind: 'p',
+  primaryKey: ['Item ID'],
+  estimatedRows: 50_000,
+  pages: 0,
+  columns: [
+    column('Item ID', 'uuid', 'uuid', false),
+    column('order', 'int4', 'integer', false),
+    column('user', 'text', 'text'),
+    column('preço "bruto"', 'numeric', 'numeric(10,2)', false, ((10 << 16) | 2) + 4),
+    column('Última Atualização', 'timestamptz', 'timestamp with time zone'),
+    column('criado_em', 'timestamptz', 'timestamp with time zone', false),
+  ],
+};
+const oddUpsert: TableSpec = {
+  strategy: 'upsert',
+  cursor: [{ coalesce: ['Última Atualização', 'criado_em'] }, 'Item ID'],
+  hash: ['user'],
+  hashSalt: "s'alt",
+};
+
 const goldens: Record<string, () => string> = {
   'snapshot.sql': () =>
     render([
@@ -192,7 +222,36 @@ const goldens: Record<string, () => string> = {
       { title: 'init: small enough to reload whole?', sql: countUpToSql('public', 'vendas', 10_001) },
       { title: 'doctor: does an index serve the cursor?', sql: cursorIndexSql(keysPlan) },
       { title: 'doctor: the index it suggests (shown, never sent)', sql: cursorIndexSuggestion(keysPlan) },
+      {
+        title: "init: every relation of a schema, partitions and their root, privileges, size, Postgres's counters",
+        sql: listRelationsSql('public'),
+      },
+      { title: 'init: what ANALYZE found about each column', sql: columnStatsSql('public', 'vendas', false) },
+      {
+        title: 'init: the same for a partitioned table, over its partitions',
+        sql: columnStatsSql('public', 'eventos', true),
+      },
+      {
+        title: 'init: a sample of a table never analyzed (NULLs and distinct values of the cursor candidates)',
+        sql: columnSampleSql(
+          'public',
+          'vendas',
+          ['data_atualizacao', 'data_inclusao', 'id_vendas'],
+          0.8333333333,
+          10_000,
+        ),
+      },
+      {
+        title: 'init: the sample of a table whose names need quoting',
+        sql: columnSampleSql('Loja Sul', 'Order "Items"', ['Última Atualização', 'Item ID'], 100, 10_000),
+      },
+      {
+        title: 'init: counting rows of a table whose names need quoting',
+        sql: countUpToSql('Loja Sul', 'Order "Items"', 10_001),
+      },
     ]),
+  'extract-odd-names.sql': () =>
+    extraction(planExtraction(oddNames, oddUpsert, previous), { ...facts, pages: 0 }, reading),
   'key-fingerprints.sql': () =>
     render([
       { title: 'in the snapshot the batch was read in', sql: beginReadSql(SNAPSHOT_ID) },

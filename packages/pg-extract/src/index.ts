@@ -1,8 +1,11 @@
 export {
   canReadSql,
+  columnSampleSql,
+  columnStatsSql,
   countUpToSql,
   cursorIndexSuggestion,
   introspectTableSql,
+  listRelationsSql,
   listTablesSql,
   serverInfoSql,
   type SourceStatement,
@@ -69,8 +72,11 @@ export {
 export {
   openSourceCatalog,
   sourceCatalog,
+  type ColumnSample,
+  type ColumnStatistics,
   type CursorIndex,
   type SourceCatalog,
+  type SourceRelation,
   type SourceServer,
 } from './source-catalog.js';
 export type { KeyFingerprints, SourceKeys } from './source-keys.js';

@@ -19,6 +19,10 @@ export interface SourceColumn {
   readonly info: PgTypeInfo;
   /** `undefined`: no exact mapping; the column must be excluded (or hashed) to load the table. */
   readonly logical: Column['type'] | undefined;
+  /** Where new values come from: an identity column, or a default taken from a sequence (`serial`). */
+  readonly autoIncrement?: 'identity' | 'sequence';
+  /** A generated column (`GENERATED ALWAYS AS (…) STORED`): Postgres computes it from the row. */
+  readonly generated?: boolean;
 }
 
 /** What Postgres says about one table. */
@@ -52,6 +56,9 @@ interface ColumnRow extends Record<string, unknown> {
   elem_typtype: string | null;
   labels: string[] | null;
   elem_labels: string[] | null;
+  identity: string | null;
+  generated: string | null;
+  serial: boolean | null;
 }
 
 /**
@@ -67,7 +74,9 @@ export async function introspectTable(client: Queryable, schema: string, name: s
   const relation = result.rows[0];
   if (!relation) {
     const others = await listTables(client, schema);
-    const hint = closestNames(name, others);
+    // A name written with SQL quotes names the table without them (sluice.yml holds names as Postgres stores them).
+    const unquoted = /^"((?:[^"]|"")+)"$/.exec(name)?.[1]?.replaceAll('""', '"');
+    const hint = unquoted !== undefined && others.includes(unquoted) ? [unquoted] : closestNames(name, others);
     throw new ExtractError(
       'TABLE_NOT_FOUND',
       `table ${schema}.${name} does not exist in the source` +
@@ -107,7 +116,16 @@ export async function introspectTable(client: Queryable, schema: string, name: s
             }
           : {}),
       };
-      return { name: row.name, pgType: row.pg_type, nullable: row.nullable, info, logical: logicalTypeOf(info) };
+      const autoIncrement = row.identity ? 'identity' : row.serial ? 'sequence' : undefined;
+      return {
+        name: row.name,
+        pgType: row.pg_type,
+        nullable: row.nullable,
+        info,
+        logical: logicalTypeOf(info),
+        ...(autoIncrement ? { autoIncrement } : {}),
+        ...(row.generated ? { generated: true } : {}),
+      };
     }),
     primaryKey,
     estimatedRows: Math.max(0, Math.round(relation.reltuples)),

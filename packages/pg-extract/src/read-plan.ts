@@ -74,7 +74,7 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
   const reads = ranges.map((range, index): RowRead => {
     const where = [late.where, range].filter(Boolean).join(' AND ') || undefined;
     return {
-      prefix: split ? `${plan.table.name}-r${index + 1}` : plan.table.name,
+      prefix: split ? `${filePrefix(plan)}-r${index + 1}` : filePrefix(plan),
       sql: copySql(selectSql(plan, where, { ordered, ...(flag ? { flag } : {}) })),
       digest: options.digest,
       flagged: flag !== undefined,
@@ -92,6 +92,11 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
   return { late, exportSnapshot: shares && !options.snapshotId, concurrent: shares, reads, bound };
 }
 
+/** The chunk files' name prefix: the table's name, with what a file name cannot hold (`/`, spaces…) as `_`. */
+function filePrefix(plan: ExtractPlan): string {
+  return plan.table.name.replace(/[^\p{L}\p{N}_.-]/gu, '_').replace(/^\./, '_');
+}
+
 /**
  * The read of rows past the cursor that no transaction since the sweep's base wrote — there are some only when the
  * transaction ids do not continue the previous run's (the source was restored or replaced). Run when the bound
@@ -102,7 +107,7 @@ export function unexplainedRead(plan: ExtractPlan, late: LateRead): RowRead | un
   if (!late.changed || !from) return undefined;
   const missed = `(${afterCondition(plan, from)}) AND NOT (${late.changed})`;
   return {
-    prefix: `${plan.table.name}-unexplained`,
+    prefix: `${filePrefix(plan)}-unexplained`,
     sql: copySql(selectSql(plan, missed)),
     digest: false,
     flagged: false,

@@ -58,4 +58,81 @@ describe('openSourceCatalog (real Postgres)', () => {
       expect((await client.query('SELECT 1 AS one')).rows[0]).toEqual({ one: 1 });
     });
   });
+
+  it('lists relations with partitions and their root, privileges and counters; reads pg_stats or a sample', async () => {
+    await db.withClient(async (client) => {
+      await client.query(`CREATE TABLE eventos (id bigserial, at date NOT NULL,
+                            "Última Nota" timestamptz, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)`);
+      await client.query(
+        `CREATE TABLE eventos_2024 PARTITION OF eventos FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')`,
+      );
+      await client.query(
+        `CREATE TABLE eventos_2025 PARTITION OF eventos FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')`,
+      );
+      await client.query(
+        `INSERT INTO eventos (at, "Última Nota") SELECT '2024-06-01'::date + (i % 400), CASE WHEN i % 4 = 0 THEN now() END
+           FROM generate_series(1, 4000) i`,
+      );
+      await client.query(`CREATE TABLE serial_keyed (id serial PRIMARY KEY, note text)`);
+      await client.query(`CREATE TABLE identity_keyed (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                            twice int GENERATED ALWAYS AS (id * 2) STORED)`);
+    });
+    const catalog = await openSourceCatalog(db.url, 'sluice-test');
+    try {
+      const relations = await catalog.listRelations('public');
+      const byName = new Map(relations.map((relation) => [relation.name, relation]));
+      expect([...byName.keys()]).toEqual([
+        'eventos',
+        'eventos_2024',
+        'eventos_2025',
+        'identity_keyed',
+        'itens',
+        'itens_recentes',
+        'serial_keyed',
+      ]);
+      expect(byName.get('eventos')).toMatchObject({ kind: 'p', readable: true });
+      expect(byName.get('eventos')?.partitionOf).toBeUndefined();
+      expect(byName.get('eventos_2025')).toMatchObject({
+        kind: 'r',
+        partitionOf: { schema: 'public', name: 'eventos' },
+      });
+      expect(byName.get('itens_recentes')).toMatchObject({ kind: 'v' });
+      expect(byName.get('itens_recentes')?.activity).toBeUndefined();
+      expect(byName.get('eventos')?.bytes).toBeGreaterThan(0);
+      expect(byName.get('itens')?.activity?.lastAnalyzed).toMatch(/^\d{4}-/);
+
+      const eventos = await catalog.introspectTable('public', 'eventos');
+      expect(eventos.columns.find((column) => column.name === 'id')?.autoIncrement).toBe('sequence');
+      expect((await catalog.introspectTable('public', 'serial_keyed')).columns[0]?.autoIncrement).toBe('sequence');
+      const identity = await catalog.introspectTable('public', 'identity_keyed');
+      expect(identity.columns.map((c) => [c.name, c.autoIncrement, c.generated])).toEqual([
+        ['id', 'identity', undefined],
+        ['twice', undefined, true],
+      ]);
+
+      // Never analyzed: no statistics, so a sample (here the whole table: 100 %).
+      expect(await catalog.columnStatistics('public', 'eventos', true)).toEqual([]);
+      const sample = await catalog.sampleColumns('public', 'eventos', ['Última Nota', 'at', 'id'], {
+        percent: 100,
+        limit: 10_000,
+      });
+      expect(sample).toEqual({
+        rows: 4000,
+        columns: [
+          { name: 'Última Nota', nonNull: 1000, distinct: 1 },
+          { name: 'at', nonNull: 4000, distinct: 400 },
+          { name: 'id', nonNull: 4000, distinct: 4000 },
+        ],
+      });
+      // Analyzed (a partitioned table only by hand): the fraction of NULLs and the distinct values, over the partitions.
+      await db.withClient((client) => client.query('ANALYZE eventos'));
+      const stats = await catalog.columnStatistics('public', 'eventos', true);
+      const nota = stats.find((column) => column.name === 'Última Nota');
+      expect(nota?.nullFraction).toBeCloseTo(0.75, 2);
+      expect(nota?.distinct).toBe(1);
+      expect(stats.find((column) => column.name === 'id')?.distinct).toBe(-1);
+    } finally {
+      await catalog.close();
+    }
+  });
 });

@@ -89,17 +89,20 @@ export function modelTarget(
 /**
  * Load the model project in a project folder (its `sluice.yml` and `dbt_project.yml`); every problem found becomes
  * one `ConfigError`. `vars` (the command line's `--vars`) win over the project's; the ingestion's `raw_schema` is
- * `var('raw_schema')` unless the project defines it.
+ * `var('raw_schema')` unless the project defines it. `target` is the target the models will be built for:
+ * parse-time `adapter.dispatch` then picks what compile will.
  */
 export async function loadModels(
   project: LoadedProject,
   env: NodeJS.ProcessEnv = process.env,
   vars: Readonly<Record<string, unknown>> = {},
+  target?: { readonly type: string; readonly name?: string; readonly schema?: string },
 ): Promise<Project> {
   const loaded = await loadProject(project.dir, {
     defaultVars: { raw_schema: project.config.raw_schema },
     vars,
     env,
+    ...(target === undefined ? {} : { target }),
   });
   if (loaded.errors.length > 0) {
     throw new ConfigError(
@@ -120,9 +123,9 @@ export async function loadModels(
  * test is in the result; this throws only for a project that does not load.
  */
 export async function buildModels(options: BuildOptions): Promise<BuildResult> {
-  const models = await loadModels(options.project, options.env, options.vars);
   const threads = options.threads ?? options.project.threads?.[options.target.name] ?? 4;
   const target = modelTarget(options.target, threads);
+  const models = await loadModels(options.project, options.env, options.vars, target);
   const run = await runProject(models, options.warehouse, {
     target,
     threads,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   collectCatalog,
   compileProject,
+  compileProjectWithWarehouse,
   formatIssue,
   ModelsError,
   selectNodes,
@@ -56,7 +57,7 @@ export interface CompileModelsResult {
  */
 export async function compileModels(options: CompileModelsOptions): Promise<CompileModelsResult> {
   const { project } = options;
-  const models = await loadModels(project, options.env, options.vars);
+  const models = await loadModels(project, options.env, options.vars, modelTarget(options.target));
   const selection = selectNodes(models, {
     ...(options.select ? { select: options.select } : {}),
     ...(options.exclude ? { exclude: options.exclude } : {}),
@@ -69,22 +70,27 @@ export async function compileModels(options: CompileModelsOptions): Promise<Comp
   const target = modelTarget(options.target, project.threads?.[options.target.name]);
   const dialect = options.warehouse?.dialect ?? targetDialect(options.target.config);
   const ids = selected.map((node) => node.id);
-  let compiled = compileProject(models, { target, dialect, nodes: ids });
+  let compiled: CompileResult;
   if (options.warehouse) {
+    // What the templates ask the warehouse (run_query, get_columns_in_relation) is asked, as dbt's compile does.
+    const warehouse = options.warehouse;
+    compiled = await compileProjectWithWarehouse(models, warehouse, { target, dialect, nodes: ids });
     // Render incremental models whose table exists as the next run would: with is_incremental() true.
     const existing = new Set<string>();
     for (const node of selected) {
       const relation = compiled.nodes.get(node.id)?.relation;
       if (node.kind !== 'model' || node.materialized !== 'incremental' || !relation) continue;
-      if (await options.warehouse.describeTable(relation).catch(() => undefined)) existing.add(node.id);
+      if (await warehouse.describeTable(relation).catch(() => undefined)) existing.add(node.id);
     }
     if (existing.size > 0)
-      compiled = compileProject(models, {
+      compiled = await compileProjectWithWarehouse(models, warehouse, {
         target,
         dialect,
         nodes: ids,
         isIncremental: (node) => existing.has(node.id),
       });
+  } else {
+    compiled = compileProject(models, { target, dialect, nodes: ids });
   }
   if (compiled.errors.length > 0) {
     throw new ConfigError(

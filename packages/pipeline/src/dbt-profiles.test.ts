@@ -74,7 +74,7 @@ describe('loadProjectConfig with a dbt project and a profile', () => {
     expect(project.warnings?.map(formatConfigProblem)).toEqual([
       'profiles.yml:9: shop.outputs.dev.extensions: "extensions" (dbt-duckdb) is not supported yet; it is ignored',
       'profiles.yml:8: shop.outputs.dev.settings: the DuckDB setting "preserve_insertion_order" is not applied (Sluice sets memory_limit and threads)',
-      "profiles.yml:11: shop.outputs.ci.path: path is :memory: (dbt-duckdb's default): the warehouse lives only as long as one command, so nothing a command builds is there for the next",
+      "profiles.yml:10: shop.outputs.ci.path: path is :memory: (dbt-duckdb's default): the warehouse lives only as long as one command, so nothing a command builds is there for the next",
     ]);
   });
 
@@ -271,7 +271,7 @@ ${output('desk', '      authenticator: externalbrowser\n')}`,
     await files({ 'project/sluice.yml': 'name: store\ntables:\n  orders: { strategy: full }\n' });
     expect(await problems({})).toEqual([
       'project/sluice.yml:1: "store" here but "shop" in dbt_project.yml:1: remove name from sluice.yml (the dbt project\'s name is used) or make them equal',
-      'project/sluice.yml:3: tables: lists tables to ingest, but there is no source: add source: { url: postgres://… }',
+      'project/sluice.yml:2: tables: lists tables to ingest, but there is no source: add source: { url: postgres://… }',
     ]);
   });
 

@@ -12,6 +12,7 @@ export {
   DEFAULT_STATE,
   loadProjectConfig,
   parseProjectConfig,
+  postgresUrlProblem,
   projectConfigSchema,
   tableConfigSchema,
   targetConfigSchema,
@@ -26,6 +27,7 @@ export {
 } from './project-config.js';
 export { openStateStore, openWarehouse, resolveTarget, targetDialect } from './open-project.js';
 export { targetEngine, type TargetEngine } from './engine-registry.js';
+export { checkLocalPaths, pathProblem } from './check-local-paths.js';
 export {
   hasIngestion,
   NO_RETRY,
@@ -83,14 +85,25 @@ export { parseVars } from './parse-vars.js';
 export { sourceFreshness, type SourceFreshnessOptions, type SourceFreshnessResult } from './source-freshness.js';
 export { configKeyLineFinder, yamlErrorLines } from './config-key-line.js';
 export {
-  identifierFrom,
   initProject,
-  proposeTable,
-  renderInitFiles,
   urlWithoutPassword,
-  type InitFilesInput,
   type InitProjectOptions,
   type InitProjectResult,
+} from './init-project.js';
+export {
+  cursorLabel,
+  proposeTable,
+  type ColumnFacts,
   type InitTableProposal,
   type ProposeOptions,
-} from './init-project.js';
+  type TableFacts,
+} from './propose-table.js';
+export {
+  identifierFrom,
+  modelColumn,
+  renderInitFiles,
+  stagingModelNames,
+  yamlString,
+  type InitFilesInput,
+  type LeftOutRelation,
+} from './render-init-files.js';

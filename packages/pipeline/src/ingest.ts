@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -211,7 +211,7 @@ function openTableRun(
     name,
     spec,
     stateKey: `${schema}.${name}`,
-    dir: path.join(options.workDir, runId, name),
+    dir: path.join(options.workDir, runId, workDirName(name)),
     // Connects at once; a `full` table is read in key order on its own connection, so it needs no helper.
     source: extractor.openTable(schema, name, { prefetchHelper: spec.strategy !== 'full' }),
     reading,
@@ -397,6 +397,19 @@ async function commitPosition(
   if (!unchanged || JSON.stringify(position) !== JSON.stringify(watermark?.position)) {
     await run.options.state.commit(run.stateKey, position, { runId: run.runId, rows: extracted.rows });
   }
+}
+
+/**
+ * A table's folder in the run's work folder: its name when that is a plain file name, else a slug and a hash of
+ * the exact name (a table may be called `../x` or `A B`, and `a b` and `a_b` must not share a folder).
+ */
+function workDirName(name: string): string {
+  if (/^[a-z0-9_][a-z0-9_-]*$/.test(name)) return name;
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '_')
+    .slice(0, 40);
+  return `${slug}~${createHash('sha256').update(name).digest('hex').slice(0, 12)}`;
 }
 
 function toExtractPosition(position: Position | undefined): ExtractPosition | undefined {

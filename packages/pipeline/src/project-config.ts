@@ -5,28 +5,78 @@ import { z } from 'zod';
 import type { TableSpec } from '@sluice/pg-extract';
 import { hasConfigTemplate, MODELS_CONFIG_KEYS, renderConfigTemplate } from '@sluice/models';
 import { closestNames } from '@sluice/warehouse';
+import { describeConfigIssue, valueAt } from './config-messages.js';
 import { substituteVariables } from './config-variables.js';
 import { profileSearchPath, readDbtProfile } from './dbt-profiles.js';
 import { durationSchema, scheduleConfigSchema } from './schedule-config.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'must be a plain SQL identifier (letters, digits, _)');
 
-const cursorElement = z.union([identifier, z.strictObject({ coalesce: z.array(identifier).min(2) })]);
+/**
+ * A name in the source, written as Postgres stores it: any text (spaces, capitals, quotes, Unicode, keywords),
+ * without SQL quotes — YAML's own quotes hold the odd ones (`cursor: ["Updated At", id]`). Sluice quotes every
+ * name in every statement it writes.
+ */
+const sourceName = z
+  .string()
+  .min(1)
+  .refine((name) => !name.includes('\u0000'), 'a name cannot hold a NUL character');
+
+const cursorElement = z.union([sourceName, z.strictObject({ coalesce: z.array(sourceName).min(2) })]);
+
+/**
+ * What is wrong with a Postgres URL, without quoting it (it may hold a password); `undefined` when it is one.
+ * Catches what would otherwise fail later as a connection error naming no setting: another database's scheme, a
+ * missing colon (`postgres//host/db`, which the driver reads as a host named "base"), a port that is no number.
+ *
+ * @example postgresUrlProblem('mysql://u@h/db') // 'a mysql:// URL: Sluice reads PostgreSQL; write postgres://…'
+ */
+export function postgresUrlProblem(url: string): string | undefined {
+  const example = 'postgres://user@host:5432/database';
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1];
+  if (scheme === undefined) {
+    if (/^postgres(ql)?\/\//i.test(url)) return `the colon after "postgres" is missing: write ${example}`;
+    if (/^postgres(ql)?:\/?[^/]/i.test(url)) return `"//" after "postgres:" is missing: write ${example}`;
+    return `not a URL: write ${example}`;
+  }
+  if (!/^postgres(ql)?$/i.test(scheme)) return `a ${scheme}:// URL: Sluice reads PostgreSQL only; write ${example}`;
+  const authority = /^[^:]+:\/\/([^/?#]*)/.exec(url)?.[1] ?? '';
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+  const port = /^(?:\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(hostPort)?.[1];
+  if (port !== undefined && port !== '') {
+    if (!/^\d+$/.test(port)) return `the port ${JSON.stringify(port)} is not a number: write ${example}`;
+    if (Number(port) < 1 || Number(port) > 65535) return `the port ${port} is out of range (1 to 65535)`;
+  }
+  try {
+    new URL(url);
+  } catch {
+    return `not a valid URL (a character in the user, password or host needs percent-encoding, e.g. @ as %40): write ${example}`;
+  }
+  return undefined;
+}
+
+const postgresUrl = z
+  .string()
+  .min(1)
+  .superRefine((url, ctx) => {
+    const problem = postgresUrlProblem(url);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** One source table and how it is loaded. */
 export const tableConfigSchema = z.strictObject({
   /** Source schema (default: `source.schema`). */
-  schema: identifier.optional(),
+  schema: sourceName.optional(),
   strategy: z.enum(['append', 'upsert', 'full']),
   cursor: z.array(cursorElement).min(1).optional(),
   /** Find rows deleted in the source by comparing keys (`reconcile`), or not at all (`none`, the default). */
   deletes: z.enum(['none', 'reconcile']).default('none'),
   /** What a detected delete does in the warehouse: remove the row, or set `_sluice_deleted_at`. */
   delete_mode: z.enum(['delete', 'mark']).default('delete'),
-  include: z.array(identifier).optional(),
-  exclude: z.array(identifier).optional(),
+  include: z.array(sourceName).optional(),
+  exclude: z.array(sourceName).optional(),
   /** Columns loaded as a salted SHA-256 digest (personal data). */
-  hash: z.array(identifier).optional(),
+  hash: z.array(sourceName).optional(),
   /**
    * How rows committed behind the cursor are found (see LateCommits in @sluice/pg-extract): `auto` (default) is
    * `lookback` for a table of 64 MB or more whose date/timestamp cursor an index serves, and `scan` otherwise.
@@ -94,7 +144,7 @@ export const targetConfigSchema = z.discriminatedUnion('type', [duckdbTarget, sn
 
 const stateConfigSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('file'), dir: z.string().min(1) }),
-  z.strictObject({ type: z.literal('postgres'), url: z.string().min(1), schema: identifier.default('sluice_state') }),
+  z.strictObject({ type: z.literal('postgres'), url: postgresUrl, schema: identifier.default('sluice_state') }),
 ]);
 
 /** The state store when `sluice.yml` names none: files under `.sluice/state` in the project folder. */
@@ -117,15 +167,18 @@ export const projectConfigSchema = z.strictObject({
   /** The source Postgres: required when `tables:` lists any table. */
   source: z
     .strictObject({
-      url: z.string().min(1),
-      schema: identifier.default('public'),
+      url: postgresUrl,
+      schema: sourceName.default('public'),
     })
     .optional(),
   /** Warehouse schema the source tables are loaded into. */
   raw_schema: identifier.default('raw'),
   targets: z
     .record(identifier, targetConfigSchema)
-    .refine((targets) => Object.keys(targets).length > 0, 'at least one target is needed')
+    .refine(
+      (targets) => Object.keys(targets).length > 0,
+      'needs at least one target, e.g. dev: { type: duckdb, path: .sluice/warehouse.duckdb }',
+    )
     .optional(),
   /** The target used when none is named on the command line. */
   target: identifier.optional(),
@@ -143,7 +196,7 @@ export const projectConfigSchema = z.strictObject({
     })
     .default({ parallelism: 4, chunk_mb: 128, first_load_parallelism: 2 }),
   /** The tables ingestion loads; none (the default) means no ingestion: `run` and `build` only build. */
-  tables: z.record(identifier, tableConfigSchema).default({}),
+  tables: z.record(sourceName, tableConfigSchema).default({}),
   schedule: scheduleConfigSchema.optional(),
   ...modelKeys,
 });
@@ -240,10 +293,11 @@ export async function loadProjectConfig(
   const projectDir = path.resolve(dir);
   const sluicePath = path.join(projectDir, 'sluice.yml');
   const dbtPath = path.join(projectDir, 'dbt_project.yml');
-  const [sluiceText, dbtText] = await Promise.all([
-    readFile(sluicePath, 'utf8').catch(() => undefined),
-    readFile(dbtPath, 'utf8').catch(() => undefined),
-  ]);
+  const [sluiceRead, dbtRead] = await Promise.all([readConfigFile(sluicePath), readConfigFile(dbtPath)]);
+  const unreadable = [sluiceRead, dbtRead].flatMap((read) => ('problem' in read ? [read.problem] : []));
+  if (unreadable.length > 0) throw new ConfigError(unreadable);
+  const sluiceText = 'text' in sluiceRead ? sluiceRead.text : undefined;
+  const dbtText = 'text' in dbtRead ? dbtRead.text : undefined;
   if (sluiceText === undefined && dbtText === undefined) {
     throw new ConfigError([
       {
@@ -274,7 +328,7 @@ export async function loadProjectConfig(
   if (name === undefined) {
     problems.push({
       file: sluice ? sluicePath : dbtPath,
-      line: undefined,
+      line: sluice ? 1 : undefined,
       path: 'name',
       message: 'the project needs a name (letters, digits and underscores), e.g. name: shop',
     });
@@ -290,7 +344,7 @@ export async function loadProjectConfig(
     if (dbt === undefined) {
       problems.push({
         file: sluicePath,
-        line: undefined,
+        line: sluice ? 1 : undefined,
         path: 'targets',
         message:
           'no targets: add targets: (e.g. dev: { type: duckdb, path: .sluice/warehouse.duckdb }) and target: dev',
@@ -376,11 +430,11 @@ export function parseProjectConfig(text: string, file: string, env: NodeJS.Proce
   if (problems.length > 0) throw new ConfigError(problems);
   const { config, lineOf: at, later } = read;
   if (config.name === undefined)
-    problems.push({ file, line: undefined, path: 'name', message: 'the project needs a name, e.g. name: shop' });
+    problems.push({ file, line: 1, path: 'name', message: 'the project needs a name, e.g. name: shop' });
   const targets = config.targets;
   let target = config.target;
   if (targets === undefined) {
-    problems.push({ file, line: undefined, path: 'targets', message: 'no targets: add targets: and target:' });
+    problems.push({ file, line: 1, path: 'targets', message: 'no targets: add targets: and target:' });
   } else {
     const names = Object.keys(targets);
     if (target === undefined && names.length === 1) target = names[0];
@@ -434,15 +488,29 @@ function readSluiceFile(
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (keyPath: readonly string[]) => lineOf(doc, lineCounter, keyPath);
   const own: ConfigProblem[] = [];
+  const lastWritten = text.split('\n').reduce((last, line, i) => (line.trim() !== '' ? i + 1 : last), 1);
   for (const error of doc.errors) {
-    const line = error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line;
-    own.push({ file, line, path: '', message: `YAML: ${error.message.split('\n')[0]}` });
+    const found = error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line;
+    // An unclosed bracket is found at the end of the file: point at the last line written, not past it.
+    own.push({ file, line: Math.min(found, lastWritten), path: '', message: `YAML: ${error.message.split('\n')[0]}` });
+  }
+  const root = own.length > 0 ? undefined : (doc.toJS() as unknown);
+  if (own.length === 0 && (root === null || root === undefined || typeof root !== 'object' || Array.isArray(root))) {
+    own.push({
+      file,
+      line: 1,
+      path: '',
+      message:
+        root === null || root === undefined
+          ? 'the file is empty: write its settings as "key: value" (sluice init --from postgres://… writes one), or remove it when dbt_project.yml and profiles.yml say everything'
+          : `the file holds ${Array.isArray(root) ? 'a list' : 'a single value'}, not keys: write each setting as "key: value"`,
+    });
   }
   if (own.length > 0) {
     problems.push(...own);
     return { config: projectConfigSchema.parse({}), lineOf: at, later };
   }
-  const raw = substituteVariables(doc.toJS() ?? {}, {
+  const raw = substituteVariables(root as object, {
     env,
     baseDir: path.dirname(file),
     onProblem: (keyPath, message) => own.push({ file, line: at(keyPath), path: keyPath.join('.'), message }),
@@ -457,10 +525,19 @@ function readSluiceFile(
       // An unknown key is pointed at on its own line, not on its parent's.
       const where =
         issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...keyPath, issue.keys[0]] : keyPath;
-      own.push({ file, line: at(where), path: keyPath.join('.'), message: describeIssue(issue, keyPath) });
+      own.push({ file, line: at(where) ?? 1, path: keyPath.join('.'), message: describeIssue(issue, keyPath, raw) });
     }
   } else {
     for (const [name, table] of Object.entries(parsed.data.tables)) {
+      if (table.include && table.exclude) {
+        own.push({
+          file,
+          line: at(['tables', name, 'exclude']),
+          path: `tables.${name}.exclude`,
+          message:
+            'include and exclude cannot both be given: include lists the only columns to load, exclude the columns to leave out; keep one',
+        });
+      }
       if (table.strategy !== 'full' && !table.cursor) {
         later.push({
           file,
@@ -530,49 +607,71 @@ function readDbtProjectFile(
   return out;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, keyPath: string[]): string {
+function describeIssue(issue: z.core.$ZodIssue, keyPath: string[], raw: unknown): string {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys
-      .map((key) => {
-        const hint = suggestKey(key, keyPath);
-        return `unknown key "${key}"${hint ? ` (did you mean ${hint}?)` : ''}`;
-      })
-      .join('; ');
+    return issue.keys.map((key) => unknownKeyMessage(key, keyPath, raw)).join('; ');
   }
-  return issue.message;
+  return describeConfigIssue(issue, keyPath, raw);
 }
+
+const TARGET_KEYS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  targetConfigSchema.options.map((option) => [option.shape.type.value, Object.keys(option.shape)]),
+);
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': Object.keys(projectConfigSchema.shape),
   table: Object.keys(tableConfigSchema.shape),
   source: ['url', 'schema'],
   ingest: ['parallelism', 'chunk_mb', 'hash_salt', 'first_load_parallelism'],
-  // Any engine's keys: the target's own type is not known while its keys are wrong.
-  target: targetConfigSchema.options.flatMap((option) => Object.keys(option.shape)),
+  state: ['type', 'dir', 'url', 'schema'],
+  schedule: Object.keys(scheduleConfigSchema.shape),
+  // Any engine's keys, when the target's own type is not known.
+  target: [...new Set(Object.values(TARGET_KEYS).flat())],
 };
 
-function suggestKey(key: string, keyPath: string[]): string | undefined {
-  const scope =
-    keyPath.length === 0
-      ? ''
-      : keyPath[0] === 'tables' && keyPath.length === 2
-        ? 'table'
-        : keyPath[0] === 'targets' && keyPath.length === 2
-          ? 'target'
-          : (keyPath[0] ?? '');
-  return closestNames(key, KNOWN_KEYS[scope] ?? [])[0];
+/** `unknown key "cursr" (did you mean cursor?)`, or the keys that fit there; a key of another engine says so. */
+function unknownKeyMessage(key: string, keyPath: string[], raw: unknown): string {
+  let known = KNOWN_KEYS[scopeOf(keyPath)] ?? [];
+  if (scopeOf(keyPath) === 'target') {
+    const type = valueAt(raw, [...keyPath, 'type']);
+    const own = typeof type === 'string' ? TARGET_KEYS[type] : undefined;
+    if (own) {
+      const other = Object.entries(TARGET_KEYS).find(([name, keys]) => name !== type && keys.includes(key));
+      if (other) return `unknown key "${key}": it is a ${other[0]} setting, and this target is type: ${type as string}`;
+      known = own;
+    }
+  }
+  const hint = closestNames(key, known)[0];
+  return `unknown key "${key}"${hint ? ` (did you mean ${hint}?)` : ` (the keys here: ${known.join(', ')})`}`;
+}
+
+function scopeOf(keyPath: string[]): string {
+  return keyPath.length === 0
+    ? ''
+    : keyPath[0] === 'tables' && keyPath.length === 2
+      ? 'table'
+      : keyPath[0] === 'targets' && keyPath.length === 2
+        ? 'target'
+        : (keyPath[0] ?? '');
 }
 
 /** The 1-based line of the YAML node at `keyPath` (or of its nearest existing parent). */
 export function lineOf(doc: Document, lineCounter: LineCounter, keyPath: readonly string[]): number | undefined {
-  for (let depth = keyPath.length; depth >= 0; depth--) {
-    const node = doc.getIn(keyPath.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
-    if (node && (isMap(node) || isSeq(node) || isScalar(node)) && node.range) {
-      // For a map or list value, point at its key's line when we can: the value starts on the next line.
-      return lineCounter.linePos(node.range[0]).line;
+  for (let depth = keyPath.length; depth >= 1; depth--) {
+    // The key's own line (`tables:`), not its value's, which for a map or list starts on the next line.
+    const parent = depth === 1 ? doc.contents : doc.getIn(keyPath.slice(0, depth - 1), true);
+    const last = keyPath[depth - 1] as string;
+    let start: number | undefined;
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === last);
+      start = (pair?.key as { range?: [number, number, number] } | undefined)?.range?.[0];
+    } else if (isSeq(parent) && /^\d+$/.test(last)) {
+      start = (parent.items[Number(last)] as { range?: [number, number, number] } | undefined)?.range?.[0];
     }
+    if (start !== undefined) return lineCounter.linePos(start).line;
   }
-  return undefined;
+  const root = doc.contents as { range?: [number, number, number] } | null;
+  return root?.range ? lineCounter.linePos(root.range[0]).line : undefined;
 }
 
 /** The extraction half of a table's config, as `@sluice/pg-extract` takes it. */
@@ -587,4 +686,28 @@ export function tableSpecOf(config: ProjectConfig, spec: TableConfig): TableSpec
     ...(spec.lookback !== undefined ? { lookbackMs: spec.lookback } : {}),
     ...(spec.sweep_every !== undefined ? { sweepEveryMs: spec.sweep_every } : {}),
   };
+}
+
+/** A config file's text, `{}` when it does not exist, or the problem that keeps it from being read. */
+async function readConfigFile(
+  file: string,
+): Promise<{ text: string } | { missing: true } | { problem: ConfigProblem }> {
+  try {
+    return { text: await readFile(file, 'utf8') };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { missing: true };
+    const name = path.basename(file);
+    return {
+      problem: {
+        file,
+        line: undefined,
+        path: '',
+        message:
+          code === 'EISDIR'
+            ? `${file} is a folder, not a file: ${name} must be the project's config file (move the folder away)`
+            : `${file} cannot be read (${code ?? 'unknown error'}): check its permissions`,
+      },
+    };
+  }
 }

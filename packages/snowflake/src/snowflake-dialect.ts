@@ -148,4 +148,14 @@ export const snowflakeDialect: SqlDialect = {
   // Words are split at spaces only, as on DuckDB (Snowflake's default also splits at punctuation: 'Ana-Maria').
   initCap: (expression: string) => `INITCAP(${expression}, ' ')`,
   privileges,
+  boolOr: (expression: string) => `BOOLOR_AGG(${expression})`,
+  listagg: (measure, delimiter, orderBy, limit) => {
+    const order = orderBy === undefined ? '' : ` WITHIN GROUP (ORDER BY ${orderBy})`;
+    if (limit === undefined) return `LISTAGG(${measure}, ${delimiter})${order}`;
+    return `ARRAY_TO_STRING(ARRAY_SLICE(ARRAY_AGG(${measure})${order}, 0, ${limit}), ${delimiter})`;
+  },
+  arrayConstruct: (items) => `ARRAY_CONSTRUCT(${items.join(', ')})`,
+  arrayAppend: (array, element) => `ARRAY_APPEND(${array}, ${element})`,
+  arrayConcat: (first, second) => `ARRAY_CAT(${first}, ${second})`,
+  stringLiteral: snowflakeLiteral,
 };

@@ -44,15 +44,21 @@ function fingerprint(
   return { rows: rows.length, rowHashes, duplicateKeys };
 }
 
-/** Fingerprint a Postgres table (every listed column read as text, timestamps in UTC). */
+/**
+ * Fingerprint a Postgres table (every listed column read as text, timestamps in UTC). `expressions` reads some
+ * columns otherwise, e.g. a `char(n)` column with its padding, as COPY writes it (`::text` drops it).
+ */
 export async function fingerprintPostgresTable(
   client: pg.Client,
   table: { schema: string; name: string },
   columns: readonly string[],
   key: readonly string[],
+  expressions: Readonly<Record<string, string>> = {},
 ): Promise<TableFingerprint> {
   await client.query(`SET timezone = 'UTC'`);
-  const list = columns.map((c) => `${client.escapeIdentifier(c)}::text AS ${client.escapeIdentifier(c)}`).join(', ');
+  const list = columns
+    .map((c) => `${expressions[c] ?? `${client.escapeIdentifier(c)}::text`} AS ${client.escapeIdentifier(c)}`)
+    .join(', ');
   const result = await client.query(
     `SELECT ${list} FROM ${client.escapeIdentifier(table.schema)}.${client.escapeIdentifier(table.name)}`,
   );

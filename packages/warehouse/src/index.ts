@@ -23,6 +23,7 @@ export {
 } from './logical-type.js';
 export { NO_RETRY, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 export { qualifiedName, quoteIdentifier, quoteLiteral } from './sql.js';
+export { isReservedWord } from './reserved-words.js';
 export type { ColumnChange, NewColumn, TableChange, TableDialect } from './table-dialect.js';
 export {
   DELETED_AT_COLUMN,

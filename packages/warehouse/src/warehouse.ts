@@ -74,6 +74,21 @@ export interface SqlDialect {
   tryCast?(expression: string, typeSql: string): string;
   /** The first letter of each word upper-cased, the rest lower-cased (`INITCAP`). */
   initCap?(expression: string): string;
+  /** Whether any value of a boolean column is true, as an aggregate (DuckDB `bool_or`, Snowflake `BOOLOR_AGG`). */
+  boolOr?(expression: string): string;
+  /**
+   * The values of `measure` joined by `delimiter` (an SQL string), as an aggregate: in `orderBy` order (an ORDER BY
+   * list without the keywords) when given, at most `limit` of them when given.
+   */
+  listagg?(measure: string, delimiter: string, orderBy: string | undefined, limit: number | undefined): string;
+  /** An array of the given SQL expressions; `elementType` (an engine type name) types an empty one. */
+  arrayConstruct?(items: readonly string[], elementType: string): string;
+  /** `array` with `element` added at the end. */
+  arrayAppend?(array: string, element: string): string;
+  /** The elements of `first` then those of `second`. */
+  arrayConcat?(first: string, second: string): string;
+  /** `value` as an SQL string literal, quotes included (and backslashes, where the engine reads escapes). */
+  stringLiteral?(value: string): string;
 
   /**
    * Privileges on relations (GRANT/REVOKE to roles), where the engine has them (Snowflake); absent where it has none

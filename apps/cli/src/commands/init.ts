@@ -1,10 +1,15 @@
 import path from 'node:path';
-import { initProject, urlWithoutPassword, type InitTableProposal } from '@sluice/pipeline';
+import {
+  cursorLabel,
+  initProject,
+  postgresUrlProblem,
+  urlWithoutPassword,
+  type InitTableProposal,
+} from '@sluice/pipeline';
 import { displayPath } from '../config-problems.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { formatTable } from '../format.js';
 import type { Output } from '../output.js';
-import { describeCursor } from './doctor.js';
 import { jsonText } from '../run-result.js';
 
 export interface InitCommandOptions {
@@ -41,8 +46,9 @@ export async function initCommand(options: InitCommandOptions, out: Output): Pro
       EXIT.usage,
     );
   }
-  if (!/^postgres(ql)?:\/\//.test(url))
-    throw new CliError('--from: expected a postgres:// or postgresql:// URL', EXIT.usage);
+  const urlProblem = postgresUrlProblem(url);
+  if (urlProblem)
+    throw new CliError(`${options.from ? '--from' : `--url-env ${options.urlEnv}`}: ${urlProblem}`, EXIT.usage);
   if (options.smallRows !== undefined && !(Number.isInteger(options.smallRows) && options.smallRows >= 0)) {
     throw new CliError('--small-rows: expected a whole number of rows', EXIT.usage);
   }
@@ -84,9 +90,11 @@ export async function initCommand(options: InitCommandOptions, out: Output): Pro
           strategy: table.strategy,
           cursor: table.cursor ?? null,
           exclude: table.exclude ?? [],
+          deletes: table.deletes ?? 'none',
           reason: table.reason,
+          details: table.details,
         })),
-        skipped: result.skipped,
+        skipped: result.skipped.map((skipped) => ({ name: skipped.name, reason: skipped.reason })),
         urlInFile: options.urlEnv ? urlInFile : options.writePassword ? '(as given, with its password)' : urlInFile,
         next,
       }),
@@ -118,7 +126,7 @@ export async function initCommand(options: InitCommandOptions, out: Output): Pro
 }
 
 function proposalRow(table: InitTableProposal, columns: number): string[] {
-  const cursor = table.cursor ? describeCursor(table.cursor) : '-';
+  const cursor = table.cursor ? cursorLabel(table.cursor) : '-';
   const why =
     table.reason.length > Math.max(30, columns - 60)
       ? `${table.reason.slice(0, Math.max(30, columns - 61))}…`

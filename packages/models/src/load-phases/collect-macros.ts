@@ -14,24 +14,36 @@ export function collectMacros(
   parser: TemplateParser,
   projectName: string,
   macroFiles: readonly FileEntry[],
+  /** The package the files belong to (its macros are `package.name`); absent for the root project. */
+  packageName?: string,
 ): Map<string, string> {
   const macros = new Map<string, string>();
   for (const f of macroFiles) {
     try {
       const record = emptyParseRecord();
-      const names = ctx.engine.addMacroFile(
+      const { names, skipped } = ctx.engine.addMacroFile(
         f.text,
         f.file,
         parser.hooks(f.stem, `macro.${projectName}.${f.stem}`, f.file, record),
+        packageName,
       );
       parser.recordIssues(record, f.file, f.text);
+      for (const block of skipped) {
+        ctx.issues.push({
+          code: 'UNSUPPORTED',
+          severity: 'warning',
+          message: `custom materialization ${block.name} ({% materialization %}) is not supported: it is left out, and a model materialized as ${block.name} is an error.`,
+          file: f.file,
+          line: block.line,
+        });
+      }
       for (const name of names) {
         const line = lineOfMatch(
           f.text,
           new RegExp(`\\{%-?\\s*(?:macro|test)\\s+(?:test_)?${escapeRegExp(name.replace(/^test_/, ''))}\\b`),
         );
         const previous = macros.get(name);
-        if (TemplateEngine.isReservedName(name) || previous !== undefined) {
+        if ((packageName === undefined && TemplateEngine.isReservedName(name)) || previous !== undefined) {
           ctx.issues.push({
             code: 'DUPLICATE_NAME',
             severity: 'error',

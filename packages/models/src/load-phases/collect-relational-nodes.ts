@@ -90,10 +90,13 @@ class RelationalCollector implements RelationalNodes {
     const id = `model.${this.settings.projectName}.${name}`;
     let template: CompiledTemplate;
     try {
-      template = this.ctx.engine.compile(f.text, f.file);
+      template = this.ctx.engine.compile(f.text, f.file, this.settings.projectName);
     } catch (error) {
       this.parser.templateIssue(error, f.file);
       this.claimName(name, id, f.file, 1);
+      // Its property-file entry describes this very file: not a second problem ("no model file of that name").
+      const props = this.properties.models.get(name);
+      if (props) this.usedProps.add(props);
       return;
     }
     const record = this.parser.render(template, f.file, f.text, name, id);
@@ -167,9 +170,11 @@ class RelationalCollector implements RelationalNodes {
     const body = '\n'.repeat(startLine - 1) + block;
     let template: CompiledTemplate;
     try {
-      template = this.ctx.engine.compile(body, f.file);
+      template = this.ctx.engine.compile(body, f.file, this.settings.projectName);
     } catch (error) {
       this.parser.templateIssue(error, f.file, startLine);
+      const props = this.properties.snapshots.get(name);
+      if (props) this.usedProps.add(props);
       return;
     }
     const record = this.parser.render(template, f.file, body, name, id);

@@ -1,6 +1,9 @@
 import { GENERIC_TEST_NAMES, isGenericTestName, validateGenericTestArgs } from '@sluice/data-tests';
 import { closestNames } from '@sluice/warehouse';
+import { keywordArguments } from '../call-arguments.js';
+import { RelationValue } from '../dbt-relation.js';
 import { mergeConfig, validateConfig } from '../node-config.js';
+import { emptyParseRecord } from '../parse-hooks.js';
 import { didYouMean } from '../project-issue.js';
 import type { TestNode } from '../project.js';
 import type { TestDeclaration } from '../property-files.js';
@@ -65,7 +68,7 @@ class TestCollector {
     const id = `test.${projectName}.${name}`;
     let template: CompiledTemplate;
     try {
-      template = this.ctx.engine.compile(f.text, f.file);
+      template = this.ctx.engine.compile(f.text, f.file, projectName);
     } catch (error) {
       this.parser.templateIssue(error, f.file);
       return;
@@ -115,7 +118,11 @@ class TestCollector {
     });
     this.ctx.issues.push(...own.issues);
     const folders = this.fileFolders.get(source.file) ?? [];
-    const config = mergeConfig(this.settings.folders.tests.configs.resolve(folders), own.config);
+    const fromMacro = kind.builtin ? {} : this.macroConfig(declaration, kind, at);
+    const config = mergeConfig(
+      mergeConfig(this.settings.folders.tests.configs.resolve(folders), fromMacro),
+      own.config,
+    );
     if (config.enabled === false) return;
     const deps = this.argumentDependencies(declaration, target.attachedTo, source.file);
     const base = [kind.testName, target.label, declaration.columnName ?? ''].filter((s) => s !== '').join('_');
@@ -138,14 +145,11 @@ class TestCollector {
       testType: 'generic',
       testName: kind.testName,
       builtin: kind.builtin,
+      ...(kind.testPackage === undefined ? {} : { testPackage: kind.testPackage }),
       attachedTo: target.attachedTo,
-      ...(declaration.columnName === undefined
-        ? {}
-        : {
-            columnName: declaration.quoteColumn
-              ? `"${declaration.columnName.replaceAll('"', '""')}"`
-              : declaration.columnName,
-          }),
+      ...(declaration.columnName === undefined ? {} : { columnName: declaration.columnName }),
+      // Quoted when compiled, by the target's dialect: Snowflake stores a plain name upper-cased.
+      ...(declaration.quoteColumn ? { quoteColumn: true } : {}),
       args: declaration.args,
       config,
     });
@@ -168,20 +172,97 @@ class TestCollector {
     return found === undefined ? undefined : { label: target.name, attachedTo: found.id };
   }
 
-  /** The test's name (without `dbt.` / `dbt_utils.`) and whether it is built in; INVALID_TEST when neither. */
+  /**
+   * The `config()` a `{% test %}` macro sets for itself (dbt_utils' `equal_rowcount` sets its `fail_calc`): the
+   * macro rendered at parse time, as dbt does, with the declaration's arguments. Below the YAML's own config.
+   */
+  private macroConfig(
+    declaration: TestDeclaration,
+    kind: { testName: string; testPackage?: string },
+    at: { file: string; line?: number },
+  ): Record<string, unknown> {
+    const record = emptyParseRecord();
+    const hooks = this.parser.hooks(
+      kind.testName,
+      `test.${this.settings.projectName}.${kind.testName}`,
+      at.file,
+      record,
+    );
+    try {
+      this.ctx.engine.callMacro(
+        `test_${kind.testName}`,
+        hooks,
+        [
+          keywordArguments({
+            model: new RelationValue(
+              '__parse__',
+              declaration.target.kind === 'source' ? declaration.target.table : declaration.target.name,
+              '"__parse__"."model"',
+            ),
+            ...(declaration.columnName === undefined ? {} : { column_name: declaration.columnName }),
+            ...declaration.args,
+          }),
+        ],
+        kind.testPackage,
+      );
+    } catch (error) {
+      this.parser.templateIssue(error, at.file, at.line);
+      return {};
+    }
+    if (Object.keys(record.config).length === 0) return {};
+    const result = validateConfig('test', record.config, {
+      file: at.file,
+      lineOf: () => at.line,
+      what: `config() of test ${declaration.testName}`,
+    });
+    this.ctx.issues.push(...result.issues);
+    return result.config;
+  }
+
+  /**
+   * The test's name (without its package), the package whose `{% test %}` macro defines it (absent: the root
+   * project, or built in), and whether it is built in; INVALID_TEST when none. `pkg.name` looks in package `pkg`;
+   * a bare name in the declaring package, then the root project, then the built-ins. `dbt_utils.x` is the
+   * built-in `x` while no dbt_utils package is installed.
+   */
   private testKind(
     declaration: TestDeclaration,
     at: { file: string; line?: number },
-  ): { testName: string; builtin: boolean } | undefined {
-    const testName = declaration.testName.replace(/^(dbt|dbt_utils)\./, '');
-    const custom = this.ctx.engine.hasMacro(`test_${testName}`);
-    const builtin = !custom && isGenericTestName(testName);
+  ): { testName: string; builtin: boolean; testPackage?: string } | undefined {
+    const written = declaration.testName;
+    const dot = written.lastIndexOf('.');
+    const namespace = dot < 0 ? undefined : written.slice(0, dot);
+    const testName = dot < 0 ? written : written.slice(dot + 1);
+    const engine = this.ctx.engine;
+    const root = engine.rootProject;
+    const own = this.settings.projectName;
+    const macro = `test_${testName}`;
+    let testPackage: string | undefined;
+    let custom = false;
+    if (namespace !== undefined && namespace !== root && engine.hasPackage(namespace)) {
+      custom = engine.hasMacro(macro, namespace);
+      if (custom) testPackage = namespace;
+    } else if (namespace === undefined && own !== root && engine.hasMacro(macro, own)) {
+      custom = true;
+      testPackage = own;
+    } else if (namespace === undefined || namespace === root) {
+      custom = engine.hasMacro(macro);
+    }
+    const builtinNamespace =
+      namespace === undefined || namespace === 'dbt' || (namespace === 'dbt_utils' && !engine.hasPackage('dbt_utils'));
+    const builtin = !custom && builtinNamespace && isGenericTestName(testName);
     if (!custom && !builtin) {
       const suggestions = closestNames(testName, [...GENERIC_TEST_NAMES, ...this.customTestNames]);
+      const where =
+        namespace !== undefined && namespace !== root && namespace !== 'dbt' && !engine.hasPackage(namespace)
+          ? ` No package named ${namespace} is installed: add it to packages.yml and run \`dbt deps\`.`
+          : namespace !== undefined && engine.hasPackage(namespace)
+            ? ` Package ${namespace} defines no {% test ${testName} %}.`
+            : '';
       this.ctx.issues.push({
         code: 'INVALID_TEST',
         severity: 'error',
-        message: `"${declaration.testName}" is not a generic test (built in: ${GENERIC_TEST_NAMES.join(', ')}; or define {% test ${testName}(model, column_name) %} in macros/).${didYouMean(suggestions)}`,
+        message: `"${declaration.testName}" is not a generic test (built in: ${GENERIC_TEST_NAMES.join(', ')}; or define {% test ${testName}(model, column_name) %} in macros/).${where}${didYouMean(suggestions)}`,
         ...at,
         suggestions,
       });
@@ -192,7 +273,7 @@ class TestCollector {
         this.ctx.issues.push({ code: 'INVALID_TEST', severity: 'error', message: problem, ...at });
       }
     }
-    return { testName, builtin };
+    return { testName, builtin, ...(testPackage === undefined ? {} : { testPackage }) };
   }
 
   /** The tested node, and whatever the arguments name as `ref('x')` / `source('s', 't')` (relationships.to). */
@@ -202,11 +283,11 @@ class TestCollector {
       if (typeof value !== 'string') continue;
       const scanned = scanReferences(value.includes('{{') ? value : `{{ ${value} }}`);
       for (const ref of scanned.refs) {
-        const resolved = this.resolver.resolveRef(ref, file, '');
+        const resolved = this.resolver.resolveRef(ref, file, '', this.settings.projectName);
         if (resolved) deps.add(resolved);
       }
       for (const s of scanned.sources) {
-        const resolved = this.resolver.resolveSource(s, file, '');
+        const resolved = this.resolver.resolveSource(s, file, '', this.settings.projectName);
         if (resolved) deps.add(resolved);
       }
     }

@@ -1,3 +1,4 @@
+import type { ParseTarget } from '../parse-hooks.js';
 import type { ProjectIssue } from '../project-issue.js';
 import { TemplateEngine, type CompiledTemplate } from '../template-engine.js';
 
@@ -18,11 +19,25 @@ export interface LoadContext {
   readonly secrets: Set<string>;
   /** Node id → its parsed template. */
   readonly templates: Map<string, CompiledTemplate>;
+  /** The target, when known: what parse-time renders see as `target`. */
+  readonly target?: ParseTarget;
 }
 
 /** A fresh context for loading the project in `projectDir`. */
-export function createLoadContext(projectDir: string, env: Readonly<Record<string, string | undefined>>): LoadContext {
-  return { projectDir, env, issues: [], engine: new TemplateEngine(), secrets: new Set(), templates: new Map() };
+export function createLoadContext(
+  projectDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+  target?: ParseTarget,
+): LoadContext {
+  return {
+    projectDir,
+    env,
+    issues: [],
+    engine: new TemplateEngine(),
+    secrets: new Set(),
+    templates: new Map(),
+    ...(target === undefined ? {} : { target }),
+  };
 }
 
 /** `{ line }` when the line is known, else nothing: for spreading into an issue. */

@@ -8,7 +8,8 @@ import type { RelationalNodes } from './collect-relational-nodes.js';
 
 /**
  * Phase 7: turns `ref()` and `source()` calls into node ids — UNKNOWN_REF / UNKNOWN_SOURCE with the closest
- * names, DISABLED_REF, UNSUPPORTED for refs into other packages — and keeps each node's dependencies.
+ * names, DISABLED_REF — and keeps each node's dependencies. `ref('package', 'model')` looks in that package;
+ * `ref('model')` and `source()` look in the node's own package first, then the root project, then any package.
  */
 export class ReferenceResolver {
   /** Node id → the ids it depends on, in the order first referenced. */
@@ -21,25 +22,41 @@ export class ReferenceResolver {
     private readonly projectName: string,
     private readonly relational: RelationalNodes,
     sources: readonly SourceNode[],
+    /** Package name → its models and snapshots by name (the root project's included). */
+    private readonly packages: ReadonlyMap<string, RelationalNodes['names']> = new Map(),
   ) {
     this.sourceIds = new Set(sources.map((s) => s.id));
     this.sourceLabels = sources.map((s) => `${s.sourceName}.${s.name}`);
   }
 
   /** The id `ref()` names, or `undefined` (and an issue at the call's line in `text`). */
-  resolveRef(ref: { name: string; package?: string }, file: string, text: string): string | undefined {
+  resolveRef(
+    ref: { name: string; package?: string },
+    file: string,
+    text: string,
+    fromPackage: string = this.projectName,
+  ): string | undefined {
     const { projectName, relational } = this;
-    if (ref.package === undefined || ref.package === projectName) {
-      const found = relational.names.get(ref.name);
+    const inPackage = (pkg: string) =>
+      pkg === projectName && !this.packages.has(pkg)
+        ? relational.names.get(ref.name)
+        : this.packages.get(pkg)?.get(ref.name);
+    if (ref.package === undefined) {
+      const found = inPackage(fromPackage) ?? inPackage(projectName) ?? relational.names.get(ref.name);
+      if (found) return found.id;
+    } else {
+      const found = inPackage(ref.package);
       if (found) return found.id;
     }
     const at = { file, ...atLine(lineOfCall(text, 'ref', ref.package ?? ref.name)) };
-    if (ref.package !== undefined && ref.package !== projectName) {
+    if (ref.package !== undefined && ref.package !== projectName && !this.packages.has(ref.package)) {
+      const suggestions = closestNames(ref.package, [projectName, ...this.packages.keys()]);
       this.ctx.issues.push({
-        code: 'UNSUPPORTED',
+        code: 'UNKNOWN_REF',
         severity: 'error',
-        message: `ref('${ref.package}', '${ref.name}'): refs into other packages are not supported; this project is ${projectName}.`,
+        message: `ref('${ref.package}', '${ref.name}'): there is no package named ${ref.package} (packages: ${[projectName, ...this.packages.keys()].filter((p, i, all) => all.indexOf(p) === i).join(', ')}).${didYouMean(suggestions)}`,
         ...at,
+        suggestions,
       });
       return undefined;
     }
@@ -65,9 +82,16 @@ export class ReferenceResolver {
   }
 
   /** The id `source()` names, or `undefined` (and an issue at the call's line in `text`). */
-  resolveSource(s: { source: string; table: string }, file: string, text: string): string | undefined {
-    const id = `source.${this.projectName}.${s.source}.${s.table}`;
-    if (this.sourceIds.has(id)) return id;
+  resolveSource(
+    s: { source: string; table: string },
+    file: string,
+    text: string,
+    fromPackage: string = this.projectName,
+  ): string | undefined {
+    for (const pkg of [fromPackage, this.projectName, ...this.packages.keys()]) {
+      const id = `source.${pkg}.${s.source}.${s.table}`;
+      if (this.sourceIds.has(id)) return id;
+    }
     const suggestions = closestNames(`${s.source}.${s.table}`, this.sourceLabels);
     this.ctx.issues.push({
       code: 'UNKNOWN_SOURCE',
@@ -83,12 +107,13 @@ export class ReferenceResolver {
   /** Resolve everything a parse-time render recorded for node `id`, once per distinct call; kept and returned. */
   resolveAll(id: string, record: ParseRecord, file: string, text: string): string[] {
     const deps = new Set<string>();
+    const fromPackage = id.split('.')[1] ?? this.projectName;
     const seenRefs = new Set<string>();
     for (const ref of record.refs) {
       const key = `${ref.package ?? ''}/${ref.name}`;
       if (seenRefs.has(key)) continue;
       seenRefs.add(key);
-      const resolved = this.resolveRef(ref, file, text);
+      const resolved = this.resolveRef(ref, file, text, fromPackage);
       if (resolved) deps.add(resolved);
     }
     const seenSources = new Set<string>();
@@ -96,7 +121,7 @@ export class ReferenceResolver {
       const key = `${s.source}.${s.table}`;
       if (seenSources.has(key)) continue;
       seenSources.add(key);
-      const resolved = this.resolveSource(s, file, text);
+      const resolved = this.resolveSource(s, file, text, fromPackage);
       if (resolved) deps.add(resolved);
     }
     const list = [...deps];

@@ -22,7 +22,17 @@ export class TemplateParser {
   /** Hooks of a parse-time render that record into `record`. */
   hooks(nodeName: string, nodeId: string, file: string, record: ParseRecord): RenderHooks {
     const { env, secrets } = this.ctx;
-    return createParseHooks({ nodeName, nodeId, file, vars: this.vars, env, secrets, record });
+    const target = this.ctx.target;
+    return createParseHooks({
+      nodeName,
+      nodeId,
+      file,
+      vars: this.vars,
+      env,
+      secrets,
+      record,
+      ...(target ? { target } : {}),
+    });
   }
 
   /** A template that failed to compile or render, as a TEMPLATE_ERROR issue. */

@@ -310,6 +310,11 @@ const toNumber =
     return `${tryCast ? 'TRY_CAST' : 'CAST'}(${arg(args, 0)} AS ${type})`;
   };
 
+/** A JSON array as a DuckDB list of JSON values. */
+function jsonList(json: string): string {
+  return `from_json(${json}, '["JSON"]')`;
+}
+
 const listAgg: FunctionRewrite = (args, call) => {
   arity(call, args, 1, 2);
   const order = call.withinGroupOrder ? ` ${call.withinGroupOrder}` : '';
@@ -397,6 +402,20 @@ const FUNCTION_REWRITES: Record<string, FunctionRewrite> = {
   ARRAY_AGG: arrayAgg,
   ARRAYAGG: arrayAgg,
   ARRAY_CONSTRUCT: (a) => `to_json([${a.join(', ')}])`,
+  // Arrays are JSON here: taken apart as lists of JSON values, worked on, and written back as JSON.
+  ARRAY_APPEND: (a, c) => (arity(c, a, 2), `to_json(list_append(${jsonList(arg(a, 0))}, to_json(${arg(a, 1)})))`),
+  ARRAY_CAT: (a, c) => (arity(c, a, 2), `to_json(list_concat(${jsonList(arg(a, 0))}, ${jsonList(arg(a, 1))}))`),
+  // Snowflake's bounds are 0-based, the end excluded; list_slice's are 1-based, the end included.
+  ARRAY_SLICE: (a, c) => (
+    arity(c, a, 3), `to_json(list_slice(${jsonList(arg(a, 0))}, (${arg(a, 1)}) + 1, ${arg(a, 2)}))`
+  ),
+  ARRAY_TO_STRING: (a, c) => (arity(c, a, 2), `array_to_string(from_json(${arg(a, 0)}, '["VARCHAR"]'), ${arg(a, 1)})`),
+  // Buckets 1..n over [min, max); 0 below, n + 1 at or above max.
+  WIDTH_BUCKET: (a, c) => {
+    arity(c, a, 4);
+    const [x, min, max, n] = [arg(a, 0), arg(a, 1), arg(a, 2), arg(a, 3)];
+    return `(CASE WHEN (${x}) IS NULL THEN NULL WHEN (${x}) < (${min}) THEN 0 WHEN (${x}) >= (${max}) THEN (${n}) + 1 ELSE CAST(floor(((${x}) - (${min})) * (${n}) / ((${max}) - (${min}))) AS BIGINT) + 1 END)`;
+  },
   ARRAY_SIZE: (a, c) => (arity(c, a, 1), `CAST(json_array_length(${arg(a, 0)}) AS BIGINT)`),
   OBJECT_CONSTRUCT: (a) => {
     if (a.length === 1 && a[0]?.trim() === '*') throw SnowflakeEmulatorError.unsupported('OBJECT_CONSTRUCT(*)');

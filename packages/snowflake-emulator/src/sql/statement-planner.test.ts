@@ -188,6 +188,15 @@ describe('functions', () => {
     );
   });
 
+  test('array functions work on the JSON arrays the emulator keeps', () => {
+    expect(sqlOf('select array_append(array_construct(1), 2) a')).toBe(
+      `SELECT to_json(list_append(from_json(to_json([1]), '["JSON"]'), to_json(2))) "A"`,
+    );
+    expect(sqlOf("select array_to_string(array_slice(array_cat(x, y), 0, 2), '|') s from t")).toBe(
+      `SELECT array_to_string(from_json(to_json(list_slice(from_json(to_json(list_concat(from_json(X, '["JSON"]'), from_json(Y, '["JSON"]'))), '["JSON"]'), (0) + 1, 2)), '["VARCHAR"]'), '|') "S" FROM T`,
+    );
+  });
+
   test('LISTAGG … WITHIN GROUP moves the ordering into string_agg', () => {
     expect(sqlOf("select listagg(name, ',') within group (order by name) l from t")).toBe(
       `SELECT string_agg(NAME, ',' ORDER BY NAME) "L" FROM T`,

@@ -1,0 +1,3 @@
+{% macro shout(text) -%}
+  upper({{ text }})
+{%- endmacro %}
