@@ -123,7 +123,7 @@ const CASES: readonly (readonly [string, string, string, string])[] = [
     '42000',
     "SQL compilation error: error line 1 at position 0\ninvalid identifier 't2'",
   ],
-  // conversions: numbers (only the double-quoted wording), dates, timestamps
+  // conversions: numbers (DuckDB quotes the value with " or '), dates, timestamps
   [
     'Conversion Error: Could not convert string "abc" to DECIMAL(10,2)',
     '100038',
@@ -150,27 +150,27 @@ const CASES: readonly (readonly [string, string, string, string])[] = [
   ],
   [
     "Conversion Error: Could not convert string 'abc' to INT32",
-    '000603',
-    'XX000',
-    "SQL execution error: Conversion Error: Could not convert string 'abc' to INT32",
+    '100038',
+    '22018',
+    "Numeric value 'abc' is not recognized",
   ],
   [
     "Conversion Error: Could not convert string 'abc' to DOUBLE",
-    '000603',
-    'XX000',
-    "SQL execution error: Conversion Error: Could not convert string 'abc' to DOUBLE",
+    '100038',
+    '22018',
+    "Numeric value 'abc' is not recognized",
   ],
   [
     'Conversion Error: invalid date field format: "abc", expected format is (YYYY-MM-DD)',
-    '000603',
-    'XX000',
-    'SQL execution error: Conversion Error: invalid date field format: "abc", expected format is (YYYY-MM-DD)',
+    '100040',
+    '22007',
+    "Date 'abc' is not recognized",
   ],
   [
     'Conversion Error: date field value out of range: "2024-13-45"',
-    '100046',
-    '22003',
-    'Number out of representable range: Conversion Error: date field value out of range: "2024-13-45"',
+    '100040',
+    '22007',
+    "Date '2024-13-45' is not recognized",
   ],
   ["Conversion Error: Could not convert string 'x' to DATE", '100040', '22007', "Date 'x' is not recognized"],
   [
@@ -191,6 +191,8 @@ const CASES: readonly (readonly [string, string, string, string])[] = [
     '22007',
     "Timestamp value is not recognized: Conversion Error: Could not convert string 'x' to TIMESTAMP",
   ],
+  // division by zero (the SF_DIVISOR macro's error)
+  ['Invalid Input Error: SF_DIVISION_BY_ZERO', '100051', '22012', 'Division by zero'],
   // constraints and ranges
   ['Constraint Error: NOT NULL constraint failed: t.a', '100072', '22000', 'NULL result in a non-nullable column'],
   [

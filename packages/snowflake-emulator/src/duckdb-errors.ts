@@ -1,4 +1,5 @@
 import { SnowflakeEmulatorError } from './emulator-error.js';
+import { DIVISION_BY_ZERO } from './sql/duckdb-macros.js';
 
 /** Where names in DuckDB messages are completed from (the session's current database and schema). */
 export interface ErrorContext {
@@ -93,14 +94,26 @@ export const DUCKDB_ERROR_RULES: readonly DuckDbErrorRule[] = [
     }),
   ),
   {
-    // the value may hold quotes itself (a JSON document): up to the last `" to <type>`
-    patterns: [/Could not convert string "(.*)" to (DECIMAL|INT|BIGINT|DOUBLE|HUGEINT|FLOAT)/],
-    code: '100038',
-    sqlState: '22018',
-    message: (m) => `Numeric value '${m[1]}' is not recognized`,
+    // a zero divisor (the SF_DIVISOR macro of duckdb-macros.ts)
+    patterns: [new RegExp(DIVISION_BY_ZERO)],
+    code: '100051',
+    sqlState: '22012',
+    message: () => 'Division by zero',
   },
   {
-    patterns: [/(?:invalid|Could not convert string) .*?"?'?([^'"]*)'?"? to (?:DATE|date)/i],
+    // DuckDB quotes the value with " in some messages and ' in others (`Could not convert string 'abc' to INT32`)
+    patterns: [
+      /Could not convert string (["'])(.*)\1 to (DECIMAL|U?INT\d*|U?BIGINT|U?HUGEINT|U?SMALLINT|U?TINYINT|DOUBLE|FLOAT)/,
+    ],
+    code: '100038',
+    sqlState: '22018',
+    message: (m) => `Numeric value '${m[2]}' is not recognized`,
+  },
+  {
+    patterns: [
+      /(?:invalid date field format|date field value out of range): "([^"]*)"/,
+      /(?:invalid|Could not convert string) .*?"?'?([^'"]*)'?"? to (?:DATE|date)/i,
+    ],
     code: '100040',
     sqlState: '22007',
     message: (m) => `Date '${m[1]}' is not recognized`,

@@ -1,10 +1,11 @@
-import type { DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBResultReader, DuckDBValue } from '@duckdb/node-api';
 import type { DuckDbEngine } from './duckdb-engine.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { Session } from './session.js';
 import type { QualifiedName } from './sql/object-name.js';
 import { quoteString } from './sql/syntax-tree.js';
 import { databaseDoesNotExist } from './statements/catalog-errors.js';
+import { resolveTypedMarkers } from './typed-expressions.js';
 
 /** A PUT the driver is about to carry out: where the files will land (for the bytes-uploaded statistic). */
 export interface PendingUpload {
@@ -34,6 +35,8 @@ export interface ExecutionContext {
   run(sql: string): Promise<void>;
   /** Run DuckDB SQL and read every row. */
   readAll(sql: string): Promise<DuckDBValue[][]>;
+  /** Run DuckDB SQL and keep DuckDB's result (its columns, rows and changed-row count). */
+  execute(sql: string): Promise<DuckDBResultReader>;
   /** Run work in a transaction of its own, unless the session already has one open (then it is part of that). */
   atomically<T>(work: () => Promise<T>): Promise<T>;
   /** Snowflake commits an open transaction before any DDL, and runs the DDL in a transaction of its own. */
@@ -48,15 +51,19 @@ export interface ExecutionContext {
 /** The context for one statement. The caller holds the engine's exclusive lock and has applied the session context. */
 export function createExecutionContext(session: Session, services: ExecutorServices): ExecutionContext {
   const conn = session.connection;
+  // Every statement's typed markers are resolved before it runs (typed-expressions.ts).
+  const execute = async (sql: string): Promise<DuckDBResultReader> =>
+    conn.runAndReadAll(await resolveTypedMarkers(conn, sql));
   const run = async (sql: string): Promise<void> => {
-    await conn.run(sql);
+    await conn.run(await resolveTypedMarkers(conn, sql));
   };
-  const readAll = async (sql: string): Promise<DuckDBValue[][]> => (await conn.runAndReadAll(sql)).getRows();
+  const readAll = async (sql: string): Promise<DuckDBValue[][]> => (await execute(sql)).getRows();
   return {
     session,
     services,
     run,
     readAll,
+    execute,
     atomically: async <T>(work: () => Promise<T>): Promise<T> => {
       if (session.inTransaction) return work();
       await run('BEGIN TRANSACTION');

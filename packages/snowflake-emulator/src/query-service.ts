@@ -322,6 +322,7 @@ export class QueryService {
       sql,
       binds,
       bindCursor: 0,
+      markers: { next: 0 },
       session: {
         database: session.database,
         schema: session.schema,

@@ -14,6 +14,7 @@ import {
   waitOutsideExecutor,
 } from './statements/session-statements.js';
 import { grantPrivilege, showGrants } from './statements/grant-statements.js';
+import { checkNameCase } from './statements/name-case.js';
 import { showObjects } from './statements/show-objects.js';
 import {
   createFileFormat,
@@ -76,12 +77,15 @@ const STATEMENT_HANDLERS: { readonly [K in StatementPlan['kind']]: StatementHand
 };
 
 /** Run a plan for a session. The caller holds the engine's exclusive lock and has applied the session context. */
-export function executePlan(
+export async function executePlan(
   session: Session,
   plan: StatementPlan,
   services: ExecutorServices,
 ): Promise<StatementOutcome> {
   // TypeScript cannot tie STATEMENT_HANDLERS[plan.kind] to plan's own variant; the table's type guarantees it.
   const handler = STATEMENT_HANDLERS[plan.kind] as StatementHandler<StatementPlan['kind']>;
-  return handler(plan, createExecutionContext(session, services));
+  const context = createExecutionContext(session, services);
+  // names are checked with Snowflake's case rules first (DuckDB, which runs the statement, ignores case)
+  if ('names' in plan && plan.names !== undefined) await checkNameCase(plan.names, context);
+  return handler(plan, context);
 }

@@ -89,7 +89,8 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
       return schema;
     };
     afterEach(async () => {
-      for (const s of schemas.splice(0)) await warehouse.execute(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+      for (const s of schemas.splice(0))
+        await warehouse.execute(`DROP SCHEMA IF EXISTS ${warehouse.dialect.quoteIdentifier(s)} CASCADE`);
     });
 
     const table = (
@@ -134,7 +135,9 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
       return { path: file, rows, bytes: Buffer.byteLength(text), format: 'csv' };
     };
     const rows = (tbl: TableSchema, orderBy = 'id') =>
-      warehouse.query(`SELECT * FROM ${warehouse.dialect.qualify(tbl)} ORDER BY "${orderBy}"`);
+      warehouse.query(
+        `SELECT * FROM ${warehouse.dialect.qualify(tbl)} ORDER BY ${warehouse.dialect.quoteIdentifier(orderBy)}`,
+      );
     const keysOf = async (tbl: TableSchema) => (await rows(tbl)).map((r) => Number(r.id));
     const sortByName = <C extends { name: string }>(columns: readonly C[]) =>
       [...columns].sort((a, b) => a.name.localeCompare(b.name));
@@ -517,7 +520,7 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         expect(strip(twice)).toEqual(strip(once));
         expect(twice).toHaveLength(500);
         const [counts] = await warehouse.query(
-          `SELECT count(*) AS "n", count(DISTINCT "id") AS "k" FROM ${warehouse.dialect.qualify(tbl)}`,
+          `SELECT count(*) AS "n", count(DISTINCT ${warehouse.dialect.quoteIdentifier('id')}) AS "k" FROM ${warehouse.dialect.qualify(tbl)}`,
         );
         expect(Number(counts?.n)).toBe(500);
         expect(Number(counts?.k)).toBe(500);

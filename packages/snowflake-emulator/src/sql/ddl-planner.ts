@@ -1,3 +1,4 @@
+import { collectNameReferences } from './name-references.js';
 import { SnowflakeEmulatorError } from '../emulator-error.js';
 import type { CommentChange } from '../metadata-store.js';
 import { parseTypeAt, translateExpressionNodes } from './expression-translator.js';
@@ -211,6 +212,35 @@ function parseColumnList(group: GroupNode, context: PlannerContext): ColumnDefin
 }
 
 /**
+ * The `NAME = value` properties of CREATE TABLE, VIEW, SCHEMA and DATABASE in Snowflake's reference
+ * (https://docs.snowflake.com/en/sql-reference/sql/create-table and the pages of the other three): accepted and
+ * ignored (they change nothing the emulator models). Any other name is refused.
+ */
+const OBJECT_PROPERTIES = new Set([
+  'DATA_RETENTION_TIME_IN_DAYS',
+  'MAX_DATA_EXTENSION_TIME_IN_DAYS',
+  'CHANGE_TRACKING',
+  'ENABLE_SCHEMA_EVOLUTION',
+  'STAGE_FILE_FORMAT',
+  'STAGE_COPY_OPTIONS',
+  'EXTERNAL_VOLUME',
+  'CATALOG',
+  'REPLACE_INVALID_CHARACTERS',
+  'STORAGE_SERIALIZATION_POLICY',
+  'LOG_LEVEL',
+  'TRACE_LEVEL',
+  'SUSPEND_TASK_AFTER_NUM_FAILURES',
+  'TASK_AUTO_RETRY_ATTEMPTS',
+  'USER_TASK_MANAGED_INITIAL_WAREHOUSE_SIZE',
+  'USER_TASK_TIMEOUT_MS',
+  'USER_TASK_MINIMUM_TRIGGER_INTERVAL_IN_SECONDS',
+  'QUOTED_IDENTIFIERS_IGNORE_CASE',
+  'ENABLE_CONSOLE_OUTPUT',
+  'PIPE_EXECUTION_PAUSED',
+  'CLASSIFICATION_PROFILE',
+]);
+
+/**
  * Skip Snowflake table/view options that change nothing the emulator models (CLUSTER BY, retention); returns the
  * object's `COMMENT = '…'` when given.
  */
@@ -239,6 +269,9 @@ function skipObjectOptions(reader: NodeReader): { comment: string | undefined; c
     if (next?.type === 'token' && next.token.kind === 'word' && isOp(reader.peek(1), '=') && !reader.peekWord('AS')) {
       const key = next.token.value;
       if (key === 'DEFAULT_DDL_COLLATION') throw SnowflakeEmulatorError.unsupported('DEFAULT_DDL_COLLATION');
+      // Snowflake's grammar knows its properties: a misspelt one is a syntax error, not silently ignored
+      if (!OBJECT_PROPERTIES.has(key))
+        throw reader.unexpected('not a property of CREATE TABLE, VIEW, SCHEMA or DATABASE');
       readOptions(reader, ['AS']);
       continue;
     }
@@ -413,6 +446,7 @@ function planCreateTable(
   const copyGrants = objectOptions.copyGrants;
   if (reader.acceptWord('AS')) {
     const query = reader.rest();
+    const names = collectNameReferences(query, context);
     const translated = render(translateExpressionNodes(nameSelectItems(query, sql), context.translation)).trim();
     if (columns) {
       // Snowflake allows typed columns with AS; DuckDB does not, so create then insert (positionally, with casts).
@@ -426,6 +460,7 @@ function planCreateTable(
         comments,
         compute: true,
         copyGrants,
+        names,
       };
     }
     return {
@@ -438,6 +473,7 @@ function planCreateTable(
       comments,
       compute: true,
       copyGrants,
+      names,
     };
   }
   reader.expectEnd();
@@ -474,7 +510,9 @@ function planCreateView(
     : undefined;
   const { copyGrants } = skipObjectOptions(reader);
   reader.expectWord('AS');
-  const query = render(translateExpressionNodes(nameSelectItems(reader.rest(), sql), context.translation)).trim();
+  const body = reader.rest();
+  const names = collectNameReferences(body, context);
+  const query = render(translateExpressionNodes(nameSelectItems(body, sql), context.translation)).trim();
   const head = `CREATE ${flags.orReplace ? 'OR REPLACE ' : ''}VIEW ${ifNotExists ? 'IF NOT EXISTS ' : ''}${duckName(target)}`;
   return {
     kind: 'create-view',
@@ -483,6 +521,7 @@ function planCreateView(
     ifNotExists,
     orReplace: flags.orReplace,
     copyGrants,
+    names,
   };
 }
 

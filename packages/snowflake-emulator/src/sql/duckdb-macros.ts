@@ -1,4 +1,8 @@
 import { SF_TYPE_OF_MACRO } from './information-schema.js';
+import { MARKER_MACROS } from './typed-markers.js';
+
+/** The error a division by zero raises in DuckDB; duckdb-errors.ts makes it Snowflake's 100051. */
+export const DIVISION_BY_ZERO = 'SF_DIVISION_BY_ZERO';
 
 /**
  * Session macros that give DuckDB the Snowflake functions it lacks, with Snowflake's result types. They are
@@ -44,6 +48,13 @@ export const SESSION_MACROS: readonly string[] = [
   `CREATE OR REPLACE TEMP MACRO SF_TO_TIMESTAMP_NTZ(x VARCHAR) AS CAST(x AS TIMESTAMP), (x DATE) AS CAST(x AS TIMESTAMP), (x TIMESTAMP) AS x, (x TIMESTAMPTZ) AS CAST(x AS TIMESTAMP), (x DOUBLE) AS make_timestamp(CAST(round(x * 1000000) AS BIGINT))`,
   `CREATE OR REPLACE TEMP MACRO SF_TO_TIMESTAMP_TZ(x VARCHAR) AS CAST(x AS TIMESTAMPTZ), (x DATE) AS CAST(x AS TIMESTAMPTZ), (x TIMESTAMP) AS CAST(x AS TIMESTAMPTZ), (x TIMESTAMPTZ) AS x, (x DOUBLE) AS to_timestamp(x)`,
   SF_TYPE_OF_MACRO,
+  // Typed markers (typed-markers.ts): as written they are DuckDB's own arithmetic, plus Snowflake's error for a
+  // division by zero; the executor rewrites them once DuckDB has told the operand types.
+  `CREATE OR REPLACE TEMP MACRO SF_DIVISOR(x) AS CASE WHEN x = 0 THEN error('${DIVISION_BY_ZERO}') ELSE x END`,
+  `CREATE OR REPLACE TEMP MACRO ${MARKER_MACROS.multiply}(id, a, b) AS a * b`,
+  `CREATE OR REPLACE TEMP MACRO ${MARKER_MACROS.divide}(id, a, b) AS a / SF_DIVISOR(b)`,
+  `CREATE OR REPLACE TEMP MACRO ${MARKER_MACROS.average}(id, x) AS x`,
+  `CREATE OR REPLACE TEMP MACRO ${MARKER_MACROS.tryCast}(id, x) AS x`,
   // Snowflake renders values cast to text with its output formats: timestamps to milliseconds, TIME without
   // fractions, a JSON string without its quotes. DuckDB's own casts differ, so every cast to text goes here.
   `CREATE OR REPLACE TEMP MACRO SF_TO_VARCHAR(x) AS CASE typeof(x)

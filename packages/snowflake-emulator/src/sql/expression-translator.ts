@@ -1,6 +1,7 @@
 import { SnowflakeEmulatorError } from '../emulator-error.js';
 import { datePart } from './date-parts.js';
 import { canonicalTypeName, mapSnowflakeType, type MappedType } from './snowflake-types.js';
+import { argumentMarker, markArithmetic, markerComment, type MarkerCounter } from './typed-markers.js';
 import {
   isOp,
   isParenGroup,
@@ -45,6 +46,8 @@ export interface TranslationContext {
   readonly binds: readonly BindLiteral[];
   bindCursor: number;
   readonly session: SessionFacts;
+  /** Numbers the statement's typed markers (typed-markers.ts); without it, arithmetic keeps DuckDB's types. */
+  readonly markers?: MarkerCounter;
 }
 
 const raw = (text: string): RawNode => ({ type: 'raw', text });
@@ -632,7 +635,37 @@ export function translateExpressionNodes(nodes: readonly SqlNode[], ctx: Transla
     else if (node.type === 'group') out.push({ ...node, children: translateExpressionNodes(node.children, ctx) });
     else i = translateToken(node, nodes, i, out, ctx);
   }
-  return out;
+  // `*` and `/` typed by Snowflake's rules once DuckDB has told the operand types (typed-markers.ts)
+  return markArithmetic(out, ctx.markers);
+}
+
+/**
+ * `AVG(x) [OVER (…)]` marked so that the executor casts it to Snowflake's NUMBER when `x` is a NUMBER
+ * (typed-markers.ts); undefined (left as written) when the call has a shape the marker does not know.
+ */
+function markAverage(
+  group: GroupNode,
+  nodes: readonly SqlNode[],
+  groupIndex: number,
+  ctx: TranslationContext,
+): { text: string; last: number } | undefined {
+  if (!ctx.markers) return undefined;
+  const over = nextSignificant(nodes, groupIndex + 1);
+  const window = over >= 0 ? nextSignificant(nodes, over + 1) : -1;
+  const windowGroup = nodes[window];
+  const hasWindow = isWord(nodes[over], 'OVER');
+  if ((hasWindow && !isParenGroup(windowGroup)) || isWord(nodes[over], 'FILTER', 'WITHIN')) return undefined;
+  const id = ctx.markers.next++;
+  const inner = trimTrivia(translateExpressionNodes(group.children, ctx));
+  const distinct = isWord(inner[0], 'DISTINCT');
+  const argument = render(distinct ? inner.slice(1) : inner).trim();
+  let text = `${markerComment(id, 'begin')}AVG(${distinct ? 'DISTINCT ' : ''}${argumentMarker('average', id, argument)})`;
+  let last = groupIndex;
+  if (hasWindow && isParenGroup(windowGroup)) {
+    text += ` OVER ${render([{ ...windowGroup, children: translateExpressionNodes(windowGroup.children, ctx) }])}`;
+    last = window;
+  }
+  return { text: `${text}${markerComment(id, 'stop')}`, last };
 }
 
 /**
@@ -723,8 +756,15 @@ function translateCall(
     out.push(raw(rewritten.text));
     return rewritten.next - 1;
   }
+  if (name === 'AVG') {
+    const average = markAverage(group, nodes, groupIndex, ctx);
+    if (average) {
+      out.push(raw(average.text));
+      return average.last;
+    }
+  }
   if (name === 'CAST' || name === 'TRY_CAST') {
-    const cast = translateCastGroup(group, ctx);
+    const cast = translateCastGroup(group, ctx, name === 'TRY_CAST');
     if (cast.toVarchar !== undefined) out.push(raw(`SF_TO_VARCHAR(${cast.toVarchar})`));
     else out.push(node, ...nodes.slice(i + 1, groupIndex), cast.group);
     return groupIndex;
@@ -924,6 +964,7 @@ function readPath(
 function translateCastGroup(
   group: GroupNode,
   ctx: TranslationContext,
+  tryCast = false,
 ): { group: GroupNode; toVarchar: string | undefined } {
   const children = group.children;
   let asIndex = -1;
@@ -937,7 +978,12 @@ function translateCastGroup(
     return { group: { ...group, children: translateExpressionNodes(children, ctx) }, toVarchar: undefined };
   let end = asIndex;
   while (end > 0 && isTriviaNode(children[end - 1])) end--;
-  const expr = translateExpressionNodes(children.slice(0, end), ctx);
+  const translated = translateExpressionNodes(children.slice(0, end), ctx);
+  // TRY_CAST takes text only (Snowflake refuses other input when it compiles): the argument's type decides
+  const expr =
+    tryCast && ctx.markers
+      ? [raw(argumentMarker('tryCast', ctx.markers.next++, render(translated).trim()))]
+      : translated;
   const { type, next } = parseTypeAt(children, asIndex + 1);
   const rest = trimTrivia(children.slice(next));
   if (rest.length > 0) throw SnowflakeEmulatorError.unsupported(`CAST option '${render(rest).trim()}'`);

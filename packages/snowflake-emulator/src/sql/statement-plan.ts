@@ -1,5 +1,6 @@
 import type { CommentChange } from '../metadata-store.js';
 import type { FileFormatSpec, FormatValue } from './file-format.js';
+import type { NameReferences } from './name-references.js';
 import type { QualifiedName } from './object-name.js';
 
 /** A column declared in DDL whose Snowflake type DuckDB's type does not capture (kept as a column comment). */
@@ -48,20 +49,32 @@ export type StatementPlan =
       readonly compute: boolean;
       /** Upper-cased words of the statement, to find which tables a result column may come from. */
       readonly words: readonly string[];
+      /** The names it uses, checked with Snowflake's case rules before it runs. */
+      readonly names?: NameReferences;
     }
   | {
       readonly kind: 'insert';
       readonly sql: string;
       readonly overwriteTarget: string | undefined;
       readonly target: string;
+      /** The table written, resolved (its declared VARCHAR lengths are checked); undefined when unresolvable. */
+      readonly written: QualifiedName | undefined;
+      readonly names?: NameReferences;
     }
-  | { readonly kind: 'update'; readonly sql: string }
-  | { readonly kind: 'delete'; readonly sql: string }
+  | {
+      readonly kind: 'update';
+      readonly sql: string;
+      readonly written: QualifiedName | undefined;
+      readonly names?: NameReferences;
+    }
+  | { readonly kind: 'delete'; readonly sql: string; readonly names?: NameReferences }
   | {
       readonly kind: 'merge';
       readonly sql: string;
       readonly duplicateCheckSql: string | undefined;
       readonly clauses: { readonly insert: boolean; readonly update: boolean; readonly delete: boolean };
+      readonly written: QualifiedName | undefined;
+      readonly names?: NameReferences;
     }
   | {
       readonly kind: 'create-table';
@@ -77,6 +90,8 @@ export type StatementPlan =
       readonly compute: boolean;
       /** COPY GRANTS: a replaced table's grants carry over to the new one. */
       readonly copyGrants: boolean;
+      /** The names the AS query uses. */
+      readonly names?: NameReferences;
     }
   | {
       readonly kind: 'create-view';
@@ -86,6 +101,8 @@ export type StatementPlan =
       readonly orReplace: boolean;
       /** COPY GRANTS: a replaced view's grants carry over to the new one. */
       readonly copyGrants: boolean;
+      /** The names the AS query uses. */
+      readonly names?: NameReferences;
     }
   | {
       /** GRANT / REVOKE a privilege on a table or view to / from a role. */

@@ -3,8 +3,9 @@ import { translateExpressionNodes, type BindLiteral, type TranslationContext } f
 import { planAlter, planComment, planCreate, planDrop, planGrant } from './ddl-planner.js';
 import { optionText, readOptions } from './file-format.js';
 import { informationSchemaViews } from './information-schema.js';
+import { collectNameReferences } from './name-references.js';
 import { NodeReader } from './node-reader.js';
-import { renderNameParts, resolveName, type NameContext } from './object-name.js';
+import { renderNameParts, resolveName, type NameContext, type QualifiedName } from './object-name.js';
 import { nameSelectItems } from './select-names.js';
 import { planCopy, planGet, planPut, readStage } from './load-command-planner.js';
 import { StatementTypeId, type StatementPlan } from './statement-plan.js';
@@ -70,13 +71,22 @@ export function planStatement(sql: string, context: PlannerContext): StatementPl
       return planQuery(tree, sql, context);
     case 'INSERT':
       return planInsert(tree, sql, context);
-    case 'UPDATE':
+    case 'UPDATE': {
+      const target = new NodeReader(tree);
+      target.expectWord('UPDATE');
       return {
         kind: 'update',
         sql: render(translateExpressionNodes(stripSetQualifiers(tree, 'UPDATE'), context.translation)),
+        written: writtenTable(target.expectName(), context),
+        names: collectNameReferences(tree, context),
       };
+    }
     case 'DELETE':
-      return { kind: 'delete', sql: render(translateExpressionNodes(tree, context.translation)) };
+      return {
+        kind: 'delete',
+        sql: render(translateExpressionNodes(tree, context.translation)),
+        names: collectNameReferences(tree, context),
+      };
     case 'MERGE':
       return planMerge(tree, context);
     case 'CREATE':
@@ -146,6 +156,15 @@ export function planStatement(sql: string, context: PlannerContext): StatementPl
   }
 }
 
+/** The table a DML statement writes, resolved against the session; undefined when the session cannot resolve it. */
+function writtenTable(parts: readonly string[], context: PlannerContext): QualifiedName | undefined {
+  try {
+    return resolveName(parts, context, 'DML');
+  } catch {
+    return undefined;
+  }
+}
+
 function stripTrailingSemicolons(tokens: Token[]): Token[] {
   let end = tokens.length;
   while (end > 0) {
@@ -192,10 +211,19 @@ function queryNeedsCompute(tree: readonly SqlNode[]): boolean {
   };
   if (!items.every(metadataItem)) return true;
   const rest = sig.slice(fromAt + 1);
-  // one plain table name, nothing after it
-  const isName = rest.every((n, i) => (i % 2 === 0 ? identifierOf(n) !== undefined : isOp(n, '.')));
-  return !(isName && rest.length % 2 === 1);
+  // one plain table name, optionally with an alias (`FROM t AS failing`), nothing else after it
+  let nameEnd = rest.length;
+  if (rest.length >= 3 && isWord(rest[rest.length - 2], 'AS')) nameEnd = rest.length - 2;
+  else if (rest.length >= 2 && !isOp(rest[rest.length - 2], '.')) nameEnd = rest.length - 1;
+  const alias = rest[rest.length - 1];
+  if (nameEnd < rest.length && (identifierOf(alias) === undefined || isWord(alias, ...NOT_AN_ALIAS))) return true;
+  const name = rest.slice(0, nameEnd);
+  const isName = name.every((n, i) => (i % 2 === 0 ? identifierOf(n) !== undefined : isOp(n, '.')));
+  return !(isName && name.length % 2 === 1);
 }
+
+/** Words that end a FROM clause, so a word after the table name that is one of them is no alias. */
+const NOT_AN_ALIAS = ['WHERE', 'GROUP', 'HAVING', 'QUALIFY', 'ORDER', 'LIMIT', 'SAMPLE', 'AT', 'BEFORE', 'CHANGES'];
 
 function planQuery(tree: SqlNode[], sql: string, context: PlannerContext): StatementPlan {
   const wait = planSystemWait(tree, sql);
@@ -206,6 +234,7 @@ function planQuery(tree: SqlNode[], sql: string, context: PlannerContext): State
     sql: render(translateExpressionNodes(named, context.translation)),
     compute: queryNeedsCompute(tree),
     words: collectWords(tree),
+    names: collectNameReferences(tree, context),
   };
 }
 
@@ -322,7 +351,8 @@ function planInsert(tree: SqlNode[], sql: string, context: PlannerContext): Stat
   if (reader.peekWord('ALL', 'FIRST'))
     throw SnowflakeEmulatorError.unsupported('multi-table INSERT (INSERT ALL / INSERT FIRST)');
   reader.expectWord('INTO');
-  const target = renderNameParts(reader.expectName());
+  const targetParts = reader.expectName();
+  const target = renderNameParts(targetParts);
   const columns = reader.acceptGroup();
   const body = reader.rest();
   const columnText = columns
@@ -339,6 +369,8 @@ function planInsert(tree: SqlNode[], sql: string, context: PlannerContext): Stat
     sql: `INSERT INTO ${target}${columnText} ${render(translatedBody).trim()}`,
     overwriteTarget: overwrite ? target : undefined,
     target,
+    written: writtenTable(targetParts, context),
+    names: collectNameReferences(tree, context),
   };
 }
 
@@ -355,7 +387,8 @@ export function planArrayInsert(
   const tree = buildTree(stripTrailingSemicolons(tokens), sql);
   const reader = new NodeReader(tree);
   if (!reader.acceptWord('INSERT') || !reader.acceptWord('INTO')) return undefined;
-  const target = renderNameParts(reader.expectName());
+  const targetParts = reader.expectName();
+  const target = renderNameParts(targetParts);
   const columns = reader.acceptGroup();
   if (!reader.acceptWord('VALUES')) return undefined;
   const tuple = reader.acceptGroup();
@@ -374,6 +407,7 @@ export function planArrayInsert(
     sql: `INSERT INTO ${target}${columnText} VALUES ${tuples.join(', ')}`,
     overwriteTarget: undefined,
     target,
+    written: writtenTable(targetParts, context),
   };
 }
 
@@ -465,7 +499,14 @@ function planMerge(tree: SqlNode[], context: PlannerContext): StatementPlan {
   const duplicateCheckSql = hasMatched
     ? `SELECT 1 FROM ${target}${targetAlias ? ` AS ${quoteIdent(targetAlias)}` : ''} JOIN ${render(translateExpressionNodes(sourceNodes, ctx))} ON ${render(translateExpressionNodes(conditionNodes, ctx))} GROUP BY ${qualifier}.rowid HAVING count(*) > 1 LIMIT 1`
     : undefined;
-  return { kind: 'merge', sql: `${translated} RETURNING merge_action`, duplicateCheckSql, clauses };
+  return {
+    kind: 'merge',
+    sql: `${translated} RETURNING merge_action`,
+    duplicateCheckSql,
+    clauses,
+    written: writtenTable(targetParts, context),
+    names: collectNameReferences(tree, context),
+  };
 }
 
 function planUse(reader: NodeReader): StatementPlan {

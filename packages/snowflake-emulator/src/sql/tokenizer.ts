@@ -156,17 +156,26 @@ const readWord: TokenReader = (sql, start) => {
   return { kind: 'word', end, value: sql.slice(start, end).toUpperCase() };
 };
 
-/** `?`, or `:1` unless it directly follows an operand (then it is a semi-structured path such as `v:1`, rare). */
+/**
+ * `?`, or `:1` unless it directly follows an operand (then it is a semi-structured path such as `v:1`, rare). A
+ * named bind (`:name` where no operand precedes it) is refused: snowflake-sdk binds by position only.
+ */
 const readBind: TokenReader = (sql, start, tokens) => {
   if (sql[start] === '?') return { kind: 'bind', end: start + 1, value: '' };
   const next = sql[start + 1];
-  if (sql[start] !== ':' || next === undefined || !DIGIT.test(next)) return undefined;
+  if (sql[start] !== ':' || next === undefined) return undefined;
   const prev = lastSignificant(tokens);
   const afterOperand =
     prev !== undefined &&
     (prev.kind === 'word' ||
       prev.kind === 'quoted' ||
       (prev.kind === 'op' && (prev.value === ')' || prev.value === ']')));
+  const afterValue = afterOperand || prev?.kind === 'string' || prev?.kind === 'number';
+  if (WORD_START.test(next) && !afterValue) {
+    const end = skipWhile(sql, start + 1, WORD_PART);
+    throw SnowflakeEmulatorError.unsupported(`named binds (${sql.slice(start, end)}); bind by position with ? or :1`);
+  }
+  if (!DIGIT.test(next)) return undefined;
   if (afterOperand && tokens[tokens.length - 1]?.kind !== 'space') return undefined;
   const end = skipWhile(sql, start + 1, DIGIT);
   return { kind: 'bind', end, value: sql.slice(start + 1, end) };

@@ -7,19 +7,21 @@ import { resultTypeOfDeclared, type SnowflakeResultType } from '../sql/snowflake
 import { type PlanOf, StatementTypeId } from '../sql/statement-plan.js';
 import { quoteString } from '../sql/syntax-tree.js';
 import { counts, type StatementOutcome } from '../statement-outcome.js';
+import { enforceDeclaredLengths } from './declared-lengths.js';
 
 /** A query: its rows, encoded; where a result column is a table column with a declared type, that type. */
-export async function runQuery(plan: PlanOf<'query'>, { session }: ExecutionContext): Promise<StatementOutcome> {
-  const result = await session.connection.run(plan.sql);
+export async function runQuery(plan: PlanOf<'query'>, context: ExecutionContext): Promise<StatementOutcome> {
+  const { session } = context;
+  const result = await context.execute(plan.sql);
   const names = result.columnNames();
   const types = result.columnTypes();
   const declared = await declaredTypes(session, names, plan.words);
   const encodings = names.map((name, i) =>
     columnEncoding(name, types[i] as (typeof types)[number], declared.get(name)),
   );
-  const rows = (await result.getRows()).map((row) =>
-    row.map((value, i) => (encodings[i] as (typeof encodings)[number]).encode(value)),
-  );
+  const rows = result
+    .getRows()
+    .map((row) => row.map((value, i) => (encodings[i] as (typeof encodings)[number]).encode(value)));
   return { type: 'rows', columns: encodings.map((e) => e.rowType), rows, statementTypeId: StatementTypeId.SELECT };
 }
 
@@ -27,13 +29,19 @@ export async function runQuery(plan: PlanOf<'query'>, { session }: ExecutionCont
 export async function insertRows(plan: PlanOf<'insert'>, context: ExecutionContext): Promise<StatementOutcome> {
   const inserted = await context.atomically(async () => {
     if (plan.overwriteTarget) await context.run(`DELETE FROM ${plan.overwriteTarget}`);
-    return Number((await context.session.connection.run(plan.sql)).rowsChanged);
+    const rows = Number((await context.execute(plan.sql)).rowsChanged);
+    if (plan.written) await enforceDeclaredLengths(plan.written, context);
+    return rows;
   });
   return counts(['number of rows inserted'], [inserted], StatementTypeId.INSERT);
 }
 
-export async function updateRows(plan: PlanOf<'update'>, { session }: ExecutionContext): Promise<StatementOutcome> {
-  const updated = Number((await session.connection.run(plan.sql)).rowsChanged);
+export async function updateRows(plan: PlanOf<'update'>, context: ExecutionContext): Promise<StatementOutcome> {
+  const updated = await context.atomically(async () => {
+    const rows = Number((await context.execute(plan.sql)).rowsChanged);
+    if (plan.written) await enforceDeclaredLengths(plan.written, context);
+    return rows;
+  });
   return counts(
     ['number of rows updated', 'number of multi-joined rows updated'],
     [updated, 0],
@@ -41,8 +49,8 @@ export async function updateRows(plan: PlanOf<'update'>, { session }: ExecutionC
   );
 }
 
-export async function deleteRows(plan: PlanOf<'delete'>, { session }: ExecutionContext): Promise<StatementOutcome> {
-  const deleted = Number((await session.connection.run(plan.sql)).rowsChanged);
+export async function deleteRows(plan: PlanOf<'delete'>, context: ExecutionContext): Promise<StatementOutcome> {
+  const deleted = Number((await context.execute(plan.sql)).rowsChanged);
   return counts(['number of rows deleted'], [deleted], StatementTypeId.DELETE);
 }
 
@@ -68,7 +76,11 @@ export async function mergeRows(plan: PlanOf<'merge'>, context: ExecutionContext
       );
     }
   }
-  const actions = await context.readAll(plan.sql);
+  const actions = await context.atomically(async () => {
+    const rows = await context.readAll(plan.sql);
+    if (plan.written) await enforceDeclaredLengths(plan.written, context);
+    return rows;
+  });
   const tally = new Map<string, number>();
   for (const row of actions) tally.set(String(row[0]), (tally.get(String(row[0])) ?? 0) + 1);
   const present = MERGE_COUNTS.filter((c) => plan.clauses[c.clause]);

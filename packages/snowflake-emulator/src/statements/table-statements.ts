@@ -7,6 +7,7 @@ import type { DeclaredColumn, PlanOf } from '../sql/statement-plan.js';
 import { quoteIdent, quoteString } from '../sql/syntax-tree.js';
 import { EXECUTED, status, type StatementOutcome } from '../statement-outcome.js';
 import { alreadyExists, createOverExisting, doesNotExist, invalidIdentifier } from './catalog-errors.js';
+import { enforceDeclaredLengths } from './declared-lengths.js';
 
 /** CREATE [OR REPLACE] [TEMPORARY | TRANSIENT] TABLE: declared types and the table kind kept as DuckDB comments. */
 export async function createTable(plan: PlanOf<'create-table'>, context: ExecutionContext): Promise<StatementOutcome> {
@@ -29,6 +30,9 @@ export async function createTable(plan: PlanOf<'create-table'>, context: Executi
     }
     const kind = plan.temporary ? 'TEMPORARY' : plan.transient ? 'TRANSIENT' : undefined;
     if (kind) await run(`COMMENT ON TABLE ${duckName(target)} IS ${quoteString(TABLE_KIND_PREFIX + kind)}`);
+    // CREATE TABLE (c VARCHAR(n)) AS SELECT …: the rows must fit the declared lengths
+    if (plan.compute && plan.declared.some((d) => d.snowflakeType.startsWith('VARCHAR(')))
+      await enforceDeclaredLengths(target, context);
   });
   await services.metadata.forgetLoads(target.database, target.schema, target.name);
   await services.metadata.forgetComments(target.database, target.schema, target.name);
