@@ -518,18 +518,22 @@ example(
   );
 });
 example(
-  flags.table(
-    projectProfiles(
-      state
-        .command('reset')
-        .description("Forget tables' positions: the next run reloads them from scratch, other tables are untouched"),
+  flags.target(
+    flags.table(
+      projectProfiles(
+        state
+          .command('reset')
+          .description(
+            "Forget tables' positions (in the warehouse and the state store): the next run reloads them from scratch, other tables are untouched",
+          ),
+      ),
     ),
   ),
   '  $ sluice state reset --table vendas',
 ).action(async (opts) => {
   const { stateResetCommand } = await import('./commands/state.js');
   process.exitCode = await stateResetCommand(
-    { project: projectOf(opts), profilesDir: opts.profilesDir, table: opts.table },
+    { project: projectOf(opts), profilesDir: opts.profilesDir, table: opts.table, target: opts.target },
     out,
   );
 });

@@ -32,6 +32,7 @@ export function ingestReport(result: IngestResult): string[] {
       );
     }
     if (table.sweepReason) lines.push(`  ${table.table}: swept for late commits: ${table.sweepReason}`);
+    for (const note of table.notes ?? []) lines.push(`  ${table.table}: ${note}`);
     if (table.error) lines.push(`  ${table.table} failed [${table.error.code}]: ${table.error.message}`);
   }
   const total = result.tables.reduce((sum, t) => sum + t.rows, 0);

@@ -127,6 +127,11 @@ export function createRunProgress(
       }
       case 'table-loaded':
         return;
+      case 'positions-read':
+        if (event.source === 'missing') {
+          print(out.dim('  no Sluice state in the warehouse (a new warehouse): every table is loaded from the start'));
+        }
+        return;
       case 'table-done':
         activeTables.delete(event.result.table);
         for (const line of tableLines(event.result, tableWidth, out)) print(line);
@@ -220,6 +225,7 @@ export function tableLines(result: TableResult, width: number, out: Output): str
     lines.push(
       out.dim(`      columns gone from the source, kept and NULL from now on: ${changes.droppedColumns.join(', ')}`),
     );
+  for (const note of result.notes ?? []) lines.push(out.yellow(`      ${note}`));
   if (result.error) lines.push(out.red(`      [${result.error.code}] ${result.error.message}`));
   return lines;
 }

@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import {
   KeyedMutex,
+  STATE_TABLE,
   WarehouseError,
+  parseStateRows,
   planEnsureTable,
   qualifiedName,
   quoteIdentifier,
@@ -19,6 +21,12 @@ import {
   relationStateOf,
   type Row,
   type SqlDialect,
+  stateReadStatement,
+  stateTableStatement,
+  stateWriteStatements,
+  type StateReadOptions,
+  type StateSnapshot,
+  type StateWriteSet,
   type TableSchema,
   type Warehouse,
   type WarehouseCapabilities,
@@ -133,6 +141,8 @@ export class DuckDbWarehouse implements Warehouse {
    * forgets it: `ensureTable` when it alters, `dropTable`, and any SQL run through `execute` or `query`.
    */
   readonly #known = new Map<string, WarehouseTable>();
+  /** Schemas whose state table this instance has created or found (lower case). */
+  readonly #stateTables = new Set<string>();
   #closed = false;
 
   /** Use {@link createDuckDbWarehouse}. */
@@ -147,6 +157,7 @@ export class DuckDbWarehouse implements Warehouse {
     options: DuckDbStatementOptions = {},
   ): Promise<{ readonly rowsAffected: number | undefined }> {
     this.#known.clear();
+    this.#stateTables.clear();
     return this.#withConnection(options.signal, async (connection) => {
       const result = await this.#runScript(connection, sql, { signal: options.signal });
       const counted = [StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO];
@@ -175,6 +186,7 @@ export class DuckDbWarehouse implements Warehouse {
 
   async query<T extends Row = Row>(sql: string, options: DuckDbStatementOptions = {}): Promise<T[]> {
     this.#known.clear();
+    this.#stateTables.clear();
     return this.#withConnection(options.signal, async (connection) => {
       const result = await this.#runScript(connection, sql, { signal: options.signal });
       return this.#rows<T>(result, sql, options.signal);
@@ -226,6 +238,7 @@ export class DuckDbWarehouse implements Warehouse {
 
   async dropTable(relation: Relation): Promise<void> {
     this.#known.delete(tableKey(relation));
+    this.#stateTables.clear();
     await this.#locks.run(tableKey(relation), () =>
       this.#locks.run(CATALOG_LOCK, () =>
         this.#withConnection(undefined, (connection) =>
@@ -242,6 +255,7 @@ export class DuckDbWarehouse implements Warehouse {
   async load(request: LoadRequest): Promise<LoadResult> {
     const where = tableLabel(request.table);
     await checkFiles(request, where);
+    if (request.state) await this.#ensureStateTable(request.state.schema);
     return this.#locks.run(tableKey(request.table), () =>
       this.#withConnection(request.signal, (connection) =>
         this.#transaction(connection, where, request.signal, async () => {
@@ -270,6 +284,8 @@ export class DuckDbWarehouse implements Warehouse {
             statements += 1;
             counts[step.role] = (counts[step.role] ?? 0) + (await affectedRows(result));
           }
+          // The state rides in the same transaction: the rows and the position that describes them commit together.
+          if (request.state) statements += await this.#writeStateIn(connection, request.state, where, request.signal);
           const inserted = counts.insert ?? 0;
           const updated = Math.min(counts['delete-matched'] ?? 0, inserted);
           return {
@@ -283,6 +299,65 @@ export class DuckDbWarehouse implements Warehouse {
         }),
       ),
     );
+  }
+
+  async readState(schema: string, namespace: string, options: StateReadOptions = {}): Promise<StateSnapshot> {
+    const relation = { schema, name: STATE_TABLE };
+    return this.#withConnection(options.signal, async (connection) => {
+      // Reading costs nothing here: the table is always read (`options.cached` is for engines where it costs).
+      const table = await this.#readTable(connection, relation).catch((error: unknown) => {
+        throw options.signal?.aborted ? cancelled(tableLabel(relation), error) : error;
+      });
+      if (table === undefined) return { entries: [], source: 'missing' };
+      const sql = stateReadStatement(duckDbDialect, schema, namespace);
+      const result = await this.#run(connection, sql, { table: tableLabel(relation), signal: options.signal });
+      const rows = await this.#rows(result, sql, options.signal);
+      return { entries: parseStateRows(rows, tableLabel(relation)), source: 'warehouse' };
+    });
+  }
+
+  async writeState(
+    set: StateWriteSet,
+    options: { readonly tag?: string; readonly signal?: AbortSignal } = {},
+  ): Promise<void> {
+    if (set.writes.length === 0) return;
+    await this.#ensureStateTable(set.schema);
+    const where = tableLabel({ schema: set.schema, name: STATE_TABLE });
+    await this.#withConnection(options.signal, (connection) =>
+      this.#transaction(connection, where, options.signal, () =>
+        this.#writeStateIn(connection, set, where, options.signal),
+      ),
+    );
+  }
+
+  /** Create the state table once per schema (DDL outside the load's transaction, as on every engine). */
+  async #ensureStateTable(schema: string): Promise<void> {
+    const key = schema.toLowerCase();
+    if (this.#stateTables.has(key)) return;
+    await this.ensureSchema(schema);
+    await this.#locks.run(CATALOG_LOCK, () =>
+      this.#withConnection(undefined, (connection) =>
+        this.#run(connection, stateTableStatement(duckDbDialect, schema), {
+          table: tableLabel({ schema, name: STATE_TABLE }),
+        }),
+      ),
+    );
+    this.#stateTables.add(key);
+  }
+
+  /** The state writes, on a connection inside its open transaction; the number of statements sent. */
+  async #writeStateIn(
+    connection: DuckDBConnection,
+    set: StateWriteSet,
+    where: string,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    const statements = stateWriteStatements(duckDbDialect, set);
+    for (const sql of statements) {
+      if (signal?.aborted) throw cancelled(where);
+      await this.#run(connection, sql, { table: where, signal });
+    }
+    return statements.length;
   }
 
   /**

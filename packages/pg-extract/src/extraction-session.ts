@@ -26,7 +26,7 @@ export class ExtractionSession {
   constructor(
     readonly client: pg.Client,
     readonly plan: ExtractPlan,
-    private readonly options: ExtractOptions,
+    readonly options: ExtractOptions,
   ) {
     this.label = `${plan.table.schema}.${plan.table.name}`;
   }
@@ -68,6 +68,46 @@ export class ExtractionSession {
 
   /** Stream one planned read into a new sink, on this connection or on a helper in the shared snapshot. */
   async read(read: RowRead, snapshotId: string | undefined): Promise<ChunkSink> {
+    const sink = this.sinkFor(read);
+    const copy = (connection: pg.Client) => this.copy(connection, read, sink);
+    await (read.helper ? this.onHelper(snapshotId, copy) : copy(this.client));
+    return sink;
+  }
+
+  /**
+   * Stream many reads on at most `connections` helpers (in the shared snapshot), each helper taking the next read
+   * off a queue when it is done with one; `done(read, sink)` is awaited after each read before that helper goes
+   * on. The sinks, in the order the reads finished.
+   */
+  async readQueued(
+    reads: readonly RowRead[],
+    snapshotId: string | undefined,
+    connections: number,
+    done: (read: RowRead, sink: ChunkSink) => Promise<void>,
+  ): Promise<ChunkSink[]> {
+    const queue = [...reads];
+    const sinks: ChunkSink[] = [];
+    let failed = false;
+    const worker = (connection: pg.Client) =>
+      (async () => {
+        for (let read = queue.shift(); read !== undefined && !failed; read = queue.shift()) {
+          const sink = this.sinkFor(read);
+          await this.copy(connection, read, sink);
+          sinks.push(sink);
+          await done(read, sink);
+        }
+      })().catch((error: unknown) => {
+        // Stop the other readers now rather than after their current range (ending a connection ends its COPY).
+        if (!failed) this.abort();
+        failed = true;
+        throw error;
+      });
+    const count = Math.max(1, Math.min(connections, reads.length));
+    await Promise.all(Array.from({ length: count }, () => this.onHelper(snapshotId, worker)));
+    return sinks;
+  }
+
+  private sinkFor(read: RowRead): ChunkSink {
     const sink = new ChunkSink({
       dir: this.options.dir,
       prefix: read.prefix,
@@ -76,13 +116,13 @@ export class ExtractionSession {
       flagged: read.flagged,
     });
     this.sinks.push(sink);
-    const report = this.options.onProgress ? () => this.options.onProgress?.(this.progress()) : undefined;
-    const copy = (connection: pg.Client) => {
-      this.statements.push(read.sql);
-      return copyInto(connection, sink, read.sql, report);
-    };
-    await (read.helper ? this.onHelper(snapshotId, copy) : copy(this.client));
     return sink;
+  }
+
+  private copy(connection: pg.Client, read: RowRead, sink: ChunkSink): Promise<void> {
+    const report = this.options.onProgress ? () => this.options.onProgress?.(this.progress()) : undefined;
+    this.statements.push(read.sql);
+    return copyInto(connection, sink, read.sql, report);
   }
 
   /** Run `work` on a new helper connection reading in `snapshotId` (on this one when there is no snapshot to share). */

@@ -107,7 +107,8 @@ function openTableExtraction(url: string, schema: string, name: string, prefetch
           return next;
         },
       });
-      helpersClosed = result.closed;
+      // A table may be read twice in a run (a resumed first load, then what changed since): wait for both.
+      helpersClosed = Promise.all([helpersClosed, result.closed]).then(() => undefined);
       return result;
     },
     keys: async (plan, snapshotId) => openSourceKeys(await connecting, plan, snapshotId),

@@ -41,15 +41,18 @@ export {
 export { introspectTable, listTables, type Queryable, type SourceColumn, type SourceTable } from './introspect.js';
 export { logicalTypeOf, type PgTypeInfo } from './pg-type.js';
 export {
+  FIRST_LOAD_RANGE_PAGES,
   lateRowsOf,
   planReads,
   positionAfter,
   unexplainedRead,
+  type BlockRange,
   type ReadPlan,
   type ReadPlanOptions,
+  type ResumeRanges,
   type RowRead,
 } from './read-plan.js';
-export { runExtraction, type ExtractOptions, type ExtractResult } from './run-extraction.js';
+export { runExtraction, type ExtractOptions, type ExtractResult, type RangeRead } from './run-extraction.js';
 export {
   bucketKey,
   bucketWidth,

@@ -22,6 +22,18 @@ export interface RowRead {
   readonly flagged: boolean;
   /** Read on a helper connection in the shared snapshot, not on the table's own. */
   readonly helper: boolean;
+  /** The block range this read covers, by its index in `ReadPlan.ranges` (a split first load). */
+  readonly range?: number;
+}
+
+/** A range of a table's blocks: `[from, to)`, `to` null for the last range (open: blocks added later are in it). */
+export type BlockRange = readonly [from: number, to: number | null];
+
+/** The ranges a split first load was planned with, and those already in the warehouse (a resumed first load). */
+export interface ResumeRanges {
+  readonly ranges: readonly BlockRange[];
+  /** Indexes into `ranges` of the ranges not to read again. */
+  readonly done: readonly number[];
 }
 
 /** Everything an extraction sends after its first query, decided from the plan and what that query found. */
@@ -32,8 +44,10 @@ export interface ReadPlan {
   readonly exportSnapshot: boolean;
   /** The bound and the rows are read at once (helpers share the snapshot); else the bound first. */
   readonly concurrent: boolean;
-  /** The rows: one read, or the block ranges of a large first load. */
+  /** The rows: one read, or the block ranges of a large first load (those not done yet). */
   readonly reads: readonly RowRead[];
+  /** The block ranges of a split first load, all of them (done ones included); empty when the read is not split. */
+  readonly ranges: readonly BlockRange[];
   /** The upper-bound query (none for `full`) and whether a helper reads it. */
   readonly bound: { readonly sql: string; readonly helper: boolean } | undefined;
 }
@@ -49,10 +63,18 @@ export interface ReadPlanOptions {
   readonly parallelism: number;
   /** A table of at least this many blocks counts as large. */
   readonly parallelMinPages: number;
+  /** The most blocks one range of a split first load covers (default `FIRST_LOAD_RANGE_PAGES`): a larger table is
+   *  read as more ranges than connections, each handed over (and committed) as soon as it is read. */
+  readonly rangePages?: number;
+  /** A resumed first load: read these ranges again, minus the done ones. */
+  readonly resume?: ResumeRanges;
 }
 
 /** Below this many 8 kB blocks (64 MB) a table is read by one connection. */
 export const PARALLEL_MIN_PAGES = 8192;
+
+/** The default size of a first load's block range: 131,072 blocks of 8 kB (1 GiB). */
+export const FIRST_LOAD_RANGE_PAGES = 131_072;
 
 /**
  * Plan the reads of one extraction. Pure. A digest needs key order, so a digested table is read on its own
@@ -65,22 +87,42 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
   const late = plan.strategy === 'full' ? ({ kind: 'all', where: undefined } as const) : planLateRead(plan, facts);
   const ordered = options.digest;
   const shares = options.helpers && !ordered;
-  const ranges =
+  const ranges: readonly BlockRange[] =
     shares && late.kind === 'all'
-      ? blockRanges(plan, facts.pages, facts.version, options.parallelism, options.parallelMinPages)
-      : [undefined];
+      ? (options.resume?.ranges ??
+        blockRanges(
+          plan,
+          facts.pages,
+          facts.version,
+          options.parallelism,
+          options.parallelMinPages,
+          options.rangePages ?? FIRST_LOAD_RANGE_PAGES,
+        ))
+      : [];
   const split = ranges.length > 1;
+  const done = new Set(split ? (options.resume?.done ?? []) : []);
   const flag = late.kind === 'lookback' ? late.flag : undefined;
-  const reads = ranges.map((range, index): RowRead => {
-    const where = [late.where, range].filter(Boolean).join(' AND ') || undefined;
-    return {
-      prefix: split ? `${filePrefix(plan)}-r${index + 1}` : filePrefix(plan),
-      sql: copySql(selectSql(plan, where, { ordered, ...(flag ? { flag } : {}) })),
-      digest: options.digest,
-      flagged: flag !== undefined,
-      helper: split,
-    };
+  const read = (where: string | undefined, prefix: string, range?: number): RowRead => ({
+    prefix,
+    sql: copySql(selectSql(plan, where, { ordered, ...(flag ? { flag } : {}) })),
+    digest: options.digest,
+    flagged: flag !== undefined,
+    helper: split,
+    ...(range === undefined ? {} : { range }),
   });
+  const reads = split
+    ? ranges.flatMap((range, index) =>
+        done.has(index)
+          ? []
+          : [
+              read(
+                [late.where, rangeCondition(range)].filter(Boolean).join(' AND ') || undefined,
+                `${filePrefix(plan)}-r${index + 1}`,
+                index,
+              ),
+            ],
+      )
+    : [read(late.where, filePrefix(plan))];
   // A sweep also finds rows behind the cursor: the bound query counts those past it (a lookback read flags them).
   const bound =
     plan.strategy === 'full'
@@ -89,7 +131,14 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
           sql: upperBoundSql(plan, plan.from?.cursor ?? null, { count: late.kind === 'sweep', changed: late.changed }),
           helper: shares && !split,
         };
-  return { late, exportSnapshot: shares && !options.snapshotId, concurrent: shares, reads, bound };
+  return {
+    late,
+    exportSnapshot: shares && !options.snapshotId,
+    concurrent: shares,
+    reads,
+    ranges: split ? ranges : [],
+    bound,
+  };
 }
 
 /** The chunk files' name prefix: the table's name, with what a file name cannot hold (`/`, spaces…) as `_`. */
@@ -144,8 +193,10 @@ export function lateRowsOf(late: LateRead, rows: number, windowRows: number, pas
 }
 
 /**
- * Block (ctid) ranges splitting a first load of a large table into `parallelism` reads. The last range is open, so
- * blocks added since the size was read are still covered. Postgres 14+ reads a ctid range without a full scan.
+ * Block (ctid) ranges splitting a first load of a large table: at least `parallelism` of them (read at once) once the
+ * table reaches `minPages`, and none larger than `rangePages`, so that a table of many ranges commits them one by one
+ * (a first load interrupted midway resumes at the next range). The last range is open, so blocks added since the
+ * size was read are still covered. Postgres 14+ reads a ctid range without a full scan; older servers get one read.
  */
 function blockRanges(
   plan: ExtractPlan,
@@ -153,12 +204,18 @@ function blockRanges(
   version: number,
   parallelism: number,
   minPages: number,
-): (string | undefined)[] {
-  if (parallelism < 2 || version < 140000 || plan.table.kind !== 'r' || pages < minPages) return [undefined];
-  const size = Math.ceil(pages / parallelism);
-  return Array.from({ length: parallelism }, (_, i) => {
-    const lower = i === 0 ? undefined : `ctid >= '(${i * size},0)'::tid`;
-    const upper = i === parallelism - 1 ? undefined : `ctid < '(${(i + 1) * size},0)'::tid`;
-    return [lower, upper].filter(Boolean).join(' AND ');
-  });
+  rangePages: number,
+): BlockRange[] {
+  if (version < 140000 || plan.table.kind !== 'r') return [];
+  const count = Math.max(pages >= minPages ? parallelism : 1, Math.ceil(pages / Math.max(1, rangePages)));
+  if (count < 2) return [];
+  const size = Math.ceil(pages / count);
+  return Array.from({ length: count }, (_, i) => [i * size, i === count - 1 ? null : (i + 1) * size] as const);
+}
+
+/** The ctid condition of a block range (none for a range covering every block). */
+function rangeCondition([from, to]: BlockRange): string | undefined {
+  const lower = from === 0 ? undefined : `ctid >= '(${from},0)'::tid`;
+  const upper = to === null ? undefined : `ctid < '(${to},0)'::tid`;
+  return [lower, upper].filter(Boolean).join(' AND ') || undefined;
 }

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDir, createTestDatabase, type TestDatabase } from '@sluice/testing';
 import { cursorIndexSql, planExtraction, usesIndex, type ExtractPosition, type TableSpec } from './extract-plan.js';
 import { introspectTable } from './introspect.js';
-import { runExtraction, type ExtractResult } from './run-extraction.js';
+import type { ResumeRanges } from './read-plan.js';
+import { runExtraction, type ExtractResult, type RangeRead } from './run-extraction.js';
 
 describe('runExtraction against a real Postgres', () => {
   let db: TestDatabase;
@@ -105,6 +106,69 @@ describe('runExtraction against a real Postgres', () => {
     } finally {
       await main.end();
     }
+  });
+
+  it('hands a first load over range by range (more ranges than connections), and resumes skipping the done ones', async () => {
+    // `wide` (above): 20,000 rows of about 130 bytes, some 350 blocks; ranges of at most 64 blocks.
+    const plan = planExtraction(
+      await introspectTable(client, 'public', 'wide'),
+      { strategy: 'upsert', cursor: ['at', 'id'] },
+      undefined,
+    );
+    const idsOf = async (files: readonly { path: string }[]) =>
+      (await Promise.all(files.map((f) => readFile(f.path, 'utf8'))))
+        .join('')
+        .trim()
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => Number(line.split(',')[0]));
+    const run = async (options: { resume?: ResumeRanges; failAt?: number }) => {
+      const main = new pg.Client({ connectionString: db.url });
+      await main.connect();
+      const handed: RangeRead[] = [];
+      const ids: number[] = [];
+      try {
+        const result = await runExtraction(main, plan, {
+          dir: dir.path,
+          connect,
+          parallelism: 2,
+          rangePages: 64,
+          ...(options.resume ? { resume: options.resume } : {}),
+          onRange: async (range) => {
+            if (range.index === options.failAt) throw new Error(`the warehouse refused range ${range.index}`);
+            handed.push(range);
+            ids.push(...(await idsOf(range.files)));
+          },
+        });
+        await result.closed;
+        return { result, handed, ids };
+      } finally {
+        await main.end().catch(() => undefined);
+      }
+    };
+    const whole = await run({});
+    const ranges = whole.handed[0]?.ranges ?? [];
+    expect(ranges.length).toBeGreaterThan(4);
+    expect(whole.result.rangePlan).toEqual(ranges);
+    expect(whole.handed.map((r) => r.index).sort((a, b) => a - b)).toEqual(ranges.map((_, i) => i));
+    expect(whole.result.files).toEqual([]); // every file was handed over
+    expect(whole.ids.length).toBe(20000);
+    expect(new Set(whole.ids).size).toBe(20000);
+    // Every range carries the position of the whole load, known before the first range is handed over.
+    for (const range of whole.handed) expect(range.position.cursor).toEqual(['2024-01-01 05:33:20', '20000']);
+
+    // A failure in the handover stops the extraction with that error.
+    await expect(run({ failAt: 2 })).rejects.toThrow(/refused range 2/);
+
+    // Resumed with the first three ranges done: only the others are read, and together they make the table.
+    const done = [0, 1, 2];
+    const resumed = await run({ resume: { ranges, done } });
+    expect(resumed.handed.map((r) => r.index).sort((a, b) => a - b)).toEqual(
+      ranges.map((_, i) => i).filter((i) => !done.includes(i)),
+    );
+    const doneRows = whole.handed.filter((r) => done.includes(r.index)).map((r) => r.rows);
+    expect(resumed.ids.length + doneRows.reduce((a, b) => a + b, 0)).toBe(20000);
+    expect(resumed.result.rows).toBe(resumed.ids.length);
   });
 
   it('stops with a clear error on a BC date instead of writing a wrong year', async () => {

@@ -17,7 +17,9 @@ import {
   planReads,
   positionAfter,
   unexplainedRead,
+  type BlockRange,
   type ReadPlan,
+  type ResumeRanges,
 } from './read-plan.js';
 import {
   beginReadSql,
@@ -49,6 +51,30 @@ export interface ExtractOptions {
   readonly parallelism?: number;
   /** A table of at least this many blocks counts as large (default 8192, i.e. 64 MB). */
   readonly parallelMinPages?: number;
+  /** The most blocks in one range of a split first load (default `FIRST_LOAD_RANGE_PAGES`, 1 GiB). */
+  readonly rangePages?: number;
+  /** A resumed first load: the ranges it was planned with, and those already loaded (not read again). */
+  readonly resume?: ResumeRanges;
+  /**
+   * A split first load hands each block range over as soon as it is read, with the position the whole load will
+   * commit (known once the upper bound is read), while the other ranges keep streaming; the extraction waits for
+   * it, and fails when it throws. The files it gets are not in the result. Without it, the files of every range
+   * are in the result, as for any read.
+   */
+  readonly onRange?: (range: RangeRead) => Promise<void>;
+}
+
+/** One block range of a split first load, read (see `ExtractOptions.onRange`). */
+export interface RangeRead {
+  /** Its index in `ranges`. */
+  readonly index: number;
+  /** Every range of the load (the plan a resumed load must be given again). */
+  readonly ranges: readonly BlockRange[];
+  readonly files: readonly ChunkFile[];
+  readonly rows: number;
+  readonly bytes: number;
+  /** The position of the whole load, in this extraction's snapshot. */
+  readonly position: ExtractPosition;
 }
 
 /** What one extraction produced. */
@@ -72,6 +98,8 @@ export interface ExtractResult {
   readonly digest: string | undefined;
   /** Block ranges the rows were read in (1 unless a large first load was split). */
   readonly ranges: number;
+  /** The block ranges of a split first load (all of them, those read before a resume included); else empty. */
+  readonly rangePlan: readonly BlockRange[];
   /** Settles once every helper connection is closed (await it before dropping the database, say). */
   readonly closed: Promise<void>;
 }
@@ -103,18 +131,20 @@ export async function runExtraction(
       snapshotId: options.snapshotId,
       parallelism: options.parallelism ?? 1,
       parallelMinPages: options.parallelMinPages ?? PARALLEL_MIN_PAGES,
+      ...(options.rangePages === undefined ? {} : { rangePages: options.rangePages }),
+      ...(options.resume === undefined ? {} : { resume: options.resume }),
     });
     const snapshotId = reads.exportSnapshot
       ? String((await session.row(EXPORT_SNAPSHOT_SQL))?.id)
       : reads.concurrent
         ? options.snapshotId
         : undefined;
-    const { upper, sinks, windowRows } = await readRows(session, reads, snapshotId);
+    const { upper, sinks, windowRows, handedOver } = await readRows(session, reads, snapshotId, facts);
     const rows = sinks.reduce((sum, sink) => sum + sink.rows, 0);
     await session.row(COMMIT_SQL);
     const from = plan.from?.cursor ?? null;
     return {
-      files: sinks.flatMap((sink) => sink.files),
+      files: sinks.filter((sink) => !handedOver.has(sink)).flatMap((sink) => sink.files),
       ...session.progress(),
       lateRows: lateRowsOf(
         reads.late,
@@ -129,6 +159,7 @@ export async function runExtraction(
       statements: session.statements,
       digest: sinks[0]?.digest(),
       ranges: reads.reads.length,
+      rangePlan: reads.ranges,
       // Helper connections close in the background: the rows are ready before that.
       closed: session.settle(),
     };
@@ -154,7 +185,35 @@ async function readRows(
   session: ExtractionSession,
   reads: ReadPlan,
   snapshotId: string | undefined,
-): Promise<{ upper: string[] | null; sinks: ChunkSink[]; windowRows: number }> {
+  facts: SnapshotFacts,
+): Promise<{ upper: string[] | null; sinks: ChunkSink[]; windowRows: number; handedOver: Set<ChunkSink> }> {
+  const handedOver = new Set<ChunkSink>();
+  const onRange = session.options.onRange;
+  if (onRange && reads.ranges.length > 0) {
+    // A split first load: a few connections read the ranges off a queue; each range is handed over once read and
+    // the bound is known, while the others keep streaming.
+    const bounding = readBound(session, reads, snapshotId);
+    bounding.catch(() => undefined); // awaited below
+    const sinks = await session.readQueued(
+      reads.reads,
+      snapshotId,
+      session.options.parallelism ?? 1,
+      async (read, sink) => {
+        const bound = await bounding;
+        await onRange({
+          index: read.range ?? 0,
+          ranges: reads.ranges,
+          files: sink.files,
+          rows: sink.rows,
+          bytes: sink.bytes,
+          position: positionAfter(session.plan, facts, reads.late, bound.upper) as ExtractPosition,
+        });
+        handedOver.add(sink);
+      },
+    );
+    const bound = await bounding;
+    return { upper: bound.upper, sinks, windowRows: bound.windowRows, handedOver };
+  }
   const readAll = () => Promise.all(reads.reads.map((read) => session.read(read, snapshotId)));
   let bound: BoundRow;
   let sinks: ChunkSink[];
@@ -166,7 +225,7 @@ async function readRows(
   }
   const missed = unexplainedRead(session.plan, reads.late);
   if (bound.unexplained > 0 && missed) sinks.push(await session.read(missed, snapshotId));
-  return { upper: bound.upper, sinks, windowRows: bound.windowRows };
+  return { upper: bound.upper, sinks, windowRows: bound.windowRows, handedOver };
 }
 
 interface BoundRow {

@@ -26,6 +26,7 @@ export {
   type TargetConfig,
 } from './project-config.js';
 export { openStateStore, openWarehouse, resolveTarget, targetDialect } from './open-project.js';
+export { resetPositions, type PositionReset } from './reset-positions.js';
 export { targetEngine, type TargetEngine } from './engine-registry.js';
 export { checkLocalPaths, pathProblem } from './check-local-paths.js';
 export {

@@ -8,6 +8,7 @@ import {
   type ExtractPlan,
   type ExtractPosition,
   type ExtractResult,
+  type RangeRead,
   type SourceTable,
   type TableExtraction,
 } from '@sluice/pg-extract';
@@ -15,10 +16,28 @@ import {
   tableLabel,
   WarehouseError,
   type EnsureTableResult,
+  type LoadRequest,
+  type StateEntry,
+  type StateSnapshot,
   type TableSchema,
   type Warehouse,
 } from '@sluice/warehouse';
-import type { Position, StateStore, Watermark } from '@sluice/watermark';
+import type { Position, StateStore } from '@sluice/watermark';
+import { adoptionStart } from './adopt-table.js';
+import {
+  copyVersion,
+  decideStart,
+  firstLoadOf,
+  INGEST_NAMESPACE,
+  progressValue,
+  readRunPositions,
+  STATE_VERSION,
+  tableStateWrite,
+  type FirstLoadProgress,
+  type RunPositions,
+  type TableStart,
+  withoutCopyFields,
+} from './ingest-state.js';
 import { tableSpecOf, type LoadedProject, type TableConfig } from './project-config.js';
 import { reconcileDeletes, type ReconcileResult } from './reconcile-deletes.js';
 
@@ -48,6 +67,9 @@ export interface TableResult {
   readonly uploadedBytes: number;
   /** What delete detection found (tables with `deletes: reconcile`). */
   readonly reconcile?: ReconcileResult;
+  /** Why the table was loaded as it was, when that is news: its raw table was missing, the warehouse was restored
+   *  or replaced, its position was moved into the warehouse, a first load resumed, the table was adopted. */
+  readonly notes?: readonly string[];
   readonly error?: { readonly code: string; readonly message: string };
 }
 
@@ -56,6 +78,9 @@ export interface IngestResult {
   readonly status: 'success' | 'failed' | 'cancelled';
   readonly tables: readonly TableResult[];
   readonly seconds: number;
+  /** Where the positions came from: the warehouse's state table, a copy its metadata proved current, or nowhere
+   *  (`missing`: no state table — a new or replaced warehouse). Absent when the run failed before reading them. */
+  readonly positions?: StateSnapshot['source'];
 }
 
 /** Progress of an ingest run, for the apps to print. */
@@ -64,7 +89,20 @@ export type IngestEvent =
   | { readonly type: 'table-progress'; readonly table: string; readonly rows: number; readonly bytes: number }
   /** The chunk files are complete; the warehouse load (staging, merge, commit) begins. */
   | { readonly type: 'table-loading'; readonly table: string; readonly files: number }
-  /** The warehouse committed the rows; the watermark is about to be committed. */
+  /** The run read every position (from the warehouse's state table, or a copy it proved current). */
+  | { readonly type: 'positions-read'; readonly source: StateSnapshot['source']; readonly tables: number }
+  /** A warehouse transaction with the table's rows and its position (state version `version`) committed; the
+   *  state store's copy is about to be written. */
+  | { readonly type: 'table-committed'; readonly table: string; readonly version: number }
+  /** A block range of a split first load is in the warehouse, with the load's progress. */
+  | {
+      readonly type: 'range-committed';
+      readonly table: string;
+      readonly range: number;
+      readonly done: number;
+      readonly ranges: number;
+    }
+  /** The warehouse committed everything of the table; its position's copy is about to be written. */
   | { readonly type: 'table-loaded'; readonly table: string }
   | { readonly type: 'table-done'; readonly result: TableResult };
 
@@ -119,11 +157,30 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   const results: TableResult[] = [];
   const extractor = createExtractor({ url: config.source.url });
   // The shared snapshot is taken while the tables connect and look at their catalogs: only reading waits for it.
-  // One table without delete reconciliation shares nothing: it takes its own snapshot.
-  const shares = names.length > 1 || names.some((name) => config.tables[name]?.deletes === 'reconcile');
+  // One table without delete reconciliation (or adoption, which compares keys too) shares nothing.
+  const shares =
+    names.length > 1 ||
+    names.some((name) => config.tables[name]?.deletes === 'reconcile' || config.tables[name]?.adopt === true);
   const snapshot = shares ? extractor.shareSnapshot() : Promise.resolve(undefined);
   snapshot.catch(() => undefined); // awaited below, and by every table
+  let positions: RunPositions | undefined;
+  const wrote = { state: false };
   try {
+    positions = await readRunPositions(options.warehouse, options.state, config.raw_schema, {
+      tag: `sluice run ${runId} positions`,
+      ...(options.signal ? { signal: options.signal } : {}),
+    }).catch((error: unknown) => {
+      // Cancelled before it began: every table is cancelled, as when the signal comes between tables.
+      if (options.signal?.aborted) return undefined;
+      throw error;
+    });
+    if (!positions) {
+      for (const name of names) results.push(emptyResult(name, config.tables[name] as TableConfig, 'cancelled', 0));
+      return finish();
+    }
+    options.onEvent?.({ type: 'positions-read', source: positions.source, tables: positions.entries.size });
+    if (positions.source === 'warehouse') await copyPositions(options.state, positions.entries, runId);
+    const known = positions;
     const queue = [...names];
     const worker = async () => {
       for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
@@ -133,7 +190,8 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
           continue;
         }
         options.onEvent?.({ type: 'table-start', table: name, strategy: spec.strategy });
-        const result = await ingestTable(openTableRun(options, extractor, runId, name, spec), snapshot);
+        const run = openTableRun(options, extractor, runId, name, spec, known, wrote);
+        const result = await ingestTable(run, snapshot);
         results.push(result);
         options.onEvent?.({ type: 'table-done', result });
       }
@@ -141,17 +199,60 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     await Promise.all(Array.from({ length: Math.min(config.ingest.parallelism, names.length) }, worker));
     // A source that cannot be reached fails the run, as it fails every table.
     await snapshot;
+    // Where reading the state costs compute, read it once more while the warehouse is up: its metadata then proves
+    // the state store's copies current, and the next run in which nothing changed needs no warehouse at all.
+    if (wrote.state && options.warehouse.capabilities.queriesCostCompute) {
+      const after = await options.warehouse.readState(config.raw_schema, INGEST_NAMESPACE, {
+        tag: `sluice run ${runId} positions`,
+      });
+      await copyPositions(options.state, keyed(after.entries), runId);
+    }
   } finally {
     await Promise.all([extractor.close(), rm(path.join(options.workDir, runId), { recursive: true, force: true })]);
     await lock?.release();
   }
-  results.sort((a, b) => names.indexOf(a.table) - names.indexOf(b.table));
-  const status = results.some((r) => r.status === 'failed')
-    ? 'failed'
-    : results.some((r) => r.status === 'cancelled')
-      ? 'cancelled'
-      : 'success';
-  return { runId, status, tables: results, seconds: (performance.now() - started) / 1000 };
+  return finish();
+
+  function finish(): IngestResult {
+    results.sort((a, b) => names.indexOf(a.table) - names.indexOf(b.table));
+    const status = results.some((r) => r.status === 'failed')
+      ? 'failed'
+      : results.some((r) => r.status === 'cancelled')
+        ? 'cancelled'
+        : 'success';
+    return {
+      runId,
+      status,
+      tables: results,
+      seconds: (performance.now() - started) / 1000,
+      ...(positions ? { positions: positions.source } : {}),
+    };
+  }
+}
+
+function keyed<T extends { readonly key: string }>(entries: readonly T[]): Map<string, T> {
+  return new Map(entries.map((entry) => [entry.key, entry]));
+}
+
+/**
+ * Bring the state store's copies in line with the warehouse's entries they lag (a run killed between the warehouse's
+ * commit and the copy's, a warehouse another copy of Sluice wrote). A copy of the entry's own version is kept: it
+ * may carry bookkeeping that moved without rows.
+ */
+async function copyPositions(
+  state: StateStore,
+  entries: ReadonlyMap<string, StateEntry>,
+  runId: string,
+): Promise<void> {
+  const copies = new Map((await state.readAll()).map((copy) => [copy.table, copy]));
+  for (const entry of entries.values()) {
+    if (copyVersion(copies.get(entry.key)) === entry.version) continue;
+    await state.commit(
+      entry.key,
+      { ...(entry.value as Position), [STATE_VERSION]: String(entry.version) },
+      { runId, note: `copied from the warehouse (version ${entry.version}, run ${entry.runId})` },
+    );
+  }
 }
 
 /** One table of a run, as its phases share it. */
@@ -161,7 +262,7 @@ interface TableRun {
   readonly runId: string;
   readonly name: string;
   readonly spec: TableConfig;
-  /** The table's key in the state store: `schema.table`. */
+  /** The table's key in the state (the warehouse's and the state store's): `schema.table`. */
   readonly stateKey: string;
   /** Where its chunk files go (removed when it is done). */
   readonly dir: string;
@@ -170,19 +271,38 @@ interface TableRun {
   /** Stops the reading: the run was cancelled, or the warehouse refused the table. */
   readonly reading: AbortController;
   readonly stopReading: () => void;
+  /** The positions the run read at its start. */
+  readonly positions: RunPositions;
+  /** Set when the run writes state (the end of the run then proves the copies current where that saves compute). */
+  readonly wrote: { state: boolean };
   schemaChanges: TableResult['schemaChanges'];
   /** The warehouse table check, settled before the table is done. */
   ensuring: Promise<unknown> | undefined;
+  /** How the table started (decided by `decideStart`). */
+  start: TableStart | undefined;
+  /** The version of the table's state entry the warehouse holds now (0: none). */
+  version: number;
+  /** What happened that the report should say. */
+  readonly notes: string[];
+  /** Rows written by the ranges of a split first load. */
+  rangeCounts: BatchCounts;
+  /** A complete position (not a first load's progress) was committed to the warehouse in this run. */
+  positionWritten: boolean;
+  /** The state store's copy as it is now (what it copies and holds), when it copies the warehouse's version. */
+  copied: { readonly version: number; readonly position: Position } | undefined;
 }
 
 /** What was read from the source for one table, with what it was read against. */
 interface Batch {
   readonly source: SourceTable;
-  readonly watermark: Watermark | undefined;
+  /** The position the rows were read from (undefined: everything was read). */
+  readonly from: Position | undefined;
   readonly plan: ExtractPlan;
   readonly target: TableSchema;
   readonly extracted: ExtractResult;
   readonly snapshotId: string | undefined;
+  /** Every row read is in the warehouse already, with the position (a first load that committed range by range). */
+  readonly committed: boolean;
 }
 
 interface BatchCounts {
@@ -195,53 +315,83 @@ interface BatchCounts {
 
 const NO_COUNTS: BatchCounts = { inserted: 0, updated: 0, deleted: 0, statements: 0, uploadedBytes: 0 };
 
+function addCounts(a: BatchCounts, b: BatchCounts): BatchCounts {
+  return {
+    inserted: a.inserted + b.inserted,
+    updated: a.updated + b.updated,
+    deleted: a.deleted + b.deleted,
+    statements: a.statements + b.statements,
+    uploadedBytes: a.uploadedBytes + b.uploadedBytes,
+  };
+}
+
 function openTableRun(
   options: IngestOptions,
   extractor: Extractor,
   runId: string,
   name: string,
   spec: TableConfig,
+  positions: RunPositions,
+  wrote: { state: boolean },
 ): TableRun {
   const schema = spec.schema ?? options.project.config.source.schema;
   const reading = new AbortController();
+  const stateKey = `${schema}.${name}`;
   return {
     options,
     extractor,
     runId,
     name,
     spec,
-    stateKey: `${schema}.${name}`,
+    stateKey,
     dir: path.join(options.workDir, runId, workDirName(name)),
     // Connects at once; a `full` table is read in key order on its own connection, so it needs no helper.
     source: extractor.openTable(schema, name, { prefetchHelper: spec.strategy !== 'full' }),
     reading,
     stopReading: () => reading.abort(),
+    positions,
+    wrote,
     schemaChanges: NO_CHANGES,
     ensuring: undefined,
+    start: undefined,
+    version: positions.entries.get(stateKey)?.version ?? 0,
+    notes: [],
+    rangeCounts: NO_COUNTS,
+    positionWritten: false,
+    copied: currentCopy(positions, stateKey),
   };
 }
 
 /**
- * One table: read its batch, load it (unless nothing changed), reconcile deletes, and only then commit the
- * watermark. Never throws: a failure is the table's result.
+ * One table: read its batch, load it with its position (unless nothing changed), reconcile deletes, and keep a copy
+ * of the position in the state store. Never throws: a failure is the table's result.
  */
 async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>): Promise<TableResult> {
   const started = performance.now();
   const { options, spec, name } = run;
   try {
-    const batch = await extractBatch(run, snapshot);
+    let batch = await extractBatch(run, snapshot);
+    if (run.start?.kind === 'resume' && batch.committed) {
+      // Every range is in, read in two snapshots or more: catch up with what changed since the load began.
+      batch = await catchUp(run, batch, run.start.progress);
+    }
     const { extracted } = batch;
-    const reconciles = spec.deletes === 'reconcile' && spec.strategy !== 'full';
+    const reconciles = (spec.deletes === 'reconcile' && spec.strategy !== 'full') || run.start?.kind === 'adopt';
     // The source is done with: close it while the warehouse loads.
     if (!reconciles) void run.source.close();
-    const previousDigest = batch.watermark?.position.digest;
+    const previousDigest = batch.from?.digest;
     const unchanged =
-      spec.strategy === 'full'
-        ? !run.schemaChanges.created && previousDigest !== undefined && previousDigest === extracted.digest
-        : extracted.rows === 0;
+      batch.committed ||
+      (batch.from !== undefined &&
+        (spec.strategy === 'full'
+          ? !run.schemaChanges.created && previousDigest !== undefined && previousDigest === extracted.digest
+          : extracted.rows === 0));
     const tag = `sluice run ${run.runId} table ${tableLabel(batch.target)}`;
-    let counts = unchanged ? NO_COUNTS : await loadBatch(run, batch, tag);
-    const reconcile = reconciles ? await reconcileBatch(run, batch, tag) : undefined;
+    // The position the rows read bring the table to; the key digest follows once deletes are reconciled.
+    const reached = positionAfterBatch(run, batch, batch.from?.keysDigest);
+    let counts = unchanged ? NO_COUNTS : await loadBatch(run, batch, tag, reached);
+    counts = addCounts(counts, run.rangeCounts);
+    const reconcile = reconciles ? await reconcileBatch(run, batch, tag, reached) : undefined;
     if (reconcile) {
       counts = {
         ...counts,
@@ -250,8 +400,9 @@ async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>)
         statements: counts.statements + reconcile.statements,
       };
     }
+    const final = reconcile ? { ...reached, keysDigest: reconcile.keysDigest } : reached;
     options.onEvent?.({ type: 'table-loaded', table: name });
-    await commitPosition(run, batch, unchanged, reconcile);
+    counts = addCounts(counts, await settlePosition(run, final, extracted.rows, tag));
     return {
       table: name,
       strategy: spec.strategy,
@@ -262,8 +413,16 @@ async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>)
       ...(extracted.sweepReason ? { sweepReason: extracted.sweepReason } : {}),
       window: spec.strategy === 'full' ? undefined : extracted.window,
       schemaChanges: run.schemaChanges,
-      status: unchanged && !reconcile?.deleted && !reconcile?.restored ? 'unchanged' : 'success',
+      status:
+        unchanged &&
+        !batch.committed &&
+        !reconcile?.deleted &&
+        !reconcile?.restored &&
+        run.start?.kind === 'incremental'
+          ? 'unchanged'
+          : 'success',
       ...(reconcile ? { reconcile } : {}),
+      ...(run.notes.length > 0 ? { notes: [...run.notes] } : {}),
       inserted: counts.inserted,
       updated: counts.updated,
       deleted: counts.deleted,
@@ -276,6 +435,7 @@ async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>)
     return {
       ...emptyResult(name, spec, cancelled ? 'cancelled' : 'failed', (performance.now() - started) / 1000),
       schemaChanges: run.schemaChanges,
+      ...(run.notes.length > 0 ? { notes: [...run.notes] } : {}),
       error: describeError(error),
     };
   } finally {
@@ -285,17 +445,50 @@ async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>)
 }
 
 /**
- * Introspect and plan the table, then stream its rows while the warehouse table is checked (and evolved): the load
- * waits for both, and a table the warehouse refuses stops the reading.
+ * Decide where the table starts (`decideStart`), introspect and plan it, then stream its rows while the warehouse
+ * table is checked (and evolved): the load waits for both, and a table the warehouse refuses stops the reading.
+ * A first load of a large table into an empty raw table commits its block ranges as they are read.
  */
 async function extractBatch(run: TableRun, snapshot: Promise<string | undefined>): Promise<Batch> {
   const { options, spec, name } = run;
   const { config } = options.project;
-  const [source, watermark] = await Promise.all([
-    run.source.introspect(),
-    options.fullRefresh ? undefined : options.state.read(run.stateKey),
-  ]);
-  const plan = run.extractor.plan(source, tableSpecOf(config, spec), toExtractPosition(watermark?.position));
+  const relation = { schema: config.raw_schema, name };
+  const [source, existing] = await Promise.all([run.source.introspect(), options.warehouse.describeRelation(relation)]);
+  const start = await decideStart({
+    label: tableLabel(relation),
+    entry: run.positions.entries.get(run.stateKey),
+    copy: run.positions.copies.get(run.stateKey),
+    relation: existing,
+    rows: () => countRows(options.warehouse, relation),
+    fullRefresh: options.fullRefresh === true,
+    adopt: spec.adopt,
+    stateMissing: run.positions.source === 'missing',
+  });
+  run.start = start;
+  if (start.note) run.notes.push(start.note);
+  const tableSpec = tableSpecOf(config, spec);
+  // A split load commits range by range only into an empty table whose rows have a key (a resumed range may meet
+  // rows of an earlier snapshot, which a merge replaces); otherwise it is one atomic replace.
+  const keyed = source.primaryKey.length > 0 && spec.strategy !== 'full';
+  const ranged = keyed && ((start.kind === 'first' && start.ranged) || start.kind === 'resume');
+  let from: Position | undefined;
+  let planSpec = tableSpec;
+  if (start.kind === 'incremental') from = start.position;
+  if (start.kind === 'resume' && !ranged) {
+    run.notes.push('the first load cannot resume (the table has no primary key now): loading it from the start');
+  }
+  if (start.kind === 'adopt') {
+    const adoption = await adoptionStart(options.warehouse, relation, source, spec);
+    if (adoption.kind === 'reload') {
+      run.notes.push(adoption.note);
+    } else {
+      from = adoption.position;
+      // Only rows past the adopted table's newest cursor are read; late commits are looked for from this run on.
+      planSpec = { ...tableSpec, lateCommits: 'off' };
+      run.notes.push(adoption.note);
+    }
+  }
+  const plan = run.extractor.plan(source, planSpec, toExtractPosition(from));
   const target: TableSchema = {
     schema: config.raw_schema,
     name,
@@ -307,11 +500,15 @@ async function extractBatch(run: TableRun, snapshot: Promise<string | undefined>
   const snapshotId = await snapshot;
   options.signal?.addEventListener('abort', run.stopReading, { once: true });
   if (options.signal?.aborted) run.stopReading();
+  const rangeState = ranged ? new RangeCommits(run, target, ensured, start) : undefined;
   const extracting = run.source.run(plan, {
     dir: run.dir,
     chunkBytes: config.ingest.chunk_mb * 1024 * 1024,
     digest: spec.strategy === 'full',
     parallelism: config.ingest.first_load_parallelism,
+    rangePages: Math.max(1, Math.round(config.ingest.first_load_range_mb * 128)),
+    ...(rangeState ? { onRange: (range: RangeRead) => rangeState.commit(range) } : {}),
+    ...(start.kind === 'resume' && ranged ? { resume: resumeRanges(start.progress) } : {}),
     ...(snapshotId ? { snapshotId } : {}),
     signal: run.reading.signal,
     onProgress: ({ rows, bytes }) => options.onEvent?.({ type: 'table-progress', table: name, rows, bytes }),
@@ -324,29 +521,158 @@ async function extractBatch(run: TableRun, snapshot: Promise<string | undefined>
     await extracting.catch(() => undefined);
     throw error;
   }
-  return { source, watermark, plan, target, extracted: await extracting, snapshotId };
+  const extracted = await extracting;
+  const committed = rangeState !== undefined && extracted.rangePlan.length > 0;
+  return { source, from, plan, target, extracted, snapshotId, committed };
+}
+
+/** Rows in a raw table (Snowflake answers from metadata). */
+async function countRows(warehouse: Warehouse, relation: { schema: string; name: string }): Promise<number> {
+  const [row] = await warehouse.query<{ n: unknown }>(
+    `SELECT COUNT(*) AS n FROM ${warehouse.dialect.qualify(relation)}`,
+  );
+  return Number(row?.n ?? 0);
+}
+
+/** The ranges a resumed first load reads again, and those it skips. */
+function resumeRanges(progress: FirstLoadProgress) {
+  return {
+    ranges: progress.ranges.map(([from, to]) => [Number(from), to === null ? null : Number(to)] as const),
+    done: progress.done.map(Number),
+  };
 }
 
 /**
- * Load the batch. Without a watermark (first load, full refresh, state reset) the warehouse copy is replaced,
- * atomically: rows it still holds from before are not trusted.
+ * The block ranges of a split first load, committed one at a time as they are read: each range's rows and the
+ * load's progress in one transaction. A fresh load (every range read in this run's snapshot) appends into the empty
+ * table and its last range commits the position; a resumed one merges (a row may have moved into a range an
+ * earlier run committed), and `catchUp` brings it to the position.
  */
-async function loadBatch(run: TableRun, batch: Batch, tag: string): Promise<BatchCounts> {
+class RangeCommits {
+  #chain: Promise<unknown> = Promise.resolve();
+  #progress: FirstLoadProgress | undefined;
+
+  constructor(
+    private readonly run: TableRun,
+    private readonly target: TableSchema,
+    private readonly ensured: Promise<EnsureTableResult>,
+    private readonly start: TableStart,
+  ) {
+    this.#progress = start.kind === 'resume' ? start.progress : undefined;
+  }
+
+  commit(range: RangeRead): Promise<void> {
+    const next = this.#chain.then(() => this.#commit(range));
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #commit(range: RangeRead): Promise<void> {
+    const { run } = this;
+    await this.ensured;
+    const progress: FirstLoadProgress = this.#progress ?? {
+      runId: run.runId,
+      position: range.position as unknown as Position,
+      ranges: range.ranges.map(([from, to]) => [String(from), to === null ? null : String(to)] as const),
+      done: [],
+    };
+    const done = [...progress.done, String(range.index)];
+    const fresh = this.start.kind === 'first';
+    const complete = fresh && done.length === progress.ranges.length;
+    const value = complete ? positionValue(range.position, undefined) : progressValue({ ...progress, done });
+    const counts = await loadWithState(
+      run,
+      {
+        table: this.target,
+        files: range.files,
+        columns: this.target.columns.map((column) => column.name),
+        mode: fresh ? 'append' : 'merge',
+        distinctKeys: true,
+        tag: `sluice run ${run.runId} table ${tableLabel(this.target)} range ${range.index + 1}/${range.ranges.length}`,
+      },
+      value,
+    );
+    this.#progress = { ...progress, done };
+    run.rangeCounts = addCounts(run.rangeCounts, counts);
+    await Promise.all(range.files.map((file) => rm(file.path, { force: true })));
+    run.options.onEvent?.({
+      type: 'range-committed',
+      table: run.name,
+      range: range.index,
+      done: done.length,
+      ranges: progress.ranges.length,
+    });
+  }
+}
+
+/**
+ * A resumed first load has every range in, read in different snapshots: read what changed since the snapshot the
+ * load began in (the table's own way of reading changes, in this run's snapshot), as an incremental run would.
+ */
+async function catchUp(run: TableRun, batch: Batch, progress: FirstLoadProgress): Promise<Batch> {
+  const { options, spec } = run;
+  const { config } = options.project;
+  const plan = run.extractor.plan(batch.source, tableSpecOf(config, spec), toExtractPosition(progress.position));
+  const extracted = await run.source.run(plan, {
+    dir: run.dir,
+    chunkBytes: config.ingest.chunk_mb * 1024 * 1024,
+    parallelism: 1,
+    ...(batch.snapshotId ? { snapshotId: batch.snapshotId } : {}),
+    signal: run.reading.signal,
+  });
+  return {
+    ...batch,
+    from: progress.position,
+    plan,
+    extracted: {
+      ...extracted,
+      rows: extracted.rows + batch.extracted.rows,
+      bytes: extracted.bytes + batch.extracted.bytes,
+    },
+    committed: false,
+  };
+}
+
+/**
+ * Load the batch, with the position it brings the table to, in one transaction. Without a position to start from
+ * (first load, full refresh, a raw table or state that was lost) the warehouse copy is replaced, atomically: rows it
+ * still holds from before are not trusted.
+ */
+async function loadBatch(run: TableRun, batch: Batch, tag: string, reached: Position): Promise<BatchCounts> {
   const { options, spec } = run;
   const { source, extracted } = batch;
-  const mode =
-    spec.strategy === 'full' || !batch.watermark ? 'replace' : source.primaryKey.length > 0 ? 'merge' : 'append';
+  const mode = spec.strategy === 'full' || !batch.from ? 'replace' : source.primaryKey.length > 0 ? 'merge' : 'append';
   options.onEvent?.({ type: 'table-loading', table: run.name, files: extracted.files.length });
+  return loadWithState(
+    run,
+    {
+      table: batch.target,
+      files: extracted.files,
+      columns: batch.plan.columns.map((column) => column.name),
+      mode,
+      // One snapshot of a keyed table holds each key once.
+      distinctKeys: source.primaryKey.length > 0,
+      tag,
+    },
+    reached,
+  );
+}
+
+/** One warehouse load carrying the table's next state version; the state store's copy follows the commit. */
+async function loadWithState(
+  run: TableRun,
+  request: Omit<LoadRequest, 'state' | 'signal'>,
+  value: Position,
+): Promise<BatchCounts> {
+  const { options } = run;
+  const version = run.version + 1;
+  run.wrote.state = true;
   const loaded = await options.warehouse.load({
-    table: batch.target,
-    files: extracted.files,
-    columns: batch.plan.columns.map((column) => column.name),
-    mode,
-    // One snapshot of a keyed table holds each key once.
-    distinctKeys: source.primaryKey.length > 0,
-    tag,
+    ...request,
+    state: tableStateWrite(options.project.config.raw_schema, run.runId, run.stateKey, value, version),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  await committed(run, value, version);
   return {
     inserted: loaded.inserted,
     updated: loaded.updated,
@@ -356,12 +682,57 @@ async function loadBatch(run: TableRun, batch: Batch, tag: string): Promise<Batc
   };
 }
 
-/** Compare keys in the very snapshot the batch came from, against the warehouse after the batch merged. */
-async function reconcileBatch(run: TableRun, batch: Batch, tag: string): Promise<ReconcileResult> {
-  const { options, spec } = run;
-  const keys = await run.source.keys(batch.plan, batch.snapshotId);
+/** A transaction with the table's state `version` committed: remember it, and copy it into the state store. */
+async function committed(run: TableRun, value: Position, version: number, rows?: number): Promise<void> {
+  run.version = version;
+  if (firstLoadOf(value) === undefined) run.positionWritten = true;
+  run.options.onEvent?.({ type: 'table-committed', table: run.name, version });
+  await copyPosition(run, value, version, rows);
+}
+
+/** The copy of a table's position the state store holds, when it copies the version the warehouse holds. */
+function currentCopy(positions: RunPositions, key: string): TableRun['copied'] {
+  const copy = positions.copies.get(key);
+  const version = copyVersion(copy);
+  return copy && version !== undefined && version === positions.entries.get(key)?.version
+    ? { version, position: withoutCopyFields(copy.position) }
+    : undefined;
+}
+
+/** The state store's copy of the table's position: the warehouse `version` it extends, and what moved since. */
+async function copyPosition(run: TableRun, value: Position, version: number, rows?: number): Promise<void> {
   try {
-    const previous = batch.watermark?.position.keysDigest;
+    await run.options.state.commit(
+      run.stateKey,
+      { ...value, [STATE_VERSION]: String(version) },
+      { runId: run.runId, ...(rows === undefined ? {} : { rows }) },
+    );
+    run.copied = { version, position: value };
+  } catch (error) {
+    // The warehouse holds the position; the copy only saves work. The next run reads the warehouse's.
+    run.notes.push(
+      `its position is in the warehouse, but its copy in the state store could not be written: ${describeError(error).message}`,
+    );
+  }
+}
+
+/** Compare keys in the very snapshot the batch came from, against the warehouse after the batch merged. */
+async function reconcileBatch(run: TableRun, batch: Batch, tag: string, reached: Position): Promise<ReconcileResult> {
+  const { options, spec } = run;
+  const adopting = run.start?.kind === 'adopt';
+  const keys = await run.source.keys(batch.plan, batch.snapshotId).catch((error: unknown) => {
+    if (adopting && error instanceof ExtractError && error.code === 'INVALID_TABLE_CONFIG') {
+      throw new ExtractError(
+        'INVALID_TABLE_CONFIG',
+        `${run.stateKey}: adopt: true compares key ranges, which needs a single integer primary key; remove adopt to load the table from the start`,
+        { table: run.stateKey, cause: error },
+      );
+    }
+    throw error;
+  });
+  try {
+    const previous = batch.from?.keysDigest;
+    const final = { ...reached, keysDigest: keys.fingerprints.digest };
     return await reconcileDeletes({
       source: keys,
       plan: batch.plan,
@@ -370,33 +741,71 @@ async function reconcileBatch(run: TableRun, batch: Batch, tag: string): Promise
       mode: spec.delete_mode,
       dir: run.dir,
       tag,
-      inSync: !batch.watermark,
-      ...(typeof previous === 'string' ? { previousDigest: previous } : {}),
+      // A table replaced (or appended range by range) from this very snapshot has nothing to compare.
+      inSync: run.start?.kind === 'first',
+      ...(typeof previous === 'string' && !adopting ? { previousDigest: previous } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      // When differences are loaded, the position (with the new key digest) commits with them.
+      load: (request) => loadWithState(run, request, final),
     });
   } finally {
     await keys.end();
   }
 }
 
-/** Only now, with the rows committed in the warehouse, does the watermark move (when it changed at all). */
-async function commitPosition(
-  run: TableRun,
-  batch: Batch,
-  unchanged: boolean,
-  reconcile: ReconcileResult | undefined,
-): Promise<void> {
-  const { extracted, watermark } = batch;
-  const position: Position =
-    run.spec.strategy === 'full'
-      ? { digest: extracted.digest ?? null }
-      : {
-          ...(extracted.position ?? { cursor: null, snapshotXmin: null }),
-          ...(reconcile ? { keysDigest: reconcile.keysDigest } : {}),
-        };
-  if (!unchanged || JSON.stringify(position) !== JSON.stringify(watermark?.position)) {
-    await run.options.state.commit(run.stateKey, position, { runId: run.runId, rows: extracted.rows });
+/**
+ * After the table's loads: the position it reached. The warehouse must hold a complete position after a first
+ * load, a migration or an adoption (written on its own when no load carried one); otherwise what moved without
+ * rows (a later xmin, a sweep, the key digest) is bookkeeping kept only in the state store's copy, extending the
+ * version the warehouse holds — a no-change run writes nothing to the warehouse.
+ */
+async function settlePosition(run: TableRun, position: Position, rows: number, tag: string): Promise<BatchCounts> {
+  const { options } = run;
+  const start = run.start;
+  const mustWrite = start !== undefined && (start.kind !== 'incremental' || start.migrate) && !run.positionWritten;
+  if (mustWrite) {
+    const version = run.version + 1;
+    run.wrote.state = true;
+    await options.warehouse.writeState(
+      tableStateWrite(options.project.config.raw_schema, run.runId, run.stateKey, position, version),
+      { tag, ...(options.signal ? { signal: options.signal } : {}) },
+    );
+    await committed(run, position, version, rows);
+    return { ...NO_COUNTS, statements: 2 };
   }
+  if (run.copied?.version !== run.version || !sameJson(position, run.copied.position)) {
+    await copyPosition(run, position, run.version, rows);
+  }
+  return NO_COUNTS;
+}
+
+/** The position the batch brings the table to (`keysDigest`: the one it had, until deletes are reconciled). */
+function positionAfterBatch(run: TableRun, batch: Batch, keysDigest: unknown): Position {
+  return run.spec.strategy === 'full'
+    ? { digest: batch.extracted.digest ?? null }
+    : positionValue(batch.extracted.position, typeof keysDigest === 'string' ? keysDigest : undefined);
+}
+
+/** Equal as JSON, whatever the order of object members (a Postgres state store keeps jsonb, which reorders them). */
+function sameJson(a: unknown, b: unknown): boolean {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value !== null && typeof value === 'object'
+        ? Object.fromEntries(
+            Object.entries(value as Record<string, unknown>)
+              .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+              .map(([k, v]) => [k, canonical(v)]),
+          )
+        : value;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function positionValue(position: ExtractPosition | undefined, keysDigest: string | undefined): Position {
+  return {
+    ...((position ?? { cursor: null, snapshotXmin: null }) as unknown as Position),
+    ...(keysDigest ? { keysDigest } : {}),
+  };
 }
 
 /**

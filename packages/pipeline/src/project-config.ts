@@ -86,6 +86,12 @@ export const tableConfigSchema = z.strictObject({
   lookback: durationSchema.optional(),
   /** `lookback`: the longest time between two sweeps (default 1d). */
   sweep_every: durationSchema.optional(),
+  /**
+   * The raw table was loaded by another tool (a cut-over): when Sluice has no position for it and it holds rows,
+   * compare it with the source per key range and load only the difference, instead of replacing it (the default).
+   * Needs a single integer primary key. Has no effect once Sluice holds a position for the table.
+   */
+  adopt: z.boolean().default(false),
 });
 
 const duckdbTarget = z.strictObject({
@@ -193,8 +199,11 @@ export const projectConfigSchema = z.strictObject({
       hash_salt: z.string().optional(),
       /** Connections reading a large table's first load at once (block ranges in one snapshot). */
       first_load_parallelism: z.number().int().min(1).max(16).default(2),
+      /** The largest block range of a first load, in MiB of table (fractions allowed): a larger table is read in
+       *  ranges that commit one by one, and a first load interrupted midway resumes at the next range. */
+      first_load_range_mb: z.number().positive().max(1_048_576).default(1024),
     })
-    .default({ parallelism: 4, chunk_mb: 128, first_load_parallelism: 2 }),
+    .default({ parallelism: 4, chunk_mb: 128, first_load_parallelism: 2, first_load_range_mb: 1024 }),
   /** The tables ingestion loads; none (the default) means no ingestion: `run` and `build` only build. */
   tables: z.record(sourceName, tableConfigSchema).default({}),
   schedule: scheduleConfigSchema.optional(),
@@ -622,7 +631,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': Object.keys(projectConfigSchema.shape),
   table: Object.keys(tableConfigSchema.shape),
   source: ['url', 'schema'],
-  ingest: ['parallelism', 'chunk_mb', 'hash_salt', 'first_load_parallelism'],
+  ingest: ['parallelism', 'chunk_mb', 'hash_salt', 'first_load_parallelism', 'first_load_range_mb'],
   state: ['type', 'dir', 'url', 'schema'],
   schedule: Object.keys(scheduleConfigSchema.shape),
   // Any engine's keys, when the target's own type is not known.

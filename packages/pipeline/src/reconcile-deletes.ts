@@ -1,7 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExtractPlan, SourceKeys } from '@sluice/pg-extract';
-import { DELETED_AT_COLUMN, type ChunkFile, type TableSchema, type Warehouse } from '@sluice/warehouse';
+import {
+  DELETED_AT_COLUMN,
+  type ChunkFile,
+  type LoadRequest,
+  type TableSchema,
+  type Warehouse,
+} from '@sluice/warehouse';
 
 export interface ReconcileResult {
   /** Warehouse rows whose key is gone from the source, deleted (or marked). */
@@ -33,6 +39,8 @@ export interface ReconcileOptions {
   readonly previousDigest?: string;
   /** The warehouse table was just replaced from this snapshot: only compute the digest. */
   readonly inSync?: boolean;
+  /** Loads the differences (default: `warehouse.load`); the pipeline's carries the table's position with them. */
+  readonly load?: (request: Omit<LoadRequest, 'signal' | 'state'>) => Promise<{ deleted: number; statements: number }>;
 }
 
 /** Keys compared per statement (ranges in one IN list). */
@@ -133,14 +141,16 @@ async function applyDifferences(
     await writeFile(file, text);
     deleteFiles.push({ path: file, rows: gone.length, bytes: Buffer.byteLength(text), format: 'csv' });
   }
-  const loaded = await options.warehouse.load({
+  const request = {
     table: options.target,
     files,
     columns: plan.columns.map((column) => column.name),
     mode: 'merge',
     ...(deleteFiles.length > 0 ? { deletes: { files: deleteFiles, mode: options.mode } } : {}),
     tag: options.tag,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  } as const;
+  const loaded = options.load
+    ? await options.load(request)
+    : await options.warehouse.load({ ...request, ...(options.signal ? { signal: options.signal } : {}) });
   return { deleted: loaded.deleted, statements: loaded.statements };
 }

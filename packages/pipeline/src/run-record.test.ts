@@ -87,6 +87,7 @@ describe('the run record', () => {
           seconds: 0.5,
           warehouseStatements: 0,
           uploadedBytes: 0,
+          notes: ['raw.vendas is not in the warehouse (dropped, or a new warehouse): loading it from the start'],
           error: { code: 'COLUMN_NOT_FOUND', message: 'column "x" does not exist' },
         },
       ],

@@ -53,6 +53,9 @@ const tableOutcomeSchema = z.object({
   seconds: seconds.optional(),
   warehouseStatements: count.optional(),
   uploadedBytes: count.optional(),
+  /** Why the table was loaded as it was, when that is news (its raw table was missing, the warehouse was restored
+   *  or replaced, its position moved into the warehouse, a first load resumed, the table was adopted). */
+  notes: z.array(z.string()).optional(),
   error: runErrorSchema.optional(),
 });
 
@@ -298,6 +301,7 @@ function tableOutcome(t: TableResult): TableOutcome {
     seconds: Number(t.seconds.toFixed(3)),
     warehouseStatements: t.warehouseStatements,
     uploadedBytes: t.uploadedBytes,
+    ...(t.notes && t.notes.length > 0 ? { notes: [...t.notes] } : {}),
     ...(t.error ? { error: { code: t.error.code, message: t.error.message } } : {}),
   };
 }

@@ -139,6 +139,7 @@ export const snowflakeDialect: SqlDialect = {
   dropRelation: (relation, kind) =>
     `DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS ${qualifySnowflake(relation)}`,
   castToText: (expression) => `CAST(${expression} AS VARCHAR)`,
+  stringLiteral: snowflakeLiteral,
   floorDivide: (dividend, divisor) => `CAST(FLOOR(${dividend} / ${divisor}) AS BIGINT)`,
   dateAdd: (part: DatePart, amount: string, expression: string) => `DATEADD(${part}, ${amount}, ${expression})`,
   dateDiff: (part: DatePart, start: string, end: string) => `DATEDIFF(${part}, ${start}, ${end})`,
@@ -157,5 +158,4 @@ export const snowflakeDialect: SqlDialect = {
   arrayConstruct: (items) => `ARRAY_CONSTRUCT(${items.join(', ')})`,
   arrayAppend: (array, element) => `ARRAY_APPEND(${array}, ${element})`,
   arrayConcat: (first, second) => `ARRAY_CAT(${first}, ${second})`,
-  stringLiteral: snowflakeLiteral,
 };

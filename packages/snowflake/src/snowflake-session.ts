@@ -34,6 +34,21 @@ export type FailureKind =
   /** The statement itself failed (SQL, data, permissions): repeating it would fail again. */
   | 'permanent';
 
+/** A finished statement's columns, rows and affected-row count, as the driver delivered them. */
+function statementResult(done: RowStatement | FileAndStageBindStatement, rows: unknown): StatementResult {
+  const columns = (done.getColumns() ?? []).map((c) => ({
+    name: c.getName(),
+    type: String(c.getType()),
+    scale: Number(c.getScale() ?? 0),
+  }));
+  const affected = (done as { getNumUpdatedRows?: () => number | undefined }).getNumUpdatedRows?.();
+  return {
+    columns,
+    rows: (rows ?? []) as unknown as (readonly unknown[])[],
+    rowsAffected: typeof affected === 'number' && affected >= 0 ? affected : undefined,
+  };
+}
+
 /** Snowflake's codes for a session that must be logged in again. */
 const SESSION_CODES = new Set(['390111', '390112', '390113', '390114', '390104', '390101', '390106']);
 /** snowflake-sdk's codes for a connection that is not (or no longer) up, or a token the server refused. */
@@ -153,7 +168,7 @@ export class SnowflakeSession {
               reject(error);
               return;
             }
-            resolve(resultOf(done, rows));
+            resolve(statementResult(done, rows));
           },
         });
         if (options.signal?.aborted) cancel();
@@ -173,19 +188,19 @@ export class SnowflakeSession {
   }
 
   /**
-   * Run DML statements as one transaction in ONE request (`BEGIN; …; COMMIT` with MULTI_STATEMENT_COUNT), so that
-   * the script runs to its end on the server even if this process stops listening: no transaction is left open
-   * between round trips. A failure inside rolls back (and the session is dropped when even that fails, which ends
-   * the transaction with it). Returns each statement's result, BEGIN and COMMIT excluded.
+   * Run several statements in ONE request (`MULTI_STATEMENT_COUNT`), so that Snowflake executes all of them even if
+   * this process dies after sending: how a `BEGIN … COMMIT` transaction is sent whole, never left open between
+   * round trips. Resolves with every statement's result, in order; rejects with the first failure (the statements
+   * after it did not run — a transaction it opened is still open: the caller rolls back).
    */
-  async runTransaction(
-    statements: readonly string[],
+  async runMany(
+    sqls: readonly string[],
     options: { readonly tag: string; readonly signal?: AbortSignal | undefined },
   ): Promise<StatementResult[]> {
+    if (sqls.length === 1) return [await this.run(sqls[0] as string, options)];
     const connection = await this.#connect();
-    const script = ['BEGIN TRANSACTION', ...statements, 'COMMIT'];
-    const sql = script.join(';\n');
-    this.statements += script.length;
+    const sql = sqls.join(';\n');
+    this.statements += sqls.length;
     this.#options.onEvent?.({ type: 'statement-start', sql, tag: options.tag });
     const started = performance.now();
     try {
@@ -198,17 +213,17 @@ export class SnowflakeSession {
           sqlText: sql,
           rowMode: 'array',
           fetchAsString: ['Number', 'JSON'],
-          parameters: { QUERY_TAG: options.tag, MULTI_STATEMENT_COUNT: script.length },
+          parameters: { QUERY_TAG: options.tag, MULTI_STATEMENT_COUNT: sqls.length },
           complete: (error, done, rows) => {
             if (error) {
               options.signal?.removeEventListener('abort', cancel);
               reject(error);
               return;
             }
-            collected.push(resultOf(done, rows));
-            const next = done as unknown as { hasNext?: () => boolean; NextResult?: () => void };
-            if (next.hasNext?.()) {
-              next.NextResult?.();
+            collected.push(statementResult(done, rows));
+            const multi = done as { hasNext?: () => boolean; NextResult?: () => void };
+            if (multi.hasNext?.() === true) {
+              multi.NextResult?.();
               return;
             }
             options.signal?.removeEventListener('abort', cancel);
@@ -218,8 +233,7 @@ export class SnowflakeSession {
         if (options.signal?.aborted) cancel();
       });
       this.#options.onEvent?.({ type: 'statement-end', sql, tag: options.tag, ms: performance.now() - started });
-      // The first result is BEGIN's, the last COMMIT's.
-      return results.slice(1, 1 + statements.length);
+      return results;
     } catch (error) {
       this.#options.onEvent?.({
         type: 'statement-end',
@@ -228,15 +242,6 @@ export class SnowflakeSession {
         ms: performance.now() - started,
         error: this.redactor.redact(error instanceof Error ? error.message : String(error)),
       });
-      await new Promise<void>((resolve) =>
-        connection.execute({
-          sqlText: 'ROLLBACK',
-          complete: (rollbackError) => {
-            if (rollbackError) this.reset();
-            resolve();
-          },
-        }),
-      );
       throw error;
     }
   }
@@ -359,19 +364,4 @@ export function connectionOptions(
       : {}),
     ...auth,
   } as ConnectionOptions;
-}
-
-/** A statement's result as the driver delivered it. */
-function resultOf(done: RowStatement | FileAndStageBindStatement, rows: unknown[] | undefined): StatementResult {
-  const columns = (done.getColumns() ?? []).map((c) => ({
-    name: c.getName(),
-    type: String(c.getType()),
-    scale: Number(c.getScale() ?? 0),
-  }));
-  const affected = (done as { getNumUpdatedRows?: () => number | undefined }).getNumUpdatedRows?.();
-  return {
-    columns,
-    rows: (rows ?? []) as unknown as (readonly unknown[])[],
-    rowsAffected: typeof affected === 'number' && affected >= 0 ? affected : undefined,
-  };
 }

@@ -5,7 +5,12 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChunkFile, TableSchema } from '@sluice/warehouse';
-import { startTestEmulator, TEST_PASSWORD, type TestEmulator } from './__tests__/test-emulator.js';
+import {
+  shortenDriverRetryWaits,
+  startTestEmulator,
+  TEST_PASSWORD,
+  type TestEmulator,
+} from './__tests__/test-emulator.js';
 import { createSnowflakeWarehouse, type SnowflakeWarehouse } from './snowflake-warehouse.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -424,6 +429,145 @@ describe('through a proxy', () => {
       expect(seen).toContain('POST /queries/v1/query-request');
     } finally {
       proxy.close();
+    }
+  });
+});
+
+describe('state', () => {
+  const statesTable = { ...table, schema: 'state_test', name: 'eventos' };
+  const write = (version: number) => ({
+    schema: 'state_test',
+    runId: `run-${version}`,
+    writes: [{ namespace: 'ingest', key: 'public.eventos', value: { cursor: [String(version)] }, version }],
+  });
+
+  it('commits the apply statement and the state write in one BEGIN … COMMIT request, on a session of its own', async () => {
+    await warehouse.ensureTable(statesTable);
+    const before = emulator.stats().statements.length;
+    await warehouse.load({
+      table: statesTable,
+      files: [await csv(range(1, 5))],
+      columns: ['id', 'nome'],
+      mode: 'merge',
+      state: write(1),
+      tag: 'state test',
+    });
+    const sent = emulator.stats().statements.slice(before);
+    const begin = sent.findIndex((s) => /^BEGIN/i.test(s.sqlText));
+    expect(begin).toBeGreaterThanOrEqual(0);
+    expect(sent.slice(begin, begin + 5).map((s) => s.sqlText.split(/\s+/)[0]?.toUpperCase())).toEqual([
+      'BEGIN',
+      'MERGE',
+      'DELETE',
+      'INSERT',
+      'COMMIT',
+    ]);
+    // Not the session the other statements ran on: parallel work on the main session cannot join the transaction.
+    const main = sent.find((s) => s.sqlText.startsWith('PUT'))?.sessionId;
+    expect(sent[begin]?.sessionId).not.toBe(main);
+    expect(sent.slice(begin, begin + 5).every((s) => s.sessionId === sent[begin]?.sessionId)).toBe(true);
+    expect((await warehouse.readState('state_test', 'ingest')).entries.map((e) => e.version)).toEqual([1]);
+  });
+
+  it('answers a read from a proven-current copy with metadata only; a write makes every copy unproven', async () => {
+    const read = await warehouse.readState('state_test', 'ingest');
+    const before = emulator.stats().statements.length;
+    const cached = await warehouse.readState('state_test', 'ingest', { cached: read.entries });
+    expect(cached).toEqual({ entries: read.entries, source: 'cache' });
+    expect(
+      emulator
+        .stats()
+        .statements.slice(before)
+        .filter((s) => s.needsWarehouse),
+    ).toEqual([]);
+    // Another process (its own warehouse object) writes: the table's comment says so before its transaction runs.
+    const other = await emulator.warehouse();
+    try {
+      await other.writeState(write(2));
+    } finally {
+      await other.close();
+    }
+    const fresh = await warehouse.readState('state_test', 'ingest', { cached: read.entries });
+    expect(fresh.source).toBe('warehouse');
+    expect(fresh.entries.map((e) => e.version)).toEqual([2]);
+    // Read once, the table's comment names what was read: that copy is proven again.
+    const again = await warehouse.readState('state_test', 'ingest', { cached: fresh.entries });
+    expect(again.source).toBe('cache');
+  });
+
+  it('a failed transaction leaves neither rows nor state, and its session is not reused', async () => {
+    const before = emulator.stats().statements.length;
+    const bad = await csv(['6,"ok"', 'x,"not a number"']);
+    await expect(
+      warehouse.load({ table: statesTable, files: [bad], columns: ['id', 'nome'], mode: 'merge', state: write(3) }),
+    ).rejects.toHaveProperty('code');
+    expect((await warehouse.readState('state_test', 'ingest')).entries.map((e) => e.version)).toEqual([2]);
+    const [count] = await warehouse.query(`select count(*) as n from ${warehouse.dialect.qualify(statesTable)}`);
+    expect(count).toEqual({ n: 5 });
+    await warehouse.load({
+      table: statesTable,
+      files: [await csv(range(6, 7))],
+      columns: ['id', 'nome'],
+      mode: 'merge',
+      state: write(3),
+    });
+    const begins = emulator
+      .stats()
+      .statements.slice(before)
+      .filter((s) => /^BEGIN/i.test(s.sqlText));
+    expect(begins).toHaveLength(2);
+    expect(begins[1]?.sessionId).not.toBe(begins[0]?.sessionId);
+    expect((await warehouse.readState('state_test', 'ingest')).entries.map((e) => e.version)).toEqual([3]);
+  });
+});
+
+describe('state through failures', () => {
+  it('a transaction whose answer is lost after it committed, its session then gone, is repeated harmlessly', async () => {
+    shortenDriverRetryWaits();
+    let armed = false;
+    const faulty = await emulator.warehouse({
+      onEvent: (event) => {
+        if (!armed || event.type !== 'statement-start' || !event.sql.startsWith('BEGIN')) return;
+        armed = false;
+        const since = Date.now();
+        emulator.faults.dropConnection({ path: '/queries/v1/query-request', nth: 1, when: 'after' });
+        const expire = setInterval(() => {
+          if (!emulator.faults.injected.some((e) => e.kind === 'drop-connection' && e.at.getTime() >= since)) return;
+          clearInterval(expire);
+          emulator.faults.expireSessions('gone');
+        }, 1);
+      },
+    });
+    const faultTable = { ...table, schema: 'state_faults' };
+    try {
+      await faulty.ensureTable(faultTable);
+      armed = true;
+      await faulty.load({
+        table: faultTable,
+        files: [await csv(range(1, 20))],
+        columns: ['id', 'nome'],
+        mode: 'merge',
+        state: {
+          schema: 'state_faults',
+          runId: 'run-f',
+          writes: [{ namespace: 'ingest', key: 'public.eventos', value: { cursor: ['20'] }, version: 1 }],
+        },
+        tag: 'state fault',
+      });
+      expect(armed).toBe(false);
+      const begins = emulator
+        .stats()
+        .statements.filter((s) => s.queryTag === 'state fault' && /^BEGIN/.test(s.sqlText));
+      expect(begins.length).toBeGreaterThanOrEqual(2); // it ran, its answer was lost, it ran again
+      const [count] = await faulty.query(
+        `select count(*) as n, count(distinct id) as k from ${faulty.dialect.qualify(faultTable)}`,
+      );
+      expect(count).toEqual({ n: 20, k: 20 });
+      const entries = (await faulty.readState('state_faults', 'ingest')).entries;
+      expect(entries.map((e) => [e.key, e.version, e.value])).toEqual([['public.eventos', 1, { cursor: ['20'] }]]);
+    } finally {
+      emulator.faults.clear();
+      await faulty.close();
     }
   });
 });

@@ -3,9 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   KeyedMutex,
+  STATE_TABLE,
   WarehouseError,
+  parseStateRows,
   planEnsureTable,
   retryDelayMs,
+  stateReadStatement,
+  stateTableStatement,
+  stateToken,
+  stateWriteStatements,
   tableLabel,
   tableSchemaOf,
   validateLoad,
@@ -21,6 +27,9 @@ import {
   type TableSchema,
   type Warehouse,
   type RetryPolicy,
+  type StateReadOptions,
+  type StateSnapshot,
+  type StateWriteSet,
   type WarehouseCapabilities,
   type WarehouseTable,
 } from '@sluice/warehouse';
@@ -34,7 +43,13 @@ import {
   type SnowflakeConnectionConfig,
 } from './snowflake-config.js';
 import { snowflakeDialect } from './snowflake-dialect.js';
-import { quoteSnowflakeIdentifier, sluiceName, snowflakeLiteral, snowflakeName } from './snowflake-identifier.js';
+import {
+  qualifySnowflake,
+  quoteSnowflakeIdentifier,
+  sluiceName,
+  snowflakeLiteral,
+  snowflakeName,
+} from './snowflake-identifier.js';
 import {
   classifyFailure,
   SnowflakeSession,
@@ -149,12 +164,22 @@ export class SnowflakeWarehouse implements Warehouse {
   readonly #session: SnowflakeSession;
   /** Sessions on other virtual warehouses (a model's `snowflake_warehouse`), by warehouse name. */
   readonly #computeSessions = new Map<string, SnowflakeSession>();
-  /** Sessions that run transactions (`executeAtomically`), one per warehouse, apart from concurrent work. */
-  readonly #transactionSessions = new Map<string, SnowflakeSession>();
   readonly #retry: RetryPolicy;
   readonly #locks = new KeyedMutex();
   /** Tables as last read or written by this warehouse (a load needs their column types). */
   readonly #tables = new Map<string, WarehouseTable>();
+  /** Sessions of their own for transactions (a load's apply with its state write, `executeAtomically`), by virtual
+   *  warehouse: a transaction belongs to a session, and the main session runs the statements of parallel work at
+   *  once. Idle ones wait here. */
+  readonly #transactionSessions = new Map<string, SnowflakeSession[]>();
+  readonly #sessions = new Set<SnowflakeSession>();
+  /** Schemas whose state table exists (created or found by this instance). */
+  readonly #stateTables = new Set<string>();
+  /** `schema\0namespace` of state this instance marked as being written (see `readState`). */
+  readonly #stateWriting = new Set<string>();
+  #closed = false;
+  #retiredStatements = 0;
+  #retiredLogins = 0;
   #retries = 0;
   #loads = 0;
   #filesUploaded = 0;
@@ -165,11 +190,7 @@ export class SnowflakeWarehouse implements Warehouse {
   constructor(options: SnowflakeWarehouseOptions) {
     this.#options = options;
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.#session = new SnowflakeSession(options, {
-      onEvent: options.onEvent,
-      driverLogLevel: options.driverLogLevel,
-      timeoutMs: options.timeoutMs,
-    });
+    this.#session = this.#newSession(undefined);
   }
 
   /** Log in (retried like any step). */
@@ -185,10 +206,10 @@ export class SnowflakeWarehouse implements Warehouse {
 
   /** Counters since the warehouse was opened: statements, logins, retries, loads, files and bytes uploaded. */
   stats(): SnowflakeWarehouseStats {
-    const sessions = [this.#session, ...this.#computeSessions.values(), ...this.#transactionSessions.values()];
+    const sessions = [...this.#sessions];
     return {
-      statements: sessions.reduce((sum, session) => sum + session.statements, 0),
-      logins: sessions.reduce((sum, session) => sum + session.logins, 0),
+      statements: sessions.reduce((sum, session) => sum + session.statements, this.#retiredStatements),
+      logins: sessions.reduce((sum, session) => sum + session.logins, this.#retiredLogins),
       retries: this.#retries,
       loads: this.#loads,
       filesUploaded: this.#filesUploaded,
@@ -218,31 +239,11 @@ export class SnowflakeWarehouse implements Warehouse {
     options: StatementOptions = {},
   ): Promise<{ readonly rowsAffected: readonly (number | undefined)[] }> {
     if (statements.length === 0) return { rowsAffected: [] };
-    const key = computeKey(options.compute ?? this.#options.warehouse);
-    let session = this.#transactionSessions.get(key);
-    if (session === undefined) {
-      session = this.#newSession(options.compute);
-      this.#transactionSessions.set(key, session);
-    }
-    const transactionSession = session;
     const tag = options.tag ?? 'sluice';
-    return this.#locks.run(`\u0000transaction\u0000${key}`, () =>
-      this.#attempt(
-        'transaction',
-        false,
-        options.signal,
-        undefined,
-        async () => {
-          try {
-            const results = await transactionSession.runTransaction(statements, { tag, signal: options.signal });
-            return { rowsAffected: results.map((r) => r.rowsAffected) };
-          } catch (error) {
-            throw this.#wrap(error, undefined, statements.join(';\n'));
-          }
-        },
-        transactionSession,
-      ),
-    );
+    return this.#attempt('transaction', false, options.signal, undefined, async () => {
+      const results = await this.#inTransaction(statements, tag, options.signal, undefined, undefined, options.compute);
+      return { rowsAffected: results.map((r) => r.rowsAffected) };
+    });
   }
 
   async ensureSchema(schema: string): Promise<void> {
@@ -324,6 +325,16 @@ export class SnowflakeWarehouse implements Warehouse {
         concurrency = 1,
       ): Promise<StatementResult[]> => {
         this.#options.onEvent?.({ type: 'load-step', table: where, role: what });
+        if (what === 'apply' && stateSql !== undefined) {
+          const writes = stateSql;
+          stateWritten = true;
+          // The apply statement and the state write commit together, in one request on a session of their own.
+          return this.#attempt(`${what} ${where}`, true, signal, where, async () => {
+            statements += sqls.length + writes.length + 2;
+            const results = await this.#inTransaction([...sqls, ...writes], tag, signal, where, request);
+            return results.slice(0, sqls.length);
+          });
+        }
         return this.#attempt(`${what} ${where}`, true, signal, where, async () => {
           const results: StatementResult[] = new Array(sqls.length);
           let next = 0;
@@ -337,6 +348,9 @@ export class SnowflakeWarehouse implements Warehouse {
           return results;
         });
       };
+      /** The state writes of the request, once the state table is ready for them. */
+      let stateSql: readonly string[] | undefined;
+      let stateWritten = false;
       /** The cleanup statements, once something may have been staged. */
       let staged: readonly string[] | undefined;
       try {
@@ -376,6 +390,10 @@ export class SnowflakeWarehouse implements Warehouse {
           syncedAt,
           parallel: this.#options.putParallel ?? 4,
         });
+        if (request.state && request.state.writes.length > 0) {
+          await this.#prepareStateWrite(request.state, tag, signal);
+          stateSql = stateWriteStatements(snowflakeDialect, request.state);
+        }
         const counts = { staged: 0, inserted: 0, updated: 0, deleted: 0, before: 0, marked: -1 };
         for (const planned of plan.steps) {
           if (signal?.aborted) throw cancelled(where);
@@ -406,6 +424,14 @@ export class SnowflakeWarehouse implements Warehouse {
             counts.deleted = applied.deleted;
           }
         }
+        if (stateSql !== undefined && !stateWritten) {
+          // Nothing to apply (no rows): the state is written on its own.
+          const writes = stateSql;
+          await this.#attempt(`state ${where}`, true, signal, where, async () => {
+            statements += writes.length + 2;
+            await this.#inTransaction(writes, tag, signal, where, request);
+          });
+        }
         staged = undefined;
         this.#loads++;
         return { ...loadResult(request, counts, statements), bytesUploaded: uploads.bytes };
@@ -423,13 +449,159 @@ export class SnowflakeWarehouse implements Warehouse {
     });
   }
 
-  /** Log out. Later calls fail with `WAREHOUSE_UNAVAILABLE`. */
-  async close(): Promise<void> {
-    await Promise.all(
-      [this.#session, ...this.#computeSessions.values(), ...this.#transactionSessions.values()].map((session) =>
-        session.close(),
-      ),
+  /**
+   * The entries of `namespace` in `schema`'s state table. Reading a table resumes a warehouse (a minute's bill), so
+   * the table's comment holds a digest of the versions it holds (`stateToken`), replaced by `dirty` before any write
+   * starts: when `options.cached` has that digest, it is what the table holds, and the answer comes from metadata
+   * alone (SHOW OBJECTS). Otherwise the table is read, and the comment set to the digest of what was read.
+   */
+  async readState(schema: string, namespace: string, options: StateReadOptions = {}): Promise<StateSnapshot> {
+    const relation = { schema, name: STATE_TABLE };
+    const where = tableLabel(relation);
+    const tag = options.tag ?? `sluice state ${where}`;
+    return this.#locks.run(stateLock(schema), async () => {
+      const shown = await this.#attempt(`state ${where}`, true, options.signal, where, () =>
+        this.#stateComment(schema, tag),
+      );
+      if (shown === undefined) return { entries: [], source: 'missing' };
+      this.#stateTables.add(snowflakeName(schema));
+      const tokens = shown.tokens;
+      if (options.cached !== undefined && tokens[namespace] === stateToken(options.cached)) {
+        return { entries: options.cached, source: 'cache' };
+      }
+      const sql = stateReadStatement(snowflakeDialect, schema, namespace);
+      const result = await this.#statement(sql, { tag, idempotent: true, signal: options.signal, table: where });
+      const entries = parseStateRows(toRows(result.columns, result.rows), where);
+      const token = stateToken(entries);
+      if (tokens[namespace] !== token) {
+        await this.#setStateComment(schema, { ...tokens, [namespace]: token }, tag);
+      }
+      this.#stateWriting.delete(`${snowflakeName(schema)}\u0000${namespace}`);
+      return { entries, source: 'warehouse' };
+    });
+  }
+
+  async writeState(
+    set: StateWriteSet,
+    options: { readonly tag?: string; readonly signal?: AbortSignal } = {},
+  ): Promise<void> {
+    if (set.writes.length === 0) return;
+    const where = tableLabel({ schema: set.schema, name: STATE_TABLE });
+    const tag = options.tag ?? `sluice state ${where}`;
+    await this.#prepareStateWrite(set, tag, options.signal);
+    const writes = stateWriteStatements(snowflakeDialect, set);
+    await this.#attempt(`state ${where}`, true, options.signal, where, () =>
+      this.#inTransaction(writes, tag, options.signal, where, undefined),
     );
+  }
+
+  /** Log out (every session). Later calls fail with `WAREHOUSE_UNAVAILABLE`. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#sessions].map((session) => session.close()));
+  }
+
+  /**
+   * Before state is written: the table exists (DDL, so never inside the transaction: it would commit it), and its
+   * comment says `dirty` for every namespace written, so that no reader trusts a cached copy until the table has
+   * been read again.
+   */
+  async #prepareStateWrite(set: StateWriteSet, tag: string, signal: AbortSignal | undefined): Promise<void> {
+    const where = tableLabel({ schema: set.schema, name: STATE_TABLE });
+    const namespaces = [...new Set(set.writes.map((w) => w.namespace))];
+    await this.#locks.run(stateLock(set.schema), async () => {
+      if (!this.#stateTables.has(snowflakeName(set.schema))) {
+        await this.ensureSchema(set.schema);
+        await this.#statement(stateTableStatement(snowflakeDialect, set.schema), {
+          tag,
+          idempotent: true,
+          signal,
+          table: where,
+        });
+        this.#stateTables.add(snowflakeName(set.schema));
+      }
+      const unmarked = namespaces.filter((ns) => !this.#stateWriting.has(`${snowflakeName(set.schema)}\u0000${ns}`));
+      if (unmarked.length === 0) return;
+      const shown = await this.#attempt(`state ${where}`, true, signal, where, () =>
+        this.#stateComment(set.schema, tag),
+      );
+      const tokens = { ...(shown?.tokens ?? {}) };
+      for (const ns of unmarked) tokens[ns] = STATE_WRITING;
+      await this.#setStateComment(set.schema, tokens, tag);
+      for (const ns of unmarked) this.#stateWriting.add(`${snowflakeName(set.schema)}\u0000${ns}`);
+    });
+  }
+
+  /** The state table's comment (metadata only), or undefined when the table (or its schema) does not exist. */
+  async #stateComment(schema: string, tag: string): Promise<{ tokens: Record<string, string> } | undefined> {
+    let objects: ShowObjectRow[];
+    try {
+      const shown = await this.#run(
+        `SHOW OBJECTS LIKE ${snowflakeLiteral(snowflakeName(STATE_TABLE))} IN SCHEMA ${quoteSnowflakeIdentifier(schema)}`,
+        tag,
+        undefined,
+        tableLabel({ schema, name: STATE_TABLE }),
+      );
+      objects = toRows(shown.columns, shown.rows) as unknown as ShowObjectRow[];
+    } catch (error) {
+      if (isMissingObject(error)) return undefined;
+      throw error;
+    }
+    const object = findShownObject(objects, { schema, name: STATE_TABLE });
+    if (object === undefined) return undefined;
+    return { tokens: parseStateComment(object.comment) };
+  }
+
+  async #setStateComment(schema: string, tokens: Record<string, string>, tag: string): Promise<void> {
+    const table = qualifySnowflake({ schema, name: STATE_TABLE });
+    await this.#statement(`COMMENT ON TABLE ${table} IS ${snowflakeLiteral(stateComment(tokens))}`, {
+      tag,
+      idempotent: true,
+      table: tableLabel({ schema, name: STATE_TABLE }),
+    });
+  }
+
+  /**
+   * Run statements as one transaction — `BEGIN`, the statements, `COMMIT` in ONE request on a session of its own —
+   * so they commit together or not at all, even if this process dies after sending them. A session whose request
+   * failed is logged out, never reused: its transaction may still be open (ending the session rolls it back), and
+   * a ROLLBACK sent alongside a request still running could split it. Returns the statements' results.
+   */
+  async #inTransaction(
+    sqls: readonly string[],
+    tag: string,
+    signal: AbortSignal | undefined,
+    table: string | undefined,
+    request: LoadRequest | undefined,
+    compute?: string,
+  ): Promise<StatementResult[]> {
+    if (this.#closed) {
+      throw new WarehouseError(
+        'WAREHOUSE_UNAVAILABLE',
+        `The Snowflake warehouse (account ${this.#options.account}) is closed.`,
+      );
+    }
+    const key = computeKey(compute ?? this.#options.warehouse);
+    const idle = this.#transactionSessions.get(key) ?? [];
+    this.#transactionSessions.set(key, idle);
+    const session = idle.pop() ?? this.#newSession(compute);
+    let reusable = false;
+    try {
+      const results = await session.runMany(['BEGIN TRANSACTION', ...sqls, 'COMMIT'], { tag, signal });
+      reusable = true;
+      return results.slice(1, 1 + sqls.length);
+    } catch (error) {
+      throw this.#wrap(error, table, table === undefined ? sqls.join(';\n') : undefined, request);
+    } finally {
+      if (reusable && !this.#closed) idle.push(session);
+      else {
+        this.#sessions.delete(session);
+        await session.close().catch(() => undefined);
+        // Its counters stay in the statistics.
+        this.#retiredStatements += session.statements;
+        this.#retiredLogins += session.logins;
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------------------------ internals
@@ -442,6 +614,8 @@ export class SnowflakeWarehouse implements Warehouse {
     const session = this.#sessionFor(options.compute);
     let last: StatementResult | undefined;
     for (const statement of statements) {
+      // SQL from outside may drop or replace the state table: find it again before the next state write.
+      if (/^\s*(DROP|CREATE\s+OR\s+REPLACE|ALTER|UNDROP)\b/i.test(statement)) this.#stateTables.clear();
       last = await this.#statement(statement, {
         tag: options.tag ?? 'sluice',
         idempotent: isRepeatable(statement),
@@ -466,7 +640,7 @@ export class SnowflakeWarehouse implements Warehouse {
 
   /** Another session with this warehouse's sign-in, on `compute` (default: the configured warehouse). */
   #newSession(compute: string | undefined): SnowflakeSession {
-    return new SnowflakeSession(
+    const session = new SnowflakeSession(
       { ...this.#options, warehouse: compute ?? this.#options.warehouse },
       {
         onEvent: this.#options.onEvent,
@@ -474,6 +648,8 @@ export class SnowflakeWarehouse implements Warehouse {
         timeoutMs: this.#options.timeoutMs,
       },
     );
+    this.#sessions.add(session);
+    return session;
   }
 
   /** One statement with the retry policy: repeated after any transient failure only when `idempotent`. */
@@ -755,6 +931,37 @@ function cancelled(table: string | undefined, cause?: unknown): WarehouseError {
 
 function tableKey(relation: Relation): string {
   return `${snowflakeName(relation.schema)}\u0000${snowflakeName(relation.name)}`;
+}
+
+/** Serializes the state-table bookkeeping (creation, comment) of one schema. */
+function stateLock(schema: string): string {
+  return `\u0000state\u0000${snowflakeName(schema)}`;
+}
+
+/** The comment value of a namespace being written: no cached copy of it is current. */
+const STATE_WRITING = 'dirty';
+const STATE_COMMENT_PREFIX = 'Sluice state, versions per namespace: ';
+
+/** The state table's comment: per namespace, the digest of the versions it holds (`stateToken`) or `dirty`. */
+function stateComment(tokens: Record<string, string>): string {
+  const sorted = Object.fromEntries(Object.entries(tokens).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return `${STATE_COMMENT_PREFIX}${JSON.stringify(sorted)}`;
+}
+
+/** The tokens of a state table comment; anything unreadable counts as no token (the table is then read). */
+function parseStateComment(comment: string | null): Record<string, string> {
+  if (!comment?.startsWith(STATE_COMMENT_PREFIX)) return {};
+  try {
+    const parsed = JSON.parse(comment.slice(STATE_COMMENT_PREFIX.length)) as unknown;
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+    return Object.fromEntries(
+      Object.entries(parsed as Record<string, unknown>).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      ),
+    );
+  } catch {
+    return {};
+  }
 }
 
 function schemaTag(relation: Relation): string {

@@ -6,6 +6,7 @@ export {
   diffFingerprints,
   fingerprintPostgresTable,
   fingerprintWarehouseTable,
+  fingerprintWarehouseValues,
   type TableFingerprint,
 } from './table-fingerprint.js';
 export {

@@ -78,6 +78,24 @@ export async function fingerprintWarehouseTable(
   return fingerprint(rows, columns, key);
 }
 
+/**
+ * Fingerprint a warehouse table from the values `query` returns (the contract's shapes: timestamps with six fraction
+ * digits, exact decimals), not from the engine's text casts, whose formats differ between engines (Snowflake's
+ * default renders timestamps to the millisecond).
+ */
+export async function fingerprintWarehouseValues(
+  warehouse: Warehouse,
+  table: { schema: string; name: string },
+  columns: readonly string[],
+  key: readonly string[],
+): Promise<TableFingerprint> {
+  const q = (name: string) => warehouse.dialect.quoteIdentifier(name);
+  const rows = await warehouse.query(
+    `SELECT ${columns.map((c) => `${q(c)} AS ${q(c)}`).join(', ')} FROM ${warehouse.dialect.qualify(table)}`,
+  );
+  return fingerprint(rows, columns, key);
+}
+
 /** The differences between two fingerprints, for a readable assertion (empty when equal). */
 export function diffFingerprints(source: TableFingerprint, target: TableFingerprint, limit = 5): string[] {
   const problems: string[] = [];

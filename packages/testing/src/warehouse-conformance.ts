@@ -772,6 +772,165 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
       });
     });
 
+    describe('state', () => {
+      const value = (cursor: string) => ({
+        cursor: [cursor, '17'],
+        note: `quotes ' " and a backslash \\ , a newline\n and ünïcödé ✓`,
+        nested: { flag: true, none: null, list: ['a', 'b'], count: 12 },
+      });
+
+      it('a schema without a state table reads as missing; writes create it; namespaces are separate', async () => {
+        nextSchema();
+        expect(await warehouse.readState(schema, 'ingest')).toEqual({ entries: [], source: 'missing' });
+        await warehouse.writeState({
+          schema,
+          runId: 'run-1',
+          writes: [
+            { namespace: 'ingest', key: 'public.vendas', value: value('2024-01-01 00:00:00+00'), version: 1 },
+            { namespace: 'ingest', key: 'public.clientes', value: { digest: 'abc' }, version: 1 },
+            { namespace: 'build', key: 'model.x', value: { fingerprint: 'f' }, version: 1 },
+          ],
+        });
+        const read = await warehouse.readState(schema, 'ingest');
+        expect(read.source).toBe('warehouse');
+        expect(
+          read.entries.map(({ namespace, key, value: v, version, runId }) => ({ namespace, key, v, version, runId })),
+        ).toEqual([
+          { namespace: 'ingest', key: 'public.clientes', v: { digest: 'abc' }, version: 1, runId: 'run-1' },
+          {
+            namespace: 'ingest',
+            key: 'public.vendas',
+            v: value('2024-01-01 00:00:00+00'),
+            version: 1,
+            runId: 'run-1',
+          },
+        ]);
+        expect(read.entries[0]?.writtenAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+        expect((await warehouse.readState(schema, 'build')).entries.map((e) => e.key)).toEqual(['model.x']);
+        // A new version replaces the entry; a null value removes it.
+        await warehouse.writeState({
+          schema,
+          runId: 'run-2',
+          writes: [
+            { namespace: 'ingest', key: 'public.vendas', value: value('2024-02-01 00:00:00+00'), version: 2 },
+            { namespace: 'ingest', key: 'public.clientes', value: null, version: 2 },
+          ],
+        });
+        const after = await warehouse.readState(schema, 'ingest');
+        expect(after.entries.map((e) => [e.key, e.version, e.runId, e.value])).toEqual([
+          ['public.vendas', 2, 'run-2', value('2024-02-01 00:00:00+00')],
+        ]);
+      });
+
+      it('a load writes its state in the same transaction: both, or — when the load fails — neither', async () => {
+        nextSchema();
+        const tbl = sales();
+        await warehouse.ensureTable(tbl);
+        const write = (version: number, cursor: string) => ({
+          schema,
+          runId: `run-${version}`,
+          writes: [{ namespace: 'ingest', key: 'public.vendas', value: value(cursor), version }],
+        });
+        const first = await chunk(tbl, salesColumns, salesRows(row(1, 'a', '1', '2024-01-01 00:00:00')));
+        await warehouse.load({
+          table: tbl,
+          mode: 'replace',
+          columns: salesColumns,
+          files: [first],
+          state: write(1, 'one'),
+        });
+        expect(await keysOf(tbl)).toEqual([1]);
+        const stateAfterFirst = (await warehouse.readState(schema, 'ingest')).entries;
+        expect(stateAfterFirst.map((e) => [e.version, e.value])).toEqual([[1, value('one')]]);
+        // A failing load: neither its rows nor its state.
+        const good = await chunk(tbl, salesColumns, salesRows(row(2, 'b', '2', '2024-01-02 00:00:00')));
+        const bad = await rawChunk('3,ok,1.00,2024-01-01 00:00:00\nnot-a-number,bad,1.00,2024-01-01 00:00:00\n', 2);
+        for (const mode of ['merge', 'replace', 'append'] as const) {
+          await expect(
+            warehouse.load({ table: tbl, mode, columns: salesColumns, files: [good, bad], state: write(2, 'two') }),
+          ).rejects.toHaveProperty('code');
+          expect(await keysOf(tbl)).toEqual([1]);
+          expect((await warehouse.readState(schema, 'ingest')).entries).toEqual(stateAfterFirst);
+        }
+        await warehouse.load({
+          table: tbl,
+          mode: 'merge',
+          columns: salesColumns,
+          files: [good],
+          state: write(2, 'two'),
+        });
+        expect(await keysOf(tbl)).toEqual([1, 2]);
+        expect((await warehouse.readState(schema, 'ingest')).entries.map((e) => [e.version, e.value])).toEqual([
+          [2, value('two')],
+        ]);
+        // A load with no rows to write still writes its state.
+        await warehouse.load({ table: tbl, mode: 'merge', columns: salesColumns, files: [], state: write(3, 'three') });
+        expect((await warehouse.readState(schema, 'ingest')).entries.map((e) => e.version)).toEqual([3]);
+        // A repeated write of the same version is harmless (a retried load).
+        await warehouse.load({
+          table: tbl,
+          mode: 'merge',
+          columns: salesColumns,
+          files: [good],
+          state: write(3, 'three'),
+        });
+        expect((await warehouse.readState(schema, 'ingest')).entries.map((e) => [e.version, e.value])).toEqual([
+          [3, value('three')],
+        ]);
+        expect(await keysOf(tbl)).toEqual([1, 2]);
+      });
+
+      it('parallel loads of different tables each commit their own state', async () => {
+        nextSchema();
+        const tables = ['a', 'b', 'c', 'd'].map((n) => ({ ...sales(), name: `t_${n}` }));
+        await Promise.all(tables.map((tbl) => warehouse.ensureTable(tbl)));
+        const files: ChunkFile[] = [];
+        for (const [i, tbl] of tables.entries()) {
+          files.push(await chunk(tbl, salesColumns, salesRows(row(i + 1, tbl.name, '1', '2024-01-01 00:00:00'))));
+        }
+        await Promise.all(
+          tables.map(async (tbl, i) =>
+            warehouse.load({
+              table: tbl,
+              mode: 'replace',
+              columns: salesColumns,
+              files: [files[i] as ChunkFile],
+              state: {
+                schema,
+                runId: 'run-p',
+                writes: [{ namespace: 'ingest', key: tbl.name, value: { loaded: tbl.name }, version: 1 }],
+              },
+            }),
+          ),
+        );
+        const entries = (await warehouse.readState(schema, 'ingest')).entries;
+        expect(entries.map((e) => [e.key, e.value])).toEqual(tables.map((tbl) => [tbl.name, { loaded: tbl.name }]));
+        for (const [i, tbl] of tables.entries()) expect(await keysOf(tbl)).toEqual([i + 1]);
+      });
+
+      it('answers from the table, whatever stale copy the caller offers', async () => {
+        nextSchema();
+        const write = (version: number) => ({
+          schema,
+          runId: `run-${version}`,
+          writes: [{ namespace: 'ingest', key: 'k', value: { v: String(version) }, version }],
+        });
+        await warehouse.writeState(write(1));
+        const one = await warehouse.readState(schema, 'ingest');
+        // The same entries offered back: the answer is the same, from the table or (where reading costs) the copy.
+        const again = await warehouse.readState(schema, 'ingest', { cached: one.entries });
+        expect(again.entries.map((e) => [e.key, e.version, e.value])).toEqual([['k', 1, { v: '1' }]]);
+        await warehouse.writeState(write(2));
+        // The copy of version 1 is stale now: never returned.
+        const two = await warehouse.readState(schema, 'ingest', { cached: one.entries });
+        expect(two.source).toBe('warehouse');
+        expect(two.entries.map((e) => [e.key, e.version, e.value])).toEqual([['k', 2, { v: '2' }]]);
+        // A copy with the right versions is trusted only where the engine can prove it current.
+        const three = await warehouse.readState(schema, 'ingest', { cached: two.entries });
+        expect(three.entries.map((e) => [e.key, e.version, e.value])).toEqual([['k', 2, { v: '2' }]]);
+      });
+    });
+
     describe('dialect', () => {
       it('divides integers rounding down and writes them as text (delete reconciliation’s key buckets)', async () => {
         const d = warehouse.dialect;

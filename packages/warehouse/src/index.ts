@@ -46,6 +46,21 @@ export {
   type WarehouseTable,
   relationStateOf,
 } from './warehouse-table.js';
+export {
+  parseStateRows,
+  STATE_TABLE,
+  stateReadStatement,
+  stateTableStatement,
+  stateToken,
+  stateWriteStatements,
+  type StateEntry,
+  type StateJson,
+  type StateReadOptions,
+  type StateSnapshot,
+  type StateValue,
+  type StateWrite,
+  type StateWriteSet,
+} from './warehouse-state.js';
 export type {
   DatePart,
   EnsureTableResult,

@@ -1,6 +1,7 @@
 import type { ChunkFile } from './chunk-file.js';
 import type { LogicalType } from './logical-type.js';
 import type { Column, TableSchema } from './table-schema.js';
+import type { StateReadOptions, StateSnapshot, StateWriteSet } from './warehouse-state.js';
 
 /** A table or view in the warehouse. */
 export interface Relation {
@@ -60,6 +61,11 @@ export interface SqlDialect {
    * Snowflake: `CAST(FLOOR(x / n) AS BIGINT)`; DuckDB: integer `//`, one less for a negative rest.
    */
   floorDivide(dividend: string, divisor: string): string;
+  /**
+   * A string literal. Optional; default: the ANSI form, quotes doubled (`quoteLiteral`). Snowflake also doubles
+   * backslashes, which it reads as escapes inside '…'.
+   */
+  stringLiteral?(value: string): string;
 
   // Optional: the SQL of the cross-engine template macros of @sluice/models (`dateadd`, `datediff`, `date_trunc`,
   // `safe_cast`, `initcap`). Arguments are SQL expressions. When a member is absent, @sluice/models uses its
@@ -87,9 +93,6 @@ export interface SqlDialect {
   arrayAppend?(array: string, element: string): string;
   /** The elements of `first` then those of `second`. */
   arrayConcat?(first: string, second: string): string;
-  /** `value` as an SQL string literal, quotes included (and backslashes, where the engine reads escapes). */
-  stringLiteral?(value: string): string;
-
   /**
    * Privileges on relations (GRANT/REVOKE to roles), where the engine has them (Snowflake); absent where it has none
    * (DuckDB). What @sluice/models uses for a model's `grants` config.
@@ -184,6 +187,11 @@ export interface LoadRequest {
   /** Names the run and table in the engine's query log (Snowflake QUERY_TAG). */
   readonly tag?: string;
   readonly signal?: AbortSignal;
+  /**
+   * Sluice state written in the same transaction as the rows (see `STATE_TABLE`): both are visible afterwards, or
+   * neither. The state table is created first if missing. A load with no rows to write still writes the state.
+   */
+  readonly state?: StateWriteSet;
 }
 
 export interface LoadResult {
@@ -259,5 +267,13 @@ export interface Warehouse {
   /** Drop the table if it exists (a resync starts from nothing). */
   dropTable(relation: Relation): Promise<void>;
   load(request: LoadRequest): Promise<LoadResult>;
+  /**
+   * The entries of one namespace of the state table in `schema` (see `STATE_TABLE`), in one query — or, on an
+   * engine whose queries cost compute, from `options.cached` when metadata proves it current. `source: 'missing'`
+   * (and no entries) when the table or the schema does not exist.
+   */
+  readState(schema: string, namespace: string, options?: StateReadOptions): Promise<StateSnapshot>;
+  /** Write state on its own, in one transaction (creating the table if missing); with rows, use `LoadRequest.state`. */
+  writeState(set: StateWriteSet, options?: { readonly tag?: string; readonly signal?: AbortSignal }): Promise<void>;
   close(): Promise<void>;
 }

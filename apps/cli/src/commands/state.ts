@@ -1,5 +1,5 @@
-import { openStateStore } from '@sluice/pipeline';
-import { checkTableNames, loadProject } from '../preflight.js';
+import { openStateStore, openWarehouse, resetPositions } from '@sluice/pipeline';
+import { checkTableNames, chooseTarget, loadProject } from '../preflight.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { formatTable } from '../format.js';
 import type { Output } from '../output.js';
@@ -36,30 +36,40 @@ export async function stateShowCommand(
   }
 }
 
-/** `sluice state reset --table T`: forget one table's position so the next run reloads it (others untouched). */
+/**
+ * `sluice state reset --table T`: forget one table's position — in the warehouse, where it lives, and in the state
+ * store's copy — so the next run reloads it (others untouched).
+ */
 export async function stateResetCommand(
-  options: { project: string; profilesDir?: string; table: readonly string[] },
+  options: { project: string; profilesDir?: string; table: readonly string[]; target?: string | undefined },
   out: Output,
 ): Promise<number> {
   const project = await loadProject(options.project, { needsSource: false, profilesDir: options.profilesDir });
   if (options.table.length === 0) throw new CliError('state reset needs --table NAME (repeat it for several tables)');
   checkTableNames(project, options.table);
+  const target = chooseTarget(project, options.target);
+  const warehouse = await openWarehouse(project, target.config);
   const state = openStateStore(project);
   try {
-    for (const name of options.table) {
-      const key = `${project.config.tables[name]?.schema ?? project.config.source.schema}.${name}`;
-      const had = await state.reset(key, { reason: 'sluice state reset' });
+    for (const reset of await resetPositions({ project, warehouse, state, tables: options.table })) {
       out.line(
-        had ? `${key}: reset; the next ingest reloads it from the start` : `${key}: had no watermark; nothing to reset`,
+        reset.had
+          ? `${reset.key}: reset; the next ingest reloads it from the start`
+          : `${reset.key}: had no position; nothing to reset`,
       );
     }
     return EXIT.ok;
   } finally {
+    await warehouse.close().catch(() => undefined);
     await state.close();
   }
 }
 
 function describePosition(position: Record<string, unknown>): string {
+  const firstLoad = position.firstLoad as { ranges?: unknown[]; done?: unknown[] } | undefined;
+  if (firstLoad && typeof firstLoad === 'object') {
+    return `first load under way: ${firstLoad.done?.length ?? 0} of ${firstLoad.ranges?.length ?? 0} ranges in`;
+  }
   if (typeof position.digest === 'string') return `full reload, content ${position.digest.slice(0, 12)}…`;
   const cursor = Array.isArray(position.cursor) ? `(${position.cursor.join(', ')})` : 'empty table';
   const swept = typeof position.sweptAt === 'string' ? `, last full pass ${position.sweptAt}` : '';

@@ -8,6 +8,10 @@ import { jsonText } from '../run-result.js';
 
 /** Every table's position, in `describePosition` form. */
 export function describePosition(position: Record<string, unknown>): string {
+  const firstLoad = position.firstLoad as { ranges?: unknown[]; done?: unknown[] } | null | undefined;
+  if (firstLoad && typeof firstLoad === 'object') {
+    return `first load under way: ${firstLoad.done?.length ?? 0} of ${firstLoad.ranges?.length ?? 0} ranges in`;
+  }
   if (typeof position.digest === 'string') return `full reload, content ${position.digest.slice(0, 12)}…`;
   if (position.digest === null) return 'full reload, empty';
   const cursor = Array.isArray(position.cursor) ? `(${position.cursor.join(', ')})` : 'empty table';
