@@ -22,7 +22,7 @@ export default defineConfig({
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     globalSetup: ['packages/testing/src/global-setup.ts'],
     pool: 'forks',
-    reporters: ['default', './vitest.summary-reporter.ts'],
+    reporters: ['default', './packages/testing/src/summary-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 60_000,

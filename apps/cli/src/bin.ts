@@ -202,6 +202,7 @@ type RunOpts = {
   exclude?: string[];
   threads?: number;
   fullRefresh?: boolean;
+  all?: boolean;
   ingest?: boolean;
   json: boolean;
 };
@@ -219,6 +220,7 @@ async function runOptions(opts: RunOpts) {
     ...(opts.exclude ? { exclude: opts.exclude } : {}),
     ...(opts.threads ? { threads: opts.threads } : {}),
     ...(opts.fullRefresh ? { fullRefresh: true } : {}),
+    ...(opts.all ? { all: true } : {}),
     ...(opts.ingest === false ? { ingest: false } : {}),
   };
 }
@@ -238,7 +240,13 @@ function verbCommand(
   const ingests = verb === 'run' || verb === 'build' || verb === 'ingest';
   if (ingests && !options.noIngest) cmd = flags.table(cmd);
   if ((verb === 'run' || verb === 'build') && !options.noIngest)
-    cmd = cmd.option('--no-ingest', 'do not bring the raw tables up to date first (when sluice.yml lists tables)');
+    cmd = cmd
+      .option('--no-ingest', 'do not bring the raw tables up to date first (when sluice.yml lists tables)')
+      .option(
+        '--all',
+        'build every selected node; by default a run that ingests builds only what changed and reports the rest reused',
+        false,
+      );
   if (verb !== 'ingest') cmd = flags.threads(flags.select(cmd));
   if (verb !== 'test')
     cmd = flags.fullRefresh(

@@ -7,6 +7,7 @@ export function buildReport(build: BuildResult, out: Output): string[] {
   const lines: string[] = [];
   const results = build.run.results;
   for (const result of results) {
+    if (result.reused !== undefined && result.status !== 'fail' && result.status !== 'warn') continue;
     if (result.status === 'error' || result.status === 'fail') {
       lines.push(out.red(`${result.status.toUpperCase()} ${result.kind} ${result.name}: ${result.message}`));
     } else if (result.status === 'warn') {
@@ -18,20 +19,23 @@ export function buildReport(build: BuildResult, out: Output): string[] {
   const seeds = results.filter((r) => r.kind === 'seed');
   const models = results.filter((r) => r.kind === 'model' || r.kind === 'snapshot');
   const tests = results.filter((r) => r.kind === 'test');
-  const count = (list: typeof results, status: string) => list.filter((r) => r.status === status).length;
+  // Reused nodes keep the status they last had, but were not built (run): counted apart.
+  const count = (list: typeof results, status: string) =>
+    list.filter((r) => r.status === status && r.reused === undefined).length;
+  const reused = (list: typeof results) => list.filter((r) => r.reused !== undefined).length;
   const kinds = build.run.args.resourceTypes;
   const parts: string[] = [];
   if (seeds.length > 0 || (kinds.includes('seed') && !kinds.includes('model')))
     parts.push(
-      `seeds: ${count(seeds, 'success')} loaded, ${count(seeds, 'error')} failed, ${count(seeds, 'skipped')} skipped`,
+      `seeds: ${count(seeds, 'success')} loaded, ${count(seeds, 'error')} failed, ${count(seeds, 'skipped')} skipped${reused(seeds) > 0 ? `, ${reused(seeds)} reused` : ''}`,
     );
   if (kinds.includes('model') || kinds.includes('snapshot') || models.length > 0)
     parts.push(
-      `models: ${count(models, 'success')} built, ${count(models, 'error')} failed, ${count(models, 'skipped')} skipped`,
+      `models: ${count(models, 'success')} built, ${count(models, 'error')} failed, ${count(models, 'skipped')} skipped${reused(models) > 0 ? `, ${reused(models)} reused` : ''}`,
     );
   if (build.run.args.runTests !== 'none')
     parts.push(
-      `tests: ${count(tests, 'pass')} passed, ${count(tests, 'warn')} warned, ${count(tests, 'fail') + count(tests, 'error')} failed`,
+      `tests: ${count(tests, 'pass')} passed, ${count(tests, 'warn')} warned, ${count(tests, 'fail') + count(tests, 'error')} failed${reused(tests) > 0 ? `, ${reused(tests)} reused` : ''}`,
     );
   lines.push(`${parts.join('; ')} — ${formatSeconds(build.run.elapsedMs / 1000)}`);
   lines.push(`lineage page: ${build.lineagePage}`);

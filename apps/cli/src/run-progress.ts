@@ -252,6 +252,14 @@ export function nodeLines(result: NodeResult, width: number, out: Output): strin
           ? out.red('✗')
           : out.dim('-');
   let detail: string;
+  if (result.reused !== undefined) {
+    // Not built (not run) this time: say so, and why, with the status that stands.
+    const last = result.kind === 'test' ? ` (last: ${result.status})` : '';
+    return [
+      `  ${out.dim('=')} ${result.kind.padEnd(8)} ${fit(result.name, width)}  ${`reused${last}`.padEnd(22)} ${time}`,
+      out.dim(`      reused: ${result.reused}`),
+    ];
+  }
   if (result.kind === 'test') {
     detail =
       result.status === 'pass'

@@ -91,8 +91,14 @@ describe('sluice init → build → change data → build → status (the built 
     expect(run.stdout).toMatch(/^ {2}✓ vendas +upsert +\+\d+/m);
     expect(run.stdout).toMatch(/^ {2}· estados +full +unchanged/m);
     expect(run.stdout).toMatch(/^Models and tests$/m);
-    expect(run.stdout).toMatch(/^ {2}✓ model +stg_vendas +view/m);
-    expect(run.stdout).toMatch(/tests: 14 passed, 0 warned, 0 failed/);
+    // Change-aware (issue 17): a view over changed tables is kept (its contents follow them), the tests on the
+    // changed tables run again, the other tests' last results stand.
+    expect(run.stdout).toMatch(/^ {2}= model +stg_vendas +reused/m);
+    expect(run.stdout).toMatch(/^ {6}reused: a view: its inputs changed, its definition did not$/m);
+    const tests = /tests: (\d+) passed, 0 warned, 0 failed, (\d+) reused/.exec(run.stdout);
+    expect(tests, run.stdout).not.toBeNull();
+    expect(Number(tests?.[1]) + Number(tests?.[2])).toBe(14);
+    expect(Number(tests?.[1])).toBeGreaterThanOrEqual(4); // vendas' and clientes' unique and not_null at least
     expect(run.stdout).toMatch(/^run [0-9a-f]{8} success in /m);
   });
 
@@ -196,9 +202,15 @@ describe('sluice init → build → change data → build → status (the built 
     expect(run.stdout).toMatch(/^Ingest$/m);
     expect(run.stdout).toMatch(/^ {2}✓ vendas +upsert +\+\d+/m);
     expect(run.stdout).toMatch(/^Models$/m);
-    expect(run.stdout).toMatch(/^ {2}✓ model +stg_vendas +view/m);
+    expect(run.stdout).toMatch(/^ {2}= model +stg_vendas +reused/m);
     expect(run.stdout).not.toMatch(/^ {2}. test /m);
-    expect(run.stdout).toMatch(/^models: 7 built, 0 failed, 0 skipped — /m);
+    expect(run.stdout).toMatch(/^models: 0 built, 0 failed, 0 skipped, 7 reused — /m);
+    // --all builds everything, as dbt's run does.
+    const all = await sluice(['run', '--all'], { cwd: project, env });
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/^ {2}✓ model +stg_vendas +view/m);
+    expect(all.stdout).not.toMatch(/^ {2}. test /m);
+    expect(all.stdout).toMatch(/^models: 7 built, 0 failed, 0 skipped — /m);
     // Without the source's URL, the verbs that do not ingest still work: they never open the source.
     const offline = { SHOP_URL: 'postgres://nobody@127.0.0.1:1/none' };
     const noIngest = await sluice(['run', '--no-ingest', '--json'], { cwd: project, env: offline });

@@ -14,7 +14,7 @@ import {
   type TargetConfig,
 } from '@sluice/pipeline';
 import type { Warehouse } from '@sluice/warehouse';
-import { describeHolder, StateError, type RunRecord, type StateStore } from '@sluice/watermark';
+import { describeHolder, StateError, type RunRecord, type StateLock, type StateStore } from '@sluice/watermark';
 import { decideAlert, type AlertSender } from './alerts.js';
 import { systemClock, type Clock } from './clock.js';
 import { createCronSchedule, type CronSchedule } from './cron-schedule.js';
@@ -441,7 +441,22 @@ export class Scheduler {
     const done = (async (): Promise<RunRecord | undefined> => {
       let warehouse: Warehouse | undefined;
       let record: RunRecord | undefined;
+      let lock: StateLock | undefined;
+      // Close the warehouse, then release the lock: once, before alerts and pruning (or at the end on a crash).
+      let released: Promise<void> | undefined;
+      const release = () =>
+        (released ??= (async () => {
+          await warehouse
+            ?.close()
+            .catch((error: unknown) => log.warn('closing the warehouse failed', { error: String(error) }));
+          await lock
+            ?.release()
+            .catch((error: unknown) => log.warn('releasing the run lock failed', { error: String(error) }));
+        })());
       try {
+        // The run lock is held from before the warehouse opens until after it closes: a DuckDB file has one
+        // process at a time, and another daemon waiting for the lock must not find it still open.
+        lock = await this.#options.state.acquireLock(RUN_LOCK, { holder: this.#options.holder });
         const open = this.#options.openWarehouse ?? openWarehouse;
         try {
           warehouse = await open(this.#options.project, this.#options.target.config);
@@ -459,6 +474,7 @@ export class Scheduler {
           });
           await this.#options.state.saveRun(record);
           markStarted();
+          await release();
           return await this.#finish(record, log);
         }
         const result = await runPipeline({
@@ -476,6 +492,7 @@ export class Scheduler {
           signal: controller.signal,
           drain: drain.signal,
           holder: this.#options.holder,
+          lock,
           onEvent: (event) => {
             if (event.type === 'run-start') markStarted();
             logPipelineEvent(log, event);
@@ -492,6 +509,7 @@ export class Scheduler {
             detail: result.error ? { error: { ...result.error } } : {},
           });
         markStarted();
+        await release();
         return await this.#finish(record, log);
       } catch (error) {
         if (error instanceof StateError && error.code === 'LOCK_HELD') {
@@ -507,9 +525,7 @@ export class Scheduler {
         }
         return record;
       } finally {
-        await warehouse
-          ?.close()
-          .catch((error: unknown) => log.warn('closing the warehouse failed', { error: String(error) }));
+        await release();
         if (this.#active?.runId === runId) this.#active = undefined;
       }
     })();

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '@sluice/testing';
+import { createTestDatabase, pollUntil, requireTool, type TestDatabase } from '@sluice/testing';
 import { createPostgresStateStore, type StateStore } from '@sluice/watermark';
-import { commandWorks, DEPLOY, skipWithout } from './deploy-tools.js';
+import { DEPLOY } from './deploy-tools.js';
 
 /** The advisory lock (pg_locks classid, objid) a state store holds while it holds its run lock. */
 async function runLockOf(url: string, schema: string): Promise<{ classid: string; objid: string }> {
@@ -55,11 +55,8 @@ describe('deploy/backup.sh', () => {
   // The Postgres parts run for real: psql (Debian's postgresql-client) stands in for the one in the state-db
   // container, against the test server. pg_dump is only recorded (the client here may be older than the server),
   // and `docker compose cp` copies a file: what is checked is that both happen under the run lock.
-  // .ci/run does not install it (yet): skipped with a line there too.
-  const noPsql = skipWithout(commandWorks('psql'), 'psql', 'apt-get update && apt-get install -y postgresql-client', {
-    ciInstallsIt: false,
-  });
-  describe.skipIf(noPsql)('backup under the run lock (psql against the test server, stand-in docker)', () => {
+  // Where psql is missing the test is skipped (named at the end of the run); .ci/run installs it.
+  describe('backup under the run lock (psql against the test server, stand-in docker)', () => {
     let stateDb: TestDatabase;
     let store: StateStore;
     let sandbox: string;
@@ -75,7 +72,8 @@ describe('deploy/backup.sh', () => {
       if (sandbox) await rm(sandbox, { recursive: true, force: true });
     });
 
-    it('waits for the run in progress, then dumps the state and copies the warehouse while holding the lock', async () => {
+    it('waits for the run in progress, then dumps the state and copies the warehouse while holding the lock', async (ctx) => {
+      requireTool(ctx, 'psql'); // the stand-in docker runs psql from PATH
       const deploy = path.join(sandbox, 'deploy');
       await cp(DEPLOY, deploy, { recursive: true, filter: (src) => path.basename(src) !== '.env' });
       const example = await readFile(path.join(DEPLOY, '.env.example'), 'utf8');
@@ -130,14 +128,23 @@ esac
               [objid],
             )
           ).rows[0].n as number;
-        for (let i = 0; i < 200 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+        await pollUntil(async () => (await waiting()) > 0, { what: "the backup's session to wait for the run lock" });
         expect(await waiting()).toBe(1);
         expect(await readFile(calls, 'utf8')).not.toContain('pg_dump');
         await run.release();
 
         // While it copies, no run can start.
-        for (let i = 0; i < 200 && !(await readFile(path.join(sandbox, 'at-cp')).catch(() => undefined)); i++)
-          await new Promise((r) => setTimeout(r, 100));
+        await pollUntil(
+          () =>
+            readFile(path.join(sandbox, 'at-cp')).then(
+              () => true,
+              () => false,
+            ),
+          {
+            what: 'the backup to reach the copy of the warehouse',
+            describe: () => stderr,
+          },
+        );
         await expect(store.acquireLock('pipeline', { holder: 'a run that must wait' })).rejects.toMatchObject({
           code: 'LOCK_HELD',
         });

@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseProjectConfig } from '@sluice/pipeline';
-import { commandWorks, DEPLOY, REPO, skipWithout } from './deploy-tools.js';
+import { requireTool } from '@sluice/testing';
+import { DEPLOY, REPO } from './deploy-tools.js';
 
 const run = promisify(execFile);
 type Service = Record<string, unknown> & { environment?: Record<string, string> };
@@ -102,19 +103,9 @@ describe('deploy/docker-compose*.yml, as files', () => {
   });
 });
 
-// Compose v2 (`docker compose`) or Debian's docker-compose (v1.29) resolve the files without a Docker engine.
-const composeCommand = commandWorks('docker', ['compose', 'version'])
-  ? ['docker', 'compose']
-  : commandWorks('docker-compose', ['version'])
-    ? ['docker-compose']
-    : undefined;
-const noCompose = skipWithout(
-  composeCommand !== undefined,
-  'docker compose / docker-compose',
-  'apt-get update && apt-get install -y docker-compose',
-);
-
-describe.skipIf(noCompose)('deploy/ resolved by Compose with only .env edited', () => {
+// Compose v2 (`docker compose`) or Debian's docker-compose resolve the files without a Docker engine; each test asks
+// for it with requireTool (skipped where it is missing, a failure under CI).
+describe('deploy/ resolved by Compose with only .env edited', () => {
   let sandbox: string | undefined;
   afterEach(async () => {
     if (sandbox) await rm(sandbox, { recursive: true, force: true });
@@ -122,7 +113,7 @@ describe.skipIf(noCompose)('deploy/ resolved by Compose with only .env edited', 
   });
 
   /** `compose config` in a copy of deploy/ whose .env is the example with `edits` applied. */
-  const resolve = async (edits: Record<string, string>) => {
+  const resolve = async (compose: readonly [string, ...string[]], edits: Record<string, string>) => {
     sandbox = await mkdtemp(path.join(os.tmpdir(), 'sluice-compose-'));
     const deploy = path.join(sandbox, 'deploy');
     await cp(DEPLOY, deploy, { recursive: true, filter: (src) => path.basename(src) !== '.env' });
@@ -130,9 +121,9 @@ describe.skipIf(noCompose)('deploy/ resolved by Compose with only .env edited', 
     for (const [key, value] of Object.entries(edits))
       env = env.replace(new RegExp(`^${key}=.*$`, 'm'), `${key}=${value}`);
     await writeFile(path.join(deploy, '.env'), env);
-    const [command, ...args] = composeCommand!;
+    const [command, ...args] = compose;
     // No -f: COMPOSE_FILE in .env picks the files, as for install-ec2.sh and backup.sh.
-    const { stdout } = await run(command!, [...args, 'config'], {
+    const { stdout } = await run(command, [...args, 'config'], {
       cwd: deploy,
       env: { PATH: process.env.PATH, HOME: process.env.HOME },
     });
@@ -140,8 +131,9 @@ describe.skipIf(noCompose)('deploy/ resolved by Compose with only .env edited', 
   };
   const limitOf = (service: Service) => bytes(String(service.mem_limit));
 
-  it('bundles the state Postgres by default', async () => {
-    const { resolved } = await resolve({});
+  it('bundles the state Postgres by default', async (ctx) => {
+    const compose = requireTool(ctx, 'docker-compose');
+    const { resolved } = await resolve(compose, {});
     expect(Object.keys(resolved.services).sort()).toEqual(['scheduler', 'state-db']);
     const scheduler = resolved.services.scheduler!;
     expect(scheduler.environment?.SLUICE_STATE_URL).toBe('postgres://sluice:0123abcd@state-db:5432/sluice');
@@ -153,8 +145,9 @@ describe.skipIf(noCompose)('deploy/ resolved by Compose with only .env edited', 
     expect(scheduler.cap_drop).toEqual(['ALL']);
   });
 
-  it('uses an external state store, memory limit and port set in .env alone', async () => {
-    const { resolved } = await resolve({
+  it('uses an external state store, memory limit and port set in .env alone', async (ctx) => {
+    const compose = requireTool(ctx, 'docker-compose');
+    const { resolved } = await resolve(compose, {
       COMPOSE_FILE: 'docker-compose.yml',
       SLUICE_STATE_URL: 'postgres://sluice:pw@state.example.internal:5432/sluice?sslmode=require',
       SLUICE_MEMORY_LIMIT: '4g',
@@ -170,8 +163,9 @@ describe.skipIf(noCompose)('deploy/ resolved by Compose with only .env edited', 
     expect(JSON.stringify(scheduler.ports)).toContain('9090');
   });
 
-  it('reads the secrets from files with the secrets overlay', async () => {
-    const { resolved } = await resolve({
+  it('reads the secrets from files with the secrets overlay', async (ctx) => {
+    const compose = requireTool(ctx, 'docker-compose');
+    const { resolved } = await resolve(compose, {
       COMPOSE_FILE: 'docker-compose.yml:docker-compose.state-db.yml:docker-compose.secrets.yml',
     });
     const scheduler = resolved.services.scheduler!;
@@ -186,7 +180,8 @@ describe.skipIf(noCompose)('deploy/ resolved by Compose with only .env edited', 
     expect(names.sort()).toEqual(['scheduler_token', 'source_url', 'state_url']);
   });
 
-  it('refuses to start the bundled state-db without its password', async () => {
-    await expect(resolve({ STATE_DB_PASSWORD: '' })).rejects.toThrow(/set STATE_DB_PASSWORD in deploy\/.env/);
+  it('refuses to start the bundled state-db without its password', async (ctx) => {
+    const compose = requireTool(ctx, 'docker-compose');
+    await expect(resolve(compose, { STATE_DB_PASSWORD: '' })).rejects.toThrow(/set STATE_DB_PASSWORD in deploy\/.env/);
   });
 });

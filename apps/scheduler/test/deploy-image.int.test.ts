@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, testServerUrl, type TestDatabase } from '@sluice/testing';
+import { createTestDatabase, pollUntil, testServerUrl, type TestDatabase } from '@sluice/testing';
 import { writeNovaDriveProject } from './daemon-fixture.js';
 import { DEPLOY, REPO } from './deploy-tools.js';
 
@@ -78,7 +78,7 @@ describe('apps/scheduler/Dockerfile, read instruction by instruction (no Docker 
   it('prunes the production install, runs as node, and checks readiness with the script it copies', () => {
     const text = lines.join('\n');
     expect(text).toContain(
-      'pnpm --filter @sluice/scheduler deploy --prod --legacy /out && deploy/prune-node-modules.sh /out',
+      'pnpm --filter @sluice/scheduler --config.inject-workspace-packages=true deploy --prod /out && deploy/prune-node-modules.sh /out',
     );
     const healthcheck = lines.find((line) => line.startsWith('HEALTHCHECK '));
     const probe = /CMD (\[.*\])$/.exec(healthcheck ?? '')?.[1];
@@ -104,12 +104,21 @@ describe('the production install the build stage makes, pruned as in the image',
   beforeAll(async () => {
     sandbox = await mkdtemp(path.join(os.tmpdir(), 'sluice-image-'));
     app = path.join(sandbox, 'app');
-    // The build stage's command (the workspace is built before the tests run). --prefer-offline: pnpm's metadata
-    // cache where it has it, the registry otherwise.
-    await run('pnpm', ['--filter', '@sluice/scheduler', 'deploy', '--prod', '--legacy', '--prefer-offline', app], {
-      cwd: REPO,
-      env: { ...process.env, CI: 'true' },
-    });
+    // The build stage's command (the workspace is built before the tests run), offline: injected workspace
+    // packages install from the lockfile and the store the workspace install filled — no metadata cache, no network.
+    await run(
+      'pnpm',
+      [
+        '--filter',
+        '@sluice/scheduler',
+        '--config.inject-workspace-packages=true',
+        'deploy',
+        '--prod',
+        '--offline',
+        app,
+      ],
+      { cwd: REPO, env: { ...process.env, CI: 'true' } },
+    );
     before = await walk(app);
     const pruned = await run(path.join(DEPLOY, 'prune-node-modules.sh'), [app]);
     process.stderr.write(pruned.stderr);
@@ -283,7 +292,7 @@ describe('the production install the build stage makes, pruned as in the image',
       // A keep-alive connection the server closes as the next request goes out fails that fetch: ask again.
       const readyz = async () => (await fetch(`${base}/readyz`).catch(() => fetch(`${base}/readyz`))).status;
       const readyzBecomes = async (status: number) => {
-        for (let i = 0; i < 120 && (await readyz()) !== status; i++) await new Promise((r) => setTimeout(r, 250));
+        await pollUntil(async () => (await readyz()) === status, { what: `/readyz to answer ${status}` });
         expect(await readyz()).toBe(status);
       };
 

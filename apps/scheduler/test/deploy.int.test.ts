@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { pollUntil, requireTool } from '@sluice/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { writeNovaDriveProject } from './daemon-fixture.js';
@@ -13,8 +14,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(here, '..', '..', '..');
 const DEPLOY = path.join(REPO, 'deploy');
 const DOCKERFILE = path.join(REPO, 'apps', 'scheduler', 'Dockerfile');
-const has = (command: string, args: string[] = ['--version']) =>
-  spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+/** The Dockerfile's build stage cuts the production install with this command (after the workspace install). */
+const DEPLOY_COMMAND = 'pnpm --filter @sluice/scheduler --config.inject-workspace-packages=true deploy --prod /out';
 
 describe('deploy/install-ec2.sh', () => {
   it('is valid bash with set -euo pipefail', async () => {
@@ -24,9 +25,9 @@ describe('deploy/install-ec2.sh', () => {
     await run('bash', ['-n', path.join(DEPLOY, 'install-ec2.sh')]);
   });
 
-  // shellcheck comes from Debian's package (apt-get install shellcheck); the test is skipped where it is missing.
-  it.skipIf(!has('shellcheck'))('is shellcheck-clean, optional checks included', async () => {
-    const result = spawnSync('shellcheck', ['-o', 'all', path.join(DEPLOY, 'install-ec2.sh')], { encoding: 'utf8' });
+  it('is shellcheck-clean, optional checks included', (ctx) => {
+    const [shellcheck] = requireTool(ctx, 'shellcheck');
+    const result = spawnSync(shellcheck, ['-o', 'all', path.join(DEPLOY, 'install-ec2.sh')], { encoding: 'utf8' });
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
@@ -116,20 +117,15 @@ describe('deploy/docker-compose.yml', () => {
     expect(stateDb.environment.POSTGRES_PASSWORD).toContain('${STATE_DB_PASSWORD:?');
   });
 
-  // The Compose v2 plugin or Debian's docker-compose (v1) validate the file without a Docker engine.
-  const composeCommand = has('docker', ['compose', 'version'])
-    ? ['docker', 'compose']
-    : has('docker-compose', ['version'])
-      ? ['docker-compose']
-      : undefined;
-  it.skipIf(!composeCommand)('passes `docker compose config`', async () => {
+  // The Compose v2 plugin or Debian's docker-compose validate the file without a Docker engine.
+  it('passes `docker compose config`', async (ctx) => {
+    const [command, ...args] = requireTool(ctx, 'docker-compose');
     const sandbox = await mkdtemp(path.join(os.tmpdir(), 'sluice-compose-'));
     try {
       await cp(DEPLOY, path.join(sandbox, 'deploy'), { recursive: true });
       const example = await readFile(path.join(DEPLOY, '.env.example'), 'utf8');
       await writeFile(path.join(sandbox, 'deploy', '.env'), example.replaceAll('GENERATED', '0123abcd'));
-      const [command, ...args] = composeCommand!;
-      const { stdout } = await run(command!, [...args, '--project-name', 'sluice', 'config'], {
+      const { stdout } = await run(command, [...args, '--project-name', 'sluice', 'config'], {
         cwd: path.join(sandbox, 'deploy'),
       });
       const resolved = parse(stdout);
@@ -153,7 +149,7 @@ describe('apps/scheduler/Dockerfile', () => {
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(3);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
-    expect(dockerfile).toContain('pnpm --filter @sluice/scheduler deploy --prod --legacy /out');
+    expect(dockerfile).toContain(DEPLOY_COMMAND);
     expect(dockerfile).toContain('ENTRYPOINT ["node", "/app/dist/bin.js"]');
   });
 
@@ -165,11 +161,11 @@ describe('apps/scheduler/Dockerfile', () => {
       const sandbox = await mkdtemp(path.join(os.tmpdir(), 'sluice-image-'));
       app = path.join(sandbox, 'app');
       project = path.join(sandbox, 'project');
-      // The same command as the Dockerfile's build stage (the workspace is built before the tests run).
-      await run('pnpm', ['--filter', '@sluice/scheduler', 'deploy', '--prod', '--legacy', '--offline', app], {
-        cwd: REPO,
-        env: { ...process.env, CI: 'true' },
-      });
+      // The Dockerfile's build stage command (the workspace is built before the tests run), offline: the
+      // production install comes from the lockfile and the packages the workspace install put in pnpm's store,
+      // never from a metadata cache or the network.
+      const [pnpm, ...args] = DEPLOY_COMMAND.replace(/ \/out$/, ' --offline').split(' ');
+      await run(pnpm!, [...args, app], { cwd: REPO, env: { ...process.env, CI: 'true' } });
       await writeNovaDriveProject(project, {
         state: 'type: file\ndir: ${env:SLUICE_HOME}/state',
         schedule: 'cron: "0 6 * * *"',
@@ -211,12 +207,20 @@ describe('apps/scheduler/Dockerfile', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
+      let exitCode: number | null | undefined;
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => {
+          exitCode = code;
+          resolve(code);
+        }),
+      );
       try {
-        for (let i = 0; i < 100 && !output.includes('"scheduler started"'); i++)
-          await new Promise((resolve) => setTimeout(resolve, 100));
+        await pollUntil(() => output.includes('"scheduler started"') || exitCode !== undefined, {
+          what: 'the daemon to log "scheduler started"',
+          describe: () => output.slice(-2000),
+        });
         expect(output).toContain('"scheduler started"');
         const port = /"url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(output)?.[1];
         expect(port).toBeDefined();

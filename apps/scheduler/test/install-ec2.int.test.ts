@@ -4,7 +4,8 @@ import { chmod, cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commandWorks, DEPLOY, REPO, skipWithout } from './deploy-tools.js';
+import { requireTool } from '@sluice/testing';
+import { DEPLOY, REPO } from './deploy-tools.js';
 
 const FIXTURES = path.join(REPO, 'apps', 'scheduler', 'test', 'fixtures', 'os-release');
 const COMPOSE = 'https://github.com/docker/compose/releases/download/v2.29.7';
@@ -263,13 +264,9 @@ describe('the deploy scripts', () => {
     }
   });
 
-  const noShellcheck = skipWithout(
-    commandWorks('shellcheck'),
-    'shellcheck',
-    'apt-get update && apt-get install -y shellcheck',
-  );
-  it.skipIf(noShellcheck)('are shellcheck-clean, optional checks included', () => {
-    const result = spawnSync('shellcheck', ['-o', 'all', ...scripts.map((s) => path.join(DEPLOY, s))], {
+  it('are shellcheck-clean, optional checks included', (ctx) => {
+    const [shellcheck] = requireTool(ctx, 'shellcheck');
+    const result = spawnSync(shellcheck, ['-o', 'all', ...scripts.map((s) => path.join(DEPLOY, s))], {
       encoding: 'utf8',
     });
     expect(result.stdout + result.stderr).toBe('');

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProjectConfig, resolveTarget, scheduleConfigSchema, type LoadedProject } from '@sluice/pipeline';
-import { createTempDir, type TestDatabase } from '@sluice/testing';
+import { createTempDir, pollUntil, type TestDatabase } from '@sluice/testing';
+import pg from 'pg';
 import { createFileStateStore, type RunRecord, type StateStore } from '@sluice/watermark';
 import type { Alert, AlertSender } from '../src/alerts.js';
 import type { Clock } from '../src/clock.js';
@@ -74,11 +75,29 @@ describe('Scheduler (in process, real pipeline): timeouts, retries, history, cat
       ...extra,
     });
 
-  const finished = async (id: string): Promise<RunRecord> => {
-    for (;;) {
-      const run = await state.getRun(id);
-      if (run && run.status !== 'running') return run;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+  const finished = (id: string): Promise<RunRecord> =>
+    pollUntil(
+      async () => {
+        const run = await state.getRun(id);
+        return run && run.status !== 'running' ? run : undefined;
+      },
+      { what: `run ${id} to be recorded finished`, timeoutMs: 120_000 },
+    );
+
+  /**
+   * Hold an ACCESS EXCLUSIVE lock on the source's `vendas` while `work` runs: an ingest cannot finish until it is
+   * released, so a timeout is sure to come first, however fast or loaded the machine.
+   */
+  const withVendasLocked = async <T>(work: () => Promise<T>): Promise<T> => {
+    const blocker = new pg.Client({ connectionString: source.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE vendas IN ACCESS EXCLUSIVE MODE');
+      return await work();
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      await blocker.end();
     }
   };
 
@@ -88,8 +107,8 @@ describe('Scheduler (in process, real pipeline): timeouts, retries, history, cat
       { retries: { attempts: 3, backoff: '10ms', max_delay: '20ms', jitter: 0 }, step_timeout: '1ms' },
       { alerts: inbox },
     );
-    const { runId } = await s.trigger({});
-    const run = await finished(runId);
+    const run = await withVendasLocked(async () => finished((await s.trigger({})).runId));
+    const runId = run.id;
     expect(run.status).toBe('failed');
     expect(run.detail.attempts).toMatchObject({ ingest: 3 });
     expect(String((run.detail.error as { message: string }).message)).toMatch(/ingest timed out after 1 ms/);
@@ -104,8 +123,7 @@ describe('Scheduler (in process, real pipeline): timeouts, retries, history, cat
   it('a run that outlives run_timeout is recorded interrupted and alerts as a failure; the next good run is a recovery', async () => {
     const inbox = new AlertInbox();
     const s = scheduler({ run_timeout: '5ms', retries: { attempts: 1 } }, { alerts: inbox });
-    const { runId } = await s.trigger({});
-    const run = await finished(runId);
+    const run = await withVendasLocked(async () => finished((await s.trigger({})).runId));
     expect(run.status).toBe('interrupted');
     expect(String((run.detail.error as { message: string }).message)).toMatch(/run timed out after 5 ms/);
     await s.stop('test', 0);
@@ -152,11 +170,10 @@ describe('Scheduler (in process, real pipeline): timeouts, retries, history, cat
     );
     await s.start();
     const catchUpId = slotRunId(new Date('2024-05-10T06:00:00Z'), 'x').slice(0, -2);
-    let catchUp: RunRecord | undefined;
-    for (let i = 0; i < 600 && !catchUp; i++) {
-      catchUp = (await state.listRuns()).find((r) => r.id.startsWith(catchUpId) && r.status !== 'running');
-      if (!catchUp) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const catchUp = await pollUntil(
+      async () => (await state.listRuns()).find((r) => r.id.startsWith(catchUpId) && r.status !== 'running'),
+      { what: 'the catch-up run to be recorded finished', timeoutMs: 120_000 },
+    );
     await s.stop('test', 60_000);
 
     expect(catchUp).toMatchObject({ trigger: 'schedule', status: 'success' });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTempDir, type TestDatabase } from '@sluice/testing';
+import { createTempDir, requireTool, type TestDatabase } from '@sluice/testing';
 import {
   createNovaDriveSource,
   post,
@@ -16,9 +16,10 @@ import {
 
 const TOKEN = 'status-page-test-token-5f0e9a1c';
 
-/** Debian's Chromium, as the flags this machine needs (no network from the browser, root without a sandbox). */
-const CHROMIUM = {
-  executablePath: '/usr/bin/chromium',
+/** Debian's Chromium (`apt-get install chromium`; see `requireTool`), with the flags this machine needs (no network
+ *  from the browser, root without a sandbox). */
+const chromiumOptions = (executablePath: string) => ({
+  executablePath,
   args: [
     '--headless',
     '--no-sandbox',
@@ -29,7 +30,7 @@ const CHROMIUM = {
     '--disable-component-update',
     '--disable-sync',
   ],
-};
+});
 
 describe('sluice-scheduler: status page, API, alerts and metrics after real runs', () => {
   let source: TestDatabase;
@@ -118,7 +119,9 @@ describe('sluice-scheduler: status page, API, alerts and metrics after real runs
     expect(escaped).toBe(404);
   });
 
-  it('a run with a failing table: failure alert, run history API, metrics, and the page in Chromium', async () => {
+  let failedRunId: string | undefined;
+
+  it('a run with a failing table: failure alert, run history API and metrics', async () => {
     // Break one table at the source: its cursor column disappears.
     await source.withClient((client) =>
       client.query('ALTER TABLE vendas RENAME COLUMN data_atualizacao TO data_atualizacao_old'),
@@ -146,10 +149,16 @@ describe('sluice-scheduler: status page, API, alerts and metrics after real runs
     expect(metrics).toMatch(/sluice_rows_loaded_total\{table="clientes"\} [1-9]\d*/);
     expect(metrics).toMatch(/sluice_table_last_loaded_timestamp_seconds\{table="public\.clientes"\} \d+/);
     expect(metrics).toContain('sluice_tests_failed{severity="error"} 0');
+    failedRunId = id;
+  });
 
+  it('shows that failed run on the status page in Chromium, readable on a phone', async (ctx) => {
+    const [executable] = requireTool(ctx, 'chromium');
+    const id = failedRunId;
+    expect(id, 'the failing run of the test before').toBeDefined();
     const profile = await mkdtemp(path.join(os.tmpdir(), 'sluice-chromium-'));
     const browser = await chromium.launchPersistentContext(profile, {
-      ...CHROMIUM,
+      ...chromiumOptions(executable),
       headless: true,
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
@@ -196,84 +205,92 @@ describe('sluice-scheduler: status page, API, alerts and metrics after real runs
   });
 });
 
-// Runs once the pipeline builds models (the `build` step, @sluice/pipeline's `hasModels`): the NovaDrive project of
-// sql-models/ with its price-rule test broken at the source.
-const pipeline: Record<string, unknown> = await import('@sluice/pipeline');
+// The NovaDrive project of sql-models/, models and data tests included, with its price-rule test broken at the source.
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
 
-describe.skipIf(typeof pipeline.hasModels !== 'function')(
-  'sluice-scheduler: a data test failing at error severity, after a real build',
-  () => {
-    it('fails the run, alerts, counts it in the metrics, and lists the test on the page in Chromium', async () => {
-      const source = await createNovaDriveSource(1000);
-      const dir = await createTempDir();
-      const hookCalls: Array<{ text: string; attachments: Array<{ text: string }> }> = [];
-      const hook = http.createServer((req, res) => {
-        let body = '';
-        req.on('data', (chunk) => (body += chunk));
-        req.on('end', () => {
-          hookCalls.push(JSON.parse(body));
-          res.writeHead(200).end('ok');
-        });
+describe('sluice-scheduler: a data test failing at error severity, after a real build', () => {
+  let source: TestDatabase;
+  let dir: { path: string; remove(): Promise<void> };
+  let hook: http.Server;
+  let daemon: DaemonProcess | undefined;
+  let url: string;
+  const hookCalls: Array<{ text: string; attachments: Array<{ text: string }> }> = [];
+  let failing: Array<{ name: string; status: string; severity: string }> | undefined;
+
+  beforeAll(async () => {
+    source = await createNovaDriveSource(1000);
+    dir = await createTempDir();
+    hook = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        hookCalls.push(JSON.parse(body));
+        res.writeHead(200).end('ok');
       });
-      await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-      let daemon: DaemonProcess | undefined;
-      try {
-        // Sales paid twice their list price break the price rule.
-        await source.withClient((client) =>
-          client.query('UPDATE vendas SET valor_pago = valor_pago * 2 WHERE id_vendas % 97 = 0'),
-        );
-        await cp(path.join(REPO, 'sql-models'), dir.path, {
-          recursive: true,
-          filter: (src) => !/[/\\](target|\.sluice)([/\\]|$)/.test(src),
-        });
-        daemon = startDaemon('models', ['--project', dir.path], {
-          SLUICE_SOURCE_URL: source.url,
-          SLUICE_HOME: path.join(dir.path, '.sluice'),
-          SLUICE_SCHEDULER_TOKEN: TOKEN,
-          SLUICE_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
-        });
-        const url = await daemon.url();
-        await daemon.waitForLog((l) => l.msg === 'scheduler started', 'that the scheduler started');
-        const started = await post(`${url}/api/runs`, TOKEN);
-        expect(started.status).toBe(202);
-        const id = String(started.json.id);
-        await daemon.waitForLog((l) => l.msg === 'run finished' && l.runId === id, 'the end of the run', 120_000);
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    // Sales paid twice their list price break the price rule.
+    await source.withClient((client) =>
+      client.query('UPDATE vendas SET valor_pago = valor_pago * 2 WHERE id_vendas % 97 = 0'),
+    );
+    await cp(path.join(REPO, 'sql-models'), dir.path, {
+      recursive: true,
+      filter: (src) => !/[/\\](target|\.sluice)([/\\]|$)/.test(src),
+    });
+    daemon = startDaemon('models', ['--project', dir.path], {
+      SLUICE_SOURCE_URL: source.url,
+      SLUICE_HOME: path.join(dir.path, '.sluice'),
+      SLUICE_SCHEDULER_TOKEN: TOKEN,
+      SLUICE_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+    });
+    url = await daemon.url();
+    await daemon.waitForLog((l) => l.msg === 'scheduler started', 'that the scheduler started');
+  });
+  afterAll(async () => {
+    if (daemon) await daemon.stop('SIGTERM');
+    await new Promise<void>((resolve) => (hook ? hook.close(() => resolve()) : resolve()));
+    await source?.drop();
+    await dir?.remove();
+  });
 
-        const run = (await (await fetch(`${url}/api/runs/${id}`)).json()) as {
-          status: string;
-          detail: { tests: Array<{ name: string; status: string; severity: string }> };
-        };
-        const failing = run.detail.tests.filter((t) => t.status === 'fail' && t.severity === 'error');
-        expect(failing.length).toBeGreaterThan(0);
-        expect(run.status).toBe('failed');
-        await daemon.waitForLog((l) => l.msg === 'alert sent' && l.runId === id, 'the failure alert');
-        expect(hookCalls.at(-1)?.attachments[0]?.text).toContain(`test ${failing[0]!.name}`);
-        expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/sluice_tests_failed\{severity="error"\} [1-9]/);
+  it('fails the run, alerts, and counts it in the metrics', async () => {
+    const started = await post(`${url}/api/runs`, TOKEN);
+    expect(started.status).toBe(202);
+    const id = String(started.json.id);
+    await daemon!.waitForLog((l) => l.msg === 'run finished' && l.runId === id, 'the end of the run', 120_000);
 
-        const profile = await mkdtemp(path.join(os.tmpdir(), 'sluice-chromium-'));
-        const browser = await chromium.launchPersistentContext(profile, {
-          ...CHROMIUM,
-          headless: true,
-          viewport: { width: 390, height: 844 },
-        });
-        try {
-          const page = browser.pages()[0] ?? (await browser.newPage());
-          await page.goto(url);
-          const tests = await page.locator('#tests').textContent();
-          for (const test of failing) expect(tests).toContain(test.name);
-          expect(tests).toContain('fail');
-          await page.screenshot({ path: path.join(dir.path, 'status-page-tests.png'), fullPage: true });
-        } finally {
-          await browser.close();
-          await rm(profile, { recursive: true, force: true });
-        }
-      } finally {
-        if (daemon) await daemon.stop('SIGTERM');
-        await new Promise<void>((resolve) => hook.close(() => resolve()));
-        await source.drop();
-        await dir.remove();
-      }
-    }, 150_000);
-  },
-);
+    const run = (await (await fetch(`${url}/api/runs/${id}`)).json()) as {
+      status: string;
+      detail: { tests: Array<{ name: string; status: string; severity: string }> };
+    };
+    const failed = run.detail.tests.filter((t) => t.status === 'fail' && t.severity === 'error');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(run.status).toBe('failed');
+    await daemon!.waitForLog((l) => l.msg === 'alert sent' && l.runId === id, 'the failure alert');
+    expect(hookCalls.at(-1)?.attachments[0]?.text).toContain(`test ${failed[0]!.name}`);
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/sluice_tests_failed\{severity="error"\} [1-9]/);
+    failing = failed;
+  }, 150_000);
+
+  it('lists the failing tests on the status page in Chromium', async (ctx) => {
+    const [executable] = requireTool(ctx, 'chromium');
+    expect(failing, 'the failed run of the test before').toBeDefined();
+    const profile = await mkdtemp(path.join(os.tmpdir(), 'sluice-chromium-'));
+    const browser = await chromium.launchPersistentContext(profile, {
+      ...chromiumOptions(executable),
+      headless: true,
+      viewport: { width: 390, height: 844 },
+    });
+    try {
+      const page = browser.pages()[0] ?? (await browser.newPage());
+      await page.goto(url);
+      const tests = await page.locator('#tests').textContent();
+      for (const test of failing ?? []) expect(tests).toContain(test.name);
+      expect(tests).toContain('fail');
+      await page.screenshot({ path: path.join(dir.path, 'status-page-tests.png'), fullPage: true });
+    } finally {
+      await browser.close();
+      await rm(profile, { recursive: true, force: true });
+    }
+  });
+});

@@ -108,11 +108,16 @@ describe('DuckDbWarehouse', () => {
   });
 
   it('interrupts a running statement when its signal aborts, and refuses work whose signal already aborted', async () => {
+    // A statement that only cancelling ends. Whenever the abort comes — before DuckDB has started the statement on
+    // its worker thread, or while it runs — the call rejects with CANCELLED: nothing here depends on timing.
+    const endless = 'SELECT count(*) FROM range(1000000000000) AS a(x) WHERE x % 7 = 3';
+    const atOnce = new AbortController();
+    const cancelledAtOnce = warehouse.query(endless, { signal: atOnce.signal });
+    atOnce.abort();
+    await expect(cancelledAtOnce).rejects.toMatchObject({ code: 'CANCELLED' });
     const controller = new AbortController();
-    const running = warehouse.query('SELECT count(*) FROM range(1000000000000) AS a(x) WHERE x % 7 = 3', {
-      signal: controller.signal,
-    });
-    setTimeout(() => controller.abort(), 100);
+    const running = warehouse.query(endless, { signal: controller.signal });
+    setImmediate(() => controller.abort()); // usually once the statement runs
     await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
     await expect(warehouse.query('SELECT 1', { signal: AbortSignal.abort() })).rejects.toMatchObject({
       code: 'CANCELLED',
@@ -380,8 +385,8 @@ describe('DuckDbWarehouse', () => {
   it('close interrupts running work, which rolls back, and refuses new work', async () => {
     const own = await createDuckDbWarehouse({ path: ':memory:', threads: 1 });
     await own.execute('CREATE TABLE t AS SELECT 1 AS a');
+    // Only closing ends this statement, whether it has started on DuckDB's worker thread yet or not.
     const running = own.execute('INSERT INTO t SELECT count(*) FROM range(1000000000000) AS r(x) WHERE x % 7 = 3');
-    await new Promise((resolve) => setTimeout(resolve, 100));
     await own.close();
     await expect(running).rejects.toMatchObject({ code: 'WAREHOUSE_UNAVAILABLE' });
     await expect(own.query('SELECT 1')).rejects.toMatchObject({ code: 'WAREHOUSE_UNAVAILABLE' });

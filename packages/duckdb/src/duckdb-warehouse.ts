@@ -367,9 +367,19 @@ export class DuckDbWarehouse implements Warehouse {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const connection of this.#connections) connection.interrupt();
-    // Closing a connection while a statement runs on it is not safe in DuckDB: wait for each to unwind.
-    await Promise.allSettled([...this.#running]);
+    // Closing a connection while a statement runs on it is not safe in DuckDB: interrupt each, and wait for it to
+    // unwind. DuckDB forgets an interrupt that comes before a statement has started on its worker thread (one
+    // still queued behind other work), so interrupt again until everything has settled.
+    const interruptAll = () => {
+      for (const connection of this.#connections) connection.interrupt();
+    };
+    interruptAll();
+    const again = setInterval(interruptAll, INTERRUPT_AGAIN_MS);
+    try {
+      await Promise.allSettled([...this.#running]);
+    } finally {
+      clearInterval(again);
+    }
     this.#instance.closeSync();
   }
 
@@ -385,13 +395,21 @@ export class DuckDbWarehouse implements Warehouse {
     const running = (async () => {
       const connection = await this.#instance.connect();
       this.#connections.add(connection);
-      const interrupt = () => connection.interrupt();
+      // DuckDB forgets an interrupt that comes before a statement has started on its worker thread: once aborted,
+      // interrupt again until the work has settled (each statement also checks the signal before it starts).
+      let again: NodeJS.Timeout | undefined;
+      const interrupt = () => {
+        connection.interrupt();
+        again ??= setInterval(() => connection.interrupt(), INTERRUPT_AGAIN_MS);
+      };
       signal?.addEventListener('abort', interrupt, { once: true });
       try {
         if (this.#closed)
           throw new WarehouseError('WAREHOUSE_UNAVAILABLE', `The DuckDB warehouse at ${this.path} is closed.`);
+        if (signal?.aborted) throw cancelled(undefined);
         return await work(connection);
       } finally {
+        clearInterval(again);
         signal?.removeEventListener('abort', interrupt);
         this.#connections.delete(connection);
         connection.closeSync();
@@ -433,6 +451,7 @@ export class DuckDbWarehouse implements Warehouse {
     context: { readonly table?: string; readonly signal?: AbortSignal | undefined },
   ): Promise<DuckDBMaterializedResult> {
     this.#assertOpen(context.table);
+    if (context.signal?.aborted) throw cancelled(context.table);
     try {
       return await connection.run(sql);
     } catch (error) {
@@ -468,6 +487,7 @@ export class DuckDbWarehouse implements Warehouse {
     let last: DuckDBMaterializedResult | undefined;
     for (let index = 0; index < extracted.count; index += 1) {
       this.#assertOpen(undefined);
+      if (context.signal?.aborted) throw cancelled(undefined);
       try {
         const prepared = await extracted.prepare(index);
         try {
@@ -561,6 +581,9 @@ function tableKey(relation: Relation): string {
   // DuckDB compares identifiers without case.
   return `${relation.schema.toLowerCase()}\u0000${relation.name.toLowerCase()}`;
 }
+
+/** How often an aborted or closing connection is interrupted again, until its work has settled. */
+const INTERRUPT_AGAIN_MS = 10;
 
 function cancelled(table: string | undefined, cause?: unknown): WarehouseError {
   return new WarehouseError(

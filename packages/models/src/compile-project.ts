@@ -576,3 +576,18 @@ function compileIssue(error: unknown, node: ProjectNode): ProjectIssue {
     ...(e.line === undefined ? {} : { line: e.line }),
   };
 }
+
+/**
+ * The relation each seed, model (not ephemeral) and snapshot of a project is built as in a target, by node id:
+ * what a caller checks for existence before it takes a node as built.
+ */
+export function builtRelations(project: Project, target: TargetConfig, dialect: SqlDialect): Map<string, Relation> {
+  const compiler = new ProjectCompiler(project, { target, dialect });
+  const out = new Map<string, Relation>();
+  for (const node of project.nodes.values()) {
+    if (node.kind !== 'model' && node.kind !== 'seed' && node.kind !== 'snapshot') continue;
+    const relation = compiler.relationOf(node);
+    if (relation) out.set(node.id, relation);
+  }
+  return out;
+}

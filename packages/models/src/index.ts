@@ -1,5 +1,6 @@
 export { collectCatalog, type Catalog } from './collect-catalog.js';
 export {
+  builtRelations,
   compiledPathOf,
   compileProject,
   compileProjectWithWarehouse,
@@ -64,6 +65,7 @@ export {
   type RunnableKind,
   type NodeResult,
   type NodeStatus,
+  type ReusedNode,
   type RunEvent,
   type RunOptions,
   type RunResult,

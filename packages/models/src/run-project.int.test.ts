@@ -226,12 +226,17 @@ describe('runProject: scheduling', () => {
     });
     const { project } = await loadProject(dir.path);
     const controller = new AbortController();
+    // Cancel once `endless` has started and `quick` (beside it) has finished: events, not a delay.
+    let endlessStarted = false;
+    let quickFinished = false;
     const result = await runProject(project, warehouse, {
       target,
       threads: 2,
       signal: controller.signal,
       onEvent: (e) => {
-        if (e.type === 'node-start' && e.name === 'endless') setTimeout(() => controller.abort(), 200);
+        if (e.type === 'node-start' && e.name === 'endless') endlessStarted = true;
+        if (e.type === 'node-finish' && e.result.name === 'quick') quickFinished = true;
+        if (endlessStarted && quickFinished && !controller.signal.aborted) controller.abort();
       },
     });
     const r = byName(result);

@@ -42,6 +42,16 @@ export interface NodeResult {
   readonly errorCode?: string;
   /** Configs the engine could not honour (config, file and line); the node still succeeded. */
   readonly warnings?: readonly string[];
+  /** Set when the node was not built (or the test not run) because nothing it depends on changed: why. Its status
+   *  is then what it last was (`success`; a test's last result). */
+  readonly reused?: string;
+}
+
+/** A node the run does not build (or test it does not run): why, and the status that stands (default `success`). */
+export interface ReusedNode {
+  readonly reason: string;
+  readonly status?: NodeStatus;
+  readonly failures?: number;
 }
 
 /** The outcome of a run. */
@@ -113,6 +123,11 @@ export interface RunOptions {
   readonly runStartedAt?: Date;
   /** Prefixes every statement's tag (Snowflake QUERY_TAG) so it names the run, e.g. `sluice run <id>`. */
   readonly tagPrefix?: string;
+  /**
+   * Nodes not built (tests not run) in this run, by id: each finishes at once with `reused` and the status given,
+   * unless an upstream node failed (then it is skipped like any other). The change-aware build decides them.
+   */
+  readonly reuse?: ReadonlyMap<string, ReusedNode>;
 }
 
 const BLOCKING: ReadonlySet<NodeStatus> = new Set(['error', 'skipped', 'cancelled', 'fail']);
@@ -360,6 +375,32 @@ export async function runProject(project: Project, warehouse: Warehouse, options
             elapsedMs: 0,
             ...(node.kind === 'seed' ? {} : { compiledPath: compiledPathOf(project, node) }),
             ...(node.kind === 'test' ? { severity: node.config.severity ?? 'error' } : {}),
+          });
+          continue;
+        }
+        const reused = options.reuse?.get(id);
+        if (reused !== undefined) {
+          finish(id, {
+            id,
+            name: node.name,
+            kind: node.kind,
+            file: node.file,
+            ...(node.line === undefined ? {} : { line: node.line }),
+            status: reused.status ?? 'success',
+            message: `reused: ${reused.reason}`,
+            elapsedMs: 0,
+            reused: reused.reason,
+            ...(node.kind === 'model'
+              ? { materialized: node.materialized }
+              : node.kind === 'test'
+                ? {}
+                : { materialized: node.kind }),
+            ...(node.kind === 'test'
+              ? {
+                  severity: node.config.severity ?? 'error',
+                  ...(reused.failures === undefined ? {} : { failures: reused.failures }),
+                }
+              : {}),
           });
           continue;
         }

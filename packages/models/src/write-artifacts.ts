@@ -160,6 +160,9 @@ export async function writeArtifacts(targetDir: string, inputs: ArtifactInputs):
               }
             : {}),
           ...(r.errorCode === undefined ? {} : { error_code: r.errorCode }),
+          // Not built (not run) by a change-aware run: `status` is dbt's closest — `success` for a model, seed or
+          // snapshot, a test's last result — and `reused` says why.
+          ...(r.reused === undefined ? {} : { reused: r.reused }),
         })),
       }),
     );

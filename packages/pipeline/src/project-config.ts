@@ -343,6 +343,69 @@ export async function loadProjectConfig(
     });
   }
   // The targets: sluice.yml's, else the dbt profile's outputs.
+  const { targets, target, profile, threads, warnings } = await resolveTargets({
+    config,
+    hasSluiceFile: sluice !== undefined,
+    sluicePath,
+    sluiceLine,
+    dbtPath,
+    dbt,
+    projectDir,
+    env,
+    options,
+    problems,
+  });
+  if (Object.keys(config.tables).length > 0 && config.source === undefined) {
+    problems.push({
+      file: sluicePath,
+      line: sluiceLine(['tables']),
+      path: 'source',
+      message: 'tables: lists tables to ingest, but there is no source: add source: { url: postgres://… }',
+    });
+  }
+  problems.push(...(sluice?.later ?? []));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    dir: projectDir,
+    file: sluice ? sluicePath : dbtPath,
+    config: {
+      ...config,
+      name: name as string,
+      source: config.source ?? { url: '', schema: 'public' },
+      targets: targets as Record<string, TargetConfig>,
+      target: target as string,
+    },
+    ...(dbt ? { dbtProjectFile: dbtPath } : {}),
+    ...(profile ? { profile } : {}),
+    ...(threads && Object.keys(threads).length > 0 ? { threads } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
+}
+
+/**
+ * The targets of a project and its default: `sluice.yml`'s, else the outputs of the dbt profile that
+ * dbt_project.yml names (with its threads). Problems are added to `problems`; what the profile holds but Sluice does
+ * not use comes back as `warnings`.
+ */
+async function resolveTargets(args: {
+  readonly config: SluiceFileConfig;
+  readonly hasSluiceFile: boolean;
+  readonly sluicePath: string;
+  readonly sluiceLine: (keyPath: readonly string[]) => number | undefined;
+  readonly dbtPath: string;
+  readonly dbt: ReturnType<typeof readDbtProjectFile> | undefined;
+  readonly projectDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly options: LoadProjectConfigOptions;
+  readonly problems: ConfigProblem[];
+}): Promise<{
+  targets: Record<string, TargetConfig> | undefined;
+  target: string | undefined;
+  profile: LoadedProject['profile'];
+  threads: Record<string, number> | undefined;
+  warnings: ConfigProblem[];
+}> {
+  const { config, hasSluiceFile, sluicePath, sluiceLine, dbtPath, dbt, projectDir, env, options, problems } = args;
   let targets = config.targets;
   let target = config.target;
   let profile: LoadedProject['profile'];
@@ -353,7 +416,7 @@ export async function loadProjectConfig(
     if (dbt === undefined) {
       problems.push({
         file: sluicePath,
-        line: sluice ? 1 : undefined,
+        line: hasSluiceFile ? 1 : undefined,
         path: 'targets',
         message:
           'no targets: add targets: (e.g. dev: { type: duckdb, path: .sluice/warehouse.duckdb }) and target: dev',
@@ -402,31 +465,7 @@ export async function loadProjectConfig(
       message: `target "${target}" is not among targets (${Object.keys(targets).join(', ')})`,
     });
   }
-  if (Object.keys(config.tables).length > 0 && config.source === undefined) {
-    problems.push({
-      file: sluicePath,
-      line: sluiceLine(['tables']),
-      path: 'source',
-      message: 'tables: lists tables to ingest, but there is no source: add source: { url: postgres://… }',
-    });
-  }
-  problems.push(...(sluice?.later ?? []));
-  if (problems.length > 0) throw new ConfigError(problems);
-  return {
-    dir: projectDir,
-    file: sluice ? sluicePath : dbtPath,
-    config: {
-      ...config,
-      name: name as string,
-      source: config.source ?? { url: '', schema: 'public' },
-      targets: targets as Record<string, TargetConfig>,
-      target: target as string,
-    },
-    ...(dbt ? { dbtProjectFile: dbtPath } : {}),
-    ...(profile ? { profile } : {}),
-    ...(threads && Object.keys(threads).length > 0 ? { threads } : {}),
-    ...(warnings.length > 0 ? { warnings } : {}),
-  };
+  return { targets, target, profile, threads, warnings };
 }
 
 /**

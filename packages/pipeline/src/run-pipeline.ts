@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { NO_RETRY, retryDelayMs, type RetryPolicy, type Warehouse } from '@sluice/warehouse';
-import type { RunStatus, StateStore } from '@sluice/watermark';
+import type { RunStatus, StateLock, StateStore } from '@sluice/watermark';
 import { RUN_LOCK, runIngest, type IngestEvent, type IngestResult } from './ingest.js';
 import type { RunEvent, RunnableKind, RunTestsMode } from '@sluice/models';
 import { buildModels, hasModels, type BuildResult } from './build-models.js';
+import { readBuildState, tableChangeWrites, writeBuildState } from './build-state.js';
 import { resolveTarget } from './open-project.js';
 import type { LoadedProject, TargetConfig } from './project-config.js';
 import { buildRunRecord, runOutcomeDetail, type PipelineStep, type RunScope } from './run-record.js';
@@ -61,6 +62,11 @@ export interface PipelineRunOptions {
   readonly threads?: number;
   readonly fullRefresh?: boolean;
   /**
+   * Build every node (`--all`) instead of only what must be. Where ingestion is configured, a run that ingests
+   * builds only what its changes (and edits, failures, missing relations) require; the rest is `reused`.
+   */
+  readonly all?: boolean;
+  /**
    * Whether the ingest step reloads the tables from scratch; default `fullRefresh`. The CLI's `run` and `build`
    * pass `false`: their `--full-refresh` is dbt's (incremental models and seeds), the ingest only brings the raw
    * tables up to date (`sluice ingest --full-refresh` reloads them).
@@ -81,6 +87,12 @@ export interface PipelineRunOptions {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Who runs it, shown to another run that finds the lock held. */
   readonly holder?: string;
+  /**
+   * The run lock (`RUN_LOCK`), when the caller already holds it — the scheduler takes it before it opens the
+   * warehouse and releases it after closing it, so two daemons never hold one DuckDB file at once. The run then
+   * neither takes nor releases it.
+   */
+  readonly lock?: StateLock;
 }
 
 export interface PipelineRunResult {
@@ -105,7 +117,10 @@ export interface PipelineRunResult {
 export async function runPipeline(options: PipelineRunOptions): Promise<PipelineRunResult> {
   const runId = options.runId ?? randomUUID();
   const startedAt = new Date();
-  const lock = await options.state.acquireLock(RUN_LOCK, { holder: options.holder ?? `sluice ${options.trigger}` });
+  const ownLock =
+    options.lock === undefined
+      ? await options.state.acquireLock(RUN_LOCK, { holder: options.holder ?? `sluice ${options.trigger}` })
+      : undefined;
   const runController = new AbortController();
   const abortRun = () => runController.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', abortRun, { once: true });
@@ -133,7 +148,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     );
     emit({ type: 'run-start', runId, trigger: options.trigger });
     const drained = () => options.drain?.aborted === true;
-    if (steps.includes('ingest') && !drained())
+    if (steps.includes('ingest') && !drained() && !runController.signal.aborted)
       ingest = await withRetries('ingest', options, runController.signal, attempts, emit, runId, async (signal) => {
         const result = await runIngest({
           project: options.project,
@@ -147,6 +162,9 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
           ...((options.ingestFullRefresh ?? options.fullRefresh) ? { fullRefresh: true } : {}),
           onEvent: (event) => emit({ type: 'ingest', runId, event }),
         });
+        // Every run that changed raw tables bumps their change counters (in the warehouse), failed or not and
+        // whatever it builds next: a later run's build sees them even when this one stops before building.
+        await recordTableChanges(options, result, runId);
         if (result.status === 'failed' && !signal.aborted) {
           const failed = result.tables.filter((t) => t.status === 'failed');
           throw Object.assign(new Error(failed.map((t) => `${t.table}: ${t.error?.message ?? 'failed'}`).join('; ')), {
@@ -172,6 +190,15 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
           ...(options.exclude ? { exclude: options.exclude } : {}),
           ...(options.threads ? { threads: options.threads } : {}),
           ...(options.fullRefresh ? { fullRefresh: true } : {}),
+          ...(hasIngestion(options.project)
+            ? {
+                changeAware: {
+                  workDir: options.workDir,
+                  ...optionalAll(changeAwareAll(options, steps)),
+                  ...(ingest ? { reshapedTables: reshapedTables(options.project, ingest) } : {}),
+                },
+              }
+            : {}),
           onEvent: (event) => emit({ type: 'build', runId, event }),
         }),
       );
@@ -229,7 +256,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       }),
     );
   } finally {
-    await lock.release();
+    await ownLock?.release();
   }
   emit({ type: 'run-end', runId, status, seconds: (endedAt.getTime() - startedAt.getTime()) / 1000 });
   return { runId, trigger: options.trigger, status, startedAt, endedAt, ingest, build, attempts, error };
@@ -255,6 +282,9 @@ async function withRetries<T>(
     setMaxListeners(0, stepController.signal);
     const forward = () => stepController.abort(runSignal.reason);
     runSignal.addEventListener('abort', forward, { once: true });
+    // A run cancelled before this step began (a run timeout or a signal while the run was being recorded): the
+    // listener above never fires for it, so pass it on now.
+    if (runSignal.aborted) forward();
     const timer = options.stepTimeoutMs
       ? setTimeout(
           () => stepController.abort(new Error(`${step} timed out after ${options.stepTimeoutMs} ms`)),
@@ -305,8 +335,62 @@ function runScope(options: PipelineRunOptions, steps: readonly PipelineStep[]): 
     ...(options.select ? { select: [...options.select] } : {}),
     ...(options.exclude ? { exclude: [...options.exclude] } : {}),
     ...(options.fullRefresh ? { fullRefresh: true } : {}),
+    ...(options.all ? { all: true } : {}),
     ...(options.resourceTypes ? { resourceTypes: [...options.resourceTypes] } : {}),
   };
+}
+
+/**
+ * Why a change-aware build builds everything, when it does: `--all`, `--full-refresh`, or a run that did not ingest
+ * (`--no-ingest`, `sluice test`…: without this run's ingest, what changed in the raw tables is not known first-hand —
+ * dbt's verbs then behave exactly as dbt's).
+ */
+function changeAwareAll(options: PipelineRunOptions, steps: readonly PipelineStep[]): string | undefined {
+  if (options.all) return 'everything asked for (--all)';
+  if (options.fullRefresh) return '--full-refresh rebuilds everything';
+  if (!steps.includes('ingest')) return 'the run did not ingest (--no-ingest or a verb that does not)';
+  return undefined;
+}
+
+function optionalAll(all: string | undefined): { readonly all?: string } {
+  return all === undefined ? {} : { all };
+}
+
+/** Raw tables (`raw.name`) whose counts say rows changed, or that may have (failed or cancelled mid-load). */
+function changedTables(project: LoadedProject, ingest: IngestResult): string[] {
+  return ingest.tables
+    .filter(
+      (t) =>
+        t.inserted + t.updated + t.deleted > 0 ||
+        t.status === 'failed' ||
+        t.status === 'cancelled' ||
+        t.schemaChanges.created,
+    )
+    .map((t) => `${project.config.raw_schema}.${t.table}`);
+}
+
+/** Raw tables whose columns changed in this run. */
+function reshapedTables(project: LoadedProject, ingest: IngestResult): Set<string> {
+  return new Set(
+    ingest.tables
+      .filter(
+        (t) =>
+          t.schemaChanges.created ||
+          t.schemaChanges.addedColumns.length > 0 ||
+          t.schemaChanges.widenedColumns.length > 0 ||
+          t.schemaChanges.droppedColumns.length > 0,
+      )
+      .map((t) => `${project.config.raw_schema}.${t.table}`),
+  );
+}
+
+/** Bump the change counter of every raw table the ingest changed (one read and one write, only when any did). */
+async function recordTableChanges(options: PipelineRunOptions, ingest: IngestResult, runId: string): Promise<void> {
+  const changed = changedTables(options.project, ingest);
+  if (changed.length === 0) return;
+  const schema = options.project.config.raw_schema;
+  const state = await readBuildState(options.warehouse, schema, options.workDir);
+  await writeBuildState(options.warehouse, schema, options.workDir, runId, tableChangeWrites(state, changed));
 }
 
 /** Does the project configure ingestion (`tables:` in sluice.yml lists any)? */

@@ -66,6 +66,8 @@ const modelOutcomeSchema = z.object({
   status: z.enum(NODE_OUTCOME_STATUSES),
   seconds: seconds.optional(),
   message: z.string().optional(),
+  /** Set when the change-aware build did not build it (a test: did not run it; its last result stands): why. */
+  reused: z.string().optional(),
 });
 
 /** One data test of a run. */
@@ -78,6 +80,8 @@ const testOutcomeSchema = z.object({
   /** Failing rows, when the test ran. */
   failures: count.optional(),
   seconds: seconds.optional(),
+  /** Set when the change-aware build did not build it (a test: did not run it; its last result stands): why. */
+  reused: z.string().optional(),
   message: z.string().optional(),
 });
 
@@ -90,6 +94,8 @@ const runScopeSchema = z.object({
   select: z.array(nonEmpty).optional(),
   exclude: z.array(nonEmpty).optional(),
   fullRefresh: z.boolean().optional(),
+  /** `--all`: every node built, none reused. */
+  all: z.boolean().optional(),
   /** The kinds of node the build step built (dbt's verb: `run` models, `seed`, `snapshot`); absent: every kind. */
   resourceTypes: z.array(z.enum(RESOURCE_TYPES)).optional(),
 });
@@ -313,6 +319,7 @@ function modelOutcome(r: NodeResult): ModelOutcome {
     status: r.status,
     seconds: roundSeconds(r.elapsedMs),
     message: r.message,
+    ...(r.reused === undefined ? {} : { reused: r.reused }),
   };
 }
 
@@ -325,6 +332,7 @@ function testOutcome(r: NodeResult, model: string | undefined): TestOutcome {
     failures: r.failures ?? 0,
     seconds: roundSeconds(r.elapsedMs),
     message: r.message,
+    ...(r.reused === undefined ? {} : { reused: r.reused }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { pollUntil } from '@sluice/testing';
 import type { Connection } from 'snowflake-sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connect, destroy, run, runFailing, startTestEmulator } from './sdk-connection.fixture.js';
@@ -144,8 +145,10 @@ describe('types round trip through the driver', () => {
     const before = emulator.stats().requestsByPath['/telemetry/send'] ?? 0;
     const { rows } = await run(conn, 'select big from types_t where big is not null');
     expect(typeof rows[0]?.BIG).toBe('number');
-    for (let i = 0; i < 50 && (emulator.stats().requestsByPath['/telemetry/send'] ?? 0) === before; i++)
-      await new Promise((r) => setTimeout(r, 20));
+    // The driver sends its telemetry in the background: wait until the emulator has it.
+    await pollUntil(() => (emulator.stats().requestsByPath['/telemetry/send'] ?? 0) > before, {
+      what: 'the driver to send its precision-loss telemetry',
+    });
     expect(emulator.stats().requestsByPath['/telemetry/send']).toBe(before + 1);
   });
 
@@ -249,13 +252,17 @@ describe('long queries, async execution and cancellation', () => {
   });
 
   test('cancel aborts a running statement', async () => {
+    let complete!: (err: { code?: unknown; message: string }) => void;
     const outcome = new Promise<{ code?: unknown; message: string }>((resolve) => {
-      const statement = conn.execute({
-        sqlText: 'select system$wait(30)',
-        complete: (err) => resolve(err as never),
-      });
-      setTimeout(() => statement.cancel(), 200);
+      complete = resolve;
     });
+    const statement = conn.execute({
+      sqlText: 'select system$wait(30)',
+      complete: (err) => complete(err as never),
+    });
+    // The query id reaches the driver with the emulator's "in progress" answer: the statement is running there.
+    await pollUntil(() => statement.getQueryId(), { what: 'the emulator to answer that the statement is running' });
+    statement.cancel();
     const err = await outcome;
     expect(err).toMatchObject({ code: '000604' });
   });

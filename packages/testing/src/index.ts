@@ -18,3 +18,5 @@ export {
   canonicalDecimal,
   describeWarehouseConformance,
 } from './warehouse-conformance.js';
+export { isCi, requireTool, type MissingTool, type OutsideToolName } from './outside-tool.js';
+export { pollUntil, type PollOptions } from './poll-until.js';

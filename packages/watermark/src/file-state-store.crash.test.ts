@@ -20,33 +20,49 @@ interface Round {
   stderr: string;
 }
 
-/** Run the child until it has taken the lock, let it commit for `delayMs`, SIGKILL it; every line it printed. */
-function killChildAfter(dir: string, first: bigint, delayMs: number): Promise<Round> {
+/**
+ * Run the child until it has taken the lock and acknowledged `commits` commits, then SIGKILL it after `jitterMs`
+ * more (the kill point is random on purpose: the property holds at any point, so no wait here needs to be long
+ * enough for anything); every line it printed.
+ */
+function killChildAfter(dir: string, first: bigint, commits: number, jitterMs: number): Promise<Round> {
   return new Promise((resolve, reject) => {
     const proc = spawn(
       process.execPath,
-      [child, path.join(buildDir, 'index.js'), dir, 'public.vendas', String(first)],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      [child, path.join(buildDir, 'index.js'), dir, 'public.vendas', String(first), acknowledgements(dir)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
     let err = '';
     let armed = false;
     proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
-      if (!armed && out.includes('ready\n')) {
-        armed = true;
-        setTimeout(() => proc.kill('SIGKILL'), delayMs);
-      }
+      if (armed || !out.includes('ready\n')) return;
+      const acknowledged = out
+        .slice(out.indexOf('ready\n'))
+        .split('\n')
+        .filter((line) => /^\d+$/.test(line));
+      if (acknowledged.length < commits) return;
+      armed = true;
+      setTimeout(() => proc.kill('SIGKILL'), jitterMs);
     });
     proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
     proc.on('error', reject);
     proc.on('close', (_code, signal) => {
-      if (!armed) reject(new Error(`the crash child exited before it was ready: ${err}`));
+      if (!armed) reject(new Error(`the crash child exited before it was killed: ${err}`));
       else resolve({ lines: out.split('\n').filter(Boolean), signal, stderr: err });
     });
   });
+}
+
+/** Where the children record each commit once it has returned (see __fixtures__/commit-loop.mjs). */
+const acknowledgements = (dir: string) => path.join(dir, 'acknowledged.log');
+
+/** The last commit a child recorded as returned, from the file (what the children durably acknowledged). */
+async function lastAcknowledged(dir: string): Promise<bigint | undefined> {
+  const text = await readFile(acknowledgements(dir), 'utf8').catch(() => '');
+  const ids = text.split('\n').filter((line) => /^\d+$/.test(line));
+  return ids.length === 0 ? undefined : BigInt(ids[ids.length - 1]!);
 }
 
 describe('file store crash safety', () => {
@@ -73,17 +89,22 @@ describe('file store crash safety', () => {
   afterAll(() => dir?.remove());
 
   it('leaves the old or the new watermark after a SIGKILL at any point, never a torn one, and frees the lock', async () => {
-    let acknowledged: bigint | undefined; // the last id a child printed after commit() resolved
-    let next = 1n;
-    // Kill points at random: the property must hold whatever the delay, so randomness cannot make it flaky.
-    const delays = Array.from({ length: 16 }, (_, i) => (i === 0 ? 0 : Math.floor(Math.random() * 150)));
-    for (const [round, delayMs] of delays.entries()) {
-      const { lines, signal, stderr } = await killChildAfter(dir.path, next, delayMs);
+    let next = 1n; // the id the next child commits first: one past the watermark the last round left
+    // Kill points at random — after 0 to 3 acknowledged commits, then 0 to 30 ms on: the property must hold
+    // whatever the point, so randomness cannot make it flaky.
+    const rounds = Array.from({ length: 16 }, (_, i) => ({
+      commits: i === 0 ? 0 : Math.floor(Math.random() * 4),
+      jitterMs: i === 0 ? 0 : Math.floor(Math.random() * 30),
+    }));
+    for (const [round, { commits, jitterMs }] of rounds.entries()) {
+      const { lines, signal, stderr } = await killChildAfter(dir.path, next, commits, jitterMs);
       expect(signal, `the child should have been killed, not exit by itself: ${stderr}`).toBe('SIGKILL');
       // From the second round on, the lock the killed child held is found stale (dead pid) and taken over.
       if (round > 0) expect(lines).toContainEqual(expect.stringMatching(/^took-over \d+$/));
-      const committed = lines.filter((line) => /^\d+$/.test(line)).map((line) => BigInt(line));
-      if (committed.length > 0) acknowledged = committed[committed.length - 1];
+      // What is known to be committed: the last commit a child acknowledged, or the watermark the last round
+      // left, whichever is later (0: nothing yet).
+      const acknowledged = (await lastAcknowledged(dir.path)) ?? 0n;
+      const known = acknowledged > next - 1n ? acknowledged : next - 1n;
 
       // The file parses as a whole: the old watermark or the new one, never a mix.
       const raw = JSON.parse(
@@ -91,19 +112,14 @@ describe('file store crash safety', () => {
       );
       const store = createFileStateStore({ dir: dir.path });
       const watermark = await store.read('public.vendas');
-      if (acknowledged === undefined) {
-        // Killed before its first commit returned: nothing, or that first commit complete.
-        if (watermark !== undefined) expect(watermark.position).toEqual({ id: idOf(next), filler: filler(next) });
+      if (watermark === undefined) {
+        expect(known, 'a commit was acknowledged, so a watermark must be there').toBe(0n);
       } else {
-        expect(watermark).toBeDefined();
-        const id = BigInt((watermark!.position.id as string).slice('1000000000000000000000'.length));
-        // The last acknowledged commit, or the one in flight when the kill came.
-        expect([acknowledged, acknowledged + 1n]).toContain(id);
-        expect(watermark!.position).toEqual({ id: idOf(id), filler: filler(id) });
-        expect(raw.position).toEqual(watermark!.position);
-        // What was read back is durable: the next round starts from it even when its child is killed between a
-        // commit and printing the id (so it printed nothing), and a watermark that went back would fail above.
-        acknowledged = id;
+        const id = BigInt((watermark.position.id as string).slice('1000000000000000000000'.length));
+        // The last known commit, or the one after it: committed (or in flight) when the kill came.
+        expect([known, known + 1n]).toContain(id);
+        expect(watermark.position).toEqual({ id: idOf(id), filler: filler(id) });
+        expect(raw.position).toEqual(watermark.position);
         next = id + 1n;
       }
       // The history stays readable: at most a torn last line, skipped.
@@ -111,7 +127,7 @@ describe('file store crash safety', () => {
       if (watermark !== undefined) expect(history[0]?.version ?? 0).toBeLessThanOrEqual(watermark.version);
       await store.close();
     }
-    expect(acknowledged).toBeDefined(); // the children did commit between kills
+    expect(await lastAcknowledged(dir.path)).toBeDefined(); // the children did commit between kills
 
     // After all the crashes the store works: a commit goes through and the lock can be taken.
     const store = createFileStateStore({ dir: dir.path });

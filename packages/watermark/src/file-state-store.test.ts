@@ -6,7 +6,7 @@ import { createTempDir } from '@sluice/testing';
 import { describe, expect, it } from 'vitest';
 import { createFileStateStore } from './file-state-store.js';
 import type { StateEvent, StateStore } from './state-store.js';
-import { describeStateStoreContract, stateErrorOf } from './state-store-contract.js';
+import { describeStateStoreContract, stateErrorOf } from './test-support/state-store-contract.js';
 
 async function fileFixture(extra: { staleLockAfterMs?: number } = {}) {
   const dir = await createTempDir('sluice-state-');

@@ -59,6 +59,7 @@ export async function acquireLockFile(settings: LockFileSettings): Promise<State
     ...(options.holder === undefined ? {} : { holder: options.holder }),
   };
   const stop = options.signal === undefined ? settings.closing : AbortSignal.any([options.signal, settings.closing]);
+  let waiting = false;
   for (;;) {
     if (stop.aborted) throw stopped(settings);
     if (await createFileExclusive(file, `${JSON.stringify(record)}\n`)) break;
@@ -71,6 +72,10 @@ export async function acquireLockFile(settings: LockFileSettings): Promise<State
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw lockHeld(settings, found);
+    if (!waiting) {
+      waiting = true;
+      options.onWaiting?.();
+    }
     await pause(Math.min(POLL_MS, remaining), stop);
   }
 

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@sluice/testing';
+import { createTestDatabase, pollUntil, type TestDatabase } from '@sluice/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStateStore } from './postgres-state-store.js';
 import type { StateEvent, StateStore } from './state-store.js';
-import { describeStateStoreContract, stateErrorOf } from './state-store-contract.js';
+import { describeStateStoreContract, stateErrorOf } from './test-support/state-store-contract.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -108,6 +109,40 @@ describe('postgres store specifics', () => {
       expect((await stateErrorOf(state.store.acquireLock('run'))).message).toContain('"daemon-b"');
       await taken.release();
     } finally {
+      await state.dispose();
+    }
+  });
+
+  it('fails a call whose connection is ended under it with STATE_UNAVAILABLE, crashes nothing, and reconnects', async () => {
+    const state = await postgresFixture();
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    try {
+      await state.store.listRuns(); // the schema exists
+      // Hold the runs table, so the store's next read waits on it with its connection checked out of the pool.
+      await blocker.query('begin');
+      await blocker.query(`lock table "${state.schema}".runs in access exclusive mode`);
+      const reading = stateErrorOf(state.store.listRuns()); // handled from now on: it rejects when its session ends
+      const waiting = await pollUntil(
+        async () =>
+          (
+            await blocker.query<{ pid: number }>(
+              "select pid from pg_stat_activity where application_name = 'sluice-state' and wait_event_type = 'Lock'",
+            )
+          ).rows[0]?.pid,
+        { what: "the store's read to wait for the table lock" },
+      );
+      await blocker.query('select pg_terminate_backend($1)', [waiting]);
+      expect((await reading).code).toBe('STATE_UNAVAILABLE');
+      await blocker.query('rollback');
+      // The pool drops the dead connection once its end is seen (a call just before may still get it and fail the
+      // same way): the store works again on a new one.
+      const runs = await pollUntil(() => state.store.listRuns().catch(() => undefined), {
+        what: 'the store to answer again on a new connection',
+      });
+      expect(runs).toEqual([]);
+    } finally {
+      await blocker.end();
       await state.dispose();
     }
   });

@@ -61,6 +61,10 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
     application_name: 'sluice-state',
   });
   pool.on('error', () => undefined); // an idle connection dropped by the server: the pool replaces it
+  // A connection that dies while checked out (the server restarts, an administrator ends the session) emits 'error'
+  // on its client, which the pool listens to only while the client is idle: unheard, it would crash the process.
+  // The statement under way fails with the error, and the pool replaces the connection.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<StateDatabase>({ dialect: new PostgresDialect({ pool }) }).withSchema(schema);
   const qualified = (table: string) => `${quoteIdent(schema)}.${quoteIdent(table)}`;
 
@@ -362,14 +366,15 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
       lockOptions.signal?.addEventListener('abort', abort, { once: true });
       pendingLocks.add(client);
       try {
+        // An abort or a close while the schema was being prepared came before the listeners above: stop here.
+        if (aborted() || closed) throw new Error('stopped before connecting');
         await client.connect();
         // A server-wide idle_session_timeout would end the session and free the lock behind our back.
         await client.query(`set idle_session_timeout = 0`).catch(() => undefined);
-        let got: boolean;
-        if (!wait) {
-          const result = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::bigint) as ok', [key]);
-          got = result.rows[0]?.ok === true;
-        } else {
+        const result = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::bigint) as ok', [key]);
+        let got = result.rows[0]?.ok === true;
+        if (!got && wait) {
+          lockOptions.onWaiting?.();
           const timeout = lockOptions.timeoutMs;
           await client.query(
             `set lock_timeout = ${timeout === undefined || !Number.isFinite(timeout) ? 0 : Math.max(1, Math.ceil(timeout))}`,

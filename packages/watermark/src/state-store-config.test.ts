@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createTempDir } from '@sluice/testing';
 import { describe, expect, it } from 'vitest';
 import { createStateStore, parseStateStoreConfig } from './state-store-config.js';
-import { stateErrorOf } from './state-store-contract.js';
+import { stateErrorOf } from './test-support/state-store-contract.js';
 
 describe('parseStateStoreConfig', () => {
   it('accepts the two store configs', () => {

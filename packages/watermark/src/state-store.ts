@@ -82,6 +82,8 @@ export interface LockOptions {
   readonly holder?: string;
   /** Stop waiting when this aborts (the acquire then fails with `CANCELLED`), e.g. on SIGTERM. */
   readonly signal?: AbortSignal;
+  /** With `wait`: called once, when the lock is found held and the acquire starts waiting for it. */
+  readonly onWaiting?: () => void;
 }
 
 /** A held state lock. */

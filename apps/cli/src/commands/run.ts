@@ -30,6 +30,8 @@ export interface RunCommandOptions {
   readonly exclude?: readonly string[];
   readonly threads?: number;
   readonly fullRefresh?: boolean;
+  /** `--all` (run, build): build every selected node instead of only what changed. */
+  readonly all?: boolean;
   /** `--no-ingest` (run, build): do not bring the raw tables up to date first. */
   readonly ingest?: boolean;
   readonly json: boolean;
@@ -191,6 +193,7 @@ async function runAndReport(
         ...(options.exclude?.length ? { exclude: options.exclude } : {}),
         ...(options.threads ? { threads: options.threads } : {}),
         ...(options.fullRefresh ? { fullRefresh: true } : {}),
+        ...(options.all ? { all: true } : {}),
         // --full-refresh on a dbt verb is dbt's (models, seeds); only `sluice ingest --full-refresh` reloads tables.
         ...(command === 'ingest' ? {} : { ingestFullRefresh: false }),
       });

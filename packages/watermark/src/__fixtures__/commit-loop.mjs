@@ -1,8 +1,12 @@
 // Crash-test child: takes the run lock, then commits a watermark in a loop until it is killed.
-// argv: <built module path> <state dir> <table> <first id>. Prints "ready" once, then each committed id.
+// argv: <built module path> <state dir> <table> <first id> <acknowledgements file>. Prints "ready" once; after each
+// commit resolves, appends its id to the acknowledgements file (a write that has returned survives SIGKILL: the
+// parent compares with that file, never with the pipe, which may still hold lines when the child dies), then prints
+// the id (the parent only uses the printed ids to choose when to kill).
+import { appendFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
-const [modulePath, dir, table, first] = process.argv.slice(2);
+const [modulePath, dir, table, first, acknowledgements] = process.argv.slice(2);
 const { createFileStateStore } = await import(pathToFileURL(modulePath).href);
 const store = createFileStateStore({
   dir,
@@ -20,5 +24,6 @@ for (let id = BigInt(first); ; id++) {
     { id: `1000000000000000000000${id}`, filler: filler(id) },
     { runId: `child-${process.pid}` },
   );
+  appendFileSync(acknowledgements, `${id}\n`);
   process.stdout.write(`${id}\n`);
 }

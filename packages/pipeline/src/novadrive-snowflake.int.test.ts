@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { cp } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
@@ -11,8 +12,6 @@ import {
   NOVADRIVE_TABLES,
   simulateDay,
 } from '@sluice/novadrive';
-// Not a declared dependency (it depends on this package): resolved to its source by the root vitest config.
-import { loadProjectConfig, openStateStore, openWarehouse, resolveTarget, runPipeline } from '@sluice/pipeline';
 import {
   canonicalValue,
   createTempDir,
@@ -21,14 +20,12 @@ import {
   fingerprintPostgresTable,
   type TestDatabase,
 } from '@sluice/testing';
+import { startSnowflakeEmulator, type SnowflakeEmulator } from '@sluice/snowflake-emulator';
 import { METADATA_COLUMNS } from '@sluice/warehouse';
-import {
-  startTestEmulator,
-  TEST_DATABASE,
-  TEST_PASSWORD,
-  TEST_USER,
-  type TestEmulator,
-} from './__tests__/test-emulator.js';
+import { openStateStore, openWarehouse, resolveTarget } from './open-project.js';
+import { loadProjectConfig } from './project-config.js';
+import { runPipeline } from './run-pipeline.js';
+import { TEST_DATABASE, TEST_PASSWORD, TEST_USER } from './test-support/snowflake-emulator.js';
 
 /*
  * The whole NovaDrive pipeline — ingest, models, snapshot, data tests — with the sql-models project unchanged and
@@ -39,7 +36,8 @@ const SQL_MODELS = fileURLToPath(new URL('../../../sql-models/', import.meta.url
 
 describe('the NovaDrive pipeline on Snowflake (prod target, through the emulator)', () => {
   let db: TestDatabase;
-  let emulator: TestEmulator;
+  let emulator: SnowflakeEmulator;
+  let emulatorDir: string;
   let dir: { path: string; remove(): Promise<void> };
   let env: NodeJS.ProcessEnv;
   let project: Awaited<ReturnType<typeof loadProjectConfig>>;
@@ -48,7 +46,13 @@ describe('the NovaDrive pipeline on Snowflake (prod target, through the emulator
 
   beforeAll(async () => {
     db = await createTestDatabase('sfnova');
-    emulator = await startTestEmulator();
+    emulatorDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-snowflake-test-'));
+    emulator = await startSnowflakeEmulator({
+      dataDir: emulatorDir,
+      port: 0,
+      users: [{ name: TEST_USER, password: TEST_PASSWORD }],
+      databases: [TEST_DATABASE],
+    });
     dir = await createTempDir('sluice-sf-novadrive-');
     await db.withClient(async (client) => {
       await createNovaDriveSchema(client);
@@ -75,7 +79,8 @@ describe('the NovaDrive pipeline on Snowflake (prod target, through the emulator
   afterAll(async () => {
     await warehouse?.close();
     await state?.close();
-    await emulator?.dispose();
+    await emulator?.stop();
+    if (emulatorDir) await rm(emulatorDir, { recursive: true, force: true });
     await db?.drop();
     await dir?.remove();
   });

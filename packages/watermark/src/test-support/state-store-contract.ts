@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Position } from './position.js';
-import { StateError } from './state-error.js';
-import type { RunRecord, StateEvent, StateStore } from './state-store.js';
+import type { Position } from '../position.js';
+import { StateError } from '../state-error.js';
+import type { RunRecord, StateEvent, StateStore } from '../state-store.js';
 
 /** One fresh state for one test, opened by the store under test. */
 export interface StateFixture {
@@ -14,6 +14,15 @@ export interface StateFixture {
   corruptWatermark(table: string): Promise<string>;
   /** Close every store opened and remove the state. */
   dispose(): Promise<void>;
+}
+
+/** A promise and the function that resolves it: hand `resolve` to `onWaiting`, await `promise`. */
+function waitingSignal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
 }
 
 /** Catch the StateError a promise rejects with (fails the test when it resolves or rejects otherwise). */
@@ -197,11 +206,16 @@ export function describeStateStoreContract(name: string, createFixture: () => Pr
       const first = await store.acquireLock('run', { holder: 'first' });
       const other = await openAnother();
       let settled = false;
-      const waiting = other.acquireLock('run', { wait: true, timeoutMs: 30_000, holder: 'second' }).finally(() => {
-        settled = true;
-      });
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      const found = waitingSignal();
+      const waiting = other
+        .acquireLock('run', { wait: true, timeoutMs: 60_000, holder: 'second', onWaiting: found.resolve })
+        .finally(() => {
+          settled = true;
+        });
+      await found.promise; // it has found the lock held and waits
       expect(settled).toBe(false); // it cannot have the lock while `first` holds it
+      const third = await stateErrorOf(store.acquireLock('run', { holder: 'third' }));
+      expect(third.message).toContain('"first"'); // the waiter took nothing
       await first.release();
       const second = await waiting;
       expect(second.holder.holder).toBe('second');
@@ -223,22 +237,39 @@ export function describeStateStoreContract(name: string, createFixture: () => Pr
     it('stops waiting for a lock when the signal aborts (CANCELLED) or the store closes, and takes nothing', async () => {
       const { store, openAnother } = await fresh();
       const first = await store.acquireLock('run', { holder: 'first' });
+
+      // Aborted while it waits.
       const waiter = await openAnother();
       const controller = new AbortController();
-      const waiting = waiter.acquireLock('run', { wait: true, signal: controller.signal });
-      setTimeout(() => controller.abort(), 100);
+      const found = waitingSignal();
+      const waiting = waiter.acquireLock('run', { wait: true, signal: controller.signal, onWaiting: found.resolve });
+      await found.promise;
+      controller.abort();
       const error = await stateErrorOf(waiting);
       expect(error.code).toBe('CANCELLED');
       expect(error.message).toContain('"run"');
       expect((await stateErrorOf(waiter.acquireLock('run', { signal: controller.signal }))).code).toBe('CANCELLED');
 
+      // Aborted before it could start waiting (a fresh instance still preparing its state).
+      const early = new AbortController();
+      const beforeWaiting = (await openAnother()).acquireLock('run', { wait: true, signal: early.signal });
+      early.abort();
+      expect((await stateErrorOf(beforeWaiting)).code).toBe('CANCELLED');
+
+      // Its store closed while it waits, and before it could start waiting.
       const closing = await openAnother();
-      const pending = closing.acquireLock('run', { wait: true });
-      setTimeout(() => void closing.close(), 100);
+      const closingFound = waitingSignal();
+      const pending = closing.acquireLock('run', { wait: true, onWaiting: closingFound.resolve });
+      await closingFound.promise;
+      await closing.close();
       expect((await stateErrorOf(pending)).code).toBe('STATE_UNAVAILABLE');
+      const closedEarly = await openAnother();
+      const pendingEarly = closedEarly.acquireLock('run', { wait: true });
+      await closedEarly.close();
+      expect((await stateErrorOf(pendingEarly)).code).toBe('STATE_UNAVAILABLE');
 
       await first.release();
-      const next = await waiter.acquireLock('run', { holder: 'next' }); // neither stopped waiter holds it
+      const next = await waiter.acquireLock('run', { holder: 'next' }); // none of the stopped waiters holds it
       await next.release();
     });
 

@@ -11,15 +11,6 @@ import {
   NOVADRIVE_TABLES,
   simulateDay,
 } from '@sluice/novadrive';
-// Not a declared dependency (it depends on this package): resolved to its source by the root vitest config.
-import {
-  loadProjectConfig,
-  openStateStore,
-  openWarehouse,
-  resolveTarget,
-  runIngest,
-  type IngestResult,
-} from '@sluice/pipeline';
 import {
   createTempDir,
   createTestDatabase,
@@ -30,7 +21,10 @@ import {
 } from '@sluice/testing';
 import { METADATA_COLUMNS, type Warehouse } from '@sluice/warehouse';
 import { startSnowflakeEmulator, type SnowflakeEmulator } from '@sluice/snowflake-emulator';
-import { TEST_DATABASE, TEST_PASSWORD, TEST_USER } from './__tests__/test-emulator.js';
+import { type IngestResult, runIngest } from './ingest.js';
+import { openStateStore, openWarehouse, resolveTarget } from './open-project.js';
+import { loadProjectConfig } from './project-config.js';
+import { TEST_DATABASE, TEST_PASSWORD, TEST_USER } from './test-support/snowflake-emulator.js';
 
 /*
  * Positions live with the data, on Snowflake (through the emulator): a warehouse that is replaced (a new account's

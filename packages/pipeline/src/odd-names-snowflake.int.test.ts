@@ -2,15 +2,6 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// Not a declared dependency (it depends on this package): resolved to its source by the root vitest config.
-import {
-  initProject,
-  loadProjectConfig,
-  openStateStore,
-  openWarehouse,
-  resolveTarget,
-  runPipeline,
-} from '@sluice/pipeline';
 import {
   canonicalValue,
   createTempDir,
@@ -20,14 +11,18 @@ import {
   type TableFingerprint,
   type TestDatabase,
 } from '@sluice/testing';
-import { sluiceName, snowflakeName } from './snowflake-identifier.js';
+import { sluiceName, snowflakeName } from '@sluice/snowflake';
+import { initProject } from './init-project.js';
+import { openStateStore, openWarehouse, resolveTarget } from './open-project.js';
+import { loadProjectConfig } from './project-config.js';
+import { runPipeline } from './run-pipeline.js';
 import {
   startTestEmulator,
   TEST_DATABASE,
   TEST_PASSWORD,
   TEST_USER,
   type TestEmulator,
-} from './__tests__/test-emulator.js';
+} from './test-support/snowflake-emulator.js';
 
 /*
  * Names of every spelling on Snowflake: `sluice init` on a source whose table and column names hold spaces,
