@@ -13,13 +13,13 @@ vendas as (
     f.valor_venda,
     coalesce(
       vigente.valor_sugerido,
-      case when f.data_venda < primeiro.valid_from then primeiro.valor_sugerido else ultimo.valor_sugerido end
+      case when f.data_venda < primeiro.dbt_valid_from then primeiro.valor_sugerido else ultimo.valor_sugerido end
     ) as preco_de_tabela
   from {{ ref('fct_vendas') }} as f
   left join precos as vigente
     on vigente.veiculo_id = f.veiculo_id
-    and f.data_venda >= vigente.valid_from
-    and (vigente.valid_to is null or f.data_venda < vigente.valid_to)
+    and f.data_venda >= vigente.dbt_valid_from
+    and (vigente.dbt_valid_to is null or f.data_venda < vigente.dbt_valid_to)
   left join precos as primeiro on primeiro.veiculo_id = f.veiculo_id and primeiro.ordem = 1
   left join precos as ultimo on ultimo.veiculo_id = f.veiculo_id and ultimo.ordem_inversa = 1
 )

@@ -153,6 +153,11 @@ export function createRunProgress(
         for (const line of nodeLines(event.result, nodeWidth, out)) print(line);
         return;
       case 'run-finish':
+        // dbt_project.yml's on-run-start / on-run-end statements that failed (a failed on-run-start also skipped
+        // every node, each saying why).
+        for (const hook of event.result.hooks ?? []) {
+          if (hook.status === 'error') print(out.red(`  ✗ ${hook.event.padEnd(12)} ${hook.message}`));
+        }
         return;
     }
   };

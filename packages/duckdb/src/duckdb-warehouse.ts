@@ -2,7 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DuckDBInstance, StatementType, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult } from '@duckdb/node-api';
 import {
   KeyedMutex,
   STATE_TABLE,
@@ -43,6 +43,7 @@ import {
 import { duckDbDialect } from './duckdb-dialect.js';
 import { duckDbTableDialect } from './duckdb-table-dialect.js';
 import { DEFAULT_MAX_ROW_BYTES, planLoad, type LoadStepRole } from './load-plan.js';
+import { duckDbApi } from './duckdb-api.js';
 import { rowValue } from './row-value.js';
 
 /** Where the DuckDB warehouse lives and how much of the machine it may use. */
@@ -90,7 +91,7 @@ export async function createDuckDbWarehouse(options: DuckDbWarehouseOptions): Pr
     config.temp_directory = path.join(os.tmpdir(), `sluice-duckdb-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     if (!inMemory) await mkdir(path.dirname(path.resolve(options.path)), { recursive: true });
-    const instance = await DuckDBInstance.create(options.path, config);
+    const instance = await duckDbApi().DuckDBInstance.create(options.path, config);
     // timestamptz → date or text conversions in models must not depend on the machine's time zone.
     const setup = await instance.connect();
     try {
@@ -160,6 +161,7 @@ export class DuckDbWarehouse implements Warehouse {
     this.#stateTables.clear();
     return this.#withConnection(options.signal, async (connection) => {
       const result = await this.#runScript(connection, sql, { signal: options.signal });
+      const { StatementType } = duckDbApi();
       const counted = [StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO];
       return { rowsAffected: counted.includes(result.statementType) ? result.rowsChanged : undefined };
     });
@@ -171,6 +173,7 @@ export class DuckDbWarehouse implements Warehouse {
     options: DuckDbStatementOptions = {},
   ): Promise<{ readonly rowsAffected: readonly (number | undefined)[] }> {
     this.#known.clear();
+    const { StatementType } = duckDbApi();
     const counted = [StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO];
     return this.#withConnection(options.signal, (connection) =>
       this.#transaction(connection, 'the transaction', options.signal, async () => {
@@ -542,7 +545,7 @@ export class DuckDbWarehouse implements Warehouse {
 
 /** Rows a statement wrote; a CREATE TABLE … AS answers with one row holding the count. */
 async function affectedRows(result: DuckDBMaterializedResult): Promise<number> {
-  if (result.statementType === StatementType.CREATE) {
+  if (result.statementType === duckDbApi().StatementType.CREATE) {
     const rows = await result.getRows();
     const first = rows[0]?.[0];
     return typeof first === 'bigint' || typeof first === 'number' ? Number(first) : 0;

@@ -1,22 +1,6 @@
-import {
-  DuckDBArrayValue,
-  DuckDBBlobValue,
-  DuckDBDateValue,
-  DuckDBDecimalValue,
-  DuckDBIntervalValue,
-  DuckDBListValue,
-  DuckDBMapValue,
-  DuckDBStructValue,
-  DuckDBTimestampMillisecondsValue,
-  DuckDBTimestampNanosecondsValue,
-  DuckDBTimestampSecondsValue,
-  DuckDBTimestampTZValue,
-  DuckDBTimestampValue,
-  DuckDBTimeValue,
-  DuckDBUnionValue,
-  type DuckDBValue,
-} from '@duckdb/node-api';
+import type { DuckDBValue } from '@duckdb/node-api';
 import { exactInteger, floorDiv, formatDate, formatTime, formatTimestamp } from '@sluice/warehouse';
+import { duckDbApi } from './duckdb-api.js';
 
 /**
  * The JavaScript value `query` returns for a DuckDB value (the README has the table):
@@ -35,30 +19,32 @@ export function rowValue(value: DuckDBValue): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
     return value;
   if (typeof value === 'bigint') return exactInteger(value);
-  if (value instanceof DuckDBDecimalValue) return value.toString();
-  if (value instanceof DuckDBTimestampTZValue)
+  const api = duckDbApi();
+  if (value instanceof api.DuckDBDecimalValue) return value.toString();
+  if (value instanceof api.DuckDBTimestampTZValue)
     return value.isFinite ? `${formatTimestamp(value.micros)}+00` : infinity(value.micros);
-  if (value instanceof DuckDBTimestampValue)
+  if (value instanceof api.DuckDBTimestampValue)
     return value.isFinite ? formatTimestamp(value.micros) : infinity(value.micros);
-  if (value instanceof DuckDBDateValue) return value.isFinite ? formatDate(value.days) : infinity(BigInt(value.days));
-  if (value instanceof DuckDBTimeValue) return formatTime(value.micros);
-  if (value instanceof DuckDBIntervalValue)
+  if (value instanceof api.DuckDBDateValue)
+    return value.isFinite ? formatDate(value.days) : infinity(BigInt(value.days));
+  if (value instanceof api.DuckDBTimeValue) return formatTime(value.micros);
+  if (value instanceof api.DuckDBIntervalValue)
     return `${value.months} months ${value.days} days ${value.micros} microseconds`;
-  if (value instanceof DuckDBBlobValue) return new Uint8Array(value.bytes);
-  if (value instanceof DuckDBListValue || value instanceof DuckDBArrayValue) return value.items.map(rowValue);
-  if (value instanceof DuckDBStructValue) {
+  if (value instanceof api.DuckDBBlobValue) return new Uint8Array(value.bytes);
+  if (value instanceof api.DuckDBListValue || value instanceof api.DuckDBArrayValue) return value.items.map(rowValue);
+  if (value instanceof api.DuckDBStructValue) {
     return Object.fromEntries(Object.entries(value.entries).map(([k, v]) => [k, rowValue(v)]));
   }
-  if (value instanceof DuckDBMapValue)
+  if (value instanceof api.DuckDBMapValue)
     return value.entries.map((e) => ({ key: rowValue(e.key), value: rowValue(e.value) }));
-  if (value instanceof DuckDBUnionValue) return { tag: value.tag, value: rowValue(value.value) };
-  if (value instanceof DuckDBTimestampSecondsValue) {
+  if (value instanceof api.DuckDBUnionValue) return { tag: value.tag, value: rowValue(value.value) };
+  if (value instanceof api.DuckDBTimestampSecondsValue) {
     return value.isFinite ? formatTimestamp(value.seconds * 1_000_000n) : infinity(value.seconds);
   }
-  if (value instanceof DuckDBTimestampMillisecondsValue) {
+  if (value instanceof api.DuckDBTimestampMillisecondsValue) {
     return value.isFinite ? formatTimestamp(value.millis * 1_000n) : infinity(value.millis);
   }
-  if (value instanceof DuckDBTimestampNanosecondsValue) {
+  if (value instanceof api.DuckDBTimestampNanosecondsValue) {
     if (!value.isFinite) return infinity(value.nanos);
     const micros = floorDiv(value.nanos, 1_000n);
     const nanos = value.nanos - micros * 1_000n;

@@ -61,7 +61,7 @@ describe('compileProject on the shop fixture', () => {
 
   it('compiles generic tests, custom generic tests and singular tests', () => {
     const { nodes } = compileProject(project, { target, dialect: duckDbDialect });
-    expect(nodes.get('test.shop.relationships_fct_orders_customer_id')?.sql).toContain(
+    expect(nodes.get('test.shop.relationships_fct_orders_customer_id__customer_id__ref_dim_customers_')?.sql).toContain(
       'customer_id not in (select customer_id from "main_marts"."dim_customers" as parent',
     );
     expect(nodes.get('test.shop.is_positive_fct_orders_amount')?.sql).toBe(

@@ -8,7 +8,16 @@ import { ModelsError } from './models-error.js';
 import { configArguments, lookupEnv, lookupVariable } from './parse-hooks.js';
 import { projectInternals } from './project-internals.js';
 import { didYouMean, type ProjectIssue } from './project-issue.js';
-import type { ModelNode, Project, ProjectNode, SeedNode, SnapshotNode, SourceNode, TestNode } from './project.js';
+import type {
+  ModelNode,
+  Project,
+  ProjectNode,
+  ProjectRunHook,
+  SeedNode,
+  SnapshotNode,
+  SourceNode,
+  TestNode,
+} from './project.js';
 import { projectGraph } from './project-graph-value.js';
 import { scanReferences } from './scan-references.js';
 import { RelationValue, TemplateError, TemplateUsageError, type RenderHooks } from './template-engine.js';
@@ -78,7 +87,7 @@ export function compiledPathOf(project: Project, node: ProjectNode): string {
     pkg !== undefined && node.file.startsWith(`${pkg.root}/`) ? node.file.slice(pkg.root.length + 1) : node.file;
   const file =
     node.kind === 'test' && node.testType === 'generic'
-      ? `${own}/${node.name}.sql`
+      ? `${own}/${node.alias ?? node.name}.sql`
       : node.kind === 'snapshot'
         ? `${own.replace(/[^/]+$/, '')}${node.name}.sql`
         : own;
@@ -142,7 +151,10 @@ export class ProjectCompiler {
         relation = { schema: this.schemaName(node, node.config.schema), name: node.config.alias ?? node.name };
         break;
       case 'test':
-        relation = { schema: this.schemaName(node, node.config.schema ?? 'audit'), name: node.name };
+        relation = {
+          schema: this.schemaName(node, node.config.schema ?? 'audit'),
+          name: node.alias ?? node.name,
+        };
         break;
     }
     this.relations.set(node.id, relation);
@@ -217,13 +229,19 @@ export class ProjectCompiler {
    * The hooks of a compile-mode render of `node`; ephemeral models it reads are pushed to `uses`. `warehouse`
    * answers what the templates ask the warehouse (absent: asking is an error naming the template).
    */
-  hooks(node: ProjectNode, incremental: boolean, uses: string[], warehouse?: WarehouseCalls): RenderHooks {
+  hooks(
+    node: ProjectNode | undefined,
+    incremental: boolean,
+    uses: string[],
+    warehouse?: WarehouseCalls,
+    operationId = '',
+  ): RenderHooks {
     const { env, secrets, packageVars } = projectInternals(this.project);
-    const nodePackage = this.packageOf(node);
+    const nodePackage = node === undefined ? this.project.name : this.packageOf(node);
     const vars =
       nodePackage === this.project.name ? this.project.vars : (packageVars.get(nodePackage) ?? this.project.vars);
     const project = this.project;
-    const config = 'config' in node ? (node.config as Record<string, unknown>) : {};
+    const config = node !== undefined && 'config' in node ? (node.config as Record<string, unknown>) : {};
     const refNode = (args: CallArguments): ModelNode | SnapshotNode | SeedNode => {
       const name = String(args.positional.at(-1));
       const pkg = args.positional.length >= 2 ? String(args.positional[0]) : undefined;
@@ -272,6 +290,7 @@ export class ProjectCompiler {
       isIncremental: () => incremental,
       // `this` is resolved lazily: computing a relation can call generate_schema_name, itself a render.
       get thisRelation() {
+        if (node === undefined) return undefined;
         self ??= compiler.thisValue(node, uses);
         return self;
       },
@@ -280,15 +299,31 @@ export class ProjectCompiler {
         profile_name: this.options.target.name,
         threads: this.options.target.threads ?? 1,
       },
-      model: this.nodeValue(node),
+      model: node === undefined ? undefined : this.nodeValue(node),
       dialect: this.dialect,
       runStartedAt: this.runStartedAt,
       ...(warehouse === undefined ? {} : { warehouse }),
       graph: () => (this.graph ??= projectGraph(this.project, (n) => this.relationOf(n), this.dialect)),
       flags: this.flags,
       invocationId: this.invocationId,
-      log: (message) => this.options.onLog?.(message, node.id),
+      log: (message) => this.options.onLog?.(message, node?.id ?? operationId),
     };
+  }
+
+  /**
+   * One of dbt_project.yml's `on-run-start` / `on-run-end` statements, rendered as dbt renders them: no `this` or
+   * `model`; `runContext` gives on-run-end its `results`, `schemas` and `database_schemas`.
+   */
+  compileRunHook(
+    hook: ProjectRunHook,
+    runContext?: Readonly<Record<string, unknown>>,
+    warehouse?: WarehouseCalls,
+  ): string {
+    const { engine } = projectInternals(this.project);
+    const id = `operation.${this.project.name}.${this.project.name}-${hook.event}-${hook.index}`;
+    const base = this.hooks(undefined, false, [], warehouse, id);
+    const padded = '\n'.repeat(Math.max(0, (hook.line ?? 1) - 1)) + hook.sql;
+    return engine.renderString(padded, hook.file, runContext === undefined ? base : { ...base, runContext }).trim();
   }
 
   /** `{{ this }}` for a node. */

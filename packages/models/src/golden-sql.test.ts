@@ -91,7 +91,9 @@ function snapshot(name: string, config: SnapshotConfig): SnapshotNode {
 const table = (...columns: string[]): FixtureRelation => ({ kind: 'table', columns });
 const PAYMENTS = ['id', 'amount', 'updated_at'];
 const PRICES = ['product_id', 'price', 'changed_at'];
-const snapshotColumns = ['snapshot_updated_at', 'valid_from', 'valid_to', 'snapshot_scd_id'];
+const snapshotColumns = ['dbt_updated_at', 'dbt_valid_from', 'dbt_valid_to', 'dbt_scd_id'];
+/** The names Sluice used before dbt's: such a snapshot is renamed in place. */
+const legacySnapshotColumns = ['snapshot_updated_at', 'valid_from', 'valid_to', 'snapshot_scd_id'];
 
 const cases: Record<string, GoldenCase> = {
   'view.sql': { node: model('stg_payments', { materialized: 'view' }), relations: {} },
@@ -263,6 +265,45 @@ const cases: Record<string, GoldenCase> = {
     }),
     relations: {
       'analytics.price_history__sluice_snapshot_source': table(...PRICES, '__sluice_updated_at', ...snapshotColumns),
+    },
+  },
+  'snapshot-new-record.sql': {
+    node: snapshot('price_history', {
+      strategy: 'timestamp',
+      unique_key: ['product_id'],
+      updated_at: 'changed_at',
+      hard_deletes: 'new_record',
+    }),
+    relations: {
+      'analytics.price_history': table(...PRICES, ...snapshotColumns, 'dbt_is_deleted'),
+      'analytics.price_history__sluice_snapshot_source': table(...PRICES, '__sluice_updated_at'),
+    },
+  },
+  'snapshot-legacy-columns.sql': {
+    node: snapshot('price_history', { strategy: 'timestamp', unique_key: ['product_id'], updated_at: 'changed_at' }),
+    relations: {
+      'analytics.price_history': table(...PRICES, ...legacySnapshotColumns),
+      'analytics.price_history__sluice_snapshot_source': table(...PRICES, '__sluice_updated_at'),
+    },
+  },
+  'snapshot-meta-column-names.sql': {
+    node: snapshot('price_history', {
+      strategy: 'timestamp',
+      unique_key: ['product_id'],
+      updated_at: 'changed_at',
+      hard_deletes: 'new_record',
+      snapshot_meta_column_names: { dbt_valid_from: 'start_at', dbt_valid_to: 'end_at', dbt_is_deleted: 'gone' },
+    }),
+    relations: {
+      'analytics.price_history__sluice_snapshot_source': table(
+        ...PRICES,
+        '__sluice_updated_at',
+        'dbt_updated_at',
+        'start_at',
+        'end_at',
+        'dbt_scd_id',
+        'gone',
+      ),
     },
   },
   'snapshot-check-all.sql': {

@@ -55,6 +55,7 @@ export {
   type ProjectNode,
   type SeedNode,
   type ProjectPackageInfo,
+  type ProjectRunHook,
   type SnapshotNode,
   type SourceNode,
   type TestNode,
@@ -67,6 +68,7 @@ export {
   type NodeStatus,
   type ReusedNode,
   type RunEvent,
+  type RunHookResult,
   type RunOptions,
   type RunResult,
   type RunTestsMode,
@@ -81,4 +83,5 @@ export {
   type FreshnessRun,
   type FreshnessStatus,
 } from './source-freshness.js';
+export { DBT_ARTIFACT_VERSION, DBT_SCHEMA_VERSIONS } from './dbt-artifacts.js';
 export { writeArtifacts, type ArtifactInputs } from './write-artifacts.js';

@@ -40,7 +40,9 @@ describe('loadProject on the shop fixture', () => {
       'model.shop.stg_customers',
       'model.shop.int_paid_orders',
     ]);
-    const relationships = project.nodes.get('test.shop.relationships_fct_orders_customer_id') as TestNode;
+    const relationships = project.nodes.get(
+      'test.shop.relationships_fct_orders_customer_id__customer_id__ref_dim_customers_',
+    ) as TestNode;
     expect(relationships.dependsOn).toEqual(['model.shop.fct_orders', 'model.shop.dim_customers']);
     expect(relationships.attachedTo).toBe('model.shop.fct_orders');
     expect(relationships.config).toMatchObject({ warn_if: '>0', error_if: '>5', store_failures: true });
@@ -197,6 +199,7 @@ describe('loadProject with a dbt project', () => {
         'config-version: 2',
         'profile: legacy',
         'on-run-start: ["select 1"]',
+        'quoting: { identifier: false }',
         'vars:',
         '  legacy:',
         '    country: BR',
@@ -214,7 +217,10 @@ describe('loadProject with a dbt project', () => {
     });
     const { project, errors, warnings } = await loadProject(dir.path);
     expect(errors.map(formatIssue)).toEqual([]);
-    expect(warnings.map((w) => w.message).join('\n')).toContain('on-run-start');
+    expect(warnings.map((w) => w.message).join('\n')).toContain('"quoting" in dbt_project.yml is not supported yet');
+    expect(project.runHooks).toEqual([
+      { event: 'on-run-start', index: 0, sql: 'select 1', file: 'dbt_project.yml', line: 5 },
+    ]);
     expect((project.nodes.get('model.legacy.customers') as ModelNode).materialized).toBe('table');
     expect((project.nodes.get('test.legacy.unique_customers_id') as TestNode).config.severity).toBe('warn');
     expect(project.vars).toEqual({ country: 'BR' });

@@ -158,6 +158,7 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
     docs: docs.blocks,
     packageVars: new Map(packages.map((p) => [p.name, p.settings.vars] as const)),
     packages: packages.map((p) => ({ name: p.name, root: p.root, origin: p.origin })),
+    runHooks: settings.runHooks,
   });
 }
 
@@ -212,6 +213,7 @@ function finish(
     readonly docs?: ReadonlyMap<string, DocsBlock>;
     readonly packageVars: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
     readonly packages: Project['packages'];
+    readonly runHooks?: Project['runHooks'];
   },
 ): LoadProjectResult {
   const graph = buildProjectGraph(ctx, parts.nodes, parts.dependencies);
@@ -228,6 +230,7 @@ function finish(
     warnings,
     errors,
     ...(parts.docs === undefined ? {} : { docs: parts.docs }),
+    ...(parts.runHooks === undefined || parts.runHooks.length === 0 ? {} : { runHooks: parts.runHooks }),
   };
   const { engine, templates, secrets, env } = ctx;
   setProjectInternals(project, { engine, templates, secrets, env, packageVars: parts.packageVars });

@@ -193,4 +193,40 @@ describe('materializations on Snowflake (through the emulator)', () => {
       { id: 2, v: 5, synced: expect.stringContaining('2024-02-01') },
     ]);
   }, 120_000);
+  it('renames an old-style snapshot in place, then records deletions with hard_deletes new_record', async () => {
+    await warehouse.execute(
+      "create table raw.prices (product_id integer, price number(10,2), changed_at timestamp_ntz); insert into raw.prices values (1, 100, '2024-01-01 00:00:00'), (2, 200, '2024-01-01 00:00:00')",
+    );
+    // The snapshot as Sluice built it before it used dbt's column names.
+    await warehouse.execute(
+      "create table marts.price_history as select product_id, price, changed_at, changed_at as snapshot_updated_at, changed_at as valid_from, cast(null as timestamp_ntz) as valid_to, md5(to_varchar(product_id) || '|' || to_varchar(changed_at)) as snapshot_scd_id from raw.prices",
+    );
+    const files = {
+      'models/prices.yml':
+        'version: 2\nsources:\n  - name: raw_prices\n    schema: raw\n    tables:\n      - name: prices\n',
+      'snapshots/prices.sql': [
+        '{% snapshot price_history %}',
+        "{{ config(unique_key='product_id', strategy='timestamp', updated_at='changed_at', hard_deletes='new_record') }}",
+        "select product_id, price, changed_at from {{ source('raw_prices', 'prices') }}",
+        '{% endsnapshot %}',
+      ].join('\n'),
+    };
+    await warehouse.execute('delete from raw.prices where product_id = 2');
+    const r = await build(files);
+    expect(r.price_history).toMatchObject({
+      status: 'success',
+      message:
+        'snapshot merged 2 rows (renamed columns valid_from → dbt_valid_from, valid_to → dbt_valid_to, snapshot_scd_id → dbt_scd_id, snapshot_updated_at → dbt_updated_at; added column dbt_is_deleted)',
+    });
+    expect(
+      await warehouse.query(
+        'select product_id, to_varchar(dbt_valid_from) as valid_from, dbt_valid_to is null as current, dbt_is_deleted from marts.price_history order by product_id, dbt_valid_from',
+      ),
+    ).toEqual([
+      { product_id: 1, valid_from: expect.stringContaining('2024-01-01'), current: true, dbt_is_deleted: null },
+      { product_id: 2, valid_from: expect.stringContaining('2024-01-01'), current: false, dbt_is_deleted: null },
+      { product_id: 2, valid_from: expect.any(String), current: true, dbt_is_deleted: 'True' },
+    ]);
+    expect((await build(files)).price_history?.message).toBe('snapshot merged 0 rows');
+  }, 120_000);
 });

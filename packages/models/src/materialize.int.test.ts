@@ -289,7 +289,7 @@ describe('snapshots', () => {
     ].join('\n');
   const history = () =>
     rows(
-      'select product_id, price, valid_from::varchar as valid_from, valid_to::varchar as valid_to from main.price_history order by product_id, valid_from',
+      'select product_id, price, dbt_valid_from::varchar as valid_from, dbt_valid_to::varchar as valid_to from main.price_history order by product_id, dbt_valid_from',
     );
 
   beforeEach(async () => {
@@ -299,7 +299,7 @@ describe('snapshots', () => {
     `);
   });
 
-  it('keeps the history by an update timestamp (valid_from / valid_to)', async () => {
+  it('keeps the history by an update timestamp (dbt_valid_from / dbt_valid_to)', async () => {
     const files = {
       'models/sources.yml': sources,
       'snapshots/prices.sql': snapshot("strategy='timestamp', updated_at='changed_at'"),
@@ -340,6 +340,143 @@ describe('snapshots', () => {
     ]);
   });
 
+  it("records deletions as rows with hard_deletes new_record (dbt 1.9's dbt_is_deleted), and keys that come back", async () => {
+    const files = {
+      'models/sources.yml': sources,
+      'snapshots/prices.sql': snapshot("strategy='timestamp', updated_at='changed_at', hard_deletes='new_record'"),
+    };
+    await build(files);
+    await warehouse.execute('delete from raw.prices where product_id = 2');
+    await build(files, { runStartedAt: new Date('2024-04-01T00:00:00Z') });
+    // A second run while it is still gone records nothing new.
+    await build(files, { runStartedAt: new Date('2024-04-15T00:00:00Z') });
+    await warehouse.execute("insert into raw.prices values (2, 250.00, '2024-05-01')");
+    await build(files, { runStartedAt: new Date('2024-05-02T00:00:00Z') });
+    expect(
+      await rows(
+        'select product_id, price, dbt_valid_from::varchar as valid_from, dbt_valid_to::varchar as valid_to, dbt_is_deleted from main.price_history order by product_id, dbt_valid_from',
+      ),
+    ).toEqual([
+      { product_id: 1, price: '100.00', valid_from: '2024-01-01 00:00:00', valid_to: null, dbt_is_deleted: 'False' },
+      {
+        product_id: 2,
+        price: '200.00',
+        valid_from: '2024-01-01 00:00:00',
+        valid_to: '2024-04-01 00:00:00',
+        dbt_is_deleted: 'False',
+      },
+      {
+        product_id: 2,
+        price: '200.00',
+        valid_from: '2024-04-01 00:00:00',
+        valid_to: '2024-05-01 00:00:00',
+        dbt_is_deleted: 'True',
+      },
+      { product_id: 2, price: '250.00', valid_from: '2024-05-01 00:00:00', valid_to: null, dbt_is_deleted: 'False' },
+    ]);
+    expect(await rows('select count(distinct dbt_scd_id) as n from main.price_history')).toEqual([{ n: 4 }]);
+  });
+
+  it('renames the columns of a snapshot built with the old names (valid_from …) in place, keeping its history', async () => {
+    // The table as Sluice built it before it used dbt's names.
+    await warehouse.execute(`
+      create table main.price_history as
+      select product_id, price, changed_at, changed_at as snapshot_updated_at, changed_at as valid_from,
+        cast(null as timestamp) as valid_to, md5(product_id::varchar || '|' || changed_at::varchar) as snapshot_scd_id
+      from raw.prices;
+      update main.price_history set valid_to = '2024-01-01', valid_from = '2023-06-01' where product_id = 2;
+      insert into main.price_history values (2, 200.00, '2024-01-01', '2024-01-01', '2024-01-01', null, 'kept');
+    `);
+    await warehouse.execute("update raw.prices set price = 110.00, changed_at = '2024-02-01' where product_id = 1");
+    const files = {
+      'models/sources.yml': sources,
+      'snapshots/prices.sql': snapshot("strategy='timestamp', updated_at='changed_at'"),
+    };
+    const r = await build(files);
+    expect(r.price_history?.message).toBe(
+      'snapshot merged 2 rows (renamed columns valid_from → dbt_valid_from, valid_to → dbt_valid_to, snapshot_scd_id → dbt_scd_id, snapshot_updated_at → dbt_updated_at)',
+    );
+    expect(await history()).toEqual([
+      { product_id: 1, price: '100.00', valid_from: '2024-01-01 00:00:00', valid_to: '2024-02-01 00:00:00' },
+      { product_id: 1, price: '110.00', valid_from: '2024-02-01 00:00:00', valid_to: null },
+      { product_id: 2, price: '200.00', valid_from: '2023-06-01 00:00:00', valid_to: '2024-01-01 00:00:00' },
+      { product_id: 2, price: '200.00', valid_from: '2024-01-01 00:00:00', valid_to: null },
+    ]);
+    // The next run finds nothing to rename.
+    expect((await build(files)).price_history?.message).toBe('snapshot merged 0 rows');
+  });
+
+  it('names its columns as snapshot_meta_column_names says', async () => {
+    const files = {
+      'models/sources.yml': sources,
+      'snapshots/prices.sql': snapshot(
+        "strategy='timestamp', updated_at='changed_at', snapshot_meta_column_names={'dbt_valid_from': 'start_at', 'dbt_valid_to': 'end_at'}",
+      ),
+    };
+    await build(files);
+    await warehouse.execute("update raw.prices set price = 110.00, changed_at = '2024-02-01' where product_id = 1");
+    await build(files);
+    expect(
+      await rows(
+        "select column_name from information_schema.columns where table_name = 'price_history' order by ordinal_position",
+      ),
+    ).toEqual(
+      ['product_id', 'price', 'changed_at', 'dbt_updated_at', 'start_at', 'end_at', 'dbt_scd_id'].map((c) => ({
+        column_name: c,
+      })),
+    );
+    expect(await rows('select product_id, price from main.price_history where end_at is null order by 1')).toEqual([
+      { product_id: 1, price: '110.00' },
+      { product_id: 2, price: '200.00' },
+    ]);
+  });
+
+  it("builds a snapshot defined in YAML (dbt 1.9's relation:), with its property-file config and tests", async () => {
+    const files = {
+      'models/sources.yml': sources,
+      'snapshots/prices.yml': [
+        'snapshots:',
+        '  - name: price_history',
+        "    relation: source('raw', 'prices')",
+        '    config:',
+        '      unique_key: product_id',
+        '      strategy: timestamp',
+        '      updated_at: changed_at',
+        '      hard_deletes: invalidate',
+        '    columns:',
+        '      - name: price',
+        '        data_tests: [not_null]',
+        '',
+      ].join('\n'),
+    };
+    let r = await build(files);
+    expect(r.price_history).toMatchObject({ status: 'success', message: 'snapshot created with 2 rows' });
+    expect(r.not_null_price_history_price?.status).toBe('pass');
+    await warehouse.execute('delete from raw.prices where product_id = 2');
+    r = await build(files, { runStartedAt: new Date('2024-04-01T00:00:00Z') });
+    expect(r.price_history?.status).toBe('success');
+    expect(await history()).toEqual([
+      { product_id: 1, price: '100.00', valid_from: '2024-01-01 00:00:00', valid_to: null },
+      { product_id: 2, price: '200.00', valid_from: '2024-01-01 00:00:00', valid_to: '2024-04-01 00:00:00' },
+    ]);
+  });
+
+  it('refuses a YAML snapshot whose relation is not a ref or a source, at its line', async () => {
+    await writeProject(dir.path, {
+      'sluice.yml': 'name: m\n',
+      'snapshots/prices.yml': 'snapshots:\n  - name: price_history\n    relation: raw.prices\n',
+    });
+    const { errors } = await loadProject(dir.path);
+    expect(errors).toContainEqual(
+      expect.objectContaining({
+        code: 'INVALID_VALUE',
+        file: 'snapshots/prices.yml',
+        line: 3,
+        message: expect.stringContaining("relation must be ref('model') or source('source', 'table')"),
+      }),
+    );
+  });
+
   it('adds columns the query gains', async () => {
     const files = {
       'models/sources.yml': sources,
@@ -355,7 +492,7 @@ describe('snapshots', () => {
     });
     expect(r.price_history?.message).toContain('added columns currency');
     expect(
-      await rows('select product_id, currency from main.price_history where valid_to is null order by product_id'),
+      await rows('select product_id, currency from main.price_history where dbt_valid_to is null order by product_id'),
     ).toEqual([
       { product_id: 1, currency: 'BRL' },
       { product_id: 2, currency: null },

@@ -67,9 +67,20 @@ export const snapshotConfigShape = {
   unique_key: stringList,
   updated_at: z.string().min(1),
   check_cols: z.union([z.literal('all'), z.array(z.string()).min(1)]),
-  hard_deletes: z.enum(['ignore', 'invalidate']),
+  hard_deletes: z.enum(['ignore', 'invalidate', 'new_record']),
   invalidate_hard_deletes: z.boolean(),
   target_schema: z.string().min(1),
+  /** dbt 1.9: other names for the columns a snapshot adds (`{ dbt_valid_from: valid_from, … }`). */
+  snapshot_meta_column_names: z
+    .object({
+      dbt_valid_from: z.string().min(1),
+      dbt_valid_to: z.string().min(1),
+      dbt_scd_id: z.string().min(1),
+      dbt_updated_at: z.string().min(1),
+      dbt_is_deleted: z.string().min(1),
+    })
+    .partial()
+    .strict(),
 };
 
 /** Config keys of a data test. */
@@ -133,7 +144,6 @@ const UNSUPPORTED: readonly string[] = [
   'column_types',
   'quote_columns',
   'packages',
-  'snapshot_meta_column_names',
   'dbt_valid_to_current',
   'target_database',
   'store_failures_as',

@@ -36,7 +36,7 @@ describe('packages: loading', () => {
     const model = project.nodes.get('model.toolkit.toolkit_days');
     expect(model).toMatchObject({ kind: 'model', fqn: ['toolkit', 'toolkit_days'], materialized: 'view' });
     expect(project.nodes.get('model.orders_app.calendar_use')?.dependsOn).toEqual(['model.toolkit.toolkit_days']);
-    expect(project.nodes.get('test.orders_app.positive_orders_amount')).toMatchObject({
+    expect(project.nodes.get('test.orders_app.toolkit_positive_orders_amount')).toMatchObject({
       testName: 'positive',
       testPackage: 'toolkit',
     });
@@ -229,10 +229,10 @@ describe.each([
       calendar_use: 'success',
       context: 'success',
       toolkit_days: 'success',
-      positive_orders_amount: 'pass',
-      at_most_orders_amount: 'pass',
+      toolkit_positive_orders_amount: 'pass',
+      toolkit_at_most_orders_amount__100: 'pass',
       amount_over_fifty: 'warn',
-      at_most_order_keys_length_order_key: 'pass',
+      toolkit_at_most_order_keys_length_order_key___32: 'pass',
       positive_toolkit_days_day_number: 'pass',
       not_null_toolkit_days_day_number: 'pass',
     });

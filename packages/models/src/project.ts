@@ -103,6 +103,11 @@ export interface TestNode extends NodeBase {
   readonly quoteColumn?: boolean;
   /** The test's arguments as written (`ref('x')` strings are resolved when compiled). */
   readonly args: Readonly<Record<string, unknown>>;
+  /**
+   * Generic tests whose dbt name is 64 characters or more: dbt's short name (30 characters and an md5), the name of
+   * the compiled file and of the table failures are stored in.
+   */
+  readonly alias?: string;
   readonly config: TestConfig;
   /** Singular tests: the template as written. */
   readonly rawSql?: string;
@@ -146,6 +151,18 @@ export interface Project {
     string,
     { readonly name: string; readonly file: string; readonly line: number; readonly text: string }
   >;
+  /** dbt_project.yml's `on-run-start` and `on-run-end` statements, in order (the root project's). */
+  readonly runHooks?: readonly ProjectRunHook[];
+}
+
+/** One statement of dbt_project.yml's `on-run-start` / `on-run-end` (a template, rendered when the run starts or ends). */
+export interface ProjectRunHook {
+  readonly event: 'on-run-start' | 'on-run-end';
+  /** Its place in the list (dbt's `operation.<project>.<project>-on-run-start-<index>`). */
+  readonly index: number;
+  readonly sql: string;
+  readonly file: string;
+  readonly line?: number;
 }
 
 /** Nodes of one kind, in the project's order. */

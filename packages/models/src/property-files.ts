@@ -20,6 +20,8 @@ export interface NodeProperties {
   readonly config: Record<string, unknown>;
   readonly tags: readonly string[];
   readonly columns: readonly ColumnDoc[];
+  /** A snapshot defined in YAML (dbt 1.9): what it snapshots, as written (`ref('x')`, `source('a', 'b')`). */
+  readonly relation?: string;
 }
 
 /** One source table (`sources:` → `tables:`). */
@@ -349,14 +351,18 @@ export function readPropertyFile(
         return;
       }
       const name = entry.name;
+      let relation: string | undefined;
       if (kind === 'snapshots' && 'relation' in entry) {
-        issue(
-          'UNSUPPORTED',
-          'error',
-          `snapshot ${name}: snapshots defined in YAML (relation:) are not supported yet; write snapshots/${name}.sql with {% snapshot ${name} %}.`,
-          [...at, 'relation'],
-          true,
-        );
+        if (typeof entry.relation === 'string' && /^\s*(ref|source)\s*\(.*\)\s*$/s.test(entry.relation)) {
+          relation = entry.relation.trim();
+        } else {
+          issue(
+            'INVALID_VALUE',
+            'error',
+            `snapshot ${name}: relation must be ref('model') or source('source', 'table') (got ${JSON.stringify(entry.relation)}).`,
+            [...at, 'relation'],
+          );
+        }
       }
       checkKeys(
         entry,
@@ -376,6 +382,7 @@ export function readPropertyFile(
         config: isObject(config) ? config : {},
         tags: stringList(entry.tags, [...at, 'tags'], 'tags'),
         columns: readColumns(entry.columns, [...at, 'columns'], `${singular} ${name}`, target),
+        ...(relation === undefined ? {} : { relation }),
       };
       readTests(entry, at, `${singular} ${name}`, target);
       (kind === 'models' ? out.models : kind === 'seeds' ? out.seeds : out.snapshots).push(props);

@@ -69,19 +69,22 @@ describe('runProject: the shop fixture in build mode', () => {
     });
 
     // Warnings: severity warn, and a warn_if threshold below error_if; failing rows stored in the audit schema.
-    expect(r.accepted_values_stg_orders_status).toMatchObject({
+    expect(r.accepted_values_stg_orders_status__paid__pending__cancelled).toMatchObject({
       status: 'warn',
       failures: 1,
       samples: [{ value_field: 'refunded', n_records: 1 }],
     });
     expect(r.is_positive_fct_orders_amount).toMatchObject({ status: 'warn', failures: 1 });
-    expect(r.relationships_fct_orders_customer_id).toMatchObject({
+    expect(r.relationships_fct_orders_customer_id__customer_id__ref_dim_customers_).toMatchObject({
       status: 'warn',
       failures: 1,
-      storedIn: { schema: 'main_audit', name: 'relationships_fct_orders_customer_id' },
+      // dbt's name is 64 characters or more: failures go to its short name (30 characters and an md5), as dbt's alias.
+      storedIn: { schema: 'main_audit', name: 'relationships_fct_orders_0c6c6d9e6f30dfb9b653557ebf38e47c' },
     });
     expect(
-      await count('select count(*) from main_audit.relationships_fct_orders_customer_id where order_id = 12'),
+      await count(
+        'select count(*) from main_audit.relationships_fct_orders_0c6c6d9e6f30dfb9b653557ebf38e47c where order_id = 12',
+      ),
     ).toBe(1);
 
     // What succeeded is there.
@@ -133,14 +136,17 @@ describe('runProject: the shop fixture in build mode', () => {
     });
     expect(manifest.sources['source.shop.raw.orders']).toMatchObject({ schema: 'raw', identifier: 'orders' });
 
+    // run_results.json is dbt's v6 schema: results are keyed by unique_id; a node's compiled path is in the manifest.
     const runResults = JSON.parse(await readFile(path.join(out, 'run_results.json'), 'utf8'));
-    const failing = runResults.results.find((x: { name: string }) => x.name === 'order_amounts_not_negative');
-    expect(failing).toMatchObject({
-      status: 'fail',
-      failures: 1,
+    const failingId = [...project.nodes.values()].find((n) => n.name === 'order_amounts_not_negative')?.id;
+    const failing = runResults.results.find((x: { unique_id: string }) => x.unique_id === failingId);
+    expect(failing).toMatchObject({ status: 'fail', failures: 1 });
+    expect(manifest.nodes[failingId as string]).toMatchObject({
       compiled_path: 'compiled/shop/models/marts/schema.yml/order_amounts_not_negative.sql',
     });
-    expect(await readFile(path.join(out, failing.compiled_path), 'utf8')).toContain('where not (amount >= 0)');
+    expect(await readFile(path.join(out, manifest.nodes[failingId as string].compiled_path), 'utf8')).toContain(
+      'where not (amount >= 0)',
+    );
 
     const html = await readFile(path.join(out, 'docs/index.html'), 'utf8');
     expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
@@ -162,7 +168,7 @@ describe('runProject: the shop fixture in build mode', () => {
       ['unique_fct_orders_order_id', 'pass'],
       ['not_null_fct_orders_order_id', 'pass'],
       ['is_positive_fct_orders_amount', 'warn'],
-      ['relationships_fct_orders_customer_id', 'warn'],
+      ['relationships_fct_orders_customer_id__customer_id__ref_dim_customers_', 'warn'],
     ]);
   });
 
@@ -250,5 +256,123 @@ describe('runProject: scheduling', () => {
       message: 'cancelled: not started, the run was cancelled',
     });
     expect(r.quick?.status).toBe('success');
+  });
+});
+
+describe("runProject: dbt's skip rule for failing tests in build", () => {
+  /*
+   * orders ─┬─ by_order (orders only)
+   *         └─ joined ── report          customers ── joined
+   * A failing singular test that refs orders and customers gates what is built from both (joined, then report),
+   * never by_order; a failing warn-severity test gates nothing.
+   */
+  const files = (singularSeverity: 'error' | 'warn') => ({
+    'sluice.yml': 'name: gate\n',
+    'models/orders.sql': 'select 1 as order_id, 10 as customer_id',
+    'models/customers.sql': 'select 20 as customer_id',
+    'models/by_order.sql': "select order_id from {{ ref('orders') }}",
+    'models/joined.sql':
+      "select o.order_id from {{ ref('orders') }} as o join {{ ref('customers') }} as c using (customer_id)",
+    'models/report.sql': "select count(*) as n from {{ ref('joined') }}",
+    'tests/every_order_has_a_customer.sql': [
+      `{{ config(severity='${singularSeverity}') }}`,
+      "select o.order_id from {{ ref('orders') }} as o",
+      "left join {{ ref('customers') }} as c using (customer_id) where c.customer_id is null",
+    ].join('\n'),
+  });
+
+  async function build(projectFiles: Record<string, string>, select?: string[]) {
+    await writeProject(dir.path, projectFiles);
+    const { project, errors } = await loadProject(dir.path);
+    expect(errors).toEqual([]);
+    const result = await runProject(project, warehouse, { target, threads: 2, ...(select ? { select } : {}) });
+    return Object.fromEntries(result.results.map((r) => [r.name, [r.status, r.message]]));
+  }
+
+  it('skips what is downstream of every model a failing singular test refs, and only that', async () => {
+    const r = await build(files('error'));
+    expect(r).toEqual({
+      orders: ['success', 'view created'],
+      customers: ['success', 'view created'],
+      by_order: ['success', 'view created'],
+      every_order_has_a_customer: ['fail', expect.stringContaining('1 failing row')],
+      joined: ['skipped', 'skipped: test every_order_has_a_customer failed'],
+      report: ['skipped', 'skipped: model joined was skipped'],
+    });
+  });
+
+  it('skips nothing for a warn-severity failure', async () => {
+    const r = await build(files('warn'));
+    expect(Object.values(r).filter(([status]) => status === 'skipped')).toEqual([]);
+    expect(r.every_order_has_a_customer?.[0]).toBe('warn');
+  });
+
+  it('gates through a model the selection leaves out', async () => {
+    // joined is not selected: report still waits for the test (dbt gates on the graph, not the selection).
+    const r = await build(files('error'), ['orders', 'customers', 'report', 'every_order_has_a_customer']);
+    expect(r.report).toEqual(['skipped', 'skipped: test every_order_has_a_customer failed']);
+  });
+});
+
+describe('runProject: on-run-start / on-run-end from dbt_project.yml', () => {
+  const project = (hooks: string) => ({
+    'dbt_project.yml': ['name: hooked', "version: '1.0'", 'config-version: 2', hooks, ''].join('\n'),
+    'models/a.sql': 'select 1 as id',
+    'models/b.sql': "select id from {{ ref('a') }}",
+    'models/schema.yml':
+      'version: 2\nmodels:\n  - name: b\n    columns:\n      - name: id\n        data_tests: [unique]\n',
+  });
+
+  async function run(files: Record<string, string>): Promise<RunResult> {
+    await writeProject(dir.path, files);
+    const { project: loaded, errors } = await loadProject(dir.path);
+    expect(errors).toEqual([]);
+    return runProject(loaded, warehouse, { target, threads: 2 });
+  }
+
+  it("runs on-run-start before every node and on-run-end after, with dbt's results and schemas", async () => {
+    const result = await run(
+      project(
+        [
+          'on-run-start:',
+          '  - "create table if not exists main.audit (event varchar, detail varchar)"',
+          '  - "insert into main.audit values (\'start\', \'{{ target.name }}/{{ var(\\"who\\", \\"nobody\\") }}\')"',
+          'on-run-end:',
+          "  - \"insert into main.audit {% for r in results %}select '{{ r.node.resource_type }}', '{{ r.node.name }} {{ r.status }}' {% if not loop.last %}union all {% endif %}{% endfor %}\"",
+          '  - "insert into main.audit values (\'schemas\', \'{{ schemas | join(\\",\\") }}\')"',
+        ].join('\n'),
+      ),
+    );
+    expect(result.status).toBe('success');
+    expect(result.hooks?.map((h) => [h.id, h.status])).toEqual([
+      ['operation.hooked.hooked-on-run-start-0', 'success'],
+      ['operation.hooked.hooked-on-run-start-1', 'success'],
+      ['operation.hooked.hooked-on-run-end-0', 'success'],
+      ['operation.hooked.hooked-on-run-end-1', 'success'],
+    ]);
+    expect(await warehouse.query('select event, detail from main.audit order by event, detail')).toEqual([
+      { event: 'model', detail: 'a success' },
+      { event: 'model', detail: 'b success' },
+      { event: 'schemas', detail: 'main' },
+      { event: 'start', detail: 'dev/nobody' },
+      { event: 'test', detail: 'unique_b_id pass' },
+    ]);
+  });
+
+  it('skips every node when on-run-start fails, and still runs on-run-end', async () => {
+    await warehouse.execute('create table main.ended (n integer)');
+    const result = await run(
+      project(
+        [
+          'on-run-start: "select * from main.no_such_table"',
+          'on-run-end: "insert into main.ended select count(*) from main.ended"',
+        ].join('\n'),
+      ),
+    );
+    expect(result.status).toBe('error');
+    expect(result.results.map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped']);
+    expect(result.results[0]?.message).toMatch(/^skipped: on-run-start statement 1 \(dbt_project\.yml:4\) failed: /);
+    expect(result.hooks?.map((h) => h.status)).toEqual(['error', 'success']);
+    expect(await warehouse.query('select n from main.ended')).toEqual([{ n: 0 }]);
   });
 });

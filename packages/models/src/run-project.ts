@@ -7,7 +7,7 @@ import { WarehouseCallLog, withWarehouseCalls } from './warehouse-calls.js';
 import { ModelsError } from './models-error.js';
 import { redactSecrets } from './project-internals.js';
 import { formatIssue } from './project-issue.js';
-import type { ModelNode, Project, SeedNode, SnapshotNode, TestNode } from './project.js';
+import type { ModelNode, Project, ProjectRunHook, SeedNode, SnapshotNode, TestNode } from './project.js';
 import { loadSeed } from './seeds/load-seed.js';
 import { selectNodes } from './select-nodes.js';
 
@@ -75,6 +75,22 @@ export interface RunResult {
     readonly resourceTypes: readonly RunnableKind[];
   };
   readonly target: TargetConfig;
+  /** dbt_project.yml's `on-run-start` / `on-run-end` statements as they ran (absent when the project has none). */
+  readonly hooks?: readonly RunHookResult[];
+}
+
+/** How one `on-run-start` / `on-run-end` statement ended. */
+export interface RunHookResult {
+  /** dbt's id: `operation.<project>.<project>-on-run-start-0`. */
+  readonly id: string;
+  readonly event: 'on-run-start' | 'on-run-end';
+  readonly status: 'success' | 'error' | 'skipped';
+  readonly message: string;
+  readonly file: string;
+  readonly line?: number;
+  readonly elapsedMs: number;
+  /** The statement as run (secrets redacted). */
+  readonly sql?: string;
 }
 
 /** `after-each-model` = dbt build; `none` = dbt run; `only` = dbt test. */
@@ -341,6 +357,86 @@ export async function runProject(project: Project, warehouse: Warehouse, options
     }
   };
 
+  // dbt's on-run-start: every statement, in order, before any node; a failure skips every node (dbt's rule).
+  const hookResults: RunHookResult[] = [];
+  const runHooks = async (event: ProjectRunHook['event'], runContext?: Record<string, unknown>): Promise<boolean> => {
+    let ok = true;
+    for (const hook of (project.runHooks ?? []).filter((h) => h.event === event)) {
+      const id = `operation.${project.name}.${project.name}-${hook.event}-${hook.index}`;
+      const place = { file: hook.file, ...(hook.line === undefined ? {} : { line: hook.line }) };
+      if (!ok || signal?.aborted) {
+        hookResults.push({
+          id,
+          event,
+          status: 'skipped',
+          message: `skipped: an earlier ${event} statement failed`,
+          ...place,
+          elapsedMs: 0,
+        });
+        continue;
+      }
+      const t0 = performance.now();
+      let sql: string | undefined;
+      try {
+        const tag = statementTag(options, id);
+        const calls = new WarehouseCallLog();
+        sql = await withWarehouseCalls(
+          calls,
+          () => compiler.compileRunHook(hook, runContext, calls.answer),
+          warehouse,
+          {
+            tag,
+            ...(signal === undefined ? {} : { signal }),
+          },
+        );
+        if (sql !== '') await warehouse.execute(sql, { tag, ...(signal === undefined ? {} : { signal }) });
+        hookResults.push({
+          id,
+          event,
+          status: 'success',
+          message: 'OK',
+          ...place,
+          elapsedMs: Math.round(performance.now() - t0),
+          sql: redact(sql),
+        });
+      } catch (error) {
+        ok = false;
+        const reason = error instanceof Error ? error.message : String(error);
+        hookResults.push({
+          id,
+          event,
+          status: 'error',
+          message: redact(
+            `${event} statement ${hook.index + 1} (${hook.file}${hook.line === undefined ? '' : `:${hook.line}`}) failed: ${reason}`,
+          ),
+          ...place,
+          elapsedMs: Math.round(performance.now() - t0),
+          ...(sql === undefined ? {} : { sql: redact(sql) }),
+        });
+      }
+    }
+    return ok;
+  };
+  const startedOk = await runHooks('on-run-start');
+  if (!startedOk) {
+    const failed = hookResults.find((h) => h.status === 'error');
+    for (const node of runnable) {
+      const result: NodeResult = {
+        id: node.id,
+        name: node.name,
+        kind: node.kind,
+        file: node.file,
+        ...(node.line === undefined ? {} : { line: node.line }),
+        status: 'skipped',
+        message: `skipped: ${failed?.message ?? 'on-run-start failed'}`,
+        elapsedMs: 0,
+      };
+      results.set(node.id, result);
+      emit({ type: 'node-finish', result });
+    }
+    ready.length = 0;
+  }
+
   await new Promise<void>((resolve) => {
     let running = 0;
     const finish = (id: string, result: NodeResult): void => {
@@ -432,6 +528,9 @@ export async function runProject(project: Project, warehouse: Warehouse, options
     });
   }
   const ordered = runnable.map((n) => results.get(n.id) as NodeResult);
+  if ((project.runHooks ?? []).some((h) => h.event === 'on-run-end')) {
+    await runHooks('on-run-end', runEndContext(project, compiler, ordered, options.target));
+  }
   const counts: Record<NodeStatus, number> = {
     success: 0,
     error: 0,
@@ -446,7 +545,8 @@ export async function runProject(project: Project, warehouse: Warehouse, options
   const result: RunResult = {
     status: signal?.aborted
       ? 'cancelled'
-      : counts.error + counts.fail + counts.skipped + counts.cancelled > 0
+      : counts.error + counts.fail + counts.skipped + counts.cancelled > 0 ||
+          hookResults.some((h) => h.status === 'error')
         ? 'error'
         : 'success',
     startedAt: started.toISOString(),
@@ -463,6 +563,7 @@ export async function runProject(project: Project, warehouse: Warehouse, options
       resourceTypes: [...kinds],
     },
     target: options.target,
+    ...(hookResults.length === 0 ? {} : { hooks: hookResults }),
   };
   emit({ type: 'run-finish', result });
   return result;
@@ -522,46 +623,86 @@ async function runTestNode(
 }
 
 /**
- * In build mode the children of a model wait for the model's tests, so an error-severity failure skips them.
- * A test with several parents (relationships) gates the children of the node it is declared on, except children
- * it itself depends on (that edge would make a cycle).
+ * In build mode a node waits for the tests that gate it, so an error-severity failure skips it and, through it,
+ * everything downstream. dbt's rule (its `add_test_edges`): a test gates every node downstream of ALL the nodes the
+ * test depends on — a `not_null` on `orders` gates what is built from `orders`; a `relationships` test from
+ * `orders` to `customers`, or a singular test that refs both, gates what is built from both. Only the first such
+ * nodes get the edge (what lies below them waits for them anyway); never a node the test itself depends on.
  */
 function gateChildrenOnTests(
   project: Project,
   runnable: readonly (ModelNode | SnapshotNode | TestNode | SeedNode)[],
   deps: Map<string, Set<string>>,
 ): void {
-  const ancestorsOf = (id: string): Set<string> => {
-    const seen = new Set<string>();
-    const stack = [...(deps.get(id) ?? [])];
+  const descendantsOf = new Map<string, Set<string>>();
+  const descendants = (id: string): Set<string> => {
+    let known = descendantsOf.get(id);
+    if (known) return known;
+    known = new Set<string>();
+    const stack = [...(project.children.get(id) ?? [])];
     while (stack.length > 0) {
       const next = stack.pop() as string;
-      if (seen.has(next)) continue;
-      seen.add(next);
-      stack.push(...(deps.get(next) ?? []));
+      if (known.has(next) || project.nodes.get(next)?.kind === 'test') continue;
+      known.add(next);
+      stack.push(...(project.children.get(next) ?? []));
     }
-    return seen;
+    descendantsOf.set(id, known);
+    return known;
   };
-  const childrenOf = new Map<string, string[]>();
-  for (const [id, parents] of deps) {
-    for (const parent of parents) {
-      let list = childrenOf.get(parent);
-      if (!list) childrenOf.set(parent, (list = []));
-      list.push(id);
-    }
-  }
   for (const test of runnable) {
     if (test.kind !== 'test') continue;
-    const anchor = test.attachedTo ?? (test.dependsOn.length === 1 ? test.dependsOn[0] : undefined);
-    if (anchor === undefined || !deps.has(anchor)) continue;
-    let ancestors: Set<string> | undefined;
-    for (const child of childrenOf.get(anchor) ?? []) {
-      if (child === test.id || project.nodes.get(child)?.kind === 'test') continue;
-      if ((deps.get(test.id)?.size ?? 0) > 1) {
-        ancestors ??= ancestorsOf(test.id);
-        if (ancestors.has(child)) continue;
-      }
-      deps.get(child)?.add(test.id);
+    const tested = project.parents.get(test.id) ?? test.dependsOn;
+    if (tested.length === 0) continue;
+    const [first, ...rest] = [...tested].sort((a, b) => descendants(a).size - descendants(b).size);
+    const below = [...descendants(first as string)].filter((id) => rest.every((other) => descendants(other).has(id)));
+    const gated = new Set(below);
+    for (const id of below) {
+      // The first gated nodes only: one whose parent is gated and runs waits for that parent already.
+      if ((project.parents.get(id) ?? []).some((parent) => gated.has(parent) && deps.has(parent))) continue;
+      const waiting = deps.get(id);
+      if (waiting === undefined || tested.includes(id)) continue;
+      waiting.add(test.id);
     }
   }
+}
+
+/**
+ * What dbt's on-run-end hooks see besides the usual context: `results` (one per node: `status`, `message`,
+ * `execution_time` in seconds, `failures`, `adapter_response`, and `node` with `name`, `unique_id`,
+ * `resource_type`, `schema`, `alias`, `database`, `package_name`), `schemas` (the schemas the run's seeds, models
+ * and snapshots are built in) and `database_schemas` (`[database, schema]` pairs).
+ */
+function runEndContext(
+  project: Project,
+  compiler: ProjectCompiler,
+  results: readonly NodeResult[],
+  target: TargetConfig,
+): Record<string, unknown> {
+  const database = target.database ?? null;
+  const schemas: string[] = [];
+  const resultValues = results.map((r) => {
+    const node = project.nodes.get(r.id);
+    const relation = node === undefined ? undefined : compiler.relationOf(node);
+    if (relation !== undefined && r.kind !== 'test' && !schemas.includes(relation.schema))
+      schemas.push(relation.schema);
+    return {
+      status: r.status,
+      message: r.message,
+      execution_time: r.elapsedMs / 1000,
+      failures: r.failures ?? null,
+      adapter_response: r.rowsAffected === undefined ? {} : { rows_affected: r.rowsAffected },
+      thread_id: null,
+      node: {
+        name: r.name,
+        unique_id: r.id,
+        resource_type: r.kind,
+        schema: relation?.schema ?? null,
+        alias: relation?.name ?? r.name,
+        database,
+        package_name: r.id.split('.')[1] ?? project.name,
+        original_file_path: r.file,
+      },
+    };
+  });
+  return { results: resultValues, schemas, database_schemas: schemas.map((schema) => [database, schema]) };
 }

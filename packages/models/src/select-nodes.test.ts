@@ -50,7 +50,9 @@ describe('selectNodes', () => {
     expect(names({ select: ['resource_type:snapshot'] })).toEqual(['orders_snapshot']);
     expect(names({ select: ['config.materialized:incremental'] })).toEqual(['fct_orders']);
     expect(names({ select: ['shop.staging'] })).toEqual(['stg_customers', 'stg_orders', 'int_paid_orders']);
-    expect(names({ select: ['test_name:relationships'] }, true)).toEqual(['relationships_fct_orders_customer_id']);
+    expect(names({ select: ['test_name:relationships'] }, true)).toEqual([
+      'relationships_fct_orders_customer_id__customer_id__ref_dim_customers_',
+    ]);
     expect(names({ select: ['test_type:singular'] }, true)).toEqual(['assert_no_future_orders']);
   });
 
@@ -80,12 +82,12 @@ describe('selectNodes', () => {
       'unique_fct_orders_order_id',
       'not_null_fct_orders_order_id',
       'is_positive_fct_orders_amount',
-      'relationships_fct_orders_customer_id',
+      'relationships_fct_orders_customer_id__customer_id__ref_dim_customers_',
     ]);
     const excluded = selectNodes(project, { select: ['path:models/marts'], exclude: ['dim_customers'] }).nodes.map(
       (n) => n.name,
     );
-    expect(excluded).not.toContain('relationships_fct_orders_customer_id');
+    expect(excluded).not.toContain('relationships_fct_orders_customer_id__customer_id__ref_dim_customers_');
     expect(excluded).not.toContain('unique_dim_customers_customer_id');
     expect(excluded).toContain('unique_fct_orders_order_id');
   });

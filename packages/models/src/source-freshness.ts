@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Relation, Warehouse } from '@sluice/warehouse';
 import { ProjectCompiler, type TargetConfig } from './compile-project.js';
+import { artifactMetadata, DBT_SCHEMA_VERSIONS } from './dbt-artifacts.js';
 import { ModelsError } from './models-error.js';
 import type { FreshnessRule, FreshnessThreshold, Project, SourceNode } from './project.js';
 import { selectNodes } from './select-nodes.js';
@@ -189,28 +191,41 @@ function describeThreshold(threshold: FreshnessThreshold | undefined): string {
 }
 
 /**
- * The `sources.json` dbt's `source freshness` writes, in its field names (`max_loaded_at`, `snapshotted_at`,
- * `max_loaded_at_time_ago_in_s`, `criteria` with `warn_after` / `error_after` / `filter`).
+ * The `sources.json` dbt's `source freshness` writes, in dbt's sources v3 schema (`max_loaded_at`, `snapshotted_at`,
+ * `max_loaded_at_time_ago_in_s`, `criteria` with `warn_after` / `error_after` / `filter`). A table that could not be
+ * checked is a `runtime error` entry with its message; a table without a rule (`skipped`) is left out, as dbt does.
  */
-export function freshnessArtifact(run: FreshnessRun, generatedAt = new Date()): Record<string, unknown> {
+export function freshnessArtifact(
+  run: FreshnessRun,
+  generatedAt = new Date(),
+  invocationId: string = randomUUID(),
+): Record<string, unknown> {
   const threshold = (t: FreshnessThreshold | undefined) =>
     t ? { count: t.count, period: t.period } : { count: null, period: null };
+  const checked = run.results.filter((r) => r.status !== 'skipped');
   return {
-    metadata: { generator: '@sluice/models', generated_at: generatedAt.toISOString() },
+    metadata: artifactMetadata(DBT_SCHEMA_VERSIONS.sources, { invocationId, generatedAt: generatedAt.toISOString() }),
+    results: checked.map((r) => {
+      if (r.status === 'runtime error' || r.maxLoadedAt === undefined || r.snapshottedAt === undefined)
+        return { unique_id: r.id, error: r.message, status: 'runtime error' };
+      const started = new Date(Date.parse(r.snapshottedAt) - r.elapsedMs).toISOString();
+      return {
+        unique_id: r.id,
+        max_loaded_at: r.maxLoadedAt,
+        snapshotted_at: r.snapshottedAt,
+        max_loaded_at_time_ago_in_s: r.ageSeconds ?? 0,
+        status: r.status,
+        criteria: {
+          warn_after: threshold(r.criteria.warnAfter),
+          error_after: threshold(r.criteria.errorAfter),
+          filter: r.criteria.filter ?? null,
+        },
+        adapter_response: {},
+        timing: [{ name: 'execute', started_at: started, completed_at: r.snapshottedAt }],
+        thread_id: 'Thread-1',
+        execution_time: r.elapsedMs / 1000,
+      };
+    }),
     elapsed_time: run.elapsedMs / 1000,
-    results: run.results.map((r) => ({
-      unique_id: r.id,
-      status: r.status,
-      max_loaded_at: r.maxLoadedAt ?? null,
-      snapshotted_at: r.snapshottedAt ?? null,
-      max_loaded_at_time_ago_in_s: r.ageSeconds ?? null,
-      criteria: {
-        warn_after: threshold(r.criteria.warnAfter),
-        error_after: threshold(r.criteria.errorAfter),
-        filter: r.criteria.filter ?? null,
-      },
-      execution_time: r.elapsedMs / 1000,
-      message: r.message,
-    })),
   };
 }

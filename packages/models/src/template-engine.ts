@@ -53,6 +53,8 @@ export interface RenderHooks {
   readonly invocationId?: string;
   /** `log()`, `print()` and `exceptions.warn()` messages. */
   log?(message: string): void;
+  /** What only dbt's `on-run-end` hooks see: `results`, `schemas`, `database_schemas`. */
+  readonly runContext?: Readonly<Record<string, unknown>>;
 }
 
 /** A template ready to render: parsed once at load, rendered any number of times. */
@@ -231,6 +233,9 @@ export class TemplateEngine {
       ['graph', () => hooks().graph?.() ?? EMPTY_GRAPH],
       ['flags', () => hooks().flags ?? {}],
       ['invocation_id', () => hooks().invocationId ?? ''],
+      ['results', () => hooks().runContext?.results],
+      ['schemas', () => hooks().runContext?.schemas],
+      ['database_schemas', () => hooks().runContext?.database_schemas],
     ] as const) {
       Object.defineProperty(globals, name, { get: read, enumerable: true, configurable: true });
     }

@@ -28,8 +28,13 @@ export interface CompileModelsOptions {
    * `is_incremental()` is false everywhere and nothing is queried.
    */
   readonly warehouse?: Warehouse;
-  /** Write `target/` (manifest, compiled SQL, lineage page); default true. */
+  /** Write `target/` (manifest, compiled SQL; with `docs`, catalog and lineage page); default true. */
   readonly write?: boolean;
+  /**
+   * `docs generate`: also write `target/catalog.json` and the lineage page `target/docs/index.html` (and read the
+   * catalog from the warehouse). Without it (dbt's `compile`) neither is written and no catalog is read.
+   */
+  readonly docs?: boolean;
   readonly env?: NodeJS.ProcessEnv;
   /** `--vars`: values for `var()` over the project's. */
   readonly vars?: Readonly<Record<string, unknown>>;
@@ -43,13 +48,14 @@ export interface CompileModelsResult {
   readonly catalog: Catalog | undefined;
   /** Files written under `target/`. */
   readonly artifacts: readonly string[];
-  /** `target/docs/index.html`. */
+  /** `target/docs/index.html` (written only with `docs`). */
   readonly lineagePage: string;
 }
 
 /**
  * Render the selected models, snapshots and tests to SQL without running them (dbt's `compile` / `docs generate`)
- * and write `target/manifest.json`, `target/compiled/…` and the lineage page `target/docs/index.html`. A model that
+ * and write `target/manifest.json` and `target/compiled/…`; with `docs`, also `target/catalog.json` and the lineage
+ * page `target/docs/index.html`. A model that
  * fails to render is a `ConfigError` naming the file and line, a wrong selector a `ModelsError` `INVALID_SELECTOR`;
  * nothing is written then.
  *
@@ -102,13 +108,21 @@ export async function compileModels(options: CompileModelsOptions): Promise<Comp
       })),
     );
   }
-  const catalog = options.warehouse
-    ? await collectCatalog(models, options.warehouse, target).catch(() => undefined)
-    : undefined;
+  const catalog =
+    options.warehouse && options.docs
+      ? await collectCatalog(models, options.warehouse, target).catch(() => undefined)
+      : undefined;
   const targetDir = path.join(project.dir, 'target');
   const artifacts =
     options.write === false
       ? []
-      : await writeArtifacts(targetDir, { project: models, target, compiled, ...(catalog ? { catalog } : {}) });
+      : await writeArtifacts(targetDir, {
+          project: models,
+          target,
+          compiled,
+          ...(catalog ? { catalog } : {}),
+          lineagePage: options.docs === true,
+          catalogFile: options.docs === true,
+        });
   return { models, selected, compiled, catalog, artifacts, lineagePage: path.join(targetDir, 'docs', 'index.html') };
 }

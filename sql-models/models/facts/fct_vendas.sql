@@ -37,15 +37,15 @@ select
   -- ended (the vehicle left the catalog), the last known one.
   coalesce(
     vigente.valor_sugerido,
-    case when v.data_venda < primeiro.valid_from then primeiro.valor_sugerido else ultimo.valor_sugerido end
+    case when v.data_venda < primeiro.dbt_valid_from then primeiro.valor_sugerido else ultimo.valor_sugerido end
   ) as valor_sugerido_na_venda,
   v.data_atualizacao,
   v._sluice_synced_at
 from vendas as v
 left join precos as vigente
   on vigente.veiculo_id = v.veiculo_id
-  and v.data_venda >= vigente.valid_from
-  and (vigente.valid_to is null or v.data_venda < vigente.valid_to)
+  and v.data_venda >= vigente.dbt_valid_from
+  and (vigente.dbt_valid_to is null or v.data_venda < vigente.dbt_valid_to)
 left join precos as primeiro
   on primeiro.veiculo_id = v.veiculo_id and primeiro.ordem = 1
 left join precos as ultimo

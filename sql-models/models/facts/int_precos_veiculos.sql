@@ -3,8 +3,8 @@
 select
   veiculo_id,
   valor_sugerido,
-  valid_from,
-  valid_to,
-  row_number() over (partition by veiculo_id order by valid_from) as ordem,
-  row_number() over (partition by veiculo_id order by valid_from desc) as ordem_inversa
+  dbt_valid_from,
+  dbt_valid_to,
+  row_number() over (partition by veiculo_id order by dbt_valid_from) as ordem,
+  row_number() over (partition by veiculo_id order by dbt_valid_from desc) as ordem_inversa
 from {{ ref('snp_veiculos_precos') }}

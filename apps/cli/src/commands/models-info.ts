@@ -188,6 +188,7 @@ export async function docsGenerateCommand(options: SelectCommandOptions, out: Ou
       target: checked.target,
       ...(options.vars ? { vars: options.vars } : {}),
       ...(warehouse ? { warehouse } : {}),
+      docs: true,
     });
     const count = (kind: string) => [...result.models.nodes.values()].filter((node) => node.kind === kind).length;
     if (options.json) {
@@ -216,6 +217,7 @@ export async function docsGenerateCommand(options: SelectCommandOptions, out: Ou
           : ' (no warehouse yet: columns from the property files)'),
     );
     out.line(`manifest:     ${displayPath(path.join(checked.project.dir, 'target', 'manifest.json'))}`);
+    out.line(`catalog:      ${displayPath(path.join(checked.project.dir, 'target', 'catalog.json'))}`);
     out.line(`lineage page: ${displayPath(result.lineagePage)}`);
     out.line(out.dim('open it in a browser, or run sluice docs serve'));
     return EXIT.ok;

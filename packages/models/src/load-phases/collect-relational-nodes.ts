@@ -48,6 +48,7 @@ export function collectRelationalNodes(
     readonly modelFiles: readonly FileEntry[];
     readonly snapshotFiles: readonly FileEntry[];
     readonly seedFiles?: readonly FileEntry[];
+    readonly propertyFiles?: readonly FileEntry[];
   },
   properties: ProjectProperties,
 ): RelationalNodes {
@@ -55,6 +56,7 @@ export function collectRelationalNodes(
   for (const f of files.seedFiles ?? []) collector.addSeed(f);
   for (const f of files.modelFiles) collector.addModel(f);
   for (const f of files.snapshotFiles) collector.addSnapshotFile(f);
+  collector.addYamlSnapshots(files.propertyFiles ?? []);
   collector.checkUnusedProperties();
   return collector;
 }
@@ -161,6 +163,21 @@ class RelationalCollector implements RelationalNodes {
         file: f.file,
         line: 1,
       });
+    }
+  }
+
+  /**
+   * dbt 1.9's snapshots defined in a property file: `snapshots: [{ name, relation: ref('x'), config: … }]` is the
+   * snapshot `select * from {{ ref('x') }}`, placed at the entry's line. A name that also has a SQL snapshot is a
+   * DUPLICATE_NAME.
+   */
+  addYamlSnapshots(propertyFiles: readonly FileEntry[]): void {
+    for (const props of this.properties.snapshots.values()) {
+      if (props.relation === undefined) continue;
+      const file = propertyFiles.find((f) => f.file === props.place.source.file);
+      if (file === undefined) continue;
+      const line = props.place.source.lineOf([...props.place.path, 'relation']) ?? 1;
+      this.addSnapshot(file, props.name, line, `select * from {{ ${props.relation} }}`);
     }
   }
 

@@ -11,6 +11,7 @@ import { escapeRegExp, lineOfMatch, scanReferences } from '../scan-references.js
 import type { CompiledTemplate } from '../template-engine.js';
 import type { RelationalNodes } from './collect-relational-nodes.js';
 import { atLine, type LoadContext } from './load-context.js';
+import { genericTestName } from './generic-test-name.js';
 import type { FileEntry } from './read-project-files.js';
 import type { ProjectSettings } from './read-project-settings.js';
 import type { ReferenceResolver } from './reference-resolver.js';
@@ -125,10 +126,22 @@ class TestCollector {
     );
     if (config.enabled === false) return;
     const deps = this.argumentDependencies(declaration, target.attachedTo, source.file);
-    const base = [kind.testName, target.label, declaration.columnName ?? ''].filter((s) => s !== '').join('_');
-    let name = declaration.name ?? sanitizeName(declaration.target.kind === 'source' ? `source_${base}` : base);
-    if (declaration.name === undefined && this.names.has(name))
-      name = `${name}_${shortHash(JSON.stringify(declaration.args))}`;
+    // dbt's name: `<package>_` when the test is written with one, `source_` on a source, the arguments' values.
+    const dot = declaration.testName.lastIndexOf('.');
+    const namespace = dot < 0 ? '' : `${declaration.testName.slice(0, dot)}_`;
+    const testType = `${namespace}${declaration.target.kind === 'source' ? 'source_' : ''}${kind.testName}`;
+    const synthesized = genericTestName(testType, target.label, {
+      ...declaration.args,
+      ...(declaration.columnName === undefined ? {} : { column_name: declaration.columnName }),
+    });
+    let name = declaration.name ?? synthesized.name;
+    let alias = declaration.name === undefined && synthesized.shortName !== name ? synthesized.shortName : undefined;
+    // Two declarations dbt would name alike (they differ only in config): the second gets a hash of its config.
+    if (declaration.name === undefined && this.names.has(name)) {
+      const suffix = shortHash(JSON.stringify([declaration.args, declaration.config]));
+      name = `${name}_${suffix}`;
+      if (alias !== undefined) alias = `${alias}_${suffix}`;
+    }
     if (!this.claimName(name, source.file, line)) return;
     const id = `test.${projectName}.${name}`;
     this.resolver.dependencies.set(id, [...deps]);
@@ -151,6 +164,7 @@ class TestCollector {
       // Quoted when compiled, by the target's dialect: Snowflake stores a plain name upper-cased.
       ...(declaration.quoteColumn ? { quoteColumn: true } : {}),
       args: declaration.args,
+      ...(alias === undefined ? {} : { alias }),
       config,
     });
   }
@@ -309,10 +323,6 @@ class TestCollector {
     this.names.set(name, file);
     return true;
   }
-}
-
-function sanitizeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9_]+/g, '_').replace(/_+$/, '');
 }
 
 function shortHash(text: string): string {

@@ -259,6 +259,8 @@ function packageSettings(
   return {
     configFile,
     configYaml: source,
+    // A package's on-run-start / on-run-end are not run (a warning, UNSUPPORTED_PACKAGE_KEYS).
+    runHooks: [],
     projectName: name,
     paths,
     vars,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { closestNames } from '@sluice/warehouse';
+import type { ProjectRunHook } from '../project.js';
 import type { ConfigKind } from '../node-config.js';
 import {
   INGESTION_CONFIG_KEYS,
@@ -37,8 +38,6 @@ const DBT_IGNORED_KEYS = [
 ];
 const DBT_UNSUPPORTED_KEYS = [
   'quoting',
-  'on-run-start',
-  'on-run-end',
   'exposures',
   'metrics',
   'semantic-models',
@@ -100,6 +99,8 @@ export interface ProjectSettings {
     readonly snapshots: FolderTree;
     readonly tests: FolderTree;
   };
+  /** dbt_project.yml's `on-run-start` / `on-run-end` statements, as written. */
+  readonly runHooks: readonly ProjectRunHook[];
 }
 
 /** What the settings phase takes from `loadProject`'s options. */
@@ -197,6 +198,7 @@ export function readProjectSettings(
   return {
     configFile: primary.file,
     configYaml: primary.yaml,
+    runHooks: dbt === undefined ? [] : readRunHooks(ctx, dbt),
     projectName,
     paths: { models, seeds, snapshots, tests, macros, docs, analyses },
     vars,
@@ -207,6 +209,31 @@ export function readProjectSettings(
       tests: tree('data_tests', 'test'),
     },
   };
+}
+
+/** `on-run-start:` / `on-run-end:` — one statement or a list of them (dbt's two spellings). */
+function readRunHooks(ctx: LoadContext, file: ParsedProjectFile): ProjectRunHook[] {
+  const hooks: ProjectRunHook[] = [];
+  for (const event of ['on-run-start', 'on-run-end'] as const) {
+    const value = file.raw[event];
+    if (value === undefined || value === null) continue;
+    const list = Array.isArray(value) ? value : [value];
+    list.forEach((sql, index) => {
+      const line = file.yaml.lineOf(Array.isArray(value) ? [event, index] : [event]);
+      if (typeof sql !== 'string') {
+        ctx.issues.push({
+          code: 'INVALID_VALUE',
+          severity: 'error',
+          message: `${event} holds SQL statements (text); got ${JSON.stringify(sql)}.`,
+          file: file.file,
+          ...atLine(line),
+        });
+        return;
+      }
+      hooks.push({ event, index, sql, file: file.file, ...atLine(line) });
+    });
+  }
+  return hooks;
 }
 
 type PathKey = (typeof SHARED_SCALAR_KEYS)[number] & `${string}-paths`;

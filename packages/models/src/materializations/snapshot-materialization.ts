@@ -17,8 +17,18 @@ import {
 import { ModelsError } from '../models-error.js';
 import type { SnapshotNode } from '../project.js';
 
-/** The names of the columns a snapshot adds to the rows of its query. */
+/** The names of the columns a snapshot adds to the rows of its query: dbt's (`snapshot_meta_column_names` renames them). */
 export const SNAPSHOT_COLUMNS = {
+  validFrom: 'dbt_valid_from',
+  validTo: 'dbt_valid_to',
+  scdId: 'dbt_scd_id',
+  updatedAt: 'dbt_updated_at',
+  /** Only with `hard_deletes: new_record`: `'True'` on the row that records a deletion, else `'False'`. */
+  isDeleted: 'dbt_is_deleted',
+} as const;
+
+/** The names Sluice gave these columns before it used dbt's: an existing snapshot with them is renamed in place. */
+export const LEGACY_SNAPSHOT_COLUMNS = {
   validFrom: 'valid_from',
   validTo: 'valid_to',
   scdId: 'snapshot_scd_id',
@@ -27,6 +37,37 @@ export const SNAPSHOT_COLUMNS = {
 
 /** The names of a snapshot's own columns. */
 export type SnapshotColumnNames = { readonly [K in keyof typeof SNAPSHOT_COLUMNS]: string };
+
+/** The snapshot's column names: dbt's, with `snapshot_meta_column_names` laid over them. */
+export function snapshotColumnNames(config: SnapshotNode['config']): SnapshotColumnNames {
+  const names = config.snapshot_meta_column_names ?? {};
+  return {
+    validFrom: names.dbt_valid_from ?? SNAPSHOT_COLUMNS.validFrom,
+    validTo: names.dbt_valid_to ?? SNAPSHOT_COLUMNS.validTo,
+    scdId: names.dbt_scd_id ?? SNAPSHOT_COLUMNS.scdId,
+    updatedAt: names.dbt_updated_at ?? SNAPSHOT_COLUMNS.updatedAt,
+    isDeleted: names.dbt_is_deleted ?? SNAPSHOT_COLUMNS.isDeleted,
+  };
+}
+
+/**
+ * The renames that bring a snapshot built with Sluice's old column names (`valid_from`, `valid_to`,
+ * `snapshot_scd_id`, `snapshot_updated_at`) to `columns` (pure). Only a table that holds, for every role, the old
+ * name or the new one is a snapshot of that shape; a role whose new name exists is left alone (so an interrupted
+ * migration finishes on the next run, and a source column that happens to be called `valid_from` in a table that
+ * already has `dbt_valid_from` is never touched).
+ */
+export function legacySnapshotRenames(
+  existing: readonly string[],
+  columns: SnapshotColumnNames,
+): { readonly from: string; readonly to: string }[] {
+  const has = (name: string): boolean => existing.some((e) => sameName(e, name));
+  const roles = Object.keys(LEGACY_SNAPSHOT_COLUMNS) as (keyof typeof LEGACY_SNAPSHOT_COLUMNS)[];
+  if (!roles.every((role) => has(columns[role]) || has(LEGACY_SNAPSHOT_COLUMNS[role]))) return [];
+  return roles
+    .filter((role) => !has(columns[role]) && !sameName(columns[role], LEGACY_SNAPSHOT_COLUMNS[role]))
+    .map((role) => ({ from: LEGACY_SNAPSHOT_COLUMNS[role], to: columns[role] }));
+}
 
 /** The staged column holding each row's version time; never kept in the snapshot. */
 const STAGED_UPDATED_AT = '__sluice_updated_at';
@@ -42,16 +83,18 @@ interface SnapshotPlanning {
   readonly updatedAt: string;
   /** The run's start as a timestamp literal. */
   readonly runTime: string;
-  readonly hardDeletes: 'ignore' | 'invalidate';
+  readonly hardDeletes: 'ignore' | 'invalidate' | 'new_record';
   readonly columns: SnapshotColumnNames;
 }
 
 /**
- * `snapshot` (SCD type 2, as dbt's): the first run copies the query's rows with `valid_from` = their update time
- * and `valid_to` NULL; later runs close the current row of each changed key (`valid_to` = the new version's time)
- * and insert the new version, in one MERGE. Changes are found by `updated_at` (timestamp strategy) or by comparing
- * `check_cols` (check strategy). With `hard_deletes: invalidate`, keys gone from the query get their current row
- * closed at the run's start time.
+ * `snapshot` (SCD type 2, as dbt's): the first run copies the query's rows with `dbt_valid_from` = their update time
+ * and `dbt_valid_to` NULL; later runs close the current row of each changed key (`dbt_valid_to` = the new version's
+ * time) and insert the new version, in one MERGE. Changes are found by `updated_at` (timestamp strategy) or by
+ * comparing `check_cols` (check strategy). Keys gone from the query (dbt 1.9's `hard_deletes`): `ignore` keeps
+ * their current row open; `invalidate` closes it at the run's start; `new_record` closes it and inserts a row
+ * recording the deletion (`dbt_is_deleted = 'True'`, valid from the run's start), and a key that comes back gets a
+ * new version again. A snapshot built with Sluice's old column names has them renamed in place first.
  */
 export const snapshotMaterialization: Materialization<SnapshotNode> = {
   name: 'snapshot',
@@ -93,7 +136,7 @@ function snapshotPlanning(input: MaterializationInput<SnapshotNode>): SnapshotPl
     updatedAt,
     runTime,
     hardDeletes: config.hard_deletes ?? (config.invalidate_hard_deletes === true ? 'invalidate' : 'ignore'),
-    columns: SNAPSHOT_COLUMNS,
+    columns: snapshotColumnNames(config),
   };
 }
 
@@ -112,13 +155,19 @@ function scdId(p: SnapshotPlanning, prefix: string, checkColumns: readonly strin
   return `md5(${parts.map((part) => asText(p.dialect, part)).join(` || '|' || `)})`;
 }
 
+/** `cast('False' as text)`: the `dbt_is_deleted` value of a row that is not a deletion (dbt writes strings). */
+function deletedFlag(dialect: SqlDialect, value: 'True' | 'False'): string {
+  return `cast(${quoteLiteral(value)} as ${dialect.typeName({ kind: 'text' })})`;
+}
+
 /** The first run: the query's rows, each its own first version. */
 function* firstSnapshot(p: SnapshotPlanning): MaterializationPlan {
   const { dialect, relation, columns: C } = p;
   const q = (name: string): string => dialect.quoteIdentifier(name);
+  const isDeleted = p.hardDeletes === 'new_record' ? `, ${deletedFlag(dialect, 'False')} as ${q(C.isDeleted)}` : '';
   const sql = [
     `select src.*, src.${STAGED_UPDATED_AT} as ${q(C.updatedAt)}, src.${STAGED_UPDATED_AT} as ${q(C.validFrom)},`,
-    `  nullif(src.${STAGED_UPDATED_AT}, src.${STAGED_UPDATED_AT}) as ${q(C.validTo)}, ${scdId(p, 'src', [])} as ${q(C.scdId)}`,
+    `  nullif(src.${STAGED_UPDATED_AT}, src.${STAGED_UPDATED_AT}) as ${q(C.validTo)}, ${scdId(p, 'src', [])} as ${q(C.scdId)}${isDeleted}`,
     `from (select *, ${p.updatedAt} as ${STAGED_UPDATED_AT} from (\n${p.compiled.sql}\n) as snapshot_query) as src`,
   ].join('\n');
   // The staged column is dropped by selecting explicitly below; CTAS with `src.*` would keep it.
@@ -151,12 +200,24 @@ function* firstSnapshot(p: SnapshotPlanning): MaterializationPlan {
   };
 }
 
-/** A later run: stage the query, add new columns, find the changed rows, MERGE them on the version id. */
+/**
+ * A later run: rename old-style columns, stage the query, add new columns, find the changed rows, MERGE them on the
+ * version id.
+ */
 function* nextSnapshot(p: SnapshotPlanning, existing: RelationState): MaterializationPlan {
   const { dialect, relation, columns: C } = p;
   const q = (name: string): string => dialect.quoteIdentifier(name);
   const staging: Relation = { schema: relation.schema, name: `${relation.name}__sluice_snapshot_source` };
   const changes: Relation = { schema: relation.schema, name: `${relation.name}__sluice_snapshot_changes` };
+  const renames = legacySnapshotRenames(
+    existing.columns.map((c) => c.name),
+    C,
+  );
+  for (const { from, to } of renames) {
+    yield* execute(`ALTER TABLE ${dialect.qualify(relation)} RENAME COLUMN ${q(from)} TO ${q(to)}`);
+  }
+  const existingNames = existing.columns.map((c) => renames.find((r) => sameName(r.from, c.name))?.to ?? c.name);
+  const newRecord = p.hardDeletes === 'new_record';
   try {
     yield* execute(
       dialect.createOrReplaceTableAs(
@@ -166,16 +227,31 @@ function* nextSnapshot(p: SnapshotPlanning, existing: RelationState): Materializ
       ),
     );
     const staged = ((yield* describe(staging))?.columns ?? []).filter((c) => c.name !== STAGED_UPDATED_AT);
-    const meta = new Set<string>(Object.values(C));
-    const added = staged.filter((c) => !existing.columns.some((e) => sameName(e.name, c.name)) && !meta.has(c.name));
+    const meta = new Set<string>(Object.values(C).map((n) => n.toLowerCase()));
+    const isMeta = (name: string): boolean => meta.has(name.toLowerCase());
+    const added = staged.filter((c) => !existingNames.some((e) => sameName(e, c.name)) && !isMeta(c.name));
     for (const column of added) {
       yield* execute(`ALTER TABLE ${dialect.qualify(relation)} ADD COLUMN ${q(column.name)} ${column.dataType}`);
     }
-    const sourceColumns = staged.map((c) => c.name).filter((c) => !meta.has(c));
+    // A snapshot switched to `new_record` gains the column; its older rows hold NULL there (not a deletion).
+    const addsIsDeleted = newRecord && !existingNames.some((e) => sameName(e, C.isDeleted));
+    if (addsIsDeleted) {
+      yield* execute(
+        `ALTER TABLE ${dialect.qualify(relation)} ADD COLUMN ${q(C.isDeleted)} ${dialect.typeName({ kind: 'text' })}`,
+      );
+    }
+    const sourceColumns = staged.map((c) => c.name).filter((c) => !isMeta(c));
     yield* execute(
       dialect.createOrReplaceTableAs(changes, snapshotChangesSql(p, staging, sourceColumns), SCRATCH_TABLE),
     );
-    const columns = [...sourceColumns, C.updatedAt, C.validFrom, C.validTo, C.scdId];
+    const columns = [
+      ...sourceColumns,
+      C.updatedAt,
+      C.validFrom,
+      C.validTo,
+      C.scdId,
+      ...(newRecord ? [C.isDeleted] : []),
+    ];
     const rowsAffected = yield* execute(
       dialect.mergeInto(
         relation,
@@ -186,11 +262,15 @@ function* nextSnapshot(p: SnapshotPlanning, existing: RelationState): Materializ
     );
     yield* runHooks(p.compiled.postHooks);
     const warnings = yield* applyGrants(dialect, p.node, relation, 'table');
-    const addedNote = added.length > 0 ? ` (added columns ${added.map((c) => c.name).join(', ')})` : '';
+    const notes = [
+      ...(renames.length > 0 ? [`renamed columns ${renames.map((r) => `${r.from} → ${r.to}`).join(', ')}`] : []),
+      ...(added.length > 0 ? [`added columns ${added.map((c) => c.name).join(', ')}`] : []),
+      ...(addsIsDeleted ? [`added column ${C.isDeleted}`] : []),
+    ];
     return {
       compiled: p.compiled,
       ...(rowsAffected === undefined ? {} : { rowsAffected }),
-      message: `snapshot merged ${rowsAffected ?? '?'} rows${addedNote}`,
+      message: `snapshot merged ${rowsAffected ?? '?'} rows${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`,
       ...(warnings.length > 0 ? { warnings } : {}),
     };
   } finally {
@@ -201,13 +281,15 @@ function* nextSnapshot(p: SnapshotPlanning, existing: RelationState): Materializ
 
 /**
  * The rows to MERGE (pure): a new version of each new or changed key, the current row of each changed key closed
- * at the new version's time, and (`hard_deletes: invalidate`) the current row of each key gone from the query
- * closed at the run's start.
+ * at the new version's time, and for keys gone from the query: (`invalidate`) their current row closed at the
+ * run's start; (`new_record`) that, and a deletion row. With `new_record` a current deletion row counts as a
+ * change when its key is back: it is closed and a new version inserted (dbt 1.9).
  */
 function snapshotChangesSql(p: SnapshotPlanning, staging: Relation, sourceColumns: readonly string[]): string {
   const { dialect, columns: C } = p;
   const q = (name: string): string => dialect.quoteIdentifier(name);
   const config = p.node.config;
+  const newRecord = p.hardDeletes === 'new_record';
   const checkColumns =
     config.strategy === 'check'
       ? config.check_cols === 'all' || config.check_cols === undefined
@@ -215,34 +297,59 @@ function snapshotChangesSql(p: SnapshotPlanning, staging: Relation, sourceColumn
         : config.check_cols
       : [];
   const keyMatch = p.keys.map((k) => `stg.${k} = cur.${k}`).join(' and ');
-  const changed =
+  const rowChanged =
     config.strategy === 'timestamp'
       ? `stg.${STAGED_UPDATED_AT} > cur.${q(C.updatedAt)}`
       : `(${checkColumns.map((c) => `stg.${c} is distinct from cur.${c}`).join(' or ')})`;
+  const wasDeleted = `cur.${q(C.isDeleted)} = ${deletedFlag(dialect, 'True')}`;
+  const changed = newRecord ? `(${rowChanged} or ${wasDeleted})` : rowChanged;
   const stg = (c: string): string => `stg.${q(c)}`;
   const cur = (c: string): string => `cur.${q(c)}`;
   const stagingName = dialect.qualify(staging);
+  const version = scdId(p, 'stg', checkColumns);
+  // A key back after its deletion row may bring the very version it had before; its id must differ from that row's.
+  const newVersionId = newRecord
+    ? `case when ${wasDeleted} then md5(${version} || ${asText(dialect, p.runTime)}) else ${version} end`
+    : version;
+  const curFlag = newRecord ? `, ${cur(C.isDeleted)}` : '';
   const branches = [
     [
       `select ${sourceColumns.map(stg).join(', ')}, stg.${STAGED_UPDATED_AT} as ${q(C.updatedAt)}, stg.${STAGED_UPDATED_AT} as ${q(C.validFrom)},`,
-      `  nullif(stg.${STAGED_UPDATED_AT}, stg.${STAGED_UPDATED_AT}) as ${q(C.validTo)}, ${scdId(p, 'stg', checkColumns)} as ${q(C.scdId)}`,
+      `  nullif(stg.${STAGED_UPDATED_AT}, stg.${STAGED_UPDATED_AT}) as ${q(C.validTo)}, ${newVersionId} as ${q(C.scdId)}${newRecord ? `, ${deletedFlag(dialect, 'False')} as ${q(C.isDeleted)}` : ''}`,
       `from ${stagingName} as stg`,
       `left join current_rows as cur on ${keyMatch}`,
       `where cur.${q(C.scdId)} is null or ${changed}`,
     ].join('\n'),
     [
-      `select ${sourceColumns.map(cur).join(', ')}, cur.${q(C.updatedAt)}, cur.${q(C.validFrom)}, stg.${STAGED_UPDATED_AT} as ${q(C.validTo)}, cur.${q(C.scdId)}`,
+      `select ${sourceColumns.map(cur).join(', ')}, cur.${q(C.updatedAt)}, cur.${q(C.validFrom)}, stg.${STAGED_UPDATED_AT} as ${q(C.validTo)}, cur.${q(C.scdId)}${curFlag}`,
       `from current_rows as cur`,
       `join ${stagingName} as stg on ${keyMatch}`,
       `where ${changed}`,
     ].join('\n'),
   ];
+  const gone = `not exists (select 1 from ${stagingName} as stg where ${keyMatch})`;
   if (p.hardDeletes === 'invalidate') {
     branches.push(
       [
         `select ${sourceColumns.map(cur).join(', ')}, cur.${q(C.updatedAt)}, cur.${q(C.validFrom)}, ${p.runTime} as ${q(C.validTo)}, cur.${q(C.scdId)}`,
         `from current_rows as cur`,
-        `where not exists (select 1 from ${stagingName} as stg where ${keyMatch})`,
+        `where ${gone}`,
+      ].join('\n'),
+    );
+  }
+  if (newRecord) {
+    const notYetDeleted = `(cur.${q(C.isDeleted)} is null or not ${wasDeleted})`;
+    branches.push(
+      [
+        `select ${sourceColumns.map(cur).join(', ')}, cur.${q(C.updatedAt)}, cur.${q(C.validFrom)}, ${p.runTime} as ${q(C.validTo)}, cur.${q(C.scdId)}${curFlag}`,
+        `from current_rows as cur`,
+        `where ${gone} and ${notYetDeleted}`,
+      ].join('\n'),
+      [
+        `select ${sourceColumns.map(cur).join(', ')}, ${p.runTime} as ${q(C.updatedAt)}, ${p.runTime} as ${q(C.validFrom)},`,
+        `  nullif(${p.runTime}, ${p.runTime}) as ${q(C.validTo)}, md5(${asText(dialect, `cur.${q(C.scdId)}`)} || ${asText(dialect, p.runTime)}) as ${q(C.scdId)}, ${deletedFlag(dialect, 'True')} as ${q(C.isDeleted)}`,
+        `from current_rows as cur`,
+        `where ${gone} and ${notYetDeleted}`,
       ].join('\n'),
     );
   }

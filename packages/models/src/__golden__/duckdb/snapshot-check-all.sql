@@ -8,36 +8,36 @@ select product_id, price, changed_at from "raw"."prices"
 -- describe analytics.price_history__sluice_snapshot_source
 
 CREATE OR REPLACE TABLE "analytics"."price_history__sluice_snapshot_changes" AS
-with current_rows as (select * from "analytics"."price_history" where "valid_to" is null)
-select stg."product_id", stg."price", stg."changed_at", stg.__sluice_updated_at as "snapshot_updated_at", stg.__sluice_updated_at as "valid_from",
-  nullif(stg.__sluice_updated_at, stg.__sluice_updated_at) as "valid_to", md5(coalesce(cast(stg.product_id as VARCHAR), '') || '|' || coalesce(cast(stg.__sluice_updated_at as VARCHAR), '') || '|' || coalesce(cast(stg."product_id" as VARCHAR), '') || '|' || coalesce(cast(stg."price" as VARCHAR), '') || '|' || coalesce(cast(stg."changed_at" as VARCHAR), '')) as "snapshot_scd_id"
+with current_rows as (select * from "analytics"."price_history" where "dbt_valid_to" is null)
+select stg."product_id", stg."price", stg."changed_at", stg.__sluice_updated_at as "dbt_updated_at", stg.__sluice_updated_at as "dbt_valid_from",
+  nullif(stg.__sluice_updated_at, stg.__sluice_updated_at) as "dbt_valid_to", md5(coalesce(cast(stg.product_id as VARCHAR), '') || '|' || coalesce(cast(stg.__sluice_updated_at as VARCHAR), '') || '|' || coalesce(cast(stg."product_id" as VARCHAR), '') || '|' || coalesce(cast(stg."price" as VARCHAR), '') || '|' || coalesce(cast(stg."changed_at" as VARCHAR), '')) as "dbt_scd_id"
 from "analytics"."price_history__sluice_snapshot_source" as stg
 left join current_rows as cur on stg.product_id = cur.product_id
-where cur."snapshot_scd_id" is null or (stg."product_id" is distinct from cur."product_id" or stg."price" is distinct from cur."price" or stg."changed_at" is distinct from cur."changed_at")
+where cur."dbt_scd_id" is null or (stg."product_id" is distinct from cur."product_id" or stg."price" is distinct from cur."price" or stg."changed_at" is distinct from cur."changed_at")
 union all
-select cur."product_id", cur."price", cur."changed_at", cur."snapshot_updated_at", cur."valid_from", stg.__sluice_updated_at as "valid_to", cur."snapshot_scd_id"
+select cur."product_id", cur."price", cur."changed_at", cur."dbt_updated_at", cur."dbt_valid_from", stg.__sluice_updated_at as "dbt_valid_to", cur."dbt_scd_id"
 from current_rows as cur
 join "analytics"."price_history__sluice_snapshot_source" as stg on stg.product_id = cur.product_id
 where (stg."product_id" is distinct from cur."product_id" or stg."price" is distinct from cur."price" or stg."changed_at" is distinct from cur."changed_at")
 union all
-select cur."product_id", cur."price", cur."changed_at", cur."snapshot_updated_at", cur."valid_from", cast('2024-03-01 04:05:06.789' as TIMESTAMP) as "valid_to", cur."snapshot_scd_id"
+select cur."product_id", cur."price", cur."changed_at", cur."dbt_updated_at", cur."dbt_valid_from", cast('2024-03-01 04:05:06.789' as TIMESTAMP) as "dbt_valid_to", cur."dbt_scd_id"
 from current_rows as cur
 where not exists (select 1 from "analytics"."price_history__sluice_snapshot_source" as stg where stg.product_id = cur.product_id);
 
 MERGE INTO "analytics"."price_history" AS "DBT_INTERNAL_DEST"
 USING (
-  select "product_id", "price", "changed_at", "snapshot_updated_at", "valid_from", "valid_to", "snapshot_scd_id" from "analytics"."price_history__sluice_snapshot_changes"
+  select "product_id", "price", "changed_at", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to", "dbt_scd_id" from "analytics"."price_history__sluice_snapshot_changes"
 ) AS "DBT_INTERNAL_SOURCE"
-ON "DBT_INTERNAL_DEST"."snapshot_scd_id" = "DBT_INTERNAL_SOURCE"."snapshot_scd_id"
+ON "DBT_INTERNAL_DEST"."dbt_scd_id" = "DBT_INTERNAL_SOURCE"."dbt_scd_id"
 WHEN MATCHED THEN UPDATE SET
   "product_id" = "DBT_INTERNAL_SOURCE"."product_id",
   "price" = "DBT_INTERNAL_SOURCE"."price",
   "changed_at" = "DBT_INTERNAL_SOURCE"."changed_at",
-  "snapshot_updated_at" = "DBT_INTERNAL_SOURCE"."snapshot_updated_at",
-  "valid_from" = "DBT_INTERNAL_SOURCE"."valid_from",
-  "valid_to" = "DBT_INTERNAL_SOURCE"."valid_to"
-WHEN NOT MATCHED THEN INSERT ("snapshot_scd_id", "product_id", "price", "changed_at", "snapshot_updated_at", "valid_from", "valid_to")
-  VALUES ("DBT_INTERNAL_SOURCE"."snapshot_scd_id", "DBT_INTERNAL_SOURCE"."product_id", "DBT_INTERNAL_SOURCE"."price", "DBT_INTERNAL_SOURCE"."changed_at", "DBT_INTERNAL_SOURCE"."snapshot_updated_at", "DBT_INTERNAL_SOURCE"."valid_from", "DBT_INTERNAL_SOURCE"."valid_to");
+  "dbt_updated_at" = "DBT_INTERNAL_SOURCE"."dbt_updated_at",
+  "dbt_valid_from" = "DBT_INTERNAL_SOURCE"."dbt_valid_from",
+  "dbt_valid_to" = "DBT_INTERNAL_SOURCE"."dbt_valid_to"
+WHEN NOT MATCHED THEN INSERT ("dbt_scd_id", "product_id", "price", "changed_at", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to")
+  VALUES ("DBT_INTERNAL_SOURCE"."dbt_scd_id", "DBT_INTERNAL_SOURCE"."product_id", "DBT_INTERNAL_SOURCE"."price", "DBT_INTERNAL_SOURCE"."changed_at", "DBT_INTERNAL_SOURCE"."dbt_updated_at", "DBT_INTERNAL_SOURCE"."dbt_valid_from", "DBT_INTERNAL_SOURCE"."dbt_valid_to");
 
 -- cleanup
 DROP TABLE IF EXISTS "analytics"."price_history__sluice_snapshot_source";
