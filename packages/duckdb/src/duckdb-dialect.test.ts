@@ -66,7 +66,7 @@ describe('duckDbDialect', () => {
     expect(sql).not.toContain('WHEN MATCHED');
     expect(sql).toContain('WHEN NOT MATCHED THEN INSERT ("id")');
     const full = duckDbDialect.mergeInto({ schema: 's', name: 't' }, 'select 1 as id, 2 as v', ['id'], ['v']);
-    expect(full).toContain('UPDATE SET\n  "v" = "source"."v"');
+    expect(full).toContain('UPDATE SET\n  "v" = "DBT_INTERNAL_SOURCE"."v"');
     expect(full).toContain('INSERT ("id", "v")');
   });
 

@@ -104,10 +104,18 @@ export const duckDbDialect: SqlDialect = {
   quoteIdentifier,
   qualify: (relation: Relation) => qualifiedName(relation),
   typeName: duckDbTypeName,
+  // DuckDB has no grants, no Fail-safe and no clustering keys: view and table options change nothing here.
   createOrReplaceView: (relation, sql) => `CREATE OR REPLACE VIEW ${qualifiedName(relation)} AS\n${sql}`,
   // One statement, so one transaction: readers see the old table or the new one.
   createOrReplaceTableAs: (relation, sql) => `CREATE OR REPLACE TABLE ${qualifiedName(relation)} AS\n${sql}`,
-  mergeInto: (target, sourceSql, keys, columns) => mergeStatement({ target, sourceSql, keys, columns }),
+  mergeInto: (target, sourceSql, keys, columns, options = {}) =>
+    mergeStatement({
+      target,
+      sourceSql,
+      keys,
+      columns,
+      ...(options.predicates ? { predicates: options.predicates } : {}),
+    }),
   dropRelation: (relation, kind) => `DROP ${kind === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS ${qualifiedName(relation)}`,
   castToText: (expression) => `CAST(${expression} AS VARCHAR)`,
   // `/` divides integers as DOUBLEs (keys beyond 2^53 lose digits); `//` truncates, so step down for a negative rest.

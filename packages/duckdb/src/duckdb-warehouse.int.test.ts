@@ -416,6 +416,23 @@ describe('DuckDbWarehouse', () => {
     await expect(own.query('SELECT 1')).rejects.toMatchObject({ code: 'WAREHOUSE_UNAVAILABLE' });
   });
 
+  it('keeps a comment a person set over Sluice’s record, adding the record after it', async () => {
+    const clientes = table('people', 'clientes', { id: { kind: 'integer' }, email: { kind: 'text' } });
+    await warehouse.ensureTable(clientes);
+    await warehouse.execute(
+      "COMMENT ON COLUMN people.clientes.email IS 'E-mail (PII)'; COMMENT ON TABLE people.clientes IS 'Clientes'",
+    );
+    await warehouse.ensureTable(clientes);
+    const comments = await warehouse.query(
+      "SELECT column_name AS name, comment FROM duckdb_columns() WHERE schema_name = 'people' AND table_name = 'clientes' AND column_name = 'email' UNION ALL SELECT '(table)', comment FROM duckdb_tables() WHERE schema_name = 'people' AND table_name = 'clientes' ORDER BY name",
+    );
+    expect(comments).toEqual([
+      { name: '(table)', comment: 'Clientes\nsluice:{"primaryKey":["id"]}' },
+      { name: 'email', comment: 'E-mail (PII)\nsluice:{"type":{"kind":"text"},"nullable":true}' },
+    ]);
+    expect(await warehouse.describeTable(clientes)).toEqual(clientes);
+  });
+
   it('creates tables of one new schema concurrently', async () => {
     const tables = Array.from({ length: 5 }, (_, i) => table('fresh', `t${i}`, { id: { kind: 'integer' } }));
     const results = await Promise.all(tables.map((tbl) => warehouse.ensureTable(tbl)));

@@ -68,6 +68,8 @@ export interface DuckDbStatementOptions {
   readonly tag?: string;
   /** Aborting interrupts the statement; the call then rejects with `CANCELLED`. */
   readonly signal?: AbortSignal;
+  /** Accepted for the contract; DuckDB has one compute resource, the process. */
+  readonly compute?: string;
 }
 
 const CATALOG_LOCK = '\u0000catalog';
@@ -165,6 +167,26 @@ export class DuckDbWarehouse implements Warehouse {
       const counted = [StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO];
       return { rowsAffected: counted.includes(result.statementType) ? result.rowsChanged : undefined };
     });
+  }
+
+  /** The statements in one transaction on a connection of their own: all take effect, or none. */
+  async executeAtomically(
+    statements: readonly string[],
+    options: DuckDbStatementOptions = {},
+  ): Promise<{ readonly rowsAffected: readonly (number | undefined)[] }> {
+    this.#known.clear();
+    const { StatementType } = duckDbApi();
+    const counted = [StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO];
+    return this.#withConnection(options.signal, (connection) =>
+      this.#transaction(connection, 'the transaction', options.signal, async () => {
+        const rowsAffected: (number | undefined)[] = [];
+        for (const sql of statements) {
+          const result = await this.#runScript(connection, sql, { signal: options.signal });
+          rowsAffected.push(counted.includes(result.statementType) ? result.rowsChanged : undefined);
+        }
+        return { rowsAffected };
+      }),
+    );
   }
 
   async query<T extends Row = Row>(sql: string, options: DuckDbStatementOptions = {}): Promise<T[]> {

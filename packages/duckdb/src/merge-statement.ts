@@ -9,7 +9,13 @@ export interface MergeStatementInput {
   readonly columns: readonly string[];
   /** Extra `column = expression` pairs for both branches (e.g. `_sluice_synced_at = now()`). */
   readonly extra?: readonly { readonly column: string; readonly expression: string }[];
+  /** Conditions ANDed to the key match (dbt's `incremental_predicates`), naming `DBT_INTERNAL_DEST` / `_SOURCE`. */
+  readonly predicates?: readonly string[];
 }
+
+/** dbt's aliases of a MERGE's target and source, which `incremental_predicates` name. */
+const TARGET = '"DBT_INTERNAL_DEST"';
+const SOURCE = '"DBT_INTERNAL_SOURCE"';
 
 /**
  * A DuckDB `MERGE INTO` statement. The SET list names bare target columns (`SET "c" = "source"."c"`): DuckDB
@@ -31,16 +37,19 @@ export function mergeStatement(input: MergeStatementInput): string {
   const keySet = new Set(keys);
   const insertColumns = [...keys, ...columns.filter((c) => !keySet.has(c))].filter((c, i, all) => all.indexOf(c) === i);
   const updateColumns = insertColumns.filter((c) => !keySet.has(c));
-  const on = keys.map((k) => `"target".${quoteIdentifier(k)} = "source".${quoteIdentifier(k)}`).join('\n  AND ');
+  const on = [
+    ...keys.map((k) => `${TARGET}.${quoteIdentifier(k)} = ${SOURCE}.${quoteIdentifier(k)}`),
+    ...(input.predicates ?? []).map((p) => `(${p})`),
+  ].join('\n  AND ');
   const updates = [
-    ...updateColumns.map((c) => `${quoteIdentifier(c)} = "source".${quoteIdentifier(c)}`),
+    ...updateColumns.map((c) => `${quoteIdentifier(c)} = ${SOURCE}.${quoteIdentifier(c)}`),
     ...extra.map((e) => `${quoteIdentifier(e.column)} = ${e.expression}`),
   ];
   const names = [...insertColumns.map(quoteIdentifier), ...extra.map((e) => quoteIdentifier(e.column))];
-  const values = [...insertColumns.map((c) => `"source".${quoteIdentifier(c)}`), ...extra.map((e) => e.expression)];
+  const values = [...insertColumns.map((c) => `${SOURCE}.${quoteIdentifier(c)}`), ...extra.map((e) => e.expression)];
   const lines = [
-    `MERGE INTO ${qualifiedName(target)} AS "target"`,
-    `USING (\n${indent(sourceSql)}\n) AS "source"`,
+    `MERGE INTO ${qualifiedName(target)} AS ${TARGET}`,
+    `USING (\n${indent(sourceSql)}\n) AS ${SOURCE}`,
     `ON ${on}`,
   ];
   if (updates.length > 0) lines.push(`WHEN MATCHED THEN UPDATE SET\n  ${updates.join(',\n  ')}`);

@@ -7,6 +7,8 @@ export interface ApplyOptions {
   readonly tag: string;
   /** Aborting cancels the statement under way; cleanup steps still run. */
   readonly signal?: AbortSignal;
+  /** The compute resource the statements run on (Snowflake: the node's `snowflake_warehouse`). */
+  readonly compute?: string;
 }
 
 /** What applying a plan did: the planner's outcome and the warehouse calls it took. */
@@ -28,7 +30,11 @@ export async function applyPlan(
   options: ApplyOptions,
 ): Promise<AppliedPlan> {
   let statements = 0;
-  const send = { tag: options.tag, ...(options.signal === undefined ? {} : { signal: options.signal }) };
+  const send = {
+    tag: options.tag,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.compute === undefined ? {} : { compute: options.compute }),
+  };
   const perform = async (step: PlanStep): Promise<StepResult> => {
     statements++;
     switch (step.kind) {
@@ -36,11 +42,21 @@ export async function applyPlan(
         return { kind: 'execute', rowsAffected: (await warehouse.execute(step.sql, send)).rowsAffected };
       case 'query':
         return { kind: 'query', rows: await warehouse.query(step.sql, send) };
+      case 'transaction':
+        return {
+          kind: 'transaction',
+          rowsAffected: (await warehouse.executeAtomically(step.statements, send)).rowsAffected,
+        };
       case 'describe':
         return { kind: 'describe', state: await warehouse.describeRelation(step.relation) };
       case 'cleanup':
         // Not cancelled with the run: a staging table must not outlive an aborted node.
-        await warehouse.execute(step.sql, { tag: options.tag }).catch(() => undefined);
+        await warehouse
+          .execute(step.sql, {
+            tag: options.tag,
+            ...(options.compute === undefined ? {} : { compute: options.compute }),
+          })
+          .catch(() => undefined);
         return { kind: 'cleanup' };
     }
   };

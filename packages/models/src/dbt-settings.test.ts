@@ -124,6 +124,17 @@ seeds:
 });
 
 describe('docs blocks', () => {
+  it('dbt-snowflake configs Sluice does not honour yet are warnings with their line, not unknown keys', async () => {
+    const { errors, warnings } = await load({
+      'dbt_project.yml': 'name: shop\nmodels:\n  shop:\n    +table_format: iceberg\n',
+      'models/a.sql': "{{ config(materialized='view', secure=true) }}\nselect 1 as id",
+      'models/b.sql': "{{ config(materialized='table', automatic_clustering=true, transient=false) }}\nselect 1 as id",
+    });
+    expect(errors).toEqual([]);
+    expect(warnings.filter((w) => /secure|automatic_clustering|table_format/.test(w))).toHaveLength(3);
+    expect(warnings.every((w) => !/transient/.test(w))).toBe(true);
+  });
+
   it('renders doc() in descriptions; an unknown block is an error at the description’s line, a duplicate one too', async () => {
     const { project, errors } = await load({
       'sluice.yml': 'name: shop\n',

@@ -38,6 +38,12 @@ interface GoldenCase {
 }
 
 const RUN_STARTED_AT = new Date('2024-03-01T04:05:06.789Z');
+/** What SHOW GRANTS answers in every case: the owner, and SELECT to two roles (one of them not configured). */
+const GRANTED = [
+  { privilege: 'OWNERSHIP', granted_to: 'ROLE', grantee_name: 'TRANSFORMER' },
+  { privilege: 'SELECT', granted_to: 'ROLE', grantee_name: 'REPORTER' },
+  { privilege: 'SELECT', granted_to: 'ROLE', grantee_name: 'LEGACY_BI' },
+];
 const SCHEMA = 'analytics';
 
 const column = (name: string): Column => ({
@@ -127,6 +133,37 @@ const cases: Record<string, GoldenCase> = {
     node: model('payments', { materialized: 'incremental' }),
     relations: { 'analytics.payments': table(...PAYMENTS), 'analytics.payments__sluice_tmp': table(...PAYMENTS) },
   },
+  'table-snowflake-configs.sql': {
+    node: model('payments_table', {
+      materialized: 'table',
+      transient: false,
+      cluster_by: ['updated_at', 'id'],
+      copy_grants: false,
+      grants: { select: ['reporter', 'analyst'] },
+    }),
+    relations: {},
+  },
+  'view-grants.sql': {
+    node: model('stg_payments', { materialized: 'view', grants: { select: ['reporter'] } }),
+    relations: {},
+  },
+  'incremental-merge-predicates.sql': {
+    node: model('payments', {
+      materialized: 'incremental',
+      unique_key: ['id'],
+      incremental_predicates: ["DBT_INTERNAL_DEST.updated_at > '2024-01-01'"],
+    }),
+    relations: { 'analytics.payments': table(...PAYMENTS), 'analytics.payments__sluice_tmp': table(...PAYMENTS) },
+  },
+  'incremental-delete-insert-single-key.sql': {
+    node: model('payments', {
+      materialized: 'incremental',
+      unique_key: ['id'],
+      incremental_strategy: 'delete+insert',
+      incremental_predicates: ["DBT_INTERNAL_DEST.updated_at > '2024-01-01'"],
+    }),
+    relations: { 'analytics.payments': table(...PAYMENTS), 'analytics.payments__sluice_tmp': table(...PAYMENTS) },
+  },
   'incremental-delete-insert.sql': {
     node: model('payments', {
       materialized: 'incremental',
@@ -154,6 +191,17 @@ const cases: Record<string, GoldenCase> = {
     relations: {
       'analytics.payments': table(...PAYMENTS, 'legacy'),
       'analytics.payments__sluice_tmp': table(...PAYMENTS, 'note', 'channel'),
+    },
+  },
+  'incremental-new-column-types.sql': {
+    node: model('payments', {
+      materialized: 'incremental',
+      unique_key: ['id'],
+      on_schema_change: 'append_new_columns',
+    }),
+    relations: {
+      'analytics.payments': table(...PAYMENTS),
+      'analytics.payments__sluice_tmp': table(...PAYMENTS, 'payload', 'seen_at_local'),
     },
   },
   'incremental-sync-all-columns.sql': {
@@ -205,6 +253,18 @@ const cases: Record<string, GoldenCase> = {
         'currency',
         '__sluice_updated_at',
       ),
+    },
+  },
+  'snapshot-transient-grants.sql': {
+    node: snapshot('price_history', {
+      strategy: 'timestamp',
+      unique_key: ['product_id'],
+      updated_at: 'changed_at',
+      transient: true,
+      grants: { select: ['reporter'] },
+    }),
+    relations: {
+      'analytics.price_history__sluice_snapshot_source': table(...PRICES, '__sluice_updated_at', ...snapshotColumns),
     },
   },
   'snapshot-new-record.sql': {
@@ -271,11 +331,23 @@ function compiledOf(c: GoldenCase, incremental: boolean): CompiledNode {
   };
 }
 
-/** The state a case's warehouse holds for `relation`. */
-function stateOf(c: GoldenCase, relation: Relation): RelationState | undefined {
+/** Columns whose type in the warehouse is no logical type's: what each engine reports for them. */
+const ENGINE_TYPES: Record<string, Record<string, string>> = {
+  payload: { snowflake: 'VARIANT', duckdb: 'JSON' },
+  seen_at_local: { snowflake: 'TIMESTAMP_LTZ(9)', duckdb: 'TIMESTAMP WITH TIME ZONE' },
+};
+
+/** The state a case's warehouse holds for `relation`, types spelled as `engine` spells them. */
+function stateOf(c: GoldenCase, relation: Relation, engine: string, dialect: SqlDialect): RelationState | undefined {
   const found = c.relations[`${relation.schema}.${relation.name}`];
   if (found === undefined) return undefined;
-  return { kind: found.kind, columns: found.columns.map((name) => ({ ...column(name), dataType: 'golden' })) };
+  return {
+    kind: found.kind,
+    columns: found.columns.map((name) => ({
+      ...column(name),
+      dataType: ENGINE_TYPES[name]?.[engine] ?? dialect.typeName(column(name).type),
+    })),
+  };
 }
 
 /**
@@ -283,7 +355,7 @@ function stateOf(c: GoldenCase, relation: Relation): RelationState | undefined {
  * (`-- describe`) and best-effort cleanups (`-- cleanup`) in order, then its outcome or its error. DML answers 3
  * rows, `count(*)` 2; with `firstCreateFails`, the first CREATE OR REPLACE fails.
  */
-function transcript(c: GoldenCase, dialect: SqlDialect): string {
+function transcript(c: GoldenCase, engine: string, dialect: SqlDialect): string {
   const lines: string[] = [];
   const input = {
     dialect,
@@ -303,10 +375,13 @@ function transcript(c: GoldenCase, dialect: SqlDialect): string {
         return { kind: 'execute', rowsAffected: /^(MERGE|INSERT|DELETE)/i.test(step.sql) ? 3 : undefined };
       case 'query':
         lines.push(`${step.sql};`);
-        return { kind: 'query', rows: [{ n: 2 }] };
+        return { kind: 'query', rows: /^SHOW GRANTS/i.test(step.sql) ? GRANTED : [{ n: 2 }] };
+      case 'transaction':
+        lines.push(`-- transaction (all or nothing)\n${step.statements.map((sql) => `${sql};`).join('\n\n')}`);
+        return { kind: 'transaction', rowsAffected: step.statements.map(() => 3) };
       case 'describe':
         lines.push(`-- describe ${step.relation.schema}.${step.relation.name}`);
-        return { kind: 'describe', state: stateOf(c, step.relation) };
+        return { kind: 'describe', state: stateOf(c, step.relation, engine, dialect) };
       case 'cleanup':
         lines.push(`-- cleanup\n${step.sql};`);
         return { kind: 'cleanup' };
@@ -327,6 +402,7 @@ function transcript(c: GoldenCase, dialect: SqlDialect): string {
     const outcome = next.value;
     lines.push(
       `-- outcome: ${outcome.message}${outcome.rowsAffected === undefined ? '' : ` (rows ${outcome.rowsAffected})`}`,
+      ...(outcome.warnings ?? []).map((w) => `-- warning: ${w}`),
     );
   } catch (error) {
     const e = error as { code?: string; message: string };
@@ -356,7 +432,7 @@ describe('golden SQL of the materializations', () => {
   for (const [engine, dialect] of Object.entries(DIALECTS)) {
     for (const [name, c] of Object.entries(cases)) {
       it(`${engine}: emits the statements pinned in __golden__/${engine}/${name}`, async () => {
-        const actual = transcript(c, dialect);
+        const actual = transcript(c, engine, dialect);
         const target = path.join(goldenDir, engine, name);
         if (process.env.UPDATE_GOLDEN === '1') {
           await mkdir(path.dirname(target), { recursive: true });

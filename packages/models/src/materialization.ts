@@ -1,6 +1,8 @@
-import type { Relation, RelationState, Row, SqlDialect } from '@sluice/warehouse';
+import type { Relation, RelationState, Row, SqlDialect, TableOptions } from '@sluice/warehouse';
 import type { CompiledNode } from './compile-project.js';
-import type { ModelNode, SnapshotNode } from './project.js';
+import type { ModelConfig, SeedConfig, SnapshotConfig } from './node-config.js';
+import type { ModelNode, SeedNode, SnapshotNode } from './project.js';
+import { lineOfMatch } from './scan-references.js';
 
 /*
  * A materialization is a pure planner: given the node, its compiled SQL, the run's flags and the engine's dialect,
@@ -16,6 +18,8 @@ export type PlanStep =
   | { readonly kind: 'execute'; readonly sql: string }
   /** Run a query; answers its rows. */
   | { readonly kind: 'query'; readonly sql: string }
+  /** Run DML statements as one transaction (all or nothing); answers the rows each affected. */
+  | { readonly kind: 'transaction'; readonly statements: readonly string[] }
   /** Read a relation's state (kind and columns); answers `undefined` when it does not exist. */
   | { readonly kind: 'describe'; readonly relation: Relation }
   /** Best effort, once the work is done or has failed (dropping a staging table): its failure is ignored. */
@@ -25,6 +29,7 @@ export type PlanStep =
 export type StepResult =
   | { readonly kind: 'execute'; readonly rowsAffected: number | undefined }
   | { readonly kind: 'query'; readonly rows: readonly Row[] }
+  | { readonly kind: 'transaction'; readonly rowsAffected: readonly (number | undefined)[] }
   | { readonly kind: 'describe'; readonly state: RelationState | undefined }
   | { readonly kind: 'cleanup' };
 
@@ -35,6 +40,8 @@ export interface PlannedOutcome {
   /** e.g. `view created`, `merged 12 rows on id`, `table rebuilt (full refresh)`. */
   readonly message: string;
   readonly rowsAffected?: number;
+  /** Configs the engine cannot honour, each naming the config, the file and the line (`grants` on DuckDB). */
+  readonly warnings?: readonly string[];
 }
 
 /** A planner's run: the steps it yields, the answers it is sent, the outcome it returns. */
@@ -77,6 +84,11 @@ export function* execute(sql: string): Step<number | undefined> {
 /** Run a query; its rows. */
 export function* query(sql: string): Step<readonly Row[]> {
   return answerOf(yield { kind: 'query', sql }, 'query').rows;
+}
+
+/** DML statements as one transaction; the rows each affected. */
+export function* transaction(statements: readonly string[]): Step<readonly (number | undefined)[]> {
+  return answerOf(yield { kind: 'transaction', statements }, 'transaction').rowsAffected;
 }
 
 /** A relation's kind and columns, or `undefined` when it does not exist. */
@@ -124,14 +136,92 @@ export function sameName(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
+/**
+ * How a node's table is created, from its config: transient unless `transient: false` (dbt-snowflake's default for
+ * models; seeds, rebuilt from their CSV, too; snapshots, whose history cannot be rebuilt, default to permanent),
+ * `cluster_by`, and `copy_grants` (default true: a rebuild keeps what was granted on the relation). Engines ignore
+ * what they do not have.
+ */
+export function tableOptionsOf(
+  config: ModelConfig | SnapshotConfig | SeedConfig,
+  kind: 'model' | 'snapshot' | 'seed',
+): TableOptions {
+  const transient = config.transient ?? kind !== 'snapshot';
+  const clusterBy = 'cluster_by' in config ? config.cluster_by : undefined;
+  const copyGrants = 'copy_grants' in config ? config.copy_grants : undefined;
+  return {
+    retention: transient ? 'transient' : 'permanent',
+    ...(clusterBy && clusterBy.length > 0 ? { clusterBy } : {}),
+    ...(copyGrants === undefined ? {} : { copyGrants }),
+  };
+}
+
+/** Options of a table that lives only within one step (`__sluice_tmp`, snapshot staging): no copy kept anywhere. */
+export const SCRATCH_TABLE: TableOptions = { retention: 'scratch' };
+
 /** Build `compiled` as a view or table with `CREATE OR REPLACE`, its pre- and post-hooks around it. */
-export function* buildRelation(dialect: SqlDialect, kind: 'view' | 'table', compiled: CompiledNode): Step<void> {
+export function* buildRelation(
+  dialect: SqlDialect,
+  kind: 'view' | 'table',
+  compiled: CompiledNode,
+  options: TableOptions = {},
+): Step<void> {
   const relation = compiled.relation as Relation;
   yield* runHooks(compiled.preHooks);
   const statement =
     kind === 'view'
-      ? dialect.createOrReplaceView(relation, compiled.sql)
-      : dialect.createOrReplaceTableAs(relation, compiled.sql);
+      ? dialect.createOrReplaceView(relation, compiled.sql, {
+          ...(options.copyGrants === undefined ? {} : { copyGrants: options.copyGrants }),
+        })
+      : dialect.createOrReplaceTableAs(relation, compiled.sql, options);
   yield* replaceRelation(dialect, kind, relation, statement);
   yield* runHooks(compiled.postHooks);
+}
+
+/**
+ * dbt's `grants`: after a build, grant what the config lists and revoke what else is granted on the relation (the
+ * owner's OWNERSHIP excepted), reading the current grants first (`SHOW GRANTS`, metadata only). On an engine without
+ * privileges (DuckDB) nothing is sent and a warning names the config, the file and the line.
+ */
+export function* applyGrants(
+  dialect: SqlDialect,
+  node: ModelNode | SnapshotNode | SeedNode,
+  relation: Relation,
+  kind: 'view' | 'table',
+): Step<readonly string[]> {
+  const grants = node.config.grants;
+  if (grants === undefined) return [];
+  const privileges = dialect.privileges;
+  if (privileges === undefined) return [configWarning(node, 'grants', 'this engine has no roles or privileges')];
+  const desired = new Map(
+    Object.entries(grants).map(([privilege, grantees]) => [
+      privilege.toUpperCase(),
+      new Set(grantees.map((g) => privileges.granteeName(g))),
+    ]),
+  );
+  const current = privileges.grantsFromRows(yield* query(privileges.showGrants(relation, kind)));
+  for (const [privilege, grantees] of current) {
+    for (const grantee of grantees) {
+      if (!desired.get(privilege)?.has(grantee)) yield* execute(privileges.revoke(relation, kind, privilege, grantee));
+    }
+  }
+  for (const [privilege, grantees] of desired) {
+    for (const grantee of grantees) {
+      if (!current.get(privilege)?.includes(grantee))
+        yield* execute(privileges.grant(relation, kind, privilege, grantee));
+    }
+  }
+  return [];
+}
+
+/** `config grants at models/x.sql:3 is ignored: …` — a config the engine cannot honour, and where it is set. */
+export function configWarning(node: ModelNode | SnapshotNode | SeedNode, key: string, why: string): string {
+  // A seed's config is never in its file (a CSV): property files, dbt_project.yml or sluice.yml.
+  const match = node.kind === 'seed' ? undefined : lineOfMatch(node.rawSql, new RegExp(`\\b${key}\\s*=`));
+  const line = match === undefined ? undefined : match + (node.kind === 'snapshot' ? (node.line ?? 1) - 1 : 0);
+  const where =
+    line === undefined
+      ? `of ${node.file} (set in a property file, dbt_project.yml or sluice.yml)`
+      : `at ${node.file}:${String(line)}`;
+  return `config ${key} ${where} is ignored: ${why}`;
 }

@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { SnowflakeWarehouse } from '@sluice/snowflake';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from './load-project.js';
@@ -14,6 +16,17 @@ const target = { name: 'prod', type: 'snowflake', schema: 'marts' };
 
 describe('materializations on Snowflake (through the emulator)', () => {
   let snowflake: Awaited<ReturnType<typeof startEmulatedSnowflake>>;
+  const transient = async (name: string): Promise<unknown> =>
+    (
+      await warehouse.query(
+        `select is_transient from information_schema.tables where table_schema = 'MARTS' and table_name = '${name}'`,
+      )
+    )[0]?.is_transient;
+  const grantsOn = async (kind: 'table' | 'view', name: string): Promise<string[]> =>
+    (await warehouse.query(`show grants on ${kind} marts.${name}`))
+      .filter((r) => r.privilege !== 'OWNERSHIP')
+      .map((r) => `${String(r.privilege)} to ${String(r.grantee_name)}`)
+      .sort();
   let warehouse: SnowflakeWarehouse;
   let dir: { path: string; remove(): Promise<void> };
 
@@ -53,6 +66,113 @@ describe('materializations on Snowflake (through the emulator)', () => {
     expect((await warehouse.describeRelation({ schema: 'marts', name: 'v' }))?.kind).toBe('table');
     expect((await warehouse.describeRelation({ schema: 'marts', name: 't' }))?.kind).toBe('view');
     expect(await warehouse.query('select x from marts.v')).toEqual([{ x: 3 }]);
+  }, 120_000);
+
+  it('builds model tables transient, and permanent when a model says transient=false', async () => {
+    await build({
+      'models/tr.sql': "{{ config(materialized='table') }}\nselect 1 as x",
+      'models/perm.sql': "{{ config(materialized='table', transient=false, cluster_by=['x']) }}\nselect 1 as x",
+    });
+    expect(await transient('TR')).toBe('YES');
+    expect(await transient('PERM')).toBe('NO');
+  }, 120_000);
+
+  it('keeps grants over rebuilds, applies the grants config, and drops grants with copy_grants false', async () => {
+    const files = (config: string) => ({
+      'models/gv.sql': `{{ config(materialized='view'${config}) }}\nselect 1 as x`,
+      'models/gt.sql': `{{ config(materialized='table'${config}) }}\nselect 1 as x`,
+    });
+    await build(files(''));
+    await warehouse.execute('grant select on view marts.gv to role bi; grant select on table marts.gt to role bi');
+    await build(files(''));
+    expect(await grantsOn('view', 'gv')).toEqual(['SELECT to BI']);
+    expect(await grantsOn('table', 'gt')).toEqual(['SELECT to BI']);
+    const r = await build(files(", grants={'select': ['reporter', 'analyst']}"));
+    expect([r.gv?.status, r.gt?.status]).toEqual(['success', 'success']);
+    expect(await grantsOn('view', 'gv')).toEqual(['SELECT to ANALYST', 'SELECT to REPORTER']);
+    expect(await grantsOn('table', 'gt')).toEqual(['SELECT to ANALYST', 'SELECT to REPORTER']);
+    await build(files(', copy_grants=false'));
+    expect(await grantsOn('view', 'gv')).toEqual([]);
+    expect(await grantsOn('table', 'gt')).toEqual([]);
+  }, 120_000);
+
+  it('runs a model on its snowflake_warehouse, tagged with its query_tag', async () => {
+    await warehouse.execute('create table if not exists marts.audit (wh varchar)');
+    const r = await build({
+      'models/elsewhere.sql':
+        "{{ config(materialized='table', snowflake_warehouse='BIG_WH', query_tag='team-finance', post_hook='insert into marts.audit select current_warehouse()') }}\nselect 1 as x",
+    });
+    expect(r.elsewhere?.status).toBe('success');
+    expect(await warehouse.query('select wh from marts.audit')).toEqual([{ wh: 'BIG_WH' }]);
+    const tags = snowflake
+      .stats()
+      .statements.filter((s) => /ELSEWHERE/.test(s.sqlText))
+      .map((s) => s.queryTag);
+    expect(new Set(tags)).toEqual(new Set(['team-finance']));
+  }, 120_000);
+
+  it('delete+insert with a composite key replaces only the staged combinations, all or nothing', async () => {
+    await warehouse.execute(
+      "create or replace table raw.stock (store integer, item varchar, qty integer); insert into raw.stock values (1, 'a', 10), (1, 'b', 20), (2, 'a', 30), (2, 'b', 40)",
+    );
+    const files = {
+      'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    tables:\n      - name: stock\n',
+      'models/stock.sql':
+        "{{ config(materialized='incremental', unique_key=['store', 'item'], incremental_strategy='delete+insert') }}\n" +
+        "select store, item, qty from {{ source('raw', 'stock') }}{% if is_incremental() %} where (store = 1 and item = 'a') or (store = 2 and item = 'b'){% endif %}",
+    };
+    await build(files);
+    await warehouse.execute(
+      "update raw.stock set qty = qty + 1 where (store = 1 and item = 'a') or (store = 2 and item = 'b')",
+    );
+    expect((await build(files)).stock).toMatchObject({ status: 'success', message: 'replaced 2 rows by store, item' });
+    expect(await warehouse.query('select store, item, qty from marts.stock order by store, item')).toEqual([
+      { store: 1, item: 'a', qty: 11 },
+      { store: 1, item: 'b', qty: 20 },
+      { store: 2, item: 'a', qty: 30 },
+      { store: 2, item: 'b', qty: 41 },
+    ]);
+    await warehouse.execute('alter table marts.stock alter column qty set not null');
+    await warehouse.execute("update raw.stock set qty = null where store = 1 and item = 'a'");
+    expect((await build(files)).stock?.status).toBe('error');
+    expect(await warehouse.query('select count(*) as n from marts.stock')).toEqual([{ n: 4 }]);
+    await rm(path.join(dir.path, 'models'), { recursive: true, force: true });
+  }, 120_000);
+
+  it('loads seeds transient (permanent with transient false), with their grants, warehouse and query tag', async () => {
+    await warehouse.execute(
+      'create schema if not exists marts; create table if not exists marts.seed_audit (wh varchar)',
+    );
+    const r = await build({
+      'seeds/codes.csv': 'code,label\nA,alpha\nB,beta\n',
+      'seeds/kept.csv': 'id\n1\n',
+      'seeds/properties.yml': [
+        'version: 2',
+        'seeds:',
+        '  - name: codes',
+        '    config:',
+        '      grants: { select: [reporter] }',
+        '      snowflake_warehouse: SEED_WH',
+        '      query_tag: team-seeds',
+        '      post_hook: insert into marts.seed_audit select current_warehouse()',
+        '  - name: kept',
+        '    config:',
+        '      transient: false',
+        '',
+      ].join('\n'),
+    });
+    expect([r.codes?.status, r.kept?.status]).toEqual(['success', 'success']);
+    expect(await transient('CODES')).toBe('YES');
+    expect(await transient('KEPT')).toBe('NO');
+    expect(await grantsOn('table', 'codes')).toEqual(['SELECT to REPORTER']);
+    expect(await warehouse.query('select wh from marts.seed_audit')).toEqual([{ wh: 'SEED_WH' }]);
+    const tags = snowflake
+      .stats()
+      .statements.filter((s) => /"CODES"/.test(s.sqlText))
+      .map((s) => s.queryTag);
+    expect(tags.length).toBeGreaterThan(0);
+    expect(new Set(tags)).toEqual(new Set(['team-seeds']));
+    await rm(path.join(dir.path, 'seeds'), { recursive: true, force: true });
   }, 120_000);
 
   it('merges an incremental model by its columns, those named like Sluice metadata included', async () => {

@@ -170,6 +170,50 @@ describe('incremental', () => {
     expect(await rows('select count(*) as n from main.replaced')).toEqual([{ n: 2 }]);
   });
 
+  it('delete+insert with a composite key deletes only the staged combinations, in one transaction', async () => {
+    await warehouse.execute(
+      "create table raw.stock (store integer, item varchar, qty integer); insert into raw.stock values (1, 'a', 10), (1, 'b', 20), (2, 'a', 30), (2, 'b', 40)",
+    );
+    const files = {
+      'models/sources.yml': 'version: 2\nsources:\n  - name: raw\n    tables:\n      - name: stock\n',
+      'models/stock.sql':
+        "{{ config(materialized='incremental', unique_key=['store', 'item'], incremental_strategy='delete+insert') }}\n" +
+        "select store, item, qty from {{ source('raw', 'stock') }}{% if is_incremental() %} where (store = 1 and item = 'a') or (store = 2 and item = 'b'){% endif %}",
+    };
+    await build(files);
+    await warehouse.execute(
+      "update raw.stock set qty = qty + 1 where (store = 1 and item = 'a') or (store = 2 and item = 'b')",
+    );
+    const r = await build(files);
+    expect(r.stock).toMatchObject({ status: 'success', message: 'replaced 2 rows by store, item' });
+    // (1, b) and (2, a) share a store or an item with a staged row, but not both: they stay
+    expect(await rows('select store, item, qty from main.stock order by store, item')).toEqual([
+      { store: 1, item: 'a', qty: 11 },
+      { store: 1, item: 'b', qty: 20 },
+      { store: 2, item: 'a', qty: 30 },
+      { store: 2, item: 'b', qty: 41 },
+    ]);
+    // an insert that fails takes its delete with it
+    await warehouse.execute('alter table main.stock alter column qty set not null');
+    await warehouse.execute("update raw.stock set qty = null where store = 1 and item = 'a'");
+    const failed = await build(files);
+    expect(failed.stock?.status).toBe('error');
+    expect(await rows('select count(*) as n from main.stock')).toEqual([{ n: 4 }]);
+  });
+
+  it('warns that grants cannot be applied, naming the file and line, and builds the model', async () => {
+    const r = await build({
+      'models/g.sql': "-- granted\n{{ config(grants={'select': ['reporter']}) }}\nselect 1 as x",
+    });
+    expect(r.g).toMatchObject({ status: 'success' });
+    expect(r.g?.warnings).toEqual([
+      'config grants at models/g.sql:2 is ignored: this engine has no roles or privileges',
+    ]);
+    expect(r.g?.message).toBe(
+      'view created; warning: config grants at models/g.sql:2 is ignored: this engine has no roles or privileges',
+    );
+  });
+
   it('adds new columns with on_schema_change append_new_columns', async () => {
     await build({
       'models/sources.yml': sources,

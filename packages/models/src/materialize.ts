@@ -19,8 +19,16 @@ export interface MaterializeContext {
   readonly tagPrefix?: string;
 }
 
-/** The tag of a node's statements: the run and the node (`sluice run 3f… model model.novadrive.fct_vendas`). */
-export function statementTag(ctx: { readonly tagPrefix?: string }, nodeId: string): string {
+/**
+ * The tag of a node's statements: its `query_tag` config when it has one (dbt-snowflake's), else the run and the
+ * node (`sluice run 3f… model model.novadrive.fct_vendas`).
+ */
+export function statementTag(
+  ctx: { readonly tagPrefix?: string },
+  nodeId: string,
+  queryTag?: string | undefined,
+): string {
+  if (queryTag !== undefined) return queryTag;
   return ctx.tagPrefix ? `${ctx.tagPrefix} ${nodeId}` : nodeId;
 }
 
@@ -45,8 +53,12 @@ export async function materializeNode(
 ): Promise<MaterializeOutcome> {
   const record: RecordedStep[] = [];
   let statements = 0;
-  const tag = statementTag(ctx, node.id);
-  const send = { tag, ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) };
+  const tag = statementTag(ctx, node.id, node.config.query_tag);
+  const send = {
+    tag,
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    ...(node.config.snowflake_warehouse === undefined ? {} : { compute: node.config.snowflake_warehouse }),
+  };
   for (let pass = 0; ; pass++) {
     const plan = planMaterialization(node, {
       dialect: ctx.warehouse.dialect,
@@ -78,6 +90,9 @@ function sameStep(a: PlanStep, b: PlanStep): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'describe' && b.kind === 'describe') {
     return a.relation.schema === b.relation.schema && a.relation.name === b.relation.name;
+  }
+  if (a.kind === 'transaction' && b.kind === 'transaction') {
+    return a.statements.length === b.statements.length && a.statements.every((sql, i) => sql === b.statements[i]);
   }
   return (a as { sql: string }).sql === (b as { sql: string }).sql;
 }

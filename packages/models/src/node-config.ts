@@ -32,6 +32,14 @@ const relationShape = {
   alias: z.string().min(1),
   pre_hook: stringList,
   post_hook: stringList,
+  /** Privilege → roles, as dbt's `grants`: granted after each build, and other grants revoked (where the engine has grants). */
+  grants: z.record(z.string(), stringList),
+  /** Snowflake: the virtual warehouse the node's statements run on (dbt-snowflake's `snowflake_warehouse`). */
+  snowflake_warehouse: z.string().min(1),
+  /** The query tag of the node's statements (dbt-snowflake's `query_tag`; default: the run and the node). */
+  query_tag: z.string().min(1),
+  /** Snowflake: transient tables keep no Fail-safe copy (default true for models, false for snapshots). */
+  transient: z.boolean(),
 };
 
 /** Config keys of a model (`config(...)`, property files, `models:` in sluice.yml with a `+`). */
@@ -43,6 +51,12 @@ export const modelConfigShape = {
   on_schema_change: z.enum(['ignore', 'fail', 'append_new_columns', 'sync_all_columns']),
   incremental_strategy: z.enum(INCREMENTAL_STRATEGY_NAMES),
   full_refresh: z.boolean().nullable(),
+  /** Conditions ANDed to the match of `merge` and `delete+insert` (dbt's `incremental_predicates`). */
+  incremental_predicates: stringList,
+  /** Snowflake: the table's clustering key (dbt-snowflake's `cluster_by`). */
+  cluster_by: stringList,
+  /** Snowflake: keep the grants of the replaced table or view (default true; dbt-snowflake's default is false). */
+  copy_grants: z.boolean(),
 };
 
 /** Config keys of a snapshot. */
@@ -117,21 +131,15 @@ export type NodeConfig = ModelConfig | SnapshotConfig | TestConfig | SeedConfig;
 const UNSUPPORTED: readonly string[] = [
   'persist_docs',
   'contract',
-  'grants',
   'quoting',
   'sql_header',
-  'cluster_by',
   'partition_by',
-  'transient',
-  'copy_grants',
-  'snowflake_warehouse',
   'access',
   'group',
   'batch_size',
   'event_time',
   'lookback',
   'begin',
-  'incremental_predicates',
   'on_configuration_change',
   'column_types',
   'quote_columns',
@@ -140,6 +148,11 @@ const UNSUPPORTED: readonly string[] = [
   'target_database',
   'store_failures_as',
   'unique_key_nulls',
+  // dbt-snowflake's configs not honoured yet (those it has that are: transient, cluster_by, copy_grants, grants,
+  // snowflake_warehouse, query_tag, incremental_predicates).
+  'automatic_clustering',
+  'secure',
+  'table_format',
 ];
 
 /** The valid config keys of a kind (without `+`). */

@@ -40,6 +40,8 @@ export interface NodeResult {
   readonly storedIn?: Relation;
   /** The error's stable code when there is one (`WAREHOUSE_STATEMENT_FAILED`, `COMPILE_FAILED`, …). */
   readonly errorCode?: string;
+  /** Configs the engine could not honour (config, file and line); the node still succeeded. */
+  readonly warnings?: readonly string[];
   /** Set when the node was not built (or the test not run) because nothing it depends on changed: why. Its status
    *  is then what it last was (`success`; a test's last result). */
   readonly reused?: string;
@@ -331,10 +333,14 @@ export async function runProject(project: Project, warehouse: Warehouse, options
         ...(options.tagPrefix === undefined ? {} : { tagPrefix: options.tagPrefix }),
       };
       const outcome = node.kind === 'seed' ? await loadSeed(ctx, node, project.dir) : await materializeNode(ctx, node);
+      const warnings = outcome.warnings ?? [];
       return {
         ...base,
         status: 'success',
-        message: redact(outcome.message),
+        message: redact(
+          warnings.length === 0 ? outcome.message : `${outcome.message}; warning: ${warnings.join('; warning: ')}`,
+        ),
+        ...(warnings.length > 0 ? { warnings: warnings.map(redact) } : {}),
         elapsedMs: elapsed(),
         materialized: node.kind === 'model' ? node.materialized : node.kind,
         ...(outcome.compiled.relation === undefined ? {} : { relation: outcome.compiled.relation }),

@@ -1,4 +1,4 @@
-import type { Relation, RelationState, Row, Warehouse } from '@sluice/warehouse';
+import type { Relation, RelationState, Row, StatementOptions, Warehouse } from '@sluice/warehouse';
 
 /*
  * Templates may ask the warehouse something while they render (dbt's `run_query`, `statement`,
@@ -97,7 +97,7 @@ export function pendingWarehouseCall(error: unknown): WarehouseCallPending | und
 export async function performWarehouseCall(
   warehouse: Warehouse,
   call: WarehouseCall,
-  options: { readonly tag?: string; readonly signal?: AbortSignal } = {},
+  options: StatementOptions = {},
 ): Promise<WarehouseAnswer> {
   switch (call.kind) {
     case 'query':

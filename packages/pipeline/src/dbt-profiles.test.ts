@@ -122,15 +122,75 @@ describe('loadProjectConfig with a dbt project and a profile', () => {
       database: 'ANALYTICS',
       warehouse: 'TRANSFORMING',
       schema: 'dbt_shop',
+      keep_alive: false,
       access_url: 'http://127.0.0.1:8085',
     });
     expect(project.config.targets.keys).toMatchObject({
       private_key_path: 'keys/rsa_key.p8',
       private_key_passphrase: '',
     });
-    expect(project.warnings?.map(formatConfigProblem)).toEqual([
-      'profiles.yml:14: shop.outputs.prod.client_session_keep_alive: "client_session_keep_alive" (dbt-snowflake) is not supported yet; it is ignored',
+    expect((project.warnings ?? []).map(formatConfigProblem)).toEqual([]);
+  });
+
+  it('reads dbt-snowflake’s other sign-ins (oauth and PAT tokens, externalbrowser) and its proxy', async () => {
+    const output = (name: string, lines: string) =>
+      `    ${name}:\n      type: snowflake\n      account: a\n      user: u\n      database: D\n      warehouse: W\n${lines}`;
+    await files({
+      'project/dbt_project.yml': DBT_PROJECT,
+      'project/profiles.yml': `shop:
+  target: oauth
+  outputs:
+${output('oauth', '      authenticator: oauth\n      token: "{{ env_var(\'SF_TOKEN\') }}"\n      proxy_host: proxy.internal\n      proxy_port: 3128\n')}
+${output('pat', '      authenticator: PROGRAMMATIC_ACCESS_TOKEN\n      token: pat-secret\n      client_session_keep_alive: true\n')}
+${output('desk', '      authenticator: externalbrowser\n')}`,
+    });
+    const project = await loadProjectConfig(path.join(dir.path, 'project'), { SF_TOKEN: 'access-token' });
+    expect(project.config.targets.oauth).toMatchObject({
+      authenticator: 'oauth',
+      token: 'access-token',
+      proxy: { host: 'proxy.internal', port: 3128 },
+    });
+    expect(project.config.targets.pat).toMatchObject({
+      authenticator: 'programmatic_access_token',
+      token: 'pat-secret',
+      keep_alive: true,
+    });
+    expect(project.config.targets.desk).toMatchObject({ authenticator: 'externalbrowser' });
+    expect((project.warnings ?? []).map(formatConfigProblem)).toEqual([]);
+  });
+
+  it('refuses a dbt-snowflake OAuth refresh token (oauth_client_id / oauth_client_secret) and half a proxy', async () => {
+    await files({
+      'project/dbt_project.yml': DBT_PROJECT,
+      'project/profiles.yml': `shop:
+  target: dev
+  outputs:
+    dev:
+      type: snowflake
+      account: a
+      user: u
+      database: D
+      warehouse: W
+      authenticator: oauth
+      token: refresh-token
+      oauth_client_id: client
+      oauth_client_secret: secret
+    half:
+      type: snowflake
+      account: a
+      user: u
+      password: p
+      database: D
+      warehouse: W
+      proxy_host: proxy.internal
+`,
+    });
+    const found = await problems({});
+    expect(found).toEqual([
+      'project/profiles.yml:12: a refresh token traded through oauth_client_id / oauth_client_secret is not supported yet: give an OAuth access token in token, and remove the client id and secret',
+      'project/profiles.yml:21: proxy_host and proxy_port go together',
     ]);
+    expect(found.join('\n')).not.toMatch(/secret$|refresh-token/);
   });
 
   it('finds profiles.yml where dbt does: --profiles-dir, DBT_PROFILES_DIR, the project, the working folder, ~/.dbt', async () => {
@@ -176,7 +236,7 @@ describe('loadProjectConfig with a dbt project and a profile', () => {
       type: snowflake
       account: a
       user: "{{ env_var('SF_USER') }}"
-      authenticator: externalbrowser
+      authenticator: https://myorg.okta.com
       database: D
       warehouse: W
 `,
@@ -188,7 +248,7 @@ describe('loadProjectConfig with a dbt project and a profile', () => {
     expect(await problems({})).toEqual([
       "project/profiles.yml:10: env_var('SF_USER'): the environment variable SF_USER is not set and there is no default",
       'project/profiles.yml:5: type "postgres": Sluice builds on duckdb or snowflake (the dbt-duckdb and dbt-snowflake profile formats)',
-      'project/profiles.yml:11: authenticator externalbrowser is not supported yet: use a password or a key pair (private_key_path)',
+      'project/profiles.yml:11: authenticator https://myorg.okta.com is not supported yet: use a password, a key pair (private_key_path), oauth or programmatic_access_token with token, or externalbrowser',
     ]);
   });
 

@@ -73,12 +73,17 @@ const SNOWFLAKE_KEYS = [
   'private_key_path',
   'private_key_passphrase',
   'authenticator',
+  'token',
+  'oauth_client_id',
+  'oauth_client_secret',
+  'client_session_keep_alive',
+  'proxy_host',
+  'proxy_port',
   'host',
   'port',
   'protocol',
 ];
 const SNOWFLAKE_IGNORED = [
-  'client_session_keep_alive',
   'query_tag',
   'connect_retries',
   'connect_timeout',
@@ -86,20 +91,25 @@ const SNOWFLAKE_IGNORED = [
   'retry_all',
   'reuse_connections',
   'insecure_mode',
-  'proxy_host',
-  'proxy_port',
-  'oauth_client_id',
-  'oauth_client_secret',
-  'token',
   's3_stage_vpce_dns_name',
+];
+/** dbt-snowflake authenticators Sluice signs in with (the same names as its own `authenticator`). */
+const SNOWFLAKE_AUTHENTICATORS = [
+  'snowflake',
+  'snowflake_jwt',
+  'oauth',
+  'programmatic_access_token',
+  'externalbrowser',
 ];
 
 /**
  * Read the profile `profileName` from the first `profiles.yml` on `dirs`, its `{{ env_var() }}` / `{{ var() }}`
  * values rendered, and map each output to a Sluice target (dbt-duckdb: `path`, `schema` (default `main`),
- * `settings.memory_limit` / `settings.threads`; dbt-snowflake: account, user, password or key pair, role, database,
- * warehouse, schema, and `host`/`port`/`protocol` as the address). Keys Sluice does not use are warnings naming the
- * file and line; an engine or authenticator it cannot connect with is an error. Problems come back with places.
+ * `settings.memory_limit` / `settings.threads`; dbt-snowflake: account, user, password, key pair, `authenticator`
+ * (oauth and programmatic_access_token with `token`, externalbrowser), role, database, warehouse, schema,
+ * `client_session_keep_alive`, `proxy_host`/`proxy_port`, and `host`/`port`/`protocol` as the address). Keys Sluice
+ * does not use are warnings naming the file and line; an engine or authenticator it cannot connect with is an error.
+ * Problems come back with places.
  */
 export async function readDbtProfile(options: {
   readonly profileName: string;
@@ -273,15 +283,34 @@ function mapOutput(output: Record<string, unknown>, report: Report): Record<stri
       );
       return undefined;
     }
-    const authenticator = output.authenticator === undefined ? 'snowflake' : String(output.authenticator).toLowerCase();
-    if (authenticator !== 'snowflake' && authenticator !== 'snowflake_jwt') {
+    const authenticator = output.authenticator === undefined ? undefined : String(output.authenticator).toLowerCase();
+    if (authenticator !== undefined && !SNOWFLAKE_AUTHENTICATORS.includes(authenticator)) {
       report(
         'authenticator',
-        `authenticator ${String(output.authenticator)} is not supported yet: use a password or a key pair (private_key_path)`,
+        `authenticator ${String(output.authenticator)} is not supported yet: use a password, a key pair (private_key_path), oauth or programmatic_access_token with token, or externalbrowser`,
         'error',
       );
       return undefined;
     }
+    // dbt-snowflake's Snowflake OAuth: with a client id and secret, token is a REFRESH token dbt trades for an access
+    // token. Sluice takes the access token itself (External OAuth, or one minted outside).
+    for (const key of ['oauth_client_id', 'oauth_client_secret']) {
+      if (key in output) {
+        report(
+          key,
+          'a refresh token traded through oauth_client_id / oauth_client_secret is not supported yet: give an OAuth access token in token, and remove the client id and secret',
+          'error',
+        );
+        return undefined;
+      }
+    }
+    const proxyHost = output.proxy_host === undefined ? undefined : String(output.proxy_host);
+    const proxyPort = output.proxy_port === undefined ? undefined : Number(output.proxy_port);
+    if ((proxyHost === undefined) !== (proxyPort === undefined)) {
+      report(proxyHost === undefined ? 'proxy_port' : 'proxy_host', 'proxy_host and proxy_port go together', 'error');
+      return undefined;
+    }
+    const keepAlive = output.client_session_keep_alive;
     const host = output.host === undefined ? undefined : String(output.host);
     const accessUrl =
       host === undefined
@@ -299,6 +328,13 @@ function mapOutput(output: Record<string, unknown>, report: Report): Record<stri
       ...text('schema'),
       ...text('private_key_path'),
       ...text('private_key_passphrase'),
+      ...(authenticator === undefined ? {} : { authenticator }),
+      ...text('token'),
+      ...(proxyHost === undefined ? {} : { proxy: { host: proxyHost, port: proxyPort } }),
+      // dbt's default is false; unset, Sluice's (heartbeats on) applies.
+      ...(keepAlive === undefined
+        ? {}
+        : { keep_alive: keepAlive === true || String(keepAlive).toLowerCase() === 'true' }),
       ...(accessUrl === undefined ? {} : { access_url: accessUrl }),
     };
   }

@@ -67,10 +67,30 @@ export function targetEngine(target: TargetConfig, projectDir = '.'): TargetEngi
           database: target.database,
           schema: target.schema,
           ...(target.role ? { role: target.role } : {}),
+          ...(target.authenticator ? { authenticator: target.authenticator } : {}),
           ...(target.password ? { password: target.password } : {}),
           ...(target.private_key_path ? { privateKeyPath: path.resolve(projectDir, target.private_key_path) } : {}),
           ...(target.private_key_passphrase ? { privateKeyPassphrase: target.private_key_passphrase } : {}),
+          ...(target.token ? { token: target.token } : {}),
+          ...(target.token_path ? { tokenPath: path.resolve(projectDir, target.token_path) } : {}),
+          ...(target.browser_console_login !== undefined ? { browserConsoleLogin: target.browser_console_login } : {}),
           ...(target.access_url ? { accessUrl: target.access_url } : {}),
+          ...(target.proxy
+            ? {
+                proxy: {
+                  host: target.proxy.host,
+                  port: target.proxy.port,
+                  ...(target.proxy.protocol ? { protocol: target.proxy.protocol } : {}),
+                  ...(target.proxy.user ? { user: target.proxy.user } : {}),
+                  ...(target.proxy.password ? { password: target.proxy.password } : {}),
+                  ...(target.proxy.no_proxy ? { noProxy: target.proxy.no_proxy } : {}),
+                },
+              }
+            : {}),
+          ...(target.statement_timeout_seconds !== undefined
+            ? { statementTimeoutSeconds: target.statement_timeout_seconds }
+            : {}),
+          ...(target.keep_alive !== undefined ? { keepAlive: target.keep_alive } : {}),
         },
         { namespace: `snowflake://${target.account}`, database: target.database },
       );

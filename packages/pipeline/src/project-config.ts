@@ -135,10 +135,36 @@ const snowflakeTarget = z.strictObject({
   warehouse: z.string().min(1),
   database: z.string().min(1),
   schema: identifier.default('ANALYTICS'),
+  /** How to sign in (default: from the credentials given): see @sluice/snowflake's README. */
+  // An empty value (`${env:SNOWFLAKE_AUTHENTICATOR:-}` unset) means: from the credentials given.
+  authenticator: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z.enum(['snowflake', 'snowflake_jwt', 'oauth', 'programmatic_access_token', 'externalbrowser']).optional(),
+  ),
   password: z.string().optional(),
   private_key_path: z.string().optional(),
   private_key_passphrase: z.string().optional(),
+  /** An OAuth access token or a programmatic access token (with `authenticator`) … */
+  token: z.string().optional(),
+  /** … or the file holding it (read at every sign-in), relative to the project folder or absolute. */
+  token_path: z.string().optional(),
+  /** externalbrowser: sign in on Snowflake's own login page instead of the identity provider's. */
+  browser_console_login: z.boolean().optional(),
   access_url: z.string().optional(),
+  proxy: z
+    .strictObject({
+      host: z.string().min(1),
+      port: z.number().int().min(1).max(65535),
+      protocol: z.enum(['http', 'https']).optional(),
+      user: z.string().optional(),
+      password: z.string().optional(),
+      no_proxy: z.string().optional(),
+    })
+    .optional(),
+  /** Cancel a statement that runs longer (the session's STATEMENT_TIMEOUT_IN_SECONDS; 0: no limit). */
+  statement_timeout_seconds: z.number().int().min(0).optional(),
+  /** Heartbeats keep a long run's session alive (default true). */
+  keep_alive: z.boolean().optional(),
 });
 
 export const targetConfigSchema = z.discriminatedUnion('type', [duckdbTarget, snowflakeTarget]);

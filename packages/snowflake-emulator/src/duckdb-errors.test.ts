@@ -137,6 +137,18 @@ const CASES: readonly (readonly [string, string, string, string])[] = [
     "Numeric value 'abc' is not recognized",
   ],
   [
+    'Conversion Error: Could not convert string "X:{"n": 1e400}" to DECIMAL(38,0)',
+    '100038',
+    '22018',
+    `Numeric value 'X:{"n": 1e400}' is not recognized`,
+  ],
+  [
+    'Conversion Error: SF_INPUT_FORMAT_MISMATCH:DATE:2024-01-02',
+    '100040',
+    '22007',
+    "Date '2024-01-02' is not recognized",
+  ],
+  [
     "Conversion Error: Could not convert string 'abc' to INT32",
     '100038',
     '22018',

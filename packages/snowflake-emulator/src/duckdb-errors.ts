@@ -78,6 +78,21 @@ export const DUCKDB_ERROR_RULES: readonly DuckDbErrorRule[] = [
     sqlState: '42000',
     message: INVALID_IDENTIFIER,
   },
+  // a cast of text that does not match the session's DATE/TIME/TIMESTAMP_INPUT_FORMAT (expression-translator.ts)
+  ...(
+    [
+      ['DATE', 'Date', '100040'],
+      ['TIME', 'Time', '100108'],
+      ['TIMESTAMP', 'Timestamp', '100035'],
+    ] as const
+  ).map(
+    ([kind, word, code]): DuckDbErrorRule => ({
+      patterns: [new RegExp(`SF_INPUT_FORMAT_MISMATCH:${kind}:(.*)$`)],
+      code,
+      sqlState: '22007',
+      message: (m) => `${word} '${m[1] ?? ''}' is not recognized`,
+    }),
+  ),
   {
     // a zero divisor (the SF_DIVISOR macro of duckdb-macros.ts)
     patterns: [new RegExp(DIVISION_BY_ZERO)],

@@ -13,3 +13,8 @@ export {
 } from './fault-controller.js';
 export type { EmulatorStats, StatementRecord } from './emulator-stats.js';
 export { SnowflakeEmulatorError, type SnowflakeEmulatorErrorCode } from './emulator-error.js';
+export {
+  HOSTILE_ACCOUNT_PARAMETERS,
+  PARAMETER_RULES,
+  type ParameterRule,
+} from './session-parameter-rules.js';

@@ -40,6 +40,18 @@ interface MetadataFile {
   loads: Record<string, Record<string, LoadRecord>>;
   /** `[DB, SCHEMA, TABLE]` or `[DB, SCHEMA, TABLE, COLUMN]` (JSON) → the object's COMMENT. */
   comments?: Record<string, string>;
+  /** `[DB, SCHEMA, NAME]` (JSON) → the privileges granted on that table or view. */
+  grants?: Record<string, GrantRecord[]>;
+}
+
+/** A privilege granted on a table or view (`GRANT SELECT ON VIEW v TO ROLE r`). */
+export interface GrantRecord {
+  readonly privilege: string;
+  /** `ROLE` (database roles and shares are not modelled). */
+  readonly granteeType: 'ROLE';
+  readonly grantee: string;
+  readonly grantedBy: string;
+  readonly createdOn: string;
 }
 
 /** A change to the comments of a table and its columns, applied once the DDL that carries it has succeeded. */
@@ -103,6 +115,7 @@ export class MetadataStore {
   private readonly file: string;
   private loads: Record<string, Record<string, LoadRecord>> = {};
   private comments = new Map<string, string>();
+  private grants = new Map<string, GrantRecord[]>();
   private writing: Promise<void> = Promise.resolve();
 
   constructor(dataDir: string) {
@@ -114,6 +127,7 @@ export class MetadataStore {
       this.fileFormats.restore(data.fileFormats.filter((f) => !f.temporary));
       this.loads = data.loads;
       this.comments = new Map(Object.entries(data.comments ?? {}));
+      this.grants = new Map(Object.entries(data.grants ?? {}));
     }
   }
 
@@ -132,6 +146,10 @@ export class MetadataStore {
     for (const tableKey of Object.keys(this.loads)) {
       const [d, s] = JSON.parse(tableKey) as [string, string, string];
       if (matches(d, s)) delete this.loads[tableKey];
+    }
+    for (const objectKey of [...this.grants.keys()]) {
+      const [d, s] = JSON.parse(objectKey) as [string, string, string];
+      if (matches(d, s)) this.grants.delete(objectKey);
     }
     for (const commentKey of [...this.comments.keys()]) {
       const [d, s] = JSON.parse(commentKey) as string[];
@@ -229,6 +247,46 @@ export class MetadataStore {
     return this.save();
   }
 
+  /** The privileges granted on a table or view. */
+  grantsOn(object: QualifiedName): readonly GrantRecord[] {
+    return this.grants.get(key(object.database, object.schema, object.name)) ?? [];
+  }
+
+  /** GRANT (a privilege already granted to the grantee changes nothing) or REVOKE. */
+  changeGrant(object: QualifiedName, action: 'grant' | 'revoke', grant: GrantRecord): Promise<void> {
+    const k = key(object.database, object.schema, object.name);
+    const others = (this.grants.get(k) ?? []).filter(
+      (g) => !(g.privilege === grant.privilege && g.grantee === grant.grantee && g.granteeType === grant.granteeType),
+    );
+    const same = (this.grants.get(k) ?? []).find(
+      (g) => g.privilege === grant.privilege && g.grantee === grant.grantee && g.granteeType === grant.granteeType,
+    );
+    const next = action === 'grant' ? [...others, same ?? grant] : others;
+    if (next.length > 0) this.grants.set(k, next);
+    else this.grants.delete(k);
+    return this.save();
+  }
+
+  /**
+   * DROP, and CREATE OR REPLACE without COPY GRANTS, forget an object's grants
+   * (https://docs.snowflake.com/en/sql-reference/sql/create-table, COPY GRANTS).
+   */
+  forgetGrants(object: QualifiedName): Promise<void> {
+    if (!this.grants.delete(key(object.database, object.schema, object.name))) return Promise.resolve();
+    return this.save();
+  }
+
+  /** A rename moves an object's grants (whatever the new name held before goes). */
+  renameGrants(from: QualifiedName, to: QualifiedName): Promise<void> {
+    const a = key(from.database, from.schema, from.name);
+    const b = key(to.database, to.schema, to.name);
+    const moved = this.grants.get(a);
+    this.grants.delete(a);
+    if (moved) this.grants.set(b, moved);
+    else this.grants.delete(b);
+    return this.save();
+  }
+
   /** Wait for pending writes. */
   flush(): Promise<void> {
     return this.writing;
@@ -240,6 +298,7 @@ export class MetadataStore {
       fileFormats: this.fileFormats.list().filter((f) => !f.temporary),
       loads: this.loads,
       comments: Object.fromEntries(this.comments),
+      grants: Object.fromEntries(this.grants),
     };
     const text = JSON.stringify(data, null, 2);
     this.writing = this.writing.then(async () => {

@@ -332,6 +332,7 @@ export class QueryService {
         account: session.account,
         sessionId: session.id,
         lastQueryId: session.lastQueryId,
+        parameters: session.parameters,
       },
     };
     return { database: session.database, schema: session.schema, translation };
@@ -387,21 +388,35 @@ export class QueryService {
     try {
       if (session.transactionAborted) await this.guardAbortedTransaction(session, plan);
       if (plan.kind === 'wait') {
+        const limit = Number(session.parameters.get('STATEMENT_TIMEOUT_IN_SECONDS') ?? 0);
+        if (limit > 0 && plan.seconds > limit) {
+          await this.wait(limit, plan.columnName, onAbort);
+          throw timeoutError(session);
+        }
         const outcome = await this.wait(plan.seconds, plan.columnName, onAbort);
         return this.succeeded(session, queryId, sql, statementTag, compute, outcome);
       }
       let outcome: StatementOutcome | undefined;
-      for (const p of plans) {
-        const next = await this.engine.exclusive(async () => {
-          onAbort(() => session.connection.interrupt());
-          await session.applyContext();
-          try {
-            return await executePlan(session, p, this.services);
-          } finally {
-            onAbort(() => undefined);
-          }
-        });
-        outcome = outcome === undefined ? next : sumCounts(outcome, next);
+      const timeout = statementTimeout(session, () => session.connection.interrupt());
+      try {
+        for (const p of plans) {
+          const next = await this.engine.exclusive(async () => {
+            onAbort(() => session.connection.interrupt());
+            await session.applyContext();
+            await beginImplicitTransaction(session, p);
+            try {
+              return await executePlan(session, p, this.services);
+            } finally {
+              onAbort(() => undefined);
+            }
+          });
+          outcome = outcome === undefined ? next : sumCounts(outcome, next);
+        }
+      } catch (error) {
+        if (timeout.expired()) throw timeoutError(session);
+        throw error;
+      } finally {
+        timeout.clear();
       }
       return this.succeeded(session, queryId, sql, statementTag, compute, outcome as StatementOutcome);
     } catch (error) {
@@ -534,13 +549,16 @@ export class QueryService {
     if (outcome.type === 'file-transfer') {
       return { data: { ...outcome.data, ...context, ...extra }, code: null, message: null, success: true };
     }
+    // ROWS_PER_RESULTSET caps the rows a query returns (0: no cap).
+    const cap = Number(session.parameters.get('ROWS_PER_RESULTSET') ?? 0);
+    const rows = cap > 0 && outcome.rows.length > cap ? outcome.rows.slice(0, cap) : outcome.rows;
     return {
       data: {
         ...context,
         rowtype: outcome.columns,
-        rowset: outcome.rows,
-        total: outcome.rows.length,
-        returned: outcome.rows.length,
+        rowset: rows,
+        total: rows.length,
+        returned: rows.length,
         numberOfBinds: 0,
         arrayBindSupported: false,
         version: 1,
@@ -566,4 +584,51 @@ function sumCounts(a: StatementOutcome, b: StatementOutcome): StatementOutcome {
     return b;
   const row = (a.rows[0] ?? []).map((v, i) => String(Number(v ?? 0) + Number(b.rows[0]?.[i] ?? 0)));
   return { ...a, rows: [row] };
+}
+
+/** DML that opens a transaction by itself when AUTOCOMMIT is FALSE (Snowflake: it lasts until COMMIT, ROLLBACK or DDL). */
+const IMPLICIT_TRANSACTION_KINDS: ReadonlySet<StatementPlan['kind']> = new Set([
+  'insert',
+  'update',
+  'delete',
+  'merge',
+  'copy-into',
+]);
+
+/**
+ * With AUTOCOMMIT = FALSE, a DML statement outside a transaction starts one that stays open until COMMIT or
+ * ROLLBACK (or a DDL statement, which commits it): what it wrote is invisible to other sessions and lost when the
+ * session ends (https://docs.snowflake.com/en/sql-reference/transactions).
+ */
+async function beginImplicitTransaction(session: Session, plan: StatementPlan): Promise<void> {
+  if (session.parameters.get('AUTOCOMMIT') !== false || session.inTransaction) return;
+  if (!IMPLICIT_TRANSACTION_KINDS.has(plan.kind)) return;
+  await session.connection.run('BEGIN TRANSACTION');
+  session.inTransaction = true;
+}
+
+/**
+ * STATEMENT_TIMEOUT_IN_SECONDS: a statement still running after that long is cancelled (000630). 0 is no limit.
+ */
+function statementTimeout(session: Session, interrupt: () => void): { expired(): boolean; clear(): void } {
+  const seconds = Number(session.parameters.get('STATEMENT_TIMEOUT_IN_SECONDS') ?? 0);
+  let expired = false;
+  const timer =
+    seconds > 0
+      ? setTimeout(() => {
+          expired = true;
+          interrupt();
+        }, seconds * 1000)
+      : undefined;
+  timer?.unref();
+  return { expired: () => expired, clear: () => clearTimeout(timer) };
+}
+
+function timeoutError(session: Session): SnowflakeEmulatorError {
+  const seconds = Number(session.parameters.get('STATEMENT_TIMEOUT_IN_SECONDS') ?? 0);
+  return SnowflakeEmulatorError.sql(
+    '000630',
+    '57014',
+    `Statement reached its statement or warehouse timeout of ${seconds} second(s) and was canceled.`,
+  );
 }

@@ -5,26 +5,13 @@ import type { ParameterValue } from './session.js';
  * How the emulator treats a session parameter set by `ALTER SESSION`:
  * - `emulator`: it changes what the emulator does (TIMEZONE, QUERY_TAG, …);
  * - `driver`: it is echoed in every response's `parameters` and snowflake-sdk applies it (output formats, keep-alive);
- * - a list of values: the emulator behaves as Snowflake does with exactly those values (ISO input formats, case-
- *   sensitive quoted identifiers), and refuses any other value as unsupported rather than pretend to honour it;
+ * - a list of values: the emulator behaves as Snowflake does with exactly those values (HEX binary, NTZ
+ *   timestamps), and refuses any other value as unsupported rather than pretend to honour it;
  * - `accepted`: kept and shown, but changes nothing (the README lists these).
  * A parameter not in the table is refused, as Snowflake refuses a name it does not know.
  * Reference: https://docs.snowflake.com/en/sql-reference/parameters
  */
 type ParameterRule = 'emulator' | 'driver' | 'accepted' | readonly string[];
-
-/** Time formats the emulator reads (DuckDB's ISO parsing), with or without fractions of a second. */
-const ISO_TIME = ['AUTO', 'HH24:MI:SS', 'HH24:MI:SS.FF', ...[3, 6, 9].map((n) => `HH24:MI:SS.FF${n}`)];
-const ISO_TIMESTAMP = [
-  'AUTO',
-  ...ISO_TIME.slice(1).flatMap((time) =>
-    ['YYYY-MM-DD ', 'YYYY-MM-DD"T"'].flatMap((date) => [
-      `${date}${time}`,
-      `${date}${time} TZH:TZM`,
-      `${date}${time}TZH:TZM`,
-    ]),
-  ),
-];
 
 export const SESSION_PARAMETER_RULES: Readonly<Record<string, ParameterRule>> = {
   TIMEZONE: 'emulator',
@@ -44,16 +31,25 @@ export const SESSION_PARAMETER_RULES: Readonly<Record<string, ParameterRule>> = 
   CLIENT_STAGE_ARRAY_BINDING_THRESHOLD: 'driver',
   JS_TREAT_INTEGER_AS_BIGINT: 'driver',
   QUERY_CONTEXT_CACHE_SIZE: 'driver',
-  DATE_INPUT_FORMAT: ['AUTO', 'YYYY-MM-DD'],
-  TIME_INPUT_FORMAT: ISO_TIME,
-  TIMESTAMP_INPUT_FORMAT: ISO_TIMESTAMP,
+  // Emulated for every value (session-parameter-rules.ts checks the value's form): text cast to a date or time is
+  // read with the format (expression-translator.ts), quoted names fold to upper case (statement-planner.ts), DML
+  // waits for COMMIT (query-service.ts), WEEK_START moves week truncation, ROWS_PER_RESULTSET caps results,
+  // STATEMENT_TIMEOUT_IN_SECONDS cancels.
+  DATE_INPUT_FORMAT: 'emulator',
+  TIME_INPUT_FORMAT: 'emulator',
+  TIMESTAMP_INPUT_FORMAT: 'emulator',
+  QUOTED_IDENTIFIERS_IGNORE_CASE: 'emulator',
+  AUTOCOMMIT: 'emulator',
+  WEEK_START: 'emulator',
+  ROWS_PER_RESULTSET: 'emulator',
+  STATEMENT_TIMEOUT_IN_SECONDS: 'emulator',
   TIMESTAMP_TYPE_MAPPING: ['TIMESTAMP_NTZ'],
-  QUOTED_IDENTIFIERS_IGNORE_CASE: ['FALSE'],
-  AUTOCOMMIT: ['TRUE'],
   BINARY_INPUT_FORMAT: ['HEX'],
-  WEEK_START: ['0'],
   WEEK_OF_YEAR_POLICY: ['0'],
-  STATEMENT_TIMEOUT_IN_SECONDS: 'accepted',
+  // What the emulator does, and what Sluice pins: compact JSON text, calendar days, no error on a nondeterministic UPDATE.
+  JSON_INDENT: ['0'],
+  TIMESTAMP_DAY_IS_ALWAYS_24H: ['FALSE'],
+  ERROR_ON_NONDETERMINISTIC_UPDATE: ['FALSE'],
   STATEMENT_QUEUED_TIMEOUT_IN_SECONDS: 'accepted',
   ABORT_DETACHED_QUERY: 'accepted',
   LOCK_TIMEOUT: 'accepted',

@@ -51,7 +51,9 @@ export class Session {
   schema: string | null;
   warehouse: string | null;
   role: string;
-  readonly parameters = new Map<string, ParameterValue>(Object.entries(DEFAULT_PARAMETERS));
+  readonly parameters: Map<string, ParameterValue>;
+  /** What a parameter returns to on UNSET: the account's setting, else Snowflake's default. */
+  readonly accountParameters: Readonly<Record<string, ParameterValue>>;
   readonly connection: DuckDBConnection;
   inTransaction = false;
   /** A statement failed inside BEGIN … COMMIT: DuckDB has aborted the transaction. */
@@ -70,8 +72,14 @@ export class Session {
     schema: string | null;
     warehouse: string | null;
     role: string;
+    /** Account-level parameter settings, over Snowflake's defaults (ALTER ACCOUNT SET …). */
+    accountParameters?: Readonly<Record<string, ParameterValue>>;
   }) {
     nextSessionId += 1n;
+    this.accountParameters = options.accountParameters ?? {};
+    this.parameters = new Map<string, ParameterValue>(
+      Object.entries({ ...DEFAULT_PARAMETERS, ...this.accountParameters }),
+    );
     this.id = nextSessionId.toString();
     this.user = options.user;
     this.account = options.account;

@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { KeyObject } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { DuckDbEngine } from './duckdb-engine.js';
@@ -10,7 +10,8 @@ import { FaultController, type FaultRule } from './fault-controller.js';
 import { loadPublicKey, verifyLoginJwt } from './key-pair-auth.js';
 import { MetadataStore } from './metadata-store.js';
 import { errorBody, QueryService, type QueryRequestBody, type ResponseBody } from './query-service.js';
-import { MASTER_TOKEN_VALIDITY, SESSION_TOKEN_VALIDITY, Session } from './session.js';
+import { checkedParameter } from './session-parameter-rules.js';
+import { MASTER_TOKEN_VALIDITY, SESSION_TOKEN_VALIDITY, Session, type ParameterValue } from './session.js';
 import { quoteIdent, quoteString } from './sql/syntax-tree.js';
 import { namedStageDir } from './stage-area.js';
 import type { ExecutorServices } from './execution-context.js';
@@ -22,6 +23,15 @@ export interface EmulatorUser {
   readonly password?: string;
   /** RSA public key (PEM) for key-pair (SNOWFLAKE_JWT) login. */
   readonly publicKeyPem?: string;
+  /**
+   * `SERVICE` users cannot sign in with a password or SSO (https://docs.snowflake.com/en/user-guide/admin-user-management);
+   * default `PERSON`.
+   */
+  readonly type?: 'PERSON' | 'SERVICE';
+  /** OAuth access tokens accepted for this user (authenticator OAUTH). */
+  readonly oauthTokens?: readonly string[];
+  /** Programmatic access tokens accepted for this user (authenticator PROGRAMMATIC_ACCESS_TOKEN). */
+  readonly programmaticAccessTokens?: readonly string[];
 }
 
 /** Options of {@link startSnowflakeEmulator}. */
@@ -43,6 +53,11 @@ export interface SnowflakeEmulatorOptions {
    * driver poll `getResultUrl`. Snowflake waits about 45 seconds; tests use less to exercise polling.
    */
   readonly resultWaitMs?: number;
+  /**
+   * Session parameters set at the account level (`ALTER ACCOUNT SET …`): every session starts with them instead of
+   * Snowflake's defaults. `HOSTILE_ACCOUNT_PARAMETERS` is a set that breaks clients that do not pin what they need.
+   */
+  readonly accountParameters?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** A running emulator. */
@@ -62,7 +77,13 @@ interface ConfiguredUser {
   readonly name: string;
   readonly password: string | undefined;
   readonly key: { key: KeyObject; fingerprint: string } | undefined;
+  readonly type: 'PERSON' | 'SERVICE';
+  readonly oauthTokens: readonly string[];
+  readonly programmaticAccessTokens: readonly string[];
 }
+
+/** The authenticators the emulator accepts at login (snowflake-sdk's names). */
+const AUTHENTICATORS = new Set(['SNOWFLAKE', 'SNOWFLAKE_JWT', 'OAUTH', 'PROGRAMMATIC_ACCESS_TOKEN', 'EXTERNALBROWSER']);
 
 const json = (res: ServerResponse, status: number, body: unknown): void => {
   const text = JSON.stringify(body);
@@ -123,8 +144,16 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
       name: u.name,
       password: u.password,
       key: u.publicKeyPem === undefined ? undefined : loadPublicKey(u.publicKeyPem, u.name),
+      type: u.type ?? 'PERSON',
+      oauthTokens: u.oauthTokens ?? [],
+      programmaticAccessTokens: u.programmaticAccessTokens ?? [],
     }),
   );
+  if (options.accountParameters) {
+    for (const [name, value] of Object.entries(options.accountParameters)) checkedParameter(name.toUpperCase(), value);
+  }
+  /** Browser sign-ins completed on `/console/login`, by the token the driver sends back: user and proof key. */
+  const browserTickets = new Map<string, { readonly user: string; readonly proofKey: string }>();
   await mkdir(options.dataDir, { recursive: true });
   const engine = await DuckDbEngine.open(options.dataDir);
   for (const name of options.databases ?? []) {
@@ -214,20 +243,25 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
         signInOptions: {},
       });
     };
-    if (authenticator !== 'SNOWFLAKE' && authenticator !== 'SNOWFLAKE_JWT') {
-      return refuse(
-        '390190',
-        `The authenticator ${authenticator} is not supported by the emulator (use a password or key pair).`,
-      );
+    if (!AUTHENTICATORS.has(authenticator)) {
+      return refuse('390190', `The authenticator ${authenticator} is not supported by the emulator.`);
     }
     let userName = loginName;
-    if (users) {
+    if (authenticator === 'EXTERNALBROWSER') {
+      const ticket = browserTickets.get(String(data.TOKEN ?? ''));
+      if (!ticket || ticket.proofKey !== String(data.PROOF_KEY ?? ''))
+        return refuse('390195', 'The provided SAML response is invalid or the proof key does not match.');
+      browserTickets.delete(String(data.TOKEN));
+      userName = ticket.user;
+    } else if (users) {
       const user = users.find((u) => u.name.toUpperCase() === loginName.toUpperCase());
-      if (!user)
-        return refuse(
-          authenticator === 'SNOWFLAKE_JWT' ? '390144' : '390100',
-          authenticator === 'SNOWFLAKE_JWT' ? 'JWT token is invalid.' : 'Incorrect username or password was specified.',
-        );
+      const unknown = (): ResponseBody =>
+        authenticator === 'SNOWFLAKE_JWT'
+          ? refuse('390144', 'JWT token is invalid.')
+          : authenticator === 'OAUTH'
+            ? refuse('390303', 'Invalid OAuth access token.')
+            : refuse('390100', 'Incorrect username or password was specified.');
+      if (!user) return unknown();
       userName = user.name;
       if (authenticator === 'SNOWFLAKE_JWT') {
         if (!user.key)
@@ -239,6 +273,16 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
           fingerprint: user.key.fingerprint,
         });
         if (reason) return refuse('390144', `JWT token is invalid. [${reason}]`);
+      } else if (authenticator === 'OAUTH') {
+        if (!user.oauthTokens.includes(String(data.TOKEN ?? '')))
+          return refuse('390303', 'Invalid OAuth access token.');
+      } else if (authenticator === 'PROGRAMMATIC_ACCESS_TOKEN') {
+        if (!user.programmaticAccessTokens.includes(String(data.TOKEN ?? '')))
+          return refuse('390100', 'Incorrect username or password was specified. (programmatic access token)');
+      } else if (user.type === 'SERVICE') {
+        // Snowflake refuses password sign-in for TYPE = SERVICE users; its exact answer is not documented: this
+        // one is the wrong-password answer (no hint to an attacker).
+        return refuse('390100', 'Incorrect username or password was specified.');
       } else if (user.password === undefined || user.password !== data.PASSWORD) {
         return refuse('390100', 'Incorrect username or password was specified.');
       }
@@ -280,6 +324,7 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
       schema,
       warehouse,
       role: identifier(requested('roleName')) ?? 'PUBLIC',
+      ...(options.accountParameters ? { accountParameters: upperKeys(options.accountParameters) } : {}),
     });
     const sessionParameters = (data.SESSION_PARAMETERS ?? {}) as Record<string, unknown>;
     for (const [k, v] of Object.entries(sessionParameters)) {
@@ -355,6 +400,28 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
     let response: ResponseBody | undefined;
     let status = 200;
     const method = req.method ?? 'GET';
+    if (method === 'GET' && pathname === '/console/login') {
+      // Snowflake's own login page, as the browser of an EXTERNALBROWSER sign-in sees it: the emulator signs the
+      // named user in without asking (a test double) and redirects to the driver's local port with a token.
+      req.resume();
+      const user = users?.find(
+        (u) => u.name.toUpperCase() === (url.searchParams.get('login_name') ?? '').toUpperCase(),
+      );
+      const port = Number(url.searchParams.get('browser_mode_redirect_port'));
+      if ((users && (!user || user.type === 'SERVICE')) || !Number.isInteger(port) || port <= 0) {
+        res.writeHead(403, { 'Content-Type': 'text/plain' });
+        res.end('This user cannot sign in here (unknown, or a SERVICE user: no SSO).');
+        return;
+      }
+      const token = `SSO-${randomBytes(16).toString('hex')}`;
+      browserTickets.set(token, {
+        user: user?.name ?? url.searchParams.get('login_name') ?? '',
+        proofKey: url.searchParams.get('proof_key') ?? '',
+      });
+      res.writeHead(302, { Location: `http://localhost:${port}/?token=${token}` });
+      res.end();
+      return;
+    }
     if (method === 'POST' && pathname === '/session/v1/login-request') {
       response = await login(req, url);
     } else if (method === 'POST' && pathname === '/session/token-request') {
@@ -479,4 +546,10 @@ export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions):
       await engine.close();
     },
   };
+}
+
+function upperKeys(parameters: Readonly<Record<string, ParameterValue>>): Record<string, ParameterValue> {
+  return Object.fromEntries(
+    Object.entries(parameters).map(([k, v]) => [k.toUpperCase(), checkedParameter(k.toUpperCase(), v)]),
+  );
 }

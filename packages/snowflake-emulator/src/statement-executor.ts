@@ -13,6 +13,7 @@ import {
   transaction,
   waitOutsideExecutor,
 } from './statements/session-statements.js';
+import { grantPrivilege, showGrants } from './statements/grant-statements.js';
 import { checkNameCase } from './statements/name-case.js';
 import { showObjects } from './statements/show-objects.js';
 import {
@@ -61,6 +62,8 @@ const STATEMENT_HANDLERS: { readonly [K in StatementPlan['kind']]: StatementHand
   'alter-session': alterSession,
   transaction,
   show: showObjects,
+  grant: grantPrivilege,
+  'show-grants': showGrants,
   describe: describeObject,
   noop: acceptWithoutEffect,
   wait: waitOutsideExecutor,

@@ -69,6 +69,12 @@ export const WAREHOUSE_RULES: { readonly [K in StatementPlan['kind']]: Warehouse
   'alter-session': { resumes: false, why: 'session parameters, neither query nor DML', doc: WAREHOUSE_DOCS.overview },
   transaction: { resumes: false, why: 'BEGIN/COMMIT/ROLLBACK, neither query nor DML', doc: WAREHOUSE_DOCS.overview },
   show: { resumes: false, why: 'SHOW does not require a running warehouse', doc: WAREHOUSE_DOCS.show },
+  grant: {
+    resumes: false,
+    why: 'GRANT / REVOKE on a table or view: access control DDL, neither query nor DML',
+    doc: WAREHOUSE_DOCS.overview,
+  },
+  'show-grants': { resumes: false, why: 'SHOW does not require a running warehouse', doc: WAREHOUSE_DOCS.show },
   describe: { resumes: false, why: 'metadata, neither query nor DML', doc: WAREHOUSE_DOCS.overview },
   wait: { resumes: false, why: 'SYSTEM$WAIT reads no table', doc: WAREHOUSE_DOCS.overview },
   'create-stage': { resumes: false, why: 'DDL', doc: WAREHOUSE_DOCS.overview },

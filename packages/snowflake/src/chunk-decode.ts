@@ -1,6 +1,6 @@
 import type { LogicalType } from '@sluice/warehouse';
 import { snowflakeLiteral } from './snowflake-identifier.js';
-import { snowflakeTypeName, storedDecimal, type DecimalStorage } from './snowflake-type.js';
+import { normalizeStorage, snowflakeTypeName, storedDecimal, type DecimalStorage } from './snowflake-type.js';
 
 /**
  * Prefix of the text a load casts to the column's type to fail on purpose when a value cannot be stored exactly:
@@ -27,7 +27,10 @@ export interface DecodeContext {
  * - real: rounded to the nearest float32, the value Postgres holds (Snowflake has only 64-bit FLOAT).
  * - timestamptz: the chunk's `+00` offset is written `+00:00`, which Snowflake's AUTO format reads.
  * - bytes: hex; arrays: PARSE_JSON, booleans and finite floats turned from JSON strings into JSON values.
- * - text, char, enum, uuid, json, interval: the text itself.
+ * - json: PARSE_JSON into VARIANT (duplicate keys: the last wins, as in jsonb); a document with a number VARIANT
+ *   cannot hold exactly (more than 38 digits, or an exponent) fails with `UNREPRESENTABLE_VALUE`. A column stored as
+ *   VARCHAR (loaded before json became VARIANT) gets the text itself.
+ * - text, char, enum, uuid, interval: the text itself.
  */
 export function decodeChunkValue(value: string, type: LogicalType, storage: string, context: DecodeContext): string {
   // Cast to the column's own type, so that both branches of the CASE have one type (Snowflake refuses a mix; a
@@ -39,9 +42,12 @@ export function decodeChunkValue(value: string, type: LogicalType, storage: stri
     case 'char':
     case 'enum':
     case 'uuid':
-    case 'json':
     case 'interval':
       return value;
+    case 'json':
+      // A column loaded before json became VARIANT keeps the exact text.
+      if (storage !== '' && normalizeStorage(storage) !== 'VARIANT') return value;
+      return `CASE WHEN ${inexactJsonNumber(value)} THEN TO_VARIANT(${fail('NUMBER(38,0)')}) ELSE PARSE_JSON(${value}, 'd') END`;
     case 'smallint':
     case 'integer':
     case 'bigint':
@@ -126,4 +132,18 @@ function arrayJson(value: string, element: LogicalType): string {
     return `REGEXP_REPLACE(${value}, ${snowflakeLiteral('"(-?[0-9][0-9.eE+-]*)"')}, ${snowflakeLiteral('\\1')})`;
   }
   return value;
+}
+
+/**
+ * True when a JSON document holds a number a VARIANT would not keep exactly. PARSE_JSON stores a number as a
+ * fixed-point NUMBER when it fits (at most 38 digits, scale at most 37), else as a DOUBLE — as it does every number
+ * written with an exponent (https://docs.snowflake.com/en/sql-reference/functions/parse_json). Strings are taken out
+ * first (escapes, then "…"), so digits inside them do not count; then any digit before `e`/`E`, or 39 digits with at
+ * most a point between them, is such a number. Postgres writes jsonb numbers without exponents; json keeps the
+ * source's text. Conservative: `1.0e0` or trailing zeros past 38 digits are refused too.
+ */
+export function inexactJsonNumber(value: string): string {
+  const withoutEscapes = `REGEXP_REPLACE(${value}, ${snowflakeLiteral('\\\\.')}, '')`;
+  const withoutStrings = `REGEXP_REPLACE(${withoutEscapes}, '"[^"]*"', '""')`;
+  return `REGEXP_COUNT(${withoutStrings}, ${snowflakeLiteral('[0-9][eE]|[0-9](\\.?[0-9]){38}')}) > 0`;
 }

@@ -7,7 +7,15 @@ export {
   type SnowflakeWarehouseOptions,
   type SnowflakeWarehouseStats,
 } from './snowflake-warehouse.js';
-export { checkConnectionConfig, type SnowflakeConnectionConfig } from './snowflake-config.js';
+export {
+  authenticatorOf,
+  checkConnectionConfig,
+  SNOWFLAKE_AUTHENTICATORS,
+  type SnowflakeAuthenticator,
+  type SnowflakeConnectionConfig,
+  type SnowflakeProxy,
+} from './snowflake-config.js';
+export { PINNED_SESSION_PARAMETERS, sessionSetup, type PinnedParameter } from './session-parameters.js';
 export { snowflakeEngine } from './snowflake-engine.js';
 export { mergeStatement, snowflakeDialect, type MergeStatementInput } from './snowflake-dialect.js';
 export {
@@ -29,6 +37,6 @@ export {
   type LoadStepRole,
   type UploadFile,
 } from './load-plan.js';
-export { classifyFailure, type FailureKind, type SessionEvent } from './snowflake-session.js';
+export { classifyFailure, connectionOptions, type FailureKind, type SessionEvent } from './snowflake-session.js';
 export { splitStatements } from './sql-script.js';
 export { warehouseTableFromShow, type ShowColumnRow, type ShowObjectRow } from './snowflake-catalog.js';

@@ -53,7 +53,7 @@ describe('planLoad', () => {
     ]);
   });
 
-  it('runs the same number of statements whatever the number of rows or files', () => {
+  it('runs the same statements whatever the number of rows, and one PUT per upload file', () => {
     const files = (n: number) =>
       Array.from({ length: n }, (_, i) => ({ name: `data-${i}.csv.gz`, kind: 'data' as const, rows: 1_000_000 }));
     const count = (n: number, distinctKeys: boolean) =>
@@ -63,9 +63,15 @@ describe('planLoad', () => {
       );
     // As the pipeline loads (rows from one snapshot: each key once).
     expect(count(1, true)).toBe(6);
-    expect(count(40, true)).toBe(6);
+    // snowflake-sdk uploads the files of one PUT one after another: a PUT per file, sent four at once
+    expect(count(40, true)).toBe(5 + 40);
     // A batch whose keys may repeat also counts its keys (MERGE reports only the rows it writes).
     expect(count(1, false)).toBe(7);
-    expect(count(40, false)).toBe(7);
+    expect(count(40, false)).toBe(6 + 40);
+    const upload = planLoad(request({}), existingVendas, files(2), context).steps.find((s) => s.role === 'upload');
+    expect(upload?.statements.map((sql) => sql.split(' ')[1])).toEqual([
+      "'file:///tmp/x/data-0.csv.gz'",
+      "'file:///tmp/x/data-1.csv.gz'",
+    ]);
   });
 });

@@ -11,6 +11,7 @@ import { decodeChunkValue } from './chunk-decode.js';
 import { indent } from './snowflake-dialect.js';
 import { qualifySnowflake, quoteSnowflakeIdentifier, snowflakeLiteral, snowflakeName } from './snowflake-identifier.js';
 import { snowflakeTableDialect } from './snowflake-table-dialect.js';
+import { LARGEST_VARCHAR_LENGTH } from './snowflake-type.js';
 
 /** A gzip file prepared for upload: its name in the load's stage folder and the records it holds. */
 export interface UploadFile {
@@ -32,7 +33,7 @@ export interface LoadContext {
   readonly localDir: string;
   /** `_sluice_synced_at` of every row this load writes (and `_sluice_deleted_at` of what it marks), ISO 8601. */
   readonly syncedAt: string;
-  /** PUT's PARALLEL. */
+  /** PUTs sent at once (and PUT's PARALLEL: the parts of one file over 64 MB on Azure/GCS stages). */
   readonly parallel: number;
 }
 
@@ -98,7 +99,8 @@ export const CHUNK_FILE_FORMAT =
  * Plan a load (pure): validate the request against the warehouse table (the shared `validateLoad`), then the steps
  * after the preamble:
  *
- * 1. `upload`: one PUT of the prepared gzip files into this load's own folder of the stage (unique per load).
+ * 1. `upload`: one PUT per prepared gzip file into this load's own folder of the stage (unique per load), sent
+ *    `parallel` at once.
  * 2. `stage`: `CREATE OR REPLACE TRANSIENT TABLE` with one VARCHAR per file column, then `COPY INTO` it with an
  *    explicit FILES list, `ON_ERROR = ABORT_STATEMENT` and `FORCE = TRUE` (the table is new, so COPY's load history
  *    is not trusted nor needed); each row keeps its file and record number (`METADATA$…`) for "newest row wins",
@@ -145,7 +147,7 @@ export function planLoad(
         : appendSteps(load);
   return {
     steps: [
-      uploadStep(context),
+      uploadStep(context, files),
       stageStep(stagingTable, context, meta, columns, [
         [columns.map((c) => c.name), dataFiles],
         [keys.map((k) => k.name), deleteFiles],
@@ -201,14 +203,20 @@ interface LoadSql extends DecodedBatch {
   readonly mark: boolean;
 }
 
-/** 1. One PUT of every prepared file into this load's folder of the stage. */
-function uploadStep(context: LoadContext): LoadStep {
+/**
+ * 1. One PUT per prepared file into this load's folder of the stage; the warehouse sends them `parallel` at once.
+ * snowflake-sdk 3.3 uploads the files of one PUT one after another whatever PARALLEL says (PARALLEL only splits a
+ * file over 64 MB on Azure and GCS stages), so concurrency comes from concurrent PUTs (`pnpm bench snowflake-put`).
+ */
+function uploadStep(context: LoadContext, files: readonly UploadFile[]): LoadStep {
+  const dir = context.localDir.replace(/\/+$/, '');
   return {
     role: 'upload',
-    statements: [
-      `PUT ${snowflakeLiteral(`file://${context.localDir.replace(/\/+$/, '')}/*.gz`)} @${context.stage}/${context.loadPath} ` +
+    statements: files.map(
+      (file) =>
+        `PUT ${snowflakeLiteral(`file://${dir}/${file.name}`)} @${context.stage}/${context.loadPath} ` +
         `PARALLEL = ${context.parallel} AUTO_COMPRESS = FALSE SOURCE_COMPRESSION = GZIP OVERWRITE = TRUE`,
-    ],
+    ),
   };
 }
 
@@ -220,9 +228,10 @@ function stageStep(
   columns: readonly Column[],
   copies: readonly (readonly [readonly string[], readonly UploadFile[]])[],
 ): LoadStep {
+  // The largest VARCHAR Snowflake has (128 MB): a text value, or the hex of a binary one up to 64 MB, fits.
   const stagedColumns = [
-    ...columns.map((c) => `${q(c.name)} VARCHAR`),
-    `${q(meta.extra)} VARCHAR`,
+    ...columns.map((c) => `${q(c.name)} VARCHAR(${LARGEST_VARCHAR_LENGTH})`),
+    `${q(meta.extra)} VARCHAR(${LARGEST_VARCHAR_LENGTH})`,
     `${q(meta.file)} VARCHAR`,
     `${q(meta.row)} NUMBER(38,0)`,
   ];

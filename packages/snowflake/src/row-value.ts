@@ -17,7 +17,7 @@ interface SfDate {
 }
 
 /**
- * The JavaScript value `query` returns for a value snowflake-sdk delivered (fetched with `fetchAsString: ['Number']`
+ * The JavaScript value `query` returns for a value snowflake-sdk delivered (fetched with `fetchAsString: ['Number', 'JSON']`
  * and `rowMode: 'array'`), in the shapes the `Warehouse` contract pins for every engine:
  *
  * - NUMBER with scale 0 → number when a safe integer, else its decimal string; with a scale → the exact decimal string;
@@ -25,7 +25,8 @@ interface SfDate {
  * - BOOLEAN → boolean; TEXT → string; BINARY → Uint8Array;
  * - DATE → `'YYYY-MM-DD'`; TIME → `'HH:MM:SS.ffffff'`; TIMESTAMP_NTZ → `'YYYY-MM-DD HH:MM:SS.ffffff'`;
  *   TIMESTAMP_LTZ/TZ → the instant in UTC, `'YYYY-MM-DD HH:MM:SS.ffffff+00'` (microseconds: Sluice's precision);
- * - VARIANT, OBJECT, ARRAY → the parsed JSON (numbers beyond 2^53 lose digits in JSON.parse).
+ * - VARIANT, OBJECT → the JSON text as Snowflake renders it (numbers exactly as held; `JSON_INDENT = 0`: compact);
+ * - ARRAY → the parsed JSON array (numbers beyond 2^53 lose digits in JSON.parse).
  */
 export function rowValue(value: unknown, column: ResultColumn): unknown {
   if (value === null || value === undefined) return null;
@@ -45,6 +46,11 @@ export function rowValue(value: unknown, column: ResultColumn): unknown {
       return isSfDate(value) ? `${formatTimestamp(instantMicros(value))}+00` : String(value);
     case 'binary':
       return value instanceof Uint8Array ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
+    case 'array':
+      return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+    case 'variant':
+    case 'object':
+      return typeof value === 'string' ? value : JSON.stringify(value);
     default:
       return value;
   }

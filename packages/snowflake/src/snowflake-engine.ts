@@ -15,5 +15,5 @@ export const snowflakeEngine: WarehouseEngine<SnowflakeWarehouseOptions> = {
   location: (options) => `snowflake ${options.database}`,
   targetDatabase: (options) => options.database,
   openFailureHint:
-    'check the account, user, role, warehouse and database of the target, and that its password or key (from the environment) is set',
+    'check the account, user, role, warehouse and database of the target, and its sign-in: a key (private_key_path), a token (with authenticator) or a password, from the environment',
 };

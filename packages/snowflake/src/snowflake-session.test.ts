@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PINNED_SESSION_PARAMETERS, sessionSetup } from './session-parameters.js';
 import { classifyFailure } from './snowflake-session.js';
 import { isRepeatable } from './snowflake-warehouse.js';
 
@@ -13,6 +14,16 @@ describe('failures and what may be repeated', () => {
     ).toBe('session');
     expect(classifyFailure(Object.assign(new Error('Network error'), { code: 401001 }))).toBe('transient');
     expect(classifyFailure(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe('transient');
+    expect(
+      classifyFailure(
+        Object.assign(
+          new Error('Statement reached its statement or warehouse timeout of 1 second(s) and was canceled.'),
+          {
+            code: '000630',
+          },
+        ),
+      ),
+    ).toBe('permanent');
     expect(classifyFailure(Object.assign(new Error("Numeric value 'x' is not recognized"), { code: '100038' }))).toBe(
       'permanent',
     );
@@ -39,5 +50,19 @@ describe('failures and what may be repeated', () => {
     ]) {
       expect(isRepeatable(sql), sql).toBe(false);
     }
+  });
+});
+
+describe('the session Sluice opens', () => {
+  it('pins every parameter a hostile account sets, and sets up in one statement', async () => {
+    const { HOSTILE_ACCOUNT_PARAMETERS } = await import('@sluice/snowflake-emulator');
+    const pinned = new Set(PINNED_SESSION_PARAMETERS.map((p) => p.name));
+    expect(Object.keys(HOSTILE_ACCOUNT_PARAMETERS).filter((name) => !pinned.has(name))).toEqual([]);
+    const setup = sessionSetup({ statementTimeoutSeconds: 600 });
+    expect(setup).toMatch(
+      /^ALTER SESSION SET TIMEZONE = 'UTC' QUOTED_IDENTIFIERS_IGNORE_CASE = FALSE AUTOCOMMIT = TRUE /,
+    );
+    expect(setup).toMatch(/ STATEMENT_TIMEOUT_IN_SECONDS = 600 QUERY_TAG = 'sluice'$/);
+    expect(sessionSetup()).not.toMatch(/STATEMENT_TIMEOUT/);
   });
 });

@@ -6,7 +6,13 @@ import type {
   SnowflakeError,
 } from 'snowflake-sdk';
 import { WarehouseError } from '@sluice/warehouse';
-import { loadCredentials, SecretRedactor, type SnowflakeConnectionConfig } from './snowflake-config.js';
+import {
+  loadCredentials,
+  SecretRedactor,
+  type Credentials,
+  type SnowflakeConnectionConfig,
+} from './snowflake-config.js';
+import { sessionSetup } from './session-parameters.js';
 import type { ResultColumn } from './row-value.js';
 
 type Sdk = typeof import('snowflake-sdk');
@@ -64,6 +70,8 @@ const NETWORK_CODES = new Set([
 export function classifyFailure(error: unknown): FailureKind {
   const e = error as Partial<SnowflakeError> & { code?: unknown; response?: { status?: number }; cause?: unknown };
   const code = e?.code;
+  // A statement cancelled by its timeout would time out again: not a network problem, whatever its words say.
+  if (String(code) === '000630') return 'permanent';
   if (typeof code === 'number' && DRIVER_SESSION_CODES.has(code)) return 'session';
   if (typeof code === 'string' && SESSION_CODES.has(code)) return 'session';
   if (typeof code === 'number' && DRIVER_TRANSIENT_CODES.has(code)) return 'transient';
@@ -101,10 +109,6 @@ export interface SessionOptions {
   /** The driver's request timeout in ms (default 90 s). */
   readonly timeoutMs?: number | undefined;
 }
-
-/** The statement every new session runs first. */
-export const SESSION_SETUP =
-  "ALTER SESSION SET TIMEZONE = 'UTC' TIME_OUTPUT_FORMAT = 'HH24:MI:SS.FF6' QUERY_TAG = 'sluice'";
 
 let sdkPromise: Promise<Sdk> | undefined;
 
@@ -156,7 +160,7 @@ export class SnowflakeSession {
         statement = connection.execute({
           sqlText: sql,
           rowMode: 'array',
-          fetchAsString: ['Number'],
+          fetchAsString: ['Number', 'JSON'],
           parameters: { QUERY_TAG: options.tag },
           complete: (error, done, rows) => {
             options.signal?.removeEventListener('abort', cancel);
@@ -208,7 +212,7 @@ export class SnowflakeSession {
         statement = connection.execute({
           sqlText: sql,
           rowMode: 'array',
-          fetchAsString: ['Number'],
+          fetchAsString: ['Number', 'JSON'],
           parameters: { QUERY_TAG: options.tag, MULTI_STATEMENT_COUNT: sqls.length },
           complete: (error, done, rows) => {
             if (error) {
@@ -284,22 +288,8 @@ export class SnowflakeSession {
     const sdk = await loadSdk(this.#options.driverLogLevel);
     const credentials = await loadCredentials(this.#config);
     if (credentials.kind === 'key-pair') this.redactor.add(credentials.privateKey);
-    const options: ConnectionOptions = {
-      account: this.#config.account,
-      username: this.#config.user,
-      warehouse: this.#config.warehouse,
-      database: this.#config.database,
-      application: 'Sluice',
-      representNullAsStringNull: false,
-      ...(this.#config.schema ? { schema: this.#config.schema } : {}),
-      ...(this.#config.role ? { role: this.#config.role } : {}),
-      ...(this.#config.accessUrl ? { accessUrl: this.#config.accessUrl } : {}),
-      ...(this.#options.timeoutMs ? { timeout: this.#options.timeoutMs } : {}),
-      ...(credentials.kind === 'password'
-        ? { password: credentials.password }
-        : { authenticator: 'SNOWFLAKE_JWT', privateKey: credentials.privateKey }),
-    } as ConnectionOptions;
-    const connection = sdk.createConnection(options);
+    if (credentials.kind === 'oauth' || credentials.kind === 'pat') this.redactor.add(credentials.token);
+    const connection = sdk.createConnection(connectionOptions(this.#config, credentials, this.#options));
     await new Promise<void>((resolve, reject) => connection.connect((error) => (error ? reject(error) : resolve())));
     this.logins++;
     this.#options.onEvent?.({
@@ -309,12 +299,11 @@ export class SnowflakeSession {
       sessions: this.logins,
     });
     try {
-      // Every session the same way, whatever the account's defaults: instants shown and converted in UTC (as on
-      // DuckDB), TIME values with microseconds (the driver formats TIME as text).
+      // Every session the same way, whatever the account's and user's defaults (see session-parameters.ts).
       this.statements++;
       await new Promise<void>((resolve, reject) =>
         connection.execute({
-          sqlText: SESSION_SETUP,
+          sqlText: sessionSetup({ statementTimeoutSeconds: this.#config.statementTimeoutSeconds }),
           complete: (error) => (error ? reject(error) : resolve()),
         }),
       );
@@ -329,4 +318,50 @@ export class SnowflakeSession {
   async connect(): Promise<void> {
     await this.#connect();
   }
+}
+
+/** snowflake-sdk's connection options for a config and its credentials (pure; secrets go to the driver only). */
+export function connectionOptions(
+  config: SnowflakeConnectionConfig,
+  credentials: Credentials,
+  options: Pick<SessionOptions, 'timeoutMs'> = {},
+): ConnectionOptions {
+  const auth: Record<string, unknown> =
+    credentials.kind === 'password'
+      ? { password: credentials.password }
+      : credentials.kind === 'key-pair'
+        ? { authenticator: 'SNOWFLAKE_JWT', privateKey: credentials.privateKey }
+        : credentials.kind === 'oauth'
+          ? { authenticator: 'OAUTH', token: credentials.token }
+          : credentials.kind === 'pat'
+            ? { authenticator: 'PROGRAMMATIC_ACCESS_TOKEN', token: credentials.token }
+            : {
+                authenticator: 'EXTERNALBROWSER',
+                ...(config.openBrowser ? { openExternalBrowserCallback: config.openBrowser } : {}),
+                ...(config.browserConsoleLogin ? { disableConsoleLogin: false } : {}),
+              };
+  const proxy = config.proxy;
+  return {
+    account: config.account,
+    username: config.user,
+    warehouse: config.warehouse,
+    database: config.database,
+    application: 'Sluice',
+    representNullAsStringNull: false,
+    clientSessionKeepAlive: config.keepAlive ?? true,
+    ...(config.schema ? { schema: config.schema } : {}),
+    ...(config.role ? { role: config.role } : {}),
+    ...(config.accessUrl ? { accessUrl: config.accessUrl } : {}),
+    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    ...(proxy
+      ? {
+          proxyHost: proxy.host,
+          proxyPort: proxy.port,
+          proxyProtocol: proxy.protocol ?? 'http',
+          ...(proxy.user ? { proxyUser: proxy.user, proxyPassword: proxy.password } : {}),
+          ...(proxy.noProxy ? { noProxy: proxy.noProxy } : {}),
+        }
+      : {}),
+    ...auth,
+  } as ConnectionOptions;
 }

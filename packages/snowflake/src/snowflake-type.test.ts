@@ -48,7 +48,7 @@ describe('Snowflake types', () => {
       'FLOAT',
       'FLOAT',
       'BOOLEAN',
-      'VARCHAR',
+      'VARCHAR(134217728)',
       'VARCHAR(255)',
       'VARCHAR(2)',
       'DATE',
@@ -57,8 +57,8 @@ describe('Snowflake types', () => {
       'TIME(6)',
       'VARCHAR',
       'VARCHAR(36)',
-      'VARCHAR',
-      'BINARY',
+      'VARIANT',
+      'BINARY(67108864)',
       'ARRAY',
       'VARCHAR',
     ]);
@@ -102,13 +102,29 @@ describe('Snowflake types', () => {
 
   it('widens in place only what Snowflake can: longer VARCHAR, more NUMBER precision with the same scale', () => {
     expect(widenedStorage('VARCHAR(10)', { kind: 'text', maxLength: 20 })).toBe('VARCHAR(20)');
-    expect(widenedStorage('VARCHAR(10)', { kind: 'text' })).toBe('VARCHAR');
+    expect(widenedStorage('VARCHAR(10)', { kind: 'text' })).toBe('VARCHAR(134217728)');
     expect(widenedStorage('NUMBER(10,0)', { kind: 'bigint' })).toBe('NUMBER(19,0)');
     expect(widenedStorage('NUMBER(10,2)', { kind: 'decimal', precision: 12, scale: 2 })).toBe('NUMBER(12,2)');
     expect(widenedStorage('NUMBER(10,2)', { kind: 'decimal' })).toBe('NUMBER(38,2)');
     expect(widenedStorage('NUMBER(10,2)', { kind: 'decimal', precision: 12, scale: 4 })).toBeUndefined();
     expect(widenedStorage('NUMBER(10,0)', { kind: 'decimal', precision: 12, scale: 2 })).toBeUndefined();
     expect(widenedStorage('FLOAT', { kind: 'double' })).toBe('FLOAT');
-    expect(widenedStorage('VARCHAR', { kind: 'text' })).toBe('VARCHAR');
+    // VARCHAR without a length is 16 MB: unbounded text goes to Snowflake's largest, 128 MB, in place
+    expect(widenedStorage('VARCHAR', { kind: 'text' })).toBe('VARCHAR(134217728)');
+    expect(widenedStorage('VARCHAR(134217728)', { kind: 'text' })).toBe('VARCHAR(134217728)');
+  });
+
+  it('keeps json loaded as text in VARCHAR, and BINARY columns of the old default size', () => {
+    expect(storesLogicalType({ kind: 'json' }, 'VARIANT')).toBe(true);
+    expect(storesLogicalType({ kind: 'json' }, 'VARCHAR')).toBe(true);
+    expect(storesLogicalType({ kind: 'json' }, 'NUMBER(10,0)')).toBe(false);
+    expect(storesLogicalType({ kind: 'bytes' }, 'BINARY')).toBe(true);
+    expect(storesLogicalType({ kind: 'bytes' }, 'BINARY(67108864)')).toBe(true);
+    expect(storesLogicalType({ kind: 'text' }, 'VARCHAR')).toBe(false);
+    expect(logicalTypeFromSnowflake('VARCHAR')).toEqual({ kind: 'text', maxLength: 16_777_216 });
+    expect(logicalTypeFromSnowflake('VARCHAR(134217728)')).toEqual({ kind: 'text' });
+    expect(storageFromShowColumns('{"type":"BINARY","length":67108864}')).toBe('BINARY(67108864)');
+    expect(storageFromShowColumns('{"type":"BINARY","length":8388608}')).toBe('BINARY');
+    expect(storageFromShowColumns('{"type":"TEXT","length":134217728}')).toBe('VARCHAR(134217728)');
   });
 });

@@ -8,8 +8,17 @@ export const MAX_NUMBER_SCALE = 37;
  * precision above 38): `NUMBER(38,18)` — 20 integer digits and 18 fraction digits, checked value by value on load.
  */
 export const UNCONSTRAINED_DECIMAL_SCALE = 18;
-/** Snowflake's default (and, for older accounts, largest) VARCHAR length; `VARCHAR` with no length is this. */
+/** Snowflake's default VARCHAR length (16 MB); `VARCHAR` with no length is this. */
 export const MAX_VARCHAR_LENGTH = 16_777_216;
+/**
+ * The longest VARCHAR Snowflake allows now: 128 MB (https://docs.snowflake.com/en/sql-reference/data-types-text).
+ * Text without a length limit is stored in it, so a value between 16 and 128 MB loads.
+ */
+export const LARGEST_VARCHAR_LENGTH = 134_217_728;
+/** Snowflake's default BINARY length (8 MB); `BINARY` with no length is this. */
+export const DEFAULT_BINARY_LENGTH = 8_388_608;
+/** The longest BINARY Snowflake allows now: 64 MB (same page). */
+export const LARGEST_BINARY_LENGTH = 67_108_864;
 
 /** How a logical decimal is stored: the NUMBER's precision and scale, and whether every value must be checked. */
 export interface DecimalStorage {
@@ -57,17 +66,18 @@ export function snowflakeTypeName(type: LogicalType): string {
     case 'boolean':
       return 'BOOLEAN';
     case 'text':
-      return type.maxLength === undefined || type.maxLength >= MAX_VARCHAR_LENGTH
-        ? 'VARCHAR'
+      return type.maxLength === undefined || type.maxLength >= LARGEST_VARCHAR_LENGTH
+        ? `VARCHAR(${LARGEST_VARCHAR_LENGTH})`
         : `VARCHAR(${Math.max(type.maxLength, 1)})`;
     case 'char':
       return `VARCHAR(${Math.max(type.length, 1)})`;
     case 'uuid':
       return 'VARCHAR(36)';
     case 'enum':
-    case 'json':
     case 'interval':
       return 'VARCHAR';
+    case 'json':
+      return 'VARIANT';
     case 'date':
       return 'DATE';
     case 'timestamp':
@@ -77,7 +87,7 @@ export function snowflakeTypeName(type: LogicalType): string {
     case 'time':
       return 'TIME(6)';
     case 'bytes':
-      return 'BINARY';
+      return `BINARY(${LARGEST_BINARY_LENGTH})`;
     case 'array':
       return 'ARRAY';
   }
@@ -105,10 +115,12 @@ export function storageFromShowColumns(dataType: string): string {
       return 'FLOAT';
     case 'TEXT': {
       const length = number('length');
-      return length === undefined || length >= MAX_VARCHAR_LENGTH ? 'VARCHAR' : `VARCHAR(${length})`;
+      return length === undefined || length === MAX_VARCHAR_LENGTH ? 'VARCHAR' : `VARCHAR(${length})`;
     }
-    case 'BINARY':
-      return 'BINARY';
+    case 'BINARY': {
+      const length = number('length');
+      return length === undefined || length === DEFAULT_BINARY_LENGTH ? 'BINARY' : `BINARY(${length})`;
+    }
     case 'TIME':
     case 'TIMESTAMP_NTZ':
     case 'TIMESTAMP_LTZ':
@@ -135,7 +147,12 @@ export function logicalTypeFromSnowflake(storage: string): LogicalType {
     return { kind: 'decimal', precision, scale };
   }
   const varchar = /^VARCHAR\((\d+)\)$/.exec(storage);
-  if (varchar) return { kind: 'text', maxLength: Number(varchar[1]) };
+  if (varchar) {
+    const length = Number(varchar[1]);
+    return length >= LARGEST_VARCHAR_LENGTH ? { kind: 'text' } : { kind: 'text', maxLength: length };
+  }
+  // VARCHAR without a length holds 16 MB: less than Sluice's unbounded text (128 MB), so it is widened in place.
+  if (storage === 'VARCHAR') return { kind: 'text', maxLength: MAX_VARCHAR_LENGTH };
   const base = storage.replace(/\(.*$/, '');
   switch (base) {
     case 'FLOAT':
@@ -172,13 +189,19 @@ export function storesLogicalType(type: LogicalType, storage: string): boolean {
   if (type.kind === 'decimal' && decimalStorage(type).checked) {
     return /^NUMBER\(38,\d+\)$/.test(storage);
   }
+  const normalized = normalizeStorage(storage);
+  // json loaded before VARIANT was its type stays VARCHAR (the exact text): see the README, "json and VARIANT".
+  if (type.kind === 'json') return normalized === 'VARIANT' || /^VARCHAR(\(\d+\))?$/.test(normalized);
+  // BINARY columns of the default 8 MB, made before the 64 MB default, are kept: Snowflake cannot lengthen BINARY.
+  if (type.kind === 'bytes') return /^BINARY(\(\d+\))?$/.test(normalized);
   return normalizeStorage(snowflakeTypeName(type)) === normalizeStorage(storage);
 }
 
 /** One spelling per Snowflake type, for comparisons (`VARCHAR` and `VARCHAR(16777216)` are one type). */
 export function normalizeStorage(storage: string): string {
   const upper = storage.trim().toUpperCase().replace(/\s+/g, '');
-  return upper === `VARCHAR(${MAX_VARCHAR_LENGTH})` ? 'VARCHAR' : upper;
+  if (upper === `VARCHAR(${MAX_VARCHAR_LENGTH})`) return 'VARCHAR';
+  return upper === `BINARY(${DEFAULT_BINARY_LENGTH})` ? 'BINARY' : upper;
 }
 
 /** Precision and scale of a `NUMBER(p,s)` storage, or undefined for other types. */

@@ -1,4 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +19,18 @@ const PASSPHRASE = 'a long passphrase for the key';
 let emulator: TestEmulator;
 let warehouse: SnowflakeWarehouse;
 beforeAll(async () => {
-  emulator = await startTestEmulator({ publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString() });
+  emulator = await startTestEmulator({
+    publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+    users: [
+      {
+        name: 'sluice_service',
+        type: 'SERVICE',
+        password: 'a service password',
+        oauthTokens: ['oauth-access-token-1'],
+        programmaticAccessTokens: ['pat-secret-1'],
+      },
+    ],
+  });
   warehouse = await emulator.warehouse();
 });
 afterAll(async () => {
@@ -66,13 +79,76 @@ describe('logging in', () => {
       (e: Error) => e,
     );
     expect(error).toMatchObject({ code: 'WAREHOUSE_UNAVAILABLE' });
-    expect((error as Error).message).toMatch(/Could not log in to Snowflake account emulator as sluice_loader/);
+    expect((error as Error).message).toMatch(/Could not sign in to Snowflake account emulator as sluice_loader/);
     expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain(TEST_PASSWORD);
     const missing = await createSnowflakeWarehouse(emulator.options({ password: undefined })).catch((e: Error) => e);
     expect(missing).toMatchObject({
       code: 'WAREHOUSE_UNAVAILABLE',
-      message: expect.stringContaining('give a password or a private key'),
+      message: expect.stringContaining('give a private key (private_key_path), a token'),
     });
+  });
+});
+
+describe('other sign-in methods', () => {
+  const service = { user: 'sluice_service', password: undefined };
+
+  it('refuses password sign-in for a TYPE = SERVICE user, saying what to use instead', async () => {
+    const error = await createSnowflakeWarehouse(
+      emulator.options({ user: 'sluice_service', password: 'a service password' }),
+    ).catch((e: Error) => e);
+    expect(error).toMatchObject({ code: 'WAREHOUSE_UNAVAILABLE' });
+    expect((error as Error).message).toMatch(/TYPE = SERVICE cannot sign in with a password/);
+    expect((error as Error).message).toMatch(/key pair .* OAuth token or a programmatic access token/);
+    expect((error as Error).message).not.toContain('a service password');
+  });
+
+  it('signs in with an OAuth access token, and with a programmatic access token read from a file', async () => {
+    const oauth = await createSnowflakeWarehouse(
+      emulator.options({ ...service, authenticator: 'oauth', token: 'oauth-access-token-1' }),
+    );
+    expect(await oauth.query('select current_user() as u')).toEqual([{ u: 'SLUICE_SERVICE' }]);
+    await oauth.close();
+    const tokenFile = path.join(emulator.dataDir, 'pat.token');
+    await writeFile(tokenFile, 'pat-secret-1\n');
+    const pat = await createSnowflakeWarehouse(
+      emulator.options({ ...service, authenticator: 'programmatic_access_token', tokenPath: tokenFile }),
+    );
+    expect(await pat.query('select current_user() as u')).toEqual([{ u: 'SLUICE_SERVICE' }]);
+    await pat.close();
+    const stale = await createSnowflakeWarehouse(
+      emulator.options({ ...service, authenticator: 'oauth', token: 'an-expired-token' }),
+    ).catch((e: Error) => e);
+    expect(stale).toMatchObject({ code: 'WAREHOUSE_UNAVAILABLE' });
+    expect((stale as Error).message).toMatch(/OAuth access token .* is current/);
+    expect((stale as Error).message).not.toContain('an-expired-token');
+  });
+
+  it('signs a person in through the browser (externalbrowser)', async () => {
+    const opened: string[] = [];
+    const person = await createSnowflakeWarehouse(
+      emulator.options({
+        password: undefined,
+        authenticator: 'externalbrowser',
+        browserConsoleLogin: true,
+        openBrowser: (url) => {
+          opened.push(url);
+          // the person's browser: Snowflake's login page (the emulator's), which sends the browser back to Sluice
+          const page = new URL(url);
+          void fetch(`${emulator.url}${page.pathname}${page.search}`);
+        },
+      }),
+    );
+    expect(opened).toHaveLength(1);
+    expect(await person.query('select current_user() as u')).toEqual([{ u: 'SLUICE_LOADER' }]);
+    await person.close();
+  });
+
+  it('cancels a statement that outlives statement_timeout_seconds, and says which limit it hit', async () => {
+    const limited = await createSnowflakeWarehouse(emulator.options({ statementTimeoutSeconds: 1 }));
+    const error = await limited.query('select system$wait(3) as w').catch((e: Error) => e);
+    expect(error).toMatchObject({ code: 'WAREHOUSE_STATEMENT_FAILED' });
+    expect((error as Error).message).toMatch(/statement timeout \(statement_timeout_seconds/);
+    await limited.close();
   });
 });
 
@@ -110,7 +186,7 @@ describe('loads', () => {
     expect(statements.filter((s) => s.needsWarehouse).map((s) => s.sqlText)).toEqual([]);
   });
 
-  it('sends the same statements for 10 rows and for 20,000 in several upload files, and counts the bytes uploaded', async () => {
+  it('sends the same statements for 10 rows and for 20,000, plus a PUT per upload file, and counts the bytes uploaded', async () => {
     const small = await warehouse.load({
       table,
       files: [await csv(range(1, 10))],
@@ -118,7 +194,7 @@ describe('loads', () => {
       mode: 'merge',
     });
     expect(warehouse.stats()).toMatchObject({ loads: 1, filesUploaded: 1 });
-    // Five chunk files and upload files of about 10 KB compressed: the rows travel in several files, one PUT.
+    // Five chunk files and upload files of about 10 KB compressed: the rows travel in several files, a PUT each.
     const chunks = await Promise.all(
       [0, 1, 2, 3, 4].map((k) =>
         csv(range(k * 4000 + 1, (k + 1) * 4000, (i) => `"um nome bem comprido para o evento número ${i}"`)),
@@ -130,10 +206,11 @@ describe('loads', () => {
       .finally(() => other.close());
     expect(small).toMatchObject({ rowsStaged: 10, inserted: 10 });
     expect(large).toMatchObject({ rowsStaged: 20_000, inserted: 19_990, updated: 10 });
-    expect(large.statements).toBe(small.statements + 2); // the other warehouse read the table first (SHOW OBJECTS, SHOW COLUMNS)
-    expect(emulator.stats().statements.filter((s) => s.sqlText.startsWith('PUT'))).toHaveLength(2);
     const stats = other.stats();
     expect(stats.filesUploaded).toBe(5);
+    // the other warehouse read the table first (SHOW OBJECTS, SHOW COLUMNS), and sent four more PUTs
+    expect(large.statements).toBe(small.statements + 2 + (stats.filesUploaded - 1));
+    expect(emulator.stats().statements.filter((s) => s.sqlText.startsWith('PUT'))).toHaveLength(1 + 5);
     expect(stats.bytesUploaded).toBeGreaterThan(0);
     expect(stats.bytesUploaded).toBeLessThan(stats.sourceBytesUploaded);
     const [count] = await warehouse.query(
@@ -182,6 +259,177 @@ describe('loads', () => {
         signal: controller.signal,
       }),
     ).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+});
+
+describe('json as VARIANT, and the largest text', () => {
+  const docs: TableSchema = {
+    schema: 'raw',
+    name: 'documentos',
+    primaryKey: ['id'],
+    columns: [
+      { name: 'id', type: { kind: 'bigint' }, nullable: false },
+      { name: 'doc', type: { kind: 'json' }, nullable: true },
+    ],
+  };
+
+  it('loads json into VARIANT with its numbers exact, and refuses a number a VARIANT would round', async () => {
+    await warehouse.ensureTable(docs);
+    const shown = await warehouse.query(`show columns in table ${warehouse.dialect.qualify(docs)}`);
+    expect(shown.find((c) => c.column_name === 'DOC')?.data_type).toMatch(/"type":"VARIANT"/);
+    await warehouse.load({
+      table: docs,
+      mode: 'merge',
+      columns: ['id', 'doc'],
+      files: [
+        await csv([
+          '1,"{""price"": 12345678901234567890.123456789, ""tags"": [""a"", ""b""], ""note"": ""1e5 and 1234567890123456789012345678901234567890 in a string""}"',
+          '2,"{""k"": 1, ""k"": 2}"',
+          '3,',
+        ]),
+      ],
+    });
+    const rows = await warehouse.query(`select id, doc from ${warehouse.dialect.qualify(docs)} order by id`);
+    expect(rows).toEqual([
+      {
+        id: 1,
+        doc: '{"price":12345678901234567890.123456789,"tags":["a","b"],"note":"1e5 and 1234567890123456789012345678901234567890 in a string"}',
+      },
+      // duplicate keys, as Postgres json allows them: the emulator keeps both; Snowflake's PARSE_JSON(…, 'd') keeps the last
+      { id: 2, doc: '{"k":1,"k":2}' },
+      { id: 3, doc: null },
+    ]);
+    for (const number of [
+      '1e400',
+      '123456789012345678901234567890123456789',
+      '0.12345678901234567890123456789012345678',
+    ]) {
+      const error = await warehouse
+        .load({ table: docs, mode: 'merge', columns: ['id', 'doc'], files: [await csv([`4,"{""n"": ${number}}"`])] })
+        .catch((e: Error) => e);
+      expect(error, `${number}: ${(error as Error).message}`).toMatchObject({ code: 'UNREPRESENTABLE_VALUE' });
+      expect((error as Error).message).toMatch(/column "doc".*38 digits and no exponent.*as: text/);
+    }
+    expect(await warehouse.query(`select count(*) as n from ${warehouse.dialect.qualify(docs)}`)).toEqual([{ n: 3 }]);
+  });
+
+  it('keeps a json column loaded as text before (VARCHAR), and widens 16 MB text to 128 MB in place', async () => {
+    const record = (type: object) => `'sluice:${JSON.stringify({ type, nullable: true })}'`;
+    await warehouse.execute(
+      `create or replace table raw.antigos (
+        "ID" NUMBER(19,0) COMMENT ${record({ kind: 'bigint' })},
+        "DOC" VARCHAR COMMENT ${record({ kind: 'json' })},
+        "NOTA" VARCHAR COMMENT ${record({ kind: 'text' })},
+        "_SLUICE_SYNCED_AT" TIMESTAMP_TZ(6)
+      ) COMMENT = 'sluice:{"primaryKey":["id"]}'`,
+    );
+    const old: TableSchema = {
+      schema: 'raw',
+      name: 'antigos',
+      primaryKey: ['id'],
+      columns: [
+        { name: 'id', type: { kind: 'bigint' }, nullable: true },
+        { name: 'doc', type: { kind: 'json' }, nullable: true },
+        { name: 'nota', type: { kind: 'text' }, nullable: true },
+      ],
+    };
+    expect(await warehouse.ensureTable(old)).toEqual({
+      created: false,
+      addedColumns: [],
+      widenedColumns: ['nota'],
+      droppedColumns: [],
+    });
+    const types = Object.fromEntries(
+      (await warehouse.query('show columns in table raw.antigos')).map((c) => [c.column_name, c.data_type]),
+    );
+    expect(types.DOC).toMatch(/"type":"TEXT","length":16777216/);
+    expect(types.NOTA).toMatch(/"type":"TEXT","length":134217728/);
+    await warehouse.load({
+      table: old,
+      mode: 'merge',
+      columns: ['id', 'doc', 'nota'],
+      files: [await csv(['1,"{""a"":  1.50}","x"'])],
+    });
+    expect(await warehouse.query('select id, doc, nota from raw.antigos')).toEqual([
+      { id: 1, doc: '{"a":  1.50}', nota: 'x' },
+    ]);
+  });
+});
+
+describe('comments people write', () => {
+  it('keeps a comment a person or governance tool set over Sluice’s record, and adds the record after it', async () => {
+    const clientes: TableSchema = {
+      schema: 'raw',
+      name: 'clientes',
+      primaryKey: ['id'],
+      columns: [
+        { name: 'id', type: { kind: 'bigint' }, nullable: false },
+        { name: 'email', type: { kind: 'text', maxLength: 200 }, nullable: true },
+      ],
+    };
+    await warehouse.ensureTable(clientes);
+    await warehouse.execute(
+      "comment on column raw.clientes.email is 'E-mail (PII: masked for analysts)'; comment on table raw.clientes is 'Clientes da loja'",
+    );
+    await warehouse.ensureTable(clientes);
+    const [object] = await warehouse.query("show objects like 'CLIENTES' in schema raw");
+    expect(object?.comment).toBe('Clientes da loja\nsluice:{"primaryKey":["id"]}');
+    const columns = await warehouse.query('show columns in table raw.clientes');
+    expect(columns.find((c) => c.column_name === 'EMAIL')?.comment).toBe(
+      'E-mail (PII: masked for analysts)\nsluice:{"type":{"kind":"text","maxLength":200},"nullable":true}',
+    );
+    expect(await warehouse.describeTable(clientes)).toEqual(clientes);
+    // with the record in place, nothing is rewritten
+    const before = emulator.stats().statements.length;
+    await warehouse.ensureTable(clientes);
+    expect(
+      emulator
+        .stats()
+        .statements.slice(before)
+        .map((s) => s.sqlText.split(' ')[0]),
+    ).toEqual(['SHOW', 'SHOW']);
+  });
+});
+
+describe('through a proxy', () => {
+  it('sends every request through the configured HTTP proxy', async () => {
+    const seen: string[] = [];
+    const proxy = createServer((req, res) => {
+      // a request for the origin (absolute-form, or origin-form with the origin in Host): forward it
+      const target = new URL(req.url ?? '/', `http://${req.headers.host ?? ''}`);
+      seen.push(`${req.method} ${target.pathname}`);
+      const upstream = httpRequest(target, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    proxy.on('connect', (req, socket) => {
+      // a tunnel (CONNECT host:port)
+      seen.push(`CONNECT ${req.url}`);
+      const [host, port] = String(req.url).split(':');
+      const upstream = connect(Number(port), host ?? '127.0.0.1', () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.pipe(socket);
+        socket.pipe(upstream);
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const port = (proxy.address() as { port: number }).port;
+    try {
+      const proxied = await createSnowflakeWarehouse(
+        emulator.options({
+          proxy: { host: '127.0.0.1', port },
+          accessUrl: emulator.url.replace('127.0.0.1', 'localhost'),
+        }),
+      );
+      expect(await proxied.query('select 1 as one')).toEqual([{ one: 1 }]);
+      await proxied.close();
+      expect(seen).toContain('POST /session/v1/login-request');
+      expect(seen).toContain('POST /queries/v1/query-request');
+    } finally {
+      proxy.close();
+    }
   });
 });
 

@@ -23,6 +23,7 @@ import {
   relationStateOf,
   type Row,
   type SqlDialect,
+  type StatementOptions,
   type TableSchema,
   type Warehouse,
   type RetryPolicy,
@@ -35,7 +36,12 @@ import {
 import { UNREPRESENTABLE_MARKER } from './chunk-decode.js';
 import { EXTRA_FIELD_MARKER, loadPreamble, planLoad, type LoadStepRole } from './load-plan.js';
 import { toRows } from './row-value.js';
-import { checkConnectionConfig, type SnowflakeConnectionConfig } from './snowflake-config.js';
+import {
+  authenticatorOf,
+  checkConnectionConfig,
+  type SnowflakeAuthenticator,
+  type SnowflakeConnectionConfig,
+} from './snowflake-config.js';
 import { snowflakeDialect } from './snowflake-dialect.js';
 import {
   qualifySnowflake,
@@ -77,7 +83,10 @@ export interface SnowflakeWarehouseOptions extends SnowflakeConnectionConfig {
   readonly compressionLevel?: number;
   /** Upload files compressed at once (default 2). */
   readonly compressionParallelism?: number;
-  /** PUT's PARALLEL: files uploaded at once (default 4). */
+  /**
+   * Upload files PUT at once (default 4): one PUT per file, as snowflake-sdk uploads the files of one PUT one after
+   * another. Each PUT to a cloud stage first writes an encrypted copy of its file to the OS temp folder (TMPDIR).
+   */
   readonly putParallel?: number;
   /** The named stage created in each raw schema (default `sluice_stage`, stored as SLUICE_STAGE). */
   readonly stageName?: string;
@@ -153,13 +162,16 @@ export class SnowflakeWarehouse implements Warehouse {
   readonly capabilities: WarehouseCapabilities = CAPABILITIES;
   readonly #options: SnowflakeWarehouseOptions;
   readonly #session: SnowflakeSession;
+  /** Sessions on other virtual warehouses (a model's `snowflake_warehouse`), by warehouse name. */
+  readonly #computeSessions = new Map<string, SnowflakeSession>();
   readonly #retry: RetryPolicy;
   readonly #locks = new KeyedMutex();
   /** Tables as last read or written by this warehouse (a load needs their column types). */
   readonly #tables = new Map<string, WarehouseTable>();
-  /** Sessions of their own for transactions (a load's apply with its state write): a transaction belongs to a
-   *  session, and the main session runs the statements of parallel work at once. Idle ones wait here. */
-  readonly #transactionSessions: SnowflakeSession[] = [];
+  /** Sessions of their own for transactions (a load's apply with its state write, `executeAtomically`), by virtual
+   *  warehouse: a transaction belongs to a session, and the main session runs the statements of parallel work at
+   *  once. Idle ones wait here. */
+  readonly #transactionSessions = new Map<string, SnowflakeSession[]>();
   readonly #sessions = new Set<SnowflakeSession>();
   /** Schemas whose state table exists (created or found by this instance). */
   readonly #stateTables = new Set<string>();
@@ -178,17 +190,7 @@ export class SnowflakeWarehouse implements Warehouse {
   constructor(options: SnowflakeWarehouseOptions) {
     this.#options = options;
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.#session = this.#newSession();
-  }
-
-  #newSession(): SnowflakeSession {
-    const session = new SnowflakeSession(this.#options, {
-      onEvent: this.#options.onEvent,
-      driverLogLevel: this.#options.driverLogLevel,
-      timeoutMs: this.#options.timeoutMs,
-    });
-    this.#sessions.add(session);
-    return session;
+    this.#session = this.#newSession(undefined);
   }
 
   /** Log in (retried like any step). */
@@ -216,20 +218,32 @@ export class SnowflakeWarehouse implements Warehouse {
     };
   }
 
-  async execute(
-    sql: string,
-    options: { readonly tag?: string; readonly signal?: AbortSignal } = {},
-  ): Promise<{ readonly rowsAffected: number | undefined }> {
+  async execute(sql: string, options: StatementOptions = {}): Promise<{ readonly rowsAffected: number | undefined }> {
     const result = await this.#script(sql, options);
     return { rowsAffected: result.rowsAffected };
   }
 
-  async query<T extends Row = Row>(
-    sql: string,
-    options: { readonly tag?: string; readonly signal?: AbortSignal } = {},
-  ): Promise<T[]> {
+  async query<T extends Row = Row>(sql: string, options: StatementOptions = {}): Promise<T[]> {
     const result = await this.#script(sql, options);
     return toRows(result.columns, result.rows) as T[];
+  }
+
+  /**
+   * DML statements as one transaction, on a session of their own (the main session is shared by concurrent work,
+   * and a Snowflake transaction belongs to its session), sent as ONE request: `BEGIN; …; COMMIT`. Repeated only
+   * after the session failed before it ran; after a lost answer it fails with `WAREHOUSE_UNAVAILABLE` (it may
+   * have committed).
+   */
+  async executeAtomically(
+    statements: readonly string[],
+    options: StatementOptions = {},
+  ): Promise<{ readonly rowsAffected: readonly (number | undefined)[] }> {
+    if (statements.length === 0) return { rowsAffected: [] };
+    const tag = options.tag ?? 'sluice';
+    return this.#attempt('transaction', false, options.signal, undefined, async () => {
+      const results = await this.#inTransaction(statements, tag, options.signal, undefined, undefined, options.compute);
+      return { rowsAffected: results.map((r) => r.rowsAffected) };
+    });
   }
 
   async ensureSchema(schema: string): Promise<void> {
@@ -308,6 +322,7 @@ export class SnowflakeWarehouse implements Warehouse {
       const step = async (
         what: LoadStepRole | 'prepare' | 'clock',
         sqls: readonly string[],
+        concurrency = 1,
       ): Promise<StatementResult[]> => {
         this.#options.onEvent?.({ type: 'load-step', table: where, role: what });
         if (what === 'apply' && stateSql !== undefined) {
@@ -321,11 +336,15 @@ export class SnowflakeWarehouse implements Warehouse {
           });
         }
         return this.#attempt(`${what} ${where}`, true, signal, where, async () => {
-          const results: StatementResult[] = [];
-          for (const sql of sqls) {
-            statements++;
-            results.push(await this.#run(sql, tag, signal, where, request));
-          }
+          const results: StatementResult[] = new Array(sqls.length);
+          let next = 0;
+          const worker = async (): Promise<void> => {
+            for (let i = next++; i < sqls.length; i = next++) {
+              statements++;
+              results[i] = await this.#run(sqls[i] as string, tag, signal, where, request);
+            }
+          };
+          await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, sqls.length)) }, worker));
           return results;
         });
       };
@@ -395,9 +414,10 @@ export class SnowflakeWarehouse implements Warehouse {
           }
           // Into an empty table every row is new: nothing to compare.
           if (planned.role === 'count-changes' && counts.before === 0) continue;
-          const results = await step(planned.role, planned.statements);
+          const putParallel = this.#options.putParallel ?? 4;
+          const results = await step(planned.role, planned.statements, planned.role === 'upload' ? putParallel : 1);
           if (planned.role === 'upload') {
-            checkPut(results[0], uploads.files.length, where);
+            checkPut(results, uploads.files.length, where);
             this.#filesUploaded += uploads.files.length;
             this.#bytesUploaded += uploads.bytes;
             this.#sourceBytesUploaded += uploads.sourceBytes;
@@ -565,8 +585,9 @@ export class SnowflakeWarehouse implements Warehouse {
     sqls: readonly string[],
     tag: string,
     signal: AbortSignal | undefined,
-    table: string,
+    table: string | undefined,
     request: LoadRequest | undefined,
+    compute?: string,
   ): Promise<StatementResult[]> {
     if (this.#closed) {
       throw new WarehouseError(
@@ -574,16 +595,19 @@ export class SnowflakeWarehouse implements Warehouse {
         `The Snowflake warehouse (account ${this.#options.account}) is closed.`,
       );
     }
-    const session = this.#transactionSessions.pop() ?? this.#newSession();
+    const key = computeKey(compute ?? this.#options.warehouse);
+    const idle = this.#transactionSessions.get(key) ?? [];
+    this.#transactionSessions.set(key, idle);
+    const session = idle.pop() ?? this.#newSession(compute);
     let reusable = false;
     try {
       const results = await session.runMany(['BEGIN TRANSACTION', ...sqls, 'COMMIT'], { tag, signal });
       reusable = true;
       return results.slice(1, 1 + sqls.length);
     } catch (error) {
-      throw this.#wrap(error, table, undefined, request);
+      throw this.#wrap(error, table, table === undefined ? sqls.join(';\n') : undefined, request);
     } finally {
-      if (reusable && !this.#closed) this.#transactionSessions.push(session);
+      if (reusable && !this.#closed) idle.push(session);
       else {
         this.#sessions.delete(session);
         await session.close().catch(() => undefined);
@@ -597,13 +621,11 @@ export class SnowflakeWarehouse implements Warehouse {
   // ------------------------------------------------------------------------------------------------ internals
 
   /** Run a `;`-separated script, one statement at a time; the result of the last. */
-  async #script(
-    sql: string,
-    options: { readonly tag?: string; readonly signal?: AbortSignal },
-  ): Promise<StatementResult> {
+  async #script(sql: string, options: StatementOptions): Promise<StatementResult> {
     const statements = splitStatements(sql);
     if (statements.length === 0)
       throw new WarehouseError('WAREHOUSE_STATEMENT_FAILED', 'The SQL text holds no statement.', { sql });
+    const session = this.#sessionFor(options.compute);
     let last: StatementResult | undefined;
     for (const statement of statements) {
       // SQL from outside may drop or replace the state table: find it again before the next state write.
@@ -612,9 +634,36 @@ export class SnowflakeWarehouse implements Warehouse {
         tag: options.tag ?? 'sluice',
         idempotent: isRepeatable(statement),
         signal: options.signal,
+        session,
       });
     }
     return last as StatementResult;
+  }
+
+  /** The session that runs on a virtual warehouse: the main one, or one signed in with that warehouse. */
+  #sessionFor(compute: string | undefined): SnowflakeSession {
+    if (compute === undefined || computeKey(compute) === computeKey(this.#options.warehouse)) return this.#session;
+    const key = computeKey(compute);
+    let session = this.#computeSessions.get(key);
+    if (session === undefined) {
+      session = this.#newSession(compute);
+      this.#computeSessions.set(key, session);
+    }
+    return session;
+  }
+
+  /** Another session with this warehouse's sign-in, on `compute` (default: the configured warehouse). */
+  #newSession(compute: string | undefined): SnowflakeSession {
+    const session = new SnowflakeSession(
+      { ...this.#options, warehouse: compute ?? this.#options.warehouse },
+      {
+        onEvent: this.#options.onEvent,
+        driverLogLevel: this.#options.driverLogLevel,
+        timeoutMs: this.#options.timeoutMs,
+      },
+    );
+    this.#sessions.add(session);
+    return session;
   }
 
   /** One statement with the retry policy: repeated after any transient failure only when `idempotent`. */
@@ -625,10 +674,17 @@ export class SnowflakeWarehouse implements Warehouse {
       readonly idempotent: boolean;
       readonly signal?: AbortSignal | undefined;
       readonly table?: string;
+      readonly session?: SnowflakeSession;
     },
   ): Promise<StatementResult> {
-    return this.#attempt(firstWords(sql), options.idempotent, options.signal, options.table, () =>
-      this.#run(sql, options.tag, options.signal, options.table),
+    const session = options.session ?? this.#session;
+    return this.#attempt(
+      firstWords(sql),
+      options.idempotent,
+      options.signal,
+      options.table,
+      () => this.#run(sql, options.tag, options.signal, options.table, undefined, session),
+      session,
     );
   }
 
@@ -639,9 +695,10 @@ export class SnowflakeWarehouse implements Warehouse {
     signal: AbortSignal | undefined,
     table: string | undefined,
     request?: LoadRequest,
+    session: SnowflakeSession = this.#session,
   ): Promise<StatementResult> {
     try {
-      return await this.#session.run(sql, { tag, signal });
+      return await session.run(sql, { tag, signal });
     } catch (error) {
       throw this.#wrap(error, table, sql, request);
     }
@@ -657,6 +714,7 @@ export class SnowflakeWarehouse implements Warehouse {
     signal: AbortSignal | undefined,
     table: string | undefined,
     work: () => Promise<T>,
+    session: SnowflakeSession = this.#session,
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw cancelled(table);
@@ -683,7 +741,7 @@ export class SnowflakeWarehouse implements Warehouse {
           }
           throw error;
         }
-        if (failure === 'session') this.#session.reset();
+        if (failure === 'session') session.reset();
         const delayMs = retryDelayMs(this.#retry, attempt + 1);
         this.#retries++;
         this.#options.onEvent?.({
@@ -789,12 +847,29 @@ export class SnowflakeWarehouse implements Warehouse {
           ? 'Snowflake NUMBERs hold no NaN or Infinity, and only the digits the column was created with'
           : type?.kind === 'time'
             ? 'Snowflake TIME ends at 23:59:59.999999999'
-            : 'Snowflake documents dates and timestamps from year 1582 to 9999 (accepting some others), none before year 1 and none infinite';
+            : type?.kind === 'json'
+              ? 'a VARIANT keeps a number exactly only with at most 38 digits and no exponent (PARSE_JSON stores any other as a DOUBLE)'
+              : 'Snowflake documents dates and timestamps from year 1582 to 9999 (accepting some others), none before year 1 and none infinite';
       return new WarehouseError(
         'UNREPRESENTABLE_VALUE',
         `${table ?? tableLabel(request.table)} column "${column}": the value ${shown} cannot be stored exactly in Snowflake: ${why}. ` +
-          'Nothing was loaded. Fix the value in the source, or load the column as another type.',
+          'Nothing was loaded. Fix or exclude the value in the source, or load the column as text (in sluice.yml, `as: text` for the column, or select it cast to text).',
         { ...(table ? { table } : {}), column, ...(sql ? { sql } : {}), cause },
+      );
+    }
+    const tooLong = TOO_LONG.exec(message);
+    if (tooLong && request) {
+      const [, file, line, column] = tooLong;
+      const name = request.columns.find((c) => snowflakeName(c) === column) ?? column;
+      return new WarehouseError(
+        'UNREPRESENTABLE_VALUE',
+        `${table ?? tableLabel(request.table)} column "${name}": record ${line} of upload file ${path.basename(file ?? '')} holds a value longer than Snowflake stores (text up to 128 MB, binary up to 64 MB: https://docs.snowflake.com/en/sql-reference/data-types-text). Nothing was loaded. Exclude the column or shorten the value in the source.`,
+        {
+          ...(table ? { table } : {}),
+          ...(name === undefined ? {} : { column: name }),
+          ...(sql ? { sql } : {}),
+          cause,
+        },
       );
     }
     const extra = new RegExp(`${EXTRA_FIELD_MARKER}:([^:']*):(\\d+):`).exec(message);
@@ -806,13 +881,22 @@ export class SnowflakeWarehouse implements Warehouse {
       );
     }
     if (
-      /^390(100|144|190|101|102|103)$/.test(code) ||
-      /incorrect username or password|JWT token is invalid/i.test(message)
+      /^390(100|144|190|101|102|103|303|318)$/.test(code) ||
+      /incorrect username or password|JWT token is invalid|invalid OAuth access token|programmatic access token/i.test(
+        message,
+      )
     ) {
       return new WarehouseError(
         'WAREHOUSE_UNAVAILABLE',
-        `Could not log in to Snowflake account ${this.#options.account} as ${this.#options.user}: ${message} Check the user, the password or key (from the environment) and that the key's public half is set on the user.`,
+        `Could not sign in to Snowflake account ${this.#options.account} as ${this.#options.user}: ${message} ${signInHint(authenticatorOf(this.#options))}`,
         { cause },
+      );
+    }
+    if (code === '000630') {
+      return new WarehouseError(
+        'WAREHOUSE_STATEMENT_FAILED',
+        `Snowflake cancelled a statement${at} that ran longer than the statement timeout (statement_timeout_seconds, or the warehouse's STATEMENT_TIMEOUT_IN_SECONDS): ${message}`,
+        { ...(table ? { table } : {}), ...(sql ? { sql } : {}), cause },
       );
     }
     return new WarehouseError(
@@ -957,9 +1041,9 @@ function dmlCounts(result: StatementResult | undefined): { inserted: number; upd
   return counts;
 }
 
-/** Every file of the PUT must be UPLOADED (or SKIPPED: already there, same content). */
-function checkPut(result: StatementResult | undefined, expected: number, table: string): void {
-  const rows = toRows(result?.columns ?? [], result?.rows ?? []);
+/** Every file of the PUTs must be UPLOADED (or SKIPPED: already there, same content). */
+function checkPut(results: readonly StatementResult[], expected: number, table: string): void {
+  const rows = results.flatMap((result) => toRows(result.columns, result.rows));
   const bad = rows.filter((r) => !['UPLOADED', 'SKIPPED'].includes(String(r.status)));
   if (rows.length !== expected || bad.length > 0) {
     throw new WarehouseError(
@@ -1066,3 +1150,37 @@ function loadResult(request: LoadRequest, counts: LoadCounts, statements: number
     statements,
   };
 }
+
+/** What to check after a refused sign-in, for the authenticator used. */
+function signInHint(authenticator: SnowflakeAuthenticator | undefined): string {
+  switch (authenticator) {
+    case 'snowflake':
+      return (
+        'Check the user and the password (from the environment). A user created with TYPE = SERVICE cannot sign in ' +
+        'with a password at all (https://docs.snowflake.com/en/user-guide/admin-user-management): give it a key pair ' +
+        '(private_key_path), an OAuth token or a programmatic access token instead.'
+      );
+    case 'snowflake_jwt':
+      return "Check the user, the key (from the environment) and that the key's public half is set on the user (ALTER USER … SET RSA_PUBLIC_KEY).";
+    case 'oauth':
+      return 'Check that the OAuth access token (token or token_path) is current and was issued for this user and role.';
+    case 'programmatic_access_token':
+      return 'Check that the programmatic access token (token or token_path) is current and belongs to this user; a service user may also need a network policy that admits this host.';
+    case 'externalbrowser':
+      return 'Browser sign-in is for people (TYPE = PERSON): a service user cannot use SSO.';
+    default:
+      return 'Check the credentials.';
+  }
+}
+
+/** A virtual warehouse's name as Snowflake stores it, for telling sessions apart. */
+function computeKey(warehouse: string): string {
+  return snowflakeName(warehouse);
+}
+
+/**
+ * COPY's refusal of a value longer than its column (`User character length limit (…) exceeded by string '…' File
+ * '…', line 3, character 1 Row 3, column "T"["C":2]`): the file, the record and the column.
+ */
+const TOO_LONG =
+  /length limit \(\d+\) exceeded[\s\S]*?File '([^']*)', line (\d+)[\s\S]*?column "[^"]*"\["([^"]+)":\d+\]/;

@@ -8,6 +8,11 @@ import type { Column } from './table-schema.js';
  *
  * - column: `sluice:{"type":{"kind":"text","maxLength":255},"nullable":false}`
  * - table:  `sluice:{"primaryKey":["id_vendas"]}`
+ *
+ * A comment is shared with people and governance tools: Sluice's record goes AFTER whatever text is there, on a line
+ * of its own (`Customer e-mail (PII)\nsluice:{…}`), and writing it again keeps that text. Only the record after the
+ * last `sluice:` is Sluice's; the rest is never changed. The comment is the one place the record is kept: reading
+ * it needs no warehouse (SHOW COLUMNS), so a run that changes nothing resumes none.
  */
 const PREFIX = 'sluice:';
 
@@ -17,24 +22,24 @@ export interface ColumnMetadata {
   readonly nullable: boolean;
 }
 
-/** The comment recorded on a column. */
-export function columnComment(column: Column): string {
-  return PREFIX + JSON.stringify({ type: column.type, nullable: column.nullable });
+/** The comment recorded on a column: `existing`'s own text (a person's, a governance tool's) kept, Sluice's record after it. */
+export function columnComment(column: Column, existing?: string | null): string {
+  return withRecord(existing, JSON.stringify({ type: column.type, nullable: column.nullable }));
 }
 
-/** The comment recorded on a table. */
-export function tableComment(primaryKey: readonly string[]): string {
-  return PREFIX + JSON.stringify({ primaryKey });
+/** The comment recorded on a table, `existing`'s own text kept. */
+export function tableComment(primaryKey: readonly string[], existing?: string | null): string {
+  return withRecord(existing, JSON.stringify({ primaryKey }));
 }
 
-/** The recorded column metadata, or undefined when the comment is not Sluice's (or is damaged). */
+/** The recorded column metadata, or undefined when the comment holds no record of Sluice's (or a damaged one). */
 export function parseColumnComment(comment: string | null | undefined): ColumnMetadata | undefined {
   const value = parse(comment);
   if (!isRecord(value) || !isLogicalType(value.type)) return undefined;
   return { type: value.type, nullable: value.nullable !== false };
 }
 
-/** The recorded primary key, or undefined when the comment is not Sluice's. */
+/** The recorded primary key, or undefined when the comment holds no record of Sluice's. */
 export function parseTableComment(
   comment: string | null | undefined,
 ): { readonly primaryKey: readonly string[] } | undefined {
@@ -45,13 +50,38 @@ export function parseTableComment(
   return { primaryKey: value.primaryKey as string[] };
 }
 
-function parse(comment: string | null | undefined): unknown {
-  if (!comment?.startsWith(PREFIX)) return undefined;
-  try {
-    return JSON.parse(comment.slice(PREFIX.length)) as unknown;
-  } catch {
-    return undefined;
+/**
+ * The text of a comment that is not Sluice's record: what people and tools wrote, which Sluice keeps.
+ *
+ * @example commentText('PII\nsluice:{"primaryKey":["id"]}') // 'PII'
+ */
+export function commentText(comment: string | null | undefined): string {
+  if (!comment) return '';
+  const found = recordAt(comment);
+  return (found === undefined ? comment : comment.slice(0, found.index)).replace(/\s+$/, '');
+}
+
+function withRecord(existing: string | null | undefined, record: string): string {
+  const text = commentText(existing);
+  return text === '' ? `${PREFIX}${record}` : `${text}\n${PREFIX}${record}`;
+}
+
+/** Sluice's record in a comment: after the last `sluice:` (at the start or after a line break), when it parses. */
+function recordAt(comment: string): { readonly index: number; readonly value: unknown } | undefined {
+  for (let index = comment.lastIndexOf(PREFIX); index >= 0; index = comment.lastIndexOf(PREFIX, index - 1)) {
+    if (index > 0 && comment[index - 1] !== '\n') continue;
+    try {
+      return { index, value: JSON.parse(comment.slice(index + PREFIX.length)) as unknown };
+    } catch {
+      // not a record: part of the text
+    }
+    if (index === 0) break;
   }
+  return undefined;
+}
+
+function parse(comment: string | null | undefined): unknown {
+  return comment ? recordAt(comment)?.value : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -64,7 +64,7 @@ export function planEnsureTable(
     metadataColumns: metadata
       .filter((name) => findColumn(existing, name, dialect) === undefined)
       .map((name) => ({ name, typeSql: instant })),
-    tableComment: existing.primaryKey === undefined ? tableComment(desired.primaryKey) : undefined,
+    tableComment: existing.primaryKey === undefined ? tableComment(desired.primaryKey, existing.comment) : undefined,
   };
   const wanted = new Set(desired.columns.map((c) => dialect.nameKey(c.name)));
   const dropped = existing.columns
@@ -127,7 +127,7 @@ function planColumnChanges(
       }
     }
     if (change === 'widen' || !current.recorded || current.nullable !== column.nullable) {
-      changes.push({ kind: 'comment', column: current.name, comment: columnComment(column) });
+      changes.push({ kind: 'comment', column: current.name, comment: columnComment(column, current.comment) });
     }
   }
   if (problems.length > 0) {

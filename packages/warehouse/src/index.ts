@@ -3,6 +3,7 @@ export { closestNames } from './closest-names.js';
 export { KeyedMutex } from './keyed-mutex.js';
 export {
   columnComment,
+  commentText,
   parseColumnComment,
   parseTableComment,
   tableComment,
@@ -67,9 +68,13 @@ export type {
   LoadResult,
   Relation,
   RelationColumn,
+  RelationPrivileges,
   RelationState,
   Row,
   SqlDialect,
+  StatementOptions,
+  TableOptions,
+  ViewOptions,
   Warehouse,
   WarehouseCapabilities,
 } from './warehouse.js';

@@ -15,6 +15,8 @@ export interface WarehouseColumn {
   readonly nullable: boolean;
   /** True when `type` comes from Sluice's column comment. */
   readonly recorded: boolean;
+  /** The column's comment as the catalog has it (people's text and Sluice's record), kept when Sluice rewrites it. */
+  readonly comment?: string | null;
 }
 
 /** A table (or view) as the warehouse has it, metadata columns included. */
@@ -25,6 +27,8 @@ export interface WarehouseTable {
   readonly columns: readonly WarehouseColumn[];
   /** The recorded primary key (Sluice names), or undefined when the table carries no Sluice record of one. */
   readonly primaryKey: readonly string[] | undefined;
+  /** The table's comment as the catalog has it, kept when Sluice rewrites it. */
+  readonly comment?: string | null;
 }
 
 /** One column as an engine's catalog describes it. */
@@ -58,6 +62,7 @@ export function warehouseTable(
     name: relation.name,
     kind: relation.kind,
     primaryKey: parseTableComment(relation.comment)?.primaryKey,
+    comment: relation.comment,
     columns: columns.map((column) => {
       const recorded = parseColumnComment(column.comment);
       if (recorded && dialect.storesLogicalType(recorded.type, column.storage)) {
@@ -67,6 +72,7 @@ export function warehouseTable(
           type: recorded.type,
           nullable: recorded.nullable,
           recorded: true,
+          comment: column.comment,
         };
       }
       return {
@@ -75,6 +81,7 @@ export function warehouseTable(
         type: dialect.logicalType(column.storage),
         nullable: column.nullable,
         recorded: false,
+        comment: column.comment,
       };
     }),
   };

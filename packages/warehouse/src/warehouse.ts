@@ -35,14 +35,22 @@ export interface SqlDialect {
   /** The engine's column type for a logical type, e.g. `DECIMAL(10,2)`, `TIMESTAMP`, `VARCHAR`. */
   typeName(type: LogicalType): string;
   /** `CREATE OR REPLACE VIEW … AS sql`. */
-  createOrReplaceView(relation: Relation, sql: string): string;
+  createOrReplaceView(relation: Relation, sql: string, options?: ViewOptions): string;
   /** `CREATE OR REPLACE TABLE … AS sql` — atomic: readers see the old table or the new one, never half of it. */
-  createOrReplaceTableAs(relation: Relation, sql: string): string;
+  createOrReplaceTableAs(relation: Relation, sql: string, options?: TableOptions): string;
   /**
    * MERGE the rows of `sourceSql` (at most one row per key) into `target` by `keys`: matched rows get every
-   * column in `columns` updated, unmatched rows are inserted.
+   * column in `columns` updated, unmatched rows are inserted. The target is aliased `DBT_INTERNAL_DEST` and the
+   * source `DBT_INTERNAL_SOURCE` (dbt's names), so `predicates` — extra conditions ANDed to the match, dbt's
+   * `incremental_predicates` — can name either.
    */
-  mergeInto(target: Relation, sourceSql: string, keys: readonly string[], columns: readonly string[]): string;
+  mergeInto(
+    target: Relation,
+    sourceSql: string,
+    keys: readonly string[],
+    columns: readonly string[],
+    options?: { readonly predicates?: readonly string[] },
+  ): string;
   /** `DROP TABLE IF EXISTS` / `DROP VIEW IF EXISTS`. */
   dropRelation(relation: Relation, kind: 'table' | 'view'): string;
   /** `expression` as text; an integer as its plain decimal digits. DuckDB and Snowflake: `CAST(x AS VARCHAR)`. */
@@ -85,6 +93,46 @@ export interface SqlDialect {
   arrayAppend?(array: string, element: string): string;
   /** The elements of `first` then those of `second`. */
   arrayConcat?(first: string, second: string): string;
+  /**
+   * Privileges on relations (GRANT/REVOKE to roles), where the engine has them (Snowflake); absent where it has none
+   * (DuckDB). What @sluice/models uses for a model's `grants` config.
+   */
+  readonly privileges?: RelationPrivileges;
+}
+
+/**
+ * How a view is created where an engine offers a choice; an engine ignores what it does not have. Snowflake's
+ * default keeps grants (`COPY GRANTS`); DuckDB has no grants.
+ */
+export interface ViewOptions {
+  /** Keep the privileges granted on the relation being replaced. Snowflake default: true. */
+  readonly copyGrants?: boolean;
+}
+
+/** How a table is created where an engine offers a choice; an engine ignores what it does not have (DuckDB: all). */
+export interface TableOptions extends ViewOptions {
+  /**
+   * What the engine keeps of replaced versions. Snowflake: `permanent` keeps Time Travel and 7 days of Fail-safe,
+   * `transient` (default) no Fail-safe, `scratch` — a table dropped again within the step — neither.
+   */
+  readonly retention?: 'permanent' | 'transient' | 'scratch';
+  /** Cluster the table by these expressions (Snowflake `CLUSTER BY`, rows loaded in that order). */
+  readonly clusterBy?: readonly string[];
+}
+
+/** GRANT and REVOKE on tables and views, and how to read what is granted. */
+export interface RelationPrivileges {
+  /** The statement listing what is granted on a relation (`SHOW GRANTS ON VIEW …`): metadata only. */
+  showGrants(relation: Relation, kind: 'table' | 'view'): string;
+  /**
+   * Privilege → grantees, from the rows of `showGrants` (names as `granteeName` spells them), leaving out what a
+   * `grants` config does not manage: the owner's OWNERSHIP, grants to shares and database roles.
+   */
+  grantsFromRows(rows: readonly Row[]): ReadonlyMap<string, readonly string[]>;
+  grant(relation: Relation, kind: 'table' | 'view', privilege: string, grantee: string): string;
+  revoke(relation: Relation, kind: 'table' | 'view', privilege: string, grantee: string): string;
+  /** A role name as the engine stores it (Snowflake: `reporter` → `REPORTER`, `"Mixed"` → `Mixed`). */
+  granteeName(name: string): string;
 }
 
 /** A calendar unit for the date macros (`dateAdd`, `dateDiff`, `dateTrunc`). */
@@ -168,6 +216,18 @@ export interface LoadResult {
   readonly bytesUploaded?: number;
 }
 
+/** How a statement is sent. */
+export interface StatementOptions {
+  /** Names the run and node in the engine's query log (Snowflake QUERY_TAG). */
+  readonly tag?: string;
+  readonly signal?: AbortSignal;
+  /**
+   * The compute resource to run on, where an engine has several (Snowflake: a virtual warehouse other than the
+   * session's; dbt's `snowflake_warehouse`). Engines with one ignore it.
+   */
+  readonly compute?: string;
+}
+
 /**
  * A warehouse engine. Implementations: `DuckDbWarehouse` (embedded default), `SnowflakeWarehouse`.
  *
@@ -183,15 +243,20 @@ export interface Warehouse {
   readonly dialect: SqlDialect;
   readonly capabilities: WarehouseCapabilities;
   /** Run one statement (or several separated by `;`); returns the affected row count when the engine knows it. */
-  execute(
-    sql: string,
-    options?: { readonly tag?: string; readonly signal?: AbortSignal },
-  ): Promise<{ readonly rowsAffected: number | undefined }>;
+  execute(sql: string, options?: StatementOptions): Promise<{ readonly rowsAffected: number | undefined }>;
   /** Run a query and return all its rows. */
-  query<T extends Row = Row>(
-    sql: string,
-    options?: { readonly tag?: string; readonly signal?: AbortSignal },
-  ): Promise<T[]>;
+  query<T extends Row = Row>(sql: string, options?: StatementOptions): Promise<T[]>;
+  /**
+   * Run DML statements as one transaction, apart from any other work on this warehouse: all of them take effect, or
+   * none (a failure rolls back). Returns the rows each statement affected, in order. An engine whose session is
+   * shared by concurrent work runs them on a session of their own (Snowflake).
+   *
+   * @example await warehouse.executeAtomically([`DELETE FROM t WHERE …`, `INSERT INTO t SELECT …`], { tag })
+   */
+  executeAtomically(
+    statements: readonly string[],
+    options?: StatementOptions,
+  ): Promise<{ readonly rowsAffected: readonly (number | undefined)[] }>;
   /** Create the schema if it does not exist. */
   ensureSchema(schema: string): Promise<void>;
   /** The table as the warehouse has it (logical types mapped back), or `undefined` when it does not exist. */

@@ -4,17 +4,17 @@ SELECT * FROM "raw"."vendas";
 CREATE OR REPLACE TABLE "marts"."dim_clientes" AS
 SELECT 1 AS "cliente_id";
 
-MERGE INTO "marts"."fct_vendas" AS "target"
+MERGE INTO "marts"."fct_vendas" AS "DBT_INTERNAL_DEST"
 USING (
   SELECT "venda_id", "valor_venda", "data_venda"
   FROM "stage"."stg_vendas"
-) AS "source"
-ON "target"."venda_id" = "source"."venda_id"
+) AS "DBT_INTERNAL_SOURCE"
+ON "DBT_INTERNAL_DEST"."venda_id" = "DBT_INTERNAL_SOURCE"."venda_id"
 WHEN MATCHED THEN UPDATE SET
-  "valor_venda" = "source"."valor_venda",
-  "data_venda" = "source"."data_venda"
+  "valor_venda" = "DBT_INTERNAL_SOURCE"."valor_venda",
+  "data_venda" = "DBT_INTERNAL_SOURCE"."data_venda"
 WHEN NOT MATCHED THEN INSERT ("venda_id", "valor_venda", "data_venda")
-  VALUES ("source"."venda_id", "source"."valor_venda", "source"."data_venda");
+  VALUES ("DBT_INTERNAL_SOURCE"."venda_id", "DBT_INTERNAL_SOURCE"."valor_venda", "DBT_INTERNAL_SOURCE"."data_venda");
 
 DROP VIEW IF EXISTS "stage"."stg_vendas";
 

@@ -1,6 +1,11 @@
 import { stagedRows, type IncrementalStrategy } from './incremental-strategy.js';
 
-/** `delete+insert`: delete the table's rows whose keys were staged, then insert the staged rows. */
+/**
+ * `delete+insert`: delete the table's rows whose key (every `unique_key` column together) was staged, then insert
+ * the staged rows — in one transaction, so readers never see the keys gone. Keys are matched as tuples, as dbt
+ * does (`(k1, k2) IN (SELECT DISTINCT k1, k2 …)`): a row is deleted only when its combination of key values was
+ * staged. `incremental_predicates` narrow the delete.
+ */
 export const deleteInsertStrategy: IncrementalStrategy = {
   name: 'delete+insert',
   needsUniqueKey: true,
@@ -8,14 +13,18 @@ export const deleteInsertStrategy: IncrementalStrategy = {
     const { dialect } = input;
     const { list, select } = stagedRows(input);
     const target = dialect.qualify(input.target);
-    const match = input.keyColumns
-      .map(
-        (k) =>
-          `${dialect.quoteIdentifier(k)} in (select ${dialect.quoteIdentifier(k)} from ${dialect.qualify(input.staging)})`,
-      )
-      .join(' and ');
+    const keys = input.keyColumns.map((k) => dialect.quoteIdentifier(k)).join(', ');
+    const tuple = input.keyColumns.length === 1 ? keys : `(${keys})`;
+    const where = [
+      `${tuple} IN (SELECT DISTINCT ${keys} FROM ${dialect.qualify(input.staging)} AS ${dialect.quoteIdentifier('DBT_INTERNAL_SOURCE')})`,
+      ...input.predicates.map((p) => `(${p})`),
+    ];
     return {
-      statements: [`DELETE FROM ${target} WHERE ${match}`, `INSERT INTO ${target} (${list}) ${select}`],
+      statements: [
+        `DELETE FROM ${target} AS ${dialect.quoteIdentifier('DBT_INTERNAL_DEST')}\nWHERE ${where.join('\n  AND ')}`,
+        `INSERT INTO ${target} (${list}) ${select}`,
+      ],
+      atomic: true,
       message: (rows) => `replaced ${rows ?? '?'} rows by ${input.uniqueKey.join(', ')}`,
     };
   },

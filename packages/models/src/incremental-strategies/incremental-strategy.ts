@@ -12,6 +12,11 @@ export interface IncrementalStrategyInput {
   readonly keyColumns: readonly string[];
   /** The columns to write: staged columns the table has (after `on_schema_change`), in the staged order. */
   readonly columns: readonly string[];
+  /**
+   * dbt's `incremental_predicates`: conditions ANDed to the match of `merge` and `delete+insert`, naming the
+   * table `DBT_INTERNAL_DEST` and the staged rows `DBT_INTERNAL_SOURCE`. `append` has no match and ignores them.
+   */
+  readonly predicates: readonly string[];
   readonly dialect: SqlDialect;
 }
 
@@ -19,6 +24,8 @@ export interface IncrementalStrategyInput {
 export interface IncrementalStatements {
   /** Run in order. The rows the last one affected are the rows reported. */
   readonly statements: readonly string[];
+  /** The statements must take effect together or not at all (one transaction). */
+  readonly atomic?: boolean;
   /** The outcome line, given the rows the last statement affected: `merged 12 rows on id`. */
   readonly message: (rowsAffected: number | undefined) => string;
 }

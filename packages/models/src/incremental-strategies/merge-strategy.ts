@@ -7,7 +7,11 @@ export const mergeStrategy: IncrementalStrategy = {
   plan(input) {
     const { select } = stagedRows(input);
     return {
-      statements: [input.dialect.mergeInto(input.target, select, input.keyColumns, input.columns)],
+      statements: [
+        input.dialect.mergeInto(input.target, select, input.keyColumns, input.columns, {
+          predicates: input.predicates,
+        }),
+      ],
       message: (rows) => `merged ${rows ?? '?'} rows on ${input.uniqueKey.join(', ')}`,
     };
   },

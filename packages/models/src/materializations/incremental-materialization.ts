@@ -1,13 +1,17 @@
-import type { Column, Relation, SqlDialect } from '@sluice/warehouse';
+import type { Relation, RelationColumn, SqlDialect } from '@sluice/warehouse';
 import { incrementalStrategyNamed } from '../incremental-strategies/strategy-registry.js';
 import type { IncrementalStrategy } from '../incremental-strategies/incremental-strategy.js';
 import {
+  applyGrants,
   buildRelation,
   cleanup,
   describe,
   execute,
   runHooks,
   sameName,
+  SCRATCH_TABLE,
+  tableOptionsOf,
+  transaction,
   type Materialization,
 } from '../materialization.js';
 import { ModelsError } from '../models-error.js';
@@ -29,19 +33,20 @@ export const incrementalMaterialization: Materialization<ModelNode> = {
     const existing = yield* describe(relation);
     // A view of that name (the model was a view until now) is replaced by the table, as dbt does.
     if (existing === undefined || existing.kind === 'view' || (node.config.full_refresh ?? input.fullRefresh)) {
-      yield* buildRelation(dialect, 'table', probe);
+      yield* buildRelation(dialect, 'table', probe, tableOptionsOf(node.config, 'model'));
+      const warnings = yield* applyGrants(dialect, node, relation, 'table');
       const message =
         existing === undefined
           ? 'table created (first build)'
           : existing.kind === 'view'
             ? 'table created (replacing a view)'
             : 'table rebuilt (full refresh)';
-      return { compiled: probe, message };
+      return { compiled: probe, message, ...(warnings.length > 0 ? { warnings } : {}) };
     }
     const compiled = input.compile(true);
     yield* runHooks(compiled.preHooks);
     const staging: Relation = { schema: relation.schema, name: `${relation.name}__sluice_tmp` };
-    yield* execute(dialect.createOrReplaceTableAs(staging, compiled.sql));
+    yield* execute(dialect.createOrReplaceTableAs(staging, compiled.sql, SCRATCH_TABLE));
     let rowsAffected: number | undefined;
     let message: string;
     try {
@@ -55,16 +60,27 @@ export const incrementalMaterialization: Materialization<ModelNode> = {
         uniqueKey: keys,
         keyColumns: keys.map((k) => change.columns.find((c) => sameName(c, k)) ?? k),
         columns: change.columns,
+        predicates: node.config.incremental_predicates ?? [],
         dialect,
       });
-      for (const sql of planned.statements) rowsAffected = yield* execute(sql);
+      if (planned.atomic === true && planned.statements.length > 1) {
+        rowsAffected = (yield* transaction(planned.statements)).at(-1);
+      } else {
+        for (const sql of planned.statements) rowsAffected = yield* execute(sql);
+      }
       message = planned.message(rowsAffected);
       if (change.notes.length > 0) message += ` (${change.notes.join('; ')})`;
     } finally {
       yield* cleanup(dialect.dropRelation(staging, 'table'));
     }
     yield* runHooks(compiled.postHooks);
-    return { compiled, ...(rowsAffected === undefined ? {} : { rowsAffected }), message };
+    const warnings = yield* applyGrants(dialect, node, relation, 'table');
+    return {
+      compiled,
+      ...(rowsAffected === undefined ? {} : { rowsAffected }),
+      message,
+      ...(warnings.length > 0 ? { warnings } : {}),
+    };
   },
 };
 
@@ -80,13 +96,15 @@ interface SchemaChange {
 
 /**
  * `on_schema_change` (pure): `ignore` writes the common columns; `fail` refuses any difference (SCHEMA_CHANGED);
- * `append_new_columns` adds the new ones; `sync_all_columns` also drops the gone ones.
+ * `append_new_columns` adds the new ones; `sync_all_columns` also drops the gone ones. A new column gets the type
+ * the staged rows have in the warehouse, as the engine spells it (`VARIANT`, `TIMESTAMP_LTZ(9)`), not a type
+ * mapped through Sluice's logical types.
  */
 export function planSchemaChange(
   node: ModelNode,
   relation: Relation,
-  existing: readonly Column[],
-  incoming: readonly Column[],
+  existing: readonly RelationColumn[],
+  incoming: readonly RelationColumn[],
   dialect: SqlDialect,
 ): SchemaChange {
   const added = incoming.filter((c) => !existing.some((e) => sameName(e.name, c.name)));
@@ -105,7 +123,7 @@ export function planSchemaChange(
   }
   const target = dialect.qualify(relation);
   const statements = added.map(
-    (c) => `ALTER TABLE ${target} ADD COLUMN ${dialect.quoteIdentifier(c.name)} ${dialect.typeName(c.type)}`,
+    (c) => `ALTER TABLE ${target} ADD COLUMN ${dialect.quoteIdentifier(c.name)} ${c.dataType}`,
   );
   const notes = added.length > 0 ? [`added columns ${added.map((c) => c.name).join(', ')}`] : [];
   if (mode === 'sync_all_columns') {

@@ -1,12 +1,15 @@
 import { quoteLiteral, type Relation, type RelationState, type SqlDialect } from '@sluice/warehouse';
 import type { CompiledNode } from '../compile-project.js';
 import {
+  applyGrants,
   cleanup,
   describe,
   execute,
   query,
   runHooks,
   sameName,
+  SCRATCH_TABLE,
+  tableOptionsOf,
   type Materialization,
   type MaterializationInput,
   type MaterializationPlan,
@@ -169,13 +172,18 @@ function* firstSnapshot(p: SnapshotPlanning): MaterializationPlan {
   ].join('\n');
   // The staged column is dropped by selecting explicitly below; CTAS with `src.*` would keep it.
   const staging: Relation = { schema: relation.schema, name: `${relation.name}__sluice_snapshot_source` };
-  yield* execute(dialect.createOrReplaceTableAs(staging, sql));
+  yield* execute(dialect.createOrReplaceTableAs(staging, sql, SCRATCH_TABLE));
   try {
     const kept = ((yield* describe(staging))?.columns ?? [])
       .filter((c) => c.name !== STAGED_UPDATED_AT)
       .map((c) => q(c.name));
+    // A snapshot is history no source can give back: permanent (Fail-safe) unless its config says transient.
     yield* execute(
-      dialect.createOrReplaceTableAs(relation, `select ${kept.join(', ')} from ${dialect.qualify(staging)}`),
+      dialect.createOrReplaceTableAs(
+        relation,
+        `select ${kept.join(', ')} from ${dialect.qualify(staging)}`,
+        tableOptionsOf(p.node.config, 'snapshot'),
+      ),
     );
   } finally {
     yield* cleanup(dialect.dropRelation(staging, 'table'));
@@ -183,7 +191,13 @@ function* firstSnapshot(p: SnapshotPlanning): MaterializationPlan {
   const rows = yield* query(`select count(*) as n from ${dialect.qualify(relation)}`);
   const count = Number(Object.values(rows[0] ?? {})[0] ?? 0);
   yield* runHooks(p.compiled.postHooks);
-  return { compiled: p.compiled, rowsAffected: count, message: `snapshot created with ${count} rows` };
+  const warnings = yield* applyGrants(dialect, p.node, relation, 'table');
+  return {
+    compiled: p.compiled,
+    rowsAffected: count,
+    message: `snapshot created with ${count} rows`,
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
 }
 
 /**
@@ -209,6 +223,7 @@ function* nextSnapshot(p: SnapshotPlanning, existing: RelationState): Materializ
       dialect.createOrReplaceTableAs(
         staging,
         `select *, ${p.updatedAt} as ${STAGED_UPDATED_AT} from (\n${p.compiled.sql}\n) as snapshot_query`,
+        SCRATCH_TABLE,
       ),
     );
     const staged = ((yield* describe(staging))?.columns ?? []).filter((c) => c.name !== STAGED_UPDATED_AT);
@@ -216,9 +231,7 @@ function* nextSnapshot(p: SnapshotPlanning, existing: RelationState): Materializ
     const isMeta = (name: string): boolean => meta.has(name.toLowerCase());
     const added = staged.filter((c) => !existingNames.some((e) => sameName(e, c.name)) && !isMeta(c.name));
     for (const column of added) {
-      yield* execute(
-        `ALTER TABLE ${dialect.qualify(relation)} ADD COLUMN ${q(column.name)} ${dialect.typeName(column.type)}`,
-      );
+      yield* execute(`ALTER TABLE ${dialect.qualify(relation)} ADD COLUMN ${q(column.name)} ${column.dataType}`);
     }
     // A snapshot switched to `new_record` gains the column; its older rows hold NULL there (not a deletion).
     const addsIsDeleted = newRecord && !existingNames.some((e) => sameName(e, C.isDeleted));
@@ -228,7 +241,9 @@ function* nextSnapshot(p: SnapshotPlanning, existing: RelationState): Materializ
       );
     }
     const sourceColumns = staged.map((c) => c.name).filter((c) => !isMeta(c));
-    yield* execute(dialect.createOrReplaceTableAs(changes, snapshotChangesSql(p, staging, sourceColumns)));
+    yield* execute(
+      dialect.createOrReplaceTableAs(changes, snapshotChangesSql(p, staging, sourceColumns), SCRATCH_TABLE),
+    );
     const columns = [
       ...sourceColumns,
       C.updatedAt,
@@ -246,6 +261,7 @@ function* nextSnapshot(p: SnapshotPlanning, existing: RelationState): Materializ
       ),
     );
     yield* runHooks(p.compiled.postHooks);
+    const warnings = yield* applyGrants(dialect, p.node, relation, 'table');
     const notes = [
       ...(renames.length > 0 ? [`renamed columns ${renames.map((r) => `${r.from} → ${r.to}`).join(', ')}`] : []),
       ...(added.length > 0 ? [`added columns ${added.map((c) => c.name).join(', ')}`] : []),
@@ -255,6 +271,7 @@ function* nextSnapshot(p: SnapshotPlanning, existing: RelationState): Materializ
       compiled: p.compiled,
       ...(rowsAffected === undefined ? {} : { rowsAffected }),
       message: `snapshot merged ${rowsAffected ?? '?'} rows${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`,
+      ...(warnings.length > 0 ? { warnings } : {}),
     };
   } finally {
     yield* cleanup(dialect.dropRelation(staging, 'table'));

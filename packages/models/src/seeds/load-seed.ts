@@ -29,7 +29,8 @@ export async function loadSeed(
     fullRefresh: ctx.fullRefresh,
   });
   return applyPlan(plan, ctx.warehouse, {
-    tag: statementTag(ctx, node.id),
+    tag: statementTag(ctx, node.id, node.config.query_tag),
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    ...(node.config.snowflake_warehouse === undefined ? {} : { compute: node.config.snowflake_warehouse }),
   });
 }

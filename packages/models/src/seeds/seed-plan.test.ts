@@ -55,6 +55,10 @@ const cases: Record<string, SeedCase> = {
     hooks: { pre: ["insert into audit.log values ('before')"], post: ['grant select on analytics.prices to reporter'] },
   },
   'seed-empty.sql': { node: seed('nothing_yet'), csv: 'id,label\n' },
+  'seed-permanent-with-grants.sql': {
+    node: seed('countries', { transient: false, grants: { select: ['analyst', 'reporter'] } }),
+    csv: COUNTRIES,
+  },
   'seed-batches.sql': {
     node: seed('countries'),
     csv: COUNTRIES,
@@ -116,12 +120,16 @@ function record(c: SeedCase, dialect: SqlDialect): string {
       case 'cleanup':
         lines.push(`-- cleanup\n${step.sql};`);
         return { kind: 'cleanup' };
+      case 'transaction':
+        lines.push(`-- transaction (all or nothing)\n${step.statements.map((sql) => `${sql};`).join('\n\n')}`);
+        return { kind: 'transaction', rowsAffected: step.statements.map(() => undefined) };
     }
   };
   try {
     let next = plan.next();
     while (!next.done) next = plan.next(answer(next.value));
     lines.push(`-- outcome: ${next.value.message} (${next.value.rowsAffected} rows)`);
+    for (const warning of next.value.warnings ?? []) lines.push(`-- warning: ${warning}`);
   } catch (error) {
     lines.push(`-- error: ${(error as Error).message}`);
   }

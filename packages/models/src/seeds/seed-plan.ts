@@ -1,12 +1,15 @@
 import { quoteLiteral, type Relation, type SqlDialect } from '@sluice/warehouse';
 import type { CompiledNode } from '../compile-project.js';
 import {
+  applyGrants,
   cleanup,
   describe,
   execute,
   replaceRelation,
   runHooks,
+  SCRATCH_TABLE,
   sameName,
+  tableOptionsOf,
   type MaterializationPlan,
 } from '../materialization.js';
 import { ModelsError } from '../models-error.js';
@@ -58,27 +61,31 @@ export function* planSeed(input: SeedPlanInput): MaterializationPlan {
   const quote = node.config.quote_columns === true;
   const batches = batchRows(table, input.batchChars ?? 512 * 1024);
   const selectOf = (batch: string[]): string => selectSql(table.columns, batch, dialect, quote);
+  // Snowflake: transient unless `transient: false` (the CSV is the copy of record), grants kept (`copy_grants`).
+  const options = tableOptionsOf(node.config, 'seed');
   if (batches.length <= 1) {
-    const statement = dialect.createOrReplaceTableAs(relation, selectOf(batches[0] ?? []));
+    const statement = dialect.createOrReplaceTableAs(relation, selectOf(batches[0] ?? []), options);
     yield* replaceRelation(dialect, 'table', relation, statement);
   } else {
     const staging = { schema: relation.schema, name: `${relation.name}__sluice_seed` };
     try {
-      yield* execute(dialect.createOrReplaceTableAs(staging, selectOf(batches[0] as string[])));
+      yield* execute(dialect.createOrReplaceTableAs(staging, selectOf(batches[0] as string[]), SCRATCH_TABLE));
       for (const batch of batches.slice(1))
         yield* execute(`INSERT INTO ${dialect.qualify(staging)} ${selectOf(batch)}`);
-      const statement = dialect.createOrReplaceTableAs(relation, `SELECT * FROM ${dialect.qualify(staging)}`);
+      const statement = dialect.createOrReplaceTableAs(relation, `SELECT * FROM ${dialect.qualify(staging)}`, options);
       yield* replaceRelation(dialect, 'table', relation, statement);
     } finally {
       yield* cleanup(dialect.dropRelation(staging, 'table'));
     }
   }
   yield* runHooks(compiled.postHooks);
+  const warnings = yield* applyGrants(dialect, node, relation, 'table');
   const rows = table.rows.length;
   return {
     compiled,
     message: `${rows} row${rows === 1 ? '' : 's'} loaded${fullRefresh && existing !== undefined ? ' (full refresh)' : ''}`,
     rowsAffected: rows,
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 

@@ -1,14 +1,19 @@
 import { createSnowflakeWarehouse, type SnowflakeWarehouse } from '@sluice/snowflake';
-import { startSnowflakeEmulator } from '@sluice/snowflake-emulator';
+import { HOSTILE_ACCOUNT_PARAMETERS, startSnowflakeEmulator, type EmulatorStats } from '@sluice/snowflake-emulator';
 import { tempDir } from './temp-project.js';
 
 // snowflake-sdk probes cloud metadata endpoints when it is loaded, and sends connection telemetry: not in tests.
 process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';
 process.env.SF_TELEMETRY_DISABLE_CONNECTION_SHAPE = 'true';
 
-/** A Snowflake emulator (one user, the ANALYTICS database) and a warehouse logged in to it; `dispose` stops both. */
+/**
+ * A Snowflake emulator (one user, the ANALYTICS database, hostile account defaults) and a warehouse logged in to it;
+ * `dispose` stops both.
+ */
 export async function startEmulatedSnowflake(): Promise<{
   readonly warehouse: SnowflakeWarehouse;
+  /** What the emulator saw: every statement with its query tag, and whether it needed a warehouse. */
+  stats(): EmulatorStats;
   dispose(): Promise<void>;
 }> {
   const dir = await tempDir('sluice-models-snowflake-');
@@ -18,6 +23,8 @@ export async function startEmulatedSnowflake(): Promise<{
     port: 0,
     users: [user],
     databases: ['ANALYTICS'],
+    // account defaults that break a client that does not pin its session (time zone, input formats, …)
+    accountParameters: HOSTILE_ACCOUNT_PARAMETERS,
   });
   const warehouse = await createSnowflakeWarehouse({
     account: 'emulator',
@@ -30,6 +37,7 @@ export async function startEmulatedSnowflake(): Promise<{
   });
   return {
     warehouse,
+    stats: () => emulator.stats(),
     async dispose() {
       await warehouse.close();
       await emulator.stop();

@@ -3,12 +3,12 @@ CREATE SCHEMA IF NOT EXISTS "RAW";
 CREATE TABLE IF NOT EXISTS "RAW"."Customer Orders" (
   "Order ID" NUMBER(19,0) COMMENT 'sluice:{"type":{"kind":"bigint"},"nullable":false}',
   "ORDER" NUMBER(10,0) COMMENT 'sluice:{"type":{"kind":"integer"},"nullable":false}',
-  "USER" VARCHAR COMMENT 'sluice:{"type":{"kind":"text"},"nullable":true}',
-  "SELECT" VARCHAR COMMENT 'sluice:{"type":{"kind":"text"},"nullable":true}',
-  "GROUP" VARCHAR COMMENT 'sluice:{"type":{"kind":"text"},"nullable":true}',
-  "CUSTOMERCODE" VARCHAR COMMENT 'sluice:{"type":{"kind":"text"},"nullable":true}',
+  "USER" VARCHAR(134217728) COMMENT 'sluice:{"type":{"kind":"text"},"nullable":true}',
+  "SELECT" VARCHAR(134217728) COMMENT 'sluice:{"type":{"kind":"text"},"nullable":true}',
+  "GROUP" VARCHAR(134217728) COMMENT 'sluice:{"type":{"kind":"text"},"nullable":true}',
+  "CUSTOMERCODE" VARCHAR(134217728) COMMENT 'sluice:{"type":{"kind":"text"},"nullable":true}',
   "Preço Unitário" NUMBER(10,2) COMMENT 'sluice:{"type":{"kind":"decimal","precision":10,"scale":2},"nullable":false}',
-  "Status ""quoted""" VARCHAR COMMENT 'sluice:{"type":{"kind":"text"},"nullable":true}',
+  "Status ""quoted""" VARCHAR(134217728) COMMENT 'sluice:{"type":{"kind":"text"},"nullable":true}',
   "Updated At" TIMESTAMP_TZ(6) COMMENT 'sluice:{"type":{"kind":"timestamptz"},"nullable":false}',
   "_SLUICE_SYNCED_AT" TIMESTAMP_TZ(6)
 )

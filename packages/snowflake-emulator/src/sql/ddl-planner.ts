@@ -244,15 +244,19 @@ const OBJECT_PROPERTIES = new Set([
  * Skip Snowflake table/view options that change nothing the emulator models (CLUSTER BY, retention); returns the
  * object's `COMMENT = '…'` when given.
  */
-function skipObjectOptions(reader: NodeReader): { comment: string | undefined } {
+function skipObjectOptions(reader: NodeReader): { comment: string | undefined; copyGrants: boolean } {
   let comment: string | undefined;
+  let copyGrants = false;
   for (;;) {
     if (reader.acceptWords('CLUSTER', 'BY')) {
       reader.acceptWord('LINEAR');
       reader.acceptGroup();
       continue;
     }
-    if (reader.acceptWords('COPY', 'GRANTS')) continue;
+    if (reader.acceptWords('COPY', 'GRANTS')) {
+      copyGrants = true;
+      continue;
+    }
     if (reader.peekWord('WITH') && (isWord(reader.peek(1), 'TAG', 'ROW') || isWord(reader.peek(1), 'AGGREGATION'))) {
       throw SnowflakeEmulatorError.unsupported('tags and row access policies');
     }
@@ -273,7 +277,7 @@ function skipObjectOptions(reader: NodeReader): { comment: string | undefined } 
     }
     break;
   }
-  return { comment };
+  return { comment, copyGrants };
 }
 
 export function planCreate(reader: NodeReader, sql: string, context: PlannerContext): StatementPlan {
@@ -417,11 +421,13 @@ function planCreateTable(
       declared,
       comments: [...comments, ...tableComment(options.comment)],
       compute: false,
+      copyGrants: options.copyGrants,
     };
   }
   if (reader.acceptWord('CLONE')) {
     const source = renderNameParts(reader.expectName());
     if (reader.peekWord('AT', 'BEFORE')) throw SnowflakeEmulatorError.unsupported('time travel in CLONE');
+    const options = skipObjectOptions(reader);
     reader.expectEnd();
     return {
       kind: 'create-table',
@@ -432,9 +438,12 @@ function planCreateTable(
       declared,
       comments,
       compute: false,
+      copyGrants: options.copyGrants,
     };
   }
-  comments.push(...tableComment(skipObjectOptions(reader).comment));
+  const objectOptions = skipObjectOptions(reader);
+  comments.push(...tableComment(objectOptions.comment));
+  const copyGrants = objectOptions.copyGrants;
   if (reader.acceptWord('AS')) {
     const query = reader.rest();
     const names = collectNameReferences(query, context);
@@ -450,6 +459,7 @@ function planCreateTable(
         declared,
         comments,
         compute: true,
+        copyGrants,
         names,
       };
     }
@@ -462,6 +472,7 @@ function planCreateTable(
       declared,
       comments,
       compute: true,
+      copyGrants,
       names,
     };
   }
@@ -476,6 +487,7 @@ function planCreateTable(
     declared,
     comments,
     compute: false,
+    copyGrants,
   };
 }
 
@@ -496,7 +508,7 @@ function planCreateView(
         return quoteIdent(id);
       })
     : undefined;
-  skipObjectOptions(reader);
+  const { copyGrants } = skipObjectOptions(reader);
   reader.expectWord('AS');
   const body = reader.rest();
   const names = collectNameReferences(body, context);
@@ -507,6 +519,8 @@ function planCreateView(
     target,
     sql: `${head}${columns ? ` (${columns.join(', ')})` : ''} AS ${query}`,
     ifNotExists,
+    orReplace: flags.orReplace,
+    copyGrants,
     names,
   };
 }
@@ -745,4 +759,51 @@ export function planComment(reader: NodeReader, context: PlannerContext): Statem
     text,
     ifExists,
   };
+}
+
+/** Privileges a role can hold on a table or view; `ALL [PRIVILEGES]` stands for them all. */
+const OBJECT_PRIVILEGES = [
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'TRUNCATE',
+  'REFERENCES',
+  'REBUILD',
+  'EVOLVE SCHEMA',
+];
+
+/**
+ * `GRANT <privileges> ON TABLE | VIEW <name> TO [ROLE] <role>` and `REVOKE … FROM [ROLE] <role>`; undefined for the
+ * other forms of GRANT (on schemas, databases, future objects, roles to users), which are accepted without effect.
+ */
+export function planGrant(reader: NodeReader, context: PlannerContext): StatementPlan | undefined {
+  const action = reader.acceptWord('GRANT') !== undefined ? 'grant' : (reader.expectWord('REVOKE'), 'revoke');
+  const privileges: string[] = [];
+  for (;;) {
+    const words: string[] = [];
+    while (!reader.atEnd() && !reader.peekWord('ON') && !isOp(reader.peek(), ',')) {
+      const w = reader.take();
+      if (w?.type !== 'token' || w.token.kind !== 'word') return undefined;
+      words.push(w.token.value);
+    }
+    const privilege = words.join(' ');
+    if (privilege === 'ALL' || privilege === 'ALL PRIVILEGES') privileges.push(...OBJECT_PRIVILEGES);
+    else if (OBJECT_PRIVILEGES.includes(privilege)) privileges.push(privilege);
+    else return undefined;
+    if (!reader.acceptOp(',')) break;
+  }
+  if (!reader.acceptWord('ON')) return undefined;
+  const objectType = reader.acceptWord('TABLE', 'VIEW');
+  if (objectType === undefined) return undefined;
+  const target = resolveName(reader.expectName(), context, `${action.toUpperCase()} … ON ${objectType}`);
+  if (!reader.acceptWord(action === 'grant' ? 'TO' : 'FROM')) return undefined;
+  if (reader.peekWord('DATABASE', 'SHARE', 'APPLICATION', 'USER')) return undefined;
+  reader.acceptWord('ROLE');
+  const grantee = identifierOf(reader.take());
+  if (grantee === undefined) throw reader.unexpected('expected a role name');
+  reader.acceptWords('WITH', 'GRANT', 'OPTION');
+  reader.acceptWord('CASCADE', 'RESTRICT');
+  reader.expectEnd();
+  return { kind: 'grant', action, privileges, objectType: objectType as 'TABLE' | 'VIEW', target, grantee };
 }

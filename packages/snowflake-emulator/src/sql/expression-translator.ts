@@ -35,6 +35,8 @@ export interface SessionFacts {
   readonly account: string;
   readonly sessionId: string;
   readonly lastQueryId: string | null;
+  /** The session's parameters (input formats, WEEK_START, …), as ALTER SESSION and the account left them. */
+  readonly parameters?: ReadonlyMap<string, string | number | boolean>;
 }
 
 /** State shared by one statement's translation. */
@@ -143,6 +145,28 @@ function nullIfAnyNull(args: string[], expression: string): string {
   return `(CASE WHEN ${args.map((a) => `(${a}) IS NULL`).join(' OR ')} THEN NULL ELSE ${expression} END)`;
 }
 
+/**
+ * A VARIANT from JSON text: whitespace outside strings removed (a VARIANT keeps the document, not its layout), numbers
+ * kept digit for digit, as Snowflake keeps a number of up to 38 digits (DuckDB's `json()` would re-render them as
+ * doubles). Snowflake stores a longer number, or one with an exponent, as a DOUBLE; the emulator keeps its text.
+ */
+function compactJson(text: string): string {
+  return String.raw`CAST(regexp_replace(${text}, '("(?:[^"\\]|\\.)*")|\s+', '\1', 'g') AS JSON)`;
+}
+
+/** PARSE_JSON's second argument: 'd' or 's' only (Snowflake refuses anything else). */
+function parseJsonParameter(call: CallInfo): void {
+  if (call.rawArgs.length < 2) return;
+  const value = formatArg(call, 1).toLowerCase();
+  if (value !== 'd' && value !== 's') {
+    throw SnowflakeEmulatorError.sql(
+      '100069',
+      '22023',
+      `Invalid parameter value '${value}' for ${call.name}: expected 'd' (duplicate keys allowed) or 's' (strict).`,
+    );
+  }
+}
+
 /** Convert a Snowflake date/time format to a strftime/strptime format. */
 export function strftimeFormat(format: string): string {
   const tokens: [string, string][] = [
@@ -238,6 +262,14 @@ const dateTrunc: FunctionRewrite = (args, call) => {
     )
   ) {
     throw SnowflakeEmulatorError.unsupported(`${call.name} with part ${part}`);
+  }
+  if (part === 'week') {
+    // WEEK_START: 0 (legacy) and 1 start weeks on Monday, as DuckDB does; 2–7 on Tuesday … Sunday.
+    const start = Number(call.ctx.session.parameters?.get('WEEK_START') ?? 0);
+    const shift = start >= 2 && start <= 7 ? 8 - start : 0;
+    if (shift !== 0) {
+      return `SF_DATEADD_DAY(-${shift}, SF_DATE_TRUNC('week', SF_DATEADD_DAY(${shift}, ${arg(args, 1)})))`;
+    }
   }
   return `SF_DATE_TRUNC('${part}', ${arg(args, 1)})`;
 };
@@ -394,8 +426,12 @@ const FUNCTION_REWRITES: Record<string, FunctionRewrite> = {
     return `json_merge_patch('{}', json_object(${a.join(', ')}))`;
   },
   OBJECT_CONSTRUCT_KEEP_NULL: (a) => `json_object(${a.join(', ')})`,
-  PARSE_JSON: (a, c) => (arity(c, a, 1), `json(${arg(a, 0)})`),
-  TRY_PARSE_JSON: (a, c) => (arity(c, a, 1), `(CASE WHEN json_valid(${arg(a, 0)}) THEN json(${arg(a, 0)}) END)`),
+  // PARSE_JSON(x, 'd' | 's'): duplicate keys allowed (the last wins) or refused; the emulator keeps JSON text as
+  // DuckDB's JSON does (numbers exactly as written) and does not look for duplicate keys.
+  PARSE_JSON: (a, c) => (arity(c, a, 1, 2), parseJsonParameter(c), compactJson(arg(a, 0))),
+  TRY_PARSE_JSON: (a, c) => (
+    arity(c, a, 1, 2), parseJsonParameter(c), `(CASE WHEN json_valid(${arg(a, 0)}) THEN ${compactJson(arg(a, 0))} END)`
+  ),
   TO_JSON: (a, c) => (arity(c, a, 1), `CAST(to_json(${arg(a, 0)}) AS VARCHAR)`),
   TO_VARIANT: (a, c) => (arity(c, a, 1), `to_json(${arg(a, 0)})`),
   GET_PATH: (a, c) => {
@@ -657,7 +693,7 @@ function translateToken(
     case 'word':
       return translateWord(node, nodes, i, out, ctx);
     case 'op':
-      if (t.value === '::') return translateCastOperator(nodes, i, out);
+      if (t.value === '::') return translateCastOperator(nodes, i, out, ctx);
       if (t.value === ':') return translatePath(nodes, i, out, ctx);
       out.push(node);
       return i;
@@ -760,16 +796,60 @@ function refuseUnsupportedKeyword(word: string, following: SqlNode | undefined, 
 }
 
 /** `x::type`: DuckDB's type, or Snowflake's text rendering for a cast to VARCHAR. */
-function translateCastOperator(nodes: readonly SqlNode[], i: number, out: SqlNode[]): number {
+function translateCastOperator(nodes: readonly SqlNode[], i: number, out: SqlNode[], ctx: TranslationContext): number {
   const { type, next } = parseTypeAt(nodes, i + 1);
+  const format = inputFormatFor(type.duckdb, ctx);
   if (type.duckdb === 'VARCHAR') {
     const operand = render(out.splice(operandStartIndex(out))).trim();
     out.push(raw(`SF_TO_VARCHAR(${operand})`));
+  } else if (format !== undefined) {
+    const operand = render(out.splice(operandStartIndex(out))).trim();
+    out.push(raw(castWithInputFormat(operand, type.duckdb, format)));
   } else {
     out.push(raw(`::${type.duckdb}`));
   }
   return next - 1;
 }
+
+/** Which input format parameter reads text cast to a DuckDB type, and its value when it is not AUTO. */
+function inputFormatFor(
+  duckdbType: string,
+  ctx: TranslationContext,
+): { readonly parameter: string; readonly format: string } | undefined {
+  const parameter =
+    duckdbType === 'DATE'
+      ? 'DATE_INPUT_FORMAT'
+      : duckdbType === 'TIME'
+        ? 'TIME_INPUT_FORMAT'
+        : duckdbType === 'TIMESTAMP' || duckdbType === 'TIMESTAMPTZ'
+          ? 'TIMESTAMP_INPUT_FORMAT'
+          : undefined;
+  if (parameter === undefined) return undefined;
+  const value = ctx.session.parameters?.get(parameter);
+  if (typeof value !== 'string' || value === '' || value.toUpperCase() === 'AUTO') return undefined;
+  return { parameter, format: value };
+}
+
+/**
+ * A cast of `operand` to a date/time type under an explicit DATE/TIME/TIMESTAMP_INPUT_FORMAT: text is read with
+ * that format only (Snowflake: `Date '2024-01-02' is not recognized` when it does not match); other types cast as
+ * usual (the input formats apply to text only).
+ */
+function castWithInputFormat(
+  operand: string,
+  duckdbType: string,
+  input: { readonly parameter: string; readonly format: string },
+): string {
+  const kind =
+    input.parameter === 'DATE_INPUT_FORMAT' ? 'DATE' : input.parameter === 'TIME_INPUT_FORMAT' ? 'TIME' : 'TIMESTAMP';
+  const text = `CAST(${operand} AS VARCHAR)`;
+  const parsed = `CAST(try_strptime(${text}, ${quoteString(strftimeFormat(input.format))}) AS ${duckdbType})`;
+  const refused = `CAST(error('${INPUT_FORMAT_MARKER}:${kind}:' || ${text}) AS ${duckdbType})`;
+  return `(CASE WHEN typeof(${operand}) <> 'VARCHAR' THEN CAST(${operand} AS ${duckdbType}) WHEN ${operand} IS NULL THEN NULL ELSE COALESCE(${parsed}, ${refused}) END)`;
+}
+
+/** Prefix of the error a cast raises for text that does not match the session's input format (duckdb-errors.ts). */
+export const INPUT_FORMAT_MARKER = 'SF_INPUT_FORMAT_MISMATCH';
 
 /** `v:a.b[0]` (optionally `::type`): JSON extraction from the operand before the `:`. */
 function translatePath(nodes: readonly SqlNode[], i: number, out: SqlNode[], ctx: TranslationContext): number {
@@ -908,6 +988,17 @@ function translateCastGroup(
   const rest = trimTrivia(children.slice(next));
   if (rest.length > 0) throw SnowflakeEmulatorError.unsupported(`CAST option '${render(rest).trim()}'`);
   if (type.duckdb === 'VARCHAR') return { group, toVarchar: render(expr).trim() };
+  const format = inputFormatFor(type.duckdb, ctx);
+  if (format !== undefined) {
+    // `CAST(x AS DATE)` → `CAST((…) AS DATE)`: the wrapped cast already has the type.
+    return {
+      group: {
+        ...group,
+        children: [raw(castWithInputFormat(render(expr).trim(), type.duckdb, format)), raw(` AS ${type.duckdb}`)],
+      },
+      toVarchar: undefined,
+    };
+  }
   return { group: { ...group, children: [...expr, raw(` AS ${type.duckdb}`)] }, toVarchar: undefined };
 }
 

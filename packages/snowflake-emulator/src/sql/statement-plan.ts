@@ -88,6 +88,8 @@ export type StatementPlan =
       /** COMMENTs given in the statement (column `COMMENT '…'`, table `COMMENT = '…'`). */
       readonly comments: readonly CommentChange[];
       readonly compute: boolean;
+      /** COPY GRANTS: a replaced table's grants carry over to the new one. */
+      readonly copyGrants: boolean;
       /** The names the AS query uses. */
       readonly names?: NameReferences;
     }
@@ -96,7 +98,26 @@ export type StatementPlan =
       readonly target: QualifiedName;
       readonly sql: string;
       readonly ifNotExists: boolean;
+      readonly orReplace: boolean;
+      /** COPY GRANTS: a replaced view's grants carry over to the new one. */
+      readonly copyGrants: boolean;
+      /** The names the AS query uses. */
       readonly names?: NameReferences;
+    }
+  | {
+      /** GRANT / REVOKE a privilege on a table or view to / from a role. */
+      readonly kind: 'grant';
+      readonly action: 'grant' | 'revoke';
+      readonly privileges: readonly string[];
+      readonly objectType: 'TABLE' | 'VIEW';
+      readonly target: QualifiedName;
+      readonly grantee: string;
+    }
+  | {
+      /** SHOW GRANTS ON TABLE | VIEW name. */
+      readonly kind: 'show-grants';
+      readonly objectType: 'TABLE' | 'VIEW';
+      readonly target: QualifiedName;
     }
   | {
       readonly kind: 'create-database';

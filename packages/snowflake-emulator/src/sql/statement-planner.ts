@@ -1,6 +1,6 @@
 import { SnowflakeEmulatorError } from '../emulator-error.js';
 import { translateExpressionNodes, type BindLiteral, type TranslationContext } from './expression-translator.js';
-import { planAlter, planComment, planCreate, planDrop } from './ddl-planner.js';
+import { planAlter, planComment, planCreate, planDrop, planGrant } from './ddl-planner.js';
 import { optionText, readOptions } from './file-format.js';
 import { informationSchemaViews } from './information-schema.js';
 import { collectNameReferences } from './name-references.js';
@@ -57,7 +57,7 @@ export function splitStatements(sql: string): string[] {
 export function planStatement(sql: string, context: PlannerContext): StatementPlan {
   const putGet = /^\s*(PUT|GET)\s/i.exec(sql);
   if (putGet) return putGet[1]?.toUpperCase() === 'PUT' ? planPut(sql) : planGet(sql);
-  const tokens = tokenize(sql);
+  const tokens = foldQuotedIdentifiers(tokenize(sql), context);
   const tree = buildTree(stripTrailingSemicolons(tokens), sql);
   const reader = new NodeReader(tree);
   const first = reader.peek();
@@ -106,7 +106,7 @@ export function planStatement(sql: string, context: PlannerContext): StatementPl
     case 'USE':
       return planUse(reader);
     case 'SHOW':
-      return planShow(reader);
+      return planShow(reader, context);
     case 'DESC':
     case 'DESCRIBE':
       return planDescribe(reader);
@@ -144,7 +144,13 @@ export function planStatement(sql: string, context: PlannerContext): StatementPl
       return planComment(reader, context);
     case 'GRANT':
     case 'REVOKE':
-      return { kind: 'noop', status: 'Statement executed successfully.', statementTypeId: StatementTypeId.DDL };
+      return (
+        planGrant(new NodeReader(tree), context) ?? {
+          kind: 'noop',
+          status: 'Statement executed successfully.',
+          statementTypeId: StatementTypeId.DDL,
+        }
+      );
     default:
       throw SnowflakeEmulatorError.unsupported(`statement ${first.token.value}`);
   }
@@ -377,7 +383,7 @@ export function planArrayInsert(
   context: PlannerContext,
   rows: readonly (readonly BindLiteral[])[],
 ): StatementPlan | undefined {
-  const tokens = tokenize(sql);
+  const tokens = foldQuotedIdentifiers(tokenize(sql), context);
   const tree = buildTree(stripTrailingSemicolons(tokens), sql);
   const reader = new NodeReader(tree);
   if (!reader.acceptWord('INSERT') || !reader.acceptWord('INTO')) return undefined;
@@ -515,8 +521,16 @@ function planUse(reader: NodeReader): StatementPlan {
   return { kind: 'use', target: (target as 'DATABASE' | undefined) ?? 'ANY', name };
 }
 
-function planShow(reader: NodeReader): StatementPlan {
+function planShow(reader: NodeReader, context: PlannerContext): StatementPlan {
   reader.expectWord('SHOW');
+  if (reader.acceptWords('GRANTS', 'ON')) {
+    const objectType = reader.acceptWord('TABLE', 'VIEW');
+    if (objectType === undefined)
+      throw SnowflakeEmulatorError.unsupported('SHOW GRANTS on anything but a table or view');
+    const target = resolveName(reader.expectName(), context, 'SHOW GRANTS');
+    reader.expectEnd();
+    return { kind: 'show-grants', objectType: objectType as 'TABLE' | 'VIEW', target };
+  }
   const terse = reader.acceptWord('TERSE') !== undefined;
   let what = reader.take();
   let whatWord = what?.type === 'token' ? what.token.value : '';
@@ -620,4 +634,17 @@ export function bindLiteral(type: string, value: string | null): BindLiteral {
     default:
       return { literal: quoteString(value) };
   }
+}
+
+/**
+ * With QUOTED_IDENTIFIERS_IGNORE_CASE = TRUE, Snowflake treats `"Observação"` as `OBSERVAÇÃO`: quoted identifiers
+ * are resolved and stored upper-cased (https://docs.snowflake.com/en/sql-reference/identifiers-syntax).
+ */
+function foldQuotedIdentifiers(tokens: Token[], context: PlannerContext): Token[] {
+  if (context.translation.session.parameters?.get('QUOTED_IDENTIFIERS_IGNORE_CASE') !== true) return tokens;
+  return tokens.map((t) => {
+    if (t.kind !== 'quoted') return t;
+    const value = t.value.toUpperCase();
+    return { ...t, value, text: `"${value.replace(/"/g, '""')}"` };
+  });
 }

@@ -96,6 +96,7 @@ async function dropRelation(
   }
   await context.run(`DROP ${objectType} ${duckName(name)}`);
   await services.metadata.forgetComments(name.database, name.schema, name.name);
+  await services.metadata.forgetGrants(name);
   if (objectType === 'TABLE') {
     await services.metadata.forgetLoads(name.database, name.schema, name.name);
     await rm(tableStageDir(services.dataDir, name.database, name.schema, name.name), { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { SnowflakeEmulatorError } from '../emulator-error.js';
 import type { ExecutionContext } from '../execution-context.js';
+import { checkedParameter } from '../session-parameter-rules.js';
 import { DEFAULT_PARAMETERS, type ParameterValue } from '../session.js';
 import { checkSessionParameter, SESSION_PARAMETER_RULES } from '../session-parameters.js';
 import type { FormatValue } from '../sql/file-format.js';
@@ -7,16 +8,18 @@ import { StatementTypeId, type PlanOf } from '../sql/statement-plan.js';
 import { EXECUTED, status, type StatementOutcome } from '../statement-outcome.js';
 
 /**
- * ALTER SESSION SET / UNSET: parameters keep their type (number, TRUE/FALSE, text); UNSET restores Snowflake's
- * default where the emulator has one. A TIMEZONE DuckDB does not know is refused and the zone goes back to UTC.
- * A parameter the emulator does not know, or a value it cannot honour, is refused before anything changes
- * (session-parameters.ts).
+ * ALTER SESSION SET / UNSET: parameters keep their type (number, TRUE/FALSE, text), and those with a rule in
+ * `PARAMETER_RULES` are checked (a value they do not take is refused, as Snowflake does); UNSET restores the
+ * account's setting, else Snowflake's default where the emulator has one. A TIMEZONE DuckDB does not know is refused
+ * and the zone goes back to UTC. A parameter the emulator does not know, or a value it cannot honour, is refused
+ * before anything changes (session-parameters.ts).
  */
 export async function alterSession(
   plan: PlanOf<'alter-session'>,
   { session }: ExecutionContext,
 ): Promise<StatementOutcome> {
-  const values = [...plan.set].map(([key, value]) => [key, parameterValue(value)] as const);
+  // Every value is checked before any is set: a refused statement changes nothing.
+  const values = [...plan.set].map(([key, value]) => [key, checkedParameter(key, parameterValue(value))] as const);
   for (const [key, value] of values) checkSessionParameter(key, value);
   for (const key of plan.unset) {
     if (SESSION_PARAMETER_RULES[key] === undefined) checkSessionParameter(key, '');
@@ -24,7 +27,7 @@ export async function alterSession(
   for (const [key, value] of values) session.parameters.set(key, value);
   for (const key of plan.unset) {
     session.parameters.delete(key);
-    const fallback = DEFAULT_PARAMETERS[key];
+    const fallback = session.accountParameters[key] ?? DEFAULT_PARAMETERS[key];
     if (fallback !== undefined) session.parameters.set(key, fallback);
   }
   try {

@@ -37,6 +37,8 @@ export async function createTable(plan: PlanOf<'create-table'>, context: Executi
   await services.metadata.forgetLoads(target.database, target.schema, target.name);
   await services.metadata.forgetComments(target.database, target.schema, target.name);
   await services.metadata.changeComments(target, plan.comments);
+  // CREATE OR REPLACE drops the replaced table's grants unless it says COPY GRANTS
+  if (!plan.copyGrants) await services.metadata.forgetGrants(target);
   if (plan.temporary) session.temporaryTables.push(target);
   return status(`Table ${target.name} successfully created.`);
 }
@@ -50,6 +52,8 @@ export async function createView(plan: PlanOf<'create-view'>, context: Execution
     return status(`${target.name} already exists, statement succeeded.`);
   await context.run(plan.sql);
   await context.services.metadata.forgetComments(target.database, target.schema, target.name);
+  // CREATE OR REPLACE drops the replaced view's grants unless it says COPY GRANTS
+  if (!plan.copyGrants) await context.services.metadata.forgetGrants(target);
   return status(`View ${target.name} successfully created.`);
 }
 
@@ -109,6 +113,7 @@ async function renameTable(target: QualifiedName, to: QualifiedName, context: Ex
   await context.run(`ALTER TABLE ${duckName(target)} RENAME TO ${quoteIdent(to.name)}`);
   await context.services.metadata.renameLoads(target, to);
   await context.services.metadata.renameComments(target, to);
+  await context.services.metadata.renameGrants(target, to);
 }
 
 /** SWAP WITH: three renames in one transaction, through a temporary name. */
@@ -131,6 +136,7 @@ async function swapTables(target: QualifiedName, other: QualifiedName, context: 
   ] as const;
   for (const [from, to] of renames) await context.services.metadata.renameLoads(from, to);
   for (const [from, to] of renames) await context.services.metadata.renameComments(from, to);
+  for (const [from, to] of renames) await context.services.metadata.renameGrants(from, to);
 }
 
 /** ALTER VIEW … RENAME TO. */
@@ -145,6 +151,7 @@ export async function alterViewRename(
   }
   await context.run(`ALTER VIEW ${duckName(plan.target)} RENAME TO ${quoteIdent(plan.to.name)}`);
   await context.services.metadata.renameComments(plan.target, plan.to);
+  await context.services.metadata.renameGrants(plan.target, plan.to);
   return status(EXECUTED);
 }
 

@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS "RAW"."VENDAS" (
   "DATA_ATUALIZACAO" TIMESTAMP_NTZ(6) COMMENT 'sluice:{"type":{"kind":"timestamp"},"nullable":true}',
   "CONFIRMADA_EM" TIMESTAMP_TZ(6) COMMENT 'sluice:{"type":{"kind":"timestamptz"},"nullable":true}',
   "DIA" DATE COMMENT 'sluice:{"type":{"kind":"date"},"nullable":true}',
-  "RECIBO" BINARY COMMENT 'sluice:{"type":{"kind":"bytes"},"nullable":true}',
+  "RECIBO" BINARY(67108864) COMMENT 'sluice:{"type":{"kind":"bytes"},"nullable":true}',
   "ETIQUETAS" ARRAY COMMENT 'sluice:{"type":{"kind":"array","element":{"kind":"text"}},"nullable":true}',
   "PAGO" ARRAY COMMENT 'sluice:{"type":{"kind":"array","element":{"kind":"boolean"}},"nullable":true}',
   "Observação" VARCHAR(255) COMMENT 'sluice:{"type":{"kind":"text","maxLength":255},"nullable":true}',

@@ -5,7 +5,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { startSnowflakeEmulator, type SnowflakeEmulator } from '@sluice/snowflake-emulator';
+import {
+  HOSTILE_ACCOUNT_PARAMETERS,
+  startSnowflakeEmulator,
+  type EmulatorUser,
+  type SnowflakeEmulator,
+} from '@sluice/snowflake-emulator';
 import {
   createSnowflakeWarehouse,
   type SnowflakeWarehouse,
@@ -49,8 +54,18 @@ export interface TestEmulator extends SnowflakeEmulator {
   dispose(): Promise<void>;
 }
 
-/** Start an emulator with one user (password, and optionally a public key) and the ANALYTICS database. */
-export async function startTestEmulator(options: { publicKeyPem?: string } = {}): Promise<TestEmulator> {
+/**
+ * Start an emulator with one user (password, and optionally a public key), the ANALYTICS database, and account
+ * defaults chosen to break a client that does not pin its session (`HOSTILE_ACCOUNT_PARAMETERS`: another time zone,
+ * case-folded quoted names, AUTOCOMMIT off, day-first input formats, …) unless `accountParameters` says otherwise.
+ */
+export async function startTestEmulator(
+  options: {
+    publicKeyPem?: string;
+    users?: readonly EmulatorUser[];
+    accountParameters?: Readonly<Record<string, string | number | boolean>>;
+  } = {},
+): Promise<TestEmulator> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-snowflake-test-'));
   const emulator = await startSnowflakeEmulator({
     dataDir,
@@ -61,8 +76,10 @@ export async function startTestEmulator(options: { publicKeyPem?: string } = {})
         password: TEST_PASSWORD,
         ...(options.publicKeyPem ? { publicKeyPem: options.publicKeyPem } : {}),
       },
+      ...(options.users ?? []),
     ],
     databases: [TEST_DATABASE],
+    accountParameters: options.accountParameters ?? HOSTILE_ACCOUNT_PARAMETERS,
   });
   const warehouseOptions = (extra: OptionChanges = {}): SnowflakeWarehouseOptions => {
     const options: Record<string, unknown> = {

@@ -10,18 +10,18 @@ ALTER TABLE "analytics"."payments" ADD COLUMN "note" VARCHAR;
 
 ALTER TABLE "analytics"."payments" ADD COLUMN "channel" VARCHAR;
 
-MERGE INTO "analytics"."payments" AS "target"
+MERGE INTO "analytics"."payments" AS "DBT_INTERNAL_DEST"
 USING (
   select "id", "amount", "updated_at", "note", "channel" from "analytics"."payments__sluice_tmp"
-) AS "source"
-ON "target"."id" = "source"."id"
+) AS "DBT_INTERNAL_SOURCE"
+ON "DBT_INTERNAL_DEST"."id" = "DBT_INTERNAL_SOURCE"."id"
 WHEN MATCHED THEN UPDATE SET
-  "amount" = "source"."amount",
-  "updated_at" = "source"."updated_at",
-  "note" = "source"."note",
-  "channel" = "source"."channel"
+  "amount" = "DBT_INTERNAL_SOURCE"."amount",
+  "updated_at" = "DBT_INTERNAL_SOURCE"."updated_at",
+  "note" = "DBT_INTERNAL_SOURCE"."note",
+  "channel" = "DBT_INTERNAL_SOURCE"."channel"
 WHEN NOT MATCHED THEN INSERT ("id", "amount", "updated_at", "note", "channel")
-  VALUES ("source"."id", "source"."amount", "source"."updated_at", "source"."note", "source"."channel");
+  VALUES ("DBT_INTERNAL_SOURCE"."id", "DBT_INTERNAL_SOURCE"."amount", "DBT_INTERNAL_SOURCE"."updated_at", "DBT_INTERNAL_SOURCE"."note", "DBT_INTERNAL_SOURCE"."channel");
 
 -- cleanup
 DROP TABLE IF EXISTS "analytics"."payments__sluice_tmp";

@@ -6,7 +6,9 @@ where updated_at > (select max(updated_at) from "analytics"."payments");
 
 -- describe analytics.payments__sluice_tmp
 
-DELETE FROM "analytics"."payments" WHERE "id" in (select "id" from "analytics"."payments__sluice_tmp") and "region" in (select "region" from "analytics"."payments__sluice_tmp");
+-- transaction (all or nothing)
+DELETE FROM "analytics"."payments" AS "DBT_INTERNAL_DEST"
+WHERE ("id", "region") IN (SELECT DISTINCT "id", "region" FROM "analytics"."payments__sluice_tmp" AS "DBT_INTERNAL_SOURCE");
 
 INSERT INTO "analytics"."payments" ("id", "amount", "updated_at", "region") select "id", "amount", "updated_at", "region" from "analytics"."payments__sluice_tmp";
 

@@ -8,16 +8,16 @@ where updated_at > (select max(updated_at) from "analytics"."payments");
 
 -- describe analytics.payments__sluice_tmp
 
-MERGE INTO "analytics"."payments" AS "target"
+MERGE INTO "analytics"."payments" AS "DBT_INTERNAL_DEST"
 USING (
   select "id", "amount", "updated_at" from "analytics"."payments__sluice_tmp"
-) AS "source"
-ON "target"."id" = "source"."id"
+) AS "DBT_INTERNAL_SOURCE"
+ON "DBT_INTERNAL_DEST"."id" = "DBT_INTERNAL_SOURCE"."id"
 WHEN MATCHED THEN UPDATE SET
-  "amount" = "source"."amount",
-  "updated_at" = "source"."updated_at"
+  "amount" = "DBT_INTERNAL_SOURCE"."amount",
+  "updated_at" = "DBT_INTERNAL_SOURCE"."updated_at"
 WHEN NOT MATCHED THEN INSERT ("id", "amount", "updated_at")
-  VALUES ("source"."id", "source"."amount", "source"."updated_at");
+  VALUES ("DBT_INTERNAL_SOURCE"."id", "DBT_INTERNAL_SOURCE"."amount", "DBT_INTERNAL_SOURCE"."updated_at");
 
 -- cleanup
 DROP TABLE IF EXISTS "analytics"."payments__sluice_tmp";

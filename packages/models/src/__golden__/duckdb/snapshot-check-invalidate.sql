@@ -26,22 +26,22 @@ select cur."product_id", cur."price", cur."changed_at", cur."store_id", cur."cur
 from current_rows as cur
 where not exists (select 1 from "analytics"."price_history__sluice_snapshot_source" as stg where stg.product_id = cur.product_id and stg.store_id = cur.store_id);
 
-MERGE INTO "analytics"."price_history" AS "target"
+MERGE INTO "analytics"."price_history" AS "DBT_INTERNAL_DEST"
 USING (
   select "product_id", "price", "changed_at", "store_id", "currency", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to", "dbt_scd_id" from "analytics"."price_history__sluice_snapshot_changes"
-) AS "source"
-ON "target"."dbt_scd_id" = "source"."dbt_scd_id"
+) AS "DBT_INTERNAL_SOURCE"
+ON "DBT_INTERNAL_DEST"."dbt_scd_id" = "DBT_INTERNAL_SOURCE"."dbt_scd_id"
 WHEN MATCHED THEN UPDATE SET
-  "product_id" = "source"."product_id",
-  "price" = "source"."price",
-  "changed_at" = "source"."changed_at",
-  "store_id" = "source"."store_id",
-  "currency" = "source"."currency",
-  "dbt_updated_at" = "source"."dbt_updated_at",
-  "dbt_valid_from" = "source"."dbt_valid_from",
-  "dbt_valid_to" = "source"."dbt_valid_to"
+  "product_id" = "DBT_INTERNAL_SOURCE"."product_id",
+  "price" = "DBT_INTERNAL_SOURCE"."price",
+  "changed_at" = "DBT_INTERNAL_SOURCE"."changed_at",
+  "store_id" = "DBT_INTERNAL_SOURCE"."store_id",
+  "currency" = "DBT_INTERNAL_SOURCE"."currency",
+  "dbt_updated_at" = "DBT_INTERNAL_SOURCE"."dbt_updated_at",
+  "dbt_valid_from" = "DBT_INTERNAL_SOURCE"."dbt_valid_from",
+  "dbt_valid_to" = "DBT_INTERNAL_SOURCE"."dbt_valid_to"
 WHEN NOT MATCHED THEN INSERT ("dbt_scd_id", "product_id", "price", "changed_at", "store_id", "currency", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to")
-  VALUES ("source"."dbt_scd_id", "source"."product_id", "source"."price", "source"."changed_at", "source"."store_id", "source"."currency", "source"."dbt_updated_at", "source"."dbt_valid_from", "source"."dbt_valid_to");
+  VALUES ("DBT_INTERNAL_SOURCE"."dbt_scd_id", "DBT_INTERNAL_SOURCE"."product_id", "DBT_INTERNAL_SOURCE"."price", "DBT_INTERNAL_SOURCE"."changed_at", "DBT_INTERNAL_SOURCE"."store_id", "DBT_INTERNAL_SOURCE"."currency", "DBT_INTERNAL_SOURCE"."dbt_updated_at", "DBT_INTERNAL_SOURCE"."dbt_valid_from", "DBT_INTERNAL_SOURCE"."dbt_valid_to");
 
 -- cleanup
 DROP TABLE IF EXISTS "analytics"."price_history__sluice_snapshot_source";

@@ -28,20 +28,20 @@ from current_rows as cur
 join "analytics"."price_history__sluice_snapshot_source" as stg on stg.product_id = cur.product_id
 where stg.__sluice_updated_at > cur."dbt_updated_at";
 
-MERGE INTO "analytics"."price_history" AS "target"
+MERGE INTO "analytics"."price_history" AS "DBT_INTERNAL_DEST"
 USING (
   select "product_id", "price", "changed_at", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to", "dbt_scd_id" from "analytics"."price_history__sluice_snapshot_changes"
-) AS "source"
-ON "target"."dbt_scd_id" = "source"."dbt_scd_id"
+) AS "DBT_INTERNAL_SOURCE"
+ON "DBT_INTERNAL_DEST"."dbt_scd_id" = "DBT_INTERNAL_SOURCE"."dbt_scd_id"
 WHEN MATCHED THEN UPDATE SET
-  "product_id" = "source"."product_id",
-  "price" = "source"."price",
-  "changed_at" = "source"."changed_at",
-  "dbt_updated_at" = "source"."dbt_updated_at",
-  "dbt_valid_from" = "source"."dbt_valid_from",
-  "dbt_valid_to" = "source"."dbt_valid_to"
+  "product_id" = "DBT_INTERNAL_SOURCE"."product_id",
+  "price" = "DBT_INTERNAL_SOURCE"."price",
+  "changed_at" = "DBT_INTERNAL_SOURCE"."changed_at",
+  "dbt_updated_at" = "DBT_INTERNAL_SOURCE"."dbt_updated_at",
+  "dbt_valid_from" = "DBT_INTERNAL_SOURCE"."dbt_valid_from",
+  "dbt_valid_to" = "DBT_INTERNAL_SOURCE"."dbt_valid_to"
 WHEN NOT MATCHED THEN INSERT ("dbt_scd_id", "product_id", "price", "changed_at", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to")
-  VALUES ("source"."dbt_scd_id", "source"."product_id", "source"."price", "source"."changed_at", "source"."dbt_updated_at", "source"."dbt_valid_from", "source"."dbt_valid_to");
+  VALUES ("DBT_INTERNAL_SOURCE"."dbt_scd_id", "DBT_INTERNAL_SOURCE"."product_id", "DBT_INTERNAL_SOURCE"."price", "DBT_INTERNAL_SOURCE"."changed_at", "DBT_INTERNAL_SOURCE"."dbt_updated_at", "DBT_INTERNAL_SOURCE"."dbt_valid_from", "DBT_INTERNAL_SOURCE"."dbt_valid_to");
 
 -- cleanup
 DROP TABLE IF EXISTS "analytics"."price_history__sluice_snapshot_source";

@@ -29,21 +29,21 @@ select cur."product_id", cur."price", cur."changed_at", cast('2024-03-01 04:05:0
 from current_rows as cur
 where not exists (select 1 from "analytics"."price_history__sluice_snapshot_source" as stg where stg.product_id = cur.product_id) and (cur."dbt_is_deleted" is null or not cur."dbt_is_deleted" = cast('True' as VARCHAR));
 
-MERGE INTO "analytics"."price_history" AS "target"
+MERGE INTO "analytics"."price_history" AS "DBT_INTERNAL_DEST"
 USING (
   select "product_id", "price", "changed_at", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to", "dbt_scd_id", "dbt_is_deleted" from "analytics"."price_history__sluice_snapshot_changes"
-) AS "source"
-ON "target"."dbt_scd_id" = "source"."dbt_scd_id"
+) AS "DBT_INTERNAL_SOURCE"
+ON "DBT_INTERNAL_DEST"."dbt_scd_id" = "DBT_INTERNAL_SOURCE"."dbt_scd_id"
 WHEN MATCHED THEN UPDATE SET
-  "product_id" = "source"."product_id",
-  "price" = "source"."price",
-  "changed_at" = "source"."changed_at",
-  "dbt_updated_at" = "source"."dbt_updated_at",
-  "dbt_valid_from" = "source"."dbt_valid_from",
-  "dbt_valid_to" = "source"."dbt_valid_to",
-  "dbt_is_deleted" = "source"."dbt_is_deleted"
+  "product_id" = "DBT_INTERNAL_SOURCE"."product_id",
+  "price" = "DBT_INTERNAL_SOURCE"."price",
+  "changed_at" = "DBT_INTERNAL_SOURCE"."changed_at",
+  "dbt_updated_at" = "DBT_INTERNAL_SOURCE"."dbt_updated_at",
+  "dbt_valid_from" = "DBT_INTERNAL_SOURCE"."dbt_valid_from",
+  "dbt_valid_to" = "DBT_INTERNAL_SOURCE"."dbt_valid_to",
+  "dbt_is_deleted" = "DBT_INTERNAL_SOURCE"."dbt_is_deleted"
 WHEN NOT MATCHED THEN INSERT ("dbt_scd_id", "product_id", "price", "changed_at", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to", "dbt_is_deleted")
-  VALUES ("source"."dbt_scd_id", "source"."product_id", "source"."price", "source"."changed_at", "source"."dbt_updated_at", "source"."dbt_valid_from", "source"."dbt_valid_to", "source"."dbt_is_deleted");
+  VALUES ("DBT_INTERNAL_SOURCE"."dbt_scd_id", "DBT_INTERNAL_SOURCE"."product_id", "DBT_INTERNAL_SOURCE"."price", "DBT_INTERNAL_SOURCE"."changed_at", "DBT_INTERNAL_SOURCE"."dbt_updated_at", "DBT_INTERNAL_SOURCE"."dbt_valid_from", "DBT_INTERNAL_SOURCE"."dbt_valid_to", "DBT_INTERNAL_SOURCE"."dbt_is_deleted");
 
 -- cleanup
 DROP TABLE IF EXISTS "analytics"."price_history__sluice_snapshot_source";

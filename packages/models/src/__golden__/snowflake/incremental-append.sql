@@ -1,6 +1,6 @@
 -- describe analytics.payments
 
-CREATE OR REPLACE TABLE "ANALYTICS"."PAYMENTS__SLUICE_TMP" AS
+CREATE OR REPLACE TRANSIENT TABLE "ANALYTICS"."PAYMENTS__SLUICE_TMP" DATA_RETENTION_TIME_IN_DAYS = 0 AS
 select id, amount, updated_at from "raw"."payments"
 where updated_at > (select max(updated_at) from "analytics"."payments");
 

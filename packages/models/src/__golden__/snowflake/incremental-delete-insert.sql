@@ -1,12 +1,14 @@
 -- describe analytics.payments
 
-CREATE OR REPLACE TABLE "ANALYTICS"."PAYMENTS__SLUICE_TMP" AS
+CREATE OR REPLACE TRANSIENT TABLE "ANALYTICS"."PAYMENTS__SLUICE_TMP" DATA_RETENTION_TIME_IN_DAYS = 0 AS
 select id, amount, updated_at from "raw"."payments"
 where updated_at > (select max(updated_at) from "analytics"."payments");
 
 -- describe analytics.payments__sluice_tmp
 
-DELETE FROM "ANALYTICS"."PAYMENTS" WHERE "ID" in (select "ID" from "ANALYTICS"."PAYMENTS__SLUICE_TMP") and "REGION" in (select "REGION" from "ANALYTICS"."PAYMENTS__SLUICE_TMP");
+-- transaction (all or nothing)
+DELETE FROM "ANALYTICS"."PAYMENTS" AS "DBT_INTERNAL_DEST"
+WHERE ("ID", "REGION") IN (SELECT DISTINCT "ID", "REGION" FROM "ANALYTICS"."PAYMENTS__SLUICE_TMP" AS "DBT_INTERNAL_SOURCE");
 
 INSERT INTO "ANALYTICS"."PAYMENTS" ("ID", "AMOUNT", "UPDATED_AT", "REGION") select "ID", "AMOUNT", "UPDATED_AT", "REGION" from "ANALYTICS"."PAYMENTS__SLUICE_TMP";
 

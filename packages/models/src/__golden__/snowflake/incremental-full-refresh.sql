@@ -1,6 +1,6 @@
 -- describe analytics.payments
 
-CREATE OR REPLACE TABLE "ANALYTICS"."PAYMENTS" AS
+CREATE OR REPLACE TRANSIENT TABLE "ANALYTICS"."PAYMENTS" COPY GRANTS AS
 select id, amount, updated_at from "raw"."payments";
 
 -- outcome: table rebuilt (full refresh)

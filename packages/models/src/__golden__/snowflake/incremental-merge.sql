@@ -2,22 +2,22 @@
 
 insert into audit.log values ('before');
 
-CREATE OR REPLACE TABLE "ANALYTICS"."PAYMENTS__SLUICE_TMP" AS
+CREATE OR REPLACE TRANSIENT TABLE "ANALYTICS"."PAYMENTS__SLUICE_TMP" DATA_RETENTION_TIME_IN_DAYS = 0 AS
 select id, amount, updated_at from "raw"."payments"
 where updated_at > (select max(updated_at) from "analytics"."payments");
 
 -- describe analytics.payments__sluice_tmp
 
-MERGE INTO "ANALYTICS"."PAYMENTS" AS "target"
+MERGE INTO "ANALYTICS"."PAYMENTS" AS "DBT_INTERNAL_DEST"
 USING (
   select "ID", "AMOUNT", "UPDATED_AT" from "ANALYTICS"."PAYMENTS__SLUICE_TMP"
-) AS "source"
-ON "target"."ID" = "source"."ID"
+) AS "DBT_INTERNAL_SOURCE"
+ON "DBT_INTERNAL_DEST"."ID" = "DBT_INTERNAL_SOURCE"."ID"
 WHEN MATCHED THEN UPDATE SET
-  "AMOUNT" = "source"."AMOUNT",
-  "UPDATED_AT" = "source"."UPDATED_AT"
+  "AMOUNT" = "DBT_INTERNAL_SOURCE"."AMOUNT",
+  "UPDATED_AT" = "DBT_INTERNAL_SOURCE"."UPDATED_AT"
 WHEN NOT MATCHED THEN INSERT ("ID", "AMOUNT", "UPDATED_AT")
-  VALUES ("source"."ID", "source"."AMOUNT", "source"."UPDATED_AT");
+  VALUES ("DBT_INTERNAL_SOURCE"."ID", "DBT_INTERNAL_SOURCE"."AMOUNT", "DBT_INTERNAL_SOURCE"."UPDATED_AT");
 
 -- cleanup
 DROP TABLE IF EXISTS "ANALYTICS"."PAYMENTS__SLUICE_TMP";

@@ -1,12 +1,12 @@
 -- describe analytics.payments
 
-CREATE OR REPLACE TABLE "ANALYTICS"."PAYMENTS__SLUICE_TMP" AS
+CREATE OR REPLACE TRANSIENT TABLE "ANALYTICS"."PAYMENTS__SLUICE_TMP" DATA_RETENTION_TIME_IN_DAYS = 0 AS
 select id, amount, updated_at from "raw"."payments"
 where updated_at > (select max(updated_at) from "analytics"."payments");
 
 -- describe analytics.payments__sluice_tmp
 
-ALTER TABLE "ANALYTICS"."PAYMENTS" ADD COLUMN "NOTE" VARCHAR;
+ALTER TABLE "ANALYTICS"."PAYMENTS" ADD COLUMN "NOTE" VARCHAR(134217728);
 
 ALTER TABLE "ANALYTICS"."PAYMENTS" DROP COLUMN "LEGACY";
 

@@ -1,18 +1,18 @@
 -- describe analytics.price_history
 
-CREATE OR REPLACE TABLE "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_SOURCE" AS
+CREATE OR REPLACE TRANSIENT TABLE "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_SOURCE" DATA_RETENTION_TIME_IN_DAYS = 0 AS
 select *, changed_at as __sluice_updated_at from (
 select product_id, price, changed_at from "raw"."prices"
 ) as snapshot_query;
 
 -- describe analytics.price_history__sluice_snapshot_source
 
-ALTER TABLE "ANALYTICS"."PRICE_HISTORY" ADD COLUMN "CURRENCY" VARCHAR;
+ALTER TABLE "ANALYTICS"."PRICE_HISTORY" ADD COLUMN "CURRENCY" VARCHAR(134217728);
 
-CREATE OR REPLACE TABLE "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_CHANGES" AS
+CREATE OR REPLACE TRANSIENT TABLE "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_CHANGES" DATA_RETENTION_TIME_IN_DAYS = 0 AS
 with current_rows as (select * from "ANALYTICS"."PRICE_HISTORY" where "DBT_VALID_TO" is null)
 select stg."PRODUCT_ID", stg."PRICE", stg."CHANGED_AT", stg."STORE_ID", stg."CURRENCY", stg.__sluice_updated_at as "DBT_UPDATED_AT", stg.__sluice_updated_at as "DBT_VALID_FROM",
-  nullif(stg.__sluice_updated_at, stg.__sluice_updated_at) as "DBT_VALID_TO", md5(coalesce(cast(stg.product_id as VARCHAR), '') || '|' || coalesce(cast(stg.store_id as VARCHAR), '') || '|' || coalesce(cast(stg.__sluice_updated_at as VARCHAR), '') || '|' || coalesce(cast(stg.price as VARCHAR), '') || '|' || coalesce(cast(stg.currency as VARCHAR), '')) as "DBT_SCD_ID"
+  nullif(stg.__sluice_updated_at, stg.__sluice_updated_at) as "DBT_VALID_TO", md5(coalesce(cast(stg.product_id as VARCHAR(134217728)), '') || '|' || coalesce(cast(stg.store_id as VARCHAR(134217728)), '') || '|' || coalesce(cast(stg.__sluice_updated_at as VARCHAR(134217728)), '') || '|' || coalesce(cast(stg.price as VARCHAR(134217728)), '') || '|' || coalesce(cast(stg.currency as VARCHAR(134217728)), '')) as "DBT_SCD_ID"
 from "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_SOURCE" as stg
 left join current_rows as cur on stg.product_id = cur.product_id and stg.store_id = cur.store_id
 where cur."DBT_SCD_ID" is null or (stg.price is distinct from cur.price or stg.currency is distinct from cur.currency)
@@ -26,22 +26,22 @@ select cur."PRODUCT_ID", cur."PRICE", cur."CHANGED_AT", cur."STORE_ID", cur."CUR
 from current_rows as cur
 where not exists (select 1 from "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_SOURCE" as stg where stg.product_id = cur.product_id and stg.store_id = cur.store_id);
 
-MERGE INTO "ANALYTICS"."PRICE_HISTORY" AS "target"
+MERGE INTO "ANALYTICS"."PRICE_HISTORY" AS "DBT_INTERNAL_DEST"
 USING (
   select "PRODUCT_ID", "PRICE", "CHANGED_AT", "STORE_ID", "CURRENCY", "DBT_UPDATED_AT", "DBT_VALID_FROM", "DBT_VALID_TO", "DBT_SCD_ID" from "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_CHANGES"
-) AS "source"
-ON "target"."DBT_SCD_ID" = "source"."DBT_SCD_ID"
+) AS "DBT_INTERNAL_SOURCE"
+ON "DBT_INTERNAL_DEST"."DBT_SCD_ID" = "DBT_INTERNAL_SOURCE"."DBT_SCD_ID"
 WHEN MATCHED THEN UPDATE SET
-  "PRODUCT_ID" = "source"."PRODUCT_ID",
-  "PRICE" = "source"."PRICE",
-  "CHANGED_AT" = "source"."CHANGED_AT",
-  "STORE_ID" = "source"."STORE_ID",
-  "CURRENCY" = "source"."CURRENCY",
-  "DBT_UPDATED_AT" = "source"."DBT_UPDATED_AT",
-  "DBT_VALID_FROM" = "source"."DBT_VALID_FROM",
-  "DBT_VALID_TO" = "source"."DBT_VALID_TO"
+  "PRODUCT_ID" = "DBT_INTERNAL_SOURCE"."PRODUCT_ID",
+  "PRICE" = "DBT_INTERNAL_SOURCE"."PRICE",
+  "CHANGED_AT" = "DBT_INTERNAL_SOURCE"."CHANGED_AT",
+  "STORE_ID" = "DBT_INTERNAL_SOURCE"."STORE_ID",
+  "CURRENCY" = "DBT_INTERNAL_SOURCE"."CURRENCY",
+  "DBT_UPDATED_AT" = "DBT_INTERNAL_SOURCE"."DBT_UPDATED_AT",
+  "DBT_VALID_FROM" = "DBT_INTERNAL_SOURCE"."DBT_VALID_FROM",
+  "DBT_VALID_TO" = "DBT_INTERNAL_SOURCE"."DBT_VALID_TO"
 WHEN NOT MATCHED THEN INSERT ("DBT_SCD_ID", "PRODUCT_ID", "PRICE", "CHANGED_AT", "STORE_ID", "CURRENCY", "DBT_UPDATED_AT", "DBT_VALID_FROM", "DBT_VALID_TO")
-  VALUES ("source"."DBT_SCD_ID", "source"."PRODUCT_ID", "source"."PRICE", "source"."CHANGED_AT", "source"."STORE_ID", "source"."CURRENCY", "source"."DBT_UPDATED_AT", "source"."DBT_VALID_FROM", "source"."DBT_VALID_TO");
+  VALUES ("DBT_INTERNAL_SOURCE"."DBT_SCD_ID", "DBT_INTERNAL_SOURCE"."PRODUCT_ID", "DBT_INTERNAL_SOURCE"."PRICE", "DBT_INTERNAL_SOURCE"."CHANGED_AT", "DBT_INTERNAL_SOURCE"."STORE_ID", "DBT_INTERNAL_SOURCE"."CURRENCY", "DBT_INTERNAL_SOURCE"."DBT_UPDATED_AT", "DBT_INTERNAL_SOURCE"."DBT_VALID_FROM", "DBT_INTERNAL_SOURCE"."DBT_VALID_TO");
 
 -- cleanup
 DROP TABLE IF EXISTS "ANALYTICS"."PRICE_HISTORY__SLUICE_SNAPSHOT_SOURCE";

@@ -1,9 +1,9 @@
 -- describe analytics.prices
 insert into audit.log values ('before');
-CREATE OR REPLACE TABLE "ANALYTICS"."PRICES" AS
+CREATE OR REPLACE TRANSIENT TABLE "ANALYTICS"."PRICES" COPY GRANTS AS
 SELECT CAST(c0 AS varchar(8)) AS "CODE",
        CAST(c1 AS FLOAT) AS "Unit Price",
-       CAST(c2 AS VARCHAR) AS "SELECT"
+       CAST(c2 AS VARCHAR(134217728)) AS "SELECT"
 FROM (VALUES
   ('007', '1.50', 'x')
 ) AS sluice_seed (c0, c1, c2);

@@ -1,0 +1,24 @@
+-- describe analytics.payments
+
+CREATE OR REPLACE TRANSIENT TABLE "ANALYTICS"."PAYMENTS__SLUICE_TMP" DATA_RETENTION_TIME_IN_DAYS = 0 AS
+select id, amount, updated_at from "raw"."payments"
+where updated_at > (select max(updated_at) from "analytics"."payments");
+
+-- describe analytics.payments__sluice_tmp
+
+MERGE INTO "ANALYTICS"."PAYMENTS" AS "DBT_INTERNAL_DEST"
+USING (
+  select "ID", "AMOUNT", "UPDATED_AT" from "ANALYTICS"."PAYMENTS__SLUICE_TMP"
+) AS "DBT_INTERNAL_SOURCE"
+ON "DBT_INTERNAL_DEST"."ID" = "DBT_INTERNAL_SOURCE"."ID"
+  AND (DBT_INTERNAL_DEST.updated_at > '2024-01-01')
+WHEN MATCHED THEN UPDATE SET
+  "AMOUNT" = "DBT_INTERNAL_SOURCE"."AMOUNT",
+  "UPDATED_AT" = "DBT_INTERNAL_SOURCE"."UPDATED_AT"
+WHEN NOT MATCHED THEN INSERT ("ID", "AMOUNT", "UPDATED_AT")
+  VALUES ("DBT_INTERNAL_SOURCE"."ID", "DBT_INTERNAL_SOURCE"."AMOUNT", "DBT_INTERNAL_SOURCE"."UPDATED_AT");
+
+-- cleanup
+DROP TABLE IF EXISTS "ANALYTICS"."PAYMENTS__SLUICE_TMP";
+
+-- outcome: merged 3 rows on id (rows 3)

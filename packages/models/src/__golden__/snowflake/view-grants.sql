@@ -1,0 +1,8 @@
+CREATE OR REPLACE VIEW "ANALYTICS"."STG_PAYMENTS" COPY GRANTS AS
+select id, amount, updated_at from "raw"."payments";
+
+SHOW GRANTS ON VIEW "ANALYTICS"."STG_PAYMENTS";
+
+REVOKE SELECT ON VIEW "ANALYTICS"."STG_PAYMENTS" FROM ROLE "LEGACY_BI";
+
+-- outcome: view created
