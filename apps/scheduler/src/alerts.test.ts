@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunRecord } from '@sluice/watermark';
-import { createWebhookAlertSender, decideAlert, slackPayload } from './alerts.js';
+import { createWebhookAlertSender, decideAlert, runHealth, slackPayload } from './alerts.js';
 import { createLogger } from './logger.js';
 
 function run(id: string, status: RunRecord['status'], detail: RunRecord['detail'] = { tables: [] }): RunRecord {
@@ -90,6 +90,59 @@ describe('decideAlert', () => {
   });
 });
 
+describe('decideAlert: one alert per failure streak', () => {
+  const testFailure = {
+    tables: [],
+    tests: [{ name: 'price_rule', model: 'fct_vendas', status: 'fail', severity: 'error', failures: 2 }],
+  };
+  it('alerts on the first failure of a streak only, whatever kind the failures are, and once on recovery', () => {
+    // A day of runs: ok, failed, failed, test failure, shutdown (neutral), failed, ok, ok.
+    const history: RunRecord[] = [
+      run('r1', 'success'),
+      run('r2', 'failed', failingTable),
+      run('r3', 'failed', failingTable),
+      run('r4', 'success', testFailure),
+      run('r5', 'interrupted', { tables: [], error: { code: 'INTERRUPTED', message: 'interrupted by SIGTERM' } }),
+      run('r6', 'abandoned', { tables: [], error: { code: 'ABANDONED', message: 'its process is gone' } }),
+      run('r7', 'success'),
+      run('r8', 'success'),
+    ];
+    const kinds: Array<[string, string | undefined]> = [];
+    let previous: RunRecord | undefined;
+    for (const current of history) {
+      kinds.push([current.id, decideAlert('p', current, previous)?.kind]);
+      if (runHealth(current) !== 'neutral') previous = current;
+    }
+    expect(kinds).toEqual([
+      ['r1', undefined],
+      ['r2', 'failure'],
+      ['r3', undefined],
+      ['r4', undefined],
+      ['r5', undefined],
+      ['r6', undefined],
+      ['r7', 'recovery'],
+      ['r8', undefined],
+    ]);
+  });
+
+  it('a streak that starts with a failing test alerts once, names the test, and recovers', () => {
+    expect(decideAlert('p', run('r2', 'success', testFailure), run('r1', 'success'))?.lines).toEqual([
+      'test price_rule on fct_vendas: fail (2 failing rows)',
+    ]);
+    expect(decideAlert('p', run('r3', 'failed', failingTable), run('r2', 'success', testFailure))).toBeUndefined();
+    expect(decideAlert('p', run('r4', 'success'), run('r3', 'success', testFailure))?.kind).toBe('recovery');
+  });
+
+  it('an abandoned run starts a streak', () => {
+    const abandoned = run('r2', 'abandoned', { tables: [], error: { code: 'ABANDONED', message: 'gone' } });
+    expect(decideAlert('p', abandoned, run('r1', 'success'))).toMatchObject({
+      kind: 'failure',
+      title: 'Sluice run abandoned — p',
+      lines: ['ABANDONED: gone'],
+    });
+  });
+});
+
 describe('slackPayload', () => {
   it('is Slack incoming-webhook JSON: a text line and a coloured attachment', () => {
     const alert = decideAlert('novadrive', run('r2', 'failed', failingTable), undefined)!;
@@ -98,7 +151,8 @@ describe('slackPayload', () => {
     const [attachment] = payload.attachments as Array<Record<string, unknown>>;
     expect(attachment?.color).toBe('#d93025');
     expect(String(attachment?.text)).toContain('• table vendas: column "data_atualizacao" does not exist');
-    expect(String(attachment?.footer)).toContain('<https://sluice.example.com/api/runs/r2|r2>');
+    // The link opens the run's page, not its JSON.
+    expect(String(attachment?.footer)).toContain('<https://sluice.example.com/runs/r2|r2>');
   });
 });
 

@@ -22,18 +22,32 @@ const MAX_LINES = 12;
 
 /** True for a run that ended in a way people are alerted about (so a later success is a recovery). */
 export function isAlertedFailure(run: Pick<RunRecord, 'id' | 'status' | 'detail'>): boolean {
-  if (run.status === 'failed') return true;
+  if (run.status === 'failed' || run.status === 'abandoned') return true;
   // A run cancelled by its own timeout is a failure; one interrupted by a shutdown is not.
   return run.status === 'interrupted' && /timed out/i.test(readRunRecord(run).detail.error?.message ?? '');
 }
 
 /**
- * Decide the alert for a finished run, given the run before it (the latest finished one). At most one alert:
- * `failure` when the run failed or timed out (its failing tests are listed too); `test-failure` when it succeeded
- * but a data test failed at `error` severity; `recovery` when it succeeded cleanly after an alerted failure.
- * Pure: the caller sends it.
+ * How a finished run counts for alerts: `failing` (it failed, timed out, was abandoned, or a data test failed at
+ * error severity), `healthy` (a clean success), or `neutral` (still running, skipped, or interrupted by a
+ * shutdown: it says nothing about the data).
+ */
+export function runHealth(run: Pick<RunRecord, 'id' | 'status' | 'detail'>): 'failing' | 'healthy' | 'neutral' {
+  if (isAlertedFailure(run)) return 'failing';
+  if (run.status !== 'success') return 'neutral';
+  return readRunRecord(run).detail.tests.some(isErrorTestFailure) ? 'failing' : 'healthy';
+}
+
+/**
+ * Decide the alert for a finished run, given the run before it that was not neutral (`runHealth`). Alerts go once
+ * per failure streak, not once per failed run: `failure` (the run failed, timed out or was abandoned; its failing
+ * tables, models and tests are named) or `test-failure` (it succeeded but a data test failed at `error`
+ * severity) only when the run before was not failing too; `recovery` when a clean success ends a streak. Pure:
+ * the caller sends it.
  */
 export function decideAlert(project: string, current: RunRecord, previous: RunRecord | undefined): Alert | undefined {
+  const streakGoesOn = previous !== undefined && runHealth(previous) === 'failing';
+  if (runHealth(current) === 'failing' && streakGoesOn) return undefined;
   const { detail } = readRunRecord(current);
   const failingTests = detail.tests.filter(isErrorTestFailure);
   const testLines = failingTests.map(
@@ -65,7 +79,7 @@ export function decideAlert(project: string, current: RunRecord, previous: RunRe
       lines: clip(testLines),
     };
   }
-  if (previous && isAlertedFailure(previous)) {
+  if (previous && streakGoesOn) {
     return {
       ...base,
       kind: 'recovery',
@@ -94,7 +108,7 @@ const ICONS: Record<AlertKind, string> = {
  */
 export function slackPayload(alert: Alert, pageUrl?: string): Record<string, unknown> {
   const runLink = pageUrl
-    ? `<${pageUrl.replace(/\/$/, '')}/api/runs/${encodeURIComponent(alert.runId)}|${alert.runId}>`
+    ? `<${pageUrl.replace(/\/$/, '')}/runs/${encodeURIComponent(alert.runId)}|${alert.runId}>`
     : alert.runId;
   return {
     text: `${ICONS[alert.kind]} ${alert.title}`,

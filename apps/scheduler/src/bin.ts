@@ -6,8 +6,10 @@ import { createWebhookAlertSender } from './alerts.js';
 import { createCronSchedule } from './cron-schedule.js';
 import { parseDaemonOptions, USAGE, type DaemonOptions } from './daemon-options.js';
 import { startSchedulerServer, type SchedulerServer } from './http-server.js';
+import { hostPaths } from './host-paths.js';
 import { createLogger } from './logger.js';
 import { Scheduler } from './scheduler.js';
+import { SchedulerMetrics } from './scheduler-metrics.js';
 import { SchedulerError } from './scheduler-error.js';
 
 const EXIT = { ok: 0, crashed: 1, config: 2 } as const;
@@ -91,6 +93,7 @@ async function main(): Promise<number> {
 
   const holder = `sluice-scheduler on ${os.hostname()} pid ${process.pid}`;
   const state = openStateStore(project, (event) => log.warn(`state store: ${event.type}`, { ...event }));
+  const workDir = path.resolve(options.workDir ?? path.join(project.dir, '.sluice', 'work'));
   const scheduler = new Scheduler({
     project,
     target,
@@ -98,7 +101,8 @@ async function main(): Promise<number> {
     schedule,
     log,
     holder,
-    workDir: path.resolve(options.workDir ?? path.join(project.dir, '.sluice', 'work')),
+    workDir,
+    metrics: new SchedulerMetrics({ version: version() }),
     ...(webhookUrl
       ? {
           alerts: createWebhookAlertSender({
@@ -138,6 +142,8 @@ async function main(): Promise<number> {
     docsDir: path.join(project.dir, 'target', 'docs'),
     host: options.host,
     port: options.port,
+    allowedHosts: allowedHostsOf(options.allowedHosts, options.host, schedule.alerts.page_url),
+    hostPaths: hostPaths(project.dir, workDir),
   });
   log.info('listening', { url: server.url, project: project.config.name, target: target.name, version: version() });
   if (!['127.0.0.1', 'localhost', '::1'].includes(options.host)) {
@@ -149,6 +155,24 @@ async function main(): Promise<number> {
   await scheduler.start();
   await stopped;
   return EXIT.ok;
+}
+
+/**
+ * The host names the HTTP server answers to: those configured, this machine's name, the bind address when it is a
+ * name, and the host of `page_url` (where people open the page). IP addresses and localhost always pass.
+ */
+function allowedHostsOf(configured: readonly string[], bindHost: string, pageUrl: string | undefined): string[] {
+  const names = new Set(configured);
+  names.add(os.hostname());
+  if (!/^[\d.:]+$/.test(bindHost)) names.add(bindHost);
+  if (pageUrl) {
+    try {
+      names.add(new URL(pageUrl).hostname);
+    } catch {
+      // not a URL: nothing to add
+    }
+  }
+  return [...names];
 }
 
 /** The password in a postgres:// URL, so the logger can blank it out wherever it would appear. */

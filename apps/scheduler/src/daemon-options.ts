@@ -10,6 +10,8 @@ export interface DaemonOptions {
   readonly target: string | undefined;
   readonly host: string;
   readonly port: number;
+  /** Host names the pages and API answer to, besides localhost and IP addresses (`*`: any). */
+  readonly allowedHosts: readonly string[];
   readonly graceMs: number;
   readonly workDir: string | undefined;
   readonly logFormat: 'auto' | 'json' | 'pretty';
@@ -40,6 +42,8 @@ Options (environment variable in brackets):
   --target <name>       the target to load                      [SLUICE_TARGET]            default: target in sluice.yml
   --host <addr>         HTTP address to bind                    [SLUICE_SCHEDULER_HOST]    default 127.0.0.1
   --port <n>            HTTP port (0: any free port)            [SLUICE_SCHEDULER_PORT]    default 8080
+  --allowed-hosts <a,b> host names the pages and API answer to  [SLUICE_SCHEDULER_ALLOWED_HOSTS]
+                        besides localhost and IP addresses (* = any); others get 421 (DNS rebinding)
   --grace <duration>    on SIGTERM, how long a running run may  [SLUICE_SCHEDULER_GRACE]   default 30s
                         go on before it is cancelled
   --work-dir <dir>      where chunk files go during a run       [SLUICE_WORK_DIR]          default <project>/.sluice/work
@@ -49,7 +53,7 @@ Options (environment variable in brackets):
   --version, --help
 
 Secrets come only from the environment, or from the file a *_FILE variable names (Docker secrets):
-  SLUICE_SCHEDULER_TOKEN (or SLUICE_SCHEDULER_TOKEN_FILE)      bearer token of POST /api/runs, /api/pause, /api/resume
+  SLUICE_SCHEDULER_TOKEN (or SLUICE_SCHEDULER_TOKEN_FILE)      token of the write API and the page's run/pause/resume forms
   SLUICE_ALERT_WEBHOOK_URL (or SLUICE_ALERT_WEBHOOK_URL_FILE)  Slack-compatible webhook (else schedule.alerts.webhook_url)
   SLUICE_STATE_URL (or SLUICE_STATE_URL_FILE), SLUICE_STATE_SCHEMA
                                                      a Postgres state store instead of the state: of sluice.yml
@@ -67,6 +71,7 @@ export function parseDaemonOptions(argv: readonly string[], env: NodeJS.ProcessE
         target: { type: 'string' },
         host: { type: 'string' },
         port: { type: 'string' },
+        'allowed-hosts': { type: 'string' },
         grace: { type: 'string' },
         'work-dir': { type: 'string' },
         'log-format': { type: 'string' },
@@ -119,11 +124,23 @@ export function parseDaemonOptions(argv: readonly string[], env: NodeJS.ProcessE
       `--log-level / SLUICE_LOG_LEVEL: "${logLevel}" is not one of debug, info, warn, error`,
     );
   }
+  const allowedHosts = (pick('allowed-hosts', 'SLUICE_SCHEDULER_ALLOWED_HOSTS') ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+  const badHost = allowedHosts.find((name) => name !== '*' && !/^[A-Za-z0-9.-]+$/.test(name));
+  if (badHost !== undefined) {
+    throw new SchedulerError(
+      'INVALID_OPTION',
+      `--allowed-hosts / SLUICE_SCHEDULER_ALLOWED_HOSTS: "${badHost}" is not a host name (write names without port or scheme, comma-separated, or *)`,
+    );
+  }
   return {
     project: pick('project', 'SLUICE_PROJECT') ?? '.',
     target: pick('target', 'SLUICE_TARGET'),
     host: pick('host', 'SLUICE_SCHEDULER_HOST') ?? '127.0.0.1',
     port,
+    allowedHosts,
     graceMs: grace.data,
     workDir: pick('work-dir', 'SLUICE_WORK_DIR'),
     logFormat,

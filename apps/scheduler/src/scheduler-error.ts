@@ -5,6 +5,9 @@ export type SchedulerErrorCode =
   | 'BUSY'
   | 'SHUTTING_DOWN'
   | 'UNKNOWN_TABLE'
+  | 'INVALID_ARGUMENT'
+  | 'NOT_FOUND'
+  | 'NOT_HERE'
   | 'PORT_IN_USE';
 
 /** An error of the scheduler daemon: a stable `code` and a message that says what to do. */

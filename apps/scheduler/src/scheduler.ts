@@ -3,23 +3,33 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   buildRunRecord,
-  endRunRecord,
-  failureStreaks,
+  closeAbandonedRuns,
   openWarehouse,
   readRunRecord,
+  RUN_HEARTBEAT_MS,
   RUN_LOCK,
+  RUN_STALE_AFTER_MS,
   runPipeline,
+  type FailureStreak,
   type LoadedProject,
   type PipelineEvent,
   type ScheduleConfig,
   type TargetConfig,
 } from '@sluice/pipeline';
 import type { Warehouse } from '@sluice/warehouse';
-import { describeHolder, StateError, type RunRecord, type StateLock, type StateStore } from '@sluice/watermark';
-import { decideAlert, type AlertSender } from './alerts.js';
+import {
+  describeHolder,
+  StateError,
+  type RunRecord,
+  type RunStatus,
+  type StateLock,
+  type StateStore,
+} from '@sluice/watermark';
+import { decideAlert, runHealth, type AlertSender } from './alerts.js';
 import { systemClock, type Clock } from './clock.js';
 import { createCronSchedule, type CronSchedule } from './cron-schedule.js';
 import type { Logger } from './logger.js';
+import { RunHistoryView, rowsRead, WRITE_LOOKBACK_RUNS, type HistorySnapshot } from './run-history-view.js';
 import { runSettings, type RunSettings } from './run-settings.js';
 import { runScheduleLoop } from './schedule-loop.js';
 import { SchedulerError } from './scheduler-error.js';
@@ -27,8 +37,10 @@ import { SchedulerMetrics, type MetricsSnapshot } from './scheduler-metrics.js';
 import { slotOfRunId, slotRunId } from './slot-run-id.js';
 import type { StatusView, TableFreshness } from './status-page.js';
 
-/** How many runs back the page and the metrics look for tables failing run after run (as `sluice doctor`). */
-const STREAK_HISTORY = 100;
+/** Most names an UNKNOWN_TABLE answer repeats (the request body is at most 64 KB). */
+const MAX_NAMES_ECHOED = 5;
+/** How long `/metrics` waits for the state store before serving the last known values. */
+const METRICS_STATE_TIMEOUT_MS = 3000;
 
 export interface SchedulerOptions {
   readonly project: LoadedProject;
@@ -45,6 +57,12 @@ export interface SchedulerOptions {
   readonly metrics?: SchedulerMetrics;
   /** Opens the target's warehouse for one run (default: the pipeline's engine registry). */
   readonly openWarehouse?: (project: LoadedProject, target: TargetConfig) => Promise<Warehouse>;
+  /** How long a read of the shared run history serves the page, the API and the metrics (default 1 s). */
+  readonly historyTtlMs?: number;
+  /** How often runs left running by dead processes are looked for (default: every heartbeat, 10 s). */
+  readonly livenessEveryMs?: number;
+  /** A running run whose heartbeat is older than this, and whose process holds no lock, is abandoned (default 30 s). */
+  readonly staleAfterMs?: number;
 }
 
 /** The run this daemon is doing. */
@@ -53,6 +71,7 @@ export interface CurrentRun {
   readonly trigger: string;
   readonly startedAt: Date;
   readonly tables: readonly string[] | undefined;
+  readonly select?: readonly string[] | undefined;
 }
 
 interface ActiveRun extends CurrentRun {
@@ -85,6 +104,14 @@ export class Scheduler {
   #next: Date | undefined;
   #loop: Promise<void> | undefined;
   #started = false;
+  readonly #history: RunHistoryView;
+  #liveness: ReturnType<typeof setInterval> | undefined;
+  #sweeping: Promise<void> | undefined;
+  /** The last project gauges read from the state store: served, marked down, while it cannot be read. */
+  #lastMetrics: Omit<MetricsSnapshot, 'stateStoreUp' | 'paused' | 'running' | 'nextRun'> | undefined;
+  /** The last status read from the state store: shown, with a warning, while it cannot be read. */
+  #lastHistory: HistorySnapshot | undefined;
+  #viewVersion = 0;
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
@@ -93,6 +120,20 @@ export class Scheduler {
     this.metrics = options.metrics ?? new SchedulerMetrics();
     this.cron = createCronSchedule(options.schedule.cron, options.schedule.timezone);
     this.settings = runSettings(options.schedule);
+    this.#history = new RunHistoryView(options.state, options.project, {
+      ...(options.historyTtlMs !== undefined ? { ttlMs: options.historyTtlMs } : {}),
+      now: () => this.#clock.now(),
+    });
+  }
+
+  /** The tables of `sluice.yml`, by name. */
+  get tableNames(): readonly string[] {
+    return Object.keys(this.#options.project.config.tables);
+  }
+
+  /** `keep_history`, in milliseconds. */
+  get keepHistoryMs(): number {
+    return this.#options.schedule.keep_history;
   }
 
   /** The name slots are claimed under: one per project. */
@@ -120,7 +161,13 @@ export class Scheduler {
   get current(): CurrentRun | undefined {
     const active = this.#active;
     return active
-      ? { runId: active.runId, trigger: active.trigger, startedAt: active.startedAt, tables: active.tables }
+      ? {
+          runId: active.runId,
+          trigger: active.trigger,
+          startedAt: active.startedAt,
+          tables: active.tables,
+          select: active.select,
+        }
       : undefined;
   }
 
@@ -133,7 +180,7 @@ export class Scheduler {
     if (this.#started) return;
     const now = this.#clock.now();
     await this.#prune(now);
-    await this.#closeAbandonedRuns(now);
+    await this.#sweepAbandoned(now);
     const anchor = (await this.#lastHandledSlot()) ?? now;
     this.#next = this.cron.next(now);
     this.#started = true;
@@ -165,17 +212,39 @@ export class Scheduler {
         error: error instanceof Error ? error : String(error),
       });
     });
+    // Runs left running by processes that died (this daemon's sibling, a CLI run) are noticed within a minute.
+    this.#liveness = setInterval(() => {
+      this.#sweeping ??= this.#sweepAbandoned(this.#clock.now()).finally(() => {
+        this.#sweeping = undefined;
+      });
+    }, this.#options.livenessEveryMs ?? RUN_HEARTBEAT_MS);
+    this.#liveness.unref?.();
+  }
+
+  /**
+   * Bumped whenever what the pages show may have changed here: a run of this daemon started or ended, runs were
+   * recorded abandoned, pause, resume, stop. The HTTP server's one-second response cache keys on it.
+   */
+  get viewVersion(): number {
+    return this.#viewVersion;
+  }
+
+  #changed(): void {
+    this.#viewVersion++;
+    this.#history.invalidate();
   }
 
   /** Stop taking new runs from the schedule (a running run goes on). */
   pause(): void {
     if (!this.#paused) this.#log.info('paused: scheduled slots will not run until resumed');
     this.#paused = true;
+    this.#changed();
   }
 
   resume(): void {
     if (this.#paused) this.#log.info('resumed', { nextRun: this.#next?.toISOString() });
     this.#paused = false;
+    this.#changed();
   }
 
   /**
@@ -184,19 +253,31 @@ export class Scheduler {
    * `SHUTTING_DOWN` during a stop, `UNKNOWN_TABLE` for a table not in `sluice.yml`.
    */
   async trigger(
-    request: { readonly tables?: readonly string[]; readonly trigger?: string } = {},
+    request: {
+      readonly tables?: readonly string[];
+      readonly select?: readonly string[];
+      readonly trigger?: string;
+    } = {},
   ): Promise<TriggerResult> {
     if (this.#stopping)
       throw new SchedulerError('SHUTTING_DOWN', 'the scheduler is shutting down and takes no new runs');
-    const known = Object.keys(this.#options.project.config.tables);
+    const known = this.tableNames;
     const tables = request.tables && request.tables.length > 0 ? [...new Set(request.tables)] : undefined;
     const unknown = tables?.filter((table) => !known.includes(table)) ?? [];
     if (unknown.length > 0) {
+      // Bounded: a request naming thousands of tables gets a short answer, never its names echoed back.
+      const shown = unknown.slice(0, MAX_NAMES_ECHOED).map((name) => JSON.stringify(clipName(name)));
+      const more = unknown.length > MAX_NAMES_ECHOED ? ` and ${unknown.length - MAX_NAMES_ECHOED} more` : '';
       throw new SchedulerError(
         'UNKNOWN_TABLE',
-        `unknown table ${unknown.join(', ')}: sluice.yml lists ${known.join(', ')}`,
+        `unknown table${unknown.length === 1 ? '' : 's'} ${shown.join(', ')}${more}: ${
+          known.length <= 20
+            ? `sluice.yml lists ${known.join(', ')}`
+            : `sluice.yml lists ${known.length} tables (GET /api/status names them)`
+        }`,
       );
     }
+    const select = request.select && request.select.length > 0 ? [...request.select] : undefined;
     if (this.#active || this.#starting) {
       throw new SchedulerError(
         'BUSY',
@@ -215,7 +296,7 @@ export class Scheduler {
           `a scheduled run has just started (${scheduled.runId}): try again when it has finished`,
         );
       const runId = randomUUID();
-      const started = this.#execute({ runId, trigger: request.trigger ?? 'api', tables });
+      const started = this.#execute({ runId, trigger: request.trigger ?? 'api', tables, select });
       await started.started;
       return { runId };
     } finally {
@@ -224,10 +305,36 @@ export class Scheduler {
   }
 
   /**
+   * Cancel this daemon's run `runId`: its step under way is aborted — its statements are cancelled on the source
+   * (a CancelRequest) and the warehouse — and it is recorded `interrupted`. `NOT_HERE` for a run this daemon is not
+   * running (another process's, or one that has ended), `NOT_FOUND` for no such run.
+   */
+  async cancel(runId: string, reason = 'cancelled through the API'): Promise<void> {
+    const active = this.#active;
+    if (active?.runId === runId) {
+      this.#log.warn('cancelling the run in progress', { runId, reason });
+      active.controller.abort(new Error(reason));
+      return;
+    }
+    const run = await this.#options.state.getRun(runId).catch((error: unknown) => {
+      if (error instanceof StateError && error.code === 'INVALID_ARGUMENT') return undefined; // not a run id at all
+      throw error;
+    });
+    if (!run) throw new SchedulerError('NOT_FOUND', `no run ${JSON.stringify(clipName(runId))}`);
+    throw new SchedulerError(
+      'NOT_HERE',
+      run.status === 'running'
+        ? `run ${runId} is not run by this daemon: cancel it where it runs (its page names the process)`
+        : `run ${runId} has ended (${run.status}): there is nothing to cancel`,
+    );
+  }
+
+  /**
    * Stop: take nothing new, let the run in progress finish within `graceMs`, else cancel it (it is recorded
    * `interrupted`, and what it had committed stays committed). A second call cancels the run at once.
    */
   async stop(reason: string, graceMs: number): Promise<void> {
+    clearInterval(this.#liveness);
     const active = this.#active;
     if (this.#stopping) {
       if (active && !active.controller.signal.aborted) {
@@ -238,6 +345,7 @@ export class Scheduler {
     }
     this.#stopping = true;
     this.#stop.abort();
+    this.#changed();
     this.#log.info('stopping: no new runs are taken', { reason, graceMs, runId: active?.runId });
     if (active) {
       // The step under way may finish within the grace period; the next one does not start.
@@ -255,29 +363,40 @@ export class Scheduler {
     this.#log.info('scheduler stopped');
   }
 
-  /** What the status page shows. */
-  async statusView(now: Date = this.#clock.now()): Promise<StatusView> {
+  /**
+   * What the status page shows, from the shared run history (read at most once a second for every request). While
+   * the state store cannot be read, the last status read is shown with `stateError` saying so.
+   */
+  async statusView(now: Date = this.#clock.now()): Promise<StatusView & { readonly stateError?: string }> {
     const { config, dir } = this.#options.project;
-    const [history, watermarks] = await Promise.all([
-      this.#options.state.listRuns({ limit: STREAK_HISTORY }),
-      this.#options.state.readAll(),
-    ]);
-    const runs = history.slice(0, 20);
-    const streaks = failureStreaks(history.map(readRunRecord));
-    const tables: TableFreshness[] = Object.entries(config.tables).map(([name, spec]) => {
-      const key = `${spec.schema ?? config.source.schema}.${name}`;
-      const watermark = watermarks.find((w) => w.table === key);
-      const latest = runs
-        .filter((run) => run.status !== 'running')
-        .map((run) => readRunRecord(run).detail.tables.find((t) => t.table === name))
-        .find((t) => t !== undefined && t.status !== 'cancelled' && t.status !== 'skipped');
+    let history: HistorySnapshot;
+    let stateError: string | undefined;
+    try {
+      history = await this.#history.snapshot();
+      this.#lastHistory = history;
+    } catch (error) {
+      if (!this.#lastHistory) throw error;
+      history = this.#lastHistory;
+      stateError = error instanceof Error ? error.message : String(error);
+    }
+    const tables: TableFreshness[] = history.tables.map((state) => {
+      const outcome = state.lastRun?.outcome;
       return {
-        table: name,
-        lastLoaded: watermark?.committedAt,
-        rows: latest?.rows,
-        status: latest?.status,
-        error: latest?.status === 'failed' ? latest.error?.message : undefined,
-        failing: streaks.find((streak) => streak.table === name),
+        table: state.table,
+        lastLoaded: state.lastWritten?.at,
+        rows: outcome ? rowsRead(outcome) : undefined,
+        written: outcome
+          ? { inserted: outcome.inserted ?? 0, updated: outcome.updated ?? 0, deleted: outcome.deleted ?? 0 }
+          : undefined,
+        status: state.lastRun ? (outcome?.status ?? 'not reached') : undefined,
+        error:
+          outcome?.status === 'failed'
+            ? outcome.error?.message
+            : state.lastRun && !outcome
+              ? `not reached: ${state.lastRun.notReachedBecause ?? 'the run stopped first'}`
+              : undefined,
+        checkedAt: state.watermarkMovedAt,
+        failing: history.streaks.find((streak) => streak.table === state.table && streak.runs >= 2),
       };
     });
     return {
@@ -289,38 +408,70 @@ export class Scheduler {
       stopping: this.#stopping,
       current: this.current,
       nextRun: this.#next,
-      runs,
+      runs: history.recent,
+      lastFinished: history.lastFinished,
+      running: history.running,
       tables,
       docsAvailable: existsSync(path.join(dir, 'target', 'docs', 'index.html')),
+      ...(history.writeLookbackExhausted ? { writeLookbackRuns: WRITE_LOOKBACK_RUNS } : {}),
+      ...(stateError ? { stateError } : {}),
     };
   }
 
-  /** What `/metrics` reads at scrape time. */
+  /**
+   * What `/metrics` reads at scrape time: the shared history (cached for a second), or — when the state store does
+   * not answer within 3 s — the last values read, with `stateStoreUp: false`.
+   */
   async metricsSnapshot(): Promise<MetricsSnapshot> {
-    const { state } = this.#options;
-    const [lastSuccess, recent, watermarks] = await Promise.all([
-      state.listRuns({ limit: 1, status: 'success' }),
-      state.listRuns({ limit: STREAK_HISTORY }),
-      state.readAll(),
-    ]);
-    const streaks = failureStreaks(recent.map(readRunRecord), { minRuns: 1 });
-    return {
-      lastSuccess: lastSuccess[0],
-      lastFinished: recent.find((run) => run.status !== 'running' && run.status !== 'skipped'),
-      tablesLoadedAt: watermarks.map((w) => ({ table: w.table, at: w.committedAt })),
-      tableFailures: Object.keys(this.#options.project.config.tables).map((table) => {
-        const streak = streaks.find((s) => s.table === table);
-        return streak ? { table, runs: streak.runs, since: streak.first.at } : { table, runs: 0 };
-      }),
+    const local = {
       paused: this.#paused,
       running: this.#active !== undefined,
       nextRun: this.#paused ? undefined : this.#next,
     };
+    try {
+      const history = await withTimeout(this.#history.snapshot(), METRICS_STATE_TIMEOUT_MS);
+      this.#lastHistory = history;
+      this.#lastMetrics = {
+        lastSuccess: history.lastSuccess,
+        lastFinished: history.lastFinished,
+        tables: history.tables.map((table) => ({
+          table: table.table,
+          watermarkMovedAt: table.watermarkMovedAt,
+          lastWrittenAt: table.lastWritten?.at,
+          ...failureFields(history.streaks.find((streak) => streak.table === table.table)),
+        })),
+      };
+      return { stateStoreUp: true, ...this.#lastMetrics, ...local };
+    } catch (error) {
+      this.#log.warn('metrics: the state store did not answer; serving the last known values', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return {
+        stateStoreUp: false,
+        ...(this.#lastMetrics ?? { lastSuccess: undefined, lastFinished: undefined, tables: [] }),
+        ...local,
+      };
+    }
   }
 
-  /** The run history, newest first (shared by every daemon and `sluice status`). */
-  listRuns(limit: number, status?: RunRecord['status']): Promise<RunRecord[]> {
-    return this.#options.state.listRuns({ limit, ...(status ? { status } : {}) });
+  /**
+   * The run history, newest first (shared by every daemon and `sluice status`): `limit` runs after the run `before`
+   * (its id; `NOT_FOUND` when it is not in the history, e.g. pruned).
+   */
+  async listRuns(limit: number, status?: RunStatus, before?: string): Promise<RunRecord[]> {
+    let cursor: RunRecord | undefined;
+    if (before !== undefined) {
+      cursor = await this.#options.state.getRun(before).catch((error: unknown) => {
+        if (error instanceof StateError && error.code === 'INVALID_ARGUMENT') return undefined;
+        throw error;
+      });
+      if (!cursor) throw new SchedulerError('NOT_FOUND', `no run ${JSON.stringify(clipName(before))} to page from`);
+    }
+    return this.#options.state.listRuns({
+      limit,
+      ...(status ? { status } : {}),
+      ...(cursor ? { before: cursor } : {}),
+    });
   }
 
   getRun(id: string): Promise<RunRecord | undefined> {
@@ -374,7 +525,8 @@ export class Scheduler {
       return;
     }
     if (this.#stop.signal.aborted) return stoppedFirst();
-    await this.#execute({ runId, trigger: 'schedule', tables: undefined }).done;
+    this.metrics.observeSlotLag((this.#clock.now().getTime() - slot.getTime()) / 1000);
+    await this.#execute({ runId, trigger: 'schedule', tables: undefined, select: undefined }).done;
   }
 
   async #skipSlot(slot: Date, missed: number): Promise<void> {
@@ -435,11 +587,16 @@ export class Scheduler {
   }
 
   /** Run the pipeline once. `started` settles when the run is under way (or refused); `done` when it is over. */
-  #execute(request: { runId: string; trigger: string; tables: readonly string[] | undefined }): {
+  #execute(request: {
+    runId: string;
+    trigger: string;
+    tables: readonly string[] | undefined;
+    select: readonly string[] | undefined;
+  }): {
     started: Promise<void>;
     done: Promise<RunRecord | undefined>;
   } {
-    const { runId, trigger, tables } = request;
+    const { runId, trigger, tables, select } = request;
     const log = this.#log.child({ runId });
     const controller = new AbortController();
     const drain = new AbortController();
@@ -498,6 +655,7 @@ export class Scheduler {
           runId,
           target: this.#options.target,
           ...(tables ? { tables } : {}),
+          ...(select ? { select } : {}),
           retry: this.settings.retry,
           ...(this.settings.stepTimeoutMs > 0 ? { stepTimeoutMs: this.settings.stepTimeoutMs } : {}),
           ...(this.settings.runTimeoutMs > 0 ? { runTimeoutMs: this.settings.runTimeoutMs } : {}),
@@ -506,7 +664,11 @@ export class Scheduler {
           holder: this.#options.holder,
           lock,
           onEvent: (event) => {
-            if (event.type === 'run-start') markStarted();
+            if (event.type === 'run-start') {
+              this.#changed();
+              markStarted();
+            }
+            this.metrics.observeEvent(event);
             logPipelineEvent(log, event);
           },
         });
@@ -539,14 +701,16 @@ export class Scheduler {
       } finally {
         await release();
         if (this.#active?.runId === runId) this.#active = undefined;
+        this.#changed();
       }
     })();
-    this.#active = { runId, trigger, startedAt, tables, controller, drain, done };
+    this.#active = { runId, trigger, startedAt, tables, select, controller, drain, done };
     started.catch(() => undefined);
     return { started, done };
   }
 
   async #finish(record: RunRecord, log: Logger): Promise<RunRecord> {
+    this.#changed(); // before 'run finished' is logged: whoever reads that line sees the run ended
     this.metrics.observe(record);
     const seconds = record.endedAt ? (record.endedAt.getTime() - record.startedAt.getTime()) / 1000 : undefined;
     const { detail } = readRunRecord(record);
@@ -559,19 +723,31 @@ export class Scheduler {
     };
     if (record.status === 'success') log.info('run finished', fields);
     else log.warn('run finished', fields);
-    if (this.#options.alerts) {
-      const previous = (await this.#options.state.listRuns({ limit: 20 }).catch(() => [] as RunRecord[])).find(
-        (run) =>
-          run.id !== record.id &&
-          run.status !== 'running' &&
-          run.status !== 'skipped' &&
-          run.startedAt.getTime() <= record.startedAt.getTime(),
-      );
-      const alert = decideAlert(this.#options.project.config.name, record, previous);
-      if (alert) await this.#options.alerts.send(alert);
-    }
+    await this.#alert(record);
     await this.#prune(this.#clock.now());
     return record;
+  }
+
+  /** Send the alert a finished run calls for: once per failure streak, and on recovery. */
+  async #alert(record: RunRecord): Promise<void> {
+    if (!this.#options.alerts) return;
+    const previous = await this.#previousDecisiveRun(record);
+    const alert = decideAlert(this.#options.project.config.name, record, previous);
+    if (alert) await this.#options.alerts.send(alert);
+  }
+
+  /** The latest run before `record` that says something about the data (not running, skipped or shut down). */
+  async #previousDecisiveRun(record: RunRecord): Promise<RunRecord | undefined> {
+    let before: RunRecord | undefined = record;
+    for (let page = 0; page < 5 && before; page++) {
+      const runs: RunRecord[] = await this.#options.state
+        .listRuns({ limit: 50, before })
+        .catch(() => [] as RunRecord[]);
+      const found = runs.find((run) => run.id !== record.id && runHealth(run) !== 'neutral');
+      if (found) return found;
+      before = runs.length === 50 ? runs.at(-1) : undefined;
+    }
+    return undefined;
   }
 
   async #prune(now: Date): Promise<void> {
@@ -588,36 +764,34 @@ export class Scheduler {
   }
 
   /**
-   * Runs still recorded `running` while nobody holds the run lock were left by a process that died (SIGKILL, a
-   * crash, a lost machine): record them `interrupted`, so the history does not show them running for ever.
+   * Record `abandoned` the runs left `running` by processes that are gone (`closeAbandonedRuns` of the pipeline:
+   * the lock is not held by them, and their process is dead or their heartbeat stale), and alert on them as
+   * failures. At start, and then every heartbeat. Never throws: a state store that does not answer is tried again.
    */
-  async #closeAbandonedRuns(now: Date): Promise<void> {
-    const running = await this.#options.state.listRuns({ status: 'running', limit: 100 });
-    if (running.length === 0) return;
-    let lock;
+  async #sweepAbandoned(now: Date): Promise<void> {
     try {
-      lock = await this.#options.state.acquireLock(RUN_LOCK, { holder: this.#options.holder });
-    } catch {
-      return; // someone is running: those records may be live
-    }
-    try {
-      for (const run of running) {
-        const current = await this.#options.state.getRun(run.id);
-        if (current?.status !== 'running') continue;
-        await this.#options.state.saveRun(
-          endRunRecord(current, {
-            status: 'interrupted',
-            endedAt: now,
-            error: {
-              code: 'ABANDONED',
-              message: 'the process running it ended without recording how it ended (killed or crashed)',
-            },
-          }),
-        );
-        this.#log.warn('a run left running by a process that died is now recorded interrupted', { runId: run.id });
+      const closed = await closeAbandonedRuns({
+        state: this.#options.state,
+        holder: this.#options.holder,
+        now,
+        staleAfterMs: this.#options.staleAfterMs ?? RUN_STALE_AFTER_MS,
+        ...(this.#active ? { except: this.#active.runId } : {}),
+      });
+      if (closed.length === 0) return;
+      this.#changed();
+      this.metrics.observeAbandoned(closed.length);
+      for (const run of closed) {
+        this.#log.warn('a run left running by a process that is gone is now recorded abandoned', {
+          runId: run.id,
+          reason: run.reason,
+        });
+        const record = await this.#options.state.getRun(run.id);
+        if (record) await this.#alert(record);
       }
-    } finally {
-      await lock.release();
+    } catch (error) {
+      this.#log.warn('looking for abandoned runs failed: trying again later', {
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
@@ -632,6 +806,22 @@ export class Scheduler {
     }
     return latest;
   }
+}
+
+/** A name as an answer may repeat it: at most 64 characters. */
+function clipName(name: string): string {
+  return name.length > 64 ? `${name.slice(0, 63)}…` : name;
+}
+
+/** The promise, or a rejection after `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the state store did not answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** An error's stable code when it has one (a string), else `fallback`. */
@@ -694,7 +884,37 @@ function logPipelineEvent(log: Logger, event: PipelineEvent): void {
       else log.info(`${noun} done`, fields);
       return;
     }
+    case 'step-end':
+      log.debug('step ended', {
+        step: event.step,
+        attempt: event.attempt,
+        outcome: event.outcome,
+        seconds: event.seconds,
+      });
+      return;
+    case 'runs-abandoned':
+      for (const run of event.runs)
+        log.warn('a run left running by a process that is gone is now recorded abandoned', {
+          abandonedRunId: run.id,
+          reason: run.reason,
+        });
+      return;
+    case 'heartbeat-failed':
+      log.warn('the run record could not be saved (heartbeat); the run goes on', { error: event.error });
+      return;
+    case 'lineage-failed':
+      log.warn('an OpenLineage event was not delivered', {
+        event: event.eventType,
+        destination: event.destination,
+        error: event.error,
+      });
+      return;
     case 'run-end':
       return;
   }
+}
+
+/** A table's failure streak as the metrics show it: 0 runs when its latest load did not fail. */
+function failureFields(streak: FailureStreak | undefined): { consecutiveFailures: number; failingSince?: Date } {
+  return streak ? { consecutiveFailures: streak.runs, failingSince: streak.first.at } : { consecutiveFailures: 0 };
 }

@@ -121,7 +121,97 @@ describe('renderStatusPage', () => {
     expect(html).toContain('No runs yet.');
     expect(html).toContain('<span class="badge paused">Paused</span>');
     expect(html).toContain('Next run: <strong>paused</strong>');
-    expect(html).toContain('Running now: <a href="/api/runs/r9">r9</a> (api, started 2 min ago)');
+    // The link opens the run's page (it opened its raw JSON before).
+    expect(html).toContain('Running now: <a href="/runs/r9">r9</a> (api, started 2 min ago)');
+  });
+
+  it('never says all tests passed when a failed model left tests unrun', () => {
+    const run: RunRecord = {
+      id: 'r-model-failed',
+      trigger: 'schedule',
+      status: 'failed',
+      startedAt: new Date('2024-05-02T08:00:00Z'),
+      endedAt: new Date('2024-05-02T08:01:00Z'),
+      detail: {
+        tables: [],
+        models: [{ name: 'fct_vendas', status: 'error', message: 'Binder Error: column x not found' }],
+        tests: [
+          ...Array.from({ length: 49 }, (_, i) => ({ name: `t${i}`, status: 'pass', severity: 'error' })),
+          ...Array.from({ length: 8 }, (_, i) => ({ name: `s${i}`, status: 'skipped', severity: 'error' })),
+        ],
+        error: { code: 'BUILD_FAILED', message: '1 model(s) or test(s) failed: fct_vendas' },
+      },
+    };
+    const html = renderStatusPage(view([run]));
+    expect(html).not.toContain('All 57 tests passed');
+    expect(html).not.toMatch(/All \d+ tests passed/);
+    expect(html).toContain('49 of 57 tests passed in the last run; 8 did not run');
+    expect(html).toContain('Model <strong>fct_vendas</strong>: Binder Error');
+  });
+
+  it('shows the last finished run beside a run in progress in another process, and tables the run never reached', () => {
+    const failed: RunRecord = {
+      id: 'r-failed',
+      trigger: 'schedule',
+      status: 'failed',
+      startedAt: new Date('2024-05-02T06:00:00Z'),
+      endedAt: new Date('2024-05-02T06:00:05Z'),
+      detail: {
+        version: 1,
+        scope: { steps: ['ingest'], runTests: 'after-each-model' },
+        attempts: { ingest: 1, build: 0 },
+        tables: [],
+        models: [],
+        tests: [],
+        error: { code: 'SOURCE_UNREACHABLE', message: 'cannot connect to the source Postgres at db:5432' },
+      },
+    };
+    const running: RunRecord = {
+      id: 'r-running',
+      trigger: 'api',
+      status: 'running',
+      startedAt: new Date('2024-05-02T08:59:00Z'),
+      detail: {
+        version: 1,
+        attempts: { ingest: 1, build: 0 },
+        tables: [],
+        models: [],
+        tests: [],
+        heartbeatAt: '2024-05-02T08:59:55Z',
+      },
+    };
+    const html = renderStatusPage(
+      view([running, failed], {
+        tables: [
+          {
+            table: 'vendas',
+            lastLoaded: undefined,
+            rows: undefined,
+            status: 'not reached',
+            error: 'not reached: cannot connect to the source Postgres at db:5432',
+          },
+        ],
+      }),
+    );
+    expect(html).toContain(
+      '<span class="badge failing">Needs attention</span> <span class="badge running">Running</span>',
+    );
+    expect(html).toContain('Running now (another process): <a href="/runs/r-running">r-running</a>');
+    expect(html).toContain('last heartbeat 5 s ago');
+    expect(html).toContain('<h2>Last run failed</h2>');
+    expect(html).toContain('SOURCE_UNREACHABLE');
+    expect(html).toContain('<span class="pill bad">not reached</span>');
+    expect(html).not.toContain('<span class="pill ok">unchanged</span>');
+  });
+
+  it('offers the run, pause and resume forms only with a token, posting to this origin', () => {
+    expect(renderStatusPage(view([]))).toContain('Start the daemon with SLUICE_SCHEDULER_TOKEN set');
+    const html = renderStatusPage(view([], { tokenConfigured: true }));
+    expect(html).toContain('<form method="post" action="/actions/run" id="run-form">');
+    expect(html).toContain('<input type="password" name="token" required autocomplete="current-password"');
+    expect(html).toContain('<input type="checkbox" name="tables" value="vendas">');
+    expect(html).toContain('<form method="post" action="/actions/pause" id="pause-form">');
+    expect(renderStatusPage(view([], { tokenConfigured: true, paused: true }))).toContain('action="/actions/resume"');
   });
 });
 

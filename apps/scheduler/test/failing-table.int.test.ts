@@ -84,7 +84,7 @@ describe('Scheduler: a table failing run after run is named on the page and in t
       expect(html).toMatch(/Failed 2 runs in a row, since [^<]*, run [0-9a-f]{8}…\): [^<]*column &quot;amount&quot;/);
       expect(html).toContain(`run ${first.id.slice(0, 8)}…)`);
 
-      const text = metrics.render(await scheduler.metricsSnapshot());
+      const text = await metrics.render(await scheduler.metricsSnapshot());
       const lines = text.split('\n');
       expect(lines).toContain('sluice_table_consecutive_failures{table="bad"} 2');
       expect(lines).toContain('sluice_table_consecutive_failures{table="good"} 0');

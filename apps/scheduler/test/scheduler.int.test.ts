@@ -121,6 +121,10 @@ describe('Scheduler (in process, real pipeline): timeouts, retries, history, cat
   });
 
   it('a run that outlives run_timeout is recorded interrupted and alerts as a failure; the next good run is a recovery', async () => {
+    // A good run first, so the timeout below starts a failure streak of its own (one alert per streak).
+    const before = scheduler({ retries: { attempts: 1 } });
+    expect((await finished((await before.trigger({ tables: ['estados'] })).runId)).status).toBe('success');
+    await before.stop('test', 0);
     const inbox = new AlertInbox();
     const s = scheduler({ run_timeout: '5ms', retries: { attempts: 1 } }, { alerts: inbox });
     const run = await withVendasLocked(async () => finished((await s.trigger({})).runId));
@@ -178,8 +182,9 @@ describe('Scheduler (in process, real pipeline): timeouts, retries, history, cat
 
     expect(catchUp).toMatchObject({ trigger: 'schedule', status: 'success' });
     expect(await state.getRun('old-run')).toBeUndefined();
+    // Recorded abandoned (it was recorded interrupted before runs could be recorded abandoned).
     expect(await state.getRun('abandoned-run')).toMatchObject({
-      status: 'interrupted',
+      status: 'abandoned',
       detail: { error: { code: 'ABANDONED' } },
     });
     // One catch-up run for 9 and 10 May, not two.

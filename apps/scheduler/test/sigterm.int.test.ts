@@ -16,6 +16,28 @@ import {
 
 const TOKEN = 'sigterm-test-token-0123456789abcdef';
 
+/**
+ * The source's Sluice backends still waiting on a lock, polled until there are none (at most 15 s): ending a
+ * connection does not stop a backend that waits on a lock, only a cancel on the server does.
+ */
+async function waitingSluiceBackends(url: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const { rows } = await client.query<{ app: string; query: string }>(
+        `SELECT application_name AS app, left(query, 60) AS query FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name LIKE 'sluice-%' AND wait_event_type = 'Lock'`,
+      );
+      if (rows.length === 0 || Date.now() > deadline) return rows.map((row) => `${row.app}: ${row.query}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await client.end();
+  }
+}
+
 describe('sluice-scheduler: SIGTERM in the middle of a run', () => {
   let source: TestDatabase;
   let dir: { path: string; remove(): Promise<void> };
@@ -60,6 +82,8 @@ describe('sluice-scheduler: SIGTERM in the middle of a run', () => {
         'the tables before vendas',
       );
       expect(await first.stop('SIGTERM')).toBe(0);
+      // The lock is still held: the read of vendas waiting on it was cancelled on the server, not left waiting.
+      expect(await waitingSluiceBackends(source.url)).toEqual([]);
     } finally {
       await blocker.query('ROLLBACK').catch(() => undefined);
       await blocker.end();
@@ -125,6 +149,43 @@ describe('sluice-scheduler: SIGTERM in the middle of a run', () => {
     }
     // No secret in any log line.
     for (const line of [...first.logs, ...second.logs]) expect(JSON.stringify(line)).not.toContain(TOKEN);
+  });
+
+  it('cancels a run through the API: its source statement waiting on a lock is cancelled, the run recorded interrupted', async () => {
+    const daemon = startDaemon('cancel', ['--project', dir.path], env);
+    daemons.push(daemon);
+    const url = await daemon.url();
+    await daemon.waitForLog((l) => l.msg === 'scheduler started', 'that the scheduler started');
+    const blocker = new pg.Client({ connectionString: source.url });
+    await blocker.connect();
+    try {
+      await blocker.query('UPDATE vendas SET data_atualizacao = now() WHERE id_vendas % 7 = 0');
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE vendas IN ACCESS EXCLUSIVE MODE');
+      const started = await post(`${url}/api/runs`, TOKEN);
+      expect(started.status).toBe(202);
+      const runId = String(started.json.id);
+      await daemon.waitForLog(
+        (l) => l.msg === 'table done' && l.table === 'clientes' && l.runId === runId,
+        'the tables before vendas',
+      );
+      expect((await post(`${url}/api/runs/${runId}/cancel`, undefined)).status).toBe(401);
+      expect((await post(`${url}/api/runs/no-such-run/cancel`, TOKEN)).status).toBe(404);
+      const cancelled = await post(`${url}/api/runs/${runId}/cancel`, TOKEN);
+      expect(cancelled).toMatchObject({ status: 202, json: { id: runId, status: 'cancelling' } });
+      const finished = await daemon.waitForLog(
+        (l) => l.msg === 'run finished' && l.runId === runId,
+        'the end of the cancelled run',
+      );
+      expect(finished.status).toBe('interrupted');
+      expect(String(finished.error)).toContain('cancelled through the API');
+      expect(await waitingSluiceBackends(source.url)).toEqual([]);
+      expect((await post(`${url}/api/runs/${runId}/cancel`, TOKEN)).json).toMatchObject({ error: 'NOT_HERE' });
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      await blocker.end();
+    }
+    expect(await daemon.stop('SIGTERM')).toBe(0);
   });
 
   it('within the grace period: takes no new run, lets the running one finish, records it, then exits', async () => {

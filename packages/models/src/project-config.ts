@@ -157,6 +157,7 @@ export const INGESTION_CONFIG_KEYS: readonly string[] = [
   'state',
   'schedule',
   'ingest',
+  'openlineage',
 ];
 
 /** The parsed `sluice.yml` sections owned by models. */

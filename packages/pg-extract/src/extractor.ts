@@ -3,6 +3,8 @@ import { planExtraction, type ExtractPlan, type ExtractPosition, type TableSpec 
 import { introspectTable, type SourceTable } from './introspect.js';
 import { runExtraction, type ExtractOptions, type ExtractResult } from './run-extraction.js';
 import { EXPORT_SNAPSHOT_SQL, SNAPSHOT_BEGIN_SQL } from './snapshot-sql.js';
+import { cancelBackend } from './cancel-backend.js';
+import { ExtractError } from './extract-error.js';
 import { connectSource } from './source-connection.js';
 import { openSourceKeys, type SourceKeys } from './source-keys.js';
 
@@ -38,6 +40,12 @@ export interface Extractor {
 export interface ExtractorOptions {
   /** The source's `postgres://` URL (never printed; errors name host and port only). */
   readonly url: string;
+  /**
+   * Cancels the run's work on the source: when it aborts, every connection the extractor opened gets a
+   * CancelRequest (`cancelBackend`: the server stops the statement even while it waits on a lock) and is closed,
+   * and connections opened afterwards are closed at once. The reads then fail with `CANCELLED`.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface OpenTableOptions {
@@ -65,11 +73,27 @@ export interface TableExtraction {
 export function createExtractor(options: ExtractorOptions): Extractor {
   let coordinator: Promise<pg.Client> | undefined;
   let snapshot: Promise<string> | undefined;
+  const connections = new Set<pg.Client>();
+  const cancelAll = () => {
+    for (const client of connections) void cancelAndEnd(client);
+  };
+  options.signal?.addEventListener('abort', cancelAll, { once: true });
+  /** Every connection of the run goes through here, so a cancellation reaches each one. */
+  const connect = async (applicationName: string): Promise<pg.Client> => {
+    const client = await connectSource(options.url, applicationName);
+    if (options.signal?.aborted) {
+      void client.end().catch(() => undefined);
+      throw new ExtractError('CANCELLED', 'the extraction was cancelled');
+    }
+    connections.add(client);
+    client.once('end', () => connections.delete(client));
+    return client;
+  };
   return {
     plan: planExtraction,
     shareSnapshot() {
       snapshot ??= (async () => {
-        coordinator = connectSource(options.url, 'sluice-coordinator');
+        coordinator = connect('sluice-coordinator');
         const client = await coordinator;
         await client.query(SNAPSHOT_BEGIN_SQL);
         const exported = await client.query<{ id: string }>(EXPORT_SNAPSHOT_SQL);
@@ -78,8 +102,9 @@ export function createExtractor(options: ExtractorOptions): Extractor {
       return snapshot;
     },
     openTable: (schema, name, tableOptions = {}) =>
-      openTableExtraction(options.url, schema, name, tableOptions.prefetchHelper ?? true),
+      openTableExtraction(() => connect('sluice-extract'), schema, name, tableOptions.prefetchHelper ?? true),
     async close() {
+      options.signal?.removeEventListener('abort', cancelAll);
       await snapshot?.catch(() => undefined);
       // Ending the connection ends its read-only transaction.
       await coordinator?.then((client) => client.end()).catch(() => undefined);
@@ -87,8 +112,18 @@ export function createExtractor(options: ExtractorOptions): Extractor {
   };
 }
 
-function openTableExtraction(url: string, schema: string, name: string, prefetch: boolean): TableExtraction {
-  const connect = () => connectSource(url, 'sluice-extract');
+/** Cancel what the backend is doing, then close the connection (ending alone leaves a waiting backend waiting). */
+async function cancelAndEnd(client: pg.Client): Promise<void> {
+  await cancelBackend(client);
+  await client.end().catch(() => undefined);
+}
+
+function openTableExtraction(
+  connect: () => Promise<pg.Client>,
+  schema: string,
+  name: string,
+  prefetch: boolean,
+): TableExtraction {
   // Two connections at once: the table's own, and the first a read in the shared snapshot will take.
   let prefetched = prefetch ? connect() : undefined;
   prefetched?.catch(() => undefined); // taken (and awaited) by the extraction, or closed by close()

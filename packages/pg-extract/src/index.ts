@@ -12,6 +12,7 @@ export {
   type SourceStatement,
 } from './catalog-sql.js';
 export { ChunkSink } from './chunk-sink.js';
+export { cancelBackend } from './cancel-backend.js';
 export { describeEndpoint, ExtractError, type ExtractErrorCode } from './extract-error.js';
 export {
   afterCondition,

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { duckDbEngine } from '@sluice/duckdb';
 import { snowflakeEngine } from '@sluice/snowflake';
@@ -23,6 +24,12 @@ export interface TargetEngine {
   readonly database: string | undefined;
   /** What to check when the warehouse does not open. */
   readonly openFailureHint: string;
+  /**
+   * How OpenLineage names the target's datasets (its naming spec: `{namespace}` + `{database}.{schema}.{table}`):
+   * Snowflake `snowflake://{account}`; DuckDB, which the spec does not name, `duckdb://{host}` with the file's
+   * catalog name (its base name) as the database.
+   */
+  readonly lineage: { readonly namespace: string; readonly database: string };
 }
 
 /**
@@ -34,51 +41,69 @@ export interface TargetEngine {
  */
 export function targetEngine(target: TargetConfig, projectDir = '.'): TargetEngine {
   switch (target.type) {
-    case 'duckdb':
-      return bind(duckDbEngine, {
-        path: target.path === ':memory:' ? ':memory:' : path.resolve(projectDir, target.path),
-        ...(target.threads ? { threads: target.threads } : {}),
-        ...(target.memory_limit ? { memoryLimit: target.memory_limit } : {}),
-        ...(target.max_row_mb ? { maxRowBytes: target.max_row_mb * 1024 * 1024 } : {}),
-      });
+    case 'duckdb': {
+      const file = target.path === ':memory:' ? ':memory:' : path.resolve(projectDir, target.path);
+      return bind(
+        duckDbEngine,
+        {
+          path: file,
+          ...(target.threads ? { threads: target.threads } : {}),
+          ...(target.memory_limit ? { memoryLimit: target.memory_limit } : {}),
+          ...(target.max_row_mb ? { maxRowBytes: target.max_row_mb * 1024 * 1024 } : {}),
+        },
+        {
+          namespace: `duckdb://${os.hostname()}`,
+          database: file === ':memory:' ? 'memory' : path.basename(file, path.extname(file)),
+        },
+      );
+    }
     case 'snowflake':
-      return bind(snowflakeEngine, {
-        account: target.account,
-        user: target.user,
-        warehouse: target.warehouse,
-        database: target.database,
-        schema: target.schema,
-        ...(target.role ? { role: target.role } : {}),
-        ...(target.authenticator ? { authenticator: target.authenticator } : {}),
-        ...(target.password ? { password: target.password } : {}),
-        ...(target.private_key_path ? { privateKeyPath: path.resolve(projectDir, target.private_key_path) } : {}),
-        ...(target.private_key_passphrase ? { privateKeyPassphrase: target.private_key_passphrase } : {}),
-        ...(target.token ? { token: target.token } : {}),
-        ...(target.token_path ? { tokenPath: path.resolve(projectDir, target.token_path) } : {}),
-        ...(target.browser_console_login !== undefined ? { browserConsoleLogin: target.browser_console_login } : {}),
-        ...(target.access_url ? { accessUrl: target.access_url } : {}),
-        ...(target.proxy
-          ? {
-              proxy: {
-                host: target.proxy.host,
-                port: target.proxy.port,
-                ...(target.proxy.protocol ? { protocol: target.proxy.protocol } : {}),
-                ...(target.proxy.user ? { user: target.proxy.user } : {}),
-                ...(target.proxy.password ? { password: target.proxy.password } : {}),
-                ...(target.proxy.no_proxy ? { noProxy: target.proxy.no_proxy } : {}),
-              },
-            }
-          : {}),
-        ...(target.statement_timeout_seconds !== undefined
-          ? { statementTimeoutSeconds: target.statement_timeout_seconds }
-          : {}),
-        ...(target.keep_alive !== undefined ? { keepAlive: target.keep_alive } : {}),
-      });
+      return bind(
+        snowflakeEngine,
+        {
+          account: target.account,
+          user: target.user,
+          warehouse: target.warehouse,
+          database: target.database,
+          schema: target.schema,
+          ...(target.role ? { role: target.role } : {}),
+          ...(target.authenticator ? { authenticator: target.authenticator } : {}),
+          ...(target.password ? { password: target.password } : {}),
+          ...(target.private_key_path ? { privateKeyPath: path.resolve(projectDir, target.private_key_path) } : {}),
+          ...(target.private_key_passphrase ? { privateKeyPassphrase: target.private_key_passphrase } : {}),
+          ...(target.token ? { token: target.token } : {}),
+          ...(target.token_path ? { tokenPath: path.resolve(projectDir, target.token_path) } : {}),
+          ...(target.browser_console_login !== undefined ? { browserConsoleLogin: target.browser_console_login } : {}),
+          ...(target.access_url ? { accessUrl: target.access_url } : {}),
+          ...(target.proxy
+            ? {
+                proxy: {
+                  host: target.proxy.host,
+                  port: target.proxy.port,
+                  ...(target.proxy.protocol ? { protocol: target.proxy.protocol } : {}),
+                  ...(target.proxy.user ? { user: target.proxy.user } : {}),
+                  ...(target.proxy.password ? { password: target.proxy.password } : {}),
+                  ...(target.proxy.no_proxy ? { noProxy: target.proxy.no_proxy } : {}),
+                },
+              }
+            : {}),
+          ...(target.statement_timeout_seconds !== undefined
+            ? { statementTimeoutSeconds: target.statement_timeout_seconds }
+            : {}),
+          ...(target.keep_alive !== undefined ? { keepAlive: target.keep_alive } : {}),
+        },
+        { namespace: `snowflake://${target.account}`, database: target.database },
+      );
   }
 }
 
-function bind<Options>(engine: WarehouseEngine<Options>, options: Options): TargetEngine {
+function bind<Options>(
+  engine: WarehouseEngine<Options>,
+  options: Options,
+  lineage: TargetEngine['lineage'],
+): TargetEngine {
   return {
+    lineage,
     name: engine.name,
     dialect: engine.dialect,
     open: () => engine.open(options),

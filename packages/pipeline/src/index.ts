@@ -10,6 +10,8 @@ export {
 export {
   ConfigError,
   formatConfigProblem,
+  openLineageConfigSchema,
+  type OpenLineageConfig,
   DEFAULT_STATE,
   loadProjectConfig,
   parseProjectConfig,
@@ -42,8 +44,33 @@ export {
   type RetryPolicy,
 } from './run-pipeline.js';
 export {
+  closeAbandonedRuns,
+  currentRunHolder,
+  isProcessAlive,
+  RUN_HEARTBEAT_MS,
+  RUN_STALE_AFTER_MS,
+  type AbandonedRun,
+  type CloseAbandonedRunsOptions,
+} from './run-liveness.js';
+export { MAX_LOG_LINES, RunLog } from './run-log.js';
+export { describePipelineEvent } from './describe-pipeline-event.js';
+export {
+  buildLineageEvent,
+  createLineageTransport,
+  lineageEndEventType,
+  lineageRunId,
+  OPENLINEAGE_SCHEMA_URL,
+  type LineageDataset,
+  type LineageEvent,
+  type LineageEventType,
+  type LineageFacet,
+  type LineageRunInput,
+  type LineageTransport,
+} from './openlineage.js';
+export {
   buildRunRecord,
   endRunRecord,
+  MAX_SAMPLE_ROWS,
   isErrorTestFailure,
   isFailingTest,
   NODE_OUTCOME_STATUSES,
@@ -59,6 +86,8 @@ export {
   type ParsedRunRecord,
   type RunDetail,
   type RunError,
+  type RunHolder,
+  type RunLogLine,
   type RunRecordInput,
   type RunScope,
   type TableOutcome,

@@ -184,7 +184,8 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     await lock?.release();
     throw error;
   }
-  const extractor = createExtractor({ url: config.source.url });
+  // Cancelling the run cancels its statements on the source too (a read waiting on a lock included).
+  const extractor = createExtractor({ url: config.source.url, ...(options.signal ? { signal: options.signal } : {}) });
   // The shared snapshot is taken while the tables connect and look at their catalogs: only reading waits for it.
   // One table without delete reconciliation (or adoption, which compares keys too) shares nothing.
   const shares =

@@ -169,6 +169,36 @@ const snowflakeTarget = z.strictObject({
 
 export const targetConfigSchema = z.discriminatedUnion('type', [duckdbTarget, snowflakeTarget]);
 
+/** An optional text: empty (`${env:X:-}` unset) is the same as absent. */
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => (value ? value : undefined));
+
+/**
+ * Where each run sends its OpenLineage events (START, then COMPLETE, FAIL or ABORT): an HTTP endpoint (Marquez's
+ * `/api/v1/lineage`, DataHub's, Airflow's OpenLineage proxy) or a file of JSON lines. Both empty: no events.
+ */
+export const openLineageConfigSchema = z
+  .strictObject({
+    /** `http(s)://…/api/v1/lineage`: each event is POSTed as JSON. */
+    url: optionalText.refine((value) => value === undefined || /^https?:\/\//.test(value), {
+      message: 'url must be an http(s) URL, e.g. http://marquez:5000/api/v1/lineage',
+    }),
+    /** A file (relative to the project folder) each event is appended to as one JSON line. */
+    file: optionalText,
+    /** Sent as `Authorization: Bearer <api_key>` (use `${env:…}`: it is a secret). */
+    api_key: optionalText,
+    /** The jobs' namespace (default: the project's name). */
+    namespace: optionalText,
+    /** How long one delivery may take; a failed delivery is reported, never fails the run. */
+    timeout: durationSchema.default(5000),
+  })
+  .refine((value) => !(value.url && value.file), { message: 'set url or file, not both' });
+
+export type OpenLineageConfig = z.output<typeof openLineageConfigSchema>;
+
 const stateConfigSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('file'), dir: z.string().min(1) }),
   z.strictObject({ type: z.literal('postgres'), url: postgresUrl, schema: identifier.default('sluice_state') }),
@@ -228,6 +258,8 @@ export const projectConfigSchema = z.strictObject({
   /** The tables ingestion loads; none (the default) means no ingestion: `run` and `build` only build. */
   tables: z.record(sourceName, tableConfigSchema).default({}),
   schedule: scheduleConfigSchema.optional(),
+  /** OpenLineage events of every run (CLI and scheduler alike). */
+  openlineage: openLineageConfigSchema.optional(),
   ...modelKeys,
 });
 
@@ -691,6 +723,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': Object.keys(projectConfigSchema.shape),
   table: Object.keys(tableConfigSchema.shape),
   source: ['url', 'schema'],
+  openlineage: ['url', 'file', 'api_key', 'namespace', 'timeout'],
   ingest: ['parallelism', 'chunk_mb', 'hash_salt', 'first_load_parallelism', 'first_load_range_mb'],
   state: ['type', 'dir', 'url', 'schema'],
   schedule: Object.keys(scheduleConfigSchema.shape),

@@ -2,13 +2,27 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { NO_RETRY, retryDelayMs, type RetryPolicy, type Warehouse } from '@sluice/warehouse';
 import type { RunStatus, StateLock, StateStore } from '@sluice/watermark';
-import { RUN_LOCK, runIngest, type IngestEvent, type IngestResult } from './ingest.js';
-import type { RunEvent, RunnableKind, RunTestsMode } from '@sluice/models';
+import { RUN_LOCK, runIngest, type IngestEvent, type IngestResult, type TableResult } from './ingest.js';
+import type { NodeResult, RunEvent, RunnableKind, RunTestsMode } from '@sluice/models';
 import { buildModels, hasModels, type BuildResult } from './build-models.js';
 import { readBuildState, tableChangeWrites, writeBuildState } from './build-state.js';
+import { targetEngine } from './engine-registry.js';
 import { resolveTarget } from './open-project.js';
+import { createLineageEmitter } from './lineage-emitter.js';
+import type { LineageEventType } from './openlineage.js';
 import type { LoadedProject, TargetConfig } from './project-config.js';
-import { buildRunRecord, runOutcomeDetail, type PipelineStep, type RunScope } from './run-record.js';
+import { closeAbandonedRuns, currentRunHolder, RUN_HEARTBEAT_MS, type AbandonedRun } from './run-liveness.js';
+import { describePipelineEvent } from './describe-pipeline-event.js';
+import { RunLog } from './run-log.js';
+import {
+  buildRunRecord,
+  modelOutcome,
+  runOutcomeDetail,
+  tableOutcome,
+  testOutcome,
+  type PipelineStep,
+  type RunScope,
+} from './run-record.js';
 
 export type { PipelineStep } from './run-record.js';
 
@@ -18,6 +32,15 @@ export { NO_RETRY, retryDelayMs, type RetryPolicy };
 export type PipelineEvent =
   | { readonly type: 'run-start'; readonly runId: string; readonly trigger: string }
   | { readonly type: 'step-start'; readonly runId: string; readonly step: PipelineStep; readonly attempt: number }
+  /** An attempt of a step ended: `success`, `failed` (retried if attempts remain) or `cancelled`. */
+  | {
+      readonly type: 'step-end';
+      readonly runId: string;
+      readonly step: PipelineStep;
+      readonly attempt: number;
+      readonly outcome: 'success' | 'failed' | 'cancelled';
+      readonly seconds: number;
+    }
   | {
       readonly type: 'step-retry';
       readonly runId: string;
@@ -28,7 +51,19 @@ export type PipelineEvent =
     }
   | { readonly type: 'ingest'; readonly runId: string; readonly event: IngestEvent }
   | { readonly type: 'build'; readonly runId: string; readonly event: RunEvent }
-  | { readonly type: 'run-end'; readonly runId: string; readonly status: RunStatus; readonly seconds: number };
+  | { readonly type: 'run-end'; readonly runId: string; readonly status: RunStatus; readonly seconds: number }
+  /** Runs left `running` by processes that are gone, recorded `abandoned` by this run once it held the lock. */
+  | { readonly type: 'runs-abandoned'; readonly runId: string; readonly runs: readonly AbandonedRun[] }
+  /** A heartbeat (the running record re-saved) failed: the state store is unreachable; the run goes on. */
+  | { readonly type: 'heartbeat-failed'; readonly runId: string; readonly error: string }
+  /** An OpenLineage event was not delivered (the run goes on). */
+  | {
+      readonly type: 'lineage-failed';
+      readonly runId: string;
+      readonly eventType: LineageEventType;
+      readonly destination: string;
+      readonly error: string;
+    };
 
 export interface PipelineRunOptions {
   readonly project: LoadedProject;
@@ -85,8 +120,10 @@ export interface PipelineRunOptions {
   readonly onEvent?: (event: PipelineEvent) => void;
   /** Injected for tests: waits between attempts. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-  /** Who runs it, shown to another run that finds the lock held. */
+  /** Who runs it, shown to another run that finds the lock held, and kept in the record (with host and pid). */
   readonly holder?: string;
+  /** How often the running record is re-saved with the progress so far: its heartbeat (default 10 s). */
+  readonly heartbeatMs?: number;
   /**
    * The run lock (`RUN_LOCK`), when the caller already holds it — the scheduler takes it before it opens the
    * warehouse and releases it after closing it, so two daemons never hold one DuckDB file at once. The run then
@@ -109,28 +146,41 @@ export interface PipelineRunResult {
 
 /**
  * Every run, whoever starts it (`sluice run`, `ingest`, `build`, `models run`, `test`, `sluice demo`, the
- * scheduler): take the run lock, record the run as `running`, run each step (ingest; models and tests when the
- * project has them) with retries and timeouts, and record how it ended (`buildRunRecord`). Never throws for a
- * failure inside a step: the result says what happened. Throws only when the lock is held (`LOCK_HELD`), so a
- * second run never starts.
+ * scheduler): take the run lock, record the run as `running` (who runs it, and a heartbeat: the record is re-saved
+ * with the progress and the log every `heartbeatMs`), record `abandoned` the runs left running by processes that
+ * are gone, send the OpenLineage START event (when `openlineage:` is configured), run each step (ingest; models and
+ * tests when the project has them) with retries and timeouts, and record how it ended (`buildRunRecord`), then
+ * send COMPLETE, FAIL or ABORT. Never throws for a failure inside a step: the result says what happened. Throws
+ * only when the lock is held (`LOCK_HELD`), so a second run never starts.
  */
 export async function runPipeline(options: PipelineRunOptions): Promise<PipelineRunResult> {
   const runId = options.runId ?? randomUUID();
   const startedAt = new Date();
+  const holderName = options.holder ?? `sluice ${options.trigger}`;
   const ownLock =
-    options.lock === undefined
-      ? await options.state.acquireLock(RUN_LOCK, { holder: options.holder ?? `sluice ${options.trigger}` })
-      : undefined;
+    options.lock === undefined ? await options.state.acquireLock(RUN_LOCK, { holder: holderName }) : undefined;
+  const holder = currentRunHolder(holderName);
+  const log = new RunLog();
+  // What the run has done so far: the heartbeat records it, and it stands in for a step that threw.
+  const tablesDone: TableResult[] = [];
+  const nodesDone: NodeResult[] = [];
   const runController = new AbortController();
   const abortRun = () => runController.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', abortRun, { once: true });
+  if (options.signal?.aborted) abortRun(); // cancelled before it started: 'abort' will not fire again
   const runTimer = options.runTimeoutMs
     ? setTimeout(
         () => runController.abort(new Error(`run timed out after ${options.runTimeoutMs} ms`)),
         options.runTimeoutMs,
       )
     : undefined;
-  const emit = (event: PipelineEvent) => options.onEvent?.(event);
+  const emit = (event: PipelineEvent) => {
+    if (event.type === 'ingest' && event.event.type === 'table-done') tablesDone.push(event.event.result);
+    if (event.type === 'build' && event.event.type === 'node-finish') nodesDone.push(event.event.result);
+    const line = describePipelineEvent(event);
+    if (line) log.add(line.level, line.msg);
+    options.onEvent?.(event);
+  };
   // No tables to load: the ingest step is not part of the run (the verb rule: only configured ingestion runs).
   const steps = (options.steps ?? ['ingest', 'build']).filter(
     (step) => step !== 'ingest' || hasIngestion(options.project),
@@ -138,15 +188,60 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
   const scope = runScope(options, steps);
   const command = options.command;
   const record = { id: runId, trigger: options.trigger, startedAt };
+  const target = options.target ?? resolveTarget(options.project);
+  const lineage = createLineageEmitter({
+    project: options.project,
+    target: targetEngine(target.config, options.project.dir),
+    scope,
+    runId,
+    onFailure: (eventType, destination, error) =>
+      emit({ type: 'lineage-failed', runId, eventType, destination, error }),
+  });
   let ingest: IngestResult | undefined;
   let build: BuildResult | undefined;
   const attempts: Record<PipelineStep, number> = { ingest: 0, build: 0 };
   let error: PipelineRunResult['error'];
+  const runningDetail = () => ({
+    ...(command ? { command } : {}),
+    scope,
+    holder,
+    heartbeatAt: new Date().toISOString(),
+    attempts: { ...attempts },
+    tables: tablesDone.map(tableOutcome),
+    models: nodesDone.filter((r) => r.kind !== 'test').map(modelOutcome),
+    tests: nodesDone.filter((r) => r.kind === 'test').map((r) => testOutcome(r, undefined)),
+    ...log.snapshot(),
+  });
+  // Heartbeats are saved one after another, and the last one settles before the final record is written.
+  let saving: Promise<void> = Promise.resolve();
+  const heartbeat = () => {
+    saving = saving.then(async () => {
+      try {
+        await options.state.saveRun(buildRunRecord({ ...record, status: 'running', detail: runningDetail() }));
+      } catch (caught) {
+        emit({ type: 'heartbeat-failed', runId, error: caught instanceof Error ? caught.message : String(caught) });
+      }
+    });
+  };
+  let heartbeats: ReturnType<typeof setInterval> | undefined;
   try {
-    await options.state.saveRun(
-      buildRunRecord({ ...record, status: 'running', detail: { ...(command ? { command } : {}), scope } }),
-    );
+    await options.state.saveRun(buildRunRecord({ ...record, status: 'running', detail: runningDetail() }));
+    heartbeats = setInterval(heartbeat, options.heartbeatMs ?? RUN_HEARTBEAT_MS);
+    heartbeats.unref?.();
+    lineage.start(startedAt);
     emit({ type: 'run-start', runId, trigger: options.trigger });
+    try {
+      // This run holds the lock: a run still recorded running whose process is gone can be closed now.
+      const abandoned = await closeAbandonedRuns({
+        state: options.state,
+        holder: holderName,
+        lockHeld: true,
+        except: runId,
+      });
+      if (abandoned.length > 0) emit({ type: 'runs-abandoned', runId, runs: abandoned });
+    } catch {
+      // Only housekeeping: the next look (a daemon, `sluice status`, the next run) tries again.
+    }
     const drained = () => options.drain?.aborted === true;
     if (steps.includes('ingest') && !drained() && !runController.signal.aborted)
       ingest = await withRetries('ingest', options, runController.signal, attempts, emit, runId, async (signal) => {
@@ -175,7 +270,6 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
         return result;
       });
     if (steps.includes('build') && hasModels(options.project) && !runController.signal.aborted && !drained()) {
-      const target = options.target ?? resolveTarget(options.project);
       build = await withRetries('build', options, runController.signal, attempts, emit, runId, (signal) =>
         buildModels({
           project: options.project,
@@ -213,6 +307,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     };
   } finally {
     clearTimeout(runTimer);
+    clearInterval(heartbeats);
     options.signal?.removeEventListener('abort', abortRun);
   }
   // A drain that left a step of this run unstarted makes the run interrupted; one that came after the last step does not.
@@ -238,7 +333,9 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       message: `${failed.length} model(s) or test(s) failed: ${failed.map((r) => r.name).join(', ')}`,
     };
   }
-  if (interrupted && !error) {
+  // A cancelled run (its signal, its run_timeout) is recorded with that reason, not with the error its step threw
+  // because it was cancelled ("the extraction was cancelled"): alerts tell a timeout from a shutdown by it.
+  if (interrupted && (!error || runController.signal.aborted)) {
     const reason = runController.signal.aborted ? runController.signal.reason : options.drain?.reason;
     error = {
       code: 'INTERRUPTED',
@@ -246,19 +343,44 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     };
   }
   const endedAt = new Date();
+  const seconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
+  log.add(
+    status === 'success' ? 'info' : status === 'interrupted' ? 'warn' : 'error',
+    `run ${status} after ${seconds.toFixed(1)} s${error ? ` — ${error.code}: ${error.message}` : ''}`,
+    endedAt,
+  );
+  await saving;
   try {
     await options.state.saveRun(
       buildRunRecord({
         ...record,
         status,
         endedAt,
-        detail: runOutcomeDetail({ command, scope, ingest, build, attempts, error }),
+        detail: {
+          ...runOutcomeDetail({
+            command,
+            scope,
+            ingest,
+            build,
+            attempts,
+            error,
+            reached: { tables: tablesDone, nodes: nodesDone },
+          }),
+          holder,
+          heartbeatAt: endedAt.toISOString(),
+          ...log.snapshot(),
+        },
       }),
     );
   } finally {
     await ownLock?.release();
   }
-  emit({ type: 'run-end', runId, status, seconds: (endedAt.getTime() - startedAt.getTime()) / 1000 });
+  await lineage.end(endedAt, status, {
+    tables: ingest?.tables ?? tablesDone,
+    nodes: build?.run.results ?? nodesDone,
+    error,
+  });
+  emit({ type: 'run-end', runId, status, seconds });
   return { runId, trigger: options.trigger, status, startedAt, endedAt, ingest, build, attempts, error };
 }
 
@@ -291,11 +413,19 @@ async function withRetries<T>(
           options.stepTimeoutMs,
         )
       : undefined;
+    const began = performance.now();
+    const ended = (outcome: 'success' | 'failed' | 'cancelled') =>
+      emit({ type: 'step-end', runId, step, attempt, outcome, seconds: (performance.now() - began) / 1000 });
     try {
       const result = await work(stepController.signal);
       if (stepController.signal.aborted && !runSignal.aborted) throw stepController.signal.reason;
+      ended(runSignal.aborted ? 'cancelled' : 'success');
       return result;
-    } catch (error) {
+    } catch (caught) {
+      ended(runSignal.aborted ? 'cancelled' : 'failed');
+      // A step stopped by its own timeout failed because of the timeout, whatever the cancelled work threw.
+      const error: unknown =
+        stepController.signal.aborted && !runSignal.aborted ? stepController.signal.reason : caught;
       if (runSignal.aborted || attempt >= policy.attempts) throw error;
       const delayMs = retryDelayMs(policy, attempt + 1);
       emit({

@@ -277,7 +277,7 @@ describe('the run record', () => {
 
   it('ignores fields it does not know, so a newer writer can add one without breaking this reader', () => {
     const record = buildRunRecord({ id: 'r1', trigger: 'cli', status: 'running', startedAt: new Date() });
-    const detail = parseRunDetail({ ...(stored(record) as object), heartbeatAt: '2024-05-01T06:00:00Z' });
+    const detail = parseRunDetail({ ...(stored(record) as object), cpuSeconds: 12.5 });
     expect(detail).toEqual(parseRunDetail(stored(record)));
   });
 

@@ -73,16 +73,25 @@ const tableOutcomeSchema = z.object({
   error: runErrorSchema.optional(),
 });
 
+const isoTime = z.string().datetime({ offset: true });
+
 /** One model, seed or snapshot of a run. */
 const modelOutcomeSchema = z.object({
   name: nonEmpty,
   kind: z.enum(['model', 'snapshot', 'seed']).optional(),
   status: z.enum(NODE_OUTCOME_STATUSES),
+  /** When it started (absent when it never started, and in older records): the run page's timeline. */
+  startedAt: isoTime.optional(),
   seconds: seconds.optional(),
   message: z.string().optional(),
+  /** The error's stable code, when it failed with one. */
+  errorCode: nonEmpty.optional(),
   /** Set when the change-aware build did not build it (a test: did not run it; its last result stands): why. */
   reused: z.string().optional(),
 });
+
+/** A sample value of a failing row, as text (`null` for SQL NULL), cut at `SAMPLE_VALUE_CHARS`. */
+const sampleValue = z.union([z.string(), z.null()]);
 
 /** One data test of a run. */
 const testOutcomeSchema = z.object({
@@ -93,10 +102,25 @@ const testOutcomeSchema = z.object({
   severity: z.enum(['error', 'warn']),
   /** Failing rows, when the test ran. */
   failures: count.optional(),
+  startedAt: isoTime.optional(),
   seconds: seconds.optional(),
   /** Set when the change-aware build did not build it (a test: did not run it; its last result stands): why. */
   reused: z.string().optional(),
   message: z.string().optional(),
+  /** Up to `MAX_SAMPLE_ROWS` failing rows, each column's value as text. */
+  samples: z.array(z.record(z.string(), sampleValue)).max(5).optional(),
+  /** Where all failing rows were stored (`schema.table`), when the test stores them. */
+  storedIn: nonEmpty.optional(),
+});
+
+/** Who ran a run: the run lock's holder label, and the process. What liveness checks compare. */
+const runHolderSchema = z.object({ name: z.string(), host: z.string(), pid: z.number().int().nonnegative() });
+
+/** One line of a run's log. */
+const logLineSchema = z.object({
+  at: isoTime,
+  level: z.enum(['debug', 'info', 'warn', 'error']),
+  msg: z.string(),
 });
 
 /** What a run was asked to do: which steps, with tests or not, on which tables and nodes. */
@@ -130,6 +154,13 @@ export const runDetailSchema = z.object({
   lineagePage: nonEmpty.optional(),
   /** Schedule slots passed over (records of skipped slots). */
   missedSlots: count.optional(),
+  /** The process running it (absent in older records). */
+  holder: runHolderSchema.optional(),
+  /** The last sign of life of the process running it: re-saved every `RUN_HEARTBEAT_MS` while it runs. */
+  heartbeatAt: isoTime.optional(),
+  /** The run's log: at most `MAX_LOG_LINES` (the first and the last ones), `logDropped` lines left out between. */
+  log: z.array(logLineSchema).optional(),
+  logDropped: count.optional(),
   error: runErrorSchema.optional(),
 });
 
@@ -139,6 +170,13 @@ export type RunError = z.infer<typeof runErrorSchema>;
 export type TableOutcome = z.infer<typeof tableOutcomeSchema>;
 export type ModelOutcome = z.infer<typeof modelOutcomeSchema>;
 export type TestOutcome = z.infer<typeof testOutcomeSchema>;
+export type RunHolder = z.infer<typeof runHolderSchema>;
+export type RunLogLine = z.infer<typeof logLineSchema>;
+
+/** Failing rows kept per test, columns per row and characters per value (the run record stays small). */
+export const MAX_SAMPLE_ROWS = 5;
+const MAX_SAMPLE_COLUMNS = 20;
+const SAMPLE_VALUE_CHARS = 200;
 
 /** A stored run with its `detail` parsed into the current shape. */
 export interface ParsedRunRecord extends Omit<RunRecord, 'detail'> {
@@ -284,13 +322,16 @@ export function runOutcomeDetail(outcome: {
   readonly build: BuildResult | undefined;
   readonly attempts: Readonly<Record<PipelineStep, number>>;
   readonly error: RunError | undefined;
+  /** What the steps reported as they went (per table, per node): recorded when a step threw before its result,
+   *  so a run whose source went away still says which tables it reached and how each ended. */
+  readonly reached?: { readonly tables: readonly TableResult[]; readonly nodes: readonly NodeResult[] };
 }): Omit<RunDetail, 'version'> {
-  const results = outcome.build?.run.results ?? [];
+  const results = outcome.build?.run.results ?? outcome.reached?.nodes ?? [];
   return {
     ...(outcome.command ? { command: outcome.command } : {}),
     scope: outcome.scope,
     attempts: { ingest: outcome.attempts.ingest, build: outcome.attempts.build },
-    tables: (outcome.ingest?.tables ?? []).map(tableOutcome),
+    tables: (outcome.ingest?.tables ?? outcome.reached?.tables ?? []).map(tableOutcome),
     models: results.filter((r) => r.kind !== 'test').map(modelOutcome),
     tests: results.filter((r) => r.kind === 'test').map((r) => testOutcome(r, outcome.build?.testedNodes.get(r.id))),
     ...(outcome.build ? { lineagePage: outcome.build.lineagePage } : {}),
@@ -308,7 +349,8 @@ export function isFailingTest(test: TestOutcome): boolean {
   return test.status === 'fail' || test.status === 'error' || test.status === 'warn';
 }
 
-function tableOutcome(t: TableResult): TableOutcome {
+/** A table's result as the run record keeps it. */
+export function tableOutcome(t: TableResult): TableOutcome {
   return {
     table: t.table,
     strategy: t.strategy,
@@ -328,28 +370,55 @@ function tableOutcome(t: TableResult): TableOutcome {
   };
 }
 
-function modelOutcome(r: NodeResult): ModelOutcome {
+/** A model's or snapshot's result as the run record keeps it. */
+export function modelOutcome(r: NodeResult): ModelOutcome {
   return {
     name: r.name,
     kind: r.kind === 'snapshot' || r.kind === 'seed' ? r.kind : 'model',
     status: r.status,
+    ...(r.startedAt ? { startedAt: r.startedAt } : {}),
     seconds: roundSeconds(r.elapsedMs),
     message: r.message,
+    ...(r.errorCode ? { errorCode: r.errorCode } : {}),
     ...(r.reused === undefined ? {} : { reused: r.reused }),
   };
 }
 
-function testOutcome(r: NodeResult, model: string | undefined): TestOutcome {
+/** A test's result as the run record keeps it (`model`: the node it is on), with a few failing rows. */
+export function testOutcome(r: NodeResult, model: string | undefined): TestOutcome {
+  const samples = r.samples?.slice(0, MAX_SAMPLE_ROWS).map(sampleRow);
   return {
     name: r.name,
     ...(model ? { model } : {}),
     status: r.status,
     severity: r.severity ?? 'error',
     failures: r.failures ?? 0,
+    ...(r.startedAt ? { startedAt: r.startedAt } : {}),
     seconds: roundSeconds(r.elapsedMs),
     message: r.message,
+    ...(samples && samples.length > 0 ? { samples } : {}),
+    ...(r.storedIn ? { storedIn: `${r.storedIn.schema}.${r.storedIn.name}` } : {}),
     ...(r.reused === undefined ? {} : { reused: r.reused }),
   };
+}
+
+/** A failing row as the record keeps it: each value as text, cut short; at most `MAX_SAMPLE_COLUMNS` columns. */
+function sampleRow(row: Readonly<Record<string, unknown>>): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [column, value] of Object.entries(row).slice(0, MAX_SAMPLE_COLUMNS)) {
+    if (value === null || value === undefined) {
+      out[column] = null;
+      continue;
+    }
+    const text =
+      value instanceof Date
+        ? value.toISOString()
+        : typeof value === 'object'
+          ? JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
+          : String(value);
+    out[column] = text.length > SAMPLE_VALUE_CHARS ? `${text.slice(0, SAMPLE_VALUE_CHARS - 1)}…` : text;
+  }
+  return out;
 }
 
 function roundSeconds(elapsedMs: number): number {

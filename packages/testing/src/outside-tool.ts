@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { TestContext } from 'vitest';
 
 /** The programs some tests need that neither Node nor pnpm installs; each comes from a Debian package. */
-export type OutsideToolName = 'chromium' | 'shellcheck' | 'docker-compose' | 'psql';
+export type OutsideToolName = 'chromium' | 'shellcheck' | 'docker-compose' | 'psql' | 'promtool';
 
 /** Why a test was skipped: a tool missing here. Kept in the test's meta, where the summary reporter reads it. */
 export interface MissingTool {
@@ -38,6 +38,13 @@ const TOOLS: Readonly<Record<OutsideToolName, OutsideTool>> = {
     debianPackage: 'shellcheck',
     find: () => {
       const found = onPath('shellcheck');
+      return found === undefined ? undefined : [found];
+    },
+  },
+  promtool: {
+    debianPackage: 'prometheus',
+    find: () => {
+      const found = onPath('promtool');
       return found === undefined ? undefined : [found];
     },
   },

@@ -11,7 +11,15 @@ import {
 } from './durable-file.js';
 import { acquireLockFile } from './lock-file.js';
 import { assertPosition, type JsonObject, type Position } from './position.js';
-import { assertCommitMeta, assertLimit, assertRunRecord, isValidDate } from './run-record.js';
+import { FileRunIndex } from './file-run-index.js';
+import {
+  assertCommitMeta,
+  assertLimit,
+  assertListRunsOptions,
+  assertRunRecord,
+  isAfterCursor,
+  isValidDate,
+} from './run-record.js';
 import { StateError } from './state-error.js';
 import { assertStateName, stateFileName } from './state-name.js';
 import {
@@ -225,17 +233,8 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
     };
   };
 
-  const readAllRuns = async (): Promise<RunRecord[]> => {
-    const runs: RunRecord[] = [];
-    for (const name of await listFiles(dirs.runs, '.json')) {
-      const file = path.join(dirs.runs, name);
-      const text = await readText(file);
-      if (text !== undefined) runs.push(parseRunFile(file, text));
-    }
-    return runs.sort(
-      (a, b) => b.startedAt.getTime() - a.startedAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
-    );
-  };
+  const runIndex = new FileRunIndex(dirs.runs, parseRunFile);
+  const runFileName = (id: string) => `${stateFileName(id)}.json`;
 
   return {
     async read(table) {
@@ -365,8 +364,15 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
       };
     },
 
-    async saveRun(run) {
+    async saveRun(run, saveOptions = {}) {
       assertRunRecord(run);
+      if (saveOptions.ifStatus !== undefined) {
+        // Read, compare, replace: not atomic across processes (the Postgres store's is); see the README.
+        const file = runFile(run.id);
+        const text = await readText(file);
+        const current = text === undefined ? undefined : parseRunFile(file, text);
+        if (current?.id !== run.id || current.status !== saveOptions.ifStatus) return false;
+      }
       await ensure(dirs.runs);
       const record = {
         format: 1,
@@ -378,6 +384,8 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
         detail: run.detail,
       };
       await writeFileAtomic(runFile(run.id), `${JSON.stringify(record, null, 2)}\n`);
+      runIndex.remember(runFileName(run.id), parseRunFile(runFile(run.id), JSON.stringify(record)));
+      return true;
     },
 
     async getRun(id) {
@@ -390,20 +398,25 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
     },
 
     async listRuns(listOptions = {}) {
-      const limit = assertLimit(listOptions.limit);
-      const runs = (await readAllRuns()).filter(
-        (run) => listOptions.status === undefined || run.status === listOptions.status,
-      );
-      return limit === undefined ? runs : runs.slice(0, limit);
+      const { limit, status, before } = assertListRunsOptions(listOptions);
+      const runs: RunRecord[] = [];
+      for (const run of await runIndex.runs()) {
+        if (status !== undefined && run.status !== status) continue;
+        if (before !== undefined && !isAfterCursor(run, before)) continue;
+        runs.push(run);
+        if (runs.length === limit) break;
+      }
+      return runs;
     },
 
     async pruneRuns(olderThan) {
       if (!isValidDate(olderThan))
         throw new StateError('INVALID_ARGUMENT', 'pruneRuns: olderThan must be a valid Date');
       let removed = 0;
-      for (const run of await readAllRuns()) {
+      for (const run of [...(await runIndex.runs())]) {
         if (run.startedAt.getTime() < olderThan.getTime()) {
           await removeFile(runFile(run.id));
+          runIndex.forget(runFileName(run.id));
           removed++;
         }
       }

@@ -12,6 +12,9 @@ export {
 export {
   RUN_STATUSES,
   type CommitMeta,
+  type ListRunsOptions,
+  type RunCursor,
+  type SaveRunOptions,
   type LockOptions,
   type ResetMeta,
   type RunRecord,

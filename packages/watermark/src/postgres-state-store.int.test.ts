@@ -113,6 +113,79 @@ describe('postgres store specifics', () => {
     }
   });
 
+  it('leaves no backend waiting on the lock once a wait is cancelled or the store closed', async () => {
+    const state = await postgresFixture();
+    // Ending the connection alone leaves its backend in the lock queue: it would be granted the lock next.
+    const waitingBackends = () =>
+      db.withClient(async (client) => {
+        const result = await client.query<{ n: string }>(
+          `select count(*) as n from pg_locks l join pg_stat_activity a using (pid)
+           where l.locktype = 'advisory' and not l.granted and a.datname = current_database()`,
+        );
+        return Number(result.rows[0]?.n);
+      });
+    try {
+      const first = await state.store.acquireLock('run', { holder: 'first' });
+      const controller = new AbortController();
+      const waiting = state.open().acquireLock('run', { wait: true, signal: controller.signal });
+      await expect.poll(waitingBackends, { timeout: 10_000 }).toBe(1);
+      controller.abort();
+      expect((await stateErrorOf(waiting)).code).toBe('CANCELLED');
+      expect(await waitingBackends()).toBe(0);
+
+      const closing = state.open();
+      const pending = closing.acquireLock('run', { wait: true });
+      await expect.poll(waitingBackends, { timeout: 10_000 }).toBe(1);
+      await closing.close();
+      expect((await stateErrorOf(pending)).code).toBe('STATE_UNAVAILABLE');
+      expect(await waitingBackends()).toBe(0);
+      await first.release();
+    } finally {
+      await state.dispose();
+    }
+  });
+
+  it('survives its sessions being terminated while it works: errors, never a crash, then it works again', async () => {
+    const state = await postgresFixture();
+    try {
+      await state.store.commit('t', { id: '1' }, { runId: 'r' });
+      const terminate = () =>
+        db.withClient((client) =>
+          client.query(
+            `select pg_terminate_backend(pid) from pg_stat_activity
+              where datname = current_database() and application_name = 'sluice-state'`,
+          ),
+        );
+      // An error event on a pooled connection that is checked out but between statements (a transaction, or
+      // between acquire and query) has no listener but ours: without one, Node ends the process.
+      for (let round = 0; round < 30; round++) {
+        const work = Promise.allSettled([
+          state.store.commit('t', { id: String(round) }, { runId: `r${round}` }),
+          state.store.read('t'),
+          state.store.listRuns({ limit: 5 }),
+          state.store.claimSlot('p', new Date(Date.UTC(2024, 0, 1, 0, round)), 'x'),
+        ]);
+        await terminate();
+        for (const outcome of await work)
+          if (outcome.status === 'rejected')
+            expect((outcome.reason as { code?: string }).code).toBe('STATE_UNAVAILABLE');
+      }
+      // A pooled connection the server ended while idle may fail the next statement once; then it works again.
+      await expect
+        .poll(
+          () =>
+            state.store.read('t').then(
+              () => true,
+              () => false,
+            ),
+          { timeout: 10_000 },
+        )
+        .toBe(true);
+    } finally {
+      await state.dispose();
+    }
+  });
+
   it('fails a call whose connection is ended under it with STATE_UNAVAILABLE, crashes nothing, and reconnects', async () => {
     const state = await postgresFixture();
     const blocker = new pg.Client({ connectionString: db.url });

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { advisoryLockKey } from './advisory-lock-key.js';
 import { assertPosition, type JsonObject, type Position } from './position.js';
 import { ensureStateSchema, quoteIdent, type StateDatabase } from './postgres-state-schema.js';
-import { assertCommitMeta, assertLimit, assertRunRecord, isValidDate } from './run-record.js';
+import { assertCommitMeta, assertLimit, assertListRunsOptions, assertRunRecord, isValidDate } from './run-record.js';
 import { describeHolder, StateError, type LockHolder } from './state-error.js';
 import { assertStateName } from './state-name.js';
 import type {
@@ -150,8 +150,8 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
   });
 
   const heldLocks = new Set<{ release(): Promise<void> }>();
-  /** Lock connections still connecting or waiting; close() ends them. */
-  const pendingLocks = new Set<pg.Client>();
+  /** Lock connections still connecting or waiting, each with what stops it; close() stops them. */
+  const pendingLocks = new Map<pg.Client, () => Promise<void>>();
 
   /** Who holds an advisory lock right now: the session in pg_locks, with the holder row it wrote if it did. */
   const findHolder = async (name: string, classid: string, objid: string): Promise<LockHolder | undefined> => {
@@ -361,10 +361,29 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
         onLost(`its Postgres connection failed (${unavailable('hold the lock', error).message})`),
       );
       client.on('end', () => onLost('its Postgres connection ended'));
-      // Aborting (or closing the store) ends the connection, which ends a pg_advisory_lock wait at once.
-      const abort = () => void client.end().catch(() => undefined);
+      // Aborting (or closing the store) cancels a pg_advisory_lock wait on the server, then ends the connection.
+      // Ending it alone is not enough: a backend waiting on a lock notices that its client went away only when it
+      // next writes to it — after it was granted the lock, which it then holds for a moment nobody asked for.
+      let waiting: Promise<unknown> | undefined;
+      const stopWaiting = async () => {
+        const backendPid = (client as unknown as { processID?: unknown }).processID;
+        if (waiting !== undefined && typeof backendPid === 'number') {
+          let settled = false;
+          void waiting.then(
+            () => (settled = true),
+            () => (settled = true),
+          );
+          // Bounded: a cancel that reaches the backend just before its wait starts is lost, so it is repeated.
+          for (let attempt = 0; attempt < 20 && !settled; attempt++) {
+            await sql`select pg_cancel_backend(${backendPid})`.execute(db).catch(() => undefined);
+            await Promise.race([waiting.catch(() => undefined), new Promise((r) => setTimeout(r, 250))]);
+          }
+        }
+        await client.end().catch(() => undefined);
+      };
+      const abort = () => void stopWaiting();
       lockOptions.signal?.addEventListener('abort', abort, { once: true });
-      pendingLocks.add(client);
+      pendingLocks.set(client, stopWaiting);
       try {
         // An abort or a close while the schema was being prepared came before the listeners above: stop here.
         if (aborted() || closed) throw new Error('stopped before connecting');
@@ -380,7 +399,8 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
             `set lock_timeout = ${timeout === undefined || !Number.isFinite(timeout) ? 0 : Math.max(1, Math.ceil(timeout))}`,
           );
           try {
-            await client.query('select pg_advisory_lock($1::bigint)', [key]);
+            waiting = client.query('select pg_advisory_lock($1::bigint)', [key]);
+            await waiting;
             got = true;
           } catch (error) {
             if ((error as { code?: unknown }).code !== '55P03') throw error; // lock_not_available: the wait timed out
@@ -463,9 +483,29 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
       }
     },
 
-    async saveRun(record) {
+    async saveRun(record, saveOptions = {}) {
       assertRunRecord(record);
       const detail = JSON.stringify(record.detail);
+      const expected = saveOptions.ifStatus;
+      if (expected !== undefined) {
+        // One statement: the record is replaced only while it still has the expected status.
+        const updated = await run(`save run ${JSON.stringify(record.id)}`, () =>
+          db
+            .updateTable('runs')
+            .set({
+              trigger: record.trigger,
+              status: record.status,
+              started_at: record.startedAt,
+              ended_at: record.endedAt ?? null,
+              detail: sql`cast(${detail} as jsonb)`,
+              updated_at: sql<Date>`now()`,
+            })
+            .where('id', '=', record.id)
+            .where('status', '=', expected)
+            .executeTakeFirst(),
+        );
+        return Number(updated.numUpdatedRows) > 0;
+      }
       await run(`save run ${JSON.stringify(record.id)}`, () =>
         db
           .insertInto('runs')
@@ -490,6 +530,7 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
           )
           .execute(),
       );
+      return true;
     },
 
     async getRun(id) {
@@ -501,10 +542,13 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
     },
 
     async listRuns(listOptions = {}) {
-      const limit = assertLimit(listOptions.limit);
+      const { limit, status, before } = assertListRunsOptions(listOptions);
       const rows = await run('list runs', () => {
         let query = db.selectFrom('runs').selectAll().orderBy('started_at', 'desc').orderBy('id', 'desc');
-        if (listOptions.status !== undefined) query = query.where('status', '=', listOptions.status);
+        if (status !== undefined) query = query.where('status', '=', status);
+        // The next page: (started_at, id) < (cursor), the order of the index runs_started_idx.
+        if (before !== undefined)
+          query = query.where(sql<boolean>`(started_at, id) < (${before.startedAt}, ${before.id})`);
         if (limit !== undefined) query = query.limit(limit);
         return query.execute();
       });
@@ -541,7 +585,7 @@ export function createPostgresStateStore(options: PostgresStateStoreOptions): St
     async close() {
       if (closed) return;
       closed = true;
-      for (const client of pendingLocks) void client.end().catch(() => undefined);
+      await Promise.all([...pendingLocks.values()].map((stop) => stop()));
       await Promise.all([...heldLocks].map((lock) => lock.release().catch(() => undefined)));
       await db.destroy();
     },

@@ -1,7 +1,7 @@
 import { findJsonProblem } from './position.js';
 import { StateError } from './state-error.js';
 import { assertStateName } from './state-name.js';
-import { RUN_STATUSES, type RunRecord } from './state-store.js';
+import { RUN_STATUSES, type ListRunsOptions, type RunCursor, type RunRecord } from './state-store.js';
 
 /** Check a run record before it is saved; throws `INVALID_ARGUMENT` naming the field. */
 export function assertRunRecord(run: RunRecord): RunRecord {
@@ -55,4 +55,37 @@ export function assertLimit(limit: unknown): number | undefined {
 /** True for a Date that holds a time. */
 export function isValidDate(value: unknown): value is Date {
   return value instanceof Date && !Number.isNaN(value.getTime());
+}
+
+/** Check `listRuns` options: a limit, a known status and a cursor with a valid date and an id. */
+export function assertListRunsOptions(options: ListRunsOptions): ListRunsOptions {
+  assertLimit(options.limit);
+  if (options.status !== undefined && !RUN_STATUSES.includes(options.status)) {
+    throw new StateError(
+      'INVALID_ARGUMENT',
+      `listRuns: status must be one of ${RUN_STATUSES.join(', ')}, got ${JSON.stringify(options.status)}`,
+    );
+  }
+  if (
+    options.before !== undefined &&
+    !(isValidDate(options.before.startedAt) && typeof options.before.id === 'string')
+  ) {
+    throw new StateError('INVALID_ARGUMENT', 'listRuns: before must be a run (startedAt, a valid Date, and its id)');
+  }
+  return options;
+}
+
+/** True when `run` comes after `cursor` in the order of `listRuns` (newest start first, then larger id first). */
+export function isAfterCursor(run: Pick<RunRecord, 'startedAt' | 'id'>, cursor: RunCursor): boolean {
+  const a = run.startedAt.getTime();
+  const b = cursor.startedAt.getTime();
+  return a < b || (a === b && run.id < cursor.id);
+}
+
+/** The order of `listRuns`: newest start first, then larger id first. */
+export function compareRunsNewestFirst(
+  a: Pick<RunRecord, 'startedAt' | 'id'>,
+  b: Pick<RunRecord, 'startedAt' | 'id'>,
+): number {
+  return b.startedAt.getTime() - a.startedAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }

@@ -94,8 +94,11 @@ export interface StateLock {
   release(): Promise<void>;
 }
 
-/** The states of a run. */
-export type RunStatus = 'running' | 'success' | 'failed' | 'interrupted' | 'cancelled' | 'skipped';
+/**
+ * The states of a run. `abandoned`: it was left `running` by a process that is gone (killed, crashed, its machine
+ * lost), and someone who looked later recorded so.
+ */
+export type RunStatus = 'running' | 'success' | 'failed' | 'interrupted' | 'cancelled' | 'skipped' | 'abandoned';
 
 /** Every run status, in a stable order. */
 export const RUN_STATUSES: readonly RunStatus[] = [
@@ -105,7 +108,32 @@ export const RUN_STATUSES: readonly RunStatus[] = [
   'interrupted',
   'cancelled',
   'skipped',
+  'abandoned',
 ];
+
+/** Where a page of runs starts: the last run of the page before (runs are ordered by start, newest first, then id). */
+export interface RunCursor {
+  readonly startedAt: Date;
+  readonly id: string;
+}
+
+/** Which runs `listRuns` returns. */
+export interface ListRunsOptions {
+  /** At most this many. */
+  readonly limit?: number;
+  readonly status?: RunStatus;
+  /** Only runs after this one in the order (older, or as old with a smaller id): the next page. */
+  readonly before?: RunCursor | undefined;
+}
+
+/** How `saveRun` writes. */
+export interface SaveRunOptions {
+  /**
+   * Write only when a record with this id exists and has this status (e.g. `running`: never overwrite a run that
+   * has ended); `saveRun` then answers false without writing. Without it, the record is inserted or replaced.
+   */
+  readonly ifStatus?: RunStatus;
+}
 
 /** One run, saved when it starts and again when it ends. */
 export interface RunRecord {
@@ -144,11 +172,20 @@ export interface StateStore extends WatermarkStore {
    * try { await run(); } finally { await lock.release(); }
    */
   acquireLock(name: string, options?: LockOptions): Promise<StateLock>;
-  /** Insert or replace a run record by id. */
-  saveRun(run: RunRecord): Promise<void>;
+  /**
+   * Insert or replace a run record by id; true when written. With `ifStatus`, only replace a record that has that
+   * status (Postgres: one conditional UPDATE; file store: read, compare, replace — see its README).
+   */
+  saveRun(run: RunRecord, options?: SaveRunOptions): Promise<boolean>;
   getRun(id: string): Promise<RunRecord | undefined>;
-  /** Runs, newest start first; all of them unless `limit` is given. */
-  listRuns(options?: { limit?: number; status?: RunStatus }): Promise<RunRecord[]>;
+  /**
+   * Runs, newest start first (ties: larger id first); all of them unless `limit` is given; `before` pages on.
+   *
+   * @example
+   * const page = await store.listRuns({ limit: 50 });
+   * const next = await store.listRuns({ limit: 50, before: page.at(-1) });
+   */
+  listRuns(options?: ListRunsOptions): Promise<RunRecord[]>;
   /** Delete the runs that started before `olderThan` (whatever their status) and slot claims for slots before it; the number of runs deleted. */
   pruneRuns(olderThan: Date): Promise<number>;
   /**

@@ -1,7 +1,9 @@
 import {
+  closeAbandonedRuns,
   failureStreaks,
   openStateStore,
   readRunRecord,
+  type AbandonedRun,
   type FailureStreak,
   type ParsedRunRecord,
 } from '@sluice/pipeline';
@@ -51,7 +53,10 @@ export async function statusCommand(
   const state = openStateStore(project);
   let runs: ParsedRunRecord[];
   let watermarks: Watermark[];
+  let abandoned: AbandonedRun[] = [];
   try {
+    // A run left running by a process that is gone is recorded abandoned by whoever looks: this command too.
+    abandoned = await closeAbandonedRuns({ state, holder: 'sluice status' }).catch(() => []);
     runs = (await state.listRuns({ limit: Math.max(options.limit, 100) })).map(readRunRecord);
     watermarks = await state.readAll();
   } finally {
@@ -83,6 +88,7 @@ export async function statusCommand(
       jsonText({
         command: 'status',
         project: project.dir,
+        abandoned: abandoned.map((run) => ({ id: run.id, reason: run.reason })),
         runs: shown,
         tables: tables.map((table) => ({
           table: table.table,
@@ -103,6 +109,7 @@ export async function statusCommand(
     return EXIT.ok;
   }
 
+  for (const run of abandoned) out.line(out.yellow(`Recorded abandoned: run ${run.id} — ${run.reason}`));
   out.line(out.bold(`Runs (newest first, ${shown.length} of ${runs.length >= 100 ? '100+' : runs.length})`));
   if (shown.length === 0) out.line('  no runs yet: sluice build starts the first');
   else {

@@ -350,13 +350,72 @@ export function describeStateStoreContract(name: string, createFixture: () => Pr
       expect(await store.claimSlot('daily', day(3), 'b')).toBe(false); // a recent one was kept
     });
 
+    it('pages through the run history with `before`, newest first, ties broken by id, with a status filter', async () => {
+      const { store, openAnother } = await fresh();
+      const at = (minute: number) => new Date(Date.UTC(2024, 2, 10, 6, minute, 0, 0));
+      const runs: RunRecord[] = [];
+      for (let i = 0; i < 25; i++) {
+        // Two runs share each start: the id decides their order.
+        runs.push({
+          id: `r${String(i).padStart(2, '0')}`,
+          trigger: 'schedule',
+          status: i % 5 === 0 ? 'failed' : 'success',
+          startedAt: at(Math.floor(i / 2)),
+          endedAt: at(Math.floor(i / 2)),
+          detail: {},
+        });
+      }
+      for (const run of runs) await store.saveRun(run);
+      const expected = [...runs].reverse().map((run) => run.id);
+      const other = await openAnother();
+      for (const reader of [store, other]) {
+        const seen: string[] = [];
+        let page = await reader.listRuns({ limit: 7 });
+        while (page.length > 0) {
+          seen.push(...page.map((run) => run.id));
+          page = await reader.listRuns({ limit: 7, before: page.at(-1) });
+        }
+        expect(seen).toEqual(expected);
+        const failed = await reader.listRuns({ status: 'failed', before: { startedAt: at(10), id: 'r20' }, limit: 2 });
+        expect(failed.map((run) => run.id)).toEqual(['r15', 'r10']);
+      }
+      expect((await stateErrorOf(store.listRuns({ before: { startedAt: new Date(Number.NaN), id: 'x' } }))).code).toBe(
+        'INVALID_ARGUMENT',
+      );
+      expect((await stateErrorOf(store.listRuns({ status: 'weird' as 'running' }))).code).toBe('INVALID_ARGUMENT');
+    });
+
+    it('replaces a run only while it has the expected status (ifStatus), and keeps abandoned runs', async () => {
+      const { store, openAnother } = await fresh();
+      const startedAt = new Date(Date.UTC(2024, 2, 10, 6, 0, 0, 5));
+      const running: RunRecord = { id: 'live', trigger: 'api', status: 'running', startedAt, detail: { step: 'a' } };
+      await store.saveRun(running);
+      const other = await openAnother();
+      await other.listRuns(); // the other instance has seen it running
+      const abandoned: RunRecord = { ...running, status: 'abandoned', endedAt: new Date(startedAt.getTime() + 1000) };
+      expect(await other.saveRun(abandoned, { ifStatus: 'running' })).toBe(true);
+      expect(await store.getRun('live')).toEqual(abandoned);
+      expect((await store.listRuns({ status: 'abandoned' })).map((run) => run.id)).toEqual(['live']);
+      expect(await other.listRuns({ status: 'running' })).toEqual([]);
+      // It has ended: a second look changes nothing, and neither does a stale writer.
+      const success: RunRecord = { ...running, status: 'success', endedAt: abandoned.endedAt as Date };
+      expect(await store.saveRun(success, { ifStatus: 'running' })).toBe(false);
+      expect(await store.getRun('live')).toEqual(abandoned);
+      expect(await store.saveRun({ ...running, id: 'never-saved' }, { ifStatus: 'running' })).toBe(false);
+      expect(await store.getRun('never-saved')).toBeUndefined();
+      expect(await store.saveRun(success)).toBe(true); // without ifStatus: insert or replace
+      expect((await other.getRun('live'))?.status).toBe('success');
+      expect((await other.listRuns()).map((run) => [run.id, run.status])).toEqual([['live', 'success']]);
+    });
+
     it('reports a corrupted watermark as CORRUPT_STATE naming where it is, and a reset clears it', async () => {
       const { store } = await fresh();
       await store.commit('public.clientes', { id: '5' }, { runId: 'r1' });
       await store.commit('other', { id: '1' }, { runId: 'r1' });
       const where = await fixture!.corruptWatermark('public.clientes');
-      for (const attempt of [store.read('public.clientes'), store.readAll()]) {
-        const error = await stateErrorOf(attempt);
+      // One at a time: a second call started early could reject before anything awaits it (an unhandled rejection).
+      for (const attempt of [() => store.read('public.clientes'), () => store.readAll()]) {
+        const error = await stateErrorOf(attempt());
         expect(error.code).toBe('CORRUPT_STATE');
         expect(error.message).toContain(where);
         expect(error.message).toContain('sluice state reset --table public.clientes');
