@@ -266,6 +266,64 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
     res.end(req.method === 'HEAD' ? undefined : recorded.body);
   }
 
+  /** `/runs`: the history, a page of runs at a time, back to `keep_history`. */
+  async function serveHistory(res: http.ServerResponse, url: URL, method: string): Promise<void> {
+    const status = url.searchParams.get('status');
+    const before = url.searchParams.get('before') ?? undefined;
+    if (status !== null && !RUN_STATUSES.includes(status as RunStatus))
+      return sendHtml(res, 400, messagePage('Bad request', `status must be one of ${RUN_STATUSES.join(', ')}`), method);
+    let runs: RunRecord[];
+    try {
+      runs = await scheduler.listRuns(HISTORY_PAGE + 1, (status as RunStatus | null) ?? undefined, before);
+    } catch (error) {
+      if (error instanceof SchedulerError && error.code === 'NOT_FOUND')
+        return sendHtml(res, 404, messagePage('Not found', 'That run is not in the history (pruned?).'), method);
+      throw error;
+    }
+    const page = runs.slice(0, HISTORY_PAGE);
+    const html = renderHistoryPage({
+      project: scheduler.scheduleName,
+      timezone: scheduler.cron.timezone,
+      runs: page,
+      next: runs.length > HISTORY_PAGE ? page.at(-1)?.id : undefined,
+      before,
+      status: (status as RunStatus | null) ?? undefined,
+      statuses: RUN_STATUSES,
+      keepHistoryMs: scheduler.keepHistoryMs,
+    });
+    sendHtml(res, 200, html, method);
+  }
+
+  /** `GET /api/runs`: a page of runs (`limit`, `status`, `before`), without their logs, and the next page's cursor. */
+  async function listRunsApi(res: http.ServerResponse, url: URL): Promise<void> {
+    const limit = Number(url.searchParams.get('limit') ?? '50');
+    const status = url.searchParams.get('status');
+    const before = url.searchParams.get('before') ?? undefined;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      return sendJson(res, 400, { error: 'INVALID_ARGUMENT', message: 'limit must be an integer from 1 to 1000' });
+    if (status !== null && !RUN_STATUSES.includes(status as RunStatus)) {
+      return sendJson(res, 400, {
+        error: 'INVALID_ARGUMENT',
+        message: `status must be one of ${RUN_STATUSES.join(', ')}`,
+      });
+    }
+    let runs: RunRecord[];
+    try {
+      runs = await scheduler.listRuns(limit + 1, (status as RunStatus | null) ?? undefined, before);
+    } catch (error) {
+      if (error instanceof SchedulerError) return sendError(res, error);
+      throw error;
+    }
+    const page = runs.slice(0, limit);
+    // The list leaves each run's log out (GET /api/runs/:id has it); the next page: GET /api/runs?before=<next>.
+    const next = runs.length > limit ? (page.at(-1)?.id ?? null) : null;
+    return sendJsonText(
+      res,
+      200,
+      `{"runs":[${page.map((run) => runListEntry(run)).join(',')}],"next":${JSON.stringify(next)}}`,
+    );
+  }
+
   async function routeRequest(
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -296,39 +354,7 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
         sendHtml(res, 200, warning ? html.replace('<main>\n', `<main>\n${warning}\n`) : html, method);
       });
     }
-    if (route === '/runs') {
-      return only(method, ['GET', 'HEAD'], res, async () => {
-        const status = url.searchParams.get('status');
-        const before = url.searchParams.get('before') ?? undefined;
-        if (status !== null && !RUN_STATUSES.includes(status as RunStatus))
-          return sendHtml(
-            res,
-            400,
-            messagePage('Bad request', `status must be one of ${RUN_STATUSES.join(', ')}`),
-            method,
-          );
-        let runs: RunRecord[];
-        try {
-          runs = await scheduler.listRuns(HISTORY_PAGE + 1, (status as RunStatus | null) ?? undefined, before);
-        } catch (error) {
-          if (error instanceof SchedulerError && error.code === 'NOT_FOUND')
-            return sendHtml(res, 404, messagePage('Not found', 'That run is not in the history (pruned?).'), method);
-          throw error;
-        }
-        const page = runs.slice(0, HISTORY_PAGE);
-        const html = renderHistoryPage({
-          project: scheduler.scheduleName,
-          timezone: scheduler.cron.timezone,
-          runs: page,
-          next: runs.length > HISTORY_PAGE ? page.at(-1)?.id : undefined,
-          before,
-          status: (status as RunStatus | null) ?? undefined,
-          statuses: RUN_STATUSES,
-          keepHistoryMs: scheduler.keepHistoryMs,
-        });
-        sendHtml(res, 200, html, method);
-      });
-    }
+    if (route === '/runs') return only(method, ['GET', 'HEAD'], res, () => serveHistory(res, url, method));
     const runPage = /^\/runs\/([^/]+)(\/cancel)?$/.exec(route);
     if (runPage) {
       const id = safeDecode(runPage[1] ?? '') ?? '';
@@ -408,34 +434,7 @@ export async function startSchedulerServer(options: SchedulerServerOptions): Pro
       });
     }
     if (route === '/api/runs') {
-      if (method === 'GET') {
-        const limit = Number(url.searchParams.get('limit') ?? '50');
-        const status = url.searchParams.get('status');
-        const before = url.searchParams.get('before') ?? undefined;
-        if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-          return sendJson(res, 400, { error: 'INVALID_ARGUMENT', message: 'limit must be an integer from 1 to 1000' });
-        if (status !== null && !RUN_STATUSES.includes(status as RunStatus)) {
-          return sendJson(res, 400, {
-            error: 'INVALID_ARGUMENT',
-            message: `status must be one of ${RUN_STATUSES.join(', ')}`,
-          });
-        }
-        let runs: RunRecord[];
-        try {
-          runs = await scheduler.listRuns(limit + 1, (status as RunStatus | null) ?? undefined, before);
-        } catch (error) {
-          if (error instanceof SchedulerError) return sendError(res, error);
-          throw error;
-        }
-        const page = runs.slice(0, limit);
-        // The list leaves each run's log out (GET /api/runs/:id has it); the next page: GET /api/runs?before=<next>.
-        const next = runs.length > limit ? (page.at(-1)?.id ?? null) : null;
-        return sendJsonText(
-          res,
-          200,
-          `{"runs":[${page.map((run) => runListEntry(run)).join(',')}],"next":${JSON.stringify(next)}}`,
-        );
-      }
+      if (method === 'GET') return listRunsApi(res, url);
       if (method === 'POST') {
         if (!apiWriteAllowed(req, res)) return;
         const body = await readJson(req, res);

@@ -145,6 +145,125 @@ export interface PipelineRunResult {
 }
 
 /**
+ * How a run ended, from what its steps returned: `interrupted` when it was cancelled (its signal, its timeout) or a
+ * drain left a step unstarted, `failed` when a step failed, else `success` — and the error the record keeps.
+ */
+function runOutcome(
+  options: PipelineRunOptions,
+  steps: readonly PipelineStep[],
+  aborted: AbortSignal,
+  done: {
+    readonly ingest: IngestResult | undefined;
+    readonly build: BuildResult | undefined;
+    readonly error: PipelineRunResult['error'];
+  },
+): { status: RunStatus; error: PipelineRunResult['error'] } {
+  const { ingest, build } = done;
+  let error = done.error;
+  // A drain that left a step of this run unstarted makes the run interrupted; one that came after the last step does not.
+  const skippedByDrain =
+    options.drain?.aborted === true &&
+    ((steps.includes('ingest') && ingest === undefined) ||
+      (steps.includes('build') && hasModels(options.project) && build === undefined));
+  const interrupted =
+    aborted.aborted || skippedByDrain || ingest?.status === 'cancelled' || build?.run.status === 'cancelled';
+  const buildFailed = build !== undefined && build.run.status !== 'success';
+  const status: RunStatus = interrupted
+    ? 'interrupted'
+    : error || ingest?.status === 'failed' || buildFailed
+      ? 'failed'
+      : 'success';
+  if (!error && buildFailed && !interrupted) {
+    const failed = build?.run.results.filter((r) => r.status === 'error' || r.status === 'fail') ?? [];
+    error = {
+      code: 'BUILD_FAILED',
+      message: `${failed.length} model(s) or test(s) failed: ${failed.map((r) => r.name).join(', ')}`,
+    };
+  }
+  // A cancelled run (its signal, its run_timeout) is recorded with that reason, not with the error its step threw
+  // because it was cancelled ("the extraction was cancelled"): alerts tell a timeout from a shutdown by it.
+  if (interrupted && (!error || aborted.aborted)) {
+    const reason = aborted.aborted ? aborted.reason : options.drain?.reason;
+    error = {
+      code: 'INTERRUPTED',
+      message: reason instanceof Error ? reason.message : String(reason ?? 'interrupted'),
+    };
+  }
+  return { status, error };
+}
+
+/** The ingest step of a run: load the tables, bump the change counters of those that changed, fail on a failed table. */
+async function ingestStep(
+  options: PipelineRunOptions,
+  runId: string,
+  signal: AbortSignal,
+  emit: (event: PipelineEvent) => void,
+): Promise<IngestResult> {
+  const result = await runIngest({
+    project: options.project,
+    warehouse: options.warehouse,
+    state: options.state,
+    workDir: options.workDir,
+    runId,
+    lock: false,
+    signal,
+    ...(options.tables ? { tables: options.tables } : {}),
+    ...((options.ingestFullRefresh ?? options.fullRefresh) ? { fullRefresh: true } : {}),
+    onEvent: (event) => emit({ type: 'ingest', runId, event }),
+  });
+  // Every run that changed raw tables bumps their change counters (in the warehouse), failed or not and
+  // whatever it builds next: a later run's build sees them even when this one stops before building.
+  await recordTableChanges(options, result, runId);
+  if (result.status === 'failed' && !signal.aborted) {
+    const failed = result.tables.filter((t) => t.status === 'failed');
+    throw Object.assign(new Error(failed.map((t) => `${t.table}: ${t.error?.message ?? 'failed'}`).join('; ')), {
+      code: 'TABLES_FAILED',
+      result,
+    });
+  }
+  return result;
+}
+
+/** The build step of a run: models and tests, change-aware when the project ingests. */
+function buildStep(
+  options: PipelineRunOptions,
+  run: {
+    readonly target: ReturnType<typeof resolveTarget>;
+    readonly runId: string;
+    readonly steps: readonly PipelineStep[];
+    readonly ingest: IngestResult | undefined;
+  },
+  signal: AbortSignal,
+  emit: (event: PipelineEvent) => void,
+): Promise<BuildResult> {
+  const { target, runId, steps, ingest } = run;
+  return buildModels({
+    project: options.project,
+    warehouse: options.warehouse,
+    target,
+    runId,
+    signal,
+    ...(options.runTests ? { runTests: options.runTests } : {}),
+    ...(options.resourceTypes ? { resourceTypes: options.resourceTypes } : {}),
+    ...(options.vars ? { vars: options.vars } : {}),
+    ...(options.select ? { select: options.select } : {}),
+    ...(options.exclude ? { exclude: options.exclude } : {}),
+    ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.fullRefresh ? { fullRefresh: true } : {}),
+    ...(hasIngestion(options.project)
+      ? {
+          changeAware: {
+            workDir: options.workDir,
+            ...optionalAll(changeAwareAll(options, steps)),
+            ...(ingest ? { reshapedTables: reshapedTables(options.project, ingest) } : {}),
+          },
+        }
+      : {}),
+    onEvent: (event) => emit({ type: 'build', runId, event }),
+  });
+}
+
+/**
  * Every run, whoever starts it (`sluice run`, `ingest`, `build`, `models run`, `test`, `sluice demo`, the
  * scheduler): take the run lock, record the run as `running` (who runs it, and a heartbeat: the record is re-saved
  * with the progress and the log every `heartbeatMs`), record `abandoned` the runs left running by processes that
@@ -244,57 +363,12 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     }
     const drained = () => options.drain?.aborted === true;
     if (steps.includes('ingest') && !drained() && !runController.signal.aborted)
-      ingest = await withRetries('ingest', options, runController.signal, attempts, emit, runId, async (signal) => {
-        const result = await runIngest({
-          project: options.project,
-          warehouse: options.warehouse,
-          state: options.state,
-          workDir: options.workDir,
-          runId,
-          lock: false,
-          signal,
-          ...(options.tables ? { tables: options.tables } : {}),
-          ...((options.ingestFullRefresh ?? options.fullRefresh) ? { fullRefresh: true } : {}),
-          onEvent: (event) => emit({ type: 'ingest', runId, event }),
-        });
-        // Every run that changed raw tables bumps their change counters (in the warehouse), failed or not and
-        // whatever it builds next: a later run's build sees them even when this one stops before building.
-        await recordTableChanges(options, result, runId);
-        if (result.status === 'failed' && !signal.aborted) {
-          const failed = result.tables.filter((t) => t.status === 'failed');
-          throw Object.assign(new Error(failed.map((t) => `${t.table}: ${t.error?.message ?? 'failed'}`).join('; ')), {
-            code: 'TABLES_FAILED',
-            result,
-          });
-        }
-        return result;
-      });
+      ingest = await withRetries('ingest', options, runController.signal, attempts, emit, runId, (signal) =>
+        ingestStep(options, runId, signal, emit),
+      );
     if (steps.includes('build') && hasModels(options.project) && !runController.signal.aborted && !drained()) {
       build = await withRetries('build', options, runController.signal, attempts, emit, runId, (signal) =>
-        buildModels({
-          project: options.project,
-          warehouse: options.warehouse,
-          target,
-          runId,
-          signal,
-          ...(options.runTests ? { runTests: options.runTests } : {}),
-          ...(options.resourceTypes ? { resourceTypes: options.resourceTypes } : {}),
-          ...(options.vars ? { vars: options.vars } : {}),
-          ...(options.select ? { select: options.select } : {}),
-          ...(options.exclude ? { exclude: options.exclude } : {}),
-          ...(options.threads ? { threads: options.threads } : {}),
-          ...(options.fullRefresh ? { fullRefresh: true } : {}),
-          ...(hasIngestion(options.project)
-            ? {
-                changeAware: {
-                  workDir: options.workDir,
-                  ...optionalAll(changeAwareAll(options, steps)),
-                  ...(ingest ? { reshapedTables: reshapedTables(options.project, ingest) } : {}),
-                },
-              }
-            : {}),
-          onEvent: (event) => emit({ type: 'build', runId, event }),
-        }),
+        buildStep(options, { target, runId, steps, ingest }, signal, emit),
       );
     }
   } catch (caught) {
@@ -310,38 +384,9 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     clearInterval(heartbeats);
     options.signal?.removeEventListener('abort', abortRun);
   }
-  // A drain that left a step of this run unstarted makes the run interrupted; one that came after the last step does not.
-  const skippedByDrain =
-    options.drain?.aborted === true &&
-    ((steps.includes('ingest') && ingest === undefined) ||
-      (steps.includes('build') && hasModels(options.project) && build === undefined));
-  const interrupted =
-    runController.signal.aborted ||
-    skippedByDrain ||
-    ingest?.status === 'cancelled' ||
-    build?.run.status === 'cancelled';
-  const buildFailed = build !== undefined && build.run.status !== 'success';
-  const status: RunStatus = interrupted
-    ? 'interrupted'
-    : error || ingest?.status === 'failed' || buildFailed
-      ? 'failed'
-      : 'success';
-  if (!error && buildFailed && !interrupted) {
-    const failed = build?.run.results.filter((r) => r.status === 'error' || r.status === 'fail') ?? [];
-    error = {
-      code: 'BUILD_FAILED',
-      message: `${failed.length} model(s) or test(s) failed: ${failed.map((r) => r.name).join(', ')}`,
-    };
-  }
-  // A cancelled run (its signal, its run_timeout) is recorded with that reason, not with the error its step threw
-  // because it was cancelled ("the extraction was cancelled"): alerts tell a timeout from a shutdown by it.
-  if (interrupted && (!error || runController.signal.aborted)) {
-    const reason = runController.signal.aborted ? runController.signal.reason : options.drain?.reason;
-    error = {
-      code: 'INTERRUPTED',
-      message: reason instanceof Error ? reason.message : String(reason ?? 'interrupted'),
-    };
-  }
+  const outcome = runOutcome(options, steps, runController.signal, { ingest, build, error });
+  const status = outcome.status;
+  error = outcome.error;
   const endedAt = new Date();
   const seconds = (endedAt.getTime() - startedAt.getTime()) / 1000;
   log.add(
