@@ -63,7 +63,50 @@ const flags = {
   json: (cmd: Command) =>
     cmd.option('--json', 'print one JSON object with the result on stdout, and nothing else there', false),
   table: (cmd: Command) => cmd.option('--table <name>', 'only this table (repeat, or comma-separate)', collect, []),
+  state: (cmd: Command) =>
+    cmd
+      .option(
+        '--state <dir>',
+        "an earlier run's artifacts (its manifest.json): what state:new / state:modified compare with, and --defer reads",
+      )
+      .option(
+        '--defer',
+        "refs to nodes this run does not build read the --state manifest's relation when this target has none",
+        false,
+      )
+      .option(
+        '--favor-state',
+        "with --defer: read the --state manifest's relation even when this target has one",
+        false,
+      ),
+  indirectSelection: (cmd: Command) =>
+    cmd.addOption(
+      new Option(
+        '--indirect-selection <mode>',
+        "dbt's: eager runs the tests of selected nodes too, empty only what is selected",
+      )
+        .choices(['eager', 'empty'])
+        .default('eager'),
+    ),
 };
+
+/** `--state`, `--defer`, `--favor-state` as the commands take them; `--defer` without `--state` is a usage error. */
+function stateOf(opts: {
+  state?: string;
+  defer?: boolean;
+  favorState?: boolean;
+}): { readonly dir: string; readonly defer?: boolean; readonly favorState?: boolean } | undefined {
+  if (opts.state === undefined) {
+    if (opts.defer || opts.favorState)
+      throw new CliError(
+        `${opts.defer ? '--defer' : '--favor-state'} needs --state DIR (the folder of the manifest.json to defer to)`,
+        EXIT.usage,
+      );
+    return undefined;
+  }
+  if (opts.favorState && !opts.defer) throw new CliError('--favor-state applies with --defer; add --defer', EXIT.usage);
+  return { dir: opts.state, ...(opts.defer ? { defer: true } : {}), ...(opts.favorState ? { favorState: true } : {}) };
+}
 
 /** The flags of every command that reads the project: the folder, the target, profiles.yml and --vars. */
 function projectFlags(cmd: Command): Command {
@@ -204,12 +247,19 @@ type RunOpts = {
   fullRefresh?: boolean;
   all?: boolean;
   ingest?: boolean;
+  state?: string;
+  defer?: boolean;
+  favorState?: boolean;
+  indirectSelection?: 'eager' | 'empty';
   json: boolean;
 };
 
 async function runOptions(opts: RunOpts) {
   const vars = await varsOf(opts);
+  const state = stateOf(opts);
   return {
+    ...(state ? { state } : {}),
+    ...(opts.indirectSelection === 'empty' ? { indirectSelection: 'empty' as const } : {}),
     project: projectOf(opts),
     json: opts.json,
     ...(opts.target ? { target: opts.target } : {}),
@@ -247,7 +297,7 @@ function verbCommand(
         'build every selected node; by default a run that ingests builds only what changed and reports the rest reused',
         false,
       );
-  if (verb !== 'ingest') cmd = flags.threads(flags.select(cmd));
+  if (verb !== 'ingest') cmd = flags.indirectSelection(flags.state(flags.threads(flags.select(cmd))));
   if (verb !== 'test')
     cmd = flags.fullRefresh(
       cmd,
@@ -315,6 +365,36 @@ verbCommand(
   '  $ sluice snapshot --select snap_precos',
 );
 
+example(
+  flags.json(
+    flags.threads(
+      projectFlags(
+        program
+          .command('retry')
+          .description(
+            "dbt's retry: run again the nodes of the last invocation (target/run_results.json) that errored, failed or were skipped, with its verb and flags (never ingests)",
+          ),
+      ),
+    ),
+  ),
+  `  $ sluice build --select state:modified+ --defer --state prod-artifacts   # a model fails
+  $ sluice retry                                                           # after the fix: only what failed or was skipped`,
+).action(async (opts) => {
+  const { retryCommand } = await import('./commands/retry.js');
+  const vars = await varsOf(opts);
+  process.exitCode = await retryCommand(
+    {
+      project: projectOf(opts),
+      json: opts.json,
+      ...(opts.target ? { target: opts.target } : {}),
+      ...(opts.profilesDir ? { profilesDir: opts.profilesDir } : {}),
+      ...(vars ? { vars } : {}),
+      ...(opts.threads ? { threads: opts.threads } : {}),
+    },
+    out,
+  );
+});
+
 const models = program
   .command('models')
   .description('Deprecated aliases from before the dbt verbs: use sluice run, test and build');
@@ -377,29 +457,33 @@ example(
 
 example(
   flags.json(
-    flags.select(
-      projectFlags(
-        program
-          .command('ls')
-          .alias('list')
-          .description(
-            'List the seeds, models, snapshots, tests and sources a selection picks, in the order they would run',
-          )
-          .option(
-            '--resource-type <type>',
-            'only seed, model, snapshot, test or source (repeat, or comma-separate)',
-            collect,
-            [],
-          ),
+    flags.state(
+      flags.select(
+        projectFlags(
+          program
+            .command('ls')
+            .alias('list')
+            .description(
+              'List the seeds, models, snapshots, tests and sources a selection picks, in the order they would run',
+            )
+            .option(
+              '--resource-type <type>',
+              'only seed, model, snapshot, test or source (repeat, or comma-separate)',
+              collect,
+              [],
+            ),
+        ),
       ),
     ),
   ),
-  '  $ sluice ls --select +fct_vendas --resource-type model',
+  '  $ sluice ls --select +fct_vendas --resource-type model\n  $ sluice ls --select state:modified+ --state prod-artifacts',
 ).action(async (opts) => {
   const { lsCommand } = await import('./commands/models-info.js');
   const vars = await varsOf(opts);
+  const state = stateOf(opts);
   process.exitCode = await lsCommand(
     {
+      ...(state ? { state } : {}),
       project: projectOf(opts),
       target: opts.target,
       profilesDir: opts.profilesDir,
@@ -415,22 +499,26 @@ example(
 
 example(
   flags.json(
-    flags.threads(
-      flags.select(
-        projectFlags(
-          program
-            .command('compile')
-            .description('Render the selected models and tests to SQL under target/compiled/ without running them'),
+    flags.state(
+      flags.threads(
+        flags.select(
+          projectFlags(
+            program
+              .command('compile')
+              .description('Render the selected models and tests to SQL under target/compiled/ without running them'),
+          ),
         ),
       ),
     ),
   ),
-  '  $ sluice compile --select fct_vendas      # prints the SQL of one model',
+  '  $ sluice compile --select fct_vendas      # prints the SQL of one model\n  $ sluice compile --select state:modified --defer --state prod-artifacts',
 ).action(async (opts) => {
   const { compileCommand } = await import('./commands/models-info.js');
   const vars = await varsOf(opts);
+  const state = stateOf(opts);
   process.exitCode = await compileCommand(
     {
+      ...(state ? { state } : {}),
       project: projectOf(opts),
       target: opts.target,
       profilesDir: opts.profilesDir,
@@ -647,7 +735,7 @@ async function describeLibraryFailure(
   if (
     error instanceof Error &&
     error.name === 'ModelsError' &&
-    (code === 'INVALID_SELECTOR' || code === 'PROJECT_HAS_ERRORS')
+    (code === 'INVALID_SELECTOR' || code === 'PROJECT_HAS_ERRORS' || code === 'INVALID_STATE')
   ) {
     return { exitCode: EXIT.usage, code, message, lines: [`sluice: ${message}`] };
   }

@@ -17,7 +17,14 @@ import {
   type TargetConfig,
 } from '@sluice/pipeline';
 import { closestNames } from '@sluice/warehouse';
-import { formatIssue, selectNodes, type Project, type ProjectIssue } from '@sluice/models';
+import {
+  formatIssue,
+  readState,
+  selectNodes,
+  type Project,
+  type ProjectIssue,
+  type StateComparison,
+} from '@sluice/models';
 import { CliError, EXIT } from './exit-codes.js';
 
 /** A target chosen for a command. */
@@ -36,6 +43,8 @@ export interface Checked {
   readonly source: SourceCheck | undefined;
   /** Load warnings of the model project and selectors that match nothing. */
   readonly warnings: readonly string[];
+  /** `--state DIR` compared with the model project, when given. */
+  readonly state?: StateComparison;
 }
 
 export interface PreflightOptions {
@@ -51,6 +60,8 @@ export interface PreflightOptions {
   readonly models?: boolean;
   readonly select?: readonly string[] | undefined;
   readonly exclude?: readonly string[] | undefined;
+  /** `--state DIR`: read its manifest.json (a missing or unreadable one is a usage error) for the `state:` selectors. */
+  readonly state?: string | undefined;
   /** Check every (selected) table against the live source (only when the project configures ingestion). */
   readonly source?: boolean;
 }
@@ -73,6 +84,7 @@ export async function preflight(options: PreflightOptions): Promise<Checked> {
   const problems: ConfigProblem[] = [...(await checkLocalPaths(project, target.name))];
   const warnings: string[] = (project.warnings ?? []).map(formatConfigProblem);
   let models: Project | undefined;
+  let state: StateComparison | undefined;
   if (options.models && hasModels(project)) {
     try {
       models = await loadModels(project, process.env, options.vars ?? {});
@@ -82,9 +94,11 @@ export async function preflight(options: PreflightOptions): Promise<Checked> {
     }
     if (models) {
       warnings.push(...models.warnings.map(formatIssue));
+      if (options.state !== undefined) state = await stateOf(models, options.state);
       const selection = selectNodes(models, {
         ...(options.select ? { select: options.select } : {}),
         ...(options.exclude ? { exclude: options.exclude } : {}),
+        ...(state ? { state } : {}),
       });
       const bad = selection.issues.filter((issue: ProjectIssue) => issue.severity === 'error');
       if (bad.length > 0)
@@ -113,7 +127,17 @@ export async function preflight(options: PreflightOptions): Promise<Checked> {
       );
     }
   }
-  return { project, target, models, source, warnings };
+  return { project, target, models, source, warnings, ...(state ? { state } : {}) };
+}
+
+/** `--state DIR` read and compared; what is wrong with it is a usage error (exit 2) naming the file and field. */
+async function stateOf(models: Project, dir: string): Promise<StateComparison> {
+  try {
+    return await readState(models, dir);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ModelsError') throw new CliError(error.message, EXIT.usage);
+    throw error;
+  }
 }
 
 const MISSING_ENV = /^environment variable ([A-Za-z_][A-Za-z0-9_]*) is not set/;

@@ -20,6 +20,7 @@ import type {
 } from './project.js';
 import { projectGraph } from './project-graph-value.js';
 import { scanReferences } from './scan-references.js';
+import type { StateRelation } from './state-manifest.js';
 import { RelationValue, TemplateError, TemplateUsageError, type RenderHooks } from './template-engine.js';
 import { pendingWarehouseCall, WarehouseCallLog, withWarehouseCalls, type WarehouseCalls } from './warehouse-calls.js';
 
@@ -68,6 +69,11 @@ export interface CompileOptions {
   readonly invocationId?: string;
   /** Where `log()`, `print()` and `exceptions.warn()` messages go (default: nowhere). */
   readonly onLog?: (message: string, node: string) => void;
+  /**
+   * `--defer`: nodes whose `ref()` resolves to the relation a state manifest records (e.g. production's) instead
+   * of this target's (`deferredRelations` decides which). `this` and where nodes are built never change.
+   */
+  readonly deferred?: ReadonlyMap<string, StateRelation>;
 }
 
 export interface CompileResult {
@@ -200,7 +206,26 @@ export class ProjectCompiler {
       const cte = ephemeralCteName(node.name);
       return new RelationValue('', cte, cte, { type: 'cte' });
     }
+    const deferred = this.options.deferred?.get(node.id);
+    if (deferred !== undefined) return this.deferredValue(node, deferred);
     return this.relationValueOf(node);
+  }
+
+  /** `ref()` to a deferred node: the state's relation, database-qualified when it is not this target's database. */
+  private deferredValue(node: ProjectNode, deferred: StateRelation): RelationValue {
+    const relation = { schema: deferred.schema, name: deferred.name };
+    const qualified = this.dialect.qualify(relation);
+    const database = deferred.database ?? undefined;
+    const text =
+      database === undefined || database === this.options.target.database
+        ? qualified
+        : `${this.dialect.quoteIdentifier(database)}.${qualified}`;
+    const type = node.kind === 'model' && node.materialized === 'view' ? 'view' : 'table';
+    return new RelationValue(relation.schema, relation.name, text, {
+      quoting: this.dialect,
+      type,
+      ...(database === undefined ? {} : { database }),
+    });
   }
 
   /** A node's relation as templates see it: quoted by the dialect, with dbt's relation type. */

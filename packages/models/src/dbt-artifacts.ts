@@ -4,6 +4,7 @@ import type { Catalog } from './collect-catalog.js';
 import { compiledPathOf, type CompileResult, type TargetConfig } from './compile-project.js';
 import type { ColumnDoc, Project, ProjectNode, SourceNode } from './project.js';
 import type { NodeResult, NodeStatus, RunResult } from './run-project.js';
+import { macroSqlOf, nodeChecksum, nodeMacroIds, unrenderedConfigOf } from './state-changes.js';
 
 /**
  * dbt's artifact schemas Sluice writes (https://schemas.getdbt.com/): tools that read dbt's `target/` — dbt-docs,
@@ -70,14 +71,6 @@ function columnsOf(columns: readonly ColumnDoc[]): Record<string, unknown> {
     };
   }
   return out;
-}
-
-function checksumOf(node: ProjectNode): { name: string; checksum: string } {
-  const raw = node.kind === 'model' || node.kind === 'snapshot' || node.kind === 'test' ? node.rawSql : undefined;
-  // dbt hashes a node's file; a seed's CSV is not read here, so its checksum is its path (dbt does the same for seeds
-  // over 1 MiB), which is what `state:modified` compares for it.
-  if (raw === undefined) return { name: 'path', checksum: node.file };
-  return { name: 'sha256', checksum: createHash('sha256').update(raw).digest('hex') };
 }
 
 function materializedOf(node: ProjectNode): string {
@@ -170,6 +163,7 @@ function nodeEntry(
   database: string | null,
   compiledSql: string | undefined,
   createdAt: number,
+  macros: readonly string[],
 ): Record<string, unknown> {
   const parents = node.dependsOn.map((id) => project.nodes.get(id)).filter((n) => n !== undefined);
   const entry: Record<string, unknown> = {
@@ -183,7 +177,7 @@ function nodeEntry(
     unique_id: node.id,
     fqn: node.fqn,
     alias: relation?.name ?? node.name,
-    checksum: checksumOf(node),
+    checksum: nodeChecksum(node),
     config: { enabled: true, ...node.config, materialized: materializedOf(node), tags: node.tags },
     tags: node.tags,
     description: node.description,
@@ -193,13 +187,14 @@ function nodeEntry(
     docs: { show: true, node_color: null },
     patch_path: null,
     build_path: null,
-    unrendered_config: {},
+    // What `state:modified.configs` compares (dbt: the config as written, before rendering).
+    unrendered_config: unrenderedConfigOf(node),
     created_at: createdAt,
     relation_name: relation === undefined ? null : relationName(database, relation),
     raw_code: node.kind === 'seed' ? '' : (node.rawSql ?? ''),
   };
   if (node.kind === 'seed') {
-    entry.depends_on = { macros: [] };
+    entry.depends_on = { macros };
     return entry;
   }
   Object.assign(entry, {
@@ -209,7 +204,7 @@ function nodeEntry(
       .map((n) => ({ name: n.name, package: null, version: null })),
     sources: parents.filter((n) => n.kind === 'source').map((n) => [n.sourceName, n.name]),
     metrics: [],
-    depends_on: { macros: [], nodes: node.dependsOn },
+    depends_on: { macros, nodes: node.dependsOn },
     compiled_path: compiledPathOf(project, node),
     compiled: compiledSql !== undefined,
     ...(compiledSql === undefined ? {} : { compiled_code: compiledSql }),
@@ -251,11 +246,14 @@ export function macroEntries(
   createdAt: number,
 ): Record<string, unknown> {
   const macros: Record<string, unknown> = {};
+  const sql = macroSqlOf(project, fileText);
   for (const [name, file] of project.macros) {
-    const text = fileText.get(file) ?? '';
-    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const found = new RegExp(`{%-?\\s*macro\\s+${escaped}\\s*\\([\\s\\S]*?{%-?\\s*endmacro\\s*-?%}`).exec(text);
     const id = `macro.${project.name}.${name}`;
+    const called = (other: string): boolean => {
+      const otherName = (other.split('.').pop() as string).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      return other !== id && new RegExp(`\\b${otherName}\\s*\\(`).test(sql.get(id) ?? '');
+    };
+    const calls = [...sql.keys()].filter(called);
     macros[id] = {
       name,
       resource_type: 'macro',
@@ -263,8 +261,8 @@ export function macroEntries(
       path: file,
       original_file_path: file,
       unique_id: id,
-      macro_sql: found?.[0] ?? '',
-      depends_on: { macros: [] },
+      macro_sql: sql.get(id) ?? '',
+      depends_on: { macros: calls },
       description: '',
       meta: {},
       docs: { show: true, node_color: null },
@@ -294,6 +292,7 @@ export function manifestArtifact(
   const relations = nodeRelations(project, inputs.target, inputs.compiled, inputs.run);
   const nodes: Record<string, unknown> = {};
   const sources: Record<string, unknown> = {};
+  const macroSql = macroSqlOf(project, inputs.macroFiles);
   const parentMap: Record<string, readonly string[]> = {};
   const childMap: Record<string, readonly string[]> = {};
   for (const node of project.nodes.values()) {
@@ -306,6 +305,7 @@ export function manifestArtifact(
         database,
         inputs.compiledSql.get(node.id),
         createdAt,
+        nodeMacroIds(project, node, macroSql),
       );
     parentMap[node.id] = project.parents.get(node.id) ?? [];
     childMap[node.id] = project.children.get(node.id) ?? [];
@@ -383,6 +383,16 @@ function resultEntry(result: NodeResult, database: string | null): Record<string
   };
 }
 
+/** The dbt verb a run was (`args.which` in run_results.json): by its tests mode and the kinds it built. */
+function whichOf(args: RunResult['args']): string {
+  if (args.runTests === 'only') return 'test';
+  if (args.runTests === 'after-each-model') return 'build';
+  const kinds = args.resourceTypes;
+  if (kinds.length === 1 && kinds[0] === 'seed') return 'seed';
+  if (kinds.length === 1 && kinds[0] === 'snapshot') return 'snapshot';
+  return 'run';
+}
+
 /** `run_results.json` in dbt's v6 schema. */
 export function runResultsArtifact(
   run: RunResult,
@@ -395,13 +405,18 @@ export function runResultsArtifact(
     results: run.results.map((result) => resultEntry(result, database)),
     elapsed_time: run.elapsedMs / 1000,
     args: {
+      which: whichOf(run.args),
       select: run.args.select,
       exclude: run.args.exclude,
       threads: run.args.threads,
       full_refresh: run.args.fullRefresh,
       resource_types: run.args.resourceTypes,
       target: run.target.name,
-      invocation_command: `sluice ${run.args.runTests === 'only' ? 'test' : run.args.runTests === 'none' ? 'run' : 'build'}`,
+      invocation_command: `sluice ${whichOf(run.args)}`,
+      ...(run.args.state === undefined ? {} : { state: run.args.state }),
+      ...(run.args.defer ? { defer: true } : {}),
+      ...(run.args.favorState ? { favor_state: true } : {}),
+      ...(run.args.indirectSelection ? { indirect_selection: run.args.indirectSelection } : {}),
     },
   };
 }

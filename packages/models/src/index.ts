@@ -85,3 +85,21 @@ export {
 } from './source-freshness.js';
 export { DBT_ARTIFACT_VERSION, DBT_SCHEMA_VERSIONS } from './dbt-artifacts.js';
 export { writeArtifacts, type ArtifactInputs } from './write-artifacts.js';
+export {
+  compareState,
+  macroSqlOf,
+  nodeChecksum,
+  nodeMacroIds,
+  unrenderedConfigOf,
+  type StateChange,
+  type StateComparison,
+} from './state-changes.js';
+export {
+  parseStateManifest,
+  readState,
+  readStateManifest,
+  type StateManifest,
+  type StateNode,
+  type StateRelation,
+} from './state-manifest.js';
+export { deferredRelations, type DeferInput } from './defer-relations.js';

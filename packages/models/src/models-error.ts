@@ -11,7 +11,9 @@ export type ModelsErrorCode =
   /** A snapshot or incremental model is configured in a way that cannot run (e.g. no `unique_key`). */
   | 'INVALID_MATERIALIZATION'
   /** A seed's CSV cannot be loaded (ragged rows, an unclosed quote, a header without names). */
-  | 'INVALID_SEED';
+  | 'INVALID_SEED'
+  /** `--state DIR`: no manifest.json there, not JSON, or a field the state selectors or `--defer` need is missing. */
+  | 'INVALID_STATE';
 
 /** The one error class of `@sluice/models`. `node` is the node's unique id, `file`/`line` where it is defined. */
 export class ModelsError extends Error {

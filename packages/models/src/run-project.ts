@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { runDataTest } from '@sluice/data-tests';
 import type { Relation, Row, Warehouse } from '@sluice/warehouse';
 import { WarehouseError } from '@sluice/warehouse';
@@ -10,6 +11,8 @@ import { formatIssue } from './project-issue.js';
 import type { ModelNode, Project, ProjectNode, ProjectRunHook, SeedNode, SnapshotNode, TestNode } from './project.js';
 import { loadSeed } from './seeds/load-seed.js';
 import { selectNodes } from './select-nodes.js';
+import { deferredRelations } from './defer-relations.js';
+import type { StateComparison } from './state-changes.js';
 
 /** How a node ended. Models and snapshots: success | error | skipped | cancelled. Tests: pass | warn | fail | error | skipped | cancelled. */
 export type NodeStatus = 'success' | 'error' | 'skipped' | 'cancelled' | 'pass' | 'warn' | 'fail';
@@ -73,6 +76,11 @@ export interface RunResult {
     readonly runTests: RunTestsMode;
     /** The kinds of node the run builds (dbt's verb: `run` models, `seed` seeds, `build` all). */
     readonly resourceTypes: readonly RunnableKind[];
+    /** `--state DIR`, `--defer`, `--favor-state`, `--indirect-selection empty`, when given (what `retry` replays). */
+    readonly state?: string;
+    readonly defer?: boolean;
+    readonly favorState?: boolean;
+    readonly indirectSelection?: 'empty';
   };
   readonly target: TargetConfig;
   /** dbt_project.yml's `on-run-start` / `on-run-end` statements as they ran (absent when the project has none). */
@@ -144,6 +152,14 @@ export interface RunOptions {
    * unless an upstream node failed (then it is skipped like any other). The change-aware build decides them.
    */
   readonly reuse?: ReadonlyMap<string, ReusedNode>;
+  /** `--state DIR` compared with the project: what `state:` selectors read, and `--defer` resolves to. */
+  readonly state?: StateComparison;
+  /** `--defer` (needs `state`): refs to nodes this run does not build read the state's relation when this target lacks one. */
+  readonly defer?: boolean;
+  /** `--favor-state` (with `defer`): read the state's relation even when this target has one. */
+  readonly favorState?: boolean;
+  /** dbt's `--indirect-selection`: `eager` (default; tests of selected nodes run too) or `empty` (only what is selected). */
+  readonly indirectSelection?: 'eager' | 'empty';
 }
 
 const BLOCKING: ReadonlySet<NodeStatus> = new Set(['error', 'skipped', 'cancelled', 'fail']);
@@ -204,6 +220,49 @@ function runnableGraph(
 }
 
 /**
+ * What a run runs: the selection (an invalid selector throws `INVALID_SELECTOR`), the runnable nodes and their
+ * dependencies, and the compiler — with `--defer`'s relations when asked.
+ */
+async function prepareRun(
+  project: Project,
+  warehouse: Warehouse,
+  options: RunOptions,
+  mode: RunTestsMode,
+  started: Date,
+): Promise<ReturnType<typeof runnableGraph> & { compiler: ProjectCompiler }> {
+  const selection = selectNodes(project, {
+    ...(options.select === undefined ? {} : { select: options.select }),
+    ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
+    ...(options.state === undefined ? {} : { state: options.state }),
+    indirectTests: mode !== 'none' && options.indirectSelection !== 'empty',
+  });
+  const selectorErrors = selection.issues.filter((i) => i.severity === 'error');
+  if (selectorErrors.length > 0) {
+    throw new ModelsError('INVALID_SELECTOR', selectorErrors.map((i) => i.message).join(' '));
+  }
+  const graph = runnableGraph(project, selection.nodes, options.resourceTypes, mode);
+  const compileOptions = {
+    target: options.target,
+    dialect: warehouse.dialect,
+    runStartedAt: started,
+    which: mode === 'none' ? 'run' : mode === 'only' ? 'test' : 'build',
+    fullRefresh: options.fullRefresh ?? false,
+  };
+  if (!options.defer || options.state === undefined)
+    return { ...graph, compiler: new ProjectCompiler(project, compileOptions) };
+  const deferred = await deferredRelations({
+    project,
+    state: options.state.manifest,
+    running: new Set(graph.runnable.map((n) => n.id)),
+    target: options.target,
+    dialect: warehouse.dialect,
+    exists: async (relation) => (await warehouse.describeRelation(relation).catch(() => undefined)) !== undefined,
+    ...(options.favorState ? { favorState: true } : {}),
+  });
+  return { ...graph, compiler: new ProjectCompiler(project, { ...compileOptions, deferred }) };
+}
+
+/**
  * Run a project's models, snapshots and tests in dependency order, `threads` at a time. A failed node (or an
  * error-severity test that fails, in `after-each-model` mode) marks what depends on it `skipped`, and the rest
  * goes on. Never throws once started: every node gets a result. Throws before starting only when the project has
@@ -233,24 +292,7 @@ export async function runProject(project: Project, warehouse: Warehouse, options
       // A listener's failure must not break the run.
     }
   };
-  const selection = selectNodes(project, {
-    ...(options.select === undefined ? {} : { select: options.select }),
-    ...(options.exclude === undefined ? {} : { exclude: options.exclude }),
-    indirectTests: mode !== 'none',
-  });
-  const selectorErrors = selection.issues.filter((i) => i.severity === 'error');
-  if (selectorErrors.length > 0) {
-    throw new ModelsError('INVALID_SELECTOR', selectorErrors.map((i) => i.message).join(' '));
-  }
-  const { runnable, deps } = runnableGraph(project, selection.nodes, options.resourceTypes, mode);
-
-  const compiler = new ProjectCompiler(project, {
-    target: options.target,
-    dialect: warehouse.dialect,
-    runStartedAt: started,
-    which: mode === 'none' ? 'run' : mode === 'only' ? 'test' : 'build',
-    fullRefresh,
-  });
+  const { runnable, deps, compiler } = await prepareRun(project, warehouse, options, mode, started);
   const schemas = new Map<string, Promise<void>>();
   const ensureSchema = (schema: string): Promise<void> => {
     let pending = schemas.get(schema);
@@ -575,6 +617,10 @@ export async function runProject(project: Project, warehouse: Warehouse, options
       fullRefresh,
       runTests: mode,
       resourceTypes: [...(options.resourceTypes ?? RUNNABLE_KINDS)],
+      ...(options.state === undefined ? {} : { state: path.dirname(options.state.manifest.file) }),
+      ...(options.defer && options.state !== undefined ? { defer: true } : {}),
+      ...(options.favorState && options.defer ? { favorState: true } : {}),
+      ...(options.indirectSelection === 'empty' ? { indirectSelection: 'empty' as const } : {}),
     },
     target: options.target,
     ...(hookResults.length === 0 ? {} : { hooks: hookResults }),

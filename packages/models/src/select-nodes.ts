@@ -2,6 +2,7 @@ import { closestNames } from '@sluice/warehouse';
 import { reachable, topologicalOrder } from './project-graph.js';
 import { didYouMean, type ProjectIssue } from './project-issue.js';
 import type { NodeKind, Project, ProjectNode } from './project.js';
+import type { StateComparison } from './state-changes.js';
 
 /** Options of `selectNodes`: dbt's `--select` / `--exclude`. */
 export interface SelectOptions {
@@ -9,7 +10,8 @@ export interface SelectOptions {
    * Selectors; each string may hold several separated by spaces (union); commas inside one selector intersect.
    * Default: every node. Syntax: `name`, `stg_*`, `+name`, `name+`, `2+name`, `name+1`, `@name`, `tag:x`,
    * `path:models/stage`, `source:novadrive` / `source:novadrive.vendas`, `resource_type:snapshot`,
-   * `config.materialized:incremental`, `test_type:singular`, `test_name:not_null`, `fqn:novadrive.stage`.
+   * `config.materialized:incremental`, `test_type:singular`, `test_name:not_null`, `fqn:novadrive.stage`,
+   * `state:new`, `state:modified` (`.body`, `.configs`, `.macros`), `state:old`, `state:unmodified` (with `state`).
    */
   readonly select?: readonly string[];
   readonly exclude?: readonly string[];
@@ -18,6 +20,8 @@ export interface SelectOptions {
    * excluded when any node it tests is excluded.
    */
   readonly indirectTests?: boolean;
+  /** `--state DIR` compared with the project (`compareState`): what the `state:` selectors read. */
+  readonly state?: StateComparison;
 }
 
 /** The selected nodes in dependency order, and what was wrong with the selectors. */
@@ -27,7 +31,40 @@ export interface Selection {
   readonly issues: readonly ProjectIssue[];
 }
 
-const METHODS = ['tag', 'path', 'source', 'resource_type', 'config', 'test_type', 'test_name', 'fqn', 'file'];
+const METHODS = ['tag', 'path', 'source', 'resource_type', 'config', 'test_type', 'test_name', 'fqn', 'file', 'state'];
+
+/** The `state:` values Sluice selects by; dbt's others are named as unsupported. */
+const STATE_VALUES = ['new', 'old', 'modified', 'unmodified', 'modified.body', 'modified.configs', 'modified.macros'];
+const UNSUPPORTED_STATE = ['modified.contract', 'modified.relation', 'modified.persisted_descriptions'];
+
+/** Why a `state:` selector cannot be evaluated (no `--state`, an unknown or unsupported value), or undefined. */
+function stateProblem(value: string, state: StateComparison | undefined): string | undefined {
+  if (UNSUPPORTED_STATE.includes(value))
+    return `"state:${value}" is not supported by Sluice (it selects by ${STATE_VALUES.map((v) => `state:${v}`).join(', ')}).`;
+  if (!STATE_VALUES.includes(value))
+    return `"state:${value}" is not a state selector (write ${STATE_VALUES.map((v) => `state:${v}`).join(', ')}).${didYouMean(closestNames(value, STATE_VALUES))}`;
+  if (state === undefined)
+    return `"state:${value}" compares with an earlier run: add --state DIR (a folder holding that run's manifest.json).`;
+  return undefined;
+}
+
+/** dbt's `state:` methods on one node. */
+function matchesState(node: ProjectNode, value: string, state: StateComparison): boolean {
+  const changes = state.changes.get(node.id) ?? [];
+  const isNew = changes.includes('new');
+  switch (value) {
+    case 'new':
+      return isNew;
+    case 'old':
+      return !isNew;
+    case 'modified':
+      return changes.length > 0;
+    case 'unmodified':
+      return changes.length === 0;
+    default:
+      return changes.includes(value.slice('modified.'.length) as 'body');
+  }
+}
 
 function glob(pattern: string): (value: string) => boolean {
   if (!/[*?[]/.test(pattern)) return (value) => value === pattern;
@@ -89,7 +126,7 @@ function parseSelector(text: string): ParsedSelector | string {
   };
 }
 
-function matchMethod(project: Project, selector: ParsedSelector): Set<string> {
+function matchMethod(project: Project, selector: ParsedSelector, state?: StateComparison): Set<string> {
   const out = new Set<string>();
   const { method, value } = selector;
   const match = glob(value);
@@ -123,6 +160,9 @@ function matchMethod(project: Project, selector: ParsedSelector): Set<string> {
       case 'test_name':
         hit = node.kind === 'test' && (node.testName === undefined ? match(node.name) : match(node.testName));
         break;
+      case 'state':
+        hit = state !== undefined && matchesState(node, value, state);
+        break;
       case 'config': {
         const key = method.slice('config.'.length);
         const config = 'config' in node ? (node.config as Record<string, unknown>) : {};
@@ -151,19 +191,30 @@ function expand(project: Project, selector: ParsedSelector, seeds: Set<string>):
   return out;
 }
 
-function evaluate(project: Project, expressions: readonly string[], issues: ProjectIssue[]): Set<string> {
+function evaluate(
+  project: Project,
+  expressions: readonly string[],
+  issues: ProjectIssue[],
+  state: StateComparison | undefined,
+): Set<string> {
   const union = new Set<string>();
   for (const expression of expressions) {
     for (const term of expression.split(/\s+/).filter((t) => t !== '')) {
       let intersection: Set<string> | undefined;
       for (const atom of term.split(',').filter((a) => a !== '')) {
         const parsed = parseSelector(atom);
-        if (typeof parsed === 'string') {
-          issues.push({ code: 'INVALID_VALUE', severity: 'error', message: parsed });
+        const problem =
+          typeof parsed === 'string'
+            ? parsed
+            : parsed.method === 'state'
+              ? stateProblem(parsed.value, state)
+              : undefined;
+        if (typeof parsed === 'string' || problem !== undefined) {
+          issues.push({ code: 'INVALID_VALUE', severity: 'error', message: problem ?? '' });
           intersection = new Set();
           continue;
         }
-        const seeds = matchMethod(project, parsed);
+        const seeds = matchMethod(project, parsed, state);
         if (seeds.size === 0) {
           const names = [...project.nodes.values()].map((n) => n.name);
           const suggestions = parsed.method === 'fqn' ? closestNames(parsed.value, names) : [];
@@ -197,8 +248,9 @@ export function selectNodes(project: Project, options: SelectOptions = {}): Sele
   let selected =
     options.select === undefined || options.select.every((s) => s.trim() === '')
       ? new Set(all.filter((id) => project.nodes.get(id)?.kind !== 'source'))
-      : evaluate(project, options.select, issues);
-  const excluded = options.exclude === undefined ? new Set<string>() : evaluate(project, options.exclude, issues);
+      : evaluate(project, options.select, issues, options.state);
+  const excluded =
+    options.exclude === undefined ? new Set<string>() : evaluate(project, options.exclude, issues, options.state);
   if (indirect) {
     const tests = [...project.nodes.values()].filter((n) => n.kind === 'test');
     for (const test of tests) if (test.dependsOn.some((p) => selected.has(p))) selected.add(test.id);

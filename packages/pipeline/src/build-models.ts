@@ -5,6 +5,7 @@ import {
   collectCatalog,
   formatIssue,
   loadProject,
+  readState,
   runProject,
   writeArtifacts,
   type Project,
@@ -23,7 +24,19 @@ import { planBuild, type BuildDecision, type NodeBuildState, type PlanNode } fro
 import { planNodes } from './plan-nodes.js';
 import { ConfigError, type LoadedProject, type TargetConfig } from './project-config.js';
 
+/** dbt's `--state DIR`, `--defer`, `--favor-state`: compare with, and read through, an earlier run's manifest. */
+export interface StateFlags {
+  /** The folder holding the earlier run's `manifest.json`. */
+  readonly dir: string;
+  readonly defer?: boolean;
+  readonly favorState?: boolean;
+}
+
 export interface BuildOptions {
+  /** `--state DIR` (with `--defer`, `--favor-state`). */
+  readonly state?: StateFlags;
+  /** dbt's `--indirect-selection`: `empty` runs only the selected tests (what `retry` uses). */
+  readonly indirectSelection?: 'eager' | 'empty';
   readonly project: LoadedProject;
   readonly warehouse: Warehouse;
   readonly target: { readonly name: string; readonly config: TargetConfig };
@@ -150,7 +163,13 @@ export async function buildModels(options: BuildOptions): Promise<BuildResult> {
   const target = modelTarget(options.target, threads);
   const models = await loadModels(options.project, options.env, options.vars, target);
   const aware = options.changeAware ? await planChangeAware(options, options.changeAware, models, target) : undefined;
+  // Read before this run's artifacts are written: --state may name this project's own target/.
+  const state = options.state ? await readState(models, options.state.dir) : undefined;
   const run = await runProject(models, options.warehouse, {
+    ...(state ? { state } : {}),
+    ...(options.state?.defer ? { defer: true } : {}),
+    ...(options.state?.favorState ? { favorState: true } : {}),
+    ...(options.indirectSelection ? { indirectSelection: options.indirectSelection } : {}),
     ...(aware ? { reuse: aware.reuse } : {}),
     target,
     threads,

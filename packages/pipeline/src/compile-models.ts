@@ -3,8 +3,10 @@ import {
   collectCatalog,
   compileProject,
   compileProjectWithWarehouse,
+  deferredRelations,
   formatIssue,
   ModelsError,
+  readState,
   selectNodes,
   writeArtifacts,
   type Catalog,
@@ -13,12 +15,14 @@ import {
   type ProjectNode,
 } from '@sluice/models';
 import type { Warehouse } from '@sluice/warehouse';
-import { loadModels, modelTarget } from './build-models.js';
+import { loadModels, modelTarget, type StateFlags } from './build-models.js';
 import { targetDialect } from './open-project.js';
 import { ConfigError, type LoadedProject, type TargetConfig } from './project-config.js';
 
 export interface CompileModelsOptions {
   readonly project: LoadedProject;
+  /** `--state DIR` (`state:` selectors) and `--defer` / `--favor-state` (refs to unselected nodes, with a warehouse). */
+  readonly state?: StateFlags;
   readonly target: { readonly name: string; readonly config: TargetConfig };
   readonly select?: readonly string[];
   readonly exclude?: readonly string[];
@@ -64,9 +68,11 @@ export interface CompileModelsResult {
 export async function compileModels(options: CompileModelsOptions): Promise<CompileModelsResult> {
   const { project } = options;
   const models = await loadModels(project, options.env, options.vars, modelTarget(options.target));
+  const state = options.state ? await readState(models, options.state.dir) : undefined;
   const selection = selectNodes(models, {
     ...(options.select ? { select: options.select } : {}),
     ...(options.exclude ? { exclude: options.exclude } : {}),
+    ...(state ? { state } : {}),
   });
   const selectorErrors = selection.issues.filter((issue) => issue.severity === 'error');
   if (selectorErrors.length > 0) {
@@ -76,11 +82,26 @@ export async function compileModels(options: CompileModelsOptions): Promise<Comp
   const target = modelTarget(options.target, project.threads?.[options.target.name]);
   const dialect = options.warehouse?.dialect ?? targetDialect(options.target.config);
   const ids = selected.map((node) => node.id);
+  const deferred =
+    state && options.state?.defer
+      ? await deferredRelations({
+          project: models,
+          state: state.manifest,
+          running: new Set(ids),
+          target,
+          dialect,
+          // Without a warehouse nothing of this target is known to exist: every node the state knows is deferred.
+          exists: async (relation) =>
+            (await options.warehouse?.describeRelation(relation).catch(() => undefined)) !== undefined,
+          ...(options.state.favorState ? { favorState: true } : {}),
+        })
+      : undefined;
+  const base = { target, dialect, nodes: ids, ...(deferred ? { deferred } : {}) };
   let compiled: CompileResult;
   if (options.warehouse) {
     // What the templates ask the warehouse (run_query, get_columns_in_relation) is asked, as dbt's compile does.
     const warehouse = options.warehouse;
-    compiled = await compileProjectWithWarehouse(models, warehouse, { target, dialect, nodes: ids });
+    compiled = await compileProjectWithWarehouse(models, warehouse, base);
     // Render incremental models whose table exists as the next run would: with is_incremental() true.
     const existing = new Set<string>();
     for (const node of selected) {
@@ -90,13 +111,11 @@ export async function compileModels(options: CompileModelsOptions): Promise<Comp
     }
     if (existing.size > 0)
       compiled = await compileProjectWithWarehouse(models, warehouse, {
-        target,
-        dialect,
-        nodes: ids,
+        ...base,
         isIncremental: (node) => existing.has(node.id),
       });
   } else {
-    compiled = compileProject(models, { target, dialect, nodes: ids });
+    compiled = compileProject(models, base);
   }
   if (compiled.errors.length > 0) {
     throw new ConfigError(

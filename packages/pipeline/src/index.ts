@@ -102,6 +102,7 @@ export {
   modelTarget,
   type BuildOptions,
   type BuildResult,
+  type StateFlags,
 } from './build-models.js';
 export {
   checkSource,

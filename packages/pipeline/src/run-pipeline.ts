@@ -4,7 +4,7 @@ import { NO_RETRY, retryDelayMs, type RetryPolicy, type Warehouse } from '@sluic
 import type { RunStatus, StateLock, StateStore } from '@sluice/watermark';
 import { RUN_LOCK, runIngest, type IngestEvent, type IngestResult, type TableResult } from './ingest.js';
 import type { NodeResult, RunEvent, RunnableKind, RunTestsMode } from '@sluice/models';
-import { buildModels, hasModels, type BuildResult } from './build-models.js';
+import { buildModels, hasModels, type BuildResult, type StateFlags } from './build-models.js';
 import { readBuildState, tableChangeWrites, writeBuildState } from './build-state.js';
 import { targetEngine } from './engine-registry.js';
 import { resolveTarget } from './open-project.js';
@@ -101,6 +101,10 @@ export interface PipelineRunOptions {
    * builds only what its changes (and edits, failures, missing relations) require; the rest is `reused`.
    */
   readonly all?: boolean;
+  /** dbt's `--state DIR` (with `--defer`, `--favor-state`): the build compares with, and reads through, that manifest. */
+  readonly stateArtifacts?: StateFlags;
+  /** dbt's `--indirect-selection` (`empty`: only the selected tests; what `sluice retry` passes). */
+  readonly indirectSelection?: 'eager' | 'empty';
   /**
    * Whether the ingest step reloads the tables from scratch; default `fullRefresh`. The CLI's `run` and `build`
    * pass `false`: their `--full-refresh` is dbt's (incremental models and seeds), the ingest only brings the raw
@@ -250,6 +254,8 @@ function buildStep(
     ...(options.exclude ? { exclude: options.exclude } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
     ...(options.fullRefresh ? { fullRefresh: true } : {}),
+    ...(options.stateArtifacts ? { state: options.stateArtifacts } : {}),
+    ...(options.indirectSelection ? { indirectSelection: options.indirectSelection } : {}),
     ...(hasIngestion(options.project)
       ? {
           changeAware: {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { selectNodes, type ProjectNode } from '@sluice/models';
-import { compileModels, targetEngine } from '@sluice/pipeline';
+import { compileModels, targetEngine, type StateFlags } from '@sluice/pipeline';
 import type { Warehouse } from '@sluice/warehouse';
 import { displayPath } from '../config-problems.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -18,6 +18,8 @@ export interface SelectCommandOptions {
   readonly select?: readonly string[];
   readonly exclude?: readonly string[];
   readonly resourceType?: readonly string[];
+  /** `--state DIR` (with `--defer`, `--favor-state`: compile only). */
+  readonly state?: StateFlags;
   readonly json: boolean;
 }
 
@@ -34,6 +36,7 @@ async function checkedModels(
     models: true,
     select: options.select,
     exclude: options.exclude,
+    state: options.state?.dir,
   });
   if (!checked.models)
     throw new CliError(
@@ -66,10 +69,11 @@ export async function lsCommand(options: SelectCommandOptions, out: Output): Pro
   const unknown = types.filter((type) => !KINDS.includes(type));
   if (unknown.length > 0)
     throw new CliError(`--resource-type ${unknown.join(', ')}: expected ${KINDS.join(', ')}`, EXIT.usage);
-  const { models } = await checkedModels(options);
+  const { models, state } = await checkedModels(options);
   const selection = selectNodes(models, {
     ...(options.select?.length ? { select: options.select } : {}),
     ...(options.exclude?.length ? { exclude: options.exclude } : {}),
+    ...(state ? { state } : {}),
   });
   const nodes = selection.nodes.filter((node) => types.length === 0 || types.includes(node.kind));
   if (options.json) {
@@ -129,6 +133,7 @@ export async function compileCommand(options: SelectCommandOptions, out: Output)
       ...(options.vars ? { vars: options.vars } : {}),
       ...(options.select?.length ? { select: options.select } : {}),
       ...(options.exclude?.length ? { exclude: options.exclude } : {}),
+      ...(options.state ? { state: options.state } : {}),
       ...(warehouse ? { warehouse } : {}),
     });
     const compiled = result.selected.flatMap((node) => {

@@ -4,6 +4,7 @@ import {
   openStateStore,
   openWarehouse,
   runPipeline,
+  type StateFlags,
   type PipelineEvent,
   type PipelineRunResult,
   type PipelineStep,
@@ -34,6 +35,10 @@ export interface RunCommandOptions {
   readonly all?: boolean;
   /** `--no-ingest` (run, build): do not bring the raw tables up to date first. */
   readonly ingest?: boolean;
+  /** `--state DIR`, `--defer`, `--favor-state`. */
+  readonly state?: StateFlags;
+  /** `--indirect-selection empty`: only the selected tests (what `sluice retry` passes). */
+  readonly indirectSelection?: 'eager' | 'empty';
   readonly json: boolean;
 }
 
@@ -94,6 +99,7 @@ export async function verbCommand(
     models: rule.builds,
     select: options.select,
     exclude: options.exclude,
+    state: options.state?.dir,
     source: wantsIngest,
   });
   const { project, target } = checked;
@@ -194,6 +200,8 @@ async function runAndReport(
         ...(options.threads ? { threads: options.threads } : {}),
         ...(options.fullRefresh ? { fullRefresh: true } : {}),
         ...(options.all ? { all: true } : {}),
+        ...(options.state ? { stateArtifacts: options.state } : {}),
+        ...(options.indirectSelection ? { indirectSelection: options.indirectSelection } : {}),
         // --full-refresh on a dbt verb is dbt's (models, seeds); only `sluice ingest --full-refresh` reloads tables.
         ...(command === 'ingest' ? {} : { ingestFullRefresh: false }),
       });
