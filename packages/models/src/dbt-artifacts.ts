@@ -105,7 +105,10 @@ export function nodeRelations(
     if (relations.has(node.id) || node.kind === 'source') continue;
     if (node.kind === 'model' && node.materialized === 'ephemeral') continue;
     const alias = 'alias' in node.config && typeof node.config.alias === 'string' ? node.config.alias : node.name;
-    relations.set(node.id, { schema: target?.schema ?? 'main', name: alias });
+    // dbt's default generate_schema_name (`<target schema>_<custom>`): what `--defer` reads for nodes a run skipped.
+    const custom = 'schema' in node.config && typeof node.config.schema === 'string' ? node.config.schema : undefined;
+    const base = target?.schema ?? 'main';
+    relations.set(node.id, { schema: custom === undefined ? base : `${base}_${custom.trim()}`, name: alias });
   }
   return relations;
 }
