@@ -25,8 +25,17 @@ export function unrenderedConfigOf(node: ProjectNode): Record<string, unknown> {
   return node.kind === 'source' ? {} : (JSON.parse(JSON.stringify(node.config)) as Record<string, unknown>);
 }
 
+const mentionPatterns = new Map<string, RegExp>();
+
+/** Whether `text` names `name` as a whole word (a substring test first: most texts name no macro). */
 function mentions(text: string, name: string): boolean {
-  return new RegExp(`(^|[^A-Za-z0-9_])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z0-9_]|$)`).test(text);
+  if (!text.includes(name)) return false;
+  let pattern = mentionPatterns.get(name);
+  if (pattern === undefined) {
+    pattern = new RegExp(`(^|[^A-Za-z0-9_])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z0-9_]|$)`);
+    mentionPatterns.set(name, pattern);
+  }
+  return pattern.test(text);
 }
 
 /**
