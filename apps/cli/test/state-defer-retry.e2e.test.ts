@@ -33,6 +33,7 @@ const FILES: Record<string, string> = {
   'models/doubled.sql': "select {{ scale('n') }} as d from {{ ref('base') }}\n",
   'models/report.sql': "{{ config(materialized='view') }}\nselect sum(d) as total from {{ ref('doubled') }}\n",
   'models/other.sql': 'select 1 as x\n',
+  'seeds/factors.csv': 'k,v\n1,10\n',
   'models/schema.yml': `version: 2\nmodels:\n  - name: doubled\n    columns:\n      - name: d\n        data_tests: [not_null]\n`,
 };
 
@@ -91,6 +92,17 @@ describe('--state, state:modified / state:new, --defer and retry, against two ta
       '--json',
     ]);
     expect(names(old.stdout)).toEqual(['base', 'doubled', 'numbers', 'other', 'report']);
+    const seed = await run([
+      'ls',
+      '--select',
+      'state:modified',
+      '--resource-type',
+      'seed',
+      '--state',
+      'prod-artifacts',
+      '--json',
+    ]);
+    expect(names(seed.stdout)).toEqual([]);
   });
 
   it('build --select state:modified+ --defer builds only the edited model and its children in dev; parents read prod', async () => {
@@ -157,7 +169,20 @@ describe('--state, state:modified / state:new, --defer and retry, against two ta
     expect(compiled).toContain('"dev"."base"');
   });
 
-  it('a macro edit is state:modified.macros for the models that call it; a new model is state:new', async () => {
+  it('a macro edit is state:modified.macros for the models that call it; a new model is state:new; a seed edit is modified', async () => {
+    await write('seeds/factors.csv', 'k,v\n1,10\n2,20\n');
+    onTestFinished(() => write('seeds/factors.csv', FILES['seeds/factors.csv'] as string));
+    const seed = await run([
+      'ls',
+      '--select',
+      'state:modified.body',
+      '--resource-type',
+      'seed',
+      '--state',
+      'prod-artifacts',
+      '--json',
+    ]);
+    expect(names(seed.stdout)).toEqual(['factors']);
     await write('macros/scale.sql', '{% macro scale(x) %}{{ x }} * 3{% endmacro %}\n');
     await write('models/fresh.sql', "select n from {{ ref('numbers') }}\n");
     onTestFinished(() => rm(path.join(project, 'models', 'fresh.sql')));

@@ -167,6 +167,7 @@ function nodeEntry(
   compiledSql: string | undefined,
   createdAt: number,
   macros: readonly string[],
+  seedHashes: ReadonlyMap<string, string> | undefined,
 ): Record<string, unknown> {
   const parents = node.dependsOn.map((id) => project.nodes.get(id)).filter((n) => n !== undefined);
   const entry: Record<string, unknown> = {
@@ -180,7 +181,7 @@ function nodeEntry(
     unique_id: node.id,
     fqn: node.fqn,
     alias: relation?.name ?? node.name,
-    checksum: nodeChecksum(node),
+    checksum: nodeChecksum(node, seedHashes),
     config: { enabled: true, ...node.config, materialized: materializedOf(node), tags: node.tags },
     tags: node.tags,
     description: node.description,
@@ -287,6 +288,8 @@ export function manifestArtifact(
     readonly run?: RunResult;
     readonly compiledSql: ReadonlyMap<string, string>;
     readonly macroFiles: ReadonlyMap<string, string>;
+    /** sha256 of seed CSVs up to 1 MiB, by node id (`seedHashesOf`); without one a seed's checksum is its path. */
+    readonly seedHashes?: ReadonlyMap<string, string>;
   },
   context: ArtifactContext,
 ): Record<string, unknown> {
@@ -309,6 +312,7 @@ export function manifestArtifact(
         inputs.compiledSql.get(node.id),
         createdAt,
         nodeMacroIds(project, node, macroSql),
+        inputs.seedHashes,
       );
     parentMap[node.id] = project.parents.get(node.id) ?? [];
     childMap[node.id] = project.children.get(node.id) ?? [];

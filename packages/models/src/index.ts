@@ -97,6 +97,7 @@ export {
 export {
   parseStateManifest,
   readState,
+  seedHashesOf,
   readStateManifest,
   type StateManifest,
   type StateNode,

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { duckDbDialect } from '@sluice/duckdb';
+import { snowflakeDialect } from '@sluice/snowflake';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { compileProject } from './compile-project.js';
 import { manifestArtifact } from './dbt-artifacts.js';
 import { deferredRelations } from './defer-relations.js';
 import { loadProject } from './load-project.js';
@@ -146,5 +148,25 @@ describe('deferredRelations (dbt’s --defer rule)', () => {
       exists: async () => true,
     });
     expect(none.size).toBe(0);
+  });
+});
+
+describe('compiling with deferred relations', () => {
+  it('ref() to a deferred node names the state’s relation, database-qualified when it is another database', () => {
+    const deferred = new Map([
+      ['model.shop.stg_orders', { database: 'PROD', schema: 'ANALYTICS', name: 'STG_ORDERS' }],
+    ]);
+    const dev = { name: 'dev', type: 'snowflake', schema: 'DEV', database: 'DEV_DB' };
+    const { nodes } = compileProject(project, {
+      target: dev,
+      dialect: snowflakeDialect,
+      nodes: ['model.shop.fct_orders', 'model.shop.dim_customers'],
+      deferred,
+    });
+    expect(nodes.get('model.shop.fct_orders')?.sql).toContain('"PROD"."ANALYTICS"."STG_ORDERS"');
+    // Through the ephemeral int_paid_orders, inlined as a CTE, the same.
+    expect(nodes.get('model.shop.dim_customers')?.sql).toContain('"PROD"."ANALYTICS"."STG_ORDERS"');
+    // Where the model itself is built does not move.
+    expect(nodes.get('model.shop.fct_orders')?.relation).toEqual({ schema: 'DEV_marts', name: 'fct_orders' });
   });
 });

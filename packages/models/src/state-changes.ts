@@ -11,11 +11,17 @@ export interface StateComparison {
   readonly changes: ReadonlyMap<string, readonly StateChange[]>;
 }
 
-/** A node's checksum as the manifest writes it: sha256 of its raw SQL; a seed (or a node without SQL) its path. */
-export function nodeChecksum(node: ProjectNode): { name: string; checksum: string } {
+/**
+ * A node's checksum as the manifest writes it: sha256 of its raw SQL; a seed, sha256 of its CSV when `seedHashes`
+ * has it (dbt hashes seeds up to 1 MiB), else its path (dbt's rule for larger seeds).
+ */
+export function nodeChecksum(
+  node: ProjectNode,
+  seedHashes?: ReadonlyMap<string, string>,
+): { name: string; checksum: string } {
+  const seedHash = node.kind === 'seed' ? seedHashes?.get(node.id) : undefined;
+  if (seedHash !== undefined) return { name: 'sha256', checksum: seedHash };
   const raw = node.kind === 'model' || node.kind === 'snapshot' || node.kind === 'test' ? node.rawSql : undefined;
-  // dbt hashes a node's file; a seed's CSV is not read here, so its checksum is its path (dbt does the same for seeds
-  // over 1 MiB), which is what `state:modified` compares for it.
   if (raw === undefined) return { name: 'path', checksum: node.file };
   return { name: 'sha256', checksum: createHash('sha256').update(raw).digest('hex') };
 }
@@ -98,6 +104,7 @@ export function compareState(
   project: Project,
   manifest: StateManifest,
   macroSql: ReadonlyMap<string, string>,
+  seedHashes?: ReadonlyMap<string, string>,
 ): StateComparison {
   const prefix = `macro.${project.name}.`;
   const changedMacros = new Set<string>();
@@ -115,7 +122,7 @@ export function compareState(
       continue;
     }
     const found: StateChange[] = [];
-    const sum = nodeChecksum(node);
+    const sum = nodeChecksum(node, seedHashes);
     if (`${sum.name}:${sum.checksum}` !== old.checksum) found.push('body');
     if (stableJson(unrenderedConfigOf(node)) !== stableJson(old.unrenderedConfig)) found.push('configs');
     const called = new Set([...nodeMacroIds(project, node, macroSql), ...stateMacroClosure(manifest, old.macros)]);

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelsError } from './models-error.js';
 import type { Project } from './project.js';
@@ -172,5 +173,25 @@ export async function readState(project: Project, dir: string): Promise<StateCom
   const files = new Map<string, string>();
   for (const file of new Set(project.macros.values()))
     files.set(file, await readFile(path.join(project.dir, file), 'utf8').catch(() => ''));
-  return compareState(project, manifest, macroSqlOf(project, files));
+  return compareState(project, manifest, macroSqlOf(project, files), await seedHashesOf(project));
+}
+
+/** dbt hashes a seed's file up to this size; a larger one's checksum is its path. */
+const SEED_HASH_LIMIT = 1024 * 1024;
+
+/** sha256 of each seed's CSV of at most 1 MiB, by node id (the manifest's seed checksums, as dbt computes them). */
+export async function seedHashesOf(project: Project): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  for (const node of project.nodes.values()) {
+    if (node.kind !== 'seed') continue;
+    const file = path.join(project.dir, node.file);
+    const size = await stat(file).then(
+      (s) => s.size,
+      () => undefined,
+    );
+    if (size === undefined || size > SEED_HASH_LIMIT) continue;
+    const text = await readFile(file).catch(() => undefined);
+    if (text !== undefined) hashes.set(node.id, createHash('sha256').update(text).digest('hex'));
+  }
+  return hashes;
 }

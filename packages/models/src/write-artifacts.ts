@@ -8,6 +8,7 @@ import { renderLineagePage } from './lineage-page.js';
 import { redactSecrets } from './project-internals.js';
 import type { Project } from './project.js';
 import type { RunResult } from './run-project.js';
+import { seedHashesOf } from './state-manifest.js';
 
 /** What to write: the project always; compiled SQL, the last run and the warehouse catalog when known. */
 export interface ArtifactInputs {
@@ -79,6 +80,7 @@ export async function writeArtifacts(targetDir: string, inputs: ArtifactInputs):
           ...(inputs.run === undefined ? {} : { run: inputs.run }),
           compiledSql,
           macroFiles,
+          seedHashes: await seedHashesOf(project),
         },
         context,
       ),

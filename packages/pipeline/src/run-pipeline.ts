@@ -529,6 +529,7 @@ function runScope(options: PipelineRunOptions, steps: readonly PipelineStep[]): 
 function changeAwareAll(options: PipelineRunOptions, steps: readonly PipelineStep[]): string | undefined {
   if (options.all) return 'everything asked for (--all)';
   if (options.fullRefresh) return '--full-refresh rebuilds everything';
+  if (options.stateArtifacts) return 'a --state run builds what it selects, as dbt does';
   if (!steps.includes('ingest')) return 'the run did not ingest (--no-ingest or a verb that does not)';
   return undefined;
 }
