@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { runDataTest } from '@sluice/data-tests';
 import type { Relation, Row, Warehouse } from '@sluice/warehouse';
 import { WarehouseError } from '@sluice/warehouse';
@@ -617,7 +616,7 @@ export async function runProject(project: Project, warehouse: Warehouse, options
       fullRefresh,
       runTests: mode,
       resourceTypes: [...(options.resourceTypes ?? RUNNABLE_KINDS)],
-      ...(options.state === undefined ? {} : { state: path.dirname(options.state.manifest.file) }),
+      ...(options.state === undefined ? {} : { state: options.state.manifest.dir }),
       ...(options.defer && options.state !== undefined ? { defer: true } : {}),
       ...(options.favorState && options.defer ? { favorState: true } : {}),
       ...(options.indirectSelection === 'empty' ? { indirectSelection: 'empty' as const } : {}),

@@ -31,6 +31,8 @@ export interface StateNode {
 export interface StateManifest {
   /** The manifest's path, for messages. */
   readonly file: string;
+  /** The `--state` folder as given (what run_results.json records for `retry`). */
+  readonly dir: string;
   readonly nodes: ReadonlyMap<string, StateNode>;
   /** Unique ids of the sources the manifest declares. */
   readonly sources: ReadonlySet<string>;
@@ -113,7 +115,7 @@ function stateNode(file: string, id: string, entry: Json): StateNode {
  * Read what the `state:` selectors and `--defer` need from a parsed manifest.json (dbt's v12 schema, as Sluice and
  * dbt 1.8+ write it). Pure. A missing field is a `ModelsError('INVALID_STATE')` naming the file and the field.
  */
-export function parseStateManifest(value: unknown, file: string): StateManifest {
+export function parseStateManifest(value: unknown, file: string, dir: string = path.dirname(file)): StateManifest {
   if (!isObject(value)) throw missing(file, 'the top level', 'an object');
   const nodes = new Map<string, StateNode>();
   for (const [id, entry] of Object.entries(objectAt(file, value, 'nodes', ''))) {
@@ -131,15 +133,15 @@ export function parseStateManifest(value: unknown, file: string): StateManifest 
       calls: Array.isArray(dependsOn.macros) ? stringsAt(file, dependsOn, 'macros', `${where}depends_on.`) : [],
     });
   }
-  return { file, nodes, sources, macros };
+  return { file, dir, nodes, sources, macros };
 }
 
 /**
- * Read `<dir>/manifest.json`, the state of `--state DIR`. A missing folder or file, or a file that is not JSON, is a
- * `ModelsError('INVALID_STATE')` saying which and what to do.
+ * Read `<dir>/manifest.json`, the state of `--state DIR`; a relative `dir` is under `projectDir` (dbt's rule). A
+ * missing folder or file, or a file that is not JSON, is a `ModelsError('INVALID_STATE')` saying which and what to do.
  */
-export async function readStateManifest(dir: string): Promise<StateManifest> {
-  const file = path.join(dir, 'manifest.json');
+export async function readStateManifest(dir: string, projectDir = ''): Promise<StateManifest> {
+  const file = path.resolve(projectDir, dir, 'manifest.json');
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -161,15 +163,15 @@ export async function readStateManifest(dir: string): Promise<StateManifest> {
       { file },
     );
   }
-  return parseStateManifest(value, file);
+  return parseStateManifest(value, file, dir);
 }
 
 /**
- * `--state DIR` for a project: the manifest read and compared with the project's nodes and macro files (what the
- * `state:` selectors and `--defer` need).
+ * `--state DIR` for a project (a relative `dir` is under the project folder, as dbt resolves it): the manifest read
+ * and compared with the project's nodes, macro files and seeds (what the `state:` selectors and `--defer` need).
  */
 export async function readState(project: Project, dir: string): Promise<StateComparison> {
-  const manifest = await readStateManifest(dir);
+  const manifest = await readStateManifest(dir, project.dir);
   const files = new Map<string, string>();
   for (const file of new Set(project.macros.values()))
     files.set(file, await readFile(path.join(project.dir, file), 'utf8').catch(() => ''));
