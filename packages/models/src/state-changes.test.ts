@@ -170,3 +170,14 @@ describe('compiling with deferred relations', () => {
     expect(nodes.get('model.shop.fct_orders')?.relation).toEqual({ schema: 'DEV_marts', name: 'fct_orders' });
   });
 });
+
+describe('generic tests under state:modified', () => {
+  it('a changed argument is state:modified.body for that test only', () => {
+    const manifest = parseStateManifest(manifestOf(project, files), 'm.json');
+    const id = 'test.shop.accepted_values_stg_orders_status__paid__pending__cancelled';
+    const test = project.nodes.get(id) as { args: Record<string, unknown> };
+    const now = edited(({ nodes }) => nodes.set(id, { ...test, args: { ...test.args, values: ['paid'] } }));
+    const state = compareState(now, manifest, macroSqlOf(now, files));
+    expect([...state.changes]).toEqual([[id, ['body']]]);
+  });
+});

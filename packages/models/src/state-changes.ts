@@ -12,7 +12,8 @@ export interface StateComparison {
 }
 
 /**
- * A node's checksum as the manifest writes it: sha256 of its raw SQL; a seed, sha256 of its CSV when `seedHashes`
+ * A node's checksum as the manifest writes it: sha256 of its raw SQL (a generic test: of its test, column and
+ * arguments); a seed, sha256 of its CSV when `seedHashes`
  * has it (dbt hashes seeds up to 1 MiB), else its path (dbt's rule for larger seeds).
  */
 export function nodeChecksum(
@@ -21,7 +22,10 @@ export function nodeChecksum(
 ): { name: string; checksum: string } {
   const seedHash = node.kind === 'seed' ? seedHashes?.get(node.id) : undefined;
   if (seedHash !== undefined) return { name: 'sha256', checksum: seedHash };
-  const raw = node.kind === 'model' || node.kind === 'snapshot' || node.kind === 'test' ? node.rawSql : undefined;
+  let raw = node.kind === 'model' || node.kind === 'snapshot' || node.kind === 'test' ? node.rawSql : undefined;
+  // A generic test has no SQL of its own: what it is (test, column, arguments) is what an edit changes.
+  if (raw === undefined && node.kind === 'test')
+    raw = stableJson({ test: node.testName, package: node.testPackage, column: node.columnName, args: node.args });
   if (raw === undefined) return { name: 'path', checksum: node.file };
   return { name: 'sha256', checksum: createHash('sha256').update(raw).digest('hex') };
 }
