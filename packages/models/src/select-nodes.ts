@@ -9,7 +9,8 @@ export interface SelectOptions {
    * Selectors; each string may hold several separated by spaces (union); commas inside one selector intersect.
    * Default: every node. Syntax: `name`, `stg_*`, `+name`, `name+`, `2+name`, `name+1`, `@name`, `tag:x`,
    * `path:models/stage`, `source:novadrive` / `source:novadrive.vendas`, `resource_type:snapshot`,
-   * `config.materialized:incremental`, `test_type:singular`, `test_name:not_null`, `fqn:novadrive.stage`.
+   * `config.materialized:incremental`, `test_type:singular`, `test_name:not_null`, `fqn:novadrive.stage` (or
+   * `stage`: the package part may be left out, as in dbt), `package:novadrive`.
    */
   readonly select?: readonly string[];
   readonly exclude?: readonly string[];
@@ -27,7 +28,18 @@ export interface Selection {
   readonly issues: readonly ProjectIssue[];
 }
 
-const METHODS = ['tag', 'path', 'source', 'resource_type', 'config', 'test_type', 'test_name', 'fqn', 'file'];
+const METHODS = [
+  'tag',
+  'path',
+  'source',
+  'resource_type',
+  'config',
+  'test_type',
+  'test_name',
+  'fqn',
+  'file',
+  'package',
+];
 
 function glob(pattern: string): (value: string) => boolean {
   if (!/[*?[]/.test(pattern)) return (value) => value === pattern;
@@ -39,12 +51,20 @@ function glob(pattern: string): (value: string) => boolean {
   return (value) => re.test(value);
 }
 
-/** dbt's fqn rule: the leaf name, or a dotted prefix of the fully qualified name (parts may use globs). */
+/**
+ * dbt's fqn rule (`QualifiedNameSelectorMethod`): the leaf name, or a dotted prefix of the fully qualified name —
+ * with or without its first part, the package: `staging` and `jaffle_shop.staging` both select the models of
+ * `models/staging/`, `jaffle_shop` selects the whole package. Parts may use globs; a `*` part matches the rest.
+ */
 function matchesFqn(node: ProjectNode, selector: string): boolean {
   if (glob(selector)(node.name)) return true;
   const parts = selector.split('.');
   const fqn = node.fqn.flatMap((p) => p.split('.'));
-  if (parts.length < 2 || fqn.length < parts.length) return false;
+  return prefixMatches(fqn, parts) || prefixMatches(fqn.slice(1), parts);
+}
+
+function prefixMatches(fqn: readonly string[], parts: readonly string[]): boolean {
+  if (fqn.length === 0 || fqn.length < parts.length) return false;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as string;
     if (part === '*') return true;
@@ -98,7 +118,8 @@ function matchMethod(project: Project, selector: ParsedSelector): Set<string> {
     let hit = false;
     switch (method.split('.')[0]) {
       case 'fqn':
-        hit = matchesFqn(node, value);
+        // dbt looks for names among parsed nodes: a source is selected with `source:`.
+        hit = node.kind !== 'source' && matchesFqn(node, value);
         break;
       case 'tag':
         hit = node.tags.some(match);
@@ -116,6 +137,9 @@ function matchMethod(project: Project, selector: ParsedSelector): Set<string> {
         break;
       case 'resource_type':
         hit = node.kind === (value as NodeKind);
+        break;
+      case 'package':
+        hit = match(node.fqn[0] ?? '');
         break;
       case 'test_type':
         hit = node.kind === 'test' && node.testType === value;
