@@ -91,9 +91,11 @@ export function compiledPathOf(project: Project, node: ProjectNode): string {
   const file =
     node.kind === 'test' && node.testType === 'generic'
       ? `${own}/${node.alias ?? node.name}.sql`
-      : node.kind === 'snapshot'
-        ? `${own.replace(/[^/]+$/, '')}${node.name}.sql`
-        : own;
+      : node.kind === 'test' && node.unit !== undefined
+        ? `${own}/${node.unit.model.split('.').at(-1) ?? ''}/${node.name}.sql`
+        : node.kind === 'snapshot'
+          ? `${own.replace(/[^/]+$/, '')}${node.name}.sql`
+          : own;
   return `compiled/${pkg?.name ?? project.name}/${file}`;
 }
 

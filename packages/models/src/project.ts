@@ -208,3 +208,8 @@ export function nodesOfKind<K extends NodeKind>(project: Project, kind: K): Extr
     if (node.kind === kind) out.push(node as Extract<ProjectNode, { kind: K }>);
   return out;
 }
+
+/** A node's resource type as dbt names it: its kind, except `unit_test` for a unit test. */
+export function resourceTypeOf(node: ProjectNode): NodeKind | 'unit_test' {
+  return node.kind === 'test' && node.testType === 'unit' ? 'unit_test' : node.kind;
+}

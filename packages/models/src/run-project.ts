@@ -336,11 +336,7 @@ export async function runProject(project: Project, warehouse: Warehouse, options
           return {
             ...base,
             status: outcome.status,
-            message: redact(
-              outcome.status === 'pass'
-                ? outcome.message
-                : `${outcome.message}\n— compiled SQL: target/${compiledPathOf(project, node)}`,
-            ),
+            message: redact(outcome.message),
             elapsedMs: elapsed(),
             severity: 'error',
             failures: outcome.failures,
