@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadProject } from './load-project.js';
 import { compileProject } from './compile-project.js';
-import { manifestArtifact } from './dbt-artifacts.js';
+import { manifestArtifact, runResultsArtifact } from './dbt-artifacts.js';
 import { runProject, type NodeResult, type RunResult } from './run-project.js';
 import { selectNodes } from './select-nodes.js';
 import { startEmulatedSnowflake } from './test-support/snowflake-emulator.js';
@@ -61,6 +61,13 @@ describe('unit tests (dbt 1.8 unit_tests:) on DuckDB', () => {
     expect(finished.indexOf('totals_per_customer')).toBeGreaterThanOrEqual(0);
     expect(finished.indexOf('totals_per_customer')).toBeLessThan(finished.indexOf('customer_totals'));
     expect(finished.indexOf('incremental_reads_only_new_rows')).toBeLessThan(finished.indexOf('orders_incremental'));
+    // run_results.json carries them under dbt's unique id.
+    const runResults = runResultsArtifact(result, target, { generatedAt: new Date().toISOString(), invocationId: 'x' });
+    expect(
+      (runResults.results as Array<{ unique_id: string; status: string }>).find(
+        (x) => x.unique_id === 'unit_test.unit_shop.label_orders.open_orders_are_labelled_open',
+      )?.status,
+    ).toBe('fail');
     // No relation is created for a unit test.
     const tables = await warehouse.query(
       `select table_name from information_schema.tables where table_name like '%unit%'`,
