@@ -49,6 +49,7 @@ describe('unit tests (dbt 1.8 unit_tests:) on DuckDB', () => {
       'tax_with_overridden_rate',
       'incremental_reads_only_new_rows',
       'incremental_full_refresh',
+      'expect_as_sql',
     ])
       expect(r[name], `${name}: ${r[name]?.message}`).toMatchObject({ status: 'pass', kind: 'test' });
     expect(r.open_orders_are_labelled_open?.status).toBe('fail');
@@ -85,7 +86,7 @@ describe('unit tests (dbt 1.8 unit_tests:) on DuckDB', () => {
     });
     expect(seeded.status).toBe('success');
     const ids = (select: string[]): string[] => selectNodes(project, { select }).nodes.map((n) => n.id);
-    expect(ids(['test_type:unit'])).toHaveLength(8);
+    expect(ids(['test_type:unit'])).toHaveLength(9);
     expect(ids(['resource_type:unit_test'])).toEqual(ids(['test_type:unit']));
     expect(ids(['resource_type:test'])).toEqual([]);
     expect(ids(['customer_totals'])).toEqual([
@@ -160,6 +161,7 @@ describe('unit tests on Snowflake (through the emulator)', () => {
         'tax_with_overridden_rate',
         'incremental_reads_only_new_rows',
         'incremental_full_refresh',
+        'expect_as_sql',
       ])
         expect(r[name], `${name}: ${r[name]?.message}`).toMatchObject({ status: 'pass' });
       expect(r.open_orders_are_labelled_open?.status).toBe('fail');

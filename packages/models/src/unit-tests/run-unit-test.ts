@@ -33,20 +33,25 @@ export async function runUnitTest(
   expect: UnitTestRows,
   options: { readonly tag?: string; readonly signal?: AbortSignal; readonly sampleSize?: number } = {},
 ): Promise<UnitTestOutcome> {
-  const queries = comparisonSql(sql, expect, warehouse.dialect);
   const statement = {
     ...(options.tag === undefined ? {} : { tag: options.tag }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
+  // A `format: sql` expectation gives every column: the output's own names are compared.
+  let outputColumns: string[] = [];
+  if (expect.format === 'sql') {
+    const output = await warehouse.query(
+      `select * from (\n${sql.replace(/[\s;]+$/u, '')}\n) as sluice_actual`,
+      statement,
+    );
+    const given = output.length > 0 ? [] : await warehouse.query(expect.sql ?? '', statement);
+    outputColumns = Object.keys(output[0] ?? given[0] ?? {});
+  }
+  const queries = comparisonSql(sql, expect, warehouse.dialect, outputColumns);
   const actualRows = await warehouse.query(queries.actual, statement);
   const expectedRows = await warehouse.query(queries.expected, statement);
-  const names = queries.columns ?? [...new Set([...actualRows, ...expectedRows].flatMap((r) => Object.keys(r)))].sort();
-  const cellsOf = (row: Row): (string | null)[] =>
-    queries.columns === undefined
-      ? names.map((n) =>
-          cellText(row[n] ?? row[Object.keys(row).find((k) => k.toLowerCase() === n.toLowerCase()) ?? '']),
-        )
-      : names.map((_, i) => cellText(row[`c${i}`] ?? row[`C${i}`]));
+  const names = queries.columns;
+  const cellsOf = (row: Row): (string | null)[] => names.map((_, i) => cellText(row[`c${i}`] ?? row[`C${i}`]));
   const actual = actualRows.map(cellsOf);
   const expected = expectedRows.map(cellsOf);
   const pending = new Map<string, number>();

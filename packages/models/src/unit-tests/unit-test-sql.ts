@@ -106,31 +106,27 @@ export function typedFixtureSql(rows: UnitTestRows, query: string, dialect: SqlD
 /**
  * The two queries a unit test compares, each returning the expected columns as text (`c0`, `c1`, …): the model's
  * output, and the expected rows typed as the output is (a `union all` under an empty select of it, so the engine
- * gives the literals the output's types). `format: sql` expectations compare every column (`select *`).
+ * gives the literals the output's types). A `format: sql` expectation gives every column: `outputColumns` (the
+ * output's column names, as the engine returned them) are compared, read from the expected query by name.
  */
 export function comparisonSql(
   actualSql: string,
   expect: UnitTestRows,
   dialect: SqlDialect,
-): { readonly actual: string; readonly expected: string; readonly columns: readonly string[] | undefined } {
+  outputColumns: readonly string[] = [],
+): { readonly actual: string; readonly expected: string; readonly columns: readonly string[] } {
   const actualFrom = `(\n${actualSql.replace(/[\s;]+$/u, '')}\n) as sluice_actual`;
-  if (expect.format === 'sql') {
-    return {
-      actual: `select * from ${actualFrom}`,
-      expected: `select * from (\n${(expect.sql ?? '').replace(/[\s;]+$/u, '')}\n) as sluice_expected`,
-      columns: undefined,
-    };
-  }
+  const sql = expect.format === 'sql';
   const rows = expect.rows ?? [];
-  const columns = columnsOfRows(rows);
+  const columns = sql ? [...outputColumns] : columnsOfRows(rows);
   if (columns.length === 0)
     return { actual: `select 1 as c0 from ${actualFrom}`, expected: 'select 1 as c0 where 1 = 0', columns: [] };
-  const refs = columns.map((c) => columnReference(c, dialect));
+  const refs = columns.map((c) => (sql ? dialect.quoteIdentifier(c) : columnReference(c, dialect)));
   const asText = (from: string): string =>
     `select ${refs.map((r, i) => `${dialect.castToText(r)} as c${i}`).join(', ')} from ${from}`;
-  const literalRows = rows.map(
-    (row) => `select ${columns.map((c, i) => `${sqlLiteral(row[c])} as ${refs[i] as string}`).join(', ')}`,
-  );
-  const typed = [`select ${refs.join(', ')} from ${actualFrom} where 1 = 0`, ...literalRows].join('\nunion all\n');
+  const given = sql
+    ? [`select ${refs.join(', ')} from (\n${(expect.sql ?? '').replace(/[\s;]+$/u, '')}\n) as sluice_given`]
+    : rows.map((row) => `select ${columns.map((c, i) => `${sqlLiteral(row[c])} as ${refs[i] as string}`).join(', ')}`);
+  const typed = [`select ${refs.join(', ')} from ${actualFrom} where 1 = 0`, ...given].join('\nunion all\n');
   return { actual: asText(actualFrom), expected: asText(`(\n${typed}\n) as sluice_expected`), columns };
 }
