@@ -427,6 +427,10 @@ export class ProjectCompiler {
       const input = given.node === 'this' ? model : this.project.nodes.get(given.node);
       if (input === undefined) continue;
       const relation = this.relationOf(input);
+      if (relation === undefined && given.format !== 'sql')
+        throw new TemplateUsageError(
+          `unit test ${node.name}: input ${given.input} is an ephemeral model: give its rows with format: sql (dbt's rule; it has no relation to read column types from).`,
+        );
       let columns: RelationColumn[] | undefined;
       if (given.format !== 'sql' && warehouse !== undefined && relation !== undefined) {
         const answer = warehouse({ kind: 'describe', relation });
@@ -479,7 +483,10 @@ export class ProjectCompiler {
       ref: (args) => {
         const name = String(args.positional.at(-1));
         const found = this.byName.get(name);
-        return (found && stand.get(found.id)) ?? missing(`ref('${name}')`);
+        const given = found && stand.get(found.id);
+        if (given !== undefined) return given;
+        // A seed the test does not give is read as it is (dbt's rule: `input` is optional for seeds).
+        return found?.kind === 'seed' ? this.relationValueOf(found) : missing(`ref('${name}')`);
       },
       source: (args) => {
         const [a, b] = args.positional.map(String);

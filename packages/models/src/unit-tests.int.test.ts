@@ -50,6 +50,7 @@ describe('unit tests (dbt 1.8 unit_tests:) on DuckDB', () => {
       'incremental_reads_only_new_rows',
       'incremental_full_refresh',
       'expect_as_sql',
+      'seeds_need_no_input',
     ])
       expect(r[name], `${name}: ${r[name]?.message}`).toMatchObject({ status: 'pass', kind: 'test' });
     expect(r.open_orders_are_labelled_open?.status).toBe('fail');
@@ -86,12 +87,13 @@ describe('unit tests (dbt 1.8 unit_tests:) on DuckDB', () => {
     });
     expect(seeded.status).toBe('success');
     const ids = (select: string[]): string[] => selectNodes(project, { select }).nodes.map((n) => n.id);
-    expect(ids(['test_type:unit'])).toHaveLength(9);
+    expect(ids(['test_type:unit'])).toHaveLength(10);
     expect(ids(['resource_type:unit_test'])).toEqual(ids(['test_type:unit']));
     expect(ids(['resource_type:test'])).toEqual([]);
     expect(ids(['customer_totals'])).toEqual([
       'model.unit_shop.customer_totals',
       'unit_test.unit_shop.customer_totals.totals_per_customer',
+      'unit_test.unit_shop.customer_totals.seeds_need_no_input',
     ]);
     const tested = await runProject(project, warehouse, {
       target,
@@ -162,6 +164,7 @@ describe('unit tests on Snowflake (through the emulator)', () => {
         'incremental_reads_only_new_rows',
         'incremental_full_refresh',
         'expect_as_sql',
+        'seeds_need_no_input',
       ])
         expect(r[name], `${name}: ${r[name]?.message}`).toMatchObject({ status: 'pass' });
       expect(r.open_orders_are_labelled_open?.status).toBe('fail');
