@@ -136,7 +136,11 @@ function matchMethod(project: Project, selector: ParsedSelector): Set<string> {
         hit = node.kind === 'source' && (match(node.sourceName) || match(`${node.sourceName}.${node.name}`));
         break;
       case 'resource_type':
-        hit = node.kind === (value as NodeKind);
+        // dbt's `unit_test` resource type; `test` means data tests.
+        hit =
+          value === 'unit_test'
+            ? node.kind === 'test' && node.testType === 'unit'
+            : node.kind === (value as NodeKind) && !(node.kind === 'test' && node.testType === 'unit');
         break;
       case 'package':
         hit = match(node.fqn[0] ?? '');
