@@ -77,6 +77,7 @@ export async function preflight(options: PreflightOptions): Promise<Checked> {
     needsSource: options.source === true,
     profilesDir: options.profilesDir,
     vars: options.vars,
+    target: options.target,
   });
   const target = chooseTarget(project, options.target);
   const tables = options.tables && options.tables.length > 0 ? options.tables : undefined;
@@ -153,11 +154,14 @@ export async function loadProject(
     readonly needsSource: boolean;
     readonly profilesDir?: string | undefined;
     readonly vars?: Readonly<Record<string, unknown>> | undefined;
+    /** `-t`: of a dbt profile only that output must render. */
+    readonly target?: string | undefined;
   },
 ): Promise<LoadedProject> {
   const more = {
     ...(options.profilesDir === undefined ? {} : { profilesDir: options.profilesDir }),
     ...(options.vars === undefined ? {} : { vars: options.vars }),
+    ...(options.target === undefined ? {} : { target: options.target }),
   };
   try {
     return await loadProjectConfig(dir, process.env, more);

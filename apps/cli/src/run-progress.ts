@@ -291,7 +291,8 @@ export function nodeLines(result: NodeResult, width: number, out: Output): strin
         ? `${result.materialized ?? ''}${result.rowsAffected !== undefined ? ` ${formatCount(result.rowsAffected)} rows` : ''}`
         : result.status;
   }
-  const lines = [`  ${icon} ${result.kind.padEnd(8)} ${fit(result.name, width)}  ${detail.padEnd(22)} ${time}`];
+  const kind = result.id.startsWith('unit_test.') ? 'unit' : result.kind;
+  const lines = [`  ${icon} ${kind.padEnd(8)} ${fit(result.name, width)}  ${detail.padEnd(22)} ${time}`];
   if (result.status === 'error' || result.status === 'skipped' || result.status === 'cancelled') {
     lines.push(out.dim(`      ${result.message}`));
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { genericTestSql } from '@sluice/data-tests';
-import type { Relation, SqlDialect, Warehouse } from '@sluice/warehouse';
+import type { Relation, RelationColumn, SqlDialect, Warehouse } from '@sluice/warehouse';
 import { keywordArguments, type CallArguments } from './call-arguments.js';
 import { closestNames } from '@sluice/warehouse';
 import { ephemeralCteName, injectCtes } from './inject-ctes.js';
@@ -17,11 +17,14 @@ import type {
   SnapshotNode,
   SourceNode,
   TestNode,
+  UnitTestInput,
+  UnitTestSpec,
 } from './project.js';
 import { projectGraph } from './project-graph-value.js';
 import { scanReferences } from './scan-references.js';
 import type { StateRelation } from './state-manifest.js';
 import { RelationValue, TemplateError, TemplateUsageError, type RenderHooks } from './template-engine.js';
+import { fixtureSql, typedFixtureSql } from './unit-tests/unit-test-sql.js';
 import { pendingWarehouseCall, WarehouseCallLog, withWarehouseCalls, type WarehouseCalls } from './warehouse-calls.js';
 
 /**
@@ -94,9 +97,11 @@ export function compiledPathOf(project: Project, node: ProjectNode): string {
   const file =
     node.kind === 'test' && node.testType === 'generic'
       ? `${own}/${node.alias ?? node.name}.sql`
-      : node.kind === 'snapshot'
-        ? `${own.replace(/[^/]+$/, '')}${node.name}.sql`
-        : own;
+      : node.kind === 'test' && node.unit !== undefined
+        ? `${own}/${node.unit.model.split('.').at(-1) ?? ''}/${node.name}.sql`
+        : node.kind === 'snapshot'
+          ? `${own.replace(/[^/]+$/, '')}${node.name}.sql`
+          : own;
   return `compiled/${pkg?.name ?? project.name}/${file}`;
 }
 
@@ -386,6 +391,16 @@ export class ProjectCompiler {
         compiledPath: compiledPathOf(this.project, node),
       };
     }
+    if (node.kind === 'test' && node.unit !== undefined) {
+      let sql: string;
+      try {
+        sql = this.unitTestSql(node, node.unit, warehouse);
+      } catch (error) {
+        if (pendingWarehouseCall(error) !== undefined) throw pendingWarehouseCall(error);
+        throw this.compileError(node, error);
+      }
+      return { id, kind: 'test', sql, preHooks: [], postHooks: [], compiledPath: compiledPathOf(this.project, node) };
+    }
     const uses: string[] = [];
     let sql: string;
     let preHooks: string[] = [];
@@ -411,6 +426,104 @@ export class ProjectCompiler {
       preHooks,
       postHooks,
       compiledPath: compiledPathOf(this.project, node),
+    };
+  }
+
+  /**
+   * A unit test's query: the model under test rendered with each `ref` / `source` it reads (and `this`, when
+   * given) replaced by a CTE of the given rows — cast to the real input relation's column types, which `warehouse`
+   * describes — with `is_incremental()`, vars, env vars and macros as `overrides` say. An input the model reads
+   * but the test does not give is an error naming it.
+   */
+  private unitTestSql(node: TestNode, spec: UnitTestSpec, warehouse: WarehouseCalls | undefined): string {
+    const model = this.project.nodes.get(spec.model);
+    const template = projectInternals(this.project).templates.get(spec.model);
+    if (model?.kind !== 'model' || template === undefined)
+      throw new ModelsError('COMPILE_FAILED', `unit test ${node.name}: ${spec.model} is not a SQL model.`);
+    const fixtures: Array<{ name: string; sql: string }> = [];
+    const stand = new Map<string, RelationValue>();
+    const standIn = (key: string, name: string, sql: string): void => {
+      fixtures.push({ name, sql });
+      const cte = ephemeralCteName(name);
+      stand.set(key, new RelationValue('', cte, cte, { type: 'cte' }));
+    };
+    let untypedThis: UnitTestInput | undefined;
+    for (const given of spec.given) {
+      const input = given.node === 'this' ? model : this.project.nodes.get(given.node);
+      if (input === undefined) continue;
+      const relation = this.relationOf(input);
+      if (relation === undefined && given.format !== 'sql')
+        throw new TemplateUsageError(
+          `unit test ${node.name}: input ${given.input} is an ephemeral model: give its rows with format: sql (dbt's rule; it has no relation to read column types from).`,
+        );
+      let columns: RelationColumn[] | undefined;
+      if (given.format !== 'sql' && warehouse !== undefined && relation !== undefined) {
+        const answer = warehouse({ kind: 'describe', relation });
+        const state = answer.kind === 'describe' ? answer.state : undefined;
+        if (state === undefined && given.node === 'this') {
+          // Before the model's first build, `this` is typed by the model's own output (below).
+          untypedThis = given;
+          continue;
+        }
+        if (state === undefined)
+          throw new TemplateUsageError(
+            `unit test ${node.name}: input ${given.input} has no relation ${relation.schema}.${relation.name} in the warehouse to read its column types from; build it first (sluice build --select +${model.name}), or give the input with format: sql.`,
+          );
+        columns = [...state.columns];
+      }
+      const name = `unit_${given.node === 'this' ? 'this' : input.name}${input.kind === 'source' ? `_${input.sourceName}` : ''}`;
+      standIn(given.node, name, fixtureSql(given, columns, this.dialect, `given ${given.input}`));
+    }
+    const macros = spec.overrides.macros;
+    const incremental = 'is_incremental' in macros ? Boolean(macros.is_incremental) : false;
+    const { engine } = projectInternals(this.project);
+    const render = (asIncremental: boolean): string =>
+      engine.render(template, this.unitTestHooks(node, model, spec, stand, asIncremental, warehouse)).trim();
+    if (untypedThis !== undefined) {
+      const output = injectCtes(render(false), fixtures);
+      standIn('this', 'unit_this', typedFixtureSql(untypedThis, output, this.dialect));
+    }
+    return injectCtes(render(incremental), fixtures);
+  }
+
+  /** The hooks of a unit test's render: inputs as their stand-ins, overrides over vars, env vars and macros. */
+  private unitTestHooks(
+    node: TestNode,
+    model: ModelNode,
+    spec: UnitTestSpec,
+    stand: ReadonlyMap<string, RelationValue>,
+    incremental: boolean,
+    warehouse: WarehouseCalls | undefined,
+  ): RenderHooks {
+    const base = this.hooks(model, false, [], warehouse);
+    const macros = spec.overrides.macros;
+    const missing = (call: string): never => {
+      throw new TemplateUsageError(
+        `unit test ${node.name}: the model reads ${call}, which the test does not give: add it under given.`,
+      );
+    };
+    const { vars, envVars } = spec.overrides;
+    return {
+      ...base,
+      ref: (args) => {
+        const name = String(args.positional.at(-1));
+        const found = this.byName.get(name);
+        const given = found && stand.get(found.id);
+        if (given !== undefined) return given;
+        // A seed the test does not give is read as it is (dbt's rule: `input` is optional for seeds).
+        return found?.kind === 'seed' ? this.relationValueOf(found) : missing(`ref('${name}')`);
+      },
+      source: (args) => {
+        const [a, b] = args.positional.map(String);
+        const id = [...stand.keys()].find((k) => k.startsWith('source.') && k.endsWith(`.${a}.${b}`));
+        return (id && stand.get(id)) ?? missing(`source('${a}', '${b}')`);
+      },
+      variable: (name, fallback) => (name in vars ? vars[name] : base.variable(name, fallback)),
+      envVar: (name, fallback) => (name in envVars ? envVars[name] : base.envVar(name, fallback)),
+      isIncremental: () => incremental,
+      thisRelation: stand.get('this') ?? base.thisRelation,
+      invocationId: 'invocation_id' in macros ? String(macros.invocation_id) : (base.invocationId ?? ''),
+      macroOverrides: macros,
     };
   }
 

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Relation } from '@sluice/warehouse';
 import type { Catalog } from './collect-catalog.js';
 import { compiledPathOf, type CompileResult, type TargetConfig } from './compile-project.js';
-import type { ColumnDoc, Project, ProjectNode, SourceNode } from './project.js';
+import type { ColumnDoc, Project, ProjectNode, SourceNode, TestNode, UnitTestSpec } from './project.js';
 import type { NodeResult, NodeStatus, RunResult } from './run-project.js';
-import { macroSqlOf, nodeChecksum, nodeMacroIds, unrenderedConfigOf } from './state-changes.js';
+import { macroSqlOf, nodeChecksum, nodeMacroIds, unitTestChecksum, unrenderedConfigOf } from './state-changes.js';
 
 /**
  * dbt's artifact schemas Sluice writes (https://schemas.getdbt.com/): tools that read dbt's `target/` — dbt-docs,
@@ -243,6 +243,43 @@ function nodeEntry(
   return entry;
 }
 
+/** A unit test in manifest v12's `unit_tests` (dbt's UnitTestDefinition fields). */
+function unitTestEntry(
+  project: Project,
+  node: TestNode,
+  spec: UnitTestSpec,
+  compiledSql: string | undefined,
+): Record<string, unknown> {
+  const model = project.nodes.get(spec.model);
+  const rowsOf = (rows: UnitTestSpec['expect']): Record<string, unknown> => ({
+    format: rows.format,
+    rows: rows.format === 'sql' ? (rows.sql ?? '') : (rows.rows ?? []),
+    fixture: null,
+  });
+  return {
+    model: model?.name ?? spec.model,
+    given: spec.given.map((g) => ({ input: g.input, ...rowsOf(g) })),
+    expect: rowsOf(spec.expect),
+    name: node.name,
+    resource_type: 'unit_test',
+    package_name: packageOf(project, node),
+    path: resourcePath(project, node),
+    original_file_path: node.file,
+    unique_id: node.id,
+    fqn: node.fqn,
+    description: node.description,
+    overrides: { macros: spec.overrides.macros, vars: spec.overrides.vars, env_vars: spec.overrides.envVars },
+    depends_on: { macros: [], nodes: [spec.model] },
+    config: { tags: node.tags, meta: spec.meta, enabled: true },
+    checksum: unitTestChecksum(spec),
+    schema: null,
+    created_at: 0,
+    versions: null,
+    version: null,
+    ...(compiledSql === undefined ? {} : { compiled_code: compiledSql }),
+  };
+}
+
 /** The macros of the root project, with their text read from their files (`{% macro name(…) %} … {% endmacro %}`). */
 export function macroEntries(
   project: Project,
@@ -301,8 +338,11 @@ export function manifestArtifact(
   const macroSql = macroSqlOf(project, inputs.macroFiles);
   const parentMap: Record<string, readonly string[]> = {};
   const childMap: Record<string, readonly string[]> = {};
+  const unitTests: Record<string, unknown> = {};
   for (const node of project.nodes.values()) {
     if (node.kind === 'source') sources[node.id] = sourceEntry(project, node, database, createdAt);
+    else if (node.kind === 'test' && node.unit !== undefined)
+      unitTests[node.id] = unitTestEntry(project, node, node.unit, inputs.compiledSql.get(node.id));
     else
       nodes[node.id] = nodeEntry(
         project,
@@ -357,7 +397,7 @@ export function manifestArtifact(
     group_map: {},
     saved_queries: {},
     semantic_models: {},
-    unit_tests: {},
+    unit_tests: unitTests,
   };
 }
 

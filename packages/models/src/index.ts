@@ -46,6 +46,7 @@ export { redactSecrets } from './project-internals.js';
 export { didYouMean, formatIssue, type ProjectIssue, type ProjectIssueCode } from './project-issue.js';
 export {
   nodesOfKind,
+  resourceTypeOf,
   type ColumnDoc,
   type FreshnessRule,
   type FreshnessThreshold,
@@ -59,7 +60,11 @@ export {
   type SnapshotNode,
   type SourceNode,
   type TestNode,
+  type UnitTestInput,
+  type UnitTestRows,
+  type UnitTestSpec,
 } from './project.js';
+export { runUnitTest, type UnitTestOutcome } from './unit-tests/run-unit-test.js';
 export {
   RUNNABLE_KINDS,
   runProject,

@@ -6,6 +6,7 @@ import { collectMacros } from './load-phases/collect-macros.js';
 import { collectProperties } from './load-phases/collect-properties.js';
 import { collectRelationalNodes } from './load-phases/collect-relational-nodes.js';
 import { collectTests } from './load-phases/collect-tests.js';
+import { collectUnitTests } from './load-phases/collect-unit-tests.js';
 import { createLoadContext, type LoadContext } from './load-phases/load-context.js';
 import type { RelationalNodes } from './load-phases/collect-relational-nodes.js';
 import { readPackages } from './load-phases/read-packages.js';
@@ -124,6 +125,7 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
       }),
     );
   }
+  const unit = await collectUnitTests(ctx, projectName, properties.unitTests, merged.names, allSources, paths.tests);
   const { models, snapshots, seeds } = settings.folders;
   // `models: { dbt_utils: … }` configures a package, not a folder.
   const folderRefs = (refs: typeof models.folders) =>
@@ -153,8 +155,8 @@ export async function loadProject(dir: string, options: LoadProjectOptions = {})
     configFile: settings.configFile,
     vars: settings.vars,
     macros,
-    nodes: [...allSources, ...(merged.seeds ?? []), ...merged.models, ...merged.snapshots, ...tests],
-    dependencies: resolver.dependencies,
+    nodes: [...allSources, ...(merged.seeds ?? []), ...merged.models, ...merged.snapshots, ...tests, ...unit.tests],
+    dependencies: new Map([...resolver.dependencies, ...unit.dependencies]),
     docs: docs.blocks,
     packageVars: new Map(packages.map((p) => [p.name, p.settings.vars] as const)),
     packages: packages.map((p) => ({ name: p.name, root: p.root, origin: p.origin })),

@@ -86,10 +86,46 @@ export interface SourceNode extends NodeBase {
   readonly freshness?: FreshnessRule | null;
 }
 
-/** A data test: generic (declared in a property file) or singular (`tests/*.sql`). */
+/** Rows a unit test gives or expects: dict/csv rows (values as written; csv values as text), or a SQL query. */
+export interface UnitTestRows {
+  readonly format: 'dict' | 'csv' | 'sql';
+  /** dict and csv: one record per row; a column a row leaves out is null. */
+  readonly rows?: readonly Readonly<Record<string, unknown>>[];
+  /** sql: a query giving every column. */
+  readonly sql?: string;
+}
+
+/** One `given:` entry of a unit test: what stands in for a ref, a source or (`input: this`) the model itself. */
+export interface UnitTestInput extends UnitTestRows {
+  /** As written: `ref('x')`, `source('s', 't')` or `this`. */
+  readonly input: string;
+  /** The node id it stands for; `this` for the model under test's own relation (incremental models). */
+  readonly node: string;
+}
+
+/** A dbt 1.8 unit test (`unit_tests:` in a property file): a model run on given rows, compared with expected rows. */
+export interface UnitTestSpec {
+  /** The id of the model under test. */
+  readonly model: string;
+  readonly given: readonly UnitTestInput[];
+  readonly expect: UnitTestRows;
+  readonly overrides: {
+    readonly macros: Readonly<Record<string, unknown>>;
+    readonly vars: Readonly<Record<string, unknown>>;
+    readonly envVars: Readonly<Record<string, string>>;
+  };
+  readonly meta: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A data test: generic (declared in a property file) or singular (`tests/*.sql`); or a unit test (`testType`
+ * `unit`, id `unit_test.<project>.<model>.<name>`, `unit` set), which checks a model's logic on given rows.
+ */
 export interface TestNode extends NodeBase {
   readonly kind: 'test';
-  readonly testType: 'generic' | 'singular';
+  readonly testType: 'generic' | 'singular' | 'unit';
+  /** Unit tests: what is given, expected and overridden. */
+  readonly unit?: UnitTestSpec;
   /** Generic tests: the test's name (`not_null`, or a custom test `test_<name>` macro's `<name>`). */
   readonly testName?: string;
   /** Whether the generic test is built in (else it is a project macro). */
@@ -171,4 +207,9 @@ export function nodesOfKind<K extends NodeKind>(project: Project, kind: K): Extr
   for (const node of project.nodes.values())
     if (node.kind === kind) out.push(node as Extract<ProjectNode, { kind: K }>);
   return out;
+}
+
+/** A node's resource type as dbt names it: its kind, except `unit_test` for a unit test. */
+export function resourceTypeOf(node: ProjectNode): NodeKind | 'unit_test' {
+  return node.kind === 'test' && node.testType === 'unit' ? 'unit_test' : node.kind;
 }

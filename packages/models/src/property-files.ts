@@ -2,6 +2,7 @@ import { closestNames } from '@sluice/warehouse';
 import { configKeys } from './node-config.js';
 import type { ColumnDoc, FreshnessRule, FreshnessThreshold } from './project.js';
 import { didYouMean, type ProjectIssue } from './project-issue.js';
+import { readUnitTests, type UnitTestDeclaration } from './unit-tests/read-unit-tests.js';
 import type { YamlSource } from './yaml-source.js';
 
 type YamlPath = readonly (string | number)[];
@@ -65,6 +66,8 @@ export interface PropertyFileContent {
   readonly seeds: NodeProperties[];
   readonly sources: SourceDeclaration[];
   readonly tests: TestDeclaration[];
+  /** dbt 1.8's unit tests (`unit_tests:`), as written. */
+  readonly unitTests: UnitTestDeclaration[];
   readonly issues: ProjectIssue[];
 }
 
@@ -72,16 +75,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const TOP_LEVEL = ['version', 'models', 'sources', 'snapshots', 'seeds', 'macros'];
-const TOP_LEVEL_UNSUPPORTED = [
-  'exposures',
-  'metrics',
-  'semantic_models',
-  'saved_queries',
-  'analyses',
-  'unit_tests',
-  'groups',
-];
+const TOP_LEVEL = ['version', 'models', 'sources', 'snapshots', 'seeds', 'macros', 'unit_tests'];
+const TOP_LEVEL_UNSUPPORTED = ['exposures', 'metrics', 'semantic_models', 'saved_queries', 'analyses', 'groups'];
 const MODEL_KEYS = ['name', 'description', 'config', 'columns', 'tests', 'data_tests', 'docs', 'meta', 'tags'];
 const MODEL_UNSUPPORTED = [
   'constraints',
@@ -135,7 +130,15 @@ export function readPropertyFile(
   source: YamlSource,
   options: { readonly describe?: DescriptionRenderer } = {},
 ): PropertyFileContent {
-  const out: PropertyFileContent = { models: [], snapshots: [], seeds: [], sources: [], tests: [], issues: [] };
+  const out: PropertyFileContent = {
+    models: [],
+    snapshots: [],
+    seeds: [],
+    sources: [],
+    tests: [],
+    unitTests: [],
+    issues: [],
+  };
   const issue = (
     code: ProjectIssue['code'],
     severity: ProjectIssue['severity'],
@@ -286,6 +289,7 @@ export function readPropertyFile(
     return out;
   }
   checkKeys(value, [], TOP_LEVEL, TOP_LEVEL_UNSUPPORTED, 'a property file');
+  out.unitTests.push(...readUnitTests(source, value.unit_tests, out.issues));
 
   const readColumns = (raw: unknown, path: YamlPath, owner: string, target: TestDeclaration['target']): ColumnDoc[] => {
     const columns: ColumnDoc[] = [];

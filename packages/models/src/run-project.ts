@@ -12,6 +12,7 @@ import { loadSeed } from './seeds/load-seed.js';
 import { selectNodes } from './select-nodes.js';
 import { deferredRelations } from './defer-relations.js';
 import type { StateComparison } from './state-changes.js';
+import { runUnitTest } from './unit-tests/run-unit-test.js';
 
 /** How a node ended. Models and snapshots: success | error | skipped | cancelled. Tests: pass | warn | fail | error | skipped | cancelled. */
 export type NodeStatus = 'success' | 'error' | 'skipped' | 'cancelled' | 'pass' | 'warn' | 'fail';
@@ -213,7 +214,20 @@ function runnableGraph(
     return out;
   };
   const deps = new Map<string, Set<string>>();
-  for (const node of runnable) deps.set(node.id, new Set(nearestRunnable(node.id)));
+  for (const node of runnable) {
+    if (node.kind === 'test' && node.unit !== undefined) {
+      // dbt's order: a unit test runs once the model's inputs are built, before the model; a failure skips it.
+      const inputs = new Set<string>();
+      for (const parent of project.parents.get(node.unit.model) ?? []) {
+        if (runnableIds.has(parent)) inputs.add(parent);
+        else for (const p of nearestRunnable(parent)) inputs.add(p);
+      }
+      deps.set(node.id, inputs);
+    } else deps.set(node.id, new Set(nearestRunnable(node.id)));
+  }
+  for (const node of runnable) {
+    if (node.kind === 'test' && node.unit !== undefined) deps.get(node.unit.model)?.add(node.id);
+  }
   if (mode === 'after-each-model') gateChildrenOnTests(project, runnable, deps);
   return { runnable, deps };
 }
@@ -354,6 +368,23 @@ export async function runProject(project: Project, warehouse: Warehouse, options
           tag: statementTag(options, node.id),
           ...(signal === undefined ? {} : { signal }),
         });
+        if (node.unit !== undefined) {
+          const outcome = await runUnitTest(warehouse, test.sql, node.unit.expect, {
+            tag: statementTag(options, node.id),
+            sampleSize: options.sampleSize ?? 5,
+            ...(signal === undefined ? {} : { signal }),
+          });
+          return {
+            ...base,
+            status: outcome.status,
+            message: redact(outcome.message),
+            elapsedMs: elapsed(),
+            severity: 'error',
+            failures: outcome.failures,
+            samples: outcome.samples,
+            ...withSql(),
+          };
+        }
         const { status, message, details } = await runTestNode(warehouse, node, test, {
           ...(signal === undefined ? {} : { signal }),
           sampleSize: options.sampleSize ?? 5,
@@ -709,7 +740,8 @@ function gateChildrenOnTests(
     return known;
   };
   for (const test of runnable) {
-    if (test.kind !== 'test') continue;
+    // A unit test gates the model it tests (runnableGraph), and through it what is built from the model.
+    if (test.kind !== 'test' || test.unit !== undefined) continue;
     const tested = project.parents.get(test.id) ?? test.dependsOn;
     if (tested.length === 0) continue;
     const [first, ...rest] = [...tested].sort((a, b) => descendants(a).size - descendants(b).size);

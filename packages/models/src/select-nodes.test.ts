@@ -50,6 +50,14 @@ describe('selectNodes', () => {
     expect(names({ select: ['resource_type:snapshot'] })).toEqual(['orders_snapshot']);
     expect(names({ select: ['config.materialized:incremental'] })).toEqual(['fct_orders']);
     expect(names({ select: ['shop.staging'] })).toEqual(['stg_customers', 'stg_orders', 'int_paid_orders']);
+    // As dbt: a folder without the package's name, a folder and a model, the package itself, a glob part.
+    expect(names({ select: ['staging'] })).toEqual(['stg_customers', 'stg_orders', 'int_paid_orders']);
+    expect(names({ select: ['staging.stg_orders'] })).toEqual(['stg_orders']);
+    expect(names({ select: ['fqn:staging+'] })).toContain('fct_orders');
+    expect(names({ select: ['shop'] })).toEqual(names({}));
+    expect(names({ select: ['package:sho*'] }).sort()).toEqual(['customers', 'orders', ...names({})].sort());
+    expect(names({ select: ['shop.*'] })).toEqual(names({}));
+    expect(names({ exclude: ['staging'] })).not.toContain('stg_orders');
     expect(names({ select: ['test_name:relationships'] }, true)).toEqual([
       'relationships_fct_orders_customer_id__customer_id__ref_dim_customers_',
     ]);

@@ -10,8 +10,9 @@ export interface SelectOptions {
    * Selectors; each string may hold several separated by spaces (union); commas inside one selector intersect.
    * Default: every node. Syntax: `name`, `stg_*`, `+name`, `name+`, `2+name`, `name+1`, `@name`, `tag:x`,
    * `path:models/stage`, `source:novadrive` / `source:novadrive.vendas`, `resource_type:snapshot`,
-   * `config.materialized:incremental`, `test_type:singular`, `test_name:not_null`, `fqn:novadrive.stage`,
-   * `state:new`, `state:modified` (`.body`, `.configs`, `.macros`), `state:old`, `state:unmodified` (with `state`).
+   * `config.materialized:incremental`, `test_type:singular`, `test_name:not_null`, `fqn:novadrive.stage` (or
+   * `stage`: the package part may be left out, as in dbt), `package:novadrive`, `state:new`, `state:modified`
+   * (`.body`, `.configs`, `.macros`), `state:old`, `state:unmodified` (with `state`).
    */
   readonly select?: readonly string[];
   readonly exclude?: readonly string[];
@@ -31,7 +32,19 @@ export interface Selection {
   readonly issues: readonly ProjectIssue[];
 }
 
-const METHODS = ['tag', 'path', 'source', 'resource_type', 'config', 'test_type', 'test_name', 'fqn', 'file', 'state'];
+const METHODS = [
+  'tag',
+  'path',
+  'source',
+  'resource_type',
+  'config',
+  'test_type',
+  'test_name',
+  'fqn',
+  'file',
+  'package',
+  'state',
+];
 
 /** The `state:` values Sluice selects by; dbt's others are named as unsupported. */
 const STATE_VALUES = ['new', 'old', 'modified', 'unmodified', 'modified.body', 'modified.configs', 'modified.macros'];
@@ -76,12 +89,20 @@ function glob(pattern: string): (value: string) => boolean {
   return (value) => re.test(value);
 }
 
-/** dbt's fqn rule: the leaf name, or a dotted prefix of the fully qualified name (parts may use globs). */
+/**
+ * dbt's fqn rule (`QualifiedNameSelectorMethod`): the leaf name, or a dotted prefix of the fully qualified name —
+ * with or without its first part, the package: `staging` and `jaffle_shop.staging` both select the models of
+ * `models/staging/`, `jaffle_shop` selects the whole package. Parts may use globs; a `*` part matches the rest.
+ */
 function matchesFqn(node: ProjectNode, selector: string): boolean {
   if (glob(selector)(node.name)) return true;
   const parts = selector.split('.');
   const fqn = node.fqn.flatMap((p) => p.split('.'));
-  if (parts.length < 2 || fqn.length < parts.length) return false;
+  return prefixMatches(fqn, parts) || prefixMatches(fqn.slice(1), parts);
+}
+
+function prefixMatches(fqn: readonly string[], parts: readonly string[]): boolean {
+  if (fqn.length === 0 || fqn.length < parts.length) return false;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as string;
     if (part === '*') return true;
@@ -135,7 +156,8 @@ function matchMethod(project: Project, selector: ParsedSelector, state?: StateCo
     let hit = false;
     switch (method.split('.')[0]) {
       case 'fqn':
-        hit = matchesFqn(node, value);
+        // dbt looks for names among parsed nodes: a source is selected with `source:`.
+        hit = node.kind !== 'source' && matchesFqn(node, value);
         break;
       case 'tag':
         hit = node.tags.some(match);
@@ -152,7 +174,14 @@ function matchMethod(project: Project, selector: ParsedSelector, state?: StateCo
         hit = node.kind === 'source' && (match(node.sourceName) || match(`${node.sourceName}.${node.name}`));
         break;
       case 'resource_type':
-        hit = node.kind === (value as NodeKind);
+        // dbt's `unit_test` resource type; `test` means data tests.
+        hit =
+          value === 'unit_test'
+            ? node.kind === 'test' && node.testType === 'unit'
+            : node.kind === (value as NodeKind) && !(node.kind === 'test' && node.testType === 'unit');
+        break;
+      case 'package':
+        hit = match(node.fqn[0] ?? '');
         break;
       case 'test_type':
         hit = node.kind === 'test' && node.testType === value;

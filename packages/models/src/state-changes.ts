@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Project, ProjectNode } from './project.js';
+import type { Project, ProjectNode, UnitTestSpec } from './project.js';
 import type { StateManifest } from './state-manifest.js';
 
 /** Why `state:modified` picks a node: dbt's sub-selectors (`new` is `state:new`, which `state:modified` includes). */
@@ -28,6 +28,11 @@ export function nodeChecksum(
     raw = stableJson({ test: node.testName, package: node.testPackage, column: node.columnName, args: node.args });
   if (raw === undefined) return { name: 'path', checksum: node.file };
   return { name: 'sha256', checksum: createHash('sha256').update(raw).digest('hex') };
+}
+
+/** A dbt unit test's checksum as the manifest writes it in `unit_tests`: sha256 of its definition. */
+export function unitTestChecksum(spec: UnitTestSpec): { name: string; checksum: string } {
+  return { name: 'sha256', checksum: createHash('sha256').update(JSON.stringify(spec)).digest('hex') };
 }
 
 /** The config as the manifest writes it in `unrendered_config`: the node's config as the project sets it. */
@@ -118,6 +123,13 @@ export function compareState(
   for (const node of project.nodes.values()) {
     if (node.kind === 'source') {
       if (!manifest.sources.has(node.id)) changes.set(node.id, ['new']);
+      continue;
+    }
+    if (node.kind === 'test' && node.unit !== undefined) {
+      const old = manifest.unitTests.get(node.id);
+      const sum = unitTestChecksum(node.unit);
+      if (old === undefined) changes.set(node.id, ['new']);
+      else if (old !== `${sum.name}:${sum.checksum}`) changes.set(node.id, ['body']);
       continue;
     }
     const old = manifest.nodes.get(node.id);

@@ -36,6 +36,8 @@ export interface StateManifest {
   readonly nodes: ReadonlyMap<string, StateNode>;
   /** Unique ids of the sources the manifest declares. */
   readonly sources: ReadonlySet<string>;
+  /** dbt unit tests (`unit_tests`, manifest v12): unique id → `<checksum.name>:<checksum.checksum>`. */
+  readonly unitTests: ReadonlyMap<string, string>;
   /** Macro id → its `macro_sql`, and the macros it calls (`depends_on.macros`). */
   readonly macros: ReadonlyMap<string, { readonly sql: string; readonly calls: readonly string[] }>;
 }
@@ -133,7 +135,19 @@ export function parseStateManifest(value: unknown, file: string, dir: string = p
       calls: Array.isArray(dependsOn.macros) ? stringsAt(file, dependsOn, 'macros', `${where}depends_on.`) : [],
     });
   }
-  return { file, dir, nodes, sources, macros };
+  const unitTests = new Map<string, string>();
+  // dbt before 1.8 wrote no unit_tests: a manifest without them has none.
+  const units = isObject(value.unit_tests) ? value.unit_tests : {};
+  for (const [id, entry] of Object.entries(units)) {
+    const where = `unit_tests["${id}"].`;
+    if (!isObject(entry)) throw missing(file, `unit_tests["${id}"]`, 'an object');
+    const checksum = objectAt(file, entry, 'checksum', where);
+    unitTests.set(
+      id,
+      `${stringAt(file, checksum, 'name', `${where}checksum.`)}:${stringAt(file, checksum, 'checksum', `${where}checksum.`)}`,
+    );
+  }
+  return { file, dir, nodes, sources, macros, unitTests };
 }
 
 /**

@@ -55,6 +55,11 @@ export interface RenderHooks {
   log?(message: string): void;
   /** What only dbt's `on-run-end` hooks see: `results`, `schemas`, `database_schemas`. */
   readonly runContext?: Readonly<Record<string, unknown>>;
+  /**
+   * A unit test's `overrides.macros`: each name, as the template reads it unqualified, gives this value (a macro is
+   * called and returns it; a variable such as `invocation_id` is it) for this render only.
+   */
+  readonly macroOverrides?: Readonly<Record<string, unknown>>;
 }
 
 /** A template ready to render: parsed once at load, rendered any number of times. */
@@ -465,11 +470,38 @@ export class TemplateEngine {
   private withHooks<T>(hooks: RenderHooks, fn: () => T): T {
     const previous = this.frame;
     this.frame = { hooks, results: new Map() };
+    const restore = this.overrideGlobals(hooks.macroOverrides);
     try {
       return fn();
     } finally {
+      restore();
       this.frame = previous;
     }
+  }
+
+  /** Replace globals for one render (a unit test's macro overrides); returns what puts them back. */
+  private overrideGlobals(overrides: Readonly<Record<string, unknown>> | undefined): () => void {
+    if (overrides === undefined) return () => undefined;
+    const saved: Array<[string, PropertyDescriptor | undefined]> = [];
+    for (const [name, value] of Object.entries(overrides)) {
+      // Handled by the hooks themselves (they are read through getters).
+      if (name === 'is_incremental' || name === 'invocation_id') continue;
+      const descriptor = Object.getOwnPropertyDescriptor(this.globals, name);
+      saved.push([name, descriptor]);
+      const callable = descriptor === undefined || typeof descriptor.value === 'function';
+      Object.defineProperty(this.globals, name, {
+        value: callable ? () => value : value,
+        enumerable: true,
+        configurable: true,
+        writable: true,
+      });
+    }
+    return () => {
+      for (const [name, descriptor] of saved.reverse()) {
+        if (descriptor === undefined) delete this.globals[name];
+        else Object.defineProperty(this.globals, name, descriptor);
+      }
+    };
   }
 
   private renderStatic(template: Extract<CompiledTemplate, { kind: 'static' }>): string {

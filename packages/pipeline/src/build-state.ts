@@ -89,18 +89,40 @@ export function nodeStates(state: BuildState, target: string): Map<string, NodeB
   return out;
 }
 
-/** The writes that bump the change counter of the raw tables that changed in a run. */
-export function tableChangeWrites(state: BuildState, tables: Iterable<string>): StateWrite[] {
-  return [...new Set(tables)].sort().map((table) => {
+/**
+ * The writes that keep the raw tables' change counters true after an ingest: a table's counter goes up when this run
+ * changed it (`changed`), or when its position version moved without the counter recording it (a run killed
+ * between its load's commit and this write — the load may have changed rows nobody was told of); every counter
+ * records the position version it has seen. `positions`: by raw table, its position version when the run began
+ * and ended. Nothing to write when nothing moved: a run in which nothing changed writes nothing.
+ */
+export function tableChangeWrites(
+  state: BuildState,
+  changed: ReadonlySet<string>,
+  positions: ReadonlyMap<string, { readonly before: number; readonly after: number }>,
+): StateWrite[] {
+  const writes: StateWrite[] = [];
+  for (const table of [...new Set([...changed, ...positions.keys()])].sort()) {
     const key = `${TABLE_PREFIX}${table}`;
     const entry = state.entries.get(key);
-    return {
+    const seen = typeof entry?.value.position === 'number' ? entry.value.position : undefined;
+    const versions = positions.get(table);
+    // An entry from before counters recorded positions (`seen` undefined) is taken as current, once.
+    const unrecorded =
+      versions !== undefined &&
+      (entry === undefined ? versions.before > 0 : seen !== undefined && seen !== versions.before);
+    const bump = changed.has(table) || unrecorded;
+    const position = versions?.after ?? seen;
+    if (!bump && position === seen) continue;
+    const changes = (state.tableChanges.get(table) ?? 0) + (bump ? 1 : 0);
+    writes.push({
       namespace: BUILD_NAMESPACE,
       key,
-      value: { changes: (state.tableChanges.get(table) ?? 0) + 1 },
+      value: { changes, ...(position === undefined ? {} : { position }) },
       version: (entry?.version ?? 0) + 1,
-    };
-  });
+    });
+  }
+  return writes;
 }
 
 /** The writes that record nodes' builds (or test runs) in a target. */

@@ -132,6 +132,44 @@ describe('loadProjectConfig with a dbt project and a profile', () => {
     expect((project.warnings ?? []).map(formatConfigProblem)).toEqual([]);
   });
 
+  it('renders only the chosen output: a prod output whose secrets are not set does not stop work on dev', async () => {
+    await files({
+      'project/dbt_project.yml': DBT_PROJECT,
+      'project/profiles.yml': `shop:
+  target: dev
+  outputs:
+    dev:
+      type: duckdb
+      path: dev.duckdb
+    prod:
+      type: snowflake
+      account: xy12345
+      user: dbt
+      password: "{{ env_var('PROD_PASSWORD') }}"
+      database: ANALYTICS
+      warehouse: TRANSFORMING
+      schema: shop
+`,
+    });
+    const dev = await loadProjectConfig(path.join(dir.path, 'project'), {});
+    expect(dev.config.target).toBe('dev');
+    expect(Object.keys(dev.config.targets)).toEqual(['dev']);
+    // Chosen with -t, the output must render: its problem is an error naming the file, line and key.
+    const prod = await loadProjectConfig(path.join(dir.path, 'project'), {}, { target: 'prod' }).catch(
+      (error: unknown) => error,
+    );
+    expect(prod).toBeInstanceOf(ConfigError);
+    expect((prod as ConfigError).problems.map(formatConfigProblem).join('\n')).toMatch(
+      /profiles\.yml:11: shop\.outputs\.prod\.password: .*PROD_PASSWORD/,
+    );
+    const withSecret = await loadProjectConfig(
+      path.join(dir.path, 'project'),
+      { PROD_PASSWORD: 'x' },
+      { target: 'prod' },
+    );
+    expect(Object.keys(withSecret.config.targets)).toEqual(['dev', 'prod']);
+  });
+
   it('reads dbt-snowflake’s other sign-ins (oauth and PAT tokens, externalbrowser) and its proxy', async () => {
     const output = (name: string, lines: string) =>
       `    ${name}:\n      type: snowflake\n      account: a\n      user: u\n      database: D\n      warehouse: W\n${lines}`;
@@ -245,7 +283,11 @@ ${output('desk', '      authenticator: externalbrowser\n')}`,
       'project/profiles.yml: no profile "shopp" (the profile dbt_project.yml names) (did you mean shop?); this file has shop',
     ]);
     await files({ 'project/dbt_project.yml': DBT_PROJECT });
+    // As dbt, only the chosen output is rendered: sf's unset variable matters once sf is chosen.
     expect(await problems({})).toEqual([
+      'project/profiles.yml:5: type "postgres": Sluice builds on duckdb or snowflake (the dbt-duckdb and dbt-snowflake profile formats)',
+    ]);
+    expect(await problems({}, { target: 'sf' })).toEqual([
       "project/profiles.yml:10: env_var('SF_USER'): the environment variable SF_USER is not set and there is no default",
       'project/profiles.yml:5: type "postgres": Sluice builds on duckdb or snowflake (the dbt-duckdb and dbt-snowflake profile formats)',
       'project/profiles.yml:11: authenticator https://myorg.okta.com is not supported yet: use a password, a key pair (private_key_path), oauth or programmatic_access_token with token, or externalbrowser',

@@ -116,6 +116,8 @@ export async function readDbtProfile(options: {
   readonly dirs: readonly ProfileFolder[];
   readonly env: NodeJS.ProcessEnv;
   readonly vars: Readonly<Record<string, unknown>>;
+  /** The target chosen on the command line (`-t`); default: the profile's `target:`. */
+  readonly target?: string;
 }): Promise<{ profile?: DbtProfile; problems: ConfigProblem[]; warnings: ConfigProblem[] }> {
   const problems: ConfigProblem[] = [];
   const warnings: ConfigProblem[] = [];
@@ -165,12 +167,9 @@ export async function readDbtProfile(options: {
     });
     return { problems, warnings };
   }
-  const rendered = renderConfigTree(raw, { env: options.env, vars: options.vars });
-  for (const problem of rendered.problems) {
-    const keyPath = [options.profileName, ...problem.path.map(String)];
-    problems.push({ file, line: at(keyPath), path: keyPath.join('.'), message: problem.message });
-  }
-  const profile = rendered.value as Record<string, unknown>;
+  const profile = renderProfile(raw, options, (keyPath, message) =>
+    problems.push({ file, line: at(keyPath), path: keyPath.join('.'), message }),
+  );
   for (const key of Object.keys(profile)) {
     if (key !== 'target' && key !== 'outputs')
       warnings.push({
@@ -240,6 +239,39 @@ export async function readDbtProfile(options: {
     });
   }
   return { profile: { file, targets, target, threads }, problems, warnings };
+}
+
+/**
+ * Render a profile's `{{ env_var() }}` / `{{ var() }}` values as dbt does: only the chosen output (`-t`, else the
+ * profile's `target:`) — a `prod` output whose secrets are not in this shell must not stop work on `dev`. Other
+ * outputs are rendered too, but one that cannot be is left out of the targets instead of failing the load.
+ */
+function renderProfile(
+  raw: Record<string, unknown>,
+  options: {
+    readonly profileName: string;
+    readonly env: NodeJS.ProcessEnv;
+    readonly vars: Readonly<Record<string, unknown>>;
+    readonly target?: string;
+  },
+  report: (keyPath: readonly string[], message: string) => void,
+): Record<string, unknown> {
+  const context = { env: options.env, vars: options.vars };
+  const { outputs, ...rest } = raw;
+  const rendered = renderConfigTree(rest, context);
+  for (const problem of rendered.problems) report([options.profileName, ...problem.path.map(String)], problem.message);
+  const profile = { ...(rendered.value as Record<string, unknown>) };
+  if (!isObject(outputs)) return outputs === undefined ? profile : { ...profile, outputs };
+  const chosen = options.target ?? (typeof profile.target === 'string' ? profile.target : undefined);
+  const kept: Record<string, unknown> = {};
+  for (const [name, output] of Object.entries(outputs)) {
+    const out = renderConfigTree(output, context);
+    if (out.problems.length > 0 && name !== chosen && chosen !== undefined) continue;
+    for (const problem of out.problems)
+      report([options.profileName, 'outputs', name, ...problem.path.map(String)], problem.message);
+    kept[name] = out.value;
+  }
+  return { ...profile, outputs: kept };
 }
 
 type Report = (key: string | undefined, message: string, severity: 'error' | 'warning') => void;

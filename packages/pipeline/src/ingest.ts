@@ -101,6 +101,16 @@ export interface IngestResult {
   /** Where the positions came from: the warehouse's state table, a copy its metadata proved current, or nowhere
    *  (`missing`: no state table — a new or replaced warehouse). Absent when the run failed before reading them. */
   readonly positions?: StateSnapshot['source'];
+  /** Each table's position version in the warehouse (its state entry's version) when the run began and when it
+   *  ended, by table name, for the tables the run opened: the change-aware build tells a load whose change went
+   *  unrecorded (a run killed after a commit) by a version that moved without it. */
+  readonly positionVersions?: ReadonlyMap<string, PositionVersions>;
+}
+
+/** A table's position version before and after a run (0: no position). */
+export interface PositionVersions {
+  readonly before: number;
+  readonly after: number;
 }
 
 /** Progress of an ingest run, for the apps to print. */
@@ -195,6 +205,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   snapshot.catch(() => undefined); // awaited below, and by every table
   let positions: RunPositions | undefined;
   const wrote = { state: false };
+  const versions = new Map<string, PositionVersions>();
   try {
     positions = await readRunPositions(options.warehouse, options.state, config.raw_schema, {
       tag: `sluice run ${runId} positions`,
@@ -221,7 +232,9 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
         }
         options.onEvent?.({ type: 'table-start', table: name, strategy: spec.strategy });
         const run = openTableRun(options, extractor, runId, name, spec, known, wrote);
+        const before = run.version;
         const result = await ingestTable(run, snapshot);
+        versions.set(name, { before, after: run.version });
         results.push(result);
         options.onEvent?.({ type: 'table-done', result });
       }
@@ -255,7 +268,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       status,
       tables: results,
       seconds: (performance.now() - started) / 1000,
-      ...(positions ? { positions: positions.source } : {}),
+      ...(positions ? { positions: positions.source, positionVersions: versions } : {}),
     };
   }
 }

@@ -184,6 +184,8 @@ function fingerprintParts(node: ProjectNode): unknown {
         args: node.args,
         column: node.columnName ?? null,
         attachedTo: node.attachedTo ?? null,
+        // A unit test is what it gives, expects and overrides.
+        ...(node.unit === undefined ? {} : { unit: node.unit }),
       };
     case 'model':
       return { config: node.config, materialized: node.materialized };

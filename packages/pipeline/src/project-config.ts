@@ -316,6 +316,8 @@ export interface LoadProjectConfigOptions {
   readonly vars?: Readonly<Record<string, unknown>>;
   /** The working folder searched for profiles.yml (default `process.cwd()`). */
   readonly cwd?: string;
+  /** The target chosen on the command line (`-t`): of a dbt profile only that output must render. */
+  readonly target?: string;
 }
 
 /** `sluice.yml:14: tables.vendas.cursor: …` */
@@ -487,6 +489,7 @@ async function resolveTargets(args: {
         dirs: profileSearchPath(projectDir, env, options),
         env,
         vars: options.vars ?? {},
+        ...(options.target === undefined ? {} : { target: options.target }),
       });
       problems.push(...read.problems);
       warnings.push(...read.warnings);

@@ -566,13 +566,23 @@ function reshapedTables(project: LoadedProject, ingest: IngestResult): Set<strin
   );
 }
 
-/** Bump the change counter of every raw table the ingest changed (one read and one write, only when any did). */
+/**
+ * Bump the change counter of every raw table the ingest changed, and of any whose position moved in a run that
+ * died before it could bump it (one read, and one write when any counter moves).
+ */
 async function recordTableChanges(options: PipelineRunOptions, ingest: IngestResult, runId: string): Promise<void> {
-  const changed = changedTables(options.project, ingest);
-  if (changed.length === 0) return;
   const schema = options.project.config.raw_schema;
+  const changed = new Set(changedTables(options.project, ingest));
+  const positions = new Map([...(ingest.positionVersions ?? [])].map(([table, v]) => [`${schema}.${table}`, v]));
+  if (changed.size === 0 && positions.size === 0) return;
   const state = await readBuildState(options.warehouse, schema, options.workDir);
-  await writeBuildState(options.warehouse, schema, options.workDir, runId, tableChangeWrites(state, changed));
+  await writeBuildState(
+    options.warehouse,
+    schema,
+    options.workDir,
+    runId,
+    tableChangeWrites(state, changed, positions),
+  );
 }
 
 /** Does the project configure ingestion (`tables:` in sluice.yml lists any)? */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { selectNodes, type ProjectNode } from '@sluice/models';
+import { resourceTypeOf, selectNodes, type ProjectNode } from '@sluice/models';
 import { compileModels, targetEngine, type StateFlags } from '@sluice/pipeline';
 import type { Warehouse } from '@sluice/warehouse';
 import { displayPath } from '../config-problems.js';
@@ -23,7 +23,7 @@ export interface SelectCommandOptions {
   readonly json: boolean;
 }
 
-const KINDS = ['seed', 'model', 'snapshot', 'test', 'source'];
+const KINDS = ['seed', 'model', 'snapshot', 'test', 'unit_test', 'source'];
 
 async function checkedModels(
   options: SelectCommandOptions,
@@ -57,6 +57,7 @@ function detailOf(node: ProjectNode): string {
     case 'snapshot':
       return `snapshot (${String(node.config.strategy ?? 'timestamp')})`;
     case 'test':
+      if (node.unit !== undefined) return `unit test of ${node.unit.model.split('.').at(-1) ?? ''}`;
       return node.testType === 'generic' ? (node.testName ?? 'generic') : 'singular';
     case 'source':
       return `${node.schema}.${node.identifier}`;
@@ -75,7 +76,7 @@ export async function lsCommand(options: SelectCommandOptions, out: Output): Pro
     ...(options.exclude?.length ? { exclude: options.exclude } : {}),
     ...(state ? { state } : {}),
   });
-  const nodes = selection.nodes.filter((node) => types.length === 0 || types.includes(node.kind));
+  const nodes = selection.nodes.filter((node) => types.length === 0 || types.includes(resourceTypeOf(node)));
   if (options.json) {
     out.line(
       jsonText({
@@ -84,7 +85,7 @@ export async function lsCommand(options: SelectCommandOptions, out: Output): Pro
         nodes: nodes.map((node) => ({
           id: node.id,
           name: node.name,
-          kind: node.kind,
+          kind: resourceTypeOf(node),
           detail: detailOf(node),
           file: node.file,
           tags: node.tags,
@@ -96,7 +97,7 @@ export async function lsCommand(options: SelectCommandOptions, out: Output): Pro
   }
   for (const line of formatTable(
     ['kind', 'name', 'what', 'file'],
-    nodes.map((node) => [node.kind, node.name, detailOf(node), node.file]),
+    nodes.map((node) => [resourceTypeOf(node), node.name, detailOf(node), node.file]),
   ).slice(1))
     out.line(line);
   if (nodes.length === 0) out.error('no nodes match the selection');

@@ -5,6 +5,7 @@ import {
   type NodeProperties,
   type TestDeclaration,
 } from '../property-files.js';
+import type { UnitTestDeclaration } from '../unit-tests/read-unit-tests.js';
 import { parseYamlSource } from '../yaml-source.js';
 import { atLine, type LoadContext } from './load-context.js';
 import type { FileEntry } from './read-project-files.js';
@@ -19,6 +20,8 @@ export interface ProjectProperties {
   readonly sources: readonly SourceNode[];
   /** Generic tests, in declaration order, resolved once the nodes are known. */
   readonly tests: readonly TestDeclaration[];
+  /** dbt 1.8's unit tests, as written (resolved by `collectUnitTests`). */
+  readonly unitTests: readonly UnitTestDeclaration[];
 }
 
 /**
@@ -38,6 +41,7 @@ export function collectProperties(
   const seeds = new Map<string, NodeProperties>();
   const sources: SourceNode[] = [];
   const tests: TestDeclaration[] = [];
+  const unitTests: UnitTestDeclaration[] = [];
   const sourceFiles = new Map<string, string>();
   for (const f of propertyFiles) {
     const { source, issues: yamlIssues } = parseYamlSource(f.text, f.file);
@@ -98,6 +102,7 @@ export function collectProperties(
       });
     }
     tests.push(...content.tests);
+    unitTests.push(...content.unitTests);
   }
-  return { models, snapshots, seeds, sources, tests };
+  return { models, snapshots, seeds, sources, tests, unitTests };
 }

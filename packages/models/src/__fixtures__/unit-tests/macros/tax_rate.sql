@@ -1,0 +1,1 @@
+{% macro tax_rate() %}0.2{% endmacro %}

@@ -1,0 +1,1 @@
+select label, count(*) as orders from {{ ref('label_orders') }} group by label
