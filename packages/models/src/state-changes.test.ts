@@ -181,3 +181,22 @@ describe('generic tests under state:modified', () => {
     expect([...state.changes]).toEqual([[id, ['body']]]);
   });
 });
+
+describe('dbt unit tests under state:', () => {
+  it('are compared with the manifest’s unit_tests: unchanged, then an edited definition is modified', async () => {
+    const { project: units } = await loadProject(fixture('unit-tests'));
+    const unitFiles = new Map<string, string>();
+    for (const file of new Set(units.macros.values()))
+      unitFiles.set(file, await readFile(path.join(units.dir, file), 'utf8'));
+    const manifest = parseStateManifest(manifestOf(units, unitFiles), 'm.json');
+    expect(manifest.unitTests.size).toBeGreaterThan(0);
+    const unchanged = compareState(units, manifest, macroSqlOf(units, unitFiles));
+    expect([...unchanged.changes]).toEqual([]);
+    const [id] = [...manifest.unitTests.keys()] as [string];
+    const node = units.nodes.get(id) as { unit: { description?: string } };
+    const nodes = new Map(units.nodes);
+    nodes.set(id, { ...node, unit: { ...node.unit, expect: { format: 'dict', rows: [] } } } as never);
+    const edited = { ...units, nodes };
+    expect([...compareState(edited, manifest, macroSqlOf(edited, unitFiles)).changes]).toEqual([[id, ['body']]]);
+  });
+});
