@@ -6,42 +6,8 @@ import { lastResultsFromRunResults, readLastResults, type LastResults } from './
 import { renderLineagePage } from './lineage-page.js';
 import { loadProject } from './load-project.js';
 import type { Project } from './project.js';
+import { DOCS_PROJECT, EVIL } from './test-support/docs-project.js';
 import { tempDir, writeProject } from './test-support/temp-project.js';
-
-const EVIL = '</script><img src=x onerror="window.__pwned=1"> <!-- \u2028';
-
-/** A small project: a source, a staging model, a mart with column and model tests, a report, a singular test. */
-export const DOCS_PROJECT: Record<string, string> = {
-  'sluice.yml': 'name: docshop\nmodels:\n  +materialized: table\n',
-  'models/sources.yml': `version: 2
-sources:
-  - name: raw
-    tables:
-      - name: orders
-        description: Raw orders.
-`,
-  'models/staging/stg_orders.sql': "select * from {{ source('raw', 'orders') }}\n",
-  'models/marts/fct_orders.sql': "select order_id, amount from {{ ref('stg_orders') }}\n",
-  'models/marts/report.sql': "select count(*) as n from {{ ref('fct_orders') }}\n",
-  'models/other/unrelated.sql': 'select 1 as id\n',
-  'models/marts/schema.yml': `version: 2
-models:
-  - name: fct_orders
-    description: ${JSON.stringify(`Orders. ${EVIL}`)}
-    columns:
-      - name: order_id
-        description: The order's key.
-        data_tests: [unique, not_null]
-      - name: amount
-        data_tests:
-          - accepted_values:
-              values: [10, 7]
-              quote: false
-              config:
-                severity: warn
-`,
-  'tests/assert_report_counts.sql': "select * from {{ ref('fct_orders') }} join {{ ref('report') }} on false\n",
-};
 
 let dir: { path: string; remove(): Promise<void> };
 let project: Project;
@@ -74,7 +40,7 @@ describe('docsPageData: the docs page data model', () => {
   it('lists models, seeds, snapshots and sources as nodes, and tests under them, never as graph nodes', () => {
     const data = docsPageData(project);
     const tests = [...project.nodes.values()].filter((n) => n.kind === 'test');
-    expect(tests.length).toBe(4);
+    expect(tests.length).toBe(5);
     expect(data.nodes.map((n) => n.name).sort()).toEqual([
       'fct_orders',
       'raw.orders',
