@@ -26,7 +26,9 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-bench-docs-page-'));
 async function writeProperties() {
   const models = path.join(dir, 'models');
   for (const folder of await readdir(models)) {
-    const names = (await readdir(path.join(models, folder))).filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -4));
+    const names = (await readdir(path.join(models, folder)))
+      .filter((f) => f.endsWith('.sql'))
+      .map((f) => f.slice(0, -4));
     const entries = names.map(
       (name) => `  - name: ${name}
     description: Model ${name} of the generated project, in ${folder}; one row per id.
@@ -80,7 +82,10 @@ try {
   let start = performance.now();
   const { project, errors } = await loadProject(dir);
   if (errors.length > 0) throw new Error(`project did not load: ${errors[0]?.message}`);
-  const compiled = compileProject(project, { target: { name: 'dev', type: 'duckdb', schema: 'main' }, dialect: duckDbDialect });
+  const compiled = compileProject(project, {
+    target: { name: 'dev', type: 'duckdb', schema: 'main' },
+    dialect: duckDbDialect,
+  });
   const loadS = seconds(start);
   start = performance.now();
   const html = renderLineagePage(project, { compiled, results: madeUpResults(project) });

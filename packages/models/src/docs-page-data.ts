@@ -149,12 +149,14 @@ function pageTest(test: TestNode, results: LastResults | undefined): DocsPageTes
  */
 export function docsPageData(project: Project, inputs: DocsPageInputs = {}): DocsPageData {
   const index = new Map<string, number>();
-  const nodes: Array<Omit<DocsPageNode, 'columns' | 'tests' | 'parents' | 'children'> & {
-    columns: ReturnType<typeof columnsOf>;
-    tests: number[];
-    parents: number[];
-    children: number[];
-  }> = [];
+  const nodes: Array<
+    Omit<DocsPageNode, 'columns' | 'tests' | 'parents' | 'children'> & {
+      columns: ReturnType<typeof columnsOf>;
+      tests: number[];
+      parents: number[];
+      children: number[];
+    }
+  > = [];
   const testNodes: TestNode[] = [];
   for (const node of project.nodes.values()) {
     if (node.kind === 'test') {

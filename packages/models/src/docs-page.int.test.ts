@@ -16,7 +16,13 @@ import { tempDir, writeProject } from './test-support/temp-project.js';
 import { writeArtifacts } from './write-artifacts.js';
 
 const target = { name: 'dev', type: 'duckdb', schema: 'main' };
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+];
 
 /**
  * The docs page in Chromium, after a real DuckDB build of a small project (one test fails, one warns, one is
@@ -70,6 +76,13 @@ describe('docs page in Chromium', () => {
     await dir.remove();
   });
 
+  /** Wait until the element's text is `text` (a bounded poll in the page, Playwright's default timeout). */
+  async function textIs(page: Page, selector: string, text: string): Promise<void> {
+    await page.waitForFunction(
+      `document.querySelector(${JSON.stringify(selector)})?.textContent === ${JSON.stringify(text)}`,
+    );
+  }
+
   async function open(executablePath: string): Promise<Page> {
     browser ??= await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
     const page = await browser.newPage();
@@ -99,21 +112,24 @@ describe('docs page in Chromium', () => {
 
     // Search by description and by column name.
     await page.fill('#search', 'raw orders');
-    await page.waitForFunction(() => document.querySelector('#result-count')?.textContent === '1 match');
+    await textIs(page, '#result-count', '1 match');
     expect(await page.textContent('#results li')).toBe('raw.orders source · description');
     await page.fill('#search', "the order's key");
-    await page.waitForFunction(() => document.querySelector('#result-count')?.textContent === '0 matches');
+    await textIs(page, '#result-count', '0 matches');
     await page.fill('#search', 'amount');
-    await page.waitForFunction(() => document.querySelector('#result-count')?.textContent === '1 match');
+    await textIs(page, '#result-count', '1 match');
     expect(await page.textContent('#results li')).toBe('fct_orders model · column amount');
     await page.fill('#search', 'orders');
-    await page.waitForFunction(() => document.querySelector('#result-count')?.textContent === '3 matches');
+    await textIs(page, '#result-count', '3 matches');
     await page.click('#results a[data-node="model.docshop.fct_orders"]');
-    await page.waitForFunction(() => document.querySelector('#node-title')?.textContent === 'fct_orders');
+    await textIs(page, '#node-title', 'fct_orders');
 
     const marks = await page.$$eval('#tests tr[data-test]', (rows) =>
       Object.fromEntries(
-        rows.map((r) => [r.getAttribute('data-test'), `${r.getAttribute('data-mark')} ${r.querySelector('.mark')?.textContent}`]),
+        rows.map((r) => [
+          r.getAttribute('data-test'),
+          `${r.getAttribute('data-mark')} ${r.querySelector('.mark')?.textContent}`,
+        ]),
       ),
     );
     expect(marks).toEqual({
@@ -124,7 +140,9 @@ describe('docs page in Chromium', () => {
     });
     // Column tests sit in the columns table too.
     expect(
-      await page.$$eval('#columns tr[data-column="order_id"] .col-test', (s) => s.map((x) => x.getAttribute('data-mark'))),
+      await page.$$eval('#columns tr[data-column="order_id"] .col-test', (s) =>
+        s.map((x) => x.getAttribute('data-mark')),
+      ),
     ).toEqual(['fail', 'not-run']);
 
     // The description is text: shown as written, never run.
@@ -137,7 +155,9 @@ describe('docs page in Chromium', () => {
     expect(await page.$$eval('#depends-on a', (a) => a.map((x) => x.textContent))).toEqual(['stg_orders']);
     expect(await page.$$eval('#used-by a', (a) => a.map((x) => x.textContent))).toEqual(['report']);
     // Focused lineage: ancestors and descendants only, not the unrelated model.
-    expect((await page.$$eval('#lineage g[data-node]', (g) => g.map((x) => x.getAttribute('data-node')))).sort()).toEqual([
+    expect(
+      (await page.$$eval('#lineage g[data-node]', (g) => g.map((x) => x.getAttribute('data-node')))).sort(),
+    ).toEqual([
       'model.docshop.fct_orders',
       'model.docshop.report',
       'model.docshop.stg_orders',
@@ -146,12 +166,12 @@ describe('docs page in Chromium', () => {
 
     // Following "used by" opens the report page, whose own last result is honest: skipped.
     await page.click('#used-by a');
-    await page.waitForFunction(() => document.querySelector('#node-title')?.textContent === 'report');
+    await textIs(page, '#node-title', 'report');
     expect(await page.getAttribute('#node-status .mark', 'data-mark')).toBe('skipped');
     // A passing test elsewhere shows ✓.
     await page.fill('#search', 'stg_orders');
     await page.press('#search', 'Enter');
-    await page.waitForFunction(() => document.querySelector('#node-title')?.textContent === 'stg_orders');
+    await textIs(page, '#node-title', 'stg_orders');
     expect(await page.getAttribute('#tests tr[data-test="not_null_stg_orders_order_id"]', 'data-mark')).toBe('pass');
     expect(await page.evaluate('window.__pwned')).toBeUndefined();
   });

@@ -76,7 +76,9 @@ const PAGE_STYLE = `  :root { font-family: system-ui, -apple-system, Segoe UI, R
 function resultsLine(data: DocsPageData): string {
   if (data.results === undefined) return 'no run results yet: every test shows "not run"';
   const { producedAt, source } = data.results;
-  return source === 'this run' ? `results of this run, ${producedAt}` : `results from ${source}, produced ${producedAt}`;
+  return source === 'this run'
+    ? `results of this run, ${producedAt}`
+    : `results from ${source}, produced ${producedAt}`;
 }
 
 /**
