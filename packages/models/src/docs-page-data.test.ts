@@ -1,6 +1,8 @@
+import { duckDbDialect } from '@sluice/duckdb';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { compileProject } from './compile-project.js';
 import { docsPageData, testMark } from './docs-page-data.js';
 import { lastResultsFromRunResults, readLastResults, type LastResults } from './last-results.js';
 import { renderLineagePage } from './lineage-page.js';
@@ -100,6 +102,26 @@ describe('docsPageData: the docs page data model', () => {
       'skipped',
       'not-run',
     ]);
+  });
+
+  it("carries compiled SQL for nodes and tests, and a test's failing rows from the run just finished", () => {
+    const compiled = compileProject(project, {
+      target: { name: 'dev', type: 'duckdb', schema: 'main' },
+      dialect: duckDbDialect,
+    });
+    const unique = idOf('unique_fct_orders_order_id');
+    const data = docsPageData(project, {
+      compiled,
+      results: {
+        producedAt: 'now',
+        source: 'this run',
+        byId: new Map([[unique, { status: 'fail', message: 'fail', failures: 1, samples: [{ order_id: 2, n: 2 }] }]]),
+      },
+    });
+    expect(data.nodes.find((n) => n.name === 'fct_orders')?.compiled).toMatch(/from "main"\."stg_orders"/);
+    const test = data.tests.find((t) => t.id === unique);
+    expect(test).toMatchObject({ mark: 'fail', failures: 1, samples: [{ order_id: 2, n: 2 }] });
+    expect(test?.sql).toContain('"main"."fct_orders"');
   });
 });
 

@@ -20,6 +20,10 @@ export interface DocsPageTest {
   readonly failures?: number;
   readonly severity?: string;
   readonly file: string;
+  /** The compiled query (secrets redacted), when compiled or run. */
+  readonly sql?: string;
+  /** Up to five failing rows of the run just finished. */
+  readonly samples?: readonly Readonly<Record<string, unknown>>[];
 }
 
 /** A column: name, type (from the warehouse catalog, else the property file's `data_type`), description, tests. */
@@ -122,8 +126,9 @@ function columnsOf(node: Exclude<ProjectNode, TestNode>, actual: Catalog[string]
 }
 
 /** The test as listed, with its mark from the last results. */
-function pageTest(test: TestNode, results: LastResults | undefined): DocsPageTest {
-  const result = results?.byId.get(test.id);
+function pageTest(project: Project, test: TestNode, inputs: DocsPageInputs): DocsPageTest {
+  const result = inputs.results?.byId.get(test.id);
+  const sql = inputs.compiled?.nodes.get(test.id)?.sql ?? result?.compiledSql;
   return {
     id: test.id,
     name: test.name,
@@ -135,9 +140,11 @@ function pageTest(test: TestNode, results: LastResults | undefined): DocsPageTes
           status: result.status,
           message: result.message,
           ...(result.failures === undefined ? {} : { failures: result.failures }),
+          ...(result.samples === undefined ? {} : { samples: result.samples }),
         }),
     ...(test.config.severity === undefined ? {} : { severity: test.config.severity }),
     file: test.file,
+    ...(sql === undefined ? {} : { sql: redactSecrets(project, sql) }),
   };
 }
 
@@ -202,7 +209,7 @@ export function docsPageData(project: Project, inputs: DocsPageInputs = {}): Doc
   const tests: DocsPageTest[] = [];
   for (const test of testNodes) {
     const at = tests.length;
-    tests.push(pageTest(test, inputs.results));
+    tests.push(pageTest(project, test, inputs));
     attachTest(test, at, nodes, index);
   }
   return {

@@ -133,9 +133,24 @@ export const DOCS_PAGE_SCRIPT = `(function () {
       return el('tr', { 'data-test': test.name, 'data-mark': test.mark }, [
         el('td', null, [markSpan(test.mark)]), el('td', { text: test.name }),
         withColumn ? el('td', { text: test.column || '' }) : null,
-        el('td', { text: (test.severity ? 'severity ' + test.severity + ' \\u00b7 ' : '') + result })]);
+        el('td', null, [(test.severity ? 'severity ' + test.severity + ' \\u00b7 ' : '') + result, testDetails(test)])]);
     });
     return el('table', null, [el('tr', null, [el('th', { text: '' }), el('th', { text: 'test' }), withColumn ? el('th', { text: 'column' }) : null, el('th', { text: 'last result' })])].concat(rows));
+  }
+  // A test's query and failing rows, built when opened.
+  function testDetails(test) {
+    if (test.sql === undefined && !test.samples) return null;
+    var details = el('details', { cls: 'test-details' }, [el('summary', { text: test.samples ? 'SQL and failing rows' : 'SQL' })]);
+    details.addEventListener('toggle', function () {
+      if (details.childNodes.length > 1) return;
+      if (test.samples && test.samples.length) {
+        var keys = Object.keys(test.samples[0]);
+        details.appendChild(el('table', { cls: 'samples' }, [el('tr', null, keys.map(function (k) { return el('th', { text: k }); }))].concat(
+          test.samples.map(function (row) { return el('tr', null, keys.map(function (k) { return el('td', { text: row[k] === null ? 'NULL' : String(row[k]) }); })); }))));
+      }
+      if (test.sql !== undefined) details.appendChild(el('pre', { text: test.sql }));
+    });
+    return details;
   }
   function columnsTable(n) {
     var rows = n.columns.map(function (c) {

@@ -138,6 +138,11 @@ describe('docs page in Chromium', () => {
       accepted_values_fct_orders_amount__False__10__7: 'warn ⚠',
       assert_report_counts: 'skipped ↷',
     });
+    // A test's compiled query opens under it.
+    await page.click('#tests tr[data-test="unique_fct_orders_order_id"] summary');
+    expect(await page.textContent('#tests tr[data-test="unique_fct_orders_order_id"] details pre')).toMatch(
+      /from "?main"?\."?fct_orders"?/,
+    );
     // Column tests sit in the columns table too.
     expect(
       await page.$$eval('#columns tr[data-column="order_id"] .col-test', (s) =>

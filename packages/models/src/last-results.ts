@@ -9,6 +9,8 @@ export interface LastResult {
   readonly message: string;
   readonly failures?: number;
   readonly compiledSql?: string;
+  /** Tests: up to five failing rows (known for the run just finished; run_results.json has none). */
+  readonly samples?: readonly Readonly<Record<string, unknown>>[];
 }
 
 /** The results of the last run: by node id, when they were produced and where they were read from. */
@@ -33,6 +35,7 @@ export function lastResultsFromRun(run: RunResult): LastResults {
           message: r.message,
           ...(r.failures === undefined ? {} : { failures: r.failures }),
           ...(r.compiledSql === undefined ? {} : { compiledSql: r.compiledSql }),
+          ...(r.samples === undefined || r.samples.length === 0 ? {} : { samples: r.samples }),
         },
       ]),
     ),

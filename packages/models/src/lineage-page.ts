@@ -60,6 +60,8 @@ const PAGE_STYLE = `  :root { font-family: system-ui, -apple-system, Segoe UI, R
   .mark { display: inline-block; min-width: 1.2em; font-weight: bold; }
   .mark-pass { color: #1f8a3b; } .mark-warn { color: #b7791f; } .mark-fail { color: #c81e1e; }
   .mark-skipped { color: #616e7c; } .mark-not-run { color: #7b8794; font-weight: normal; font-size: 12px; }
+  .test-details summary { cursor: pointer; color: #2680c2; font-size: 12px; }
+  .test-details pre { max-width: 70vw; }
   .col-test { white-space: nowrap; margin-right: 6px; font-size: 12px; }
   .lineage { overflow: auto; border: 1px solid #e4e7eb; border-radius: 4px; max-height: 520px; }
   .lnode { cursor: pointer; }
