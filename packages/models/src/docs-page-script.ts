@@ -195,7 +195,7 @@ export const DOCS_PAGE_SCRIPT = `(function () {
       var list = columns[dd].sort(byName);
       if (list.length > LINEAGE_LIMIT) { hidden.push({ d: dd, n: list.length - LINEAGE_LIMIT }); list = list.slice(0, LINEAGE_LIMIT); }
       list.forEach(function (i, row) { pos[i] = { x: (dd - min) * (W + GX) + 10, y: row * (H + GY) + 10 }; });
-      tallest = Math.max(tallest, list.length + (list.length === LINEAGE_LIMIT ? 1 : 0));
+      tallest = Math.max(tallest, list.length + (columns[dd].length > LINEAGE_LIMIT ? 1 : 0));
     }
     var svg = document.createElementNS(svgNS, 'svg');
     svg.setAttribute('width', (max - min + 1) * (W + GX) + 20);
@@ -242,6 +242,8 @@ export const DOCS_PAGE_SCRIPT = `(function () {
     main.appendChild(section('columns', 'Columns (' + n.columns.length + ')', [n.columns.length ? columnsTable(n) : el('p', { cls: 'none', text: 'no columns known' })]));
     main.appendChild(el('div', { cls: 'two' }, [section('depends-on', 'Depends on (' + n.parents.length + ')', [nodeList(n.parents)]), section('used-by', 'Used by (' + n.children.length + ')', [nodeList(n.children)])]));
     main.appendChild(section('lineage', 'Lineage', lineage(i)));
+    var box = main.querySelector('.lineage'), focusBox = main.querySelector('.lnode.focus');
+    if (box && focusBox) box.scrollLeft = Math.max(0, focusBox.getBoundingClientRect().left - box.getBoundingClientRect().left - box.clientWidth / 2 + 90);
     main.appendChild(el('div', { cls: 'two sql' }, [
       section('source-sql', 'Source', [n.raw ? el('pre', { text: n.raw }) : el('p', { cls: 'none', text: 'no SQL template (' + n.kind + ')' })]),
       section('compiled-sql', 'Compiled', [n.compiled !== undefined ? el('pre', { text: n.compiled }) : el('p', { cls: 'none', text: 'not compiled' })])]));

@@ -62,7 +62,7 @@ const PAGE_STYLE = `  :root { font-family: system-ui, -apple-system, Segoe UI, R
   .mark-skipped { color: #616e7c; } .mark-not-run { color: #7b8794; font-weight: normal; font-size: 12px; }
   .test-details summary { cursor: pointer; color: #2680c2; font-size: 12px; }
   .test-details pre { max-width: 70vw; }
-  .col-test { white-space: nowrap; margin-right: 6px; font-size: 12px; }
+  .col-test { display: inline-block; margin-right: 8px; font-size: 12px; }
   .lineage { overflow: auto; border: 1px solid #e4e7eb; border-radius: 4px; max-height: 520px; }
   .lnode { cursor: pointer; }
   .lnode rect { fill: #ffffff; stroke: #52606d; }
