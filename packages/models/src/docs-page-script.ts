@@ -11,7 +11,7 @@ export const DOCS_PAGE_SCRIPT = `(function () {
   for (var k = 0; k < nodes.length; k++) byId[nodes[k].id] = k;
   var MARK = { pass: '\\u2713', warn: '\\u26a0', fail: '\\u2717', skipped: '\\u21b7', 'not-run': '\\u2013' };
   var MARK_TEXT = { pass: 'passed', warn: 'warned', fail: 'failed', skipped: 'skipped', 'not-run': 'not run' };
-  var SEARCH_LIMIT = 200, FOLDER_LIMIT = 500, LINEAGE_LIMIT = 40;
+  var SEARCH_LIMIT = 200, FOLDER_LIMIT = 500, LINEAGE_LIMIT = 40, LINEAGE_LEVELS = 4;
 
   function el(tag, attrs, children) {
     var e = document.createElement(tag);
@@ -181,12 +181,14 @@ export const DOCS_PAGE_SCRIPT = `(function () {
     }
     return seen;
   }
-  function lineage(focus) {
+  function lineage(focus, levels) {
     var depth = {}; depth[focus] = 0;
     var up = walk(focus, 'parents', -1, depth), down = walk(focus, 'children', 1, depth);
-    var columns = {}, min = 0, max = 0;
+    var columns = {}, min = 0, max = 0, deepest = 0;
     Object.keys(depth).forEach(function (key) {
       var i = Number(key), dd = depth[key];
+      deepest = Math.max(deepest, Math.abs(dd));
+      if (Math.abs(dd) > levels) return;
       (columns[dd] = columns[dd] || []).push(i);
       if (dd < min) min = dd; if (dd > max) max = dd;
     });
@@ -225,8 +227,20 @@ export const DOCS_PAGE_SCRIPT = `(function () {
       t.textContent = '+' + h.n + ' more';
       svg.appendChild(t);
     });
-    var count = Object.keys(up).length - 1, below = Object.keys(down).length - 1;
-    return [el('p', { cls: 'count', text: count + ' upstream, ' + below + ' downstream' }), el('div', { cls: 'lineage' }, [svg])];
+    var count = Object.keys(up).length - 1, below = Object.keys(down).length - 1, more = null;
+    if (deepest > levels) {
+      more = el('button', { type: 'button', cls: 'more', id: 'all-levels', text: 'show all ' + deepest + ' levels' });
+      more.addEventListener('click', function () { drawLineage(focus, Infinity); });
+    }
+    var shown = (deepest > levels ? '; ' + levels + ' levels each way shown' : '') + (hidden.length ? '; at most ' + LINEAGE_LIMIT + ' per level' : '');
+    return [el('p', { cls: 'count' }, [count + ' upstream, ' + below + ' downstream' + shown + ' ', more]), el('div', { cls: 'lineage' }, [svg])];
+  }
+  function drawLineage(focus, levels) {
+    var at = document.getElementById('lineage');
+    while (at.childNodes.length > 1) at.removeChild(at.lastChild);
+    lineage(focus, levels).forEach(function (e) { at.appendChild(e); });
+    var box = at.querySelector('.lineage'), focusBox = at.querySelector('.lnode.focus');
+    if (box && focusBox) box.scrollLeft = Math.max(0, focusBox.getBoundingClientRect().left - box.getBoundingClientRect().left - box.clientWidth / 2 + 90);
   }
 
   function show(i) {
@@ -241,9 +255,8 @@ export const DOCS_PAGE_SCRIPT = `(function () {
     main.appendChild(section('tests', 'Tests (' + all.length + ')', [all.length ? testRows(all, true) : el('p', { cls: 'none', text: 'no tests' })]));
     main.appendChild(section('columns', 'Columns (' + n.columns.length + ')', [n.columns.length ? columnsTable(n) : el('p', { cls: 'none', text: 'no columns known' })]));
     main.appendChild(el('div', { cls: 'two' }, [section('depends-on', 'Depends on (' + n.parents.length + ')', [nodeList(n.parents)]), section('used-by', 'Used by (' + n.children.length + ')', [nodeList(n.children)])]));
-    main.appendChild(section('lineage', 'Lineage', lineage(i)));
-    var box = main.querySelector('.lineage'), focusBox = main.querySelector('.lnode.focus');
-    if (box && focusBox) box.scrollLeft = Math.max(0, focusBox.getBoundingClientRect().left - box.getBoundingClientRect().left - box.clientWidth / 2 + 90);
+    main.appendChild(section('lineage', 'Lineage', []));
+    drawLineage(i, LINEAGE_LEVELS);
     main.appendChild(el('div', { cls: 'two sql' }, [
       section('source-sql', 'Source', [n.raw ? el('pre', { text: n.raw }) : el('p', { cls: 'none', text: 'no SQL template (' + n.kind + ')' })]),
       section('compiled-sql', 'Compiled', [n.compiled !== undefined ? el('pre', { text: n.compiled }) : el('p', { cls: 'none', text: 'not compiled' })])]));
