@@ -227,7 +227,9 @@ export async function docsGenerateCommand(options: SelectCommandOptions, out: Ou
     out.line(
       result.lastResults
         ? `test marks:   from ${result.lastResults.source}, produced ${result.lastResults.producedAt}`
-        : 'test marks:   no run results yet (target/run_results.json): tests show "not run"',
+        : result.resultsWarning
+          ? 'test marks:   none (target/run_results.json cannot be used, see the warning): tests show "not run"'
+          : 'test marks:   no run results yet (target/run_results.json): tests show "not run"',
     );
     out.line(out.dim('open it in a browser, or run sluice docs serve'));
     return EXIT.ok;
