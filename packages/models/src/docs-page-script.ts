@@ -233,7 +233,7 @@ export const DOCS_PAGE_SCRIPT = `(function () {
       more.addEventListener('click', function () { drawLineage(focus, Infinity); });
     }
     var shown = (deepest > levels ? '; ' + levels + ' levels each way shown' : '') + (hidden.length ? '; at most ' + LINEAGE_LIMIT + ' per level' : '');
-    return [el('p', { cls: 'count' }, [count + ' upstream, ' + below + ' downstream' + shown + ' ', more]), el('div', { cls: 'lineage' }, [svg])];
+    return [el('p', { cls: 'count' }, [count + ' upstream, ' + below + ' downstream' + shown, more ? ' ' : null, more]), el('div', { cls: 'lineage' }, [svg])];
   }
   function drawLineage(focus, levels) {
     var at = document.getElementById('lineage');

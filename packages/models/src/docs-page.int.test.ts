@@ -1,7 +1,7 @@
 import { createDuckDbWarehouse, duckDbDialect } from '@sluice/duckdb';
 import { requireTool } from '@sluice/testing';
 import type { Warehouse } from '@sluice/warehouse';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -13,6 +13,7 @@ import type { Project } from './project.js';
 import { runProject } from './run-project.js';
 import { DOCS_PROJECT, EVIL } from './test-support/docs-project.js';
 import { tempDir, writeProject } from './test-support/temp-project.js';
+import { renderLineagePage } from './lineage-page.js';
 import { writeArtifacts } from './write-artifacts.js';
 
 const target = { name: 'dev', type: 'duckdb', schema: 'main' };
@@ -83,14 +84,14 @@ describe('docs page in Chromium', () => {
     );
   }
 
-  async function open(executablePath: string): Promise<Page> {
+  async function open(executablePath: string, file = pageFile): Promise<Page> {
     browser ??= await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
     const page = await browser.newPage();
     const outside: string[] = [];
     page.on('request', (request) => {
       if (!request.url().startsWith('file:')) outside.push(request.url());
     });
-    await page.goto(pathToFileURL(pageFile).href);
+    await page.goto(pathToFileURL(file).href);
     await page.waitForSelector('html[data-ready="1"]');
     expect(outside).toEqual([]);
     return page;
@@ -179,5 +180,34 @@ describe('docs page in Chromium', () => {
     await textIs(page, '#node-title', 'stg_orders');
     expect(await page.getAttribute('#tests tr[data-test="not_null_stg_orders_order_id"]', 'data-mark')).toBe('pass');
     expect(await page.evaluate('window.__pwned')).toBeUndefined();
+  });
+
+  it('draws 4 lineage levels each way, and all of them on request', async (ctx) => {
+    const [executable] = requireTool(ctx, 'chromium');
+    const chain = await tempDir('sluice-docs-chain-');
+    try {
+      const files: Record<string, string> = { 'sluice.yml': 'name: chain\n', 'models/c_0.sql': 'select 1 as id\n' };
+      for (let i = 1; i <= 10; i++) files[`models/c_${i}.sql`] = `select id from {{ ref('c_${i - 1}') }}\n`;
+      await writeProject(chain.path, files);
+      const loaded = await loadProject(chain.path);
+      expect(loaded.errors).toEqual([]);
+      const file = path.join(chain.path, 'index.html');
+      await writeFile(file, renderLineagePage(loaded.project));
+      const page = await open(executable, file);
+      await page.evaluate(`location.hash = '#!/node/model.chain.c_5'`);
+      await textIs(page, '#node-title', 'c_5');
+      const drawn = () => page.$$eval('#lineage g[data-node]', (g) => g.map((x) => x.getAttribute('data-node')).sort());
+      expect(await drawn()).toEqual(
+        ['c_1', 'c_2', 'c_3', 'c_4', 'c_5', 'c_6', 'c_7', 'c_8', 'c_9'].map((n) => `model.chain.${n}`),
+      );
+      expect(await page.textContent('#lineage .count')).toBe(
+        '5 upstream, 5 downstream; 4 levels each way shown show all 5 levels',
+      );
+      await page.click('#all-levels');
+      await page.waitForFunction(`document.querySelectorAll('#lineage g[data-node]').length === 11`);
+      expect(await page.textContent('#lineage .count')).toBe('5 upstream, 5 downstream');
+    } finally {
+      await chain.remove();
+    }
   });
 });
