@@ -72,6 +72,7 @@ describe('docsPageData: the docs page data model', () => {
     expect(data.nodes[at('raw.orders')]?.path).toEqual(['docshop', 'sources', 'raw']);
     expect(fct?.raw).toContain("{{ ref('stg_orders') }}");
     expect(fct?.compiled).toBeUndefined();
+    expect(fct?.compiledPath).toBe('compiled/docshop/models/marts/fct_orders.sql');
     expect(data.results).toBeUndefined();
   });
 

@@ -1,5 +1,5 @@
 import type { Catalog } from './collect-catalog.js';
-import type { CompileResult } from './compile-project.js';
+import { type CompileResult, compiledPathOf } from './compile-project.js';
 import type { LastResults } from './last-results.js';
 import { redactSecrets } from './project-internals.js';
 import type { Project, ProjectNode, TestNode } from './project.js';
@@ -55,6 +55,8 @@ export interface DocsPageNode {
   readonly raw: string;
   /** The compiled SQL (secrets redacted), when compiled or run. */
   readonly compiled?: string;
+  /** Without `compiled` (a node a change-aware build reused): where an earlier run wrote it, under target/. */
+  readonly compiledPath?: string;
   /** The node's own last result (models, seeds, snapshots). */
   readonly status?: string;
   readonly message?: string;
@@ -194,7 +196,11 @@ export function docsPageData(project: Project, inputs: DocsPageInputs = {}): Doc
       parents: [],
       children: [],
       raw: redactSecrets(project, raw),
-      ...(compiled === undefined ? {} : { compiled: redactSecrets(project, compiled) }),
+      ...(compiled !== undefined
+        ? { compiled: redactSecrets(project, compiled) }
+        : node.kind === 'model' || node.kind === 'snapshot'
+          ? { compiledPath: compiledPathOf(project, node) }
+          : {}),
       ...(result === undefined ? {} : { status: result.status, message: result.message }),
     });
   }

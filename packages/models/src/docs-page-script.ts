@@ -259,7 +259,7 @@ export const DOCS_PAGE_SCRIPT = `(function () {
     drawLineage(i, LINEAGE_LEVELS);
     main.appendChild(el('div', { cls: 'two sql' }, [
       section('source-sql', 'Source', [n.raw ? el('pre', { text: n.raw }) : el('p', { cls: 'none', text: 'no SQL template (' + n.kind + ')' })]),
-      section('compiled-sql', 'Compiled', [n.compiled !== undefined ? el('pre', { text: n.compiled }) : el('p', { cls: 'none', text: 'not compiled' })])]));
+      section('compiled-sql', 'Compiled', [n.compiled !== undefined ? el('pre', { text: n.compiled }) : el('p', { cls: 'none', text: n.compiledPath ? 'not compiled by the last run (' + (n.message || 'not run') + '); an earlier one wrote target/' + n.compiledPath : 'not compiled' })])]));
     document.title = n.name + ' \\u2014 ' + data.project + ' docs';
     main.scrollTop = 0;
   }
