@@ -243,7 +243,34 @@ export const DOCS_PAGE_SCRIPT = `(function () {
     if (box && focusBox) box.scrollLeft = Math.max(0, focusBox.getBoundingClientRect().left - box.getBoundingClientRect().left - box.clientWidth / 2 + 90);
   }
 
+  // The node's place in the tree: its folders opened (built if need be), its entry marked current.
+  var current = null;
+  function reveal(i) {
+    if (current) current.classList.remove('current');
+    current = null;
+    var ul = tree, p = nodes[i].path;
+    for (var d = 0; d < p.length; d++) {
+      var button = null;
+      for (var c = 0; c < ul.children.length && !button; c++) {
+        var first = ul.children[c].firstChild;
+        if (first && first.tagName === 'BUTTON' && first.getAttribute('data-folder') === p[d]) button = first;
+      }
+      if (!button) return;
+      if (button.getAttribute('aria-expanded') !== 'true') button.click();
+      ul = button.nextSibling;
+    }
+    for (var k = 0; k < ul.children.length; k++) {
+      var a = ul.children[k].firstChild;
+      if (a && a.tagName === 'A' && a.getAttribute('data-node') === nodes[i].id) {
+        current = a;
+        a.classList.add('current');
+        if (!tree.hidden) a.scrollIntoView({ block: 'nearest' });
+        return;
+      }
+    }
+  }
   function show(i) {
+    reveal(i);
     var n = nodes[i], main = document.getElementById('main');
     main.textContent = '';
     var all = allTests(n);

@@ -179,6 +179,8 @@ describe('docs page in Chromium', () => {
     await page.press('#search', 'Enter');
     await textIs(page, '#node-title', 'stg_orders');
     expect(await page.getAttribute('#tests tr[data-test="not_null_stg_orders_order_id"]', 'data-mark')).toBe('pass');
+    // The tree shows where it is: its folders open, its entry marked.
+    expect(await page.getAttribute('#tree a.current', 'data-node')).toBe('model.docshop.stg_orders');
     expect(await page.evaluate('window.__pwned')).toBeUndefined();
   });
 

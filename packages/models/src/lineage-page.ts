@@ -46,6 +46,7 @@ const PAGE_STYLE = `  :root { font-family: system-ui, -apple-system, Segoe UI, R
   nav .count, .why, .none, .meta { color: #7b8794; font-size: 12px; }
   nav a { text-decoration: none; color: #1f2933; }
   nav a:hover { text-decoration: underline; }
+  nav a.current { font-weight: bold; background: #e3f0fb; border-radius: 3px; padding: 0 3px; }
   .kind-source > a::before { content: '\\26c1  '; }
   .kind-seed > a::before { content: '\\25a4  '; }
   .kind-snapshot > a::before { content: '\\25f7  '; }
