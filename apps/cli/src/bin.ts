@@ -531,7 +531,9 @@ example(
   );
 });
 
-const docs = program.command('docs').description('The lineage page: sources → models → tests, with SQL and columns');
+const docs = program
+  .command('docs')
+  .description('The docs page: a searchable model tree with columns, test marks, SQL and lineage');
 example(
   flags.json(
     projectFlags(

@@ -144,8 +144,14 @@ describe('sluice init → build → change data → build → status (the built 
       command: 'docs generate',
       nodes: { models: 7, tests: 14, sources: 7 },
       catalog: true,
+      // The page keeps the marks of the last build (target/run_results.json), and says when they were produced.
+      results: { source: 'target/run_results.json', producedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
     });
-    expect(await readFile(generated.lineagePage, 'utf8')).toContain('stg_vendas');
+    const page = await readFile(generated.lineagePage, 'utf8');
+    expect(page).toContain('stg_vendas');
+    expect(page).toMatch(/results from target\/run_results\.json, produced \d{4}-/);
+    expect(page.match(/"mark":"pass"/g)).toHaveLength(14);
+    expect(page).not.toContain('"mark":"not-run"');
   });
 
   it('docs serve serves the lineage page on 127.0.0.1 and stops on Ctrl-C', async () => {

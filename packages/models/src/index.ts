@@ -19,6 +19,23 @@ export {
 export { CROSS_ENGINE_MACRO_NAMES, parseTypeSpec } from './cross-engine-macros.js';
 export { injectCtes } from './inject-ctes.js';
 export { renderLineagePage, type LineageInputs } from './lineage-page.js';
+export {
+  docsPageData,
+  testMark,
+  type DocsPageColumn,
+  type DocsPageData,
+  type DocsPageInputs,
+  type DocsPageNode,
+  type DocsPageTest,
+  type TestMark,
+} from './docs-page-data.js';
+export {
+  lastResultsFromRun,
+  lastResultsFromRunResults,
+  readLastResults,
+  type LastResult,
+  type LastResults,
+} from './last-results.js';
 export { loadProject, type LoadProjectOptions, type LoadProjectResult } from './load-project.js';
 export type { ParseTarget } from './parse-hooks.js';
 export { SNAPSHOT_COLUMNS } from './materializations/snapshot-materialization.js';

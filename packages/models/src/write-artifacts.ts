@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Catalog } from './collect-catalog.js';
 import type { CompileResult, TargetConfig } from './compile-project.js';
 import { catalogArtifact, manifestArtifact, nodeRelations, runResultsArtifact } from './dbt-artifacts.js';
+import type { LastResults } from './last-results.js';
 import { renderLineagePage } from './lineage-page.js';
 import { redactSecrets } from './project-internals.js';
 import type { Project } from './project.js';
@@ -17,6 +18,8 @@ export interface ArtifactInputs {
   readonly compiled?: CompileResult;
   readonly run?: RunResult;
   readonly catalog?: Catalog;
+  /** Results of an earlier run for the lineage page when there is no `run` (`docs generate`: target/run_results.json). */
+  readonly lastResults?: LastResults;
   /** Write `docs/index.html`, the lineage page (default true; dbt's `compile` writes none). */
   readonly lineagePage?: boolean;
   /** Write `catalog.json` from `catalog` (what `docs generate` writes; empty when there is no warehouse yet). */
@@ -98,6 +101,7 @@ export async function writeArtifacts(targetDir: string, inputs: ArtifactInputs):
         ...(inputs.run === undefined ? {} : { run: inputs.run }),
         ...(inputs.compiled === undefined ? {} : { compiled: inputs.compiled }),
         ...(inputs.catalog === undefined ? {} : { catalog: inputs.catalog }),
+        ...(inputs.lastResults === undefined ? {} : { results: inputs.lastResults }),
       }),
     );
   return writeFiles(targetDir, files);

@@ -5,8 +5,10 @@ import {
   compileProjectWithWarehouse,
   deferredRelations,
   formatIssue,
+  type LastResults,
   ModelsError,
   readState,
+  readLastResults,
   selectNodes,
   writeArtifacts,
   type Catalog,
@@ -54,6 +56,10 @@ export interface CompileModelsResult {
   readonly artifacts: readonly string[];
   /** `target/docs/index.html` (written only with `docs`). */
   readonly lineagePage: string;
+  /** With `docs`: the results the page's test marks come from (target/run_results.json of the last run), if any. */
+  readonly lastResults?: LastResults;
+  /** With `docs`: why target/run_results.json was not used although it exists (unreadable, not a run_results file). */
+  readonly resultsWarning?: string;
 }
 
 /**
@@ -132,6 +138,8 @@ export async function compileModels(options: CompileModelsOptions): Promise<Comp
       ? await collectCatalog(models, options.warehouse, target).catch(() => undefined)
       : undefined;
   const targetDir = path.join(project.dir, 'target');
+  // The page keeps the marks of the last build (dbt's docs generate leaves run_results.json where it is, and so do we).
+  const last = options.docs === true && options.write !== false ? await readLastResults(targetDir) : {};
   const artifacts =
     options.write === false
       ? []
@@ -140,8 +148,18 @@ export async function compileModels(options: CompileModelsOptions): Promise<Comp
           target,
           compiled,
           ...(catalog ? { catalog } : {}),
+          ...(last.results ? { lastResults: last.results } : {}),
           lineagePage: options.docs === true,
           catalogFile: options.docs === true,
         });
-  return { models, selected, compiled, catalog, artifacts, lineagePage: path.join(targetDir, 'docs', 'index.html') };
+  return {
+    models,
+    selected,
+    compiled,
+    catalog,
+    artifacts,
+    lineagePage: path.join(targetDir, 'docs', 'index.html'),
+    ...(last.results ? { lastResults: last.results } : {}),
+    ...(last.warning ? { resultsWarning: last.warning } : {}),
+  };
 }

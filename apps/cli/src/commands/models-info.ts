@@ -212,6 +212,10 @@ export async function docsGenerateCommand(options: SelectCommandOptions, out: Ou
             sources: count('source'),
           },
           catalog: result.catalog !== undefined,
+          results: result.lastResults
+            ? { source: result.lastResults.source, producedAt: result.lastResults.producedAt }
+            : null,
+          ...(result.resultsWarning ? { warnings: [result.resultsWarning] } : {}),
         }),
       );
       return EXIT.ok;
@@ -225,6 +229,14 @@ export async function docsGenerateCommand(options: SelectCommandOptions, out: Ou
     out.line(`manifest:     ${displayPath(path.join(checked.project.dir, 'target', 'manifest.json'))}`);
     out.line(`catalog:      ${displayPath(path.join(checked.project.dir, 'target', 'catalog.json'))}`);
     out.line(`lineage page: ${displayPath(result.lineagePage)}`);
+    if (result.resultsWarning) out.error(out.yellow(`warning: ${result.resultsWarning}`));
+    out.line(
+      result.lastResults
+        ? `test marks:   from ${result.lastResults.source}, produced ${result.lastResults.producedAt}`
+        : result.resultsWarning
+          ? 'test marks:   none (target/run_results.json cannot be used, see the warning): tests show "not run"'
+          : 'test marks:   no run results yet (target/run_results.json): tests show "not run"',
+    );
     out.line(out.dim('open it in a browser, or run sluice docs serve'));
     return EXIT.ok;
   } finally {

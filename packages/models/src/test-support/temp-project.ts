@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-/** A temporary folder (the tests' equivalent of @sluice/testing's createTempDir, which this package does not depend on). */
+/** A temporary folder (the tests' equivalent of @sluice/testing's createTempDir). */
 export async function tempDir(prefix = 'sluice-models-'): Promise<{ path: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
   return { path: dir, remove: () => rm(dir, { recursive: true, force: true }) };
