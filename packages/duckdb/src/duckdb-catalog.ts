@@ -29,6 +29,49 @@ WHERE database_name = current_database() AND lower(schema_name) = lower($1) AND 
 /** The columns of `$1`.`$2`, in table order. */
 export const CATALOG_COLUMNS_SQL = `SELECT column_name, data_type, comment, is_nullable FROM duckdb_columns() WHERE ${SAME_RELATION} ORDER BY column_index`;
 
+/** One row of {@link CATALOG_TABLE_SQL}: the relation, with one of its columns (none: a relation without columns). */
+export interface CatalogTableRow extends CatalogRelationRow {
+  readonly column_name: string | null;
+  readonly data_type: string | null;
+  readonly column_comment: string | null;
+  readonly is_nullable: boolean | null;
+}
+
+/**
+ * The relation `$1`.`$2` and its columns, in table order, in one statement (a describe before a run's load used to
+ * send two: the relation, then its columns). No row: no such relation.
+ */
+export const CATALOG_TABLE_SQL = `WITH relation AS (
+${CATALOG_RELATION_SQL}
+)
+SELECT relation.kind, relation.schema_name, relation.table_name, relation.comment,
+  col.column_name, col.data_type, col.comment AS column_comment, col.is_nullable
+FROM relation LEFT JOIN duckdb_columns() AS col
+  ON col.database_name = current_database() AND col.schema_name = relation.schema_name AND col.table_name = relation.table_name
+ORDER BY relation.kind, relation.schema_name, relation.table_name, col.column_index`;
+
+/** The relation {@link CATALOG_TABLE_SQL} found (the first, should the catalog hold two), or undefined (pure). */
+export function warehouseTableFromRows(rows: readonly CatalogTableRow[]): WarehouseTable | undefined {
+  const first = rows[0];
+  if (first === undefined) return undefined;
+  const same = rows.filter(
+    (row) => row.kind === first.kind && row.schema_name === first.schema_name && row.table_name === first.table_name,
+  );
+  const columns = same.flatMap((row) =>
+    row.column_name === null
+      ? []
+      : [
+          {
+            column_name: row.column_name,
+            data_type: row.data_type ?? '',
+            comment: row.column_comment,
+            is_nullable: row.is_nullable ?? true,
+          },
+        ],
+  );
+  return warehouseTableFromCatalog(first, columns);
+}
+
 /** Build the warehouse's view of a table from DuckDB's catalog rows (pure). */
 export function warehouseTableFromCatalog(
   relation: CatalogRelationRow,

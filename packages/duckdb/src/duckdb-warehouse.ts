@@ -33,13 +33,7 @@ import {
   type WarehouseTable,
 } from '@sluice/warehouse';
 import { UNREPRESENTABLE_MARKER } from './chunk-decode.js';
-import {
-  CATALOG_COLUMNS_SQL,
-  CATALOG_RELATION_SQL,
-  warehouseTableFromCatalog,
-  type CatalogColumnRow,
-  type CatalogRelationRow,
-} from './duckdb-catalog.js';
+import { CATALOG_TABLE_SQL, warehouseTableFromRows, type CatalogTableRow } from './duckdb-catalog.js';
 import { duckDbDialect } from './duckdb-dialect.js';
 import { duckDbTableDialect } from './duckdb-table-dialect.js';
 import { keepByteOrderMarks } from './keep-byte-order-marks.js';
@@ -139,9 +133,11 @@ export class DuckDbWarehouse implements Warehouse {
   readonly #locks = new KeyedMutex();
   readonly #maxRowBytes: number;
   /**
-   * Tables as `ensureTable` last found them unchanged, so the `load` that follows need not read the catalog again.
-   * Only this process can change the file (DuckDB locks it), and every path that can change a table's shape here
-   * forgets it: `ensureTable` when it alters, `dropTable`, and any SQL run through `execute` or `query`.
+   * Tables as `describeRelation` or `ensureTable` last found them, so that the `ensureTable` and `load` that follow
+   * need not read the catalog again (a run's incremental load of a table sends no catalog query after its
+   * describe). Only this process can change the file (DuckDB locks it), and every path that can change a table's
+   * shape here forgets it: `ensureTable` when it alters, `dropTable`, and any SQL run through `execute`,
+   * `executeAtomically` or `query`.
    */
   readonly #known = new Map<string, WarehouseTable>();
   /** Schemas whose state table this instance has created or found (lower case). */
@@ -175,6 +171,7 @@ export class DuckDbWarehouse implements Warehouse {
     options: DuckDbStatementOptions = {},
   ): Promise<{ readonly rowsAffected: readonly (number | undefined)[] }> {
     this.#known.clear();
+    this.#stateTables.clear();
     const { StatementType } = duckDbApi();
     const counted = [StatementType.INSERT, StatementType.UPDATE, StatementType.DELETE, StatementType.MERGE_INTO];
     return this.#withConnection(options.signal, (connection) =>
@@ -212,24 +209,37 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async describeRelation(relation: Relation): Promise<RelationState | undefined> {
-    const table = await this.#withConnection(undefined, (connection) => this.#readTable(connection, relation));
+    // Under the table's lock, so that no schema change of this instance is under way while the catalog is read.
+    const table = await this.#locks.run(tableKey(relation), () =>
+      this.#withConnection(undefined, async (connection) => {
+        const found = await this.#readTable(connection, relation);
+        if (found?.kind === 'table') this.#known.set(tableKey(relation), found);
+        return found;
+      }),
+    );
     return table === undefined ? undefined : relationStateOf(table);
   }
 
+  /**
+   * Create the table, or bring it to the schema. A table this instance read lately (`describeRelation`, or an
+   * earlier `ensureTable`) and that needs no change costs no statement; otherwise the catalog is read and the
+   * changes run in one transaction.
+   */
   async ensureTable(table: TableSchema, options: { readonly softDelete?: boolean } = {}): Promise<EnsureTableResult> {
-    return this.#locks.run(tableKey(table), () =>
-      this.#locks.run(CATALOG_LOCK, () =>
+    const key = tableKey(table);
+    const settings = { softDelete: options.softDelete ?? false };
+    return this.#locks.run(key, async () => {
+      const known = this.#known.get(key);
+      if (known !== undefined) {
+        const plan = planEnsureTable(known, table, settings, duckDbTableDialect);
+        if (plan.statements.length === 0) return plan.result;
+      }
+      return this.#locks.run(CATALOG_LOCK, () =>
         this.#withConnection(undefined, (connection) =>
           this.#transaction(connection, tableLabel(table), undefined, async () => {
-            const key = tableKey(table);
             this.#known.delete(key);
             const existing = await this.#readTable(connection, table);
-            const plan = planEnsureTable(
-              existing,
-              table,
-              { softDelete: options.softDelete ?? false },
-              duckDbTableDialect,
-            );
+            const plan = planEnsureTable(existing, table, settings, duckDbTableDialect);
             for (const statement of plan.statements) {
               await this.#run(connection, statement, { table: tableLabel(table) });
             }
@@ -237,8 +247,8 @@ export class DuckDbWarehouse implements Warehouse {
             return plan.result;
           }),
         ),
-      ),
-    );
+      );
+    });
   }
 
   async dropTable(relation: Relation): Promise<void> {
@@ -275,7 +285,7 @@ export class DuckDbWarehouse implements Warehouse {
               },
             );
           }
-          let statements = 2; // the catalog reads (or what ensureTable read)
+          let statements = 1; // the catalog read (or what ensureTable or describeRelation read)
           let existingRows = 0;
           if (request.mode === 'replace') {
             const counted = await this.#run(connection, `SELECT count(*) AS n FROM ${qualifiedName(request.table)}`, {
@@ -339,11 +349,16 @@ export class DuckDbWarehouse implements Warehouse {
   async readState(schema: string, namespace: string, options: StateReadOptions = {}): Promise<StateSnapshot> {
     const relation = { schema, name: STATE_TABLE };
     return this.#withConnection(options.signal, async (connection) => {
-      // Reading costs nothing here: the table is always read (`options.cached` is for engines where it costs).
-      const table = await this.#readTable(connection, relation).catch((error: unknown) => {
-        throw options.signal?.aborted ? cancelled(tableLabel(relation), error) : error;
-      });
-      if (table === undefined) return { entries: [], source: 'missing' };
+      // Reading costs nothing here: the table is always read (`options.cached` is for engines where it costs). Its
+      // catalog is asked only until this instance has created or found it (see `#stateTables`).
+      const key = schema.toLowerCase();
+      if (!this.#stateTables.has(key)) {
+        const table = await this.#readTable(connection, relation).catch((error: unknown) => {
+          throw options.signal?.aborted ? cancelled(tableLabel(relation), error) : error;
+        });
+        if (table === undefined) return { entries: [], source: 'missing' };
+        if (table.kind === 'table') this.#stateTables.add(key);
+      }
       const sql = stateReadStatement(duckDbDialect, schema, namespace);
       const result = await this.#run(connection, sql, { table: tableLabel(relation), signal: options.signal });
       const rows = await this.#rows(result, sql, options.signal);
@@ -559,19 +574,12 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async #readTable(connection: DuckDBConnection, relation: Relation): Promise<WarehouseTable | undefined> {
-    const read = async <R>(sql: string): Promise<R[]> => {
-      try {
-        const reader = await connection.runAndReadAll(sql, [relation.schema, relation.name]);
-        return reader.getRowObjectsJS() as R[];
-      } catch (error) {
-        throw wrapError(error, sql, tableLabel(relation), undefined);
-      }
-    };
-    const relations = await read<CatalogRelationRow>(CATALOG_RELATION_SQL);
-    const found = relations[0];
-    if (found === undefined) return undefined;
-    const columns = await read<CatalogColumnRow>(CATALOG_COLUMNS_SQL);
-    return warehouseTableFromCatalog(found, columns);
+    try {
+      const reader = await connection.runAndReadAll(CATALOG_TABLE_SQL, [relation.schema, relation.name]);
+      return warehouseTableFromRows(reader.getRowObjectsJS() as unknown as CatalogTableRow[]);
+    } catch (error) {
+      throw wrapError(error, CATALOG_TABLE_SQL, tableLabel(relation), undefined);
+    }
   }
 }
 

@@ -133,7 +133,7 @@ describe('planLoad', () => {
     expect(deleted).not.toContain('"batch"."id" IS DISTINCT FROM');
     expect(steps.find((s) => s.role === 'changed')?.sql).toContain('FROM "__sluice_matched" WHERE "__sluice_changed"');
     expect(steps.find((s) => s.role === 'delete-matched')?.sql).toContain(
-      'WHERE EXISTS (SELECT 1 FROM "__sluice_changed_keys" AS "changed" WHERE "changed"."id" = "target"."id")',
+      'USING "__sluice_changed_keys" AS "changed"\nWHERE "changed"."id" = "target"."id"',
     );
     expect(steps.find((s) => s.role === 'insert')?.sql).toContain(
       'WHERE NOT EXISTS (SELECT 1 FROM "__sluice_matched" AS "matched" WHERE NOT "matched"."__sluice_changed"',

@@ -92,7 +92,9 @@ const CHANGED_FLAG = '__sluice_changed';
  *   holds unchanged is left as it is — not rewritten, not counted: `updated` counts rows whose values changed.
  *   With `changesOnly` (every row is a change, the caller says), every matched row is replaced without comparing.
  *   Values are compared exactly: as text where DuckDB's equality is looser than identity (`1 day` = `24 hours`,
- *   `-0.0` = `0.0`, in intervals, floats and lists). Delete-then-insert rather than MERGE: DuckDB's UPDATE skips a
+ *   `-0.0` = `0.0`, in intervals, floats and lists). The delete joins the table with the small batch of distinct
+ *   keys as `DELETE … USING` (about two thirds of the CPU of the same delete as `WHERE EXISTS` on a million rows,
+ *   measured for bench/ingest-incremental). Delete-then-insert rather than MERGE: DuckDB's UPDATE skips a
  *   value it considers equal to the old one, so an update could keep a stale value; a fresh row cannot. Columns the
  *   request does not write keep their values (copied from the old row); `_sluice_deleted_at` is cleared.
  * - `replace`: delete every row, insert the files' rows (newest per key when the table has a key). When the table
@@ -171,7 +173,10 @@ export function planLoad(request: LoadRequest, table: WarehouseTable, options: L
     }
     if (request.changesOnly === true) {
       // Every row of the batch is a change (the caller says so): replace each matched row, no comparison.
-      steps.push({ role: 'delete-matched', sql: `DELETE FROM ${target} AS "target"\nWHERE ${inBatch}` });
+      steps.push({
+        role: 'delete-matched',
+        sql: `DELETE FROM ${target} AS "target"\nUSING ${batch} AS "batch"\nWHERE ${matches('batch')}`,
+      });
       steps.push({ role: 'insert', sql: insertBatch('') });
     } else {
       // The batch's keys the table holds, each with whether its row changes: one join of the batch (small) with the
@@ -197,7 +202,7 @@ export function planLoad(request: LoadRequest, table: WarehouseTable, options: L
       });
       steps.push({
         role: 'delete-matched',
-        sql: `DELETE FROM ${target} AS "target"\nWHERE EXISTS (SELECT 1 FROM ${changedKeys} AS "changed" WHERE ${matches('changed')})`,
+        sql: `DELETE FROM ${target} AS "target"\nUSING ${changedKeys} AS "changed"\nWHERE ${matches('changed')}`,
       });
       const same = keys.map((k) => `"matched".${quoteIdentifier(k)} = "batch".${quoteIdentifier(k)}`).join(' AND ');
       steps.push({

@@ -58,6 +58,17 @@ export class ExtractionSession {
     return last?.rows[0] as Record<string, unknown> | undefined;
   }
 
+  /**
+   * Send several statements in one round trip (one simple-query message, each statement recorded as sent) and
+   * return the first row of the last. They run in order; the first to fail fails the call.
+   */
+  async lastRowOf(sqls: readonly string[]): Promise<Record<string, unknown> | undefined> {
+    this.statements.push(...sqls);
+    const result: pg.QueryResult | pg.QueryResult[] = await this.client.query(sqls.join(';\n'));
+    const last = Array.isArray(result) ? result[result.length - 1] : result;
+    return last?.rows[0] as Record<string, unknown> | undefined;
+  }
+
   /** Rows and bytes written so far, across sinks. */
   progress(): { rows: number; bytes: number } {
     return {

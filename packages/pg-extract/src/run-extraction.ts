@@ -126,9 +126,8 @@ export async function runExtraction(
   session.start();
   try {
     await mkdir(options.dir, { recursive: true });
-    await session.row(beginReadSql(options.snapshotId));
-    // The first query fixes the snapshot; everything below reads in it.
-    const facts = await readSnapshotFacts(session);
+    // The first query fixes the snapshot; everything below reads in it. It goes with BEGIN, in one round trip.
+    const facts = await readSnapshotFacts(session, beginReadSql(options.snapshotId));
     const reads = planReads(plan, facts, {
       digest: options.digest === true,
       helpers: options.connect !== undefined,
@@ -175,9 +174,9 @@ export async function runExtraction(
   }
 }
 
-/** Send the first query (`snapshotSql`), and the index check `auto` needs on a large table. */
-async function readSnapshotFacts(session: ExtractionSession): Promise<SnapshotFacts> {
-  const facts = snapshotFacts(await session.row(snapshotSql(session.plan)));
+/** Send `begin` and the first query (`snapshotSql`) at once, then the index check `auto` needs on a large table. */
+async function readSnapshotFacts(session: ExtractionSession, begin: string): Promise<SnapshotFacts> {
+  const facts = snapshotFacts(await session.lastRowOf([begin, snapshotSql(session.plan)]));
   if (!needsIndexCheck(session.plan, facts)) return facts;
   return { ...facts, cursorIndexed: usesIndex(await session.row(cursorIndexSql(session.plan))) };
 }

@@ -22,7 +22,7 @@ import {
   type TableSchema,
   type Warehouse,
 } from '@sluice/warehouse';
-import type { Position, StateStore } from '@sluice/watermark';
+import type { Position, StateStore, Watermark } from '@sluice/watermark';
 import { adoptionStart } from './adopt-table.js';
 import {
   copyVersion,
@@ -203,6 +203,8 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     names.some((name) => config.tables[name]?.deletes === 'reconcile' || config.tables[name]?.adopt === true);
   const snapshot = shares ? extractor.shareSnapshot() : Promise.resolve(undefined);
   snapshot.catch(() => undefined); // awaited below, and by every table
+  // The tables read first connect to the source and look at its catalog while the positions are read.
+  const early = openEarly(options, extractor, names.slice(0, Math.min(config.ingest.parallelism, names.length)));
   let positions: RunPositions | undefined;
   const wrote = { state: false };
   const versions = new Map<string, PositionVersions>();
@@ -220,7 +222,9 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       return finish();
     }
     options.onEvent?.({ type: 'positions-read', source: positions.source, tables: positions.entries.size });
-    if (positions.source === 'warehouse') await copyPositions(options.state, positions.entries, runId);
+    if (positions.source === 'warehouse') {
+      await copyPositions(options.state, positions.entries, runId, positions.copies);
+    }
     const known = positions;
     const queue = [...names];
     const worker = async () => {
@@ -228,10 +232,13 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
         const spec = config.tables[name] as TableConfig;
         if (options.signal?.aborted) {
           results.push(emptyResult(name, spec, 'cancelled', 0));
+          await early.get(name)?.source.close();
           continue;
         }
         options.onEvent?.({ type: 'table-start', table: name, strategy: spec.strategy });
-        const run = openTableRun(options, extractor, runId, name, spec, known, wrote);
+        const opened = early.get(name);
+        early.delete(name);
+        const run = openTableRun(options, extractor, runId, name, spec, known, wrote, opened);
         const before = run.version;
         const result = await ingestTable(run, snapshot);
         versions.set(name, { before, after: run.version });
@@ -248,9 +255,11 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       const after = await options.warehouse.readState(config.raw_schema, INGEST_NAMESPACE, {
         tag: `sluice run ${runId} positions`,
       });
-      await copyPositions(options.state, keyed(after.entries), runId);
+      await copyPositions(options.state, keyed(after.entries), runId, await readCopies(options.state));
     }
   } finally {
+    // Tables opened early that the run never took (it failed or was cancelled before them).
+    await Promise.all([...early.values()].map((opened) => opened.source.close()));
     await Promise.all([extractor.close(), rm(path.join(options.workDir, runId), { recursive: true, force: true })]);
     await lock?.release();
   }
@@ -273,21 +282,49 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   }
 }
 
+/** A table's source connections, opened before the run reads its positions, and its catalog read under way. */
+interface OpenedTable {
+  readonly source: TableExtraction;
+  readonly introspected: Promise<SourceTable>;
+}
+
+/** Open `names` on the source now: connect (a `full` table needs no helper) and read each one's catalog. */
+function openEarly(options: IngestOptions, extractor: Extractor, names: readonly string[]): Map<string, OpenedTable> {
+  const { config } = options.project;
+  const opened = new Map<string, OpenedTable>();
+  for (const name of names) {
+    const spec = config.tables[name] as TableConfig;
+    const source = extractor.openTable(spec.schema ?? config.source.schema, name, {
+      prefetchHelper: spec.strategy !== 'full',
+    });
+    const introspected = source.introspect();
+    introspected.catch(() => undefined); // awaited by the table's run; a table never taken is closed
+    opened.set(name, { source, introspected });
+  }
+  return opened;
+}
+
 function keyed<T extends { readonly key: string }>(entries: readonly T[]): Map<string, T> {
   return new Map(entries.map((entry) => [entry.key, entry]));
+}
+
+/** The state store's copies, by table. */
+async function readCopies(state: StateStore): Promise<ReadonlyMap<string, Watermark>> {
+  return new Map((await state.readAll()).map((copy) => [copy.table, copy]));
 }
 
 /**
  * Bring the state store's copies in line with the warehouse's entries they lag (a run killed between the warehouse's
  * commit and the copy's, a warehouse another copy of Sluice wrote). A copy of the entry's own version is kept: it
- * may carry bookkeeping that moved without rows.
+ * may carry bookkeeping that moved without rows. `copies`: the store's copies as they are now (at the start of a
+ * run, those `readRunPositions` read a moment before, under the run lock).
  */
 async function copyPositions(
   state: StateStore,
   entries: ReadonlyMap<string, StateEntry>,
   runId: string,
+  copies: ReadonlyMap<string, Watermark>,
 ): Promise<void> {
-  const copies = new Map((await state.readAll()).map((copy) => [copy.table, copy]));
   for (const entry of entries.values()) {
     if (copyVersion(copies.get(entry.key)) === entry.version) continue;
     await state.commit(
@@ -311,6 +348,8 @@ interface TableRun {
   readonly dir: string;
   /** Its source connections, open from the start. */
   readonly source: TableExtraction;
+  /** What the source's catalog says about it (asked as soon as it connects). */
+  readonly introspected: Promise<SourceTable>;
   /** Stops the reading: the run was cancelled, or the warehouse refused the table. */
   readonly reading: AbortController;
   readonly stopReading: () => void;
@@ -380,10 +419,15 @@ function openTableRun(
   spec: TableConfig,
   positions: RunPositions,
   wrote: { state: boolean },
+  opened: OpenedTable | undefined,
 ): TableRun {
   const schema = spec.schema ?? options.project.config.source.schema;
   const reading = new AbortController();
   const stateKey = `${schema}.${name}`;
+  // Connects at once; a `full` table is read in key order on its own connection, so it needs no helper.
+  const source = opened?.source ?? extractor.openTable(schema, name, { prefetchHelper: spec.strategy !== 'full' });
+  const introspected = opened?.introspected ?? source.introspect();
+  introspected.catch(() => undefined); // awaited by extractBatch
   return {
     options,
     extractor,
@@ -392,8 +436,8 @@ function openTableRun(
     spec,
     stateKey,
     dir: path.join(options.workDir, runId, workDirName(name)),
-    // Connects at once; a `full` table is read in key order on its own connection, so it needs no helper.
-    source: extractor.openTable(schema, name, { prefetchHelper: spec.strategy !== 'full' }),
+    source,
+    introspected,
     reading,
     stopReading: () => reading.abort(),
     positions,
@@ -520,7 +564,7 @@ async function extractBatch(run: TableRun, snapshot: Promise<string | undefined>
   const { options, spec, name } = run;
   const { config } = options.project;
   const relation = { schema: config.raw_schema, name };
-  const [source, existing] = await Promise.all([run.source.introspect(), options.warehouse.describeRelation(relation)]);
+  const [source, existing] = await Promise.all([run.introspected, options.warehouse.describeRelation(relation)]);
   const start = await decideStart({
     label: tableLabel(relation),
     entry: run.positions.entries.get(run.stateKey),

@@ -49,7 +49,8 @@ SELECT "id_vendas" FROM "__sluice_matched" WHERE "__sluice_changed";
 
 -- delete-matched
 DELETE FROM "raw"."vendas" AS "target"
-WHERE EXISTS (SELECT 1 FROM "__sluice_changed_keys" AS "changed" WHERE "changed"."id_vendas" = "target"."id_vendas");
+USING "__sluice_changed_keys" AS "changed"
+WHERE "changed"."id_vendas" = "target"."id_vendas";
 
 -- insert
 INSERT INTO "raw"."vendas" ("id_vendas", "id_clientes", "valor_pago", "taxa", "data_venda", "data_atualizacao", "recibo", "parcelas", "etiquetas", "legado", "_sluice_synced_at")

@@ -72,7 +72,8 @@ SELECT "Order ID" FROM "__sluice_matched" WHERE "__sluice_changed";
 
 -- delete-matched
 DELETE FROM "raw"."Customer Orders" AS "target"
-WHERE EXISTS (SELECT 1 FROM "__sluice_changed_keys" AS "changed" WHERE "changed"."Order ID" = "target"."Order ID");
+USING "__sluice_changed_keys" AS "changed"
+WHERE "changed"."Order ID" = "target"."Order ID";
 
 -- insert
 INSERT INTO "raw"."Customer Orders" ("Order ID", "order", "user", "select", "group", "CustomerCode", "Preço Unitário", "Status ""quoted""", "Updated At", "_sluice_synced_at")

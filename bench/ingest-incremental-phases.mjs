@@ -1,0 +1,159 @@
+// ingest-incremental-phases: where an incremental run's time goes (a profile, not a target). One initial load of
+// the ingest-incremental table (BENCH_ROWS, default 1,000,000, indexed cursor), then BENCH_ROUNDS (default 8) rounds
+// that change 1% of the rows and run the ingest with the default settings (BENCH_LATE=off: late_commits off).
+// Every Postgres query, DuckDB statement and fsync of a round is timed by wrapping the drivers' methods (pg's Client,
+// @duckdb/node-api's connection; nothing in the pipeline changes), and each round is cut into phases at the run's
+// own events:
+//   positions  from the start to `positions-read` (run lock, work folder, state store and warehouse positions);
+//   to-copy    to the first COPY (source connections, catalog, snapshot; the warehouse table check alongside);
+//   copy       the COPY to `table-loading` (rows streamed into the chunk file);
+//   load       to `table-committed` (the DuckDB transaction: stage, merge, state row, commit);
+//   finish     to the end (the state store's copy, cleanup, lock release).
+// Prints each phase's median over the rounds, the counts of one round (Postgres round trips and connections,
+// DuckDB statements, fsyncs) and, with BENCH_TIMELINE=1, the last round's timeline; last, one JSON line.
+import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDuckDbWarehouse } from '@sluice/duckdb';
+import { loadProjectConfig, openStateStore, runIngest } from '@sluice/pipeline';
+import { createVendasTable, median, startBenchPostgres, VENDAS_YAML, withClient, writeProject } from './_harness.mjs';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const YAML =
+  process.env.BENCH_LATE === 'off'
+    ? VENDAS_YAML.replace('    cursor:', '    late_commits: off\n    cursor:')
+    : VENDAS_YAML;
+const here = path.dirname(fileURLToPath(import.meta.url));
+// The driver modules the packages themselves load (pnpm gives each package its own resolution).
+const pg = createRequire(path.join(here, '../packages/pg-extract/package.json'))('pg');
+const duckdb = createRequire(path.join(here, '../packages/duckdb/package.json'))('@duckdb/node-api');
+
+/** The calls of the round being recorded (undefined: not recording). */
+let calls;
+let t0 = 0;
+const now = () => performance.now() - t0;
+
+/** Wrap `proto[name]` (a method returning a promise) to record its calls while a round is recorded. */
+function record(proto, name, kind, describe) {
+  const original = proto[name];
+  if (typeof original !== 'function') return;
+  proto[name] = function (...args) {
+    const start = now();
+    const result = original.apply(this, args);
+    if (!calls || !result) return result;
+    const what = describe(args, this);
+    const done = () => calls?.push({ kind, what, start, end: now() });
+    if (typeof result.then === 'function') result.then(done, done);
+    // A COPY is a submittable stream: timed to its end.
+    else if (typeof result.once === 'function') result.once('end', done).once('error', done);
+    return result;
+  };
+}
+
+const ids = new WeakMap();
+let nextId = 0;
+const clientId = (client) => {
+  if (!ids.has(client)) ids.set(client, ++nextId);
+  return `c${ids.get(client)}`;
+};
+const text = (value) => String(value).replace(/\s+/g, ' ').slice(0, 110);
+record(pg.Client.prototype, 'query', 'pg', ([query], client) => `${clientId(client)} ${text(query?.text ?? query)}`);
+record(pg.Client.prototype, 'connect', 'pg-connect', (_, client) => `${clientId(client)} connect`);
+// DuckDB: every statement passes through `run` (`runAndReadAll` calls it too).
+record(duckdb.DuckDBConnection.prototype, 'run', 'duckdb', ([sql]) => text(sql));
+const handle = await fs.open(path.join(os.tmpdir(), `sluice-phases-${process.pid}`), 'w');
+const handleProto = Object.getPrototypeOf(handle);
+await handle.close();
+await fs.rm(path.join(os.tmpdir(), `sluice-phases-${process.pid}`));
+record(handleProto, 'sync', 'fsync', () => 'fsync');
+record(handleProto, 'datasync', 'fsync', () => 'fdatasync');
+
+const PHASES = ['positions', 'to-copy', 'copy', 'load', 'finish'];
+
+const pgBench = await startBenchPostgres();
+try {
+  const url = await pgBench.server.createDatabase('bench');
+  await withClient(url, async (client) => {
+    await createVendasTable(client, ROWS);
+    await client.query(
+      `CREATE INDEX vendas_cursor ON vendas ((COALESCE(data_atualizacao, data_inclusao, '-infinity'::timestamp)), id_vendas)`,
+    );
+  });
+  const dir = path.join(pgBench.root, 'project');
+  await writeProject(dir, url, YAML);
+  const project = await loadProjectConfig(dir);
+  const warehouse = await createDuckDbWarehouse({ path: path.join(dir, 'warehouse.duckdb') });
+  const state = openStateStore(project);
+  const workDir = path.join(dir, 'work');
+  const initial = await runIngest({ project, warehouse, state, workDir });
+  if (initial.status !== 'success') throw new Error(JSON.stringify(initial.tables));
+  const rounds = [];
+  let last;
+  for (let round = 1; round <= ROUNDS; round++) {
+    await withClient(url, (client) =>
+      client.query(
+        `UPDATE vendas SET valor_pago = valor_pago - 0.01, data_atualizacao = localtimestamp WHERE id_vendas % 100 = ${round % 100}`,
+      ),
+    );
+    calls = [];
+    const events = {};
+    t0 = performance.now();
+    const result = await runIngest({
+      project,
+      warehouse,
+      state,
+      workDir,
+      onEvent: (event) => {
+        events[event.type] ??= now();
+      },
+    });
+    const total = now();
+    const recorded = calls;
+    calls = undefined;
+    if (result.status !== 'success') throw new Error(JSON.stringify(result.tables));
+    const copyStart = recorded.find((call) => call.kind === 'pg' && / COPY \(/.test(call.what))?.start ?? NaN;
+    const marks = [0, events['positions-read'], copyStart, events['table-loading'], events['table-committed'], total];
+    const phases = Object.fromEntries(PHASES.map((phase, i) => [phase, marks[i + 1] - marks[i]]));
+    rounds.push({ total, phases, read: result.tables[0]?.read, rows: result.tables[0]?.rows });
+    last = recorded;
+    console.log(
+      `round ${round}: ${total.toFixed(1)} ms (${PHASES.map((p) => `${p} ${phases[p].toFixed(1)}`).join(', ')}), ${result.tables[0]?.rows} rows, ${result.tables[0]?.read}`,
+    );
+  }
+  await warehouse.close();
+  await state.close();
+  const count = (kind) => last.filter((call) => call.kind === kind).length;
+  const counts = {
+    pg_round_trips: count('pg'),
+    pg_connections: count('pg-connect'),
+    duckdb_statements: count('duckdb'),
+    fsyncs: count('fsync'),
+  };
+  const medians = Object.fromEntries(PHASES.map((p) => [p, +median(rounds.map((r) => r.phases[p])).toFixed(1)]));
+  console.log(`median per phase (ms): ${JSON.stringify(medians)}`);
+  console.log(`one round sends: ${JSON.stringify(counts)}`);
+  if (process.env.BENCH_TIMELINE === '1') {
+    for (const call of last.sort((a, b) => a.start - b.start)) {
+      console.log(
+        `${call.start.toFixed(1).padStart(7)} ${(call.end - call.start).toFixed(1).padStart(6)} ${call.kind.padEnd(10)} ${call.what}`,
+      );
+    }
+  }
+  console.log(
+    JSON.stringify({
+      name: 'ingest-incremental-phases',
+      late_commits: process.env.BENCH_LATE === 'off' ? 'off' : 'default',
+      median_ms: +median(rounds.map((r) => r.total)).toFixed(1),
+      worst_ms: +Math.max(...rounds.map((r) => r.total)).toFixed(1),
+      phases_median_ms: medians,
+      ...counts,
+      rounds: rounds.map((r) => +r.total.toFixed(1)),
+      load_average: os.loadavg().map((l) => +l.toFixed(2)),
+    }),
+  );
+} finally {
+  await pgBench.stop();
+}
