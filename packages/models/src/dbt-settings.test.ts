@@ -121,6 +121,28 @@ seeds:
     expect(errors).toEqual([]);
     expect(warnings).toEqual(['dbt_project.yml:5: "quoting" in dbt_project.yml is not supported yet; it is ignored.']);
   });
+
+  it('keys Sluice honours (on-run-start/-end, profile, packages-install-path, tests, clean-targets) are not warned about', async () => {
+    const { warnings, errors, project } = await load({
+      'dbt_project.yml': `name: shop
+profile: shop
+packages-install-path: dbt_packages
+clean-targets: [target, dbt_packages]
+on-run-start: "create schema if not exists audit"
+on-run-end:
+  - "select 1"
+tests:
+  +severity: warn
+on-run-strat: "select 2"
+`,
+      'models/a.sql': 'select 1 as id',
+    });
+    expect(errors).toEqual([]);
+    expect((project.runHooks ?? []).map((h) => h.event)).toEqual(['on-run-start', 'on-run-end']);
+    expect(warnings).toEqual([
+      'dbt_project.yml:10: "on-run-strat" in dbt_project.yml is not a key Sluice knows; it is ignored. Did you mean \'on-run-start\'?',
+    ]);
+  });
 });
 
 describe('docs blocks', () => {
