@@ -605,7 +605,9 @@ async function runTestNode(
   details: Pick<NodeResult, 'severity' | 'failures' | 'samples' | 'storedIn'>;
 }> {
   const { signal } = context;
-  const storeFailures = node.config.store_failures === true;
+  // dbt: store_failures_as, when set, decides (ephemeral = not stored); else store_failures does, as a table.
+  const storeAs = node.config.store_failures_as;
+  const storeFailures = storeAs === undefined ? node.config.store_failures === true : storeAs !== 'ephemeral';
   if (storeFailures && test.relation) await context.ensureSchema(test.relation.schema);
   const outcome = await runDataTest(
     warehouse,
@@ -618,6 +620,7 @@ async function runTestNode(
       ...(node.config.fail_calc === undefined ? {} : { failCalc: node.config.fail_calc }),
       ...(node.config.limit === undefined ? {} : { limit: node.config.limit }),
       ...(storeFailures && test.relation ? { storeFailuresIn: test.relation } : {}),
+      ...(storeAs === 'view' ? { storeFailuresAs: 'view' as const } : {}),
     },
     { ...(signal === undefined ? {} : { signal }), sampleSize: context.sampleSize, tag: context.tag },
   );
