@@ -33,6 +33,7 @@ export {
 export { openStateStore, openWarehouse, resolveTarget, targetDialect } from './open-project.js';
 export { resetPositions, type PositionReset } from './reset-positions.js';
 export { targetEngine, type TargetEngine } from './engine-registry.js';
+export { cleanProject, type CleanResult } from './clean-project.js';
 export { checkLocalPaths, pathProblem } from './check-local-paths.js';
 export {
   hasIngestion,
