@@ -391,6 +391,13 @@ example(
             'only seed, model, snapshot, test or source (repeat, or comma-separate)',
             collect,
             [],
+          )
+          .option('--output <format>', "dbt's ls output: selector, name, path or json (one line per node)")
+          .option(
+            '--output-keys <keys>',
+            'with --output json: the manifest keys to print (space- or comma-separated, or repeat)',
+            (value: string, previous: string[]) => [...previous, ...value.split(/[\s,]+/).filter(Boolean)],
+            [],
           ),
       ),
     ),
@@ -408,6 +415,8 @@ example(
       select: opts.select,
       exclude: opts.exclude,
       resourceType: opts.resourceType,
+      ...(opts.output === undefined ? {} : { output: opts.output }),
+      outputKeys: opts.outputKeys,
       json: opts.json,
     },
     out,
@@ -592,16 +601,16 @@ example(
 });
 
 // dbt's debug is Sluice's doctor (the config and connection check): the same command under dbt's name.
-flags.json(flags.profilesDir(flags.target(flags.project(program.command('debug', { hidden: true }))))).action(
-  async (opts) => {
+flags
+  .json(flags.profilesDir(flags.target(flags.project(program.command('debug', { hidden: true })))))
+  .action(async (opts) => {
     out.error(out.dim("sluice debug runs sluice doctor, Sluice's check of the config and every connection"));
     const { doctorCommand } = await import('./commands/doctor.js');
     process.exitCode = await doctorCommand(
       { project: projectOf(opts), target: opts.target, profilesDir: opts.profilesDir, json: opts.json },
       out,
     );
-  },
-);
+  });
 
 // dbt verbs Sluice does not have: one line saying so, exit 2 (not commander's "unknown command" or a did-you-mean).
 for (const [verb, message] of Object.entries(ABSENT_DBT_VERBS)) {

@@ -52,7 +52,7 @@ function build(results: NodeResult[]): BuildResult {
         exclude: [],
         threads: 1,
         fullRefresh: false,
-        runTests: 'build',
+        runTests: 'after-each-model',
         resourceTypes: ['model', 'test'],
       },
       target: { name: 'dev', type: 'duckdb', schema: 'main' },

@@ -134,7 +134,10 @@ describe('sluice --help (the built binary)', () => {
       await mkdir(path.join(dir.path, 'target', 'compiled'), { recursive: true });
       await mkdir(path.join(dir.path, 'dbt_packages', 'dbt_utils'), { recursive: true });
       await mkdir(path.join(dir.path, 'models'));
-      await writeFile(path.join(dir.path, 'dbt_project.yml'), 'name: p\nclean-targets:\n  - target\n  - dbt_packages\n  - logs\n');
+      await writeFile(
+        path.join(dir.path, 'dbt_project.yml'),
+        'name: p\nclean-targets:\n  - target\n  - dbt_packages\n  - logs\n',
+      );
       const clean = await sluice(['clean', '--project-dir', dir.path]);
       expect(clean.code).toBe(0);
       expect(clean.stdout).toBe('removed target/\nremoved dbt_packages/\nlogs/ is not there\n');
@@ -142,7 +145,9 @@ describe('sluice --help (the built binary)', () => {
       await writeFile(path.join(dir.path, 'dbt_project.yml'), 'name: p\nclean-targets: [models, ../elsewhere]\n');
       const outside = await sluice(['clean', '--project-dir', dir.path]);
       expect(outside.code).toBe(2);
-      expect(outside.stderr).toContain('dbt_project.yml:2: clean-targets: "../elsewhere" is outside the project folder');
+      expect(outside.stderr).toContain(
+        'dbt_project.yml:2: clean-targets: "../elsewhere" is outside the project folder',
+      );
       expect(await readdir(dir.path)).toContain('models');
     } finally {
       await dir.remove();

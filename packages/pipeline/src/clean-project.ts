@@ -20,7 +20,8 @@ export async function cleanProject(dir: string): Promise<CleanResult> {
   const projectDir = path.resolve(dir);
   const file = path.join(projectDir, 'dbt_project.yml');
   const text = await readFile(file, 'utf8').catch(() => undefined);
-  const { targets, problems } = text === undefined ? { targets: ['target'], problems: [] } : readCleanTargets(text, file);
+  const { targets, problems } =
+    text === undefined ? { targets: ['target'], problems: [] } : readCleanTargets(text, file);
   targets.forEach((target, index) => {
     const absolute = path.resolve(projectDir, target);
     const relative = path.relative(projectDir, absolute);
@@ -52,7 +53,8 @@ export async function cleanProject(dir: string): Promise<CleanResult> {
 function readCleanTargets(text: string, file: string): { targets: string[]; problems: ConfigProblem[] } {
   const doc = parseDocument(text, { prettyErrors: false });
   const value: unknown = doc.errors.length > 0 ? undefined : doc.toJS();
-  const raw = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['clean-targets'] : undefined;
+  const raw =
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['clean-targets'] : undefined;
   if (raw === undefined || raw === null) return { targets: ['target'], problems: [] };
   if (Array.isArray(raw) && raw.every((t) => typeof t === 'string' && t.trim() !== ''))
     return { targets: raw as string[], problems: [] };
