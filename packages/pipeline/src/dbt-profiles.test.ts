@@ -253,6 +253,25 @@ ${output('desk', '      authenticator: externalbrowser\n')}`,
     ]);
   });
 
+  it('names a misspelt profile key (outptus:, taget:) or output type (tpye:) at its line, with the key meant', async () => {
+    await files({
+      'project/dbt_project.yml': DBT_PROJECT,
+      'project/profiles.yml': 'shop:\n  target: dev\n  outptus:\n    dev:\n      type: duckdb\n',
+    });
+    expect(await problems({})).toEqual([
+      'project/profiles.yml:3: "outptus" is not a profile key (did you mean outputs?): a profile has target: and outputs:',
+    ]);
+    await files({
+      'project/profiles.yml':
+        'shop:\n  taget: dev\n  outputs:\n    dev:\n      tpye: duckdb\n      path: x.duckdb\n    ci:\n      path: y.duckdb\n',
+    });
+    expect(await problems({})).toEqual([
+      'project/profiles.yml:2: "taget" is not a profile key (did you mean target?): a profile has target: and outputs:',
+      'project/profiles.yml:5: "tpye" is not an output setting (did you mean type?): an output needs type: duckdb or type: snowflake',
+      'project/profiles.yml:7: an output needs a type: type: duckdb or type: snowflake (the dbt-duckdb and dbt-snowflake profile formats)',
+    ]);
+  });
+
   it('with sluice.yml: its targets win, the names must agree, tables need a source', async () => {
     await files({
       'project/dbt_project.yml': DBT_PROJECT,

@@ -171,17 +171,27 @@ export async function readDbtProfile(options: {
     problems.push({ file, line: at(keyPath), path: keyPath.join('.'), message: problem.message });
   }
   const profile = rendered.value as Record<string, unknown>;
+  let misspeltOutputs = false;
   for (const key of Object.keys(profile)) {
-    if (key !== 'target' && key !== 'outputs')
-      warnings.push({
-        file,
-        line: at([options.profileName, key]),
-        path: `${options.profileName}.${key}`,
-        message: `"${key}" in a profile is not read (a profile has target: and outputs:)`,
-      });
+    if (key === 'target' || key === 'outputs') continue;
+    // A misspelling of a key the profile lacks (`outptus:`, `taget:`) is an error at its line; any other key is not read.
+    const hint = closestNames(
+      key,
+      ['target', 'outputs'].filter((k) => !(k in profile)),
+    );
+    if (hint[0] === 'outputs') misspeltOutputs = true;
+    (hint.length > 0 ? problems : warnings).push({
+      file,
+      line: at([options.profileName, key]),
+      path: `${options.profileName}.${key}`,
+      message:
+        hint.length > 0
+          ? `"${key}" is not a profile key (did you mean ${hint[0]}?): a profile has target: and outputs:`
+          : `"${key}" in a profile is not read (a profile has target: and outputs:)`,
+    });
   }
   const outputs = isObject(profile.outputs) ? profile.outputs : {};
-  if (Object.keys(outputs).length === 0) {
+  if (Object.keys(outputs).length === 0 && !misspeltOutputs) {
     problems.push({
       file,
       line: at([options.profileName]),
@@ -337,6 +347,18 @@ function mapOutput(output: Record<string, unknown>, report: Report): Record<stri
         : { keep_alive: keepAlive === true || String(keepAlive).toLowerCase() === 'true' }),
       ...(accessUrl === undefined ? {} : { access_url: accessUrl }),
     };
+  }
+  if (type === undefined) {
+    // No type: a misspelt `tpye:` is named at its line; else the output's line says what is missing.
+    const misspelt = Object.keys(output).find((key) => closestNames(key, ['type']).length > 0);
+    report(
+      misspelt,
+      misspelt === undefined
+        ? 'an output needs a type: type: duckdb or type: snowflake (the dbt-duckdb and dbt-snowflake profile formats)'
+        : `"${misspelt}" is not an output setting (did you mean type?): an output needs type: duckdb or type: snowflake`,
+      'error',
+    );
+    return undefined;
   }
   report(
     'type',
