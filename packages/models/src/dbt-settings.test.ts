@@ -232,3 +232,74 @@ sources:
     expect(freshness('users')).toBeNull();
   });
 });
+
+describe('Jinja in the config: of property files (rendered before it is validated, as dbt does)', () => {
+  const files = {
+    'dbt_project.yml': 'name: shop\nvars:\n  strict: false\n',
+    'models/orders.sql': 'select 1 as id',
+    'models/schema.yml': `version: 2
+models:
+  - name: orders
+    config:
+      materialized: "{{ 'table' if target.name == 'prod' else 'view' }}"
+      tags: ["{{ target.name }}", daily]
+    columns:
+      - name: id
+        data_tests:
+          - unique:
+              config:
+                severity: "{{ var('sev', 'error') }}"
+                warn_if: "{{ var('warn_over', '>5') }}"
+                enabled: "{{ var('strict') or target.name == 'prod' }}"
+          - not_null:
+              config:
+                limit: "{{ var('limit', 10) }}"
+                tags: ["{{ env_var('TEAM', 'core') }}"]
+`,
+  };
+
+  it('renders var(), env_var() and target natively, with the project’s vars and --vars', async () => {
+    const dev = await load(files, { target: { type: 'duckdb', name: 'dev' }, vars: { sev: 'warn' }, env: {} });
+    expect(dev.errors).toEqual([]);
+    expect(dev.project.nodes.get('model.shop.orders')).toMatchObject({ materialized: 'view', tags: ['dev', 'daily'] });
+    // enabled renders to False in dev: the unique test is not there.
+    expect(dev.project.nodes.has('test.shop.unique_orders_id')).toBe(false);
+    expect(dev.project.nodes.get('test.shop.not_null_orders_id')).toMatchObject({
+      config: { limit: 10 },
+      tags: ['core'],
+    });
+    const prod = await load(files, { target: { type: 'duckdb', name: 'prod' }, env: { TEAM: 'sales' } });
+    expect(prod.errors).toEqual([]);
+    expect(prod.project.nodes.get('model.shop.orders')).toMatchObject({ materialized: 'table' });
+    expect(prod.project.nodes.get('test.shop.unique_orders_id')).toMatchObject({
+      config: { severity: 'error', warn_if: '>5', enabled: true },
+    });
+    expect(prod.project.nodes.get('test.shop.not_null_orders_id')?.tags).toEqual(['sales']);
+  });
+
+  it('a rendered value that is still wrong, or a var without a value, is an error at its key’s line', async () => {
+    const { errors } = await load(
+      {
+        ...files,
+        'models/schema.yml': `version: 2
+models:
+  - name: orders
+    columns:
+      - name: id
+        data_tests:
+          - unique:
+              config:
+                severity: "{{ var('sev', 'fatal') }}"
+          - not_null:
+              config:
+                severity: "{{ var('undefined_sev') }}"
+`,
+      },
+      { target: { type: 'duckdb', name: 'dev' }, env: {} },
+    );
+    expect(errors).toEqual([
+      'models/schema.yml:9: "severity" in test unique: must be one of error, warn (got "fatal").',
+      expect.stringMatching(/^models\/schema\.yml:12: var\('undefined_sev'\) has no value and no default/),
+    ]);
+  });
+});
