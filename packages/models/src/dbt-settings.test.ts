@@ -303,3 +303,56 @@ models:
     ]);
   });
 });
+
+describe('source config as dbt 1.9/1.10 writes it', () => {
+  it('reads loaded_at_field and freshness under config: at source and table level, config: over the top level', async () => {
+    const { project, errors, warnings } = await load({
+      'sluice.yml': 'name: shop\n',
+      'models/sources.yml': `version: 2
+sources:
+  - name: app
+    loaded_at_field: old_source_column
+    config:
+      loaded_at_field: updated_at
+      freshness:
+        warn_after: { count: 12, period: hour }
+    tables:
+      - name: orders
+      - name: payments
+        config:
+          loaded_at_field: "paid_at::timestamp"
+          freshness:
+            error_after: { count: 1, period: day }
+      - name: refunds
+        loaded_at_field: refunded_at
+      - name: snapshots
+        config:
+          loaded_at_field: null
+  - name: legacy
+    loaded_at_field: synced_at
+    freshness:
+      warn_after: { count: 2, period: day }
+    tables:
+      - name: customers
+`,
+    });
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
+    const source = (id: string) =>
+      project.nodes.get(`source.shop.${id}`) as { loadedAtField?: string; freshness?: unknown } | undefined;
+    expect(source('app.orders')).toMatchObject({
+      loadedAtField: 'updated_at',
+      freshness: { warnAfter: { count: 12, period: 'hour' } },
+    });
+    expect(source('app.payments')).toMatchObject({
+      loadedAtField: 'paid_at::timestamp',
+      freshness: { warnAfter: { count: 12, period: 'hour' }, errorAfter: { count: 1, period: 'day' } },
+    });
+    expect(source('app.refunds')?.loadedAtField).toBe('refunded_at');
+    expect(source('app.snapshots')?.loadedAtField).toBeUndefined();
+    expect(source('legacy.customers')).toMatchObject({
+      loadedAtField: 'synced_at',
+      freshness: { warnAfter: { count: 2, period: 'day' } },
+    });
+  });
+});
