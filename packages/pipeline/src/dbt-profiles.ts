@@ -171,25 +171,7 @@ export async function readDbtProfile(options: {
     problems.push({ file, line: at(keyPath), path: keyPath.join('.'), message: problem.message });
   }
   const profile = rendered.value as Record<string, unknown>;
-  let misspeltOutputs = false;
-  for (const key of Object.keys(profile)) {
-    if (key === 'target' || key === 'outputs') continue;
-    // A misspelling of a key the profile lacks (`outptus:`, `taget:`) is an error at its line; any other key is not read.
-    const hint = closestNames(
-      key,
-      ['target', 'outputs'].filter((k) => !(k in profile)),
-    );
-    if (hint[0] === 'outputs') misspeltOutputs = true;
-    (hint.length > 0 ? problems : warnings).push({
-      file,
-      line: at([options.profileName, key]),
-      path: `${options.profileName}.${key}`,
-      message:
-        hint.length > 0
-          ? `"${key}" is not a profile key (did you mean ${hint[0]}?): a profile has target: and outputs:`
-          : `"${key}" in a profile is not read (a profile has target: and outputs:)`,
-    });
-  }
+  const misspeltOutputs = checkProfileKeys(profile, options.profileName, file, at, { problems, warnings });
   const outputs = isObject(profile.outputs) ? profile.outputs : {};
   if (Object.keys(outputs).length === 0 && !misspeltOutputs) {
     problems.push({
@@ -250,6 +232,38 @@ export async function readDbtProfile(options: {
     });
   }
   return { profile: { file, targets, target, threads }, problems, warnings };
+}
+
+/**
+ * A profile's keys besides `target:` and `outputs:`: a misspelling of one the profile lacks (`outptus:`, `taget:`) is
+ * an error at its line naming the key meant; any other key is not read (a warning). True when `outputs` was misspelt.
+ */
+function checkProfileKeys(
+  profile: Record<string, unknown>,
+  profileName: string,
+  file: string,
+  at: (keyPath: readonly string[]) => number | undefined,
+  found: { problems: ConfigProblem[]; warnings: ConfigProblem[] },
+): boolean {
+  let misspeltOutputs = false;
+  for (const key of Object.keys(profile)) {
+    if (key === 'target' || key === 'outputs') continue;
+    const hint = closestNames(
+      key,
+      ['target', 'outputs'].filter((k) => !(k in profile)),
+    );
+    if (hint[0] === 'outputs') misspeltOutputs = true;
+    (hint.length > 0 ? found.problems : found.warnings).push({
+      file,
+      line: at([profileName, key]),
+      path: `${profileName}.${key}`,
+      message:
+        hint.length > 0
+          ? `"${key}" is not a profile key (did you mean ${hint[0]}?): a profile has target: and outputs:`
+          : `"${key}" in a profile is not read (a profile has target: and outputs:)`,
+    });
+  }
+  return misspeltOutputs;
 }
 
 type Report = (key: string | undefined, message: string, severity: 'error' | 'warning') => void;
