@@ -202,7 +202,7 @@ sources:
     config:
       freshness:
         warn_after: { count: 6, period: hour }
-      enabled: true
+      event_time: created_at
     tables:
       - name: orders
         freshness:
@@ -220,7 +220,7 @@ sources:
       'models/sources.yml:19: warn_after of source table app.events is { count: <a whole number>, period: minute | hour | day } (got {"count":2,"period":"fortnight"}).',
     ]);
     expect(warnings).toEqual([
-      'models/sources.yml:8: "enabled" (in config of source app) is not supported yet; it is ignored.',
+      'models/sources.yml:8: "event_time" (in config of source app) is not supported yet; it is ignored.',
     ]);
     const freshness = (table: string) =>
       (project.nodes.get(`source.shop.app.${table}`) as { freshness?: unknown } | undefined)?.freshness;
@@ -328,6 +328,16 @@ sources:
       - name: snapshots
         config:
           loaded_at_field: null
+          tags: [hourly]
+      - name: retired
+        config:
+          enabled: false
+        data_tests:
+          - dbt_utils.recency: { datepart: day, field: x, interval: 1 }
+  - name: archive
+    config: { enabled: false }
+    tables:
+      - name: gone
   - name: legacy
     loaded_at_field: synced_at
     freshness:
@@ -350,6 +360,11 @@ sources:
     });
     expect(source('app.refunds')?.loadedAtField).toBe('refunded_at');
     expect(source('app.snapshots')?.loadedAtField).toBeUndefined();
+    expect(project.nodes.get('source.shop.app.snapshots')?.tags).toEqual(['hourly']);
+    // enabled: false leaves the table out, and its tests with it (the test's package is never looked up).
+    expect(project.nodes.has('source.shop.app.retired')).toBe(false);
+    expect(project.nodes.has('source.shop.archive.gone')).toBe(false);
+    expect(project.nodes.has('source.shop.legacy.customers')).toBe(true);
     expect(source('legacy.customers')).toMatchObject({
       loadedAtField: 'synced_at',
       freshness: { warnAfter: { count: 2, period: 'day' } },

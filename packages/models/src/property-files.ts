@@ -122,7 +122,7 @@ const TABLE_KEYS = [
 ];
 const TABLE_UNSUPPORTED = ['quoting', 'external'];
 /** The keys of a source's or source table's `config:` that Sluice reads (dbt 1.9 and 1.10 moved them there). */
-const SOURCE_CONFIG_KEYS = ['freshness', 'loaded_at_field'];
+const SOURCE_CONFIG_KEYS = ['freshness', 'loaded_at_field', 'enabled', 'tags'];
 const FRESHNESS_KEYS = ['warn_after', 'error_after', 'filter'];
 const FRESHNESS_PERIODS = ['minute', 'hour', 'day'];
 
@@ -258,13 +258,19 @@ export function readPropertyFile(
    * A source's or source table's freshness rule and `loaded_at_field`: written at the top level (dbt before 1.9/1.10)
    * or, as dbt 1.9 (`freshness`) and 1.10 (`loaded_at_field`) write them, under `config:` — which wins when both are
    * there. `undefined`: not written here (the source's applies); `null`: switched off here (`freshness: null`,
-   * `loaded_at_field: null`). Other keys of a source's `config:` are not supported: a warning each.
+   * `loaded_at_field: null`). `config: { enabled, tags }` are read too. Other keys of a source's `config:` are not
+   * supported: a warning each.
    */
   const sourceConfigOf = (
     owner: Record<string, unknown>,
     path: YamlPath,
     what: string,
-  ): { freshness: FreshnessRule | null | undefined; loadedAtField: string | null | undefined } => {
+  ): {
+    freshness: FreshnessRule | null | undefined;
+    loadedAtField: string | null | undefined;
+    enabled: boolean | undefined;
+    tags: string[];
+  } => {
     const config = owner.config;
     if (config !== undefined && !isObject(config)) {
       issue('INVALID_VALUE', 'error', `config of ${what} must be a mapping.`, [...path, 'config']);
@@ -281,17 +287,25 @@ export function readPropertyFile(
       'freshness' in configured
         ? freshness(configured.freshness, [...path, 'config', 'freshness'], what)
         : freshness(owner.freshness, [...path, 'freshness'], what);
+    const enabled = configured.enabled;
+    if (enabled !== undefined && typeof enabled !== 'boolean')
+      issue('INVALID_VALUE', 'error', `enabled of ${what} is true or false.`, [...path, 'config', 'enabled']);
+    const common = {
+      freshness: rule,
+      enabled: typeof enabled === 'boolean' ? enabled : undefined,
+      tags: stringList(configured.tags, [...path, 'config', 'tags'], 'tags'),
+    };
     const inConfig = 'loaded_at_field' in configured;
     const field = inConfig ? configured.loaded_at_field : owner.loaded_at_field;
     if (field === undefined || field === null || typeof field === 'string')
-      return { freshness: rule, loadedAtField: inConfig || 'loaded_at_field' in owner ? (field ?? null) : undefined };
+      return { ...common, loadedAtField: inConfig || 'loaded_at_field' in owner ? (field ?? null) : undefined };
     issue(
       'INVALID_VALUE',
       'error',
       `loaded_at_field of ${what} is a column name or SQL expression (text).`,
       inConfig ? [...path, 'config', 'loaded_at_field'] : [...path, 'loaded_at_field'],
     );
-    return { freshness: rule, loadedAtField: undefined };
+    return { ...common, loadedAtField: undefined };
   };
 
   const value = source.value;
@@ -425,8 +439,8 @@ export function readPropertyFile(
     }
     checkKeys(entry, at, [...SOURCE_KEYS, 'database'], SOURCE_UNSUPPORTED, `source ${sourceName}`);
     const schema = text(entry.schema, [...at, 'schema'], 'schema') || sourceName;
-    const sourceTags = stringList(entry.tags, [...at, 'tags'], 'tags');
     const sourceConfig = sourceConfigOf(entry, at, `source ${sourceName}`);
+    const sourceTags = [...stringList(entry.tags, [...at, 'tags'], 'tags'), ...sourceConfig.tags];
     const sourceFreshness = sourceConfig.freshness;
     list(entry.tables, [...at, 'tables'], `tables of source ${sourceName}`).forEach((table, j) => {
       const tat = [...at, 'tables', j];
@@ -442,6 +456,8 @@ export function readPropertyFile(
       const loadedAtField =
         (tableConfig.loadedAtField === undefined ? sourceConfig.loadedAtField : tableConfig.loadedAtField) ?? undefined;
       const tableFreshness = tableConfig.freshness;
+      // `enabled: false` (the table's over its source's, as dbt has it) leaves the table and its tests out.
+      if ((tableConfig.enabled ?? sourceConfig.enabled) === false) return;
       // The table's freshness over its source's, key by key; `freshness: null` on the table switches it off.
       const merged =
         tableFreshness === null
@@ -455,7 +471,7 @@ export function readPropertyFile(
         schema,
         identifier: text(table.identifier, [...tat, 'identifier'], 'identifier') || tableName,
         description: description(table.description, [...tat, 'description']),
-        tags: [...new Set([...sourceTags, ...stringList(table.tags, [...tat, 'tags'], 'tags')])],
+        tags: [...new Set([...sourceTags, ...stringList(table.tags, [...tat, 'tags'], 'tags'), ...tableConfig.tags])],
         columns: readColumns(table.columns, [...tat, 'columns'], `source ${sourceName}.${tableName}`, target),
         ...(loadedAtField === undefined ? {} : { loadedAtField }),
         ...(merged === undefined ? {} : { freshness: merged }),
