@@ -307,6 +307,14 @@ describe("runProject: dbt's skip rule for failing tests in build", () => {
     expect(r.every_order_has_a_customer?.[0]).toBe('warn');
   });
 
+  it('says a test that errored (its query failed) errored, not failed, in what it skips', async () => {
+    const broken = files('error');
+    broken['tests/every_order_has_a_customer.sql'] = "select no_such_column from {{ ref('orders') }}";
+    const r = await build(broken);
+    expect(r.every_order_has_a_customer?.[0]).toBe('error');
+    expect(r.by_order).toEqual(['skipped', 'skipped: test every_order_has_a_customer errored']);
+  });
+
   it('gates through a model the selection leaves out', async () => {
     // joined is not selected: report still waits for the test (dbt gates on the graph, not the selection).
     const r = await build(files('error'), ['orders', 'customers', 'report', 'every_order_has_a_customer']);

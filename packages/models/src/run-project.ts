@@ -147,6 +147,15 @@ export interface RunOptions {
 }
 
 const BLOCKING: ReadonlySet<NodeStatus> = new Set(['error', 'skipped', 'cancelled', 'fail']);
+/** `skipped: model x failed` — a test that errored (its query failed) is said apart from one that found rows. */
+function skipMessage(upstream: NodeResult | undefined, blocker: string): string {
+  const wording =
+    upstream?.kind === 'test' && upstream.status === 'error'
+      ? 'errored'
+      : UPSTREAM_WORDING[upstream?.status ?? 'error'];
+  return `skipped: ${upstream?.kind ?? 'node'} ${upstream?.name ?? blocker} ${wording}`;
+}
+
 const UPSTREAM_WORDING: Record<NodeStatus, string> = {
   error: 'failed',
   fail: 'failed',
@@ -481,7 +490,7 @@ export async function runProject(project: Project, warehouse: Warehouse, options
             status: signal?.aborted ? 'cancelled' : 'skipped',
             message: signal?.aborted
               ? 'cancelled: not started, the run was cancelled'
-              : `skipped: ${upstream?.kind ?? 'node'} ${upstream?.name ?? blocker} ${UPSTREAM_WORDING[upstream?.status ?? 'error']}`,
+              : skipMessage(upstream, blocker as string),
             elapsedMs: 0,
             ...(node.kind === 'seed' ? {} : { compiledPath: compiledPathOf(project, node) }),
             ...(node.kind === 'test' ? { severity: node.config.severity ?? 'error' } : {}),
