@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ABSENT_DBT_VERBS } from './absent-dbt-verbs.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { createOutput } from './output.js';
 import { VERSION } from './version.js';
@@ -471,6 +472,13 @@ example(
               'only seed, model, snapshot, test or source (repeat, or comma-separate)',
               collect,
               [],
+            )
+            .option('--output <format>', "dbt's ls output: selector, name, path or json (one line per node)")
+            .option(
+              '--output-keys <keys>',
+              'with --output json: the manifest keys to print (space- or comma-separated, or repeat)',
+              (value: string, previous: string[]) => [...previous, ...value.split(/[\s,]+/).filter(Boolean)],
+              [],
             ),
         ),
       ),
@@ -491,6 +499,8 @@ example(
       select: opts.select,
       exclude: opts.exclude,
       resourceType: opts.resourceType,
+      ...(opts.output === undefined ? {} : { output: opts.output }),
+      outputKeys: opts.outputKeys,
       json: opts.json,
     },
     out,
@@ -663,6 +673,46 @@ example(
     out,
   );
 });
+
+// ---- dbt's other verbs ----
+
+example(
+  flags.json(
+    flags.project(
+      program
+        .command('clean')
+        .description("dbt's clean: remove the folders dbt_project.yml's clean-targets lists (default target/)"),
+    ),
+  ),
+  '  $ sluice clean --project-dir jaffle-shop',
+).action(async (opts) => {
+  const { cleanCommand } = await import('./commands/clean.js');
+  process.exitCode = await cleanCommand({ project: projectOf(opts), json: opts.json }, out);
+});
+
+// dbt's debug is Sluice's doctor (the config and connection check): the same command under dbt's name.
+flags
+  .json(flags.profilesDir(flags.target(flags.project(program.command('debug', { hidden: true })))))
+  .action(async (opts) => {
+    out.error(out.dim("sluice debug runs sluice doctor, Sluice's check of the config and every connection"));
+    const { doctorCommand } = await import('./commands/doctor.js');
+    process.exitCode = await doctorCommand(
+      { project: projectOf(opts), target: opts.target, profilesDir: opts.profilesDir, json: opts.json },
+      out,
+    );
+  });
+
+// dbt verbs Sluice does not have: one line saying so, exit 2 (not commander's "unknown command" or a did-you-mean).
+for (const [verb, message] of Object.entries(ABSENT_DBT_VERBS)) {
+  program
+    .command(verb, { hidden: true })
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      throw new CliError(message, EXIT.usage);
+    });
+}
 
 /** What a failure is, for the exit code and for `--json`. */
 function describeFailure(

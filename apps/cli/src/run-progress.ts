@@ -1,5 +1,6 @@
 import type { HeldBack, IngestEvent, PipelineEvent, TableResult } from '@sluice/pipeline';
 import type { NodeResult, RunEvent } from '@sluice/models';
+import { messageWithoutCompiledPath } from './build-report.js';
 import { formatBytes, formatCount, formatSeconds, visibleLength } from './format.js';
 import type { Output } from './output.js';
 
@@ -294,7 +295,8 @@ export function nodeLines(result: NodeResult, width: number, out: Output): strin
   const kind = result.id.startsWith('unit_test.') ? 'unit' : result.kind;
   const lines = [`  ${icon} ${kind.padEnd(8)} ${fit(result.name, width)}  ${detail.padEnd(22)} ${time}`];
   if (result.status === 'error' || result.status === 'skipped' || result.status === 'cancelled') {
-    lines.push(out.dim(`      ${result.message}`));
+    // The compiled SQL's path is in the closing report (once), not here too.
+    lines.push(out.dim(`      ${messageWithoutCompiledPath(result)}`));
   }
   return lines;
 }

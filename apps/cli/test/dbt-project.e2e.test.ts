@@ -58,6 +58,10 @@ describe('sluice in a dbt project folder (no sluice.yml), on DuckDB', () => {
     );
     expect(existsSync(path.join(project, 'warehouse', 'novadrive.duckdb'))).toBe(true);
     expect(existsSync(path.join(project, 'target', 'manifest.json'))).toBe(true);
+    // dbt's closing line; Sluice's own files under target/ (which a dbt project's .gitignore covers), not .sluice/.
+    expect(run.stdout).toMatch(/^Done\. PASS=\d+ WARN=0 ERROR=0 SKIP=0 TOTAL=\d+$/m);
+    expect(existsSync(path.join(project, '.sluice'))).toBe(false);
+    expect(existsSync(path.join(project, 'target', 'sluice', 'state'))).toBe(true);
   });
 
   it('seed, run, test and snapshot do what dbt does, each its own kind of node', async () => {
@@ -121,6 +125,59 @@ describe('sluice in a dbt project folder (no sluice.yml), on DuckDB', () => {
     const manifest = JSON.parse(await readFile(path.join(project, 'target', 'manifest.json'), 'utf8'));
     expect(manifest.nodes['model.novadrive_dbt.stg_vendas'].description).toMatch(/^One row per vehicle sale/);
     expect(manifest.nodes['seed.novadrive_dbt.paises'].description).toMatch(/^Countries NovaDrive ships to/);
+  });
+
+  it("ls --output selector|name|path|json (with --output-keys) prints dbt's lines, sorted by unique id", async () => {
+    const ls = (...args: string[]) => sluice(['ls', ...args], { cwd: project, env });
+    const selector = await ls('--select', 'source:novadrive', 'stg_estados', '--output', 'selector');
+    expect(selector.code).toBe(0);
+    expect(selector.stdout).toBe(
+      [
+        'novadrive_dbt.staging.stg_estados',
+        'source:novadrive_dbt.novadrive.estados',
+        'source:novadrive_dbt.novadrive.vendas',
+        'source:novadrive_dbt.novadrive.vendas_com_prazo',
+        // Selecting a model selects its tests (dbt's eager indirect selection); a test's selector is its fqn.
+        'novadrive_dbt.staging.not_null_stg_estados_uf',
+        'novadrive_dbt.staging.unique_stg_estados_uf',
+        '',
+      ].join('\n'),
+    );
+    const names = await ls(
+      ...['--select', 'source:novadrive.vendas', 'stg_estados', '--resource-type', 'model,source', '--output', 'name'],
+    );
+    expect(names.stdout).toBe('stg_estados\nnovadrive.vendas\n');
+    const paths = await ls('--select', 'stg_estados', '--output', 'path');
+    // A generic test's path is the property file it is written in, as in dbt.
+    expect(paths.stdout).toBe('models/staging/stg_estados.sql\nmodels/staging/schema.yml\nmodels/staging/schema.yml\n');
+    const full = await ls('--select', 'stg_estados', '--resource-type', 'model', '--output', 'json');
+    const entry = JSON.parse(full.stdout.trim());
+    expect(Object.keys(entry).sort()).toEqual([
+      'alias',
+      'config',
+      'depends_on',
+      'name',
+      'original_file_path',
+      'package_name',
+      'resource_type',
+      'tags',
+      'unique_id',
+    ]);
+    expect(entry).toMatchObject({
+      name: 'stg_estados',
+      resource_type: 'model',
+      unique_id: 'model.novadrive_dbt.stg_estados',
+    });
+    const keys = await ls('--resource-type', 'seed', '--output', 'json', '--output-keys', 'name resource_type');
+    expect(
+      keys.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual(['estados', 'paises', 'tabela_precos', 'vendas'].map((name) => ({ name, resource_type: 'seed' })));
+    const bad = await ls('--output', 'yaml');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--output yaml: expected one of json, name, path, selector');
   });
 
   it('source freshness checks the freshness: rules in the warehouse and writes target/sources.json', async () => {

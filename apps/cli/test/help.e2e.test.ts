@@ -1,3 +1,6 @@
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createTempDir } from '@sluice/testing';
 import { describe, expect, it } from 'vitest';
 import { sluice } from './sluice-process.js';
 
@@ -22,6 +25,7 @@ const COMMANDS = [
   'state show',
   'state reset',
   'demo',
+  'clean',
 ];
 
 describe('sluice --help (the built binary)', () => {
@@ -45,6 +49,7 @@ describe('sluice --help (the built binary)', () => {
       'status',
       'state',
       'demo',
+      'clean',
     ]) {
       expect(run.stdout).toMatch(new RegExp(`^  ${command.replace('|', '\\|')} `, 'm'));
     }
@@ -111,5 +116,41 @@ describe('sluice --help (the built binary)', () => {
     expect(JSON.parse(threads.stdout)).toMatchObject({ status: 'usage-error', exitCode: 2 });
     const none = await sluice([]);
     expect(none.code).toBe(2);
+  });
+
+  it('dbt verbs Sluice lacks say so in one line (exit 2); debug runs doctor; clean removes clean-targets', async () => {
+    for (const verb of ['deps', 'run-operation', 'show', 'parse']) {
+      const run = await sluice([verb, 'some_arg', '--some-flag']);
+      expect(run.code, verb).toBe(2);
+      expect(run.stderr, verb).toMatch(new RegExp(`^\`sluice ${verb}\`: dbt's ${verb} is not part of Sluice; .+\n$`));
+    }
+    expect((await sluice(['deps'])).stderr).toContain('Sluice reads dbt_packages/ as dbt leaves it');
+    const dir = await createTempDir('sluice-clean-');
+    try {
+      const debug = await sluice(['debug', '--project-dir', dir.path]);
+      expect(debug.code).toBe(2);
+      expect(debug.stderr).toContain('sluice debug runs sluice doctor');
+      expect(debug.stdout).toContain('sluice doctor');
+      await mkdir(path.join(dir.path, 'target', 'compiled'), { recursive: true });
+      await mkdir(path.join(dir.path, 'dbt_packages', 'dbt_utils'), { recursive: true });
+      await mkdir(path.join(dir.path, 'models'));
+      await writeFile(
+        path.join(dir.path, 'dbt_project.yml'),
+        'name: p\nclean-targets:\n  - target\n  - dbt_packages\n  - logs\n',
+      );
+      const clean = await sluice(['clean', '--project-dir', dir.path]);
+      expect(clean.code).toBe(0);
+      expect(clean.stdout).toBe('removed target/\nremoved dbt_packages/\nlogs/ is not there\n');
+      expect((await readdir(dir.path)).sort()).toEqual(['dbt_project.yml', 'models']);
+      await writeFile(path.join(dir.path, 'dbt_project.yml'), 'name: p\nclean-targets: [models, ../elsewhere]\n');
+      const outside = await sluice(['clean', '--project-dir', dir.path]);
+      expect(outside.code).toBe(2);
+      expect(outside.stderr).toContain(
+        'dbt_project.yml:2: clean-targets: "../elsewhere" is outside the project folder',
+      );
+      expect(await readdir(dir.path)).toContain('models');
+    } finally {
+      await dir.remove();
+    }
   });
 });

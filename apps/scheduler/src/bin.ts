@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadProjectConfig, openStateStore, resolveTarget, scheduleConfigSchema } from '@sluice/pipeline';
+import {
+  ConfigError,
+  loadProjectConfig,
+  openStateStore,
+  resolveTarget,
+  scheduleConfigSchema,
+  sluiceFilesDir,
+} from '@sluice/pipeline';
 import { createWebhookAlertSender } from './alerts.js';
 import { createCronSchedule } from './cron-schedule.js';
 import { parseDaemonOptions, USAGE, type DaemonOptions } from './daemon-options.js';
@@ -93,7 +100,7 @@ async function main(): Promise<number> {
 
   const holder = `sluice-scheduler on ${os.hostname()} pid ${process.pid}`;
   const state = openStateStore(project, (event) => log.warn(`state store: ${event.type}`, { ...event }));
-  const workDir = path.resolve(options.workDir ?? path.join(project.dir, '.sluice', 'work'));
+  const workDir = path.resolve(options.workDir ?? path.join(sluiceFilesDir(project), 'work'));
   const scheduler = new Scheduler({
     project,
     target,

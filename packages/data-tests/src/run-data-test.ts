@@ -20,6 +20,8 @@ export interface DataTest {
   readonly limit?: number;
   /** dbt's `store_failures`: the failing rows are kept in this table (replaced on every run). */
   readonly storeFailuresIn?: Relation;
+  /** dbt's `store_failures_as`: `table` (default) keeps the rows; `view` keeps the failing query as a view. */
+  readonly storeFailuresAs?: 'table' | 'view';
 }
 
 /** How a data test ended. `fail` = an error-severity threshold was met; `warn` = a warn threshold was met. */
@@ -90,7 +92,9 @@ export async function runDataTest(
     if (test.storeFailuresIn !== undefined) {
       await warehouse.ensureSchema(test.storeFailuresIn.schema);
       await warehouse.execute(
-        warehouse.dialect.createOrReplaceTableAs(test.storeFailuresIn, failing),
+        test.storeFailuresAs === 'view'
+          ? warehouse.dialect.createOrReplaceView(test.storeFailuresIn, failing)
+          : warehouse.dialect.createOrReplaceTableAs(test.storeFailuresIn, failing),
         statementOptions,
       );
       source = `${warehouse.dialect.qualify(test.storeFailuresIn)} as failing`;

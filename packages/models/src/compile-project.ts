@@ -163,7 +163,8 @@ export class ProjectCompiler {
         break;
       case 'test':
         relation = {
-          schema: this.schemaName(node, node.config.schema ?? 'audit'),
+          // dbt's default custom schema of tests: `<target schema>_dbt_test__audit`.
+          schema: this.schemaName(node, node.config.schema ?? 'dbt_test__audit'),
           name: node.alias ?? node.name,
         };
         break;

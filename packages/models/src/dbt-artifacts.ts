@@ -513,3 +513,33 @@ export function catalogArtifact(
   }
   return { metadata: artifactMetadata(DBT_SCHEMA_VERSIONS.catalog, context), nodes, sources, errors: null };
 }
+
+/**
+ * Nodes as `manifest.json` has them, without compiled SQL: what dbt's `ls --output json` prints (its keys filtered).
+ *
+ * @example manifestNodeEntries(project, [orders], target)[0]?.unique_id // 'model.shop.orders'
+ */
+export function manifestNodeEntries(
+  project: Project,
+  nodes: readonly ProjectNode[],
+  target: TargetConfig | undefined,
+): Record<string, unknown>[] {
+  const database = target?.database ?? null;
+  const relations = nodeRelations(project, target, undefined, undefined);
+  // Macro files are not read here: a node's macros are those its own text names.
+  const macroSql = macroSqlOf(project, new Map());
+  return nodes.map((node) =>
+    node.kind === 'source'
+      ? sourceEntry(project, node, database, 0)
+      : nodeEntry(
+          project,
+          node,
+          relations.get(node.id),
+          database,
+          undefined,
+          0,
+          nodeMacroIds(project, node, macroSql),
+          undefined,
+        ),
+  );
+}

@@ -121,6 +121,28 @@ seeds:
     expect(errors).toEqual([]);
     expect(warnings).toEqual(['dbt_project.yml:5: "quoting" in dbt_project.yml is not supported yet; it is ignored.']);
   });
+
+  it('keys Sluice honours (on-run-start/-end, profile, packages-install-path, tests, clean-targets) are not warned about', async () => {
+    const { warnings, errors, project } = await load({
+      'dbt_project.yml': `name: shop
+profile: shop
+packages-install-path: dbt_packages
+clean-targets: [target, dbt_packages]
+on-run-start: "create schema if not exists audit"
+on-run-end:
+  - "select 1"
+tests:
+  +severity: warn
+on-run-strat: "select 2"
+`,
+      'models/a.sql': 'select 1 as id',
+    });
+    expect(errors).toEqual([]);
+    expect((project.runHooks ?? []).map((h) => h.event)).toEqual(['on-run-start', 'on-run-end']);
+    expect(warnings).toEqual([
+      'dbt_project.yml:10: "on-run-strat" in dbt_project.yml is not a key Sluice knows; it is ignored. Did you mean \'on-run-start\'?',
+    ]);
+  });
 });
 
 describe('docs blocks', () => {
@@ -180,7 +202,7 @@ sources:
     config:
       freshness:
         warn_after: { count: 6, period: hour }
-      enabled: true
+      event_time: created_at
     tables:
       - name: orders
         freshness:
@@ -198,7 +220,7 @@ sources:
       'models/sources.yml:19: warn_after of source table app.events is { count: <a whole number>, period: minute | hour | day } (got {"count":2,"period":"fortnight"}).',
     ]);
     expect(warnings).toEqual([
-      'models/sources.yml:8: "enabled" (in config of source app) is not supported yet; it is ignored.',
+      'models/sources.yml:8: "event_time" (in config of source app) is not supported yet; it is ignored.',
     ]);
     const freshness = (table: string) =>
       (project.nodes.get(`source.shop.app.${table}`) as { freshness?: unknown } | undefined)?.freshness;
@@ -208,5 +230,144 @@ sources:
       filter: "status <> 'draft'",
     });
     expect(freshness('users')).toBeNull();
+  });
+});
+
+describe('Jinja in the config: of property files (rendered before it is validated, as dbt does)', () => {
+  const files = {
+    'dbt_project.yml': 'name: shop\nvars:\n  strict: false\n',
+    'models/orders.sql': 'select 1 as id',
+    'models/schema.yml': `version: 2
+models:
+  - name: orders
+    config:
+      materialized: "{{ 'table' if target.name == 'prod' else 'view' }}"
+      tags: ["{{ target.name }}", daily]
+    columns:
+      - name: id
+        data_tests:
+          - unique:
+              config:
+                severity: "{{ var('sev', 'error') }}"
+                warn_if: "{{ var('warn_over', '>5') }}"
+                enabled: "{{ var('strict') or target.name == 'prod' }}"
+          - not_null:
+              config:
+                limit: "{{ var('limit', 10) }}"
+                tags: ["{{ env_var('TEAM', 'core') }}"]
+`,
+  };
+
+  it('renders var(), env_var() and target natively, with the project’s vars and --vars', async () => {
+    const dev = await load(files, { target: { type: 'duckdb', name: 'dev' }, vars: { sev: 'warn' }, env: {} });
+    expect(dev.errors).toEqual([]);
+    expect(dev.project.nodes.get('model.shop.orders')).toMatchObject({ materialized: 'view', tags: ['dev', 'daily'] });
+    // enabled renders to False in dev: the unique test is not there.
+    expect(dev.project.nodes.has('test.shop.unique_orders_id')).toBe(false);
+    expect(dev.project.nodes.get('test.shop.not_null_orders_id')).toMatchObject({
+      config: { limit: 10 },
+      tags: ['core'],
+    });
+    const prod = await load(files, { target: { type: 'duckdb', name: 'prod' }, env: { TEAM: 'sales' } });
+    expect(prod.errors).toEqual([]);
+    expect(prod.project.nodes.get('model.shop.orders')).toMatchObject({ materialized: 'table' });
+    expect(prod.project.nodes.get('test.shop.unique_orders_id')).toMatchObject({
+      config: { severity: 'error', warn_if: '>5', enabled: true },
+    });
+    expect(prod.project.nodes.get('test.shop.not_null_orders_id')?.tags).toEqual(['sales']);
+  });
+
+  it('a rendered value that is still wrong, or a var without a value, is an error at its key’s line', async () => {
+    const { errors } = await load(
+      {
+        ...files,
+        'models/schema.yml': `version: 2
+models:
+  - name: orders
+    columns:
+      - name: id
+        data_tests:
+          - unique:
+              config:
+                severity: "{{ var('sev', 'fatal') }}"
+          - not_null:
+              config:
+                severity: "{{ var('undefined_sev') }}"
+`,
+      },
+      { target: { type: 'duckdb', name: 'dev' }, env: {} },
+    );
+    expect(errors).toEqual([
+      'models/schema.yml:9: "severity" in test unique: must be one of error, warn (got "fatal").',
+      expect.stringMatching(/^models\/schema\.yml:12: var\('undefined_sev'\) has no value and no default/),
+    ]);
+  });
+});
+
+describe('source config as dbt 1.9/1.10 writes it', () => {
+  it('reads loaded_at_field and freshness under config: at source and table level, config: over the top level', async () => {
+    const { project, errors, warnings } = await load({
+      'sluice.yml': 'name: shop\n',
+      'models/sources.yml': `version: 2
+sources:
+  - name: app
+    loaded_at_field: old_source_column
+    config:
+      loaded_at_field: updated_at
+      freshness:
+        warn_after: { count: 12, period: hour }
+    tables:
+      - name: orders
+      - name: payments
+        config:
+          loaded_at_field: "paid_at::timestamp"
+          freshness:
+            error_after: { count: 1, period: day }
+      - name: refunds
+        loaded_at_field: refunded_at
+      - name: snapshots
+        config:
+          loaded_at_field: null
+          tags: [hourly]
+      - name: retired
+        config:
+          enabled: false
+        data_tests:
+          - dbt_utils.recency: { datepart: day, field: x, interval: 1 }
+  - name: archive
+    config: { enabled: false }
+    tables:
+      - name: gone
+  - name: legacy
+    loaded_at_field: synced_at
+    freshness:
+      warn_after: { count: 2, period: day }
+    tables:
+      - name: customers
+`,
+    });
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
+    const source = (id: string) =>
+      project.nodes.get(`source.shop.${id}`) as { loadedAtField?: string; freshness?: unknown } | undefined;
+    expect(source('app.orders')).toMatchObject({
+      loadedAtField: 'updated_at',
+      freshness: { warnAfter: { count: 12, period: 'hour' } },
+    });
+    expect(source('app.payments')).toMatchObject({
+      loadedAtField: 'paid_at::timestamp',
+      freshness: { warnAfter: { count: 12, period: 'hour' }, errorAfter: { count: 1, period: 'day' } },
+    });
+    expect(source('app.refunds')?.loadedAtField).toBe('refunded_at');
+    expect(source('app.snapshots')?.loadedAtField).toBeUndefined();
+    expect(project.nodes.get('source.shop.app.snapshots')?.tags).toEqual(['hourly']);
+    // enabled: false leaves the table out, and its tests with it (the test's package is never looked up).
+    expect(project.nodes.has('source.shop.app.retired')).toBe(false);
+    expect(project.nodes.has('source.shop.archive.gone')).toBe(false);
+    expect(project.nodes.has('source.shop.legacy.customers')).toBe(true);
+    expect(source('legacy.customers')).toMatchObject({
+      loadedAtField: 'synced_at',
+      freshness: { warnAfter: { count: 2, period: 'day' } },
+    });
   });
 });

@@ -105,7 +105,7 @@ export {
   type FreshnessRun,
   type FreshnessStatus,
 } from './source-freshness.js';
-export { DBT_ARTIFACT_VERSION, DBT_SCHEMA_VERSIONS } from './dbt-artifacts.js';
+export { DBT_ARTIFACT_VERSION, DBT_SCHEMA_VERSIONS, manifestNodeEntries } from './dbt-artifacts.js';
 export { writeArtifacts, type ArtifactInputs } from './write-artifacts.js';
 export {
   compareState,

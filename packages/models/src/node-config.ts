@@ -90,6 +90,8 @@ export const testConfigShape = {
   warn_if: threshold,
   error_if: threshold,
   store_failures: z.boolean(),
+  /** dbt's `store_failures_as`: set, it wins over `store_failures` (`ephemeral` stores nothing). */
+  store_failures_as: z.enum(['table', 'view', 'ephemeral']),
   schema: z.string().min(1),
   where: z.string().min(1),
   limit: z.number().int().positive(),
@@ -146,7 +148,6 @@ const UNSUPPORTED: readonly string[] = [
   'packages',
   'dbt_valid_to_current',
   'target_database',
-  'store_failures_as',
   'unique_key_nulls',
   // dbt-snowflake's configs not honoured yet (those it has that are: transient, cluster_by, copy_grants, grants,
   // snowflake_warehouse, query_tag, incremental_predicates).

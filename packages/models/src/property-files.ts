@@ -116,6 +116,8 @@ const TABLE_KEYS = [
   'freshness',
 ];
 const TABLE_UNSUPPORTED = ['quoting', 'external'];
+/** The keys of a source's or source table's `config:` that Sluice reads (dbt 1.9 and 1.10 moved them there). */
+const SOURCE_CONFIG_KEYS = ['freshness', 'loaded_at_field', 'enabled', 'tags'];
 const FRESHNESS_KEYS = ['warn_after', 'error_after', 'filter'];
 const FRESHNESS_PERIODS = ['minute', 'hour', 'day'];
 
@@ -256,30 +258,57 @@ export function readPropertyFile(
   };
 
   /**
-   * A source's or source table's freshness: `freshness:` or, as dbt 1.9 writes it, `config: { freshness: }` (which
-   * wins). Other keys of a source's `config:` are not supported: a warning each.
+   * A source's or source table's freshness rule and `loaded_at_field`: written at the top level (dbt before 1.9/1.10)
+   * or, as dbt 1.9 (`freshness`) and 1.10 (`loaded_at_field`) write them, under `config:` — which wins when both are
+   * there. `undefined`: not written here (the source's applies); `null`: switched off here (`freshness: null`,
+   * `loaded_at_field: null`). `config: { enabled, tags }` are read too. Other keys of a source's `config:` are not
+   * supported: a warning each.
    */
-  const freshnessOf = (
+  const sourceConfigOf = (
     owner: Record<string, unknown>,
     path: YamlPath,
     what: string,
-  ): FreshnessRule | null | undefined => {
+  ): {
+    freshness: FreshnessRule | null | undefined;
+    loadedAtField: string | null | undefined;
+    enabled: boolean | undefined;
+    tags: string[];
+  } => {
     const config = owner.config;
     if (config !== undefined && !isObject(config)) {
       issue('INVALID_VALUE', 'error', `config of ${what} must be a mapping.`, [...path, 'config']);
     }
-    const inConfig = isObject(config) && 'freshness' in config;
-    if (isObject(config))
-      checkKeys(
-        config,
-        [...path, 'config'],
-        ['freshness'],
-        Object.keys(config).filter((k) => k !== 'freshness'),
-        `config of ${what}`,
-      );
-    return inConfig
-      ? freshness((config as Record<string, unknown>).freshness, [...path, 'config', 'freshness'], what)
-      : freshness(owner.freshness, [...path, 'freshness'], what);
+    const configured = isObject(config) ? config : {};
+    checkKeys(
+      configured,
+      [...path, 'config'],
+      SOURCE_CONFIG_KEYS,
+      Object.keys(configured).filter((k) => !SOURCE_CONFIG_KEYS.includes(k)),
+      `config of ${what}`,
+    );
+    const rule =
+      'freshness' in configured
+        ? freshness(configured.freshness, [...path, 'config', 'freshness'], what)
+        : freshness(owner.freshness, [...path, 'freshness'], what);
+    const enabled = configured.enabled;
+    if (enabled !== undefined && typeof enabled !== 'boolean')
+      issue('INVALID_VALUE', 'error', `enabled of ${what} is true or false.`, [...path, 'config', 'enabled']);
+    const common = {
+      freshness: rule,
+      enabled: typeof enabled === 'boolean' ? enabled : undefined,
+      tags: stringList(configured.tags, [...path, 'config', 'tags'], 'tags'),
+    };
+    const inConfig = 'loaded_at_field' in configured;
+    const field = inConfig ? configured.loaded_at_field : owner.loaded_at_field;
+    if (field === undefined || field === null || typeof field === 'string')
+      return { ...common, loadedAtField: inConfig || 'loaded_at_field' in owner ? (field ?? null) : undefined };
+    issue(
+      'INVALID_VALUE',
+      'error',
+      `loaded_at_field of ${what} is a column name or SQL expression (text).`,
+      inConfig ? [...path, 'config', 'loaded_at_field'] : [...path, 'loaded_at_field'],
+    );
+    return { ...common, loadedAtField: undefined };
   };
 
   const value = source.value;
@@ -414,9 +443,9 @@ export function readPropertyFile(
     }
     checkKeys(entry, at, [...SOURCE_KEYS, 'database'], SOURCE_UNSUPPORTED, `source ${sourceName}`);
     const schema = text(entry.schema, [...at, 'schema'], 'schema') || sourceName;
-    const sourceTags = stringList(entry.tags, [...at, 'tags'], 'tags');
-    const sourceLoadedAt = typeof entry.loaded_at_field === 'string' ? entry.loaded_at_field : undefined;
-    const sourceFreshness = freshnessOf(entry, at, `source ${sourceName}`);
+    const sourceConfig = sourceConfigOf(entry, at, `source ${sourceName}`);
+    const sourceTags = [...stringList(entry.tags, [...at, 'tags'], 'tags'), ...sourceConfig.tags];
+    const sourceFreshness = sourceConfig.freshness;
     list(entry.tables, [...at, 'tables'], `tables of source ${sourceName}`).forEach((table, j) => {
       const tat = [...at, 'tables', j];
       if (!isObject(table) || typeof table.name !== 'string') {
@@ -426,8 +455,13 @@ export function readPropertyFile(
       const tableName = table.name;
       checkKeys(table, tat, TABLE_KEYS, TABLE_UNSUPPORTED, `source table ${sourceName}.${tableName}`);
       const target = { kind: 'source', source: sourceName, table: tableName } as const;
-      const loadedAtField = typeof table.loaded_at_field === 'string' ? table.loaded_at_field : sourceLoadedAt;
-      const tableFreshness = freshnessOf(table, tat, `source table ${sourceName}.${tableName}`);
+      const tableConfig = sourceConfigOf(table, tat, `source table ${sourceName}.${tableName}`);
+      // The table's loaded_at_field over its source's; `loaded_at_field: null` on the table switches it off (dbt 1.8+).
+      const loadedAtField =
+        (tableConfig.loadedAtField === undefined ? sourceConfig.loadedAtField : tableConfig.loadedAtField) ?? undefined;
+      const tableFreshness = tableConfig.freshness;
+      // `enabled: false` (the table's over its source's, as dbt has it) leaves the table and its tests out.
+      if ((tableConfig.enabled ?? sourceConfig.enabled) === false) return;
       // The table's freshness over its source's, key by key; `freshness: null` on the table switches it off.
       const merged =
         tableFreshness === null
@@ -441,7 +475,7 @@ export function readPropertyFile(
         schema,
         identifier: text(table.identifier, [...tat, 'identifier'], 'identifier') || tableName,
         description: description(table.description, [...tat, 'description']),
-        tags: [...new Set([...sourceTags, ...stringList(table.tags, [...tat, 'tags'], 'tags')])],
+        tags: [...new Set([...sourceTags, ...stringList(table.tags, [...tat, 'tags'], 'tags'), ...tableConfig.tags])],
         columns: readColumns(table.columns, [...tat, 'columns'], `source ${sourceName}.${tableName}`, target),
         ...(loadedAtField === undefined ? {} : { loadedAtField }),
         ...(merged === undefined ? {} : { freshness: merged }),

@@ -79,11 +79,11 @@ describe('runProject: the shop fixture in build mode', () => {
       status: 'warn',
       failures: 1,
       // dbt's name is 64 characters or more: failures go to its short name (30 characters and an md5), as dbt's alias.
-      storedIn: { schema: 'main_audit', name: 'relationships_fct_orders_0c6c6d9e6f30dfb9b653557ebf38e47c' },
+      storedIn: { schema: 'main_dbt_test__audit', name: 'relationships_fct_orders_0c6c6d9e6f30dfb9b653557ebf38e47c' },
     });
     expect(
       await count(
-        'select count(*) from main_audit.relationships_fct_orders_0c6c6d9e6f30dfb9b653557ebf38e47c where order_id = 12',
+        'select count(*) from main_dbt_test__audit.relationships_fct_orders_0c6c6d9e6f30dfb9b653557ebf38e47c where order_id = 12',
       ),
     ).toBe(1);
 
@@ -307,6 +307,14 @@ describe("runProject: dbt's skip rule for failing tests in build", () => {
     expect(r.every_order_has_a_customer?.[0]).toBe('warn');
   });
 
+  it('says a test that errored (its query failed) errored, not failed, in what it skips', async () => {
+    const broken = files('error');
+    broken['tests/every_order_has_a_customer.sql'] = "select no_such_column from {{ ref('orders') }}";
+    const r = await build(broken);
+    expect(r.every_order_has_a_customer?.[0]).toBe('error');
+    expect(r.by_order).toEqual(['skipped', 'skipped: test every_order_has_a_customer errored']);
+  });
+
   it('gates through a model the selection leaves out', async () => {
     // joined is not selected: report still waits for the test (dbt gates on the graph, not the selection).
     const r = await build(files('error'), ['orders', 'customers', 'report', 'every_order_has_a_customer']);
@@ -374,5 +382,42 @@ describe('runProject: on-run-start / on-run-end from dbt_project.yml', () => {
     expect(result.results[0]?.message).toMatch(/^skipped: on-run-start statement 1 \(dbt_project\.yml:4\) failed: /);
     expect(result.hooks?.map((h) => h.status)).toEqual(['error', 'success']);
     expect(await warehouse.query('select n from main.ended')).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('runProject: store_failures and store_failures_as, as dbt has them', () => {
+  it('stores in <target schema>_dbt_test__audit by default; store_failures_as view/ephemeral wins over store_failures', async () => {
+    await writeProject(dir.path, {
+      'dbt_project.yml': 'name: audited\n',
+      'models/a.sql': 'select 1 as id union all select 1 union all select null',
+      'models/schema.yml': `version: 2
+models:
+  - name: a
+    columns:
+      - name: id
+        data_tests:
+          - unique:
+              config: { store_failures: true, severity: warn }
+          - not_null:
+              config: { store_failures_as: view, severity: warn }
+          - accepted_values:
+              values: [2]
+              config: { store_failures: true, store_failures_as: ephemeral, severity: warn }
+`,
+    });
+    const { project, errors } = await loadProject(dir.path);
+    expect(errors).toEqual([]);
+    const r = byName(await runProject(project, warehouse, { target, threads: 1 }));
+    expect(r.unique_a_id?.storedIn).toEqual({ schema: 'main_dbt_test__audit', name: 'unique_a_id' });
+    expect(r.not_null_a_id?.storedIn).toEqual({ schema: 'main_dbt_test__audit', name: 'not_null_a_id' });
+    expect(r.accepted_values_a_id__2).toMatchObject({ status: 'warn', failures: 1 });
+    expect(r.accepted_values_a_id__2?.storedIn).toBeUndefined();
+    const kinds = await warehouse.query(
+      "select table_name, table_type from information_schema.tables where table_schema = 'main_dbt_test__audit' order by table_name",
+    );
+    expect(kinds).toEqual([
+      { table_name: 'not_null_a_id', table_type: 'VIEW' },
+      { table_name: 'unique_a_id', table_type: 'BASE TABLE' },
+    ]);
   });
 });

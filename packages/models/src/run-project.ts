@@ -163,6 +163,15 @@ export interface RunOptions {
 }
 
 const BLOCKING: ReadonlySet<NodeStatus> = new Set(['error', 'skipped', 'cancelled', 'fail']);
+/** `skipped: model x failed` — a test that errored (its query failed) is said apart from one that found rows. */
+function skipMessage(upstream: NodeResult | undefined, blocker: string): string {
+  const wording =
+    upstream?.kind === 'test' && upstream.status === 'error'
+      ? 'errored'
+      : UPSTREAM_WORDING[upstream?.status ?? 'error'];
+  return `skipped: ${upstream?.kind ?? 'node'} ${upstream?.name ?? blocker} ${wording}`;
+}
+
 const UPSTREAM_WORDING: Record<NodeStatus, string> = {
   error: 'failed',
   fail: 'failed',
@@ -553,7 +562,7 @@ export async function runProject(project: Project, warehouse: Warehouse, options
             status: signal?.aborted ? 'cancelled' : 'skipped',
             message: signal?.aborted
               ? 'cancelled: not started, the run was cancelled'
-              : `skipped: ${upstream?.kind ?? 'node'} ${upstream?.name ?? blocker} ${UPSTREAM_WORDING[upstream?.status ?? 'error']}`,
+              : skipMessage(upstream, blocker as string),
             elapsedMs: 0,
             ...(node.kind === 'seed' ? {} : { compiledPath: compiledPathOf(project, node) }),
             ...(node.kind === 'test' ? { severity: node.config.severity ?? 'error' } : {}),
@@ -681,7 +690,9 @@ async function runTestNode(
   details: Pick<NodeResult, 'severity' | 'failures' | 'samples' | 'storedIn'>;
 }> {
   const { signal } = context;
-  const storeFailures = node.config.store_failures === true;
+  // dbt: store_failures_as, when set, decides (ephemeral = not stored); else store_failures does, as a table.
+  const storeAs = node.config.store_failures_as;
+  const storeFailures = storeAs === undefined ? node.config.store_failures === true : storeAs !== 'ephemeral';
   if (storeFailures && test.relation) await context.ensureSchema(test.relation.schema);
   const outcome = await runDataTest(
     warehouse,
@@ -694,6 +705,7 @@ async function runTestNode(
       ...(node.config.fail_calc === undefined ? {} : { failCalc: node.config.fail_calc }),
       ...(node.config.limit === undefined ? {} : { limit: node.config.limit }),
       ...(storeFailures && test.relation ? { storeFailuresIn: test.relation } : {}),
+      ...(storeAs === 'view' ? { storeFailuresAs: 'view' as const } : {}),
     },
     { ...(signal === undefined ? {} : { signal }), sampleSize: context.sampleSize, tag: context.tag },
   );

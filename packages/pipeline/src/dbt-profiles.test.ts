@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createTempDir } from '@sluice/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadProjectConfig } from './project-config.js';
-import { ConfigError, formatConfigProblem } from './project-config.js';
+import { ConfigError, formatConfigProblem, sluiceFilesDir } from './project-config.js';
 
 /*
  * A folder with only a dbt project and a profile is a complete project: the targets come from profiles.yml
@@ -64,10 +64,11 @@ describe('loadProjectConfig with a dbt project and a profile', () => {
       ci: { type: 'duckdb', path: ':memory:', schema: 'ci' },
     });
     expect(project.threads).toEqual({ dev: 8, ci: 3 });
-    // Ingestion is not configured: no tables, no source; state in the project folder.
+    // Ingestion is not configured: no tables, no source; Sluice's own files under target/ (dbt's .gitignore has it).
     expect(project.config.tables).toEqual({});
     expect(project.config.source.url).toBe('');
-    expect(project.config.state).toEqual({ type: 'file', dir: '.sluice/state' });
+    expect(project.config.state).toEqual({ type: 'file', dir: path.join('target', 'sluice', 'state') });
+    expect(sluiceFilesDir(project)).toBe(path.join(dir.path, 'project', 'target', 'sluice'));
     expect(project.file).toBe(path.join(dir.path, 'project', 'dbt_project.yml'));
     expect(project.profile).toEqual({ file: path.join(dir.path, 'project', 'profiles.yml'), name: 'shop' });
     // What is read but not used is said, with its line.
@@ -294,6 +295,25 @@ ${output('desk', '      authenticator: externalbrowser\n')}`,
     ]);
   });
 
+  it('names a misspelt profile key (outptus:, taget:) or output type (tpye:) at its line, with the key meant', async () => {
+    await files({
+      'project/dbt_project.yml': DBT_PROJECT,
+      'project/profiles.yml': 'shop:\n  target: dev\n  outptus:\n    dev:\n      type: duckdb\n',
+    });
+    expect(await problems({})).toEqual([
+      'project/profiles.yml:3: "outptus" is not a profile key (did you mean outputs?): a profile has target: and outputs:',
+    ]);
+    await files({
+      'project/profiles.yml':
+        'shop:\n  taget: dev\n  outputs:\n    dev:\n      tpye: duckdb\n      path: x.duckdb\n    ci:\n      path: y.duckdb\n',
+    });
+    expect(await problems({})).toEqual([
+      'project/profiles.yml:2: "taget" is not a profile key (did you mean target?): a profile has target: and outputs:',
+      'project/profiles.yml:5: "tpye" is not an output setting (did you mean type?): an output needs type: duckdb or type: snowflake',
+      'project/profiles.yml:7: an output needs a type: type: duckdb or type: snowflake (the dbt-duckdb and dbt-snowflake profile formats)',
+    ]);
+  });
+
   it('with sluice.yml: its targets win, the names must agree, tables need a source', async () => {
     await files({
       'project/dbt_project.yml': DBT_PROJECT,
@@ -315,6 +335,22 @@ ${output('desk', '      authenticator: externalbrowser\n')}`,
       'project/sluice.yml:1: "store" here but "shop" in dbt_project.yml:1: remove name from sluice.yml (the dbt project\'s name is used) or make them equal',
       'project/sluice.yml:2: tables: lists tables to ingest, but there is no source: add source: { url: postgres://… }',
     ]);
+  });
+
+  it('keeps Sluice’s files in .sluice/ where an earlier Sluice made it, and always when there is a sluice.yml', async () => {
+    await files({
+      'project/dbt_project.yml': DBT_PROJECT,
+      'project/profiles.yml': DUCKDB_PROFILE,
+      'project/.sluice/state/runs.json': '[]',
+    });
+    const earlier = await loadProjectConfig(path.join(dir.path, 'project'), {});
+    expect(earlier.config.state).toEqual({ type: 'file', dir: path.join('.sluice', 'state') });
+    expect(sluiceFilesDir(earlier)).toBe(path.join(dir.path, 'project', '.sluice'));
+    await files({ 'other/dbt_project.yml': DBT_PROJECT, 'other/profiles.yml': DUCKDB_PROFILE, 'other/sluice.yml': '' });
+    await writeFile(path.join(dir.path, 'other', 'sluice.yml'), 'state: { type: file, dir: .sluice/state }\n');
+    const withSluice = await loadProjectConfig(path.join(dir.path, 'other'), {});
+    expect(withSluice.config.state).toEqual({ type: 'file', dir: '.sluice/state' });
+    expect(sluiceFilesDir(withSluice)).toBe(path.join(dir.path, 'other', '.sluice'));
   });
 
   it('a folder with neither sluice.yml nor dbt_project.yml is not a project', async () => {

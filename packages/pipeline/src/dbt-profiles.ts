@@ -170,17 +170,9 @@ export async function readDbtProfile(options: {
   const profile = renderProfile(raw, options, (keyPath, message) =>
     problems.push({ file, line: at(keyPath), path: keyPath.join('.'), message }),
   );
-  for (const key of Object.keys(profile)) {
-    if (key !== 'target' && key !== 'outputs')
-      warnings.push({
-        file,
-        line: at([options.profileName, key]),
-        path: `${options.profileName}.${key}`,
-        message: `"${key}" in a profile is not read (a profile has target: and outputs:)`,
-      });
-  }
+  const misspeltOutputs = checkProfileKeys(profile, options.profileName, file, at, { problems, warnings });
   const outputs = isObject(profile.outputs) ? profile.outputs : {};
-  if (Object.keys(outputs).length === 0) {
+  if (Object.keys(outputs).length === 0 && !misspeltOutputs) {
     problems.push({
       file,
       line: at([options.profileName]),
@@ -272,6 +264,38 @@ function renderProfile(
     kept[name] = out.value;
   }
   return { ...profile, outputs: kept };
+}
+
+/**
+ * A profile's keys besides `target:` and `outputs:`: a misspelling of one the profile lacks (`outptus:`, `taget:`) is
+ * an error at its line naming the key meant; any other key is not read (a warning). True when `outputs` was misspelt.
+ */
+function checkProfileKeys(
+  profile: Record<string, unknown>,
+  profileName: string,
+  file: string,
+  at: (keyPath: readonly string[]) => number | undefined,
+  found: { problems: ConfigProblem[]; warnings: ConfigProblem[] },
+): boolean {
+  let misspeltOutputs = false;
+  for (const key of Object.keys(profile)) {
+    if (key === 'target' || key === 'outputs') continue;
+    const hint = closestNames(
+      key,
+      ['target', 'outputs'].filter((k) => !(k in profile)),
+    );
+    if (hint[0] === 'outputs') misspeltOutputs = true;
+    (hint.length > 0 ? found.problems : found.warnings).push({
+      file,
+      line: at([profileName, key]),
+      path: `${profileName}.${key}`,
+      message:
+        hint.length > 0
+          ? `"${key}" is not a profile key (did you mean ${hint[0]}?): a profile has target: and outputs:`
+          : `"${key}" in a profile is not read (a profile has target: and outputs:)`,
+    });
+  }
+  return misspeltOutputs;
 }
 
 type Report = (key: string | undefined, message: string, severity: 'error' | 'warning') => void;
@@ -369,6 +393,18 @@ function mapOutput(output: Record<string, unknown>, report: Report): Record<stri
         : { keep_alive: keepAlive === true || String(keepAlive).toLowerCase() === 'true' }),
       ...(accessUrl === undefined ? {} : { access_url: accessUrl }),
     };
+  }
+  if (type === undefined) {
+    // No type: a misspelt `tpye:` is named at its line; else the output's line says what is missing.
+    const misspelt = Object.keys(output).find((key) => closestNames(key, ['type']).length > 0);
+    report(
+      misspelt,
+      misspelt === undefined
+        ? 'an output needs a type: type: duckdb or type: snowflake (the dbt-duckdb and dbt-snowflake profile formats)'
+        : `"${misspelt}" is not an output setting (did you mean type?): an output needs type: duckdb or type: snowflake`,
+      'error',
+    );
+    return undefined;
   }
   report(
     'type',

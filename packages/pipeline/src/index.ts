@@ -12,11 +12,13 @@ export {
   formatConfigProblem,
   openLineageConfigSchema,
   type OpenLineageConfig,
+  DBT_PROJECT_SLUICE_DIR,
   DEFAULT_STATE,
   loadProjectConfig,
   parseProjectConfig,
   postgresUrlProblem,
   projectConfigSchema,
+  sluiceFilesDir,
   tableConfigSchema,
   targetConfigSchema,
   type ConfigProblem,
@@ -31,6 +33,7 @@ export {
 export { openStateStore, openWarehouse, resolveTarget, targetDialect } from './open-project.js';
 export { resetPositions, type PositionReset } from './reset-positions.js';
 export { targetEngine, type TargetEngine } from './engine-registry.js';
+export { cleanProject, type CleanResult } from './clean-project.js';
 export { checkLocalPaths, pathProblem } from './check-local-paths.js';
 export {
   hasIngestion,

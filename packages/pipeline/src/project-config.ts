@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
@@ -207,6 +207,24 @@ const stateConfigSchema = z.discriminatedUnion('type', [
 /** The state store when `sluice.yml` names none: files under `.sluice/state` in the project folder. */
 export const DEFAULT_STATE: StateConfig = { type: 'file', dir: '.sluice/state' };
 
+/**
+ * Where Sluice keeps its own files (state, work folders) in a folder with dbt_project.yml and no sluice.yml:
+ * under `target/`, which every dbt project's .gitignore covers — unless an earlier Sluice already made `.sluice/`
+ * there, which stays in use so no state is stranded.
+ */
+export const DBT_PROJECT_SLUICE_DIR = path.join('target', 'sluice');
+
+/** The folder of Sluice's own files in a project (absolute): `sluiceDir` when loaded, else `<project>/.sluice`. */
+export function sluiceFilesDir(project: Pick<LoadedProject, 'dir' | 'sluiceDir'>): string {
+  return project.sluiceDir ?? path.join(project.dir, '.sluice');
+}
+
+/** `.sluice` when the folder has one (an earlier Sluice's state), else `target/sluice`. */
+async function dbtProjectSluiceDir(projectDir: string): Promise<string> {
+  const existing = await stat(path.join(projectDir, '.sluice')).catch(() => undefined);
+  return existing?.isDirectory() ? '.sluice' : DBT_PROJECT_SLUICE_DIR;
+}
+
 /** The keys of `sluice.yml` the model runner owns (checked by `@sluice/models` when it loads the project). */
 const modelKeys = Object.fromEntries(
   MODELS_CONFIG_KEYS.filter((key) => key !== 'name').map((key) => [key, z.unknown().optional()]),
@@ -303,6 +321,11 @@ export interface LoadedProject {
   readonly threads?: Readonly<Record<string, number>>;
   /** What was read but is not used (profile settings Sluice ignores), each with its place: for the apps to show. */
   readonly warnings?: readonly ConfigProblem[];
+  /**
+   * The folder of Sluice's own files (absolute): `<project>/.sluice`, or `<project>/target/sluice` in a dbt project
+   * without sluice.yml (see DBT_PROJECT_SLUICE_DIR). Read it through `sluiceFilesDir(project)`.
+   */
+  readonly sluiceDir?: string;
 }
 
 /** Where `loadProjectConfig` looks beyond the project folder. */
@@ -420,11 +443,15 @@ export async function loadProjectConfig(
   }
   problems.push(...(sluice?.later ?? []));
   if (problems.length > 0) throw new ConfigError(problems);
+  const sluiceDir = sluice === undefined ? await dbtProjectSluiceDir(projectDir) : '.sluice';
   return {
     dir: projectDir,
     file: sluice ? sluicePath : dbtPath,
+    sluiceDir: path.join(projectDir, sluiceDir),
     config: {
       ...config,
+      // A dbt project without sluice.yml: the state goes with Sluice's other files (target/sluice/state).
+      ...(sluice === undefined ? { state: { type: 'file' as const, dir: path.join(sluiceDir, 'state') } } : {}),
       name: name as string,
       source: config.source ?? { url: '', schema: 'public' },
       targets: targets as Record<string, TargetConfig>,

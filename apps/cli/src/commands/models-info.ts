@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { resourceTypeOf, selectNodes, type ProjectNode } from '@sluice/models';
-import { compileModels, targetEngine, type StateFlags } from '@sluice/pipeline';
+import { manifestNodeEntries, resourceTypeOf, selectNodes, type Project, type ProjectNode } from '@sluice/models';
+import { compileModels, modelTarget, targetEngine, type StateFlags } from '@sluice/pipeline';
 import type { Warehouse } from '@sluice/warehouse';
 import { displayPath } from '../config-problems.js';
 import { CliError, EXIT } from '../exit-codes.js';
@@ -18,9 +18,69 @@ export interface SelectCommandOptions {
   readonly select?: readonly string[];
   readonly exclude?: readonly string[];
   readonly resourceType?: readonly string[];
+  /** dbt's `ls --output`: one line per node, as dbt prints it. */
+  readonly output?: string;
+  /** dbt's `--output-keys`: the manifest keys `--output json` prints. */
+  readonly outputKeys?: readonly string[];
   /** `--state DIR` (with `--defer`, `--favor-state`: compile only). */
   readonly state?: StateFlags;
   readonly json: boolean;
+}
+
+const LS_OUTPUTS = ['json', 'name', 'path', 'selector'];
+/** The keys dbt's `ls --output json` prints without `--output-keys` (its ListTask.ALLOWED_KEYS). */
+const LS_JSON_KEYS = [
+  'alias',
+  'name',
+  'package_name',
+  'depends_on',
+  'tags',
+  'config',
+  'resource_type',
+  'source_name',
+  'original_file_path',
+  'unique_id',
+];
+
+/** `--output` / `--output-keys` checked before the project is read: a bad value is a usage error. */
+function checkLsOutput(options: SelectCommandOptions): void {
+  if (options.output !== undefined && !LS_OUTPUTS.includes(options.output))
+    throw new CliError(`--output ${options.output}: expected one of ${LS_OUTPUTS.join(', ')}`, EXIT.usage);
+  if (options.output !== undefined && options.json)
+    throw new CliError(
+      "--output and --json: pick one (--output prints dbt's lines, --json Sluice's one object)",
+      EXIT.usage,
+    );
+  if (options.outputKeys?.length && options.output !== 'json')
+    throw new CliError('--output-keys names the keys of --output json: add --output json', EXIT.usage);
+}
+
+/** dbt's `ls --output …` lines: nodes sorted by unique id, each as a selector, a name, a path or a JSON object. */
+function dbtLsLines(
+  project: Project,
+  nodes: readonly ProjectNode[],
+  target: Parameters<typeof manifestNodeEntries>[2],
+  output: string,
+  keys: readonly string[],
+): string[] {
+  const sorted = [...nodes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const entries = manifestNodeEntries(project, sorted, target);
+  return entries.map((entry, i) => {
+    const node = sorted[i] as ProjectNode;
+    const sourceName = node.kind === 'source' ? node.sourceName : undefined;
+    switch (output) {
+      case 'name':
+        return sourceName === undefined ? node.name : `${sourceName}.${node.name}`;
+      case 'path':
+        return node.file;
+      case 'json':
+        return JSON.stringify(Object.fromEntries(Object.entries(entry).filter(([key]) => keys.includes(key))));
+      default:
+        return sourceName === undefined
+          ? node.fqn.join('.')
+          : `source:${String(entry.package_name)}.${sourceName}.${node.name}`;
+    }
+  });
 }
 
 const KINDS = ['seed', 'model', 'snapshot', 'test', 'unit_test', 'source'];
@@ -70,13 +130,20 @@ export async function lsCommand(options: SelectCommandOptions, out: Output): Pro
   const unknown = types.filter((type) => !KINDS.includes(type));
   if (unknown.length > 0)
     throw new CliError(`--resource-type ${unknown.join(', ')}: expected ${KINDS.join(', ')}`, EXIT.usage);
-  const { models, state } = await checkedModels(options);
+  checkLsOutput(options);
+  const { models, state, target } = await checkedModels(options);
   const selection = selectNodes(models, {
     ...(options.select?.length ? { select: options.select } : {}),
     ...(options.exclude?.length ? { exclude: options.exclude } : {}),
     ...(state ? { state } : {}),
   });
   const nodes = selection.nodes.filter((node) => types.length === 0 || types.includes(resourceTypeOf(node)));
+  if (options.output !== undefined) {
+    const keys = options.outputKeys?.length ? options.outputKeys : LS_JSON_KEYS;
+    for (const line of dbtLsLines(models, nodes, modelTarget(target), options.output, keys)) out.line(line);
+    if (nodes.length === 0) out.error('no nodes match the selection');
+    return EXIT.ok;
+  }
   if (options.json) {
     out.line(
       jsonText({

@@ -254,9 +254,12 @@ class RelationalCollector implements RelationalNodes {
     const { file, text } = candidate.file;
     let config = base;
     if (props) {
-      const fromProps = validateConfig(kind, props.config, {
+      const lineOf = (key: string) => props.place.source.lineOf([...props.place.path, 'config', key], true);
+      // dbt renders the YAML's config values (var(), env_var(), target) before it validates them.
+      const rendered = this.parser.renderYamlConfig(props.config, props.place.source.file, lineOf);
+      const fromProps = validateConfig(kind, rendered, {
         file: props.place.source.file,
-        lineOf: (key) => props.place.source.lineOf([...props.place.path, 'config', key], true),
+        lineOf,
         what: `config of ${kind} ${name} in ${props.place.source.file}`,
       });
       this.ctx.issues.push(...fromProps.issues);

@@ -112,9 +112,11 @@ class TestCollector {
     if (target === undefined) return;
     const kind = this.testKind(declaration, at);
     if (kind === undefined) return;
-    const own = validateConfig('test', declaration.config, {
+    const lineOf = (key: string) => source.lineOf(declaration.configPaths[key] ?? declaration.place.path, true);
+    // dbt renders the YAML's config values (var(), env_var(), target) before it validates them.
+    const own = validateConfig('test', this.parser.renderYamlConfig(declaration.config, source.file, lineOf), {
       file: source.file,
-      lineOf: (key) => source.lineOf(declaration.configPaths[key] ?? declaration.place.path, true),
+      lineOf,
       what: `test ${declaration.testName}`,
     });
     this.ctx.issues.push(...own.issues);

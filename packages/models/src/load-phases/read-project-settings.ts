@@ -19,20 +19,23 @@ import { atLine, type LoadContext } from './load-context.js';
 const SLUICE_FILES = ['sluice.yml', 'sluice.yaml'];
 const DBT_FILE = 'dbt_project.yml';
 
+/**
+ * dbt_project.yml keys Sluice reads outside MODELS_CONFIG_KEYS, and where: `on-run-start` / `on-run-end` (readRunHooks
+ * below), `tests` (dbt's old name of `data_tests`, below), `profile` (the pipeline's project-config.ts picks the
+ * profiles.yml entry), `packages-install-path` (read-packages.ts), `clean-targets` (the CLI's `sluice clean`).
+ */
+const DBT_HONOURED_KEYS = ['on-run-start', 'on-run-end', 'tests', 'profile', 'packages-install-path', 'clean-targets'];
+
 /** dbt_project.yml keys that are accepted and ignored (they have no meaning here). */
 const DBT_IGNORED_KEYS = [
   'version',
-  'profile',
   'config-version',
   'target-path',
-  'clean-targets',
   'log-path',
-  'packages-install-path',
   'require-dbt-version',
   'asset-paths',
   'flags',
   'query-comment',
-  'dispatch',
   'dbt-cloud',
   'restrict-access',
 ];
@@ -335,7 +338,7 @@ function checkTopLevelKeys(
   for (const key of Object.keys(rawConfig)) {
     if (MODELS_CONFIG_KEYS.includes(key)) continue;
     if (otherKeys === 'dbt') {
-      if (key === 'tests' || DBT_IGNORED_KEYS.includes(key)) continue;
+      if (DBT_HONOURED_KEYS.includes(key) || DBT_IGNORED_KEYS.includes(key)) continue;
       if (DBT_UNSUPPORTED_KEYS.includes(key)) {
         ctx.issues.push({
           code: 'UNSUPPORTED',
@@ -345,7 +348,7 @@ function checkTopLevelKeys(
         });
         continue;
       }
-      const suggestions = closestNames(key, MODELS_CONFIG_KEYS);
+      const suggestions = closestNames(key, [...MODELS_CONFIG_KEYS, ...DBT_HONOURED_KEYS, ...DBT_IGNORED_KEYS]);
       ctx.issues.push({
         code: 'UNKNOWN_KEY',
         severity: 'warning',

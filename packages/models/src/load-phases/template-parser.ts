@@ -49,10 +49,10 @@ export class TemplateParser {
     });
   }
 
-  /** The vars and environment variables a render missed, as issues at the line of their call. */
-  recordIssues(record: ParseRecord, file: string, text: string): void {
+  /** The vars and environment variables a render missed, as issues at the line of their call (or `lineAt`'s). */
+  recordIssues(record: ParseRecord, file: string, text: string, lineAt?: () => number | undefined): void {
     for (const name of record.missingVars) {
-      const line = lineOfCall(text, 'var', name);
+      const line = lineAt ? lineAt() : lineOfCall(text, 'var', name);
       this.ctx.issues.push({
         code: 'UNKNOWN_VAR',
         severity: 'error',
@@ -63,7 +63,7 @@ export class TemplateParser {
       });
     }
     for (const name of record.missingEnv) {
-      const line = lineOfCall(text, 'env_var', name);
+      const line = lineAt ? lineAt() : lineOfCall(text, 'env_var', name);
       this.ctx.issues.push({
         code: 'MISSING_ENV_VAR',
         severity: 'error',
@@ -92,6 +92,63 @@ export class TemplateParser {
     return record;
   }
 
+  /**
+   * A `config:` mapping of a property file with its `{{ … }}` values rendered, as dbt renders them before it
+   * validates (natively: `"{{ var('sev', 'error') }}"` is `error`, `"{{ var('on', true) }}"` is `true`), with
+   * `var()`, `env_var()` and `target` in context. Hooks stay as written (they render when they run), and so does a
+   * `where` that names a relation (`ref`, `source`, `this`: compile renders it). A value that cannot be rendered is
+   * an issue at its key's line, and is left out.
+   */
+  renderYamlConfig(
+    config: Readonly<Record<string, unknown>>,
+    file: string,
+    lineOf: (key: string) => number | undefined,
+  ): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(config)) {
+      if (RUNTIME_CONFIG_KEYS.has(key) || (key === 'where' && /\b(ref|source|this)\b/.test(String(value)))) {
+        out[key] = value;
+        continue;
+      }
+      const rendered = this.renderConfigValue(value, file, () => lineOf(key));
+      if (rendered !== undefined) out[key] = rendered.value;
+    }
+    return out;
+  }
+
+  /** One config value (a string, or a list or mapping of them) rendered natively; `undefined` when it failed. */
+  private renderConfigValue(
+    value: unknown,
+    file: string,
+    line: () => number | undefined,
+  ): { value: unknown } | undefined {
+    if (Array.isArray(value)) {
+      const items: unknown[] = [];
+      for (const item of value) {
+        const rendered = this.renderConfigValue(item, file, line);
+        if (rendered === undefined) return undefined;
+        items.push(rendered.value);
+      }
+      return { value: items };
+    }
+    if (typeof value !== 'string' || !(value.includes('{{') || value.includes('{%'))) return { value };
+    const record = emptyParseRecord();
+    let text: string;
+    try {
+      text = this.ctx.engine.renderString(value, file, this.hooks('', '', file, record));
+    } catch (error) {
+      const e = error instanceof TemplateError ? error : this.ctx.engine.toTemplateError(error, file);
+      this.ctx.issues.push({ code: 'TEMPLATE_ERROR', severity: 'error', message: e.message, file, ...atLine(line()) });
+      return undefined;
+    }
+    if (record.missingVars.size + record.missingEnv.size > 0) {
+      // Reported at the key's line: lines inside the value mean nothing in the file.
+      this.recordIssues(record, file, value, line);
+      return undefined;
+    }
+    return { value: nativeValue(text) };
+  }
+
   /** A property-file value that may hold `{{ … }}` (a source's schema or identifier), rendered. */
   renderYamlValue(value: string, file: string): string {
     if (!value.includes('{{')) return value;
@@ -105,4 +162,27 @@ export class TemplateParser {
       this.recordIssues(record, file, value);
     }
   }
+}
+
+/** Config keys whose templates render when the node runs, never at load. */
+const RUNTIME_CONFIG_KEYS = new Set(['pre_hook', 'post_hook', 'pre-hook', 'post-hook', 'sql_header']);
+
+/**
+ * A rendered config value as dbt's native rendering gives it: numbers, `True`/`False`, `None` and list literals
+ * become values; anything else stays text.
+ */
+function nativeValue(text: string): unknown {
+  const t = text.trim();
+  if (/^-?[0-9]+(\.[0-9]+)?$/.test(t)) return Number(t);
+  if (t === 'True' || t === 'true') return true;
+  if (t === 'False' || t === 'false') return false;
+  if (t === 'None') return null;
+  if (/^\[.*\]$/s.test(t)) {
+    try {
+      return JSON.parse(t.replace(/'/g, '"')) as unknown;
+    } catch {
+      return t;
+    }
+  }
+  return t;
 }
