@@ -126,6 +126,7 @@ export async function compileCommand(options: SelectCommandOptions, out: Output)
     const result = await compileModels({
       project: checked.project,
       target: checked.target,
+      models: checked.models,
       ...(options.vars ? { vars: options.vars } : {}),
       ...(options.select?.length ? { select: options.select } : {}),
       ...(options.exclude?.length ? { exclude: options.exclude } : {}),
@@ -186,6 +187,7 @@ export async function docsGenerateCommand(options: SelectCommandOptions, out: Ou
     const result = await compileModels({
       project: checked.project,
       target: checked.target,
+      models: checked.models,
       ...(options.vars ? { vars: options.vars } : {}),
       ...(warehouse ? { warehouse } : {}),
       docs: true,
