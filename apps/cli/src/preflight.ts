@@ -10,6 +10,7 @@ import {
   loadModels,
   loadProjectConfig,
   MIN_SOURCE_SERVER_VERSION,
+  modelTarget,
   resolveTarget,
   type ConfigProblem,
   type LoadedProject,
@@ -37,7 +38,7 @@ export interface ChosenTarget {
 export interface Checked {
   readonly project: LoadedProject;
   readonly target: ChosenTarget;
-  /** The model project, when asked for and the project has a `models/` folder. */
+  /** The model project (loaded for `target`), when asked for and the project has a `models/` folder. */
   readonly models: Project | undefined;
   /** The source check, when asked for. */
   readonly source: SourceCheck | undefined;
@@ -88,7 +89,8 @@ export async function preflight(options: PreflightOptions): Promise<Checked> {
   let state: StateComparison | undefined;
   if (options.models && hasModels(project)) {
     try {
-      models = await loadModels(project, process.env, options.vars ?? {});
+      // Loaded for the chosen target, as the command then uses it: `compile` reuses this project, not a second load.
+      models = await loadModels(project, process.env, options.vars ?? {}, modelTarget(target));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       problems.push(...error.problems);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Catalog } from './collect-catalog.js';
 import type { CompileResult, TargetConfig } from './compile-project.js';
@@ -41,8 +42,13 @@ function json(value: unknown): string {
   }
 }
 
-/** Files written at once: enough to keep the file system's thread pool busy, few enough not to hold 10,000 handles. */
-const WRITE_CONCURRENCY = 16;
+/**
+ * How long the writes may hold the event loop before they let other work run (a daemon's HTTP server, a run's
+ * heartbeat). Files are written synchronously between those pauses: with fs/promises each file is three thread-pool
+ * trips (open, write, close) and the pool's threads contend in the kernel over the same folders — measured on this
+ * 2-core machine, 10,000 compiled files took 1.4–4.4 s that way against 0.3 s with writeFileSync.
+ */
+const WRITE_SLICE_MS = 50;
 
 /**
  * Write the artifacts of a project under `targetDir` (the CLI's `target/`), in dbt's schemas: `manifest.json` (v12),
@@ -107,17 +113,31 @@ export async function writeArtifacts(targetDir: string, inputs: ArtifactInputs):
   return writeFiles(targetDir, files);
 }
 
-/** Write every file (relative path → text) under `dir`: each folder made once, WRITE_CONCURRENCY writes at a time. */
+/**
+ * Write every file (relative path → text) under `dir`: each folder made once, then the files, in slices. A file that
+ * already holds exactly its text is left alone: rewriting it in place costs the file system far more than reading it
+ * (measured here: 10,000 unchanged compiled files rewritten with O_TRUNC took 26 s, the truncations waiting on the
+ * previous write-back; read and compared, 0.1 s), and a second `compile` of an unchanged project changes nothing.
+ */
 async function writeFiles(dir: string, files: ReadonlyMap<string, string>): Promise<string[]> {
   const entries = [...files].map(([relative, text]) => [path.join(dir, relative), text] as const);
-  for (const folder of new Set(entries.map(([file]) => path.dirname(file)))) await mkdir(folder, { recursive: true });
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < entries.length) {
-      const [file, text] = entries[next++] as (typeof entries)[number];
-      await writeFile(file, text);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, entries.length) }, worker));
+  const newFolders = new Set<string>();
+  for (const folder of new Set(entries.map(([file]) => path.dirname(file)))) {
+    if (!existsSync(folder)) newFolders.add(folder);
+    mkdirSync(folder, { recursive: true });
+  }
+  let sliceStart = performance.now();
+  for (const [file, text] of entries) {
+    if (newFolders.has(path.dirname(file)) || !holds(file, text)) writeFileSync(file, text);
+    if (performance.now() - sliceStart < WRITE_SLICE_MS) continue;
+    await new Promise((resolve) => setImmediate(resolve));
+    sliceStart = performance.now();
+  }
   return entries.map(([file]) => file);
+}
+
+/** Whether `file` exists and holds exactly `text` (a file of another size is not read). */
+function holds(file: string, text: string): boolean {
+  const stats = statSync(file, { throwIfNoEntry: false });
+  return stats?.isFile() === true && stats.size === Buffer.byteLength(text) && readFileSync(file, 'utf8') === text;
 }

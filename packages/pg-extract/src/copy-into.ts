@@ -1,6 +1,5 @@
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import type { ChunkSink } from './chunk-sink.js';
 
 /**
@@ -13,6 +12,7 @@ export async function copyInto(
   sql: string,
   report?: (() => void) | undefined,
 ): Promise<void> {
+  const { to: copyTo } = await import('pg-copy-streams'); // loaded with the first copy, as pg is with the connection
   const source = client.query(copyTo(sql));
   const timer = report ? setInterval(report, 250) : undefined;
   try {

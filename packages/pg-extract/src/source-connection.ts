@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { describeEndpoint, ExtractError } from './extract-error.js';
 
 /**
@@ -6,7 +6,9 @@ import { describeEndpoint, ExtractError } from './extract-error.js';
  * (never the password) and what to check.
  */
 export async function connectSource(url: string, applicationName = 'sluice'): Promise<pg.Client> {
-  const client = new pg.Client({
+  // pg is imported when a connection is made: the commands that never reach the source (`ls`, `compile`) skip it.
+  const { default: driver } = await import('pg');
+  const client = new driver.Client({
     connectionString: url,
     application_name: applicationName,
     connectionTimeoutMillis: 10_000,

@@ -1,6 +1,7 @@
 export { createFileStateStore, type FileStateStoreOptions } from './file-state-store.js';
 export { assertPosition, type JsonObject, type JsonValue, type Position, type PositionValue } from './position.js';
-export { createPostgresStateStore, type PostgresStateStoreOptions } from './postgres-state-store.js';
+export { createPostgresStateStore } from './deferred-postgres-state-store.js';
+export type { PostgresStateStoreOptions } from './postgres-state-options.js';
 export { describeHolder, StateError, type LockHolder, type StateErrorCode } from './state-error.js';
 export {
   createStateStore,

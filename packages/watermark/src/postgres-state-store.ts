@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { advisoryLockKey } from './advisory-lock-key.js';
 import { assertPosition, type JsonObject, type Position } from './position.js';
+import { checkPostgresStateOptions, type PostgresStateStoreOptions } from './postgres-state-options.js';
 import { ensureStateSchema, quoteIdent, type StateDatabase } from './postgres-state-schema.js';
 import { assertCommitMeta, assertLimit, assertListRunsOptions, assertRunRecord, isValidDate } from './run-record.js';
 import { describeHolder, StateError, type LockHolder } from './state-error.js';
@@ -15,22 +16,11 @@ import type {
   RunStatus,
   StateLock,
   StateStore,
-  StateStoreOptions,
   Watermark,
   WatermarkHistoryEntry,
 } from './state-store.js';
 
-/** Options of the Postgres state store. */
-export interface PostgresStateStoreOptions extends StateStoreOptions {
-  /** `postgres://user:password@host:port/database`. The password never appears in errors or events. */
-  readonly url: string;
-  /** The schema holding the state tables, created on first use (default `sluice_state`). */
-  readonly schema?: string;
-  /** How long to wait for a connection before failing with `STATE_UNAVAILABLE` (default 10 000 ms). */
-  readonly connectTimeoutMs?: number;
-}
-
-const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+export type { PostgresStateStoreOptions };
 
 /**
  * A state store in a Postgres schema (via kysely and a small pg pool). Commits are one transaction (current row +
@@ -40,16 +30,7 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
  * const store = createPostgresStateStore({ url: process.env.STATE_URL!, schema: 'sluice_state' });
  */
 export function createPostgresStateStore(options: PostgresStateStoreOptions): StateStore {
-  const schema = options.schema ?? 'sluice_state';
-  if (typeof options?.url !== 'string' || options.url.length === 0) {
-    throw new StateError('INVALID_CONFIG', 'createPostgresStateStore: url must be a postgres:// URL');
-  }
-  if (!SCHEMA_NAME.test(schema)) {
-    throw new StateError(
-      'INVALID_CONFIG',
-      `createPostgresStateStore: schema ${JSON.stringify(schema)} must be a plain identifier (letters, digits, _; at most 63)`,
-    );
-  }
+  const schema = checkPostgresStateOptions(options);
   const target = describePostgresTarget(options.url);
   const secrets = urlSecrets(options.url);
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;

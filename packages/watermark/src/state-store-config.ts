@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createFileStateStore } from './file-state-store.js';
-import { createPostgresStateStore } from './postgres-state-store.js';
+import { createPostgresStateStore } from './deferred-postgres-state-store.js';
 import { StateError } from './state-error.js';
 import type { StateStore, StateStoreOptions } from './state-store.js';
 

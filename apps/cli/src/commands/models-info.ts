@@ -162,11 +162,12 @@ export async function lsCommand(options: SelectCommandOptions, out: Output): Pro
     );
     return EXIT.ok;
   }
-  for (const line of formatTable(
+  const rows = formatTable(
     ['kind', 'name', 'what', 'file'],
     nodes.map((node) => [resourceTypeOf(node), node.name, detailOf(node), node.file]),
-  ).slice(1))
-    out.line(line);
+  ).slice(1);
+  // One write for the whole list: 10,000 writes to a pipe cost more than the rest of printing it.
+  if (rows.length > 0) out.line(rows.join('\n'));
   if (nodes.length === 0) out.error('no nodes match the selection');
   return EXIT.ok;
 }
@@ -198,6 +199,7 @@ export async function compileCommand(options: SelectCommandOptions, out: Output)
     const result = await compileModels({
       project: checked.project,
       target: checked.target,
+      models: checked.models,
       ...(options.vars ? { vars: options.vars } : {}),
       ...(options.select?.length ? { select: options.select } : {}),
       ...(options.exclude?.length ? { exclude: options.exclude } : {}),
@@ -259,6 +261,7 @@ export async function docsGenerateCommand(options: SelectCommandOptions, out: Ou
     const result = await compileModels({
       project: checked.project,
       target: checked.target,
+      models: checked.models,
       ...(options.vars ? { vars: options.vars } : {}),
       ...(warehouse ? { warehouse } : {}),
       docs: true,
