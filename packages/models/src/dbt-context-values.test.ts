@@ -51,7 +51,7 @@ describe("dbt's context values in templates", () => {
     await writeProject(dir.path, {
       'dbt_project.yml': 'name: trial_shop\nversion: "1.0"\nconfig-version: 2\n',
       'models/when.sql': 'select 1\n',
-      'macros/scoped.sql': '{% macro scoped() %}\n{% with x = 1 %}{{ x }}{% endwith %}\n{% endmacro %}\n',
+      'macros/scoped.sql': '{% macro scoped() %}\n{% for x in [1] recursive %}{{ x }}{% endfor %}\n{% endmacro %}\n',
     });
     const { errors } = await loadProject(dir.path);
     expect(errors).toEqual([
@@ -60,7 +60,7 @@ describe("dbt's context values in templates", () => {
         file: 'macros/scoped.sql',
         line: 2,
         message: expect.stringMatching(
-          /^\{% with %\} blocks: dbt's Jinja accepts this, but Sluice does not support it yet/,
+          /^recursive for loops \(\{% for … recursive %\}\): dbt's Jinja accepts this, but Sluice does not support it yet/,
         ),
       }),
     ]);

@@ -88,7 +88,7 @@ describe('compileJinja: Jinja semantics dbt packages rely on', () => {
 });
 
 describe('compileJinja: what nunjucks cannot parse is an error with its line', () => {
-  it.each([['{% with %}', 'line 1\n{% with x = 1 %}{{ x }}{% endwith %}']])('%s', (_name, source) => {
+  it.each([['{% with %} without a value', 'line 1\n{% with x %}{{ x }}{% endwith %}']])('%s', (_name, source) => {
     let error: unknown;
     try {
       render(source);
@@ -162,6 +162,13 @@ describe('compileJinja: syntax dbt packages write that nunjucks did not parse', 
     expect(render(inCall)).toBe('[x1]');
   });
 
+  it('scopes {% with %} names (and what its body sets) to the block', () => {
+    expect(
+      render("{% set a = 'out' %}{% with a = 1, b = a %}{{ a }}{{ b }}{% set c = 3 %}{{ c }}{% endwith %}{{ a }}"),
+    ).toBe('1out3out');
+    expect(render('{% with %}{% set z = 1 %}{{ z }}{% endwith %}{{ z is defined }}')).toBe('1False');
+  });
+
   it('runs tests written with an argument and no parentheses', () => {
     expect(render('{{ 3 is divisibleby 3 }}|{{ 4 is divisibleby(3) }}|{{ 4 is not divisibleby 3 }}')).toBe(
       'True|False|True',
@@ -187,6 +194,15 @@ describe('compileJinja: constructs that rendered wrong output', () => {
     expect(render("{% for k in {'a': 1, 'b': 0} if k != 'a' %}{{ k }}{% endfor %}")).toBe('b');
     // The filter's names are the loop's own, even where an outer loop has the same name.
     expect(render('{% for x in [5] %}{% for x in [1, 2] if x > 1 %}{{ x }}{% endfor %}{{ x }}{% endfor %}')).toBe('25');
+  });
+
+  it("has Jinja's loop.cycle, loop.previtem and loop.nextitem", () => {
+    expect(render("{% for x in [1, 2, 3] %}{{ loop.cycle('odd', 'even') }}{% endfor %}")).toBe('oddevenodd');
+    expect(
+      render(
+        '{% for x in [1, 2, 3] %}{{ loop.previtem is defined }}/{{ loop.nextitem if loop.nextitem else 0 }} {% endfor %}',
+      ),
+    ).toBe('False/2 True/3 True/0 ');
   });
 
   it('repeats strings and lists with *', () => {

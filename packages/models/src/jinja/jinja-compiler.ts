@@ -74,6 +74,7 @@ interface CompilerInstance {
   _getNodeName(node: NodeInstance): string;
   _compileAggregate(node: NodeInstance, frame: unknown, start?: string, end?: string): void;
   _tmpid(): string;
+  _emitLoopBindings(node: NodeInstance, arr: string, i: string, len: string): void;
   compile(node: NodeInstance, frame: unknown): void;
   assertType(node: NodeInstance, ...types: NodeClass[]): void;
   compileIf(node: NodeInstance, frame: unknown, async?: boolean): void;
@@ -113,6 +114,8 @@ const TupleNode = Node.extend('JinjaTuple', { fields: ['items'] });
 const SliceNode = Node.extend('JinjaSlice', { fields: ['target', 'start', 'stop', 'step'] });
 /** `{% break %}` / `{% continue %}` (jinja2.ext.loopcontrols, which dbt enables). */
 const LoopControlNode = Node.extend('JinjaLoopControl', { fields: ['kind'] });
+/** `{% with a = 1, b = x %}…{% endwith %}`: names set for the body only. */
+const WithNode = Node.extend('JinjaWith', { fields: ['targets', 'values', 'body'] });
 /** What a `{% for names in expr if cond %}` walks: the items of `expr` that pass `cond`. */
 const LoopFilterNode = Node.extend('JinjaLoopFilter', { fields: ['expr', 'names', 'cond'] });
 
@@ -127,6 +130,7 @@ const OWN_NODES = [
   SliceNode,
   LoopControlNode,
   LoopFilterNode,
+  WithNode,
 ];
 
 /**
@@ -134,7 +138,6 @@ const OWN_NODES = [
  * says it is Sluice's gap, not the template's mistake.
  */
 const UNSUPPORTED_TAGS: Readonly<Record<string, string>> = {
-  with: '{% with %} blocks',
   autoescape: '{% autoescape %} blocks',
   trans: '{% trans %} blocks (jinja2.ext.i18n)',
 };
@@ -202,9 +205,32 @@ class JinjaParser extends nj.parser.Parser {
       this.advanceAfterBlockEnd(tok.value);
       return new LoopControlNode(tok.lineno, tok.colno, tok.value);
     }
+    if (tok.value === 'with') return this.parseWith(tok);
     const construct = UNSUPPORTED_TAGS[tok.value];
     if (construct !== undefined) this.fail(unsupported(construct), tok.lineno, tok.colno);
     return undefined;
+  }
+
+  /** `{% with a = 1, b = x %}…{% endwith %}` (the values are computed before any name is set, as in Jinja). */
+  private parseWith(tok: Token): NodeInstance {
+    this.nextToken();
+    const targets: string[] = [];
+    const values: NodeInstance[] = [];
+    while (this.peekToken()?.type !== lexer.TOKEN_BLOCK_END) {
+      if (targets.length > 0 && !this.skip(lexer.TOKEN_COMMA as string)) {
+        this.fail('expected "," between {% with %} assignments', tok.lineno, tok.colno);
+      }
+      const name = this.nextToken();
+      if (name?.type !== lexer.TOKEN_SYMBOL || !this.skipValue(lexer.TOKEN_OPERATOR as string, '=')) {
+        this.fail('expected name = value in {% with %}', name?.lineno, name?.colno);
+      }
+      targets.push(name.value);
+      values.push(this.parseExpression());
+    }
+    this.advanceAfterBlockEnd('with');
+    const body = this.parseUntilBlocks('endwith');
+    this.advanceAfterBlockEnd();
+    return new WithNode(tok.lineno, tok.colno, targets, values, body);
   }
 
   /** Jinja's `for`: names unpack (`for k, v in …`, `for (a, b) in …`), `if cond` filters the items. */
@@ -495,6 +521,25 @@ class JinjaCompiler extends nj.compiler.Compiler {
     this._emit('); })');
   }
 
+  compileJinjaWith(node: NodeInstance, frame: unknown): void {
+    const ids = (node.values as NodeInstance[]).map((value) => {
+      const id = this._tmpid();
+      this._emit(`var ${id} = `);
+      this._compileExpression(value, frame);
+      this._emitLine(';');
+      return id;
+    });
+    // A frame of its own: the names, and what the body sets, end with the block.
+    this._emitLine('frame = frame.push();');
+    const inner = (frame as { push(): { set(name: string, value: string): void } }).push();
+    (node.targets as string[]).forEach((name, i) => {
+      this._emitLine(`frame.set(${JSON.stringify(name)}, ${ids[i]});`);
+      inner.set(name, ids[i] as string);
+    });
+    this.compile(node.body as NodeInstance, inner);
+    this._emitLine('frame = frame.pop();');
+  }
+
   compileMul(node: NodeInstance, frame: unknown): void {
     this._emit('runtime.pyMul(');
     this.compile(node.left as NodeInstance, frame);
@@ -663,6 +708,15 @@ class JinjaCompiler extends nj.compiler.Compiler {
       node.arr = new IterableNode(arr.lineno, arr.colno, arr);
     }
     super.compileFor(node, frame);
+  }
+
+  /** Jinja's `loop.cycle(…)`, `loop.previtem` and `loop.nextitem` besides nunjucks' `loop.index`, `loop.last`, … */
+  override _emitLoopBindings(node: NodeInstance, arr: string, i: string, len: string): void {
+    super._emitLoopBindings(node, arr, i, len);
+    this._emitLine(`frame.set("loop.cycle", runtime.loopCycle(${i}));`);
+    this._emitLine(`if (runtime.isArray(${arr})) {`);
+    this._emitLine(`frame.set("loop.previtem", ${i} > 0 ? ${arr}[${i} - 1] : undefined);`);
+    this._emitLine(`frame.set("loop.nextitem", ${i} + 1 < ${len} ? ${arr}[${i} + 1] : undefined); }`);
   }
 
   compileCaller(node: NodeInstance, frame: unknown): void {

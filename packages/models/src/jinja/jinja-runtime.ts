@@ -250,6 +250,10 @@ export const jinjaRuntime: Record<string, unknown> = Object.assign(Object.create
   pyIterable,
   loopFilter,
   tuple: tupleOf,
+  loopCycle:
+    (index: number) =>
+    (...values: unknown[]) =>
+      values[index % values.length],
   pyConcat: (left: unknown, right: unknown) => pyStr(left) + pyStr(right),
   pyKey: (key: unknown) => pyStr(key),
   inOperator: (item: unknown, container: unknown) => pyContains(container, item),
