@@ -16,7 +16,7 @@ describe("dbt's context values in templates", () => {
     await dir.remove();
   });
 
-  it('run_started_at is an aware UTC datetime; dbt_version and project_name are set', async () => {
+  it('run_started_at is an aware UTC datetime; dbt_version and project_name are set; None is written None, an absent field empty', async () => {
     await writeProject(dir.path, {
       'dbt_project.yml': 'name: trial_shop\nversion: "1.0"\nconfig-version: 2\n',
       'models/when.sql': [
@@ -27,6 +27,8 @@ describe("dbt's context values in templates", () => {
         '  , {{ run_started_at.timestamp() }} as epoch',
         "  , '{{ dbt_version }}' as dbt_version",
         "  , '{{ project_name }}' as project",
+        "  , '{{ dbt.escape_single_quotes(none) }}' as none_text, {{ dbt.string_literal(model.no_such_field) }} as absent",
+        "  , '{% for n in graph.nodes.values() if n.name == 'when' %}{{ n.access }}/{{ n.contract.enforced }}{% endfor %}' as graph_node",
       ].join('\n'),
     });
     const { project, errors } = await loadProject(dir.path);
@@ -43,6 +45,8 @@ describe("dbt's context values in templates", () => {
         `  , ${runStartedAt.getTime() / 1000} as epoch`,
         `  , '${DBT_ARTIFACT_VERSION}' as dbt_version`,
         "  , 'trial_shop' as project",
+        "  , 'None' as none_text, '' as absent",
+        "  , 'protected/False' as graph_node",
       ].join('\n'),
     );
   });

@@ -127,6 +127,23 @@ describe('compileJinja: syntax dbt packages write that nunjucks did not parse', 
     );
   });
 
+  it('reads string escapes as Python does: an unknown escape keeps its backslash', () => {
+    expect(render("{{ '\\d+\\s' }}|{{ 'a\\tb' == 'a' ~ '\\x09' ~ 'b' }}|{{ 'it\\'s' }}|{{ '\\u00e9\\\\' }}")).toBe(
+      "\\d+\\s|True|it's|é\\",
+    );
+    expect(render("{{ modules.re.sub('\\s+', '_', 'a  b') }}|{{ 'one \\\ntwo' }}")).toBe('a_b|one two');
+  });
+
+  it('reads Python regexes: inline flags, verbose patterns, literal braces', () => {
+    const verbose = `{{ modules.re.findall('(?ix)
+      (from|join)\\s+   # the keyword
+      ({{\\s*var)      # a literal {{ var', 'select 1 FROM {{ var("t") }}') }}`;
+    expect(render(verbose)).toBe("[('FROM', '{{ var')]");
+    expect(
+      render("{{ modules.re.match('a{2}', 'aa') is not none }}|{{ modules.re.search('[]x]', 'a]') is not none }}"),
+    ).toBe('True|True');
+  });
+
   it('joins adjacent string literals as Python does', () => {
     expect(render('{{ "a" "b" }}|{{ \'a\' "b" \'c\' | upper }}')).toBe('ab|ABC');
     // dbt-codegen writes "…sh """~ name ~""" ": empty strings next to others.

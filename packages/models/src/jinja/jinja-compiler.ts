@@ -735,6 +735,66 @@ class JinjaCompiler extends nj.compiler.Compiler {
   }
 }
 
+interface StringScanner {
+  forward(): void;
+  current(): string;
+  isFinished(): boolean;
+}
+
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '\n': '',
+};
+
+/**
+ * A string literal's escapes as Python reads them (Jinja decodes literals with Python's rules): `\n`, `\t`, `\\`,
+ * `\'`, `\x41`, `\u00e9`, octal, a backslash before a line break joins the lines, and an unknown escape keeps its
+ * backslash (`'\d+'` is a regex's `\d+`; nunjucks dropped the backslash). Installed on each template's tokenizer.
+ */
+function parsePythonString(this: StringScanner, delimiter: string): string {
+  this.forward();
+  let str = '';
+  const take = (count: number, digits: RegExp): string => {
+    let text = '';
+    while (text.length < count && !this.isFinished() && digits.test(this.current())) {
+      text += this.current();
+      this.forward();
+    }
+    return text;
+  };
+  while (!this.isFinished() && this.current() !== delimiter) {
+    const c = this.current();
+    this.forward();
+    if (c !== '\\') {
+      str += c;
+      continue;
+    }
+    const e = this.current();
+    const simple = SIMPLE_ESCAPES[e];
+    if (simple !== undefined) {
+      this.forward();
+      str += simple;
+    } else if (e === 'x' || e === 'u' || e === 'U') {
+      this.forward();
+      const hex = take(e === 'x' ? 2 : e === 'u' ? 4 : 8, /[0-9a-fA-F]/);
+      str += String.fromCodePoint(Number.parseInt(hex || '0', 16));
+    } else if (/[0-7]/.test(e)) {
+      str += String.fromCharCode(Number.parseInt(take(3, /[0-7]/), 8));
+    } else str += `\\`;
+  }
+  this.forward();
+  return str;
+}
+
 /** What `compileJinja` needs to know besides the source. */
 export interface JinjaCompileOptions {
   /** Names the template resolves before the environment's globals: a package's own macros (dbt's local namespace). */
@@ -760,7 +820,9 @@ export function compileJinja(
   options: JinjaCompileOptions = {},
 ): nunjucks.Template {
   const envInternals = env as unknown as { extensionsList: unknown[]; asyncFilters: string[]; opts: object };
-  const parser = new JinjaParser(lexer.lex(source, envInternals.opts));
+  const tokens = lexer.lex(source, envInternals.opts) as { _parseString: typeof parsePythonString };
+  tokens._parseString = parsePythonString;
+  const parser = new JinjaParser(tokens);
   parser.extensions = envInternals.extensionsList;
   const ast = (
     transformer as { transform(ast: unknown, asyncFilters: string[], name: string): NodeInstance }
