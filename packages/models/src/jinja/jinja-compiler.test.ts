@@ -39,6 +39,14 @@ describe('compileJinja: Jinja semantics dbt packages rely on', () => {
     expect(render(source)).toBe('A,B|0|from call bodynever');
   });
 
+  it("gives a macro's caller its own frame back when the callee ends with return()", () => {
+    // dbt-codegen's generate_model_yaml: a macro returning from inside nested loops of its caller.
+    const source = `{%- macro add(c, out) -%}{%- do out.append(c) -%}{{ return(out) }}{%- endmacro -%}
+{%- macro collect(xs) -%}{%- set out = [] -%}{%- for x in xs -%}{%- for c in [1, 2] -%}{%- set out = add(x ~ c, out) -%}{%- endfor -%}{%- endfor -%}{{ out | join(',') }}|{{ xs | length }}{%- endmacro -%}
+{{ collect(['a', 'b']) }}`;
+    expect(render(source)).toBe('a1,a2,b1,b2|2');
+  });
+
   it('passes *args and **kwargs and exposes varargs and kwargs in macros', () => {
     const source = `{%- macro f(a, b=2) -%}{{ a }}-{{ b }}-{{ varargs | join('+') }}-{{ kwargs.get('c', 'none') }}{%- endmacro -%}
 {%- set more = [3, 4] -%}{%- set named = {'c': 'C'} -%}

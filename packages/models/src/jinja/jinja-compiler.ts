@@ -731,7 +731,15 @@ class JinjaCompiler extends nj.compiler.Compiler {
     if (lines.includes('kwargs = kwargs || {};')) {
       super._emitLine('frame.set("varargs", kwargs.__varargs || []);');
       super._emitLine('frame.set("kwargs", kwargs.__extraKwargs || {});');
+      // The macro's frame is a variable it shares with the template: give the caller's back however the body ends
+      // (a return() is thrown), or the caller goes on in the callee's frame and its loops pop past their own.
+      super._emitLine('try {');
     }
+  }
+
+  override _emitLine(code: string): void {
+    if (code.startsWith('return new runtime.SafeString(')) super._emitLine('} finally { frame = callerFrame; }');
+    super._emitLine(code);
   }
 }
 
