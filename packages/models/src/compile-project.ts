@@ -537,7 +537,8 @@ export class ProjectCompiler {
     const hooks = this.hooks(node, incremental, [], warehouse);
     const { engine } = projectInternals(this.project);
     const render = (list: readonly string[] | undefined): string[] =>
-      (list ?? []).map((h) => engine.renderString(h, node.file, hooks).trim()).filter((h) => h !== '');
+      // A package's model calls its package's macros unqualified in its hooks too (dbt's local namespace).
+      (list ?? []).map((h) => engine.renderString(h, node.file, hooks, node.fqn[0]).trim()).filter((h) => h !== '');
     return { pre: render(node.config.pre_hook), post: render(node.config.post_hook) };
   }
 

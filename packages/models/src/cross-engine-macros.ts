@@ -37,6 +37,15 @@ function datePart(macro: string, value: unknown): DatePart {
   return part as DatePart;
 }
 
+/**
+ * A text argument as dbt's `{{ value }}` / `value | replace(…)` writes it: None is 'None', and a value passed but
+ * undefined (a field the node does not have: dbt's Undefined) is ''. Not passed at all is an error.
+ */
+function textArgument(macro: string, bound: Record<string, unknown>, name: string): string {
+  if (Object.hasOwn(bound, name) && bound[name] === undefined) return '';
+  return bound[name] === null ? 'None' : required(macro, bound, name);
+}
+
 function required(macro: string, bound: Record<string, unknown>, name: string): string {
   const value = bound[name];
   if (value === undefined || value === null) throw new Error(`${macro}: the argument "${name}" is missing.`);
@@ -267,12 +276,12 @@ export function crossEngineMacros(
     current_timestamp_backcompat: () => 'current_timestamp',
     current_timestamp_in_utc_backcompat: () => 'current_timestamp',
     escape_single_quotes: (...args) => {
-      const text = required('escape_single_quotes', bindArguments(['expression'], args), 'expression');
+      const text = textArgument('escape_single_quotes', bindArguments(['expression'], args), 'expression');
       return (d().stringLiteral ?? defaults.stringLiteral)(text).slice(1, -1);
     },
     string_literal: (...args) =>
       (d().stringLiteral ?? defaults.stringLiteral)(
-        required('string_literal', bindArguments(['value'], args), 'value'),
+        textArgument('string_literal', bindArguments(['value'], args), 'value'),
       ),
     except: () => 'except',
     intersect: () => 'intersect',

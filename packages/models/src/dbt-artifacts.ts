@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Relation } from '@sluice/warehouse';
 import type { Catalog } from './collect-catalog.js';
+import { DBT_ARTIFACT_VERSION } from './dbt-version.js';
 import { compiledPathOf, type CompileResult, type TargetConfig } from './compile-project.js';
 import type { ColumnDoc, Project, ProjectNode, SourceNode, TestNode, UnitTestSpec } from './project.js';
 import type { NodeResult, NodeStatus, RunResult } from './run-project.js';
@@ -19,8 +20,7 @@ export const DBT_SCHEMA_VERSIONS = {
   sources: 'https://schemas.getdbt.com/dbt/sources/v3.json',
 } as const;
 
-/** The dbt release whose artifact schemas these are (manifest v12 and run results v6 came with dbt 1.8). */
-export const DBT_ARTIFACT_VERSION = '1.8.0';
+export { DBT_ARTIFACT_VERSION } from './dbt-version.js';
 
 /** What every artifact of one invocation shares. */
 export interface ArtifactContext {

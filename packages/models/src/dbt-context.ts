@@ -2,6 +2,7 @@ import type { Relation, SqlDialect } from '@sluice/warehouse';
 import { callArguments } from './call-arguments.js';
 import { ColumnValue, RelationValue } from './dbt-relation.js';
 import { MacroReturn } from './jinja/jinja-runtime.js';
+import { PyDateTime, PyTimeZone } from './jinja/python-modules.js';
 import { pyStr, truthy } from './jinja/python-values.js';
 import type { MacroRegistry } from './macro-registry.js';
 import { QueryResultTable } from './query-result-table.js';
@@ -27,6 +28,22 @@ export interface DbtRenderState {
 }
 
 type Fn = (...args: unknown[]) => unknown;
+
+let lastRunStart: { readonly iso: string; readonly value: PyDateTime } | undefined;
+
+/**
+ * dbt's `run_started_at`: a timezone-aware Python datetime in UTC (`{{ run_started_at }}` writes
+ * `2026-12-07 08:15:53.001000+00:00`; `.strftime()`, `.isoformat()`, `.year`, `.timestamp()` work). `iso` is the
+ * run's start as an ISO timestamp; empty (a parse-time render) means now.
+ */
+export function runStartedAtValue(iso: string): PyDateTime {
+  if (lastRunStart?.iso === iso && iso !== '') return lastRunStart.value;
+  const ms = iso === '' ? Date.now() : Date.parse(iso);
+  if (Number.isNaN(ms)) throw new TemplateUsageError(`run_started_at: ${iso} is not a timestamp.`);
+  const value = PyDateTime.fromInstant(ms * 1000, new PyTimeZone('UTC'));
+  lastRunStart = { iso, value };
+  return value;
+}
 
 /** The result `load_result(name)` returns: dbt's `{response, data, table}`. */
 function statementResult(answer: WarehouseAnswer): Record<string, unknown> {

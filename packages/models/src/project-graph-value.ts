@@ -4,7 +4,8 @@ import type { Project, ProjectNode } from './project.js';
 /**
  * dbt's `graph` context variable: the project's nodes (`graph.nodes`, keyed by unique id: models, snapshots,
  * tests) and sources (`graph.sources`), each with the fields dbt packages read — `resource_type`, `name`,
- * `package_name`, `config`, `depends_on.nodes`, `columns`, `relation_name`, `test_metadata` for generic tests.
+ * `package_name`, `config`, `depends_on.nodes`, `columns`, `relation_name`, `test_metadata` for generic tests, and
+ * dbt's defaults for what Sluice does not model (`access`, `group`, `version`, `contract`, a column's `quote`).
  */
 export function projectGraph(
   project: Project,
@@ -26,7 +27,16 @@ export function projectGraph(
         ? Object.fromEntries(
             node.columns.map((c) => [
               c.name,
-              { name: c.name, description: c.description, data_type: c.dataType ?? null, meta: {}, tags: [] },
+              {
+                name: c.name,
+                description: c.description,
+                data_type: c.dataType ?? null,
+                meta: {},
+                tags: [],
+                constraints: [],
+                quote: null,
+                granularity: null,
+              },
             ]),
           )
         : {};
@@ -61,6 +71,19 @@ export function projectGraph(
       config: { ...node.config, ...(node.kind === 'model' ? { materialized: node.materialized } : {}) },
       depends_on: { nodes: [...node.dependsOn], macros: [] },
       raw_code: 'rawSql' in node ? (node.rawSql ?? '') : '',
+      language: 'sql',
+      // What dbt's nodes carry and Sluice does not model (groups, versions, contracts): dbt's defaults.
+      ...(node.kind === 'model'
+        ? {
+            access: 'protected',
+            group: null,
+            version: null,
+            latest_version: null,
+            deprecation_date: null,
+            contract: { enforced: false, alias_types: true, checksum: null },
+            constraints: [],
+          }
+        : {}),
     };
     if (node.kind === 'test' && node.testType === 'generic') {
       extra.test_metadata = {

@@ -3,7 +3,8 @@ import { closestNames } from '@sluice/warehouse';
 import nunjucks from 'nunjucks';
 import { callArguments, type CallArguments } from './call-arguments.js';
 import { crossEngineMacros, type TemplateFunction } from './cross-engine-macros.js';
-import { dbtContextFunctions, type DbtRenderState } from './dbt-context.js';
+import { DBT_ARTIFACT_VERSION } from './dbt-version.js';
+import { dbtContextFunctions, type DbtRenderState, runStartedAtValue } from './dbt-context.js';
 import { installJinjaBuiltins, jinjaGlobals } from './jinja/jinja-builtins.js';
 import { compileJinja } from './jinja/jinja-compiler.js';
 import { TEMPLATE_SOURCE, type TemplateSource } from './jinja/jinja-runtime.js';
@@ -70,6 +71,8 @@ export type CompiledTemplate =
       readonly segments: readonly StaticSegment[];
       /** A package's template: `{{ undefined_name }}` writes nothing (dbt's rule). */
       readonly lenient?: boolean;
+      /** A package's template: its own macros, found unqualified before the globals (dbt's local namespace). */
+      readonly scope?: Readonly<Record<string, unknown>>;
     }
   | { readonly kind: 'nunjucks'; readonly file: string; readonly template: nunjucks.Template };
 
@@ -114,6 +117,8 @@ const BUILTIN_NAMES = [
   'graph',
   'flags',
   'invocation_id',
+  'dbt_version',
+  'project_name',
 ];
 
 /** The render in progress: its hooks, and what `statement` blocks stored for `load_result`. */
@@ -196,6 +201,8 @@ export class TemplateEngine {
     };
     Object.assign(globals, jinjaGlobals(log), {
       modules: pythonModules(),
+      // The dbt release Sluice's artifacts and context follow (dbt's `dbt_version`).
+      dbt_version: DBT_ARTIFACT_VERSION,
       ref: (...args: unknown[]) => hooks().ref(callArguments(args)),
       source: (...args: unknown[]) => hooks().source(callArguments(args)),
       config,
@@ -234,7 +241,8 @@ export class TemplateEngine {
       ['target', () => hooks().target],
       ['model', () => hooks().model],
       ['execute', () => hooks().mode === 'compile'],
-      ['run_started_at', () => hooks().runStartedAt],
+      ['run_started_at', () => runStartedAtValue(hooks().runStartedAt)],
+      ['project_name', () => this.registry.rootProject],
       ['graph', () => hooks().graph?.() ?? EMPTY_GRAPH],
       ['flags', () => hooks().flags ?? {}],
       ['invocation_id', () => hooks().invocationId ?? ''],
@@ -431,7 +439,14 @@ export class TemplateEngine {
   compile(source: string, file: string, packageName?: string): CompiledTemplate {
     const isPackage = packageName !== undefined && packageName !== this.registry.rootProject;
     const segments = parseStaticTemplate(source);
-    if (segments !== undefined) return { kind: 'static', file, segments, ...(isPackage ? { lenient: true } : {}) };
+    if (segments !== undefined) {
+      return {
+        kind: 'static',
+        file,
+        segments,
+        ...(isPackage ? { lenient: true, scope: this.scopeOf(packageName) } : {}),
+      };
+    }
     try {
       return {
         kind: 'nunjucks',
@@ -462,9 +477,9 @@ export class TemplateEngine {
     });
   }
 
-  /** Render a one-off template string (hooks, YAML values), compiling it first. */
-  renderString(source: string, file: string, hooks: RenderHooks): string {
-    return this.render(this.compile(source, file), hooks);
+  /** Render a one-off template string (hooks, YAML values), compiling it first (in `packageName`'s namespace). */
+  renderString(source: string, file: string, hooks: RenderHooks, packageName?: string): string {
+    return this.render(this.compile(source, file, packageName), hooks);
   }
 
   private withHooks<T>(hooks: RenderHooks, fn: () => T): T {
@@ -513,7 +528,7 @@ export class TemplateEngine {
       }
       let value: unknown;
       try {
-        value = this.evaluate(segment);
+        value = this.evaluate(segment, template.scope);
       } catch (error) {
         throw this.toTemplateError(error, template.file, segment.line);
       }
@@ -533,11 +548,10 @@ export class TemplateEngine {
     return out;
   }
 
-  private evaluate(expression: StaticExpression): unknown {
-    const globals = this.globals;
-    const [head, ...rest] = expression.path;
+  private evaluate(expression: StaticExpression, scope?: Readonly<Record<string, unknown>>): unknown {
+    const [head, ...rest] = expression.path as [string, ...string[]];
     let owner: unknown;
-    let value: unknown = globals[head as string];
+    let value: unknown = scope !== undefined && head in scope ? scope[head] : this.globals[head];
     for (const key of rest) {
       owner = value;
       value = value === undefined || value === null ? undefined : (value as Record<string, unknown>)[key];

@@ -13,6 +13,7 @@ import {
   pyIterable,
   pyStr,
   truthy,
+  tupleOf,
 } from './python-values.js';
 
 /*
@@ -293,6 +294,13 @@ class Namespace {
   }
 }
 
+/** Python's `zip(a, b, …)`: tuples of the items at each position, as many as the shortest has. */
+function zip(...lists: unknown[]): unknown[] {
+  const arrays = callArguments(lists).positional.map(items);
+  const length = arrays.length === 0 ? 0 : Math.min(...arrays.map((a) => a.length));
+  return Array.from({ length }, (_, i) => tupleOf(...arrays.map((a) => a[i])));
+}
+
 /**
  * The global functions of Jinja and dbt that every template can call. `print` and `log` write to `onLog`
  * (libraries never print).
@@ -302,12 +310,11 @@ export function jinjaGlobals(onLog: (message: string) => void): Record<string, F
     dict,
     list: (value) => (value === undefined ? [] : items(value)),
     set: (value) => PySet.of(value === undefined ? [] : value),
-    tuple: (value) => (value === undefined ? [] : items(value)),
-    zip: (...lists) => {
-      const arrays = callArguments(lists).positional.map(items);
-      const length = arrays.length === 0 ? 0 : Math.min(...arrays.map((a) => a.length));
-      return Array.from({ length }, (_, i) => arrays.map((a) => a[i]));
-    },
+    // dbt's strict forms raise where `set`/`zip` would give their default; Sluice's raise either way.
+    set_strict: (value) => PySet.of(value === undefined ? [] : value),
+    tuple: (value) => tupleOf(...(value === undefined ? [] : items(value))),
+    zip,
+    zip_strict: zip,
     namespace: (...args) => new Namespace(dict(...args)),
     tojson: (value, ...args) => {
       const { positional, keywords } = callArguments(args);
@@ -336,8 +343,17 @@ export function jinjaGlobals(onLog: (message: string) => void): Record<string, F
   };
 }
 
+const STRING_FILTERS = ['trim', 'upper', 'lower', 'capitalize', 'title', 'replace', 'center', 'truncate', 'wordcount'];
+
 /** Add Jinja's filters and tests (those nunjucks lacks or defines otherwise) to an Environment. */
 export function installJinjaBuiltins(env: nunjucks.Environment): void {
+  // Jinja's string filters write any value as text first (`True | trim` is 'True'); nunjucks' need a string.
+  for (const name of STRING_FILTERS) {
+    const original = env.getFilter(name) as unknown as Fn;
+    env.addFilter(name, (value: unknown, ...args: unknown[]) =>
+      original(asString(value) === undefined ? pyStr(value) : value, ...args),
+    );
+  }
   for (const [name, fn] of Object.entries(jinjaFilters(env))) env.addFilter(name, fn);
   for (const [name, fn] of Object.entries(jinjaTests)) (env as unknown as TestRegistry).addTest(name, fn);
 }

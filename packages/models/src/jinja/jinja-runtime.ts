@@ -1,14 +1,18 @@
 import nunjucks from 'nunjucks';
 import {
   isDict,
+  loopFilter,
   pyAdd,
   pyContains,
   pyEquals,
   pyIterable,
+  pyMul,
+  pySlice,
   pyStr,
   pySub,
   pythonMethod,
   truthy,
+  tupleOf,
 } from './python-values.js';
 
 /**
@@ -241,7 +245,15 @@ export const jinjaRuntime: Record<string, unknown> = Object.assign(Object.create
   pyEquals,
   pyAdd,
   pySub,
+  pyMul,
+  pySlice,
   pyIterable,
+  loopFilter,
+  tuple: tupleOf,
+  loopCycle:
+    (index: number) =>
+    (...values: unknown[]) =>
+      values[index % values.length],
   pyConcat: (left: unknown, right: unknown) => pyStr(left) + pyStr(right),
   pyKey: (key: unknown) => pyStr(key),
   inOperator: (item: unknown, container: unknown) => pyContains(container, item),

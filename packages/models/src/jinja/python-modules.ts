@@ -1,5 +1,5 @@
 import { callArguments } from '../call-arguments.js';
-import { pyIterable, pyRepr, pyStr } from './python-values.js';
+import { pyIterable, pyRepr, pyStr, tupleOf } from './python-values.js';
 
 /*
  * dbt's `modules`: the parts of Python's `datetime`, `pytz`, `re` and `itertools` that dbt projects and packages
@@ -415,6 +415,41 @@ const datetimeClass = Object.assign((...args: unknown[]) => new PyDateTime(...ar
   },
 });
 
+/**
+ * A Python pattern's text as a JavaScript (unicode-mode) regex reads it: in verbose mode (`re.X`, `(?x)`) whitespace
+ * and `#` comments outside classes dropped; a `{` or `}` that is no quantifier escaped (Python takes it literally).
+ */
+function pythonRegexSyntax(pattern: string, verbose: boolean): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '\\') {
+      out += c + (pattern[i + 1] ?? '');
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+      if (pattern[i + 1] === '^') out += pattern[++i];
+      if (pattern[i + 1] === ']') out += `\\${pattern[++i]}`;
+    } else if (verbose && /\s/.test(c)) {
+      // dropped
+    } else if (verbose && c === '#') {
+      while (i + 1 < pattern.length && pattern[i + 1] !== '\n') i++;
+    } else if (c === '{') {
+      const quantifier = /^\{\d+(,\d*)?\}/.exec(pattern.slice(i));
+      out += quantifier ? quantifier[0] : '\\{';
+      if (quantifier) i += quantifier[0].length - 1;
+    } else if (c === '}') {
+      out += '\\}';
+    } else out += c;
+  }
+  return out;
+}
+
 /** Python's `re` on JavaScript regexes: `(?P<name>…)`, `\A`, `\Z` and Python replacement templates translated. */
 class PyPattern {
   readonly regex: RegExp;
@@ -422,7 +457,15 @@ class PyPattern {
     readonly pattern: string,
     flags: number,
   ) {
-    const source = pattern
+    const inline = /^\(\?([aiLmsux]+)\)/.exec(pattern);
+    if (inline) {
+      for (const letter of inline[1] as string)
+        flags |= (RE_FLAGS as Record<string, number>)[letter.toUpperCase()] ?? 0;
+    }
+    const source = pythonRegexSyntax(
+      inline ? pattern.slice(inline[0].length) : pattern,
+      (flags & RE_FLAGS.VERBOSE) !== 0,
+    )
       .replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>')
       .replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>')
       .replace(/\\A/g, '^')
@@ -451,7 +494,7 @@ class PyPattern {
   }
   findall(text: unknown): unknown[] {
     return [...pyStr(text).matchAll(this.global())].map((m) =>
-      m.length <= 1 ? m[0] : m.length === 2 ? (m[1] ?? '') : m.slice(1).map((g) => g ?? ''),
+      m.length <= 1 ? m[0] : m.length === 2 ? (m[1] ?? '') : tupleOf(...m.slice(1).map((g) => g ?? '')),
     );
   }
   finditer(text: unknown): PyMatch[] {
@@ -503,7 +546,7 @@ class PyMatch {
     return which.length <= 1 ? one(which[0]) : which.map(one);
   }
   groups(): unknown[] {
-    return this.m.slice(1).map((g) => g ?? null);
+    return tupleOf(...this.m.slice(1).map((g) => g ?? null));
   }
   groupdict(): Record<string, unknown> {
     return { ...(this.m.groups ?? {}) };

@@ -71,6 +71,8 @@ export function pyStr(value: unknown): string {
 export function pyRepr(value: unknown): string {
   const text = asString(value);
   if (text !== undefined) return `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  if (value instanceof PyTuple)
+    return value.length === 1 ? `(${pyRepr(value[0])},)` : `(${value.map(pyRepr).join(', ')})`;
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
   if (value instanceof Set) return value.size === 0 ? 'set()' : `{${[...value].map(pyRepr).join(', ')}}`;
   if (isDict(value)) {
@@ -91,7 +93,10 @@ export function pyEquals(a: unknown, b: unknown): boolean {
   if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
   const numeric = (v: unknown): boolean => typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint';
   if (numeric(a) && numeric(b)) return Number(a) === Number(b);
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => pyEquals(x, b[i]));
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a instanceof PyTuple !== b instanceof PyTuple) return false; // (1, 2) == [1, 2] is False in Python
+    return a.length === b.length && a.every((x, i) => pyEquals(x, b[i]));
+  }
   if (a instanceof Set && b instanceof Set) return a.size === b.size && [...a].every((x) => b.has(x));
   if (isDict(a) && isDict(b)) {
     const ka = Object.keys(a).filter((k) => k !== '__keywords');
@@ -501,4 +506,77 @@ export function pythonMethod(value: unknown, name: string): ((...args: unknown[]
   if (table === undefined || !Object.hasOwn(table, name)) return undefined;
   const method = table[name] as (self: unknown, ...args: unknown[]) => unknown;
   return (...args: unknown[]) => method(self, ...args);
+}
+
+/** A Python tuple (`(1, 2)` in a template): a list to everything else, written as Python writes a tuple. */
+export class PyTuple extends Array<unknown> {
+  // `map`, `filter` and `slice` of a tuple make plain lists, not tuples of a given length.
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+}
+
+/** A tuple of these items. */
+export function tupleOf(...items: unknown[]): PyTuple {
+  const tuple = new PyTuple();
+  for (const item of items) tuple.push(item);
+  return tuple;
+}
+
+/** Python's `a * b`: a string or list repeated, numbers multiplied, values that define `__mul__`. */
+export function pyMul(a: unknown, b: unknown): unknown {
+  const repeat = (seq: unknown, times: unknown): unknown => {
+    if (typeof times !== 'number' && typeof times !== 'boolean') return undefined;
+    const n = Math.max(0, Number(times));
+    if (!Number.isInteger(n)) return undefined;
+    const text = asString(seq);
+    if (text !== undefined) return text.repeat(n);
+    if (!Array.isArray(seq)) return undefined;
+    const out: unknown[] = seq instanceof PyTuple ? new PyTuple() : [];
+    for (let i = 0; i < n; i++) out.push(...seq);
+    return out;
+  };
+  const repeated = repeat(a, b) ?? repeat(b, a);
+  if (repeated !== undefined) return repeated;
+  const mul = (a as { __mul__?: (other: unknown) => unknown } | null)?.__mul__;
+  if (typeof mul === 'function') return mul.call(a, b);
+  return (a as number) * (b as number);
+}
+
+/** Python's `seq[start:stop:step]` on a string (a string), a list or a tuple; `None` bounds are the ends. */
+export function pySlice(value: unknown, start: unknown, stop: unknown, step: unknown): unknown {
+  if (value === undefined || value === null) return undefined;
+  const text = asString(value);
+  const seq: ArrayLike<unknown> | undefined = text ?? (Array.isArray(value) ? value : undefined);
+  if (seq === undefined) throw new TypeError(`cannot slice ${pyRepr(value)}: only strings, lists and tuples slice.`);
+  const by = step === undefined || step === null ? 1 : Number(step);
+  if (by === 0 || !Number.isInteger(by)) throw new Error('ValueError: slice step must be a non-zero integer');
+  const n = seq.length;
+  const [lower, upper] = by > 0 ? [0, n] : [-1, n - 1];
+  const bound = (v: unknown, fallback: number): number => {
+    if (v === undefined || v === null) return fallback;
+    const i = Number(v);
+    return i < 0 ? Math.max(i + n, lower) : Math.min(i, upper);
+  };
+  const from = bound(start, by > 0 ? lower : upper);
+  const to = bound(stop, by > 0 ? upper : lower);
+  if (by === 1) return text !== undefined ? text.slice(from, to) : (value as unknown[]).slice(from, to);
+  const picked: unknown[] = [];
+  for (let i = from; by > 0 ? i < to : i > to; i += by) picked.push(seq[i]);
+  if (text !== undefined) return picked.join('');
+  return value instanceof PyTuple ? tupleOf(...picked) : picked;
+}
+
+/**
+ * What a `for … if cond` loop walks: the items `keep` accepts (Jinja filters before counting, so `loop.index`
+ * counts kept items). `pairs`: the loop unpacks each item (`for k, v in d`), so a dict gives its items.
+ */
+export function loopFilter(value: unknown, pairs: boolean, keep: (item: unknown) => boolean): unknown {
+  if (value === undefined || value === null) return value;
+  let items: unknown;
+  if (pairs && isDict(value)) items = Object.entries(value).filter(([k]) => k !== '__keywords');
+  else items = pyIterable(value);
+  if (typeof items === 'string') items = Array.from(items);
+  if (!Array.isArray(items)) throw new TypeError(`cannot loop over ${pyRepr(value)}: it is not iterable.`);
+  return items.filter((item) => keep(item));
 }
