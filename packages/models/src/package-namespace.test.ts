@@ -35,4 +35,30 @@ describe("a package's templates find its own macros unqualified (dbt's local nam
     expect(compiled.nodes.get('model.kit.kit_model')?.sql).toBe("select 'from kit' as v");
     expect(compiled.nodes.get('model.kit.kit_hooked')?.postHooks).toEqual(['analyze "main"."kit_hooked"']);
   });
+
+  it("renders a package's dbt_project.yml values, and names one it cannot render", async () => {
+    const own = await tempDir();
+    await writeProject(own.path, {
+      'dbt_project.yml': 'name: app\nconfig-version: 2\n',
+      'dbt_packages/kit/dbt_project.yml': [
+        'name: kit',
+        'config-version: 2',
+        'models:',
+        '  kit:',
+        `    +materialized: "{{ env_var('KIT_MATERIALIZED', 'table') }}"`,
+        '    hooked:',
+        `      +schema: "{{ 'a' if target.type == 'duckdb' else 'b' }}"`,
+      ].join('\n'),
+      'dbt_packages/kit/models/kit_model.sql': 'select 1 as v\n',
+      'dbt_packages/kit/models/hooked/kit_other.sql': 'select 2 as v\n',
+    });
+    const { project, errors, warnings } = await loadProject(own.path, { env: {} });
+    await own.remove();
+    expect(errors).toEqual([]);
+    const model = project.nodes.get('model.kit.kit_model');
+    expect(model?.kind === 'model' && model.materialized).toBe('table');
+    expect(warnings.map((w) => `${w.file}:${w.line}: ${w.message}`)).toContainEqual(
+      expect.stringMatching(/^dbt_packages\/kit\/dbt_project\.yml:7: models\.kit\.hooked\.\+schema: .*used as written/),
+    );
+  });
 });

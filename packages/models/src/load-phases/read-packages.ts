@@ -1,5 +1,6 @@
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { renderConfigTree } from '../config-template.js';
 import type { ConfigKind } from '../node-config.js';
 import type { DispatchConfig } from '../macro-registry.js';
 import { readFolderConfigTree, type FolderConfigLayer } from '../project-config.js';
@@ -7,7 +8,7 @@ import type { ProjectIssue } from '../project-issue.js';
 import { parseYamlSource, type YamlSource } from '../yaml-source.js';
 import { FolderConfigs } from './folder-configs.js';
 import { atLine, type LoadContext } from './load-context.js';
-import type { FolderTree, ProjectSettings } from './read-project-settings.js';
+import { HOOK_KEYS, type FolderTree, type ProjectSettings } from './read-project-settings.js';
 
 /*
  * Packages, as dbt has them after `dbt deps`: every project under `dbt_packages/` (dbt's `packages-install-path`),
@@ -180,6 +181,33 @@ async function readDeclared(ctx: LoadContext, dir: string, relDir: string): Prom
   return declared;
 }
 
+/**
+ * A package's dbt_project.yml rendered as the root project's is (`env_var()`, `var()`, dbt's filters; hooks and
+ * `vars:` as written). A value this renderer cannot render (`target.type`, `{% if %}`) is kept as written with a
+ * warning naming the file, key and line — it is not run as dbt would run it.
+ */
+function renderPackageProject(
+  ctx: LoadContext,
+  raw: Record<string, unknown>,
+  rootSettings: ProjectSettings,
+  where: { readonly file: string; readonly lineOf: (keyPath: readonly (string | number)[]) => number | undefined },
+): Record<string, unknown> {
+  const rendered = renderConfigTree(
+    raw,
+    { env: ctx.env, vars: rootSettings.vars, secrets: ctx.secrets },
+    { skip: (keyPath) => keyPath[0] === 'vars' || keyPath.some((k) => typeof k === 'string' && HOOK_KEYS.has(k)) },
+  );
+  for (const problem of rendered.problems)
+    ctx.issues.push({
+      code: 'UNSUPPORTED',
+      severity: 'warning',
+      message: `${problem.path.join('.')}: ${problem.message}; this value of a package's dbt_project.yml is used as written.`,
+      file: where.file,
+      ...atLine(where.lineOf(problem.path)),
+    });
+  return rendered.value as Record<string, unknown>;
+}
+
 /** A package's own dbt_project.yml, read into the settings its nodes are loaded with. */
 function packageSettings(
   ctx: LoadContext,
@@ -190,7 +218,10 @@ function packageSettings(
   const configFile = root === '' ? 'dbt_project.yml' : `${root}/dbt_project.yml`;
   const { source, issues } = parseYamlSource(text, configFile);
   ctx.issues.push(...issues);
-  const raw = isObject(source.value) ? source.value : {};
+  const raw = renderPackageProject(ctx, isObject(source.value) ? source.value : {}, rootSettings, {
+    file: configFile,
+    lineOf: (keyPath) => source.lineOf(keyPath),
+  });
   for (const key of UNSUPPORTED_PACKAGE_KEYS) {
     if (raw[key] === undefined) continue;
     ctx.issues.push({

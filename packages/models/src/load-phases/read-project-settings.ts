@@ -282,7 +282,8 @@ function parseProjectFile(ctx: LoadContext, projectFile: ProjectFile, options: S
   return { file: configFile, isDbt, yaml, raw, at };
 }
 
-const HOOK_KEYS = new Set([
+/** Keys whose values are templates run later (hooks): dbt_project.yml's rendering leaves them as written. */
+export const HOOK_KEYS = new Set([
   'on-run-start',
   'on-run-end',
   '+pre-hook',
