@@ -54,13 +54,18 @@ export function renderConfigTemplate(text: string, context: ConfigTemplateContex
 export function renderConfigTree(
   value: unknown,
   context: ConfigTemplateContext,
-  options: { readonly skip?: (path: readonly (string | number)[]) => boolean } = {},
+  options: {
+    readonly skip?: (path: readonly (string | number)[]) => boolean;
+    /** A renderer for what this one refuses (`target`, `{% if %}`): the full Jinja engine, where a target is known. */
+    readonly fallback?: (text: string) => ConfigTemplateResult;
+  } = {},
 ): { value: unknown; problems: { path: (string | number)[]; message: string }[] } {
   const problems: { path: (string | number)[]; message: string }[] = [];
   const walk = (node: unknown, path: (string | number)[]): unknown => {
     if (options.skip?.(path)) return node;
     if (hasConfigTemplate(node)) {
-      const result = renderConfigTemplate(node, context);
+      let result = renderConfigTemplate(node, context);
+      if ('error' in result && options.fallback) result = options.fallback(node);
       if ('error' in result) {
         problems.push({ path, message: result.error });
         return node;

@@ -39,7 +39,14 @@ describe("a package's templates find its own macros unqualified (dbt's local nam
   it("renders a package's dbt_project.yml values, and names one it cannot render", async () => {
     const own = await tempDir();
     await writeProject(own.path, {
-      'dbt_project.yml': 'name: app\nconfig-version: 2\n',
+      'dbt_project.yml': [
+        'name: app',
+        'config-version: 2',
+        'models:',
+        '  app:',
+        `    +materialized: "{{ 'table' if target.name == 'prod' else 'view' }}"`,
+      ].join('\n'),
+      'models/app_model.sql': 'select 1 as v\n',
       'dbt_packages/kit/dbt_project.yml': [
         'name: kit',
         'config-version: 2',
@@ -53,8 +60,21 @@ describe("a package's templates find its own macros unqualified (dbt's local nam
       'dbt_packages/kit/models/hooked/kit_other.sql': 'select 2 as v\n',
     });
     const { project, errors, warnings } = await loadProject(own.path, { env: {} });
+    // With the target known (a command that compiles), what needs it is rendered as dbt renders it.
+    const withTarget = await loadProject(own.path, {
+      env: {},
+      target: { type: 'duckdb', name: 'dev', schema: 'main' },
+    });
     await own.remove();
-    expect(errors).toEqual([]);
+    // Without a target, the root's value that needs one is an error at its line (the package's: a warning).
+    expect([...new Set(errors.map((e) => `${e.file}:${e.line}`))]).toEqual(['dbt_project.yml:5']);
+    expect(withTarget.errors).toEqual([]);
+    expect(withTarget.warnings.filter((w) => w.file.includes('dbt_project.yml'))).toEqual([]);
+    expect(withTarget.project.nodes.get('model.kit.kit_other')?.kind === 'model').toBe(true);
+    const other = withTarget.project.nodes.get('model.kit.kit_other');
+    expect(other?.kind === 'model' && other.config.schema).toBe('a');
+    const root = withTarget.project.nodes.get('model.app.app_model');
+    expect(root?.kind === 'model' && root.materialized).toBe('view');
     const model = project.nodes.get('model.kit.kit_model');
     expect(model?.kind === 'model' && model.materialized).toBe('table');
     expect(warnings.map((w) => `${w.file}:${w.line}: ${w.message}`)).toContainEqual(

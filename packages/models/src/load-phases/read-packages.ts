@@ -8,7 +8,7 @@ import type { ProjectIssue } from '../project-issue.js';
 import { parseYamlSource, type YamlSource } from '../yaml-source.js';
 import { FolderConfigs } from './folder-configs.js';
 import { atLine, type LoadContext } from './load-context.js';
-import { HOOK_KEYS, type FolderTree, type ProjectSettings } from './read-project-settings.js';
+import { projectRenderOptions, type FolderTree, type ProjectSettings } from './read-project-settings.js';
 
 /*
  * Packages, as dbt has them after `dbt deps`: every project under `dbt_packages/` (dbt's `packages-install-path`),
@@ -195,7 +195,7 @@ function renderPackageProject(
   const rendered = renderConfigTree(
     raw,
     { env: ctx.env, vars: rootSettings.vars, secrets: ctx.secrets },
-    { skip: (keyPath) => keyPath[0] === 'vars' || keyPath.some((k) => typeof k === 'string' && HOOK_KEYS.has(k)) },
+    projectRenderOptions(ctx, rootSettings.vars, where.file),
   );
   for (const problem of rendered.problems)
     ctx.issues.push({

@@ -15,6 +15,7 @@ import { didYouMean } from '../project-issue.js';
 import { parseYamlSource, type YamlSource } from '../yaml-source.js';
 import { FolderConfigs } from './folder-configs.js';
 import { atLine, type LoadContext } from './load-context.js';
+import { TemplateParser } from './template-parser.js';
 
 const SLUICE_FILES = ['sluice.yml', 'sluice.yaml'];
 const DBT_FILE = 'dbt_project.yml';
@@ -260,11 +261,12 @@ function parseProjectFile(ctx: LoadContext, projectFile: ProjectFile, options: S
   }
   const at: KeyLocator = (key) => ({ file: configFile, ...atLine(yaml.lineOf([key], true)) });
   if (isDbt) {
-    // dbt renders dbt_project.yml with env_var() and the command line's vars; hooks and vars stay as written.
+    // dbt renders dbt_project.yml with env_var(), the command line's vars and the target; hooks and vars stay as
+    // written.
     const rendered = renderConfigTree(
       raw,
       { env: ctx.env, vars: options.vars ?? {}, secrets: ctx.secrets },
-      { skip: (keyPath) => keyPath[0] === 'vars' || keyPath.some((k) => typeof k === 'string' && HOOK_KEYS.has(k)) },
+      projectRenderOptions(ctx, options.vars ?? {}, configFile),
     );
     raw = rendered.value as Record<string, unknown>;
     for (const problem of rendered.problems) {
@@ -280,6 +282,22 @@ function parseProjectFile(ctx: LoadContext, projectFile: ProjectFile, options: S
   }
   checkTopLevelKeys(ctx, raw, isDbt ? 'dbt' : (options.otherConfigKeys ?? INGESTION_CONFIG_KEYS), configFile, at);
   return { file: configFile, isDbt, yaml, raw, at };
+}
+
+/**
+ * How dbt_project.yml files are rendered: hooks and `vars:` left as written; what the configuration renderer refuses
+ * (`target.name`, `{% if %}`) rendered by the full engine when the target is known (a command that compiles).
+ */
+export function projectRenderOptions(
+  ctx: LoadContext,
+  vars: Readonly<Record<string, unknown>>,
+  file: string,
+): Parameters<typeof renderConfigTree>[2] {
+  const skip = (keyPath: readonly (string | number)[]) =>
+    keyPath[0] === 'vars' || keyPath.some((k) => typeof k === 'string' && HOOK_KEYS.has(k));
+  if (ctx.target === undefined) return { skip };
+  const parser = new TemplateParser(ctx, vars, file);
+  return { skip, fallback: (text) => parser.renderProjectValue(text, file) };
 }
 
 /** Keys whose values are templates run later (hooks): dbt_project.yml's rendering leaves them as written. */

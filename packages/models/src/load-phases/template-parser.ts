@@ -149,6 +149,23 @@ export class TemplateParser {
     return { value: nativeValue(text) };
   }
 
+  /**
+   * A project-file value (`dbt_project.yml`) rendered with the full engine and `target` in context, natively as
+   * `renderYamlConfig` renders; what goes wrong is returned, not recorded (the caller reports it at its key).
+   */
+  renderProjectValue(text: string, file: string): { value: unknown } | { error: string } {
+    const record = emptyParseRecord();
+    try {
+      const rendered = this.ctx.engine.renderString(text, file, this.hooks('', '', file, record));
+      const missing = [...record.missingVars].map((n) => `var('${n}') has no value`);
+      missing.push(...[...record.missingEnv].map((n) => `the environment variable ${n} is not set`));
+      return missing.length > 0 ? { error: missing.join('; ') } : { value: nativeValue(rendered) };
+    } catch (error) {
+      const e = error instanceof TemplateError ? error : this.ctx.engine.toTemplateError(error, file);
+      return { error: e.message };
+    }
+  }
+
   /** A property-file value that may hold `{{ … }}` (a source's schema or identifier), rendered. */
   renderYamlValue(value: string, file: string): string {
     if (!value.includes('{{')) return value;
