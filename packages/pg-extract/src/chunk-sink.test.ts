@@ -77,6 +77,32 @@ describe('ChunkSink', () => {
     }
   });
 
+  it('counts and cuts right when a buffer holds many records and its quotes come late, early or not at all', async () => {
+    // Plain records, then quoted ones (newlines inside), then plain again, in one buffer and split unevenly: the
+    // quote found once per buffer must be the one used when the scan reaches it.
+    const plain = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => `${from + i},plain ${from + i},2024-01-01 00:00:00\n`);
+    const quoted = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => `${from + i},"q ""${i}""\n, x",\n`);
+    const records = [...plain(0, 200), ...quoted(200, 5), ...plain(205, 300), ...quoted(505, 3), ...plain(508, 50)];
+    const text = records.join('');
+    for (const pieces of [[text], [text.slice(0, 7000), text.slice(7000, 7001), text.slice(7001)]]) {
+      const { sink, contents } = await sinkOf(pieces, 4096);
+      expect(contents.join('')).toBe(text);
+      expect(sink.rows).toBe(records.length);
+      let index = 0;
+      for (const [i, content] of contents.entries()) {
+        let rebuilt = '';
+        const first = index;
+        while (rebuilt.length < content.length) rebuilt += records[index++];
+        expect(rebuilt).toBe(content);
+        expect(sink.files[i]?.rows).toBe(index - first);
+      }
+      await remove?.();
+      remove = undefined;
+    }
+  });
+
   it('flagged: refuses a record without its flag, and a stream ending inside a record', async () => {
     await expect(sinkOf(['1,x\n'], 100, true)).rejects.toThrow(/does not end in a boolean field/);
     await expect(sinkOf(['1,x,t\n2,y'], 100, true)).rejects.toThrow(/ended inside a record/);

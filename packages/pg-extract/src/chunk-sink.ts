@@ -43,6 +43,14 @@ export class ChunkSink extends Writable {
       }
     | undefined;
   private inQuotes = false;
+  /**
+   * The next quote byte `nextNewline` found in the buffer it scans (`quoteAt`, -1: none), searched from `quoteFrom`:
+   * kept, so that a buffer without quotes is searched for one once, not once per record (that search runs to the
+   * end of the buffer: quadratic in the records a buffer holds).
+   */
+  private quoteBuffer: Buffer | undefined;
+  private quoteFrom = 0;
+  private quoteAt = -1;
   private sequence = 0;
   private readonly hash: Hash | undefined;
   private readonly flagged: boolean;
@@ -125,11 +133,18 @@ export class ChunkSink extends Writable {
   private nextNewline(buffer: Buffer, position: number): number {
     const newline = buffer.indexOf(NEWLINE, position);
     const end = newline === -1 ? buffer.length : newline;
-    let quote = buffer.indexOf(QUOTE, position);
+    const known =
+      this.quoteBuffer === buffer && this.quoteFrom <= position && (this.quoteAt === -1 || this.quoteAt >= position);
+    let quote = known ? this.quoteAt : buffer.indexOf(QUOTE, position);
+    if (!known) {
+      this.quoteBuffer = buffer;
+      this.quoteFrom = position;
+    }
     while (quote !== -1 && quote < end) {
       this.inQuotes = !this.inQuotes;
       quote = buffer.indexOf(QUOTE, quote + 1);
     }
+    this.quoteAt = quote;
     return newline;
   }
 

@@ -8,7 +8,7 @@ import {
   type ExtractPosition,
   type LateRead,
 } from './extract-plan.js';
-import type { SnapshotFacts } from './snapshot-sql.js';
+import { SERIAL_QUERY_SQL, type SnapshotFacts } from './snapshot-sql.js';
 
 /** One COPY of an extraction, into a chunk sink of its own. */
 export interface RowRead {
@@ -48,6 +48,12 @@ export interface ReadPlan {
   readonly reads: readonly RowRead[];
   /** The block ranges of a split first load, all of them (done ones included); empty when the read is not split. */
   readonly ranges: readonly BlockRange[];
+  /**
+   * The ranges are to be committed one by one (handed over as they are read, see `ExtractOptions.onRange`): the
+   * table is larger than one range (`rangePages`), or the load resumes. A table split only to be read by several
+   * connections at once is one load: its ranges come back together, as the files of one read.
+   */
+  readonly byRange: boolean;
   /** The upper-bound query (none for `full`) and whether a helper reads it. */
   readonly bound: { readonly sql: string; readonly helper: boolean } | undefined;
 }
@@ -100,6 +106,8 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
         ))
       : [];
   const split = ranges.length > 1;
+  const byRange =
+    split && (options.resume !== undefined || facts.pages > (options.rangePages ?? FIRST_LOAD_RANGE_PAGES));
   const done = new Set(split ? (options.resume?.done ?? []) : []);
   const flag = late.kind === 'lookback' ? late.flag : undefined;
   const read = (where: string | undefined, prefix: string, range?: number): RowRead => ({
@@ -128,7 +136,7 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
     plan.strategy === 'full'
       ? undefined
       : {
-          sql: upperBoundSql(plan, plan.from?.cursor ?? null, { count: late.kind === 'sweep', changed: late.changed }),
+          sql: `${SERIAL_QUERY_SQL}; ${upperBoundSql(plan, plan.from?.cursor ?? null, { count: late.kind === 'sweep', changed: late.changed })}`,
           helper: shares && !split,
         };
   return {
@@ -137,6 +145,7 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
     concurrent: shares,
     reads,
     ranges: split ? ranges : [],
+    byRange,
     bound,
   };
 }

@@ -57,10 +57,11 @@ export interface ExtractOptions {
   /** A resumed first load: the ranges it was planned with, and those already loaded (not read again). */
   readonly resume?: ResumeRanges;
   /**
-   * A split first load hands each block range over as soon as it is read, with the position the whole load will
-   * commit (known once the upper bound is read), while the other ranges keep streaming; the extraction waits for
-   * it, and fails when it throws. The files it gets are not in the result. Without it, the files of every range
-   * are in the result, as for any read.
+   * A first load split by size (a table larger than `rangePages`, or a resumed load) hands each block range over
+   * as soon as it is read, with the position the whole load will commit (known once the upper bound is read), while
+   * the other ranges keep streaming; the extraction waits for it, and fails when it throws. The files it gets are
+   * not in the result. Without it, or when the table fits in one range (split only to be read by several
+   * connections at once), the files of every range are in the result, as for any read.
    */
   readonly onRange?: (range: RangeRead) => Promise<void>;
 }
@@ -102,7 +103,8 @@ export interface ExtractResult {
   readonly digest: string | undefined;
   /** Block ranges the rows were read in (1 unless a large first load was split). */
   readonly ranges: number;
-  /** The block ranges of a split first load (all of them, those read before a resume included); else empty. */
+  /** The block ranges of a first load handed over range by range (all of them, those read before a resume
+   *  included); else empty. */
   readonly rangePlan: readonly BlockRange[];
   /** Settles once every helper connection is closed (await it before dropping the database, say). */
   readonly closed: Promise<void>;
@@ -163,7 +165,7 @@ export async function runExtraction(
       statements: session.statements,
       digest: sinks[0]?.digest(),
       ranges: reads.reads.length,
-      rangePlan: reads.ranges,
+      rangePlan: reads.byRange ? reads.ranges : [],
       // Helper connections close in the background: the rows are ready before that.
       closed: session.settle(),
     };
@@ -193,7 +195,7 @@ async function readRows(
 ): Promise<{ upper: string[] | null; sinks: ChunkSink[]; windowRows: number; handedOver: Set<ChunkSink> }> {
   const handedOver = new Set<ChunkSink>();
   const onRange = session.options.onRange;
-  if (onRange && reads.ranges.length > 0) {
+  if (onRange && reads.byRange) {
     // A split first load: a few connections read the ranges off a queue; each range is handed over once read and
     // the bound is known, while the others keep streaming.
     const bounding = readBound(session, reads, snapshotId);

@@ -10,6 +10,13 @@ export const SNAPSHOT_BEGIN_SQL = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ON
 /** Exports the current transaction's snapshot, so other connections can read in it (`beginReadSql(id)`). */
 export const EXPORT_SNAPSHOT_SQL = 'SELECT pg_export_snapshot() AS id';
 
+/**
+ * Sent with the upper-bound query (same round trip): it reads beside the COPY, which has the server's cores to use;
+ * parallel workers of a full scan for the bound (a first load without an index on the cursor) would compete with
+ * it and cost more CPU than a serial scan (three processes sorting for one row).
+ */
+export const SERIAL_QUERY_SQL = 'SET LOCAL max_parallel_workers_per_gather = 0';
+
 export const COMMIT_SQL = 'COMMIT';
 export const ROLLBACK_SQL = 'ROLLBACK';
 

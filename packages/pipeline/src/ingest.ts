@@ -578,8 +578,10 @@ async function extractBatch(run: TableRun, snapshot: Promise<string | undefined>
   run.start = start;
   if (start.note) run.notes.push(start.note);
   const tableSpec = tableSpecOf(config, spec);
-  // A split load commits range by range only into an empty table whose rows have a key (a resumed range may meet
-  // rows of an earlier snapshot, which a merge replaces); otherwise it is one atomic replace.
+  // A load split by size (larger than `first_load_range_mb`) commits range by range only into an empty table whose
+  // rows have a key (a resumed range may meet rows of an earlier snapshot, which a merge replaces); otherwise it is
+  // one atomic replace — also when the extractor reads the table's ranges at once only to read it faster: then no
+  // range is handed over, and the files of all of them come back as one batch.
   const keyed = source.primaryKey.length > 0 && spec.strategy !== 'full';
   const ranged = keyed && ((start.kind === 'first' && start.ranged) || start.kind === 'resume');
   let from: Position | undefined;
