@@ -69,7 +69,7 @@ describe("a package's templates find its own macros unqualified (dbt's local nam
     // Without a target, the root's value that needs one is an error at its line (the package's: a warning).
     expect([...new Set(errors.map((e) => `${e.file}:${e.line}`))]).toEqual(['dbt_project.yml:5']);
     expect(withTarget.errors).toEqual([]);
-    expect(withTarget.warnings.filter((w) => w.file.includes('dbt_project.yml'))).toEqual([]);
+    expect(withTarget.warnings.filter((w) => w.file?.includes('dbt_project.yml'))).toEqual([]);
     expect(withTarget.project.nodes.get('model.kit.kit_other')?.kind === 'model').toBe(true);
     const other = withTarget.project.nodes.get('model.kit.kit_other');
     expect(other?.kind === 'model' && other.config.schema).toBe('a');
