@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProjectConfig, resolveTarget, scheduleConfigSchema, type LoadedProject } from '@sluice/pipeline';
-import { createTempDir, createTestDatabase, type TestDatabase } from '@sluice/testing';
+import { createTempDir, createTestDatabase, pollUntil, type TestDatabase } from '@sluice/testing';
 import { createFileStateStore, type RunRecord, type StateStore } from '@sluice/watermark';
 import { createLogger } from '../src/logger.js';
 import { Scheduler } from '../src/scheduler.js';
@@ -42,12 +42,20 @@ describe('Scheduler: a table failing run after run is named on the page and in t
     await home?.remove();
   });
 
-  const finished = async (id: string): Promise<RunRecord> => {
-    for (;;) {
-      const run = await state.getRun(id);
-      if (run && run.status !== 'running') return run;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  /** The run recorded finished, and the scheduler done with it (metrics, alerts): it takes the next trigger. */
+  const finished = async (scheduler: Scheduler, id: string): Promise<RunRecord> => {
+    const run = await pollUntil(
+      async () => {
+        const found = await state.getRun(id);
+        return found && found.status !== 'running' ? found : undefined;
+      },
+      { what: `run ${id} to be recorded finished`, timeoutMs: 120_000 },
+    );
+    await pollUntil(() => (scheduler.current === undefined ? true : undefined), {
+      what: 'the scheduler to be done with the run',
+      timeoutMs: 60_000,
+    });
+    return run;
   };
 
   it('after two failing runs: the page says since which run and why; the metrics count the runs in a row', async () => {
@@ -63,9 +71,9 @@ describe('Scheduler: a table failing run after run is named on the page and in t
       metrics,
     });
     try {
-      const first = await finished((await scheduler.trigger({})).runId);
+      const first = await finished(scheduler, (await scheduler.trigger({})).runId);
       await db.withClient((client) => client.query(`INSERT INTO good VALUES (2, 'two')`));
-      const second = await finished((await scheduler.trigger({})).runId);
+      const second = await finished(scheduler, (await scheduler.trigger({})).runId);
       for (const run of [first, second]) {
         expect(run.status).toBe('failed');
         expect(run.detail.tables).toEqual(
