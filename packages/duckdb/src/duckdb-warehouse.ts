@@ -269,10 +269,12 @@ export class DuckDbWarehouse implements Warehouse {
    */
   async load(request: LoadRequest): Promise<LoadResult> {
     const where = tableLabel(request.table);
-    await checkFiles(request, where);
-    if (request.state) await this.#ensureStateTable(request.state.schema);
-    return this.#locks.run(tableKey(request.table), () =>
-      this.#withConnection(request.signal, (connection) =>
+    // The table's place in line is taken at the call, before anything is awaited: loads into one table run in
+    // call order (a file check finishing sooner for a later call must not let it go first).
+    return this.#locks.run(tableKey(request.table), async () => {
+      await checkFiles(request, where);
+      if (request.state) await this.#ensureStateTable(request.state.schema);
+      return this.#withConnection(request.signal, (connection) =>
         this.#transaction(connection, where, request.signal, async () => {
           const existing =
             this.#known.get(tableKey(request.table)) ?? (await this.#readTable(connection, request.table));
@@ -342,8 +344,8 @@ export class DuckDbWarehouse implements Warehouse {
             statements,
           };
         }),
-      ),
-    );
+      );
+    });
   }
 
   async readState(schema: string, namespace: string, options: StateReadOptions = {}): Promise<StateSnapshot> {
