@@ -11,13 +11,11 @@
 //   finish     to the end (the state store's copy, cleanup, lock release).
 // Prints each phase's median over the rounds, the counts of one round (Postgres round trips and connections,
 // DuckDB statements, fsyncs) and, with BENCH_TIMELINE=1, the last round's timeline; last, one JSON line.
-import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createDuckDbWarehouse } from '@sluice/duckdb';
 import { loadProjectConfig, openStateStore, runIngest } from '@sluice/pipeline';
+import { begin, end, now } from './_driver-calls.mjs';
 import { createVendasTable, median, startBenchPostgres, VENDAS_YAML, withClient, writeProject } from './_harness.mjs';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -26,50 +24,6 @@ const YAML =
   process.env.BENCH_LATE === 'off'
     ? VENDAS_YAML.replace('    cursor:', '    late_commits: off\n    cursor:')
     : VENDAS_YAML;
-const here = path.dirname(fileURLToPath(import.meta.url));
-// The driver modules the packages themselves load (pnpm gives each package its own resolution).
-const pg = createRequire(path.join(here, '../packages/pg-extract/package.json'))('pg');
-const duckdb = createRequire(path.join(here, '../packages/duckdb/package.json'))('@duckdb/node-api');
-
-/** The calls of the round being recorded (undefined: not recording). */
-let calls;
-let t0 = 0;
-const now = () => performance.now() - t0;
-
-/** Wrap `proto[name]` (a method returning a promise) to record its calls while a round is recorded. */
-function record(proto, name, kind, describe) {
-  const original = proto[name];
-  if (typeof original !== 'function') return;
-  proto[name] = function (...args) {
-    const start = now();
-    const result = original.apply(this, args);
-    if (!calls || !result) return result;
-    const what = describe(args, this);
-    const done = () => calls?.push({ kind, what, start, end: now() });
-    if (typeof result.then === 'function') result.then(done, done);
-    // A COPY is a submittable stream: timed to its end.
-    else if (typeof result.once === 'function') result.once('end', done).once('error', done);
-    return result;
-  };
-}
-
-const ids = new WeakMap();
-let nextId = 0;
-const clientId = (client) => {
-  if (!ids.has(client)) ids.set(client, ++nextId);
-  return `c${ids.get(client)}`;
-};
-const text = (value) => String(value).replace(/\s+/g, ' ').slice(0, 110);
-record(pg.Client.prototype, 'query', 'pg', ([query], client) => `${clientId(client)} ${text(query?.text ?? query)}`);
-record(pg.Client.prototype, 'connect', 'pg-connect', (_, client) => `${clientId(client)} connect`);
-// DuckDB: every statement passes through `run` (`runAndReadAll` calls it too).
-record(duckdb.DuckDBConnection.prototype, 'run', 'duckdb', ([sql]) => text(sql));
-const handle = await fs.open(path.join(os.tmpdir(), `sluice-phases-${process.pid}`), 'w');
-const handleProto = Object.getPrototypeOf(handle);
-await handle.close();
-await fs.rm(path.join(os.tmpdir(), `sluice-phases-${process.pid}`));
-record(handleProto, 'sync', 'fsync', () => 'fsync');
-record(handleProto, 'datasync', 'fsync', () => 'fdatasync');
 
 const PHASES = ['positions', 'to-copy', 'copy', 'load', 'finish'];
 
@@ -98,9 +52,8 @@ try {
         `UPDATE vendas SET valor_pago = valor_pago - 0.01, data_atualizacao = localtimestamp WHERE id_vendas % 100 = ${round % 100}`,
       ),
     );
-    calls = [];
     const events = {};
-    t0 = performance.now();
+    begin();
     const result = await runIngest({
       project,
       warehouse,
@@ -111,8 +64,7 @@ try {
       },
     });
     const total = now();
-    const recorded = calls;
-    calls = undefined;
+    const recorded = end();
     if (result.status !== 'success') throw new Error(JSON.stringify(result.tables));
     const copyStart = recorded.find((call) => call.kind === 'pg' && / COPY \(/.test(call.what))?.start ?? NaN;
     const marks = [0, events['positions-read'], copyStart, events['table-loading'], events['table-committed'], total];

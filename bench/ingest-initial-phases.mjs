@@ -17,52 +17,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDuckDbWarehouse } from '@sluice/duckdb';
 import { loadProjectConfig, openStateStore, runIngest } from '@sluice/pipeline';
+import { begin, end, now } from './_driver-calls.mjs';
 import { createVendasTable, median, startBenchPostgres, VENDAS_YAML, withClient, writeProject } from './_harness.mjs';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const pg = createRequire(path.join(here, '../packages/pg-extract/package.json'))('pg');
 const duckdb = createRequire(path.join(here, '../packages/duckdb/package.json'))('@duckdb/node-api');
-
-/** The calls of the round being recorded (undefined: not recording). */
-let calls;
-let t0 = 0;
-const now = () => performance.now() - t0;
-
-/** Wrap `proto[name]` (a method returning a promise or a stream) to record its calls while a round is recorded. */
-function record(proto, name, kind, describe) {
-  const original = proto[name];
-  if (typeof original !== 'function') return;
-  proto[name] = function (...args) {
-    const start = now();
-    const result = original.apply(this, args);
-    if (!calls || !result) return result;
-    const what = describe(args, this);
-    const done = () => calls?.push({ kind, what, start, end: now() });
-    if (typeof result.then === 'function') result.then(done, done);
-    else if (typeof result.once === 'function') result.once('end', done).once('error', done);
-    return result;
-  };
-}
-
-const ids = new WeakMap();
-let nextId = 0;
-const clientId = (client) => {
-  if (!ids.has(client)) ids.set(client, ++nextId);
-  return `c${ids.get(client)}`;
-};
-const text = (value) => String(value).replace(/\s+/g, ' ').slice(0, 120);
-record(pg.Client.prototype, 'query', 'pg', ([query], client) => `${clientId(client)} ${text(query?.text ?? query)}`);
-record(pg.Client.prototype, 'connect', 'pg-connect', (_, client) => `${clientId(client)} connect`);
-record(duckdb.DuckDBConnection.prototype, 'run', 'duckdb', ([sql]) => text(sql));
-record(duckdb.DuckDBInstance.prototype, 'connect', 'duckdb-connect', () => 'connect');
-const handle = await fs.open(path.join(os.tmpdir(), `sluice-phases-${process.pid}`), 'w');
-const handleProto = Object.getPrototypeOf(handle);
-await handle.close();
-await fs.rm(path.join(os.tmpdir(), `sluice-phases-${process.pid}`));
-record(handleProto, 'sync', 'fsync', () => 'fsync');
-record(handleProto, 'datasync', 'fsync', () => 'fdatasync');
 
 const PHASES = ['positions', 'to-copy', 'copy', 'load', 'finish'];
 
@@ -136,11 +97,10 @@ try {
     const project = await loadProjectConfig(dir);
     const warehouse = await createDuckDbWarehouse({ path: path.join(dir, 'warehouse.duckdb') });
     const state = openStateStore(project);
-    calls = [];
     const events = {};
     const cpu = process.cpuUsage();
     const pgCpu = await postgresCpuMs(pgBench.server.dataDir);
-    t0 = performance.now();
+    begin();
     const result = await runIngest({
       project,
       warehouse,
@@ -155,8 +115,7 @@ try {
     // Backends of the run's connections may still be ending: their CPU reaches the postmaster once they have.
     await new Promise((resolve) => setTimeout(resolve, 200));
     const postgresCpu = (await postgresCpuMs(pgBench.server.dataDir)) - pgCpu;
-    const recorded = calls;
-    calls = undefined;
+    const recorded = end();
     await warehouse.close();
     await state.close();
     if (result.status !== 'success') throw new Error(JSON.stringify(result.tables));
