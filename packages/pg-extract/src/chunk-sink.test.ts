@@ -55,6 +55,26 @@ describe('ChunkSink', () => {
     for (const [i, content] of contents.entries()) expect(sink.files[i]?.bytes).toBe(Buffer.byteLength(content));
   });
 
+  it('notes a value written as Postgres writes years before 1, wherever the stream is split, and nothing else', async () => {
+    const seen = async (pieces: string[]) => {
+      const dir = await createTempDir();
+      try {
+        const sink = new ChunkSink({ dir: dir.path, prefix: 't', chunkBytes: 1 << 20, watchBc: true });
+        await pipeline(Readable.from(pieces.map((p) => Buffer.from(p))), sink);
+        return sink.bcSeen;
+      } finally {
+        await dir.remove();
+      }
+    };
+    const record = '1,0044-03-15 12:00:00 BC,x\n';
+    for (let cut = 0; cut <= record.length; cut++) {
+      expect(await seen(['0,a\n' + record.slice(0, cut), record.slice(cut)])).toBe(true);
+    }
+    expect(await seen(['1,0044-03-15 BC\n'])).toBe(true); // last field of a record
+    // Postgres never quotes a date: quoted, it is text.
+    expect(await seen(['1,ABC,x BC,44 BCE\n', '2,"BC, 44"\n', '3,"Caesar, 44 BC"\n'])).toBe(false);
+  });
+
   it('writes no file for an empty stream', async () => {
     const { sink } = await sinkOf([], 100);
     expect(sink.files).toEqual([]);

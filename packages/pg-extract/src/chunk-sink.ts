@@ -13,6 +13,7 @@ const FALSE = 0x66; // f
 const NEWLINE_BYTE = Buffer.from('\n');
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const QUOTE_BYTE = Buffer.from('"');
+const BC = Buffer.from(' BC');
 
 /**
  * A writable that takes Postgres CSV (as `COPY … TO STDOUT (FORMAT csv)` streams it) and writes it into chunk files
@@ -22,6 +23,10 @@ const QUOTE_BYTE = Buffer.from('"');
  *
  * With `flagged: true`, every record ends in one extra boolean field (`,t` or `,f`, as Postgres writes a boolean)
  * that is counted (`trueFlags`) and removed: the files hold the records without it.
+ *
+ * With `watchBc: true`, it notes (`bcSeen`) any ` BC` between a digit and the end of an unquoted field: how Postgres writes a
+ * date or timestamp before year 1, which the files must not hold as such (see `PlannedColumn.bcSafeSql`). Text may
+ * hold the same bytes: a false alarm only costs a second read.
  *
  * A file never begins with a UTF-8 byte order mark: CSV readers drop one there (DuckDB always, Snowflake by
  * default), so a first field that begins with U+FEFF — Postgres leaves such a value unquoted — is written quoted
@@ -58,9 +63,22 @@ export class ChunkSink extends Writable {
   private carry: Buffer = Buffer.alloc(0);
   /** Flagged mode: records whose trailing flag was `t`. */
   trueFlags = 0;
+  /** `watchBc`: a value written as Postgres writes years before 1 was seen (see the class comment). */
+  bcSeen = false;
+  private readonly watchBc: boolean;
+  /** `watchBc`: the last bytes of the previous buffer, where a ` BC,` may have begun. */
+  private bcTail: Buffer = Buffer.alloc(0);
 
-  constructor(options: { dir: string; prefix: string; chunkBytes: number; digest?: boolean; flagged?: boolean }) {
+  constructor(options: {
+    dir: string;
+    prefix: string;
+    chunkBytes: number;
+    digest?: boolean;
+    flagged?: boolean;
+    watchBc?: boolean;
+  }) {
     super({ highWaterMark: 1 << 20 });
+    this.watchBc = options.watchBc === true;
     this.dir = options.dir;
     this.prefix = options.prefix;
     this.chunkBytes = options.chunkBytes;
@@ -85,6 +103,7 @@ export class ChunkSink extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    if (this.watchBc && !this.bcSeen) this.watchForBc(chunk);
     (this.flagged ? this.writeFlagged(chunk) : this.writeBuffer(chunk)).then(() => callback(), callback);
   }
 
@@ -96,6 +115,13 @@ export class ChunkSink extends Writable {
       return;
     }
     this.closeCurrent().then(() => callback(), callback);
+  }
+
+  /** Look for a BC value in `buffer` and where the previous buffer ended (one native search per buffer). */
+  private watchForBc(buffer: Buffer): void {
+    const seam = Buffer.concat([this.bcTail, buffer.subarray(0, BC.length + 1)]);
+    this.bcSeen = hasBcValue(seam) || hasBcValue(buffer);
+    this.bcTail = Buffer.from(buffer.subarray(Math.max(0, buffer.length - BC.length - 1)));
   }
 
   /** Flagged mode: write whole records only, each without its trailing `,t`/`,f`; keep the unfinished one. */
@@ -210,6 +236,18 @@ export class ChunkSink extends Writable {
     });
     this.files.push({ path: current.path, rows: current.rows, bytes: current.bytes, format: 'csv' });
   }
+}
+
+/** Whether `buffer` holds ` BC` after a digit and before a field's end (`,` or a newline: Postgres never quotes a
+ *  date or timestamp in CSV, so a quoted ` BC` is text). */
+function hasBcValue(buffer: Buffer): boolean {
+  for (let at = buffer.indexOf(BC); at !== -1; at = buffer.indexOf(BC, at + 1)) {
+    const before = buffer[at - 1] ?? 0;
+    const after = buffer[at + BC.length];
+    if (before >= 0x30 && before <= 0x39 && (after === COMMA || after === NEWLINE))
+      return true;
+  }
+  return false;
 }
 
 /**

@@ -91,6 +91,12 @@ export interface PlannedColumn {
   readonly nullable: boolean;
   /** The SELECT expression rendering the value as the chunk format wants it. */
   readonly selectSql: string;
+  /**
+   * A date or timestamp: `selectSql` is the plain column (Postgres's own text, the cheapest to write), exact for
+   * every value from year 1 on; this is the expression that also writes years before 1 exactly (see
+   * `renderInstant`). A read whose rows hold such a value is read again with it (see `ChunkSink`'s `watchBc`).
+   */
+  readonly bcSafeSql?: string;
 }
 
 /** Everything needed to run one extraction, computed without touching the database. */
@@ -248,11 +254,13 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
       );
       continue;
     }
+    const instant = INSTANT_KINDS.has(column.logical.kind);
     columns.push({
       name: column.name,
       type: column.logical,
       nullable: column.nullable,
-      selectSql: renderColumn(column),
+      selectSql: instant ? quoteIdentifier(column.name) : renderColumn(column),
+      ...(instant ? { bcSafeSql: renderColumn(column) } : {}),
     });
   }
 
@@ -371,6 +379,9 @@ function chosenColumn(column: SourceColumn, choice: ColumnChoice): PlannedColumn
   }
 }
 
+/** The logical kinds Postgres writes with a ` BC` suffix before year 1. */
+const INSTANT_KINDS = new Set(['date', 'timestamp', 'timestamptz']);
+
 /** Render one column as the chunk format wants it (see ChunkFile in @sluice/warehouse). */
 function renderColumn(column: SourceColumn): string {
   return renderValue(quoteIdentifier(column.name), column.logical as LogicalType);
@@ -429,14 +440,20 @@ export function afterCondition(plan: ExtractPlan, cursor: readonly string[]): st
   return `${plan.cursorSql[0]} >= ${values[0]} AND (${plan.cursorSql.join(', ')}) > (${values.join(', ')})`;
 }
 
-/** The SELECT that reads the plan's rows, optionally filtered, optionally in primary-key order, optionally with a
- *  trailing boolean field (`flag`, a condition) after the columns (see ChunkSink's `flagged`). */
+/**
+ * The SELECT that reads the plan's rows, optionally filtered, optionally in primary-key order, optionally with a
+ * trailing boolean field (`flag`, a condition) after the columns (see ChunkSink's `flagged`). Dates and timestamps
+ * are written BC-safe unless `plain` (see `PlannedColumn.bcSafeSql`).
+ */
 export function selectSql(
   plan: ExtractPlan,
   where?: string,
-  options: { ordered?: boolean; flag?: string } = {},
+  options: { ordered?: boolean; flag?: string; plain?: boolean } = {},
 ): string {
-  const columns = plan.columns.map((column) => `${column.selectSql} AS ${quoteIdentifier(column.name)}`);
+  const columns = plan.columns.map(
+    (column) =>
+      `${(options.plain ? undefined : column.bcSafeSql) ?? column.selectSql} AS ${quoteIdentifier(column.name)}`,
+  );
   if (options.flag) columns.push(`(${options.flag}) AS "__sluice_flag"`);
   const from = `${quoteIdentifier(plan.table.schema)}.${quoteIdentifier(plan.table.name)}`;
   const order =
@@ -457,6 +474,10 @@ export function copySql(select: string): string {
  * (`window_rows`) in the same pass; with `changed` (see `changedSinceSql`), those of them NOT written since the
  * previous snapshot (`unexplained`: more than 0 only when the transaction ids do not continue the previous run's,
  * e.g. the source was restored elsewhere). With an index on the cursor, one index range scan.
+ *
+ * Of a whole table (a first load), as a chain of `max()`: without an index on the cursor, each element is one pass
+ * that keeps a single value, where `ORDER BY … LIMIT 1` keeps a row and compares the whole tuple row by row (a
+ * million-row vendas: 0.19 s against 0.33 s); with one, Postgres answers each `max()` from it.
  */
 export function upperBoundSql(
   plan: ExtractPlan,
@@ -464,12 +485,34 @@ export function upperBoundSql(
   options: { readonly count?: boolean; readonly changed?: string | undefined } = {},
 ): string {
   const table = `${quoteIdentifier(plan.table.schema)}.${quoteIdentifier(plan.table.name)}`;
+  if (!from && !options.count && !options.changed && plan.cursorTypes.every((type) => MAX_TYPES.test(type))) {
+    return maxChainSql(plan, table);
+  }
   const list = plan.cursorSql.map((sql, i) => `(${sql})::text AS c${i}`);
   if (options.count || options.changed) list.push('count(*) OVER () AS window_rows');
   if (options.changed) list.push(`count(*) FILTER (WHERE NOT (${options.changed})) OVER () AS unexplained`);
   const order = plan.cursorSql.map((sql) => `${sql} DESC`).join(', ');
   const where = from ? ` WHERE ${afterCondition(plan, from)}` : '';
   return `SELECT ${list.join(', ')} FROM ${table}${where} ORDER BY ${order} LIMIT 1`;
+}
+
+/** Cursor types whose `max()` Postgres has, ordering as `ORDER BY` does (uuid and bytea, say, have none). */
+const MAX_TYPES = /^(smallint|integer|bigint|numeric|real|double precision|date|timestamp|text|character varying)\b/;
+
+/**
+ * The newest cursor of a whole table, element by element: the greatest first element, then the greatest second
+ * among the rows holding that first, and so on. No row when the table is empty (cursor elements are never NULL).
+ *
+ * @example maxChainSql(plan, '"public"."t"') // SELECT m0.v::text AS c0, m1.v::text AS c1 FROM (SELECT max(a) AS v FROM "public"."t") AS m0 CROSS JOIN LATERAL (SELECT max(b) AS v FROM "public"."t" WHERE a = m0.v) AS m1 WHERE m0.v IS NOT NULL
+ */
+function maxChainSql(plan: ExtractPlan, table: string): string {
+  const list = plan.cursorSql.map((_, i) => `m${i}.v::text AS c${i}`);
+  const from = plan.cursorSql.map((sql, i) => {
+    const where = plan.cursorSql.slice(0, i).map((before, j) => `${before} = m${j}.v`);
+    const select = `(SELECT max(${sql}) AS v FROM ${table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}) AS m${i}`;
+    return i === 0 ? select : `CROSS JOIN LATERAL ${select}`;
+  });
+  return `SELECT ${list.join(', ')} FROM ${from.join(' ')} WHERE m0.v IS NOT NULL`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import type pg from 'pg';
 import { ChunkSink } from './chunk-sink.js';
 import { copyInto } from './copy-into.js';
@@ -79,10 +80,8 @@ export class ExtractionSession {
 
   /** Stream one planned read into a new sink, on this connection or on a helper in the shared snapshot. */
   async read(read: RowRead, snapshotId: string | undefined): Promise<ChunkSink> {
-    const sink = this.sinkFor(read);
-    const copy = (connection: pg.Client) => this.copy(connection, read, sink);
-    await (read.helper ? this.onHelper(snapshotId, copy) : copy(this.client));
-    return sink;
+    const copy = (connection: pg.Client) => this.readOn(connection, read);
+    return read.helper ? this.onHelper(snapshotId, copy) : copy(this.client);
   }
 
   /**
@@ -102,8 +101,7 @@ export class ExtractionSession {
     const worker = (connection: pg.Client) =>
       (async () => {
         for (let read = queue.shift(); read !== undefined && !failed; read = queue.shift()) {
-          const sink = this.sinkFor(read);
-          await this.copy(connection, read, sink);
+          const sink = await this.readOn(connection, read);
           sinks.push(sink);
           await done(read, sink);
         }
@@ -118,22 +116,37 @@ export class ExtractionSession {
     return sinks;
   }
 
-  private sinkFor(read: RowRead): ChunkSink {
+  /**
+   * Stream one read into a new sink on `connection`. Dates and timestamps go plainly (see `RowRead.bcSafeSql`); when
+   * the sink saw a year before 1 in them, its files are dropped and the read sent again, BC-safe, in the same
+   * snapshot.
+   */
+  private async readOn(connection: pg.Client, read: RowRead): Promise<ChunkSink> {
+    const sink = await this.copy(connection, read.sql, this.sinkFor(read, read.bcSafeSql !== undefined));
+    if (!sink.bcSeen || read.bcSafeSql === undefined) return sink;
+    this.sinks.splice(this.sinks.indexOf(sink), 1);
+    await Promise.all(sink.files.map((file) => rm(file.path, { force: true })));
+    return this.copy(connection, read.bcSafeSql, this.sinkFor(read, false));
+  }
+
+  private sinkFor(read: RowRead, watchBc: boolean): ChunkSink {
     const sink = new ChunkSink({
       dir: this.options.dir,
       prefix: read.prefix,
       chunkBytes: this.options.chunkBytes ?? 128 * 1024 * 1024,
       digest: read.digest,
       flagged: read.flagged,
+      watchBc,
     });
     this.sinks.push(sink);
     return sink;
   }
 
-  private copy(connection: pg.Client, read: RowRead, sink: ChunkSink): Promise<void> {
+  private async copy(connection: pg.Client, sql: string, sink: ChunkSink): Promise<ChunkSink> {
     const report = this.options.onProgress ? () => this.options.onProgress?.(this.progress()) : undefined;
-    this.statements.push(read.sql);
-    return copyInto(connection, sink, read.sql, report);
+    this.statements.push(sql);
+    await copyInto(connection, sink, sql, report);
+    return sink;
   }
 
   /** Run `work` on a new helper connection reading in `snapshotId` (on this one when there is no snapshot to share). */

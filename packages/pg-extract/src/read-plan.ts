@@ -16,6 +16,11 @@ export interface RowRead {
   readonly prefix: string;
   /** The `COPY (SELECT …) TO STDOUT` statement. */
   readonly sql: string;
+  /**
+   * The same read with dates and timestamps written BC-safe (see `PlannedColumn.bcSafeSql`), when `sql` writes
+   * some plainly: sent instead once the rows of `sql` showed a year before 1 (read in the same snapshot).
+   */
+  readonly bcSafeSql?: string;
   /** Hash what it reads (a `full` table's content digest). */
   readonly digest: boolean;
   /** Each record ends in a boolean field to count and strip (see ChunkSink's `flagged`). */
@@ -110,9 +115,11 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
     split && (options.resume !== undefined || facts.pages > (options.rangePages ?? FIRST_LOAD_RANGE_PAGES));
   const done = new Set(split ? (options.resume?.done ?? []) : []);
   const flag = late.kind === 'lookback' ? late.flag : undefined;
+  const instants = plan.columns.some((column) => column.bcSafeSql !== undefined);
   const read = (where: string | undefined, prefix: string, range?: number): RowRead => ({
     prefix,
-    sql: copySql(selectSql(plan, where, { ordered, ...(flag ? { flag } : {}) })),
+    sql: copySql(selectSql(plan, where, { ordered, plain: true, ...(flag ? { flag } : {}) })),
+    ...(instants ? { bcSafeSql: copySql(selectSql(plan, where, { ordered, ...(flag ? { flag } : {}) })) } : {}),
     digest: options.digest,
     flagged: flag !== undefined,
     helper: split,

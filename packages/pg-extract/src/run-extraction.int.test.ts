@@ -120,6 +120,30 @@ describe('runExtraction against a real Postgres', () => {
       '2,0000-12-31,0000-01-01 00:00:00,-infinity',
       '3,0001-01-01,2024-01-02 03:04:05,infinity',
     ]);
+    // Dates go plainly first (Postgres's own text is the cheapest); the BC values seen, the read is sent again,
+    // BC-safe, in the same snapshot, and only its files are kept.
+    const copies = result.statements.filter((sql) => sql.startsWith('COPY'));
+    expect(copies).toHaveLength(2);
+    expect(copies[0]).toContain('"day" AS "day"');
+    expect(copies[1]).toContain(`CASE WHEN "day" < '0001-01-01'`);
+    expect(result.files).toHaveLength(1);
+  });
+
+  it('reads a table once when no value lies before year 1, even when text looks like one', async () => {
+    await client.query(`CREATE TABLE modern (id int PRIMARY KEY, day date, note text)`);
+    await client.query(`INSERT INTO modern VALUES (1, '2024-01-02', 'Caesar, 44 BC'), (2, '0001-01-01', 'no BC here')`);
+    const once = await extract('modern', { strategy: 'full' });
+    expect(once.text.trim().split('\n')).toEqual(['1,2024-01-02,"Caesar, 44 BC"', '2,0001-01-01,no BC here']);
+    expect(once.statements.filter((sql) => sql.startsWith('COPY'))).toHaveLength(1);
+    // Text shaped like a BC date (a digit, " BC", the field's end) costs a second read, and stays exact.
+    await client.query(`INSERT INTO modern VALUES (3, '2024-01-03', '44 BC')`);
+    const twice = await extract('modern', { strategy: 'full' });
+    expect(twice.text.trim().split('\n')).toEqual([
+      '1,2024-01-02,"Caesar, 44 BC"',
+      '2,0001-01-01,no BC here',
+      '3,2024-01-03,44 BC',
+    ]);
+    expect(twice.statements.filter((sql) => sql.startsWith('COPY'))).toHaveLength(2);
   });
 
   it('hands a first load over range by range (more ranges than connections), and resumes skipping the done ones', async () => {

@@ -10,7 +10,7 @@ SELECT pg_snapshot_xmin(snap.s)::text AS xmin,
 FROM (SELECT pg_current_snapshot() AS s) AS snap;
 
 -- rows 1/1 (all, digested) -> vendas-*.csv, on the table connection
-COPY (SELECT "id_vendas" AS "id_vendas", "id_clientes" AS "id_clientes", "valor_pago" AS "valor_pago", CASE WHEN "data_venda" < '0001-01-01' AND "data_venda" <> '-infinity' THEN CASE WHEN left("data_venda"::text, 4) = '0001' THEN '0000' ELSE '-' || lpad((left("data_venda"::text, 4)::int - 1)::text, 4, '0') END || substr("data_venda"::text, 5, length("data_venda"::text) - 7) ELSE "data_venda"::text END AS "data_venda", CASE WHEN "data_inclusao" < '0001-01-01' AND "data_inclusao" <> '-infinity' THEN CASE WHEN left("data_inclusao"::text, 4) = '0001' THEN '0000' ELSE '-' || lpad((left("data_inclusao"::text, 4)::int - 1)::text, 4, '0') END || substr("data_inclusao"::text, 5, length("data_inclusao"::text) - 7) ELSE "data_inclusao"::text END AS "data_inclusao", CASE WHEN "data_atualizacao" < '0001-01-01' AND "data_atualizacao" <> '-infinity' THEN CASE WHEN left("data_atualizacao"::text, 4) = '0001' THEN '0000' ELSE '-' || lpad((left("data_atualizacao"::text, 4)::int - 1)::text, 4, '0') END || substr("data_atualizacao"::text, 5, length("data_atualizacao"::text) - 7) ELSE "data_atualizacao"::text END AS "data_atualizacao", encode("recibo", 'hex') AS "recibo" FROM "public"."vendas" ORDER BY "id_vendas") TO STDOUT (FORMAT csv);
+COPY (SELECT "id_vendas" AS "id_vendas", "id_clientes" AS "id_clientes", "valor_pago" AS "valor_pago", "data_venda" AS "data_venda", "data_inclusao" AS "data_inclusao", "data_atualizacao" AS "data_atualizacao", encode("recibo", 'hex') AS "recibo" FROM "public"."vendas" ORDER BY "id_vendas") TO STDOUT (FORMAT csv);
 
 -- commit
 COMMIT;
