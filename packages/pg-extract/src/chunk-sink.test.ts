@@ -68,7 +68,7 @@ describe('ChunkSink', () => {
     };
     const record = '1,0044-03-15 12:00:00 BC,x\n';
     for (let cut = 0; cut <= record.length; cut++) {
-      expect(await seen(['0,a\n' + record.slice(0, cut), record.slice(cut)])).toBe(true);
+      expect(await seen([`0,a\n${record.slice(0, cut)}`, record.slice(cut)])).toBe(true);
     }
     expect(await seen(['1,0044-03-15 BC\n'])).toBe(true); // last field of a record
     // Postgres never quotes a date: quoted, it is text.

@@ -244,8 +244,7 @@ function hasBcValue(buffer: Buffer): boolean {
   for (let at = buffer.indexOf(BC); at !== -1; at = buffer.indexOf(BC, at + 1)) {
     const before = buffer[at - 1] ?? 0;
     const after = buffer[at + BC.length];
-    if (before >= 0x30 && before <= 0x39 && (after === COMMA || after === NEWLINE))
-      return true;
+    if (before >= 0x30 && before <= 0x39 && (after === COMMA || after === NEWLINE)) return true;
   }
   return false;
 }
