@@ -1,6 +1,7 @@
 // ingest-incremental-phases: where an incremental run's time goes (a profile, not a target). One initial load of
 // the ingest-incremental table (BENCH_ROWS, default 1,000,000, indexed cursor), then BENCH_ROUNDS (default 8) rounds
-// that change 1% of the rows and run the ingest with the default settings (BENCH_LATE=off: late_commits off).
+// that change 1% of the rows and run the ingest with the default settings (BENCH_LATE=off: late_commits off), as the
+// scheduler runs them: source connections kept from one run to the next (BENCH_COLD=1: new ones every run).
 // Every Postgres query, DuckDB statement and fsync of a round is timed by wrapping the drivers' methods (pg's Client,
 // @duckdb/node-api's connection; nothing in the pipeline changes), and each round is cut into phases at the run's
 // own events:
@@ -14,7 +15,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { createDuckDbWarehouse } from '@sluice/duckdb';
-import { loadProjectConfig, openStateStore, runIngest } from '@sluice/pipeline';
+import { createSourcePool, loadProjectConfig, openStateStore, runIngest } from '@sluice/pipeline';
 import { begin, end, now } from './_driver-calls.mjs';
 import { createVendasTable, median, startBenchPostgres, VENDAS_YAML, withClient, writeProject } from './_harness.mjs';
 
@@ -28,6 +29,7 @@ const YAML =
 const PHASES = ['positions', 'to-copy', 'copy', 'load', 'finish'];
 
 const pgBench = await startBenchPostgres();
+const sourcePool = process.env.BENCH_COLD === '1' ? undefined : createSourcePool();
 try {
   const url = await pgBench.server.createDatabase('bench');
   await withClient(url, async (client) => {
@@ -42,7 +44,8 @@ try {
   const warehouse = await createDuckDbWarehouse({ path: path.join(dir, 'warehouse.duckdb') });
   const state = openStateStore(project);
   const workDir = path.join(dir, 'work');
-  const initial = await runIngest({ project, warehouse, state, workDir });
+  const pooled = sourcePool ? { sourcePool } : {};
+  const initial = await runIngest({ project, warehouse, state, workDir, ...pooled });
   if (initial.status !== 'success') throw new Error(JSON.stringify(initial.tables));
   const rounds = [];
   let last;
@@ -59,6 +62,7 @@ try {
       warehouse,
       state,
       workDir,
+      ...pooled,
       onEvent: (event) => {
         events[event.type] ??= now();
       },
@@ -107,5 +111,6 @@ try {
     }),
   );
 } finally {
+  await sourcePool?.close();
   await pgBench.stop();
 }

@@ -9,6 +9,7 @@ import {
   RUN_HEARTBEAT_MS,
   RUN_LOCK,
   RUN_STALE_AFTER_MS,
+  createSourcePool,
   runPipeline,
   type FailureStreak,
   type LoadedProject,
@@ -97,6 +98,8 @@ export class Scheduler {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #stop = new AbortController();
+  /** Source connections kept from one run to the next (closed at `stop`; idle ones close after 5 minutes). */
+  readonly #sourcePool = createSourcePool();
   #active: ActiveRun | undefined;
   #starting = false;
   #paused = false;
@@ -360,6 +363,7 @@ export class Scheduler {
       await active.done;
     }
     await this.#loop;
+    await this.#sourcePool.close();
     this.#log.info('scheduler stopped');
   }
 
@@ -661,6 +665,7 @@ export class Scheduler {
           ...(this.settings.runTimeoutMs > 0 ? { runTimeoutMs: this.settings.runTimeoutMs } : {}),
           signal: controller.signal,
           drain: drain.signal,
+          sourcePool: this.#sourcePool,
           holder: this.#options.holder,
           lock,
           onEvent: (event) => {

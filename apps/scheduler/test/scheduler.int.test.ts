@@ -141,6 +141,34 @@ describe('Scheduler (in process, real pipeline): timeouts, retries, history, cat
     expect(inbox.alerts.map((a) => a.kind)).toEqual(['failure', 'recovery']);
   });
 
+  it('keeps its source connections from one run to the next, and closes them when it stops', async () => {
+    const sluiceBackends = async () => {
+      const client = new pg.Client({ connectionString: source.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name LIKE 'sluice-%' AND state = 'idle' ORDER BY pid`,
+        );
+        return rows.map((row) => row.pid);
+      } finally {
+        await client.end();
+      }
+    };
+    const s = scheduler({ retries: { attempts: 1 } });
+    expect((await finished((await s.trigger({ tables: ['estados', 'vendas'] })).runId)).status).toBe('success');
+    const kept = await sluiceBackends();
+    expect(kept.length).toBeGreaterThan(0);
+    expect((await finished((await s.trigger({ tables: ['estados', 'vendas'] })).runId)).status).toBe('success');
+    // The second run took the kept connections: the same backends, and no new one.
+    expect(await sluiceBackends()).toEqual(kept);
+    await s.stop('test', 0);
+    await pollUntil(async () => ((await sluiceBackends()).length === 0 ? true : undefined), {
+      what: 'the kept source connections to close',
+      timeoutMs: 10_000,
+    });
+  });
+
   it('on start: prunes history older than keep_history, closes runs left running by a dead process, and catches up the slot missed since the last one', async () => {
     const old: RunRecord = {
       id: 'old-run',

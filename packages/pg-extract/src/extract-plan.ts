@@ -475,17 +475,18 @@ export function copySql(select: string): string {
  * previous snapshot (`unexplained`: more than 0 only when the transaction ids do not continue the previous run's,
  * e.g. the source was restored elsewhere). With an index on the cursor, one index range scan.
  *
- * Of a whole table (a first load), as a chain of `max()`: without an index on the cursor, each element is one pass
- * that keeps a single value, where `ORDER BY … LIMIT 1` keeps a row and compares the whole tuple row by row (a
- * million-row vendas: 0.19 s against 0.33 s); with one, Postgres answers each `max()` from it.
+ * With `chain`, the bound of a whole table (a first load) is a chain of `max()`: without an index on the cursor,
+ * each element is one pass keeping a single value, where `ORDER BY … LIMIT 1` keeps a row and compares whole tuples
+ * (a million-row vendas: 0.19 s against 0.33 s); with one, Postgres answers each `max()` from it. Not for the index
+ * check (`cursorIndexSql`), which asks how an incremental run's `ORDER BY` is served.
  */
 export function upperBoundSql(
   plan: ExtractPlan,
   from?: readonly string[] | null,
-  options: { readonly count?: boolean; readonly changed?: string | undefined } = {},
+  options: { readonly count?: boolean; readonly changed?: string | undefined; readonly chain?: boolean } = {},
 ): string {
   const table = `${quoteIdentifier(plan.table.schema)}.${quoteIdentifier(plan.table.name)}`;
-  if (!from && !options.count && !options.changed && plan.cursorTypes.every((type) => MAX_TYPES.test(type))) {
+  if (options.chain && !from && plan.cursorTypes.every((type) => MAX_TYPES.test(type))) {
     return maxChainSql(plan, table);
   }
   const list = plan.cursorSql.map((sql, i) => `(${sql})::text AS c${i}`);

@@ -162,8 +162,8 @@ export class ExtractionSession {
       await this.row(beginReadSql(snapshotId), helper);
       return await work(helper);
     } finally {
-      // Its read-only transaction needs no COMMIT: closing the connection ends it.
-      this.closing.push(helper.end().catch(() => undefined));
+      // Its read-only transaction needs no COMMIT: closing the connection (or the pool's ROLLBACK) ends it.
+      this.closing.push((this.options.release?.(helper) ?? helper.end()).catch(() => undefined));
     }
   }
 

@@ -6,6 +6,7 @@ import { EXPORT_SNAPSHOT_SQL, SNAPSHOT_BEGIN_SQL } from './snapshot-sql.js';
 import { cancelBackend } from './cancel-backend.js';
 import { ExtractError } from './extract-error.js';
 import { connectSource } from './source-connection.js';
+import type { SourcePool } from './source-pool.js';
 import { openSourceKeys, type SourceKeys } from './source-keys.js';
 
 /**
@@ -46,6 +47,9 @@ export interface ExtractorOptions {
    * and connections opened afterwards are closed at once. The reads then fail with `CANCELLED`.
    */
   readonly signal?: AbortSignal;
+  /** Take connections from this pool and give them back to it, instead of opening and closing them (a long-lived
+   *  process's runs: see `SourcePool`). Cancelled connections are closed all the same. */
+  readonly pool?: SourcePool;
 }
 
 export interface OpenTableOptions {
@@ -79,14 +83,17 @@ export function createExtractor(options: ExtractorOptions): Extractor {
   };
   options.signal?.addEventListener('abort', cancelAll, { once: true });
   /** Every connection of the run goes through here, so a cancellation reaches each one. */
+  const pool = options.pool;
+  const release = (client: pg.Client) => (pool ? pool.release(client) : client.end()).catch(() => undefined);
   const connect = async (applicationName: string): Promise<pg.Client> => {
-    const client = await connectSource(options.url, applicationName);
+    const client = await (pool
+      ? pool.connect(options.url, applicationName)
+      : connectSource(options.url, applicationName));
     if (options.signal?.aborted) {
       void client.end().catch(() => undefined);
       throw new ExtractError('CANCELLED', 'the extraction was cancelled');
     }
     connections.add(client);
-    client.once('end', () => connections.delete(client));
     return client;
   };
   return {
@@ -102,12 +109,26 @@ export function createExtractor(options: ExtractorOptions): Extractor {
       return snapshot;
     },
     openTable: (schema, name, tableOptions = {}) =>
-      openTableExtraction(() => connect('sluice-extract'), schema, name, tableOptions.prefetchHelper ?? true),
+      openTableExtraction(
+        () => connect('sluice-extract'),
+        (client) => {
+          connections.delete(client);
+          return release(client);
+        },
+        schema,
+        name,
+        tableOptions.prefetchHelper ?? true,
+      ),
     async close() {
       options.signal?.removeEventListener('abort', cancelAll);
       await snapshot?.catch(() => undefined);
       // Ending the connection ends its read-only transaction.
-      await coordinator?.then((client) => client.end()).catch(() => undefined);
+      await coordinator
+        ?.then((client) => {
+          connections.delete(client);
+          return release(client);
+        })
+        .catch(() => undefined);
     },
   };
 }
@@ -120,6 +141,7 @@ async function cancelAndEnd(client: pg.Client): Promise<void> {
 
 function openTableExtraction(
   connect: () => Promise<pg.Client>,
+  release: (client: pg.Client) => Promise<void>,
   schema: string,
   name: string,
   prefetch: boolean,
@@ -141,6 +163,7 @@ function openTableExtraction(
           prefetched = undefined;
           return next;
         },
+        release,
       });
       // A table may be read twice in a run (a resumed first load, then what changed since): wait for both.
       helpersClosed = Promise.all([helpersClosed, result.closed]).then(() => undefined);
@@ -149,8 +172,8 @@ function openTableExtraction(
     keys: async (plan, snapshotId) => openSourceKeys(await connecting, plan, snapshotId),
     close() {
       closing ??= (async () => {
-        await Promise.all([connecting.then((client) => client.end()).catch(() => undefined), helpersClosed]);
-        await prefetched?.then((unused) => unused.end()).catch(() => undefined);
+        await Promise.all([connecting.then(release).catch(() => undefined), helpersClosed]);
+        await prefetched?.then(release).catch(() => undefined);
       })();
       return closing;
     },

@@ -56,6 +56,7 @@ export {
   type ResumeRanges,
   type RowRead,
 } from './read-plan.js';
+export { createSourcePool, type SourcePool, type SourcePoolOptions } from './source-pool.js';
 export { runExtraction, type ExtractOptions, type ExtractResult, type RangeRead } from './run-extraction.js';
 export {
   bucketKey,

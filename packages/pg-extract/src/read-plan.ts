@@ -143,7 +143,7 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
     plan.strategy === 'full'
       ? undefined
       : {
-          sql: `${SERIAL_QUERY_SQL}; ${upperBoundSql(plan, plan.from?.cursor ?? null, { count: late.kind === 'sweep', changed: late.changed })}`,
+          sql: `${SERIAL_QUERY_SQL}; ${upperBoundSql(plan, plan.from?.cursor ?? null, { count: late.kind === 'sweep', changed: late.changed, chain: late.kind === 'all' })}`,
           helper: shares && !split,
         };
   return {

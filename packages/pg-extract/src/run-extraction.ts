@@ -48,6 +48,8 @@ export interface ExtractOptions {
    *  first load is read as `parallelism` block ranges at once, all in one snapshot. A caller may have the first
    *  one connecting already (the pipeline opens it alongside the table's own). */
   readonly connect?: () => Promise<pg.Client>;
+  /** Gives back a helper connection `connect` opened once its reads are done (default: close it). */
+  readonly release?: (client: pg.Client) => Promise<void>;
   /** Connections reading a large first load at once (default 1). */
   readonly parallelism?: number;
   /** A table of at least this many blocks counts as large (default 8192, i.e. 64 MB). */

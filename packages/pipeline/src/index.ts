@@ -1,3 +1,4 @@
+export { createSourcePool, type SourcePool, type SourcePoolOptions } from '@sluice/pg-extract';
 export {
   RUN_LOCK,
   runIngest,

@@ -11,12 +11,14 @@ import {
   type RangeRead,
   type SourceTable,
   type TableExtraction,
+  type SourcePool,
 } from '@sluice/pg-extract';
 import {
   tableLabel,
   WarehouseError,
   type EnsureTableResult,
   type LoadRequest,
+  type RelationState,
   type StateEntry,
   type StateSnapshot,
   type TableSchema,
@@ -154,6 +156,9 @@ export interface IngestOptions {
   readonly lock?: boolean;
   /** Who is running, shown to a second run that finds the lock held. */
   readonly holder?: string;
+  /** Source connections kept between runs (a long-lived process's; see `SourcePool`): default, the run opens and
+   *  closes its own. */
+  readonly sourcePool?: SourcePool;
 }
 
 /** The lock every run that writes to the warehouse or the state holds: runs never overlap. */
@@ -195,7 +200,11 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     throw error;
   }
   // Cancelling the run cancels its statements on the source too (a read waiting on a lock included).
-  const extractor = createExtractor({ url: config.source.url, ...(options.signal ? { signal: options.signal } : {}) });
+  const extractor = createExtractor({
+    url: config.source.url,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.sourcePool ? { pool: options.sourcePool } : {}),
+  });
   // The shared snapshot is taken while the tables connect and look at their catalogs: only reading waits for it.
   // One table without delete reconciliation (or adoption, which compares keys too) shares nothing.
   const shares =
@@ -282,13 +291,16 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   }
 }
 
-/** A table's source connections, opened before the run reads its positions, and its catalog read under way. */
+/** A table's source connections, opened before the run reads its positions, its catalog read under way, and its
+ *  raw table being described in the warehouse (all three alongside the positions read). */
 interface OpenedTable {
   readonly source: TableExtraction;
   readonly introspected: Promise<SourceTable>;
+  readonly described: Promise<RelationState | undefined>;
 }
 
-/** Open `names` on the source now: connect (a `full` table needs no helper) and read each one's catalog. */
+/** Open `names` on the source now: connect (a `full` table needs no helper) and read each one's catalog; describe
+ *  each one's raw table. */
 function openEarly(options: IngestOptions, extractor: Extractor, names: readonly string[]): Map<string, OpenedTable> {
   const { config } = options.project;
   const opened = new Map<string, OpenedTable>();
@@ -299,7 +311,9 @@ function openEarly(options: IngestOptions, extractor: Extractor, names: readonly
     });
     const introspected = source.introspect();
     introspected.catch(() => undefined); // awaited by the table's run; a table never taken is closed
-    opened.set(name, { source, introspected });
+    const described = options.warehouse.describeRelation({ schema: config.raw_schema, name });
+    described.catch(() => undefined); // awaited by the table's run
+    opened.set(name, { source, introspected, described });
   }
   return opened;
 }
@@ -350,6 +364,8 @@ interface TableRun {
   readonly source: TableExtraction;
   /** What the source's catalog says about it (asked as soon as it connects). */
   readonly introspected: Promise<SourceTable>;
+  /** The raw table described while the positions were read (a table opened early), else undefined. */
+  readonly described?: Promise<RelationState | undefined>;
   /** Stops the reading: the run was cancelled, or the warehouse refused the table. */
   readonly reading: AbortController;
   readonly stopReading: () => void;
@@ -428,6 +444,7 @@ function openTableRun(
   const source = opened?.source ?? extractor.openTable(schema, name, { prefetchHelper: spec.strategy !== 'full' });
   const introspected = opened?.introspected ?? source.introspect();
   introspected.catch(() => undefined); // awaited by extractBatch
+  const described = opened?.described;
   return {
     options,
     extractor,
@@ -438,6 +455,7 @@ function openTableRun(
     dir: path.join(options.workDir, runId, workDirName(name)),
     source,
     introspected,
+    ...(described ? { described } : {}),
     reading,
     stopReading: () => reading.abort(),
     positions,
@@ -564,7 +582,10 @@ async function extractBatch(run: TableRun, snapshot: Promise<string | undefined>
   const { options, spec, name } = run;
   const { config } = options.project;
   const relation = { schema: config.raw_schema, name };
-  const [source, existing] = await Promise.all([run.introspected, options.warehouse.describeRelation(relation)]);
+  const [source, existing] = await Promise.all([
+    run.introspected,
+    run.described ?? options.warehouse.describeRelation(relation),
+  ]);
   const start = await decideStart({
     label: tableLabel(relation),
     entry: run.positions.entries.get(run.stateKey),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import type { SourcePool } from '@sluice/pg-extract';
 import { NO_RETRY, retryDelayMs, type RetryPolicy, type Warehouse } from '@sluice/warehouse';
 import type { RunStatus, StateLock, StateStore } from '@sluice/watermark';
 import { RUN_LOCK, runIngest, type IngestEvent, type IngestResult, type TableResult } from './ingest.js';
@@ -116,6 +117,8 @@ export interface PipelineRunOptions {
   readonly stepTimeoutMs?: number;
   /** The whole run is cancelled after this long. */
   readonly runTimeoutMs?: number;
+  /** Source connections kept between runs (the scheduler's; see `SourcePool`): default, the run opens its own. */
+  readonly sourcePool?: SourcePool;
   /** Cancels the run (e.g. SIGTERM): the run is recorded `interrupted`. */
   readonly signal?: AbortSignal;
   /** Stops the run between steps: the step under way finishes, no further step starts, and the run is recorded
@@ -212,6 +215,7 @@ async function ingestStep(
     lock: false,
     signal,
     ...(options.tables ? { tables: options.tables } : {}),
+    ...(options.sourcePool ? { sourcePool: options.sourcePool } : {}),
     ...((options.ingestFullRefresh ?? options.fullRefresh) ? { fullRefresh: true } : {}),
     onEvent: (event) => emit({ type: 'ingest', runId, event }),
   });
