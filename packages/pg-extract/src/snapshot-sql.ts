@@ -19,6 +19,8 @@ export const SERIAL_QUERY_SQL = 'SET LOCAL max_parallel_workers_per_gather = 0';
 
 export const COMMIT_SQL = 'COMMIT';
 export const ROLLBACK_SQL = 'ROLLBACK';
+/** A connection's liveness check (a kept source connection, before it is handed out again). */
+export const SELECT_ONE_SQL = 'SELECT 1';
 
 /** The text settings the chunk format needs (see ChunkFile in @sluice/warehouse), for this transaction only. */
 const SESSION_SETTINGS =

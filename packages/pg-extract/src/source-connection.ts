@@ -12,6 +12,10 @@ export async function connectSource(url: string, applicationName = 'sluice'): Pr
     connectionString: url,
     application_name: applicationName,
     connectionTimeoutMillis: 10_000,
+    // TCP keepalives: a long COPY or a kept connection is not dropped as idle by a NAT or firewall on the way, and a
+    // peer that vanished is noticed.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
   });
   // An idle client whose server goes away emits 'error'; without a listener that would crash the process.
   client.on('error', () => undefined);

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ROLLBACK_SQL } from './snapshot-sql.js';
+import { ROLLBACK_SQL, SELECT_ONE_SQL } from './snapshot-sql.js';
 import { connectSource } from './source-connection.js';
 
 /**
@@ -10,8 +10,9 @@ import { connectSource } from './source-connection.js';
  *
  * A connection is kept only when it is healthy and idle: it is given back with a ROLLBACK (ending whatever
  * transaction it still had: a helper's read-only snapshot), and one that errs, ends, or does not answer that within
- * `releaseTimeoutMs` is closed instead. Kept connections close after `idleMs` unused (timers that never hold the
- * process open) and on `close()`. The one-shot CLI uses none: each run opens and closes its own.
+ * `releaseTimeoutMs` is closed instead. One kept longer than 30 s answers a `SELECT 1` before it is handed out (a
+ * firewall may drop an idle connection silently); kept connections close after `idleMs` unused (timers that never
+ * hold the process open) and on `close()`. The one-shot CLI uses none: each run opens and closes its own.
  *
  * @example
  * const pool = createSourcePool();
@@ -41,6 +42,30 @@ export interface SourcePoolOptions {
 interface Kept {
   readonly client: pg.Client;
   readonly timer: NodeJS.Timeout;
+  /** When it was given back (ms since the epoch). */
+  readonly since: number;
+}
+
+/** A connection kept longer than this is checked with `SELECT 1` before it is handed out again. */
+const VALIDATE_AFTER_MS = 30_000;
+
+/** Whether `client` answers `sql` within `timeoutMs`. */
+async function answers(client: pg.Client, sql: string, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs, false);
+  });
+  try {
+    return await Promise.race([
+      client.query(sql).then(
+        () => true,
+        () => false,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A kept connection's socket is unreferenced while idle, so that it never holds the process open (pg keeps it as
@@ -72,10 +97,14 @@ export function createSourcePool(options: SourcePoolOptions = {}): SourcePool {
     },
     async connect(url, applicationName) {
       const key = `${applicationName}\u0000${url}`;
-      const kept = idle.get(key)?.pop();
-      if (kept) {
+      let kept = idle.get(key)?.pop();
+      while (kept) {
         clearTimeout(kept.timer);
         socketOf(kept.client)?.ref();
+        // Kept a while: a firewall may have dropped it without a word. A quick query tells (a dead one is closed).
+        if (Date.now() - kept.since < VALIDATE_AFTER_MS || (await answers(kept.client, SELECT_ONE_SQL, 5_000))) break;
+        void end(kept.client);
+        kept = idle.get(key)?.pop();
       }
       const client = kept?.client ?? (await connectSource(url, applicationName));
       if (!kept) {
@@ -94,13 +123,7 @@ export function createSourcePool(options: SourcePoolOptions = {}): SourcePool {
       const entry = out.get(client);
       out.delete(client);
       if (!entry || entry.broken || closed) return end(client);
-      const clean = await Promise.race([
-        client.query(ROLLBACK_SQL).then(
-          () => true,
-          () => false,
-        ),
-        new Promise<false>((resolve) => setTimeout(resolve, releaseTimeoutMs, false).unref()),
-      ]);
+      const clean = await answers(client, ROLLBACK_SQL, releaseTimeoutMs);
       const list = idle.get(entry.key) ?? [];
       if (!clean || closed || list.length >= max) return end(client);
       const timer = setTimeout(() => {
@@ -108,7 +131,7 @@ export function createSourcePool(options: SourcePoolOptions = {}): SourcePool {
         void end(client);
       }, idleMs).unref();
       socketOf(client)?.unref();
-      list.push({ client, timer });
+      list.push({ client, timer, since: Date.now() });
       idle.set(entry.key, list);
     },
     async close() {
