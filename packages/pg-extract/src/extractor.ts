@@ -84,7 +84,15 @@ export function createExtractor(options: ExtractorOptions): Extractor {
   options.signal?.addEventListener('abort', cancelAll, { once: true });
   /** Every connection of the run goes through here, so a cancellation reaches each one. */
   const pool = options.pool;
-  const release = (client: pg.Client) => (pool ? pool.release(client) : client.end()).catch(() => undefined);
+  /** Each connection's 'end' listener (a kept connection outlives the run: its listener goes when it is given back). */
+  const onEnd = new Map<pg.Client, () => void>();
+  const release = (client: pg.Client) => {
+    connections.delete(client);
+    const listener = onEnd.get(client);
+    if (listener) client.off('end', listener);
+    onEnd.delete(client);
+    return (pool ? pool.release(client) : client.end()).catch(() => undefined);
+  };
   const connect = async (applicationName: string): Promise<pg.Client> => {
     const client = await (pool
       ? pool.connect(options.url, applicationName)
@@ -94,6 +102,12 @@ export function createExtractor(options: ExtractorOptions): Extractor {
       throw new ExtractError('CANCELLED', 'the extraction was cancelled');
     }
     connections.add(client);
+    const ended = () => {
+      connections.delete(client);
+      onEnd.delete(client);
+    };
+    onEnd.set(client, ended);
+    client.once('end', ended);
     return client;
   };
   return {
@@ -109,26 +123,12 @@ export function createExtractor(options: ExtractorOptions): Extractor {
       return snapshot;
     },
     openTable: (schema, name, tableOptions = {}) =>
-      openTableExtraction(
-        () => connect('sluice-extract'),
-        (client) => {
-          connections.delete(client);
-          return release(client);
-        },
-        schema,
-        name,
-        tableOptions.prefetchHelper ?? true,
-      ),
+      openTableExtraction(() => connect('sluice-extract'), release, schema, name, tableOptions.prefetchHelper ?? true),
     async close() {
       options.signal?.removeEventListener('abort', cancelAll);
       await snapshot?.catch(() => undefined);
       // Ending the connection ends its read-only transaction.
-      await coordinator
-        ?.then((client) => {
-          connections.delete(client);
-          return release(client);
-        })
-        .catch(() => undefined);
+      await coordinator?.then(release).catch(() => undefined);
     },
   };
 }

@@ -66,6 +66,16 @@ describe('createSourcePool (real Postgres)', () => {
       expect(second.rows).toEqual(['501,2030-01-01 00:00:00']);
       // The same two backends did it: no new connection.
       expect((await backends()).map((b) => b.pid)).toEqual(kept.map((b) => b.pid));
+      // Runs after runs leave no listener behind on a kept connection.
+      const listeners = async () => {
+        const client = await pool.connect(db.url, 'sluice-extract');
+        const counts = [client.listenerCount('end'), client.listenerCount('error')];
+        await pool.release(client);
+        return counts;
+      };
+      const before = await listeners();
+      for (let i = 0; i < 3; i++) await readOnce(pool, second.result.position);
+      expect(await listeners()).toEqual(before);
     } finally {
       await pool.close();
     }
