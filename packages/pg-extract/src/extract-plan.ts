@@ -254,14 +254,7 @@ export function planExtraction(table: SourceTable, spec: TableSpec, from: Extrac
       );
       continue;
     }
-    const instant = INSTANT_KINDS.has(column.logical.kind);
-    columns.push({
-      name: column.name,
-      type: column.logical,
-      nullable: column.nullable,
-      selectSql: instant ? quoteIdentifier(column.name) : renderColumn(column),
-      ...(instant ? { bcSafeSql: renderColumn(column) } : {}),
-    });
+    columns.push(plannedColumn(column, column.logical));
   }
 
   const cursorSql: string[] = [];
@@ -359,6 +352,13 @@ function resolveLateCommits(spec: TableSpec, firstCursorKind: string | undefined
   const asked = spec.lateCommits ?? 'auto';
   if (asked !== 'auto') return asked;
   return firstCursorKind !== undefined && INFINITE.has(firstCursorKind) ? 'auto' : 'scan';
+}
+
+/** A column loaded as its own type: a date or timestamp plainly, with its BC-safe form beside (see `bcSafeSql`). */
+function plannedColumn(column: SourceColumn, logical: LogicalType): PlannedColumn {
+  const base = { name: column.name, type: logical, nullable: column.nullable };
+  if (!INSTANT_KINDS.has(logical.kind)) return { ...base, selectSql: renderColumn(column) };
+  return { ...base, selectSql: quoteIdentifier(column.name), bcSafeSql: renderColumn(column) };
 }
 
 /** A column loaded as the type chosen for it, rendered as the chunk format writes that type. */
