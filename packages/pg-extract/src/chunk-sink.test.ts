@@ -67,9 +67,13 @@ describe('ChunkSink', () => {
       }
     };
     const record = '1,0044-03-15 12:00:00 BC,x\n';
-    for (let cut = 0; cut <= record.length; cut++) {
-      expect(await seen([`0,a\n${record.slice(0, cut)}`, record.slice(cut)])).toBe(true);
+    // Split in three anywhere: a middle piece may lie wholly inside " BC," (a socket read can end on any byte).
+    for (let a = 0; a <= record.length; a++) {
+      for (let b = a; b <= record.length; b++) {
+        expect(await seen([`0,a\n${record.slice(0, a)}`, record.slice(a, b), record.slice(b)])).toBe(true);
+      }
     }
+    expect(await seen(['1,0044-03-15', ' ', 'B', 'C', '\n'])).toBe(true); // a byte at a time
     expect(await seen(['1,0044-03-15 BC\n'])).toBe(true); // last field of a record
     // Postgres never quotes a date: quoted, it is text.
     expect(await seen(['1,ABC,x BC,44 BCE\n', '2,"BC, 44"\n', '3,"Caesar, 44 BC"\n'])).toBe(false);

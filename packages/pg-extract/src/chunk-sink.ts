@@ -121,7 +121,9 @@ export class ChunkSink extends Writable {
   private watchForBc(buffer: Buffer): void {
     const seam = Buffer.concat([this.bcTail, buffer.subarray(0, BC.length + 1)]);
     this.bcSeen = hasBcValue(seam) || hasBcValue(buffer);
-    this.bcTail = Buffer.from(buffer.subarray(Math.max(0, buffer.length - BC.length - 1)));
+    // The tail spans buffers: one of a byte or two (a socket read may end anywhere) must not drop what came before.
+    const joined = this.bcTail.length > 0 ? Buffer.concat([this.bcTail, buffer.subarray(-(BC.length + 1))]) : buffer;
+    this.bcTail = Buffer.from(joined.subarray(Math.max(0, joined.length - BC.length - 1)));
   }
 
   /** Flagged mode: write whole records only, each without its trailing `,t`/`,f`; keep the unfinished one. */

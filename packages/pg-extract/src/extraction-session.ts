@@ -155,13 +155,16 @@ export class ExtractionSession {
     const helper = await this.options.connect();
     this.helpers.push(helper);
     if (this.options.signal?.aborted) {
-      void helper.end().catch(() => undefined);
+      this.helpers.splice(this.helpers.indexOf(helper), 1);
+      void (this.options.release?.(helper) ?? helper.end()).catch(() => undefined);
       throw this.cancelled();
     }
     try {
       await this.row(beginReadSql(snapshotId), helper);
       return await work(helper);
     } finally {
+      // Given back, it is no longer this extraction's to end on a cancellation (a pool may hand it to another table).
+      this.helpers.splice(this.helpers.indexOf(helper), 1);
       // Its read-only transaction needs no COMMIT: closing the connection (or the pool's ROLLBACK) ends it.
       this.closing.push((this.options.release?.(helper) ?? helper.end()).catch(() => undefined));
     }

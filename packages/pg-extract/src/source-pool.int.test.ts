@@ -13,6 +13,10 @@ describe('createSourcePool (real Postgres)', () => {
     db = await createTestDatabase('source_pool');
     dir = await createTempDir('sluice-pool-');
     await db.withClient(async (client) => {
+      await client.query(`CREATE TABLE big (id bigint PRIMARY KEY, at timestamp NOT NULL, note text NOT NULL)`);
+      await client.query(
+        `INSERT INTO big SELECT i, '2024-01-01'::timestamp + i * interval '1 second', repeat('x', 100) FROM generate_series(1, 300000) i`,
+      );
       await client.query(`CREATE TABLE vendas (id bigint PRIMARY KEY, at timestamp NOT NULL)`);
       await client.query(
         `INSERT INTO vendas SELECT i, '2024-01-01'::timestamp + i * interval '1 hour' FROM generate_series(1, 500) i`,
@@ -81,6 +85,30 @@ describe('createSourcePool (real Postgres)', () => {
     }
     expect(pool.size).toBe(0);
     expect(await backends()).toEqual([]);
+  });
+
+  it('a cancelled table never ends a connection it gave back, which another table may hold by then', async () => {
+    const pool = createSourcePool();
+    const extractor = createExtractor({ url: db.url, pool });
+    const table = extractor.openTable('public', 'big');
+    const stop = new AbortController();
+    try {
+      const plan = planExtraction(await table.introspect(), { strategy: 'upsert', cursor: ['at', 'id'] }, undefined);
+      const reading = table.run(plan, { dir: dir.path, signal: stop.signal });
+      reading.catch(() => undefined);
+      // The upper bound is read on the helper and the helper given back while the rows still stream.
+      await expect.poll(() => pool.size, { timeout: 20_000, interval: 5 }).toBe(1);
+      const other = await pool.connect(db.url, 'sluice-extract');
+      stop.abort();
+      await expect(reading).rejects.toMatchObject({ code: 'CANCELLED' });
+      // The connection the cancelled table had given back still serves its new holder.
+      expect((await other.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      await pool.release(other);
+    } finally {
+      await table.close();
+      await extractor.close();
+      await pool.close();
+    }
   });
 
   it('never hands out a connection whose backend went away while it was kept', async () => {

@@ -103,18 +103,23 @@ export function createSourcePool(options: SourcePoolOptions = {}): SourcePool {
         socketOf(kept.client)?.ref();
         // Kept a while: a firewall may have dropped it without a word. A quick query tells (a dead one is closed).
         if (Date.now() - kept.since < VALIDATE_AFTER_MS || (await answers(kept.client, SELECT_ONE_SQL, 5_000))) break;
+        // A dead peer may never answer the goodbye either: the socket must not hold the process meanwhile.
+        socketOf(kept.client)?.unref();
         void end(kept.client);
         kept = idle.get(key)?.pop();
       }
       const client = kept?.client ?? (await connectSource(url, applicationName));
       if (!kept) {
-        const mark = () => {
+        client.on('error', () => {
           const entry = out.get(client);
           if (entry) entry.broken = true;
           else drop(key, client);
-        };
-        client.on('error', mark);
-        client.once('end', mark);
+        });
+        // Ended (by a cancellation, or by the server): forgotten, whether it was out or kept.
+        client.once('end', () => {
+          out.delete(client);
+          drop(key, client);
+        });
       }
       out.set(client, { key, broken: false });
       return client;

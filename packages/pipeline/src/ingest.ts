@@ -268,7 +268,11 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     }
   } finally {
     // Tables opened early that the run never took (it failed or was cancelled before them).
-    await Promise.all([...early.values()].map((opened) => opened.source.close()));
+    await Promise.all(
+      [...early.values()].map((opened) =>
+        Promise.all([opened.source.close(), opened.described.catch(() => undefined)]),
+      ),
+    );
     await Promise.all([extractor.close(), rm(path.join(options.workDir, runId), { recursive: true, force: true })]);
     await lock?.release();
   }
