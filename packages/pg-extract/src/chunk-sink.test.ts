@@ -56,15 +56,13 @@ describe('ChunkSink', () => {
   });
 
   it('notes a value written as Postgres writes years before 1, wherever the stream is split, and nothing else', async () => {
+    const dir = await createTempDir();
+    remove = dir.remove;
+    let run = 0;
     const seen = async (pieces: string[]) => {
-      const dir = await createTempDir();
-      try {
-        const sink = new ChunkSink({ dir: dir.path, prefix: 't', chunkBytes: 1 << 20, watchBc: true });
-        await pipeline(Readable.from(pieces.map((p) => Buffer.from(p))), sink);
-        return sink.bcSeen;
-      } finally {
-        await dir.remove();
-      }
+      const sink = new ChunkSink({ dir: dir.path, prefix: `t${run++}`, chunkBytes: 1 << 20, watchBc: true });
+      await pipeline(Readable.from(pieces.map((p) => Buffer.from(p))), sink);
+      return sink.bcSeen;
     };
     const record = '1,0044-03-15 12:00:00 BC,x\n';
     // Split in three anywhere: a middle piece may lie wholly inside " BC," (a socket read can end on any byte).
