@@ -24,9 +24,9 @@ const BC = Buffer.from(' BC');
  * With `flagged: true`, every record ends in one extra boolean field (`,t` or `,f`, as Postgres writes a boolean)
  * that is counted (`trueFlags`) and removed: the files hold the records without it.
  *
- * With `watchBc: true`, it notes (`bcSeen`) any ` BC` between a digit and the end of an unquoted field: how Postgres writes a
- * date or timestamp before year 1, which the files must not hold as such (see `PlannedColumn.bcSafeSql`). Text may
- * hold the same bytes: a false alarm only costs a second read.
+ * With `watchBc: true`, it notes (`bcSeen`) any ` BC` between a digit and the end of an unquoted field: how Postgres
+ * writes a date or timestamp before year 1, which the files must not hold as such (see `PlannedColumn.bcSafeSql`).
+ * Text may hold the same bytes: a false alarm only costs a second read.
  *
  * A file never begins with a UTF-8 byte order mark: CSV readers drop one there (DuckDB always, Snowflake by
  * default), so a first field that begins with U+FEFF — Postgres leaves such a value unquoted — is written quoted
@@ -66,7 +66,7 @@ export class ChunkSink extends Writable {
   /** `watchBc`: a value written as Postgres writes years before 1 was seen (see the class comment). */
   bcSeen = false;
   private readonly watchBc: boolean;
-  /** `watchBc`: the last bytes of the previous buffer, where a ` BC,` may have begun. */
+  /** `watchBc`: the stream's last bytes so far, where a ` BC,` may have begun. */
   private bcTail: Buffer = Buffer.alloc(0);
 
   constructor(options: {
