@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { median } from './_harness.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 // The driver modules the packages themselves load (pnpm gives each package its own resolution).
 const pg = createRequire(path.join(here, '../packages/pg-extract/package.json'))('pg');
@@ -68,3 +70,38 @@ await handle.close();
 await fs.rm(probe);
 record(handleProto, 'sync', 'fsync', () => 'fsync');
 record(handleProto, 'datasync', 'fsync', () => 'fdatasync');
+
+/** The phases a recorded round is cut into, at the run's own events (see the profiles' headers). */
+export const PHASES = ['positions', 'to-copy', 'copy', 'load', 'finish'];
+
+/** A round's phases (ms) from its recorded calls, the first time each run event fired, and its total. */
+export function phasesOf(recorded, events, total) {
+  const copyStart = recorded.find((call) => call.kind === 'pg' && / COPY \(/.test(call.what))?.start ?? NaN;
+  const marks = [0, events['positions-read'], copyStart, events['table-loading'], events['table-committed'], total];
+  return Object.fromEntries(PHASES.map((phase, i) => [phase, marks[i + 1] - marks[i]]));
+}
+
+/**
+ * Print each phase's median over `rounds` (each `{ phases }`), the calls of the `last` round by kind and, with
+ * BENCH_TIMELINE=1, that round's timeline; return the medians and the counts for the profile's JSON line.
+ */
+export function printSummary(rounds, last) {
+  const count = (kind) => last.filter((call) => call.kind === kind).length;
+  const counts = {
+    pg_round_trips: count('pg'),
+    pg_connections: count('pg-connect'),
+    duckdb_statements: count('duckdb'),
+    fsyncs: count('fsync'),
+  };
+  const medians = Object.fromEntries(PHASES.map((p) => [p, +median(rounds.map((r) => r.phases[p])).toFixed(1)]));
+  console.log(`median per phase (ms): ${JSON.stringify(medians)}`);
+  console.log(`one round sends: ${JSON.stringify(counts)}`);
+  if (process.env.BENCH_TIMELINE === '1') {
+    for (const call of last.sort((a, b) => a.start - b.start)) {
+      console.log(
+        `${call.start.toFixed(1).padStart(7)} ${(call.end - call.start).toFixed(1).padStart(7)} ${call.kind.padEnd(14)} ${call.what}`,
+      );
+    }
+  }
+  return { medians, counts };
+}

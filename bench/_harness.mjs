@@ -1,8 +1,11 @@
 // Shared pieces of the benchmarks: a throwaway Postgres, a vendas-shaped table, a one-table Sluice project.
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, writeFile, chmod, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { startLocalPostgres } from '@sluice/local-postgres';
 
 /** Start a throwaway Postgres (removed by `stop`). */
@@ -28,6 +31,26 @@ export async function withClient(url, work) {
   } finally {
     await client.end();
   }
+}
+
+/** The raw-tools floor's first tool: the vendas table through `COPY … TO STDOUT` into a CSV file, nothing else. */
+export async function copyVendasToCsv(url, csv) {
+  await withClient(url, (client) =>
+    pipeline(client.query(copyTo('COPY (SELECT * FROM vendas) TO STDOUT (FORMAT csv)')), createWriteStream(csv)),
+  );
+}
+
+/** The raw-tools floor's second tool: that CSV into a new DuckDB file with `read_csv`, its columns named. */
+export async function loadCsvIntoDuckDb(file, csv) {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(file);
+  const connection = await instance.connect();
+  await connection.run(`CREATE TABLE vendas AS SELECT * FROM read_csv('${csv}', header = false, columns = {
+    'id_vendas': 'INTEGER', 'id_veiculos': 'INTEGER', 'id_concessionarias': 'INTEGER', 'id_vendedores': 'INTEGER',
+    'id_clientes': 'INTEGER', 'valor_pago': 'DECIMAL(10,2)', 'data_venda': 'TIMESTAMP', 'data_inclusao': 'TIMESTAMP',
+    'data_atualizacao': 'TIMESTAMP'})`);
+  connection.closeSync();
+  instance.closeSync();
 }
 
 /** A table shaped like NovaDrive's vendas, with `rows` rows made server-side (never row by row). */

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDuckDbWarehouse } from '@sluice/duckdb';
 import { createSourcePool, loadProjectConfig, openStateStore, runIngest } from '@sluice/pipeline';
-import { begin, end, now } from './_driver-calls.mjs';
+import { begin, end, now, PHASES, phasesOf, printSummary } from './_driver-calls.mjs';
 import { createVendasTable, median, startBenchPostgres, VENDAS_YAML, withClient, writeProject } from './_harness.mjs';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -25,8 +25,6 @@ const YAML =
   process.env.BENCH_LATE === 'off'
     ? VENDAS_YAML.replace('    cursor:', '    late_commits: off\n    cursor:')
     : VENDAS_YAML;
-
-const PHASES = ['positions', 'to-copy', 'copy', 'load', 'finish'];
 
 const pgBench = await startBenchPostgres();
 const sourcePool = process.env.BENCH_COLD === '1' ? undefined : createSourcePool();
@@ -70,9 +68,7 @@ try {
     const total = now();
     const recorded = end();
     if (result.status !== 'success') throw new Error(JSON.stringify(result.tables));
-    const copyStart = recorded.find((call) => call.kind === 'pg' && / COPY \(/.test(call.what))?.start ?? NaN;
-    const marks = [0, events['positions-read'], copyStart, events['table-loading'], events['table-committed'], total];
-    const phases = Object.fromEntries(PHASES.map((phase, i) => [phase, marks[i + 1] - marks[i]]));
+    const phases = phasesOf(recorded, events, total);
     rounds.push({ total, phases, read: result.tables[0]?.read, rows: result.tables[0]?.rows });
     last = recorded;
     console.log(
@@ -81,23 +77,7 @@ try {
   }
   await warehouse.close();
   await state.close();
-  const count = (kind) => last.filter((call) => call.kind === kind).length;
-  const counts = {
-    pg_round_trips: count('pg'),
-    pg_connections: count('pg-connect'),
-    duckdb_statements: count('duckdb'),
-    fsyncs: count('fsync'),
-  };
-  const medians = Object.fromEntries(PHASES.map((p) => [p, +median(rounds.map((r) => r.phases[p])).toFixed(1)]));
-  console.log(`median per phase (ms): ${JSON.stringify(medians)}`);
-  console.log(`one round sends: ${JSON.stringify(counts)}`);
-  if (process.env.BENCH_TIMELINE === '1') {
-    for (const call of last.sort((a, b) => a.start - b.start)) {
-      console.log(
-        `${call.start.toFixed(1).padStart(7)} ${(call.end - call.start).toFixed(1).padStart(6)} ${call.kind.padEnd(10)} ${call.what}`,
-      );
-    }
-  }
+  const { medians, counts } = printSummary(rounds, last);
   console.log(
     JSON.stringify({
       name: 'ingest-incremental-phases',

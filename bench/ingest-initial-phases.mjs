@@ -11,34 +11,32 @@
 // Prints each phase's median, the counts of one round and, with BENCH_TIMELINE=1, the last round's timeline; last,
 // one JSON line.
 import fs from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createDuckDbWarehouse } from '@sluice/duckdb';
 import { loadProjectConfig, openStateStore, runIngest } from '@sluice/pipeline';
-import { begin, end, now } from './_driver-calls.mjs';
-import { createVendasTable, median, startBenchPostgres, VENDAS_YAML, withClient, writeProject } from './_harness.mjs';
+import { begin, end, now, PHASES, phasesOf, printSummary } from './_driver-calls.mjs';
+import {
+  copyVendasToCsv,
+  createVendasTable,
+  loadCsvIntoDuckDb,
+  median,
+  startBenchPostgres,
+  VENDAS_YAML,
+  withClient,
+  writeProject,
+} from './_harness.mjs';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const here = path.dirname(fileURLToPath(import.meta.url));
-const duckdb = createRequire(path.join(here, '../packages/duckdb/package.json'))('@duckdb/node-api');
-
-const PHASES = ['positions', 'to-copy', 'copy', 'load', 'finish'];
 
 /** BENCH_BASELINE=1: the two raw tools of ingest-initial before each round, each timed with its CPU. */
 async function baseline(url, pgBench, round) {
   const csv = path.join(pgBench.root, `baseline-${round}.csv`);
-  const { to: copyTo } = createRequire(path.join(here, 'package.json'))('pg-copy-streams');
-  const { createWriteStream } = await import('node:fs');
-  const { pipeline } = await import('node:stream/promises');
   let cpu = process.cpuUsage();
-  let pgCpu = await postgresCpuMs(pgBench.server.dataDir);
+  const pgCpu = await postgresCpuMs(pgBench.server.dataDir);
   let start = performance.now();
-  await withClient(url, (client) =>
-    pipeline(client.query(copyTo('COPY (SELECT * FROM vendas) TO STDOUT (FORMAT csv)')), createWriteStream(csv)),
-  );
+  await copyVendasToCsv(url, csv);
   const copyMs = performance.now() - start;
   let used = process.cpuUsage(cpu);
   await new Promise((resolve) => setTimeout(resolve, 200));
@@ -46,21 +44,13 @@ async function baseline(url, pgBench, round) {
   const copyNode = (used.user + used.system) / 1000;
   cpu = process.cpuUsage();
   start = performance.now();
-  const instance = await duckdb.DuckDBInstance.create(path.join(pgBench.root, `baseline-${round}.duckdb`));
-  const connection = await instance.connect();
-  await connection.run(`CREATE TABLE vendas AS SELECT * FROM read_csv('${csv}', header = false, columns = {
-    'id_vendas': 'INTEGER', 'id_veiculos': 'INTEGER', 'id_concessionarias': 'INTEGER', 'id_vendedores': 'INTEGER',
-    'id_clientes': 'INTEGER', 'valor_pago': 'DECIMAL(10,2)', 'data_venda': 'TIMESTAMP', 'data_inclusao': 'TIMESTAMP',
-    'data_atualizacao': 'TIMESTAMP'})`);
-  connection.closeSync();
-  instance.closeSync();
+  await loadCsvIntoDuckDb(path.join(pgBench.root, `baseline-${round}.duckdb`), csv);
   const duckMs = performance.now() - start;
   used = process.cpuUsage(cpu);
   await fs.rm(csv, { force: true });
   console.log(
     `baseline ${round}: ${(copyMs + duckMs).toFixed(1)} ms (copy ${copyMs.toFixed(1)}, duckdb ${duckMs.toFixed(1)}), cpu: copy node ${copyNode.toFixed(0)} ms postgres ${copyPg} ms, duckdb ${((used.user + used.system) / 1000).toFixed(0)} ms`,
   );
-  pgCpu = 0;
 }
 
 /**
@@ -119,9 +109,7 @@ try {
     await warehouse.close();
     await state.close();
     if (result.status !== 'success') throw new Error(JSON.stringify(result.tables));
-    const copyStart = recorded.find((call) => call.kind === 'pg' && / COPY \(/.test(call.what))?.start ?? NaN;
-    const marks = [0, events['positions-read'], copyStart, events['table-loading'], events['table-committed'], total];
-    const phases = Object.fromEntries(PHASES.map((phase, i) => [phase, marks[i + 1] - marks[i]]));
+    const phases = phasesOf(recorded, events, total);
     const nodeCpu = (used.user + used.system) / 1000;
     rounds.push({ total, phases, nodeCpu, postgresCpu });
     last = recorded;
@@ -129,23 +117,7 @@ try {
       `round ${round}: ${total.toFixed(1)} ms (${PHASES.map((p) => `${p} ${phases[p].toFixed(1)}`).join(', ')}), cpu: node ${nodeCpu.toFixed(0)} ms, postgres ${postgresCpu} ms`,
     );
   }
-  const count = (kind) => last.filter((call) => call.kind === kind).length;
-  const counts = {
-    pg_round_trips: count('pg'),
-    pg_connections: count('pg-connect'),
-    duckdb_statements: count('duckdb'),
-    fsyncs: count('fsync'),
-  };
-  const medians = Object.fromEntries(PHASES.map((p) => [p, +median(rounds.map((r) => r.phases[p])).toFixed(1)]));
-  console.log(`median per phase (ms): ${JSON.stringify(medians)}`);
-  console.log(`one round sends: ${JSON.stringify(counts)}`);
-  if (process.env.BENCH_TIMELINE === '1') {
-    for (const call of last.sort((a, b) => a.start - b.start)) {
-      console.log(
-        `${call.start.toFixed(1).padStart(7)} ${(call.end - call.start).toFixed(1).padStart(7)} ${call.kind.padEnd(14)} ${call.what}`,
-      );
-    }
-  }
+  const { medians, counts } = printSummary(rounds, last);
   console.log(
     JSON.stringify({
       name: 'ingest-initial-phases',

@@ -1,15 +1,13 @@
 // ingest-initial: a 1,000,000-row vendas-shaped table, Postgres → DuckDB, end to end through Sluice, against the
 // two raw tools alone in the same run (COPY … TO STDOUT into a file, then DuckDB read_csv of that file).
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { to as copyTo } from 'pg-copy-streams';
 import { createDuckDbWarehouse } from '@sluice/duckdb';
 import { loadProjectConfig, openStateStore, runIngest } from '@sluice/pipeline';
 import {
+  copyVendasToCsv,
   createVendasTable,
+  loadCsvIntoDuckDb,
   median,
   seconds,
   startBenchPostgres,
@@ -35,20 +33,8 @@ try {
     const dir = path.join(pgBench.root, `round-${round}`);
     const csv = path.join(pgBench.root, `baseline-${round}.csv`);
     let start = performance.now();
-    await withClient(url, async (client) => {
-      await pipeline(
-        client.query(copyTo('COPY (SELECT * FROM vendas) TO STDOUT (FORMAT csv)')),
-        createWriteStream(csv),
-      );
-    });
-    const instance = await DuckDBInstance.create(path.join(pgBench.root, `baseline-${round}.duckdb`));
-    const connection = await instance.connect();
-    await connection.run(`CREATE TABLE vendas AS SELECT * FROM read_csv('${csv}', header = false, columns = {
-      'id_vendas': 'INTEGER', 'id_veiculos': 'INTEGER', 'id_concessionarias': 'INTEGER', 'id_vendedores': 'INTEGER',
-      'id_clientes': 'INTEGER', 'valor_pago': 'DECIMAL(10,2)', 'data_venda': 'TIMESTAMP', 'data_inclusao': 'TIMESTAMP',
-      'data_atualizacao': 'TIMESTAMP'})`);
-    connection.closeSync();
-    instance.closeSync();
+    await copyVendasToCsv(url, csv);
+    await loadCsvIntoDuckDb(path.join(pgBench.root, `baseline-${round}.duckdb`), csv);
     baseline.push(seconds(start));
     await rm(csv, { force: true });
 
