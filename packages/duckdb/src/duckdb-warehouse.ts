@@ -33,7 +33,13 @@ import {
   type WarehouseTable,
 } from '@sluice/warehouse';
 import { UNREPRESENTABLE_MARKER } from './chunk-decode.js';
-import { CATALOG_TABLE_SQL, warehouseTableFromRows, type CatalogTableRow } from './duckdb-catalog.js';
+import {
+  CATALOG_RELATION_SQL,
+  CATALOG_TABLE_SQL,
+  warehouseTableFromRows,
+  type CatalogRelationRow,
+  type CatalogTableRow,
+} from './duckdb-catalog.js';
 import { duckDbDialect } from './duckdb-dialect.js';
 import { duckDbTableDialect } from './duckdb-table-dialect.js';
 import { keepByteOrderMarks } from './keep-byte-order-marks.js';
@@ -218,6 +224,21 @@ export class DuckDbWarehouse implements Warehouse {
       }),
     );
     return table === undefined ? undefined : relationStateOf(table);
+  }
+
+  /**
+   * The relation's kind from one catalog scan (a describe needs two: the relation, then its columns). Not under the
+   * table's lock, so that it never waits behind a describe of the same table: it reads what is committed.
+   */
+  async relationKind(relation: Relation): Promise<RelationState['kind'] | undefined> {
+    return this.#withConnection(undefined, async (connection) => {
+      try {
+        const reader = await connection.runAndReadAll(CATALOG_RELATION_SQL, [relation.schema, relation.name]);
+        return (reader.getRowObjectsJS() as unknown as CatalogRelationRow[])[0]?.kind;
+      } catch (error) {
+        throw wrapError(error, CATALOG_RELATION_SQL, tableLabel(relation), undefined);
+      }
+    });
   }
 
   /**

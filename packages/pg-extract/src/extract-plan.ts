@@ -595,8 +595,17 @@ const SCAN_MAX_PAGES = 8192;
 
 /** Whether `planLateRead` needs to know if an index serves the cursor (ask with `cursorIndexSql`). */
 export function needsIndexCheck(plan: ExtractPlan, facts: SnapshotFacts): boolean {
+  return asksIndexCheck(plan) && facts.pages >= SCAN_MAX_PAGES;
+}
+
+/**
+ * Whether the read sends `cursorIndexSql` with its first query: `auto` reading from a position may need its answer
+ * (`needsIndexCheck` tells, once the first query has said how large the table is), and an EXPLAIN in that round trip
+ * costs less than a round trip of its own.
+ */
+export function asksIndexCheck(plan: ExtractPlan): boolean {
   const from = plan.from?.cursor;
-  return plan.lateCommits === 'auto' && from !== undefined && from !== null && facts.pages >= SCAN_MAX_PAGES;
+  return plan.lateCommits === 'auto' && from !== undefined && from !== null;
 }
 
 /** EXPLAIN of the bound query: Postgres plans an index scan for it exactly when an index serves the cursor (a

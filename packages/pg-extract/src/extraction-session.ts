@@ -61,13 +61,13 @@ export class ExtractionSession {
 
   /**
    * Send several statements in one round trip (one simple-query message, each statement recorded as sent) and
-   * return the first row of the last. They run in order; the first to fail fails the call.
+   * return the first row of each of the last `count` results. They run in order; the first to fail fails the call.
    */
-  async lastRowOf(sqls: readonly string[]): Promise<Record<string, unknown> | undefined> {
+  async lastRowsOf(sqls: readonly string[], count: number): Promise<(Record<string, unknown> | undefined)[]> {
     this.statements.push(...sqls);
     const result: pg.QueryResult | pg.QueryResult[] = await this.client.query(sqls.join(';\n'));
-    const last = Array.isArray(result) ? result[result.length - 1] : result;
-    return last?.rows[0] as Record<string, unknown> | undefined;
+    const results = Array.isArray(result) ? result : [result];
+    return results.slice(-count).map((one) => one.rows[0] as Record<string, unknown> | undefined);
   }
 
   /** Rows and bytes written so far, across sinks. */

@@ -18,6 +18,7 @@ import {
 } from './catalog-sql.js';
 import {
   copySql,
+  asksIndexCheck,
   cursorIndexSql,
   needsIndexCheck,
   planExtraction,
@@ -122,11 +123,15 @@ function extraction(plan: ExtractPlan, found: SnapshotFacts, options: ReadPlanOp
   const reads = planReads(plan, found, options);
   const where = (helper: boolean) => (helper ? 'on a helper, in the shared snapshot' : 'on the table connection');
   const steps: Step[] = [
-    { title: 'begin, on the table connection', sql: beginReadSql(options.snapshotId) },
+    {
+      title: 'begin, on the table connection (with what follows, up to the export: one round trip)',
+      sql: beginReadSql(options.snapshotId),
+    },
     { title: 'first query: fixes the snapshot', sql: snapshotSql(plan) },
   ];
-  if (needsIndexCheck(plan, found)) {
-    steps.push({ title: 'auto: does an index serve the cursor?', sql: cursorIndexSql(plan) });
+  if (asksIndexCheck(plan)) {
+    const counts = needsIndexCheck(plan, found) ? 'counts here' : 'not needed here: the table is small';
+    steps.push({ title: `auto: does an index serve the cursor? (${counts})`, sql: cursorIndexSql(plan) });
   }
   if (reads.exportSnapshot) steps.push({ title: 'export the snapshot for the helpers', sql: EXPORT_SNAPSHOT_SQL });
   if (reads.reads.some((read) => read.helper) || reads.bound?.helper) {

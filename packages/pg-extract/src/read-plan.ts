@@ -81,6 +81,12 @@ export interface ReadPlanOptions {
   readonly resume?: ResumeRanges;
 }
 
+/** Whether the reads export their snapshot for helper connections (known before the first query: its answer does
+ *  not change it): they have helpers, no order to keep, and no snapshot to join. */
+export function exportsSnapshot(options: Pick<ReadPlanOptions, 'digest' | 'helpers' | 'snapshotId'>): boolean {
+  return options.helpers && !options.digest && !options.snapshotId;
+}
+
 /** Below this many 8 kB blocks (64 MB) a table is read by one connection. */
 export const PARALLEL_MIN_PAGES = 8192;
 
@@ -148,7 +154,7 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
         };
   return {
     late,
-    exportSnapshot: shares && !options.snapshotId,
+    exportSnapshot: exportsSnapshot(options),
     concurrent: shares,
     reads,
     ranges: split ? ranges : [],

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { ChunkFile } from '@sluice/warehouse';
 import type { ChunkSink } from './chunk-sink.js';
 import {
+  asksIndexCheck,
   cursorIndexSql,
   needsIndexCheck,
   usesIndex,
@@ -12,6 +13,7 @@ import {
 } from './extract-plan.js';
 import { ExtractionSession } from './extraction-session.js';
 import {
+  exportsSnapshot,
   lateRowsOf,
   PARALLEL_MIN_PAGES,
   planReads,
@@ -19,6 +21,7 @@ import {
   unexplainedRead,
   type BlockRange,
   type ReadPlan,
+  type ReadPlanOptions,
   type ResumeRanges,
 } from './read-plan.js';
 import {
@@ -130,9 +133,7 @@ export async function runExtraction(
   session.start();
   try {
     await mkdir(options.dir, { recursive: true });
-    // The first query fixes the snapshot; everything below reads in it. It goes with BEGIN, in one round trip.
-    const facts = await readSnapshotFacts(session, beginReadSql(options.snapshotId));
-    const reads = planReads(plan, facts, {
+    const reading: ReadPlanOptions = {
       digest: options.digest === true,
       helpers: options.connect !== undefined,
       snapshotId: options.snapshotId,
@@ -140,12 +141,10 @@ export async function runExtraction(
       parallelMinPages: options.parallelMinPages ?? PARALLEL_MIN_PAGES,
       ...(options.rangePages === undefined ? {} : { rangePages: options.rangePages }),
       ...(options.resume === undefined ? {} : { resume: options.resume }),
-    });
-    const snapshotId = reads.exportSnapshot
-      ? String((await session.row(EXPORT_SNAPSHOT_SQL))?.id)
-      : reads.concurrent
-        ? options.snapshotId
-        : undefined;
+    };
+    const { facts, exported } = await beginRead(session, beginReadSql(options.snapshotId), exportsSnapshot(reading));
+    const reads = planReads(plan, facts, reading);
+    const snapshotId = reads.exportSnapshot ? exported : reads.concurrent ? options.snapshotId : undefined;
     const { upper, sinks, windowRows, handedOver } = await readRows(session, reads, snapshotId, facts);
     const rows = sinks.reduce((sum, sink) => sum + sink.rows, 0);
     await session.row(COMMIT_SQL);
@@ -178,11 +177,26 @@ export async function runExtraction(
   }
 }
 
-/** Send `begin` and the first query (`snapshotSql`) at once, then the index check `auto` needs on a large table. */
-async function readSnapshotFacts(session: ExtractionSession, begin: string): Promise<SnapshotFacts> {
-  const facts = snapshotFacts(await session.lastRowOf([begin, snapshotSql(session.plan)]));
-  if (!needsIndexCheck(session.plan, facts)) return facts;
-  return { ...facts, cursorIndexed: usesIndex(await session.row(cursorIndexSql(session.plan))) };
+/**
+ * Begin the read in one round trip: `begin`, the first query (`snapshotSql`: it fixes the snapshot), the index check
+ * `auto` may need (its answer counts on a large table only) and, for helpers, the snapshot's export.
+ */
+async function beginRead(
+  session: ExtractionSession,
+  begin: string,
+  exporting: boolean,
+): Promise<{ facts: SnapshotFacts; exported: string | undefined }> {
+  const asking = asksIndexCheck(session.plan);
+  const after = [...(asking ? [cursorIndexSql(session.plan)] : []), ...(exporting ? [EXPORT_SNAPSHOT_SQL] : [])];
+  // One row from each of the last results: the first query's, then the index check's and the export's.
+  const [first, ...rest] = await session.lastRowsOf([begin, snapshotSql(session.plan), ...after], 1 + after.length);
+  const facts = snapshotFacts(first);
+  const explain = asking ? rest.shift() : undefined;
+  const exported = exporting ? String(rest.shift()?.id) : undefined;
+  return {
+    facts: needsIndexCheck(session.plan, facts) ? { ...facts, cursorIndexed: usesIndex(explain) } : facts,
+    exported,
+  };
 }
 
 /**

@@ -19,7 +19,7 @@ const copy = (value: Position): Watermark => ({
   committedAt: new Date('2024-01-02T00:00:00Z'),
   version: 1,
 });
-const relation: RelationState = { kind: 'table', columns: [] };
+const relation: RelationState['kind'] = 'table';
 const facts = (overrides: Partial<StartFacts> & { rowCount?: number } = {}): StartFacts => ({
   label: 'raw.vendas',
   entry: undefined,

@@ -39,8 +39,9 @@ export interface RunPositions {
 }
 
 /**
- * Read every position at the start of a run: the state store's copies, then the warehouse's entries in one query
- * (or, on Snowflake, from those copies when the state table's metadata proves them current).
+ * Read every position at the start of a run: the state store's copies and the warehouse's entries in one query — at
+ * once where reading the warehouse costs nothing; on Snowflake the copies first, and the entries from them when the
+ * state table's metadata proves them current.
  */
 export async function readRunPositions(
   warehouse: Warehouse,
@@ -48,8 +49,23 @@ export async function readRunPositions(
   schema: string,
   options: { readonly tag: string; readonly signal?: AbortSignal },
 ): Promise<RunPositions> {
+  const read = (cached?: StateEntry[]) =>
+    warehouse.readState(schema, INGEST_NAMESPACE, {
+      ...(cached ? { cached } : {}),
+      tag: options.tag,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  const free = !warehouse.capabilities.queriesCostCompute;
+  const reading = free ? read() : undefined;
+  reading?.catch(() => undefined); // awaited below
   const copies = new Map((await state.readAll()).map((watermark) => [watermark.table, watermark]));
-  const cached = [...copies.values()].flatMap((copy) => {
+  const snapshot = await (reading ?? read(cachedEntries(copies)));
+  return { source: snapshot.source, entries: new Map(snapshot.entries.map((e) => [e.key, e])), copies };
+}
+
+/** The copies of warehouse entries among the state store's copies, as the entries they copy. */
+function cachedEntries(copies: ReadonlyMap<string, Watermark>): StateEntry[] {
+  return [...copies.values()].flatMap((copy) => {
     const version = copyVersion(copy);
     return version === undefined
       ? []
@@ -64,12 +80,6 @@ export async function readRunPositions(
           } satisfies StateEntry,
         ];
   });
-  const snapshot = await warehouse.readState(schema, INGEST_NAMESPACE, {
-    cached,
-    tag: options.tag,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  return { source: snapshot.source, entries: new Map(snapshot.entries.map((e) => [e.key, e])), copies };
 }
 
 /** The warehouse version a state-store copy copies, or undefined for a position kept there before (to migrate). */
@@ -107,8 +117,8 @@ export interface StartFacts {
   readonly label: string;
   readonly entry: StateEntry | undefined;
   readonly copy: Watermark | undefined;
-  /** The raw table as the warehouse has it (undefined: missing). */
-  readonly relation: RelationState | undefined;
+  /** What the raw table is in the warehouse (undefined: missing). */
+  readonly relation: RelationState['kind'] | undefined;
   /** Rows in the raw table (asked only when it matters). */
   readonly rows: () => Promise<number>;
   readonly fullRefresh: boolean;

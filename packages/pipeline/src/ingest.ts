@@ -190,15 +190,15 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
       ? undefined
       : await options.state.acquireLock(RUN_LOCK, { holder: options.holder ?? 'sluice ingest' });
   const results: TableResult[] = [];
-  // Holding the run lock (here or in the caller), no other run of this project is alive: folders its runs left
-  // are from runs that died.
   try {
     await createWorkFolder(options.workDir, runId, options.project.file);
-    await removeDeadWorkFolders(options.workDir, runId, options.project.file);
   } catch (error) {
     await lock?.release();
     throw error;
   }
+  // Holding the run lock (here or in the caller), no other run of this project is alive: folders its runs left
+  // are from runs that died. Removed while the run goes on (it never throws).
+  const removingDead = removeDeadWorkFolders(options.workDir, runId, options.project.file);
   // Cancelling the run cancels its statements on the source too (a read waiting on a lock included).
   const extractor = createExtractor({
     url: config.source.url,
@@ -270,10 +270,14 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
     // Tables opened early that the run never took (it failed or was cancelled before them).
     await Promise.all(
       [...early.values()].map((opened) =>
-        Promise.all([opened.source.close(), opened.described.catch(() => undefined)]),
+        Promise.all([opened.source.close(), opened.raw.found.catch(() => undefined), settled(opened.raw.described)]),
       ),
     );
-    await Promise.all([extractor.close(), rm(path.join(options.workDir, runId), { recursive: true, force: true })]);
+    await Promise.all([
+      extractor.close(),
+      rm(path.join(options.workDir, runId), { recursive: true, force: true }),
+      removingDead,
+    ]);
     await lock?.release();
   }
   return finish();
@@ -296,15 +300,43 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
 }
 
 /** A table's source connections, opened before the run reads its positions, its catalog read under way, and its
- *  raw table being described in the warehouse (all three alongside the positions read). */
+ *  raw table being looked up in the warehouse (all three alongside the positions read). */
 interface OpenedTable {
   readonly source: TableExtraction;
   readonly introspected: Promise<SourceTable>;
-  readonly described: Promise<RelationState | undefined>;
+  readonly raw: RawTableLookup;
 }
 
-/** Open `names` on the source now: connect (a `full` table needs no helper) and read each one's catalog; describe
- *  each one's raw table. */
+/** Whether a table's raw table is in the warehouse (what its start waits for), and its description (what the
+ *  warehouse table check reads: asked beforehand, so that it finds it read). */
+interface RawTableLookup {
+  readonly found: Promise<RelationState['kind'] | undefined>;
+  readonly described: Promise<unknown>;
+}
+
+/**
+ * Look the raw table up. Where the warehouse tells whether it is there sooner than it describes it (DuckDB), the
+ * describe follows the answer, and the table's read starts without waiting for it; otherwise the describe answers.
+ */
+function lookUpRawTable(warehouse: Warehouse, relation: { schema: string; name: string }): RawTableLookup {
+  const found = warehouse.relationKind
+    ? warehouse.relationKind(relation)
+    : warehouse.describeRelation(relation).then((state) => state?.kind);
+  const described = warehouse.relationKind
+    ? found.then((kind) => (kind === undefined ? undefined : warehouse.describeRelation(relation)))
+    : found;
+  found.catch(() => undefined); // awaited by the table's run
+  described.catch(() => undefined); // settled before the table is done
+  return { found, described };
+}
+
+/** Settle `promise`, whichever way. */
+async function settled(promise: Promise<unknown> | undefined): Promise<void> {
+  await promise?.catch(() => undefined);
+}
+
+/** Open `names` on the source now: connect (a `full` table needs no helper) and read each one's catalog; look each
+ *  one's raw table up. */
 function openEarly(options: IngestOptions, extractor: Extractor, names: readonly string[]): Map<string, OpenedTable> {
   const { config } = options.project;
   const opened = new Map<string, OpenedTable>();
@@ -315,9 +347,8 @@ function openEarly(options: IngestOptions, extractor: Extractor, names: readonly
     });
     const introspected = source.introspect();
     introspected.catch(() => undefined); // awaited by the table's run; a table never taken is closed
-    const described = options.warehouse.describeRelation({ schema: config.raw_schema, name });
-    described.catch(() => undefined); // awaited by the table's run
-    opened.set(name, { source, introspected, described });
+    const raw = lookUpRawTable(options.warehouse, { schema: config.raw_schema, name });
+    opened.set(name, { source, introspected, raw });
   }
   return opened;
 }
@@ -368,8 +399,8 @@ interface TableRun {
   readonly source: TableExtraction;
   /** What the source's catalog says about it (asked as soon as it connects). */
   readonly introspected: Promise<SourceTable>;
-  /** The raw table described while the positions were read (a table opened early), else undefined. */
-  readonly described?: Promise<RelationState | undefined>;
+  /** Its raw table in the warehouse, looked up as soon as the table was opened. */
+  readonly raw: RawTableLookup;
   /** Stops the reading: the run was cancelled, or the warehouse refused the table. */
   readonly reading: AbortController;
   readonly stopReading: () => void;
@@ -448,7 +479,7 @@ function openTableRun(
   const source = opened?.source ?? extractor.openTable(schema, name, { prefetchHelper: spec.strategy !== 'full' });
   const introspected = opened?.introspected ?? source.introspect();
   introspected.catch(() => undefined); // awaited by extractBatch
-  const described = opened?.described;
+  const raw = opened?.raw ?? lookUpRawTable(options.warehouse, { schema: options.project.config.raw_schema, name });
   return {
     options,
     extractor,
@@ -459,7 +490,7 @@ function openTableRun(
     dir: path.join(options.workDir, runId, workDirName(name)),
     source,
     introspected,
-    ...(described ? { described } : {}),
+    raw,
     reading,
     stopReading: () => reading.abort(),
     positions,
@@ -573,7 +604,12 @@ async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>)
     };
   } finally {
     options.signal?.removeEventListener('abort', run.stopReading);
-    await Promise.all([run.ensuring, run.source.close(), rm(run.dir, { recursive: true, force: true })]);
+    await Promise.all([
+      run.ensuring,
+      settled(run.raw.described),
+      run.source.close(),
+      rm(run.dir, { recursive: true, force: true }),
+    ]);
   }
 }
 
@@ -586,10 +622,7 @@ async function extractBatch(run: TableRun, snapshot: Promise<string | undefined>
   const { options, spec, name } = run;
   const { config } = options.project;
   const relation = { schema: config.raw_schema, name };
-  const [source, existing] = await Promise.all([
-    run.introspected,
-    run.described ?? options.warehouse.describeRelation(relation),
-  ]);
+  const [source, existing] = await Promise.all([run.introspected, run.raw.found]);
   const start = await decideStart({
     label: tableLabel(relation),
     entry: run.positions.entries.get(run.stateKey),

@@ -363,6 +363,13 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         expect((await warehouse.describeRelation({ schema, name: 'MODEL_SALES' }))?.kind).toBe('table');
         expect(await warehouse.describeRelation({ schema, name: 'missing' })).toBeUndefined();
         expect(await warehouse.describeRelation({ schema: `${schema}_missing`, name: 'model_sales' })).toBeUndefined();
+        // Where the engine answers the kind alone, it answers as the describe does.
+        if (warehouse.relationKind) {
+          const relations = [raw, model, view, { schema, name: 'MODEL_SALES' }, { schema, name: 'missing' }];
+          const kinds = await Promise.all(relations.map((relation) => warehouse.relationKind?.(relation)));
+          expect(kinds).toEqual(['table', 'table', 'view', 'table', undefined]);
+          expect(await warehouse.relationKind({ schema: `${schema}_missing`, name: 'model_sales' })).toBeUndefined();
+        }
       });
     });
 

@@ -267,6 +267,12 @@ export interface Warehouse {
    */
   describeRelation(relation: Relation): Promise<RelationState | undefined>;
   /**
+   * Whether `describeRelation` would find the relation, and its kind — without its columns. Only on engines that
+   * answer this sooner than a whole describe (DuckDB: one catalog scan, not two): the start of an ingest run waits
+   * for it, while the describe goes on beside the read. Absent: ask `describeRelation`.
+   */
+  relationKind?(relation: Relation): Promise<RelationState['kind'] | undefined>;
+  /**
    * Create the table (with Sluice's metadata columns) or evolve it to the given schema: add new columns, widen
    * types, keep dropped ones. An incompatible type change throws `INCOMPATIBLE_SCHEMA_CHANGE` and alters nothing.
    */

@@ -1,4 +1,4 @@
--- begin, on the table connection
+-- begin, on the table connection (with what follows, up to the export: one round trip)
 BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '00000003-0000001B-1'; SET LOCAL timezone = 'UTC'; SET LOCAL datestyle = 'ISO, YMD'; SET LOCAL intervalstyle = 'postgres'; SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = hex;
 
 -- first query: fixes the snapshot

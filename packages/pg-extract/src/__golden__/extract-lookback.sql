@@ -1,4 +1,4 @@
--- begin, on the table connection
+-- begin, on the table connection (with what follows, up to the export: one round trip)
 BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '00000003-0000001B-1'; SET LOCAL timezone = 'UTC'; SET LOCAL datestyle = 'ISO, YMD'; SET LOCAL intervalstyle = 'postgres'; SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = hex;
 
 -- first query: fixes the snapshot
@@ -38,7 +38,7 @@ SELECT pg_snapshot_xmin(snap.s)::text AS xmin,
          LIMIT 1) AS held_by
 FROM (SELECT pg_current_snapshot() AS s) AS snap;
 
--- auto: does an index serve the cursor?
+-- auto: does an index serve the cursor? (counts here)
 EXPLAIN (FORMAT JSON) SELECT (COALESCE("data_atualizacao", "data_inclusao"))::text AS c0, ("id_vendas")::text AS c1 FROM "public"."vendas" WHERE COALESCE("data_atualizacao", "data_inclusao") >= '2024-03-01 10:00:00'::timestamp without time zone AND (COALESCE("data_atualizacao", "data_inclusao"), "id_vendas") > ('2024-03-01 10:00:00'::timestamp without time zone, '981'::integer) ORDER BY COALESCE("data_atualizacao", "data_inclusao") DESC, "id_vendas" DESC LIMIT 1;
 
 -- begin, on each helper
