@@ -57,7 +57,10 @@ const clientId = (client) => {
   if (!ids.has(client)) ids.set(client, ++nextId);
   return `c${ids.get(client)}`;
 };
-const text = (value) => String(value).replace(/\s+/g, ' ').slice(0, Number(process.env.BENCH_SQL_WIDTH ?? 120));
+const text = (value) =>
+  String(value)
+    .replace(/\s+/g, ' ')
+    .slice(0, Number(process.env.BENCH_SQL_WIDTH ?? 120));
 record(pg.Client.prototype, 'query', 'pg', ([query], client) => `${clientId(client)} ${text(query?.text ?? query)}`);
 record(pg.Client.prototype, 'connect', 'pg-connect', (_, client) => `${clientId(client)} connect`);
 // DuckDB: every statement passes through `run` (`runAndReadAll` calls it too).
