@@ -551,8 +551,12 @@ async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>)
     }
     const final = reconcile ? { ...reached, keysDigest: reconcile.keysDigest } : reached;
     options.onEvent?.({ type: 'table-loaded', table: name });
+    // The table's files are done with: removed while its position's copy is written.
+    const removing = rm(run.dir, { recursive: true, force: true });
+    removing.catch(() => undefined); // tried again below
     const heldBack = heldBackBy(extracted, unchanged ? NO_COUNTS : counts);
     counts = addCounts(counts, await settlePosition(run, final, extracted.rows, tag));
+    await removing.catch(() => undefined);
     return {
       table: name,
       strategy: spec.strategy,
