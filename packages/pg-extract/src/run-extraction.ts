@@ -132,7 +132,9 @@ export async function runExtraction(
   const session = new ExtractionSession(client, plan, options);
   session.start();
   try {
-    await mkdir(options.dir, { recursive: true });
+    // The chunk folder is made while the read begins: the first file is opened after the first round trip.
+    const making = mkdir(options.dir, { recursive: true });
+    making.catch(() => undefined); // awaited below
     const reading: ReadPlanOptions = {
       digest: options.digest === true,
       helpers: options.connect !== undefined,
@@ -145,6 +147,7 @@ export async function runExtraction(
     const { facts, exported } = await beginRead(session, beginReadSql(options.snapshotId), exportsSnapshot(reading));
     const reads = planReads(plan, facts, reading);
     const snapshotId = reads.exportSnapshot ? exported : reads.concurrent ? options.snapshotId : undefined;
+    await making;
     const { upper, sinks, windowRows, handedOver } = await readRows(session, reads, snapshotId, facts);
     const rows = sinks.reduce((sum, sink) => sum + sink.rows, 0);
     await session.row(COMMIT_SQL);
