@@ -11,7 +11,8 @@
 //   load       to `table-committed` (the DuckDB transaction: stage, merge, state row, commit);
 //   finish     to the end (the state store's copy, cleanup, lock release).
 // Prints each phase's median over the rounds, the counts of one round (Postgres round trips and connections,
-// DuckDB statements, fsyncs) and, with BENCH_TIMELINE=1, the last round's timeline; last, one JSON line.
+// DuckDB statements, fsyncs) and, with BENCH_TIMELINE=1, the last round's timeline (its statements cut to
+// BENCH_SQL_WIDTH characters, default 120); last, one JSON line.
 import os from 'node:os';
 import path from 'node:path';
 import { createDuckDbWarehouse } from '@sluice/duckdb';

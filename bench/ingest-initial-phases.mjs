@@ -8,8 +8,8 @@
 //   copy       the COPY to `table-loading` (rows streamed into chunk files, the upper bound read alongside);
 //   load       to `table-committed` (the DuckDB transaction: insert, state row, commit);
 //   finish     to the end (the state store's copy, cleanup, lock release).
-// Prints each phase's median, the counts of one round and, with BENCH_TIMELINE=1, the last round's timeline; last,
-// one JSON line.
+// Prints each phase's median, the counts of one round and, with BENCH_TIMELINE=1, the last round's timeline (its
+// statements cut to BENCH_SQL_WIDTH characters, default 120); last, one JSON line.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
