@@ -38,6 +38,44 @@ describe('ChunkSink', () => {
     expect(sink.files.length).toBeGreaterThan(1);
   });
 
+  it('writes a large stream of small pieces exactly, gathered into few writes, and still cuts only between records', async () => {
+    // 8 kB pieces, as Postgres sends them, over more than a write's worth (256 kB) per file; files of about 600 kB.
+    const records = Array.from(
+      { length: 20_000 },
+      (_, i) => `${i},"row ${i}, with a quoted, comma",${'x'.repeat(i % 40)}\n`,
+    );
+    const text = Buffer.from(records.join(''));
+    const pieces = Array.from({ length: Math.ceil(text.length / 8192) }, (_, i) =>
+      text.subarray(i * 8192, (i + 1) * 8192),
+    );
+    const dir = await createTempDir();
+    remove = dir.remove;
+    const sink = new ChunkSink({ dir: dir.path, prefix: 't', chunkBytes: 600 * 1024, flagged: false });
+    const writes: number[] = [];
+    const { WriteStream } = await import('node:fs');
+    const write = WriteStream.prototype.write;
+    WriteStream.prototype.write = function (this: InstanceType<typeof WriteStream>, ...args: Parameters<typeof write>) {
+      writes.push(Buffer.byteLength(args[0] as Buffer));
+      return write.apply(this, args);
+    } as typeof write;
+    try {
+      await pipeline(Readable.from(pieces), sink);
+    } finally {
+      WriteStream.prototype.write = write;
+    }
+    const contents = await Promise.all(sink.files.map((f) => readFile(f.path)));
+    expect(Buffer.concat(contents).equals(text)).toBe(true);
+    expect(sink.files.length).toBeGreaterThan(1);
+    for (const [i, content] of contents.entries()) {
+      expect(content.at(-1)).toBe(0x0a);
+      expect(sink.files[i]?.bytes).toBe(content.length);
+    }
+    expect(sink.files.reduce((n, f) => n + f.rows, 0)).toBe(records.length);
+    // A write per 256 kB gathered (and one at each file's end), not one per piece.
+    expect(writes.length).toBeLessThanOrEqual(Math.ceil(text.length / (256 * 1024)) + sink.files.length);
+    expect(pieces.length).toBeGreaterThan(writes.length * 10);
+  });
+
   it('never begins a file with a byte order mark: a first field that would is written quoted, wherever the stream is split', async () => {
     const bom = '\ufeff';
     const records = [`${bom}a,1\n`, `${bom}b\n`, `${bom},3\n`, `x${bom},4\n`, `"${bom}q",5\n`];
