@@ -1,4 +1,4 @@
-import { warehouseTable, type WarehouseTable } from '@sluice/warehouse';
+import { quoteLiteral, warehouseTable, type WarehouseTable } from '@sluice/warehouse';
 import { duckDbTableDialect } from './duckdb-table-dialect.js';
 
 /** One row of {@link CATALOG_COLUMNS_SQL}. */
@@ -20,11 +20,23 @@ export interface CatalogRelationRow {
 // DuckDB identifiers are case-insensitive, so the catalog is searched the same way. `$1` schema, `$2` name.
 const SAME_RELATION = `database_name = current_database() AND lower(schema_name) = lower($1) AND lower(table_name) = lower($2)`;
 
-/** The table or view named `$1`.`$2`. */
-export const CATALOG_RELATION_SQL = `SELECT 'table' AS kind, schema_name, table_name, comment FROM duckdb_tables() WHERE ${SAME_RELATION}
+/** The table or view named `schema`.`name` (each SQL: a parameter, or a literal). */
+function relationSql(schema: string, name: string): string {
+  return `SELECT 'table' AS kind, schema_name, table_name, comment FROM duckdb_tables()
+WHERE database_name = current_database() AND lower(schema_name) = lower(${schema}) AND lower(table_name) = lower(${name})
 UNION ALL
 SELECT 'view' AS kind, schema_name, view_name AS table_name, comment FROM duckdb_views()
-WHERE database_name = current_database() AND lower(schema_name) = lower($1) AND lower(view_name) = lower($2) AND NOT internal`;
+WHERE database_name = current_database() AND lower(schema_name) = lower(${schema}) AND lower(view_name) = lower(${name}) AND NOT internal`;
+}
+
+/** The table or view named `$1`.`$2`. */
+export const CATALOG_RELATION_SQL = relationSql('$1', '$2');
+
+/** The table or view `relation` names, its names as literals: a statement without parameters is sent in one call
+ *  (with parameters, the driver prepares it first, in a call of its own). */
+export function catalogRelationSql(relation: { readonly schema: string; readonly name: string }): string {
+  return relationSql(quoteLiteral(relation.schema), quoteLiteral(relation.name));
+}
 
 /** The columns of `$1`.`$2`, in table order. */
 export const CATALOG_COLUMNS_SQL = `SELECT column_name, data_type, comment, is_nullable FROM duckdb_columns() WHERE ${SAME_RELATION} ORDER BY column_index`;

@@ -34,8 +34,8 @@ import {
 } from '@sluice/warehouse';
 import { UNREPRESENTABLE_MARKER } from './chunk-decode.js';
 import {
-  CATALOG_RELATION_SQL,
   CATALOG_TABLE_SQL,
+  catalogRelationSql,
   warehouseTableFromRows,
   type CatalogRelationRow,
   type CatalogTableRow,
@@ -231,12 +231,13 @@ export class DuckDbWarehouse implements Warehouse {
    * table's lock, so that it never waits behind a describe of the same table: it reads what is committed.
    */
   async relationKind(relation: Relation): Promise<RelationState['kind'] | undefined> {
+    const sql = catalogRelationSql(relation);
     return this.#withConnection(undefined, async (connection) => {
       try {
-        const reader = await connection.runAndReadAll(CATALOG_RELATION_SQL, [relation.schema, relation.name]);
+        const reader = await connection.runAndReadAll(sql);
         return (reader.getRowObjectsJS() as unknown as CatalogRelationRow[])[0]?.kind;
       } catch (error) {
-        throw wrapError(error, CATALOG_RELATION_SQL, tableLabel(relation), undefined);
+        throw wrapError(error, sql, tableLabel(relation), undefined);
       }
     });
   }
@@ -426,10 +427,9 @@ export class DuckDbWarehouse implements Warehouse {
     signal: AbortSignal | undefined,
   ): Promise<number> {
     const statements = stateWriteStatements(duckDbDialect, set);
-    for (const sql of statements) {
-      if (signal?.aborted) throw cancelled(where);
-      await this.#run(connection, sql, { table: where, signal });
-    }
+    if (signal?.aborted) throw cancelled(where);
+    // In one call: DuckDB runs a script's statements in order and stops at the first that fails.
+    await this.#run(connection, statements.join(';\n'), { table: where, signal });
     return statements.length;
   }
 

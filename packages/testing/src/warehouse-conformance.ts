@@ -365,9 +365,16 @@ export function describeWarehouseConformance(name: string, createWarehouse: () =
         expect(await warehouse.describeRelation({ schema: `${schema}_missing`, name: 'model_sales' })).toBeUndefined();
         // Where the engine answers the kind alone, it answers as the describe does.
         if (warehouse.relationKind) {
-          const relations = [raw, model, view, { schema, name: 'MODEL_SALES' }, { schema, name: 'missing' }];
+          const relations = [
+            raw,
+            model,
+            view,
+            { schema, name: 'MODEL_SALES' },
+            { schema, name: 'missing' },
+            { schema, name: "model_sales' OR 'a' = 'a" },
+          ];
           const kinds = await Promise.all(relations.map((relation) => warehouse.relationKind?.(relation)));
-          expect(kinds).toEqual(['table', 'table', 'view', 'table', undefined]);
+          expect(kinds).toEqual(['table', 'table', 'view', 'table', undefined, undefined]);
           expect(await warehouse.relationKind({ schema: `${schema}_missing`, name: 'model_sales' })).toBeUndefined();
         }
       });
