@@ -42,6 +42,9 @@ export interface ExtractOptions {
   readonly signal?: AbortSignal;
   /** Called as data streams: rows and bytes so far. */
   readonly onProgress?: (progress: { rows: number; bytes: number }) => void;
+  /** Called once the read's first round trip is done (its snapshot fixed; the rows are asked for next): work the
+   *  caller holds back so as not to slow that round trip down may start. Not called when the read fails before. */
+  readonly onReading?: () => void;
   /** Read in this exported snapshot (`pg_export_snapshot()` of a coordinating transaction), so that several tables
    *  are read at one consistent point. Default: a snapshot of this connection's own. */
   readonly snapshotId?: string;
@@ -147,6 +150,7 @@ export async function runExtraction(
     const { facts, exported } = await beginRead(session, beginReadSql(options.snapshotId), exportsSnapshot(reading));
     const reads = planReads(plan, facts, reading);
     const snapshotId = reads.exportSnapshot ? exported : reads.concurrent ? options.snapshotId : undefined;
+    options.onReading?.();
     await making;
     const { upper, sinks, windowRows, handedOver } = await readRows(session, reads, snapshotId, facts);
     const rows = sinks.reduce((sum, sink) => sum + sink.rows, 0);

@@ -11,6 +11,7 @@ import {
   type RangeRead,
   type SourceTable,
   type TableExtraction,
+  type TableRunOptions,
   type SourcePool,
 } from '@sluice/pg-extract';
 import {
@@ -269,9 +270,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   } finally {
     // Tables opened early that the run never took (it failed or was cancelled before them).
     await Promise.all(
-      [...early.values()].map((opened) =>
-        Promise.all([opened.source.close(), opened.raw.found.catch(() => undefined), settled(opened.raw.described)]),
-      ),
+      [...early.values()].map((opened) => Promise.all([opened.source.close(), opened.found.catch(() => undefined)])),
     );
     await Promise.all([
       extractor.close(),
@@ -304,35 +303,22 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
 interface OpenedTable {
   readonly source: TableExtraction;
   readonly introspected: Promise<SourceTable>;
-  readonly raw: RawTableLookup;
-}
-
-/** Whether a table's raw table is in the warehouse (what its start waits for), and its description (what the
- *  warehouse table check reads: asked beforehand, so that it finds it read). */
-interface RawTableLookup {
   readonly found: Promise<RelationState['kind'] | undefined>;
-  readonly described: Promise<unknown>;
 }
 
 /**
- * Look the raw table up. Where the warehouse tells whether it is there sooner than it describes it (DuckDB), the
- * describe follows the answer, and the table's read starts without waiting for it; otherwise the describe answers.
+ * Whether the raw table is in the warehouse, and what it is: what a table's start waits for. Where the engine tells
+ * that sooner than it describes the table (DuckDB), only that is asked; the warehouse table check reads the rest.
  */
-function lookUpRawTable(warehouse: Warehouse, relation: { schema: string; name: string }): RawTableLookup {
+function lookUpRawTable(
+  warehouse: Warehouse,
+  relation: { schema: string; name: string },
+): Promise<RelationState['kind'] | undefined> {
   const found = warehouse.relationKind
     ? warehouse.relationKind(relation)
     : warehouse.describeRelation(relation).then((state) => state?.kind);
-  const described = warehouse.relationKind
-    ? found.then((kind) => (kind === undefined ? undefined : warehouse.describeRelation(relation)))
-    : found;
   found.catch(() => undefined); // awaited by the table's run
-  described.catch(() => undefined); // settled before the table is done
-  return { found, described };
-}
-
-/** Settle `promise`, whichever way. */
-async function settled(promise: Promise<unknown> | undefined): Promise<void> {
-  await promise?.catch(() => undefined);
+  return found;
 }
 
 /** Open `names` on the source now: connect (a `full` table needs no helper) and read each one's catalog; look each
@@ -347,8 +333,8 @@ function openEarly(options: IngestOptions, extractor: Extractor, names: readonly
     });
     const introspected = source.introspect();
     introspected.catch(() => undefined); // awaited by the table's run; a table never taken is closed
-    const raw = lookUpRawTable(options.warehouse, { schema: config.raw_schema, name });
-    opened.set(name, { source, introspected, raw });
+    const found = lookUpRawTable(options.warehouse, { schema: config.raw_schema, name });
+    opened.set(name, { source, introspected, found });
   }
   return opened;
 }
@@ -399,8 +385,8 @@ interface TableRun {
   readonly source: TableExtraction;
   /** What the source's catalog says about it (asked as soon as it connects). */
   readonly introspected: Promise<SourceTable>;
-  /** Its raw table in the warehouse, looked up as soon as the table was opened. */
-  readonly raw: RawTableLookup;
+  /** Whether its raw table is in the warehouse (looked up as soon as the table was opened). */
+  readonly found: Promise<RelationState['kind'] | undefined>;
   /** Stops the reading: the run was cancelled, or the warehouse refused the table. */
   readonly reading: AbortController;
   readonly stopReading: () => void;
@@ -479,7 +465,7 @@ function openTableRun(
   const source = opened?.source ?? extractor.openTable(schema, name, { prefetchHelper: spec.strategy !== 'full' });
   const introspected = opened?.introspected ?? source.introspect();
   introspected.catch(() => undefined); // awaited by extractBatch
-  const raw = opened?.raw ?? lookUpRawTable(options.warehouse, { schema: options.project.config.raw_schema, name });
+  const found = opened?.found ?? lookUpRawTable(options.warehouse, { schema: options.project.config.raw_schema, name });
   return {
     options,
     extractor,
@@ -490,7 +476,7 @@ function openTableRun(
     dir: path.join(options.workDir, runId, workDirName(name)),
     source,
     introspected,
-    raw,
+    found,
     reading,
     stopReading: () => reading.abort(),
     positions,
@@ -608,12 +594,7 @@ async function ingestTable(run: TableRun, snapshot: Promise<string | undefined>)
     };
   } finally {
     options.signal?.removeEventListener('abort', run.stopReading);
-    await Promise.all([
-      run.ensuring,
-      settled(run.raw.described),
-      run.source.close(),
-      rm(run.dir, { recursive: true, force: true }),
-    ]);
+    await Promise.all([run.ensuring, run.source.close(), rm(run.dir, { recursive: true, force: true })]);
   }
 }
 
@@ -626,7 +607,7 @@ async function extractBatch(run: TableRun, snapshot: Promise<string | undefined>
   const { options, spec, name } = run;
   const { config } = options.project;
   const relation = { schema: config.raw_schema, name };
-  const [source, existing] = await Promise.all([run.introspected, run.raw.found]);
+  const [source, existing] = await Promise.all([run.introspected, run.found]);
   const start = await decideStart({
     label: tableLabel(relation),
     entry: run.positions.entries.get(run.stateKey),
@@ -670,13 +651,20 @@ async function extractBatch(run: TableRun, snapshot: Promise<string | undefined>
     columns: plan.columns.map((column) => ({ name: column.name, type: column.type, nullable: column.nullable })),
     primaryKey: source.primaryKey,
   };
-  const ensured = options.warehouse.ensureTable(target, { softDelete: spec.delete_mode === 'mark' });
-  run.ensuring = ensured.catch(() => undefined); // awaited below, and settled before this table is done
   const snapshotId = await snapshot;
   options.signal?.addEventListener('abort', run.stopReading, { once: true });
   if (options.signal?.aborted) run.stopReading();
+  // The warehouse table is checked (and evolved) once the read's snapshot is fixed — its catalog reads would slow
+  // that round trip down on a small machine — or once the read has ended, if that comes first.
+  let begin = () => {};
+  const begun = new Promise<void>((resolve) => {
+    begin = resolve;
+  });
+  const ensured = begun.then(() => options.warehouse.ensureTable(target, { softDelete: spec.delete_mode === 'mark' }));
+  run.ensuring = ensured.catch(() => undefined); // awaited below, and settled before this table is done
   const rangeState = ranged ? new RangeCommits(run, target, ensured, start) : undefined;
-  const extracting = run.source.run(plan, {
+  const extracting = extract(run, plan, {
+    onReading: begin,
     dir: run.dir,
     chunkBytes: config.ingest.chunk_mb * 1024 * 1024,
     digest: spec.strategy === 'full',
@@ -702,6 +690,22 @@ async function extractBatch(run: TableRun, snapshot: Promise<string | undefined>
   const extracted = await extracting;
   const committed = rangeState !== undefined && extracted.rangePlan.length > 0;
   return { source, from, plan, target, extracted, snapshotId, committed };
+}
+
+/** Start a table's read. `onReading` is called once: when its snapshot is fixed, or when it ends, if sooner. */
+function extract(
+  run: TableRun,
+  plan: ExtractPlan,
+  options: TableRunOptions & { readonly onReading: () => void },
+): Promise<ExtractResult> {
+  let extracting: Promise<ExtractResult>;
+  try {
+    extracting = run.source.run(plan, options);
+  } catch (error) {
+    extracting = Promise.reject(error);
+  }
+  extracting.then(options.onReading, options.onReading);
+  return extracting;
 }
 
 /** Rows in a raw table (Snowflake answers from metadata). */
