@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createTempDir, describeWarehouseConformance } from '@sluice/testing';
 import type { ChunkFile, TableSchema } from '@sluice/warehouse';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from './duckdb-warehouse.js';
 
 describeWarehouseConformance('duckdb', () => createDuckDbWarehouse({ path: ':memory:', threads: 2 }));
@@ -406,6 +407,35 @@ describe('DuckDbWarehouse', () => {
     expect(await warehouse.describeTable({ schema: 'models', name: 'base' })).toBeUndefined();
   });
 
+  it('keeps the connections of catalog and state reads for the next read, never one a caller’s SQL ran on', async () => {
+    const own = await createDuckDbWarehouse({ path: ':memory:', threads: 1 });
+    const connect = vi.spyOn(DuckDBInstance.prototype, 'connect');
+    try {
+      await own.execute('CREATE SCHEMA s; CREATE TABLE s.t (a INTEGER)');
+      connect.mockClear();
+      for (let i = 0; i < 3; i++) expect(await own.relationKind({ schema: 's', name: 't' })).toBe('table');
+      expect(await own.describeRelation({ schema: 's', name: 't' })).toMatchObject({ kind: 'table' });
+      expect((await own.readState('s', 'ingest')).source).toBe('missing');
+      expect(connect).toHaveBeenCalledTimes(1);
+      // Two reads at once: a second connection, kept too (at most two are).
+      await Promise.all([own.describeTable({ schema: 's', name: 't' }), own.relationKind({ schema: 's', name: 'u' })]);
+      expect(connect).toHaveBeenCalledTimes(2);
+      // A caller's SQL and a write each get a connection of their own, which is not kept.
+      await own.execute("SET VARIABLE x = 'mine'");
+      await own.query('SELECT 1');
+      expect(connect).toHaveBeenCalledTimes(4);
+      await Promise.all([own.relationKind({ schema: 's', name: 't' }), own.relationKind({ schema: 's', name: 't' })]);
+      expect(connect).toHaveBeenCalledTimes(4);
+      // A read whose signal aborted does not run (nor keep anything).
+      const aborted = AbortSignal.abort();
+      await expect(own.readState('s', 'ingest', { signal: aborted })).rejects.toMatchObject({ code: 'CANCELLED' });
+    } finally {
+      connect.mockRestore();
+      await own.close();
+    }
+    await expect(own.relationKind({ schema: 's', name: 't' })).rejects.toMatchObject({ code: 'WAREHOUSE_UNAVAILABLE' });
+  });
+
   it('close interrupts running work, which rolls back, and refuses new work', async () => {
     const own = await createDuckDbWarehouse({ path: ':memory:', threads: 1 });
     await own.execute('CREATE TABLE t AS SELECT 1 AS a');
@@ -472,6 +502,9 @@ describe('createDuckDbWarehouse with a file', () => {
       columns: ['id', 'sigla'],
       files: [{ path: csv, rows: 2, bytes: 10, format: 'csv' }],
     });
+    // Kept read connections close with the warehouse: the file opens again below.
+    expect(await first.relationKind(tbl)).toBe('table');
+    expect(await first.describeTable(tbl)).toEqual(tbl);
     await first.close();
     await first.close();
     await expect(first.query('SELECT 1')).rejects.toMatchObject({ code: 'WAREHOUSE_UNAVAILABLE' });
