@@ -1,7 +1,9 @@
 // ingest-incremental-phases: where an incremental run's time goes (a profile, not a target). One initial load of
 // the ingest-incremental table (BENCH_ROWS, default 1,000,000, indexed cursor), then BENCH_ROUNDS (default 8) rounds
 // that change 1% of the rows and run the ingest with the default settings (BENCH_LATE=off: late_commits off), as the
-// scheduler runs them: source connections kept from one run to the next (BENCH_COLD=1: new ones every run).
+// scheduler runs them: source connections kept from one run to the next (BENCH_COLD=1: new ones every run); the
+// DuckDB warehouse stays open between rounds (BENCH_REOPEN=1: closed and opened again before each, untimed, as the
+// scheduler opens it).
 // Every Postgres query, DuckDB statement and fsync of a round is timed by wrapping the drivers' methods (pg's Client,
 // @duckdb/node-api's connection; nothing in the pipeline changes), and each round is cut into phases at the run's
 // own events:
@@ -40,7 +42,8 @@ try {
   const dir = path.join(pgBench.root, 'project');
   await writeProject(dir, url, YAML);
   const project = await loadProjectConfig(dir);
-  const warehouse = await createDuckDbWarehouse({ path: path.join(dir, 'warehouse.duckdb') });
+  const open = () => createDuckDbWarehouse({ path: path.join(dir, 'warehouse.duckdb') });
+  let warehouse = await open();
   const state = openStateStore(project);
   const workDir = path.join(dir, 'work');
   const pooled = sourcePool ? { sourcePool } : {};
@@ -54,6 +57,10 @@ try {
         `UPDATE vendas SET valor_pago = valor_pago - 0.01, data_atualizacao = localtimestamp WHERE id_vendas % 100 = ${round % 100}`,
       ),
     );
+    if (process.env.BENCH_REOPEN === '1') {
+      await warehouse.close();
+      warehouse = await open();
+    }
     const events = {};
     begin();
     const result = await runIngest({

@@ -241,19 +241,17 @@ export class DuckDbWarehouse implements Warehouse {
    * table's lock, so that it never waits behind a describe of the same table: it reads what is committed.
    */
   async relationKind(relation: Relation): Promise<RelationState['kind'] | undefined> {
+    return this.#withConnection(undefined, (connection) => this.#relationKind(connection, relation), true);
+  }
+
+  async #relationKind(connection: DuckDBConnection, relation: Relation): Promise<RelationState['kind'] | undefined> {
     const sql = catalogRelationSql(relation);
-    return this.#withConnection(
-      undefined,
-      async (connection) => {
-        try {
-          const reader = await connection.runAndReadAll(sql);
-          return (reader.getRowObjectsJS() as unknown as CatalogRelationRow[])[0]?.kind;
-        } catch (error) {
-          throw wrapError(error, sql, tableLabel(relation), undefined);
-        }
-      },
-      true,
-    );
+    try {
+      const reader = await connection.runAndReadAll(sql);
+      return (reader.getRowObjectsJS() as unknown as CatalogRelationRow[])[0]?.kind;
+    } catch (error) {
+      throw wrapError(error, sql, tableLabel(relation), undefined);
+    }
   }
 
   /**
@@ -389,15 +387,15 @@ export class DuckDbWarehouse implements Warehouse {
     return this.#withConnection(
       options.signal,
       async (connection) => {
-        // Reading costs nothing here: the table is always read (`options.cached` is for engines where it costs). Its
-        // catalog is asked only until this instance has created or found it (see `#stateTables`).
+        // Reading costs nothing here: the table is always read (`options.cached` is for engines where it costs).
+        // Whether it is there is asked only until this instance has created or found it (see `#stateTables`).
         const key = schema.toLowerCase();
         if (!this.#stateTables.has(key)) {
-          const table = await this.#readTable(connection, relation).catch((error: unknown) => {
+          const kind = await this.#relationKind(connection, relation).catch((error: unknown) => {
             throw options.signal?.aborted ? cancelled(tableLabel(relation), error) : error;
           });
-          if (table === undefined) return { entries: [], source: 'missing' };
-          if (table.kind === 'table') this.#stateTables.add(key);
+          if (kind === undefined) return { entries: [], source: 'missing' };
+          if (kind === 'table') this.#stateTables.add(key);
         }
         const sql = stateReadStatement(duckDbDialect, schema, namespace);
         const result = await this.#run(connection, sql, { table: tableLabel(relation), signal: options.signal });
