@@ -256,17 +256,23 @@ export class DuckDbWarehouse implements Warehouse {
 
   /**
    * Create the table, or bring it to the schema. A table this instance read lately (`describeRelation`, or an
-   * earlier `ensureTable`) and that needs no change costs no statement; otherwise the catalog is read and the
-   * changes run in one transaction.
+   * earlier `ensureTable`) and that needs no change costs no statement; one it does not know is read once (on a kept
+   * read connection, outside any transaction) and, when it needs no change, costs nothing more; otherwise the catalog
+   * is read again and the changes run in one transaction.
    */
   async ensureTable(table: TableSchema, options: { readonly softDelete?: boolean } = {}): Promise<EnsureTableResult> {
     const key = tableKey(table);
     const settings = { softDelete: options.softDelete ?? false };
     return this.#locks.run(key, async () => {
-      const known = this.#known.get(key);
+      const known =
+        this.#known.get(key) ??
+        (await this.#withConnection(undefined, (connection) => this.#readTable(connection, table), true));
       if (known !== undefined) {
         const plan = planEnsureTable(known, table, settings, duckDbTableDialect);
-        if (plan.statements.length === 0) return plan.result;
+        if (plan.statements.length === 0) {
+          this.#known.set(key, known);
+          return plan.result;
+        }
       }
       return this.#locks.run(CATALOG_LOCK, () =>
         this.#withConnection(undefined, (connection) =>

@@ -595,15 +595,21 @@ const SCAN_MAX_PAGES = 8192;
 
 /** Whether `planLateRead` needs to know if an index serves the cursor (ask with `cursorIndexSql`). */
 export function needsIndexCheck(plan: ExtractPlan, facts: SnapshotFacts): boolean {
-  return asksIndexCheck(plan) && facts.pages >= SCAN_MAX_PAGES;
+  return mayNeedIndexCheck(plan) && facts.pages >= SCAN_MAX_PAGES;
 }
 
 /**
- * Whether the read sends `cursorIndexSql` with its first query: `auto` reading from a position may need its answer
- * (`needsIndexCheck` tells, once the first query has said how large the table is), and an EXPLAIN in that round trip
- * costs less than a round trip of its own.
+ * Whether the read sends `cursorIndexSql` with its first query: `auto` reading from a position of a table the
+ * catalog already counts at half the size that matters or more (`needsIndexCheck` tells, once the first query has
+ * said how large the table is; a table that grew past the catalog's count is asked in a round trip of its own).
+ * An EXPLAIN in that round trip costs less than a round trip; on every small table, or a partitioned one (whose
+ * parent has no pages and whose plan covers every partition), it would cost for nothing.
  */
 export function asksIndexCheck(plan: ExtractPlan): boolean {
+  return mayNeedIndexCheck(plan) && plan.table.pages >= SCAN_MAX_PAGES / 2;
+}
+
+function mayNeedIndexCheck(plan: ExtractPlan): boolean {
   const from = plan.from?.cursor;
   return plan.lateCommits === 'auto' && from !== undefined && from !== null;
 }

@@ -134,6 +134,11 @@ function extraction(plan: ExtractPlan, found: SnapshotFacts, options: ReadPlanOp
     steps.push({ title: `auto: does an index serve the cursor? (${counts})`, sql: cursorIndexSql(plan) });
   }
   if (reads.exportSnapshot) steps.push({ title: 'export the snapshot for the helpers', sql: EXPORT_SNAPSHOT_SQL });
+  if (!asksIndexCheck(plan) && needsIndexCheck(plan, found)) {
+    const title =
+      'auto: does an index serve the cursor? (in a round trip of its own: the catalog counted the table small)';
+    steps.push({ title, sql: cursorIndexSql(plan) });
+  }
   if (reads.reads.some((read) => read.helper) || reads.bound?.helper) {
     steps.push({ title: 'begin, on each helper', sql: beginReadSql(options.snapshotId ?? '<exported id>') });
   }

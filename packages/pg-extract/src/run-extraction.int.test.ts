@@ -108,6 +108,43 @@ describe('runExtraction against a real Postgres', () => {
     }
   });
 
+  it('says once when its snapshot is fixed — after the first round trip, before any row is asked for', async () => {
+    await client.query(`CREATE TABLE signalled (id int PRIMARY KEY, at timestamp)`);
+    await client.query(
+      `INSERT INTO signalled SELECT i, timestamp '2024-01-01' + i * interval '1 minute' FROM generate_series(1, 50) i`,
+    );
+    const plan = planExtraction(
+      await introspectTable(client, 'public', 'signalled'),
+      { strategy: 'upsert', cursor: ['at', 'id'] },
+      undefined,
+    );
+    const reader = new pg.Client({ connectionString: db.url });
+    await reader.connect();
+    const sent: string[] = [];
+    const query = reader.query.bind(reader) as (...args: unknown[]) => unknown;
+    reader.query = ((...args: unknown[]) => {
+      const first = args[0] as { text?: string } | string;
+      sent.push(typeof first === 'string' ? first : String(first.text ?? 'COPY'));
+      return query(...args);
+    }) as typeof reader.query;
+    const seen: string[][] = [];
+    try {
+      const result = await runExtraction(reader, plan, {
+        dir: dir.path,
+        connect,
+        onReading: () => seen.push([...sent]),
+      });
+      await result.closed;
+      expect(result.rows).toBe(50);
+    } finally {
+      await reader.end();
+    }
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toHaveLength(1);
+    expect(seen[0]?.[0]).toMatch(/^BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;[\s\S]*pg_export_snapshot\(\)/);
+    expect(sent.some((sql) => sql.startsWith('COPY'))).toBe(true);
+  });
+
   it('writes BC dates and timestamps in astronomical years, which engines read exactly (not Postgres’s “BC”)', async () => {
     await client.query(`CREATE TABLE ancient (id int PRIMARY KEY, day date, at timestamp, instant timestamptz)`);
     await client.query(`INSERT INTO ancient VALUES

@@ -134,10 +134,10 @@ export async function runExtraction(
 ): Promise<ExtractResult> {
   const session = new ExtractionSession(client, plan, options);
   session.start();
+  // The chunk folder is made while the read begins: the first file is opened after the first round trip.
+  const making = mkdir(options.dir, { recursive: true });
+  making.catch(() => undefined); // awaited below
   try {
-    // The chunk folder is made while the read begins: the first file is opened after the first round trip.
-    const making = mkdir(options.dir, { recursive: true });
-    making.catch(() => undefined); // awaited below
     const reading: ReadPlanOptions = {
       digest: options.digest === true,
       helpers: options.connect !== undefined,
@@ -178,6 +178,8 @@ export async function runExtraction(
       closed: session.settle(),
     };
   } catch (error) {
+    // A folder made after the caller removed it would stay behind.
+    await making.catch(() => undefined);
     throw await session.fail(error);
   } finally {
     session.stop();
@@ -188,7 +190,7 @@ export async function runExtraction(
  * Begin the read in one round trip: `begin`, the first query (`snapshotSql`: it fixes the snapshot), the index check
  * `auto` may need (its answer counts on a large table only) and, for helpers, the snapshot's export.
  */
-async function beginRead(
+export async function beginRead(
   session: ExtractionSession,
   begin: string,
   exporting: boolean,
@@ -200,10 +202,10 @@ async function beginRead(
   const facts = snapshotFacts(first);
   const explain = asking ? rest.shift() : undefined;
   const exported = exporting ? String(rest.shift()?.id) : undefined;
-  return {
-    facts: needsIndexCheck(session.plan, facts) ? { ...facts, cursorIndexed: usesIndex(explain) } : facts,
-    exported,
-  };
+  if (!needsIndexCheck(session.plan, facts)) return { facts, exported };
+  // The catalog's size was too small to ask at once (statistics behind the table): asked now.
+  const answer = asking ? explain : await session.row(cursorIndexSql(session.plan));
+  return { facts: { ...facts, cursorIndexed: usesIndex(answer) }, exported };
 }
 
 /**

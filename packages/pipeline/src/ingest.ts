@@ -11,7 +11,6 @@ import {
   type RangeRead,
   type SourceTable,
   type TableExtraction,
-  type TableRunOptions,
   type SourcePool,
 } from '@sluice/pg-extract';
 import {
@@ -199,7 +198,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestResult> {
   }
   // Holding the run lock (here or in the caller), no other run of this project is alive: folders its runs left
   // are from runs that died. Removed while the run goes on (it never throws).
-  const removingDead = removeDeadWorkFolders(options.workDir, runId, options.project.file);
+  const removingDead = removeDeadWorkFolders(options.workDir, runId, options.project.file).catch(() => []);
   // Cancelling the run cancels its statements on the source too (a read waiting on a lock included).
   const extractor = createExtractor({
     url: config.source.url,
@@ -655,30 +654,25 @@ async function extractBatch(run: TableRun, snapshot: Promise<string | undefined>
   options.signal?.addEventListener('abort', run.stopReading, { once: true });
   if (options.signal?.aborted) run.stopReading();
   // The warehouse table is checked (and evolved) once the read's snapshot is fixed — its catalog reads would slow
-  // that round trip down on a small machine — or once the read has ended, if that comes first.
-  let begin = () => {};
-  const begun = new Promise<void>((resolve) => {
+  // that round trip down on a small machine — or once the read has ended, if that comes first; not at all when the
+  // read failed before (`ensured` then fails with the read's error).
+  let begin: (failed?: { readonly error: unknown }) => void = () => undefined;
+  const begun = new Promise<{ readonly error: unknown } | undefined>((resolve) => {
     begin = resolve;
   });
-  const ensured = begun.then(() => options.warehouse.ensureTable(target, { softDelete: spec.delete_mode === 'mark' }));
+  const ensured = begun.then((failed) =>
+    failed
+      ? Promise.reject(failed.error)
+      : options.warehouse.ensureTable(target, { softDelete: spec.delete_mode === 'mark' }),
+  );
   run.ensuring = ensured.catch(() => undefined); // awaited below, and settled before this table is done
-  const rangeState = ranged ? new RangeCommits(run, target, ensured, start) : undefined;
-  const extracting = extract(run, plan, {
-    onReading: begin,
-    dir: run.dir,
-    chunkBytes: config.ingest.chunk_mb * 1024 * 1024,
-    digest: spec.strategy === 'full',
-    parallelism: config.ingest.first_load_parallelism,
-    rangePages: Math.max(1, Math.round(config.ingest.first_load_range_mb * 128)),
-    ...(rangeState ? { onRange: (range: RangeRead) => rangeState.commit(range) } : {}),
-    ...(start.kind === 'resume' && ranged ? { resume: resumeRanges(start.progress) } : {}),
-    ...(snapshotId ? { snapshotId } : {}),
-    signal: run.reading.signal,
-    onProgress: ({ rows, bytes }) => {
-      run.progress = { rows, bytes };
-      options.onEvent?.({ type: 'table-progress', table: name, rows, bytes });
-    },
-  });
+  let extracting: Promise<ExtractResult>;
+  try {
+    extracting = extractTable(run, plan, { target, ensured, begin, snapshotId, ...(ranged ? { ranged: start } : {}) });
+  } catch (error) {
+    begin({ error });
+    throw error;
+  }
   extracting.catch(() => undefined); // awaited below
   try {
     run.schemaChanges = withoutExcluded(await ensured, source, plan);
@@ -688,23 +682,49 @@ async function extractBatch(run: TableRun, snapshot: Promise<string | undefined>
     throw error;
   }
   const extracted = await extracting;
-  const committed = rangeState !== undefined && extracted.rangePlan.length > 0;
+  const committed = ranged && extracted.rangePlan.length > 0;
   return { source, from, plan, target, extracted, snapshotId, committed };
 }
 
-/** Start a table's read. `onReading` is called once: when its snapshot is fixed, or when it ends, if sooner. */
-function extract(
+/**
+ * Start a table's read; a split first load (`ranged`: how it started) hands its block ranges over as they come.
+ * `begin` is called once: when the read's snapshot is fixed, or when the read ends, if sooner (with its error).
+ */
+function extractTable(
   run: TableRun,
   plan: ExtractPlan,
-  options: TableRunOptions & { readonly onReading: () => void },
+  how: {
+    readonly target: TableSchema;
+    readonly ensured: Promise<unknown>;
+    readonly begin: (failed?: { readonly error: unknown }) => void;
+    readonly snapshotId: string | undefined;
+    readonly ranged?: TableStart;
+  },
 ): Promise<ExtractResult> {
-  let extracting: Promise<ExtractResult>;
-  try {
-    extracting = run.source.run(plan, options);
-  } catch (error) {
-    extracting = Promise.reject(error);
-  }
-  extracting.then(options.onReading, options.onReading);
+  const { options, spec, name } = run;
+  const { config } = options.project;
+  const { ranged, snapshotId, begin } = how;
+  const rangeState = ranged ? new RangeCommits(run, how.target, how.ensured, ranged) : undefined;
+  const extracting = run.source.run(plan, {
+    onReading: () => begin(),
+    dir: run.dir,
+    chunkBytes: config.ingest.chunk_mb * 1024 * 1024,
+    digest: spec.strategy === 'full',
+    parallelism: config.ingest.first_load_parallelism,
+    rangePages: Math.max(1, Math.round(config.ingest.first_load_range_mb * 128)),
+    ...(rangeState ? { onRange: (range: RangeRead) => rangeState.commit(range) } : {}),
+    ...(ranged?.kind === 'resume' ? { resume: resumeRanges(ranged.progress) } : {}),
+    ...(snapshotId ? { snapshotId } : {}),
+    signal: run.reading.signal,
+    onProgress: ({ rows, bytes }) => {
+      run.progress = { rows, bytes };
+      options.onEvent?.({ type: 'table-progress', table: name, rows, bytes });
+    },
+  });
+  extracting.then(
+    () => begin(),
+    (error: unknown) => begin({ error }),
+  );
   return extracting;
 }
 
@@ -754,7 +774,7 @@ class RangeCommits {
   constructor(
     private readonly run: TableRun,
     private readonly target: TableSchema,
-    private readonly ensured: Promise<EnsureTableResult>,
+    private readonly ensured: Promise<unknown>,
     private readonly start: TableStart,
   ) {
     this.#progress = start.kind === 'resume' ? start.progress : undefined;

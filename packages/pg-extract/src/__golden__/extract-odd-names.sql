@@ -38,9 +38,6 @@ SELECT pg_snapshot_xmin(snap.s)::text AS xmin,
          LIMIT 1) AS held_by
 FROM (SELECT pg_current_snapshot() AS s) AS snap;
 
--- auto: does an index serve the cursor? (not needed here: the table is small)
-EXPLAIN (FORMAT JSON) SELECT (COALESCE("Última Atualização", "criado_em"))::text AS c0, ("Item ID")::text AS c1 FROM "Loja Sul"."Order ""Items""" WHERE COALESCE("Última Atualização", "criado_em") >= '2024-03-01 10:00:00'::timestamp with time zone AND (COALESCE("Última Atualização", "criado_em"), "Item ID") > ('2024-03-01 10:00:00'::timestamp with time zone, '981'::uuid) ORDER BY COALESCE("Última Atualização", "criado_em") DESC, "Item ID" DESC LIMIT 1;
-
 -- begin, on each helper
 BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '00000003-0000001B-1'; SET LOCAL timezone = 'UTC'; SET LOCAL datestyle = 'ISO, YMD'; SET LOCAL intervalstyle = 'postgres'; SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = hex;
 
