@@ -1,7 +1,7 @@
 import { quoteLiteral, warehouseTable, type WarehouseTable } from '@sluice/warehouse';
 import { duckDbTableDialect } from './duckdb-table-dialect.js';
 
-/** One row of {@link CATALOG_COLUMNS_SQL}. */
+/** One column of a relation, as `duckdb_columns()` has it. */
 export interface CatalogColumnRow {
   readonly column_name: string;
   readonly data_type: string;
@@ -17,10 +17,8 @@ export interface CatalogRelationRow {
   readonly comment: string | null;
 }
 
-// DuckDB identifiers are case-insensitive, so the catalog is searched the same way. `$1` schema, `$2` name.
-const SAME_RELATION = `database_name = current_database() AND lower(schema_name) = lower($1) AND lower(table_name) = lower($2)`;
-
-/** The table or view named `schema`.`name` (each SQL: a parameter, or a literal). */
+/** The table or view named `schema`.`name` (each SQL: a parameter, or a literal). DuckDB identifiers are
+ *  case-insensitive, so the catalog is searched the same way. */
 function relationSql(schema: string, name: string): string {
   return `SELECT 'table' AS kind, schema_name, table_name, comment FROM duckdb_tables()
 WHERE database_name = current_database() AND lower(schema_name) = lower(${schema}) AND lower(table_name) = lower(${name})
@@ -37,9 +35,6 @@ export const CATALOG_RELATION_SQL = relationSql('$1', '$2');
 export function catalogRelationSql(relation: { readonly schema: string; readonly name: string }): string {
   return relationSql(quoteLiteral(relation.schema), quoteLiteral(relation.name));
 }
-
-/** The columns of `$1`.`$2`, in table order. */
-export const CATALOG_COLUMNS_SQL = `SELECT column_name, data_type, comment, is_nullable FROM duckdb_columns() WHERE ${SAME_RELATION} ORDER BY column_index`;
 
 /** One row of {@link CATALOG_TABLE_SQL}: the relation, with one of its columns (none: a relation without columns). */
 export interface CatalogTableRow extends CatalogRelationRow {
