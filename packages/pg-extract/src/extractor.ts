@@ -98,7 +98,7 @@ export function createExtractor(options: ExtractorOptions): Extractor {
       ? pool.connect(options.url, applicationName)
       : connectSource(options.url, applicationName));
     if (options.signal?.aborted) {
-      void (pool ? pool.release(client) : client.end()).catch(() => undefined);
+      void release(client);
       throw new ExtractError('CANCELLED', 'the extraction was cancelled');
     }
     connections.add(client);
