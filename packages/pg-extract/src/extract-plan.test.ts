@@ -276,6 +276,14 @@ describe('planLateRead', () => {
       `COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp) >= (${start} - interval '600000 milliseconds')::timestamp` +
         ` AND CASE WHEN ${afterCondition(plan, position.cursor)} THEN true ELSE ${changedSinceSql('1000', '2010')} END`,
     );
+    // Its two parts, for two connections: the rows past the cursor (`flag`), and the check behind it — an index
+    // range that ends at the cursor, so that it never reads a row the first part reads.
+    expect(read.flag).toBe(afterCondition(plan, position.cursor));
+    expect(read.behind).toBe(
+      `COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp) >= (${start} - interval '600000 milliseconds')::timestamp` +
+        ` AND COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp) <= '2024-01-02 03:04:05'::timestamp` +
+        ` AND CASE WHEN ${afterCondition(plan, position.cursor)} THEN false ELSE ${changedSinceSql('1000', '2010')} END`,
+    );
     expect(read).toMatchObject({ sweptXmin: '900', sweptAt: '2026-01-01 12:00:00+00' });
     expect(snapshotSql(plan)).toContain(`ARRAY['1001']::xid8[]`);
   });

@@ -535,6 +535,12 @@ export interface LateRead {
   readonly changed?: string;
   /** `lookback`: true for a row past the cursor (read as a trailing field, to count the rows behind it). */
   readonly flag?: string;
+  /**
+   * `lookback`: the rows of `where` behind the cursor (the late-commit check: an index range ending at the cursor,
+   * each row's `xmin` tested); `flag` selects the others. Disjoint, and together `where`: a caller with a second
+   * connection reads the two at once (see `planReads`).
+   */
+  readonly behind?: string;
   /** The position fields this run leaves about sweeps. */
   readonly sweptXmin?: string;
   readonly sweptAt?: string;
@@ -582,9 +588,11 @@ export function planLateRead(plan: ExtractPlan, facts: SnapshotFacts): LateRead 
   if (!changed) return sweep(base, 'the transaction ids moved too far, or backwards');
   const first = plan.cursorSql[0] as string;
   const floor = `(${clockedCursor(cursor[0] as string, plan.cursorTypes[0] as string)} - interval '${plan.lookbackMs} milliseconds')::${plan.cursorTypes[0]}`;
+  const upTo = `${first} <= ${literal(cursor[0] as string, plan.cursorTypes[0] ?? 'text')}`;
   return {
     kind: 'lookback',
     where: `${first} >= ${floor} AND CASE WHEN ${window} THEN true ELSE ${changed} END`,
+    behind: `${first} >= ${floor} AND ${upTo} AND CASE WHEN ${window} THEN false ELSE ${changed} END`,
     flag: window,
     ...kept,
   };

@@ -96,7 +96,9 @@ export const FIRST_LOAD_RANGE_PAGES = 131_072;
 /**
  * Plan the reads of one extraction. Pure. A digest needs key order, so a digested table is read on its own
  * connection alone; otherwise, with helper connections, the bound is read on one while the rows stream on this
- * one, and a large first load is split into ctid ranges read by helpers while this connection reads the bound.
+ * one, a large first load is split into ctid ranges read by helpers while this connection reads the bound, and a
+ * lookback reads the rows past the cursor here while a helper checks those behind it (two backends share the work:
+ * on a table where 1% of the rows changed, the check costs about as much as the rows, each touching every page).
  *
  * @example planReads(plan, snapshotFacts(row), { digest: false, helpers: true, snapshotId: undefined, parallelism: 4, parallelMinPages: 8192 })
  */
@@ -122,15 +124,21 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
   const done = new Set(split ? (options.resume?.done ?? []) : []);
   const flag = late.kind === 'lookback' ? late.flag : undefined;
   const instants = plan.columns.some((column) => column.bcSafeSql !== undefined);
-  const read = (where: string | undefined, prefix: string, range?: number): RowRead => ({
+  const read = (
+    where: string | undefined,
+    prefix: string,
+    place: { helper?: boolean; range?: number } = {},
+  ): RowRead => ({
     prefix,
     sql: copySql(selectSql(plan, where, { ordered, plain: true, ...(flag ? { flag } : {}) })),
     ...(instants ? { bcSafeSql: copySql(selectSql(plan, where, { ordered, ...(flag ? { flag } : {}) })) } : {}),
     digest: options.digest,
     flagged: flag !== undefined,
-    helper: split,
-    ...(range === undefined ? {} : { range }),
+    helper: place.helper ?? split,
+    ...(place.range === undefined ? {} : { range: place.range }),
   });
+  // A lookback read in two: the rows past the cursor here, its late-commit check behind the cursor on a helper.
+  const apart = shares && !split && late.behind !== undefined;
   const reads = split
     ? ranges.flatMap((range, index) =>
         done.has(index)
@@ -139,11 +147,13 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
               read(
                 [late.where, rangeCondition(range)].filter(Boolean).join(' AND ') || undefined,
                 `${filePrefix(plan)}-r${index + 1}`,
-                index,
+                { range: index },
               ),
             ],
       )
-    : [read(late.where, filePrefix(plan))];
+    : apart
+      ? [read(flag, filePrefix(plan)), read(late.behind, `${filePrefix(plan)}-behind`, { helper: true })]
+      : [read(late.where, filePrefix(plan))];
   // A sweep also finds rows behind the cursor: the bound query counts those past it (a lookback read flags them).
   const bound =
     plan.strategy === 'full'

@@ -360,6 +360,16 @@ describe('runExtraction against a real Postgres', () => {
       expect(lines).not.toContain('10,2024-01-01 00:10:00+00,old fix');
       expect(second.lateRows).toBe(1);
       expect(second.position?.sweptAt).toBe(first.position?.sweptAt);
+      // With a helper, the check behind the cursor is a COPY of its own beside the rows past it; one connection
+      // alone reads both in one COPY: the same rows, the same count, the same position.
+      const copies = (result: ExtractResult) => result.statements.filter((sql) => sql.startsWith('COPY'));
+      expect(copies(second)).toHaveLength(2);
+      expect(copies(second)[1]).toMatch(/ <= '2024-01-01 05:00:00\+00'::timestamp with time zone AND /);
+      const alone = await extract('back', spec, first.position, false);
+      expect(alone.read).toBe('lookback');
+      expect(copies(alone)).toHaveLength(1);
+      expect(alone.text.trim().split('\n').sort()).toEqual([...lines].sort());
+      expect({ late: alone.lateRows, position: alone.position }).toEqual({ late: 1, position: second.position });
     } else {
       // Another test's transaction, open at the first run and committed since, made this run sweep.
       expect(second.sweepReason).toMatch(/open at the last run committed since/);

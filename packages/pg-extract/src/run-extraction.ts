@@ -172,7 +172,7 @@ export async function runExtraction(
       window: { from, to: upper ?? from },
       statements: session.statements,
       digest: sinks[0]?.digest(),
-      ranges: reads.reads.length,
+      ranges: reads.ranges.length > 0 ? reads.reads.length : 1,
       rangePlan: reads.byRange ? reads.ranges : [],
       // Helper connections close in the background: the rows are ready before that.
       closed: session.settle(),
