@@ -62,7 +62,8 @@ describe('beginRead', () => {
       ['no index serves it', SEQ_PLAN, false],
     ] as const) {
       it(`takes each answer from its own result (${label}; export ${exporting ? 'asked' : 'not asked'})`, async () => {
-        const plan = planExtraction(table(12_000), { ...spec, lateCommits: 'auto' }, from);
+        // `lookback` asks too: it reads its two parts at once only on an indexed cursor.
+        const plan = planExtraction(table(12_000), { ...spec, lateCommits: exporting ? 'auto' : 'lookback' }, from);
         expect(asksIndexCheck(plan)).toBe(true);
         const { client, sent } = fakeClient(12_000, explain);
         const session = new ExtractionSession(client, plan, { dir: '/nowhere' });
@@ -89,7 +90,8 @@ describe('beginRead', () => {
   it('sends no index check for a small table, nor for a mode that never needs one', async () => {
     for (const plan of [
       planExtraction(table(10), { ...spec, lateCommits: 'auto' }, from),
-      planExtraction(table(12_000), { ...spec, lateCommits: 'lookback' }, from),
+      planExtraction(table(12_000), { ...spec, lateCommits: 'scan' }, from),
+      planExtraction(table(12_000), { ...spec, lateCommits: 'off' }, from),
     ]) {
       const { client, sent } = fakeClient(10, INDEX_PLAN);
       const { facts } = await beginRead(

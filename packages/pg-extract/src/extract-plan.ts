@@ -601,13 +601,14 @@ export function planLateRead(plan: ExtractPlan, facts: SnapshotFacts): LateRead 
 /** Below this many 8 kB blocks (64 MB), `auto` scans: a sequential pass costs milliseconds there. */
 const SCAN_MAX_PAGES = 8192;
 
-/** Whether `planLateRead` needs to know if an index serves the cursor (ask with `cursorIndexSql`). */
+/** Whether the read needs to know if an index serves the cursor (ask with `cursorIndexSql`): `auto` looks back only
+ *  then (`planLateRead`), and a lookback is read in two parts at once only then (`planReads`). */
 export function needsIndexCheck(plan: ExtractPlan, facts: SnapshotFacts): boolean {
   return mayNeedIndexCheck(plan) && facts.pages >= SCAN_MAX_PAGES;
 }
 
 /**
- * Whether the read sends `cursorIndexSql` with its first query: `auto` reading from a position of a table the
+ * Whether the read sends `cursorIndexSql` with its first query: `auto` or `lookback` reading from a position of a table the
  * catalog already counts at half the size that matters or more (`needsIndexCheck` tells, once the first query has
  * said how large the table is; a table that grew past the catalog's count is asked in a round trip of its own).
  * An EXPLAIN in that round trip costs less than a round trip; on every small table, or a partitioned one (whose
@@ -619,7 +620,7 @@ export function asksIndexCheck(plan: ExtractPlan): boolean {
 
 function mayNeedIndexCheck(plan: ExtractPlan): boolean {
   const from = plan.from?.cursor;
-  return plan.lateCommits === 'auto' && from !== undefined && from !== null;
+  return (plan.lateCommits === 'auto' || plan.lateCommits === 'lookback') && from !== undefined && from !== null;
 }
 
 /** EXPLAIN of the bound query: Postgres plans an index scan for it exactly when an index serves the cursor (a

@@ -70,7 +70,7 @@ export interface ReadPlanOptions {
   readonly helpers: boolean;
   /** An exported snapshot the extraction already reads in. */
   readonly snapshotId: string | undefined;
-  /** Connections reading a large first load at once. */
+  /** Connections reading one table's rows at once: a large first load's block ranges, a lookback's two parts. */
   readonly parallelism: number;
   /** A table of at least this many blocks counts as large. */
   readonly parallelMinPages: number;
@@ -137,8 +137,10 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
     helper: place.helper ?? split,
     ...(place.range === undefined ? {} : { range: place.range }),
   });
-  // A lookback read in two: the rows past the cursor here, its late-commit check behind the cursor on a helper.
-  const apart = shares && !split && late.behind !== undefined;
+  // A lookback read in two: the rows past the cursor here, its late-commit check behind the cursor on a helper —
+  // on a large table whose cursor an index serves (without one, each part would read the whole table).
+  const apart =
+    shares && !split && late.behind !== undefined && facts.cursorIndexed === true && options.parallelism > 1;
   const reads = split
     ? ranges.flatMap((range, index) =>
         done.has(index)

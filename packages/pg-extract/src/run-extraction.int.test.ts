@@ -44,7 +44,7 @@ describe('runExtraction against a real Postgres', () => {
       const result = await runExtraction(extractor, plan, {
         dir: dir.path,
         chunkBytes: 1 << 20,
-        ...(shared ? { connect } : {}),
+        ...(shared ? { connect, parallelism: 2 } : {}),
       });
       await result.closed;
       const text = (await Promise.all(result.files.map((f) => readFile(f.path, 'utf8')))).join('');
@@ -360,16 +360,6 @@ describe('runExtraction against a real Postgres', () => {
       expect(lines).not.toContain('10,2024-01-01 00:10:00+00,old fix');
       expect(second.lateRows).toBe(1);
       expect(second.position?.sweptAt).toBe(first.position?.sweptAt);
-      // With a helper, the check behind the cursor is a COPY of its own beside the rows past it; one connection
-      // alone reads both in one COPY: the same rows, the same count, the same position.
-      const copies = (result: ExtractResult) => result.statements.filter((sql) => sql.startsWith('COPY'));
-      expect(copies(second)).toHaveLength(2);
-      expect(copies(second)[1]).toMatch(/ <= '2024-01-01 05:00:00\+00'::timestamp with time zone AND /);
-      const alone = await extract('back', spec, first.position, false);
-      expect(alone.read).toBe('lookback');
-      expect(copies(alone)).toHaveLength(1);
-      expect(alone.text.trim().split('\n').sort()).toEqual([...lines].sort());
-      expect({ late: alone.lateRows, position: alone.position }).toEqual({ late: 1, position: second.position });
     } else {
       // Another test's transaction, open at the first run and committed since, made this run sweep.
       expect(second.sweepReason).toMatch(/open at the last run committed since/);
@@ -381,6 +371,59 @@ describe('runExtraction against a real Postgres', () => {
     expect(third.text).toContain('10,2024-01-01 00:10:00+00,old fix');
     expect(third.position?.sweptXmin).toBe(third.position?.snapshotXmin);
     expect(third.position?.cursor).toEqual(['2024-01-01 05:01:00+00', '301']);
+  });
+
+  it('lookback: on a large table with an indexed cursor, checks the rows behind it beside the rows past it, reading what one connection reads', async () => {
+    // Past 64 MB (8 rows of ~1 kB a page): the size from which a lookback is read in two parts at once.
+    await client.query(`CREATE TABLE large (id int PRIMARY KEY, at timestamptz NOT NULL, note text, pad text)`);
+    await client.query(
+      `INSERT INTO large SELECT i, timestamptz '2024-01-01 00:00+00' + i * interval '1 second', 'new', repeat('x', 900)
+         FROM generate_series(1, 70000) i`,
+    );
+    await client.query(`CREATE INDEX large_cursor ON large (at, id); ANALYZE large`);
+    const spec: TableSpec = { strategy: 'upsert', cursor: ['at', 'id'], lateCommits: 'lookback' };
+    const first = await extract('large', spec, undefined, true);
+    expect(first.rows).toBe(70000);
+    // Behind the cursor (10 minutes, inside the hour; and hours behind), at it, and past it.
+    await client.query(`UPDATE large SET note = 'fix' WHERE id IN (69400, 100, 70000)`);
+    await client.query(`INSERT INTO large VALUES (70001, '2024-01-01 19:26:41+00', 'past', '')`);
+    const copies = (result: ExtractResult) => result.statements.filter((sql) => sql.startsWith('COPY'));
+    const both = await extract('large', spec, first.position, true);
+    const alone = await extract('large', spec, first.position, false);
+    if (both.read === 'sweep' || alone.read === 'sweep') {
+      // Another test's transaction, open at the first run and committed since, made a run sweep: nothing to compare.
+      expect(both.sweepReason ?? alone.sweepReason).toMatch(/open at the last run committed since/);
+      return;
+    }
+    expect(copies(both)).toHaveLength(2);
+    expect(copies(both)[1]).toMatch(/ <= '2024-01-01 19:26:40\+00'::timestamp with time zone AND /);
+    expect(copies(alone)).toHaveLength(1);
+    const ids = (result: ExtractResult & { text: string }) =>
+      result.text
+        .trim()
+        .split('\n')
+        .map((line) => Number(line.split(',')[0]))
+        .sort((a, b) => a - b);
+    expect(ids(both)).toEqual([69400, 70000, 70001]);
+    expect(ids(alone)).toEqual(ids(both));
+    expect({ late: both.lateRows, cursor: both.position?.cursor }).toEqual({
+      late: 2,
+      cursor: ['2024-01-01 19:26:41+00', '70001'],
+    });
+    expect({ late: alone.lateRows, cursor: alone.position?.cursor }).toEqual({
+      late: 2,
+      cursor: ['2024-01-01 19:26:41+00', '70001'],
+    });
+    // Without the index each part would read the whole table: one connection reads the rows.
+    await client.query(`DROP INDEX large_cursor`);
+    await client.query(`UPDATE large SET note = 'again' WHERE id = 69500`);
+    const unindexed = await extract('large', spec, both.position, true);
+    if (unindexed.read === 'lookback') {
+      expect(copies(unindexed)).toHaveLength(1);
+      expect(ids(unindexed)).toEqual([69500]);
+    } else {
+      expect(unindexed.sweepReason).toMatch(/open at the last run committed since/);
+    }
   });
 
   it('lookback: a transaction open at a run that commits afterwards makes the next run sweep, whatever its cursor', async () => {

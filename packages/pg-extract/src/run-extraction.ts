@@ -50,13 +50,15 @@ export interface ExtractOptions {
   readonly snapshotId?: string;
   /** Compute a SHA-256 of everything read (to tell whether a `full` table changed since the last run). */
   readonly digest?: boolean;
-  /** Opens another connection to the same source: with it, the upper bound is read while rows stream, and a large
-   *  first load is read as `parallelism` block ranges at once, all in one snapshot. A caller may have the first
-   *  one connecting already (the pipeline opens it alongside the table's own). */
+  /** Opens another connection to the same source: with it, the upper bound is read while rows stream, a large
+   *  first load is read as `parallelism` block ranges at once, and (`parallelism` 2 or more) a lookback of a large
+   *  table checks the rows behind its cursor beside the rows past it, all in one snapshot. A caller may have the
+   *  first one connecting already (the pipeline opens it alongside the table's own). */
   readonly connect?: () => Promise<pg.Client>;
   /** Gives back a helper connection `connect` opened once its reads are done (default: close it). */
   readonly release?: (client: pg.Client) => Promise<void>;
-  /** Connections reading a large first load at once (default 1). */
+  /** Connections reading one table's rows at once (default 1): a large first load's block ranges, a lookback's
+   *  two parts. */
   readonly parallelism?: number;
   /** A table of at least this many blocks counts as large (default 8192, i.e. 64 MB). */
   readonly parallelMinPages?: number;
