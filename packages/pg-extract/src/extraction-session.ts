@@ -20,6 +20,8 @@ export class ExtractionSession {
   /** Helper connections being closed: waited for at the end, not in the middle of the reads. */
   private readonly closing: Promise<unknown>[] = [];
   private readonly sinks: ChunkSink[] = [];
+  /** Sinks of reads whose rows all lie past the cursor. */
+  private readonly pastCursor = new Set<ChunkSink>();
   private readonly abort = () => {
     for (const connection of [this.client, ...this.helpers]) void connection.end().catch(() => undefined);
   };
@@ -129,6 +131,11 @@ export class ExtractionSession {
     return this.copy(connection, read.bcSafeSql, this.sinkFor(read, false));
   }
 
+  /** Rows read past the cursor: the flagged ones, and every row of a read that lies past it (`RowRead.pastCursor`). */
+  rowsPastCursor(sinks: readonly ChunkSink[]): number {
+    return sinks.reduce((sum, sink) => sum + (this.pastCursor.has(sink) ? sink.rows : sink.trueFlags), 0);
+  }
+
   private sinkFor(read: RowRead, watchBc: boolean): ChunkSink {
     const sink = new ChunkSink({
       dir: this.options.dir,
@@ -139,6 +146,7 @@ export class ExtractionSession {
       watchBc,
     });
     this.sinks.push(sink);
+    if (read.pastCursor) this.pastCursor.add(sink);
     return sink;
   }
 

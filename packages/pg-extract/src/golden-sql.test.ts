@@ -144,7 +144,13 @@ function extraction(plan: ExtractPlan, found: SnapshotFacts, options: ReadPlanOp
   }
   if (reads.bound) steps.push({ title: `upper bound, ${where(reads.bound.helper)}`, sql: reads.bound.sql });
   reads.reads.forEach((read, i) => {
-    const flags = [read.digest ? 'digested' : '', read.flagged ? 'flagged' : ''].filter(Boolean).join(', ');
+    const flags = [
+      read.digest ? 'digested' : '',
+      read.flagged ? 'flagged' : '',
+      read.pastCursor ? 'every row past the cursor' : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     steps.push({
       title: `rows ${i + 1}/${reads.reads.length} (${reads.late.kind}${flags ? `, ${flags}` : ''}) -> ${read.prefix}-*.csv, ${where(read.helper)}`,
       sql: read.sql,

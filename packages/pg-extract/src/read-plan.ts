@@ -25,6 +25,8 @@ export interface RowRead {
   readonly digest: boolean;
   /** Each record ends in a boolean field to count and strip (see ChunkSink's `flagged`). */
   readonly flagged: boolean;
+  /** Every row it reads lies past the cursor (a lookback's first part): each counts as flagged, with no field. */
+  readonly pastCursor?: boolean;
   /** Read on a helper connection in the shared snapshot, not on the table's own. */
   readonly helper: boolean;
   /** The block range this read covers, by its index in `ReadPlan.ranges` (a split first load). */
@@ -122,25 +124,27 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
   const byRange =
     split && (options.resume !== undefined || facts.pages > (options.rangePages ?? FIRST_LOAD_RANGE_PAGES));
   const done = new Set(split ? (options.resume?.done ?? []) : []);
-  const flag = late.kind === 'lookback' ? late.flag : undefined;
+  // A lookback read in two: the rows past the cursor here, its late-commit check behind the cursor on a helper —
+  // on a large table whose cursor an index serves (without one, each part would read the whole table).
+  const apart =
+    shares && !split && late.behind !== undefined && facts.cursorIndexed === true && options.parallelism > 1;
+  // One lookback read flags the rows past the cursor; in two parts, each part's rows all lie on one side of it.
+  const flag = late.kind === 'lookback' && !apart ? late.flag : undefined;
   const instants = plan.columns.some((column) => column.bcSafeSql !== undefined);
   const read = (
     where: string | undefined,
     prefix: string,
-    place: { helper?: boolean; range?: number } = {},
+    place: { helper?: boolean; range?: number; pastCursor?: boolean } = {},
   ): RowRead => ({
     prefix,
     sql: copySql(selectSql(plan, where, { ordered, plain: true, ...(flag ? { flag } : {}) })),
     ...(instants ? { bcSafeSql: copySql(selectSql(plan, where, { ordered, ...(flag ? { flag } : {}) })) } : {}),
     digest: options.digest,
     flagged: flag !== undefined,
+    ...(place.pastCursor ? { pastCursor: true } : {}),
     helper: place.helper ?? split,
     ...(place.range === undefined ? {} : { range: place.range }),
   });
-  // A lookback read in two: the rows past the cursor here, its late-commit check behind the cursor on a helper —
-  // on a large table whose cursor an index serves (without one, each part would read the whole table).
-  const apart =
-    shares && !split && late.behind !== undefined && facts.cursorIndexed === true && options.parallelism > 1;
   const reads = split
     ? ranges.flatMap((range, index) =>
         done.has(index)
@@ -154,7 +158,10 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
             ],
       )
     : apart
-      ? [read(flag, filePrefix(plan)), read(late.behind, `${filePrefix(plan)}-behind`, { helper: true })]
+      ? [
+          read(late.flag, filePrefix(plan), { pastCursor: true }),
+          read(late.behind, `${filePrefix(plan)}-behind`, { helper: true }),
+        ]
       : [read(late.where, filePrefix(plan))];
   // A sweep also finds rows behind the cursor: the bound query counts those past it (a lookback read flags them).
   const bound =
@@ -219,7 +226,7 @@ export function positionAfter(
 /**
  * Rows read at or before the previous position: late commits and backdated writes (and rows of transactions that
  * had committed just before the previous snapshot, read again). `windowRows`: the rows past the cursor the bound
- * query counted (sweeps); `pastCursor`: the flagged rows of a lookback read.
+ * query counted (sweeps); `pastCursor`: the rows of a lookback read past the cursor (flagged, or read apart).
  */
 export function lateRowsOf(late: LateRead, rows: number, windowRows: number, pastCursor: number): number {
   if (late.kind === 'sweep') return Math.max(0, rows - windowRows);

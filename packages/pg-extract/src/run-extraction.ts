@@ -161,12 +161,7 @@ export async function runExtraction(
     return {
       files: sinks.filter((sink) => !handedOver.has(sink)).flatMap((sink) => sink.files),
       ...session.progress(),
-      lateRows: lateRowsOf(
-        reads.late,
-        rows,
-        windowRows,
-        sinks.reduce((sum, sink) => sum + sink.trueFlags, 0),
-      ),
+      lateRows: lateRowsOf(reads.late, rows, windowRows, session.rowsPastCursor(sinks)),
       read: reads.late.kind,
       ...(reads.late.reason ? { sweepReason: reads.late.reason } : {}),
       ...(facts.heldBy ? { heldBy: facts.heldBy } : {}),
