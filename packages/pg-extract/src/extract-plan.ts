@@ -608,9 +608,10 @@ export function needsIndexCheck(plan: ExtractPlan, facts: SnapshotFacts): boolea
 }
 
 /**
- * Whether the read sends `cursorIndexSql` with its first query: `auto` or `lookback` reading from a position of a table the
- * catalog already counts at half the size that matters or more (`needsIndexCheck` tells, once the first query has
- * said how large the table is; a table that grew past the catalog's count is asked in a round trip of its own).
+ * Whether the read sends `cursorIndexSql` with its first query: `auto` or `lookback` reading from a position of a
+ * table the catalog already counts at half the size that matters or more (`needsIndexCheck` tells, once the first
+ * query has said how large the table is; a table that grew past the catalog's count is asked in a round trip of its
+ * own).
  * An EXPLAIN in that round trip costs less than a round trip; on every small table, or a partitioned one (whose
  * parent has no pages and whose plan covers every partition), it would cost for nothing.
  */

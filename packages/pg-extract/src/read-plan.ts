@@ -99,8 +99,9 @@ export const FIRST_LOAD_RANGE_PAGES = 131_072;
  * Plan the reads of one extraction. Pure. A digest needs key order, so a digested table is read on its own
  * connection alone; otherwise, with helper connections, the bound is read on one while the rows stream on this
  * one, a large first load is split into ctid ranges read by helpers while this connection reads the bound, and a
- * lookback reads the rows past the cursor here while a helper checks those behind it (two backends share the work:
- * on a table where 1% of the rows changed, the check costs about as much as the rows, each touching every page).
+ * lookback of a large table whose cursor an index serves (with `parallelism` 2 or more) reads the rows past the
+ * cursor here while a helper checks those behind it: two backends share the work (on a table where 1% of the rows
+ * changed at random, the check costs about as much as the rows, each touching every page).
  *
  * @example planReads(plan, snapshotFacts(row), { digest: false, helpers: true, snapshotId: undefined, parallelism: 4, parallelMinPages: 8192 })
  */
