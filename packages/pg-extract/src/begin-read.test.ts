@@ -56,22 +56,30 @@ function fakeClient(pages: number, explain: object) {
 }
 
 describe('beginRead', () => {
+  // Helper connections and parallelism 2: a lookback could be read in two parts, so it asks as `auto` does.
+  const twoParts = {
+    connect: async (): Promise<pg.Client> => {
+      throw new Error('beginRead opens no helper');
+    },
+    parallelism: 2,
+  };
   for (const exporting of [false, true]) {
-    for (const [label, explain, indexed] of [
-      ['an index serves the cursor', INDEX_PLAN, true],
-      ['no index serves it', SEQ_PLAN, false],
-    ] as const) {
-      it(`takes each answer from its own result (${label}; export ${exporting ? 'asked' : 'not asked'})`, async () => {
-        // `lookback` asks too: it reads its two parts at once only on an indexed cursor.
-        const plan = planExtraction(table(12_000), { ...spec, lateCommits: exporting ? 'auto' : 'lookback' }, from);
-        expect(asksIndexCheck(plan)).toBe(true);
-        const { client, sent } = fakeClient(12_000, explain);
-        const session = new ExtractionSession(client, plan, { dir: '/nowhere' });
-        const { facts, exported } = await beginRead(session, beginReadSql(undefined), exporting);
-        expect(sent).toHaveLength(1);
-        expect(facts).toMatchObject({ xmin: '1000', xmax: '1002', pages: 12_000, cursorIndexed: indexed });
-        expect(exported).toBe(exporting ? '00000003-0000001B-1' : undefined);
-      });
+    for (const mode of ['auto', 'lookback'] as const) {
+      for (const [label, explain, indexed] of [
+        ['an index serves the cursor', INDEX_PLAN, true],
+        ['no index serves it', SEQ_PLAN, false],
+      ] as const) {
+        it(`takes each answer from its own result (${mode}, ${label}; export ${exporting ? 'asked' : 'not asked'})`, async () => {
+          const plan = planExtraction(table(12_000), { ...spec, lateCommits: mode }, from);
+          expect(asksIndexCheck(plan, true)).toBe(true);
+          const { client, sent } = fakeClient(12_000, explain);
+          const session = new ExtractionSession(client, plan, { dir: '/nowhere', ...twoParts });
+          const { facts, exported } = await beginRead(session, beginReadSql(undefined), exporting);
+          expect(sent).toHaveLength(1);
+          expect(facts).toMatchObject({ xmin: '1000', xmax: '1002', pages: 12_000, cursorIndexed: indexed });
+          expect(exported).toBe(exporting ? '00000003-0000001B-1' : undefined);
+        });
+      }
     }
   }
 
@@ -87,15 +95,21 @@ describe('beginRead', () => {
     expect(exported).toBe('00000003-0000001B-1');
   });
 
-  it('sends no index check for a small table, nor for a mode that never needs one', async () => {
-    for (const plan of [
-      planExtraction(table(10), { ...spec, lateCommits: 'auto' }, from),
-      planExtraction(table(12_000), { ...spec, lateCommits: 'scan' }, from),
-      planExtraction(table(12_000), { ...spec, lateCommits: 'off' }, from),
-    ]) {
-      const { client, sent } = fakeClient(10, INDEX_PLAN);
+  it('sends no index check for a small table, nor for a read that never needs one', async () => {
+    const large = (lateCommits: NonNullable<TableSpec['lateCommits']>) =>
+      planExtraction(table(12_000), { ...spec, lateCommits }, from);
+    for (const [plan, options] of [
+      [planExtraction(table(10), { ...spec, lateCommits: 'auto' }, from), twoParts],
+      [large('scan'), twoParts],
+      [large('off'), twoParts],
+      // A lookback that cannot be read in two parts: no helpers, one connection, or a digest (key order).
+      [large('lookback'), {}],
+      [large('lookback'), { ...twoParts, parallelism: 1 }],
+      [large('lookback'), { ...twoParts, digest: true }],
+    ] as const) {
+      const { client, sent } = fakeClient(plan.table.pages, INDEX_PLAN);
       const { facts } = await beginRead(
-        new ExtractionSession(client, plan, { dir: '/nowhere' }),
+        new ExtractionSession(client, plan, { dir: '/nowhere', ...options }),
         beginReadSql(undefined),
         false,
       );

@@ -268,10 +268,12 @@ describe('planLateRead', () => {
     );
     const read = planLateRead(plan, facts);
     expect(read.kind).toBe('lookback');
-    // From the cursor, or from the clock when the cursor lies more than 14 hours ahead of UTC (a future-dated row).
+    // From the cursor, or from the snapshot's clock when the cursor lies more than 14 hours ahead of UTC (a
+    // future-dated row).
+    const utc = `('2026-01-02 00:00:00+00'::timestamptz AT TIME ZONE 'UTC')`;
     const start =
-      `CASE WHEN '2024-01-02 03:04:05'::timestamp > ((now() AT TIME ZONE 'UTC') + interval '14 hours')::timestamp ` +
-      `THEN ((now() AT TIME ZONE 'UTC') - interval '12 hours')::timestamp ELSE '2024-01-02 03:04:05'::timestamp END`;
+      `CASE WHEN '2024-01-02 03:04:05'::timestamp > (${utc} + interval '14 hours')::timestamp ` +
+      `THEN (${utc} - interval '12 hours')::timestamp ELSE '2024-01-02 03:04:05'::timestamp END`;
     expect(read.where).toBe(
       `COALESCE("data_atualizacao", "data_inclusao", '-infinity'::timestamp) >= (${start} - interval '600000 milliseconds')::timestamp` +
         ` AND CASE WHEN ${afterCondition(plan, position.cursor)} THEN true ELSE ${changedSinceSql('1000', '2010')} END`,

@@ -533,7 +533,8 @@ export interface LateRead {
   readonly where: string | undefined;
   /** `sweep`: the condition "written since base", for the bound query's check. */
   readonly changed?: string;
-  /** `lookback`: true for a row past the cursor (read as a trailing field, to count the rows behind it). */
+  /** `lookback`: true for a row past the cursor — read as a trailing field of one read, to count the rows behind
+   *  it, or the whole condition of the first of two parts (see `behind`). */
   readonly flag?: string;
   /**
    * `lookback`: the rows of `where` behind the cursor (the late-commit check: an index range ending at the cursor,
@@ -587,7 +588,7 @@ export function planLateRead(plan: ExtractPlan, facts: SnapshotFacts): LateRead 
   const changed = changedSinceSql(from.snapshotXmin, facts.xmax);
   if (!changed) return sweep(base, 'the transaction ids moved too far, or backwards');
   const first = plan.cursorSql[0] as string;
-  const floor = `(${clockedCursor(cursor[0] as string, plan.cursorTypes[0] as string)} - interval '${plan.lookbackMs} milliseconds')::${plan.cursorTypes[0]}`;
+  const floor = `(${clockedCursor(cursor[0] as string, plan.cursorTypes[0] as string, facts.now)} - interval '${plan.lookbackMs} milliseconds')::${plan.cursorTypes[0]}`;
   const upTo = `${first} <= ${literal(cursor[0] as string, plan.cursorTypes[0] ?? 'text')}`;
   return {
     kind: 'lookback',
@@ -602,9 +603,10 @@ export function planLateRead(plan: ExtractPlan, facts: SnapshotFacts): LateRead 
 const SCAN_MAX_PAGES = 8192;
 
 /** Whether the read needs to know if an index serves the cursor (ask with `cursorIndexSql`): `auto` looks back only
- *  then (`planLateRead`), and a lookback is read in two parts at once only then (`planReads`). */
-export function needsIndexCheck(plan: ExtractPlan, facts: SnapshotFacts): boolean {
-  return mayNeedIndexCheck(plan) && facts.pages >= SCAN_MAX_PAGES;
+ *  then (`planLateRead`), and a lookback that can be read in two parts at once (`twoParts`: helpers, no digest,
+ *  parallelism 2 or more) is so read only then (`planReads`). */
+export function needsIndexCheck(plan: ExtractPlan, facts: SnapshotFacts, twoParts = false): boolean {
+  return mayNeedIndexCheck(plan, twoParts) && facts.pages >= SCAN_MAX_PAGES;
 }
 
 /**
@@ -615,13 +617,14 @@ export function needsIndexCheck(plan: ExtractPlan, facts: SnapshotFacts): boolea
  * An EXPLAIN in that round trip costs less than a round trip; on every small table, or a partitioned one (whose
  * parent has no pages and whose plan covers every partition), it would cost for nothing.
  */
-export function asksIndexCheck(plan: ExtractPlan): boolean {
-  return mayNeedIndexCheck(plan) && plan.table.pages >= SCAN_MAX_PAGES / 2;
+export function asksIndexCheck(plan: ExtractPlan, twoParts = false): boolean {
+  return mayNeedIndexCheck(plan, twoParts) && plan.table.pages >= SCAN_MAX_PAGES / 2;
 }
 
-function mayNeedIndexCheck(plan: ExtractPlan): boolean {
+function mayNeedIndexCheck(plan: ExtractPlan, twoParts: boolean): boolean {
   const from = plan.from?.cursor;
-  return (plan.lateCommits === 'auto' || plan.lateCommits === 'lookback') && from !== undefined && from !== null;
+  const asks = plan.lateCommits === 'auto' || (plan.lateCommits === 'lookback' && twoParts);
+  return asks && from !== undefined && from !== null;
 }
 
 /** EXPLAIN of the bound query: Postgres plans an index scan for it exactly when an index serves the cursor (a
@@ -637,14 +640,17 @@ export function usesIndex(explain: Record<string, unknown> | undefined): boolean
 
 /**
  * Where a lookback starts from: the cursor's first value — unless it lies in the future (a row stamped ahead of
- * the clock), in which case the clock: rows written now would otherwise all land behind the lookback. A
- * timestamptz compares with now(); a timestamp or date has no zone, so only a value more than 14 hours ahead of
- * UTC (ahead of every zone) counts as future, and the clock then reads as 12 hours behind UTC (behind every zone).
+ * the clock), in which case the clock: rows written now would otherwise all land behind the lookback. The clock is
+ * the snapshot's (`now`, from the first query, as a literal), so that a lookback read in two parts on two
+ * connections looks back from one instant. A timestamptz compares with it; a timestamp or date has no zone, so only
+ * a value more than 14 hours ahead of UTC (ahead of every zone) counts as future, and the clock then reads as
+ * 12 hours behind UTC (behind every zone).
  */
-function clockedCursor(value: string, type: string): string {
+function clockedCursor(value: string, type: string, now: string): string {
   const literal = `${quoteLiteral(value)}::${type}`;
-  if (type === 'timestamptz' || type === 'timestamp with time zone') return `least(${literal}, now())`;
-  const utc = `(now() AT TIME ZONE 'UTC')`;
+  const clock = `${quoteLiteral(now)}::timestamptz`;
+  if (type === 'timestamptz' || type === 'timestamp with time zone') return `least(${literal}, ${clock})`;
+  const utc = `(${clock} AT TIME ZONE 'UTC')`;
   return `CASE WHEN ${literal} > (${utc} + interval '14 hours')::${type} THEN (${utc} - interval '12 hours')::${type} ELSE ${literal} END`;
 }
 

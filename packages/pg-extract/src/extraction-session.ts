@@ -80,6 +80,18 @@ export class ExtractionSession {
     };
   }
 
+  /**
+   * `work`, one of several reads under way at once: when it fails, every connection is ended. A COPY still streaming
+   * beside it would otherwise go on into a sink that `fail` destroys, stop reading its socket, and never let its
+   * connection answer the ROLLBACK that follows.
+   */
+  endAllOnFailure<T>(work: Promise<T>): Promise<T> {
+    return work.catch((error: unknown) => {
+      this.abort();
+      throw error;
+    });
+  }
+
   /** Stream one planned read into a new sink, on this connection or on a helper in the shared snapshot. */
   async read(read: RowRead, snapshotId: string | undefined): Promise<ChunkSink> {
     const copy = (connection: pg.Client) => this.readOn(connection, read);

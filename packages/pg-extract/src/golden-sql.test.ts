@@ -129,14 +129,15 @@ function extraction(plan: ExtractPlan, found: SnapshotFacts, options: ReadPlanOp
     },
     { title: 'first query: fixes the snapshot', sql: snapshotSql(plan) },
   ];
-  if (asksIndexCheck(plan)) {
-    const counts = needsIndexCheck(plan, found) ? 'counts here' : 'not needed here: the table is small';
-    steps.push({ title: `auto: does an index serve the cursor? (${counts})`, sql: cursorIndexSql(plan) });
+  const twoParts = options.helpers && !options.digest && options.parallelism > 1;
+  const asker = plan.lateCommits === 'auto' ? 'auto' : 'lookback';
+  if (asksIndexCheck(plan, twoParts)) {
+    const counts = needsIndexCheck(plan, found, twoParts) ? 'counts here' : 'not needed here: the table is small';
+    steps.push({ title: `${asker}: does an index serve the cursor? (${counts})`, sql: cursorIndexSql(plan) });
   }
   if (reads.exportSnapshot) steps.push({ title: 'export the snapshot for the helpers', sql: EXPORT_SNAPSHOT_SQL });
-  if (!asksIndexCheck(plan) && needsIndexCheck(plan, found)) {
-    const title =
-      'auto: does an index serve the cursor? (in a round trip of its own: the catalog counted the table small)';
+  if (!asksIndexCheck(plan, twoParts) && needsIndexCheck(plan, found, twoParts)) {
+    const title = `${asker}: does an index serve the cursor? (in a round trip of its own: the catalog counted the table small)`;
     steps.push({ title, sql: cursorIndexSql(plan) });
   }
   if (reads.reads.some((read) => read.helper) || reads.bound?.helper) {

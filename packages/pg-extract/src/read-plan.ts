@@ -51,7 +51,7 @@ export interface ReadPlan {
   readonly exportSnapshot: boolean;
   /** The bound and the rows are read at once (helpers share the snapshot); else the bound first. */
   readonly concurrent: boolean;
-  /** The rows: one read, or the block ranges of a large first load (those not done yet). */
+  /** The rows: one read, a lookback's two parts, or the block ranges of a large first load (those not done yet). */
   readonly reads: readonly RowRead[];
   /** The block ranges of a split first load, all of them (done ones included); empty when the read is not split. */
   readonly ranges: readonly BlockRange[];
@@ -164,7 +164,8 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
           read(late.behind, `${filePrefix(plan)}-behind`, { helper: true }),
         ]
       : [read(late.where, filePrefix(plan))];
-  // A sweep also finds rows behind the cursor: the bound query counts those past it (a lookback read flags them).
+  // A sweep also finds rows behind the cursor: the bound query counts those past it (a lookback read flags them,
+  // or reads them apart).
   const bound =
     plan.strategy === 'full'
       ? undefined

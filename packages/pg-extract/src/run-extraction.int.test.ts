@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDir, createTestDatabase, type TestDatabase } from '@sluice/testing';
@@ -374,29 +375,33 @@ describe('runExtraction against a real Postgres', () => {
   });
 
   it('lookback: on a large table with an indexed cursor, checks the rows behind it beside the rows past it, reading what one connection reads', async () => {
-    // Past 64 MB (8 rows of ~1 kB a page): the size from which a lookback is read in two parts at once.
+    // Past 64 MB (8 rows of ~1 kB a page), with a margin: the size from which a lookback is read in two parts.
     await client.query(`CREATE TABLE large (id int PRIMARY KEY, at timestamptz NOT NULL, note text, pad text)`);
     await client.query(
       `INSERT INTO large SELECT i, timestamptz '2024-01-01 00:00+00' + i * interval '1 second', 'new', repeat('x', 900)
-         FROM generate_series(1, 70000) i`,
+         FROM generate_series(1, 80000) i`,
     );
     await client.query(`CREATE INDEX large_cursor ON large (at, id); ANALYZE large`);
     const spec: TableSpec = { strategy: 'upsert', cursor: ['at', 'id'], lateCommits: 'lookback' };
     const first = await extract('large', spec, undefined, true);
-    expect(first.rows).toBe(70000);
-    // Behind the cursor (10 minutes, inside the hour; and hours behind), at it, and past it.
-    await client.query(`UPDATE large SET note = 'fix' WHERE id IN (69400, 100, 70000)`);
-    await client.query(`INSERT INTO large VALUES (70001, '2024-01-01 19:26:41+00', 'past', '')`);
+    expect(first).toMatchObject({ rows: 80000, position: { cursor: ['2024-01-01 22:13:20+00', '80000'] } });
+    // Behind the cursor (10 minutes, inside the hour; and hours behind), the row at it, a row sharing its time with
+    // a larger key (past it: where the two index ranges meet), and a row past it.
+    await client.query(`UPDATE large SET note = 'fix' WHERE id IN (79400, 100, 80000)`);
+    await client.query(
+      `INSERT INTO large VALUES (80001, '2024-01-01 22:13:21+00', 'past', ''), (80002, '2024-01-01 22:13:20+00', 'tie', '')`,
+    );
     const copies = (result: ExtractResult) => result.statements.filter((sql) => sql.startsWith('COPY'));
     const both = await extract('large', spec, first.position, true);
     const alone = await extract('large', spec, first.position, false);
     if (both.read === 'sweep' || alone.read === 'sweep') {
-      // Another test's transaction, open at the first run and committed since, made a run sweep: nothing to compare.
+      // A transaction id assigned past a snapshot (another database's) that committed before the look at pg_locks
+      // is kept as open, and its commit makes the next run sweep: nothing to compare then.
       expect(both.sweepReason ?? alone.sweepReason).toMatch(/open at the last run committed since/);
       return;
     }
     expect(copies(both)).toHaveLength(2);
-    expect(copies(both)[1]).toMatch(/ <= '2024-01-01 19:26:40\+00'::timestamp with time zone AND /);
+    expect(copies(both)[1]).toMatch(/ <= '2024-01-01 22:13:20\+00'::timestamp with time zone AND /);
     expect(copies(alone)).toHaveLength(1);
     const ids = (result: ExtractResult & { text: string }) =>
       result.text
@@ -404,23 +409,48 @@ describe('runExtraction against a real Postgres', () => {
         .split('\n')
         .map((line) => Number(line.split(',')[0]))
         .sort((a, b) => a - b);
-    expect(ids(both)).toEqual([69400, 70000, 70001]);
+    expect(ids(both)).toEqual([79400, 80000, 80001, 80002]);
     expect(ids(alone)).toEqual(ids(both));
-    expect({ late: both.lateRows, cursor: both.position?.cursor }).toEqual({
-      late: 2,
-      cursor: ['2024-01-01 19:26:41+00', '70001'],
-    });
-    expect({ late: alone.lateRows, cursor: alone.position?.cursor }).toEqual({
-      late: 2,
-      cursor: ['2024-01-01 19:26:41+00', '70001'],
-    });
+    const expected = { late: 2, cursor: ['2024-01-01 22:13:21+00', '80001'] };
+    expect({ late: both.lateRows, cursor: both.position?.cursor }).toEqual(expected);
+    expect({ late: alone.lateRows, cursor: alone.position?.cursor }).toEqual(expected);
+
+    // One part failing while the other streams (40 MB past the cursor) ends both: the read fails, it does not hang
+    // (its COPY would go on into a destroyed sink, stop reading its socket, and never answer the ROLLBACK).
+    await client.query(`UPDATE large SET at = at + interval '1 day' WHERE id > 40000`);
+    const folder = path.join(dir.path, 'refused');
+    let calls = 0;
+    const refusing = async () => {
+      calls += 1;
+      if (calls > 1) return connect();
+      // Refused once the rows past the cursor have begun to reach their chunk file (a bounded poll).
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+        const names = await readdir(folder).catch(() => [] as string[]);
+        const window = names.find((name) => /^large-\d+\.csv$/.test(name));
+        if (window && (await stat(path.join(folder, window))).size > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      throw new Error('helper refused');
+    };
+    const reader = new pg.Client({ connectionString: db.url });
+    await reader.connect();
+    try {
+      const plan = planExtraction(await introspectTable(client, 'public', 'large'), spec, both.position);
+      await expect(runExtraction(reader, plan, { dir: folder, connect: refusing, parallelism: 2 })).rejects.toThrow(
+        /helper refused/,
+      );
+    } finally {
+      await reader.end().catch(() => undefined);
+    }
+
     // Without the index each part would read the whole table: one connection reads the rows.
+    const caughtUp = await extract('large', spec, both.position, false);
     await client.query(`DROP INDEX large_cursor`);
-    await client.query(`UPDATE large SET note = 'again' WHERE id = 69500`);
-    const unindexed = await extract('large', spec, both.position, true);
+    await client.query(`UPDATE large SET note = 'again' WHERE id = 80000`);
+    const unindexed = await extract('large', spec, caughtUp.position, true);
     if (unindexed.read === 'lookback') {
       expect(copies(unindexed)).toHaveLength(1);
-      expect(ids(unindexed)).toEqual([69500]);
+      expect(ids(unindexed)).toEqual([80000]);
     } else {
       expect(unindexed.sweepReason).toMatch(/open at the last run committed since/);
     }

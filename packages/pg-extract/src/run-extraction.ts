@@ -185,21 +185,24 @@ export async function runExtraction(
 
 /**
  * Begin the read in one round trip: `begin`, the first query (`snapshotSql`: it fixes the snapshot), the index check
- * `auto` may need (its answer counts on a large table only) and, for helpers, the snapshot's export.
+ * `auto` (or a lookback that could be read in two parts) may need (its answer counts on a large table only) and, for
+ * helpers, the snapshot's export.
  */
 export async function beginRead(
   session: ExtractionSession,
   begin: string,
   exporting: boolean,
 ): Promise<{ facts: SnapshotFacts; exported: string | undefined }> {
-  const asking = asksIndexCheck(session.plan);
+  const { connect, digest, parallelism } = session.options;
+  const twoParts = connect !== undefined && digest !== true && (parallelism ?? 1) > 1;
+  const asking = asksIndexCheck(session.plan, twoParts);
   const after = [...(asking ? [cursorIndexSql(session.plan)] : []), ...(exporting ? [EXPORT_SNAPSHOT_SQL] : [])];
   // One row from each of the last results: the first query's, then the index check's and the export's.
   const [first, ...rest] = await session.lastRowsOf([begin, snapshotSql(session.plan), ...after], 1 + after.length);
   const facts = snapshotFacts(first);
   const explain = asking ? rest.shift() : undefined;
   const exported = exporting ? String(rest.shift()?.id) : undefined;
-  if (!needsIndexCheck(session.plan, facts)) return { facts, exported };
+  if (!needsIndexCheck(session.plan, facts, twoParts)) return { facts, exported };
   // The catalog's size was too small to ask at once (statistics behind the table): asked now.
   const answer = asking ? explain : await session.row(cursorIndexSql(session.plan));
   return { facts: { ...facts, cursorIndexed: usesIndex(answer) }, exported };
@@ -246,7 +249,9 @@ async function readRows(
   let bound: BoundRow;
   let sinks: ChunkSink[];
   if (reads.concurrent) {
-    [bound, sinks] = await Promise.all([readBound(session, reads, snapshotId), readAll()]);
+    // The rows first: a lookback's second part takes the helper connecting already, the short bound query the next.
+    const rows = Promise.all(reads.reads.map((read) => session.endAllOnFailure(session.read(read, snapshotId))));
+    [bound, sinks] = await Promise.all([session.endAllOnFailure(readBound(session, reads, snapshotId)), rows]);
   } else {
     bound = await readBound(session, reads, snapshotId);
     sinks = await readAll();

@@ -146,7 +146,8 @@ export interface SnapshotFacts {
   readonly pages: number;
   /** `server_version_num` (ctid ranges need 14+). */
   readonly version: number;
-  /** Whether an index serves the cursor (asked only when `auto` needs to know, see `needsIndexCheck`). */
+  /** Whether an index serves the cursor (asked only when `auto`, or a lookback that could be read in two parts,
+   *  needs to know: see `needsIndexCheck`). */
   readonly cursorIndexed?: boolean;
   /** Transactions open at the snapshot that wrote to the table (see `snapshotSql`); `null`: too many to tell. */
   readonly openXids: readonly string[] | null;

@@ -266,7 +266,8 @@ export const projectConfigSchema = z.strictObject({
       chunk_mb: z.number().int().min(1).max(4096).default(128),
       /** Salt for hashed columns (use `${env:…}`). */
       hash_salt: z.string().optional(),
-      /** Connections reading a large table's first load at once (block ranges in one snapshot). */
+      /** Connections reading one large table at once, in one snapshot: its first load (block ranges) and, with 2 or
+       *  more, a lookback's two parts (the rows past the cursor; the check behind it). */
       first_load_parallelism: z.number().int().min(1).max(16).default(2),
       /** The largest block range of a first load, in MiB of table (fractions allowed): a larger table is read in
        *  ranges that commit one by one, and a first load interrupted midway resumes at the next range. */
