@@ -29,7 +29,7 @@ import {
 import type { SourceColumn, SourceTable } from './introspect.js';
 import { keyRangeSql, sourceKeyBucketsSql, sourceKeysInBucketsSql, sourceRowsWithKeysSql } from './key-buckets.js';
 import { logicalTypeOf } from './pg-type.js';
-import { PARALLEL_MIN_PAGES, planReads, unexplainedRead, type ReadPlanOptions } from './read-plan.js';
+import { PARALLEL_MIN_PAGES, planReads, readsInTwoParts, unexplainedRead, type ReadPlanOptions } from './read-plan.js';
 import {
   beginReadSql,
   COMMIT_SQL,
@@ -129,7 +129,7 @@ function extraction(plan: ExtractPlan, found: SnapshotFacts, options: ReadPlanOp
     },
     { title: 'first query: fixes the snapshot', sql: snapshotSql(plan) },
   ];
-  const twoParts = options.helpers && !options.digest && options.parallelism > 1;
+  const twoParts = readsInTwoParts(options);
   const asker = plan.lateCommits === 'auto' ? 'auto' : 'lookback';
   if (asksIndexCheck(plan, twoParts)) {
     const counts = needsIndexCheck(plan, found, twoParts) ? 'counts here' : 'not needed here: the table is small';

@@ -89,6 +89,12 @@ export function exportsSnapshot(options: Pick<ReadPlanOptions, 'digest' | 'helpe
   return options.helpers && !options.digest && !options.snapshotId;
 }
 
+/** Whether a lookback may be read in two parts at once (known before the first query; whether it is depends on
+ *  its answer, see `planReads`): helpers, no order to keep, and two connections or more per table. */
+export function readsInTwoParts(options: Pick<ReadPlanOptions, 'digest' | 'helpers' | 'parallelism'>): boolean {
+  return options.helpers && !options.digest && options.parallelism > 1;
+}
+
 /** Below this many 8 kB blocks (64 MB) a table is read by one connection. */
 export const PARALLEL_MIN_PAGES = 8192;
 
@@ -127,8 +133,7 @@ export function planReads(plan: ExtractPlan, facts: SnapshotFacts, options: Read
   const done = new Set(split ? (options.resume?.done ?? []) : []);
   // A lookback read in two: the rows past the cursor here, its late-commit check behind the cursor on a helper —
   // on a large table whose cursor an index serves (without one, each part would read the whole table).
-  const apart =
-    shares && !split && late.behind !== undefined && facts.cursorIndexed === true && options.parallelism > 1;
+  const apart = readsInTwoParts(options) && !split && late.behind !== undefined && facts.cursorIndexed === true;
   // One lookback read flags the rows past the cursor; in two parts, each part's rows all lie on one side of it.
   const flag = late.kind === 'lookback' && !apart ? late.flag : undefined;
   const instants = plan.columns.some((column) => column.bcSafeSql !== undefined);

@@ -14,6 +14,7 @@ import {
 import { ExtractionSession } from './extraction-session.js';
 import {
   exportsSnapshot,
+  readsInTwoParts,
   lateRowsOf,
   PARALLEL_MIN_PAGES,
   planReads,
@@ -194,7 +195,11 @@ export async function beginRead(
   exporting: boolean,
 ): Promise<{ facts: SnapshotFacts; exported: string | undefined }> {
   const { connect, digest, parallelism } = session.options;
-  const twoParts = connect !== undefined && digest !== true && (parallelism ?? 1) > 1;
+  const twoParts = readsInTwoParts({
+    helpers: connect !== undefined,
+    digest: digest === true,
+    parallelism: parallelism ?? 1,
+  });
   const asking = asksIndexCheck(session.plan, twoParts);
   const after = [...(asking ? [cursorIndexSql(session.plan)] : []), ...(exporting ? [EXPORT_SNAPSHOT_SQL] : [])];
   // One row from each of the last results: the first query's, then the index check's and the export's.
